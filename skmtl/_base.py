@@ -1,0 +1,387 @@
+"""The generic multi-task estimator: validation, solving, prediction, scoring.
+
+The named estimators in :mod:`skmtl.estimators` only choose the loss and build
+the penalty from flat parameters.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from scipy.special import expit
+from sklearn.base import BaseEstimator
+from sklearn.metrics import r2_score
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+from ._datafit import make_datafit
+from ._inputs import build_task_data, encode_task_labels, validate_features
+from ._tasks import rowwise_dot
+from .losses import LogisticLoss, SquaredLoss
+from .penalties import L21, Penalty
+from .solvers.fista import fista
+
+_LOSSES = {"squared": SquaredLoss, "logistic": LogisticLoss}
+_SOLVERS = ("fista", "cvxpy")
+
+
+def check_number(value, name, *, low=None, high=None, low_open=False, integer=False):
+    """Raise a ValueError naming ``name`` unless ``value`` is a number in range."""
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind) or value != value:
+        raise ValueError(f"{name} must be {'an integer' if integer else 'a real number'}; "
+                         f"got {value!r}.")
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; got {value!r}.")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}; got {value!r}.")
+
+
+class _MultiTaskModel(BaseEstimator):
+    """Shared machinery; subclasses give ``_loss_name`` and ``_make_penalty``."""
+
+    _loss_name = "squared"
+
+    def _make_penalty(self) -> Penalty:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def _is_classifier(self):
+        return self._loss_name == "logistic"
+
+    def _validate_params(self):
+        check_number(self.max_iter, "max_iter", low=1, integer=True)
+        check_number(self.tol, "tol", low=0)
+        if self.solver not in _SOLVERS:
+            raise ValueError(f"solver must be one of {_SOLVERS}; got {self.solver!r}.")
+        if self.precompute not in ("auto", True, False):
+            raise ValueError(
+                f"precompute must be 'auto', True or False; got {self.precompute!r}.")
+        if not isinstance(self.fit_intercept, (bool, np.bool_)):
+            raise ValueError(f"fit_intercept must be True or False; got {self.fit_intercept!r}.")
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y, tasks=None, sample_weight=None):
+        """Fit the model to all tasks jointly.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            Features; with ``task_column`` set, one column holds the task labels.
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            Targets. 2-D ``y`` (without ``tasks``) gives one task per column, all
+            tasks sharing the rows of ``X``; NaN marks a missing label. 1-D ``y``
+            with ``tasks`` (or ``task_column``) gives one task per sample; 1-D
+            ``y`` alone is a single task.
+        tasks : array-like of shape (n_samples,), default=None
+            The task label of each sample (any comparable labels).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights, normalised within each task.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._validate_params()
+        penalty = self._make_penalty()
+        X, tasks = validate_features(self, X, tasks, reset=True)
+        data, info = build_task_data(X, y, tasks, sample_weight,
+                                     classifier=self._is_classifier)
+        loss = _LOSSES[self._loss_name]()
+        d, T = data.n_features, data.n_tasks
+        if self.solver == "cvxpy":
+            from .solvers.cvxpy import solve_cvxpy
+
+            W, intercept, objective = solve_cvxpy(loss, penalty, data, self.fit_intercept,
+                                                  verbose=bool(self.verbose))
+            self.n_iter_, self.dual_gap_, self.objective_ = 0, np.nan, objective
+        else:
+            datafit = make_datafit(loss, data, self.fit_intercept, self.precompute)
+            C0 = self._initial_coef(datafit, data, info)
+            result = fista(datafit, penalty, C0, max_iter=self.max_iter, tol=self.tol,
+                           verbose=self.verbose)
+            W, intercept = result.coef[:d], datafit.intercept(result.coef)
+            self.n_iter_, self.dual_gap_ = result.n_iter, result.dual_gap
+            self.objective_ = result.primal
+        self._layout, self.tasks_ = info["layout"], info["tasks_"]
+        if "classes_" in info:
+            self.classes_ = info["classes_"]
+        if self._layout == "single":
+            self.coef_, self.intercept_ = W[:, 0].copy(), float(intercept[0])
+        else:
+            self.coef_, self.intercept_ = np.ascontiguousarray(W.T), intercept
+        return self
+
+    def _initial_coef(self, datafit, data, info):
+        d, T = data.n_features, data.n_tasks
+        C0 = np.zeros((datafit.n_rows, T))
+        if (self.warm_start and hasattr(self, "coef_")
+                and self._coef_matrix().shape == (T, d)
+                and np.array_equal(np.asarray(self.tasks_), np.asarray(info["tasks_"]))):
+            C0[:d] = self._coef_matrix().T
+            if datafit.n_rows > d:
+                C0[d] = self._intercept_vector()
+        elif datafit.n_rows > d:  # logistic intercepts start at log(n+ / n-)
+            pos = data.task_sum(data.weights * (data.y > 0))
+            C0[d] = np.log(pos / (1.0 - pos))
+        return C0
+
+    def _coef_matrix(self):
+        return np.atleast_2d(self.coef_)
+
+    def _intercept_vector(self):
+        return np.atleast_1d(self.intercept_)
+
+    # -------------------------------------------------------------- predict
+    def _decision(self, X, tasks):
+        check_is_fitted(self, "coef_")
+        X, tasks = validate_features(self, X, tasks, reset=False)
+        W, b = self._coef_matrix().T, self._intercept_vector()
+        if tasks is None:
+            if self._layout == "tasks":
+                raise ValueError(
+                    "This model was fitted with a task label per sample; pass tasks= "
+                    "(or set task_column) to say which task each row belongs to."
+                )
+            Z = np.asarray(X @ W) + b
+            return Z[:, 0] if self._layout == "single" else Z
+        index = self._task_index(tasks, X.shape[0])
+        return rowwise_dot(X, W, index) + b[index]
+
+    def _task_index(self, tasks, n_samples):
+        labels, inverse = encode_task_labels(tasks, n_samples)
+        position = np.searchsorted(self.tasks_, labels)
+        position = np.minimum(position, len(self.tasks_) - 1)
+        unknown = labels[self.tasks_[position] != labels]
+        if len(unknown):
+            raise ValueError(
+                f"Unknown task label(s) {list(unknown)[:10]}: the model was fitted on the "
+                f"tasks {list(self.tasks_)[:10]}{' ...' if len(self.tasks_) > 10 else ''}."
+            )
+        return position[inverse]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.required = True
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags
+
+
+class RegressorMixin:
+    """Squared-loss prediction and R^2 scoring, for every input form."""
+
+    def predict(self, X, tasks=None):
+        """Predict targets.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row. Without it (and without ``task_column``) a model
+            fitted on wide ``Y`` predicts every task for every row.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_tasks)
+        """
+        return self._decision(X, tasks)
+
+    def score(self, X, y, tasks=None, sample_weight=None):
+        """Coefficient of determination R^2 (averaged over tasks for wide ``y``;
+        NaN targets are left out)."""
+        y_pred = self.predict(X, tasks=tasks)
+        y = np.asarray(y, dtype=float)
+        if y_pred.ndim == 1:
+            return r2_score(y.ravel(), y_pred, sample_weight=sample_weight)
+        sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        scores = []
+        for t in range(y.shape[1]):  # scoring, not a hot path
+            seen = ~np.isnan(y[:, t])
+            scores.append(r2_score(y[seen, t], y_pred[seen, t],
+                                   sample_weight=None if sw is None else sw[seen]))
+        return float(np.mean(scores))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "regressor"
+        tags.regressor_tags = _regressor_tags()
+        return tags
+
+
+class ClassifierMixin:
+    """Logistic decision function, labels, probabilities and accuracy."""
+
+    _loss_name = "logistic"
+
+    def decision_function(self, X, tasks=None):
+        """Signed distance ``x^T w_t + b_t``; positive means ``classes_[1]``."""
+        return self._decision(X, tasks)
+
+    def predict_proba(self, X, tasks=None):
+        """Class probabilities, shape (n_samples, 2) for one task per row.
+
+        For a model fitted on 2-D ``y`` and called without ``tasks``, the
+        probability of ``classes_[1]`` for every task: shape (n_samples, n_tasks).
+        """
+        p = expit(self._decision(X, tasks))
+        return np.column_stack([1.0 - p, p]) if p.ndim == 1 else p
+
+    def predict_log_proba(self, X, tasks=None):
+        """Logarithm of :meth:`predict_proba`."""
+        z = self._decision(X, tasks)
+        if z.ndim == 1:
+            return np.column_stack([-np.logaddexp(0, z), -np.logaddexp(0, -z)])
+        return -np.logaddexp(0, -z)
+
+    def predict(self, X, tasks=None):
+        """Predicted class labels, shaped like :meth:`decision_function`."""
+        positive = self._decision(X, tasks) > 0
+        return self.classes_[positive.astype(int)]
+
+    def score(self, X, y, tasks=None, sample_weight=None):
+        """Mean accuracy over all labelled (sample, task) pairs."""
+        y_pred = self.predict(X, tasks=tasks)
+        y = np.asarray(y)
+        if y_pred.ndim == 2 and y.dtype.kind == "f":
+            seen = ~np.isnan(y)
+        else:
+            seen = np.ones(y.shape, dtype=bool)
+            y = y.reshape(y_pred.shape)
+        sw = np.ones(y.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
+        sw = np.broadcast_to(sw.reshape(-1, *([1] * (y.ndim - 1))), y.shape)
+        return float(np.sum(sw * seen * (y == y_pred)) / np.sum(sw * seen))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "classifier"
+        tags.classifier_tags = _classifier_tags()
+        return tags
+
+
+def _regressor_tags():
+    from sklearn.utils import RegressorTags
+
+    return RegressorTags()
+
+
+def _classifier_tags():
+    from sklearn.utils import ClassifierTags
+
+    return ClassifierTags(multi_class=False)
+
+
+class MultiTaskEstimator(_MultiTaskModel):
+    """Generic multi-task linear model: any loss with any penalty.
+
+    The objective is ``sum_t f_t(X_t w_t + b_t) + penalty(W)`` with ``f_t`` the
+    per-task mean ``loss`` (spec 0.1) and ``W`` of shape (n_features, n_tasks).
+    The named estimators (e.g. :class:`~skmtl.GroupLassoRegressor`) are this class
+    with a fixed loss and flat penalty parameters; use this one to try a penalty of
+    your own (a :class:`~skmtl.penalties.Penalty` subclass).
+
+    Parameters
+    ----------
+    loss : {"squared", "logistic"}, default="squared"
+        Squared loss (regression) or logistic loss (binary classification per task).
+        The estimator then behaves as a regressor or a classifier.
+    penalty : Penalty, default=None
+        The regularizer; None means ``L21(alpha=1.0)``.
+    fit_intercept : bool, default=True
+        Fit one unpenalized intercept per task.
+    max_iter : int, default=1000
+        Maximum number of FISTA iterations.
+    tol : float, default=1e-4
+        Stop when the duality gap is below ``tol`` times ``sum_t ||y_t||^2 / n_t``
+        (squared loss, centered ``y``; sklearn's convention) or ``tol * T log 2``
+        (logistic loss).
+    warm_start : bool, default=False
+        Start from the previous solution when refitting on the same tasks.
+    solver : {"fista", "cvxpy"}, default="fista"
+        ``"cvxpy"`` solves the same objective with cvxpy (reference; optional
+        dependency).
+    precompute : {"auto", True, False}, default="auto"
+        Use per-task Gram matrices (squared loss) when rows far outnumber features.
+    task_column : int or str, default=None
+        Column of ``X`` holding the task label of each row; it is removed from the
+        features.
+    verbose : int, default=0
+        Print the objective and duality gap during the solve.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_tasks, n_features) or (n_features,)
+        Coefficients; 1-D when fitted on a single task (1-D ``y`` without tasks).
+    intercept_ : ndarray of shape (n_tasks,) or float
+    tasks_ : ndarray of shape (n_tasks,)
+        Task labels seen in fit (column positions for wide ``y``).
+    classes_ : ndarray of shape (2,)
+        Class labels (logistic loss); each task is a binary problem on them.
+    n_iter_ : int
+    dual_gap_ : float
+        Duality gap at the solution, in objective units.
+    objective_ : float
+        Objective value at the solution.
+    """
+
+    def __init__(self, loss="squared", penalty=None, *, fit_intercept=True, max_iter=1000,
+                 tol=1e-4, warm_start=False, solver="fista", precompute="auto",
+                 task_column=None, verbose=0):
+        self.loss = loss
+        self.penalty = penalty
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.solver = solver
+        self.precompute = precompute
+        self.task_column = task_column
+        self.verbose = verbose
+
+    @property
+    def _loss_name(self):
+        if self.loss not in _LOSSES:
+            raise ValueError(f"loss must be one of {tuple(_LOSSES)}; got {self.loss!r}.")
+        return self.loss
+
+    def _make_penalty(self):
+        if self.penalty is None:
+            return L21(1.0)
+        if not isinstance(self.penalty, Penalty):
+            raise ValueError(
+                f"penalty must be a skmtl.penalties.Penalty instance; got {self.penalty!r}.")
+        return self.penalty
+
+    def _mixin(self):
+        return ClassifierMixin if self._is_classifier else RegressorMixin
+
+    def predict(self, X, tasks=None):
+        return self._mixin().predict(self, X, tasks)
+
+    def score(self, X, y, tasks=None, sample_weight=None):
+        return self._mixin().score(self, X, y, tasks=tasks, sample_weight=sample_weight)
+
+    @available_if(lambda self: self.loss == "logistic")
+    def decision_function(self, X, tasks=None):
+        return self._decision(X, tasks)
+
+    @available_if(lambda self: self.loss == "logistic")
+    def predict_proba(self, X, tasks=None):
+        return ClassifierMixin.predict_proba(self, X, tasks)
+
+    @available_if(lambda self: self.loss == "logistic")
+    def predict_log_proba(self, X, tasks=None):
+        return ClassifierMixin.predict_log_proba(self, X, tasks)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if self.loss == "logistic":
+            tags.estimator_type = "classifier"
+            tags.classifier_tags = _classifier_tags()
+        else:
+            tags.estimator_type = "regressor"
+            tags.regressor_tags = _regressor_tags()
+        return tags

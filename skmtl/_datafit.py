@@ -1,0 +1,253 @@
+"""The smooth part of the objective: a loss bound to task data.
+
+The solver sees a datafit through a handful of methods on the coefficient
+block ``C`` (``(d, T)``, or ``(d + 1, T)`` when a logistic intercept is a
+variable, its last row):
+
+``linear(C)``
+    A linear image ``Z`` of the coefficients from which value and gradient
+    follow (the predictions, or ``(W, Gram @ W)`` with Gram statistics). Being
+    linear, it is extrapolated with the iterates, so each FISTA iteration costs
+    one ``linear`` and one ``gradient``.
+``value(Z)``, ``gradient(Z)``, ``bregman(...)``
+    The loss, its gradient in ``C``, and the exact excess over its
+    linearisation for the backtracking test (spec 6.1).
+``dual_value(Z, s)``
+    ``-sum_t f_t^*(-s theta_t)`` at the rescaled dual point (spec 0.2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import LinearOperator, eigsh
+
+from ._tasks import TaskData, matvec, rmatvec
+
+# Assumed iteration count and memory cap in the choice of Gram statistics.
+_GRAM_ITERATIONS = 200
+_GRAM_MAX_ENTRIES = 2e7
+
+
+def largest_eigenvalue(operator, shape):
+    """Largest eigenvalue of a symmetric PSD operator acting on arrays of ``shape``."""
+    size = int(np.prod(shape))
+
+    def apply(v):
+        return operator(v.reshape(shape)).ravel()
+
+    if size <= 64:
+        dense = np.column_stack([apply(e) for e in np.eye(size)])
+        return float(np.linalg.eigvalsh(0.5 * (dense + dense.T))[-1])
+    op = LinearOperator((size, size), matvec=apply, dtype=float)
+    v0 = np.random.RandomState(0).standard_normal(size)
+    return float(eigsh(op, k=1, which="LA", v0=v0, tol=1e-8,
+                       return_eigenvectors=False)[0])
+
+
+class DesignDatafit:
+    """A loss on the predictions ``z = X_t w_t (+ b_t)`` of task data.
+
+    With ``fit_intercept`` and the squared loss, data are centered per task
+    implicitly (never densifying sparse ``X``) and the intercepts follow in closed
+    form (spec 6.6); with the logistic loss the intercepts are variables (the last
+    row of the coefficient block) with an identity prox.
+    """
+
+    def __init__(self, loss, data: TaskData, fit_intercept=True):
+        self.loss, self.data = loss, data
+        self.center = fit_intercept and loss.centers_intercept
+        self.intercept_row = fit_intercept and not loss.centers_intercept
+        self.n_features = data.n_features
+        self.n_rows = self.n_features + int(self.intercept_row)
+        self.y = data.y
+        if self.center:
+            self.x_mean, self.y_mean = data.task_means()
+            self.y = data.y - data.expand(self.y_mean)
+            if data.shared:  # keep missing entries at zero
+                self.y = np.where(data.weights > 0, self.y, 0.0)
+
+    def linear(self, C):
+        d = self.n_features
+        z = matvec(self.data, C[:d])
+        if self.center:
+            z = z - self.data.expand(np.einsum("jt,jt->t", self.x_mean, C[:d]))
+        if self.intercept_row:
+            z = z + self.data.expand(C[d])
+        return z
+
+    def adjoint(self, theta):
+        """Adjoint of ``linear``: ``[X_t^T theta_t]_t`` (centered) and intercept sums."""
+        g = rmatvec(self.data, theta)
+        if self.center:
+            g -= self.x_mean * self.data.task_sum(theta)
+        if self.intercept_row:
+            g = np.vstack([g, self.data.task_sum(theta)])
+        return g
+
+    def value(self, z):
+        return self.loss.value(self.y, self.data.weights, z)
+
+    def gradient(self, z):
+        return -self.adjoint(self.loss.dual_point(self.y, self.data.weights, z))
+
+    def bregman(self, z_new, z_old, value_old, grad, step):
+        return self.loss.bregman(self.y, self.data.weights, z_new, z_old, value_old,
+                                 np.vdot(grad, step))
+
+    def dual_value(self, z, scale):
+        w = self.data.weights
+        theta = scale * self.loss.dual_point(self.y, w, z)
+        return self.loss.dual_value(self.y, w, theta)
+
+    def gap_scale(self):
+        return self.loss.gap_scale(self.y, self.data.weights)
+
+    def lipschitz(self):
+        w = self.data.weights
+        top = largest_eigenvalue(lambda V: self.adjoint(w * self.linear(V)),
+                                 (self.n_rows, self.data.n_tasks))
+        return self.loss.curvature * top
+
+    def polish(self, C, z, n_steps=10):
+        """Newton steps on the logistic intercepts, so that ``sum_i theta_ti = 0``
+        holds to round-off before the gap is computed (spec 6.6)."""
+        if not self.intercept_row:
+            return C, z
+        C = C.copy()
+        for _ in range(n_steps):
+            g, h = self.loss.intercept_derivatives(self.y, self.data.weights, z)
+            g, h = self.data.task_sum(g), self.data.task_sum(h)
+            step = np.divide(g, h, out=np.zeros_like(g), where=h > 1e-300)
+            C[-1] -= step
+            z = z - self.data.expand(step)
+            if np.max(np.abs(g)) <= 1e-15:
+                break
+        return C, z
+
+    def intercept(self, C):
+        if self.center:
+            return self.y_mean - np.einsum("jt,jt->t", self.x_mean, C[: self.n_features])
+        if self.intercept_row:
+            return C[-1].copy()
+        return np.zeros(self.data.n_tasks)
+
+
+class GramDatafit:
+    """Squared loss through per-task sufficient statistics (spec 0.3).
+
+    ``Z = [W; C_t w_t]`` with ``C_t = X_t^T diag(w) X_t`` (centered when fitting
+    intercepts), ``b_t = X_t^T diag(w) y_t`` and ``q_t = sum_i w_i y_ti^2``.
+    """
+
+    def __init__(self, data: TaskData, fit_intercept=True):
+        self.n_features = self.n_rows = data.n_features
+        self.grams, self.b, self.q, self.x_mean, self.y_mean = _gram_statistics(
+            data, fit_intercept)
+        self.center = fit_intercept
+
+    def _cw(self, W):
+        if self.grams.shape[0] == 1:
+            return self.grams[0] @ W
+        return np.einsum("tij,jt->it", self.grams, W)
+
+    def linear(self, W):
+        return np.vstack([W, self._cw(W)])
+
+    def value(self, z):
+        d = self.n_features
+        W, CW = z[:d], z[d:]
+        return 0.5 * np.vdot(W, CW) - np.vdot(W, self.b) + 0.5 * self.q.sum()
+
+    def gradient(self, z):
+        return z[self.n_features:] - self.b
+
+    def bregman(self, z_new, z_old, value_old, grad, step):
+        d = self.n_features
+        return 0.5 * np.vdot(z_new[:d] - z_old[:d], z_new[d:] - z_old[d:])
+
+    def dual_value(self, z, scale):
+        d = self.n_features
+        W, CW = z[:d], z[d:]
+        wb = np.einsum("jt,jt->t", W, self.b)
+        rss = np.einsum("jt,jt->t", W, CW) - 2 * wb + self.q  # sum_i w_i r_i^2
+        return np.sum(scale * (self.q - wb) - 0.5 * scale**2 * rss)
+
+    def gap_scale(self):
+        return self.q.sum()
+
+    def lipschitz(self):
+        return float(np.linalg.eigvalsh(self.grams)[:, -1].max())
+
+    def polish(self, C, z):
+        return C, z
+
+    def intercept(self, W):
+        if self.center:
+            return self.y_mean - np.einsum("jt,jt->t", self.x_mean, W)
+        return np.zeros(W.shape[1])
+
+
+def _weighted_gram(X, w, mean):
+    """``(X - 1 mean^T)^T diag(w) (X - 1 mean^T)`` for weights summing to one."""
+    if sp.issparse(X):
+        gram = np.asarray((X.T @ X.multiply(w[:, None])).todense())
+        return gram - np.outer(mean, mean)
+    Xc = X - mean
+    return Xc.T @ (Xc * w[:, None])
+
+
+def _gram_statistics(data: TaskData, fit_intercept):
+    d, T = data.n_features, data.n_tasks
+    w = data.weights
+    if fit_intercept:
+        x_mean, y_mean = data.task_means()
+    else:
+        x_mean, y_mean = np.zeros((d, T)), np.zeros(T)
+    X = data.X
+    if data.shared:
+        y = np.where(w > 0, data.y - y_mean, 0.0)
+        if np.ptp(w, axis=1).max(initial=0.0) == 0.0:  # same rows for every task
+            grams = _weighted_gram(X, w[:, 0], x_mean[:, 0])[None]
+        else:  # setup, not the hot path: one Gram per task
+            grams = np.stack([_weighted_gram(X, w[:, t], x_mean[:, t]) for t in range(T)])
+        b = rmatvec(data, w * y)
+        b -= x_mean * (w * y).sum(axis=0)
+        q = (w * y**2).sum(axis=0)
+    else:
+        y = data.y - y_mean[data.task_index]
+        order = np.argsort(data.task_index, kind="stable")
+        bounds = np.searchsorted(data.task_index[order], np.arange(T + 1))
+        grams = np.empty((T, d, d))
+        for t in range(T):  # setup, not the hot path: one Gram per task
+            rows = order[bounds[t]:bounds[t + 1]]
+            grams[t] = _weighted_gram(X[rows], w[rows], x_mean[:, t])
+        b = rmatvec(data, w * y) - x_mean * data.task_sum(w * y)
+        q = data.task_sum(w * y**2)
+    return grams, b, q, x_mean, y_mean
+
+
+def use_gram(data: TaskData, loss, precompute="auto"):
+    """Whether to solve through Gram statistics: squared loss only; with
+    ``"auto"``, when their set-up plus iterations cost less than iterating on
+    the rows (spec 0.3), within a memory cap."""
+    if loss.name != "squared" or precompute is False:
+        return False
+    if precompute is True:
+        return True
+    d, T = data.n_features, data.n_tasks
+    nnz = data.X.nnz if sp.issparse(data.X) else data.X.size
+    same_rows = data.shared and np.ptp(data.weights, axis=1).max(initial=0.0) == 0.0
+    n_grams = 1 if same_rows else T
+    if n_grams * d * d > _GRAM_MAX_ENTRIES:
+        return False
+    rows_cost = 2 * _GRAM_ITERATIONS * nnz * (T if data.shared else 1)
+    setup = nnz * d * (T if data.shared and not same_rows else 1)
+    gram_cost = setup + 2 * _GRAM_ITERATIONS * d * d * T
+    return gram_cost < rows_cost
+
+
+def make_datafit(loss, data, fit_intercept=True, precompute="auto"):
+    if use_gram(data, loss, precompute):
+        return GramDatafit(data, fit_intercept)
+    return DesignDatafit(loss, data, fit_intercept)

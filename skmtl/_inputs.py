@@ -1,0 +1,242 @@
+"""Input adapters: the three ways of saying which sample belongs to which task,
+turned into one :class:`~skmtl._tasks.TaskData` (DESIGN 1.1).
+
+Every error about user input is raised here, with the argument named.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_array, validate_data
+
+from ._tasks import TaskData
+
+
+def split_task_column(X, task_column):
+    """Return ``(features, labels)``: ``X`` without its task column, and that column."""
+    if hasattr(X, "columns"):  # a DataFrame
+        columns = list(X.columns)
+        if task_column in columns:
+            name = task_column
+        elif isinstance(task_column, numbers.Integral) and -len(columns) <= task_column < len(columns):
+            name = columns[task_column]
+        else:
+            raise ValueError(
+                f"task_column={task_column!r} is not a column of X; X has the columns "
+                f"{columns[:10]}{' ...' if len(columns) > 10 else ''}."
+            )
+        return X.drop(columns=[name]), X[name].to_numpy()
+    if not isinstance(task_column, numbers.Integral):
+        raise ValueError(
+            f"task_column={task_column!r} is a column name, but X has no column names "
+            "(it is not a DataFrame); give an integer position instead."
+        )
+    if not sp.issparse(X):
+        X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D to hold a task column; got {X.ndim} dimensions.")
+    n_columns = X.shape[1]
+    if not -n_columns <= task_column < n_columns:
+        raise ValueError(
+            f"task_column={task_column} is out of range for X with {n_columns} columns."
+        )
+    position = task_column % n_columns
+    keep = np.arange(n_columns) != position
+    if sp.issparse(X):
+        X = sp.csc_matrix(X)
+        return X[:, keep], X[:, [position]].toarray().ravel()
+    return X[:, keep], X[:, position]
+
+
+def encode_task_labels(labels, n_samples):
+    """``(unique labels, index of each row)``, with clear errors."""
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        labels = labels.ravel() if labels.ndim == 2 and 1 in labels.shape else labels
+    if labels.ndim != 1:
+        raise ValueError(f"tasks must be 1-D, one label per sample; got shape {labels.shape}.")
+    if labels.shape[0] != n_samples:
+        raise ValueError(
+            f"tasks has {labels.shape[0]} labels but X has {n_samples} samples; "
+            "give one task label per sample."
+        )
+    if labels.dtype.kind == "f" and np.isnan(labels).any():
+        raise ValueError("tasks contains NaN; every sample needs a task label.")
+    try:
+        return np.unique(labels, return_inverse=True)
+    except TypeError:
+        raise ValueError(
+            "tasks mixes labels of types that cannot be compared (e.g. str and int); "
+            "use labels of one type."
+        ) from None
+
+
+def validate_features(estimator, X, tasks, *, reset):
+    """Validate ``X`` (after removing any task column); return ``(X, task labels)``."""
+    if estimator.task_column is not None:
+        if tasks is not None:
+            raise ValueError(
+                "Give the task of each sample either as tasks= or through task_column, "
+                "not both."
+            )
+        X, tasks = split_task_column(X, estimator.task_column)
+    X = validate_data(estimator, X, reset=reset, accept_sparse=True, dtype=np.float64,
+                      ensure_min_samples=1)
+    if sp.issparse(X):
+        X = sp.csr_matrix(X)
+        X.sum_duplicates()
+    return X, tasks
+
+
+def check_sample_weight(sample_weight, n_samples):
+    if sample_weight is None:
+        return np.ones(n_samples)
+    if isinstance(sample_weight, numbers.Number):
+        sample_weight = np.full(n_samples, float(sample_weight))
+    sw = check_array(sample_weight, ensure_2d=False, dtype=np.float64,
+                     input_name="sample_weight")
+    if sw.ndim != 1 or sw.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},), one weight per sample; "
+            f"got shape {sw.shape}."
+        )
+    if (sw < 0).any():
+        raise ValueError("sample_weight has negative values; weights must be >= 0.")
+    return sw
+
+
+def encode_binary_labels(y, classes=None):
+    """Map binary labels to -1/+1; ``classes`` sorted (negative class first)."""
+    if classes is None:
+        target_type = type_of_target(y, input_name="y")
+        if target_type == "continuous":
+            raise ValueError(
+                "Unknown label type: continuous. A classifier needs class labels in y; "
+                "for real-valued targets use the matching regressor."
+            )
+        if target_type == "multiclass":
+            raise ValueError(
+                "Only binary classification is supported. The type of the target is "
+                f"multiclass ({len(np.unique(y))} classes); each task must be a binary "
+                "problem on the same two classes."
+            )
+        classes = np.unique(y)
+    if len(classes) != 2:
+        found = "one class" if len(classes) == 1 else f"{len(classes)} classes"
+        raise ValueError(
+            f"Classification needs exactly 2 classes in y (one binary problem per task); "
+            f"found {found}: {list(classes)[:10]}."
+        )
+    return classes, np.where(y == classes[1], 1.0, -1.0)
+
+
+def build_task_data(X, y, tasks, sample_weight, *, classifier):
+    """Build :class:`TaskData` and describe the layout.
+
+    Returns ``(data, info)`` where ``info`` holds ``layout`` ("single", "wide" or
+    "tasks"), ``tasks_`` (labels) and, for classifiers, ``classes_``.
+    """
+    n = X.shape[0]
+    if y is None:
+        raise ValueError(
+            "This estimator requires y to be passed, but the target y is None.")
+    sw = check_sample_weight(sample_weight, n)
+    y = np.asarray(y)
+    if y.shape[0] != n:
+        raise ValueError(f"X has {n} samples but y has {y.shape[0]}; they must match.")
+    if y.ndim == 2 and tasks is None:
+        return _wide_data(X, y, sw, classifier)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(
+            f"With tasks=, y must be 1-D (one target per sample); got shape {y.shape}."
+        )
+    if tasks is None:
+        labels, index, layout = np.array([0]), np.zeros(n, dtype=np.intp), "single"
+    else:
+        labels, index = encode_task_labels(tasks, n)
+        layout = "tasks"
+    info = {"layout": layout, "tasks_": labels}
+    if classifier:
+        _check_label_values(y, "y")
+        info["classes_"], y = encode_binary_labels(y)
+    else:
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+    totals = np.bincount(index, weights=sw, minlength=len(labels))
+    _check_nonempty(totals, labels)
+    keep = sw > 0
+    if not keep.all():
+        X, y, sw, index = X[keep], y[keep], sw[keep], index[keep]
+    data = TaskData(X, y, sw / totals[index], index, len(labels))
+    if classifier:
+        _check_both_classes(data, labels)
+    return data, info
+
+
+def _wide_data(X, Y, sw, classifier):
+    n, T = Y.shape
+    if classifier:
+        Y = check_array(Y, dtype=None, ensure_all_finite="allow-nan", input_name="y")
+        observed = ~_isnan(Y)
+        classes, Ypm = encode_binary_labels(Y[observed])
+        Y = np.zeros((n, T))
+        Y[observed] = Ypm
+    else:
+        Y = check_array(Y, dtype=np.float64, ensure_all_finite="allow-nan", input_name="y")
+        if np.isinf(Y).any():
+            raise ValueError("y contains infinity; targets must be finite (NaN marks a "
+                             "missing label in the wide form).")
+        observed = ~np.isnan(Y)
+        Y = np.where(observed, Y, 0.0)
+    weights = sw[:, None] * observed
+    totals = weights.sum(axis=0)
+    labels = np.arange(T)
+    _check_nonempty(totals, labels, wide=True)
+    keep = sw > 0
+    if not keep.all():
+        X, Y, weights = X[keep], Y[keep], weights[keep]
+    data = TaskData(X, Y, weights / totals, None, T)
+    info = {"layout": "wide", "tasks_": labels}
+    if classifier:
+        info["classes_"] = classes
+        _check_both_classes(data, labels)
+    return data, info
+
+
+def _isnan(Y):
+    if Y.dtype.kind == "f":
+        return np.isnan(Y)
+    if Y.dtype.kind == "O":
+        return np.array([[isinstance(v, float) and v != v for v in row] for row in Y],
+                        dtype=bool).reshape(Y.shape)
+    return np.zeros(Y.shape, dtype=bool)
+
+
+def _check_label_values(y, name):
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise ValueError(f"{name} contains NaN or infinity; every sample needs a label.")
+
+
+def _check_nonempty(totals, labels, wide=False):
+    empty = labels[totals <= 0]
+    if len(empty):
+        what = ("labelled (non-NaN) targets" if wide
+                else "samples with positive weight (their sample weights are all zero)")
+        raise ValueError(f"Task(s) {list(empty)[:10]} have no {what}; every task needs "
+                         "at least one.")
+
+
+def _check_both_classes(data, labels):
+    positive = data.task_sum(data.weights * (data.y > 0))
+    negative = data.task_sum(data.weights * (data.y < 0))
+    bad = labels[(positive <= 0) | (negative <= 0)]
+    if len(bad):
+        raise ValueError(
+            f"Task(s) {list(bad)[:10]} have samples of only one class; each task is a "
+            "binary problem and needs samples of both classes."
+        )

@@ -1,0 +1,156 @@
+"""The one internal form of multi-task data, and the adapters that build it.
+
+Users say which sample belongs to which task in one of three ways (wide ``Y``,
+per-sample ``tasks=`` labels, or a ``task_column`` of ``X``); each is converted
+here, once, into a :class:`TaskData`. Nothing downstream knows which form was
+used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["TaskData", "from_task_list"]
+
+
+@dataclass
+class TaskData:
+    """Validated multi-task data in one of two layouts.
+
+    Shared layout (``task_index is None``): every task sees the rows of ``X``;
+    ``y`` and ``weights`` have shape ``(n, T)``. Stacked layout: row ``i`` belongs
+    to task ``task_index[i]``; ``y`` and ``weights`` have shape ``(n,)``.
+
+    ``weights`` sum to one over the rows of each task (zero where a label is
+    missing), so the data term of task ``t`` is the weighted mean
+    ``sum_i weights_i * loss(y_i, z_i)`` (spec 0.1).
+    """
+
+    X: np.ndarray | sp.csr_matrix
+    y: np.ndarray
+    weights: np.ndarray
+    task_index: np.ndarray | None
+    n_tasks: int
+
+    @property
+    def shared(self) -> bool:
+        return self.task_index is None
+
+    @property
+    def n_features(self) -> int:
+        return self.X.shape[1]
+
+    def task_sum(self, values: np.ndarray) -> np.ndarray:
+        """Sum an array shaped like ``y`` over the rows of each task: ``(T,)``."""
+        if self.shared:
+            return values.sum(axis=0)
+        return np.bincount(self.task_index, weights=values, minlength=self.n_tasks)
+
+    def expand(self, per_task: np.ndarray) -> np.ndarray:
+        """Broadcast a ``(T,)`` vector to the shape of ``y``."""
+        if self.shared:
+            return np.broadcast_to(per_task, self.y.shape)
+        return per_task[self.task_index]
+
+    def task_means(self) -> tuple[np.ndarray, np.ndarray]:
+        """Weighted per-task means of the features ``(d, T)`` and of ``y`` ``(T,)``."""
+        return rmatvec(self, self.weights), self.task_sum(self.weights * self.y)
+
+
+def _scatter(data: TaskData, values: np.ndarray) -> sp.csr_matrix:
+    n = values.shape[0]
+    return sp.csr_matrix(
+        (values, data.task_index, np.arange(n + 1)), shape=(n, data.n_tasks)
+    )
+
+
+def matvec(data: TaskData, W: np.ndarray) -> np.ndarray:
+    """Predictions ``x_i^T w_t`` for every (row, task) pair of the data.
+
+    ``W`` has shape ``(d, T)``; the result has the shape of ``data.y``.
+    """
+    return rowwise_dot(data.X, W, data.task_index)
+
+
+def rmatvec(data: TaskData, theta: np.ndarray) -> np.ndarray:
+    """``[X_t^T theta_t]_t`` of shape ``(d, T)`` for ``theta`` shaped like ``y``."""
+    X = data.X
+    if data.shared:
+        out = X.T @ theta
+    else:
+        out = X.T @ _scatter(data, theta)
+    return out.toarray() if sp.issparse(out) else np.asarray(out)
+
+
+def rowwise_dot(X, W: np.ndarray, task_index: np.ndarray | None) -> np.ndarray:
+    """``X @ W`` when ``task_index`` is None, else ``z_i = x_i^T W[:, task_index[i]]``."""
+    if task_index is None:
+        return np.asarray(X @ W)
+    if sp.issparse(X):
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        vals = X.data * W[X.indices, task_index[rows]]
+        return np.bincount(rows, weights=vals, minlength=X.shape[0])
+    if W.shape[1] <= 8:  # a GEMM with a few wasted columns beats a gather
+        return np.take_along_axis(X @ W, task_index[:, None], axis=1)[:, 0]
+    return np.einsum("ij,ji->i", X, W[:, task_index])
+
+
+def from_task_list(datasets):
+    """Stack a list of per-task data sets into ``(X, y, tasks)``.
+
+    Parameters
+    ----------
+    datasets : sequence of (X_t, y_t) pairs
+        One pair per task, as in MALSAR and RMTL. ``X_t`` may be dense or
+        scipy.sparse; all must have the same number of columns.
+
+    Returns
+    -------
+    X : ndarray or sparse matrix of shape (sum n_t, d)
+    y : ndarray of shape (sum n_t,)
+    tasks : ndarray of shape (sum n_t,)
+        The position of each pair in ``datasets``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmtl import from_task_list
+    >>> X, y, tasks = from_task_list([(np.ones((2, 3)), [1.0, 2.0]),
+    ...                               (np.zeros((1, 3)), [0.5])])
+    >>> X.shape, tasks.tolist()
+    ((3, 3), [0, 0, 1])
+    """
+    datasets = list(datasets)
+    if not datasets:
+        raise ValueError("from_task_list needs at least one (X_t, y_t) pair; got none.")
+    Xs, ys = [], []
+    for t, pair in enumerate(datasets):
+        try:
+            X_t, y_t = pair
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"from_task_list expects (X_t, y_t) pairs; item {t} is not a pair."
+            ) from None
+        X_t = X_t if sp.issparse(X_t) else np.atleast_2d(np.asarray(X_t))
+        y_t = np.asarray(y_t).ravel()
+        if X_t.shape[0] != y_t.shape[0]:
+            raise ValueError(
+                f"Task {t}: X_t has {X_t.shape[0]} rows but y_t has {y_t.shape[0]} "
+                "values; they must match."
+            )
+        if Xs and X_t.shape[1] != Xs[0].shape[1]:
+            raise ValueError(
+                f"Task {t}: X_t has {X_t.shape[1]} columns but task 0 has "
+                f"{Xs[0].shape[1]}; every task needs the same features."
+            )
+        Xs.append(X_t)
+        ys.append(y_t)
+    if any(sp.issparse(X_t) for X_t in Xs):
+        X = sp.vstack([sp.csr_matrix(X_t) for X_t in Xs], format="csr")
+    else:
+        X = np.vstack(Xs)
+    tasks = np.repeat(np.arange(len(Xs)), [len(y_t) for y_t in ys])
+    return X, np.concatenate(ys), tasks

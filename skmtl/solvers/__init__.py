@@ -1,0 +1,1 @@
+"""Solvers: FISTA (default) and the cvxpy reference."""

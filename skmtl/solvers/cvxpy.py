@@ -1,0 +1,64 @@
+"""The reference solver: the same objective, written in cvxpy and solved by a
+conic solver (CLARABEL). Slow, and meant for checking the fast solver."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._tasks import TaskData
+
+_INSTALL_HINT = (
+    "solver='cvxpy' needs the optional dependency cvxpy: "
+    "pip install 'skmtl[cvxpy]' (or pip install cvxpy clarabel)."
+)
+
+
+def import_cvxpy():
+    try:
+        import cvxpy
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(_INSTALL_HINT) from exc
+    return cvxpy
+
+
+def _stacked_rows(data: TaskData):
+    """Rows, targets, weights and task of each labelled (row, task) pair."""
+    if not data.shared:
+        keep = data.weights > 0
+        return data.X[keep], data.y[keep], data.weights[keep], data.task_index[keep]
+    rows, tasks = np.nonzero(data.weights > 0)
+    return data.X[rows], data.y[rows, tasks], data.weights[rows, tasks], tasks
+
+
+def solve_cvxpy(loss, penalty, data: TaskData, fit_intercept=True, verbose=False):
+    """Solve ``sum_t f_t(X_t w_t + b_t) + penalty(W)`` with cvxpy.
+
+    Returns ``(W, b, objective)`` with ``W`` of shape ``(d, T)``.
+    """
+    cp = import_cvxpy()
+    X, y, w, task = _stacked_rows(data)
+    n, d, T = X.shape[0], data.n_features, data.n_tasks
+    # z_i = x_i^T w_{task_i}: a block design acting on vec(W) (column-major).
+    X = sp.csr_matrix(X)
+    cols = task[np.repeat(np.arange(n), np.diff(X.indptr))] * d + X.indices
+    design = sp.csr_matrix((X.data, cols, X.indptr), shape=(n, d * T))
+    W = cp.Variable((d, T))
+    z = design @ cp.vec(W, order="F")
+    if fit_intercept:
+        b = cp.Variable(T)
+        onehot = sp.csr_matrix((np.ones(n), task, np.arange(n + 1)), shape=(n, T))
+        z = z + onehot @ b
+    if loss.name == "squared":
+        datafit = 0.5 * cp.sum_squares(cp.multiply(np.sqrt(w), y - z))
+    elif loss.name == "logistic":
+        datafit = cp.sum(cp.multiply(w, cp.logistic(cp.multiply(-y, z))))
+    else:
+        raise ValueError(f"solver='cvxpy' does not know the loss {loss.name!r}.")
+    problem = cp.Problem(cp.Minimize(datafit + penalty.cvxpy(W)))
+    problem.solve(solver=cp.CLARABEL, verbose=verbose, tol_gap_abs=1e-11,
+                  tol_gap_rel=1e-11, tol_feas=1e-11, max_iter=500)
+    if problem.status not in ("optimal", "optimal_inaccurate"):
+        raise RuntimeError(f"cvxpy could not solve the problem: status {problem.status}.")
+    intercept = np.asarray(b.value) if fit_intercept else np.zeros(T)
+    return np.asarray(W.value), intercept, float(problem.value)
