@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 from scipy.special import expit
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
@@ -86,10 +86,7 @@ class _MultiTaskModel(BaseEstimator):
         """
         self._validate_params()
         penalty = self._make_penalty()
-        X, tasks = validate_features(self, X, tasks, reset=True)
-        data, info = build_task_data(X, y, tasks, sample_weight,
-                                     classifier=self._is_classifier)
-        loss = _LOSSES[self._loss_name]()
+        data, info, loss = self._prepare(X, y, tasks, sample_weight, reset=True)
         d, T = data.n_features, data.n_tasks
         if self.solver == "cvxpy":
             from .solvers.cvxpy import solve_cvxpy
@@ -114,10 +111,42 @@ class _MultiTaskModel(BaseEstimator):
             self.coef_, self.intercept_ = np.ascontiguousarray(W.T), intercept
         return self
 
-    def _initial_coef(self, datafit, data, info):
+    def _prepare(self, X, y, tasks, sample_weight, reset):
+        X, tasks = validate_features(self, X, tasks, reset=reset)
+        data, info = build_task_data(X, y, tasks, sample_weight,
+                                     classifier=self._is_classifier)
+        return data, info, _LOSSES[self._loss_name]()
+
+    def alpha_max(self, X, y, tasks=None, sample_weight=None):
+        """Smallest ``alpha`` for which all coefficients are zero, on this data.
+
+        Uses the estimator's parameters other than ``alpha`` (e.g. ``l1_ratio``,
+        ``fit_intercept``); the grid ``geomspace(alpha_max, eps * alpha_max)`` is
+        the natural one for tuning ``alpha``.
+
+        Parameters
+        ----------
+        X, y, tasks, sample_weight
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        float
+        """
+        penalty = self._make_penalty()
+        if not hasattr(penalty, "alpha_max"):
+            raise AttributeError(f"{type(penalty).__name__} has no finite alpha_max.")
+        # on a clone, so that validation leaves no fitted state on self
+        data, info, loss = clone(self)._prepare(X, y, tasks, sample_weight, reset=True)
+        datafit = make_datafit(loss, data, self.fit_intercept, precompute=False)
+        C0 = self._initial_coef(datafit, data, info, warm=False)
+        C0, z0 = datafit.polish(C0, datafit.linear(C0))
+        return penalty.alpha_max(-datafit.gradient(z0)[: data.n_features])
+
+    def _initial_coef(self, datafit, data, info, warm=True):
         d, T = data.n_features, data.n_tasks
         C0 = np.zeros((datafit.n_rows, T))
-        if (self.warm_start and hasattr(self, "coef_")
+        if (warm and self.warm_start and hasattr(self, "coef_")
                 and self._coef_matrix().shape == (T, d)
                 and np.array_equal(np.asarray(self.tasks_), np.asarray(info["tasks_"]))):
             C0[:d] = self._coef_matrix().T
