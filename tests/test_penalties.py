@@ -1,0 +1,78 @@
+"""Each penalty's prox against its definition, its dual norm against a conic solve."""
+
+import numpy as np
+import pytest
+
+from skmtl.penalties import L1, L21, L1Linf, SparseGroupNorm
+
+cp = pytest.importorskip("cvxpy")
+
+PENALTIES = [
+    L21(0.7),
+    L1(0.7),
+    L1Linf(0.7),
+    SparseGroupNorm(0.7, l1_ratio=0.3, group_norm="l2"),
+    SparseGroupNorm(0.7, l1_ratio=0.8, group_norm="l2"),
+    SparseGroupNorm(0.7, l1_ratio=0.3, group_norm="linf"),
+    SparseGroupNorm(0.7, l1_ratio=0.0, group_norm="l2"),
+    SparseGroupNorm(0.7, l1_ratio=1.0, group_norm="linf"),
+]
+
+
+def _solve(objective, constraints=()):
+    problem = cp.Problem(objective, list(constraints))
+    problem.solve(solver=cp.CLARABEL)
+    return problem
+
+
+@pytest.mark.parametrize("penalty", PENALTIES, ids=repr)
+def test_prox_matches_definition(penalty):
+    rng = np.random.RandomState(0)
+    V = rng.randn(6, 4) * 0.6
+    V[2] = 0.0  # a zero row must be handled
+    step = 0.8
+    W = cp.Variable(V.shape)
+    _solve(cp.Minimize(penalty.cvxpy(W) + cp.sum_squares(W - V) / (2 * step)))
+    prox = penalty.prox(V, step)
+    objective = lambda U: penalty.value(U) + np.sum((U - V) ** 2) / (2 * step)
+    assert objective(prox) <= objective(W.value) + 1e-9
+    np.testing.assert_allclose(prox, W.value, atol=1e-4)
+
+
+@pytest.mark.parametrize("penalty", PENALTIES, ids=repr)
+def test_dual_norm_matches_conic_solve(penalty):
+    """dual_norm(G) = max <G, U> over the unit ball of the norm."""
+    rng = np.random.RandomState(1)
+    G = rng.randn(5, 4)
+    U = cp.Variable(G.shape)
+    unit = type(penalty)(1.0) if not isinstance(penalty, SparseGroupNorm) else \
+        SparseGroupNorm(1.0, penalty.l1_ratio, penalty.group_norm)
+    problem = _solve(cp.Maximize(cp.sum(cp.multiply(G, U))), [unit.cvxpy(U) <= 1])
+    assert penalty.dual_norm(G) == pytest.approx(problem.value, rel=1e-6)
+
+
+@pytest.mark.parametrize("penalty", PENALTIES, ids=repr)
+def test_prox_is_zero_exactly_below_threshold(penalty):
+    """prox(V, step) = 0 iff dual_norm(V) <= step * alpha (Moreau)."""
+    rng = np.random.RandomState(2)
+    V = rng.randn(5, 3)
+    step = penalty.dual_norm(V) / penalty.alpha
+    assert not np.any(penalty.prox(V, step * 1.0001))
+    assert np.any(penalty.prox(V, step * 0.999))
+
+
+@pytest.mark.parametrize("penalty", PENALTIES, ids=repr)
+def test_value_is_a_norm_consistent_with_dual(penalty):
+    """Hoelder: <G, W> <= norm(W) * dual_norm(G), tight for G = subgradient."""
+    rng = np.random.RandomState(3)
+    for _ in range(5):
+        W, G = rng.randn(4, 3), rng.randn(4, 3)
+        assert np.vdot(G, W) <= penalty.norm(W) * penalty.dual_norm(G) + 1e-12
+
+
+def test_sparse_group_dual_norm_edge_cases():
+    G = np.array([[3.0, -1.0, 0.5], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
+    assert SparseGroupNorm(1, 1.0).dual_norm(G) == pytest.approx(3.0)
+    assert SparseGroupNorm(1, 0.0).dual_norm(G) == pytest.approx(np.linalg.norm(G[0]))
+    assert SparseGroupNorm(1, 0.0, "linf").dual_norm(G) == pytest.approx(4.5)
+    assert SparseGroupNorm(1, 0.5).dual_norm(np.zeros((2, 3))) == 0.0
