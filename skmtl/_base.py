@@ -151,7 +151,7 @@ class _MultiTaskModel(BaseEstimator):
                 and np.array_equal(np.asarray(self.tasks_), np.asarray(info["tasks_"]))):
             C0[:d] = self._coef_matrix().T
             if datafit.n_rows > d:
-                C0[d] = self._intercept_vector()
+                C0[d] = datafit.intercept_variable(C0[:d], self._intercept_vector())
         elif datafit.n_rows > d:  # logistic intercepts start at log(n+ / n-)
             pos = data.task_sum(data.weights * (data.y > 0))
             C0[d] = np.log(pos / (1.0 - pos))

@@ -48,21 +48,25 @@ def largest_eigenvalue(operator, shape):
 class DesignDatafit:
     """A loss on the predictions ``z = X_t w_t (+ b_t)`` of task data.
 
-    With ``fit_intercept`` and the squared loss, data are centered per task
-    implicitly (never densifying sparse ``X``) and the intercepts follow in closed
-    form (spec 6.6); with the logistic loss the intercepts are variables (the last
-    row of the coefficient block) with an identity prox.
+    With ``fit_intercept`` the features are centered per task, implicitly (never
+    densifying sparse ``X``). For the squared loss the targets are centered too
+    and the intercepts follow in closed form (spec 6.6); for the logistic loss the
+    intercepts are variables (the last row of the coefficient block, identity
+    prox) of the centered model ``(X_t - mean_t) w_t + c_t``, an exact
+    reparametrisation (``b_t = c_t - mean_t^T w_t``) that keeps the large feature
+    means out of the Lipschitz constant.
     """
 
     def __init__(self, loss, data: TaskData, fit_intercept=True):
         self.loss, self.data = loss, data
-        self.center = fit_intercept and loss.centers_intercept
+        self.center = fit_intercept
         self.intercept_row = fit_intercept and not loss.centers_intercept
         self.n_features = data.n_features
         self.n_rows = self.n_features + int(self.intercept_row)
         self.y = data.y
         if self.center:
             self.x_mean, self.y_mean = data.task_means()
+        if self.center and loss.centers_intercept:
             self.y = data.y - data.expand(self.y_mean)
             if data.shared:  # keep missing entries at zero
                 self.y = np.where(data.weights > 0, self.y, 0.0)
@@ -126,11 +130,15 @@ class DesignDatafit:
         return C, z
 
     def intercept(self, C):
-        if self.center:
-            return self.y_mean - np.einsum("jt,jt->t", self.x_mean, C[: self.n_features])
-        if self.intercept_row:
-            return C[-1].copy()
-        return np.zeros(self.data.n_tasks)
+        """The intercepts ``b`` of the uncentered model."""
+        if not self.center:
+            return np.zeros(self.data.n_tasks)
+        shift = np.einsum("jt,jt->t", self.x_mean, C[: self.n_features])
+        return (C[-1] if self.intercept_row else self.y_mean) - shift
+
+    def intercept_variable(self, W, b):
+        """The intercept row of the coefficient block for the model ``(W, b)``."""
+        return b + np.einsum("jt,jt->t", self.x_mean, W) if self.center else b
 
 
 class GramDatafit:

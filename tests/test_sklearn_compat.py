@@ -1,0 +1,103 @@
+"""scikit-learn's contract: check_estimator, pipelines, grid search, metadata routing."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn
+from conftest import make_tasks
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, KFold, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skmtl import GroupLassoClassifier, GroupLassoRegressor, MultiTaskEstimator
+from skmtl.penalties import L1Linf, SparseGroupNorm
+
+
+@parametrize_with_checks([
+    GroupLassoRegressor(),
+    GroupLassoClassifier(),
+    GroupLassoRegressor(l1_ratio=0.5, group_norm="linf"),
+    MultiTaskEstimator(penalty=SparseGroupNorm(0.01, 0.5)),
+    MultiTaskEstimator(loss="logistic", penalty=L1Linf(0.01)),
+])
+def test_check_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture
+def routing():
+    sklearn.set_config(enable_metadata_routing=True)
+    yield
+    sklearn.set_config(enable_metadata_routing=False)
+
+
+def _search(model, n_alphas=4):
+    pipe = make_pipeline(StandardScaler(), model)
+    step = pipe.steps[-1][0]
+    grid = {f"{step}__alpha": np.geomspace(0.5, 0.005, n_alphas)}
+    return GridSearchCV(pipe, grid, cv=KFold(3, shuffle=True, random_state=0))
+
+
+@pytest.mark.parametrize("Est, loss", [(GroupLassoRegressor, "squared"),
+                                       (GroupLassoClassifier, "logistic")])
+def test_pipeline_grid_search_task_column_equals_tasks_routing(Est, loss, routing):
+    X, y, tasks = make_tasks(loss=loss, seed=0, sizes=(40, 50, 60))
+    # task_column form: no routing needed (the scaler also scales the label column,
+    # consistently, so labels stay distinct)
+    by_column = _search(Est(task_column=0))
+    by_column.fit(np.column_stack([tasks, X]), y)
+    # tasks= form, routed through Pipeline and GridSearchCV
+    model = Est().set_fit_request(tasks=True).set_score_request(tasks=True)
+    model.set_predict_request(tasks=True)
+    by_routing = _search(model)
+    by_routing.fit(X, y, tasks=tasks)
+    assert by_column.best_params_ == by_routing.best_params_
+    np.testing.assert_allclose(by_column.cv_results_["mean_test_score"],
+                               by_routing.cv_results_["mean_test_score"], rtol=1e-6)
+    np.testing.assert_allclose(by_column.best_estimator_[-1].coef_,
+                               by_routing.best_estimator_[-1].coef_, rtol=1e-6, atol=1e-8)
+    # GridSearchCV.predict routes no metadata: predict through the refitted pipeline,
+    # or use the task_column form, whose predict needs none
+    np.testing.assert_allclose(by_routing.best_estimator_.predict(X, tasks=tasks),
+                               by_column.predict(np.column_stack([tasks, X])))
+
+
+def test_cross_validate_with_routed_tasks(routing):
+    X, y, tasks = make_tasks(seed=1, sizes=(40, 50, 60))
+    model = GroupLassoRegressor(alpha=0.05).set_fit_request(tasks=True)
+    model.set_score_request(tasks=True)
+    cv = KFold(3, shuffle=True, random_state=0)  # every task in every training fold
+    result = cross_validate(model, X, y, params={"tasks": tasks}, cv=cv,
+                            error_score="raise")
+    assert np.all(result["test_score"] > 0.3)
+
+
+def test_dataframe_task_column_by_name():
+    X, y, tasks = make_tasks(seed=2)
+    frame = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
+    frame.insert(3, "school", np.array(["a", "b", "c"])[tasks])
+    model = GroupLassoRegressor(alpha=0.05, task_column="school").fit(frame, y)
+    assert list(model.tasks_) == ["a", "b", "c"]
+    assert "school" not in model.feature_names_in_
+    reference = GroupLassoRegressor(alpha=0.05).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(model.coef_, reference.coef_)
+    np.testing.assert_allclose(model.predict(frame), reference.predict(X, tasks=tasks))
+
+
+def test_grid_search_over_alpha_picks_the_same_as_a_manual_loop():
+    X, y, tasks = make_tasks(seed=3, sizes=(40, 50, 60))
+    Xt = np.column_stack([tasks, X])
+    alphas = [0.3, 0.1, 0.03, 0.01]
+    cv = KFold(3, shuffle=True, random_state=1)
+    search = GridSearchCV(GroupLassoRegressor(task_column=0), {"alpha": alphas}, cv=cv)
+    search.fit(Xt, y)
+    manual = []
+    for alpha in alphas:
+        scores = [clone(GroupLassoRegressor(alpha=alpha, task_column=0))
+                  .fit(Xt[train], y[train]).score(Xt[test], y[test])
+                  for train, test in cv.split(Xt)]
+        manual.append(np.mean(scores))
+    assert search.best_params_["alpha"] == alphas[int(np.argmax(manual))]
+    np.testing.assert_allclose(search.cv_results_["mean_test_score"], manual)
