@@ -16,7 +16,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ._datafit import make_datafit
-from ._inputs import build_task_data, encode_task_labels, validate_features
+from ._inputs import build_task_data, encode_task_labels, format_labels, validate_features
 from ._tasks import rowwise_dot
 from .losses import LogisticLoss, SquaredLoss
 from .penalties import L21, Penalty
@@ -186,8 +186,8 @@ class _MultiTaskModel(BaseEstimator):
         unknown = labels[self.tasks_[position] != labels]
         if len(unknown):
             raise ValueError(
-                f"Unknown task label(s) {list(unknown)[:10]}: the model was fitted on the "
-                f"tasks {list(self.tasks_)[:10]}{' ...' if len(self.tasks_) > 10 else ''}."
+                f"Unknown task label(s) {format_labels(unknown)}: the model was fitted on "
+                f"the tasks {format_labels(self.tasks_)}."
             )
         return position[inverse]
 

@@ -16,6 +16,13 @@ from sklearn.utils.validation import check_array, validate_data
 from ._tasks import TaskData
 
 
+def format_labels(labels, limit=10):
+    """``[a, b, ...]`` with plain (not numpy-repr) values, at most ``limit`` shown."""
+    labels = list(labels)
+    shown = ", ".join(str(v) for v in labels[:limit])
+    return f"[{shown}{', ...' if len(labels) > limit else ''}]"
+
+
 def split_task_column(X, task_column):
     """Return ``(features, labels)``: ``X`` without its task column, and that column."""
     if hasattr(X, "columns"):  # a DataFrame
@@ -27,7 +34,7 @@ def split_task_column(X, task_column):
         else:
             raise ValueError(
                 f"task_column={task_column!r} is not a column of X; X has the columns "
-                f"{columns[:10]}{' ...' if len(columns) > 10 else ''}."
+                f"{format_labels(columns)}."
             )
         return X.drop(columns=[name]), X[name].to_numpy()
     if not isinstance(task_column, numbers.Integral):
@@ -129,7 +136,7 @@ def encode_binary_labels(y, classes=None):
         found = "one class" if len(classes) == 1 else f"{len(classes)} classes"
         raise ValueError(
             f"Classification needs exactly 2 classes in y (one binary problem per task); "
-            f"found {found}: {list(classes)[:10]}."
+            f"found {found}: {format_labels(classes)}."
         )
     return classes, np.where(y == classes[1], 1.0, -1.0)
 
@@ -227,7 +234,7 @@ def _check_nonempty(totals, labels, wide=False):
     if len(empty):
         what = ("labelled (non-NaN) targets" if wide
                 else "samples with positive weight (their sample weights are all zero)")
-        raise ValueError(f"Task(s) {list(empty)[:10]} have no {what}; every task needs "
+        raise ValueError(f"Task(s) {format_labels(empty)} have no {what}; every task needs "
                          "at least one.")
 
 
@@ -237,6 +244,6 @@ def _check_both_classes(data, labels):
     bad = labels[(positive <= 0) | (negative <= 0)]
     if len(bad):
         raise ValueError(
-            f"Task(s) {list(bad)[:10]} have samples of only one class; each task is a "
+            f"Task(s) {format_labels(bad)} have samples of only one class; each task is a "
             "binary problem and needs samples of both classes."
         )

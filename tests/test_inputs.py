@@ -1,0 +1,143 @@
+"""Bad input gets a clear ValueError that names the argument; odd input is converted."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from conftest import make_tasks
+
+from skmtl import GroupLassoClassifier, GroupLassoRegressor, from_task_list
+
+
+@pytest.fixture
+def data():
+    return make_tasks(seed=0)
+
+
+def test_nan_or_inf_in_X(data):
+    X, y, tasks = data
+    for bad in (np.nan, np.inf):
+        Xb = X.copy()
+        Xb[3, 1] = bad
+        with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
+            GroupLassoRegressor().fit(Xb, y, tasks=tasks)
+
+
+def test_nan_in_y_with_tasks(data):
+    X, y, tasks = data
+    y = y.copy()
+    y[0] = np.nan
+    with pytest.raises(ValueError, match="Input y contains NaN"):
+        GroupLassoRegressor().fit(X, y, tasks=tasks)
+    with pytest.raises(ValueError, match="y contains NaN"):
+        GroupLassoClassifier().fit(X, np.where(np.isnan(y), np.nan, y > 0), tasks=tasks)
+
+
+def test_lengths_that_differ(data):
+    X, y, tasks = data
+    with pytest.raises(ValueError, match="X has 80 samples but y has 79"):
+        GroupLassoRegressor().fit(X, y[:-1], tasks=tasks)
+    with pytest.raises(ValueError, match="tasks has 79 labels but X has 80 samples"):
+        GroupLassoRegressor().fit(X, y, tasks=tasks[:-1])
+    with pytest.raises(ValueError, match=r"sample_weight must have shape \(80,\)"):
+        GroupLassoRegressor().fit(X, y, tasks=tasks, sample_weight=np.ones(3))
+
+
+def test_unknown_task_at_predict(data):
+    X, y, tasks = data
+    model = GroupLassoRegressor(alpha=0.1).fit(X, y, tasks=tasks)
+    with pytest.raises(ValueError, match=r"Unknown task label\(s\) \[7\]"):
+        model.predict(X[:2], tasks=[0, 7])
+    with pytest.raises(ValueError, match="pass tasks="):
+        model.predict(X)
+
+
+def test_classification_task_with_one_class(data):
+    X, y, tasks = make_tasks(loss="logistic", seed=1)
+    y = y.copy()
+    y[tasks == 1] = 1
+    with pytest.raises(ValueError, match=r"Task\(s\) \[1\] have samples of only one class"):
+        GroupLassoClassifier().fit(X, y, tasks=tasks)
+    with pytest.raises(ValueError, match="exactly 2 classes.*one class"):
+        GroupLassoClassifier().fit(X, np.ones(len(y)))
+    with pytest.raises(ValueError, match="Only binary classification"):
+        GroupLassoClassifier().fit(X, tasks % 3, tasks=tasks)
+
+
+def test_task_with_no_samples(data):
+    X, y, tasks = data
+    sw = np.where(tasks == 2, 0.0, 1.0)
+    with pytest.raises(ValueError, match=r"Task\(s\) \[2\] have no samples with positive"):
+        GroupLassoRegressor().fit(X, y, tasks=tasks, sample_weight=sw)
+    Y = np.column_stack([y[:15], y[15:30]])
+    Y[:, 1] = np.nan
+    with pytest.raises(ValueError, match=r"Task\(s\) \[1\] have no labelled"):
+        GroupLassoRegressor().fit(X[:15], Y)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"alpha": -1.0}, "alpha must be >= 0; got -1.0"),
+    ({"alpha": "big"}, "alpha must be a real number"),
+    ({"l1_ratio": 1.5}, "l1_ratio must be <= 1; got 1.5"),
+    ({"l1_ratio": -0.1}, "l1_ratio must be >= 0"),
+    ({"group_norm": "l3"}, "group_norm must be one of"),
+    ({"max_iter": 0}, "max_iter must be >= 1"),
+    ({"tol": -1e-3}, "tol must be >= 0"),
+    ({"solver": "cd"}, "solver must be one of"),
+    ({"precompute": "yes"}, "precompute must be"),
+])
+def test_bad_parameters(data, params, message):
+    X, y, tasks = data
+    with pytest.raises(ValueError, match=message):
+        GroupLassoRegressor(**params).fit(X, y, tasks=tasks)
+
+
+def test_negative_sample_weight(data):
+    X, y, tasks = data
+    with pytest.raises(ValueError, match="sample_weight has negative values"):
+        GroupLassoRegressor().fit(X, y, tasks=tasks, sample_weight=-np.ones(len(y)))
+
+
+def test_task_column_errors(data):
+    X, y, tasks = data
+    with pytest.raises(ValueError, match="task_column=9 is out of range for X with 6"):
+        GroupLassoRegressor(task_column=9).fit(X, y)
+    with pytest.raises(ValueError, match="'school' is a column name, but X has no column"):
+        GroupLassoRegressor(task_column="school").fit(X, y)
+    with pytest.raises(ValueError, match="either as tasks= or through task_column"):
+        GroupLassoRegressor(task_column=0).fit(X, y, tasks=tasks)
+
+
+def test_mixed_task_label_types(data):
+    X, y, _ = data
+    labels = np.array([1, "a"] * 40, dtype=object)
+    with pytest.raises(ValueError, match="tasks mixes labels of types"):
+        GroupLassoRegressor().fit(X, y, tasks=labels)
+
+
+def test_2d_y_with_tasks(data):
+    X, y, tasks = data
+    with pytest.raises(ValueError, match="With tasks=, y must be 1-D"):
+        GroupLassoRegressor().fit(X, np.column_stack([y, y]), tasks=tasks)
+
+
+def test_other_sparse_formats_and_dtypes_are_converted(data):
+    X, y, tasks = data
+    reference = GroupLassoRegressor(alpha=0.05, tol=1e-10).fit(X, y, tasks=tasks)
+    for Xc in (sp.coo_matrix(X), sp.lil_matrix(X), sp.csc_array(X), X.astype(np.float32)):
+        model = GroupLassoRegressor(alpha=0.05, tol=1e-10).fit(Xc, y, tasks=tasks)
+        np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-5, atol=1e-7)
+        assert model.coef_.dtype == np.float64
+    Xi = np.round(X * 10).astype(int)
+    model = GroupLassoRegressor(alpha=0.05).fit(Xi, y, tasks=tasks)
+    assert model.coef_.dtype == np.float64
+
+
+def test_from_task_list_errors():
+    with pytest.raises(ValueError, match="at least one"):
+        from_task_list([])
+    with pytest.raises(ValueError, match="Task 1: X_t has 2 rows but y_t has 3"):
+        from_task_list([(np.ones((2, 2)), [1, 2]), (np.ones((2, 2)), [1, 2, 3])])
+    with pytest.raises(ValueError, match="Task 1: X_t has 3 columns but task 0 has 2"):
+        from_task_list([(np.ones((2, 2)), [1, 2]), (np.ones((2, 3)), [1, 2])])
+    X, y, tasks = from_task_list([(sp.csr_matrix(np.eye(2)), [1, 2]), (np.ones((1, 2)), [3])])
+    assert sp.issparse(X) and X.shape == (3, 2) and list(tasks) == [0, 0, 1]
