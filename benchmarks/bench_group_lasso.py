@@ -324,9 +324,9 @@ def shared_table(rows):
 
 def per_task_table(rows):
     lines = [
-        f"| problem | skmtl time (s) | n_iter | dual_gap_ | cvxpy time (s) "
-        f"| objective skmtl | objective cvxpy | rel. diff (skmtl - cvxpy) / cvxpy "
-        f"| speed ratio (cvxpy / skmtl) |",
+        "| problem | skmtl time (s) | n_iter | dual_gap_ | cvxpy time (s) "
+        "| objective skmtl | objective cvxpy | rel. diff (skmtl - cvxpy) / cvxpy "
+        "| speed ratio (cvxpy / skmtl) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, fista, cvx in rows:
@@ -364,11 +364,11 @@ def git_revision():
     return out.stdout.strip()
 
 
-def environment_header(argv):
+def environment_header(argv, revision):
     pools = "; ".join(
-        f"{info['internal_api']} {info.get('version') or ''} "
-        f"({info['prefix']}{', ' + info['architecture'] if info.get('architecture') else ''})"
-        f": {info['num_threads']} threads"
+        " ".join(filter(None, [info["internal_api"], info.get("version")]))
+        + f" ({', '.join(filter(None, [info['prefix'], info.get('architecture')]))})"
+        + f": {info['num_threads']} threads"
         for info in threadpoolctl.threadpool_info())
     versions = ", ".join(f"{name} {package_version(name)}" for name in
                          ("numpy", "scipy", "sklearn", "skglm", "cvxpy", "clarabel"))
@@ -376,7 +376,7 @@ def environment_header(argv):
     return "\n".join([
         f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}",
         f"- command: `python {' '.join(['benchmarks/bench_group_lasso.py'] + argv)}`",
-        f"- skmtl {skmtl.__version__} (git {git_revision()}), Python "
+        f"- skmtl {skmtl.__version__} (git {revision} at start), Python "
         f"{platform.python_version()}, {versions}",
         f"- machine: {os.cpu_count()} cores, {platform.machine()}, {platform.platform()}; "
         f"load average at start {load}",
@@ -385,7 +385,7 @@ def environment_header(argv):
     ])
 
 
-def report(args, argv, shared_rows, per_task_rows, elapsed):
+def report(args, argv, revision, shared_rows, per_task_rows, elapsed):
     peer_ratios = {}
     for _, runs in shared_rows:
         for run in runs:
@@ -396,11 +396,12 @@ def report(args, argv, shared_rows, per_task_rows, elapsed):
                for key, v in peer_ratios.items()]
     summary.append("- cvxpy / skmtl (per-task designs): "
                    + ratio_summary([cvx.time / fista.time for _, fista, cvx in per_task_rows]))
-    summary.append("- largest |rel. diff| skmtl vs cvxpy: "
-                   + f"{max(abs(f.objective - c.objective) / abs(c.objective) for _, f, c in per_task_rows):.1e}")
+    largest = max(abs(f.objective - c.objective) / abs(c.objective)
+                  for _, f, c in per_task_rows)
+    summary.append(f"- largest |rel. diff| skmtl vs cvxpy (per-task designs): {largest:.1e}")
     return "\n\n".join([
         "# Group lasso benchmark: skmtl against its peers",
-        environment_header(argv),
+        environment_header(argv, revision),
         f"Every time is the best of {args.repeat} calls after one warm-up call; "
         f"every objective is recomputed from `coef_` and `intercept_` by one numpy "
         f"function (sum over tasks of the mean loss + penalty, intercepts included). "
@@ -446,10 +447,10 @@ def parse_args(argv):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
-    start = time.perf_counter()
+    revision, start = git_revision(), time.perf_counter()
     shared_rows = bench_shared(args.sizes)
     per_task_rows = bench_per_task(args.sizes)
-    text = report(args, argv, shared_rows, per_task_rows, time.perf_counter() - start)
+    text = report(args, argv, revision, shared_rows, per_task_rows, time.perf_counter() - start)
     print(text)
     if args.output is not None:
         args.output.parent.mkdir(parents=True, exist_ok=True)
