@@ -15,12 +15,12 @@ from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ._datafit import make_datafit
+from ._datafit import DesignDatafit
 from ._inputs import build_task_data, encode_task_labels, format_labels, validate_features
 from ._tasks import rowwise_dot
 from .losses import LogisticLoss, SquaredLoss
 from .penalties import L21, Penalty
-from .solvers.fista import fista
+from .solvers.working_set import solve
 
 _LOSSES = {"squared": SquaredLoss, "logistic": LogisticLoss}
 _SOLVERS = ("fista", "cvxpy")
@@ -95,10 +95,10 @@ class _MultiTaskModel(BaseEstimator):
                                                   verbose=bool(self.verbose))
             self.n_iter_, self.dual_gap_, self.objective_ = 0, np.nan, objective
         else:
-            datafit = make_datafit(loss, data, self.fit_intercept, self.precompute)
-            C0 = self._initial_coef(datafit, data, info)
-            result = fista(datafit, penalty, C0, max_iter=self.max_iter, tol=self.tol,
-                           verbose=self.verbose)
+            full = DesignDatafit(loss, data, self.fit_intercept)
+            result, datafit = solve(full, penalty, self._initial_coef(full, data, info),
+                                    precompute=self.precompute, max_iter=self.max_iter,
+                                    tol=self.tol, verbose=self.verbose)
             W, intercept = result.coef[:d], datafit.intercept(result.coef)
             self.n_iter_, self.dual_gap_ = result.n_iter, result.dual_gap
             self.objective_ = result.primal
@@ -138,7 +138,7 @@ class _MultiTaskModel(BaseEstimator):
             raise AttributeError(f"{type(penalty).__name__} has no finite alpha_max.")
         # on a clone, so that validation leaves no fitted state on self
         data, info, loss = clone(self)._prepare(X, y, tasks, sample_weight, reset=True)
-        datafit = make_datafit(loss, data, self.fit_intercept, precompute=False)
+        datafit = DesignDatafit(loss, data, self.fit_intercept)
         C0 = self._initial_coef(datafit, data, info, warm=False)
         C0, z0 = datafit.polish(C0, datafit.linear(C0))
         return penalty.alpha_max(-datafit.gradient(z0)[: data.n_features])

@@ -161,6 +161,15 @@ class GramDatafit:
             data, fit_intercept)
         self.center = fit_intercept
 
+    def restrict(self, features):
+        """The same statistics for a subset of the features (rows of ``W``)."""
+        out = object.__new__(GramDatafit)
+        out.n_features = out.n_rows = len(features)
+        out.grams = self.grams[:, features][:, :, features]
+        out.b, out.x_mean = self.b[features], self.x_mean[features]
+        out.q, out.y_mean, out.center = self.q, self.y_mean, self.center
+        return out
+
     def _cw(self, W):
         if self.grams.shape[0] == 1:
             return self.grams[0] @ W

@@ -43,6 +43,11 @@ class TaskData:
     def n_features(self) -> int:
         return self.X.shape[1]
 
+    def restrict(self, features: np.ndarray) -> "TaskData":
+        """The same data with only the given feature columns."""
+        return TaskData(self.X[:, features], self.y, self.weights, self.task_index,
+                        self.n_tasks)
+
     def task_sum(self, values: np.ndarray) -> np.ndarray:
         """Sum an array shaped like ``y`` over the rows of each task: ``(T,)``."""
         if self.shared:

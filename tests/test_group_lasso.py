@@ -206,3 +206,27 @@ def test_generic_estimator_equals_named_one():
     assert generic.score(X, y, tasks=tasks) == pytest.approx(named.score(X, y, tasks=tasks))
     with pytest.raises(AttributeError):
         generic.predict_proba
+
+
+@pytest.mark.parametrize("ratio", [0.3, 0.05, 0.005])
+def test_working_sets_equal_sklearn_on_many_features(ratio):
+    """d > 100 takes the working-set path; the result must not change."""
+    X, Y, _, _ = make_joint_sparse(n_tasks=5, n_samples=60, n_features=300,
+                                   n_informative=6, shared_design=True, random_state=15)
+    alpha = ratio * GroupLassoRegressor().alpha_max(X, Y)
+    ours = GroupLassoRegressor(alpha=alpha, tol=1e-13, max_iter=200_000).fit(X, Y)
+    ref = MultiTaskLasso(alpha=alpha, tol=1e-13, max_iter=200_000).fit(X, Y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("params", PENALTY_PARAMS[1:], ids=str)
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_working_sets_match_cvxpy_per_task(params, loss):
+    X, y, tasks = make_tasks(loss=loss, n_features=120, sizes=(30, 45, 60), seed=16)
+    Est = ESTIMATORS[loss]
+    alpha = 0.3 * Est(**params).alpha_max(X, y, tasks)
+    ours = Est(alpha=alpha, tol=1e-10, max_iter=100_000, **params).fit(X, y, tasks=tasks)
+    ref = Est(alpha=alpha, solver="cvxpy", **params).fit(X, y, tasks=tasks)
+    assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
+    assert 0 < np.count_nonzero(np.abs(ours.coef_).sum(axis=0)) < 60

@@ -82,3 +82,18 @@ class NormPenalty(Penalty):
         return super().cvxpy(W)
 
 
+
+
+class RowNormPenalty(NormPenalty):
+    """A norm that is a sum over the rows (features) of ``W``: ``sum_j omega(W_j)``.
+
+    Its prox acts row by row and its dual norm is the largest row dual norm, so a
+    solver may work on a subset of the rows (working sets, screening). Subclasses
+    give ``dual_norm_rows(G)`` instead of ``dual_norm``.
+    """
+
+    def dual_norm(self, G):
+        return float(self.dual_norm_rows(G).max(initial=0.0))
+
+    def dual_norm_rows(self, G):
+        raise NotImplementedError

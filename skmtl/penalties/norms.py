@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import NormPenalty
+from ._base import RowNormPenalty
 
 __all__ = ["L1", "L21", "L1Linf", "SparseGroupNorm"]
 
@@ -101,7 +101,7 @@ def sparse_group_dual_norm_rows(G, l1_ratio, group_ord):
     return nu
 
 
-class L21(NormPenalty):
+class L21(RowNormPenalty):
     """``alpha * sum_j ||W_j||_2``: rows (features) are selected for all tasks at once.
 
     Prox: row-wise block soft-thresholding. Dual norm: largest row 2-norm.
@@ -110,8 +110,8 @@ class L21(NormPenalty):
     def norm(self, W):
         return _row_norms(W, 2).sum()
 
-    def dual_norm(self, G):
-        return _row_norms(G, 2).max(initial=0.0)
+    def dual_norm_rows(self, G):
+        return _row_norms(G, 2)
 
     def prox(self, V, step):
         return block_soft_threshold(V, step * self.alpha)
@@ -122,7 +122,7 @@ class L21(NormPenalty):
         return cp.sum(cp.norm(W, 2, axis=1))
 
 
-class L1(NormPenalty):
+class L1(RowNormPenalty):
     """``alpha * sum_jt |W_jt|``: an independent lasso per task.
 
     Prox: soft-thresholding. Dual norm: largest absolute entry.
@@ -131,8 +131,8 @@ class L1(NormPenalty):
     def norm(self, W):
         return np.abs(W).sum()
 
-    def dual_norm(self, G):
-        return np.abs(G).max(initial=0.0)
+    def dual_norm_rows(self, G):
+        return _row_norms(G, np.inf)
 
     def prox(self, V, step):
         return soft_threshold(V, step * self.alpha)
@@ -143,7 +143,7 @@ class L1(NormPenalty):
         return cp.sum(cp.abs(W))
 
 
-class L1Linf(NormPenalty):
+class L1Linf(RowNormPenalty):
     """``alpha * sum_j ||W_j||_inf`` (block L1/L-infinity, Turlach et al. 2005).
 
     Prox: ``V - Proj_{l1 ball}(V)`` row-wise. Dual norm: largest row 1-norm.
@@ -152,8 +152,8 @@ class L1Linf(NormPenalty):
     def norm(self, W):
         return _row_norms(W, np.inf).sum()
 
-    def dual_norm(self, G):
-        return _row_norms(G, 1).max(initial=0.0)
+    def dual_norm_rows(self, G):
+        return _row_norms(G, 1)
 
     def prox(self, V, step):
         return linf_prox(V, step * self.alpha)
@@ -164,7 +164,7 @@ class L1Linf(NormPenalty):
         return cp.sum(cp.max(cp.abs(W), axis=1))
 
 
-class SparseGroupNorm(NormPenalty):
+class SparseGroupNorm(RowNormPenalty):
     """``alpha * (l1_ratio * ||W||_1 + (1 - l1_ratio) * sum_j ||W_j||_q)``.
 
     The sparse-group lasso over rows (spec 1.2) with ``q = 2`` (``group_norm="l2"``)
@@ -185,9 +185,8 @@ class SparseGroupNorm(NormPenalty):
         tau = self.l1_ratio
         return tau * np.abs(W).sum() + (1 - tau) * _row_norms(W, self._ord).sum()
 
-    def dual_norm(self, G):
-        nu = sparse_group_dual_norm_rows(G, self.l1_ratio, self._ord)
-        return nu.max(initial=0.0)
+    def dual_norm_rows(self, G):
+        return sparse_group_dual_norm_rows(G, self.l1_ratio, self._ord)
 
     def prox(self, V, step):
         tau, s = self.l1_ratio, step * self.alpha

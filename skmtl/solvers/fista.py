@@ -89,11 +89,15 @@ def fista(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, gap_freq=10,
                 C, z = C_pol, z_pol
                 break
     if gap > threshold:
-        warnings.warn(
-            f"FISTA did not converge: duality gap {gap:.3e} after {n_iter} iterations, "
-            f"above the tolerance {threshold:.3e} (tol={tol}). Increase max_iter, "
-            "loosen tol, or scale the features.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
+        warn_not_converged(gap, n_iter, threshold, tol)
     return SolverResult(C, n_iter, float(gap), float(primal), float(L))
+
+
+def warn_not_converged(gap, n_iter, threshold, tol):
+    warnings.warn(
+        f"FISTA did not converge: duality gap {gap:.3e} after {n_iter} iterations, "
+        f"above the tolerance {threshold:.3e} (tol={tol}). Increase max_iter, "
+        "loosen tol, or scale the features.",
+        ConvergenceWarning,
+        stacklevel=4,
+    )
