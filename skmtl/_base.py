@@ -20,7 +20,7 @@ from ._inputs import build_task_data, encode_task_labels, format_labels, validat
 from ._tasks import rowwise_dot
 from .losses import LogisticLoss, SquaredLoss
 from .penalties import L21, Penalty
-from .solvers.working_set import solve
+from .solvers import solve
 
 _LOSSES = {"squared": SquaredLoss, "logistic": LogisticLoss}
 _SOLVERS = ("fista", "cvxpy")

@@ -161,6 +161,13 @@ class GramDatafit:
             data, fit_intercept)
         self.center = fit_intercept
 
+    def scale_tasks(self, factors):
+        """Multiply task ``t``'s data term by ``factors[t]`` (in place); returns self."""
+        self.grams = self.grams * factors[:, None, None]
+        self.b = self.b * factors
+        self.q = self.q * factors
+        return self
+
     def restrict(self, features):
         """The same statistics for a subset of the features (rows of ``W``)."""
         out = object.__new__(GramDatafit)

@@ -54,17 +54,20 @@ def test_l1_ratio_one_equals_sklearn_lasso_per_task():
 @pytest.mark.parametrize("params", PENALTY_PARAMS, ids=str)
 @pytest.mark.parametrize("loss", ["squared", "logistic"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-@pytest.mark.parametrize("variant", ["dense", "sparse+weights"])
+@pytest.mark.parametrize("variant", ["dense", "sparse+weights", "no-gram"])
 def test_objective_matches_cvxpy(params, loss, fit_intercept, variant):
+    """Every solver path: Gram statistics or rows (squared), proximal Newton or
+    plain FISTA (logistic), dense or sparse, with or without weights."""
     X, y, tasks = make_tasks(loss=loss, seed=3, offset=0.5)
     sw = None
-    if variant != "dense":
+    if variant == "sparse+weights":
         X = sp.csr_matrix(np.where(np.abs(X) > 0.7, X, 0.0))
         sw = np.random.RandomState(0).uniform(0.2, 2.0, len(y))
     Est = ESTIMATORS[loss]
     alpha = 0.2 * Est(**params, fit_intercept=fit_intercept).alpha_max(X, y, tasks, sw)
     kw = dict(alpha=alpha, fit_intercept=fit_intercept, **params)
-    ours = Est(tol=1e-10, max_iter=50_000, **kw).fit(X, y, tasks=tasks, sample_weight=sw)
+    ours = Est(tol=1e-10, max_iter=50_000, precompute=variant != "no-gram", **kw)
+    ours.fit(X, y, tasks=tasks, sample_weight=sw)
     ref = Est(solver="cvxpy", **kw).fit(X, y, tasks=tasks, sample_weight=sw)
     penalty = ours._make_penalty()
     mine = objective(ours.coef_, ours.intercept_, X, y, tasks, penalty, loss, sw)
@@ -230,3 +233,12 @@ def test_working_sets_match_cvxpy_per_task(params, loss):
     ref = Est(alpha=alpha, solver="cvxpy", **params).fit(X, y, tasks=tasks)
     assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
     assert 0 < np.count_nonzero(np.abs(ours.coef_).sum(axis=0)) < 60
+
+
+def test_verbose_reports_objective_and_gap(capsys):
+    X, y, tasks = make_tasks(seed=17)
+    GroupLassoRegressor(alpha=0.01, tol=1e-10, verbose=1).fit(X, y, tasks=tasks)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines and all("gap" in line for line in lines)
+    gaps = [float(line.split("gap")[1]) for line in lines]
+    assert gaps[-1] <= gaps[0]

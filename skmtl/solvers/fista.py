@@ -36,18 +36,19 @@ def duality_gap(datafit, penalty, C, z):
 
 
 def fista(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, gap_freq=10,
-          lipschitz=None, verbose=0):
+          threshold=None, verbose=0):
     """Minimise ``datafit(C) + penalty(C[:d])`` from ``C0``.
 
-    Stops when the duality gap falls below ``tol * datafit.gap_scale()`` (checked
-    every ``gap_freq`` iterations), after ``max_iter`` iterations (with a
+    Stops when the duality gap falls below ``tol * datafit.gap_scale()`` (or below
+    an absolute ``threshold`` if given; checked every ``gap_freq`` iterations),
+    after ``max_iter`` iterations (with a
     :class:`~sklearn.exceptions.ConvergenceWarning` that reports the gap), or when
     the iterates stop moving.
     """
     d = datafit.n_features
-    L = datafit.lipschitz() if lipschitz is None else lipschitz
-    L = max(L, np.finfo(float).tiny)
-    threshold = tol * datafit.gap_scale()
+    L = max(datafit.lipschitz(), np.finfo(float).tiny)
+    if threshold is None:
+        threshold = tol * datafit.gap_scale()
 
     def prox_step(V, step):
         out = V.copy()

@@ -29,21 +29,14 @@ def use_working_sets(penalty, data):
     return isinstance(penalty, RowNormPenalty) and data.n_features > 2 * _FIRST_SIZE
 
 
-def solve(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-4, verbose=0):
-    """Minimise ``full(C) + penalty(C[:d])`` from ``C0``: FISTA on working sets when the
-    penalty is a sum over features and there are many features, FISTA on everything
-    otherwise (through Gram statistics when they are cheaper).
+def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-4,
+                 verbose=0):
+    """Minimise ``full(C) + penalty(C[:d])`` from ``C0`` by FISTA on working sets.
 
-    ``full`` is the :class:`~skmtl._datafit.DesignDatafit` of the whole problem.
-    Returns ``(SolverResult, datafit)``; the datafit maps the coefficient block to
-    intercepts.
+    ``full`` is the :class:`~skmtl._datafit.DesignDatafit` of the whole problem and
+    ``penalty`` a :class:`~skmtl.penalties.RowNormPenalty`.
     """
     loss, data, fit_intercept = full.loss, full.data, full.center
-    if not use_working_sets(penalty, data):
-        datafit = (GramDatafit(data, fit_intercept) if use_gram(data, loss, precompute)
-                   else full)
-        return fista(datafit, penalty, C0, max_iter=max_iter, tol=tol,
-                     verbose=verbose), datafit
     d = data.n_features
     threshold = tol * full.gap_scale()
     C = np.array(C0, dtype=float)
@@ -83,4 +76,4 @@ def solve(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-4, verb
         C[rows] = result.coef
     if gap > threshold:
         warn_not_converged(gap, n_iter, threshold, tol)
-    return SolverResult(C, n_iter, float(gap), float(primal), np.nan), full
+    return SolverResult(C, n_iter, float(gap), float(primal), np.nan)
