@@ -97,8 +97,8 @@ class GroupLassoRegressor(RegressorMixin, _GroupLasso):
     where ``W_j`` is the row of feature ``j`` across tasks and ``||.||`` is its 2-norm
     (or max-norm with ``group_norm="linf"``). With one design for all tasks
     (``fit(X, Y)``) and ``l1_ratio=0`` this is sklearn's
-    :class:`~sklearn.linear_model.MultiTaskLasso`. Solved by FISTA, stopped on the
-    duality gap.
+    :class:`~sklearn.linear_model.MultiTaskLasso`. Solved by FISTA (on working sets
+    when there are many features), stopped on the duality gap.
 """ + _PARAMS.format(
         tol_unit="``sum_t ||y_t - mean(y_t)||^2 / n_t`` (sklearn's convention)",
         precompute="Solve through per-task Gram matrices when rows far outnumber "
@@ -139,10 +139,14 @@ class GroupLassoClassifier(ClassifierMixin, _GroupLasso):
 
     with ``y_ti`` in {-1, +1} (``classes_[1]`` is +1) and ``W_j`` the row of feature
     ``j`` across tasks (2-norm, or max-norm with ``group_norm="linf"``). Solved by
-    FISTA with the intercepts as unpenalized variables, stopped on the duality gap.
+    proximal Newton (few features) or FISTA (on working sets when there are many
+    features), with the intercepts as unpenalized variables, stopped on the
+    duality gap.
 """ + _PARAMS.format(
         tol_unit="``T log 2`` (the loss of the zero model)",
-        precompute="Unused by the logistic loss (kept for a uniform interface).",
+        precompute="With up to 100 features, solve by proximal Newton steps whose "
+                   "quadratic models use per-task Gram matrices; ``False`` forces plain "
+                   "FISTA on the rows.",
         classes="""
     classes_ : ndarray of shape (2,)
         The two class labels; ``classes_[1]`` is the positive class.""",

@@ -102,3 +102,27 @@ def warn_not_converged(gap, n_iter, threshold, tol):
         ConvergenceWarning,
         stacklevel=4,
     )
+
+
+def certified_loop(full, penalty, C0, inner_step, *, max_iter=1000, tol=1e-4, verbose=0,
+                   name="outer"):
+    """An outer loop whose every iterate is certified by the full duality gap.
+
+    ``inner_step(C, z, gap, budget)`` improves ``C`` (predictions ``z``, gap
+    ``gap``) with at most ``budget`` FISTA iterations and returns the new ``C`` and
+    the iterations used. Working sets and proximal Newton are such steps.
+    """
+    threshold = tol * full.gap_scale()
+    C = np.array(C0, dtype=float)
+    n_iter = 0
+    while True:
+        gap, primal, C, z = duality_gap(full, penalty, C, full.linear(C))
+        if verbose:
+            print(f"[{name}] {n_iter:5d} iterations  objective {primal:.10e}  gap {gap:.3e}")
+        if gap <= threshold or n_iter >= max_iter:
+            break
+        C, used = inner_step(C, z, gap, max_iter - n_iter)
+        n_iter += used
+    if gap > threshold:
+        warn_not_converged(gap, n_iter, threshold, tol)
+    return SolverResult(C, n_iter, float(gap), float(primal), np.nan)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .._datafit import GramDatafit
 from .._tasks import TaskData
-from .fista import SolverResult, duality_gap, fista, warn_not_converged
+from .fista import certified_loop, fista
 
 #: inner solves stop at this fraction of the current outer gap
 _INNER_FRACTION = 0.1
@@ -41,34 +41,26 @@ def quadratic_model(full, z):
 def prox_newton(full, penalty, C0, *, max_iter=1000, tol=1e-4, verbose=0):
     """Minimise ``full(C) + penalty(C[:d])`` by proximal Newton steps."""
     d = full.n_features
-    threshold = tol * full.gap_scale()
-    C = np.array(C0, dtype=float)
-    n_iter = 0
-    while True:
-        gap, primal, C, z = duality_gap(full, penalty, C, full.linear(C))
-        if verbose:
-            print(f"[prox-Newton] {n_iter:5d} inner iterations  objective {primal:.10e}  "
-                  f"gap {gap:.3e}")
-        if gap <= threshold or n_iter >= max_iter:
-            break
+
+    def newton_step(C, z, gap, budget):
         model = quadratic_model(full, z)
-        inner = fista(model, penalty, C[:d], max_iter=max_iter - n_iter,
+        inner = fista(model, penalty, C[:d], max_iter=budget,
                       threshold=_INNER_FRACTION * gap)
-        n_iter += inner.n_iter
         target = C.copy()
         target[:d] = inner.coef
         if full.intercept_row:
             target[d] = full.intercept_variable(inner.coef, model.intercept(inner.coef))
-        C = _line_search(full, penalty, C, z, primal, target - C)
-    if gap > threshold:
-        warn_not_converged(gap, n_iter, threshold, tol)
-    return SolverResult(C, n_iter, float(gap), float(primal), np.nan)
+        return _line_search(full, penalty, C, z, target - C), inner.n_iter
+
+    return certified_loop(full, penalty, C0, newton_step, max_iter=max_iter, tol=tol,
+                          verbose=verbose, name="prox-Newton")
 
 
-def _line_search(full, penalty, C, z, primal, direction):
+def _line_search(full, penalty, C, z, direction):
     d = full.n_features
     dz = full.linear(direction)
     penalty_now = penalty.value(C[:d])
+    primal = full.value(z) + penalty_now
     decrease = (np.vdot(full.gradient(z), direction)
                 + penalty.value(C[:d] + direction[:d]) - penalty_now)
     step = 1.0

@@ -15,7 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .._datafit import DesignDatafit, GramDatafit, use_gram
 from ..penalties import RowNormPenalty
-from .fista import SolverResult, duality_gap, fista, warn_not_converged
+from .fista import certified_loop, fista
 
 #: first working-set size, and the smallest one
 _FIRST_SIZE = 50
@@ -38,16 +38,9 @@ def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-
     """
     loss, data, fit_intercept = full.loss, full.data, full.center
     d = data.n_features
-    threshold = tol * full.gap_scale()
-    C = np.array(C0, dtype=float)
-    n_iter, full_gram = 0, None
-    while True:
-        gap, primal, C, z = duality_gap(full, penalty, C, full.linear(C))
-        if verbose:
-            print(f"[working sets] {n_iter:5d} iterations  objective {primal:.10e}  "
-                  f"gap {gap:.3e}")
-        if gap <= threshold or n_iter >= max_iter:
-            break
+    cache = {}  # one Gram matrix of all features, sliced for large working sets
+
+    def restricted_solve(C, z, gap, budget):
         support = np.flatnonzero(np.any(C[:d] != 0, axis=1))
         scores = penalty.dual_norm_rows(-full.gradient(z)[:d])
         scores[support] = np.inf
@@ -61,19 +54,19 @@ def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-
             inner = DesignDatafit(loss, sub, fit_intercept) if len(features) < d else full
         elif 8 * len(features) < d:
             inner = GramDatafit(sub, fit_intercept)
-        else:  # large working sets: slice one Gram matrix of all the features
-            if full_gram is None:
-                full_gram = GramDatafit(data, fit_intercept)
-            inner = full_gram.restrict(features)
+        else:
+            if "gram" not in cache:
+                cache["gram"] = GramDatafit(data, fit_intercept)
+            inner = cache["gram"].restrict(features)
         rows = np.concatenate([features, np.arange(d, C.shape[0])])
         inner_tol = max(tol, _INNER_FRACTION * gap / full.gap_scale())
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            result = fista(inner, penalty, C[rows], max_iter=max_iter - n_iter,
-                           tol=inner_tol, verbose=max(verbose - 1, 0))
-        n_iter += result.n_iter
+            result = fista(inner, penalty, C[rows], max_iter=budget, tol=inner_tol,
+                           verbose=max(verbose - 1, 0))
         C = np.zeros_like(C)
         C[rows] = result.coef
-    if gap > threshold:
-        warn_not_converged(gap, n_iter, threshold, tol)
-    return SolverResult(C, n_iter, float(gap), float(primal), np.nan)
+        return C, result.n_iter
+
+    return certified_loop(full, penalty, C0, restricted_solve, max_iter=max_iter,
+                          tol=tol, verbose=verbose, name="working sets")
