@@ -18,7 +18,8 @@ class Penalty:
         For the Fenchel duality gap (spec 0.2): given ``G = X^T theta``, the factor
         ``s`` in (0, 1] that makes ``s * theta`` dual feasible, and ``R^*(s * G)``.
     ``cvxpy(W)`` (optional)
-        The same penalty as a cvxpy expression, for ``solver="cvxpy"``.
+        The same penalty as a cvxpy expression, for ``solver="cvxpy"`` (or
+        ``cvxpy_terms(W)``, an expression and its constraints).
     """
 
     def value(self, W):
@@ -37,6 +38,11 @@ class Penalty:
         raise NotImplementedError(
             f"{type(self).__name__} has no cvxpy expression; use solver='fista'."
         )
+
+    def cvxpy_terms(self, W):
+        """``(expression, constraints)`` for cvxpy; penalties defined as a minimum
+        over an auxiliary variable override this one."""
+        return self.cvxpy(W), []
 
 
 class NormPenalty(Penalty):

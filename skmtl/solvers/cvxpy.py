@@ -55,7 +55,8 @@ def solve_cvxpy(loss, penalty, data: TaskData, fit_intercept=True, verbose=False
         datafit = cp.sum(cp.multiply(w, cp.logistic(cp.multiply(-y, z))))
     else:
         raise ValueError(f"solver='cvxpy' does not know the loss {loss.name!r}.")
-    problem = cp.Problem(cp.Minimize(datafit + penalty.cvxpy(W)))
+    penalty_term, constraints = penalty.cvxpy_terms(W)
+    problem = cp.Problem(cp.Minimize(datafit + penalty_term), constraints)
     problem.solve(solver=cp.CLARABEL, verbose=verbose, tol_gap_abs=1e-10,
                   tol_gap_rel=1e-10, tol_feas=1e-10, max_iter=500)
     if problem.status not in ("optimal", "optimal_inaccurate"):
