@@ -2,13 +2,27 @@
 
 from ._base import MultiTaskEstimator
 from ._tasks import from_task_list
-from .estimators import GroupLassoClassifier, GroupLassoRegressor
+from .estimators import (
+    ClusteredClassifier,
+    ClusteredRegressor,
+    GraphRegularizedClassifier,
+    GraphRegularizedRegressor,
+    GroupLassoClassifier,
+    GroupLassoRegressor,
+    MeanRegularizedClassifier,
+    MeanRegularizedRegressor,
+    TaskRelationClassifier,
+    TaskRelationRegressor,
+)
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "MultiTaskEstimator",
-    "GroupLassoRegressor",
-    "GroupLassoClassifier",
+    "GroupLassoRegressor", "GroupLassoClassifier",
+    "MeanRegularizedRegressor", "MeanRegularizedClassifier",
+    "GraphRegularizedRegressor", "GraphRegularizedClassifier",
+    "ClusteredRegressor", "ClusteredClassifier",
+    "TaskRelationRegressor", "TaskRelationClassifier",
     "from_task_list",
 ]

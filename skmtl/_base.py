@@ -23,7 +23,8 @@ from .penalties import L21, Penalty
 from .solvers import solve
 
 _LOSSES = {"squared": SquaredLoss, "logistic": LogisticLoss}
-_SOLVERS = ("fista", "cvxpy")
+_SOLVERS = ("auto", "fista", "closed_form", "cvxpy")
+_UNKNOWN_TASK = ("error", "mean")
 
 
 def check_number(value, name, *, low=None, high=None, low_open=False, integer=False):
@@ -43,7 +44,7 @@ class _MultiTaskModel(BaseEstimator):
 
     _loss_name = "squared"
 
-    def _make_penalty(self) -> Penalty:  # pragma: no cover - abstract
+    def _make_penalty(self, n_tasks) -> Penalty:  # pragma: no cover - abstract
         raise NotImplementedError
 
     @property
@@ -58,6 +59,9 @@ class _MultiTaskModel(BaseEstimator):
         if self.precompute not in ("auto", True, False):
             raise ValueError(
                 f"precompute must be 'auto', True or False; got {self.precompute!r}.")
+        if getattr(self, "unknown_task", "error") not in _UNKNOWN_TASK:
+            raise ValueError(f"unknown_task must be one of {_UNKNOWN_TASK}; "
+                             f"got {self.unknown_task!r}.")
         if not isinstance(self.fit_intercept, (bool, np.bool_)):
             raise ValueError(f"fit_intercept must be True or False; got {self.fit_intercept!r}.")
 
@@ -85,9 +89,9 @@ class _MultiTaskModel(BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
-        penalty = self._make_penalty()
         data, info, loss = self._prepare(X, y, tasks, sample_weight, reset=True)
         d, T = data.n_features, data.n_tasks
+        penalty = self._make_penalty(T)
         if self.solver == "cvxpy":
             from .solvers.cvxpy import solve_cvxpy
 
@@ -97,8 +101,9 @@ class _MultiTaskModel(BaseEstimator):
         else:
             full = DesignDatafit(loss, data, self.fit_intercept)
             result, datafit = solve(full, penalty, self._initial_coef(full, data, info),
-                                    precompute=self.precompute, max_iter=self.max_iter,
-                                    tol=self.tol, verbose=self.verbose)
+                                    method=self.solver, precompute=self.precompute,
+                                    max_iter=self.max_iter, tol=self.tol,
+                                    verbose=self.verbose)
             W, intercept = result.coef[:d], datafit.intercept(result.coef)
             self.n_iter_, self.dual_gap_ = result.n_iter, result.dual_gap
             self.objective_ = result.primal
@@ -109,7 +114,11 @@ class _MultiTaskModel(BaseEstimator):
             self.coef_, self.intercept_ = W[:, 0].copy(), float(intercept[0])
         else:
             self.coef_, self.intercept_ = np.ascontiguousarray(W.T), intercept
+        self._fit_structure(W, penalty)
         return self
+
+    def _fit_structure(self, W, penalty):
+        """Set the fitted task structure (similarities, clusters, ...) from ``W``."""
 
     def _prepare(self, X, y, tasks, sample_weight, reset):
         X, tasks = validate_features(self, X, tasks, reset=reset)
@@ -133,7 +142,7 @@ class _MultiTaskModel(BaseEstimator):
         -------
         float
         """
-        penalty = self._make_penalty()
+        penalty = self._make_penalty(1)
         if not hasattr(penalty, "alpha_max"):
             raise AttributeError(f"{type(penalty).__name__} has no finite alpha_max.")
         # on a clone, so that validation leaves no fitted state on self
@@ -177,14 +186,21 @@ class _MultiTaskModel(BaseEstimator):
             Z = np.asarray(X @ W) + b
             return Z[:, 0] if self._layout == "single" else Z
         index = self._task_index(tasks, X.shape[0])
+        if np.any(index < 0):  # unseen tasks, predicted with the mean model
+            W, b = np.column_stack([W, W.mean(axis=1)]), np.append(b, b.mean())
         return rowwise_dot(X, W, index) + b[index]
 
     def _task_index(self, tasks, n_samples):
+        """Position of each row's task in ``tasks_``; -1 for an unseen task when
+        ``unknown_task="mean"``."""
         labels, inverse = encode_task_labels(tasks, n_samples)
         position = np.searchsorted(self.tasks_, labels)
         position = np.minimum(position, len(self.tasks_) - 1)
-        unknown = labels[self.tasks_[position] != labels]
-        if len(unknown):
+        is_unknown = self.tasks_[position] != labels
+        unknown = labels[is_unknown]
+        if len(unknown) and getattr(self, "unknown_task", "error") == "mean":
+            position[is_unknown] = -1
+        elif len(unknown):
             raise ValueError(
                 f"Unknown task label(s) {format_labels(unknown)}: the model was fitted on "
                 f"the tasks {format_labels(self.tasks_)}."
@@ -329,9 +345,10 @@ class MultiTaskEstimator(_MultiTaskModel):
         (logistic loss).
     warm_start : bool, default=False
         Start from the previous solution when refitting on the same tasks.
-    solver : {"fista", "cvxpy"}, default="fista"
-        ``"cvxpy"`` solves the same objective with cvxpy (reference; optional
-        dependency).
+    solver : {"auto", "fista", "closed_form", "cvxpy"}, default="auto"
+        ``"auto"`` uses the exact linear solve where one exists (squared loss with a
+        quadratic penalty), FISTA otherwise; ``"cvxpy"`` solves the same objective
+        with cvxpy (reference; optional dependency).
     precompute : {"auto", True, False}, default="auto"
         Use per-task Gram matrices (squared loss) when rows far outnumber features.
     task_column : int or str, default=None
@@ -357,7 +374,7 @@ class MultiTaskEstimator(_MultiTaskModel):
     """
 
     def __init__(self, loss="squared", penalty=None, *, fit_intercept=True, max_iter=1000,
-                 tol=1e-4, warm_start=False, solver="fista", precompute="auto",
+                 tol=1e-4, warm_start=False, solver="auto", precompute="auto",
                  task_column=None, verbose=0):
         self.loss = loss
         self.penalty = penalty
@@ -376,7 +393,7 @@ class MultiTaskEstimator(_MultiTaskModel):
             raise ValueError(f"loss must be one of {tuple(_LOSSES)}; got {self.loss!r}.")
         return self.loss
 
-    def _make_penalty(self):
+    def _make_penalty(self, n_tasks):
         if self.penalty is None:
             return L21(1.0)
         if not isinstance(self.penalty, Penalty):

@@ -11,13 +11,15 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+import skmtl
 from skmtl import GroupLassoClassifier, GroupLassoRegressor, MultiTaskEstimator
 from skmtl.penalties import L1Linf, SparseGroupNorm
 
+NAMED = [getattr(skmtl, name)() for name in skmtl.__all__
+         if name.endswith(("Regressor", "Classifier"))]
 
-@parametrize_with_checks([
-    GroupLassoRegressor(),
-    GroupLassoClassifier(),
+
+@parametrize_with_checks(NAMED + [
     GroupLassoRegressor(l1_ratio=0.5, group_norm="linf"),
     MultiTaskEstimator(penalty=SparseGroupNorm(0.01, 0.5)),
     MultiTaskEstimator(loss="logistic", penalty=L1Linf(0.01)),

@@ -1,60 +1,40 @@
-"""Seeded synthetic multi-task problems with a planted structure."""
+"""Seeded synthetic multi-task problems with a planted structure.
+
+Every generator draws the true coefficients ``coef`` (n_tasks x n_features) with
+the structure a model assumes, then samples data from them with
+:func:`_sample_tasks`.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from sklearn.utils import check_random_state
 
-
-def make_joint_sparse(n_tasks=10, n_samples=50, n_features=30, n_informative=5, *,
-                      noise=0.5, loss="squared", shared_design=False, random_state=None):
-    """Tasks that share the same few informative features (joint sparsity).
-
-    Every task uses the same ``n_informative`` features, with its own coefficients:
-    the structure the group lasso assumes.
-
-    Parameters
-    ----------
-    n_tasks : int, default=10
-    n_samples : int or array-like of int, default=50
+_SAMPLING = """    n_samples : int or array-like of int, default={n_samples}
         Samples per task (one value for all tasks, or one per task).
-    n_features : int, default=30
-    n_informative : int, default=5
-        Number of features with non-zero coefficients (the same for every task).
-    noise : float, default=0.5
+    n_features : int, default={n_features}
+    noise : float, default={noise}
         Standard deviation of the Gaussian noise added to the linear predictor.
-    loss : {"squared", "logistic"}, default="squared"
+    loss : {{"squared", "logistic"}}, default="squared"
         ``"logistic"`` thresholds the noisy linear predictor into 0/1 labels.
     shared_design : bool, default=False
         If True, every task sees the same rows and ``y`` has shape
         ``(n_samples, n_tasks)`` (``tasks`` is then None).
-    random_state : int, RandomState or None, default=None
+    random_state : int, RandomState or None, default=None"""
 
-    Returns
-    -------
-    X : ndarray of shape (n_rows, n_features)
+_RETURNS = """    X : ndarray of shape (n_rows, n_features)
     y : ndarray of shape (n_rows,) or (n_samples, n_tasks)
     tasks : ndarray of shape (n_rows,) or None
         Task of each row (None with ``shared_design``).
     coef : ndarray of shape (n_tasks, n_features)
-        The true coefficients; the informative features are the first
-        ``n_informative`` columns.
+        The true coefficients."""
 
-    Examples
-    --------
-    >>> from skmtl.datasets import make_joint_sparse
-    >>> X, y, tasks, coef = make_joint_sparse(n_tasks=3, n_samples=20, random_state=0)
-    >>> X.shape, y.shape, coef.shape
-    ((60, 30), (60,), (3, 30))
-    """
+
+def _sample_tasks(coef, n_samples, noise, loss, shared_design, rng):
+    """Draw Gaussian features and targets ``x^T w_t + noise`` for every task."""
     if loss not in ("squared", "logistic"):
         raise ValueError(f"loss must be 'squared' or 'logistic'; got {loss!r}.")
-    if not 0 <= n_informative <= n_features:
-        raise ValueError(f"n_informative must be in [0, n_features={n_features}]; "
-                         f"got {n_informative}.")
-    rng = check_random_state(random_state)
-    coef = np.zeros((n_tasks, n_features))
-    coef[:, :n_informative] = rng.standard_normal((n_tasks, n_informative)) + 1.0
+    n_tasks, n_features = coef.shape
     if shared_design:
         X = rng.standard_normal((int(n_samples), n_features))
         z = X @ coef.T + noise * rng.standard_normal((X.shape[0], n_tasks))
@@ -65,4 +45,152 @@ def make_joint_sparse(n_tasks=10, n_samples=50, n_features=30, n_informative=5, 
         X = rng.standard_normal((len(tasks), n_features))
         z = np.einsum("ij,ij->i", X, coef[tasks]) + noise * rng.standard_normal(len(tasks))
     y = (z > 0).astype(int) if loss == "logistic" else z
-    return X, y, tasks, coef
+    return X, y, tasks
+
+
+def make_joint_sparse(n_tasks=10, n_samples=50, n_features=30, n_informative=5, *,
+                      noise=0.5, loss="squared", shared_design=False, random_state=None):
+    rng = check_random_state(random_state)
+    if not 0 <= n_informative <= n_features:
+        raise ValueError(f"n_informative must be in [0, n_features={n_features}]; "
+                         f"got {n_informative}.")
+    coef = np.zeros((n_tasks, n_features))
+    coef[:, :n_informative] = rng.standard_normal((n_tasks, n_informative)) + 1.0
+    return (*_sample_tasks(coef, n_samples, noise, loss, shared_design, rng), coef)
+
+
+make_joint_sparse.__doc__ = f"""Tasks that share the same few informative features.
+
+    Every task uses the first ``n_informative`` features, with coefficients of its
+    own: the structure the group lasso assumes.
+
+    Parameters
+    ----------
+    n_tasks : int, default=10
+{_SAMPLING.format(n_samples=50, n_features=30, noise=0.5)}
+    n_informative : int, default=5
+        Number of features with non-zero coefficients (the same for every task).
+
+    Returns
+    -------
+{_RETURNS}
+
+    Examples
+    --------
+    >>> from skmtl.datasets import make_joint_sparse
+    >>> X, y, tasks, coef = make_joint_sparse(n_tasks=3, n_samples=20, random_state=0)
+    >>> X.shape, y.shape, coef.shape
+    ((60, 30), (60,), (3, 30))
+    """
+
+
+def make_mean_tasks(n_tasks=10, n_samples=30, n_features=10, *, spread=0.3, noise=0.5,
+                    loss="squared", shared_design=False, random_state=None):
+    rng = check_random_state(random_state)
+    mean = rng.standard_normal(n_features)
+    coef = mean + spread * rng.standard_normal((n_tasks, n_features))
+    return (*_sample_tasks(coef, n_samples, noise, loss, shared_design, rng), coef)
+
+
+make_mean_tasks.__doc__ = f"""Tasks scattered around a common model.
+
+    ``w_t = w_0 + spread * N(0, I)``: the structure mean-regularized MTL assumes.
+
+    Parameters
+    ----------
+    n_tasks : int, default=10
+{_SAMPLING.format(n_samples=30, n_features=10, noise=0.5)}
+    spread : float, default=0.3
+        Standard deviation of each task around the common model.
+
+    Returns
+    -------
+{_RETURNS}
+
+    Examples
+    --------
+    >>> from skmtl.datasets import make_mean_tasks
+    >>> X, y, tasks, coef = make_mean_tasks(n_tasks=4, random_state=0)
+    >>> X.shape, coef.shape
+    ((120, 10), (4, 10))
+    """
+
+
+def make_clustered_tasks(n_tasks=12, n_clusters=3, n_samples=30, n_features=10, *,
+                         spread=0.1, noise=0.5, loss="squared", shared_design=False,
+                         random_state=None):
+    rng = check_random_state(random_state)
+    if not 1 <= n_clusters <= n_tasks:
+        raise ValueError(f"n_clusters must be in [1, n_tasks={n_tasks}]; got {n_clusters}.")
+    labels = np.arange(n_tasks) % n_clusters
+    centers = 2.0 * rng.standard_normal((n_clusters, n_features))
+    coef = centers[labels] + spread * rng.standard_normal((n_tasks, n_features))
+    X, y, tasks = _sample_tasks(coef, n_samples, noise, loss, shared_design, rng)
+    return X, y, tasks, coef, labels
+
+
+make_clustered_tasks.__doc__ = f"""Tasks in planted clusters.
+
+    Task ``t`` belongs to cluster ``t % n_clusters``; its model is the cluster's
+    center plus ``spread * N(0, I)``: the structure clustered MTL assumes.
+
+    Parameters
+    ----------
+    n_tasks : int, default=12
+    n_clusters : int, default=3
+{_SAMPLING.format(n_samples=30, n_features=10, noise=0.5)}
+    spread : float, default=0.1
+        Standard deviation of each task around its cluster center.
+
+    Returns
+    -------
+{_RETURNS}
+    labels : ndarray of shape (n_tasks,)
+        The planted cluster of each task.
+
+    Examples
+    --------
+    >>> from skmtl.datasets import make_clustered_tasks
+    >>> X, y, tasks, coef, labels = make_clustered_tasks(n_tasks=6, n_clusters=2,
+    ...                                                  random_state=0)
+    >>> labels.tolist()
+    [0, 1, 0, 1, 0, 1]
+    """
+
+
+def make_chain_tasks(n_tasks=10, n_samples=30, n_features=10, *, step=0.3, noise=0.5,
+                     loss="squared", shared_design=False, random_state=None):
+    rng = check_random_state(random_state)
+    steps = step * rng.standard_normal((n_tasks, n_features))
+    steps[0] = rng.standard_normal(n_features)
+    coef = np.cumsum(steps, axis=0)
+    graph = np.diag(np.ones(n_tasks - 1), 1)
+    X, y, tasks = _sample_tasks(coef, n_samples, noise, loss, shared_design, rng)
+    return X, y, tasks, coef, graph + graph.T
+
+
+make_chain_tasks.__doc__ = f"""Tasks on a chain: each task a small step from the previous.
+
+    ``w_t = w_(t-1) + step * N(0, I)``: the structure a graph penalty on the chain
+    assumes (e.g. tasks ordered in time).
+
+    Parameters
+    ----------
+    n_tasks : int, default=10
+{_SAMPLING.format(n_samples=30, n_features=10, noise=0.5)}
+    step : float, default=0.3
+        Standard deviation of the step between neighbouring tasks.
+
+    Returns
+    -------
+{_RETURNS}
+    graph : ndarray of shape (n_tasks, n_tasks)
+        Adjacency matrix of the chain (1 between tasks t and t + 1).
+
+    Examples
+    --------
+    >>> from skmtl.datasets import make_chain_tasks
+    >>> X, y, tasks, coef, graph = make_chain_tasks(n_tasks=4, random_state=0)
+    >>> graph.sum(axis=1).tolist()
+    [1.0, 2.0, 2.0, 1.0]
+    """

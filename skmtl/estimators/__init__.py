@@ -1,5 +1,21 @@
 """The named estimators: one class per model and loss."""
 
 from .group_lasso import GroupLassoClassifier, GroupLassoRegressor
+from .task_relations import (
+    ClusteredClassifier,
+    ClusteredRegressor,
+    GraphRegularizedClassifier,
+    GraphRegularizedRegressor,
+    MeanRegularizedClassifier,
+    MeanRegularizedRegressor,
+    TaskRelationClassifier,
+    TaskRelationRegressor,
+)
 
-__all__ = ["GroupLassoRegressor", "GroupLassoClassifier"]
+__all__ = [
+    "GroupLassoRegressor", "GroupLassoClassifier",
+    "MeanRegularizedRegressor", "MeanRegularizedClassifier",
+    "GraphRegularizedRegressor", "GraphRegularizedClassifier",
+    "ClusteredRegressor", "ClusteredClassifier",
+    "TaskRelationRegressor", "TaskRelationClassifier",
+]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from .._base import ClassifierMixin, RegressorMixin, _MultiTaskModel, check_number
 from ..penalties import L1, L21, L1Linf, SparseGroupNorm
+from ._docs import docstring
 
 _GROUP_NORMS = ("l2", "linf")
 
 
 class _GroupLasso(_MultiTaskModel):
     def __init__(self, alpha=1.0, *, l1_ratio=0.0, group_norm="l2", fit_intercept=True,
-                 max_iter=1000, tol=1e-4, warm_start=False, solver="fista",
+                 max_iter=1000, tol=1e-4, warm_start=False, solver="auto",
                  precompute="auto", task_column=None, verbose=0):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -24,7 +25,7 @@ class _GroupLasso(_MultiTaskModel):
         self.task_column = task_column
         self.verbose = verbose
 
-    def _make_penalty(self):
+    def _make_penalty(self, n_tasks):
         check_number(self.alpha, "alpha", low=0)
         check_number(self.l1_ratio, "l1_ratio", low=0, high=1)
         if self.group_norm not in _GROUP_NORMS:
@@ -37,10 +38,7 @@ class _GroupLasso(_MultiTaskModel):
         return SparseGroupNorm(self.alpha, self.l1_ratio, self.group_norm)
 
 
-_PARAMS = """
-    Parameters
-    ----------
-    alpha : float, default={alpha}
+_PARAMETERS = """    alpha : float, default={alpha}
         Regularization strength, >= 0.
     l1_ratio : float, default=0.0
         Mix of the entrywise L1 norm (``l1_ratio=1``: an independent lasso per task)
@@ -48,67 +46,24 @@ _PARAMS = """
     group_norm : {{"l2", "linf"}}, default="l2"
         Norm of each row across tasks: ``"l2"`` (L2,1, multi-task lasso) or
         ``"linf"`` (L1/L-infinity, Turlach et al.).
-    fit_intercept : bool, default=True
-        Fit one unpenalized intercept per task.
-    max_iter : int, default=1000
-        Maximum number of FISTA iterations.
-    tol : float, default=1e-4
-        Stop when the duality gap is below ``tol`` times {tol_unit}.
-    warm_start : bool, default=False
-        Start from the previous solution when refitting on the same tasks.
-    solver : {{"fista", "cvxpy"}}, default="fista"
-        ``"cvxpy"`` solves the same objective with cvxpy (the reference solver;
-        ``pip install 'skmtl[cvxpy]'``).
-    precompute : {{"auto", True, False}}, default="auto"
-        {precompute}
-    task_column : int or str, default=None
-        Column of ``X`` holding each row's task label (removed from the features).
-        With it, every scorer and ``cross_val_predict`` work without metadata
-        routing.
-    verbose : int, default=0
-        Print the objective and the duality gap during the solve.
-
-    Attributes
-    ----------
-    coef_ : ndarray of shape (n_tasks, n_features), or (n_features,) for one task
-    intercept_ : ndarray of shape (n_tasks,), or float for one task
-    tasks_ : ndarray of shape (n_tasks,)
-        Task labels seen in fit (column positions when ``y`` is 2-D).{classes}
-    n_iter_ : int
-        Number of FISTA iterations run.
-    dual_gap_ : float
-        Duality gap at the solution, in units of the objective.
-    objective_ : float
-        Objective value at the solution.
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Defined when ``X`` has string column names.
 """
+_PENALTY = "alpha * (l1_ratio * ||W||_1 + (1 - l1_ratio) * sum_j ||W_j||)"
 
 
 class GroupLassoRegressor(RegressorMixin, _GroupLasso):
-    __doc__ = """Multi-task lasso: least squares with features shared across tasks.
+    __doc__ = docstring(
+        """Multi-task lasso: least squares with features shared across tasks.
 
-    Minimizes, over ``W`` (n_features x n_tasks) and intercepts ``b``::
-
-        sum_t 1/(2 n_t) ||y_t - X_t w_t - b_t||^2
-            + alpha * (l1_ratio * ||W||_1 + (1 - l1_ratio) * sum_j ||W_j||)
-
-    where ``W_j`` is the row of feature ``j`` across tasks and ``||.||`` is its 2-norm
-    (or max-norm with ``group_norm="linf"``). With one design for all tasks
+    ``W_j`` is the row of feature ``j`` across tasks and ``||.||`` its 2-norm (or
+    max-norm with ``group_norm="linf"``). With one design for all tasks
     (``fit(X, Y)``) and ``l1_ratio=0`` this is sklearn's
     :class:`~sklearn.linear_model.MultiTaskLasso`. Solved by FISTA (on working sets
-    when there are many features), stopped on the duality gap.
-""" + _PARAMS.format(
-        tol_unit="``sum_t ||y_t - mean(y_t)||^2 / n_t`` (sklearn's convention)",
-        precompute="Solve through per-task Gram matrices when rows far outnumber "
-                   "features (``'auto'`` decides by cost).",
-        classes="",
-        alpha="1.0",
-    ) + """
-    Examples
-    --------
-    >>> import numpy as np
+    when there are many features), stopped on the duality gap.""",
+        f"""        sum_t 1/(2 n_t) ||y_t - X_t w_t - b_t||^2
+            + {_PENALTY}""",
+        _PARAMETERS.format(alpha="1.0"),
+        loss="squared",
+        examples="""    >>> import numpy as np
     >>> from skmtl import GroupLassoRegressor
     >>> rng = np.random.RandomState(0)
     >>> X = rng.randn(60, 5)
@@ -118,43 +73,31 @@ class GroupLassoRegressor(RegressorMixin, _GroupLasso):
     (3, 5)
     >>> bool((model.coef_[:, 2:] == 0).all())
     True
-    """
+""")
 
 
 class GroupLassoClassifier(ClassifierMixin, _GroupLasso):
     def __init__(self, alpha=0.01, *, l1_ratio=0.0, group_norm="l2", fit_intercept=True,
-                 max_iter=1000, tol=1e-4, warm_start=False, solver="fista",
+                 max_iter=1000, tol=1e-4, warm_start=False, solver="auto",
                  precompute="auto", task_column=None, verbose=0):
         super().__init__(alpha, l1_ratio=l1_ratio, group_norm=group_norm,
                          fit_intercept=fit_intercept, max_iter=max_iter, tol=tol,
                          warm_start=warm_start, solver=solver, precompute=precompute,
                          task_column=task_column, verbose=verbose)
 
-    __doc__ = """Multi-task sparse logistic regression with features shared across tasks.
+    __doc__ = docstring(
+        """Multi-task sparse logistic regression with features shared across tasks.
 
-    Each task is a binary problem on the same two classes. Minimizes::
-
-        sum_t 1/n_t sum_i log(1 + exp(-y_ti (x_ti^T w_t + b_t)))
-            + alpha * (l1_ratio * ||W||_1 + (1 - l1_ratio) * sum_j ||W_j||)
-
-    with ``y_ti`` in {-1, +1} (``classes_[1]`` is +1) and ``W_j`` the row of feature
-    ``j`` across tasks (2-norm, or max-norm with ``group_norm="linf"``). Solved by
-    proximal Newton (few features) or FISTA (on working sets when there are many
-    features), with the intercepts as unpenalized variables, stopped on the
-    duality gap.
-""" + _PARAMS.format(
-        tol_unit="``T log 2`` (the loss of the zero model)",
-        precompute="With up to 100 features, solve by proximal Newton steps whose "
-                   "quadratic models use per-task Gram matrices; ``False`` forces plain "
-                   "FISTA on the rows.",
-        classes="""
-    classes_ : ndarray of shape (2,)
-        The two class labels; ``classes_[1]`` is the positive class.""",
-        alpha="0.01",
-    ) + """
-    Examples
-    --------
-    >>> import numpy as np
+    Each task is a binary problem on the same two classes; ``y_ti`` is +1 for
+    ``classes_[1]`` and -1 otherwise. ``W_j`` is the row of feature ``j`` across
+    tasks (2-norm, or max-norm with ``group_norm="linf"``). Solved by proximal
+    Newton (few features) or FISTA (on working sets when there are many features),
+    with the intercepts as unpenalized variables, stopped on the duality gap.""",
+        f"""        sum_t 1/n_t sum_i log(1 + exp(-y_ti (x_ti^T w_t + b_t)))
+            + {_PENALTY}""",
+        _PARAMETERS.format(alpha="0.01"),
+        loss="logistic",
+        examples="""    >>> import numpy as np
     >>> from skmtl import GroupLassoClassifier
     >>> rng = np.random.RandomState(0)
     >>> X = rng.randn(200, 5)
@@ -163,4 +106,4 @@ class GroupLassoClassifier(ClassifierMixin, _GroupLasso):
     >>> clf = GroupLassoClassifier(alpha=0.01).fit(X, y, tasks=tasks)
     >>> clf.predict(X[:3], tasks=tasks[:3]).shape
     (3,)
-    """
+""")

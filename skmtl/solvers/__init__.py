@@ -1,8 +1,11 @@
 """Solvers: FISTA (the one proximal-gradient loop), working sets and proximal Newton
 built on it, and the cvxpy reference (:mod:`skmtl.solvers.cvxpy`)."""
 
+import numpy as np
+
 from .._datafit import GramDatafit, use_gram
-from .fista import fista
+from .closed_form import closed_form, has_closed_form
+from .fista import SolverResult, duality_gap, fista
 from .prox_newton import prox_newton
 from .working_set import use_working_sets, working_sets
 
@@ -10,15 +13,30 @@ from .working_set import use_working_sets, working_sets
 _NEWTON_MAX_FEATURES = 100
 
 
-def solve(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-4, verbose=0):
+def solve(full, penalty, C0, *, method="auto", precompute="auto", max_iter=1000, tol=1e-4,
+          verbose=0):
     """Minimise ``full(C) + penalty(C[:d])`` from ``C0`` with the best-suited method.
 
-    ``full`` is the :class:`~skmtl._datafit.DesignDatafit` of the whole problem.
-    Returns ``(SolverResult, datafit)``, where the datafit maps the solution's
-    coefficient block to intercepts.
+    ``full`` is the :class:`~skmtl._datafit.DesignDatafit` of the whole problem;
+    ``method`` is ``"auto"`` (a closed form where one exists, else FISTA and the
+    methods built on it), ``"closed_form"`` or ``"fista"``. Returns
+    ``(SolverResult, datafit)``, where the datafit maps the solution's coefficient
+    block to intercepts.
     """
     kw = dict(max_iter=max_iter, tol=tol, verbose=verbose)
     data, loss = full.data, full.loss
+    exact = has_closed_form(penalty, loss, data.n_features, data.n_tasks)
+    if method == "closed_form" and not exact:
+        raise ValueError(
+            "solver='closed_form' needs the squared loss with a quadratic penalty (mean "
+            f"or graph with n_features * n_tasks <= 3000); got the {loss.name} loss with "
+            f"{type(penalty).__name__} on {data.n_features} features and "
+            f"{data.n_tasks} tasks. Use solver='fista'.")
+    if exact and method != "fista":
+        gram = GramDatafit(data, full.center)
+        W = closed_form(gram, penalty)
+        gap, primal, W, _ = duality_gap(gram, penalty, W, gram.linear(W))
+        return SolverResult(W, 1, float(gap), float(primal), np.nan), gram
     if use_working_sets(penalty, data):
         return working_sets(full, penalty, C0, precompute=precompute, **kw), full
     if (loss.name == "logistic" and precompute is not False

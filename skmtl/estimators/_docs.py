@@ -1,0 +1,93 @@
+"""The parts of the named estimators' docstrings that they all share."""
+
+from __future__ import annotations
+
+import textwrap
+
+_TOL_UNIT = {
+    "squared": "``sum_t ||y_t - mean(y_t)||^2 / n_t`` (sklearn's convention)",
+    "logistic": "``T log 2`` (the loss of the zero model)",
+}
+_PRECOMPUTE = {
+    "squared": "Solve through per-task Gram matrices when rows far outnumber features "
+               "(``'auto'`` decides by cost).",
+    "logistic": "With up to 100 features, solve by proximal Newton steps whose quadratic "
+                "models use per-task Gram matrices; ``False`` forces plain FISTA.",
+}
+
+
+def _wrap(text):
+    return textwrap.fill(text, 88, initial_indent=" " * 8, subsequent_indent=" " * 8)
+
+
+def _common_parameters(loss, unknown_task):
+    tol = _wrap(f"Stop when the duality gap is below ``tol`` times {_TOL_UNIT[loss]}.")
+    text = f"""    fit_intercept : bool, default=True
+        Fit one unpenalized intercept per task.
+    max_iter : int, default=1000
+        Maximum number of FISTA iterations.
+    tol : float, default=1e-4
+{tol}
+    warm_start : bool, default=False
+        Start from the previous solution when refitting on the same tasks.
+    solver : {{"auto", "fista", "closed_form", "cvxpy"}}, default="auto"
+        ``"auto"`` solves exactly where a closed form exists (squared loss with a
+        quadratic penalty), by FISTA otherwise; ``"cvxpy"`` solves the same
+        objective with cvxpy (the reference solver; ``pip install 'skmtl[cvxpy]'``).
+    precompute : {{"auto", True, False}}, default="auto"
+{_wrap(_PRECOMPUTE[loss])}
+    task_column : int or str, default=None
+        Column of ``X`` holding each row's task label (removed from the features).
+        With it, every scorer and ``cross_val_predict`` work without metadata
+        routing.
+"""
+    if unknown_task:
+        text += """    unknown_task : {"error", "mean"}, default="error"
+        What to do with a task label not seen in fit: raise, or predict with the
+        average of the task models (cold start for new tasks).
+"""
+    return text + """    verbose : int, default=0
+        Print the objective and the duality gap during the solve.
+"""
+
+
+def _common_attributes(loss):
+    text = """    coef_ : ndarray of shape (n_tasks, n_features), or (n_features,) for one task
+    intercept_ : ndarray of shape (n_tasks,), or float for one task
+    tasks_ : ndarray of shape (n_tasks,)
+        Task labels seen in fit (column positions when ``y`` is 2-D).
+"""
+    if loss == "logistic":
+        text += """    classes_ : ndarray of shape (2,)
+        The two class labels; ``classes_[1]`` is the positive class.
+"""
+    return text + """    n_iter_ : int
+        Number of FISTA iterations run.
+    dual_gap_ : float
+        Duality gap at the solution, in units of the objective.
+    objective_ : float
+        Objective value at the solution.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined when ``X`` has string column names.
+"""
+
+
+def docstring(summary, objective, parameters, *, loss, attributes="", examples="",
+              unknown_task=False):
+    """Assemble a numpydoc docstring: summary, objective, parameters, attributes."""
+    return f"""{summary}
+
+    Minimizes, over ``W`` (n_features x n_tasks) and intercepts ``b``::
+
+{objective}
+
+    Parameters
+    ----------
+{parameters}{_common_parameters(loss, unknown_task)}
+    Attributes
+    ----------
+{attributes}{_common_attributes(loss)}
+    Examples
+    --------
+{examples}"""

@@ -1,0 +1,317 @@
+"""Tasks pulled towards each other: a common mean, a task graph, clusters of tasks,
+a learned task covariance (spec 2, 3.2, 5)."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.cluster import KMeans
+
+from .._base import ClassifierMixin, RegressorMixin, _MultiTaskModel, check_number
+from ..penalties import ClusterPenalty, GraphPenalty, MeanPenalty, TaskCovariancePenalty
+from ._docs import docstring
+
+
+class _TaskRelationModel(_MultiTaskModel):
+    """Two strengths ``alpha`` (the coupling) and ``beta`` (its companion term)."""
+
+    def _check_strengths(self, alpha_low_open=False):
+        check_number(self.alpha, "alpha", low=0, low_open=alpha_low_open)
+        check_number(self.beta, "beta", low=0, low_open=True)
+
+
+class _MeanRegularized(_TaskRelationModel):
+    def __init__(self, alpha=0.1, beta=0.01, *, fit_intercept=True, max_iter=1000,
+                 tol=1e-4, warm_start=False, solver="auto", precompute="auto",
+                 task_column=None, unknown_task="error", verbose=0):
+        self.alpha = alpha
+        self.beta = beta
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.solver = solver
+        self.precompute = precompute
+        self.task_column = task_column
+        self.unknown_task = unknown_task
+        self.verbose = verbose
+
+    def _make_penalty(self, n_tasks):
+        self._check_strengths(alpha_low_open=n_tasks > 1)
+        return MeanPenalty(n_tasks, self.alpha, self.beta)
+
+    def _fit_structure(self, W, penalty):
+        self.mean_coef_ = W.mean(axis=1)
+
+
+class _GraphRegularized(_TaskRelationModel):
+    def __init__(self, graph=None, alpha=0.1, beta=0.01, *, fit_intercept=True,
+                 max_iter=1000, tol=1e-4, warm_start=False, solver="auto",
+                 precompute="auto", task_column=None, unknown_task="error", verbose=0):
+        self.graph = graph
+        self.alpha = alpha
+        self.beta = beta
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.solver = solver
+        self.precompute = precompute
+        self.task_column = task_column
+        self.unknown_task = unknown_task
+        self.verbose = verbose
+
+    def _make_penalty(self, n_tasks):
+        self._check_strengths()
+        return GraphPenalty(check_graph(self.graph, n_tasks), self.alpha, self.beta)
+
+
+def check_graph(graph, n_tasks):
+    """A symmetric, non-negative, finite (T, T) adjacency matrix as a dense array."""
+    if graph is None:
+        return np.ones((n_tasks, n_tasks)) - np.eye(n_tasks)
+    A = graph.toarray() if sp.issparse(graph) else np.asarray(graph, dtype=float)
+    if A.shape != (n_tasks, n_tasks):
+        raise ValueError(
+            f"graph has shape {A.shape} but there are {n_tasks} tasks; give a "
+            f"({n_tasks}, {n_tasks}) adjacency matrix whose rows and columns follow the "
+            "sorted task labels (tasks_).")
+    if not np.all(np.isfinite(A)) or np.any(A < 0):
+        raise ValueError("graph must have finite, non-negative edge weights.")
+    if not np.allclose(A, A.T):
+        raise ValueError("graph must be symmetric (an undirected task graph).")
+    return A
+
+
+class _Clustered(_TaskRelationModel):
+    def __init__(self, alpha=0.1, beta=0.01, n_clusters=2, *, fit_intercept=True,
+                 max_iter=1000, tol=1e-4, warm_start=False, solver="auto",
+                 precompute="auto", task_column=None, unknown_task="error", verbose=0):
+        self.alpha = alpha
+        self.beta = beta
+        self.n_clusters = n_clusters
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.solver = solver
+        self.precompute = precompute
+        self.task_column = task_column
+        self.unknown_task = unknown_task
+        self.verbose = verbose
+
+    def _make_penalty(self, n_tasks):
+        self._check_strengths(alpha_low_open=True)
+        k = self.n_clusters
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+            raise ValueError(f"n_clusters must be a positive integer; got {k!r}.")
+        if k > n_tasks and n_tasks > 1:
+            raise ValueError(
+                f"n_clusters={k} is larger than the number of tasks ({n_tasks}).")
+        return ClusterPenalty(self.alpha, self.beta, min(k, n_tasks))
+
+    def _fit_structure(self, W, penalty):
+        M = penalty.task_matrix(W)
+        self.task_similarity_ = M
+        k = penalty.n_clusters
+        if k == 1 or W.shape[1] == 1:
+            self.task_clusters_ = np.zeros(W.shape[1], dtype=int)
+            return
+        _, vectors = np.linalg.eigh(M)
+        self.task_clusters_ = KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(
+            vectors[:, -k:])
+
+
+class _TaskRelation(_TaskRelationModel):
+    def __init__(self, alpha=0.1, beta=0.01, *, fit_intercept=True, max_iter=1000,
+                 tol=1e-4, warm_start=False, solver="auto", precompute="auto",
+                 task_column=None, unknown_task="error", verbose=0):
+        self.alpha = alpha
+        self.beta = beta
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.solver = solver
+        self.precompute = precompute
+        self.task_column = task_column
+        self.unknown_task = unknown_task
+        self.verbose = verbose
+
+    def _make_penalty(self, n_tasks):
+        check_number(self.alpha, "alpha", low=0)
+        check_number(self.beta, "beta", low=0)
+        if self.alpha == 0 and self.beta == 0:
+            raise ValueError("alpha and beta cannot both be 0 (an unpenalized model).")
+        return TaskCovariancePenalty(self.alpha, self.beta)
+
+    def _fit_structure(self, W, penalty):
+        Omega = penalty.task_covariance(W)
+        self.task_covariance_ = Omega
+        scale = np.sqrt(np.clip(np.diag(Omega), np.finfo(float).tiny, None))
+        self.task_correlation_ = Omega / np.outer(scale, scale)
+
+
+_LOSS_TERM = {
+    "squared": "sum_t 1/(2 n_t) ||y_t - X_t w_t - b_t||^2",
+    "logistic": "sum_t 1/n_t sum_i log(1 + exp(-y_ti (x_ti^T w_t + b_t)))",
+}
+_NAMES = {"squared": ("Regressor", "regression"), "logistic": ("Classifier", "classification")}
+
+
+def _doc(loss, summary, penalty, parameters, attributes, example):
+    name, task = _NAMES[loss]
+    return docstring(
+        summary.format(task=task),
+        f"        {_LOSS_TERM[loss]}\n            + {penalty}",
+        parameters, loss=loss, attributes=attributes, unknown_task=True,
+        examples=example.format(name=name))
+
+
+_MEAN = dict(
+    summary="""Mean-regularized multi-task {task} (Evgeniou & Pontil, 2004).
+
+    Every task model is pulled towards the average model ``w_bar``, itself shrunk
+    towards zero. ``beta = T * alpha`` is independent ridge; a large ``alpha``
+    pools the tasks. The squared loss is solved exactly (one d x d linear system).""",
+    penalty="alpha * sum_t ||w_t - w_bar||^2 + beta * ||w_bar||^2",
+    parameters="""    alpha : float, default=0.1
+        Strength of the pull towards the mean model, > 0.
+    beta : float, default=0.01
+        Strength of the shrinkage of the mean model, > 0.
+""",
+    attributes="""    mean_coef_ : ndarray of shape (n_features,)
+        The average of the task models, ``w_bar``.
+""",
+    example="""    >>> from skmtl import MeanRegularized{name}
+    >>> from skmtl.datasets import make_mean_tasks
+    >>> X, y, tasks, coef = make_mean_tasks(n_tasks=4, random_state=0{cls})
+    >>> model = MeanRegularized{name}(alpha=0.5, beta=0.1).fit(X, y, tasks=tasks)
+    >>> model.coef_.shape
+    (4, 10)
+""",
+)
+_GRAPH = dict(
+    summary="""Graph-regularized multi-task {task}: tasks close along a task graph.
+
+    Tasks ``s`` and ``t`` joined by an edge of weight ``a_st`` are pulled together.
+    The squared loss is solved exactly (one linear system) when ``n_features *
+    n_tasks <= 3000``, by FISTA otherwise.""",
+    penalty="alpha * sum_(s<t) a_st ||w_s - w_t||^2 + beta * ||W||_F^2",
+    parameters="""    graph : {array-like, sparse matrix} of shape (n_tasks, n_tasks), default=None
+        Symmetric non-negative adjacency matrix, rows and columns in the order of
+        the sorted task labels (``tasks_``). None links every pair of tasks (the
+        mean-regularized model, up to a factor ``n_tasks``).
+    alpha : float, default=0.1
+        Strength of the pull along the edges, >= 0.
+    beta : float, default=0.01
+        Ridge strength, > 0.
+""",
+    attributes="",
+    example="""    >>> import numpy as np
+    >>> from skmtl import GraphRegularized{name}
+    >>> from skmtl.datasets import make_chain_tasks
+    >>> X, y, tasks, coef, graph = make_chain_tasks(n_tasks=5, random_state=0{cls})
+    >>> model = GraphRegularized{name}(graph, alpha=1.0, beta=0.01).fit(X, y, tasks=tasks)
+    >>> model.coef_.shape
+    (5, 10)
+""",
+)
+_CLUSTERED = dict(
+    summary="""Clustered multi-task {task}: convex clustered MTL (Zhou, Chen & Ye, 2011).
+
+    A convex relaxation of k-means on the task models: ``M`` relaxes the cluster
+    indicator matrix ``F F^T`` and is eliminated in closed form; for a hard
+    clustering the penalty is ``alpha * (within-cluster spread of the w_t) +
+    beta * ||W||_F^2``. Solved by FISTA with the exact prox, stopped on the exact
+    duality gap.""",
+    penalty="""c * min_M tr(W (eta I + M)^{-1} W^T),  tr M = n_clusters,  0 <= M <= I
+            with eta = beta / alpha and c = alpha * eta * (1 + eta)""",
+    parameters="""    alpha : float, default=0.1
+        Strength of the pull within clusters, > 0.
+    beta : float, default=0.01
+        Ridge strength, > 0.
+    n_clusters : int, default=2
+        Number of task clusters, at most the number of tasks.
+""",
+    attributes="""    task_similarity_ : ndarray of shape (n_tasks, n_tasks)
+        The optimal ``M``: a relaxed co-clustering matrix of the tasks.
+    task_clusters_ : ndarray of shape (n_tasks,)
+        Cluster label of each task (k-means on the top eigenvectors of ``M``).
+""",
+    example="""    >>> from skmtl import Clustered{name}
+    >>> from skmtl.datasets import make_clustered_tasks
+    >>> X, y, tasks, coef, labels = make_clustered_tasks(n_tasks=6, n_clusters=2,
+    ...                                                  random_state=0{cls})
+    >>> model = Clustered{name}(alpha=1.0, beta=0.1, n_clusters=2)
+    >>> model.fit(X, y, tasks=tasks).task_clusters_.shape
+    (6,)
+""",
+)
+_RELATION = dict(
+    summary="""Multi-task relationship learning (MTRL; Zhang & Yeung, 2010) for {task}.
+
+    The task covariance ``Omega`` is learned with ``W``; eliminating it in closed
+    form leaves a squared trace norm plus a ridge. Solved by FISTA with the exact
+    prox, stopped on the exact duality gap.""",
+    penalty="""alpha / 2 * min_Omega tr(W Omega^{-1} W^T) + beta / 2 * ||W||_F^2
+            = alpha / 2 * ||W||_*^2 + beta / 2 * ||W||_F^2,  Omega >= 0, tr Omega = 1""",
+    parameters="""    alpha : float, default=0.1
+        Strength of the learned task-covariance term, >= 0.
+    beta : float, default=0.01
+        Ridge strength, >= 0 (not both 0).
+""",
+    attributes="""    task_covariance_ : ndarray of shape (n_tasks, n_tasks)
+        ``Omega = (W^T W)^{1/2} / tr (W^T W)^{1/2}``.
+    task_correlation_ : ndarray of shape (n_tasks, n_tasks)
+        ``Omega`` scaled to unit diagonal.
+""",
+    example="""    >>> from skmtl import TaskRelation{name}
+    >>> from skmtl.datasets import make_mean_tasks
+    >>> X, y, tasks, coef = make_mean_tasks(n_tasks=4, random_state=0{cls})
+    >>> model = TaskRelation{name}(alpha=0.1, beta=0.01).fit(X, y, tasks=tasks)
+    >>> model.task_correlation_.shape
+    (4, 4)
+""",
+)
+
+
+def _docs(spec, loss):
+    spec = dict(spec)
+    cls = ', loss="logistic"' if loss == "logistic" else ""
+    spec["example"] = spec["example"].replace("{cls}", cls)
+    return _doc(loss, **spec)
+
+
+class MeanRegularizedRegressor(RegressorMixin, _MeanRegularized):
+    __doc__ = _docs(_MEAN, "squared")
+
+
+class MeanRegularizedClassifier(ClassifierMixin, _MeanRegularized):
+    __doc__ = _docs(_MEAN, "logistic")
+
+
+class GraphRegularizedRegressor(RegressorMixin, _GraphRegularized):
+    __doc__ = _docs(_GRAPH, "squared")
+
+
+class GraphRegularizedClassifier(ClassifierMixin, _GraphRegularized):
+    __doc__ = _docs(_GRAPH, "logistic")
+
+
+class ClusteredRegressor(RegressorMixin, _Clustered):
+    __doc__ = _docs(_CLUSTERED, "squared")
+
+
+class ClusteredClassifier(ClassifierMixin, _Clustered):
+    __doc__ = _docs(_CLUSTERED, "logistic")
+
+
+class TaskRelationRegressor(RegressorMixin, _TaskRelation):
+    __doc__ = _docs(_RELATION, "squared")
+
+
+class TaskRelationClassifier(ClassifierMixin, _TaskRelation):
+    __doc__ = _docs(_RELATION, "logistic")

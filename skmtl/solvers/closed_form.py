@@ -1,0 +1,42 @@
+"""Exact solutions for squared loss with a quadratic penalty ``tr(W M W^T)`` (spec 2.2).
+
+Stationarity reads ``C_t w_t - b_t + 2 (W M)_t = 0`` for every task ``t``, with the
+per-task Gram statistics ``C_t``, ``b_t`` of :class:`~skmtl._datafit.GramDatafit`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..penalties import MeanPenalty, QuadraticPenalty
+
+#: largest d * T solved as one dense linear system
+MAX_SYSTEM_SIZE = 3000
+
+
+def has_closed_form(penalty, loss, n_features, n_tasks):
+    return (loss.name == "squared" and isinstance(penalty, QuadraticPenalty)
+            and (isinstance(penalty, MeanPenalty) or n_features * n_tasks <= MAX_SYSTEM_SIZE))
+
+
+def closed_form(gram, penalty):
+    """The minimiser ``W`` (d x T) of ``gram(W) + penalty(W)``."""
+    T = gram.b.shape[1]
+    grams = np.broadcast_to(gram.grams, (T,) + gram.grams.shape[1:])
+    if isinstance(penalty, MeanPenalty):
+        return _mean_regularized(grams, gram.b, penalty.alpha, penalty.beta)
+    d = gram.n_features
+    system = np.kron(2.0 * penalty.M, np.eye(d)).reshape(T, d, T, d)
+    system[np.arange(T), :, np.arange(T), :] += grams
+    solution = np.linalg.solve(system.reshape(T * d, T * d), gram.b.T.ravel())
+    return solution.reshape(T, d).T
+
+
+def _mean_regularized(grams, B, alpha, beta):
+    """The d x d system of spec 2.2: ``(C_t + 2 alpha I) w_t = b_t + kappa w_bar``."""
+    T, d = B.shape[1], B.shape[0]
+    kappa = 2.0 * alpha - 2.0 * beta / T
+    A = np.linalg.inv(grams + 2.0 * alpha * np.eye(d))
+    Ab = np.einsum("tij,jt->it", A, B)
+    w_bar = np.linalg.solve(np.eye(d) - kappa / T * A.sum(axis=0), Ab.mean(axis=1))
+    return Ab + kappa * np.einsum("tij,j->it", A, w_bar)

@@ -1,0 +1,194 @@
+"""Task-relationship models against cvxpy, closed forms, limits and planted truth."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from conftest import make_tasks, objective
+from sklearn.linear_model import Ridge
+from sklearn.metrics import adjusted_rand_score
+from sklearn.model_selection import GridSearchCV, KFold
+
+from skmtl import (
+    ClusteredClassifier,
+    ClusteredRegressor,
+    GraphRegularizedClassifier,
+    GraphRegularizedRegressor,
+    MeanRegularizedClassifier,
+    MeanRegularizedRegressor,
+    TaskRelationClassifier,
+    TaskRelationRegressor,
+)
+from skmtl.datasets import make_chain_tasks, make_clustered_tasks, make_mean_tasks
+
+T = 3
+CHAIN = np.array([[0, 1.0, 0], [1.0, 0, 2.0], [0, 2.0, 0]])
+MODELS = {
+    "mean": (MeanRegularizedRegressor, MeanRegularizedClassifier, dict(alpha=0.3, beta=0.05)),
+    "graph": (GraphRegularizedRegressor, GraphRegularizedClassifier,
+              dict(graph=CHAIN, alpha=0.3, beta=0.05)),
+    "clustered": (ClusteredRegressor, ClusteredClassifier,
+                  dict(alpha=0.3, beta=0.05, n_clusters=2)),
+    "relation": (TaskRelationRegressor, TaskRelationClassifier, dict(alpha=0.2, beta=0.05)),
+}
+
+
+def _estimator(name, loss, **kw):
+    regressor, classifier, params = MODELS[name]
+    return (regressor if loss == "squared" else classifier)(**{**params, **kw})
+
+
+@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("variant", ["dense", "sparse+weights"])
+def test_objective_matches_cvxpy(name, loss, fit_intercept, variant):
+    X, y, tasks = make_tasks(loss=loss, seed=20, offset=0.5)
+    sw = None
+    if variant != "dense":
+        X = sp.csr_matrix(np.where(np.abs(X) > 0.7, X, 0.0))
+        sw = np.random.RandomState(0).uniform(0.2, 2.0, len(y))
+    ours = _estimator(name, loss, fit_intercept=fit_intercept, tol=1e-11, max_iter=50_000)
+    ours.fit(X, y, tasks=tasks, sample_weight=sw)
+    ref = _estimator(name, loss, fit_intercept=fit_intercept, solver="cvxpy")
+    ref.fit(X, y, tasks=tasks, sample_weight=sw)
+    penalty = ours._make_penalty(T)
+    mine = objective(ours.coef_, ours.intercept_, X, y, tasks, penalty, loss, sw)
+    theirs = objective(ref.coef_, ref.intercept_, X, y, tasks, penalty, loss, sw)
+    assert mine == pytest.approx(ours.objective_, rel=1e-10)
+    assert (mine - theirs) / abs(theirs) < 1e-6
+    assert 0 <= ours.dual_gap_ <= 1e-9 * max(1.0, abs(mine))
+
+
+@pytest.mark.parametrize("name", ["mean", "graph"])
+def test_closed_form_equals_fista(name):
+    X, y, tasks = make_tasks(seed=21, offset=1.0)
+    exact = _estimator(name, "squared", solver="closed_form").fit(X, y, tasks=tasks)
+    # tol=0: iterate until the iterates stall, past the gap's round-off floor
+    iterative = _estimator(name, "squared", solver="fista", tol=0.0, max_iter=100_000)
+    iterative.fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(exact.coef_, iterative.coef_, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(exact.intercept_, iterative.intercept_, rtol=1e-8)
+    assert exact.dual_gap_ <= 1e-12
+
+
+def test_closed_form_refuses_what_it_cannot_solve():
+    X, y, tasks = make_tasks(seed=22)
+    with pytest.raises(ValueError, match="solver='closed_form' needs the squared loss"):
+        ClusteredRegressor(solver="closed_form").fit(X, y, tasks=tasks)
+
+
+def test_beta_equal_T_alpha_is_independent_ridge():
+    X, y, tasks = make_tasks(seed=23)
+    alpha = 0.05
+    model = MeanRegularizedRegressor(alpha=alpha, beta=T * alpha).fit(X, y, tasks=tasks)
+    for t in range(T):
+        rows = tasks == t
+        ridge = Ridge(alpha=2 * alpha * rows.sum()).fit(X[rows], y[rows])
+        np.testing.assert_allclose(model.coef_[t], ridge.coef_, rtol=1e-8)
+        assert model.intercept_[t] == pytest.approx(ridge.intercept_, rel=1e-8)
+
+
+def test_large_alpha_gives_the_pooled_model():
+    X, y, tasks = make_tasks(seed=24)
+    beta = 0.05
+    model = MeanRegularizedRegressor(alpha=1e8, beta=beta).fit(X, y, tasks=tasks)
+    # pooled: one w for all tasks, per-task intercepts, sum of the per-task mean losses
+    grams, bs = [], []
+    for t in range(T):
+        Xc = X[tasks == t] - X[tasks == t].mean(axis=0)
+        yc = y[tasks == t] - y[tasks == t].mean()
+        grams.append(Xc.T @ Xc / len(yc))
+        bs.append(Xc.T @ yc / len(yc))
+    pooled = np.linalg.solve(sum(grams) + 2 * beta * np.eye(X.shape[1]), sum(bs))
+    np.testing.assert_allclose(model.coef_, np.tile(pooled, (T, 1)), rtol=1e-6, atol=1e-7)
+
+
+def test_complete_graph_equals_mean_penalty():
+    """alpha sum_(s<t) ||w_s - w_t||^2 + beta ||W||^2 with every pair linked is the
+    mean penalty with alpha' = T alpha + beta, beta' = T beta (spec 2.1)."""
+    X, y, tasks = make_tasks(seed=25)
+    a, b = 0.2, 0.03
+    graph = GraphRegularizedRegressor(np.ones((T, T)) - np.eye(T), alpha=a, beta=b)
+    mean = MeanRegularizedRegressor(alpha=T * a + b, beta=T * b)
+    np.testing.assert_allclose(graph.fit(X, y, tasks=tasks).coef_,
+                               mean.fit(X, y, tasks=tasks).coef_, rtol=1e-10)
+    default = GraphRegularizedRegressor(alpha=a, beta=b).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(default.coef_, graph.coef_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_planted_clusters_are_recovered(loss):
+    """12 tasks in 3 clusters (centres ~N(0, 4 I), spread 0.1), 10 features, noise
+    0.5 (squared) or logistic labels, 60 (squared) / 200 (logistic) rows per task."""
+    n_samples = 60 if loss == "squared" else 200
+    X, y, tasks, _, labels = make_clustered_tasks(
+        n_tasks=12, n_clusters=3, n_samples=n_samples, spread=0.1, noise=0.5, loss=loss,
+        random_state=0)
+    Est = ClusteredRegressor if loss == "squared" else ClusteredClassifier
+    model = Est(alpha=1.0, beta=0.01, n_clusters=3).fit(X, y, tasks=tasks)
+    assert adjusted_rand_score(labels, model.task_clusters_) >= 0.9
+    M = model.task_similarity_
+    assert np.trace(M) == pytest.approx(3)
+
+
+def test_task_correlation_has_the_planted_sign_pattern():
+    rng = np.random.RandomState(1)
+    base = rng.randn(8)
+    signs = np.array([1, 1, 1, -1, -1, -1])
+    coef = signs[:, None] * base + 0.2 * rng.randn(6, 8)
+    tasks = np.repeat(np.arange(6), 50)
+    X = rng.randn(len(tasks), 8)
+    y = np.einsum("ij,ij->i", X, coef[tasks]) + 0.3 * rng.randn(len(tasks))
+    model = TaskRelationRegressor(alpha=0.1, beta=0.01).fit(X, y, tasks=tasks)
+    np.testing.assert_array_equal(np.sign(model.task_correlation_), np.outer(signs, signs))
+    assert np.trace(model.task_covariance_) == pytest.approx(1)
+
+
+@pytest.mark.parametrize("Est", [MeanRegularizedRegressor, ClusteredRegressor,
+                                 TaskRelationRegressor, GraphRegularizedRegressor])
+def test_unknown_task_predicts_with_the_mean_model(Est):
+    X, y, tasks, _ = make_mean_tasks(n_tasks=4, random_state=2)
+    model = Est(unknown_task="mean").fit(X, y, tasks=tasks)
+    expected = X[:5] @ model.coef_.mean(axis=0) + model.intercept_.mean()
+    np.testing.assert_allclose(model.predict(X[:5], tasks=[99] * 5), expected)
+    mixed = model.predict(X[:2], tasks=[0, 99])
+    assert mixed[0] == pytest.approx(model.predict(X[:1], tasks=[0])[0])
+    with pytest.raises(ValueError, match="Unknown task label"):
+        Est().fit(X, y, tasks=tasks).predict(X[:1], tasks=[99])
+    with pytest.raises(ValueError, match="unknown_task must be one of"):
+        Est(unknown_task="zero").fit(X, y, tasks=tasks)
+
+
+def test_grid_search_over_alpha_and_beta():
+    X, y, tasks, _ = make_mean_tasks(n_tasks=5, n_samples=30, random_state=3)
+    Xt = np.column_stack([tasks, X])
+    search = GridSearchCV(MeanRegularizedRegressor(task_column=0),
+                          {"alpha": [0.01, 0.1, 1.0], "beta": [0.001, 0.1]},
+                          cv=KFold(3, shuffle=True, random_state=0)).fit(Xt, y)
+    assert set(search.best_params_) == {"alpha", "beta"}
+    assert search.best_score_ > 0.5
+
+
+def test_chain_graph_beats_independent_ridge_on_chain_tasks():
+    X, y, tasks, coef, graph = make_chain_tasks(n_tasks=8, n_samples=12, step=0.1,
+                                                noise=0.5, random_state=4)
+    chain = GraphRegularizedRegressor(graph, alpha=1.0, beta=0.01).fit(X, y, tasks=tasks)
+    ridge = MeanRegularizedRegressor(alpha=0.01, beta=8 * 0.01).fit(X, y, tasks=tasks)
+    assert np.sum((chain.coef_ - coef) ** 2) < np.sum((ridge.coef_ - coef) ** 2)
+
+
+@pytest.mark.parametrize("est, message", [
+    (ClusteredRegressor(n_clusters=4), "n_clusters=4 is larger than the number of tasks"),
+    (ClusteredRegressor(n_clusters=0), "n_clusters must be a positive integer"),
+    (GraphRegularizedRegressor(np.ones((2, 2))), r"graph has shape \(2, 2\) but there are 3"),
+    (GraphRegularizedRegressor(np.triu(np.ones((3, 3)), 1)), "graph must be symmetric"),
+    (GraphRegularizedRegressor(-np.ones((3, 3))), "non-negative"),
+    (MeanRegularizedRegressor(beta=0.0), "beta must be > 0"),
+    (MeanRegularizedRegressor(alpha=0.0), "alpha must be > 0"),
+    (TaskRelationRegressor(alpha=0.0, beta=0.0), "cannot both be 0"),
+    (ClusteredRegressor(alpha=-1.0), "alpha must be > 0"),
+])
+def test_clear_errors(est, message):
+    X, y, tasks = make_tasks(seed=26)
+    with pytest.raises(ValueError, match=message):
+        est.fit(X, y, tasks=tasks)
