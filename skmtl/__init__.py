@@ -3,6 +3,8 @@
 from ._base import MultiTaskEstimator
 from ._tasks import from_task_list
 from .estimators import (
+    ClusterNormClassifier,
+    ClusterNormRegressor,
     ClusteredClassifier,
     ClusteredRegressor,
     GraphRegularizedClassifier,
@@ -23,6 +25,7 @@ __all__ = [
     "MeanRegularizedRegressor", "MeanRegularizedClassifier",
     "GraphRegularizedRegressor", "GraphRegularizedClassifier",
     "ClusteredRegressor", "ClusteredClassifier",
+    "ClusterNormRegressor", "ClusterNormClassifier",
     "TaskRelationRegressor", "TaskRelationClassifier",
     "from_task_list",
 ]

@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from skmtl.penalties import ClusterPenalty, GraphPenalty, MeanPenalty, TaskCovariancePenalty
+from skmtl.penalties import (
+    ClusterNormPenalty,
+    ClusterPenalty,
+    GraphPenalty,
+    MeanPenalty,
+    TaskCovariancePenalty,
+)
 from skmtl.penalties.quadratic import laplacian
 
 cp = pytest.importorskip("cvxpy")
@@ -18,6 +24,9 @@ PENALTIES = [
     ClusterPenalty(rho1=0.5, rho2=1.0, n_clusters=1.5),
     TaskCovariancePenalty(alpha=0.6, beta=0.2),
     TaskCovariancePenalty(alpha=0.6, beta=0.0),
+    ClusterNormPenalty(eps_mean=0.3, eps_between=0.2, eps_within=1.5, n_clusters=2),
+    ClusterNormPenalty(eps_mean=1.0, eps_between=0.5, eps_within=0.8, n_clusters=3),
+    ClusterNormPenalty(eps_mean=0.1, eps_between=0.5, eps_within=2.0, n_clusters=1),
 ]
 
 
@@ -111,3 +120,25 @@ def test_task_covariance_closed_form():
 def test_quadratic_penalty_needs_positive_definite_matrix():
     with pytest.raises(ValueError, match="positive definite"):
         MeanPenalty(T, alpha=1.0, beta=0.0)
+
+
+def test_cluster_norm_hard_clustering_identity():
+    """Spec 3.1: for a hard partition the three terms are the mean, between- and
+    within-cluster spreads; the convex relaxation is a lower bound."""
+    rng = np.random.RandomState(7)
+    W = rng.randn(3, T)
+    labels = np.array([0, 0, 1, 1, 1])
+    pen = ClusterNormPenalty(eps_mean=0.3, eps_between=0.2, eps_within=1.5, n_clusters=2)
+    w_bar = W.mean(axis=1)
+    centres = {c: W[:, labels == c].mean(axis=1) for c in (0, 1)}
+    between = sum((labels == c).sum() * np.sum((centres[c] - w_bar) ** 2) for c in (0, 1))
+    within = sum(np.sum((W[:, t] - centres[labels[t]]) ** 2) for t in range(T))
+    hard = 0.3 * T * w_bar @ w_bar + 0.2 * between + 1.5 * within
+    assert pen.value(W) <= hard + 1e-12
+    Sigma = pen.task_matrix(W)
+    eig = np.linalg.eigvalsh(Sigma)
+    assert np.trace(Sigma) == pytest.approx(pen._budget(T) + pen.low)
+    assert eig.min() >= pen.low - 1e-12 and eig.max() <= pen.high + 1e-12
+    Pi = np.eye(T) - 1.0 / T
+    at_sigma = 0.3 * T * w_bar @ w_bar + np.trace(W @ Pi @ np.linalg.inv(Sigma) @ Pi @ W.T)
+    assert at_sigma == pytest.approx(pen.value(W))

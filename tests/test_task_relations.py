@@ -9,6 +9,8 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import GridSearchCV, KFold
 
 from skmtl import (
+    ClusterNormClassifier,
+    ClusterNormRegressor,
     ClusteredClassifier,
     ClusteredRegressor,
     GraphRegularizedClassifier,
@@ -29,6 +31,9 @@ MODELS = {
     "clustered": (ClusteredRegressor, ClusteredClassifier,
                   dict(alpha=0.3, beta=0.05, n_clusters=2)),
     "relation": (TaskRelationRegressor, TaskRelationClassifier, dict(alpha=0.2, beta=0.05)),
+    "cluster-norm": (ClusterNormRegressor, ClusterNormClassifier,
+                     dict(alpha_mean=0.05, alpha_between=0.05, alpha_within=0.5,
+                          n_clusters=2)),
 }
 
 
@@ -129,6 +134,10 @@ def test_planted_clusters_are_recovered(loss):
     assert adjusted_rand_score(labels, model.task_clusters_) >= 0.9
     M = model.task_similarity_
     assert np.trace(M) == pytest.approx(3)
+    Est = ClusterNormRegressor if loss == "squared" else ClusterNormClassifier
+    model = Est(alpha_mean=0.01, alpha_between=0.01, alpha_within=1.0, n_clusters=3)
+    model.fit(X, y, tasks=tasks)
+    assert adjusted_rand_score(labels, model.task_clusters_) >= 0.9
 
 
 def test_task_correlation_has_the_planted_sign_pattern():
@@ -145,7 +154,8 @@ def test_task_correlation_has_the_planted_sign_pattern():
 
 
 @pytest.mark.parametrize("Est", [MeanRegularizedRegressor, ClusteredRegressor,
-                                 TaskRelationRegressor, GraphRegularizedRegressor])
+                                 TaskRelationRegressor, GraphRegularizedRegressor,
+                                 ClusterNormRegressor])
 def test_unknown_task_predicts_with_the_mean_model(Est):
     X, y, tasks, _ = make_mean_tasks(n_tasks=4, random_state=2)
     model = Est(unknown_task="mean").fit(X, y, tasks=tasks)
@@ -187,6 +197,8 @@ def test_chain_graph_beats_independent_ridge_on_chain_tasks():
     (MeanRegularizedRegressor(alpha=0.0), "alpha must be > 0"),
     (TaskRelationRegressor(alpha=0.0, beta=0.0), "cannot both be 0"),
     (ClusteredRegressor(alpha=-1.0), "alpha must be > 0"),
+    (ClusterNormRegressor(alpha_within=0.01), r"alpha_within \(0.01\) must be larger"),
+    (ClusterNormRegressor(n_clusters=5), "n_clusters=5 is larger"),
 ])
 def test_clear_errors(est, message):
     X, y, tasks = make_tasks(seed=26)

@@ -2,6 +2,8 @@
 
 from .group_lasso import GroupLassoClassifier, GroupLassoRegressor
 from .task_relations import (
+    ClusterNormClassifier,
+    ClusterNormRegressor,
     ClusteredClassifier,
     ClusteredRegressor,
     GraphRegularizedClassifier,
@@ -17,5 +19,6 @@ __all__ = [
     "MeanRegularizedRegressor", "MeanRegularizedClassifier",
     "GraphRegularizedRegressor", "GraphRegularizedClassifier",
     "ClusteredRegressor", "ClusteredClassifier",
+    "ClusterNormRegressor", "ClusterNormClassifier",
     "TaskRelationRegressor", "TaskRelationClassifier",
 ]

@@ -10,7 +10,13 @@ import scipy.sparse as sp
 from sklearn.cluster import KMeans
 
 from .._base import ClassifierMixin, RegressorMixin, _MultiTaskModel, check_number
-from ..penalties import ClusterPenalty, GraphPenalty, MeanPenalty, TaskCovariancePenalty
+from ..penalties import (
+    ClusterNormPenalty,
+    ClusterPenalty,
+    GraphPenalty,
+    MeanPenalty,
+    TaskCovariancePenalty,
+)
 from ._docs import docstring
 
 
@@ -104,24 +110,68 @@ class _Clustered(_TaskRelationModel):
 
     def _make_penalty(self, n_tasks):
         self._check_strengths(alpha_low_open=True)
-        k = self.n_clusters
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
-            raise ValueError(f"n_clusters must be a positive integer; got {k!r}.")
-        if k > n_tasks and n_tasks > 1:
-            raise ValueError(
-                f"n_clusters={k} is larger than the number of tasks ({n_tasks}).")
-        return ClusterPenalty(self.alpha, self.beta, min(k, n_tasks))
+        k = _check_n_clusters(self.n_clusters, n_tasks)
+        return ClusterPenalty(self.alpha, self.beta, k)
 
     def _fit_structure(self, W, penalty):
-        M = penalty.task_matrix(W)
-        self.task_similarity_ = M
+        self.task_similarity_ = penalty.task_matrix(W)
         k = penalty.n_clusters
-        if k == 1 or W.shape[1] == 1:
-            self.task_clusters_ = np.zeros(W.shape[1], dtype=int)
-            return
-        _, vectors = np.linalg.eigh(M)
-        self.task_clusters_ = KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(
-            vectors[:, -k:])
+        self.task_clusters_ = _cluster_labels(self.task_similarity_, k, n_vectors=k)
+
+
+def _check_n_clusters(k, n_tasks):
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+        raise ValueError(f"n_clusters must be a positive integer; got {k!r}.")
+    if k > n_tasks and n_tasks > 1:
+        raise ValueError(
+            f"n_clusters={k} is larger than the number of tasks ({n_tasks}).")
+    return min(k, n_tasks)
+
+
+def _cluster_labels(matrix, k, n_vectors):
+    """k-means on the rows of the top ``n_vectors`` eigenvectors of a task matrix."""
+    if k == 1 or matrix.shape[0] == 1:
+        return np.zeros(matrix.shape[0], dtype=int)
+    _, vectors = np.linalg.eigh(matrix)
+    return KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(
+        vectors[:, -n_vectors:])
+
+
+class _ClusterNorm(_TaskRelationModel):
+    def __init__(self, alpha_mean=0.01, alpha_between=0.01, alpha_within=0.1,
+                 n_clusters=2, *, fit_intercept=True, max_iter=1000, tol=1e-4,
+                 warm_start=False, solver="auto", precompute="auto", task_column=None,
+                 unknown_task="error", verbose=0):
+        self.alpha_mean = alpha_mean
+        self.alpha_between = alpha_between
+        self.alpha_within = alpha_within
+        self.n_clusters = n_clusters
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.solver = solver
+        self.precompute = precompute
+        self.task_column = task_column
+        self.unknown_task = unknown_task
+        self.verbose = verbose
+
+    def _make_penalty(self, n_tasks):
+        for name in ("alpha_mean", "alpha_between", "alpha_within"):
+            check_number(getattr(self, name), name, low=0, low_open=True)
+        if self.alpha_within <= self.alpha_between:
+            raise ValueError(
+                f"alpha_within ({self.alpha_within}) must be larger than alpha_between "
+                f"({self.alpha_between}): tasks are pulled harder within a cluster "
+                "than between clusters.")
+        k = _check_n_clusters(self.n_clusters, n_tasks)
+        return ClusterNormPenalty(self.alpha_mean, self.alpha_between, self.alpha_within, k)
+
+    def _fit_structure(self, W, penalty):
+        self.task_covariance_ = penalty.task_matrix(W)
+        k = penalty.n_clusters
+        # the k - 1 directions that take Sigma's largest value separate the clusters
+        self.task_clusters_ = _cluster_labels(self.task_covariance_, k, n_vectors=k - 1)
 
 
 class _TaskRelation(_TaskRelationModel):
@@ -250,6 +300,42 @@ _CLUSTERED = dict(
     (6,)
 """,
 )
+_CLUSTER_NORM = dict(
+    summary="""Multi-task {task} with the convex cluster norm (Jacob, Bach & Vert, 2008).
+
+    Three strengths act on the mean of the task models, the spread between cluster
+    centres and the spread within clusters; the cluster assignment is relaxed into
+    a task covariance ``Sigma`` with eigenvalues between ``1/alpha_within`` and
+    ``1/alpha_between``, eliminated in closed form. Solved by FISTA with the exact
+    prox, stopped on the exact duality gap.""",
+    penalty="""alpha_mean * T ||w_bar||^2 + min_Sigma tr(W Pi Sigma^{-1} Pi W^T),  Pi = I - 11^T/T
+            Sigma in {1/alpha_within <= Sigma <= 1/alpha_between,
+                      tr Sigma = (T - r + 1)/alpha_within + (r - 1)/alpha_between}""",
+    parameters="""    alpha_mean : float, default=0.01
+        Shrinkage of the mean task model, > 0.
+    alpha_between : float, default=0.01
+        Strength of the pull of the cluster centres towards the mean, > 0.
+    alpha_within : float, default=0.1
+        Strength of the pull of each task towards its cluster centre, larger than
+        ``alpha_between``.
+    n_clusters : int, default=2
+        Number of task clusters ``r``, at most the number of tasks.
+""",
+    attributes="""    task_covariance_ : ndarray of shape (n_tasks, n_tasks)
+        The optimal ``Sigma``.
+    task_clusters_ : ndarray of shape (n_tasks,)
+        Cluster label of each task (k-means on the eigenvectors of ``Sigma`` with
+        its largest eigenvalues).
+""",
+    example="""    >>> from skmtl import ClusterNorm{name}
+    >>> from skmtl.datasets import make_clustered_tasks
+    >>> X, y, tasks, coef, labels = make_clustered_tasks(n_tasks=6, n_clusters=2,
+    ...                                                  random_state=0{cls})
+    >>> model = ClusterNorm{name}(n_clusters=2).fit(X, y, tasks=tasks)
+    >>> model.task_covariance_.shape
+    (6, 6)
+""",
+)
 _RELATION = dict(
     summary="""Multi-task relationship learning (MTRL; Zhang & Yeung, 2010) for {task}.
 
@@ -307,6 +393,14 @@ class ClusteredRegressor(RegressorMixin, _Clustered):
 
 class ClusteredClassifier(ClassifierMixin, _Clustered):
     __doc__ = _docs(_CLUSTERED, "logistic")
+
+
+class ClusterNormRegressor(RegressorMixin, _ClusterNorm):
+    __doc__ = _docs(_CLUSTER_NORM, "squared")
+
+
+class ClusterNormClassifier(ClassifierMixin, _ClusterNorm):
+    __doc__ = _docs(_CLUSTER_NORM, "logistic")
 
 
 class TaskRelationRegressor(RegressorMixin, _TaskRelation):

@@ -3,11 +3,11 @@
 from ._base import NormPenalty, Penalty, RowNormPenalty
 from .norms import L1, L21, L1Linf, SparseGroupNorm
 from .quadratic import GraphPenalty, MeanPenalty, QuadraticPenalty
-from .spectral import ClusterPenalty, TaskCovariancePenalty
+from .spectral import ClusterNormPenalty, ClusterPenalty, TaskCovariancePenalty
 
 __all__ = [
     "Penalty", "NormPenalty", "RowNormPenalty",
     "L1", "L21", "L1Linf", "SparseGroupNorm",
     "QuadraticPenalty", "MeanPenalty", "GraphPenalty",
-    "ClusterPenalty", "TaskCovariancePenalty",
+    "ClusterPenalty", "ClusterNormPenalty", "TaskCovariancePenalty",
 ]

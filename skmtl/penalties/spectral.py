@@ -161,3 +161,88 @@ class TaskCovariancePenalty(Penalty):
 
         return 0.5 * (self.alpha * cp.square(cp.normNuc(W))
                       + self.beta * cp.sum_squares(W))
+
+
+class ClusterNormPenalty(Penalty):
+    """The convex cluster norm of Jacob, Bach & Vert (2008), spec 3.1:
+    ``eps_mean * T ||w_bar||^2 + min_{Sigma in S_c} tr(W Pi Sigma^{-1} Pi W^T)``.
+
+    ``Pi = I - 11^T/T`` removes the mean task; ``S_c = {a I <= Sigma <= b I,
+    tr Sigma = (T - r + 1) a + (r - 1) b}`` with ``a = 1/eps_within``,
+    ``b = 1/eps_between`` relaxes the hard clusterings into ``r`` clusters, for
+    which the penalty is ``eps_mean * mean + eps_between * between-cluster +
+    eps_within * within-cluster`` spread of the task models.
+
+    The direction of the mean task takes ``Sigma``'s smallest value ``a``; the other
+    ``T - 1`` eigenvalues are water-filled. The conjugate (derived for this library:
+    ``sup`` over ``Sigma`` of ``tr(H Sigma H^T) / 4``, the mean part separately) is
+    ``||G 1||^2 / (4 T eps_mean) + (b sum_{i<r} h_i^2 + a sum_{i>=r} h_i^2) / 4``
+    with ``h`` the singular values of ``G Pi``.
+    """
+
+    def __init__(self, eps_mean=1.0, eps_between=1.0, eps_within=2.0, n_clusters=2):
+        self.eps_mean, self.eps_between = float(eps_mean), float(eps_between)
+        self.eps_within, self.n_clusters = float(eps_within), int(n_clusters)
+        self.low, self.high = 1.0 / self.eps_within, 1.0 / self.eps_between
+
+    def _budget(self, T):
+        """Sum of the T - 1 eigenvalues of Sigma off the mean direction."""
+        return (T - self.n_clusters) * self.low + (self.n_clusters - 1) * self.high
+
+    @staticmethod
+    def _split(W):
+        """Mean part ``W 1 / T`` (d,) and the centred part's SVD on ``1^perp``."""
+        mean = W.mean(axis=1)
+        U, sigma, Vt = np.linalg.svd(W - mean[:, None], full_matrices=False)
+        k = min(W.shape[0], W.shape[1] - 1)  # drop the structural zero along 1
+        return mean, U[:, :k], sigma[:k], Vt[:k]
+
+    def _fill(self, sigma, T, shift):
+        padded = np.concatenate([sigma, np.zeros(T - 1 - len(sigma))])
+        return water_fill(padded, shift, self._budget(T), self.low, self.high)
+
+    def task_matrix(self, W):
+        """The optimal ``Sigma`` (T x T)."""
+        T = W.shape[1]
+        _, _, sigma, Vt = self._split(W)
+        lam = self._fill(sigma, T, 0.0)
+        k = len(sigma)
+        rest = lam[k] if k < T - 1 else 0.0  # every direction with sigma = 0 alike
+        centred = np.eye(T) - 1.0 / T
+        return ((Vt.T * (lam[:k] - rest)) @ Vt + rest * centred
+                + self.low * (np.full((T, T), 1.0 / T)))
+
+    def value(self, W):
+        T = W.shape[1]
+        mean, _, sigma, _ = self._split(W)
+        lam = self._fill(sigma, T, 0.0)[: len(sigma)]
+        return self.eps_mean * T * float(mean @ mean) + float(np.sum(sigma**2 / lam))
+
+    def prox(self, V, step):
+        T = V.shape[1]
+        mean, U, sigma, Vt = self._split(V)
+        lam = self._fill(sigma, T, 2.0 * step)[: len(sigma)]
+        shrunk = sigma * lam / (lam + 2.0 * step)
+        return ((U * shrunk) @ Vt + (mean / (1.0 + 2.0 * step * self.eps_mean))[:, None])
+
+    def conjugate(self, G):
+        T = G.shape[1]
+        g1 = G.sum(axis=1)
+        _, _, h, _ = self._split(G)
+        h2 = np.concatenate([h**2, np.zeros(T - 1 - len(h))])
+        r = self.n_clusters - 1
+        spread = self.high * h2[:r].sum() + self.low * h2[r:].sum()
+        return float(g1 @ g1) / (4.0 * T * self.eps_mean) + spread / 4.0
+
+    def cvxpy_terms(self, W):
+        import cvxpy as cp
+
+        T = W.shape[1]
+        Sigma = cp.Variable((T, T), symmetric=True)
+        total = self._budget(T) + self.low
+        constraints = [cp.trace(Sigma) == total, Sigma >> self.low * np.eye(T),
+                       self.high * np.eye(T) - Sigma >> 0]
+        Pi = np.eye(T) - 1.0 / T
+        mean_term = self.eps_mean * cp.sum_squares(W @ np.ones(T)) / T
+        return mean_term + cp.matrix_frac(Pi @ W.T, Sigma), constraints
+
