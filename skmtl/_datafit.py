@@ -26,7 +26,7 @@ from ._tasks import TaskData, matvec, rmatvec
 
 # Assumed iteration count and memory cap in the choice of Gram statistics.
 _GRAM_ITERATIONS = 200
-_GRAM_MAX_ENTRIES = 2e7
+GRAM_MAX_ENTRIES = 2e7
 
 
 def largest_eigenvalue(operator, shape):
@@ -278,7 +278,7 @@ def use_gram(data: TaskData, loss, precompute="auto"):
     d, T = data.n_features, data.n_tasks
     nnz = data.X.nnz if sp.issparse(data.X) else data.X.size
     n_grams = 1 if same_rows(data) else T
-    if n_grams * d * d > _GRAM_MAX_ENTRIES:
+    if n_grams * d * d > GRAM_MAX_ENTRIES:
         return False
     rows_cost = 2 * _GRAM_ITERATIONS * nnz * (T if data.shared else 1)
     setup = nnz * d * (T if data.shared and n_grams > 1 else 1)

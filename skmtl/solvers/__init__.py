@@ -3,7 +3,7 @@ built on it, and the cvxpy reference (:mod:`skmtl.solvers.cvxpy`)."""
 
 import numpy as np
 
-from .._datafit import GramDatafit, use_gram
+from .._datafit import GRAM_MAX_ENTRIES, GramDatafit, use_gram
 from .closed_form import closed_form, has_closed_form
 from .fista import SolverResult, duality_gap, fista
 from .prox_newton import prox_newton
@@ -40,7 +40,8 @@ def solve(full, penalty, C0, *, method="auto", precompute="auto", max_iter=1000,
     if use_working_sets(penalty, data):
         return working_sets(full, penalty, C0, precompute=precompute, **kw), full
     if (loss.name == "logistic" and precompute is not False
-            and data.n_features <= _NEWTON_MAX_FEATURES):
+            and data.n_features <= _NEWTON_MAX_FEATURES
+            and data.n_tasks * data.n_features**2 <= GRAM_MAX_ENTRIES):
         return prox_newton(full, penalty, C0, **kw), full
     datafit = GramDatafit(data, full.center) if use_gram(data, loss, precompute) else full
     return fista(datafit, penalty, C0, **kw), datafit
