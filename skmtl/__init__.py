@@ -3,6 +3,14 @@
 from ._base import MultiTaskEstimator
 from ._tasks import from_task_list
 from .estimators import (
+    DirtyClassifier,
+    DirtyRegressor,
+    RobustLowRankClassifier,
+    RobustLowRankRegressor,
+    SharedSubspaceClassifier,
+    SharedSubspaceRegressor,
+    TraceNormClassifier,
+    TraceNormRegressor,
     ClusterNormClassifier,
     ClusterNormRegressor,
     ClusteredClassifier,
@@ -27,5 +35,9 @@ __all__ = [
     "ClusteredRegressor", "ClusteredClassifier",
     "ClusterNormRegressor", "ClusterNormClassifier",
     "TaskRelationRegressor", "TaskRelationClassifier",
+    "TraceNormRegressor", "TraceNormClassifier",
+    "SharedSubspaceRegressor", "SharedSubspaceClassifier",
+    "DirtyRegressor", "DirtyClassifier",
+    "RobustLowRankRegressor", "RobustLowRankClassifier",
     "from_task_list",
 ]

@@ -44,7 +44,7 @@ class _MultiTaskModel(BaseEstimator):
 
     _loss_name = "squared"
 
-    def _make_penalty(self, n_tasks) -> Penalty:  # pragma: no cover - abstract
+    def _make_penalty(self, n_tasks, n_features=None) -> Penalty:  # pragma: no cover
         raise NotImplementedError
 
     @property
@@ -91,13 +91,15 @@ class _MultiTaskModel(BaseEstimator):
         self._validate_params()
         data, info, loss = self._prepare(X, y, tasks, sample_weight, reset=True)
         d, T = data.n_features, data.n_tasks
-        penalty = self._make_penalty(T)
+        penalty = self._make_penalty(T, d)
         if self.solver == "cvxpy":
             from .solvers.cvxpy import solve_cvxpy
 
             W, intercept, objective = solve_cvxpy(loss, penalty, data, self.fit_intercept,
                                                   verbose=bool(self.verbose))
             self.n_iter_, self.dual_gap_, self.objective_ = 0, np.nan, objective
+            parts = getattr(penalty, "cvxpy_parts", None)
+            parts = parts and tuple(np.asarray(part.value) for part in parts)
         else:
             full = DesignDatafit(loss, data, self.fit_intercept)
             result, datafit = solve(full, penalty, self._initial_coef(full, data, info),
@@ -106,7 +108,7 @@ class _MultiTaskModel(BaseEstimator):
                                     verbose=self.verbose)
             W, intercept = result.coef[:d], datafit.intercept(result.coef)
             self.n_iter_, self.dual_gap_ = result.n_iter, result.dual_gap
-            self.objective_ = result.primal
+            self.objective_, parts = result.primal, result.parts
         self._layout, self.tasks_ = info["layout"], info["tasks_"]
         if "classes_" in info:
             self.classes_ = info["classes_"]
@@ -114,11 +116,12 @@ class _MultiTaskModel(BaseEstimator):
             self.coef_, self.intercept_ = W[:, 0].copy(), float(intercept[0])
         else:
             self.coef_, self.intercept_ = np.ascontiguousarray(W.T), intercept
-        self._fit_structure(W, penalty)
+        self._fit_structure(W, penalty, parts)
         return self
 
-    def _fit_structure(self, W, penalty):
-        """Set the fitted task structure (similarities, clusters, ...) from ``W``."""
+    def _fit_structure(self, W, penalty, parts=None):
+        """Set the fitted task structure (similarities, clusters, ...) from ``W``
+        (and, for split models ``W = P + Q``, from its ``parts``)."""
 
     def _prepare(self, X, y, tasks, sample_weight, reset):
         X, tasks = validate_features(self, X, tasks, reset=reset)
@@ -142,11 +145,11 @@ class _MultiTaskModel(BaseEstimator):
         -------
         float
         """
-        penalty = self._make_penalty(1)
-        if not hasattr(penalty, "alpha_max"):
-            raise AttributeError(f"{type(penalty).__name__} has no finite alpha_max.")
         # on a clone, so that validation leaves no fitted state on self
         data, info, loss = clone(self)._prepare(X, y, tasks, sample_weight, reset=True)
+        penalty = self._make_penalty(data.n_tasks, data.n_features)
+        if not hasattr(penalty, "alpha_max"):
+            raise AttributeError(f"{type(penalty).__name__} has no finite alpha_max.")
         datafit = DesignDatafit(loss, data, self.fit_intercept)
         C0 = self._initial_coef(datafit, data, info, warm=False)
         C0, z0 = datafit.polish(C0, datafit.linear(C0))
@@ -393,7 +396,7 @@ class MultiTaskEstimator(_MultiTaskModel):
             raise ValueError(f"loss must be one of {tuple(_LOSSES)}; got {self.loss!r}.")
         return self.loss
 
-    def _make_penalty(self, n_tasks):
+    def _make_penalty(self, n_tasks, n_features=None):
         if self.penalty is None:
             return L21(1.0)
         if not isinstance(self.penalty, Penalty):

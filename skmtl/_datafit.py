@@ -290,3 +290,49 @@ def make_datafit(loss, data, fit_intercept=True, precompute="auto"):
     if use_gram(data, loss, precompute):
         return GramDatafit(data, fit_intercept)
     return DesignDatafit(loss, data, fit_intercept)
+
+
+class SplitDatafit:
+    """The datafit of ``W = P + Q`` as a function of the stacked block ``[P; Q; b]``
+    (dirty and robust models, spec 4.4). Its Lipschitz constant is twice the
+    inner one."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.n_features = 2 * inner.n_features
+        self.n_rows = inner.n_rows + inner.n_features
+
+    def merge(self, C):
+        """``[P + Q; b]`` from ``[P; Q; b]``."""
+        d = self.inner.n_features
+        return np.vstack([C[:d] + C[d:2 * d], C[2 * d:]])
+
+    def linear(self, C):
+        return self.inner.linear(self.merge(C))
+
+    def value(self, z):
+        return self.inner.value(z)
+
+    def gradient(self, z):
+        g = self.inner.gradient(z)
+        d = self.inner.n_features
+        return np.vstack([g[:d], g])
+
+    def bregman(self, z_new, z_old, value_old, grad, step):
+        d = self.inner.n_features  # grad is [g_W; g_W; g_b]: the inner one is grad[d:]
+        return self.inner.bregman(z_new, z_old, value_old, grad[d:], self.merge(step))
+
+    def dual_value(self, z, scale):
+        return self.inner.dual_value(z, scale)
+
+    def gap_scale(self):
+        return self.inner.gap_scale()
+
+    def lipschitz(self):
+        return 2.0 * self.inner.lipschitz()
+
+    def polish(self, C, z):
+        merged, z = self.inner.polish(self.merge(C), z)
+        C = C.copy()
+        C[self.n_features:] = merged[self.inner.n_features:]
+        return C, z

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from skmtl.penalties import L1, L21, L1Linf, SparseGroupNorm
+from skmtl.penalties import L1, L21, ColumnL21, L1Linf, SparseGroupNorm, TraceNorm
 
 cp = pytest.importorskip("cvxpy")
 
@@ -16,6 +16,8 @@ PENALTIES = [
     SparseGroupNorm(0.7, l1_ratio=0.3, group_norm="linf"),
     SparseGroupNorm(0.7, l1_ratio=0.0, group_norm="l2"),
     SparseGroupNorm(0.7, l1_ratio=1.0, group_norm="linf"),
+    TraceNorm(0.7),
+    ColumnL21(0.7),
 ]
 
 
@@ -76,3 +78,16 @@ def test_sparse_group_dual_norm_edge_cases():
     assert SparseGroupNorm(1, 0.0).dual_norm(G) == pytest.approx(np.linalg.norm(G[0]))
     assert SparseGroupNorm(1, 0.0, "linf").dual_norm(G) == pytest.approx(4.5)
     assert SparseGroupNorm(1, 0.5).dual_norm(np.zeros((2, 3))) == 0.0
+
+
+def test_trace_norm_partial_svd_equals_full_svd():
+    rng = np.random.RandomState(4)
+    V = rng.randn(300, 3) @ rng.randn(3, 120) + 0.01 * rng.randn(300, 120)
+    penalty = TraceNorm(1.0)
+    sigma = np.linalg.svd(V, compute_uv=False)
+    step = 0.5 * (sigma[2] + sigma[3])  # keeps the 3 large values
+    full = penalty.prox(V, step)  # first call: full SVD, remembers the rank
+    assert penalty._rank == 3
+    partial = penalty.prox(V, step)  # second call: partial SVD of rank + 5
+    np.testing.assert_allclose(partial, full, atol=1e-10)
+    assert np.linalg.matrix_rank(partial) == 3

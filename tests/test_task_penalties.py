@@ -7,6 +7,7 @@ from skmtl.penalties import (
     ClusterNormPenalty,
     ClusterPenalty,
     GraphPenalty,
+    SubspacePenalty,
     MeanPenalty,
     TaskCovariancePenalty,
 )
@@ -27,6 +28,7 @@ PENALTIES = [
     ClusterNormPenalty(eps_mean=0.3, eps_between=0.2, eps_within=1.5, n_clusters=2),
     ClusterNormPenalty(eps_mean=1.0, eps_between=0.5, eps_within=0.8, n_clusters=3),
     ClusterNormPenalty(eps_mean=0.1, eps_between=0.5, eps_within=2.0, n_clusters=1),
+    SubspacePenalty(alpha=0.8, beta=0.3, n_components=2),
 ]
 
 

@@ -194,3 +194,97 @@ make_chain_tasks.__doc__ = f"""Tasks on a chain: each task a small step from the
     >>> graph.sum(axis=1).tolist()
     [1.0, 2.0, 2.0, 1.0]
     """
+
+
+def make_low_rank_tasks(n_tasks=10, rank=2, n_samples=30, n_features=10, *, n_outliers=0,
+                        noise=0.5, loss="squared", shared_design=False, random_state=None):
+    rng = check_random_state(random_state)
+    if not 1 <= rank <= min(n_tasks, n_features):
+        raise ValueError(f"rank must be in [1, min(n_tasks, n_features)]; got {rank}.")
+    if not 0 <= n_outliers < n_tasks:
+        raise ValueError(f"n_outliers must be in [0, n_tasks); got {n_outliers}.")
+    basis = np.linalg.qr(rng.standard_normal((n_features, rank)))[0]
+    coef = 2.0 * rng.standard_normal((n_tasks, rank)) @ basis.T
+    outliers = np.arange(n_tasks - n_outliers, n_tasks)
+    coef[outliers] = 2.0 * rng.standard_normal((n_outliers, n_features))
+    X, y, tasks = _sample_tasks(coef, n_samples, noise, loss, shared_design, rng)
+    return X, y, tasks, coef, outliers
+
+
+make_low_rank_tasks.__doc__ = f"""Task models in a shared low-dimensional subspace, with
+    optional outlier tasks outside it.
+
+    The regular tasks' coefficients are combinations of ``rank`` orthonormal
+    directions: the structure the trace norm and cASO assume; the last
+    ``n_outliers`` tasks are drawn freely (robust MTL's outlier tasks).
+
+    Parameters
+    ----------
+    n_tasks : int, default=10
+    rank : int, default=2
+        Dimension of the shared subspace.
+{_SAMPLING.format(n_samples=30, n_features=10, noise=0.5)}
+    n_outliers : int, default=0
+        Number of tasks outside the subspace (the last ones).
+
+    Returns
+    -------
+{_RETURNS}
+    outliers : ndarray
+        Indices of the outlier tasks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmtl.datasets import make_low_rank_tasks
+    >>> X, y, tasks, coef, outliers = make_low_rank_tasks(n_tasks=6, rank=2,
+    ...                                                   n_outliers=1, random_state=0)
+    >>> int(np.linalg.matrix_rank(coef[:5])), outliers.tolist()
+    (2, [5])
+    """
+
+
+def make_shared_specific_tasks(n_tasks=10, n_samples=30, n_features=30, *, n_shared=5,
+                               n_specific=2, noise=0.5, loss="squared",
+                               shared_design=False, random_state=None):
+    rng = check_random_state(random_state)
+    if n_shared + n_specific > n_features:
+        raise ValueError("n_shared + n_specific must not exceed n_features.")
+    shared = np.zeros((n_tasks, n_features))
+    shared[:, :n_shared] = rng.uniform(1.0, 2.0, (n_tasks, n_shared))
+    specific = np.zeros((n_tasks, n_features))
+    for t in range(n_tasks):  # data generation, not a hot path
+        rows = n_shared + rng.choice(n_features - n_shared, n_specific, replace=False)
+        specific[t, rows] = rng.choice([-2.0, 2.0], n_specific)
+    coef = shared + specific
+    X, y, tasks = _sample_tasks(coef, n_samples, noise, loss, shared_design, rng)
+    return X, y, tasks, coef, (shared, specific)
+
+
+make_shared_specific_tasks.__doc__ = f"""Tasks with a shared support plus a few features
+    of their own.
+
+    Every task uses the first ``n_shared`` features; each adds ``n_specific`` others
+    chosen at random: the structure the dirty model assumes.
+
+    Parameters
+    ----------
+    n_tasks : int, default=10
+{_SAMPLING.format(n_samples=30, n_features=30, noise=0.5)}
+    n_shared : int, default=5
+    n_specific : int, default=2
+
+    Returns
+    -------
+{_RETURNS}
+    parts : tuple of two ndarrays of shape (n_tasks, n_features)
+        The shared and the task-specific coefficients (``coef`` is their sum).
+
+    Examples
+    --------
+    >>> from skmtl.datasets import make_shared_specific_tasks
+    >>> X, y, tasks, coef, (shared, specific) = make_shared_specific_tasks(
+    ...     n_tasks=3, random_state=0)
+    >>> (shared != 0).sum(axis=1).tolist(), (specific != 0).sum(axis=1).tolist()
+    ([5, 5, 5], [2, 2, 2])
+    """

@@ -1,6 +1,16 @@
 """The named estimators: one class per model and loss."""
 
 from .group_lasso import GroupLassoClassifier, GroupLassoRegressor
+from .low_rank import (
+    DirtyClassifier,
+    DirtyRegressor,
+    RobustLowRankClassifier,
+    RobustLowRankRegressor,
+    SharedSubspaceClassifier,
+    SharedSubspaceRegressor,
+    TraceNormClassifier,
+    TraceNormRegressor,
+)
 from .task_relations import (
     ClusterNormClassifier,
     ClusterNormRegressor,
@@ -21,4 +31,8 @@ __all__ = [
     "ClusteredRegressor", "ClusteredClassifier",
     "ClusterNormRegressor", "ClusterNormClassifier",
     "TaskRelationRegressor", "TaskRelationClassifier",
+    "TraceNormRegressor", "TraceNormClassifier",
+    "SharedSubspaceRegressor", "SharedSubspaceClassifier",
+    "DirtyRegressor", "DirtyClassifier",
+    "RobustLowRankRegressor", "RobustLowRankClassifier",
 ]

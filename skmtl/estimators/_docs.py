@@ -91,3 +91,25 @@ def docstring(summary, objective, parameters, *, loss, attributes="", examples="
     Examples
     --------
 {examples}"""
+
+
+_LOSS_TERM = {
+    "squared": "sum_t 1/(2 n_t) ||y_t - X_t w_t - b_t||^2",
+    "logistic": "sum_t 1/n_t sum_i log(1 + exp(-y_ti (x_ti^T w_t + b_t)))",
+}
+_NAMES = {"squared": ("Regressor", "regression"),
+          "logistic": ("Classifier", "classification")}
+
+
+def model_docstring(spec, loss, unknown_task=False):
+    """The docstring of one model's regressor or classifier from a shared ``spec``:
+    ``summary`` (with ``{task}``), ``penalty``, ``parameters``, ``attributes`` and
+    ``example`` (with ``{name}`` for Regressor/Classifier and ``{cls}`` for the
+    generator's ``loss`` argument)."""
+    name, task = _NAMES[loss]
+    cls = ', loss="logistic"' if loss == "logistic" else ""
+    return docstring(spec["summary"].format(task=task),
+                     f"        {_LOSS_TERM[loss]}\n            + {spec['penalty']}",
+                     spec["parameters"], loss=loss, attributes=spec["attributes"],
+                     unknown_task=unknown_task,
+                     examples=spec["example"].replace("{cls}", cls).format(name=name))

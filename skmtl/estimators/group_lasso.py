@@ -25,7 +25,7 @@ class _GroupLasso(_MultiTaskModel):
         self.task_column = task_column
         self.verbose = verbose
 
-    def _make_penalty(self, n_tasks):
+    def _make_penalty(self, n_tasks, n_features=None):
         check_number(self.alpha, "alpha", low=0)
         check_number(self.l1_ratio, "l1_ratio", low=0, high=1)
         if self.group_norm not in _GROUP_NORMS:

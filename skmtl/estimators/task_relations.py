@@ -17,7 +17,7 @@ from ..penalties import (
     MeanPenalty,
     TaskCovariancePenalty,
 )
-from ._docs import docstring
+from ._docs import model_docstring
 
 
 class _TaskRelationModel(_MultiTaskModel):
@@ -44,11 +44,11 @@ class _MeanRegularized(_TaskRelationModel):
         self.unknown_task = unknown_task
         self.verbose = verbose
 
-    def _make_penalty(self, n_tasks):
+    def _make_penalty(self, n_tasks, n_features=None):
         self._check_strengths(alpha_low_open=n_tasks > 1)
         return MeanPenalty(n_tasks, self.alpha, self.beta)
 
-    def _fit_structure(self, W, penalty):
+    def _fit_structure(self, W, penalty, parts=None):
         self.mean_coef_ = W.mean(axis=1)
 
 
@@ -69,7 +69,7 @@ class _GraphRegularized(_TaskRelationModel):
         self.unknown_task = unknown_task
         self.verbose = verbose
 
-    def _make_penalty(self, n_tasks):
+    def _make_penalty(self, n_tasks, n_features=None):
         self._check_strengths()
         return GraphPenalty(check_graph(self.graph, n_tasks), self.alpha, self.beta)
 
@@ -108,12 +108,12 @@ class _Clustered(_TaskRelationModel):
         self.unknown_task = unknown_task
         self.verbose = verbose
 
-    def _make_penalty(self, n_tasks):
+    def _make_penalty(self, n_tasks, n_features=None):
         self._check_strengths(alpha_low_open=True)
         k = _check_n_clusters(self.n_clusters, n_tasks)
         return ClusterPenalty(self.alpha, self.beta, k)
 
-    def _fit_structure(self, W, penalty):
+    def _fit_structure(self, W, penalty, parts=None):
         self.task_similarity_ = penalty.task_matrix(W)
         k = penalty.n_clusters
         self.task_clusters_ = _cluster_labels(self.task_similarity_, k, n_vectors=k)
@@ -156,7 +156,7 @@ class _ClusterNorm(_TaskRelationModel):
         self.unknown_task = unknown_task
         self.verbose = verbose
 
-    def _make_penalty(self, n_tasks):
+    def _make_penalty(self, n_tasks, n_features=None):
         for name in ("alpha_mean", "alpha_between", "alpha_within"):
             check_number(getattr(self, name), name, low=0, low_open=True)
         if self.alpha_within <= self.alpha_between:
@@ -167,7 +167,7 @@ class _ClusterNorm(_TaskRelationModel):
         k = _check_n_clusters(self.n_clusters, n_tasks)
         return ClusterNormPenalty(self.alpha_mean, self.alpha_between, self.alpha_within, k)
 
-    def _fit_structure(self, W, penalty):
+    def _fit_structure(self, W, penalty, parts=None):
         self.task_covariance_ = penalty.task_matrix(W)
         k = penalty.n_clusters
         # the k - 1 directions that take Sigma's largest value separate the clusters
@@ -190,34 +190,18 @@ class _TaskRelation(_TaskRelationModel):
         self.unknown_task = unknown_task
         self.verbose = verbose
 
-    def _make_penalty(self, n_tasks):
+    def _make_penalty(self, n_tasks, n_features=None):
         check_number(self.alpha, "alpha", low=0)
         check_number(self.beta, "beta", low=0)
         if self.alpha == 0 and self.beta == 0:
             raise ValueError("alpha and beta cannot both be 0 (an unpenalized model).")
         return TaskCovariancePenalty(self.alpha, self.beta)
 
-    def _fit_structure(self, W, penalty):
+    def _fit_structure(self, W, penalty, parts=None):
         Omega = penalty.task_covariance(W)
         self.task_covariance_ = Omega
         scale = np.sqrt(np.clip(np.diag(Omega), np.finfo(float).tiny, None))
         self.task_correlation_ = Omega / np.outer(scale, scale)
-
-
-_LOSS_TERM = {
-    "squared": "sum_t 1/(2 n_t) ||y_t - X_t w_t - b_t||^2",
-    "logistic": "sum_t 1/n_t sum_i log(1 + exp(-y_ti (x_ti^T w_t + b_t)))",
-}
-_NAMES = {"squared": ("Regressor", "regression"), "logistic": ("Classifier", "classification")}
-
-
-def _doc(loss, summary, penalty, parameters, attributes, example):
-    name, task = _NAMES[loss]
-    return docstring(
-        summary.format(task=task),
-        f"        {_LOSS_TERM[loss]}\n            + {penalty}",
-        parameters, loss=loss, attributes=attributes, unknown_task=True,
-        examples=example.format(name=name))
 
 
 _MEAN = dict(
@@ -364,48 +348,41 @@ _RELATION = dict(
 )
 
 
-def _docs(spec, loss):
-    spec = dict(spec)
-    cls = ', loss="logistic"' if loss == "logistic" else ""
-    spec["example"] = spec["example"].replace("{cls}", cls)
-    return _doc(loss, **spec)
-
-
 class MeanRegularizedRegressor(RegressorMixin, _MeanRegularized):
-    __doc__ = _docs(_MEAN, "squared")
+    __doc__ = model_docstring(_MEAN, "squared", unknown_task=True)
 
 
 class MeanRegularizedClassifier(ClassifierMixin, _MeanRegularized):
-    __doc__ = _docs(_MEAN, "logistic")
+    __doc__ = model_docstring(_MEAN, "logistic", unknown_task=True)
 
 
 class GraphRegularizedRegressor(RegressorMixin, _GraphRegularized):
-    __doc__ = _docs(_GRAPH, "squared")
+    __doc__ = model_docstring(_GRAPH, "squared", unknown_task=True)
 
 
 class GraphRegularizedClassifier(ClassifierMixin, _GraphRegularized):
-    __doc__ = _docs(_GRAPH, "logistic")
+    __doc__ = model_docstring(_GRAPH, "logistic", unknown_task=True)
 
 
 class ClusteredRegressor(RegressorMixin, _Clustered):
-    __doc__ = _docs(_CLUSTERED, "squared")
+    __doc__ = model_docstring(_CLUSTERED, "squared", unknown_task=True)
 
 
 class ClusteredClassifier(ClassifierMixin, _Clustered):
-    __doc__ = _docs(_CLUSTERED, "logistic")
+    __doc__ = model_docstring(_CLUSTERED, "logistic", unknown_task=True)
 
 
 class ClusterNormRegressor(RegressorMixin, _ClusterNorm):
-    __doc__ = _docs(_CLUSTER_NORM, "squared")
+    __doc__ = model_docstring(_CLUSTER_NORM, "squared", unknown_task=True)
 
 
 class ClusterNormClassifier(ClassifierMixin, _ClusterNorm):
-    __doc__ = _docs(_CLUSTER_NORM, "logistic")
+    __doc__ = model_docstring(_CLUSTER_NORM, "logistic", unknown_task=True)
 
 
 class TaskRelationRegressor(RegressorMixin, _TaskRelation):
-    __doc__ = _docs(_RELATION, "squared")
+    __doc__ = model_docstring(_RELATION, "squared", unknown_task=True)
 
 
 class TaskRelationClassifier(ClassifierMixin, _TaskRelation):
-    __doc__ = _docs(_RELATION, "logistic")
+    __doc__ = model_docstring(_RELATION, "logistic", unknown_task=True)

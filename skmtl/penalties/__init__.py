@@ -1,13 +1,21 @@
 """Penalties: the regularizers that couple the tasks."""
 
 from ._base import NormPenalty, Penalty, RowNormPenalty
-from .norms import L1, L21, L1Linf, SparseGroupNorm
+from .norms import L1, L21, ColumnL21, L1Linf, SparseGroupNorm
 from .quadratic import GraphPenalty, MeanPenalty, QuadraticPenalty
-from .spectral import ClusterNormPenalty, ClusterPenalty, TaskCovariancePenalty
+from .spectral import (
+    ClusterNormPenalty,
+    ClusterPenalty,
+    SubspacePenalty,
+    TaskCovariancePenalty,
+    TraceNorm,
+)
+from .split import SplitPenalty
 
 __all__ = [
     "Penalty", "NormPenalty", "RowNormPenalty",
-    "L1", "L21", "L1Linf", "SparseGroupNorm",
+    "L1", "L21", "L1Linf", "SparseGroupNorm", "ColumnL21",
     "QuadraticPenalty", "MeanPenalty", "GraphPenalty",
-    "ClusterPenalty", "ClusterNormPenalty", "TaskCovariancePenalty",
+    "ClusterPenalty", "ClusterNormPenalty", "SubspacePenalty", "TaskCovariancePenalty",
+    "TraceNorm", "SplitPenalty",
 ]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import RowNormPenalty
+from ._base import NormPenalty, RowNormPenalty
 
-__all__ = ["L1", "L21", "L1Linf", "SparseGroupNorm"]
+__all__ = ["L1", "L21", "L1Linf", "SparseGroupNorm", "ColumnL21"]
 
 
 def _row_norms(W, ord):
@@ -202,3 +202,24 @@ class SparseGroupNorm(RowNormPenalty):
 
         group = cp.norm(W, 2, axis=1) if self._ord == 2 else cp.max(cp.abs(W), axis=1)
         return self.l1_ratio * cp.sum(cp.abs(W)) + (1 - self.l1_ratio) * cp.sum(group)
+
+
+class ColumnL21(NormPenalty):
+    """``alpha * sum_t ||w_t||_2``: whole task columns are zero or not (outlier tasks).
+
+    Prox: column-wise block soft-thresholding. Dual norm: largest column 2-norm.
+    """
+
+    def norm(self, W):
+        return _row_norms(W.T, 2).sum()
+
+    def dual_norm(self, G):
+        return _row_norms(G.T, 2).max(initial=0.0)
+
+    def prox(self, V, step):
+        return block_soft_threshold(V.T, step * self.alpha).T
+
+    def cvxpy_norm(self, W):
+        import cvxpy as cp
+
+        return cp.sum(cp.norm(W, 2, axis=0))

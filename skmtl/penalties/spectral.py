@@ -8,16 +8,12 @@ learned task covariance (MTRL, spec 5).
 from __future__ import annotations
 
 import numpy as np
+from scipy.sparse.linalg import svds
 
-from ._base import Penalty
+from ._base import NormPenalty, Penalty
 
-__all__ = ["ClusterPenalty", "TaskCovariancePenalty", "water_fill"]
-
-
-def _singular_values(W, n):
-    """The ``n`` singular values of ``W`` (d x n), zero-padded when ``d < n``."""
-    s = np.linalg.svd(W, compute_uv=False)
-    return np.concatenate([s, np.zeros(n - len(s))])
+__all__ = ["ClusterPenalty", "ClusterNormPenalty", "SubspacePenalty",
+           "TaskCovariancePenalty", "TraceNorm", "water_fill"]
 
 
 def water_fill(a, shift, total, low=0.0, high=1.0):
@@ -67,8 +63,12 @@ class ClusterPenalty(Penalty):
 
     ``c = rho1 * eta * (1 + eta)`` and ``eta = rho2 / rho1``, so that for a hard
     clustering ``M = F F^T`` the penalty is ``rho1 * (k-means within-cluster spread
-    of the task columns) + rho2 * ||W||_F^2``.
+    of the task columns) + rho2 * ||W||_F^2``. The value depends on the singular
+    values of ``W`` only, water-filled against ``k`` (spec 3.2).
     """
+
+    #: axis of ``W`` that ``M`` acts on: 1 for tasks (T x T), 0 for features (d x d)
+    axis = 1
 
     def __init__(self, rho1=1.0, rho2=1.0, n_clusters=2):
         self.rho1, self.rho2, self.n_clusters = float(rho1), float(rho2), n_clusters
@@ -76,27 +76,27 @@ class ClusterPenalty(Penalty):
         self.c = self.rho1 * self.eta * (1.0 + self.eta)
 
     def task_matrix(self, W):
-        """The optimal ``M`` for ``W`` (T x T): ``Q diag(gamma) Q^T``."""
-        _, sigma, Vt = np.linalg.svd(W, full_matrices=True)
-        sigma = np.concatenate([sigma, np.zeros(W.shape[1] - len(sigma))])
-        gamma = water_fill(sigma, self.eta, self.n_clusters)
-        return (Vt.T * gamma) @ Vt
+        """The optimal ``M`` for ``W``: ``Q diag(gamma) Q^T``."""
+        U, sigma, Vt = np.linalg.svd(W, full_matrices=True)
+        Q = Vt.T if self.axis == 1 else U
+        gamma = water_fill(_singular_values(W, Q.shape[0]), self.eta, self.n_clusters)
+        return (Q * gamma) @ Q.T
 
     def value(self, W):
-        sigma = _singular_values(W, W.shape[1])
+        sigma = _singular_values(W, W.shape[self.axis])
         gamma = water_fill(sigma, self.eta, self.n_clusters)
         return self.c * float(np.sum(sigma**2 / (self.eta + gamma)))
 
     def prox(self, V, step):
         U, sigma, Vt = np.linalg.svd(V, full_matrices=False)
         a = self.c * step
-        padded = np.concatenate([sigma, np.zeros(V.shape[1] - len(sigma))])
+        padded = _singular_values(V, V.shape[self.axis])
         gamma = water_fill(padded, self.eta + 2 * a, self.n_clusters)[: len(sigma)]
         shrunk = sigma * (self.eta + gamma) / (self.eta + gamma + 2 * a)
         return (U * shrunk) @ Vt
 
     def conjugate(self, G):
-        sigma = _singular_values(G, G.shape[1])
+        sigma = _singular_values(G, G.shape[self.axis])
         k = self.n_clusters
         whole = int(np.floor(k))
         top = np.sum(sigma[:whole] ** 2)
@@ -107,10 +107,30 @@ class ClusterPenalty(Penalty):
     def cvxpy_terms(self, W):
         import cvxpy as cp
 
-        T = W.shape[1]
-        M = cp.Variable((T, T), symmetric=True)
-        constraints = [cp.trace(M) == self.n_clusters, M >> 0, np.eye(T) - M >> 0]
-        return self.c * cp.matrix_frac(W.T, self.eta * np.eye(T) + M), constraints
+        n = W.shape[self.axis]
+        M = cp.Variable((n, n), symmetric=True)
+        constraints = [cp.trace(M) == self.n_clusters, M >> 0, np.eye(n) - M >> 0]
+        A = W.T if self.axis == 1 else W
+        return self.c * cp.matrix_frac(A, self.eta * np.eye(n) + M), constraints
+
+
+class SubspacePenalty(ClusterPenalty):
+    """Convex alternating structure optimization (cASO; Chen et al. 2009), spec 4.3:
+    ``c * min_M tr(W^T (eta I + M)^{-1} W)`` over ``{tr M = h, 0 <= M <= I}``, ``M``
+    d x d: the task models lie close to an ``h``-dimensional shared subspace.
+    ``c = alpha * eta * (1 + eta)``, ``eta = beta / alpha``.
+    """
+
+    axis = 0
+
+    def __init__(self, alpha=1.0, beta=1.0, n_components=2):
+        super().__init__(alpha, beta, n_components)
+
+
+def _singular_values(W, n):
+    """The singular values of ``W``, zero-padded (or cut) to ``n`` entries."""
+    s = np.linalg.svd(W, compute_uv=False)[:n]
+    return np.concatenate([s, np.zeros(n - len(s))])
 
 
 class TaskCovariancePenalty(Penalty):
@@ -246,3 +266,47 @@ class ClusterNormPenalty(Penalty):
         mean_term = self.eps_mean * cp.sum_squares(W @ np.ones(T)) / T
         return mean_term + cp.matrix_frac(Pi @ W.T, Sigma), constraints
 
+
+
+class TraceNorm(NormPenalty):
+    """``alpha * ||W||_*`` (sum of singular values): the task models share a
+    low-dimensional subspace (Ji & Ye 2009), spec 4.1.
+
+    Prox: singular value soft-thresholding, through a partial SVD when the previous
+    prox kept few singular values. Dual norm: the largest singular value.
+    """
+
+    #: use a partial SVD when the expected rank is below this fraction of min(d, T)
+    _PARTIAL = 1 / 3
+
+    def __init__(self, alpha=1.0):
+        super().__init__(alpha)
+        self._rank = None
+
+    def norm(self, W):
+        return float(np.linalg.svd(W, compute_uv=False).sum())
+
+    def dual_norm(self, G):
+        return float(np.linalg.norm(G, 2)) if G.size else 0.0
+
+    def prox(self, V, step):
+        threshold = step * self.alpha
+        U, sigma, Vt = self._top_svd(V, threshold)
+        keep = sigma > threshold
+        self._rank = int(keep.sum())
+        return (U[:, keep] * (sigma[keep] - threshold)) @ Vt[keep]
+
+    def _top_svd(self, V, threshold):
+        """An SVD holding every singular value above ``threshold``."""
+        n = min(V.shape)
+        if self._rank is not None and n > 60 and self._rank + 5 < self._PARTIAL * n:
+            U, sigma, Vt = svds(V, k=self._rank + 5, random_state=0)
+            if sigma.min() <= threshold:  # every value above it was found
+                order = np.argsort(sigma)[::-1]
+                return U[:, order], sigma[order], Vt[order]
+        return np.linalg.svd(V, full_matrices=False)
+
+    def cvxpy_norm(self, W):
+        import cvxpy as cp
+
+        return cp.normNuc(W)

@@ -3,7 +3,8 @@ built on it, and the cvxpy reference (:mod:`skmtl.solvers.cvxpy`)."""
 
 import numpy as np
 
-from .._datafit import GRAM_MAX_ENTRIES, GramDatafit, use_gram
+from .._datafit import GRAM_MAX_ENTRIES, GramDatafit, SplitDatafit, use_gram
+from ..penalties import SplitPenalty
 from .closed_form import closed_form, has_closed_form
 from .fista import SolverResult, duality_gap, fista
 from .prox_newton import prox_newton
@@ -37,6 +38,8 @@ def solve(full, penalty, C0, *, method="auto", precompute="auto", max_iter=1000,
         W = closed_form(gram, penalty)
         gap, primal, W, _ = duality_gap(gram, penalty, W, gram.linear(W))
         return SolverResult(W, 1, float(gap), float(primal), np.nan), gram
+    if isinstance(penalty, SplitPenalty):
+        return _solve_split(full, penalty, C0, precompute, kw)
     if use_working_sets(penalty, data):
         return working_sets(full, penalty, C0, precompute=precompute, **kw), full
     if (loss.name == "logistic" and precompute is not False
@@ -45,3 +48,16 @@ def solve(full, penalty, C0, *, method="auto", precompute="auto", max_iter=1000,
         return prox_newton(full, penalty, C0, **kw), full
     datafit = GramDatafit(data, full.center) if use_gram(data, loss, precompute) else full
     return fista(datafit, penalty, C0, **kw), datafit
+
+
+def _solve_split(full, penalty, C0, precompute, kw):
+    """FISTA on ``[P; Q]`` for ``W = P + Q``; the result holds ``P + Q`` and the parts."""
+    data = full.data
+    inner = GramDatafit(data, full.center) if use_gram(data, full.loss, precompute) else full
+    d = data.n_features
+    result = fista(SplitDatafit(inner), penalty,
+                   np.vstack([C0[:d], np.zeros_like(C0[:d]), C0[d:]]), **kw)
+    P, Q = result.coef[:d], result.coef[d:2 * d]
+    result.parts = (P, Q)
+    result.coef = np.vstack([P + Q, result.coef[2 * d:]])
+    return result, inner

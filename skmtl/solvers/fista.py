@@ -19,6 +19,7 @@ class SolverResult:
     dual_gap: float  # absolute gap, in objective units
     primal: float
     lipschitz: float
+    parts: tuple | None = None  # (P, Q) of a split model W = P + Q
 
 
 def duality_gap(datafit, penalty, C, z):

@@ -1,0 +1,298 @@
+"""Shared subspaces and shared-plus-specific splits: trace norm, convex ASO, dirty
+models, robust MTL (spec 4)."""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+
+from .._base import ClassifierMixin, RegressorMixin, _MultiTaskModel, check_number
+from ..penalties import (
+    L1,
+    L21,
+    ColumnL21,
+    L1Linf,
+    SplitPenalty,
+    SubspacePenalty,
+    TaskCovariancePenalty,
+    TraceNorm,
+)
+from ._docs import model_docstring
+
+def _numerical_rank(W):
+    sigma = np.linalg.svd(W, compute_uv=False)
+    if not len(sigma) or sigma[0] == 0:
+        return 0
+    return int(np.sum(sigma > max(W.shape) * np.finfo(float).eps * sigma[0]))
+
+
+class _TraceNorm(_MultiTaskModel):
+    def __init__(self, alpha=0.1, *, squared=False, fit_intercept=True, max_iter=1000,
+                 tol=1e-4, warm_start=False, solver="auto", precompute="auto",
+                 task_column=None, verbose=0):
+        self.alpha = alpha
+        self.squared = squared
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.solver = solver
+        self.precompute = precompute
+        self.task_column = task_column
+        self.verbose = verbose
+
+    def _make_penalty(self, n_tasks, n_features=None):
+        check_number(self.alpha, "alpha", low=0, low_open=bool(self.squared))
+        if self.squared:  # alpha ||W||_*^2 is MTRL's penalty without its ridge
+            return TaskCovariancePenalty(2.0 * self.alpha, 0.0)
+        return TraceNorm(self.alpha)
+
+    def _fit_structure(self, W, penalty, parts=None):
+        self.rank_ = _numerical_rank(W)
+        U = np.linalg.svd(W, full_matrices=False)[0]
+        self.components_ = U[:, : self.rank_].T
+
+
+class _SharedSubspace(_MultiTaskModel):
+    def __init__(self, alpha=0.1, beta=0.01, n_components=2, *, fit_intercept=True,
+                 max_iter=1000, tol=1e-4, warm_start=False, solver="auto",
+                 precompute="auto", task_column=None, verbose=0):
+        self.alpha = alpha
+        self.beta = beta
+        self.n_components = n_components
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.solver = solver
+        self.precompute = precompute
+        self.task_column = task_column
+        self.verbose = verbose
+
+    def _make_penalty(self, n_tasks, n_features=None):
+        check_number(self.alpha, "alpha", low=0, low_open=True)
+        check_number(self.beta, "beta", low=0, low_open=True)
+        h, d = self.n_components, n_features
+        if isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1:
+            raise ValueError(f"n_components must be a positive integer; got {h!r}.")
+        if d is not None and h > d:
+            raise ValueError(f"n_components={h} is larger than the number of features "
+                             f"(n_features = {d}).")
+        return SubspacePenalty(self.alpha, self.beta, h)
+
+    def _fit_structure(self, W, penalty, parts=None):
+        M = penalty.task_matrix(W)
+        _, vectors = np.linalg.eigh(M)
+        self.components_ = vectors[:, ::-1][:, : self.n_components].T
+
+
+class _Dirty(_MultiTaskModel):
+    def __init__(self, alpha_shared=0.1, alpha_specific=0.05, *, group_norm="linf",
+                 fit_intercept=True, max_iter=1000, tol=1e-4, warm_start=False,
+                 solver="auto", precompute="auto", task_column=None, verbose=0):
+        self.alpha_shared = alpha_shared
+        self.alpha_specific = alpha_specific
+        self.group_norm = group_norm
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.solver = solver
+        self.precompute = precompute
+        self.task_column = task_column
+        self.verbose = verbose
+
+    def _make_penalty(self, n_tasks, n_features=None):
+        check_number(self.alpha_shared, "alpha_shared", low=0, low_open=True)
+        check_number(self.alpha_specific, "alpha_specific", low=0, low_open=True)
+        if self.group_norm not in ("l2", "linf"):
+            raise ValueError(
+                f"group_norm must be one of ('l2', 'linf'); got {self.group_norm!r}.")
+        ratio = self.alpha_shared / self.alpha_specific
+        top = n_tasks if self.group_norm == "linf" else np.sqrt(n_tasks)
+        if n_tasks > 1 and ratio <= 1:
+            warnings.warn(
+                f"alpha_shared / alpha_specific = {ratio:.3g} <= 1: the task-specific part "
+                "is never needed and stays zero (spec 4.4(f)); raise alpha_shared.",
+                UserWarning, stacklevel=3)
+        elif n_tasks > 1 and ratio >= top:
+            warnings.warn(
+                f"alpha_shared / alpha_specific = {ratio:.3g} >= {top:.3g}: the shared part "
+                "is never needed and stays zero (spec 4.4(f)); lower alpha_shared.",
+                UserWarning, stacklevel=3)
+        shared = L1Linf if self.group_norm == "linf" else L21
+        return SplitPenalty(shared(self.alpha_shared), L1(self.alpha_specific))
+
+    def _fit_structure(self, W, penalty, parts=None):
+        P, Q = parts
+        self.shared_coef_, self.specific_coef_ = P.T.copy(), Q.T.copy()
+
+
+class _RobustLowRank(_MultiTaskModel):
+    def __init__(self, alpha_lowrank=0.1, alpha_outlier=0.1, *, fit_intercept=True,
+                 max_iter=1000, tol=1e-4, warm_start=False, solver="auto",
+                 precompute="auto", task_column=None, verbose=0):
+        self.alpha_lowrank = alpha_lowrank
+        self.alpha_outlier = alpha_outlier
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.solver = solver
+        self.precompute = precompute
+        self.task_column = task_column
+        self.verbose = verbose
+
+    def _make_penalty(self, n_tasks, n_features=None):
+        check_number(self.alpha_lowrank, "alpha_lowrank", low=0, low_open=True)
+        check_number(self.alpha_outlier, "alpha_outlier", low=0, low_open=True)
+        return SplitPenalty(TraceNorm(self.alpha_lowrank), ColumnL21(self.alpha_outlier))
+
+    def _fit_structure(self, W, penalty, parts=None):
+        L, S = parts
+        self.lowrank_coef_, self.outlier_coef_ = L.T.copy(), S.T.copy()
+        self.outlier_tasks_ = self.tasks_[np.any(S != 0, axis=0)]
+
+
+_TRACE = dict(
+    summary="""Trace-norm multi-task {task}: task models in a shared low-rank subspace.
+
+    The nuclear norm (Ji & Ye, 2009) is solved by FISTA with singular value
+    thresholding (a partial SVD when the rank is small). ``squared=True`` gives
+    ``alpha * ||W||_*^2``: convex multi-task feature learning (Argyriou, Evgeniou &
+    Pontil, 2008), whose path is the trace norm's in another parametrisation.""",
+    penalty="alpha * ||W||_*   (or alpha * ||W||_*^2 with squared=True)",
+    parameters="""    alpha : float, default=0.1
+        Regularization strength, >= 0 (> 0 with ``squared=True``).
+    squared : bool, default=False
+        Penalize the squared trace norm instead.
+""",
+    attributes="""    rank_ : int
+        Numerical rank of the coefficient matrix.
+    components_ : ndarray of shape (rank_, n_features)
+        Orthonormal basis of the shared subspace of the task models.
+""",
+    example="""    >>> from skmtl import TraceNorm{name}
+    >>> from skmtl.datasets import make_low_rank_tasks
+    >>> X, y, tasks, coef, _ = make_low_rank_tasks(n_tasks=8, rank=2, random_state=0{cls})
+    >>> model = TraceNorm{name}(alpha=0.05).fit(X, y, tasks=tasks)
+    >>> model.components_.shape[1]
+    10
+""",
+)
+_SUBSPACE = dict(
+    summary="""Shared-subspace multi-task {task}: convex alternating structure
+    optimization (cASO; Chen, Tang, Liu & Ye, 2009).
+
+    The task models lie close to an ``n_components``-dimensional subspace, learned
+    as the relaxed projector ``M`` (d x d) and eliminated in closed form. Solved by
+    FISTA with the exact prox, stopped on the exact duality gap.""",
+    penalty="""c * min_M tr(W^T (eta I + M)^{-1} W),  tr M = n_components,  0 <= M <= I
+            with eta = beta / alpha and c = alpha * eta * (1 + eta)""",
+    parameters="""    alpha : float, default=0.1
+        Strength of the pull towards the shared subspace, > 0.
+    beta : float, default=0.01
+        Ridge strength, > 0.
+    n_components : int, default=2
+        Dimension of the shared subspace, at most the number of features.
+""",
+    attributes="""    components_ : ndarray of shape (n_components, n_features)
+        Orthonormal basis of the learned shared subspace (top eigenvectors of ``M``).
+""",
+    example="""    >>> from skmtl import SharedSubspace{name}
+    >>> from skmtl.datasets import make_low_rank_tasks
+    >>> X, y, tasks, coef, _ = make_low_rank_tasks(n_tasks=8, rank=2, random_state=0{cls})
+    >>> model = SharedSubspace{name}(n_components=2).fit(X, y, tasks=tasks)
+    >>> model.components_.shape
+    (2, 10)
+""",
+)
+_DIRTY = dict(
+    summary="""Dirty multi-task {task} (Jalali et al., 2010): ``W = P + Q`` with a
+    shared block-sparse part ``P`` and a task-specific sparse part ``Q``.
+
+    ``P`` selects features for all tasks together (rows, L1/L-infinity or L2,1),
+    ``Q`` adds entries for single tasks. Useful only for ``1 < alpha_shared /
+    alpha_specific < T`` (``sqrt(T)`` with ``group_norm="l2"``): outside that range one
+    part stays zero, and a warning says so.""",
+    penalty="alpha_shared * sum_j ||P_j|| + alpha_specific * ||Q||_1,   W = P + Q",
+    parameters="""    alpha_shared : float, default=0.1
+        Strength of the row norm on the shared part, > 0.
+    alpha_specific : float, default=0.05
+        Strength of the entrywise L1 norm on the specific part, > 0.
+    group_norm : {"linf", "l2"}, default="linf"
+        Row norm of the shared part.
+""",
+    attributes="""    shared_coef_ : ndarray of shape (n_tasks, n_features)
+        The shared part ``P^T``.
+    specific_coef_ : ndarray of shape (n_tasks, n_features)
+        The task-specific part ``Q^T``; ``coef_ = shared_coef_ + specific_coef_``.
+""",
+    example="""    >>> from skmtl import Dirty{name}
+    >>> from skmtl.datasets import make_joint_sparse
+    >>> X, y, tasks, coef = make_joint_sparse(n_tasks=4, random_state=0{cls})
+    >>> model = Dirty{name}(alpha_shared=0.1, alpha_specific=0.05).fit(X, y, tasks=tasks)
+    >>> model.shared_coef_.shape
+    (4, 30)
+""",
+)
+_ROBUST = dict(
+    summary="""Robust multi-task {task} (Chen, Zhou & Ye, 2011): ``W = L + S`` with a
+    low-rank part shared by the regular tasks and a column-sparse part that lets a
+    few outlier tasks escape the subspace.""",
+    penalty="alpha_lowrank * ||L||_* + alpha_outlier * sum_t ||S_t||_2,   W = L + S",
+    parameters="""    alpha_lowrank : float, default=0.1
+        Strength of the trace norm on the shared low-rank part, > 0.
+    alpha_outlier : float, default=0.1
+        Strength of the column norm on the outlier part, > 0.
+""",
+    attributes="""    lowrank_coef_ : ndarray of shape (n_tasks, n_features)
+        The low-rank part ``L^T``.
+    outlier_coef_ : ndarray of shape (n_tasks, n_features)
+        The outlier part ``S^T``; ``coef_ = lowrank_coef_ + outlier_coef_``.
+    outlier_tasks_ : ndarray
+        Labels of the tasks whose outlier part is non-zero.
+""",
+    example="""    >>> from skmtl import RobustLowRank{name}
+    >>> from skmtl.datasets import make_low_rank_tasks
+    >>> X, y, tasks, coef, _ = make_low_rank_tasks(n_tasks=8, rank=2, n_outliers=1,
+    ...                                            random_state=0{cls})
+    >>> model = RobustLowRank{name}().fit(X, y, tasks=tasks)
+    >>> model.lowrank_coef_.shape
+    (8, 10)
+""",
+)
+
+
+class TraceNormRegressor(RegressorMixin, _TraceNorm):
+    __doc__ = model_docstring(_TRACE, "squared")
+
+
+class TraceNormClassifier(ClassifierMixin, _TraceNorm):
+    __doc__ = model_docstring(_TRACE, "logistic")
+
+
+class SharedSubspaceRegressor(RegressorMixin, _SharedSubspace):
+    __doc__ = model_docstring(_SUBSPACE, "squared")
+
+
+class SharedSubspaceClassifier(ClassifierMixin, _SharedSubspace):
+    __doc__ = model_docstring(_SUBSPACE, "logistic")
+
+
+class DirtyRegressor(RegressorMixin, _Dirty):
+    __doc__ = model_docstring(_DIRTY, "squared")
+
+
+class DirtyClassifier(ClassifierMixin, _Dirty):
+    __doc__ = model_docstring(_DIRTY, "logistic")
+
+
+class RobustLowRankRegressor(RegressorMixin, _RobustLowRank):
+    __doc__ = model_docstring(_ROBUST, "squared")
+
+
+class RobustLowRankClassifier(ClassifierMixin, _RobustLowRank):
+    __doc__ = model_docstring(_ROBUST, "logistic")

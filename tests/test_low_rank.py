@@ -1,0 +1,164 @@
+"""Shared-subspace and split models against cvxpy and planted truth."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from conftest import make_tasks, objective
+from sklearn.model_selection import GridSearchCV, KFold
+
+from skmtl import (
+    DirtyClassifier,
+    DirtyRegressor,
+    RobustLowRankClassifier,
+    RobustLowRankRegressor,
+    SharedSubspaceClassifier,
+    SharedSubspaceRegressor,
+    TraceNormClassifier,
+    TraceNormRegressor,
+)
+from skmtl.datasets import make_low_rank_tasks, make_shared_specific_tasks
+
+MODELS = {
+    "trace": (TraceNormRegressor, TraceNormClassifier, dict(alpha=0.1)),
+    "squared-trace": (TraceNormRegressor, TraceNormClassifier, dict(alpha=0.1, squared=True)),
+    "subspace": (SharedSubspaceRegressor, SharedSubspaceClassifier,
+                 dict(alpha=0.3, beta=0.05, n_components=2)),
+    "dirty": (DirtyRegressor, DirtyClassifier, dict(alpha_shared=0.1, alpha_specific=0.05)),
+    "dirty-l2": (DirtyRegressor, DirtyClassifier,
+                 dict(alpha_shared=0.08, alpha_specific=0.05, group_norm="l2")),
+    "robust": (RobustLowRankRegressor, RobustLowRankClassifier,
+               dict(alpha_lowrank=0.1, alpha_outlier=0.1)),
+}
+
+
+def _estimator(name, loss, **kw):
+    regressor, classifier, params = MODELS[name]
+    return (regressor if loss == "squared" else classifier)(**{**params, **kw})
+
+
+@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("variant", ["dense", "sparse+weights"])
+def test_objective_matches_cvxpy(name, loss, fit_intercept, variant):
+    X, y, tasks = make_tasks(loss=loss, seed=30, offset=0.5)
+    sw = None
+    if variant != "dense":
+        X = sp.csr_matrix(np.where(np.abs(X) > 0.7, X, 0.0))
+        sw = np.random.RandomState(0).uniform(0.2, 2.0, len(y))
+    ours = _estimator(name, loss, fit_intercept=fit_intercept, tol=1e-11, max_iter=100_000)
+    ours.fit(X, y, tasks=tasks, sample_weight=sw)
+    ref = _estimator(name, loss, fit_intercept=fit_intercept, solver="cvxpy")
+    ref.fit(X, y, tasks=tasks, sample_weight=sw)
+    penalty = ours._make_penalty(3, X.shape[1])
+    if name.startswith(("dirty", "robust")):  # the value of W = P + Q is the split's
+        W_parts = np.vstack([ours.shared_coef_.T, ours.specific_coef_.T]) if name.startswith(
+            "dirty") else np.vstack([ours.lowrank_coef_.T, ours.outlier_coef_.T])
+        penalty_value = penalty.value(W_parts)
+        mine = objective(ours.coef_, ours.intercept_, X, y, tasks, _Zero(), loss, sw)
+        mine += penalty_value
+    else:
+        mine = objective(ours.coef_, ours.intercept_, X, y, tasks, penalty, loss, sw)
+    assert mine == pytest.approx(ours.objective_, rel=1e-10)
+    assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
+    assert 0 <= ours.dual_gap_ <= 1e-9 * max(1.0, abs(mine))
+    assert np.any(ours.coef_)
+
+
+class _Zero:
+    def value(self, W):
+        return 0.0
+
+
+@pytest.mark.parametrize("Est", [TraceNormRegressor, TraceNormClassifier])
+def test_trace_norm_zero_above_alpha_max_rank_one_below(Est):
+    loss = "squared" if Est is TraceNormRegressor else "logistic"
+    X, y, tasks = make_tasks(loss=loss, seed=31, offset=0.3)
+    alpha_max = Est().alpha_max(X, y, tasks)
+    above = Est(alpha=alpha_max * 1.001, tol=1e-10).fit(X, y, tasks=tasks)
+    below = Est(alpha=alpha_max * 0.999, tol=1e-12, max_iter=20_000).fit(X, y, tasks=tasks)
+    assert not np.any(above.coef_) and above.rank_ == 0
+    assert below.rank_ == 1
+
+
+def test_planted_rank_is_recovered():
+    """Rank 3 in 20 tasks of 10 features, 100 rows per task, noise 0.5."""
+    X, y, tasks, coef, _ = make_low_rank_tasks(n_tasks=20, rank=3, n_samples=100,
+                                               n_features=10, noise=0.5, random_state=0)
+    alpha = 0.1 * TraceNormRegressor().alpha_max(X, y, tasks)
+    model = TraceNormRegressor(alpha=alpha).fit(X, y, tasks=tasks)
+    assert model.rank_ == 3
+    # the learned subspace is the planted one
+    planted = np.linalg.svd(coef.T, full_matrices=False)[0][:, :3]
+    cosines = np.linalg.svd(planted.T @ model.components_.T, compute_uv=False)
+    assert cosines.min() > 0.95
+    subspace = SharedSubspaceRegressor(alpha=1.0, beta=0.01, n_components=3)
+    cosines = np.linalg.svd(planted.T @ subspace.fit(X, y, tasks=tasks).components_.T,
+                            compute_uv=False)
+    assert cosines.min() > 0.95
+
+
+def test_outlier_tasks_are_found():
+    """Rank 2 in 12 tasks of which the last 2 are outliers, 80 rows per task."""
+    X, y, tasks, _, outliers = make_low_rank_tasks(
+        n_tasks=12, rank=2, n_samples=80, n_features=10, n_outliers=2, noise=0.3,
+        random_state=1)
+    model = RobustLowRankRegressor(alpha_lowrank=0.3, alpha_outlier=0.3)
+    model.fit(X, y, tasks=tasks)
+    np.testing.assert_array_equal(model.outlier_tasks_, outliers)
+    np.testing.assert_allclose(model.coef_, model.lowrank_coef_ + model.outlier_coef_)
+
+
+def test_dirty_model_separates_shared_and_specific_supports():
+    X, y, tasks, _, (shared, specific) = make_shared_specific_tasks(
+        n_tasks=5, n_samples=100, n_features=20, n_shared=4, n_specific=1, noise=0.3,
+        random_state=2)
+    model = DirtyRegressor(alpha_shared=0.1, alpha_specific=0.04).fit(X, y, tasks=tasks)
+    found_shared = np.flatnonzero(np.abs(model.shared_coef_).sum(axis=0) > 1e-8)
+    assert set(range(4)) <= set(found_shared)
+    big_specific = np.abs(model.specific_coef_) > 0.5
+    np.testing.assert_array_equal(big_specific, specific != 0)
+
+
+def test_squared_trace_norm_traces_the_trace_norm_path():
+    """Spec 4.2: the squared model at gamma equals the trace model at 2 gamma ||W*||_*."""
+    X, y, tasks = make_tasks(seed=32)
+    gamma = 0.05
+    squared = TraceNormRegressor(alpha=gamma, squared=True, tol=1e-13, max_iter=100_000)
+    W = squared.fit(X, y, tasks=tasks).coef_
+    nuclear = np.linalg.svd(W, compute_uv=False).sum()
+    trace = TraceNormRegressor(alpha=2 * gamma * nuclear, tol=1e-13, max_iter=100_000)
+    np.testing.assert_allclose(trace.fit(X, y, tasks=tasks).coef_, W, rtol=1e-6, atol=1e-8)
+
+
+def test_grid_search_over_alpha():
+    X, y, tasks, _, _ = make_low_rank_tasks(n_tasks=6, rank=2, random_state=3)
+    search = GridSearchCV(TraceNormRegressor(task_column=0), {"alpha": [0.01, 0.1, 1.0]},
+                          cv=KFold(3, shuffle=True, random_state=0))
+    search.fit(np.column_stack([tasks, X]), y)
+    assert search.best_params_["alpha"] in (0.01, 0.1)
+
+
+@pytest.mark.parametrize("est, message", [
+    (SharedSubspaceRegressor(n_components=7), r"n_components=7 is larger than the number "
+                                              r"of features \(n_features = 6\)"),
+    (SharedSubspaceRegressor(n_components=0), "n_components must be a positive integer"),
+    (TraceNormRegressor(alpha=-1), "alpha must be >= 0"),
+    (TraceNormRegressor(alpha=0, squared=True), "alpha must be > 0"),
+    (DirtyRegressor(group_norm="l1"), "group_norm must be one of"),
+    (RobustLowRankRegressor(alpha_outlier=0), "alpha_outlier must be > 0"),
+])
+def test_clear_errors(est, message):
+    X, y, tasks = make_tasks(seed=33)
+    with pytest.raises(ValueError, match=message):
+        est.fit(X, y, tasks=tasks)
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(alpha_shared=0.05, alpha_specific=0.1), "specific part is never needed"),
+    (dict(alpha_shared=0.5, alpha_specific=0.1), "shared part is never needed"),
+])
+def test_dirty_warns_when_a_part_is_useless(params, message):
+    X, y, tasks = make_tasks(seed=34)
+    with pytest.warns(UserWarning, match=message):
+        DirtyRegressor(**params).fit(X, y, tasks=tasks)
