@@ -109,6 +109,12 @@ class _MultiTaskModel(BaseEstimator):
             W, intercept = result.coef[:d], datafit.intercept(result.coef)
             self.n_iter_, self.dual_gap_ = result.n_iter, result.dual_gap
             self.objective_, parts = result.primal, result.parts
+        self._set_solution(W, intercept, info)
+        self._fit_structure(W, penalty, parts)
+        return self
+
+    def _set_solution(self, W, intercept, info):
+        """Set ``coef_``, ``intercept_``, ``tasks_`` (and ``classes_``) from ``W`` (d x T)."""
         self._layout, self.tasks_ = info["layout"], info["tasks_"]
         if "classes_" in info:
             self.classes_ = info["classes_"]
@@ -116,8 +122,6 @@ class _MultiTaskModel(BaseEstimator):
             self.coef_, self.intercept_ = W[:, 0].copy(), float(intercept[0])
         else:
             self.coef_, self.intercept_ = np.ascontiguousarray(W.T), intercept
-        self._fit_structure(W, penalty, parts)
-        return self
 
     def _fit_structure(self, W, penalty, parts=None):
         """Set the fitted task structure (similarities, clusters, ...) from ``W``

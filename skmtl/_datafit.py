@@ -71,6 +71,12 @@ class DesignDatafit:
             if data.shared:  # keep missing entries at zero
                 self.y = np.where(data.weights > 0, self.y, 0.0)
 
+    def gram(self):
+        """The same squared-loss data term through Gram statistics, computed once."""
+        if getattr(self, "_gram", None) is None:
+            self._gram = GramDatafit(self.data, self.center)
+        return self._gram
+
     def linear(self, C):
         d = self.n_features
         z = matvec(self.data, C[:d])
@@ -109,7 +115,12 @@ class DesignDatafit:
 
     def lipschitz(self):
         """``curvature * max_t lambda_max(X_t^T diag(w_t) X_t)`` (centered, with the
-        intercept column when it is a variable; spec 6.2)."""
+        intercept column when it is a variable; spec 6.2), computed once."""
+        if getattr(self, "_lipschitz", None) is None:
+            self._lipschitz = self._compute_lipschitz()
+        return self._lipschitz
+
+    def _compute_lipschitz(self):
         data = self.data
         if data.shared and data.n_tasks > 1 and same_rows(data):
             # every task has the same Hessian: compute it for the first one only
@@ -166,6 +177,7 @@ class GramDatafit:
         self.grams = self.grams * factors[:, None, None]
         self.b = self.b * factors
         self.q = self.q * factors
+        self._lipschitz = None
         return self
 
     def restrict(self, features):
@@ -175,6 +187,7 @@ class GramDatafit:
         out.grams = self.grams[:, features][:, :, features]
         out.b, out.x_mean = self.b[features], self.x_mean[features]
         out.q, out.y_mean, out.center = self.q, self.y_mean, self.center
+        out._lipschitz = None
         return out
 
     def _cw(self, W):
@@ -208,6 +221,12 @@ class GramDatafit:
         return self.q.sum()
 
     def lipschitz(self):
+        """Largest eigenvalue of the Gram matrices, computed once."""
+        if getattr(self, "_lipschitz", None) is None:
+            self._lipschitz = self._compute_lipschitz()
+        return self._lipschitz
+
+    def _compute_lipschitz(self):
         if self.n_features <= 100:
             return float(np.linalg.eigvalsh(self.grams)[:, -1].max())
         if self.grams.shape[0] == 1:

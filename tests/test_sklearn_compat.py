@@ -12,6 +12,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skmtl
+from skmtl import model_selection
 from skmtl import GroupLassoClassifier, GroupLassoRegressor, MultiTaskEstimator
 from skmtl.penalties import L1Linf, SparseGroupNorm
 
@@ -19,7 +20,18 @@ NAMED = [getattr(skmtl, name)() for name in skmtl.__all__
          if name.endswith(("Regressor", "Classifier"))]
 
 
-@parametrize_with_checks(NAMED + [
+def _small_cv(cls):
+    """A *CV estimator on a small grid: check_estimator fits it many times."""
+    first, *others = cls._strengths
+    grids = {f"{first}s": [0.1, 0.03]} | {f"{name}s": [0.01] for name in others}
+    return cls(cv=3, **grids)
+
+
+CV = [_small_cv(getattr(model_selection, name)) for name in model_selection.__all__
+      if name.endswith("CV")]
+
+
+@parametrize_with_checks(NAMED + CV + [
     GroupLassoRegressor(l1_ratio=0.5, group_norm="linf"),
     MultiTaskEstimator(penalty=SparseGroupNorm(0.01, 0.5)),
     MultiTaskEstimator(loss="logistic", penalty=L1Linf(0.01)),

@@ -3,7 +3,7 @@ built on it, and the cvxpy reference (:mod:`skmtl.solvers.cvxpy`)."""
 
 import numpy as np
 
-from .._datafit import GRAM_MAX_ENTRIES, GramDatafit, SplitDatafit, use_gram
+from .._datafit import GRAM_MAX_ENTRIES, SplitDatafit, use_gram
 from ..penalties import SplitPenalty
 from .closed_form import closed_form, has_closed_form
 from .fista import SolverResult, duality_gap, fista
@@ -34,7 +34,7 @@ def solve(full, penalty, C0, *, method="auto", precompute="auto", max_iter=1000,
             f"{type(penalty).__name__} on {data.n_features} features and "
             f"{data.n_tasks} tasks. Use solver='fista'.")
     if exact and method != "fista":
-        gram = GramDatafit(data, full.center)
+        gram = full.gram()
         W = closed_form(gram, penalty)
         gap, primal, W, _ = duality_gap(gram, penalty, W, gram.linear(W))
         return SolverResult(W, 1, float(gap), float(primal), np.nan), gram
@@ -46,14 +46,14 @@ def solve(full, penalty, C0, *, method="auto", precompute="auto", max_iter=1000,
             and data.n_features <= _NEWTON_MAX_FEATURES
             and data.n_tasks * data.n_features**2 <= GRAM_MAX_ENTRIES):
         return prox_newton(full, penalty, C0, **kw), full
-    datafit = GramDatafit(data, full.center) if use_gram(data, loss, precompute) else full
+    datafit = full.gram() if use_gram(data, loss, precompute) else full
     return fista(datafit, penalty, C0, **kw), datafit
 
 
 def _solve_split(full, penalty, C0, precompute, kw):
     """FISTA on ``[P; Q]`` for ``W = P + Q``; the result holds ``P + Q`` and the parts."""
     data = full.data
-    inner = GramDatafit(data, full.center) if use_gram(data, full.loss, precompute) else full
+    inner = full.gram() if use_gram(data, full.loss, precompute) else full
     d = data.n_features
     result = fista(SplitDatafit(inner), penalty,
                    np.vstack([C0[:d], np.zeros_like(C0[:d]), C0[d:]]), **kw)

@@ -38,7 +38,6 @@ def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-
     """
     loss, data, fit_intercept = full.loss, full.data, full.center
     d = data.n_features
-    cache = {}  # one Gram matrix of all features, sliced for large working sets
 
     def restricted_solve(C, z, gap, budget):
         support = np.flatnonzero(np.any(C[:d] != 0, axis=1))
@@ -54,10 +53,8 @@ def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-
             inner = DesignDatafit(loss, sub, fit_intercept) if len(features) < d else full
         elif 8 * len(features) < d:
             inner = GramDatafit(sub, fit_intercept)
-        else:
-            if "gram" not in cache:
-                cache["gram"] = GramDatafit(data, fit_intercept)
-            inner = cache["gram"].restrict(features)
+        else:  # large working sets: slice one Gram matrix of all the features
+            inner = full.gram().restrict(features)
         rows = np.concatenate([features, np.arange(d, C.shape[0])])
         inner_tol = max(tol, _INNER_FRACTION * gap / full.gap_scale())
         with warnings.catch_warnings():

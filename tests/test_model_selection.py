@@ -1,0 +1,167 @@
+"""Paths, *CV estimators and the task-aware splitter."""
+
+import numpy as np
+import pytest
+import sklearn
+from conftest import make_tasks
+from sklearn.linear_model import MultiTaskLassoCV
+from sklearn.model_selection import GridSearchCV, KFold, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skmtl import GroupLassoClassifier, GroupLassoRegressor, MeanRegularizedRegressor
+from skmtl.datasets import make_joint_sparse, make_low_rank_tasks, make_mean_tasks
+from skmtl.model_selection import (
+    DirtyRegressorCV,
+    GroupLassoClassifierCV,
+    GroupLassoRegressorCV,
+    MeanRegularizedRegressorCV,
+    TaskStratifiedKFold,
+    TraceNormRegressorCV,
+    regularization_path,
+)
+
+
+def test_cv_equals_sklearn_multitask_lasso_cv():
+    X, Y, _, _ = make_joint_sparse(n_tasks=4, n_samples=80, n_features=12,
+                                   shared_design=True, random_state=0)
+    ours = GroupLassoRegressorCV(alphas=30, tol=1e-12, max_iter=100_000).fit(X, Y)
+    ref = MultiTaskLassoCV(alphas=30, tol=1e-12, max_iter=100_000).fit(X, Y)
+    np.testing.assert_allclose(ours.alphas_, ref.alphas_, rtol=1e-12)
+    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-6)
+    assert ours.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)  # the same grid point
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("Est, loss", [(GroupLassoRegressor, "squared"),
+                                       (GroupLassoClassifier, "logistic")])
+def test_path_equals_cold_fits(Est, loss):
+    X, y, tasks = make_tasks(loss=loss, seed=40, offset=0.5)
+    alphas, coefs, intercepts, gaps = regularization_path(
+        Est(tol=1e-10, max_iter=50_000), X, y, tasks, n_alphas=6, eps=1e-2)
+    assert np.all(np.diff(alphas) < 0) and not np.any(coefs[0])
+    for alpha, coef in zip(alphas[1:], coefs[1:]):
+        cold = Est(alpha=alpha, tol=1e-10, max_iter=50_000).fit(X, y, tasks=tasks)
+        penalty = cold._make_penalty(3, X.shape[1])
+        assert penalty.value(coef.T) == pytest.approx(penalty.value(cold.coef_.T), rel=1e-5,
+                                                      abs=1e-9)
+        np.testing.assert_allclose(coef, cold.coef_, rtol=1e-5, atol=1e-7)
+    assert np.all(gaps >= 0)
+
+
+def test_path_needs_a_grid_without_alpha_max():
+    X, y, tasks = make_tasks(seed=41)
+    with pytest.raises(ValueError, match="has no alpha_max; give alphas"):
+        regularization_path(MeanRegularizedRegressor(), X, y, tasks)
+    alphas, coefs, _, _ = regularization_path(MeanRegularizedRegressor(), X, y, tasks,
+                                              alphas=[0.01, 1.0, 0.1])
+    np.testing.assert_array_equal(alphas, [1.0, 0.1, 0.01])
+
+
+def test_cv_and_grid_search_pick_the_same_alpha():
+    X, y, tasks = make_tasks(seed=42, sizes=(40, 50, 60))
+    cv = TaskStratifiedKFold(4, shuffle=True, random_state=0)
+    model = GroupLassoRegressorCV(n_alphas=10, eps=1e-2, cv=cv, tol=1e-10).fit(
+        X, y, tasks=tasks)
+    Xt = np.column_stack([tasks, X])
+    search = GridSearchCV(GroupLassoRegressor(task_column=0, tol=1e-10),
+                          {"alpha": model.alphas_}, scoring="neg_mean_squared_error",
+                          cv=TaskStratifiedKFold(4, shuffle=True, random_state=0,
+                                                 task_column=0)).fit(Xt, y)
+    assert search.best_params_["alpha"] == model.alpha_
+    np.testing.assert_allclose(-search.cv_results_["mean_test_score"],
+                               model.mse_path_.mean(axis=-1), rtol=1e-6)
+
+
+def test_two_strengths_cv_grid():
+    X, y, tasks, _ = make_mean_tasks(n_tasks=5, random_state=1)
+    model = MeanRegularizedRegressorCV(alphas=[1.0, 0.1, 0.01], betas=[1e-3, 1e-1]).fit(
+        X, y, tasks=tasks)
+    assert model.mse_path_.shape == (2, 3, 5)
+    assert model.alpha_ in (1.0, 0.1, 0.01) and model.beta_ in (1e-3, 1e-1)
+    best = np.unravel_index(np.argmin(model.mse_path_.mean(axis=-1)), (2, 3))
+    assert (model.betas_[best[0]], model.alphas_[best[1]]) == (model.beta_, model.alpha_)
+    refit = MeanRegularizedRegressor(alpha=model.alpha_, beta=model.beta_).fit(
+        X, y, tasks=tasks)
+    np.testing.assert_allclose(model.coef_, refit.coef_)
+
+
+def test_classifier_cv_and_low_rank_cv():
+    X, y, tasks = make_tasks(loss="logistic", seed=43, sizes=(60, 60, 60))
+    clf = GroupLassoClassifierCV(n_alphas=8).fit(X, y, tasks=tasks)
+    assert clf.score_path_.shape == (8, 5) and np.all(clf.score_path_ <= 1)
+    assert clf.predict(X, tasks=tasks).shape == y.shape
+    X, y, tasks, _, _ = make_low_rank_tasks(n_tasks=6, rank=2, random_state=2)
+    model = TraceNormRegressorCV(n_alphas=8).fit(X, y, tasks=tasks)
+    assert 0 < model.rank_ <= 6 and model.score(X, y, tasks=tasks) > 0.8
+
+
+def test_dirty_cv_two_strengths():
+    X, y, tasks = make_tasks(seed=44)
+    model = DirtyRegressorCV(alpha_shareds=[0.5, 0.1], alpha_specifics=[0.08])
+    with pytest.warns(UserWarning, match="never needed"):  # 0.5 / 0.08 > T = 3
+        model.fit(X, y, tasks=tasks)
+    assert model.mse_path_.shape == (1, 2, 5)
+
+
+def test_task_stratified_folds_keep_every_task_in_training():
+    tasks = np.repeat([0, 1, 2, 3], [1, 2, 7, 20])
+    folds = list(TaskStratifiedKFold(5, shuffle=True, random_state=0).split(tasks,
+                                                                            groups=tasks))
+    assert len(folds) == 5
+    test_all = np.concatenate([test for _, test in folds])
+    assert len(test_all) == len(set(test_all)) == len(tasks) - 1  # task 0 trains only
+    for train, test in folds:
+        assert set(tasks[train]) == {0, 1, 2, 3}
+        assert len(np.intersect1d(train, test)) == 0
+    counts = [np.sum(tasks[test] == 3) for _, test in folds]
+    assert counts == [4] * 5  # stratified
+    with pytest.raises(ValueError, match="needs the task labels"):
+        list(TaskStratifiedKFold().split(tasks))
+
+
+def test_cross_validate_with_routed_tasks_and_the_splitter():
+    X, y, tasks = make_tasks(seed=45, sizes=(40, 50, 60))
+    sklearn.set_config(enable_metadata_routing=True)
+    try:
+        model = GroupLassoRegressor(alpha=0.05).set_fit_request(tasks=True)
+        model.set_score_request(tasks=True)
+        pipe = make_pipeline(StandardScaler(), model)
+        result = cross_validate(pipe, X, y, params={"tasks": tasks, "groups": tasks},
+                                cv=TaskStratifiedKFold(3), error_score="raise")
+    finally:
+        sklearn.set_config(enable_metadata_routing=False)
+    assert np.all(result["test_score"] > 0.3)
+
+
+def test_cv_on_a_dask_cluster_equals_the_serial_fit():
+    distributed = pytest.importorskip("dask.distributed")
+    from joblib import parallel_backend
+
+    X, y, tasks = make_tasks(seed=46, sizes=(40, 50, 60))
+    serial = GroupLassoRegressorCV(n_alphas=10, tol=1e-10).fit(X, y, tasks=tasks)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster), parallel_backend("dask"):
+        spread = GroupLassoRegressorCV(n_alphas=10, tol=1e-10, n_jobs=-1).fit(
+            X, y, tasks=tasks)
+    np.testing.assert_allclose(spread.mse_path_, serial.mse_path_, rtol=1e-12)
+    assert spread.alpha_ == serial.alpha_
+
+
+def test_verbose_reports_progress(capsys):
+    X, y, tasks = make_tasks(seed=47)
+    GroupLassoRegressorCV(n_alphas=5, cv=3, verbose=1).fit(X, y, tasks=tasks)
+    err = capsys.readouterr().err
+    assert err.count("fold") == 3 and "5 fits" in err
+
+
+def test_cv_task_column_form_and_kfold():
+    X, y, tasks = make_tasks(seed=48, sizes=(40, 50, 60))
+    Xt = np.column_stack([tasks, X])
+    a = GroupLassoRegressorCV(task_column=0, n_alphas=6).fit(Xt, y)
+    b = GroupLassoRegressorCV(n_alphas=6).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(a.mse_path_, b.mse_path_)
+    np.testing.assert_allclose(a.predict(Xt), b.predict(X, tasks=tasks))
+    c = GroupLassoRegressorCV(n_alphas=6, cv=KFold(3, shuffle=True, random_state=0))
+    assert c.fit(X, y, tasks=tasks).mse_path_.shape == (6, 3)
