@@ -165,3 +165,32 @@ def test_cv_task_column_form_and_kfold():
     np.testing.assert_allclose(a.predict(Xt), b.predict(X, tasks=tasks))
     c = GroupLassoRegressorCV(n_alphas=6, cv=KFold(3, shuffle=True, random_state=0))
     assert c.fit(X, y, tasks=tasks).mse_path_.shape == (6, 3)
+
+
+@pytest.mark.parametrize("average", ["tasks", "samples"])
+def test_task_scorer_in_grid_search_with_routing(average):
+    from sklearn.metrics import r2_score
+
+    from skmtl.model_selection import TaskScorer
+
+    X, y, tasks = make_tasks(seed=49, sizes=(40, 50, 60))
+    scorer = TaskScorer("r2", average=average)
+    model = GroupLassoRegressor(alpha=0.05).fit(X, y, tasks=tasks)
+    per_task = np.mean([r2_score(y[tasks == t], model.predict(X[tasks == t],
+                                                              tasks=tasks[tasks == t]))
+                        for t in range(3)])
+    pooled = r2_score(y, model.predict(X, tasks=tasks))
+    expected = per_task if average == "tasks" else pooled
+    assert scorer(model, X, y, tasks=tasks) == pytest.approx(expected)
+    sklearn.set_config(enable_metadata_routing=True)
+    try:
+        search = GridSearchCV(GroupLassoRegressor().set_fit_request(tasks=True),
+                              {"alpha": [0.3, 0.03]}, scoring=scorer,
+                              cv=TaskStratifiedKFold(3))
+        search.fit(X, y, tasks=tasks, groups=tasks)
+    finally:
+        sklearn.set_config(enable_metadata_routing=False)
+    assert search.best_params_["alpha"] in (0.3, 0.03)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    with pytest.raises(ValueError, match="metric must be one of"):
+        TaskScorer("auc")
