@@ -7,6 +7,7 @@ the penalty from flat parameters.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 from scipy.special import expit
@@ -19,7 +20,7 @@ from ._datafit import DesignDatafit
 from ._inputs import build_task_data, encode_task_labels, format_labels, validate_features
 from ._tasks import rowwise_dot
 from .losses import LogisticLoss, SquaredLoss
-from .penalties import L21, Penalty
+from .penalties import L21, NormPenalty, Penalty
 from .solvers import solve
 
 _LOSSES = {"squared": SquaredLoss, "logistic": LogisticLoss}
@@ -92,6 +93,12 @@ class _MultiTaskModel(BaseEstimator):
         data, info, loss = self._prepare(X, y, tasks, sample_weight, reset=True)
         d, T = data.n_features, data.n_tasks
         penalty = self._make_penalty(T, d)
+        if isinstance(penalty, NormPenalty) and penalty.alpha == 0:
+            warnings.warn(
+                "alpha=0 leaves the model unpenalized: no duality gap can certify it, so "
+                "the solver stops when its iterates stop moving (or at max_iter). For "
+                "least squares prefer sklearn's LinearRegression.", UserWarning,
+                stacklevel=2)
         if self.solver == "cvxpy":
             from .solvers.cvxpy import solve_cvxpy
 

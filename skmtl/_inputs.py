@@ -91,8 +91,16 @@ def validate_features(estimator, X, tasks, *, reset):
                 "not both."
             )
         X, tasks = split_task_column(X, estimator.task_column)
-    X = validate_data(estimator, X, reset=reset, accept_sparse=True, dtype=np.float64,
-                      ensure_min_samples=1)
+    try:
+        X = validate_data(estimator, X, reset=reset, accept_sparse=True, dtype=np.float64,
+                          ensure_min_samples=1)
+    except ValueError as error:
+        if "convert" not in str(error):
+            raise
+        raise ValueError(
+            f"X must hold numbers only; {error}. Encode categorical features first (e.g. "
+            "with sklearn's OneHotEncoder), or set task_column if that column holds the "
+            "task labels.") from error
     if sp.issparse(X):
         X = sp.csr_matrix(X)
         X.sum_duplicates()

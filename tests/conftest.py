@@ -11,7 +11,7 @@ def make_tasks(n_tasks=3, n_features=6, sizes=(15, 25, 40), loss="squared", seed
     tasks = np.repeat(np.arange(n_tasks), sizes)
     X = rng.randn(len(tasks), n_features) + offset
     W = np.zeros((n_features, n_tasks))
-    W[:3] = rng.randn(3, n_tasks)
+    W[:3] = rng.randn(min(3, n_features), n_tasks)
     z = np.einsum("ij,ji->i", X, W[:, tasks]) + 0.5 + 0.5 * rng.randn(len(tasks))
     y = (z > 0.5).astype(int) if loss == "logistic" else z
     return X, y, tasks

@@ -141,3 +141,13 @@ def test_from_task_list_errors():
         from_task_list([(np.ones((2, 2)), [1, 2]), (np.ones((2, 3)), [1, 2])])
     X, y, tasks = from_task_list([(sp.csr_matrix(np.eye(2)), [1, 2]), (np.ones((1, 2)), [3])])
     assert sp.issparse(X) and X.shape == (3, 2) and list(tasks) == [0, 0, 1]
+
+
+def test_non_numeric_features():
+    X = np.array([["a", 1.0], ["b", 2.0], ["c", 3.0]], dtype=object)
+    with pytest.raises(ValueError, match="X must hold numbers only.*OneHotEncoder"):
+        GroupLassoRegressor().fit(X, [1.0, 2.0, 3.0])
+    model = GroupLassoRegressor(alpha=0.01, task_column=0).fit(
+        np.array([["a", 1.0], ["a", 2.0], ["b", 3.0], ["b", 1.0]], dtype=object),
+        [1.0, 2.0, 3.0, 1.0])
+    assert list(model.tasks_) == ["a", "b"]

@@ -61,7 +61,7 @@ def fista(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, gap_freq=10,
     z = datafit.linear(C)
     gap, primal, C, z = duality_gap(datafit, penalty, C, z)
     Y, zY, t = C, z, 1.0
-    n_iter = 0
+    n_iter, stalled = 0, False
     while n_iter < max_iter:
         n_iter += 1
         value_Y = datafit.value(zY)
@@ -93,7 +93,7 @@ def fista(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, gap_freq=10,
             if (gap <= threshold and threshold > 0) or stalled:
                 C, z = C_pol, z_pol
                 break
-    if gap > threshold:
+    if gap > threshold and not stalled:  # stalled: a fixed point of the prox step
         warn_not_converged(gap, n_iter, threshold, tol)
     return SolverResult(C, n_iter, float(gap), float(primal), float(L))
 

@@ -1,0 +1,124 @@
+"""Extreme and degenerate data: each case gets a right answer or a clear warning."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from conftest import make_tasks
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Lasso, LinearRegression, LogisticRegression, Ridge
+
+import skmtl
+from skmtl import (
+    GroupLassoClassifier,
+    GroupLassoRegressor,
+    MeanRegularizedClassifier,
+    MeanRegularizedRegressor,
+)
+
+
+def test_one_task_equals_single_task_sklearn_models():
+    X, y, _ = make_tasks(n_tasks=1, sizes=(60,), seed=50)
+    n = len(y)
+    lasso = GroupLassoRegressor(alpha=0.05, tol=1e-12, max_iter=100_000).fit(X, y)
+    np.testing.assert_allclose(lasso.coef_, Lasso(alpha=0.05, tol=1e-12).fit(X, y).coef_,
+                               rtol=1e-7, atol=1e-10)
+    ridge = MeanRegularizedRegressor(alpha=1.0, beta=0.2).fit(X, y)
+    np.testing.assert_allclose(ridge.coef_, Ridge(alpha=2 * n * 0.2).fit(X, y).coef_,
+                               rtol=1e-9)
+    labels = (y > np.median(y)).astype(int)
+    logistic = MeanRegularizedClassifier(beta=0.05, tol=1e-12, max_iter=100_000)
+    reference = LogisticRegression(C=1 / (2 * n * 0.05), tol=1e-12, max_iter=100_000)
+    np.testing.assert_allclose(logistic.fit(X, labels).coef_,
+                               reference.fit(X, labels).coef_[0], rtol=1e-6, atol=1e-8)
+
+
+def test_one_feature_and_one_sample_tasks():
+    X, y, tasks = make_tasks(n_features=1, seed=51)
+    model = GroupLassoRegressor(alpha=0.01).fit(X, y, tasks=tasks)
+    assert model.coef_.shape == (3, 1)
+    X = np.vstack([X, [[0.5]]])
+    y, tasks = np.append(y, 2.0), np.append(tasks, 7)
+    model = MeanRegularizedRegressor().fit(X, y, tasks=tasks)
+    # a one-sample task fits its intercept exactly; its slope is pulled to the mean
+    assert model.predict([[0.5]], tasks=[7])[0] == pytest.approx(2.0)
+
+
+def test_a_thousand_small_tasks():
+    rng = np.random.RandomState(52)
+    tasks = np.repeat(np.arange(1000), 5)
+    X = rng.randn(len(tasks), 3)
+    y = X @ [1.0, -1.0, 0.5] + 0.1 * rng.randn(len(tasks))
+    for model in (GroupLassoRegressor(alpha=0.01), MeanRegularizedRegressor(),
+                  skmtl.TraceNormRegressor(alpha=0.01)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            model.fit(X, y, tasks=tasks)
+        assert model.coef_.shape == (1000, 3)
+        assert np.allclose(np.median(model.coef_, axis=0), [1.0, -1.0, 0.5], atol=0.15)
+
+
+def test_constant_and_duplicated_columns():
+    X, y, tasks = make_tasks(seed=53)
+    X = np.column_stack([X, np.full(len(y), 3.0), X[:, 0]])
+    lasso = GroupLassoRegressor(alpha=0.01, tol=1e-10).fit(X, y, tasks=tasks)
+    assert not np.any(lasso.coef_[:, 6])  # a constant column explains nothing
+    mean = MeanRegularizedRegressor().fit(X, y, tasks=tasks)
+    assert not np.any(np.abs(mean.coef_[:, 6]) > 1e-12)
+    np.testing.assert_allclose(mean.coef_[:, 0], mean.coef_[:, 7], rtol=1e-8)
+
+
+def test_features_on_scales_from_1e_minus_8_to_1e8():
+    X, y, tasks = make_tasks(n_features=5, seed=54)
+    scales = np.logspace(-8, 8, 5)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = GroupLassoRegressor(alpha=0.01).fit(X * scales, y, tasks=tasks)
+    assert np.all(np.isfinite(model.coef_))
+    converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    scale = sum(np.var(y[tasks == t]) for t in range(3))
+    assert converged == (model.dual_gap_ <= 1e-4 * scale)  # never silently wrong
+    # the model on standardized features with penalties rescaled is the same problem
+    ridge = MeanRegularizedRegressor(alpha=0.1, beta=0.01, tol=1e-12, max_iter=100_000)
+    a = ridge.fit(X * scales, y, tasks=tasks).predict(X * scales, tasks=tasks)
+    b = clone(ridge).fit(X, y, tasks=tasks).predict(X, tasks=tasks)
+    assert np.all(np.isfinite(a)) and np.corrcoef(a, b)[0, 1] > 0.5
+
+
+def test_separable_classification_is_finite_and_warns_without_penalty():
+    X, _, tasks = make_tasks(seed=55)
+    y = (X[:, 0] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        penalized = GroupLassoClassifier(alpha=0.01).fit(X, y, tasks=tasks)
+    assert np.all(np.isfinite(penalized.coef_)) and penalized.score(X, y, tasks=tasks) == 1
+    with pytest.warns(ConvergenceWarning, match="duality gap"):  # the norm diverges
+        free = GroupLassoClassifier(alpha=0.0, max_iter=200).fit(X, y, tasks=tasks)
+    assert np.all(np.isfinite(free.coef_))
+
+
+def test_alpha_zero_is_least_squares():
+    X, y, tasks = make_tasks(seed=56)
+    with pytest.warns(UserWarning, match="alpha=0"):
+        model = GroupLassoRegressor(alpha=0.0, max_iter=100_000).fit(X, y, tasks=tasks)
+    for t in range(3):
+        rows = tasks == t
+        np.testing.assert_allclose(model.coef_[t], LinearRegression().fit(
+            X[rows], y[rows]).coef_, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("model", [GroupLassoRegressor(alpha=0.05),
+                                   skmtl.ClusteredClassifier(),
+                                   skmtl.DirtyRegressor(), skmtl.TraceNormRegressor()],
+                         ids=lambda m: type(m).__name__)
+def test_bitwise_reproducible_picklable_clonable(model):
+    loss = "logistic" if model._is_classifier else "squared"
+    X, y, tasks = make_tasks(loss=loss, seed=57)
+    a = clone(model).fit(X, y, tasks=tasks)
+    b = clone(model).fit(X, y, tasks=tasks)
+    assert np.array_equal(a.coef_, b.coef_) and np.array_equal(a.intercept_, b.intercept_)
+    restored = pickle.loads(pickle.dumps(a))
+    assert np.array_equal(restored.predict(X, tasks=tasks), a.predict(X, tasks=tasks))
+    assert clone(a).get_params() == model.get_params()
