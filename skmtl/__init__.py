@@ -1,6 +1,7 @@
 """skmtl: classical multi-task learning for scikit-learn."""
 
 from ._base import MultiTaskEstimator
+from ._task_weights import UncertaintyWeights
 from ._tasks import from_task_list
 from .estimators import (
     DirtyClassifier,
@@ -40,4 +41,5 @@ __all__ = [
     "DirtyRegressor", "DirtyClassifier",
     "RobustLowRankRegressor", "RobustLowRankClassifier",
     "from_task_list",
+    "UncertaintyWeights",
 ]

@@ -17,7 +17,14 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ._datafit import DesignDatafit
-from ._inputs import build_task_data, encode_task_labels, format_labels, validate_features
+from ._inputs import (
+    build_task_data,
+    encode_task_labels,
+    format_labels,
+    split_task_column,
+    validate_features,
+)
+from ._task_weights import as_uncertainty, check_main_task, is_uncertainty, resolve_task_weights
 from ._tasks import rowwise_dot
 from .losses import LogisticLoss, SquaredLoss
 from .penalties import L21, NormPenalty, Penalty
@@ -99,6 +106,26 @@ class _MultiTaskModel(BaseEstimator):
                 "the solver stops when its iterates stop moving (or at max_iter). For "
                 "least squares prefer sklearn's LinearRegression.", UserWarning,
                 stacklevel=2)
+        spec = getattr(self, "task_weights", None)
+        self._main_index = check_main_task(getattr(self, "main_task", None), info["tasks_"])
+        if is_uncertainty(spec):
+            W, intercept, parts = self._fit_uncertainty(as_uncertainty(spec), data, info,
+                                                        loss, penalty)
+        else:
+            data.task_weights = resolve_task_weights(spec, data, info["tasks_"],
+                                                     info["sample_totals"])
+            W, intercept, parts, _ = self._solve(data, info, loss, penalty)
+        self.task_weights_ = (np.ones(T) if data.task_weights is None
+                              else data.task_weights.copy())
+        self._set_solution(W, intercept, info)
+        self._fit_structure(W, penalty, parts)
+        return self
+
+    def _solve(self, data, info, loss, penalty, C0=None):
+        """Solve once; set ``n_iter_``, ``dual_gap_``, ``objective_``. Returns ``(W,
+        intercept, parts, C)`` with ``C`` the solver's coefficient block (for warm
+        starts)."""
+        d = data.n_features
         if self.solver == "cvxpy":
             from .solvers.cvxpy import solve_cvxpy
 
@@ -106,19 +133,53 @@ class _MultiTaskModel(BaseEstimator):
                                                   verbose=bool(self.verbose))
             self.n_iter_, self.dual_gap_, self.objective_ = 0, np.nan, objective
             parts = getattr(penalty, "cvxpy_parts", None)
-            parts = parts and tuple(np.asarray(part.value) for part in parts)
-        else:
+            return W, intercept, parts and tuple(np.asarray(p.value) for p in parts), None
+        full = DesignDatafit(loss, data, self.fit_intercept)
+        if C0 is None:
+            C0 = self._initial_coef(full, data, info)
+        result, datafit = solve(full, penalty, C0, method=self.solver,
+                                precompute=self.precompute, max_iter=self.max_iter,
+                                tol=self.tol, verbose=self.verbose)
+        self.n_iter_, self.dual_gap_ = result.n_iter, result.dual_gap
+        self.objective_ = result.primal
+        return (result.coef[:d], datafit.intercept(result.coef), result.parts,
+                result.coef)
+
+    def _fit_uncertainty(self, weights, data, info, loss, penalty):
+        """Alternate weighted solves (warm-started) with the closed-form noise step."""
+        if self.solver == "cvxpy":
+            raise ValueError("task_weights='uncertainty' alternates many solves; use "
+                             "solver='fista' (or 'auto').")
+        sigma, C, n_iter = None, None, 0
+        for _ in range(weights.max_rounds):
+            data.task_weights = None if sigma is None else 1.0 / sigma**2
+            W, intercept, parts, C = self._solve(data, info, loss, penalty, C)
+            n_iter += self.n_iter_
             full = DesignDatafit(loss, data, self.fit_intercept)
-            result, datafit = solve(full, penalty, self._initial_coef(full, data, info),
-                                    method=self.solver, precompute=self.precompute,
-                                    max_iter=self.max_iter, tol=self.tol,
-                                    verbose=self.verbose)
-            W, intercept = result.coef[:d], datafit.intercept(result.coef)
-            self.n_iter_, self.dual_gap_ = result.n_iter, result.dual_gap
-            self.objective_, parts = result.primal, result.parts
-        self._set_solution(W, intercept, info)
-        self._fit_structure(W, penalty, parts)
-        return self
+            per_task = data.task_sum(data.weights * loss.pointwise(full.y, full.linear(C)))
+            new = weights.noise(per_task)
+            done = sigma is not None and np.max(np.abs(new - sigma) / sigma) <= weights.tol
+            sigma = new
+            if done:
+                break
+        data.task_weights = 1.0 / sigma**2
+        self.task_noise_, self.n_iter_ = sigma, n_iter
+        return W, intercept, parts
+
+    def _restrict_to_main_task(self, X, y, tasks, sample_weight, y_pred):
+        """``(y, y_pred, sample_weight)`` on the rows (or column) of ``main_task`` when
+        one is set, so that scores and model selection follow the main task only."""
+        if getattr(self, "main_task", None) is None or self._layout == "single":
+            return y, y_pred, sample_weight
+        if y_pred.ndim == 2:
+            return y[:, self._main_index], y_pred[:, self._main_index], sample_weight
+        if tasks is None:
+            tasks = split_task_column(X, self.task_column)[1]
+        rows = np.asarray(tasks) == self.main_task
+        if not rows.any():
+            raise ValueError(f"No sample of the main task {self.main_task!r} to score.")
+        sw = None if sample_weight is None else np.asarray(sample_weight)[rows]
+        return y[rows], y_pred[rows], sw
 
     def _set_solution(self, W, intercept, info):
         """Set ``coef_``, ``intercept_``, ``tasks_`` (and ``classes_``) from ``W`` (d x T)."""
@@ -251,9 +312,10 @@ class RegressorMixin:
 
     def score(self, X, y, tasks=None, sample_weight=None):
         """Coefficient of determination R^2 (averaged over tasks for wide ``y``;
-        NaN targets are left out)."""
+        NaN targets are left out; on ``main_task`` only when it is set)."""
         y_pred = self.predict(X, tasks=tasks)
-        y = np.asarray(y, dtype=float)
+        y, y_pred, sample_weight = self._restrict_to_main_task(
+            X, np.asarray(y, dtype=float), tasks, sample_weight, y_pred)
         if y_pred.ndim == 1:
             return r2_score(y.ravel(), y_pred, sample_weight=sample_weight)
         sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
@@ -302,9 +364,11 @@ class ClassifierMixin:
         return self.classes_[positive.astype(int)]
 
     def score(self, X, y, tasks=None, sample_weight=None):
-        """Mean accuracy over all labelled (sample, task) pairs."""
+        """Mean accuracy over all labelled (sample, task) pairs (on ``main_task``
+        only when it is set)."""
         y_pred = self.predict(X, tasks=tasks)
-        y = np.asarray(y)
+        y, y_pred, sample_weight = self._restrict_to_main_task(
+            X, np.asarray(y), tasks, sample_weight, y_pred)
         if y_pred.ndim == 2 and y.dtype.kind == "f":
             seen = ~np.isnan(y)
         else:
@@ -389,7 +453,7 @@ class MultiTaskEstimator(_MultiTaskModel):
 
     def __init__(self, loss="squared", penalty=None, *, fit_intercept=True, max_iter=1000,
                  tol=1e-4, warm_start=False, solver="auto", precompute="auto",
-                 task_column=None, verbose=0):
+                 task_column=None, task_weights=None, main_task=None, verbose=0):
         self.loss = loss
         self.penalty = penalty
         self.fit_intercept = fit_intercept
@@ -399,6 +463,8 @@ class MultiTaskEstimator(_MultiTaskModel):
         self.solver = solver
         self.precompute = precompute
         self.task_column = task_column
+        self.task_weights = task_weights
+        self.main_task = main_task
         self.verbose = verbose
 
     @property

@@ -59,6 +59,7 @@ class DesignDatafit:
 
     def __init__(self, loss, data: TaskData, fit_intercept=True):
         self.loss, self.data = loss, data
+        self.w = data.loss_weights
         self.center = fit_intercept
         self.intercept_row = fit_intercept and not loss.centers_intercept
         self.n_features = data.n_features
@@ -96,22 +97,22 @@ class DesignDatafit:
         return g
 
     def value(self, z):
-        return self.loss.value(self.y, self.data.weights, z)
+        return self.loss.value(self.y, self.w, z)
 
     def gradient(self, z):
-        return -self.adjoint(self.loss.dual_point(self.y, self.data.weights, z))
+        return -self.adjoint(self.loss.dual_point(self.y, self.w, z))
 
     def bregman(self, z_new, z_old, value_old, grad, step):
-        return self.loss.bregman(self.y, self.data.weights, z_new, z_old, value_old,
+        return self.loss.bregman(self.y, self.w, z_new, z_old, value_old,
                                  np.vdot(grad, step))
 
     def dual_value(self, z, scale):
-        w = self.data.weights
+        w = self.w
         theta = scale * self.loss.dual_point(self.y, w, z)
         return self.loss.dual_value(self.y, w, theta)
 
     def gap_scale(self):
-        return self.loss.gap_scale(self.y, self.data.weights)
+        return self.loss.gap_scale(self.y, self.w)
 
     def lipschitz(self):
         """``curvature * max_t lambda_max(X_t^T diag(w_t) X_t)`` (centered, with the
@@ -124,9 +125,9 @@ class DesignDatafit:
         data = self.data
         if data.shared and data.n_tasks > 1 and same_rows(data):
             # every task has the same Hessian: compute it for the first one only
-            first = TaskData(data.X, data.y[:, :1], data.weights[:, :1], None, 1)
+            first = TaskData(data.X, data.y[:, :1], self.w[:, :1], None, 1)
             return DesignDatafit(self.loss, first, self.center).lipschitz()
-        w = data.weights
+        w = self.w
         top = largest_eigenvalue(lambda V: self.adjoint(w * self.linear(V)),
                                  (self.n_rows, data.n_tasks))
         return self.loss.curvature * top
@@ -138,7 +139,7 @@ class DesignDatafit:
             return C, z
         C = C.copy()
         for _ in range(n_steps):
-            g, h = self.loss.intercept_derivatives(self.y, self.data.weights, z)
+            g, h = self.loss.intercept_derivatives(self.y, self.w, z)
             g, h = self.data.task_sum(g), self.data.task_sum(h)
             step = np.divide(g, h, out=np.zeros_like(g), where=h > 1e-300)
             C[-1] -= step
@@ -171,6 +172,8 @@ class GramDatafit:
         self.grams, self.b, self.q, self.x_mean, self.y_mean = _gram_statistics(
             data, fit_intercept)
         self.center = fit_intercept
+        if data.task_weights is not None:
+            self.scale_tasks(data.task_weights)
 
     def scale_tasks(self, factors):
         """Multiply task ``t``'s data term by ``factors[t]`` (in place); returns self."""
@@ -283,7 +286,7 @@ def _gram_statistics(data: TaskData, fit_intercept):
 
 def same_rows(data: TaskData):
     """Whether every task weighs the rows alike (shared design, nothing missing)."""
-    return data.shared and np.ptp(data.weights, axis=1).max(initial=0.0) == 0.0
+    return data.shared and np.ptp(data.loss_weights, axis=1).max(initial=0.0) == 0.0
 
 
 def use_gram(data: TaskData, loss, precompute="auto"):

@@ -176,13 +176,13 @@ def build_task_data(X, y, tasks, sample_weight, *, classifier):
     else:
         labels, index = encode_task_labels(tasks, n)
         layout = "tasks"
-    info = {"layout": layout, "tasks_": labels}
+    totals = np.bincount(index, weights=sw, minlength=len(labels))
+    info = {"layout": layout, "tasks_": labels, "sample_totals": totals}
     if classifier:
         _check_label_values(y, "y")
         info["classes_"], y = encode_binary_labels(y)
     else:
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
-    totals = np.bincount(index, weights=sw, minlength=len(labels))
     _check_nonempty(totals, labels)
     keep = sw > 0
     if not keep.all():
@@ -216,7 +216,7 @@ def _wide_data(X, Y, sw, classifier):
     if not keep.all():
         X, Y, weights = X[keep], Y[keep], weights[keep]
     data = TaskData(X, Y, weights / totals, None, T)
-    info = {"layout": "wide", "tasks_": labels}
+    info = {"layout": "wide", "tasks_": labels, "sample_totals": totals}
     if classifier:
         info["classes_"] = classes
         _check_both_classes(data, labels)

@@ -26,7 +26,8 @@ class TaskData:
 
     ``weights`` sum to one over the rows of each task (zero where a label is
     missing), so the data term of task ``t`` is the weighted mean
-    ``sum_i weights_i * loss(y_i, z_i)`` (spec 0.1).
+    ``sum_i weights_i * loss(y_i, z_i)`` (spec 0.1), multiplied by
+    ``task_weights[t]`` when those are given.
     """
 
     X: np.ndarray | sp.csr_matrix
@@ -34,6 +35,15 @@ class TaskData:
     weights: np.ndarray
     task_index: np.ndarray | None
     n_tasks: int
+    #: factor of each task's data term (None: every task counts once)
+    task_weights: np.ndarray | None = None
+
+    @property
+    def loss_weights(self) -> np.ndarray:
+        """The weights of the data term: ``weights`` times the task's weight."""
+        if self.task_weights is None:
+            return self.weights
+        return self.weights * self.expand(self.task_weights)
 
     @property
     def shared(self) -> bool:
@@ -46,7 +56,7 @@ class TaskData:
     def restrict(self, features: np.ndarray) -> "TaskData":
         """The same data with only the given feature columns."""
         return TaskData(self.X[:, features], self.y, self.weights, self.task_index,
-                        self.n_tasks)
+                        self.n_tasks, self.task_weights)
 
     def task_sum(self, values: np.ndarray) -> np.ndarray:
         """Sum an array shaped like ``y`` over the rows of each task: ``(T,)``."""

@@ -37,6 +37,10 @@ class SquaredLoss:
     def value(self, y, w, z):
         return 0.5 * np.sum(w * (y - z) ** 2)
 
+    def pointwise(self, y, z):
+        """The loss of each sample, unweighted."""
+        return 0.5 * (y - z) ** 2
+
     def dual_point(self, y, w, z):
         return w * (y - z)
 
@@ -65,6 +69,10 @@ class LogisticLoss:
 
     def value(self, y, w, z):
         return np.sum(w * np.logaddexp(0.0, -y * z))
+
+    def pointwise(self, y, z):
+        """The loss of each sample, unweighted."""
+        return np.logaddexp(0.0, -y * z)
 
     def dual_point(self, y, w, z):
         return w * y * expit(-y * z)

@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import ClassifierMixin, RegressorMixin, _MultiTaskModel, check_number
 from ._datafit import DesignDatafit
 from ._inputs import split_task_column
+from ._task_weights import check_main_task
 from .solvers import solve
 
 __all__ = ["regularization_path", "TaskStratifiedKFold", "TaskScorer"]
@@ -254,7 +255,8 @@ def _held_out_error(estimator, X, y, tasks, sample_weight, is_classifier):
     """Mean squared error (regressors) or 1 - accuracy (classifiers) over the
     labelled test entries."""
     pred = estimator.predict(X, tasks=tasks)
-    y = np.asarray(y)
+    y, pred, sample_weight = estimator._restrict_to_main_task(X, np.asarray(y), tasks,
+                                                              sample_weight, pred)
     if pred.ndim == 2 and y.dtype.kind == "f":
         seen = ~np.isnan(y)
     else:
@@ -373,6 +375,7 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
     sample_weight = None if sample_weight is None else np.asarray(sample_weight)
     data, info, loss = est._prepare(_take(X, train), _take(np.asarray(y), train),
                                     _take(tasks, train), _take(sample_weight, train), True)
+    est._main_index = check_main_task(est.main_task, info["tasks_"])
     X_test, y_test = _take(X, test), _take(np.asarray(y), test)
     tasks_test, sw_test = _take(tasks, test), _take(sample_weight, test)
     errors = []

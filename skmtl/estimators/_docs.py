@@ -46,7 +46,18 @@ def _common_parameters(loss, unknown_task):
         What to do with a task label not seen in fit: raise, or predict with the
         average of the task models (cold start for new tasks).
 """
-    return text + """    verbose : int, default=0
+    return text + """    task_weights : None, "samples", "uncertainty", dict or array-like, default=None
+        How much each task's data term counts: None, each task once (the objective
+        above); ``"samples"``, by its number of samples (sum of sample weights), which
+        is the sum-of-squares objective of MALSAR; a dict by task label or an array in
+        the order of ``tasks_``; ``"uncertainty"`` (or an
+        :class:`~skmtl.UncertaintyWeights`), learned from each task's noise level. A
+        zero weight removes a task's data term, while the task still takes part in
+        any coupling of the penalty.
+    main_task : task label, default=None
+        The task of interest: all tasks are fitted, but ``score`` (and so model
+        selection) uses this task's samples only.
+    verbose : int, default=0
         Print the objective and the duality gap during the solve.
 """
 
@@ -61,7 +72,11 @@ def _common_attributes(loss):
         text += """    classes_ : ndarray of shape (2,)
         The two class labels; ``classes_[1]`` is the positive class.
 """
-    return text + """    n_iter_ : int
+    return text + """    task_weights_ : ndarray of shape (n_tasks,)
+        The weight of each task's data term used in the fit.
+    task_noise_ : ndarray of shape (n_tasks,)
+        The learned noise level of each task (``task_weights="uncertainty"`` only).
+    n_iter_ : int
         Number of FISTA iterations run.
     dual_gap_ : float
         Duality gap at the solution, in units of the objective.

@@ -12,7 +12,8 @@ _GROUP_NORMS = ("l2", "linf")
 class _GroupLasso(_MultiTaskModel):
     def __init__(self, alpha=1.0, *, l1_ratio=0.0, group_norm="l2", fit_intercept=True,
                  max_iter=1000, tol=1e-4, warm_start=False, solver="auto",
-                 precompute="auto", task_column=None, verbose=0):
+                 precompute="auto", task_column=None,
+                 task_weights=None, main_task=None, verbose=0):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.group_norm = group_norm
@@ -23,6 +24,8 @@ class _GroupLasso(_MultiTaskModel):
         self.solver = solver
         self.precompute = precompute
         self.task_column = task_column
+        self.task_weights = task_weights
+        self.main_task = main_task
         self.verbose = verbose
 
     def _make_penalty(self, n_tasks, n_features=None):
@@ -79,11 +82,13 @@ class GroupLassoRegressor(RegressorMixin, _GroupLasso):
 class GroupLassoClassifier(ClassifierMixin, _GroupLasso):
     def __init__(self, alpha=0.01, *, l1_ratio=0.0, group_norm="l2", fit_intercept=True,
                  max_iter=1000, tol=1e-4, warm_start=False, solver="auto",
-                 precompute="auto", task_column=None, verbose=0):
+                 precompute="auto", task_column=None,
+                 task_weights=None, main_task=None, verbose=0):
         super().__init__(alpha, l1_ratio=l1_ratio, group_norm=group_norm,
                          fit_intercept=fit_intercept, max_iter=max_iter, tol=tol,
                          warm_start=warm_start, solver=solver, precompute=precompute,
-                         task_column=task_column, verbose=verbose)
+                         task_column=task_column, task_weights=task_weights,
+                         main_task=main_task, verbose=verbose)
 
     __doc__ = docstring(
         """Multi-task sparse logistic regression with features shared across tasks.

@@ -31,7 +31,7 @@ def _numerical_rank(W):
 class _TraceNorm(_MultiTaskModel):
     def __init__(self, alpha=0.1, *, squared=False, fit_intercept=True, max_iter=1000,
                  tol=1e-4, warm_start=False, solver="auto", precompute="auto",
-                 task_column=None, verbose=0):
+                 task_column=None, task_weights=None, main_task=None, verbose=0):
         self.alpha = alpha
         self.squared = squared
         self.fit_intercept = fit_intercept
@@ -41,6 +41,8 @@ class _TraceNorm(_MultiTaskModel):
         self.solver = solver
         self.precompute = precompute
         self.task_column = task_column
+        self.task_weights = task_weights
+        self.main_task = main_task
         self.verbose = verbose
 
     def _make_penalty(self, n_tasks, n_features=None):
@@ -58,7 +60,8 @@ class _TraceNorm(_MultiTaskModel):
 class _SharedSubspace(_MultiTaskModel):
     def __init__(self, alpha=0.1, beta=0.01, n_components=2, *, fit_intercept=True,
                  max_iter=1000, tol=1e-4, warm_start=False, solver="auto",
-                 precompute="auto", task_column=None, verbose=0):
+                 precompute="auto", task_column=None,
+                 task_weights=None, main_task=None, verbose=0):
         self.alpha = alpha
         self.beta = beta
         self.n_components = n_components
@@ -69,6 +72,8 @@ class _SharedSubspace(_MultiTaskModel):
         self.solver = solver
         self.precompute = precompute
         self.task_column = task_column
+        self.task_weights = task_weights
+        self.main_task = main_task
         self.verbose = verbose
 
     def _make_penalty(self, n_tasks, n_features=None):
@@ -91,7 +96,8 @@ class _SharedSubspace(_MultiTaskModel):
 class _Dirty(_MultiTaskModel):
     def __init__(self, alpha_shared=0.1, alpha_specific=0.05, *, group_norm="linf",
                  fit_intercept=True, max_iter=1000, tol=1e-4, warm_start=False,
-                 solver="auto", precompute="auto", task_column=None, verbose=0):
+                 solver="auto", precompute="auto", task_column=None,
+                 task_weights=None, main_task=None, verbose=0):
         self.alpha_shared = alpha_shared
         self.alpha_specific = alpha_specific
         self.group_norm = group_norm
@@ -102,6 +108,8 @@ class _Dirty(_MultiTaskModel):
         self.solver = solver
         self.precompute = precompute
         self.task_column = task_column
+        self.task_weights = task_weights
+        self.main_task = main_task
         self.verbose = verbose
 
     def _make_penalty(self, n_tasks, n_features=None):
@@ -133,7 +141,8 @@ class _Dirty(_MultiTaskModel):
 class _RobustLowRank(_MultiTaskModel):
     def __init__(self, alpha_lowrank=0.1, alpha_outlier=0.1, *, fit_intercept=True,
                  max_iter=1000, tol=1e-4, warm_start=False, solver="auto",
-                 precompute="auto", task_column=None, verbose=0):
+                 precompute="auto", task_column=None,
+                 task_weights=None, main_task=None, verbose=0):
         self.alpha_lowrank = alpha_lowrank
         self.alpha_outlier = alpha_outlier
         self.fit_intercept = fit_intercept
@@ -143,6 +152,8 @@ class _RobustLowRank(_MultiTaskModel):
         self.solver = solver
         self.precompute = precompute
         self.task_column = task_column
+        self.task_weights = task_weights
+        self.main_task = main_task
         self.verbose = verbose
 
     def _make_penalty(self, n_tasks, n_features=None):

@@ -31,7 +31,8 @@ class _TaskRelationModel(_MultiTaskModel):
 class _MeanRegularized(_TaskRelationModel):
     def __init__(self, alpha=0.1, beta=0.01, *, fit_intercept=True, max_iter=1000,
                  tol=1e-4, warm_start=False, solver="auto", precompute="auto",
-                 task_column=None, unknown_task="error", verbose=0):
+                 task_column=None, unknown_task="error",
+                 task_weights=None, main_task=None, verbose=0):
         self.alpha = alpha
         self.beta = beta
         self.fit_intercept = fit_intercept
@@ -42,6 +43,8 @@ class _MeanRegularized(_TaskRelationModel):
         self.precompute = precompute
         self.task_column = task_column
         self.unknown_task = unknown_task
+        self.task_weights = task_weights
+        self.main_task = main_task
         self.verbose = verbose
 
     def _make_penalty(self, n_tasks, n_features=None):
@@ -55,7 +58,8 @@ class _MeanRegularized(_TaskRelationModel):
 class _GraphRegularized(_TaskRelationModel):
     def __init__(self, graph=None, alpha=0.1, beta=0.01, *, fit_intercept=True,
                  max_iter=1000, tol=1e-4, warm_start=False, solver="auto",
-                 precompute="auto", task_column=None, unknown_task="error", verbose=0):
+                 precompute="auto", task_column=None, unknown_task="error",
+                 task_weights=None, main_task=None, verbose=0):
         self.graph = graph
         self.alpha = alpha
         self.beta = beta
@@ -67,6 +71,8 @@ class _GraphRegularized(_TaskRelationModel):
         self.precompute = precompute
         self.task_column = task_column
         self.unknown_task = unknown_task
+        self.task_weights = task_weights
+        self.main_task = main_task
         self.verbose = verbose
 
     def _make_penalty(self, n_tasks, n_features=None):
@@ -94,7 +100,8 @@ def check_graph(graph, n_tasks):
 class _Clustered(_TaskRelationModel):
     def __init__(self, alpha=0.1, beta=0.01, n_clusters=2, *, fit_intercept=True,
                  max_iter=1000, tol=1e-4, warm_start=False, solver="auto",
-                 precompute="auto", task_column=None, unknown_task="error", verbose=0):
+                 precompute="auto", task_column=None, unknown_task="error",
+                 task_weights=None, main_task=None, verbose=0):
         self.alpha = alpha
         self.beta = beta
         self.n_clusters = n_clusters
@@ -106,6 +113,8 @@ class _Clustered(_TaskRelationModel):
         self.precompute = precompute
         self.task_column = task_column
         self.unknown_task = unknown_task
+        self.task_weights = task_weights
+        self.main_task = main_task
         self.verbose = verbose
 
     def _make_penalty(self, n_tasks, n_features=None):
@@ -141,7 +150,7 @@ class _ClusterNorm(_TaskRelationModel):
     def __init__(self, alpha_mean=0.01, alpha_between=0.01, alpha_within=0.1,
                  n_clusters=2, *, fit_intercept=True, max_iter=1000, tol=1e-4,
                  warm_start=False, solver="auto", precompute="auto", task_column=None,
-                 unknown_task="error", verbose=0):
+                 unknown_task="error", task_weights=None, main_task=None, verbose=0):
         self.alpha_mean = alpha_mean
         self.alpha_between = alpha_between
         self.alpha_within = alpha_within
@@ -154,6 +163,8 @@ class _ClusterNorm(_TaskRelationModel):
         self.precompute = precompute
         self.task_column = task_column
         self.unknown_task = unknown_task
+        self.task_weights = task_weights
+        self.main_task = main_task
         self.verbose = verbose
 
     def _make_penalty(self, n_tasks, n_features=None):
@@ -177,7 +188,8 @@ class _ClusterNorm(_TaskRelationModel):
 class _TaskRelation(_TaskRelationModel):
     def __init__(self, alpha=0.1, beta=0.01, *, fit_intercept=True, max_iter=1000,
                  tol=1e-4, warm_start=False, solver="auto", precompute="auto",
-                 task_column=None, unknown_task="error", verbose=0):
+                 task_column=None, unknown_task="error",
+                 task_weights=None, main_task=None, verbose=0):
         self.alpha = alpha
         self.beta = beta
         self.fit_intercept = fit_intercept
@@ -188,6 +200,8 @@ class _TaskRelation(_TaskRelationModel):
         self.precompute = precompute
         self.task_column = task_column
         self.unknown_task = unknown_task
+        self.task_weights = task_weights
+        self.main_task = main_task
         self.verbose = verbose
 
     def _make_penalty(self, n_tasks, n_features=None):

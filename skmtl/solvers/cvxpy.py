@@ -24,11 +24,12 @@ def import_cvxpy():
 
 def _stacked_rows(data: TaskData):
     """Rows, targets, weights and task of each labelled (row, task) pair."""
+    w = data.loss_weights
     if not data.shared:
-        keep = data.weights > 0
-        return data.X[keep], data.y[keep], data.weights[keep], data.task_index[keep]
-    rows, tasks = np.nonzero(data.weights > 0)
-    return data.X[rows], data.y[rows, tasks], data.weights[rows, tasks], tasks
+        keep = w > 0
+        return data.X[keep], data.y[keep], w[keep], data.task_index[keep]
+    rows, tasks = np.nonzero(w > 0)
+    return data.X[rows], data.y[rows, tasks], w[rows, tasks], tasks
 
 
 def solve_cvxpy(loss, penalty, data: TaskData, fit_intercept=True, verbose=False):

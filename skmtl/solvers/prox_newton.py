@@ -28,11 +28,12 @@ def quadratic_model(full, z):
     ``sum_i h_i / 2 (z'_i - v_i)^2`` with ``h = f''(z)`` and ``v = z - f'(z) / h``.
     """
     data = full.data
-    g, h = full.loss.intercept_derivatives(full.y, data.weights, z)
-    h = np.maximum(h, 1e-12 * data.weights)  # keep v finite for confident rows
+    g, h = full.loss.intercept_derivatives(full.y, full.w, z)
+    h = np.maximum(h, 1e-12 * full.w)  # keep v finite for confident rows
     v = z - np.divide(g, h, out=np.zeros_like(g), where=h > 0)
     per_task = data.task_sum(h)
-    weights = h / data.expand(per_task)
+    total = data.expand(per_task)
+    weights = np.divide(h, total, out=np.zeros_like(h), where=total > 0)
     model = GramDatafit(TaskData(data.X, v, weights, data.task_index, data.n_tasks),
                         full.center)
     return model.scale_tasks(per_task)

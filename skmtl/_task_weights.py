@@ -1,0 +1,94 @@
+"""How much each task's data term counts: given weights, sample counts, or weights
+learned from each task's noise level."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._inputs import format_labels
+from ._tasks import TaskData
+
+
+class UncertaintyWeights:
+    """Task weights learned from each task's noise (Kendall, Gal & Cipolla, 2018).
+
+    Minimises ``sum_t [L_t(W) / (2 sigma_t^2) + log sigma_t] + penalty(W)`` over ``W``
+    and the noise levels ``sigma``, with ``L_t`` twice the task's mean loss (its mean
+    squared error for least squares), by alternating warm-started solves of the
+    weighted problem with the closed-form step ``sigma_t = max(sqrt(L_t), floor)``.
+    The task weights are ``1 / sigma_t^2``.
+
+    Parameters
+    ----------
+    floor : float, default=1e-3
+        Smallest noise level: keeps a task that is fitted exactly from taking all
+        the weight.
+    max_rounds : int, default=50
+        Most alternations.
+    tol : float, default=1e-6
+        Stop when no ``sigma_t`` changes by more than this, relatively.
+    """
+
+    def __init__(self, floor=1e-3, max_rounds=50, tol=1e-6):
+        self.floor, self.max_rounds, self.tol = floor, max_rounds, tol
+
+    def __repr__(self):
+        return (f"UncertaintyWeights(floor={self.floor!r}, max_rounds={self.max_rounds!r}, "
+                f"tol={self.tol!r})")
+
+    def noise(self, per_task_loss):
+        """The sigma step: ``max(sqrt(2 * mean loss), floor)`` for each task."""
+        return np.maximum(np.sqrt(2.0 * np.maximum(per_task_loss, 0.0)), self.floor)
+
+
+def resolve_task_weights(spec, data: TaskData, labels, sample_weight_totals):
+    """The (T,) weights for ``spec`` (None, "samples", a dict or an array), or None."""
+    if spec is None:
+        return None
+    T = data.n_tasks
+    if isinstance(spec, str):
+        if spec == "samples":
+            return np.asarray(sample_weight_totals, dtype=float)
+        raise ValueError(
+            f"task_weights must be None, 'samples', 'uncertainty', a dict or an array; "
+            f"got {spec!r}.")
+    if isinstance(spec, dict):
+        unknown = [key for key in spec if key not in set(labels.tolist())]
+        if unknown:
+            raise ValueError(f"task_weights names unknown task(s) {format_labels(unknown)}; "
+                             f"the tasks are {format_labels(labels)}.")
+        weights = np.array([spec.get(label, 1.0) for label in labels.tolist()], dtype=float)
+    else:
+        weights = np.asarray(spec, dtype=float).ravel()
+        if weights.shape != (T,):
+            raise ValueError(f"task_weights has {weights.size} values but there are {T} "
+                             "tasks; give one weight per task, in the order of the "
+                             "sorted task labels (tasks_), or a dict by label.")
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise ValueError("task_weights must be finite and non-negative.")
+    if not np.any(weights > 0):
+        raise ValueError("task_weights are all zero: at least one task must count.")
+    return weights
+
+
+def check_main_task(main_task, labels):
+    if main_task is None:
+        return None
+    position = np.flatnonzero(labels == main_task) if labels.dtype.kind != "O" else \
+        np.flatnonzero([label == main_task for label in labels])
+    if not len(position):
+        raise ValueError(f"main_task={main_task!r} is not one of the tasks "
+                         f"{format_labels(labels)}.")
+    return int(position[0])
+
+
+def is_uncertainty(spec):
+    return isinstance(spec, UncertaintyWeights) or (isinstance(spec, str)
+                                                    and spec == "uncertainty")
+
+
+def as_uncertainty(spec):
+    return spec if isinstance(spec, UncertaintyWeights) else UncertaintyWeights()
+
+
+__all__ = ["UncertaintyWeights", "resolve_task_weights", "check_main_task"]

@@ -1,0 +1,149 @@
+"""Task weights: given, by sample count, learned from noise; a main task."""
+
+import numpy as np
+import pytest
+from conftest import make_tasks, objective
+
+import skmtl
+from skmtl import (
+    GroupLassoClassifier,
+    GroupLassoRegressor,
+    MeanRegularizedRegressor,
+    TraceNormRegressor,
+    UncertaintyWeights,
+)
+from skmtl.model_selection import GroupLassoRegressorCV
+
+WEIGHTS = np.array([2.0, 0.5, 1.0])
+MODELS = [
+    GroupLassoRegressor(alpha=0.05), GroupLassoClassifier(alpha=0.02),
+    skmtl.MeanRegularizedRegressor(), skmtl.GraphRegularizedClassifier(),
+    skmtl.ClusteredRegressor(), skmtl.ClusterNormRegressor(), skmtl.TaskRelationRegressor(),
+    skmtl.TraceNormClassifier(alpha=0.02), skmtl.SharedSubspaceRegressor(),
+    skmtl.DirtyRegressor(), skmtl.RobustLowRankClassifier(alpha_lowrank=0.02,
+                                                          alpha_outlier=0.05),
+]
+
+
+def _weighted_objective(model, X, y, tasks, weights):
+    loss = "logistic" if model._is_classifier else "squared"
+    total = 0.0
+    for t in range(3):
+        rows = tasks == t
+        penalty = _Zero()
+        total += weights[t] * objective(model.coef_[t], model.intercept_[t], X[rows],
+                                        y[rows], np.zeros(rows.sum()), penalty, loss)
+    return total
+
+
+class _Zero:
+    def value(self, W):
+        return 0.0
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: type(m).__name__)
+def test_weighted_objective_matches_cvxpy(model):
+    loss = "logistic" if model._is_classifier else "squared"
+    X, y, tasks = make_tasks(loss=loss, seed=60, offset=0.5)
+    params = dict(task_weights=WEIGHTS, tol=1e-11, max_iter=100_000)
+    ours = model.set_params(**params).fit(X, y, tasks=tasks)
+    ref = type(model)(**{**model.get_params(), "solver": "cvxpy"}).fit(X, y, tasks=tasks)
+    assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
+    np.testing.assert_array_equal(ours.task_weights_, WEIGHTS)
+    data_term = _weighted_objective(ours, X, y, tasks, WEIGHTS)
+    assert data_term <= ours.objective_ * (1 + 1e-12)  # the penalty is the rest
+    assert 0 <= ours.dual_gap_ <= 1e-9 * abs(ours.objective_)  # still certified
+
+
+@pytest.mark.parametrize("Est", [GroupLassoRegressor, TraceNormRegressor])
+def test_zero_weight_equals_leaving_the_task_out(Est):
+    X, y, tasks = make_tasks(seed=61)
+    kw = dict(alpha=0.05, tol=1e-13, max_iter=100_000)
+    zero = Est(task_weights={2: 0.0}, **kw).fit(X, y, tasks=tasks)
+    kept = tasks != 2
+    without = Est(**kw).fit(X[kept], y[kept], tasks=tasks[kept])
+    np.testing.assert_allclose(zero.coef_[:2], without.coef_, rtol=1e-6, atol=1e-9)
+    assert not np.any(zero.coef_[2])  # no data: the penalty alone sets it to zero
+
+
+def test_zero_weight_task_still_takes_part_in_the_coupling():
+    X, y, tasks = make_tasks(seed=62)
+    model = MeanRegularizedRegressor(alpha=0.5, beta=0.01, task_weights=[1, 1, 0])
+    model.fit(X, y, tasks=tasks)
+    # only the penalty sets it: 2 (W M)_2 = 0 gives alpha (w_2 - w_bar) = -(beta/T) w_bar,
+    # so w_2 = c (w_0 + w_1) / (T - c) with c = 1 - beta / (alpha T)
+    c = 1 - 0.01 / (0.5 * 3)
+    np.testing.assert_allclose(model.coef_[2], c * model.coef_[:2].sum(axis=0) / (3 - c),
+                               rtol=1e-8)
+
+
+def test_samples_weights_give_the_sum_of_squares_objective():
+    """MALSAR's least squares sum_t 1/2 ||y_t - X_t w_t||^2 + rho ||W||_{2,1} is ours
+    with task_weights="samples" and the same rho."""
+    X, y, tasks = make_tasks(seed=63)
+    cp = pytest.importorskip("cvxpy")
+    rho = 2.0
+    model = GroupLassoRegressor(alpha=rho, task_weights="samples", fit_intercept=False,
+                                tol=1e-12, max_iter=100_000).fit(X, y, tasks=tasks)
+    np.testing.assert_array_equal(model.task_weights_, np.bincount(tasks))
+    W = cp.Variable((X.shape[1], 3))
+    terms = [0.5 * cp.sum_squares(y[tasks == t] - X[tasks == t] @ W[:, t]) for t in range(3)]
+    problem = cp.Problem(cp.Minimize(sum(terms) + rho * cp.sum(cp.norm(W, 2, axis=1))))
+    problem.solve(solver=cp.CLARABEL)
+    assert model.objective_ == pytest.approx(problem.value, rel=1e-6)
+    np.testing.assert_allclose(model.coef_, W.value.T, atol=1e-4)  # cvxpy's accuracy
+
+
+def test_uncertainty_recovers_noise_ratios_and_helps_clean_tasks():
+    """Four tasks sharing one model, noise 0.1, 0.1, 1 and 3; 60 rows per task."""
+    rng = np.random.RandomState(64)
+    noise = np.array([0.1, 0.1, 1.0, 3.0])
+    tasks = np.repeat(np.arange(4), 60)
+    X = rng.randn(len(tasks), 5)
+    coef = rng.randn(5)
+    y = X @ coef + noise[tasks] * rng.randn(len(tasks))
+    kw = dict(alpha=5.0, beta=0.001)  # strongly pooled: tasks share one model
+    learned = MeanRegularizedRegressor(task_weights="uncertainty", **kw).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(learned.task_noise_ / learned.task_noise_[0],
+                               noise / noise[0], rtol=0.1)
+    np.testing.assert_allclose(learned.task_weights_, 1 / learned.task_noise_**2)
+    equal = MeanRegularizedRegressor(**kw).fit(X, y, tasks=tasks)
+    error = lambda m: np.sum((m.coef_[:2] - coef) ** 2)
+    assert error(learned) < error(equal)
+    floor = MeanRegularizedRegressor(task_weights=UncertaintyWeights(floor=0.5), **kw)
+    assert floor.fit(X, y, tasks=tasks).task_noise_.min() == pytest.approx(0.5)
+
+
+def test_main_task_scores_and_selects_on_that_task_only():
+    X, y, tasks = make_tasks(seed=65, sizes=(40, 50, 60))
+    model = GroupLassoRegressor(alpha=0.05, main_task=1).fit(X, y, tasks=tasks)
+    rows = tasks == 1
+    plain = GroupLassoRegressor(alpha=0.05).fit(X, y, tasks=tasks)
+    assert model.score(X, y, tasks=tasks) == pytest.approx(
+        plain.score(X[rows], y[rows], tasks=tasks[rows]))
+    np.testing.assert_allclose(model.coef_, plain.coef_)  # all tasks fitted
+    Xt = np.column_stack([tasks, X])
+    by_column = GroupLassoRegressor(alpha=0.05, main_task=1, task_column=0).fit(Xt, y)
+    assert by_column.score(Xt, y) == pytest.approx(model.score(X, y, tasks=tasks))
+    cv = GroupLassoRegressorCV(n_alphas=6, main_task=1).fit(X, y, tasks=tasks)
+    assert cv.mse_path_.shape == (6, 5)
+
+
+@pytest.mark.parametrize("weights, message", [
+    ([1.0, -1.0, 1.0], "finite and non-negative"),
+    ([1.0, np.nan, 1.0], "finite and non-negative"),
+    ([0.0, 0.0, 0.0], "all zero"),
+    ({5: 1.0}, r"unknown task\(s\) \[5\]"),
+    ([1.0, 1.0], "2 values but there are 3 tasks"),
+    ("equal", "task_weights must be None, 'samples'"),
+])
+def test_bad_task_weights(weights, message):
+    X, y, tasks = make_tasks(seed=66)
+    with pytest.raises(ValueError, match=message):
+        GroupLassoRegressor(task_weights=weights).fit(X, y, tasks=tasks)
+
+
+def test_unknown_main_task():
+    X, y, tasks = make_tasks(seed=67)
+    with pytest.raises(ValueError, match="main_task=9 is not one of the tasks"):
+        GroupLassoRegressor(main_task=9).fit(X, y, tasks=tasks)
