@@ -24,7 +24,12 @@ from ._inputs import (
     split_task_column,
     validate_features,
 )
-from ._task_weights import as_uncertainty, check_main_task, is_uncertainty, resolve_task_weights
+from ._task_weights import (
+    as_uncertainty,
+    check_main_task,
+    is_uncertainty,
+    resolve_task_weights,
+)
 from ._tasks import rowwise_dot
 from .losses import LogisticLoss, SquaredLoss
 from .penalties import L21, NormPenalty, Penalty
@@ -39,8 +44,9 @@ def check_number(value, name, *, low=None, high=None, low_open=False, integer=Fa
     """Raise a ValueError naming ``name`` unless ``value`` is a number in range."""
     kind = numbers.Integral if integer else numbers.Real
     if isinstance(value, bool) or not isinstance(value, kind) or value != value:
-        raise ValueError(f"{name} must be {'an integer' if integer else 'a real number'}; "
-                         f"got {value!r}.")
+        raise ValueError(
+            f"{name} must be {'an integer' if integer else 'a real number'}; got {value!r}."
+        )
     if low is not None and (value < low or (low_open and value == low)):
         raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; got {value!r}.")
     if high is not None and value > high:
@@ -65,11 +71,11 @@ class _MultiTaskModel(BaseEstimator):
         if self.solver not in _SOLVERS:
             raise ValueError(f"solver must be one of {_SOLVERS}; got {self.solver!r}.")
         if self.precompute not in ("auto", True, False):
-            raise ValueError(
-                f"precompute must be 'auto', True or False; got {self.precompute!r}.")
+            raise ValueError(f"precompute must be 'auto', True or False; got {self.precompute!r}.")
         if getattr(self, "unknown_task", "error") not in _UNKNOWN_TASK:
-            raise ValueError(f"unknown_task must be one of {_UNKNOWN_TASK}; "
-                             f"got {self.unknown_task!r}.")
+            raise ValueError(
+                f"unknown_task must be one of {_UNKNOWN_TASK}; got {self.unknown_task!r}."
+            )
         if not isinstance(self.fit_intercept, (bool, np.bool_)):
             raise ValueError(f"fit_intercept must be True or False; got {self.fit_intercept!r}.")
 
@@ -104,19 +110,22 @@ class _MultiTaskModel(BaseEstimator):
             warnings.warn(
                 "alpha=0 leaves the model unpenalized: no duality gap can certify it, so "
                 "the solver stops when its iterates stop moving (or at max_iter). For "
-                "least squares prefer sklearn's LinearRegression.", UserWarning,
-                stacklevel=2)
+                "least squares prefer sklearn's LinearRegression.",
+                UserWarning,
+                stacklevel=2,
+            )
         spec = getattr(self, "task_weights", None)
         self._main_index = check_main_task(getattr(self, "main_task", None), info["tasks_"])
         if is_uncertainty(spec):
-            W, intercept, parts = self._fit_uncertainty(as_uncertainty(spec), data, info,
-                                                        loss, penalty)
+            W, intercept, parts = self._fit_uncertainty(
+                as_uncertainty(spec), data, info, loss, penalty
+            )
         else:
-            data.task_weights = resolve_task_weights(spec, data, info["tasks_"],
-                                                     info["sample_totals"])
+            data.task_weights = resolve_task_weights(
+                spec, data, info["tasks_"], info["sample_totals"]
+            )
             W, intercept, parts, _ = self._solve(data, info, loss, penalty)
-        self.task_weights_ = (np.ones(T) if data.task_weights is None
-                              else data.task_weights.copy())
+        self.task_weights_ = np.ones(T) if data.task_weights is None else data.task_weights.copy()
         self._set_solution(W, intercept, info)
         self._fit_structure(W, penalty, parts)
         return self
@@ -129,27 +138,35 @@ class _MultiTaskModel(BaseEstimator):
         if self.solver == "cvxpy":
             from .solvers.cvxpy import solve_cvxpy
 
-            W, intercept, objective = solve_cvxpy(loss, penalty, data, self.fit_intercept,
-                                                  verbose=bool(self.verbose))
+            W, intercept, objective = solve_cvxpy(
+                loss, penalty, data, self.fit_intercept, verbose=bool(self.verbose)
+            )
             self.n_iter_, self.dual_gap_, self.objective_ = 0, np.nan, objective
             parts = getattr(penalty, "cvxpy_parts", None)
             return W, intercept, parts and tuple(np.asarray(p.value) for p in parts), None
         full = DesignDatafit(loss, data, self.fit_intercept)
         if C0 is None:
             C0 = self._initial_coef(full, data, info)
-        result, datafit = solve(full, penalty, C0, method=self.solver,
-                                precompute=self.precompute, max_iter=self.max_iter,
-                                tol=self.tol, verbose=self.verbose)
+        result, datafit = solve(
+            full,
+            penalty,
+            C0,
+            method=self.solver,
+            precompute=self.precompute,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            verbose=self.verbose,
+        )
         self.n_iter_, self.dual_gap_ = result.n_iter, result.dual_gap
         self.objective_ = result.primal
-        return (result.coef[:d], datafit.intercept(result.coef), result.parts,
-                result.coef)
+        return (result.coef[:d], datafit.intercept(result.coef), result.parts, result.coef)
 
     def _fit_uncertainty(self, weights, data, info, loss, penalty):
         """Alternate weighted solves (warm-started) with the closed-form noise step."""
         if self.solver == "cvxpy":
-            raise ValueError("task_weights='uncertainty' alternates many solves; use "
-                             "solver='fista' (or 'auto').")
+            raise ValueError(
+                "task_weights='uncertainty' alternates many solves; use solver='fista' (or 'auto')."
+            )
         sigma, C, n_iter = None, None, 0
         for _ in range(weights.max_rounds):
             data.task_weights = None if sigma is None else 1.0 / sigma**2
@@ -197,8 +214,7 @@ class _MultiTaskModel(BaseEstimator):
 
     def _prepare(self, X, y, tasks, sample_weight, reset):
         X, tasks = validate_features(self, X, tasks, reset=reset)
-        data, info = build_task_data(X, y, tasks, sample_weight,
-                                     classifier=self._is_classifier)
+        data, info = build_task_data(X, y, tasks, sample_weight, classifier=self._is_classifier)
         return data, info, _LOSSES[self._loss_name]()
 
     def alpha_max(self, X, y, tasks=None, sample_weight=None):
@@ -230,9 +246,13 @@ class _MultiTaskModel(BaseEstimator):
     def _initial_coef(self, datafit, data, info, warm=True):
         d, T = data.n_features, data.n_tasks
         C0 = np.zeros((datafit.n_rows, T))
-        if (warm and self.warm_start and hasattr(self, "coef_")
-                and self._coef_matrix().shape == (T, d)
-                and np.array_equal(np.asarray(self.tasks_), np.asarray(info["tasks_"]))):
+        if (
+            warm
+            and self.warm_start
+            and hasattr(self, "coef_")
+            and self._coef_matrix().shape == (T, d)
+            and np.array_equal(np.asarray(self.tasks_), np.asarray(info["tasks_"]))
+        ):
             C0[:d] = self._coef_matrix().T
             if datafit.n_rows > d:
                 C0[d] = datafit.intercept_variable(C0[:d], self._intercept_vector())
@@ -315,15 +335,21 @@ class RegressorMixin:
         NaN targets are left out; on ``main_task`` only when it is set)."""
         y_pred = self.predict(X, tasks=tasks)
         y, y_pred, sample_weight = self._restrict_to_main_task(
-            X, np.asarray(y, dtype=float), tasks, sample_weight, y_pred)
+            X, np.asarray(y, dtype=float), tasks, sample_weight, y_pred
+        )
         if y_pred.ndim == 1:
             return r2_score(y.ravel(), y_pred, sample_weight=sample_weight)
         sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         scores = []
         for t in range(y.shape[1]):  # scoring, not a hot path
             seen = ~np.isnan(y[:, t])
-            scores.append(r2_score(y[seen, t], y_pred[seen, t],
-                                   sample_weight=None if sw is None else sw[seen]))
+            scores.append(
+                r2_score(
+                    y[seen, t],
+                    y_pred[seen, t],
+                    sample_weight=None if sw is None else sw[seen],
+                )
+            )
         return float(np.mean(scores))
 
     def __sklearn_tags__(self):
@@ -368,7 +394,8 @@ class ClassifierMixin:
         only when it is set)."""
         y_pred = self.predict(X, tasks=tasks)
         y, y_pred, sample_weight = self._restrict_to_main_task(
-            X, np.asarray(y), tasks, sample_weight, y_pred)
+            X, np.asarray(y), tasks, sample_weight, y_pred
+        )
         if y_pred.ndim == 2 and y.dtype.kind == "f":
             seen = ~np.isnan(y)
         else:
@@ -451,9 +478,22 @@ class MultiTaskEstimator(_MultiTaskModel):
         Objective value at the solution.
     """
 
-    def __init__(self, loss="squared", penalty=None, *, fit_intercept=True, max_iter=1000,
-                 tol=1e-4, warm_start=False, solver="auto", precompute="auto",
-                 task_column=None, task_weights=None, main_task=None, verbose=0):
+    def __init__(
+        self,
+        loss="squared",
+        penalty=None,
+        *,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+    ):
         self.loss = loss
         self.penalty = penalty
         self.fit_intercept = fit_intercept
@@ -478,7 +518,8 @@ class MultiTaskEstimator(_MultiTaskModel):
             return L21(1.0)
         if not isinstance(self.penalty, Penalty):
             raise ValueError(
-                f"penalty must be a skmtl.penalties.Penalty instance; got {self.penalty!r}.")
+                f"penalty must be a skmtl.penalties.Penalty instance; got {self.penalty!r}."
+            )
         return self.penalty
 
     def _mixin(self):

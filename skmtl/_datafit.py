@@ -103,8 +103,7 @@ class DesignDatafit:
         return -self.adjoint(self.loss.dual_point(self.y, self.w, z))
 
     def bregman(self, z_new, z_old, value_old, grad, step):
-        return self.loss.bregman(self.y, self.w, z_new, z_old, value_old,
-                                 np.vdot(grad, step))
+        return self.loss.bregman(self.y, self.w, z_new, z_old, value_old, np.vdot(grad, step))
 
     def dual_value(self, z, scale):
         w = self.w
@@ -128,8 +127,9 @@ class DesignDatafit:
             first = TaskData(data.X, data.y[:, :1], self.w[:, :1], None, 1)
             return DesignDatafit(self.loss, first, self.center).lipschitz()
         w = self.w
-        top = largest_eigenvalue(lambda V: self.adjoint(w * self.linear(V)),
-                                 (self.n_rows, data.n_tasks))
+        top = largest_eigenvalue(
+            lambda V: self.adjoint(w * self.linear(V)), (self.n_rows, data.n_tasks)
+        )
         return self.loss.curvature * top
 
     def polish(self, C, z, n_steps=10):
@@ -169,8 +169,7 @@ class GramDatafit:
 
     def __init__(self, data: TaskData, fit_intercept=True):
         self.n_features = self.n_rows = data.n_features
-        self.grams, self.b, self.q, self.x_mean, self.y_mean = _gram_statistics(
-            data, fit_intercept)
+        self.grams, self.b, self.q, self.x_mean, self.y_mean = _gram_statistics(data, fit_intercept)
         self.center = fit_intercept
         if data.task_weights is not None:
             self.scale_tasks(data.task_weights)
@@ -207,7 +206,7 @@ class GramDatafit:
         return 0.5 * np.vdot(W, CW) - np.vdot(W, self.b) + 0.5 * self.q.sum()
 
     def gradient(self, z):
-        return z[self.n_features:] - self.b
+        return z[self.n_features :] - self.b
 
     def bregman(self, z_new, z_old, value_old, grad, step):
         d = self.n_features
@@ -277,7 +276,7 @@ def _gram_statistics(data: TaskData, fit_intercept):
         bounds = np.searchsorted(data.task_index[order], np.arange(T + 1))
         grams = np.empty((T, d, d))
         for t in range(T):  # setup, not the hot path: one Gram per task
-            rows = order[bounds[t]:bounds[t + 1]]
+            rows = order[bounds[t] : bounds[t + 1]]
             grams[t] = _weighted_gram(X[rows], w[rows], x_mean[:, t])
         b = rmatvec(data, w * y) - x_mean * data.task_sum(w * y)
         q = data.task_sum(w * y**2)
@@ -327,7 +326,7 @@ class SplitDatafit:
     def merge(self, C):
         """``[P + Q; b]`` from ``[P; Q; b]``."""
         d = self.inner.n_features
-        return np.vstack([C[:d] + C[d:2 * d], C[2 * d:]])
+        return np.vstack([C[:d] + C[d : 2 * d], C[2 * d :]])
 
     def linear(self, C):
         return self.inner.linear(self.merge(C))
@@ -356,5 +355,5 @@ class SplitDatafit:
     def polish(self, C, z):
         merged, z = self.inner.polish(self.merge(C), z)
         C = C.copy()
-        C[self.n_features:] = merged[self.inner.n_features:]
+        C[self.n_features :] = merged[self.inner.n_features :]
         return C, z

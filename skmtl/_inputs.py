@@ -29,7 +29,9 @@ def split_task_column(X, task_column):
         columns = list(X.columns)
         if task_column in columns:
             name = task_column
-        elif isinstance(task_column, numbers.Integral) and -len(columns) <= task_column < len(columns):
+        elif isinstance(task_column, numbers.Integral) and -len(columns) <= task_column < len(
+            columns
+        ):
             name = columns[task_column]
         else:
             raise ValueError(
@@ -87,20 +89,26 @@ def validate_features(estimator, X, tasks, *, reset):
     if estimator.task_column is not None:
         if tasks is not None:
             raise ValueError(
-                "Give the task of each sample either as tasks= or through task_column, "
-                "not both."
+                "Give the task of each sample either as tasks= or through task_column, not both."
             )
         X, tasks = split_task_column(X, estimator.task_column)
     try:
-        X = validate_data(estimator, X, reset=reset, accept_sparse=True, dtype=np.float64,
-                          ensure_min_samples=1)
+        X = validate_data(
+            estimator,
+            X,
+            reset=reset,
+            accept_sparse=True,
+            dtype=np.float64,
+            ensure_min_samples=1,
+        )
     except ValueError as error:
         if "convert" not in str(error):
             raise
         raise ValueError(
             f"X must hold numbers only; {error}. Encode categorical features first (e.g. "
             "with sklearn's OneHotEncoder), or set task_column if that column holds the "
-            "task labels.") from error
+            "task labels."
+        ) from error
     if sp.issparse(X):
         X = sp.csr_matrix(X)
         X.sum_duplicates()
@@ -112,8 +120,7 @@ def check_sample_weight(sample_weight, n_samples):
         return np.ones(n_samples)
     if isinstance(sample_weight, numbers.Number):
         sample_weight = np.full(n_samples, float(sample_weight))
-    sw = check_array(sample_weight, ensure_2d=False, dtype=np.float64,
-                     input_name="sample_weight")
+    sw = check_array(sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight")
     if sw.ndim != 1 or sw.shape[0] != n_samples:
         raise ValueError(
             f"sample_weight must have shape ({n_samples},), one weight per sample; "
@@ -157,8 +164,7 @@ def build_task_data(X, y, tasks, sample_weight, *, classifier):
     """
     n = X.shape[0]
     if y is None:
-        raise ValueError(
-            "This estimator requires y to be passed, but the target y is None.")
+        raise ValueError("This estimator requires y to be passed, but the target y is None.")
     sw = check_sample_weight(sample_weight, n)
     y = np.asarray(y)
     if y.shape[0] != n:
@@ -204,8 +210,10 @@ def _wide_data(X, Y, sw, classifier):
     else:
         Y = check_array(Y, dtype=np.float64, ensure_all_finite="allow-nan", input_name="y")
         if np.isinf(Y).any():
-            raise ValueError("y contains infinity; targets must be finite (NaN marks a "
-                             "missing label in the wide form).")
+            raise ValueError(
+                "y contains infinity; targets must be finite (NaN marks a "
+                "missing label in the wide form)."
+            )
         observed = ~np.isnan(Y)
         Y = np.where(observed, Y, 0.0)
     weights = sw[:, None] * observed
@@ -227,8 +235,9 @@ def _isnan(Y):
     if Y.dtype.kind == "f":
         return np.isnan(Y)
     if Y.dtype.kind == "O":
-        return np.array([[isinstance(v, float) and v != v for v in row] for row in Y],
-                        dtype=bool).reshape(Y.shape)
+        return np.array(
+            [[isinstance(v, float) and v != v for v in row] for row in Y], dtype=bool
+        ).reshape(Y.shape)
     return np.zeros(Y.shape, dtype=bool)
 
 
@@ -240,10 +249,14 @@ def _check_label_values(y, name):
 def _check_nonempty(totals, labels, wide=False):
     empty = labels[totals <= 0]
     if len(empty):
-        what = ("labelled (non-NaN) targets" if wide
-                else "samples with positive weight (their sample weights are all zero)")
-        raise ValueError(f"Task(s) {format_labels(empty)} have no {what}; every task needs "
-                         "at least one.")
+        what = (
+            "labelled (non-NaN) targets"
+            if wide
+            else "samples with positive weight (their sample weights are all zero)"
+        )
+        raise ValueError(
+            f"Task(s) {format_labels(empty)} have no {what}; every task needs at least one."
+        )
 
 
 def _check_both_classes(data, labels):

@@ -33,8 +33,10 @@ class UncertaintyWeights:
         self.floor, self.max_rounds, self.tol = floor, max_rounds, tol
 
     def __repr__(self):
-        return (f"UncertaintyWeights(floor={self.floor!r}, max_rounds={self.max_rounds!r}, "
-                f"tol={self.tol!r})")
+        return (
+            f"UncertaintyWeights(floor={self.floor!r}, max_rounds={self.max_rounds!r}, "
+            f"tol={self.tol!r})"
+        )
 
     def noise(self, per_task_loss):
         """The sigma step: ``max(sqrt(2 * mean loss), floor)`` for each task."""
@@ -51,19 +53,24 @@ def resolve_task_weights(spec, data: TaskData, labels, sample_weight_totals):
             return np.asarray(sample_weight_totals, dtype=float)
         raise ValueError(
             f"task_weights must be None, 'samples', 'uncertainty', a dict or an array; "
-            f"got {spec!r}.")
+            f"got {spec!r}."
+        )
     if isinstance(spec, dict):
         unknown = [key for key in spec if key not in set(labels.tolist())]
         if unknown:
-            raise ValueError(f"task_weights names unknown task(s) {format_labels(unknown)}; "
-                             f"the tasks are {format_labels(labels)}.")
+            raise ValueError(
+                f"task_weights names unknown task(s) {format_labels(unknown)}; "
+                f"the tasks are {format_labels(labels)}."
+            )
         weights = np.array([spec.get(label, 1.0) for label in labels.tolist()], dtype=float)
     else:
         weights = np.asarray(spec, dtype=float).ravel()
         if weights.shape != (T,):
-            raise ValueError(f"task_weights has {weights.size} values but there are {T} "
-                             "tasks; give one weight per task, in the order of the "
-                             "sorted task labels (tasks_), or a dict by label.")
+            raise ValueError(
+                f"task_weights has {weights.size} values but there are {T} "
+                "tasks; give one weight per task, in the order of the "
+                "sorted task labels (tasks_), or a dict by label."
+            )
     if not np.all(np.isfinite(weights)) or np.any(weights < 0):
         raise ValueError("task_weights must be finite and non-negative.")
     if not np.any(weights > 0):
@@ -74,17 +81,20 @@ def resolve_task_weights(spec, data: TaskData, labels, sample_weight_totals):
 def check_main_task(main_task, labels):
     if main_task is None:
         return None
-    position = np.flatnonzero(labels == main_task) if labels.dtype.kind != "O" else \
-        np.flatnonzero([label == main_task for label in labels])
+    position = (
+        np.flatnonzero(labels == main_task)
+        if labels.dtype.kind != "O"
+        else np.flatnonzero([label == main_task for label in labels])
+    )
     if not len(position):
-        raise ValueError(f"main_task={main_task!r} is not one of the tasks "
-                         f"{format_labels(labels)}.")
+        raise ValueError(
+            f"main_task={main_task!r} is not one of the tasks {format_labels(labels)}."
+        )
     return int(position[0])
 
 
 def is_uncertainty(spec):
-    return isinstance(spec, UncertaintyWeights) or (isinstance(spec, str)
-                                                    and spec == "uncertainty")
+    return isinstance(spec, UncertaintyWeights) or (isinstance(spec, str) and spec == "uncertainty")
 
 
 def as_uncertainty(spec):

@@ -53,10 +53,16 @@ class TaskData:
     def n_features(self) -> int:
         return self.X.shape[1]
 
-    def restrict(self, features: np.ndarray) -> "TaskData":
+    def restrict(self, features: np.ndarray) -> TaskData:
         """The same data with only the given feature columns."""
-        return TaskData(self.X[:, features], self.y, self.weights, self.task_index,
-                        self.n_tasks, self.task_weights)
+        return TaskData(
+            self.X[:, features],
+            self.y,
+            self.weights,
+            self.task_index,
+            self.n_tasks,
+            self.task_weights,
+        )
 
     def task_sum(self, values: np.ndarray) -> np.ndarray:
         """Sum an array shaped like ``y`` over the rows of each task: ``(T,)``."""
@@ -77,9 +83,7 @@ class TaskData:
 
 def _scatter(data: TaskData, values: np.ndarray) -> sp.csr_matrix:
     n = values.shape[0]
-    return sp.csr_matrix(
-        (values, data.task_index, np.arange(n + 1)), shape=(n, data.n_tasks)
-    )
+    return sp.csr_matrix((values, data.task_index, np.arange(n + 1)), shape=(n, data.n_tasks))
 
 
 def matvec(data: TaskData, W: np.ndarray) -> np.ndarray:

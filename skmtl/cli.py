@@ -22,8 +22,13 @@ _MODELS = {
 
 def _synthetic(args):
     X, y, tasks, _ = make_joint_sparse(
-        n_tasks=args.n_tasks, n_samples=args.n_samples, n_features=args.n_features,
-        n_informative=args.n_informative, noise=args.noise, random_state=args.seed)
+        n_tasks=args.n_tasks,
+        n_samples=args.n_samples,
+        n_features=args.n_features,
+        n_informative=args.n_informative,
+        noise=args.noise,
+        random_state=args.seed,
+    )
     return np.column_stack([tasks, X]), y, tasks
 
 
@@ -31,7 +36,8 @@ def compare(args):
     """Fit every model with a cross-validated ``alpha``; return the result rows."""
     Xt, y, tasks = _synthetic(args)
     X_train, X_test, y_train, y_test = train_test_split(
-        Xt, y, test_size=0.3, stratify=tasks, random_state=args.seed)
+        Xt, y, test_size=0.3, stratify=tasks, random_state=args.seed
+    )
     rows = []
     for name, model in _MODELS.items():
         alpha_max = model.alpha_max(X_train, y_train)
@@ -56,20 +62,23 @@ def format_table(rows):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="skmtl", description="Classical multi-task learning with scikit-learn.")
+        prog="skmtl", description="Classical multi-task learning with scikit-learn."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     cmp = sub.add_parser(
         "compare",
         help="fit the multi-task models and a single-task baseline, print a table",
         description="Fit each model on a seeded synthetic data set whose tasks share "
-                    "their informative features (no download needed), choose alpha "
-                    "by 3-fold cross-validation, and print held-out R2, the chosen "
-                    "alpha, the number of selected features and the time.")
+        "their informative features (no download needed), choose alpha "
+        "by 3-fold cross-validation, and print held-out R2, the chosen "
+        "alpha, the number of selected features and the time.",
+    )
     cmp.add_argument("--n-tasks", type=int, default=20, help="number of tasks (20)")
     cmp.add_argument("--n-samples", type=int, default=30, help="samples per task (30)")
     cmp.add_argument("--n-features", type=int, default=50, help="features (50)")
-    cmp.add_argument("--n-informative", type=int, default=5,
-                     help="features shared by all tasks (5)")
+    cmp.add_argument(
+        "--n-informative", type=int, default=5, help="features shared by all tasks (5)"
+    )
     cmp.add_argument("--noise", type=float, default=1.0, help="noise level (1.0)")
     cmp.add_argument("--n-alphas", type=int, default=12, help="alphas in the grid (12)")
     cmp.add_argument("--seed", type=int, default=0, help="random seed (0)")

@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.metrics import accuracy_score, mean_squared_error, r2_score
-from sklearn.model_selection import BaseCrossValidator, KFold, check_cv
+from sklearn.model_selection import BaseCrossValidator, check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils.metadata_routing import MetadataRequest
 from sklearn.utils.validation import check_is_fitted
@@ -45,9 +45,15 @@ def _path(estimator, data, info, loss, settings):
     for params in settings:
         for name, value in params.items():  # plain attributes: cheaper than set_params
             setattr(estimator, name, value)
-        result, datafit = solve(full, estimator._make_penalty(T, d), C,
-                                method=estimator.solver, precompute=estimator.precompute,
-                                max_iter=estimator.max_iter, tol=estimator.tol)
+        result, datafit = solve(
+            full,
+            estimator._make_penalty(T, d),
+            C,
+            method=estimator.solver,
+            precompute=estimator.precompute,
+            max_iter=estimator.max_iter,
+            tol=estimator.tol,
+        )
         C = result.coef
         out.append((C[:d].copy(), datafit.intercept(C), result.dual_gap, result.n_iter))
     return out
@@ -68,8 +74,9 @@ def _default_alphas(estimator, data, info, loss, n_alphas, eps):
     return np.geomspace(alpha_max, eps * alpha_max, n_alphas)
 
 
-def regularization_path(estimator, X, y, tasks=None, sample_weight=None, *, alphas=None,
-                        n_alphas=100, eps=1e-3):
+def regularization_path(
+    estimator, X, y, tasks=None, sample_weight=None, *, alphas=None, n_alphas=100, eps=1e-3
+):
     """Fit ``estimator`` along a decreasing grid of ``alpha``, warm-started.
 
     Parameters
@@ -160,8 +167,9 @@ class TaskStratifiedKFold(BaseCrossValidator):
         if self.task_column is not None:
             _, groups = split_task_column(X, self.task_column)
         if groups is None:
-            raise ValueError("TaskStratifiedKFold needs the task labels: pass groups=tasks "
-                             "or set task_column.")
+            raise ValueError(
+                "TaskStratifiedKFold needs the task labels: pass groups=tasks or set task_column."
+            )
         _, index = np.unique(np.asarray(groups), return_inverse=True)
         n = len(index)
         order = np.arange(n)
@@ -233,9 +241,18 @@ class TaskScorer:
             return self._score(y.ravel(), pred.ravel(), sample_weight)
         tasks = np.asarray(tasks)
         sw = None if sample_weight is None else np.asarray(sample_weight, float)
-        return float(np.mean([
-            self._score(y[tasks == t], pred[tasks == t], None if sw is None else sw[tasks == t])
-            for t in np.unique(tasks)]))  # scoring, not a hot path
+        return float(
+            np.mean(
+                [
+                    self._score(
+                        y[tasks == t],
+                        pred[tasks == t],
+                        None if sw is None else sw[tasks == t],
+                    )
+                    for t in np.unique(tasks)
+                ]
+            )
+        )  # scoring, not a hot path
 
     def _score(self, y, pred, sample_weight):
         if self.metric == "r2":
@@ -255,8 +272,9 @@ def _held_out_error(estimator, X, y, tasks, sample_weight, is_classifier):
     """Mean squared error (regressors) or 1 - accuracy (classifiers) over the
     labelled test entries."""
     pred = estimator.predict(X, tasks=tasks)
-    y, pred, sample_weight = estimator._restrict_to_main_task(X, np.asarray(y), tasks,
-                                                              sample_weight, pred)
+    y, pred, sample_weight = estimator._restrict_to_main_task(
+        X, np.asarray(y), tasks, sample_weight, pred
+    )
     if pred.ndim == 2 and y.dtype.kind == "f":
         seen = ~np.isnan(y)
     else:
@@ -310,31 +328,55 @@ class _PathCV(_MultiTaskModel):
         cv = self.cv
         if cv is None or isinstance(cv, int):
             n = 5 if cv is None else cv
-            cv = (TaskStratifiedKFold(n) if task_labels is not None
-                  else check_cv(n, y, classifier=self._is_classifier and y.ndim == 1))
+            cv = (
+                TaskStratifiedKFold(n)
+                if task_labels is not None
+                else check_cv(n, y, classifier=self._is_classifier and y.ndim == 1)
+            )
         cv = check_cv(cv)
         folds = list(cv.split(X, y, groups=task_labels))
         secondary = list(itertools.product(*grids[1:]))
-        settings = [[dict(zip(self._strengths, (a,) + rest)) for a in grids[0]]
-                    for rest in secondary]
+        settings = [
+            [dict(zip(self._strengths, (a,) + rest, strict=True)) for a in grids[0]]
+            for rest in secondary
+        ]
         errors = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fold_errors)(base, X, y, tasks, sample_weight, train, test, settings,
-                                  k, len(folds), self.verbose)
-            for k, (train, test) in enumerate(folds))
+            delayed(_fold_errors)(
+                base,
+                X,
+                y,
+                tasks,
+                sample_weight,
+                train,
+                test,
+                settings,
+                k,
+                len(folds),
+                self.verbose,
+            )
+            for k, (train, test) in enumerate(folds)
+        )
         path = np.moveaxis(np.array(errors), 0, -1)  # (n_secondary, n_alphas, n_folds)
         shape = tuple(len(g) for g in grids[1:]) + (len(grids[0]), len(folds))
         path = path.reshape(shape)
         best = np.unravel_index(np.argmin(path.mean(axis=-1)), shape[:-1])
-        chosen = dict(zip(self._strengths[1:], (grids[i + 1][j] for i, j in
-                                                enumerate(best[:-1]))))
+        chosen = dict(
+            zip(
+                self._strengths[1:], (grids[i + 1][j] for i, j in enumerate(best[:-1])), strict=True
+            )
+        )
         chosen[self._strengths[0]] = grids[0][best[-1]]
         for name, value in chosen.items():
             setattr(self, f"{name}_", float(value))
             setattr(self, f"{name}s_", np.asarray(grids[self._strengths.index(name)]))
-        setattr(self, "score_path_" if self._is_classifier else "mse_path_",
-                1.0 - path if self._is_classifier else path)
-        self.estimator_ = clone(base).set_params(**chosen).fit(
-            X, y, tasks=tasks, sample_weight=sample_weight)
+        setattr(
+            self,
+            "score_path_" if self._is_classifier else "mse_path_",
+            1.0 - path if self._is_classifier else path,
+        )
+        self.estimator_ = (
+            clone(base).set_params(**chosen).fit(X, y, tasks=tasks, sample_weight=sample_weight)
+        )
         for name, value in vars(self.estimator_).items():
             if name.endswith("_") and not name.startswith("_"):
                 setattr(self, name, value)
@@ -366,31 +408,38 @@ class _PathCV(_MultiTaskModel):
         return self._model().__sklearn_tags__()
 
 
-def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_folds,
-                 verbose):
+def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_folds, verbose):
     """Held-out errors of the paths of one fold: shape (n_secondary, n_alphas)."""
     start = time.perf_counter()
     est = clone(base)
     tasks = None if tasks is None else np.asarray(tasks)
     sample_weight = None if sample_weight is None else np.asarray(sample_weight)
-    data, info, loss = est._prepare(_take(X, train), _take(np.asarray(y), train),
-                                    _take(tasks, train), _take(sample_weight, train), True)
+    data, info, loss = est._prepare(
+        _take(X, train),
+        _take(np.asarray(y), train),
+        _take(tasks, train),
+        _take(sample_weight, train),
+        True,
+    )
     est._main_index = check_main_task(est.main_task, info["tasks_"])
     X_test, y_test = _take(X, test), _take(np.asarray(y), test)
     tasks_test, sw_test = _take(tasks, test), _take(sample_weight, test)
     errors = []
     for path_settings in settings:
         row = []
-        for (W, b, _, _), params in zip(_path(est, data, info, loss, path_settings),
-                                        path_settings):
+        for W, b, _, _ in _path(est, data, info, loss, path_settings):
             est._set_solution(W, b, info)
-            row.append(_held_out_error(est, X_test, y_test, tasks_test, sw_test,
-                                       est._is_classifier))
+            row.append(
+                _held_out_error(est, X_test, y_test, tasks_test, sw_test, est._is_classifier)
+            )
         errors.append(row)
     if verbose:
-        print(f"[{type(base).__name__}CV] fold {k + 1}/{n_folds}: "
-              f"{len(settings) * len(settings[0])} fits in "
-              f"{time.perf_counter() - start:.2f} s", file=sys.stderr)
+        print(
+            f"[{type(base).__name__}CV] fold {k + 1}/{n_folds}: "
+            f"{len(settings) * len(settings[0])} fits in "
+            f"{time.perf_counter() - start:.2f} s",
+            file=sys.stderr,
+        )
     return errors
 
 
@@ -421,17 +470,32 @@ def make_cv_class(model, strengths, default_grids, mixin):
     """The ``*CV`` estimator of ``model``: its parameters without the tuned
     ``strengths``, plus a grid for each (``alphas``, ``betas``, ...) and the
     cross-validation parameters."""
-    base = [p for name, p in inspect.signature(model.__init__).parameters.items()
-            if name != "self" and name not in strengths]
-    grids = [inspect.Parameter(f"{s}s", inspect.Parameter.KEYWORD_ONLY, default=None)
-             for s in strengths]
-    extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
-             for name, default in (("n_alphas", 100), ("eps", 1e-3), ("cv", None),
-                                   ("n_jobs", None))]
+    base = [
+        p
+        for name, p in inspect.signature(model.__init__).parameters.items()
+        if name != "self" and name not in strengths
+    ]
+    grids = [
+        inspect.Parameter(f"{s}s", inspect.Parameter.KEYWORD_ONLY, default=None) for s in strengths
+    ]
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
+        for name, default in (
+            ("n_alphas", 100),
+            ("eps", 1e-3),
+            ("cv", None),
+            ("n_jobs", None),
+        )
+    ]
     positional = [p for p in base if p.kind is not inspect.Parameter.KEYWORD_ONLY]
     keyword = [p for p in base if p.kind is inspect.Parameter.KEYWORD_ONLY]
-    params = ([inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-              + positional + grids + keyword + extra)
+    params = (
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + positional
+        + grids
+        + keyword
+        + extra
+    )
     signature = inspect.Signature(params)
 
     def __init__(self, *args, **kwargs):
@@ -443,26 +507,45 @@ def make_cv_class(model, strengths, default_grids, mixin):
     __init__.__signature__ = signature
     grid_doc = "\n    ".join(
         f"{s}s : {'int or ' if i == 0 else ''}array-like, default=None\n        Grid of ``{s}``"
-        + (" (None or an int: the automatic grid of that many values from alpha_max, "
-           f"else {default_grids.get(s)!r})." if i == 0 else f" (None: {default_grids[s]!r}).")
-        for i, s in enumerate(strengths))
+        + (
+            " (None or an int: the automatic grid of that many values from alpha_max, "
+            f"else {default_grids.get(s)!r})."
+            if i == 0
+            else f" (None: {default_grids[s]!r})."
+        )
+        for i, s in enumerate(strengths)
+    )
     attributes = "\n    ".join(
-        [f"{s}_ : float\n        The chosen ``{s}``.\n    {s}s_ : ndarray\n        "
-         f"The grid of ``{s}``." for s in strengths]
-        + ["mse_path_ : ndarray of shape (*grid sizes, n_folds)\n        Held-out mean "
-           "squared error (regressors; the path's axis is the last grid)."
-           if mixin is RegressorMixin else
-           "score_path_ : ndarray of shape (*grid sizes, n_folds)\n        Held-out "
-           "accuracy (classifiers)."])
-    doc = (f"""{model.__name__} with {', '.join(strengths)} chosen by cross-validation
+        [
+            f"{s}_ : float\n        The chosen ``{s}``.\n    {s}s_ : ndarray\n        "
+            f"The grid of ``{s}``."
+            for s in strengths
+        ]
+        + [
+            "mse_path_ : ndarray of shape (*grid sizes, n_folds)\n        Held-out mean "
+            "squared error (regressors; the path's axis is the last grid)."
+            if mixin is RegressorMixin
+            else "score_path_ : ndarray of shape (*grid sizes, n_folds)\n        Held-out "
+            "accuracy (classifiers)."
+        ]
+    )
+    doc = f"""{model.__name__} with {", ".join(strengths)} chosen by cross-validation
     over warm-started paths.
 
     All other parameters are {model.__name__}'s (see its documentation).
-""" + _CV_PARAMETERS.format(grids=grid_doc, attributes=attributes))
-    return type(f"{model.__name__}CV", (mixin, _PathCV),
-                {"__init__": __init__, "__doc__": doc, "_model": model,
-                 "_strengths": tuple(strengths), "_default_grids": default_grids,
-                 "__module__": __name__})
+""" + _CV_PARAMETERS.format(grids=grid_doc, attributes=attributes)
+    return type(
+        f"{model.__name__}CV",
+        (mixin, _PathCV),
+        {
+            "__init__": __init__,
+            "__doc__": doc,
+            "_model": model,
+            "_strengths": tuple(strengths),
+            "_default_grids": default_grids,
+            "__module__": __name__,
+        },
+    )
 
 
 from .estimators import (  # noqa: E402  (the CV classes wrap the named estimators)
@@ -504,14 +587,26 @@ _CV_MODELS = [
     (TaskRelationClassifier, ("alpha", "beta"), {"alpha": _STRENGTH, "beta": _RIDGE}),
     (SharedSubspaceRegressor, ("alpha", "beta"), {"alpha": _STRENGTH, "beta": _RIDGE}),
     (SharedSubspaceClassifier, ("alpha", "beta"), {"alpha": _STRENGTH, "beta": _RIDGE}),
-    (DirtyRegressor, ("alpha_shared", "alpha_specific"),
-     {"alpha_shared": _STRENGTH, "alpha_specific": _RIDGE}),
-    (DirtyClassifier, ("alpha_shared", "alpha_specific"),
-     {"alpha_shared": _STRENGTH, "alpha_specific": _RIDGE}),
-    (RobustLowRankRegressor, ("alpha_lowrank", "alpha_outlier"),
-     {"alpha_lowrank": _STRENGTH, "alpha_outlier": _RIDGE}),
-    (RobustLowRankClassifier, ("alpha_lowrank", "alpha_outlier"),
-     {"alpha_lowrank": _STRENGTH, "alpha_outlier": _RIDGE}),
+    (
+        DirtyRegressor,
+        ("alpha_shared", "alpha_specific"),
+        {"alpha_shared": _STRENGTH, "alpha_specific": _RIDGE},
+    ),
+    (
+        DirtyClassifier,
+        ("alpha_shared", "alpha_specific"),
+        {"alpha_shared": _STRENGTH, "alpha_specific": _RIDGE},
+    ),
+    (
+        RobustLowRankRegressor,
+        ("alpha_lowrank", "alpha_outlier"),
+        {"alpha_lowrank": _STRENGTH, "alpha_outlier": _RIDGE},
+    ),
+    (
+        RobustLowRankClassifier,
+        ("alpha_lowrank", "alpha_outlier"),
+        {"alpha_lowrank": _STRENGTH, "alpha_outlier": _RIDGE},
+    ),
 ]
 for _model, _strengths, _grids in _CV_MODELS:
     _mixin = ClassifierMixin if issubclass(_model, ClassifierMixin) else RegressorMixin

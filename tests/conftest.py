@@ -3,8 +3,7 @@ import pytest
 import scipy.sparse as sp
 
 
-def make_tasks(n_tasks=3, n_features=6, sizes=(15, 25, 40), loss="squared", seed=0,
-               offset=0.0):
+def make_tasks(n_tasks=3, n_features=6, sizes=(15, 25, 40), loss="squared", seed=0, offset=0.0):
     """Per-task designs of unequal sizes with a shared support (first 3 features)."""
     rng = np.random.RandomState(seed)
     sizes = np.asarray(sizes[:n_tasks])

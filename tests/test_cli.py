@@ -7,8 +7,22 @@ from skmtl.cli import main
 
 
 def test_compare_prints_a_table(capsys):
-    assert main(["compare", "--n-tasks", "4", "--n-samples", "20", "--n-features", "10",
-                 "--n-alphas", "3"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                "--n-tasks",
+                "4",
+                "--n-samples",
+                "20",
+                "--n-features",
+                "10",
+                "--n-alphas",
+                "3",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out.splitlines()
     assert out[0].split()[:3] == ["model", "test", "R2"]
     rows = out[2:]
@@ -19,6 +33,10 @@ def test_compare_prints_a_table(capsys):
 
 
 def test_module_entry_point_help():
-    result = subprocess.run([sys.executable, "-m", "skmtl", "compare", "--help"],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "skmtl", "compare", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "--n-tasks" in result.stdout and "alpha by 3-fold" in result.stdout

@@ -23,16 +23,20 @@ def test_one_task_equals_single_task_sklearn_models():
     X, y, _ = make_tasks(n_tasks=1, sizes=(60,), seed=50)
     n = len(y)
     lasso = GroupLassoRegressor(alpha=0.05, tol=1e-12, max_iter=100_000).fit(X, y)
-    np.testing.assert_allclose(lasso.coef_, Lasso(alpha=0.05, tol=1e-12).fit(X, y).coef_,
-                               rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(
+        lasso.coef_, Lasso(alpha=0.05, tol=1e-12).fit(X, y).coef_, rtol=1e-7, atol=1e-10
+    )
     ridge = MeanRegularizedRegressor(alpha=1.0, beta=0.2).fit(X, y)
-    np.testing.assert_allclose(ridge.coef_, Ridge(alpha=2 * n * 0.2).fit(X, y).coef_,
-                               rtol=1e-9)
+    np.testing.assert_allclose(ridge.coef_, Ridge(alpha=2 * n * 0.2).fit(X, y).coef_, rtol=1e-9)
     labels = (y > np.median(y)).astype(int)
     logistic = MeanRegularizedClassifier(beta=0.05, tol=1e-12, max_iter=100_000)
     reference = LogisticRegression(C=1 / (2 * n * 0.05), tol=1e-12, max_iter=100_000)
-    np.testing.assert_allclose(logistic.fit(X, labels).coef_,
-                               reference.fit(X, labels).coef_[0], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(
+        logistic.fit(X, labels).coef_,
+        reference.fit(X, labels).coef_[0],
+        rtol=1e-6,
+        atol=1e-8,
+    )
 
 
 def test_one_feature_and_one_sample_tasks():
@@ -51,8 +55,11 @@ def test_a_thousand_small_tasks():
     tasks = np.repeat(np.arange(1000), 5)
     X = rng.randn(len(tasks), 3)
     y = X @ [1.0, -1.0, 0.5] + 0.1 * rng.randn(len(tasks))
-    for model in (GroupLassoRegressor(alpha=0.01), MeanRegularizedRegressor(),
-                  skmtl.TraceNormRegressor(alpha=0.01)):
+    for model in (
+        GroupLassoRegressor(alpha=0.01),
+        MeanRegularizedRegressor(),
+        skmtl.TraceNormRegressor(alpha=0.01),
+    ):
         with warnings.catch_warnings():
             warnings.simplefilter("error", ConvergenceWarning)
             model.fit(X, y, tasks=tasks)
@@ -105,14 +112,24 @@ def test_alpha_zero_is_least_squares():
         model = GroupLassoRegressor(alpha=0.0, max_iter=100_000).fit(X, y, tasks=tasks)
     for t in range(3):
         rows = tasks == t
-        np.testing.assert_allclose(model.coef_[t], LinearRegression().fit(
-            X[rows], y[rows]).coef_, rtol=1e-7, atol=1e-9)
+        np.testing.assert_allclose(
+            model.coef_[t],
+            LinearRegression().fit(X[rows], y[rows]).coef_,
+            rtol=1e-7,
+            atol=1e-9,
+        )
 
 
-@pytest.mark.parametrize("model", [GroupLassoRegressor(alpha=0.05),
-                                   skmtl.ClusteredClassifier(),
-                                   skmtl.DirtyRegressor(), skmtl.TraceNormRegressor()],
-                         ids=lambda m: type(m).__name__)
+@pytest.mark.parametrize(
+    "model",
+    [
+        GroupLassoRegressor(alpha=0.05),
+        skmtl.ClusteredClassifier(),
+        skmtl.DirtyRegressor(),
+        skmtl.TraceNormRegressor(),
+    ],
+    ids=lambda m: type(m).__name__,
+)
 def test_bitwise_reproducible_picklable_clonable(model):
     loss = "logistic" if model._is_classifier else "squared"
     X, y, tasks = make_tasks(loss=loss, seed=57)

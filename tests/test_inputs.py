@@ -74,17 +74,20 @@ def test_task_with_no_samples(data):
         GroupLassoRegressor().fit(X[:15], Y)
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"alpha": -1.0}, "alpha must be >= 0; got -1.0"),
-    ({"alpha": "big"}, "alpha must be a real number"),
-    ({"l1_ratio": 1.5}, "l1_ratio must be <= 1; got 1.5"),
-    ({"l1_ratio": -0.1}, "l1_ratio must be >= 0"),
-    ({"group_norm": "l3"}, "group_norm must be one of"),
-    ({"max_iter": 0}, "max_iter must be >= 1"),
-    ({"tol": -1e-3}, "tol must be >= 0"),
-    ({"solver": "cd"}, "solver must be one of"),
-    ({"precompute": "yes"}, "precompute must be"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"alpha": -1.0}, "alpha must be >= 0; got -1.0"),
+        ({"alpha": "big"}, "alpha must be a real number"),
+        ({"l1_ratio": 1.5}, "l1_ratio must be <= 1; got 1.5"),
+        ({"l1_ratio": -0.1}, "l1_ratio must be >= 0"),
+        ({"group_norm": "l3"}, "group_norm must be one of"),
+        ({"max_iter": 0}, "max_iter must be >= 1"),
+        ({"tol": -1e-3}, "tol must be >= 0"),
+        ({"solver": "cd"}, "solver must be one of"),
+        ({"precompute": "yes"}, "precompute must be"),
+    ],
+)
 def test_bad_parameters(data, params, message):
     X, y, tasks = data
     with pytest.raises(ValueError, match=message):
@@ -149,5 +152,6 @@ def test_non_numeric_features():
         GroupLassoRegressor().fit(X, [1.0, 2.0, 3.0])
     model = GroupLassoRegressor(alpha=0.01, task_column=0).fit(
         np.array([["a", 1.0], ["a", 2.0], ["b", 3.0], ["b", 1.0]], dtype=object),
-        [1.0, 2.0, 3.0, 1.0])
+        [1.0, 2.0, 3.0, 1.0],
+    )
     assert list(model.tasks_) == ["a", "b"]

@@ -20,14 +20,27 @@ from skmtl.datasets import make_low_rank_tasks, make_shared_specific_tasks
 
 MODELS = {
     "trace": (TraceNormRegressor, TraceNormClassifier, dict(alpha=0.1)),
-    "squared-trace": (TraceNormRegressor, TraceNormClassifier, dict(alpha=0.1, squared=True)),
-    "subspace": (SharedSubspaceRegressor, SharedSubspaceClassifier,
-                 dict(alpha=0.3, beta=0.05, n_components=2)),
+    "squared-trace": (
+        TraceNormRegressor,
+        TraceNormClassifier,
+        dict(alpha=0.1, squared=True),
+    ),
+    "subspace": (
+        SharedSubspaceRegressor,
+        SharedSubspaceClassifier,
+        dict(alpha=0.3, beta=0.05, n_components=2),
+    ),
     "dirty": (DirtyRegressor, DirtyClassifier, dict(alpha_shared=0.1, alpha_specific=0.05)),
-    "dirty-l2": (DirtyRegressor, DirtyClassifier,
-                 dict(alpha_shared=0.08, alpha_specific=0.05, group_norm="l2")),
-    "robust": (RobustLowRankRegressor, RobustLowRankClassifier,
-               dict(alpha_lowrank=0.1, alpha_outlier=0.1)),
+    "dirty-l2": (
+        DirtyRegressor,
+        DirtyClassifier,
+        dict(alpha_shared=0.08, alpha_specific=0.05, group_norm="l2"),
+    ),
+    "robust": (
+        RobustLowRankRegressor,
+        RobustLowRankClassifier,
+        dict(alpha_lowrank=0.1, alpha_outlier=0.1),
+    ),
 }
 
 
@@ -52,8 +65,11 @@ def test_objective_matches_cvxpy(name, loss, fit_intercept, variant):
     ref.fit(X, y, tasks=tasks, sample_weight=sw)
     penalty = ours._make_penalty(3, X.shape[1])
     if name.startswith(("dirty", "robust")):  # the value of W = P + Q is the split's
-        W_parts = np.vstack([ours.shared_coef_.T, ours.specific_coef_.T]) if name.startswith(
-            "dirty") else np.vstack([ours.lowrank_coef_.T, ours.outlier_coef_.T])
+        W_parts = (
+            np.vstack([ours.shared_coef_.T, ours.specific_coef_.T])
+            if name.startswith("dirty")
+            else np.vstack([ours.lowrank_coef_.T, ours.outlier_coef_.T])
+        )
         penalty_value = penalty.value(W_parts)
         mine = objective(ours.coef_, ours.intercept_, X, y, tasks, _Zero(), loss, sw)
         mine += penalty_value
@@ -83,8 +99,9 @@ def test_trace_norm_zero_above_alpha_max_rank_one_below(Est):
 
 def test_planted_rank_is_recovered():
     """Rank 3 in 20 tasks of 10 features, 100 rows per task, noise 0.5."""
-    X, y, tasks, coef, _ = make_low_rank_tasks(n_tasks=20, rank=3, n_samples=100,
-                                               n_features=10, noise=0.5, random_state=0)
+    X, y, tasks, coef, _ = make_low_rank_tasks(
+        n_tasks=20, rank=3, n_samples=100, n_features=10, noise=0.5, random_state=0
+    )
     alpha = 0.1 * TraceNormRegressor().alpha_max(X, y, tasks)
     model = TraceNormRegressor(alpha=alpha).fit(X, y, tasks=tasks)
     assert model.rank_ == 3
@@ -93,16 +110,23 @@ def test_planted_rank_is_recovered():
     cosines = np.linalg.svd(planted.T @ model.components_.T, compute_uv=False)
     assert cosines.min() > 0.95
     subspace = SharedSubspaceRegressor(alpha=1.0, beta=0.01, n_components=3)
-    cosines = np.linalg.svd(planted.T @ subspace.fit(X, y, tasks=tasks).components_.T,
-                            compute_uv=False)
+    cosines = np.linalg.svd(
+        planted.T @ subspace.fit(X, y, tasks=tasks).components_.T, compute_uv=False
+    )
     assert cosines.min() > 0.95
 
 
 def test_outlier_tasks_are_found():
     """Rank 2 in 12 tasks of which the last 2 are outliers, 80 rows per task."""
     X, y, tasks, _, outliers = make_low_rank_tasks(
-        n_tasks=12, rank=2, n_samples=80, n_features=10, n_outliers=2, noise=0.3,
-        random_state=1)
+        n_tasks=12,
+        rank=2,
+        n_samples=80,
+        n_features=10,
+        n_outliers=2,
+        noise=0.3,
+        random_state=1,
+    )
     model = RobustLowRankRegressor(alpha_lowrank=0.3, alpha_outlier=0.3)
     model.fit(X, y, tasks=tasks)
     np.testing.assert_array_equal(model.outlier_tasks_, outliers)
@@ -111,8 +135,14 @@ def test_outlier_tasks_are_found():
 
 def test_dirty_model_separates_shared_and_specific_supports():
     X, y, tasks, _, (shared, specific) = make_shared_specific_tasks(
-        n_tasks=5, n_samples=100, n_features=20, n_shared=4, n_specific=1, noise=0.3,
-        random_state=2)
+        n_tasks=5,
+        n_samples=100,
+        n_features=20,
+        n_shared=4,
+        n_specific=1,
+        noise=0.3,
+        random_state=2,
+    )
     model = DirtyRegressor(alpha_shared=0.1, alpha_specific=0.04).fit(X, y, tasks=tasks)
     found_shared = np.flatnonzero(np.abs(model.shared_coef_).sum(axis=0) > 1e-8)
     assert set(range(4)) <= set(found_shared)
@@ -133,31 +163,46 @@ def test_squared_trace_norm_traces_the_trace_norm_path():
 
 def test_grid_search_over_alpha():
     X, y, tasks, _, _ = make_low_rank_tasks(n_tasks=6, rank=2, random_state=3)
-    search = GridSearchCV(TraceNormRegressor(task_column=0), {"alpha": [0.01, 0.1, 1.0]},
-                          cv=KFold(3, shuffle=True, random_state=0))
+    search = GridSearchCV(
+        TraceNormRegressor(task_column=0),
+        {"alpha": [0.01, 0.1, 1.0]},
+        cv=KFold(3, shuffle=True, random_state=0),
+    )
     search.fit(np.column_stack([tasks, X]), y)
     assert search.best_params_["alpha"] in (0.01, 0.1)
 
 
-@pytest.mark.parametrize("est, message", [
-    (SharedSubspaceRegressor(n_components=7), r"n_components=7 is larger than the number "
-                                              r"of features \(n_features = 6\)"),
-    (SharedSubspaceRegressor(n_components=0), "n_components must be a positive integer"),
-    (TraceNormRegressor(alpha=-1), "alpha must be >= 0"),
-    (TraceNormRegressor(alpha=0, squared=True), "alpha must be > 0"),
-    (DirtyRegressor(group_norm="l1"), "group_norm must be one of"),
-    (RobustLowRankRegressor(alpha_outlier=0), "alpha_outlier must be > 0"),
-])
+@pytest.mark.parametrize(
+    "est, message",
+    [
+        (
+            SharedSubspaceRegressor(n_components=7),
+            r"n_components=7 is larger than the number "
+            r"of features \(n_features = 6\)",
+        ),
+        (
+            SharedSubspaceRegressor(n_components=0),
+            "n_components must be a positive integer",
+        ),
+        (TraceNormRegressor(alpha=-1), "alpha must be >= 0"),
+        (TraceNormRegressor(alpha=0, squared=True), "alpha must be > 0"),
+        (DirtyRegressor(group_norm="l1"), "group_norm must be one of"),
+        (RobustLowRankRegressor(alpha_outlier=0), "alpha_outlier must be > 0"),
+    ],
+)
 def test_clear_errors(est, message):
     X, y, tasks = make_tasks(seed=33)
     with pytest.raises(ValueError, match=message):
         est.fit(X, y, tasks=tasks)
 
 
-@pytest.mark.parametrize("params, message", [
-    (dict(alpha_shared=0.05, alpha_specific=0.1), "specific part is never needed"),
-    (dict(alpha_shared=0.5, alpha_specific=0.1), "shared part is never needed"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(alpha_shared=0.05, alpha_specific=0.1), "specific part is never needed"),
+        (dict(alpha_shared=0.5, alpha_specific=0.1), "shared part is never needed"),
+    ],
+)
 def test_dirty_warns_when_a_part_is_useless(params, message):
     X, y, tasks = make_tasks(seed=34)
     with pytest.warns(UserWarning, match=message):

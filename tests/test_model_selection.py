@@ -23,8 +23,9 @@ from skmtl.model_selection import (
 
 
 def test_cv_equals_sklearn_multitask_lasso_cv():
-    X, Y, _, _ = make_joint_sparse(n_tasks=4, n_samples=80, n_features=12,
-                                   shared_design=True, random_state=0)
+    X, Y, _, _ = make_joint_sparse(
+        n_tasks=4, n_samples=80, n_features=12, shared_design=True, random_state=0
+    )
     ours = GroupLassoRegressorCV(alphas=30, tol=1e-12, max_iter=100_000).fit(X, Y)
     ref = MultiTaskLassoCV(alphas=30, tol=1e-12, max_iter=100_000).fit(X, Y)
     np.testing.assert_allclose(ours.alphas_, ref.alphas_, rtol=1e-12)
@@ -33,18 +34,21 @@ def test_cv_equals_sklearn_multitask_lasso_cv():
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-6, atol=1e-9)
 
 
-@pytest.mark.parametrize("Est, loss", [(GroupLassoRegressor, "squared"),
-                                       (GroupLassoClassifier, "logistic")])
+@pytest.mark.parametrize(
+    "Est, loss", [(GroupLassoRegressor, "squared"), (GroupLassoClassifier, "logistic")]
+)
 def test_path_equals_cold_fits(Est, loss):
     X, y, tasks = make_tasks(loss=loss, seed=40, offset=0.5)
     alphas, coefs, intercepts, gaps = regularization_path(
-        Est(tol=1e-10, max_iter=50_000), X, y, tasks, n_alphas=6, eps=1e-2)
+        Est(tol=1e-10, max_iter=50_000), X, y, tasks, n_alphas=6, eps=1e-2
+    )
     assert np.all(np.diff(alphas) < 0) and not np.any(coefs[0])
-    for alpha, coef in zip(alphas[1:], coefs[1:]):
+    for alpha, coef in zip(alphas[1:], coefs[1:], strict=True):
         cold = Est(alpha=alpha, tol=1e-10, max_iter=50_000).fit(X, y, tasks=tasks)
         penalty = cold._make_penalty(3, X.shape[1])
-        assert penalty.value(coef.T) == pytest.approx(penalty.value(cold.coef_.T), rel=1e-5,
-                                                      abs=1e-9)
+        assert penalty.value(coef.T) == pytest.approx(
+            penalty.value(cold.coef_.T), rel=1e-5, abs=1e-9
+        )
         np.testing.assert_allclose(coef, cold.coef_, rtol=1e-5, atol=1e-7)
     assert np.all(gaps >= 0)
 
@@ -53,36 +57,39 @@ def test_path_needs_a_grid_without_alpha_max():
     X, y, tasks = make_tasks(seed=41)
     with pytest.raises(ValueError, match="has no alpha_max; give alphas"):
         regularization_path(MeanRegularizedRegressor(), X, y, tasks)
-    alphas, coefs, _, _ = regularization_path(MeanRegularizedRegressor(), X, y, tasks,
-                                              alphas=[0.01, 1.0, 0.1])
+    alphas, coefs, _, _ = regularization_path(
+        MeanRegularizedRegressor(), X, y, tasks, alphas=[0.01, 1.0, 0.1]
+    )
     np.testing.assert_array_equal(alphas, [1.0, 0.1, 0.01])
 
 
 def test_cv_and_grid_search_pick_the_same_alpha():
     X, y, tasks = make_tasks(seed=42, sizes=(40, 50, 60))
     cv = TaskStratifiedKFold(4, shuffle=True, random_state=0)
-    model = GroupLassoRegressorCV(n_alphas=10, eps=1e-2, cv=cv, tol=1e-10).fit(
-        X, y, tasks=tasks)
+    model = GroupLassoRegressorCV(n_alphas=10, eps=1e-2, cv=cv, tol=1e-10).fit(X, y, tasks=tasks)
     Xt = np.column_stack([tasks, X])
-    search = GridSearchCV(GroupLassoRegressor(task_column=0, tol=1e-10),
-                          {"alpha": model.alphas_}, scoring="neg_mean_squared_error",
-                          cv=TaskStratifiedKFold(4, shuffle=True, random_state=0,
-                                                 task_column=0)).fit(Xt, y)
+    search = GridSearchCV(
+        GroupLassoRegressor(task_column=0, tol=1e-10),
+        {"alpha": model.alphas_},
+        scoring="neg_mean_squared_error",
+        cv=TaskStratifiedKFold(4, shuffle=True, random_state=0, task_column=0),
+    ).fit(Xt, y)
     assert search.best_params_["alpha"] == model.alpha_
-    np.testing.assert_allclose(-search.cv_results_["mean_test_score"],
-                               model.mse_path_.mean(axis=-1), rtol=1e-6)
+    np.testing.assert_allclose(
+        -search.cv_results_["mean_test_score"], model.mse_path_.mean(axis=-1), rtol=1e-6
+    )
 
 
 def test_two_strengths_cv_grid():
     X, y, tasks, _ = make_mean_tasks(n_tasks=5, random_state=1)
     model = MeanRegularizedRegressorCV(alphas=[1.0, 0.1, 0.01], betas=[1e-3, 1e-1]).fit(
-        X, y, tasks=tasks)
+        X, y, tasks=tasks
+    )
     assert model.mse_path_.shape == (2, 3, 5)
     assert model.alpha_ in (1.0, 0.1, 0.01) and model.beta_ in (1e-3, 1e-1)
     best = np.unravel_index(np.argmin(model.mse_path_.mean(axis=-1)), (2, 3))
     assert (model.betas_[best[0]], model.alphas_[best[1]]) == (model.beta_, model.alpha_)
-    refit = MeanRegularizedRegressor(alpha=model.alpha_, beta=model.beta_).fit(
-        X, y, tasks=tasks)
+    refit = MeanRegularizedRegressor(alpha=model.alpha_, beta=model.beta_).fit(X, y, tasks=tasks)
     np.testing.assert_allclose(model.coef_, refit.coef_)
 
 
@@ -106,8 +113,7 @@ def test_dirty_cv_two_strengths():
 
 def test_task_stratified_folds_keep_every_task_in_training():
     tasks = np.repeat([0, 1, 2, 3], [1, 2, 7, 20])
-    folds = list(TaskStratifiedKFold(5, shuffle=True, random_state=0).split(tasks,
-                                                                            groups=tasks))
+    folds = list(TaskStratifiedKFold(5, shuffle=True, random_state=0).split(tasks, groups=tasks))
     assert len(folds) == 5
     test_all = np.concatenate([test for _, test in folds])
     assert len(test_all) == len(set(test_all)) == len(tasks) - 1  # task 0 trains only
@@ -127,8 +133,14 @@ def test_cross_validate_with_routed_tasks_and_the_splitter():
         model = GroupLassoRegressor(alpha=0.05).set_fit_request(tasks=True)
         model.set_score_request(tasks=True)
         pipe = make_pipeline(StandardScaler(), model)
-        result = cross_validate(pipe, X, y, params={"tasks": tasks, "groups": tasks},
-                                cv=TaskStratifiedKFold(3), error_score="raise")
+        result = cross_validate(
+            pipe,
+            X,
+            y,
+            params={"tasks": tasks, "groups": tasks},
+            cv=TaskStratifiedKFold(3),
+            error_score="raise",
+        )
     finally:
         sklearn.set_config(enable_metadata_routing=False)
     assert np.all(result["test_score"] > 0.3)
@@ -140,11 +152,14 @@ def test_cv_on_a_dask_cluster_equals_the_serial_fit():
 
     X, y, tasks = make_tasks(seed=46, sizes=(40, 50, 60))
     serial = GroupLassoRegressorCV(n_alphas=10, tol=1e-10).fit(X, y, tasks=tasks)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster), parallel_backend("dask"):
-        spread = GroupLassoRegressorCV(n_alphas=10, tol=1e-10, n_jobs=-1).fit(
-            X, y, tasks=tasks)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+        parallel_backend("dask"),
+    ):
+        spread = GroupLassoRegressorCV(n_alphas=10, tol=1e-10, n_jobs=-1).fit(X, y, tasks=tasks)
     np.testing.assert_allclose(spread.mse_path_, serial.mse_path_, rtol=1e-12)
     assert spread.alpha_ == serial.alpha_
 
@@ -176,17 +191,23 @@ def test_task_scorer_in_grid_search_with_routing(average):
     X, y, tasks = make_tasks(seed=49, sizes=(40, 50, 60))
     scorer = TaskScorer("r2", average=average)
     model = GroupLassoRegressor(alpha=0.05).fit(X, y, tasks=tasks)
-    per_task = np.mean([r2_score(y[tasks == t], model.predict(X[tasks == t],
-                                                              tasks=tasks[tasks == t]))
-                        for t in range(3)])
+    per_task = np.mean(
+        [
+            r2_score(y[tasks == t], model.predict(X[tasks == t], tasks=tasks[tasks == t]))
+            for t in range(3)
+        ]
+    )
     pooled = r2_score(y, model.predict(X, tasks=tasks))
     expected = per_task if average == "tasks" else pooled
     assert scorer(model, X, y, tasks=tasks) == pytest.approx(expected)
     sklearn.set_config(enable_metadata_routing=True)
     try:
-        search = GridSearchCV(GroupLassoRegressor().set_fit_request(tasks=True),
-                              {"alpha": [0.3, 0.03]}, scoring=scorer,
-                              cv=TaskStratifiedKFold(3))
+        search = GridSearchCV(
+            GroupLassoRegressor().set_fit_request(tasks=True),
+            {"alpha": [0.3, 0.03]},
+            scoring=scorer,
+            cv=TaskStratifiedKFold(3),
+        )
         search.fit(X, y, tasks=tasks, groups=tasks)
     finally:
         sklearn.set_config(enable_metadata_routing=False)

@@ -47,8 +47,11 @@ def test_dual_norm_matches_conic_solve(penalty):
     rng = np.random.RandomState(1)
     G = rng.randn(5, 4)
     U = cp.Variable(G.shape)
-    unit = type(penalty)(1.0) if not isinstance(penalty, SparseGroupNorm) else \
-        SparseGroupNorm(1.0, penalty.l1_ratio, penalty.group_norm)
+    unit = (
+        type(penalty)(1.0)
+        if not isinstance(penalty, SparseGroupNorm)
+        else SparseGroupNorm(1.0, penalty.l1_ratio, penalty.group_norm)
+    )
     problem = _solve(cp.Maximize(cp.sum(cp.multiply(G, U))), [unit.cvxpy(U) <= 1])
     assert penalty.dual_norm(G) == pytest.approx(problem.value, rel=1e-6)
 

@@ -30,10 +30,18 @@ from skmtl.solvers.fista import duality_gap
 
 T = 4
 PENALTIES = [
-    L21(0.3), L1(0.3), L1Linf(0.3), SparseGroupNorm(0.3, 0.4), SparseGroupNorm(0.3, 0.6, "linf"),
-    TraceNorm(0.3), ColumnL21(0.3), MeanPenalty(T, 0.3, 0.1),
-    GraphPenalty(np.ones((T, T)) - np.eye(T), 0.2, 0.1), ClusterPenalty(0.5, 0.2, 2),
-    ClusterNormPenalty(0.2, 0.1, 0.8, 2), SubspacePenalty(0.5, 0.2, 2),
+    L21(0.3),
+    L1(0.3),
+    L1Linf(0.3),
+    SparseGroupNorm(0.3, 0.4),
+    SparseGroupNorm(0.3, 0.6, "linf"),
+    TraceNorm(0.3),
+    ColumnL21(0.3),
+    MeanPenalty(T, 0.3, 0.1),
+    GraphPenalty(np.ones((T, T)) - np.eye(T), 0.2, 0.1),
+    ClusterPenalty(0.5, 0.2, 2),
+    ClusterNormPenalty(0.2, 0.1, 0.8, 2),
+    SubspacePenalty(0.5, 0.2, 2),
     TaskCovariancePenalty(0.4, 0.1),
 ]
 matrices = arrays(np.float64, (3, T), elements=st.floats(-3, 3, allow_subnormal=False))
@@ -76,8 +84,7 @@ def test_prox_is_non_expansive(penalty, V1, V2, step):
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(W=matrices)
 def test_duality_gap_is_never_negative(penalty, loss, W):
-    X, y, tasks = make_tasks(n_tasks=T, n_features=3, sizes=(8, 10, 12, 9),
-                             loss=loss.name, seed=0)
+    X, y, tasks = make_tasks(n_tasks=T, n_features=3, sizes=(8, 10, 12, 9), loss=loss.name, seed=0)
     data, _ = build_task_data(X, y, tasks, None, classifier=loss.name == "logistic")
     datafit = DesignDatafit(loss, data, fit_intercept=True)
     C = np.vstack([W, np.zeros((datafit.n_rows - 3, T))])
@@ -86,10 +93,15 @@ def test_duality_gap_is_never_negative(penalty, loss, W):
 
 
 MODELS = [
-    skmtl.GroupLassoRegressor(alpha=0.05), skmtl.GroupLassoClassifier(alpha=0.02),
-    skmtl.MeanRegularizedRegressor(), skmtl.ClusteredRegressor(),
-    skmtl.TaskRelationClassifier(), skmtl.TraceNormRegressor(alpha=0.05),
-    skmtl.SharedSubspaceRegressor(), skmtl.DirtyRegressor(), skmtl.RobustLowRankRegressor(),
+    skmtl.GroupLassoRegressor(alpha=0.05),
+    skmtl.GroupLassoClassifier(alpha=0.02),
+    skmtl.MeanRegularizedRegressor(),
+    skmtl.ClusteredRegressor(),
+    skmtl.TaskRelationClassifier(),
+    skmtl.TraceNormRegressor(alpha=0.05),
+    skmtl.SharedSubspaceRegressor(),
+    skmtl.DirtyRegressor(),
+    skmtl.RobustLowRankRegressor(),
     skmtl.ClusterNormRegressor(),
 ]
 
@@ -110,16 +122,24 @@ def test_invariant_to_sample_order_and_task_names(model, seed):
     order = rng.permutation(len(y))
     names = np.array(["zeta", "alpha", "mid"])  # sorted order differs from 0, 1, 2
     shuffled = type(model)(**{**model.get_params(), **kw}).fit(
-        X[order], y[order], tasks=names[tasks[order]])
+        X[order], y[order], tasks=names[tasks[order]]
+    )
     position = np.searchsorted(shuffled.tasks_, names)  # row of each original task
-    np.testing.assert_allclose(shuffled.coef_[position], reference.coef_, rtol=1e-6,
-                               atol=1e-8)
-    np.testing.assert_allclose(shuffled.predict(X, tasks=names[tasks]),
-                               reference.predict(X, tasks=tasks))
+    np.testing.assert_allclose(shuffled.coef_[position], reference.coef_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(
+        shuffled.predict(X, tasks=names[tasks]), reference.predict(X, tasks=tasks)
+    )
 
 
-@pytest.mark.parametrize("Est", [skmtl.GroupLassoRegressor, skmtl.GroupLassoClassifier,
-                                 skmtl.TraceNormRegressor, skmtl.TraceNormClassifier])
+@pytest.mark.parametrize(
+    "Est",
+    [
+        skmtl.GroupLassoRegressor,
+        skmtl.GroupLassoClassifier,
+        skmtl.TraceNormRegressor,
+        skmtl.TraceNormClassifier,
+    ],
+)
 @settings(max_examples=8, deadline=None)
 @given(seed=st.integers(0, 10_000), factor=st.floats(1.0001, 100.0))
 def test_alpha_at_or_above_alpha_max_gives_zero(Est, seed, factor):

@@ -12,12 +12,17 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skmtl
-from skmtl import model_selection
-from skmtl import GroupLassoClassifier, GroupLassoRegressor, MultiTaskEstimator
+from skmtl import (
+    GroupLassoClassifier,
+    GroupLassoRegressor,
+    MultiTaskEstimator,
+    model_selection,
+)
 from skmtl.penalties import L1Linf, SparseGroupNorm
 
-NAMED = [getattr(skmtl, name)() for name in skmtl.__all__
-         if name.endswith(("Regressor", "Classifier"))]
+NAMED = [
+    getattr(skmtl, name)() for name in skmtl.__all__ if name.endswith(("Regressor", "Classifier"))
+]
 
 
 def _small_cv(cls):
@@ -27,15 +32,22 @@ def _small_cv(cls):
     return cls(cv=3, **grids)
 
 
-CV = [_small_cv(getattr(model_selection, name)) for name in model_selection.__all__
-      if name.endswith("CV")]
+CV = [
+    _small_cv(getattr(model_selection, name))
+    for name in model_selection.__all__
+    if name.endswith("CV")
+]
 
 
-@parametrize_with_checks(NAMED + CV + [
-    GroupLassoRegressor(l1_ratio=0.5, group_norm="linf"),
-    MultiTaskEstimator(penalty=SparseGroupNorm(0.01, 0.5)),
-    MultiTaskEstimator(loss="logistic", penalty=L1Linf(0.01)),
-])
+@parametrize_with_checks(
+    NAMED
+    + CV
+    + [
+        GroupLassoRegressor(l1_ratio=0.5, group_norm="linf"),
+        MultiTaskEstimator(penalty=SparseGroupNorm(0.01, 0.5)),
+        MultiTaskEstimator(loss="logistic", penalty=L1Linf(0.01)),
+    ]
+)
 def test_check_estimator(estimator, check):
     check(estimator)
 
@@ -54,8 +66,9 @@ def _search(model, n_alphas=4):
     return GridSearchCV(pipe, grid, cv=KFold(3, shuffle=True, random_state=0))
 
 
-@pytest.mark.parametrize("Est, loss", [(GroupLassoRegressor, "squared"),
-                                       (GroupLassoClassifier, "logistic")])
+@pytest.mark.parametrize(
+    "Est, loss", [(GroupLassoRegressor, "squared"), (GroupLassoClassifier, "logistic")]
+)
 def test_pipeline_grid_search_task_column_equals_tasks_routing(Est, loss, routing):
     X, y, tasks = make_tasks(loss=loss, seed=0, sizes=(40, 50, 60))
     # task_column form: no routing needed (the scaler also scales the label column,
@@ -68,14 +81,23 @@ def test_pipeline_grid_search_task_column_equals_tasks_routing(Est, loss, routin
     by_routing = _search(model)
     by_routing.fit(X, y, tasks=tasks)
     assert by_column.best_params_ == by_routing.best_params_
-    np.testing.assert_allclose(by_column.cv_results_["mean_test_score"],
-                               by_routing.cv_results_["mean_test_score"], rtol=1e-6)
-    np.testing.assert_allclose(by_column.best_estimator_[-1].coef_,
-                               by_routing.best_estimator_[-1].coef_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(
+        by_column.cv_results_["mean_test_score"],
+        by_routing.cv_results_["mean_test_score"],
+        rtol=1e-6,
+    )
+    np.testing.assert_allclose(
+        by_column.best_estimator_[-1].coef_,
+        by_routing.best_estimator_[-1].coef_,
+        rtol=1e-6,
+        atol=1e-8,
+    )
     # GridSearchCV.predict routes no metadata: predict through the refitted pipeline,
     # or use the task_column form, whose predict needs none
-    np.testing.assert_allclose(by_routing.best_estimator_.predict(X, tasks=tasks),
-                               by_column.predict(np.column_stack([tasks, X])))
+    np.testing.assert_allclose(
+        by_routing.best_estimator_.predict(X, tasks=tasks),
+        by_column.predict(np.column_stack([tasks, X])),
+    )
 
 
 def test_cross_validate_with_routed_tasks(routing):
@@ -83,8 +105,7 @@ def test_cross_validate_with_routed_tasks(routing):
     model = GroupLassoRegressor(alpha=0.05).set_fit_request(tasks=True)
     model.set_score_request(tasks=True)
     cv = KFold(3, shuffle=True, random_state=0)  # every task in every training fold
-    result = cross_validate(model, X, y, params={"tasks": tasks}, cv=cv,
-                            error_score="raise")
+    result = cross_validate(model, X, y, params={"tasks": tasks}, cv=cv, error_score="raise")
     assert np.all(result["test_score"] > 0.3)
 
 
@@ -109,9 +130,12 @@ def test_grid_search_over_alpha_picks_the_same_as_a_manual_loop():
     search.fit(Xt, y)
     manual = []
     for alpha in alphas:
-        scores = [clone(GroupLassoRegressor(alpha=alpha, task_column=0))
-                  .fit(Xt[train], y[train]).score(Xt[test], y[test])
-                  for train, test in cv.split(Xt)]
+        scores = [
+            clone(GroupLassoRegressor(alpha=alpha, task_column=0))
+            .fit(Xt[train], y[train])
+            .score(Xt[test], y[test])
+            for train, test in cv.split(Xt)
+        ]
         manual.append(np.mean(scores))
     assert search.best_params_["alpha"] == alphas[int(np.argmax(manual))]
     np.testing.assert_allclose(search.cv_results_["mean_test_score"], manual)

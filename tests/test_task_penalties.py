@@ -7,8 +7,8 @@ from skmtl.penalties import (
     ClusterNormPenalty,
     ClusterPenalty,
     GraphPenalty,
-    SubspacePenalty,
     MeanPenalty,
+    SubspacePenalty,
     TaskCovariancePenalty,
 )
 from skmtl.penalties.quadratic import laplacian
@@ -99,8 +99,10 @@ def test_hard_clustering_identity():
     F /= np.sqrt(F.sum(axis=0))
     pen = ClusterPenalty(rho1=0.8, rho2=0.3, n_clusters=2)
     hard = pen.c * np.trace(W @ np.linalg.inv(pen.eta * np.eye(T) + F @ F.T) @ W.T)
-    spread = sum(np.sum((W[:, labels == c] - W[:, labels == c].mean(axis=1, keepdims=True)) ** 2)
-                 for c in (0, 1))
+    spread = sum(
+        np.sum((W[:, labels == c] - W[:, labels == c].mean(axis=1, keepdims=True)) ** 2)
+        for c in (0, 1)
+    )
     assert hard == pytest.approx(0.8 * spread + 0.3 * np.sum(W**2))
     assert pen.value(W) <= hard + 1e-12  # the convex relaxation is a lower bound
     M = pen.task_matrix(W)

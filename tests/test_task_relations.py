@@ -9,10 +9,10 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import GridSearchCV, KFold
 
 from skmtl import (
-    ClusterNormClassifier,
-    ClusterNormRegressor,
     ClusteredClassifier,
     ClusteredRegressor,
+    ClusterNormClassifier,
+    ClusterNormRegressor,
     GraphRegularizedClassifier,
     GraphRegularizedRegressor,
     MeanRegularizedClassifier,
@@ -25,15 +25,27 @@ from skmtl.datasets import make_chain_tasks, make_clustered_tasks, make_mean_tas
 T = 3
 CHAIN = np.array([[0, 1.0, 0], [1.0, 0, 2.0], [0, 2.0, 0]])
 MODELS = {
-    "mean": (MeanRegularizedRegressor, MeanRegularizedClassifier, dict(alpha=0.3, beta=0.05)),
-    "graph": (GraphRegularizedRegressor, GraphRegularizedClassifier,
-              dict(graph=CHAIN, alpha=0.3, beta=0.05)),
-    "clustered": (ClusteredRegressor, ClusteredClassifier,
-                  dict(alpha=0.3, beta=0.05, n_clusters=2)),
+    "mean": (
+        MeanRegularizedRegressor,
+        MeanRegularizedClassifier,
+        dict(alpha=0.3, beta=0.05),
+    ),
+    "graph": (
+        GraphRegularizedRegressor,
+        GraphRegularizedClassifier,
+        dict(graph=CHAIN, alpha=0.3, beta=0.05),
+    ),
+    "clustered": (
+        ClusteredRegressor,
+        ClusteredClassifier,
+        dict(alpha=0.3, beta=0.05, n_clusters=2),
+    ),
     "relation": (TaskRelationRegressor, TaskRelationClassifier, dict(alpha=0.2, beta=0.05)),
-    "cluster-norm": (ClusterNormRegressor, ClusterNormClassifier,
-                     dict(alpha_mean=0.05, alpha_between=0.05, alpha_within=0.5,
-                          n_clusters=2)),
+    "cluster-norm": (
+        ClusterNormRegressor,
+        ClusterNormClassifier,
+        dict(alpha_mean=0.05, alpha_between=0.05, alpha_within=0.5, n_clusters=2),
+    ),
 }
 
 
@@ -115,8 +127,9 @@ def test_complete_graph_equals_mean_penalty():
     a, b = 0.2, 0.03
     graph = GraphRegularizedRegressor(np.ones((T, T)) - np.eye(T), alpha=a, beta=b)
     mean = MeanRegularizedRegressor(alpha=T * a + b, beta=T * b)
-    np.testing.assert_allclose(graph.fit(X, y, tasks=tasks).coef_,
-                               mean.fit(X, y, tasks=tasks).coef_, rtol=1e-10)
+    np.testing.assert_allclose(
+        graph.fit(X, y, tasks=tasks).coef_, mean.fit(X, y, tasks=tasks).coef_, rtol=1e-10
+    )
     default = GraphRegularizedRegressor(alpha=a, beta=b).fit(X, y, tasks=tasks)
     np.testing.assert_allclose(default.coef_, graph.coef_, rtol=1e-12)
 
@@ -127,8 +140,14 @@ def test_planted_clusters_are_recovered(loss):
     0.5 (squared) or logistic labels, 60 (squared) / 200 (logistic) rows per task."""
     n_samples = 60 if loss == "squared" else 200
     X, y, tasks, _, labels = make_clustered_tasks(
-        n_tasks=12, n_clusters=3, n_samples=n_samples, spread=0.1, noise=0.5, loss=loss,
-        random_state=0)
+        n_tasks=12,
+        n_clusters=3,
+        n_samples=n_samples,
+        spread=0.1,
+        noise=0.5,
+        loss=loss,
+        random_state=0,
+    )
     Est = ClusteredRegressor if loss == "squared" else ClusteredClassifier
     model = Est(alpha=1.0, beta=0.01, n_clusters=3).fit(X, y, tasks=tasks)
     assert adjusted_rand_score(labels, model.task_clusters_) >= 0.9
@@ -153,9 +172,16 @@ def test_task_correlation_has_the_planted_sign_pattern():
     assert np.trace(model.task_covariance_) == pytest.approx(1)
 
 
-@pytest.mark.parametrize("Est", [MeanRegularizedRegressor, ClusteredRegressor,
-                                 TaskRelationRegressor, GraphRegularizedRegressor,
-                                 ClusterNormRegressor])
+@pytest.mark.parametrize(
+    "Est",
+    [
+        MeanRegularizedRegressor,
+        ClusteredRegressor,
+        TaskRelationRegressor,
+        GraphRegularizedRegressor,
+        ClusterNormRegressor,
+    ],
+)
 def test_unknown_task_predicts_with_the_mean_model(Est):
     X, y, tasks, _ = make_mean_tasks(n_tasks=4, random_state=2)
     model = Est(unknown_task="mean").fit(X, y, tasks=tasks)
@@ -172,34 +198,46 @@ def test_unknown_task_predicts_with_the_mean_model(Est):
 def test_grid_search_over_alpha_and_beta():
     X, y, tasks, _ = make_mean_tasks(n_tasks=5, n_samples=30, random_state=3)
     Xt = np.column_stack([tasks, X])
-    search = GridSearchCV(MeanRegularizedRegressor(task_column=0),
-                          {"alpha": [0.01, 0.1, 1.0], "beta": [0.001, 0.1]},
-                          cv=KFold(3, shuffle=True, random_state=0)).fit(Xt, y)
+    search = GridSearchCV(
+        MeanRegularizedRegressor(task_column=0),
+        {"alpha": [0.01, 0.1, 1.0], "beta": [0.001, 0.1]},
+        cv=KFold(3, shuffle=True, random_state=0),
+    ).fit(Xt, y)
     assert set(search.best_params_) == {"alpha", "beta"}
     assert search.best_score_ > 0.5
 
 
 def test_chain_graph_beats_independent_ridge_on_chain_tasks():
-    X, y, tasks, coef, graph = make_chain_tasks(n_tasks=8, n_samples=12, step=0.1,
-                                                noise=0.5, random_state=4)
+    X, y, tasks, coef, graph = make_chain_tasks(
+        n_tasks=8, n_samples=12, step=0.1, noise=0.5, random_state=4
+    )
     chain = GraphRegularizedRegressor(graph, alpha=1.0, beta=0.01).fit(X, y, tasks=tasks)
     ridge = MeanRegularizedRegressor(alpha=0.01, beta=8 * 0.01).fit(X, y, tasks=tasks)
     assert np.sum((chain.coef_ - coef) ** 2) < np.sum((ridge.coef_ - coef) ** 2)
 
 
-@pytest.mark.parametrize("est, message", [
-    (ClusteredRegressor(n_clusters=4), "n_clusters=4 is larger than the number of tasks"),
-    (ClusteredRegressor(n_clusters=0), "n_clusters must be a positive integer"),
-    (GraphRegularizedRegressor(np.ones((2, 2))), r"graph has shape \(2, 2\) but there are 3"),
-    (GraphRegularizedRegressor(np.triu(np.ones((3, 3)), 1)), "graph must be symmetric"),
-    (GraphRegularizedRegressor(-np.ones((3, 3))), "non-negative"),
-    (MeanRegularizedRegressor(beta=0.0), "beta must be > 0"),
-    (MeanRegularizedRegressor(alpha=0.0), "alpha must be > 0"),
-    (TaskRelationRegressor(alpha=0.0, beta=0.0), "cannot both be 0"),
-    (ClusteredRegressor(alpha=-1.0), "alpha must be > 0"),
-    (ClusterNormRegressor(alpha_within=0.01), r"alpha_within \(0.01\) must be larger"),
-    (ClusterNormRegressor(n_clusters=5), "n_clusters=5 is larger"),
-])
+@pytest.mark.parametrize(
+    "est, message",
+    [
+        (
+            ClusteredRegressor(n_clusters=4),
+            "n_clusters=4 is larger than the number of tasks",
+        ),
+        (ClusteredRegressor(n_clusters=0), "n_clusters must be a positive integer"),
+        (
+            GraphRegularizedRegressor(np.ones((2, 2))),
+            r"graph has shape \(2, 2\) but there are 3",
+        ),
+        (GraphRegularizedRegressor(np.triu(np.ones((3, 3)), 1)), "graph must be symmetric"),
+        (GraphRegularizedRegressor(-np.ones((3, 3))), "non-negative"),
+        (MeanRegularizedRegressor(beta=0.0), "beta must be > 0"),
+        (MeanRegularizedRegressor(alpha=0.0), "alpha must be > 0"),
+        (TaskRelationRegressor(alpha=0.0, beta=0.0), "cannot both be 0"),
+        (ClusteredRegressor(alpha=-1.0), "alpha must be > 0"),
+        (ClusterNormRegressor(alpha_within=0.01), r"alpha_within \(0.01\) must be larger"),
+        (ClusterNormRegressor(n_clusters=5), "n_clusters=5 is larger"),
+    ],
+)
 def test_clear_errors(est, message):
     X, y, tasks = make_tasks(seed=26)
     with pytest.raises(ValueError, match=message):

@@ -16,12 +16,17 @@ from skmtl.model_selection import GroupLassoRegressorCV
 
 WEIGHTS = np.array([2.0, 0.5, 1.0])
 MODELS = [
-    GroupLassoRegressor(alpha=0.05), GroupLassoClassifier(alpha=0.02),
-    skmtl.MeanRegularizedRegressor(), skmtl.GraphRegularizedClassifier(),
-    skmtl.ClusteredRegressor(), skmtl.ClusterNormRegressor(), skmtl.TaskRelationRegressor(),
-    skmtl.TraceNormClassifier(alpha=0.02), skmtl.SharedSubspaceRegressor(),
-    skmtl.DirtyRegressor(), skmtl.RobustLowRankClassifier(alpha_lowrank=0.02,
-                                                          alpha_outlier=0.05),
+    GroupLassoRegressor(alpha=0.05),
+    GroupLassoClassifier(alpha=0.02),
+    skmtl.MeanRegularizedRegressor(),
+    skmtl.GraphRegularizedClassifier(),
+    skmtl.ClusteredRegressor(),
+    skmtl.ClusterNormRegressor(),
+    skmtl.TaskRelationRegressor(),
+    skmtl.TraceNormClassifier(alpha=0.02),
+    skmtl.SharedSubspaceRegressor(),
+    skmtl.DirtyRegressor(),
+    skmtl.RobustLowRankClassifier(alpha_lowrank=0.02, alpha_outlier=0.05),
 ]
 
 
@@ -31,8 +36,15 @@ def _weighted_objective(model, X, y, tasks, weights):
     for t in range(3):
         rows = tasks == t
         penalty = _Zero()
-        total += weights[t] * objective(model.coef_[t], model.intercept_[t], X[rows],
-                                        y[rows], np.zeros(rows.sum()), penalty, loss)
+        total += weights[t] * objective(
+            model.coef_[t],
+            model.intercept_[t],
+            X[rows],
+            y[rows],
+            np.zeros(rows.sum()),
+            penalty,
+            loss,
+        )
     return total
 
 
@@ -73,8 +85,7 @@ def test_zero_weight_task_still_takes_part_in_the_coupling():
     # only the penalty sets it: 2 (W M)_2 = 0 gives alpha (w_2 - w_bar) = -(beta/T) w_bar,
     # so w_2 = c (w_0 + w_1) / (T - c) with c = 1 - beta / (alpha T)
     c = 1 - 0.01 / (0.5 * 3)
-    np.testing.assert_allclose(model.coef_[2], c * model.coef_[:2].sum(axis=0) / (3 - c),
-                               rtol=1e-8)
+    np.testing.assert_allclose(model.coef_[2], c * model.coef_[:2].sum(axis=0) / (3 - c), rtol=1e-8)
 
 
 def test_samples_weights_give_the_sum_of_squares_objective():
@@ -83,8 +94,9 @@ def test_samples_weights_give_the_sum_of_squares_objective():
     X, y, tasks = make_tasks(seed=63)
     cp = pytest.importorskip("cvxpy")
     rho = 2.0
-    model = GroupLassoRegressor(alpha=rho, task_weights="samples", fit_intercept=False,
-                                tol=1e-12, max_iter=100_000).fit(X, y, tasks=tasks)
+    model = GroupLassoRegressor(
+        alpha=rho, task_weights="samples", fit_intercept=False, tol=1e-12, max_iter=100_000
+    ).fit(X, y, tasks=tasks)
     np.testing.assert_array_equal(model.task_weights_, np.bincount(tasks))
     W = cp.Variable((X.shape[1], 3))
     terms = [0.5 * cp.sum_squares(y[tasks == t] - X[tasks == t] @ W[:, t]) for t in range(3)]
@@ -104,8 +116,9 @@ def test_uncertainty_recovers_noise_ratios_and_helps_clean_tasks():
     y = X @ coef + noise[tasks] * rng.randn(len(tasks))
     kw = dict(alpha=5.0, beta=0.001)  # strongly pooled: tasks share one model
     learned = MeanRegularizedRegressor(task_weights="uncertainty", **kw).fit(X, y, tasks=tasks)
-    np.testing.assert_allclose(learned.task_noise_ / learned.task_noise_[0],
-                               noise / noise[0], rtol=0.1)
+    np.testing.assert_allclose(
+        learned.task_noise_ / learned.task_noise_[0], noise / noise[0], rtol=0.1
+    )
     np.testing.assert_allclose(learned.task_weights_, 1 / learned.task_noise_**2)
     equal = MeanRegularizedRegressor(**kw).fit(X, y, tasks=tasks)
     error = lambda m: np.sum((m.coef_[:2] - coef) ** 2)
@@ -120,7 +133,8 @@ def test_main_task_scores_and_selects_on_that_task_only():
     rows = tasks == 1
     plain = GroupLassoRegressor(alpha=0.05).fit(X, y, tasks=tasks)
     assert model.score(X, y, tasks=tasks) == pytest.approx(
-        plain.score(X[rows], y[rows], tasks=tasks[rows]))
+        plain.score(X[rows], y[rows], tasks=tasks[rows])
+    )
     np.testing.assert_allclose(model.coef_, plain.coef_)  # all tasks fitted
     Xt = np.column_stack([tasks, X])
     by_column = GroupLassoRegressor(alpha=0.05, main_task=1, task_column=0).fit(Xt, y)
@@ -129,14 +143,17 @@ def test_main_task_scores_and_selects_on_that_task_only():
     assert cv.mse_path_.shape == (6, 5)
 
 
-@pytest.mark.parametrize("weights, message", [
-    ([1.0, -1.0, 1.0], "finite and non-negative"),
-    ([1.0, np.nan, 1.0], "finite and non-negative"),
-    ([0.0, 0.0, 0.0], "all zero"),
-    ({5: 1.0}, r"unknown task\(s\) \[5\]"),
-    ([1.0, 1.0], "2 values but there are 3 tasks"),
-    ("equal", "task_weights must be None, 'samples'"),
-])
+@pytest.mark.parametrize(
+    "weights, message",
+    [
+        ([1.0, -1.0, 1.0], "finite and non-negative"),
+        ([1.0, np.nan, 1.0], "finite and non-negative"),
+        ([0.0, 0.0, 0.0], "all zero"),
+        ({5: 1.0}, r"unknown task\(s\) \[5\]"),
+        ([1.0, 1.0], "2 values but there are 3 tasks"),
+        ("equal", "task_weights must be None, 'samples'"),
+    ],
+)
 def test_bad_task_weights(weights, message):
     X, y, tasks = make_tasks(seed=66)
     with pytest.raises(ValueError, match=message):

@@ -9,5 +9,11 @@ from ._synthetic import (
     make_shared_specific_tasks,
 )
 
-__all__ = ["make_joint_sparse", "make_mean_tasks", "make_clustered_tasks",
-           "make_chain_tasks", "make_low_rank_tasks", "make_shared_specific_tasks"]
+__all__ = [
+    "make_joint_sparse",
+    "make_mean_tasks",
+    "make_clustered_tasks",
+    "make_chain_tasks",
+    "make_low_rank_tasks",
+    "make_shared_specific_tasks",
+]

@@ -48,12 +48,22 @@ def _sample_tasks(coef, n_samples, noise, loss, shared_design, rng):
     return X, y, tasks
 
 
-def make_joint_sparse(n_tasks=10, n_samples=50, n_features=30, n_informative=5, *,
-                      noise=0.5, loss="squared", shared_design=False, random_state=None):
+def make_joint_sparse(
+    n_tasks=10,
+    n_samples=50,
+    n_features=30,
+    n_informative=5,
+    *,
+    noise=0.5,
+    loss="squared",
+    shared_design=False,
+    random_state=None,
+):
     rng = check_random_state(random_state)
     if not 0 <= n_informative <= n_features:
-        raise ValueError(f"n_informative must be in [0, n_features={n_features}]; "
-                         f"got {n_informative}.")
+        raise ValueError(
+            f"n_informative must be in [0, n_features={n_features}]; got {n_informative}."
+        )
     coef = np.zeros((n_tasks, n_features))
     coef[:, :n_informative] = rng.standard_normal((n_tasks, n_informative)) + 1.0
     return (*_sample_tasks(coef, n_samples, noise, loss, shared_design, rng), coef)
@@ -84,8 +94,17 @@ make_joint_sparse.__doc__ = f"""Tasks that share the same few informative featur
     """
 
 
-def make_mean_tasks(n_tasks=10, n_samples=30, n_features=10, *, spread=0.3, noise=0.5,
-                    loss="squared", shared_design=False, random_state=None):
+def make_mean_tasks(
+    n_tasks=10,
+    n_samples=30,
+    n_features=10,
+    *,
+    spread=0.3,
+    noise=0.5,
+    loss="squared",
+    shared_design=False,
+    random_state=None,
+):
     rng = check_random_state(random_state)
     mean = rng.standard_normal(n_features)
     coef = mean + spread * rng.standard_normal((n_tasks, n_features))
@@ -116,9 +135,18 @@ make_mean_tasks.__doc__ = f"""Tasks scattered around a common model.
     """
 
 
-def make_clustered_tasks(n_tasks=12, n_clusters=3, n_samples=30, n_features=10, *,
-                         spread=0.1, noise=0.5, loss="squared", shared_design=False,
-                         random_state=None):
+def make_clustered_tasks(
+    n_tasks=12,
+    n_clusters=3,
+    n_samples=30,
+    n_features=10,
+    *,
+    spread=0.1,
+    noise=0.5,
+    loss="squared",
+    shared_design=False,
+    random_state=None,
+):
     rng = check_random_state(random_state)
     if not 1 <= n_clusters <= n_tasks:
         raise ValueError(f"n_clusters must be in [1, n_tasks={n_tasks}]; got {n_clusters}.")
@@ -158,8 +186,17 @@ make_clustered_tasks.__doc__ = f"""Tasks in planted clusters.
     """
 
 
-def make_chain_tasks(n_tasks=10, n_samples=30, n_features=10, *, step=0.3, noise=0.5,
-                     loss="squared", shared_design=False, random_state=None):
+def make_chain_tasks(
+    n_tasks=10,
+    n_samples=30,
+    n_features=10,
+    *,
+    step=0.3,
+    noise=0.5,
+    loss="squared",
+    shared_design=False,
+    random_state=None,
+):
     rng = check_random_state(random_state)
     steps = step * rng.standard_normal((n_tasks, n_features))
     steps[0] = rng.standard_normal(n_features)
@@ -196,8 +233,18 @@ make_chain_tasks.__doc__ = f"""Tasks on a chain: each task a small step from the
     """
 
 
-def make_low_rank_tasks(n_tasks=10, rank=2, n_samples=30, n_features=10, *, n_outliers=0,
-                        noise=0.5, loss="squared", shared_design=False, random_state=None):
+def make_low_rank_tasks(
+    n_tasks=10,
+    rank=2,
+    n_samples=30,
+    n_features=10,
+    *,
+    n_outliers=0,
+    noise=0.5,
+    loss="squared",
+    shared_design=False,
+    random_state=None,
+):
     rng = check_random_state(random_state)
     if not 1 <= rank <= min(n_tasks, n_features):
         raise ValueError(f"rank must be in [1, min(n_tasks, n_features)]; got {rank}.")
@@ -244,9 +291,18 @@ make_low_rank_tasks.__doc__ = f"""Task models in a shared low-dimensional subspa
     """
 
 
-def make_shared_specific_tasks(n_tasks=10, n_samples=30, n_features=30, *, n_shared=5,
-                               n_specific=2, noise=0.5, loss="squared",
-                               shared_design=False, random_state=None):
+def make_shared_specific_tasks(
+    n_tasks=10,
+    n_samples=30,
+    n_features=30,
+    *,
+    n_shared=5,
+    n_specific=2,
+    noise=0.5,
+    loss="squared",
+    shared_design=False,
+    random_state=None,
+):
     rng = check_random_state(random_state)
     if n_shared + n_specific > n_features:
         raise ValueError("n_shared + n_specific must not exceed n_features.")

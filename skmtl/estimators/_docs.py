@@ -10,9 +10,9 @@ _TOL_UNIT = {
 }
 _PRECOMPUTE = {
     "squared": "Solve through per-task Gram matrices when rows far outnumber features "
-               "(``'auto'`` decides by cost).",
+    "(``'auto'`` decides by cost).",
     "logistic": "With up to 100 features, solve by proximal Newton steps whose quadratic "
-                "models use per-task Gram matrices; ``False`` forces plain FISTA.",
+    "models use per-task Gram matrices; ``False`` forces plain FISTA.",
 }
 
 
@@ -46,7 +46,9 @@ def _common_parameters(loss, unknown_task):
         What to do with a task label not seen in fit: raise, or predict with the
         average of the task models (cold start for new tasks).
 """
-    return text + """    task_weights : None, "samples", "uncertainty", dict or array-like, default=None
+    return (
+        text
+        + """    task_weights : None, "samples", "uncertainty", dict or array-like, default=None
         How much each task's data term counts: None, each task once (the objective
         above); ``"samples"``, by its number of samples (sum of sample weights), which
         is the sum-of-squares objective of MALSAR; a dict by task label or an array in
@@ -60,6 +62,7 @@ def _common_parameters(loss, unknown_task):
     verbose : int, default=0
         Print the objective and the duality gap during the solve.
 """
+    )
 
 
 def _common_attributes(loss):
@@ -72,7 +75,9 @@ def _common_attributes(loss):
         text += """    classes_ : ndarray of shape (2,)
         The two class labels; ``classes_[1]`` is the positive class.
 """
-    return text + """    task_weights_ : ndarray of shape (n_tasks,)
+    return (
+        text
+        + """    task_weights_ : ndarray of shape (n_tasks,)
         The weight of each task's data term used in the fit.
     task_noise_ : ndarray of shape (n_tasks,)
         The learned noise level of each task (``task_weights="uncertainty"`` only).
@@ -86,10 +91,12 @@ def _common_attributes(loss):
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined when ``X`` has string column names.
 """
+    )
 
 
-def docstring(summary, objective, parameters, *, loss, attributes="", examples="",
-              unknown_task=False):
+def docstring(
+    summary, objective, parameters, *, loss, attributes="", examples="", unknown_task=False
+):
     """Assemble a numpydoc docstring: summary, objective, parameters, attributes."""
     return f"""{summary}
 
@@ -112,8 +119,10 @@ _LOSS_TERM = {
     "squared": "sum_t 1/(2 n_t) ||y_t - X_t w_t - b_t||^2",
     "logistic": "sum_t 1/n_t sum_i log(1 + exp(-y_ti (x_ti^T w_t + b_t)))",
 }
-_NAMES = {"squared": ("Regressor", "regression"),
-          "logistic": ("Classifier", "classification")}
+_NAMES = {
+    "squared": ("Regressor", "regression"),
+    "logistic": ("Classifier", "classification"),
+}
 
 
 def model_docstring(spec, loss, unknown_task=False):
@@ -123,8 +132,12 @@ def model_docstring(spec, loss, unknown_task=False):
     generator's ``loss`` argument)."""
     name, task = _NAMES[loss]
     cls = ', loss="logistic"' if loss == "logistic" else ""
-    return docstring(spec["summary"].format(task=task),
-                     f"        {_LOSS_TERM[loss]}\n            + {spec['penalty']}",
-                     spec["parameters"], loss=loss, attributes=spec["attributes"],
-                     unknown_task=unknown_task,
-                     examples=spec["example"].replace("{cls}", cls).format(name=name))
+    return docstring(
+        spec["summary"].format(task=task),
+        f"        {_LOSS_TERM[loss]}\n            + {spec['penalty']}",
+        spec["parameters"],
+        loss=loss,
+        attributes=spec["attributes"],
+        unknown_task=unknown_task,
+        examples=spec["example"].replace("{cls}", cls).format(name=name),
+    )

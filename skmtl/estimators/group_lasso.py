@@ -10,10 +10,23 @@ _GROUP_NORMS = ("l2", "linf")
 
 
 class _GroupLasso(_MultiTaskModel):
-    def __init__(self, alpha=1.0, *, l1_ratio=0.0, group_norm="l2", fit_intercept=True,
-                 max_iter=1000, tol=1e-4, warm_start=False, solver="auto",
-                 precompute="auto", task_column=None,
-                 task_weights=None, main_task=None, verbose=0):
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        l1_ratio=0.0,
+        group_norm="l2",
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+    ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.group_norm = group_norm
@@ -32,8 +45,7 @@ class _GroupLasso(_MultiTaskModel):
         check_number(self.alpha, "alpha", low=0)
         check_number(self.l1_ratio, "l1_ratio", low=0, high=1)
         if self.group_norm not in _GROUP_NORMS:
-            raise ValueError(
-                f"group_norm must be one of {_GROUP_NORMS}; got {self.group_norm!r}.")
+            raise ValueError(f"group_norm must be one of {_GROUP_NORMS}; got {self.group_norm!r}.")
         if self.l1_ratio == 1:
             return L1(self.alpha)
         if self.l1_ratio == 0:
@@ -76,19 +88,43 @@ class GroupLassoRegressor(RegressorMixin, _GroupLasso):
     (3, 5)
     >>> bool((model.coef_[:, 2:] == 0).all())
     True
-""")
+""",
+    )
 
 
 class GroupLassoClassifier(ClassifierMixin, _GroupLasso):
-    def __init__(self, alpha=0.01, *, l1_ratio=0.0, group_norm="l2", fit_intercept=True,
-                 max_iter=1000, tol=1e-4, warm_start=False, solver="auto",
-                 precompute="auto", task_column=None,
-                 task_weights=None, main_task=None, verbose=0):
-        super().__init__(alpha, l1_ratio=l1_ratio, group_norm=group_norm,
-                         fit_intercept=fit_intercept, max_iter=max_iter, tol=tol,
-                         warm_start=warm_start, solver=solver, precompute=precompute,
-                         task_column=task_column, task_weights=task_weights,
-                         main_task=main_task, verbose=verbose)
+    def __init__(
+        self,
+        alpha=0.01,
+        *,
+        l1_ratio=0.0,
+        group_norm="l2",
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+    ):
+        super().__init__(
+            alpha,
+            l1_ratio=l1_ratio,
+            group_norm=group_norm,
+            fit_intercept=fit_intercept,
+            max_iter=max_iter,
+            tol=tol,
+            warm_start=warm_start,
+            solver=solver,
+            precompute=precompute,
+            task_column=task_column,
+            task_weights=task_weights,
+            main_task=main_task,
+            verbose=verbose,
+        )
 
     __doc__ = docstring(
         """Multi-task sparse logistic regression with features shared across tasks.
@@ -111,4 +147,5 @@ class GroupLassoClassifier(ClassifierMixin, _GroupLasso):
     >>> clf = GroupLassoClassifier(alpha=0.01).fit(X, y, tasks=tasks)
     >>> clf.predict(X[:3], tasks=tasks[:3]).shape
     (3,)
-""")
+""",
+    )

@@ -21,6 +21,7 @@ from ..penalties import (
 )
 from ._docs import model_docstring
 
+
 def _numerical_rank(W):
     sigma = np.linalg.svd(W, compute_uv=False)
     if not len(sigma) or sigma[0] == 0:
@@ -29,9 +30,22 @@ def _numerical_rank(W):
 
 
 class _TraceNorm(_MultiTaskModel):
-    def __init__(self, alpha=0.1, *, squared=False, fit_intercept=True, max_iter=1000,
-                 tol=1e-4, warm_start=False, solver="auto", precompute="auto",
-                 task_column=None, task_weights=None, main_task=None, verbose=0):
+    def __init__(
+        self,
+        alpha=0.1,
+        *,
+        squared=False,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+    ):
         self.alpha = alpha
         self.squared = squared
         self.fit_intercept = fit_intercept
@@ -58,10 +72,23 @@ class _TraceNorm(_MultiTaskModel):
 
 
 class _SharedSubspace(_MultiTaskModel):
-    def __init__(self, alpha=0.1, beta=0.01, n_components=2, *, fit_intercept=True,
-                 max_iter=1000, tol=1e-4, warm_start=False, solver="auto",
-                 precompute="auto", task_column=None,
-                 task_weights=None, main_task=None, verbose=0):
+    def __init__(
+        self,
+        alpha=0.1,
+        beta=0.01,
+        n_components=2,
+        *,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+    ):
         self.alpha = alpha
         self.beta = beta
         self.n_components = n_components
@@ -83,8 +110,9 @@ class _SharedSubspace(_MultiTaskModel):
         if isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1:
             raise ValueError(f"n_components must be a positive integer; got {h!r}.")
         if d is not None and h > d:
-            raise ValueError(f"n_components={h} is larger than the number of features "
-                             f"(n_features = {d}).")
+            raise ValueError(
+                f"n_components={h} is larger than the number of features (n_features = {d})."
+            )
         return SubspacePenalty(self.alpha, self.beta, h)
 
     def _fit_structure(self, W, penalty, parts=None):
@@ -94,10 +122,23 @@ class _SharedSubspace(_MultiTaskModel):
 
 
 class _Dirty(_MultiTaskModel):
-    def __init__(self, alpha_shared=0.1, alpha_specific=0.05, *, group_norm="linf",
-                 fit_intercept=True, max_iter=1000, tol=1e-4, warm_start=False,
-                 solver="auto", precompute="auto", task_column=None,
-                 task_weights=None, main_task=None, verbose=0):
+    def __init__(
+        self,
+        alpha_shared=0.1,
+        alpha_specific=0.05,
+        *,
+        group_norm="linf",
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+    ):
         self.alpha_shared = alpha_shared
         self.alpha_specific = alpha_specific
         self.group_norm = group_norm
@@ -116,20 +157,23 @@ class _Dirty(_MultiTaskModel):
         check_number(self.alpha_shared, "alpha_shared", low=0, low_open=True)
         check_number(self.alpha_specific, "alpha_specific", low=0, low_open=True)
         if self.group_norm not in ("l2", "linf"):
-            raise ValueError(
-                f"group_norm must be one of ('l2', 'linf'); got {self.group_norm!r}.")
+            raise ValueError(f"group_norm must be one of ('l2', 'linf'); got {self.group_norm!r}.")
         ratio = self.alpha_shared / self.alpha_specific
         top = n_tasks if self.group_norm == "linf" else np.sqrt(n_tasks)
         if n_tasks > 1 and ratio <= 1:
             warnings.warn(
                 f"alpha_shared / alpha_specific = {ratio:.3g} <= 1: the task-specific part "
                 "is never needed and stays zero (spec 4.4(f)); raise alpha_shared.",
-                UserWarning, stacklevel=3)
+                UserWarning,
+                stacklevel=3,
+            )
         elif n_tasks > 1 and ratio >= top:
             warnings.warn(
                 f"alpha_shared / alpha_specific = {ratio:.3g} >= {top:.3g}: the shared part "
                 "is never needed and stays zero (spec 4.4(f)); lower alpha_shared.",
-                UserWarning, stacklevel=3)
+                UserWarning,
+                stacklevel=3,
+            )
         shared = L1Linf if self.group_norm == "linf" else L21
         return SplitPenalty(shared(self.alpha_shared), L1(self.alpha_specific))
 
@@ -139,10 +183,22 @@ class _Dirty(_MultiTaskModel):
 
 
 class _RobustLowRank(_MultiTaskModel):
-    def __init__(self, alpha_lowrank=0.1, alpha_outlier=0.1, *, fit_intercept=True,
-                 max_iter=1000, tol=1e-4, warm_start=False, solver="auto",
-                 precompute="auto", task_column=None,
-                 task_weights=None, main_task=None, verbose=0):
+    def __init__(
+        self,
+        alpha_lowrank=0.1,
+        alpha_outlier=0.1,
+        *,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+    ):
         self.alpha_lowrank = alpha_lowrank
         self.alpha_outlier = alpha_outlier
         self.fit_intercept = fit_intercept

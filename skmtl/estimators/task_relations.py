@@ -29,10 +29,23 @@ class _TaskRelationModel(_MultiTaskModel):
 
 
 class _MeanRegularized(_TaskRelationModel):
-    def __init__(self, alpha=0.1, beta=0.01, *, fit_intercept=True, max_iter=1000,
-                 tol=1e-4, warm_start=False, solver="auto", precompute="auto",
-                 task_column=None, unknown_task="error",
-                 task_weights=None, main_task=None, verbose=0):
+    def __init__(
+        self,
+        alpha=0.1,
+        beta=0.01,
+        *,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        unknown_task="error",
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+    ):
         self.alpha = alpha
         self.beta = beta
         self.fit_intercept = fit_intercept
@@ -56,10 +69,24 @@ class _MeanRegularized(_TaskRelationModel):
 
 
 class _GraphRegularized(_TaskRelationModel):
-    def __init__(self, graph=None, alpha=0.1, beta=0.01, *, fit_intercept=True,
-                 max_iter=1000, tol=1e-4, warm_start=False, solver="auto",
-                 precompute="auto", task_column=None, unknown_task="error",
-                 task_weights=None, main_task=None, verbose=0):
+    def __init__(
+        self,
+        graph=None,
+        alpha=0.1,
+        beta=0.01,
+        *,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        unknown_task="error",
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+    ):
         self.graph = graph
         self.alpha = alpha
         self.beta = beta
@@ -89,7 +116,8 @@ def check_graph(graph, n_tasks):
         raise ValueError(
             f"graph has shape {A.shape} but there are {n_tasks} tasks; give a "
             f"({n_tasks}, {n_tasks}) adjacency matrix whose rows and columns follow the "
-            "sorted task labels (tasks_).")
+            "sorted task labels (tasks_)."
+        )
     if not np.all(np.isfinite(A)) or np.any(A < 0):
         raise ValueError("graph must have finite, non-negative edge weights.")
     if not np.allclose(A, A.T):
@@ -98,10 +126,24 @@ def check_graph(graph, n_tasks):
 
 
 class _Clustered(_TaskRelationModel):
-    def __init__(self, alpha=0.1, beta=0.01, n_clusters=2, *, fit_intercept=True,
-                 max_iter=1000, tol=1e-4, warm_start=False, solver="auto",
-                 precompute="auto", task_column=None, unknown_task="error",
-                 task_weights=None, main_task=None, verbose=0):
+    def __init__(
+        self,
+        alpha=0.1,
+        beta=0.01,
+        n_clusters=2,
+        *,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        unknown_task="error",
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+    ):
         self.alpha = alpha
         self.beta = beta
         self.n_clusters = n_clusters
@@ -132,8 +174,7 @@ def _check_n_clusters(k, n_tasks):
     if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
         raise ValueError(f"n_clusters must be a positive integer; got {k!r}.")
     if k > n_tasks and n_tasks > 1:
-        raise ValueError(
-            f"n_clusters={k} is larger than the number of tasks ({n_tasks}).")
+        raise ValueError(f"n_clusters={k} is larger than the number of tasks ({n_tasks}).")
     return min(k, n_tasks)
 
 
@@ -142,15 +183,29 @@ def _cluster_labels(matrix, k, n_vectors):
     if k == 1 or matrix.shape[0] == 1:
         return np.zeros(matrix.shape[0], dtype=int)
     _, vectors = np.linalg.eigh(matrix)
-    return KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(
-        vectors[:, -n_vectors:])
+    return KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(vectors[:, -n_vectors:])
 
 
 class _ClusterNorm(_TaskRelationModel):
-    def __init__(self, alpha_mean=0.01, alpha_between=0.01, alpha_within=0.1,
-                 n_clusters=2, *, fit_intercept=True, max_iter=1000, tol=1e-4,
-                 warm_start=False, solver="auto", precompute="auto", task_column=None,
-                 unknown_task="error", task_weights=None, main_task=None, verbose=0):
+    def __init__(
+        self,
+        alpha_mean=0.01,
+        alpha_between=0.01,
+        alpha_within=0.1,
+        n_clusters=2,
+        *,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        unknown_task="error",
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+    ):
         self.alpha_mean = alpha_mean
         self.alpha_between = alpha_between
         self.alpha_within = alpha_within
@@ -174,7 +229,8 @@ class _ClusterNorm(_TaskRelationModel):
             raise ValueError(
                 f"alpha_within ({self.alpha_within}) must be larger than alpha_between "
                 f"({self.alpha_between}): tasks are pulled harder within a cluster "
-                "than between clusters.")
+                "than between clusters."
+            )
         k = _check_n_clusters(self.n_clusters, n_tasks)
         return ClusterNormPenalty(self.alpha_mean, self.alpha_between, self.alpha_within, k)
 
@@ -186,10 +242,23 @@ class _ClusterNorm(_TaskRelationModel):
 
 
 class _TaskRelation(_TaskRelationModel):
-    def __init__(self, alpha=0.1, beta=0.01, *, fit_intercept=True, max_iter=1000,
-                 tol=1e-4, warm_start=False, solver="auto", precompute="auto",
-                 task_column=None, unknown_task="error",
-                 task_weights=None, main_task=None, verbose=0):
+    def __init__(
+        self,
+        alpha=0.1,
+        beta=0.01,
+        *,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        unknown_task="error",
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+    ):
         self.alpha = alpha
         self.beta = beta
         self.fit_intercept = fit_intercept

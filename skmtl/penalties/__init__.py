@@ -13,9 +13,21 @@ from .spectral import (
 from .split import SplitPenalty
 
 __all__ = [
-    "Penalty", "NormPenalty", "RowNormPenalty",
-    "L1", "L21", "L1Linf", "SparseGroupNorm", "ColumnL21",
-    "QuadraticPenalty", "MeanPenalty", "GraphPenalty",
-    "ClusterPenalty", "ClusterNormPenalty", "SubspacePenalty", "TaskCovariancePenalty",
-    "TraceNorm", "SplitPenalty",
+    "Penalty",
+    "NormPenalty",
+    "RowNormPenalty",
+    "L1",
+    "L21",
+    "L1Linf",
+    "SparseGroupNorm",
+    "ColumnL21",
+    "QuadraticPenalty",
+    "MeanPenalty",
+    "GraphPenalty",
+    "ClusterPenalty",
+    "ClusterNormPenalty",
+    "SubspacePenalty",
+    "TaskCovariancePenalty",
+    "TraceNorm",
+    "SplitPenalty",
 ]

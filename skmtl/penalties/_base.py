@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 
 class Penalty:
     """Base class of penalties ``R(W)`` on the coefficients ``W`` of shape (d, T).
@@ -57,8 +55,7 @@ class NormPenalty(Penalty):
         self.alpha = float(alpha)
 
     def __repr__(self):
-        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items()
-                           if not k.startswith("_"))
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
         return f"{type(self).__name__}({params})"
 
     def value(self, W):
@@ -86,8 +83,6 @@ class NormPenalty(Penalty):
 
     def cvxpy_norm(self, W):
         return super().cvxpy(W)
-
-
 
 
 class RowNormPenalty(NormPenalty):

@@ -24,8 +24,8 @@ class QuadraticPenalty(Penalty):
         self._eigvals, self._eigvecs = np.linalg.eigh(self.M)
         if self._eigvals[0] <= 0:
             raise ValueError(
-                "The task coupling matrix must be positive definite; add a ridge term "
-                "(beta > 0).")
+                "The task coupling matrix must be positive definite; add a ridge term (beta > 0)."
+            )
 
     def value(self, W):
         return float(np.sum((W @ self._eigvecs) ** 2 * self._eigvals))

@@ -12,8 +12,14 @@ from scipy.sparse.linalg import svds
 
 from ._base import NormPenalty, Penalty
 
-__all__ = ["ClusterPenalty", "ClusterNormPenalty", "SubspacePenalty",
-           "TaskCovariancePenalty", "TraceNorm", "water_fill"]
+__all__ = [
+    "ClusterPenalty",
+    "ClusterNormPenalty",
+    "SubspacePenalty",
+    "TaskCovariancePenalty",
+    "TraceNorm",
+    "water_fill",
+]
 
 
 def water_fill(a, shift, total, low=0.0, high=1.0):
@@ -29,8 +35,7 @@ def water_fill(a, shift, total, low=0.0, high=1.0):
         x = np.where(a > 0, high, low)
         zeros = a <= 0
         if zeros.any():
-            x[zeros] = np.clip((total - high * np.count_nonzero(~zeros)) / zeros.sum(),
-                               low, high)
+            x[zeros] = np.clip((total - high * np.count_nonzero(~zeros)) / zeros.sum(), low, high)
         return x
     lo, hi = 0.0, 1.0
     while np.sum(np.clip(a * hi - shift, low, high)) < total:
@@ -179,8 +184,7 @@ class TaskCovariancePenalty(Penalty):
     def cvxpy(self, W):
         import cvxpy as cp
 
-        return 0.5 * (self.alpha * cp.square(cp.normNuc(W))
-                      + self.beta * cp.sum_squares(W))
+        return 0.5 * (self.alpha * cp.square(cp.normNuc(W)) + self.beta * cp.sum_squares(W))
 
 
 class ClusterNormPenalty(Penalty):
@@ -229,8 +233,9 @@ class ClusterNormPenalty(Penalty):
         k = len(sigma)
         rest = lam[k] if k < T - 1 else 0.0  # every direction with sigma = 0 alike
         centred = np.eye(T) - 1.0 / T
-        return ((Vt.T * (lam[:k] - rest)) @ Vt + rest * centred
-                + self.low * (np.full((T, T), 1.0 / T)))
+        return (
+            (Vt.T * (lam[:k] - rest)) @ Vt + rest * centred + self.low * (np.full((T, T), 1.0 / T))
+        )
 
     def value(self, W):
         T = W.shape[1]
@@ -243,7 +248,7 @@ class ClusterNormPenalty(Penalty):
         mean, U, sigma, Vt = self._split(V)
         lam = self._fill(sigma, T, 2.0 * step)[: len(sigma)]
         shrunk = sigma * lam / (lam + 2.0 * step)
-        return ((U * shrunk) @ Vt + (mean / (1.0 + 2.0 * step * self.eps_mean))[:, None])
+        return (U * shrunk) @ Vt + (mean / (1.0 + 2.0 * step * self.eps_mean))[:, None]
 
     def conjugate(self, G):
         T = G.shape[1]
@@ -260,12 +265,14 @@ class ClusterNormPenalty(Penalty):
         T = W.shape[1]
         Sigma = cp.Variable((T, T), symmetric=True)
         total = self._budget(T) + self.low
-        constraints = [cp.trace(Sigma) == total, Sigma >> self.low * np.eye(T),
-                       self.high * np.eye(T) - Sigma >> 0]
+        constraints = [
+            cp.trace(Sigma) == total,
+            Sigma >> self.low * np.eye(T),
+            self.high * np.eye(T) - Sigma >> 0,
+        ]
         Pi = np.eye(T) - 1.0 / T
         mean_term = self.eps_mean * cp.sum_squares(W @ np.ones(T)) / T
         return mean_term + cp.matrix_frac(Pi @ W.T, Sigma), constraints
-
 
 
 class TraceNorm(NormPenalty):

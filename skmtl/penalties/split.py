@@ -32,7 +32,7 @@ class SplitPenalty(Penalty):
         P, Q = self._halves(V)
         out = V.copy()
         out[: len(P)] = self.first.prox(P, step)
-        out[len(P):] = self.second.prox(Q, step)
+        out[len(P) :] = self.second.prox(Q, step)
         return out
 
     def dual_scale(self, G):

@@ -14,8 +14,17 @@ from .working_set import use_working_sets, working_sets
 _NEWTON_MAX_FEATURES = 100
 
 
-def solve(full, penalty, C0, *, method="auto", precompute="auto", max_iter=1000, tol=1e-4,
-          verbose=0):
+def solve(
+    full,
+    penalty,
+    C0,
+    *,
+    method="auto",
+    precompute="auto",
+    max_iter=1000,
+    tol=1e-4,
+    verbose=0,
+):
     """Minimise ``full(C) + penalty(C[:d])`` from ``C0`` with the best-suited method.
 
     ``full`` is the :class:`~skmtl._datafit.DesignDatafit` of the whole problem;
@@ -32,7 +41,8 @@ def solve(full, penalty, C0, *, method="auto", precompute="auto", max_iter=1000,
             "solver='closed_form' needs the squared loss with a quadratic penalty (mean "
             f"or graph with n_features * n_tasks <= 3000); got the {loss.name} loss with "
             f"{type(penalty).__name__} on {data.n_features} features and "
-            f"{data.n_tasks} tasks. Use solver='fista'.")
+            f"{data.n_tasks} tasks. Use solver='fista'."
+        )
     if exact and method != "fista":
         gram = full.gram()
         W = closed_form(gram, penalty)
@@ -42,9 +52,12 @@ def solve(full, penalty, C0, *, method="auto", precompute="auto", max_iter=1000,
         return _solve_split(full, penalty, C0, precompute, kw)
     if use_working_sets(penalty, data):
         return working_sets(full, penalty, C0, precompute=precompute, **kw), full
-    if (loss.name == "logistic" and precompute is not False
-            and data.n_features <= _NEWTON_MAX_FEATURES
-            and data.n_tasks * data.n_features**2 <= GRAM_MAX_ENTRIES):
+    if (
+        loss.name == "logistic"
+        and precompute is not False
+        and data.n_features <= _NEWTON_MAX_FEATURES
+        and data.n_tasks * data.n_features**2 <= GRAM_MAX_ENTRIES
+    ):
         return prox_newton(full, penalty, C0, **kw), full
     datafit = full.gram() if use_gram(data, loss, precompute) else full
     return fista(datafit, penalty, C0, **kw), datafit
@@ -55,9 +68,13 @@ def _solve_split(full, penalty, C0, precompute, kw):
     data = full.data
     inner = full.gram() if use_gram(data, full.loss, precompute) else full
     d = data.n_features
-    result = fista(SplitDatafit(inner), penalty,
-                   np.vstack([C0[:d], np.zeros_like(C0[:d]), C0[d:]]), **kw)
-    P, Q = result.coef[:d], result.coef[d:2 * d]
+    result = fista(
+        SplitDatafit(inner),
+        penalty,
+        np.vstack([C0[:d], np.zeros_like(C0[:d]), C0[d:]]),
+        **kw,
+    )
+    P, Q = result.coef[:d], result.coef[d : 2 * d]
     result.parts = (P, Q)
-    result.coef = np.vstack([P + Q, result.coef[2 * d:]])
+    result.coef = np.vstack([P + Q, result.coef[2 * d :]])
     return result, inner

@@ -18,9 +18,12 @@ MAX_SYSTEM_SIZE = 3000
 def has_closed_form(penalty, loss, n_features, n_tasks):
     """Squared loss, a quadratic penalty, and per-task Gram matrices that fit in
     memory (for a graph, also a small enough linear system)."""
-    return (loss.name == "squared" and isinstance(penalty, QuadraticPenalty)
-            and n_tasks * n_features**2 <= GRAM_MAX_ENTRIES
-            and (isinstance(penalty, MeanPenalty) or n_features * n_tasks <= MAX_SYSTEM_SIZE))
+    return (
+        loss.name == "squared"
+        and isinstance(penalty, QuadraticPenalty)
+        and n_tasks * n_features**2 <= GRAM_MAX_ENTRIES
+        and (isinstance(penalty, MeanPenalty) or n_features * n_tasks <= MAX_SYSTEM_SIZE)
+    )
 
 
 def closed_form(gram, penalty):

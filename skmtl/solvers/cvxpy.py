@@ -58,8 +58,14 @@ def solve_cvxpy(loss, penalty, data: TaskData, fit_intercept=True, verbose=False
         raise ValueError(f"solver='cvxpy' does not know the loss {loss.name!r}.")
     penalty_term, constraints = penalty.cvxpy_terms(W)
     problem = cp.Problem(cp.Minimize(datafit + penalty_term), constraints)
-    problem.solve(solver=cp.CLARABEL, verbose=verbose, tol_gap_abs=1e-10,
-                  tol_gap_rel=1e-10, tol_feas=1e-10, max_iter=500)
+    problem.solve(
+        solver=cp.CLARABEL,
+        verbose=verbose,
+        tol_gap_abs=1e-10,
+        tol_gap_rel=1e-10,
+        tol_feas=1e-10,
+        max_iter=500,
+    )
     if problem.status not in ("optimal", "optimal_inaccurate"):
         raise RuntimeError(f"cvxpy could not solve the problem: status {problem.status}.")
     intercept = np.asarray(b.value) if fit_intercept else np.zeros(T)

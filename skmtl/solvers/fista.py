@@ -37,8 +37,7 @@ def duality_gap(datafit, penalty, C, z):
     return gap, primal, C, z
 
 
-def fista(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, gap_freq=10,
-          threshold=None, verbose=0):
+def fista(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, gap_freq=10, threshold=None, verbose=0):
     """Minimise ``datafit(C) + penalty(C[:d])`` from ``C0``.
 
     Stops when the duality gap falls below ``tol * datafit.gap_scale()`` (or below
@@ -108,8 +107,9 @@ def warn_not_converged(gap, n_iter, threshold, tol):
     )
 
 
-def certified_loop(full, penalty, C0, inner_step, *, max_iter=1000, tol=1e-4, verbose=0,
-                   name="outer"):
+def certified_loop(
+    full, penalty, C0, inner_step, *, max_iter=1000, tol=1e-4, verbose=0, name="outer"
+):
     """An outer loop whose every iterate is certified by the full duality gap.
 
     ``inner_step(C, z, gap, budget)`` improves ``C`` (predictions ``z``, gap

@@ -34,8 +34,7 @@ def quadratic_model(full, z):
     per_task = data.task_sum(h)
     total = data.expand(per_task)
     weights = np.divide(h, total, out=np.zeros_like(h), where=total > 0)
-    model = GramDatafit(TaskData(data.X, v, weights, data.task_index, data.n_tasks),
-                        full.center)
+    model = GramDatafit(TaskData(data.X, v, weights, data.task_index, data.n_tasks), full.center)
     return model.scale_tasks(per_task)
 
 
@@ -45,16 +44,23 @@ def prox_newton(full, penalty, C0, *, max_iter=1000, tol=1e-4, verbose=0):
 
     def newton_step(C, z, gap, budget):
         model = quadratic_model(full, z)
-        inner = fista(model, penalty, C[:d], max_iter=budget,
-                      threshold=_INNER_FRACTION * gap)
+        inner = fista(model, penalty, C[:d], max_iter=budget, threshold=_INNER_FRACTION * gap)
         target = C.copy()
         target[:d] = inner.coef
         if full.intercept_row:
             target[d] = full.intercept_variable(inner.coef, model.intercept(inner.coef))
         return _line_search(full, penalty, C, z, target - C), inner.n_iter
 
-    return certified_loop(full, penalty, C0, newton_step, max_iter=max_iter, tol=tol,
-                          verbose=verbose, name="prox-Newton")
+    return certified_loop(
+        full,
+        penalty,
+        C0,
+        newton_step,
+        max_iter=max_iter,
+        tol=tol,
+        verbose=verbose,
+        name="prox-Newton",
+    )
 
 
 def _line_search(full, penalty, C, z, direction):
@@ -62,8 +68,9 @@ def _line_search(full, penalty, C, z, direction):
     dz = full.linear(direction)
     penalty_now = penalty.value(C[:d])
     primal = full.value(z) + penalty_now
-    decrease = (np.vdot(full.gradient(z), direction)
-                + penalty.value(C[:d] + direction[:d]) - penalty_now)
+    decrease = (
+        np.vdot(full.gradient(z), direction) + penalty.value(C[:d] + direction[:d]) - penalty_now
+    )
     step = 1.0
     for _ in range(_MAX_HALVINGS):
         trial = C + step * direction

@@ -29,8 +29,7 @@ def use_working_sets(penalty, data):
     return isinstance(penalty, RowNormPenalty) and data.n_features > 2 * _FIRST_SIZE
 
 
-def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-4,
-                 verbose=0):
+def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-4, verbose=0):
     """Minimise ``full(C) + penalty(C[:d])`` from ``C0`` by FISTA on working sets.
 
     ``full`` is the :class:`~skmtl._datafit.DesignDatafit` of the whole problem and
@@ -59,11 +58,25 @@ def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-
         inner_tol = max(tol, _INNER_FRACTION * gap / full.gap_scale())
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            result = fista(inner, penalty, C[rows], max_iter=budget, tol=inner_tol,
-                           verbose=max(verbose - 1, 0))
+            result = fista(
+                inner,
+                penalty,
+                C[rows],
+                max_iter=budget,
+                tol=inner_tol,
+                verbose=max(verbose - 1, 0),
+            )
         C = np.zeros_like(C)
         C[rows] = result.coef
         return C, result.n_iter
 
-    return certified_loop(full, penalty, C0, restricted_solve, max_iter=max_iter,
-                          tol=tol, verbose=verbose, name="working sets")
+    return certified_loop(
+        full,
+        penalty,
+        C0,
+        restricted_solve,
+        max_iter=max_iter,
+        tol=tol,
+        verbose=verbose,
+        name="working sets",
+    )
