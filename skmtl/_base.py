@@ -33,7 +33,7 @@ from ._task_weights import (
 from ._tasks import rowwise_dot
 from .losses import LogisticLoss, SquaredLoss
 from .penalties import L21, NormPenalty, Penalty
-from .solvers import solve
+from .solvers import solve, solve_gram
 
 _LOSSES = {"squared": SquaredLoss, "logistic": LogisticLoss}
 _SOLVERS = ("auto", "fista", "closed_form", "cvxpy")
@@ -103,6 +103,8 @@ class _MultiTaskModel(BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
+        if _is_dask(X):
+            return self._fit_dask(X, y, tasks, sample_weight)
         data, info, loss = self._prepare(X, y, tasks, sample_weight, reset=True)
         d, T = data.n_features, data.n_tasks
         penalty = self._make_penalty(T, d)
@@ -160,6 +162,67 @@ class _MultiTaskModel(BaseEstimator):
         self.n_iter_, self.dual_gap_ = result.n_iter, result.dual_gap
         self.objective_ = result.primal
         return (result.coef[:d], datafit.intercept(result.coef), result.parts, result.coef)
+
+    def _fit_statistics(self, statistics, layout):
+        """Solve from per-task sufficient statistics (squared loss), warm-started from
+        the current solution for the tasks it already has."""
+        if self._is_classifier:
+            raise ValueError(
+                "Fitting from sufficient statistics (partial_fit, Dask inputs) needs the "
+                "squared loss: the logistic loss needs a pass over the rows at every "
+                "iteration."
+            )
+        spec = getattr(self, "task_weights", None)
+        if is_uncertainty(spec) or self.solver == "cvxpy":
+            raise ValueError(
+                "partial_fit and Dask inputs support neither "
+                "task_weights='uncertainty' nor solver='cvxpy'."
+            )
+        tasks, (T, d) = statistics.tasks, statistics.xy.shape
+        info = {"layout": layout, "tasks_": tasks}
+        self._main_index = check_main_task(getattr(self, "main_task", None), tasks)
+        penalty = self._make_penalty(T, d)
+        gram = statistics.datafit(self.fit_intercept)
+        weights = resolve_task_weights(spec, None, tasks, statistics.counts, n_tasks=T)
+        if weights is not None:
+            gram.scale_tasks(weights)
+        C0 = np.zeros((d, T))
+        if hasattr(self, "coef_") and self._coef_matrix().shape[1] == d:
+            known = np.isin(tasks, self.tasks_)
+            C0[:, known] = self._coef_matrix()[np.searchsorted(self.tasks_, tasks[known])].T
+        result, _ = solve_gram(
+            gram,
+            penalty,
+            C0,
+            method=self.solver,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            verbose=self.verbose,
+        )
+        self.n_iter_, self.dual_gap_, self.objective_ = (
+            result.n_iter,
+            result.dual_gap,
+            result.primal,
+        )
+        self.task_weights_ = np.ones(T) if weights is None else weights
+        W = result.coef
+        self._set_solution(W, gram.intercept(W), info)
+        self._fit_structure(W, penalty, result.parts)
+        return self
+
+    def _fit_dask(self, X, y, tasks, sample_weight):
+        """Dask collections: statistics by a tree reduction over the row chunks, then
+        the solve on them (squared loss)."""
+        from .statistics import TaskStatistics
+
+        if self.task_column is not None:
+            raise ValueError(
+                "With Dask inputs give the task labels as tasks=, a Dask "
+                "collection with the row chunks of X."
+            )
+        statistics = TaskStatistics.from_dask(X, y, tasks, sample_weight)
+        self.n_features_in_ = statistics.xy.shape[1]
+        return self._fit_statistics(statistics, "tasks" if tasks is not None else "single")
 
     def _fit_uncertainty(self, weights, data, info, loss, penalty):
         """Alternate weighted solves (warm-started) with the closed-form noise step."""
@@ -359,6 +422,43 @@ class RegressorMixin:
         return tags
 
 
+class IncrementalRegressorMixin(RegressorMixin):
+    """A regressor that also learns chunk by chunk, from sufficient statistics."""
+
+    def partial_fit(self, X, y, tasks=None, sample_weight=None):
+        """Add a chunk of rows and refit on all the rows seen so far.
+
+        The squared loss depends on the data only through per-task sufficient
+        statistics (:class:`~skmtl.statistics.TaskStatistics`), which are merged
+        chunk by chunk; each call then solves on them, warm-started from the last
+        solution. Chunks may bring new tasks. The result equals ``fit`` on all the
+        rows.
+
+        Parameters
+        ----------
+        X, y, tasks, sample_weight
+            As in :meth:`fit`, with 1-D ``y`` (one target per row).
+
+        Returns
+        -------
+        self : object
+        """
+        from .statistics import TaskStatistics
+
+        self._validate_params()
+        first = not hasattr(self, "statistics_")
+        X, tasks = validate_features(self, X, tasks, reset=first)
+        y = np.asarray(y)
+        if y.ndim != 1:
+            raise ValueError(
+                f"partial_fit takes 1-D y with tasks= (one target per row); got shape {y.shape}."
+            )
+        chunk = TaskStatistics.from_data(X, y, tasks, sample_weight)
+        self.statistics_ = chunk if first else self.statistics_.merge(chunk)
+        layout = "single" if tasks is None and (first or self._layout == "single") else "tasks"
+        return self._fit_statistics(self.statistics_, layout)
+
+
 class ClassifierMixin:
     """Logistic decision function, labels, probabilities and accuracy."""
 
@@ -552,3 +652,7 @@ class MultiTaskEstimator(_MultiTaskModel):
             tags.estimator_type = "regressor"
             tags.regressor_tags = _regressor_tags()
         return tags
+
+
+def _is_dask(X):
+    return type(X).__module__.split(".")[0] in ("dask", "dask_expr")

@@ -75,7 +75,7 @@ class DesignDatafit:
     def gram(self):
         """The same squared-loss data term through Gram statistics, computed once."""
         if getattr(self, "_gram", None) is None:
-            self._gram = GramDatafit(self.data, self.center)
+            self._gram = GramDatafit.from_data(self.data, self.center)
         return self._gram
 
     def linear(self, C):
@@ -167,12 +167,19 @@ class GramDatafit:
     intercepts), ``b_t = X_t^T diag(w) y_t`` and ``q_t = sum_i w_i y_ti^2``.
     """
 
-    def __init__(self, data: TaskData, fit_intercept=True):
-        self.n_features = self.n_rows = data.n_features
-        self.grams, self.b, self.q, self.x_mean, self.y_mean = _gram_statistics(data, fit_intercept)
-        self.center = fit_intercept
+    def __init__(self, grams, b, q, x_mean, y_mean, center):
+        self.n_features = self.n_rows = b.shape[0]
+        self.grams, self.b, self.q = grams, b, q
+        self.x_mean, self.y_mean, self.center = x_mean, y_mean, center
+        self._lipschitz = None
+
+    @classmethod
+    def from_data(cls, data: TaskData, fit_intercept=True):
+        """The statistics of task data (and its task weights)."""
+        gram = cls(*_gram_statistics(data, fit_intercept), fit_intercept)
         if data.task_weights is not None:
-            self.scale_tasks(data.task_weights)
+            gram.scale_tasks(data.task_weights)
+        return gram
 
     def scale_tasks(self, factors):
         """Multiply task ``t``'s data term by ``factors[t]`` (in place); returns self."""
@@ -184,13 +191,14 @@ class GramDatafit:
 
     def restrict(self, features):
         """The same statistics for a subset of the features (rows of ``W``)."""
-        out = object.__new__(GramDatafit)
-        out.n_features = out.n_rows = len(features)
-        out.grams = self.grams[:, features][:, :, features]
-        out.b, out.x_mean = self.b[features], self.x_mean[features]
-        out.q, out.y_mean, out.center = self.q, self.y_mean, self.center
-        out._lipschitz = None
-        return out
+        return GramDatafit(
+            self.grams[:, features][:, :, features],
+            self.b[features],
+            self.q,
+            self.x_mean[features],
+            self.y_mean,
+            self.center,
+        )
 
     def _cw(self, W):
         if self.grams.shape[0] == 1:
@@ -309,7 +317,7 @@ def use_gram(data: TaskData, loss, precompute="auto"):
 
 def make_datafit(loss, data, fit_intercept=True, precompute="auto"):
     if use_gram(data, loss, precompute):
-        return GramDatafit(data, fit_intercept)
+        return GramDatafit.from_data(data, fit_intercept)
     return DesignDatafit(loss, data, fit_intercept)
 
 

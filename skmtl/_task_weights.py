@@ -43,11 +43,11 @@ class UncertaintyWeights:
         return np.maximum(np.sqrt(2.0 * np.maximum(per_task_loss, 0.0)), self.floor)
 
 
-def resolve_task_weights(spec, data: TaskData, labels, sample_weight_totals):
+def resolve_task_weights(spec, data: TaskData | None, labels, sample_weight_totals, n_tasks=None):
     """The (T,) weights for ``spec`` (None, "samples", a dict or an array), or None."""
     if spec is None:
         return None
-    T = data.n_tasks
+    T = data.n_tasks if n_tasks is None else n_tasks
     if isinstance(spec, str):
         if spec == "samples":
             return np.asarray(sample_weight_totals, dtype=float)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._base import ClassifierMixin, RegressorMixin, _MultiTaskModel, check_number
+from .._base import ClassifierMixin, IncrementalRegressorMixin, _MultiTaskModel, check_number
 from ..penalties import L1, L21, L1Linf, SparseGroupNorm
 from ._docs import docstring
 
@@ -65,7 +65,7 @@ _PARAMETERS = """    alpha : float, default={alpha}
 _PENALTY = "alpha * (l1_ratio * ||W||_1 + (1 - l1_ratio) * sum_j ||W_j||)"
 
 
-class GroupLassoRegressor(RegressorMixin, _GroupLasso):
+class GroupLassoRegressor(IncrementalRegressorMixin, _GroupLasso):
     __doc__ = docstring(
         """Multi-task lasso: least squares with features shared across tasks.
 

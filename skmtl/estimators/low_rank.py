@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 
-from .._base import ClassifierMixin, RegressorMixin, _MultiTaskModel, check_number
+from .._base import ClassifierMixin, IncrementalRegressorMixin, _MultiTaskModel, check_number
 from ..penalties import (
     L1,
     L21,
@@ -333,7 +333,7 @@ _ROBUST = dict(
 )
 
 
-class TraceNormRegressor(RegressorMixin, _TraceNorm):
+class TraceNormRegressor(IncrementalRegressorMixin, _TraceNorm):
     __doc__ = model_docstring(_TRACE, "squared")
 
 
@@ -341,7 +341,7 @@ class TraceNormClassifier(ClassifierMixin, _TraceNorm):
     __doc__ = model_docstring(_TRACE, "logistic")
 
 
-class SharedSubspaceRegressor(RegressorMixin, _SharedSubspace):
+class SharedSubspaceRegressor(IncrementalRegressorMixin, _SharedSubspace):
     __doc__ = model_docstring(_SUBSPACE, "squared")
 
 
@@ -349,7 +349,7 @@ class SharedSubspaceClassifier(ClassifierMixin, _SharedSubspace):
     __doc__ = model_docstring(_SUBSPACE, "logistic")
 
 
-class DirtyRegressor(RegressorMixin, _Dirty):
+class DirtyRegressor(IncrementalRegressorMixin, _Dirty):
     __doc__ = model_docstring(_DIRTY, "squared")
 
 
@@ -357,7 +357,7 @@ class DirtyClassifier(ClassifierMixin, _Dirty):
     __doc__ = model_docstring(_DIRTY, "logistic")
 
 
-class RobustLowRankRegressor(RegressorMixin, _RobustLowRank):
+class RobustLowRankRegressor(IncrementalRegressorMixin, _RobustLowRank):
     __doc__ = model_docstring(_ROBUST, "squared")
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.cluster import KMeans
 
-from .._base import ClassifierMixin, RegressorMixin, _MultiTaskModel, check_number
+from .._base import ClassifierMixin, IncrementalRegressorMixin, _MultiTaskModel, check_number
 from ..penalties import (
     ClusterNormPenalty,
     ClusterPenalty,
@@ -431,7 +431,7 @@ _RELATION = dict(
 )
 
 
-class MeanRegularizedRegressor(RegressorMixin, _MeanRegularized):
+class MeanRegularizedRegressor(IncrementalRegressorMixin, _MeanRegularized):
     __doc__ = model_docstring(_MEAN, "squared", unknown_task=True)
 
 
@@ -439,7 +439,7 @@ class MeanRegularizedClassifier(ClassifierMixin, _MeanRegularized):
     __doc__ = model_docstring(_MEAN, "logistic", unknown_task=True)
 
 
-class GraphRegularizedRegressor(RegressorMixin, _GraphRegularized):
+class GraphRegularizedRegressor(IncrementalRegressorMixin, _GraphRegularized):
     __doc__ = model_docstring(_GRAPH, "squared", unknown_task=True)
 
 
@@ -447,7 +447,7 @@ class GraphRegularizedClassifier(ClassifierMixin, _GraphRegularized):
     __doc__ = model_docstring(_GRAPH, "logistic", unknown_task=True)
 
 
-class ClusteredRegressor(RegressorMixin, _Clustered):
+class ClusteredRegressor(IncrementalRegressorMixin, _Clustered):
     __doc__ = model_docstring(_CLUSTERED, "squared", unknown_task=True)
 
 
@@ -455,7 +455,7 @@ class ClusteredClassifier(ClassifierMixin, _Clustered):
     __doc__ = model_docstring(_CLUSTERED, "logistic", unknown_task=True)
 
 
-class ClusterNormRegressor(RegressorMixin, _ClusterNorm):
+class ClusterNormRegressor(IncrementalRegressorMixin, _ClusterNorm):
     __doc__ = model_docstring(_CLUSTER_NORM, "squared", unknown_task=True)
 
 
@@ -463,7 +463,7 @@ class ClusterNormClassifier(ClassifierMixin, _ClusterNorm):
     __doc__ = model_docstring(_CLUSTER_NORM, "logistic", unknown_task=True)
 
 
-class TaskRelationRegressor(RegressorMixin, _TaskRelation):
+class TaskRelationRegressor(IncrementalRegressorMixin, _TaskRelation):
     __doc__ = model_docstring(_RELATION, "squared", unknown_task=True)
 
 

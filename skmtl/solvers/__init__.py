@@ -4,6 +4,7 @@ built on it, and the cvxpy reference (:mod:`skmtl.solvers.cvxpy`)."""
 import numpy as np
 
 from .._datafit import GRAM_MAX_ENTRIES, SplitDatafit, use_gram
+from ..losses import SquaredLoss
 from ..penalties import SplitPenalty
 from .closed_form import closed_form, has_closed_form
 from .fista import SolverResult, duality_gap, fista
@@ -35,21 +36,11 @@ def solve(
     """
     kw = dict(max_iter=max_iter, tol=tol, verbose=verbose)
     data, loss = full.data, full.loss
-    exact = has_closed_form(penalty, loss, data.n_features, data.n_tasks)
-    if method == "closed_form" and not exact:
-        raise ValueError(
-            "solver='closed_form' needs the squared loss with a quadratic penalty (mean "
-            f"or graph with n_features * n_tasks <= 3000); got the {loss.name} loss with "
-            f"{type(penalty).__name__} on {data.n_features} features and "
-            f"{data.n_tasks} tasks. Use solver='fista'."
-        )
-    if exact and method != "fista":
-        gram = full.gram()
-        W = closed_form(gram, penalty)
-        gap, primal, W, _ = duality_gap(gram, penalty, W, gram.linear(W))
-        return SolverResult(W, 1, float(gap), float(primal), np.nan), gram
+    if _use_closed_form(penalty, loss, data.n_features, data.n_tasks, method):
+        return _closed_form(full.gram(), penalty), full.gram()
     if isinstance(penalty, SplitPenalty):
-        return _solve_split(full, penalty, C0, precompute, kw)
+        inner = full.gram() if use_gram(data, loss, precompute) else full
+        return _split(inner, penalty, C0, kw), inner
     if use_working_sets(penalty, data):
         return working_sets(full, penalty, C0, precompute=precompute, **kw), full
     if (
@@ -63,11 +54,39 @@ def solve(
     return fista(datafit, penalty, C0, **kw), datafit
 
 
-def _solve_split(full, penalty, C0, precompute, kw):
+def solve_gram(gram, penalty, C0, *, method="auto", max_iter=1000, tol=1e-4, verbose=0):
+    """Minimise a squared-loss data term given by statistics (``gram``) plus
+    ``penalty``: as :func:`solve`, without the methods that need the rows."""
+    kw = dict(max_iter=max_iter, tol=tol, verbose=verbose)
+    n_features, n_tasks = gram.b.shape
+    if _use_closed_form(penalty, SquaredLoss(), n_features, n_tasks, method):
+        return _closed_form(gram, penalty), gram
+    if isinstance(penalty, SplitPenalty):
+        return _split(gram, penalty, C0, kw), gram
+    return fista(gram, penalty, C0, **kw), gram
+
+
+def _use_closed_form(penalty, loss, n_features, n_tasks, method):
+    exact = has_closed_form(penalty, loss, n_features, n_tasks)
+    if method == "closed_form" and not exact:
+        raise ValueError(
+            "solver='closed_form' needs the squared loss with a quadratic penalty (mean "
+            f"or graph with n_features * n_tasks <= 3000); got the {loss.name} loss with "
+            f"{type(penalty).__name__} on {n_features} features and {n_tasks} tasks. "
+            "Use solver='fista'."
+        )
+    return exact and method != "fista"
+
+
+def _closed_form(gram, penalty):
+    W = closed_form(gram, penalty)
+    gap, primal, W, _ = duality_gap(gram, penalty, W, gram.linear(W))
+    return SolverResult(W, 1, float(gap), float(primal), np.nan)
+
+
+def _split(inner, penalty, C0, kw):
     """FISTA on ``[P; Q]`` for ``W = P + Q``; the result holds ``P + Q`` and the parts."""
-    data = full.data
-    inner = full.gram() if use_gram(data, full.loss, precompute) else full
-    d = data.n_features
+    d = inner.n_features
     result = fista(
         SplitDatafit(inner),
         penalty,
@@ -77,4 +96,4 @@ def _solve_split(full, penalty, C0, precompute, kw):
     P, Q = result.coef[:d], result.coef[d : 2 * d]
     result.parts = (P, Q)
     result.coef = np.vstack([P + Q, result.coef[2 * d :]])
-    return result, inner
+    return result

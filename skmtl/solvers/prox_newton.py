@@ -34,7 +34,9 @@ def quadratic_model(full, z):
     per_task = data.task_sum(h)
     total = data.expand(per_task)
     weights = np.divide(h, total, out=np.zeros_like(h), where=total > 0)
-    model = GramDatafit(TaskData(data.X, v, weights, data.task_index, data.n_tasks), full.center)
+    model = GramDatafit.from_data(
+        TaskData(data.X, v, weights, data.task_index, data.n_tasks), full.center
+    )
     return model.scale_tasks(per_task)
 
 

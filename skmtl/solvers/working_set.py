@@ -51,7 +51,7 @@ def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-
         if not use_gram(sub, loss, precompute):
             inner = DesignDatafit(loss, sub, fit_intercept) if len(features) < d else full
         elif 8 * len(features) < d:
-            inner = GramDatafit(sub, fit_intercept)
+            inner = GramDatafit.from_data(sub, fit_intercept)
         else:  # large working sets: slice one Gram matrix of all the features
             inner = full.gram().restrict(features)
         rows = np.concatenate([features, np.arange(d, C.shape[0])])

@@ -1,0 +1,101 @@
+"""Sufficient statistics, partial_fit and Dask inputs."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from conftest import make_tasks
+
+import skmtl
+from skmtl.statistics import TaskStatistics
+
+REGRESSORS = [getattr(skmtl, name) for name in skmtl.__all__ if name.endswith("Regressor")]
+
+
+def _shuffled(seed=70):
+    X, y, tasks = make_tasks(seed=seed, sizes=(40, 50, 60), offset=5.0)
+    order = np.random.RandomState(seed).permutation(len(y))
+    return X[order] * 100.0, y[order] + 1e3, tasks[order]  # large means: centring matters
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_merged_chunks_equal_the_whole(sparse):
+    X, y, tasks = _shuffled()
+    sw = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
+    X = sp.csr_matrix(X) if sparse else X
+    whole = TaskStatistics.from_data(X, y, tasks, sw)
+    bounds = [0, 7, 8, 70, 121, len(y)]  # uneven; tasks split across chunks; tiny chunks
+    merged = None
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        chunk = TaskStatistics.from_data(X[a:b], y[a:b], tasks[a:b], sw[a:b])
+        merged = chunk if merged is None else merged + chunk
+    np.testing.assert_array_equal(merged.tasks, whole.tasks)
+    for name in ("counts", "x_mean", "y_mean", "xx", "xy", "yy"):
+        np.testing.assert_allclose(
+            getattr(merged, name), getattr(whole, name), rtol=1e-10, atol=1e-8
+        )
+
+
+@pytest.mark.parametrize("Est", REGRESSORS, ids=lambda e: e.__name__)
+def test_partial_fit_equals_fit(Est):
+    X, y, tasks = _shuffled(71)
+    X, y = X / 100.0, y - 1e3
+    # tol=0: both solves run until the iterates stall, so only the data can differ
+    full = Est(tol=0.0, max_iter=100_000).fit(X, y, tasks=tasks)
+    chunked = Est(tol=0.0, max_iter=100_000)
+    for rows in np.array_split(np.arange(len(y)), [17, 60, 101]):
+        chunked.partial_fit(X[rows], y[rows], tasks=tasks[rows])
+    np.testing.assert_allclose(chunked.coef_, full.coef_, rtol=1e-8, atol=1e-8)
+    np.testing.assert_allclose(chunked.intercept_, full.intercept_, rtol=1e-8, atol=1e-8)
+
+
+def test_partial_fit_meets_new_tasks():
+    X, y, tasks = make_tasks(seed=72, sizes=(40, 50, 60))
+    model = skmtl.GroupLassoRegressor(alpha=0.05, tol=1e-12)
+    model.partial_fit(X[tasks == 0], y[tasks == 0], tasks=tasks[tasks == 0])
+    assert list(model.tasks_) == [0]
+    model.partial_fit(X[tasks > 0], y[tasks > 0], tasks=tasks[tasks > 0])
+    full = skmtl.GroupLassoRegressor(alpha=0.05, tol=1e-12).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(model.coef_, full.coef_, rtol=1e-7, atol=1e-9)
+    with pytest.raises(ValueError, match="X has 5 features"):
+        model.partial_fit(X[:3, :5], y[:3], tasks=tasks[:3])
+
+
+def test_dask_fit_on_a_local_cluster_equals_the_in_memory_fit():
+    distributed = pytest.importorskip("dask.distributed")
+    da = pytest.importorskip("dask.array")
+    X, y, tasks = _shuffled(73)
+    X, y = X / 100.0, y - 1e3
+    chunks = (37,)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        Xd = da.from_array(X, chunks=chunks + (X.shape[1],))
+        yd, td = da.from_array(y, chunks=chunks), da.from_array(tasks, chunks=chunks)
+        spread = skmtl.MeanRegularizedRegressor(tol=1e-12).fit(Xd, yd, tasks=td)
+        lasso = skmtl.GroupLassoRegressor(alpha=0.05, tol=1e-12).fit(Xd, yd, tasks=td)
+    np.testing.assert_allclose(
+        spread.coef_,
+        skmtl.MeanRegularizedRegressor(tol=1e-12).fit(X, y, tasks=tasks).coef_,
+        rtol=1e-9,
+    )
+    np.testing.assert_allclose(
+        lasso.coef_,
+        skmtl.GroupLassoRegressor(alpha=0.05, tol=1e-12).fit(X, y, tasks=tasks).coef_,
+        rtol=1e-7,
+        atol=1e-10,
+    )
+    assert spread.predict(X[:4], tasks=tasks[:4]).shape == (4,)
+
+
+def test_statistics_need_the_squared_loss():
+    da = pytest.importorskip("dask.array")
+    X, y, tasks = make_tasks(loss="logistic", seed=74)
+    with pytest.raises(ValueError, match="needs the squared loss"):
+        skmtl.GroupLassoClassifier().fit(
+            da.from_array(X, chunks=(20, 6)),
+            da.from_array(y, chunks=20),
+            tasks=da.from_array(tasks, chunks=20),
+        )
