@@ -22,7 +22,7 @@ try:
     import dask.array as da
     from dask.distributed import Client, LocalCluster
 except ImportError:  # the dask extra: pip install 'skmtl[dask]'
-    raise SystemExit("This example needs dask: pip install 'skmtl[dask]'")
+    raise SystemExit("This example needs dask: pip install 'skmtl[dask]'") from None
 
 n_chunks, rows, n_features, n_tasks = 8, 5_000, 30, 50
 rng = np.random.RandomState(0)
