@@ -72,6 +72,20 @@ class DesignDatafit:
             if data.shared:  # keep missing entries at zero
                 self.y = np.where(data.weights > 0, self.y, 0.0)
 
+    def column_norms(self):
+        """``||x_tj||_w = sqrt(sum_i w_i (x_ij - mean_tj)^2)`` for every feature and task
+        (d, T), with the data term's weights; computed once."""
+        if getattr(self, "_column_norms", None) is None:
+            X = self.data.X
+            squares = X.multiply(X).tocsr() if sp.issparse(X) else X * X
+            second = rmatvec(
+                TaskData(squares, self.y, self.w, self.data.task_index, self.data.n_tasks), self.w
+            )
+            if self.center:
+                second = second - self.data.task_sum(self.w) * self.x_mean**2
+            self._column_norms = np.sqrt(np.maximum(second, 0.0))
+        return self._column_norms
+
     def gram(self):
         """The same squared-loss data term through Gram statistics, computed once."""
         if getattr(self, "_gram", None) is None:

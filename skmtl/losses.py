@@ -56,6 +56,11 @@ class SquaredLoss:
         """The stopping rule's unit: ``sum_t ||y_t||^2 / n_t`` (sklearn's ``tol``)."""
         return np.sum(w * y**2)
 
+    def dual_radius(self, gap):
+        """Bound on the distance to the dual optimum in the norm ``sum theta^2 / w``:
+        the dual is 1-strongly concave in it (spec 6.4)."""
+        return np.sqrt(2.0 * max(gap, 0.0))
+
     def intercept_derivatives(self, y, w, z):  # pragma: no cover - never needed
         raise NotImplementedError
 
@@ -88,6 +93,10 @@ class LogisticLoss:
     def gap_scale(self, y, w):
         """The stopping rule's unit: the loss of the zero model, ``T log 2``."""
         return np.log(2.0) * np.sum(w)
+
+    def dual_radius(self, gap):
+        """As for least squares, with the conjugate 4-strongly convex (spec 6.4)."""
+        return np.sqrt(max(gap, 0.0) / 2.0)
 
     def intercept_derivatives(self, y, w, z):
         """Elementwise first and second derivatives of the loss in ``z``."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 
 class Penalty:
     """Base class of penalties ``R(W)`` on the coefficients ``W`` of shape (d, T).
@@ -98,3 +100,9 @@ class RowNormPenalty(NormPenalty):
 
     def dual_norm_rows(self, G):
         raise NotImplementedError
+
+    def safe_rows(self, G, radii):
+        """Rows proven zero at the optimum (gap-safe screening, spec 6.4), given ``G``
+        from a feasible dual point and ``radii[j, t]`` bounding how far ``G[j, t]`` is
+        from its optimal value. The default proves nothing."""
+        return np.zeros(G.shape[0], dtype=bool)

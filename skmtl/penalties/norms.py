@@ -117,6 +117,10 @@ class L21(RowNormPenalty):
     def prox(self, V, step):
         return block_soft_threshold(V, step * self.alpha)
 
+    def safe_rows(self, G, radii):
+        """``||G_j|| + max_t radii[j, t] < alpha`` (spec 6.4)."""
+        return _row_norms(G, 2) + radii.max(axis=1, initial=0.0) < self.alpha
+
     def cvxpy_norm(self, W):
         import cvxpy as cp
 
@@ -137,6 +141,10 @@ class L1(RowNormPenalty):
 
     def prox(self, V, step):
         return soft_threshold(V, step * self.alpha)
+
+    def safe_rows(self, G, radii):
+        """Every entry with ``|G_jt| + radii[j, t] < alpha`` (spec 6.4)."""
+        return np.all(np.abs(G) + radii < self.alpha, axis=1)
 
     def cvxpy_norm(self, W):
         import cvxpy as cp
