@@ -124,6 +124,19 @@ def regularization_path(
     return alphas, coefs, intercepts, np.array([gap for _, _, gap, _ in results])
 
 
+def task_class_groups(tasks, y):
+    """One group label per (task, class) pair: splitting by it with
+    :class:`TaskStratifiedKFold` keeps both classes of every task in every training
+    fold."""
+    pairs = np.column_stack(
+        [
+            np.unique(tasks, return_inverse=True)[1].ravel(),
+            np.unique(y, return_inverse=True)[1].ravel(),
+        ]
+    )
+    return np.unique(pairs, axis=0, return_inverse=True)[1].ravel()
+
+
 class TaskStratifiedKFold(BaseCrossValidator):
     """K-fold cross-validation stratified by task: every task is split across the
     folds in proportion, so every task is in every training fold.
@@ -326,15 +339,17 @@ class _PathCV(_MultiTaskModel):
             task_labels = split_task_column(X, self.task_column)[1]
         grids = self._grids(base, prepared)
         cv = self.cv
+        groups = task_labels
         if cv is None or isinstance(cv, int):
             n = 5 if cv is None else cv
-            cv = (
-                TaskStratifiedKFold(n)
-                if task_labels is not None
-                else check_cv(n, y, classifier=self._is_classifier and y.ndim == 1)
-            )
+            if task_labels is None:
+                cv = check_cv(n, y, classifier=self._is_classifier and y.ndim == 1)
+            else:
+                cv = TaskStratifiedKFold(n)
+                if self._is_classifier:  # by task and class: both classes train
+                    groups = task_class_groups(task_labels, y)
         cv = check_cv(cv)
-        folds = list(cv.split(X, y, groups=task_labels))
+        folds = list(cv.split(X, y, groups=groups))
         secondary = list(itertools.product(*grids[1:]))
         settings = [
             [dict(zip(self._strengths, (a,) + rest, strict=True)) for a in grids[0]]
@@ -452,7 +467,8 @@ _CV_PARAMETERS = """
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` on the automatic grid.
     cv : int, cross-validation generator or iterable, default=None
-        None: 5 folds, :class:`TaskStratifiedKFold` when each sample has a task label,
+        None: 5 folds, :class:`TaskStratifiedKFold` when each sample has a task label
+        (by task and class for classifiers),
         :class:`~sklearn.model_selection.KFold` for a shared design.
     n_jobs : int, default=None
         Folds run in parallel through joblib (a Dask or Ray backend spreads them over

