@@ -88,7 +88,7 @@ def _common_attributes(loss):
     objective_ : float
         Objective value at the solution.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined when ``X`` has string column names.
 """
     )

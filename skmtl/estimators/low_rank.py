@@ -238,7 +238,7 @@ _TRACE = dict(
 """,
     attributes="""    rank_ : int
         Numerical rank of the coefficient matrix.
-    components_ : ndarray of shape (rank_, n_features)
+    components_ : ndarray of shape (`rank_`, n_features)
         Orthonormal basis of the shared subspace of the task models.
 """,
     example="""    >>> from skmtl import TraceNorm{name}
