@@ -48,7 +48,7 @@ for ax, (structure, ((X, y, tasks, coef), model)) in zip(axes, cases.items(), st
     ridge = skmtl.GraphRegularizedRegressor(np.zeros((T, T)), alpha=0.0, beta=0.05)
     ridge.fit(X, y, tasks=tasks)
     error = [np.linalg.norm(m.coef_ - coef) / np.linalg.norm(coef) for m in (model, ridge)]
-    print(f"{structure:<16}{type(model).__name__:<28}{error(model):>10.3f}{error(ridge):>16.3f}")
+    print(f"{structure:<16}{type(model).__name__:<28}{error[0]:>10.3f}{error[1]:>16.3f}")
     plot_coefficients(model, ax=ax)
     ax.set_title(structure)
 fig.tight_layout()
