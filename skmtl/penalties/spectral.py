@@ -37,18 +37,19 @@ def water_fill(a, shift, total, low=0.0, high=1.0):
         if zeros.any():
             x[zeros] = np.clip((total - high * np.count_nonzero(~zeros)) / zeros.sum(), low, high)
         return x
-    lo, hi = 0.0, 1.0
-    while np.sum(np.clip(a * hi - shift, low, high)) < total:
-        hi *= 2.0
-    for _ in range(200):  # bisection to machine precision
-        mid = 0.5 * (lo + hi)
-        if np.sum(np.clip(a * mid - shift, low, high)) < total:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo <= 1e-16 * hi:
-            break
-    x = np.clip(a * hi - shift, low, high)
+    # sum x is piecewise linear in tau, with breakpoints where an entry meets a bound:
+    # evaluate it at every breakpoint (one broadcast), then interpolate in the segment
+    positive = a[a > 0]
+    taus = np.unique(np.concatenate([(low + shift) / positive, (high + shift) / positive]))
+    sums = np.clip(np.outer(taus, a) - shift, low, high).sum(axis=1)
+    k = int(np.searchsorted(sums, total))  # first breakpoint reaching the total
+    if k == 0 or sums[k] == sums[k - 1]:
+        tau = taus[k]
+    else:
+        tau = taus[k - 1] + (total - sums[k - 1]) * (taus[k] - taus[k - 1]) / (
+            sums[k] - sums[k - 1]
+        )
+    x = np.clip(a * tau - shift, low, high)
     # put the remaining round-off on the free entries, to make sum x = total exact
     free = (x > low) & (x < high)
     if free.any():
