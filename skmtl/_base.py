@@ -40,6 +40,14 @@ _SOLVERS = ("auto", "fista", "closed_form", "cvxpy")
 _UNKNOWN_TASK = ("error", "mean")
 
 
+def store_parameters(estimator, arguments):
+    """Store ``__init__``'s arguments as attributes of the same names, unchanged (what
+    scikit-learn's ``get_params`` and ``clone`` expect); ``arguments`` is ``locals()``."""
+    for name, value in arguments.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
+
 def check_number(value, name, *, low=None, high=None, low_open=False, integer=False):
     """Raise a ValueError naming ``name`` unless ``value`` is a number in range."""
     kind = numbers.Integral if integer else numbers.Real
@@ -594,18 +602,7 @@ class MultiTaskEstimator(_MultiTaskModel):
         main_task=None,
         verbose=0,
     ):
-        self.loss = loss
-        self.penalty = penalty
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.warm_start = warm_start
-        self.solver = solver
-        self.precompute = precompute
-        self.task_column = task_column
-        self.task_weights = task_weights
-        self.main_task = main_task
-        self.verbose = verbose
+        store_parameters(self, locals())
 
     @property
     def _loss_name(self):

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from .._base import ClassifierMixin, IncrementalRegressorMixin, _MultiTaskModel, check_number
+from .._base import (
+    ClassifierMixin,
+    IncrementalRegressorMixin,
+    _MultiTaskModel,
+    check_number,
+    store_parameters,
+)
 from ..penalties import L1, L21, L1Linf, SparseGroupNorm
 from ._docs import docstring
 
@@ -27,19 +33,7 @@ class _GroupLasso(_MultiTaskModel):
         main_task=None,
         verbose=0,
     ):
-        self.alpha = alpha
-        self.l1_ratio = l1_ratio
-        self.group_norm = group_norm
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.warm_start = warm_start
-        self.solver = solver
-        self.precompute = precompute
-        self.task_column = task_column
-        self.task_weights = task_weights
-        self.main_task = main_task
-        self.verbose = verbose
+        store_parameters(self, locals())
 
     def _make_penalty(self, n_tasks, n_features=None):
         check_number(self.alpha, "alpha", low=0)
@@ -110,21 +104,7 @@ class GroupLassoClassifier(ClassifierMixin, _GroupLasso):
         main_task=None,
         verbose=0,
     ):
-        super().__init__(
-            alpha,
-            l1_ratio=l1_ratio,
-            group_norm=group_norm,
-            fit_intercept=fit_intercept,
-            max_iter=max_iter,
-            tol=tol,
-            warm_start=warm_start,
-            solver=solver,
-            precompute=precompute,
-            task_column=task_column,
-            task_weights=task_weights,
-            main_task=main_task,
-            verbose=verbose,
-        )
+        store_parameters(self, locals())
 
     __doc__ = docstring(
         """Multi-task sparse logistic regression with features shared across tasks.

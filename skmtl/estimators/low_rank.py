@@ -8,7 +8,13 @@ import warnings
 
 import numpy as np
 
-from .._base import ClassifierMixin, IncrementalRegressorMixin, _MultiTaskModel, check_number
+from .._base import (
+    ClassifierMixin,
+    IncrementalRegressorMixin,
+    _MultiTaskModel,
+    check_number,
+    store_parameters,
+)
 from ..penalties import (
     L1,
     L21,
@@ -46,18 +52,7 @@ class _TraceNorm(_MultiTaskModel):
         main_task=None,
         verbose=0,
     ):
-        self.alpha = alpha
-        self.squared = squared
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.warm_start = warm_start
-        self.solver = solver
-        self.precompute = precompute
-        self.task_column = task_column
-        self.task_weights = task_weights
-        self.main_task = main_task
-        self.verbose = verbose
+        store_parameters(self, locals())
 
     def _make_penalty(self, n_tasks, n_features=None):
         check_number(self.alpha, "alpha", low=0, low_open=bool(self.squared))
@@ -89,19 +84,7 @@ class _SharedSubspace(_MultiTaskModel):
         main_task=None,
         verbose=0,
     ):
-        self.alpha = alpha
-        self.beta = beta
-        self.n_components = n_components
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.warm_start = warm_start
-        self.solver = solver
-        self.precompute = precompute
-        self.task_column = task_column
-        self.task_weights = task_weights
-        self.main_task = main_task
-        self.verbose = verbose
+        store_parameters(self, locals())
 
     def _make_penalty(self, n_tasks, n_features=None):
         check_number(self.alpha, "alpha", low=0, low_open=True)
@@ -139,19 +122,7 @@ class _Dirty(_MultiTaskModel):
         main_task=None,
         verbose=0,
     ):
-        self.alpha_shared = alpha_shared
-        self.alpha_specific = alpha_specific
-        self.group_norm = group_norm
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.warm_start = warm_start
-        self.solver = solver
-        self.precompute = precompute
-        self.task_column = task_column
-        self.task_weights = task_weights
-        self.main_task = main_task
-        self.verbose = verbose
+        store_parameters(self, locals())
 
     def _make_penalty(self, n_tasks, n_features=None):
         check_number(self.alpha_shared, "alpha_shared", low=0, low_open=True)
@@ -199,18 +170,7 @@ class _RobustLowRank(_MultiTaskModel):
         main_task=None,
         verbose=0,
     ):
-        self.alpha_lowrank = alpha_lowrank
-        self.alpha_outlier = alpha_outlier
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.warm_start = warm_start
-        self.solver = solver
-        self.precompute = precompute
-        self.task_column = task_column
-        self.task_weights = task_weights
-        self.main_task = main_task
-        self.verbose = verbose
+        store_parameters(self, locals())
 
     def _make_penalty(self, n_tasks, n_features=None):
         check_number(self.alpha_lowrank, "alpha_lowrank", low=0, low_open=True)

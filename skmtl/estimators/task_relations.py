@@ -9,7 +9,13 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.cluster import KMeans
 
-from .._base import ClassifierMixin, IncrementalRegressorMixin, _MultiTaskModel, check_number
+from .._base import (
+    ClassifierMixin,
+    IncrementalRegressorMixin,
+    _MultiTaskModel,
+    check_number,
+    store_parameters,
+)
 from ..penalties import (
     ClusterNormPenalty,
     ClusterPenalty,
@@ -46,19 +52,7 @@ class _MeanRegularized(_TaskRelationModel):
         main_task=None,
         verbose=0,
     ):
-        self.alpha = alpha
-        self.beta = beta
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.warm_start = warm_start
-        self.solver = solver
-        self.precompute = precompute
-        self.task_column = task_column
-        self.unknown_task = unknown_task
-        self.task_weights = task_weights
-        self.main_task = main_task
-        self.verbose = verbose
+        store_parameters(self, locals())
 
     def _make_penalty(self, n_tasks, n_features=None):
         self._check_strengths(alpha_low_open=n_tasks > 1)
@@ -87,20 +81,7 @@ class _GraphRegularized(_TaskRelationModel):
         main_task=None,
         verbose=0,
     ):
-        self.graph = graph
-        self.alpha = alpha
-        self.beta = beta
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.warm_start = warm_start
-        self.solver = solver
-        self.precompute = precompute
-        self.task_column = task_column
-        self.unknown_task = unknown_task
-        self.task_weights = task_weights
-        self.main_task = main_task
-        self.verbose = verbose
+        store_parameters(self, locals())
 
     def _make_penalty(self, n_tasks, n_features=None):
         self._check_strengths()
@@ -144,20 +125,7 @@ class _Clustered(_TaskRelationModel):
         main_task=None,
         verbose=0,
     ):
-        self.alpha = alpha
-        self.beta = beta
-        self.n_clusters = n_clusters
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.warm_start = warm_start
-        self.solver = solver
-        self.precompute = precompute
-        self.task_column = task_column
-        self.unknown_task = unknown_task
-        self.task_weights = task_weights
-        self.main_task = main_task
-        self.verbose = verbose
+        store_parameters(self, locals())
 
     def _make_penalty(self, n_tasks, n_features=None):
         self._check_strengths(alpha_low_open=True)
@@ -206,21 +174,7 @@ class _ClusterNorm(_TaskRelationModel):
         main_task=None,
         verbose=0,
     ):
-        self.alpha_mean = alpha_mean
-        self.alpha_between = alpha_between
-        self.alpha_within = alpha_within
-        self.n_clusters = n_clusters
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.warm_start = warm_start
-        self.solver = solver
-        self.precompute = precompute
-        self.task_column = task_column
-        self.unknown_task = unknown_task
-        self.task_weights = task_weights
-        self.main_task = main_task
-        self.verbose = verbose
+        store_parameters(self, locals())
 
     def _make_penalty(self, n_tasks, n_features=None):
         for name in ("alpha_mean", "alpha_between", "alpha_within"):
@@ -259,19 +213,7 @@ class _TaskRelation(_TaskRelationModel):
         main_task=None,
         verbose=0,
     ):
-        self.alpha = alpha
-        self.beta = beta
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.warm_start = warm_start
-        self.solver = solver
-        self.precompute = precompute
-        self.task_column = task_column
-        self.unknown_task = unknown_task
-        self.task_weights = task_weights
-        self.main_task = main_task
-        self.verbose = verbose
+        store_parameters(self, locals())
 
     def _make_penalty(self, n_tasks, n_features=None):
         check_number(self.alpha, "alpha", low=0)
