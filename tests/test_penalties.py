@@ -83,7 +83,8 @@ def test_sparse_group_dual_norm_edge_cases():
     assert SparseGroupNorm(1, 0.5).dual_norm(np.zeros((2, 3))) == 0.0
 
 
-def test_trace_norm_partial_svd_equals_full_svd():
+def test_trace_norm_partial_svd_equals_full_svd(monkeypatch):
+    monkeypatch.setattr(TraceNorm, "_PARTIAL_MIN_SIZE", 60)  # take the partial path
     rng = np.random.RandomState(4)
     V = rng.randn(300, 3) @ rng.randn(3, 120) + 0.01 * rng.randn(300, 120)
     penalty = TraceNorm(1.0)
