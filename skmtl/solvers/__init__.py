@@ -38,17 +38,21 @@ def solve(
     data, loss = full.data, full.loss
     if _use_closed_form(penalty, loss, data.n_features, data.n_tasks, method):
         return _closed_form(full.gram(), penalty), full.gram()
-    if isinstance(penalty, SplitPenalty):
-        inner = full.gram() if use_gram(data, loss, precompute) else full
-        return _split(inner, penalty, C0, kw), inner
-    if use_working_sets(penalty, data):
-        return working_sets(full, penalty, C0, precompute=precompute, **kw), full
-    if (
+    newton = (
         loss.name == "logistic"
         and precompute is not False
         and data.n_features <= _NEWTON_MAX_FEATURES
         and data.n_tasks * data.n_features**2 <= GRAM_MAX_ENTRIES
-    ):
+    )
+    if isinstance(penalty, SplitPenalty):
+        if newton:
+            d = data.n_features
+            return _parts(prox_newton(full, penalty, _stack(C0, d), split=True, **kw), d), full
+        inner = full.gram() if use_gram(data, loss, precompute) else full
+        return _split(inner, penalty, C0, kw), inner
+    if use_working_sets(penalty, data):
+        return working_sets(full, penalty, C0, precompute=precompute, **kw), full
+    if newton:
         return prox_newton(full, penalty, C0, **kw), full
     datafit = full.gram() if use_gram(data, loss, precompute) else full
     return fista(datafit, penalty, C0, **kw), datafit
@@ -87,12 +91,16 @@ def _closed_form(gram, penalty):
 def _split(inner, penalty, C0, kw):
     """FISTA on ``[P; Q]`` for ``W = P + Q``; the result holds ``P + Q`` and the parts."""
     d = inner.n_features
-    result = fista(
-        SplitDatafit(inner),
-        penalty,
-        np.vstack([C0[:d], np.zeros_like(C0[:d]), C0[d:]]),
-        **kw,
-    )
+    return _parts(fista(SplitDatafit(inner), penalty, _stack(C0, d), **kw), d)
+
+
+def _stack(C0, d):
+    """``[P; Q; b]`` with ``P`` from ``C0``'s coefficients and ``Q = 0``."""
+    return np.vstack([C0[:d], np.zeros_like(C0[:d]), C0[d:]])
+
+
+def _parts(result, d):
+    """Store ``(P, Q)`` in the result and turn its block into ``[P + Q; b]``."""
     P, Q = result.coef[:d], result.coef[d : 2 * d]
     result.parts = (P, Q)
     result.coef = np.vstack([P + Q, result.coef[2 * d :]])

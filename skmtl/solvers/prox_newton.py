@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._datafit import GramDatafit
+from .._datafit import GramDatafit, SplitDatafit
 from .._tasks import TaskData
 from .fista import certified_loop, fista
 
@@ -40,21 +40,30 @@ def quadratic_model(full, z):
     return model.scale_tasks(per_task)
 
 
-def prox_newton(full, penalty, C0, *, max_iter=1000, tol=1e-4, verbose=0):
-    """Minimise ``full(C) + penalty(C[:d])`` by proximal Newton steps."""
-    d = full.n_features
+def prox_newton(full, penalty, C0, *, split=False, max_iter=1000, tol=1e-4, verbose=0):
+    """Minimise ``full(C) + penalty(C[:d])`` by proximal Newton steps; with ``split``,
+    over the stacked block ``[P; Q; b]`` of a model ``W = P + Q``."""
+    outer = SplitDatafit(full) if split else full
+    d = outer.n_features
 
     def newton_step(C, z, gap, budget):
         model = quadratic_model(full, z)
-        inner = fista(model, penalty, C[:d], max_iter=budget, threshold=_INNER_FRACTION * gap)
+        inner = fista(
+            SplitDatafit(model) if split else model,
+            penalty,
+            C[:d],
+            max_iter=budget,
+            threshold=_INNER_FRACTION * gap,
+        )
         target = C.copy()
         target[:d] = inner.coef
         if full.intercept_row:
-            target[d] = full.intercept_variable(inner.coef, model.intercept(inner.coef))
-        return _line_search(full, penalty, C, z, target - C), inner.n_iter
+            W = inner.coef[: d // 2] + inner.coef[d // 2 :] if split else inner.coef
+            target[d] = full.intercept_variable(W, model.intercept(W))
+        return _line_search(outer, penalty, C, z, target - C), inner.n_iter
 
     return certified_loop(
-        full,
+        outer,
         penalty,
         C0,
         newton_step,
