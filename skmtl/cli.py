@@ -11,23 +11,8 @@ from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegressionCV, RidgeCV
 from sklearn.pipeline import make_pipeline
 
-from . import datasets
-from .model_selection import (
-    ClusteredClassifierCV,
-    ClusteredRegressorCV,
-    GraphRegularizedClassifierCV,
-    GraphRegularizedRegressorCV,
-    GroupLassoClassifierCV,
-    GroupLassoRegressorCV,
-    MeanRegularizedClassifierCV,
-    MeanRegularizedRegressorCV,
-    TaskRelationClassifierCV,
-    TaskRelationRegressorCV,
-    TaskStratifiedKFold,
-    TraceNormClassifierCV,
-    TraceNormRegressorCV,
-    task_class_groups,
-)
+from . import datasets, model_selection
+from .model_selection import TaskStratifiedKFold, task_class_groups
 
 _DATASETS = {
     "exam": datasets.load_exam,
@@ -49,33 +34,30 @@ def _load(name, seed):
     return bunch.data, bunch.target, bunch.tasks, bunch.feature_names
 
 
-def _models(classification, n_tasks, quick):
+def _models(classification, n_tasks, n_features, quick):
     """Each model with a small grid, tasks read from column 0 of X."""
     n = 4 if quick else 8
     strengths = np.logspace(0, -3, n)
     ridge = (1e-3, 1e-1) if quick else (1e-3, 1e-2, 1e-1)
     kw = dict(task_column=0, cv=3 if quick else 5)
-    if classification:
-        group, mean, cluster, relation, trace, graph = (
-            GroupLassoClassifierCV,
-            MeanRegularizedClassifierCV,
-            ClusteredClassifierCV,
-            TaskRelationClassifierCV,
-            TraceNormClassifierCV,
-            GraphRegularizedClassifierCV,
+    kind = "Classifier" if classification else "Regressor"
+    group, mean, cluster, relation, trace, graph, subspace, dirty, robust = (
+        getattr(model_selection, f"{name}{kind}CV")
+        for name in (
+            "GroupLasso",
+            "MeanRegularized",
+            "Clustered",
+            "TaskRelation",
+            "TraceNorm",
+            "GraphRegularized",
+            "SharedSubspace",
+            "Dirty",
+            "RobustLowRank",
         )
-        pooled = LogisticRegressionCV(cv=3)
-    else:
-        group, mean, cluster, relation, trace, graph = (
-            GroupLassoRegressorCV,
-            MeanRegularizedRegressorCV,
-            ClusteredRegressorCV,
-            TaskRelationRegressorCV,
-            TraceNormRegressorCV,
-            GraphRegularizedRegressorCV,
-        )
-        pooled = RidgeCV(alphas=np.logspace(-3, 3, 13))
+    )
+    pooled = LogisticRegressionCV(cv=3) if classification else RidgeCV(np.logspace(-3, 3, 13))
     no_task_column = ColumnTransformer([("task", "drop", [0])], remainder="passthrough")
+    middle = strengths[n // 2]
     return {
         "pooled (tasks ignored)": make_pipeline(no_task_column, pooled),
         "single-task ridge": graph(
@@ -88,6 +70,15 @@ def _models(classification, n_tasks, quick):
         ),
         "task relations (MTRL)": relation(alphas=strengths, betas=ridge, **kw),
         "trace norm": trace(alphas=n, **kw),
+        "shared subspace (cASO, 2)": subspace(
+            alphas=strengths, betas=ridge, n_components=min(2, n_features), **kw
+        ),
+        "dirty (shared + specific)": dirty(
+            alpha_shareds=strengths, alpha_specifics=[middle / 3], **kw
+        ),
+        "robust (low rank + outliers)": robust(
+            alpha_lowranks=strengths, alpha_outliers=[middle], **kw
+        ),
     }
 
 
@@ -105,7 +96,8 @@ def compare(args):
     groups = task_class_groups(tasks, y) if classification else tasks
     train, test = next(splitter.split(Xt, groups=groups))
     rows, fitted = [], {}
-    for name, model in _models(classification, len(np.unique(tasks)), args.quick).items():
+    models = _models(classification, len(np.unique(tasks)), X.shape[1], args.quick)
+    for name, model in models.items():
         start = time.perf_counter()
         model.fit(Xt[train], y[train])
         elapsed = time.perf_counter() - start
@@ -116,10 +108,10 @@ def compare(args):
 
 def format_table(rows, classification):
     metric = "accuracy" if classification else "test R2"
-    header = f"{'model':<26}{metric:>10}{'time (s)':>10}  chosen strengths"
+    header = f"{'model':<30}{metric:>10}{'time (s)':>10}  chosen strengths"
     lines = [header, "-" * (len(header) + 20)]
     for name, score, chosen, elapsed in rows:
-        lines.append(f"{name:<26}{score:>10.3f}{elapsed:>10.2f}  {chosen}")
+        lines.append(f"{name:<30}{score:>10.3f}{elapsed:>10.2f}  {chosen}")
     return "\n".join(lines)
 
 

