@@ -180,6 +180,13 @@ def best_of(fn, repeat, warm_up=True):
     return Timing(min(times), value, warning_texts(caught), len(times))
 
 
+def once(fn):
+    """One timed call, no warm-up (for runs too long to repeat)."""
+    timing = best_of(fn, 1, warm_up=False)
+    timing.note = "1 run"
+    return timing
+
+
 def best_of_adaptive(fn, repeat, once_above=10.0):
     """As :func:`best_of`, except that the warm-up call is timed too, and is the
     only call when it took more than ``once_above`` seconds (start-up costs are

@@ -28,7 +28,7 @@ limit; that model's classifier is then compared on the smaller problem.
 
 Run from the repository root::
 
-    python benchmarks/bench_task_relations.py           # full run, ~7 minutes
+    python benchmarks/bench_task_relations.py           # full run, ~9 minutes
     python benchmarks/bench_task_relations.py --quick   # smoke run, ~15 seconds
 """
 
