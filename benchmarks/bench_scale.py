@@ -12,7 +12,8 @@
    (c) a lazily generated Dask array given to ``fit`` (a tree reduction of the same
    statistics, then one solve),
    each in a fresh process; time per million rows, total time, peak memory, and
-   whether the three solutions agree. ``--stream-rows`` adds larger streams.
+   whether the three solutions agree; then 5e7 rows through route (a).
+   ``--stream-rows`` sets the lengths of such further streams.
 
 Peak memory is the peak resident set size (``VmHWM`` of ``/proc/self/status``) of
 the process doing the work, counted from a reset (``/proc/self/clear_refs``) just
@@ -20,7 +21,7 @@ before the measured part, so it includes the data held then.
 
 Run from the repository root::
 
-    python benchmarks/bench_scale.py           # full run, about 6 minutes
+    python benchmarks/bench_scale.py           # full run, about 3 minutes
     python benchmarks/bench_scale.py --quick   # smoke run, well under a minute
 """
 
@@ -76,7 +77,7 @@ class Sizes:
 FULL = Sizes(headline=(1_000_000, 100, 100), rows=(100_000, 300_000, 1_000_000),
              features=(25, 50, 100, 200), tasks=(10, 100, 1000),
              scan_base=(300_000, 100, 100), stream=(20_000_000, 50, 200, 500_000),
-             extra_streams=())
+             extra_streams=(50_000_000,))
 QUICK = Sizes(headline=(50_000, 20, 10), rows=(10_000, 50_000), features=(10, 20),
               tasks=(5, 10), scan_base=(20_000, 20, 10), stream=(200_000, 10, 20, 50_000),
               extra_streams=())
@@ -380,6 +381,8 @@ def plot(results, sizes, path):
             ("features", sizes.features, [(nb, f, Tb) for f in sizes.features]),
             ("tasks", sizes.tasks, [(nb, db, t) for t in sizes.tasks])), strict=True):
         ax.loglog(xs, [results[k]["time"] for k in keys], "o-")
+        ax.set_xticks(xs, [f"{x:,}" for x in xs])
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel(label)
         ax.set_ylabel("fit time (s)")
         ax.grid(True, which="both", alpha=0.3)
@@ -431,13 +434,14 @@ def report(args, head, results, alpha, streams, profile, figure, elapsed):
 def parse_args(argv):
     parser = base_parser(__doc__, DEFAULT_OUTPUT)
     parser.add_argument("--stream-rows", type=float, nargs="*", default=None,
-                        help="further stream lengths, partial_fit route only (e.g. 5e7)")
+                        help="further stream lengths, partial_fit route only (default 5e7; "
+                             "none with --quick; give no value for none)")
     parser.add_argument("--no-profile", action="store_true",
                         help="skip the cProfile of the headline fit")
     parser.add_argument("--no-plot", action="store_true", help="write no PNG")
     args = finish_args(parser.parse_args(argv), DEFAULT_OUTPUT)
     sizes = QUICK if args.quick else FULL
-    if args.stream_rows:
+    if args.stream_rows is not None:
         sizes = Sizes(**{**sizes.__dict__,
                          "extra_streams": tuple(int(r) for r in args.stream_rows)})
     args.sizes = sizes
