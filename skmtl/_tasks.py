@@ -78,7 +78,12 @@ class TaskData:
 
     def task_means(self) -> tuple[np.ndarray, np.ndarray]:
         """Weighted per-task means of the features ``(d, T)`` and of ``y`` ``(T,)``."""
-        return rmatvec(self, self.weights), self.task_sum(self.weights * self.y)
+        y_mean = self.task_sum(self.weights * self.y)
+        if self.shared and np.ptp(self.weights, axis=1).max(initial=0.0) == 0.0:
+            # every task weighs the rows alike: one product instead of T
+            x_mean = np.asarray(self.X.T @ self.weights[:, 0]).ravel()
+            return np.repeat(x_mean[:, None], self.n_tasks, axis=1), y_mean
+        return rmatvec(self, self.weights), y_mean
 
 
 def _scatter(data: TaskData, values: np.ndarray) -> sp.csr_matrix:

@@ -14,14 +14,14 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from .._datafit import DesignDatafit, GramDatafit, use_gram
+from .._datafit import DesignDatafit, use_gram
 from ..penalties import RowNormPenalty
 from .fista import certified_loop, fista
 
 #: first working-set size, and the smallest one
 _FIRST_SIZE = 50
 #: inner problems are solved to this fraction of the current full gap (celer's choice)
-_INNER_FRACTION = 0.3
+_INNER_FRACTION = 0.01
 #: the next working set holds this many times the current support
 _GROWTH = 4
 
@@ -67,10 +67,8 @@ def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-
         sub = data.restrict(features) if len(features) < d else data
         if not use_gram(sub, loss, precompute):
             inner = DesignDatafit(loss, sub, fit_intercept) if len(features) < d else full
-        elif 8 * len(features) < d:
-            inner = GramDatafit.from_data(sub, fit_intercept)
-        else:  # large working sets: slice one Gram matrix of all the features
-            inner = full.gram().restrict(features)
+        else:
+            inner = full.restricted_gram(features, sub) if len(features) < d else full.gram()
         rows = np.concatenate([features, np.arange(d, C.shape[0])])
         inner_tol = max(tol, _INNER_FRACTION * gap / full.gap_scale())
         with warnings.catch_warnings():
