@@ -1,6 +1,7 @@
-"""Helpers shared by ``bench_low_rank.py``, ``bench_model_selection.py`` and
-``bench_scale.py``: the results header, waiting for an idle machine, best-of-N
-timing, a worker process with a time limit, peak memory, profiling and markdown.
+"""Helpers shared by ``bench_low_rank.py``, ``bench_model_selection.py``,
+``bench_scale.py`` and ``bench_task_relations.py``: the results header, waiting for
+an idle machine, best-of-N timing, a worker process with a time limit, peak memory,
+profiling and markdown.
 
 The header, number formats and ``git_revision`` are the ones of
 ``bench_group_lasso.py`` (imported, not copied), so every results file looks alike.
@@ -41,19 +42,36 @@ BUSY_PATTERN = "bench_task_relations|bench_group_lasso"
 
 
 # ------------------------------------------------------------------- command line
-def base_parser(doc, default_output):
-    """``--quick``, ``--repeat``, ``--output`` and ``--wait``, as in the other scripts."""
+def base_parser(doc, default_output, wait=True):
+    """``--quick``, ``--repeat``, ``--output`` and (unless ``wait`` is false)
+    ``--wait``, as in the other scripts."""
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="small problems, one repetition: a smoke run "
-                             "(writes no file unless --output is given)")
-    parser.add_argument("--repeat", type=int, default=None,
-                        help="timed repetitions per measurement (default 3; 1 with --quick)")
-    parser.add_argument("--output", type=Path, default=None,
-                        help=f"results file (default {default_output.relative_to(HERE.parent)})")
-    parser.add_argument("--wait", type=float, default=None,
-                        help="seconds to wait for other benchmarks to finish before the "
-                             "timed runs (default 1200; 0 with --quick)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small problems, one repetition: a smoke run "
+        "(writes no file unless --output is given)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        help="timed repetitions per measurement (default 3; 1 with --quick)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help=f"results file (default {default_output.relative_to(HERE.parent)})",
+    )
+    if wait:
+        parser.add_argument(
+            "--wait",
+            type=float,
+            default=None,
+            help="seconds to wait for other benchmarks to finish before the "
+            "timed runs (default 1200; 0 with --quick)",
+        )
     return parser
 
 
@@ -84,15 +102,20 @@ def wait_for_quiet(limit, poll=30.0, pattern=BUSY_PATTERN):
     start = time.monotonic()
     seen = busy_processes(pattern)
     while seen and time.monotonic() - start < limit:
-        print(f"waiting for {len(seen)} other benchmark process(es): {seen[0][:80]}",
-              file=sys.stderr, flush=True)
+        print(
+            f"waiting for {len(seen)} other benchmark process(es): {seen[0][:80]}",
+            file=sys.stderr,
+            flush=True,
+        )
         time.sleep(poll)
         seen = busy_processes(pattern)
     waited = time.monotonic() - start
     if seen:
-        return (f"other benchmarks still running after waiting {waited:.0f} s "
-                f"({'; '.join(s[:80] for s in seen)}): timings may be disturbed")
-    return f"no other benchmark running (`pgrep -f \"{pattern}\"`; waited {waited:.0f} s)"
+        return (
+            f"other benchmarks still running after waiting {waited:.0f} s "
+            f"({'; '.join(s[:80] for s in seen)}): timings may be disturbed"
+        )
+    return f'no other benchmark running (`pgrep -f "{pattern}"`; waited {waited:.0f} s)'
 
 
 def uptime():
@@ -102,7 +125,7 @@ def uptime():
         return "?"
 
 
-def _busy_cpu_seconds():
+def busy_cpu_seconds():
     """CPU seconds all processes have used (``/proc/stat``), or None."""
     try:
         with open("/proc/stat") as f:
@@ -123,7 +146,7 @@ class CpuMonitor:
     @staticmethod
     def _snapshot():
         own = os.times()
-        return _busy_cpu_seconds(), sum(own[:4]), time.monotonic()
+        return busy_cpu_seconds(), sum(own[:4]), time.monotonic()
 
     def note(self):
         (busy0, own0, wall0), (busy1, own1, wall1) = self.start, self._snapshot()
@@ -131,16 +154,26 @@ class CpuMonitor:
         if busy0 is None or busy1 is None:
             return text
         other = max(busy1 - busy0 - (own1 - own0), 0.0)
-        return (text + f"; CPU used by other processes during the run: "
-                f"{other / (wall1 - wall0):.2f} cores on average (from /proc/stat)")
+        return (
+            text + f"; CPU used by other processes during the run: "
+            f"{other / (wall1 - wall0):.2f} cores on average (from /proc/stat)"
+        )
+
+
+def script_header(script, argv):
+    """``bench_group_lasso``'s environment header, naming ``script``."""
+    return environment_header(argv, git_revision()).replace(
+        "benchmarks/bench_group_lasso.py", script
+    )
 
 
 def header(script, argv, wait_note):
-    """``bench_group_lasso``'s environment header for ``script``, plus ``uptime``
-    and whether other benchmarks were running."""
-    text = environment_header(argv, git_revision()).replace(
-        "benchmarks/bench_group_lasso.py", script)
-    return text + f"\n- `uptime` before the timed runs: {uptime()}\n- {wait_note}"
+    """:func:`script_header`, plus ``uptime`` and whether other benchmarks were
+    running."""
+    return (
+        script_header(script, argv)
+        + f"\n- `uptime` before the timed runs: {uptime()}\n- {wait_note}"
+    )
 
 
 # ------------------------------------------------------------------------- timing
@@ -199,13 +232,15 @@ def best_of_adaptive(fn, repeat, once_above=10.0):
     if first > once_above:
         return Timing(first, value, warning_texts(caught), 1, "1 run")
     timing = best_of(fn, repeat, warm_up=False)
-    timing.warnings = warning_texts(caught) + [w for w in timing.warnings
-                                               if w not in warning_texts(caught)]
+    timing.warnings = warning_texts(caught) + [
+        w for w in timing.warnings if w not in warning_texts(caught)
+    ]
     return timing
 
 
 # ------------------------------------------------------------------- worker process
-def _exit_with_parent():
+def exit_with_parent():
+    """Exit when the parent process dies (the worker is then reparented)."""
     parent = os.getppid()
     while os.getppid() == parent:
         time.sleep(1.0)
@@ -214,7 +249,7 @@ def _exit_with_parent():
 
 def _serve(conn):
     """Run ``(fn, args, kwargs)`` jobs until told to stop (None)."""
-    threading.Thread(target=_exit_with_parent, daemon=True).start()
+    threading.Thread(target=exit_with_parent, daemon=True).start()
     while True:
         job = conn.recv()
         if job is None:
@@ -334,9 +369,10 @@ def peak_rss_gib():
 
 
 # ---------------------------------------------------------------------- profiling
-def profile_call(fn, top=6):
+def profile_call(fn, top=6, sep="; "):
     """One cProfile'd call of ``fn()``: the ``top`` functions by own time, and
-    skmtl's own functions by cumulative time, as one markdown-ready string."""
+    skmtl's own functions by cumulative time, as one markdown-ready string whose
+    three parts are joined by ``sep``."""
     profiler = cProfile.Profile()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -351,28 +387,46 @@ def profile_call(fn, top=6):
         for (filename, _, func), (_, ncalls, tottime, cumtime, _) in entries:
             seconds = tottime if column == "own" else cumtime
             where = Path(filename).name if filename != "~" else ""
-            parts.append(f"`{where + ':' if where else ''}{func}` {seconds:.3g} s "
-                         f"({100 * seconds / total:.0f}%, {ncalls} calls)")
+            parts.append(
+                f"`{where + ':' if where else ''}{func}` {seconds:.3g} s "
+                f"({100 * seconds / total:.0f}%, {ncalls} calls)"
+            )
         return "; ".join(parts)
 
     own = sorted(stats.stats.items(), key=lambda item: -item[1][2])[:top]
     package = f"{os.sep}skmtl{os.sep}"
-    ours = [item for item in stats.stats.items()
-            if package in item[0][0] and item[0][2] not in ("fit", "<module>")]
+    ours = [
+        item
+        for item in stats.stats.items()
+        if package in item[0][0] and item[0][2] not in ("fit", "<module>")
+    ]
     ours = sorted(ours, key=lambda item: -item[1][3])[:top]
-    return (f"{total:.3g} s under the profiler; by own time: {describe(own, 'own')}; "
-            f"skmtl functions by cumulative time: {describe(ours, 'cumulative')}")
+    return (
+        f"{total:.3g} s under the profiler{sep}by own time: {describe(own, 'own')}"
+        f"{sep}skmtl functions by cumulative time: {describe(ours, 'cumulative')}"
+    )
 
 
 # ---------------------------------------------------------------------- reporting
 def markdown_table(columns, rows):
     """A markdown table; cells are turned into text, ``|`` escaped."""
+
     def cell(value):
         return str(value).replace("|", "/")
 
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def cvxpy_cell(run):
+    """A cvxpy run's time as a table cell: ``run`` has ``status`` ("ok", "timeout",
+    "failed: ..." or "skipped: ..."), ``time`` and ``n_runs``."""
+    if run.status == "ok":
+        return fmt_time(run.time) + ("" if run.n_runs > 1 else " (1 run)")
+    if run.status == "timeout":
+        return f"> {run.time:g} (stopped)"
+    return run.status.split(":")[0]  # failed, skipped: the reason is in the notes
 
 
 def rel_diff(value, reference):

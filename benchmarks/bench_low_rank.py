@@ -42,6 +42,7 @@ from _common import (  # noqa: E402
     base_parser,
     best_of,
     best_of_adaptive,
+    cvxpy_cell,
     finish_args,
     fmt_rel,
     fmt_time,
@@ -107,12 +108,11 @@ class Problem:
 
 def make_problem(kind, loss, n_tasks, sizes, seed=0):
     counts = np.random.RandomState(seed).randint(*sizes.rows_per_task, size=n_tasks)
-    common = dict(n_samples=counts, n_features=sizes.n_features, loss=loss,
-                  random_state=seed)
+    common = dict(n_samples=counts, n_features=sizes.n_features, loss=loss, random_state=seed)
     if kind == "low rank":
-        X, y, tasks, _, _ = make_low_rank_tasks(n_tasks=n_tasks, rank=RANK,
-                                                n_outliers=min(N_OUTLIERS, n_tasks // 4),
-                                                **common)
+        X, y, tasks, _, _ = make_low_rank_tasks(
+            n_tasks=n_tasks, rank=RANK, n_outliers=min(N_OUTLIERS, n_tasks // 4), **common
+        )
     else:
         X, y, tasks, _, _ = make_shared_specific_tasks(n_tasks=n_tasks, **common)
     return Problem(kind, loss, X, y, tasks)
@@ -133,15 +133,19 @@ class Model:
 def trace_alpha(problem, suffix):
     """alpha_max / 10 of the trace norm on this problem."""
     return 0.1 * getattr(skmtl, "TraceNorm" + suffix)().alpha_max(
-        problem.X, problem.y, problem.tasks)
+        problem.X, problem.y, problem.tasks
+    )
 
 
 def squared_trace(problem, suffix):
     """The squared trace norm at the strength with the same solution as the trace
     norm at ``trace_alpha``: alpha_sq = alpha / (2 ||W_alpha||_*)."""
     alpha = trace_alpha(problem, suffix)
-    W = getattr(skmtl, "TraceNorm" + suffix)(alpha=alpha, tol=1e-10, max_iter=MAX_ITER).fit(
-        problem.X, problem.y, tasks=problem.tasks).coef_
+    W = (
+        getattr(skmtl, "TraceNorm" + suffix)(alpha=alpha, tol=1e-10, max_iter=MAX_ITER)
+        .fit(problem.X, problem.y, tasks=problem.tasks)
+        .coef_
+    )
     return dict(alpha=alpha / (2 * np.linalg.svd(W, compute_uv=False).sum()), squared=True)
 
 
@@ -149,7 +153,8 @@ def dirty(problem, suffix):
     """alpha_specific = alpha_max(L1) / 10, alpha_shared = min(20, T / 2)
     alpha_specific (useful ratios lie in (1, T))."""
     l1_max = getattr(skmtl, "GroupLasso" + suffix)(l1_ratio=1.0).alpha_max(
-        problem.X, problem.y, problem.tasks)
+        problem.X, problem.y, problem.tasks
+    )
     ratio = min(20.0, problem.n_tasks / 2)
     return dict(alpha_shared=ratio * 0.1 * l1_max, alpha_specific=0.1 * l1_max)
 
@@ -172,16 +177,21 @@ def robust(problem, suffix):
     0.5 for the logistic loss: strengths that find the planted outlier tasks."""
     G = zero_gradient(problem)
     share = 0.3 if suffix == "Regressor" else 0.5
-    return dict(alpha_lowrank=0.3 * np.linalg.norm(G, 2),
-                alpha_outlier=share * np.linalg.norm(G, axis=0).max())
+    return dict(
+        alpha_lowrank=0.3 * np.linalg.norm(G, 2),
+        alpha_outlier=share * np.linalg.norm(G, axis=0).max(),
+    )
 
 
 MODELS = (
-    Model("TraceNorm", "TraceNorm", "low rank",
-          lambda p, s: dict(alpha=trace_alpha(p, s))),
+    Model("TraceNorm", "TraceNorm", "low rank", lambda p, s: dict(alpha=trace_alpha(p, s))),
     Model("TraceNorm squared", "TraceNorm", "low rank", squared_trace),
-    Model("SharedSubspace", "SharedSubspace", "low rank",
-          lambda p, s: dict(alpha=0.1, beta=0.01, n_components=RANK)),
+    Model(
+        "SharedSubspace",
+        "SharedSubspace",
+        "low rank",
+        lambda p, s: dict(alpha=0.1, beta=0.01, n_components=RANK),
+    ),
     Model("Dirty", "Dirty", "shared + specific", dirty, sdp=False),
     Model("RobustLowRank", "RobustLowRank", "low rank", robust),
 )
@@ -190,8 +200,7 @@ MODELS = (
 # ------------------------------------------------------------------------ objective
 def parts_of(model):
     """The two parts of a split model's coefficients, (T, d) each; None otherwise."""
-    for first, second in (("shared_coef_", "specific_coef_"),
-                          ("lowrank_coef_", "outlier_coef_")):
+    for first, second in (("shared_coef_", "specific_coef_"), ("lowrank_coef_", "outlier_coef_")):
         if hasattr(model, first):
             return getattr(model, first), getattr(model, second)
     return None
@@ -209,12 +218,16 @@ def penalty_value(family, params, coef, parts, n_features):
         return params["alpha"] * (value**2 if params.get("squared") else value)
     if family == "Dirty":  # L1/L-inf rows of P plus L1 of Q
         P, Q = parts
-        return (params["alpha_shared"] * np.abs(P).max(axis=0).sum()
-                + params["alpha_specific"] * np.abs(Q).sum())
+        return (
+            params["alpha_shared"] * np.abs(P).max(axis=0).sum()
+            + params["alpha_specific"] * np.abs(Q).sum()
+        )
     if family == "RobustLowRank":  # trace norm of L plus the tasks' norms of S
         L, S = parts
-        return (params["alpha_lowrank"] * nuclear(L)
-                + params["alpha_outlier"] * np.linalg.norm(S, axis=1).sum())
+        return (
+            params["alpha_lowrank"] * nuclear(L)
+            + params["alpha_outlier"] * np.linalg.norm(S, axis=1).sum()
+        )
     penalty = skmtl.SharedSubspaceRegressor(**params)._make_penalty(coef.shape[0], n_features)
     return float(penalty.value(coef.T))
 
@@ -226,8 +239,10 @@ def objective(problem, family, params, coef, intercept, parts):
         per_sample = 0.5 * (problem.y - z) ** 2
     else:  # 0/1 labels
         per_sample = np.logaddexp(0.0, -(2.0 * problem.y - 1.0) * z)
-    return float(task_means(per_sample, problem.tasks).sum()
-                 + penalty_value(family, params, coef, parts, problem.X.shape[1]))
+    return float(
+        task_means(per_sample, problem.tasks).sum()
+        + penalty_value(family, params, coef, parts, problem.X.shape[1])
+    )
 
 
 # --------------------------------------------------------------------------- runs
@@ -271,11 +286,15 @@ def structure_note(family, model, problem):
     if family == "TraceNorm":
         return f"rank {model.rank_}"
     if family == "Dirty":
-        return (f"{int((np.abs(model.shared_coef_).max(axis=0) > 0).sum())} shared rows, "
-                f"{int((model.specific_coef_ != 0).sum())} specific entries")
+        return (
+            f"{int((np.abs(model.shared_coef_).max(axis=0) > 0).sum())} shared rows, "
+            f"{int((model.specific_coef_ != 0).sum())} specific entries"
+        )
     if family == "RobustLowRank":
-        return (f"rank {np.linalg.matrix_rank(model.lowrank_coef_, 1e-8)}, "
-                f"{len(model.outlier_tasks_)} outlier tasks")
+        return (
+            f"rank {np.linalg.matrix_rank(model.lowrank_coef_, 1e-8)}, "
+            f"{len(model.outlier_tasks_)} outlier tasks"
+        )
     return f"{model.components_.shape[0]} components"
 
 
@@ -284,13 +303,24 @@ def bench_skmtl(row, repeat):
     p = row.problem
     for tol in TOLS:
         print(f"  skmtl {row.estimator} tol={tol:g}", flush=True)
-        timing = best_of(lambda tol=tol: Est(**row.params, tol=tol, max_iter=MAX_ITER).fit(
-            p.X, p.y, tasks=p.tasks), repeat)
+        timing = best_of(
+            lambda tol=tol: Est(**row.params, tol=tol, max_iter=MAX_ITER).fit(
+                p.X, p.y, tasks=p.tasks
+            ),
+            repeat,
+        )
         model = timing.value
-        value = objective(p, row.model.family, row.params, model.coef_, model.intercept_,
-                          parts_of(model))
-        row.fits[tol] = Fit(timing.time, model.n_iter_, float(model.dual_gap_), value,
-                            float(model.objective_), timing.warnings)
+        value = objective(
+            p, row.model.family, row.params, model.coef_, model.intercept_, parts_of(model)
+        )
+        row.fits[tol] = Fit(
+            timing.time,
+            model.n_iter_,
+            float(model.dual_gap_),
+            value,
+            float(model.objective_),
+            timing.warnings,
+        )
     row.structure = structure_note(row.model.family, model, p)
 
 
@@ -307,18 +337,19 @@ def bench_cvxpy(worker, row, repeat, timeout):
     """cvxpy's time (after an untimed fit on 3 tasks: imports, first-call costs)."""
     p = row.problem
     keep = p.tasks < 3
-    worker.call(cvxpy_fit, row.estimator, row.params, p.X[keep], p.y[keep],
-                p.tasks[keep], timeout=600)
+    worker.call(
+        cvxpy_fit, row.estimator, row.params, p.X[keep], p.y[keep], p.tasks[keep], timeout=600
+    )
     print(f"  cvxpy {row.estimator} (time limit {timeout:g} s)", flush=True)
     run = CvxpyRun("ok")
     while run.n_runs < repeat and (run.n_runs == 0 or run.time < CVXPY_REPEAT_BELOW):
-        out = worker.call(cvxpy_fit, row.estimator, row.params, p.X, p.y, p.tasks,
-                          timeout=timeout)
+        out = worker.call(cvxpy_fit, row.estimator, row.params, p.X, p.y, p.tasks, timeout=timeout)
         if out.status != "ok":
             if run.n_runs == 0:
-                run = CvxpyRun(out.status if out.status == "timeout"
-                               else f"failed: {out.value}",
-                               time=timeout if out.status == "timeout" else np.nan)
+                run = CvxpyRun(
+                    out.status if out.status == "timeout" else f"failed: {out.value}",
+                    time=timeout if out.status == "timeout" else np.nan,
+                )
             break
         seconds, coef, intercept, parts, own = out.value
         if run.n_runs == 0:
@@ -354,18 +385,26 @@ def bench_all(sizes, repeat):
                 skip = None
                 if model.sdp and slow:
                     skip = f"{slow}, with the same PSD cone of size d + T"
-                row = bench_model(worker, model, loss, suffix, sizes.n_tasks, sizes,
-                                  repeat, skip)
+                row = bench_model(worker, model, loss, suffix, sizes.n_tasks, sizes, repeat, skip)
                 rows.append(row)
                 run = row.cvxpy
-                if model.sdp and not slow and (run.status == "timeout" or (
-                        run.status == "ok" and run.time > SDP_SLOW * sizes.cvxpy_timeout)):
-                    slow = (f"cvxpy was stopped after {run.time:.0f} s on {row.name}"
-                            if run.status == "timeout"
-                            else f"cvxpy took {run.time:.0f} s on {row.name}")
+                if (
+                    model.sdp
+                    and not slow
+                    and (
+                        run.status == "timeout"
+                        or (run.status == "ok" and run.time > SDP_SLOW * sizes.cvxpy_timeout)
+                    )
+                ):
+                    slow = (
+                        f"cvxpy was stopped after {run.time:.0f} s on {row.name}"
+                        if run.status == "timeout"
+                        else f"cvxpy took {run.time:.0f} s on {row.name}"
+                    )
                 if row.cvxpy.status != "ok" and sizes.small_tasks < sizes.n_tasks:
-                    rows.append(bench_model(worker, model, loss, suffix, sizes.small_tasks,
-                                            sizes, repeat))
+                    rows.append(
+                        bench_model(worker, model, loss, suffix, sizes.small_tasks, sizes, repeat)
+                    )
     return rows
 
 
@@ -420,13 +459,20 @@ def svd_fit(shape, mode, tol, repeat, alpha_fraction=0.3):
 
     timing = best_of_adaptive(fit, repeat, ONCE_ABOVE)
     model = timing.value
-    mean = task_means(0.5 * (Y - predictions(X, model.coef_, model.intercept_, None)) ** 2,
-                      None)
+    mean = task_means(0.5 * (Y - predictions(X, model.coef_, model.intercept_, None)) ** 2, None)
     value = float(mean.sum() + alpha * nuclear(model.coef_))
-    return dict(time=timing.time, label=timing.label(), alpha=alpha, objective=value,
-                rank=model.rank_, n_iter=model.n_iter_, dual_gap=float(model.dual_gap_),
-                warnings=timing.warnings, coef=model.coef_,
-                partial=f"{calls['svds']} of {calls['prox']}")
+    return dict(
+        time=timing.time,
+        label=timing.label(),
+        alpha=alpha,
+        objective=value,
+        rank=model.rank_,
+        n_iter=model.n_iter_,
+        dual_gap=float(model.dual_gap_),
+        warnings=timing.warnings,
+        coef=model.coef_,
+        partial=f"{calls['svds']} of {calls['prox']}",
+    )
 
 
 def bench_partial_svd(sizes, repeat):
@@ -449,14 +495,18 @@ def fit_notes(row):
     notes = []
     for tol, fit in row.fits.items():
         if abs(fit.own_objective - fit.objective) > OBJECTIVE_RTOL * max(abs(fit.objective), 1):
-            notes.append(f"tol={tol:g}: objective_ {fit.own_objective:.12g} differs from the "
-                         f"recomputed {fit.objective:.12g}")
+            notes.append(
+                f"tol={tol:g}: objective_ {fit.own_objective:.12g} differs from the "
+                f"recomputed {fit.objective:.12g}"
+            )
         notes += [f"tol={tol:g}: {w}" for w in fit.warnings]
     run = row.cvxpy
     if run.status == "ok":
         if abs(run.own_objective - run.objective) > 1e-7 * max(abs(run.objective), 1):
-            notes.append(f"cvxpy objective_ {run.own_objective:.12g} differs from the "
-                         f"recomputed {run.objective:.12g}")
+            notes.append(
+                f"cvxpy objective_ {run.own_objective:.12g} differs from the "
+                f"recomputed {run.objective:.12g}"
+            )
         notes += [f"cvxpy: {w}" for w in run.warnings]
         fit = row.fits[TOLS[-1]]
         slack = OBJECTIVE_RTOL * max(abs(run.objective), 1.0)
@@ -485,51 +535,91 @@ def diff_cell(row, tol):
     return fmt_rel(rel_diff(row.fits[tol].objective, row.cvxpy.objective))
 
 
-def cvxpy_cell(run):
-    if run.status == "ok":
-        return fmt_time(run.time) + ("" if run.n_runs > 1 else " (1 run)")
-    if run.status == "timeout":
-        return f"> {run.time:g} (stopped)"
-    return run.status.split(":")[0]  # failed, skipped: the reason is in the notes
-
-
 def main_table(rows, sizes):
     lo, hi = TOLS
-    columns = ["problem", "estimator", "parameters", f"time tol={lo:g} (s)", "n_iter",
-               f"rel. diff tol={lo:g}", f"time tol={hi:g} (s)", "n_iter", "dual_gap_",
-               f"rel. diff tol={hi:g}", "cvxpy time (s)", "objective cvxpy",
-               f"ratio tol={lo:g}", f"ratio tol={hi:g}", "fitted structure", "notes"]
+    columns = [
+        "problem",
+        "estimator",
+        "parameters",
+        f"time tol={lo:g} (s)",
+        "n_iter",
+        f"rel. diff tol={lo:g}",
+        f"time tol={hi:g} (s)",
+        "n_iter",
+        "dual_gap_",
+        f"rel. diff tol={hi:g}",
+        "cvxpy time (s)",
+        "objective cvxpy",
+        f"ratio tol={lo:g}",
+        f"ratio tol={hi:g}",
+        "fitted structure",
+        "notes",
+    ]
     body = []
     for row in rows:
         a, b = row.fits[lo], row.fits[hi]
-        problem = row.problem.name + (" (smaller)" if row.problem.n_tasks != sizes.n_tasks
-                                      else "")
-        params = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                           for k, v in row.params.items())
-        body.append([problem, row.name, params, fmt_time(a.time), a.n_iter,
-                     diff_cell(row, lo), fmt_time(b.time), b.n_iter, f"{b.dual_gap:.1e}",
-                     diff_cell(row, hi), cvxpy_cell(row.cvxpy),
-                     f"{row.cvxpy.objective:.12g}" if row.cvxpy.status == "ok" else "",
-                     ratio_cell(row, lo), ratio_cell(row, hi), row.structure,
-                     "; ".join(fit_notes(row))])
+        problem = row.problem.name + (" (smaller)" if row.problem.n_tasks != sizes.n_tasks else "")
+        params = ", ".join(
+            f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.params.items()
+        )
+        body.append(
+            [
+                problem,
+                row.name,
+                params,
+                fmt_time(a.time),
+                a.n_iter,
+                diff_cell(row, lo),
+                fmt_time(b.time),
+                b.n_iter,
+                f"{b.dual_gap:.1e}",
+                diff_cell(row, hi),
+                cvxpy_cell(row.cvxpy),
+                f"{row.cvxpy.objective:.12g}" if row.cvxpy.status == "ok" else "",
+                ratio_cell(row, lo),
+                ratio_cell(row, hi),
+                row.structure,
+                "; ".join(fit_notes(row)),
+            ]
+        )
     return markdown_table(columns, body)
 
 
 def svd_table(svd_rows):
-    columns = ["tol", "prox SVD", "time (s)", "n_iter", "rank_",
-               "partial SVDs / prox calls (last fit)", "dual_gap_", "objective",
-               "rel. diff vs full SVD", "max abs coef diff", "speed-up vs full SVD",
-               "warnings"]
+    columns = [
+        "tol",
+        "prox SVD",
+        "time (s)",
+        "n_iter",
+        "rank_",
+        "partial SVDs / prox calls (last fit)",
+        "dual_gap_",
+        "objective",
+        "rel. diff vs full SVD",
+        "max abs coef diff",
+        "speed-up vs full SVD",
+        "warnings",
+    ]
     body = []
     for tol, runs in svd_rows:
         full = runs["off"]
         for mode, r in runs.items():
-            body.append([f"{tol:g}", f"{mode} (`{SVD_MODES[mode]}`)", r["label"], r["n_iter"],
-                         r["rank"], r["partial"], f"{r['dual_gap']:.1e}",
-                         f"{r['objective']:.12g}",
-                         fmt_rel(rel_diff(r["objective"], full["objective"])),
-                         f"{np.abs(r['coef'] - full['coef']).max():.1e}",
-                         f"{full['time'] / r['time']:.2f}", "; ".join(r["warnings"])])
+            body.append(
+                [
+                    f"{tol:g}",
+                    f"{mode} (`{SVD_MODES[mode]}`)",
+                    r["label"],
+                    r["n_iter"],
+                    r["rank"],
+                    r["partial"],
+                    f"{r['dual_gap']:.1e}",
+                    f"{r['objective']:.12g}",
+                    fmt_rel(rel_diff(r["objective"], full["objective"])),
+                    f"{np.abs(r['coef'] - full['coef']).max():.1e}",
+                    f"{full['time'] / r['time']:.2f}",
+                    "; ".join(r["warnings"]),
+                ]
+            )
     return markdown_table(columns, body)
 
 
@@ -538,40 +628,68 @@ def summary_lines(rows, svd_rows, sizes):
     done = [r for r in rows if r.cvxpy.status == "ok"]
     for tol in TOLS:
         if done:
-            lines.append(f"- cvxpy / skmtl at tol={tol:g} over the {len(done)} comparisons "
-                         f"where cvxpy finished: {ratio_summary([ratio(r, tol) for r in done])}")
+            lines.append(
+                f"- cvxpy / skmtl at tol={tol:g} over the {len(done)} comparisons "
+                f"where cvxpy finished: {ratio_summary([ratio(r, tol) for r in done])}"
+            )
             largest = max(abs(rel_diff(r.fits[tol].objective, r.cvxpy.objective)) for r in done)
             lines.append(f"- largest |rel. diff| skmtl vs cvxpy at tol={tol:g}: {largest:.1e}")
     stopped = [r for r in rows if r.cvxpy.status == "timeout"]
     if stopped:
-        lines.append(f"- cvxpy stopped after {sizes.cvxpy_timeout:g} s on: "
-                     + ", ".join(f"{r.name} ({r.problem.name}; ratio > "
-                                 f"{ratio(r, TOLS[-1]):.0f} at tol={TOLS[-1]:g})"
-                                 for r in stopped))
-    misses = [f"{r.name} on {r.problem.name}, tol={tol:g}: {ratio(r, tol):.1f}"
-              for r in done for tol in TOLS if ratio(r, tol) < TARGET_RATIO]
-    lines.append(f"- target cvxpy / skmtl >= {TARGET_RATIO:g}: "
-                 + ("met by every comparison" if not misses else "missed by")
-                 + "".join(f"\n  - {m}" for m in misses))
+        lines.append(
+            f"- cvxpy stopped after {sizes.cvxpy_timeout:g} s on: "
+            + ", ".join(
+                f"{r.name} ({r.problem.name}; ratio > {ratio(r, TOLS[-1]):.0f} at tol={TOLS[-1]:g})"
+                for r in stopped
+            )
+        )
+    misses = [
+        f"{r.name} on {r.problem.name}, tol={tol:g}: {ratio(r, tol):.1f}"
+        for r in done
+        for tol in TOLS
+        if ratio(r, tol) < TARGET_RATIO
+    ]
+    lines.append(
+        f"- target cvxpy / skmtl >= {TARGET_RATIO:g}: "
+        + ("met by every comparison" if not misses else "missed by")
+        + "".join(f"\n  - {m}" for m in misses)
+    )
     slowest = max(rows, key=lambda r: r.fits[TOLS[-1]].time)
-    lines.append(f"- slowest skmtl fit: {slowest.name} on {slowest.problem.name} at "
-                 f"tol={TOLS[-1]:g}, {fmt_time(slowest.fits[TOLS[-1]].time)} s")
+    lines.append(
+        f"- slowest skmtl fit: {slowest.name} on {slowest.problem.name} at "
+        f"tol={TOLS[-1]:g}, {fmt_time(slowest.fits[TOLS[-1]].time)} s"
+    )
     skipped = [r for r in rows if r.cvxpy.status.startswith("skipped")]
     if skipped:
-        lines.append("- cvxpy not attempted at full size (same PSD cone as a slow or stopped "
-                     "fit): " + ", ".join(r.name for r in skipped))
-    flagged = [r for r in rows
-               if any(not n.startswith(("cvxpy timeout", "cvxpy skipped")) for n in fit_notes(r))]
-    lines.append(f"- rows with an objective mismatch, a warning or a cvxpy failure: "
-                 f"{len(flagged)}" + ("" if not flagged else " (" + ", ".join(
-                     f"{r.name} on {r.problem.name}" for r in flagged) + ")"))
+        lines.append(
+            "- cvxpy not attempted at full size (same PSD cone as a slow or stopped "
+            "fit): " + ", ".join(r.name for r in skipped)
+        )
+    flagged = [
+        r
+        for r in rows
+        if any(not n.startswith(("cvxpy timeout", "cvxpy skipped")) for n in fit_notes(r))
+    ]
+    lines.append(
+        f"- rows with an objective mismatch, a warning or a cvxpy failure: "
+        f"{len(flagged)}"
+        + (
+            ""
+            if not flagged
+            else " (" + ", ".join(f"{r.name} on {r.problem.name}" for r in flagged) + ")"
+        )
+    )
     for tol, runs in svd_rows:
         off = runs["off"]
-        lines.append(f"- trace norm at d={sizes.svd[1]}, T={sizes.svd[2]}, tol={tol:g}: "
-                     + "; ".join(f"{mode} {fmt_time(r['time'])} s ({r['partial']} prox "
-                                 f"calls partial, objective rel. diff vs full "
-                                 f"{fmt_rel(rel_diff(r['objective'], off['objective']))})"
-                                 for mode, r in runs.items()))
+        lines.append(
+            f"- trace norm at d={sizes.svd[1]}, T={sizes.svd[2]}, tol={tol:g}: "
+            + "; ".join(
+                f"{mode} {fmt_time(r['time'])} s ({r['partial']} prox "
+                f"calls partial, objective rel. diff vs full "
+                f"{fmt_rel(rel_diff(r['objective'], off['objective']))})"
+                for mode, r in runs.items()
+            )
+        )
     return lines
 
 
@@ -582,17 +700,17 @@ def report(args, head, rows, svd_rows, profiles, elapsed):
         "# Shared-subspace and split models: skmtl against cvxpy",
         head,
         f"Every skmtl time is the best of {args.repeat} calls after one warm-up call. "
-        f"cvxpy (CLARABEL, as `solver=\"cvxpy\"` sets it up; the time includes cvxpy's "
+        f'cvxpy (CLARABEL, as `solver="cvxpy"` sets it up; the time includes cvxpy\'s '
         f"problem construction) runs in a worker process after an untimed fit on 3 tasks; "
         f"fits under {CVXPY_REPEAT_BELOW:g} s are the best of {args.repeat}, slower ones "
-        f"are timed once (\"1 run\"); a fit is stopped after {sizes.cvxpy_timeout:g} s. "
+        f'are timed once ("1 run"); a fit is stopped after {sizes.cvxpy_timeout:g} s. '
         f"Every objective is recomputed from `coef_`, `intercept_` and, for the split "
         f"models, the parts (`shared_coef_`/`specific_coef_`, `lowrank_coef_`/"
         f"`outlier_coef_`): sum over tasks of the mean loss + the penalty in numpy (cASO's "
         f"through `_make_penalty(T, d).value`); `objective_` is checked against it. "
         f"Whole run: {elapsed:.0f} s.",
         "## Summary\n\n" + "\n".join(summary_lines(rows, svd_rows, sizes)),
-        "## School-sized per-task designs against `solver=\"cvxpy\"`\n\n"
+        '## School-sized per-task designs against `solver="cvxpy"`\n\n'
         f"{sizes.n_tasks} tasks, rows per task drawn from randint{sizes.rows_per_task}, "
         f"d={sizes.n_features}, noise 0.5, classifier labels 0/1. `make_low_rank_tasks("
         f"rank={RANK}, n_outliers={N_OUTLIERS})` for the trace norm, cASO and robust MTL; "
@@ -602,7 +720,7 @@ def report(args, head, rows, svd_rows, profiles, elapsed):
         f"with the same solution; cASO alpha=0.1, beta=0.01, n_components={RANK}; dirty "
         f"alpha_specific = alpha_max(L1) / 10, alpha_shared = min(20, T/2) alpha_specific; robust "
         f"alpha_lowrank = 0.3 alpha_max(trace) and alpha_outlier = 0.3 (regressor) or 0.5 "
-        f"(classifier) times alpha_max of the tasks' column norm. \"smaller\": the same "
+        f'(classifier) times alpha_max of the tasks\' column norm. "smaller": the same '
         f"model on {sizes.small_tasks} tasks where cvxpy was stopped, failed or was skipped "
         f"at full size (once cvxpy is stopped, or takes over {SDP_SLOW:g} of the limit, on a "
         f"model with a PSD cone of size d + T, the other such models are not attempted at "
@@ -610,20 +728,21 @@ def report(args, head, rows, svd_rows, profiles, elapsed):
         f"cvxpy) / |cvxpy|; ratio = cvxpy time / skmtl time.\n\n" + main_table(rows, sizes),
         f"## The trace norm's partial SVD\n\nShared design `fit(X, Y)`: Gaussian X "
         f"(n={n}, d={d}), Y = X A B / sqrt(d) + N(0, 1) noise with A (d x {rank}), "
-        f"B ({rank} x T={T}); alpha = 0.3 alpha_max. The prox's SVD \"as is\" (the "
-        f"library's choice), \"forced\" (a partial SVD, `scipy.sparse.linalg.svds`, "
+        f'B ({rank} x T={T}); alpha = 0.3 alpha_max. The prox\'s SVD "as is" (the '
+        f'library\'s choice), "forced" (a partial SVD, `scipy.sparse.linalg.svds`, '
         f"whenever the last prox kept few singular values: the size floor "
-        f"`TraceNorm._PARTIAL_MIN_SIZE` set to 0) and \"off\" (always a full SVD). "
+        f'`TraceNorm._PARTIAL_MIN_SIZE` set to 0) and "off" (always a full SVD). '
         f"Each line is a fresh process "
         f"(best of {args.repeat} after a warm-up, or the warm-up call alone when it took "
-        f"over {ONCE_ABOVE:g} s: \"1 run\") with the class attribute of "
+        f'over {ONCE_ABOVE:g} s: "1 run") with the class attribute of '
         f"`skmtl.penalties.spectral.TraceNorm` set there. speed-up = time with the full "
         f"SVD / time.\n\n" + svd_table(svd_rows),
     ]
     if profiles:
-        parts.append("## Where the time goes\n\ncProfile of one fit (profiler overhead "
-                     "included):\n\n" + "\n".join(f"- {name}: {text}"
-                                                 for name, text in profiles))
+        parts.append(
+            "## Where the time goes\n\ncProfile of one fit (profiler overhead "
+            "included):\n\n" + "\n".join(f"- {name}: {text}" for name, text in profiles)
+        )
     return "\n\n".join(parts) + "\n"
 
 
@@ -635,8 +754,11 @@ def profile_slowest(rows, count):
         seen.add(row.name)
         p, Est = row.problem, getattr(skmtl, row.estimator)
         print(f"  profiling {row.estimator} on {p.name}", flush=True)
-        text = profile_call(lambda Est=Est, row=row, p=p: Est(
-            **row.params, tol=TOLS[-1], max_iter=MAX_ITER).fit(p.X, p.y, tasks=p.tasks))
+        text = profile_call(
+            lambda Est=Est, row=row, p=p: Est(**row.params, tol=TOLS[-1], max_iter=MAX_ITER).fit(
+                p.X, p.y, tasks=p.tasks
+            )
+        )
         out.append((f"{row.name} on {p.name}, tol={TOLS[-1]:g}", text))
     return out
 
@@ -644,16 +766,28 @@ def profile_slowest(rows, count):
 # ---------------------------------------------------------------------------- main
 def parse_args(argv):
     parser = base_parser(__doc__, DEFAULT_OUTPUT)
-    parser.add_argument("--cvxpy-timeout", type=float, default=None,
-                        help="seconds before a cvxpy fit is stopped (default 240)")
-    parser.add_argument("--small-tasks", type=int, default=None,
-                        help="tasks of the fallback problem (default 30)")
-    parser.add_argument("--profile", type=int, default=2,
-                        help="cProfile this many of the slowest skmtl fits (default 2)")
+    parser.add_argument(
+        "--cvxpy-timeout",
+        type=float,
+        default=None,
+        help="seconds before a cvxpy fit is stopped (default 240)",
+    )
+    parser.add_argument(
+        "--small-tasks", type=int, default=None, help="tasks of the fallback problem (default 30)"
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=2,
+        help="cProfile this many of the slowest skmtl fits (default 2)",
+    )
     args = finish_args(parser.parse_args(argv), DEFAULT_OUTPUT)
     sizes = QUICK if args.quick else FULL
-    changes = {k: v for k, v in (("cvxpy_timeout", args.cvxpy_timeout),
-                                 ("small_tasks", args.small_tasks)) if v is not None}
+    changes = {
+        k: v
+        for k, v in (("cvxpy_timeout", args.cvxpy_timeout), ("small_tasks", args.small_tasks))
+        if v is not None
+    }
     args.sizes = replace(sizes, **changes)
     return args
 

@@ -74,13 +74,24 @@ class Sizes:
     extra_streams: tuple  # further n_rows, partial_fit route only
 
 
-FULL = Sizes(headline=(1_000_000, 100, 100), rows=(100_000, 300_000, 1_000_000),
-             features=(25, 50, 100, 200), tasks=(10, 100, 1000),
-             scan_base=(300_000, 100, 100), stream=(20_000_000, 50, 200, 500_000),
-             extra_streams=(50_000_000,))
-QUICK = Sizes(headline=(50_000, 20, 10), rows=(10_000, 50_000), features=(10, 20),
-              tasks=(5, 10), scan_base=(20_000, 20, 10), stream=(200_000, 10, 20, 50_000),
-              extra_streams=())
+FULL = Sizes(
+    headline=(1_000_000, 100, 100),
+    rows=(100_000, 300_000, 1_000_000),
+    features=(25, 50, 100, 200),
+    tasks=(10, 100, 1000),
+    scan_base=(300_000, 100, 100),
+    stream=(20_000_000, 50, 200, 500_000),
+    extra_streams=(50_000_000,),
+)
+QUICK = Sizes(
+    headline=(50_000, 20, 10),
+    rows=(10_000, 50_000),
+    features=(10, 20),
+    tasks=(5, 10),
+    scan_base=(20_000, 20, 10),
+    stream=(200_000, 10, 20, 50_000),
+    extra_streams=(),
+)
 
 
 # ----------------------------------------------------------------------------- data
@@ -152,9 +163,20 @@ def fit_point(n, d, T, repeat):
     timing = best_of(fit, repeat, warm_up=False)
     model = timing.value
     support = int((np.abs(model.coef_).max(axis=0) > 0).sum())
-    return dict(n=n, d=d, T=T, time=timing.time, first=first, data_gb=X.nbytes / GB,
-                data_rss=data_rss, peak=peak, n_iter=model.n_iter_,
-                dual_gap=float(model.dual_gap_), support=support, warnings=timing.warnings)
+    return dict(
+        n=n,
+        d=d,
+        T=T,
+        time=timing.time,
+        first=first,
+        data_gb=X.nbytes / GB,
+        data_rss=data_rss,
+        peak=peak,
+        n_iter=model.n_iter_,
+        dual_gap=float(model.dual_gap_),
+        support=support,
+        warnings=timing.warnings,
+    )
 
 
 def profile_point(n, d, T):
@@ -218,10 +240,17 @@ def stream_partial_fit(n_rows, d, T, chunk, alpha):
 
     start = time.perf_counter()
     generating, working = _stream(n_rows, d, T, chunk, consume)
-    return dict(route="partial_fit on every chunk", total=time.perf_counter() - start,
-                generating=generating, working=working, solve=np.nan, peak=peak_rss_gib(),
-                coef=model.coef_, n_iter=f"{sum(solves)} over {len(solves)} solves",
-                dual_gap=float(model.dual_gap_))
+    return dict(
+        route="partial_fit on every chunk",
+        total=time.perf_counter() - start,
+        generating=generating,
+        working=working,
+        solve=np.nan,
+        peak=peak_rss_gib(),
+        coef=model.coef_,
+        n_iter=f"{sum(solves)} over {len(solves)} solves",
+        dual_gap=float(model.dual_gap_),
+    )
 
 
 def stream_statistics(n_rows, d, T, chunk, alpha):
@@ -240,10 +269,17 @@ def stream_statistics(n_rows, d, T, chunk, alpha):
     # the solve on merged statistics: what partial_fit runs after merging a chunk
     model = GroupLassoRegressor(alpha=alpha)._fit_statistics(total[0], "tasks")
     solve = time.perf_counter() - solve_start
-    return dict(route="TaskStatistics.from_data + merge, one solve",
-                total=time.perf_counter() - start, generating=generating, working=working,
-                solve=solve, peak=peak_rss_gib(), coef=model.coef_, n_iter=model.n_iter_,
-                dual_gap=float(model.dual_gap_))
+    return dict(
+        route="TaskStatistics.from_data + merge, one solve",
+        total=time.perf_counter() - start,
+        generating=generating,
+        working=working,
+        solve=solve,
+        peak=peak_rss_gib(),
+        coef=model.coef_,
+        n_iter=model.n_iter_,
+        dual_gap=float(model.dual_gap_),
+    )
 
 
 def stream_dask(n_rows, d, T, chunk, alpha):
@@ -252,8 +288,10 @@ def stream_dask(n_rows, d, T, chunk, alpha):
 
     from skmtl import GroupLassoRegressor
 
-    parts = [dask.delayed(make_chunk, nout=3)(i, m, d, T)
-             for i, m in enumerate(chunk_sizes(n_rows, chunk))]
+    parts = [
+        dask.delayed(make_chunk, nout=3)(i, m, d, T)
+        for i, m in enumerate(chunk_sizes(n_rows, chunk))
+    ]
     sizes = chunk_sizes(n_rows, chunk)
     pairs = list(zip(parts, sizes, strict=True))
     X = da.concatenate([da.from_delayed(p[0], (m, d), float) for p, m in pairs])
@@ -263,10 +301,17 @@ def stream_dask(n_rows, d, T, chunk, alpha):
     start = time.perf_counter()
     model = GroupLassoRegressor(alpha=alpha).fit(X, y, tasks=tasks)
     total = time.perf_counter() - start
-    return dict(route="Dask array (lazy chunks) to fit: tree reduction, one solve",
-                total=total, generating=np.nan, working=np.nan, solve=np.nan,
-                peak=peak_rss_gib(), coef=model.coef_, n_iter=model.n_iter_,
-                dual_gap=float(model.dual_gap_))
+    return dict(
+        route="Dask array (lazy chunks) to fit: tree reduction, one solve",
+        total=total,
+        generating=np.nan,
+        working=np.nan,
+        solve=np.nan,
+        peak=peak_rss_gib(),
+        coef=model.coef_,
+        n_iter=model.n_iter_,
+        dual_gap=float(model.dual_gap_),
+    )
 
 
 def bench_streams(sizes):
@@ -276,12 +321,12 @@ def bench_streams(sizes):
     runs = [(fn, n_rows) for fn in (stream_partial_fit, stream_statistics, stream_dask)]
     runs += [(stream_partial_fit, extra) for extra in sizes.extra_streams]
     for fn, rows in runs:
-        print(f"[stream] {fn.__name__} n_rows={rows:g} d={d} T={T} chunk={chunk}",
-              flush=True)
+        print(f"[stream] {fn.__name__} n_rows={rows:g} d={d} T={T} chunk={chunk}", flush=True)
         out = isolated(fn, rows, d, T, chunk, alpha, timeout=1800)
         if out.status != "ok":
-            results.append(dict(route=fn.__name__, status=f"{out.status}: {out.value}",
-                                n_rows=rows))
+            results.append(
+                dict(route=fn.__name__, status=f"{out.status}: {out.value}", n_rows=rows)
+            )
             continue
         out.value.update(status="ok", n_rows=rows, warnings=out.warnings)
         results.append(out.value)
@@ -294,28 +339,67 @@ def loglog_slope(x, y):
 
 
 def scaling_table(results, sizes):
-    columns = ["scan", "n", "d", "T", "data (GB)", "fit time (s)", "first call (s)",
-               "s per 1e6 rows", "peak RSS of the fit (GB)", "RSS with the data (GB)",
-               "n_iter", "dual_gap_", "rows of W kept", "warnings"]
+    columns = [
+        "scan",
+        "n",
+        "d",
+        "T",
+        "data (GB)",
+        "fit time (s)",
+        "first call (s)",
+        "s per 1e6 rows",
+        "peak RSS of the fit (GB)",
+        "RSS with the data (GB)",
+        "n_iter",
+        "dual_gap_",
+        "rows of W kept",
+        "warnings",
+    ]
     nb, db, Tb = sizes.scan_base
     body = []
-    for label, keys in (("rows", [(m, *sizes.headline[1:]) for m in sizes.rows]),
-                        ("features", [(nb, f, Tb) for f in sizes.features]),
-                        ("tasks", [(nb, db, t) for t in sizes.tasks])):
+    for label, keys in (
+        ("rows", [(m, *sizes.headline[1:]) for m in sizes.rows]),
+        ("features", [(nb, f, Tb) for f in sizes.features]),
+        ("tasks", [(nb, db, t) for t in sizes.tasks]),
+    ):
         for key in keys:
             r = results[key]
-            body.append([label, f"{r['n']:,}", r["d"], r["T"], f"{r['data_gb']:.2f}",
-                         fmt_time(r["time"]), fmt_time(r["first"]),
-                         f"{r['time'] / r['n'] * 1e6:.3g}", f"{r['peak'] * 2**30 / GB:.2f}",
-                         f"{r['data_rss'] * 2**30 / GB:.2f}", r["n_iter"],
-                         f"{r['dual_gap']:.1e}", r["support"], "; ".join(r["warnings"])])
+            body.append(
+                [
+                    label,
+                    f"{r['n']:,}",
+                    r["d"],
+                    r["T"],
+                    f"{r['data_gb']:.2f}",
+                    fmt_time(r["time"]),
+                    fmt_time(r["first"]),
+                    f"{r['time'] / r['n'] * 1e6:.3g}",
+                    f"{r['peak'] * 2**30 / GB:.2f}",
+                    f"{r['data_rss'] * 2**30 / GB:.2f}",
+                    r["n_iter"],
+                    f"{r['dual_gap']:.1e}",
+                    r["support"],
+                    "; ".join(r["warnings"]),
+                ]
+            )
     return markdown_table(columns, body)
 
 
 def stream_table(results, d, T, chunk):
-    columns = ["route", "rows", "total (s)", "s per 1e6 rows", "generating (s)",
-               "statistics / partial_fit (s)", "final solve (s)", "peak RSS (GB)",
-               "n_iter", "dual_gap_", "max abs coef diff vs partial_fit", "status"]
+    columns = [
+        "route",
+        "rows",
+        "total (s)",
+        "s per 1e6 rows",
+        "generating (s)",
+        "statistics / partial_fit (s)",
+        "final solve (s)",
+        "peak RSS (GB)",
+        "n_iter",
+        "dual_gap_",
+        "max abs coef diff vs partial_fit",
+        "status",
+    ]
     reference = next((r["coef"] for r in results if r.get("status") == "ok"), None)
     body = []
     for r in results:
@@ -323,13 +407,27 @@ def stream_table(results, d, T, chunk):
             body.append([r["route"], f"{r['n_rows']:.2g}"] + [""] * 9 + [r["status"]])
             continue
         same_rows = reference is not None and r["coef"].shape == reference.shape
-        diff = f"{np.abs(r['coef'] - reference).max():.1e}" if same_rows and \
-            r["n_rows"] == results[0]["n_rows"] else ""
-        body.append([r["route"], f"{r['n_rows']:.2g}", fmt_time(r["total"]),
-                     f"{r['total'] / r['n_rows'] * 1e6:.3g}", fmt_time(r["generating"]),
-                     fmt_time(r["working"]), fmt_time(r["solve"]),
-                     f"{r['peak'] * 2**30 / GB:.2f}", r["n_iter"], f"{r['dual_gap']:.1e}",
-                     diff, "ok" + "".join(f"; {w}" for w in r["warnings"])])
+        diff = (
+            f"{np.abs(r['coef'] - reference).max():.1e}"
+            if same_rows and r["n_rows"] == results[0]["n_rows"]
+            else ""
+        )
+        body.append(
+            [
+                r["route"],
+                f"{r['n_rows']:.2g}",
+                fmt_time(r["total"]),
+                f"{r['total'] / r['n_rows'] * 1e6:.3g}",
+                fmt_time(r["generating"]),
+                fmt_time(r["working"]),
+                fmt_time(r["solve"]),
+                f"{r['peak'] * 2**30 / GB:.2f}",
+                r["n_iter"],
+                f"{r['dual_gap']:.1e}",
+                diff,
+                "ok" + "".join(f"; {w}" for w in r["warnings"]),
+            ]
+        )
     return markdown_table(columns, body)
 
 
@@ -352,14 +450,18 @@ def summary_lines(results, sizes, streams):
     nb, db, Tb = sizes.scan_base
     feats = [results[(nb, f, Tb)]["time"] for f in sizes.features]
     tasks = [results[(nb, db, t)]["time"] for t in sizes.tasks]
-    lines.append(f"- log-log slope against features: {loglog_slope(sizes.features, feats):.2f}; "
-                 f"against tasks: {loglog_slope(sizes.tasks, tasks):.2f}")
+    lines.append(
+        f"- log-log slope against features: {loglog_slope(sizes.features, feats):.2f}; "
+        f"against tasks: {loglog_slope(sizes.tasks, tasks):.2f}"
+    )
     for r in streams:
         if r["status"] == "ok":
-            lines.append(f"- stream of {r['n_rows']:.2g} rows, {r['route']}: "
-                         f"{fmt_time(r['total'])} s in all, "
-                         f"{fmt_time(r['total'] / r['n_rows'] * 1e6)} s per million rows, "
-                         f"peak RSS {r['peak'] * 2**30 / GB:.2f} GB")
+            lines.append(
+                f"- stream of {r['n_rows']:.2g} rows, {r['route']}: "
+                f"{fmt_time(r['total'])} s in all, "
+                f"{fmt_time(r['total'] / r['n_rows'] * 1e6)} s per million rows, "
+                f"peak RSS {r['peak'] * 2**30 / GB:.2f} GB"
+            )
         else:
             lines.append(f"- stream of {r['n_rows']:.2g} rows, {r['route']}: {r['status']}")
     return lines
@@ -376,10 +478,15 @@ def plot(results, sizes, path):
     n, d, T = sizes.headline
     nb, db, Tb = sizes.scan_base
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
-    for ax, (label, xs, keys) in zip(axes, (
+    for ax, (label, xs, keys) in zip(
+        axes,
+        (
             ("rows", sizes.rows, [(m, d, T) for m in sizes.rows]),
             ("features", sizes.features, [(nb, f, Tb) for f in sizes.features]),
-            ("tasks", sizes.tasks, [(nb, db, t) for t in sizes.tasks])), strict=True):
+            ("tasks", sizes.tasks, [(nb, db, t) for t in sizes.tasks]),
+        ),
+        strict=True,
+    ):
         ax.loglog(xs, [results[k]["time"] for k in keys], "o-")
         ax.set_xticks(xs, [f"{x:,}" for x in xs])
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
@@ -403,47 +510,57 @@ def report(args, head, results, alpha, streams, profile, figure, elapsed):
         f"Every in-memory point runs in a fresh process: data made (Gaussian X, rows "
         f"grouped by task in equal counts, {N_INFORMATIVE} informative features shared "
         f"by all tasks, unit noise), alpha = alpha_max / {ALPHA_DIVISOR}, then one cold "
-        f"fit (its time is \"first call\" and its peak RSS is the fit's) and the best of "
+        f'fit (its time is "first call" and its peak RSS is the fit\'s) and the best of '
         f"{args.repeat} more. Peak RSS counts the whole process from just before the fit "
         f"(Python, libraries and the data included). Whole run: {elapsed:.0f} s.",
         "## Summary\n\n" + "\n".join(summary_lines(results, sizes, streams)),
         f"## In memory: time and memory against rows, features and tasks\n\nRows scan "
         f"at d={d}, T={T}; feature and task scans at n={nb:,} (and d={db}, T={Tb}). "
         f"`GroupLassoRegressor(alpha).fit(X, y, tasks=tasks)` with the default "
-        f"`solver=\"auto\"`, `precompute=\"auto\"`, tol=1e-4."
+        f'`solver="auto"`, `precompute="auto"`, tol=1e-4.'
         + (f" Log-log plot: `{figure.name}` beside this file." if figure else "")
-        + "\n\n" + scaling_table(results, sizes),
+        + "\n\n"
+        + scaling_table(results, sizes),
         f"## Out of memory: a stream of chunks\n\n{sn:.2g} rows, d={sd}, T={sT} "
         f"({sn * sd * 8 / GB:.0f} GB of X in all), made in chunks of {chunk:,} rows "
         f"({chunk * sd * 8 / 1e6:.0f} MB of X each) with random task labels, never all "
         f"in memory; alpha = {alpha:.4g} (alpha_max of the first chunk / "
-        f"{ALPHA_DIVISOR}). Each route runs in a fresh process; \"generating\" is the "
-        f"time spent making chunks, \"statistics / partial_fit\" the time spent in "
+        f'{ALPHA_DIVISOR}). Each route runs in a fresh process; "generating" is the '
+        f'time spent making chunks, "statistics / partial_fit" the time spent in '
         f"skmtl on them. Route (b) calls the private `_fit_statistics` for its single "
         f"solve (what `partial_fit` runs after merging a chunk); routes (a) and (c) use "
         f"public API only. Peak RSS from just before the stream starts.\n\n"
         + stream_table(streams, sd, sT, chunk),
     ]
     if profile:
-        parts.append(f"## Where the time goes\n\ncProfile of one fit at n={n:,} d={d} "
-                     f"T={T} (profiler overhead included): {profile}")
+        parts.append(
+            f"## Where the time goes\n\ncProfile of one fit at n={n:,} d={d} "
+            f"T={T} (profiler overhead included): {profile}"
+        )
     return "\n\n".join(parts) + "\n"
 
 
 # ---------------------------------------------------------------------------- main
 def parse_args(argv):
     parser = base_parser(__doc__, DEFAULT_OUTPUT)
-    parser.add_argument("--stream-rows", type=float, nargs="*", default=None,
-                        help="further stream lengths, partial_fit route only (default 5e7; "
-                             "none with --quick; give no value for none)")
-    parser.add_argument("--no-profile", action="store_true",
-                        help="skip the cProfile of the headline fit")
+    parser.add_argument(
+        "--stream-rows",
+        type=float,
+        nargs="*",
+        default=None,
+        help="further stream lengths, partial_fit route only (default 5e7; "
+        "none with --quick; give no value for none)",
+    )
+    parser.add_argument(
+        "--no-profile", action="store_true", help="skip the cProfile of the headline fit"
+    )
     parser.add_argument("--no-plot", action="store_true", help="write no PNG")
     args = finish_args(parser.parse_args(argv), DEFAULT_OUTPUT)
     sizes = QUICK if args.quick else FULL
     if args.stream_rows is not None:
-        sizes = Sizes(**{**sizes.__dict__,
-                         "extra_streams": tuple(int(r) for r in args.stream_rows)})
+        sizes = Sizes(
+            **{**sizes.__dict__, "extra_streams": tuple(int(r) for r in args.stream_rows)}
+        )
     args.sizes = sizes
     return args
 
@@ -463,8 +580,7 @@ def main(argv=None):
     if not args.no_plot and args.output is not None:
         figure = plot(results, args.sizes, args.output.with_suffix(".png"))
     head += "\n- " + monitor.note()
-    text = report(args, head, results, alpha, streams, profile, figure,
-                  time.perf_counter() - start)
+    text = report(args, head, results, alpha, streams, profile, figure, time.perf_counter() - start)
     write_report(text, args.output)
     return text
 

@@ -34,14 +34,11 @@ Run from the repository root::
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import cProfile
 import dataclasses
 import io
 import multiprocessing
 import os
-import pstats
 import sys
 import time
 import warnings
@@ -52,15 +49,24 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_group_lasso import (  # noqa: E402
-    HERE,
-    environment_header,
+from _common import (  # noqa: E402
+    RESULTS,
+    base_parser,
+    best_of,
+    busy_cpu_seconds,
+    cvxpy_cell,
+    exit_with_parent,
     fmt_rel,
     fmt_time,
-    git_revision,
+    markdown_table,
     predictions,
+    profile_call,
     ratio_summary,
+    rel_diff,
+    script_header,
     task_means,
+    warning_texts,
+    write_report,
 )
 
 import skmtl  # noqa: E402
@@ -70,7 +76,7 @@ from skmtl.datasets import (  # noqa: E402
     make_mean_tasks,
 )
 
-DEFAULT_OUTPUT = HERE / "results" / "task_relations.md"
+DEFAULT_OUTPUT = RESULTS / "task_relations.md"
 SCRIPT = "benchmarks/bench_task_relations.py"
 
 TOLS = (1e-4, 1e-8)  # skmtl's default tol and a tight one
@@ -103,10 +109,17 @@ class Sizes:
     cvxpy_timeout: float
 
 
-FULL = Sizes(n_tasks=139, rows_per_task=(60, 160), n_features=27, repeat=3,
-             small_tasks=30, cvxpy_timeout=300.0)
-QUICK = Sizes(n_tasks=12, rows_per_task=(20, 40), n_features=8, repeat=1,
-              small_tasks=6, cvxpy_timeout=30.0)
+FULL = Sizes(
+    n_tasks=139,
+    rows_per_task=(60, 160),
+    n_features=27,
+    repeat=3,
+    small_tasks=30,
+    cvxpy_timeout=300.0,
+)
+QUICK = Sizes(
+    n_tasks=12, rows_per_task=(20, 40), n_features=8, repeat=1, small_tasks=6, cvxpy_timeout=30.0
+)
 
 
 # ----------------------------------------------------------------------------- data
@@ -194,15 +207,10 @@ class Row:
     make: object = None  # make(tol, verbose) -> a new estimator
 
 
-def warning_texts(caught):
-    seen = []
-    for w in caught:
-        text = f"{w.category.__name__}: {str(w.message).splitlines()[0][:160]}"
-        if text not in seen:
-            seen.append(text)
-    return seen
-
-
+# Per timing, unlike _common's wait_for_quiet (which waits once for other benchmark
+# scripts, found by name) and CpuMonitor (one average over the whole run): before each
+# skmtl timing, wait until *any* other processes are quiet, and measure the CPU they
+# used during that timing.
 FOREIGN = {"cpu": 0.0, "wall": 0.0, "peak": 0.0}  # other processes' CPU, see below
 MIN_WINDOW = 0.2  # seconds
 
@@ -215,17 +223,6 @@ def process_cpu_seconds(pid):
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return None
-
-
-def busy_cpu_seconds():
-    """CPU seconds all processes have used (``/proc/stat``), or None."""
-    try:
-        with open("/proc/stat") as f:
-            fields = [int(x) for x in f.readline().split()[1:9]]
-    except (OSError, ValueError):
-        return None
-    user, nice, system, _, _, irq, softirq, steal = fields
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.contextmanager
@@ -280,16 +277,13 @@ def wait_until_quiet(poll=2.0):
 def timed_fit(make, problem, repeat):
     """Best wall time of ``repeat`` fits after one warm-up fit; warnings recorded."""
     wait_until_quiet()
-    with foreign_cpu() as busy, warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model = make().fit(problem.X, problem.y, tasks=problem.tasks)
-        times = []
-        for _ in range(repeat):
-            est = make()
-            start = time.perf_counter()
-            model = est.fit(problem.X, problem.y, tasks=problem.tasks)
-            times.append(time.perf_counter() - start)
-    return min(times), model, warning_texts(caught), busy
+    with foreign_cpu() as busy:
+        # a new estimator for every call, made before the timed calls
+        estimators = iter([make() for _ in range(repeat + 1)])
+        timing = best_of(
+            lambda: next(estimators).fit(problem.X, problem.y, tasks=problem.tasks), repeat
+        )
+    return timing.time, timing.value, timing.warnings, busy
 
 
 def solver_path(make, problem):
@@ -299,8 +293,11 @@ def solver_path(make, problem):
         warnings.simplefilter("ignore")
         make(verbose=1).fit(problem.X, problem.y, tasks=problem.tasks)
     text = out.getvalue()
-    for marker, name in (("[prox-Newton]", "proximal Newton"),
-                         ("[working sets]", "working sets"), ("iter ", "FISTA")):
+    for marker, name in (
+        ("[prox-Newton]", "proximal Newton"),
+        ("[working sets]", "working sets"),
+        ("iter ", "FISTA"),
+    ):
         if marker in text:
             return name
     return "closed form" if not text.strip() else "?"
@@ -309,33 +306,9 @@ def solver_path(make, problem):
 def profile_fit(make, problem, top=6):
     """One cProfile'd fit: the ``top`` functions by own time, and skmtl's own
     functions by cumulative time."""
-    profiler = cProfile.Profile()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        est = make()
-        profiler.enable()
-        est.fit(problem.X, problem.y, tasks=problem.tasks)
-        profiler.disable()
-    stats = pstats.Stats(profiler)
-    total = stats.total_tt
-
-    def describe(entries, column):
-        parts = []
-        for (filename, _, func), (_, ncalls, tottime, cumtime, _) in entries:
-            seconds = tottime if column == "own" else cumtime
-            where = Path(filename).name if filename != "~" else ""
-            parts.append(f"`{where + ':' if where else ''}{func}` {seconds:.3g} s "
-                         f"({100 * seconds / total:.0f}%, {ncalls} calls)")
-        return "; ".join(parts)
-
-    own = sorted(stats.stats.items(), key=lambda item: -item[1][2])[:top]
-    package = f"{os.sep}skmtl{os.sep}"
-    ours = [item for item in stats.stats.items() if package in item[0][0]
-            and item[0][2] not in ("fit", "<module>")]
-    ours = sorted(ours, key=lambda item: -item[1][3])[:top]
-    return (f"{total:.3g} s under the profiler.\n  - by own time: "
-            f"{describe(own, 'own')}\n  - skmtl functions by cumulative time: "
-            f"{describe(ours, 'cumulative')}")
+    est = make()
+    fit = lambda: est.fit(problem.X, problem.y, tasks=problem.tasks)
+    return profile_call(fit, top=top, sep=".\n  - ")  # a sub-list in the report
 
 
 def bench_skmtl(family, suffix, problem, sizes):
@@ -346,20 +319,28 @@ def bench_skmtl(family, suffix, problem, sizes):
     params = dict(STRENGTHS, **dict(MODELS_BY_FAMILY[family][1]), **problem.extra)
     rows = []
     for solver in ("auto", "fista"):
+
         def make(tol=1e-4, verbose=0, solver=solver):
-            return Est(**params, tol=tol, max_iter=MAX_ITER, solver=solver,
-                       verbose=verbose)
+            return Est(**params, tol=tol, max_iter=MAX_ITER, solver=solver, verbose=verbose)
 
         path = solver_path(make, problem)
         row = Row(problem, name, solver, path, params)
         for tol in TOLS:
             print(f"  skmtl {name} solver={solver} ({path}) tol={tol:g}", flush=True)
-            seconds, model, caught, busy = timed_fit(lambda tol=tol: make(tol),
-                                                     problem, sizes.repeat)
+            seconds, model, caught, busy = timed_fit(
+                lambda tol=tol: make(tol), problem, sizes.repeat
+            )
             value = objective(model, problem, model.coef_, model.intercept_)
-            row.fits[tol] = Fit(seconds, model.n_iter_, float(model.dual_gap_), value,
-                                float(model.objective_), task_spread(model.coef_), caught,
-                                busy["cores"])
+            row.fits[tol] = Fit(
+                seconds,
+                model.n_iter_,
+                float(model.dual_gap_),
+                value,
+                float(model.objective_),
+                task_spread(model.coef_),
+                caught,
+                busy["cores"],
+            )
         row.make = make
         rows.append(row)
         if path != "closed form":
@@ -390,14 +371,6 @@ def physical_memory():
         return None
 
 
-def _exit_with_parent():
-    """Exit when the benchmark process dies (the worker is then reparented)."""
-    parent = os.getppid()
-    while os.getppid() == parent:
-        time.sleep(1.0)
-    os._exit(1)
-
-
 def _worker_main(conn, memory_limit):
     """Fit estimators with solver="cvxpy" on request; one warm-up per estimator.
 
@@ -406,7 +379,7 @@ def _worker_main(conn, memory_limit):
     """
     import threading
 
-    threading.Thread(target=_exit_with_parent, daemon=True).start()
+    threading.Thread(target=exit_with_parent, daemon=True).start()
     if memory_limit:
         import resource
 
@@ -434,15 +407,28 @@ def _worker_main(conn, memory_limit):
                 start = time.perf_counter()
                 model = Est(**params, solver="cvxpy").fit(X, y, tasks=tasks)
                 seconds = time.perf_counter() - start
-            conn.send(("ok", seconds, model.coef_, model.intercept_,
-                       float(model.objective_), warning_texts(caught)))
+            conn.send(
+                (
+                    "ok",
+                    seconds,
+                    model.coef_,
+                    model.intercept_,
+                    float(model.objective_),
+                    warning_texts(caught),
+                )
+            )
         except Exception as exc:  # reported, not raised: the benchmark goes on
             conn.send(("failed", f"{type(exc).__name__}: {exc}"))
 
 
 class CvxpyWorker:
     """A spawned process running the cvxpy fits, killed (by its handle) and
-    restarted when a fit runs past the time limit."""
+    restarted when a fit runs past the time limit.
+
+    Not ``_common.Worker``: this one caps the worker's address space, warms each
+    estimator up on 3 tasks, and says "started" before the timed fit, so that the
+    other processes' CPU is measured over that fit only.
+    """
 
     def __init__(self, memory_limit=None):
         self.process, self.memory_limit = None, memory_limit
@@ -450,8 +436,9 @@ class CvxpyWorker:
     def _start(self):
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, self.memory_limit),
-                                   daemon=True)
+        self.process = ctx.Process(
+            target=_worker_main, args=(child, self.memory_limit), daemon=True
+        )
         self.process.start()
         child.close()
 
@@ -480,8 +467,10 @@ class CvxpyWorker:
             code = self.process.exitcode
             hint = ""
             if code in (-6, -9) and self.memory_limit:  # abort() or the OOM killer
-                hint = (f"; most likely out of memory: limit "
-                        f"{self.memory_limit / 2**30:.1f} GiB of address space")
+                hint = (
+                    f"; most likely out of memory: limit "
+                    f"{self.memory_limit / 2**30:.1f} GiB of address space"
+                )
             return ("failed", f"the cvxpy worker died (exit code {code}{hint})")
 
     def fit_once(self, name, params, problem, timeout):
@@ -494,14 +483,21 @@ class CvxpyWorker:
         if message is not None and message[0] == "started":
             # other processes' CPU meanwhile: all of it, less ours and the worker's
             pid = self.process.pid
-            before = (busy_cpu_seconds(), process_cpu_seconds(pid), time.process_time(),
-                      time.perf_counter())
+            before = (
+                busy_cpu_seconds(),
+                process_cpu_seconds(pid),
+                time.process_time(),
+                time.perf_counter(),
+            )
             message = self._receive(timeout)
-            after = (busy_cpu_seconds(), process_cpu_seconds(pid), time.process_time(),
-                     time.perf_counter())
+            after = (
+                busy_cpu_seconds(),
+                process_cpu_seconds(pid),
+                time.process_time(),
+                time.perf_counter(),
+            )
             if None not in before + after and after[3] - before[3] >= MIN_WINDOW:
-                other = (after[0] - before[0]) - (after[1] - before[1]) \
-                    - (after[2] - before[2])
+                other = (after[0] - before[0]) - (after[1] - before[1]) - (after[2] - before[2])
                 busy = max(other, 0.0) / (after[3] - before[3])
         if message is None:
             self._stop(kill=True)
@@ -511,14 +507,15 @@ class CvxpyWorker:
                 self._stop(kill=True)
             return CvxpyRun("failed: " + message[1]), None
         _, seconds, coef, intercept, own, caught = message
-        return CvxpyRun("ok", seconds, own_objective=own, n_runs=1, warnings=caught,
-                        busy=busy), (coef, intercept)
+        return CvxpyRun("ok", seconds, own_objective=own, n_runs=1, warnings=caught, busy=busy), (
+            coef,
+            intercept,
+        )
 
     def fit(self, name, params, problem, sizes):
         """Once; repeated (best of ``repeat``) when it is fast."""
         run, solution = self.fit_once(name, params, problem, sizes.cvxpy_timeout)
-        while (run.status == "ok" and run.n_runs < sizes.repeat
-               and run.time < CVXPY_REPEAT_BELOW):
+        while run.status == "ok" and run.n_runs < sizes.repeat and run.time < CVXPY_REPEAT_BELOW:
             again, _ = self.fit_once(name, params, problem, sizes.cvxpy_timeout)
             if again.status != "ok":
                 break
@@ -534,8 +531,9 @@ class CvxpyWorker:
 def bench_all(sizes, worker, profile=0):
     """Phase 1: every skmtl timing (and the profiles), with no cvxpy running.
     Phase 2: cvxpy at full size, then on the smaller problem where that failed."""
-    sizes_tasks = [sizes.n_tasks] + ([sizes.small_tasks]
-                                     if sizes.small_tasks < sizes.n_tasks else [])
+    sizes_tasks = [sizes.n_tasks] + (
+        [sizes.small_tasks] if sizes.small_tasks < sizes.n_tasks else []
+    )
     timed = {}
     for family, kind, _ in MODELS:
         for loss, suffix in LOSSES:
@@ -544,8 +542,10 @@ def bench_all(sizes, worker, profile=0):
                 print(f"[{problem.name}, {problem.loss}] {family + suffix}", flush=True)
                 timed[family, loss, n_tasks] = bench_skmtl(family, suffix, problem, sizes)
     if profile:
-        profile_slowest([row for (_, _, n), rows in timed.items() if n == sizes.n_tasks
-                         for row in rows], profile)
+        profile_slowest(
+            [row for (_, _, n), rows in timed.items() if n == sizes.n_tasks for row in rows],
+            profile,
+        )
 
     def compare(family, loss, n_tasks, skip=None):
         rows = timed[family, loss, n_tasks]
@@ -553,8 +553,10 @@ def bench_all(sizes, worker, profile=0):
         if skip:
             run = CvxpyRun("skipped: " + skip)
         else:
-            print(f"[{rows[0].problem.name}] cvxpy {name} (time limit "
-                  f"{sizes.cvxpy_timeout:g} s)", flush=True)
+            print(
+                f"[{rows[0].problem.name}] cvxpy {name} (time limit {sizes.cvxpy_timeout:g} s)",
+                flush=True,
+            )
             run = worker.fit(name, rows[0].params, rows[0].problem, sizes)
             print(f"    -> {run.status}, {run.time:.3g} s", flush=True)
         for row in rows:
@@ -566,13 +568,14 @@ def bench_all(sizes, worker, profile=0):
         fallback, squared_time = [], None
         for loss, _ in LOSSES:
             skip = None
-            if loss == "logistic" and (squared_time is None
-                                       or squared_time > LOGISTIC_SKIP_FRACTION
-                                       * sizes.cvxpy_timeout):
-                skip = ("the squared-loss cvxpy fit of this model "
-                        + ("did not finish" if squared_time is None
-                           else f"took {squared_time:.3g} s")
-                        + f" (> {LOGISTIC_SKIP_FRACTION:g} x the time limit)")
+            if loss == "logistic" and (
+                squared_time is None or squared_time > LOGISTIC_SKIP_FRACTION * sizes.cvxpy_timeout
+            ):
+                skip = (
+                    "the squared-loss cvxpy fit of this model "
+                    + ("did not finish" if squared_time is None else f"took {squared_time:.3g} s")
+                    + f" (> {LOGISTIC_SKIP_FRACTION:g} x the time limit)"
+                )
             rows = compare(family, loss, sizes.n_tasks, skip)
             out += rows
             if loss == "squared" and rows[0].cvxpy.status == "ok":
@@ -591,8 +594,7 @@ def profile_slowest(rows, count):
         if len(seen) == count or (row.estimator, row.solver) in seen:
             continue
         seen.add((row.estimator, row.solver))
-        print(f"  profiling {row.estimator} solver={row.solver} on {row.problem.name}",
-              flush=True)
+        print(f"  profiling {row.estimator} solver={row.solver} on {row.problem.name}", flush=True)
         wait_until_quiet()
         row.profile = profile_fit(lambda row=row: row.make(tol), row.problem)
 
@@ -607,11 +609,11 @@ def ratio_cell(row, tol):
     return ""
 
 
-def rel_diff(row, tol):
+def row_rel_diff(row, tol):
     run = row.cvxpy
     if run.status != "ok":
         return np.nan
-    return (row.fits[tol].objective - run.objective) / abs(run.objective)
+    return rel_diff(row.fits[tol].objective, run.objective)
 
 
 def row_notes(row):
@@ -630,8 +632,9 @@ def row_flags(row):
             notes.append(note)
         notes += [f"tol={tol:g}: {w}" for w in fit.warnings]
         if fit.busy > BUSY_CORES:
-            notes.append(f"tol={tol:g}: other processes used {fit.busy:.2f} cores "
-                         "while this was timed")
+            notes.append(
+                f"tol={tol:g}: other processes used {fit.busy:.2f} cores while this was timed"
+            )
     run = row.cvxpy
     if run.status == "ok":
         note = objective_note(run.own_objective, run.objective, "cvxpy")
@@ -639,48 +642,67 @@ def row_flags(row):
             notes.append(note)
         notes += [f"cvxpy: {w}" for w in run.warnings]
         if run.busy > BUSY_CORES:
-            notes.append(f"cvxpy: other processes used {run.busy:.2f} cores while it "
-                         "ran (its time, and the ratio, may be inflated)")
+            notes.append(
+                f"cvxpy: other processes used {run.busy:.2f} cores while it "
+                "ran (its time, and the ratio, may be inflated)"
+            )
         # the duality gap certifies skmtl's objective - optimum <= dual_gap_
         fit = row.fits[TOLS[-1]]
         excess = fit.objective - run.objective
         slack = OBJECTIVE_RTOL * max(abs(run.objective), 1.0)
         if np.isfinite(fit.dual_gap) and excess < -(fit.dual_gap + slack):
-            notes.append(f"cvxpy's objective is below skmtl's dual bound "
-                         f"(by {-excess - fit.dual_gap:.1e})")
+            notes.append(
+                f"cvxpy's objective is below skmtl's dual bound (by {-excess - fit.dual_gap:.1e})"
+            )
     return notes
 
 
 def main_table(rows, sizes):
     lo, hi = TOLS
-    lines = [
-        f"| problem | estimator | skmtl solver | time tol={lo:g} (s) | n_iter "
-        f"| rel. diff tol={lo:g} | time tol={hi:g} (s) | n_iter | dual_gap_ "
-        f"| rel. diff tol={hi:g} | cvxpy time (s) | objective cvxpy "
-        f"| ratio tol={lo:g} | ratio tol={hi:g} | task spread | notes |",
-        "|" + "---|" * 16,
+    columns = [
+        "problem",
+        "estimator",
+        "skmtl solver",
+        f"time tol={lo:g} (s)",
+        "n_iter",
+        f"rel. diff tol={lo:g}",
+        f"time tol={hi:g} (s)",
+        "n_iter",
+        "dual_gap_",
+        f"rel. diff tol={hi:g}",
+        "cvxpy time (s)",
+        "objective cvxpy",
+        f"ratio tol={lo:g}",
+        f"ratio tol={hi:g}",
+        "task spread",
+        "notes",
     ]
+    cells = []
     for row in rows:
         a, b, run = row.fits[lo], row.fits[hi], row.cvxpy
         solver = row.path + ("" if row.solver == "auto" else f' (solver="{row.solver}")')
-        if run.status == "ok":
-            cvx_time = fmt_time(run.time) + ("" if run.n_runs > 1 else " (1 run)")
-        elif run.status == "timeout":
-            cvx_time = f"> {run.time:g} (stopped)"
-        else:
-            cvx_time = run.status.split(":")[0]
-        problem = row.problem.name + (" (smaller)" if row.problem.n_tasks != sizes.n_tasks
-                                      else "")
-        lines.append("| " + " | ".join([
-            problem, row.estimator, solver,
-            fmt_time(a.time), str(a.n_iter), fmt_rel_nan(rel_diff(row, lo)),
-            fmt_time(b.time), str(b.n_iter), f"{b.dual_gap:.1e}",
-            fmt_rel_nan(rel_diff(row, hi)),
-            cvx_time, f"{run.objective:.12g}" if run.status == "ok" else "",
-            ratio_cell(row, lo), ratio_cell(row, hi), f"{b.spread:.2f}",
-            row_notes(row).replace("|", "/"),
-        ]) + " |")
-    return "\n".join(lines)
+        problem = row.problem.name + (" (smaller)" if row.problem.n_tasks != sizes.n_tasks else "")
+        cells.append(
+            [
+                problem,
+                row.estimator,
+                solver,
+                fmt_time(a.time),
+                str(a.n_iter),
+                fmt_rel_nan(row_rel_diff(row, lo)),
+                fmt_time(b.time),
+                str(b.n_iter),
+                f"{b.dual_gap:.1e}",
+                fmt_rel_nan(row_rel_diff(row, hi)),
+                cvxpy_cell(run),
+                f"{run.objective:.12g}" if run.status == "ok" else "",
+                ratio_cell(row, lo),
+                ratio_cell(row, hi),
+                f"{b.spread:.2f}",
+                row_notes(row),
+            ]
+        )
+    return markdown_table(columns, cells)
 
 
 def fmt_rel_nan(value):
@@ -693,80 +715,103 @@ def summary_lines(rows, sizes):
         done = [row for row in rows if row.cvxpy.status == "ok"]
         ratios = [row.cvxpy.time / row.fits[tol].time for row in done]
         if ratios:
-            lines.append(f"- cvxpy / skmtl at tol={tol:g}, over the {len(ratios)} "
-                         f"comparisons where cvxpy finished: {ratio_summary(ratios)}")
-        bounds = [row.cvxpy.time / row.fits[tol].time for row in rows
-                  if row.cvxpy.status == "timeout"]
+            lines.append(
+                f"- cvxpy / skmtl at tol={tol:g}, over the {len(ratios)} "
+                f"comparisons where cvxpy finished: {ratio_summary(ratios)}"
+            )
+        bounds = [
+            row.cvxpy.time / row.fits[tol].time for row in rows if row.cvxpy.status == "timeout"
+        ]
         if bounds:
-            lines.append(f"- cvxpy / skmtl at tol={tol:g} where cvxpy was stopped at "
-                         f"{sizes.cvxpy_timeout:g} s (lower bounds): "
-                         + ", ".join(f"> {b:.0f}" for b in bounds))
-        diffs = [abs(rel_diff(row, tol)) for row in done]
+            lines.append(
+                f"- cvxpy / skmtl at tol={tol:g} where cvxpy was stopped at "
+                f"{sizes.cvxpy_timeout:g} s (lower bounds): "
+                + ", ".join(f"> {b:.0f}" for b in bounds)
+            )
+        diffs = [abs(row_rel_diff(row, tol)) for row in done]
         if diffs:
-            lines.append(f"- largest |rel. diff| skmtl vs cvxpy at tol={tol:g}: "
-                         f"{max(diffs):.1e}")
+            lines.append(f"- largest |rel. diff| skmtl vs cvxpy at tol={tol:g}: {max(diffs):.1e}")
     misses = []
     for row in rows:
-        label = f"{row.estimator}" + ("" if row.solver == "auto"
-                                      else f' solver="{row.solver}"') \
+        label = (
+            f"{row.estimator}"
+            + ("" if row.solver == "auto" else f' solver="{row.solver}"')
             + f" on {row.problem.name}"
+        )
         for tol, fit in row.fits.items():
             if row.cvxpy.status == "ok" and row.cvxpy.time / fit.time < TARGET_RATIO:
-                misses.append(f"{label}, tol={tol:g}: ratio "
-                              f"{row.cvxpy.time / fit.time:.1f} < {TARGET_RATIO:g}")
+                misses.append(
+                    f"{label}, tol={tol:g}: ratio "
+                    f"{row.cvxpy.time / fit.time:.1f} < {TARGET_RATIO:g}"
+                )
             if fit.time > TARGET_TIME:
-                misses.append(f"{label}, tol={tol:g}: fit {fit.time:.3g} s > "
-                              f"{TARGET_TIME:g} s")
-    lines.append(f"- targets (cvxpy / skmtl >= {TARGET_RATIO:g}, every fit < "
-                 f"{TARGET_TIME:g} s): "
-                 + ("all met" if not misses else "missed by")
-                 + "".join(f"\n  - {miss}" for miss in misses))
+                misses.append(f"{label}, tol={tol:g}: fit {fit.time:.3g} s > {TARGET_TIME:g} s")
+    lines.append(
+        f"- targets (cvxpy / skmtl >= {TARGET_RATIO:g}, every fit < "
+        f"{TARGET_TIME:g} s): "
+        + ("all met" if not misses else "missed by")
+        + "".join(f"\n  - {miss}" for miss in misses)
+    )
     slowest = max(fit.time for row in rows for fit in row.fits.values())
     lines.append(f"- slowest single skmtl fit: {slowest:.3g} s")
-    flagged = [row for row in rows
-               if any("other processes used" not in note for note in row_flags(row))]
-    lines.append(f"- rows with an objective mismatch, a warning or a certificate "
-                 f"violation (see their notes): {len(flagged)}"
-                 + ("" if not flagged else " (" + ", ".join(
-                     f"{r.estimator} on {r.problem.name}" for r in flagged) + ")"))
+    flagged = [
+        row for row in rows if any("other processes used" not in note for note in row_flags(row))
+    ]
+    lines.append(
+        f"- rows with an objective mismatch, a warning or a certificate "
+        f"violation (see their notes): {len(flagged)}"
+        + (
+            ""
+            if not flagged
+            else " (" + ", ".join(f"{r.estimator} on {r.problem.name}" for r in flagged) + ")"
+        )
+    )
     runs = {id(row.cvxpy): row.cvxpy for row in rows if row.cvxpy.status == "ok"}
     busy_cvx = [run.busy for run in runs.values() if run.busy > BUSY_CORES]
-    lines.append(f"- cvxpy fits during which other processes used more than "
-                 f"{BUSY_CORES:g} cores: {len(busy_cvx)} of {len(runs)}"
-                 + (f" (up to {max(busy_cvx):.2f} cores)" if busy_cvx else ""))
-    busy = [fit.busy for row in rows for fit in row.fits.values()
-            if fit.busy > BUSY_CORES]
-    lines.append(f"- skmtl timings during which other processes used more than "
-                 f"{BUSY_CORES:g} cores: {len(busy)} of "
-                 f"{sum(len(row.fits) for row in rows)}"
-                 + (f" (up to {max(busy):.2f} cores): rerun on an idle machine"
-                    if busy else ""))
+    lines.append(
+        f"- cvxpy fits during which other processes used more than "
+        f"{BUSY_CORES:g} cores: {len(busy_cvx)} of {len(runs)}"
+        + (f" (up to {max(busy_cvx):.2f} cores)" if busy_cvx else "")
+    )
+    busy = [fit.busy for row in rows for fit in row.fits.values() if fit.busy > BUSY_CORES]
+    lines.append(
+        f"- skmtl timings during which other processes used more than "
+        f"{BUSY_CORES:g} cores: {len(busy)} of "
+        f"{sum(len(row.fits) for row in rows)}"
+        + (f" (up to {max(busy):.2f} cores): rerun on an idle machine" if busy else "")
+    )
     return lines
 
 
 def report(args, header, rows, elapsed):
     sizes = args.sizes
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") \
-        else "?"
-    load += (f"; waited {QUIET['waited']:.0f} s (budget {args.wait_quiet:g} s) for "
-             f"other processes to use under {BUSY_CORES:g} cores before skmtl timings"
-             + (", then gave up" if QUIET["gave_up"] else ""))
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    load += (
+        f"; waited {QUIET['waited']:.0f} s (budget {args.wait_quiet:g} s) for "
+        f"other processes to use under {BUSY_CORES:g} cores before skmtl timings"
+        + (", then gave up" if QUIET["gave_up"] else "")
+    )
     if FOREIGN["wall"] > 0:
-        load += ("; CPU used by other processes during the skmtl timings: "
-                 f"{FOREIGN['cpu'] / FOREIGN['wall']:.2f} cores on average, at most "
-                 f"{FOREIGN['peak']:.2f} during one (from /proc/stat)")
+        load += (
+            "; CPU used by other processes during the skmtl timings: "
+            f"{FOREIGN['cpu'] / FOREIGN['wall']:.2f} cores on average, at most "
+            f"{FOREIGN['peak']:.2f} during one (from /proc/stat)"
+        )
     parts = [
         "# Task-relationship models: skmtl against cvxpy",
         header + f"\n- load average at the end: {load}",
         f"Every skmtl time is the best of {sizes.repeat} calls after one warm-up call; "
         f"all of them (and the profiles) are taken before any cvxpy fit runs. "
-        f"cvxpy (CLARABEL, as `solver=\"cvxpy\"` sets it up; time includes cvxpy's "
+        f'cvxpy (CLARABEL, as `solver="cvxpy"` sets it up; time includes cvxpy\'s '
         f"problem construction) runs in a worker process after one warm-up fit on 3 "
         f"tasks; fits under {CVXPY_REPEAT_BELOW:g} s are the best of {sizes.repeat}, "
-        f"slower ones are timed once (\"1 run\"), and a fit is stopped after "
+        f'slower ones are timed once ("1 run"), and a fit is stopped after '
         f"{sizes.cvxpy_timeout:g} s or when it outgrows "
-        + (f"{args.memory_limit / 2**30:.1f} GiB of address space"
-           if args.memory_limit else "the memory")
+        + (
+            f"{args.memory_limit / 2**30:.1f} GiB of address space"
+            if args.memory_limit
+            else "the memory"
+        )
         + ". Every objective is recomputed from `coef_` and "
         f"`intercept_` (sum over tasks of the mean loss + `_make_penalty(T).value`); "
         f"`objective_` is checked against it ({OBJECTIVE_RTOL:g} relative). "
@@ -781,55 +826,76 @@ def report(args, header, rows, elapsed):
         f"noise 0.5; classifier labels 0/1). Strengths alpha={STRENGTHS['alpha']:g}, "
         f"beta={STRENGTHS['beta']:g}, n_clusters={N_CLUSTERS}. Where cvxpy was stopped, "
         f"failed or was skipped at full size, the model is compared again on "
-        f"{sizes.small_tasks} tasks (\"smaller\"). \"skmtl solver\" is what the "
+        f'{sizes.small_tasks} tasks ("smaller"). "skmtl solver" is what the '
         f"default dispatch ran (read off `verbose=1`); the classifiers run proximal "
-        f"Newton for both `solver=\"auto\"` and `\"fista\"`, so only one is timed. "
+        f'Newton for both `solver="auto"` and `"fista"`, so only one is timed. '
         f"rel. diff = (skmtl - cvxpy) / cvxpy, recomputed objectives; ratio = cvxpy "
-        f"time / skmtl time (\"> x\": cvxpy was stopped); task spread = "
+        f'time / skmtl time ("> x": cvxpy was stopped); task spread = '
         f"||W - w_bar||_F / ||W||_F of skmtl's tol={TOLS[-1]:g} solution (0: one "
         f"pooled model).\n\n" + main_table(rows, sizes),
     ]
     profiled = [row for row in rows if row.profile]
     if profiled:
-        parts.append("## Where the time goes: the slowest skmtl fits\n\n"
-                     f"cProfile of one fit at tol={TOLS[-1]:g} of each of the "
-                     f"{len(profiled)} slowest estimators (profiler overhead included):"
-                     "\n\n"
-                     + "\n".join(f"- {row.estimator} ({row.path}) on {row.problem.name}: "
-                                 f"{row.profile}" for row in profiled))
+        parts.append(
+            "## Where the time goes: the slowest skmtl fits\n\n"
+            f"cProfile of one fit at tol={TOLS[-1]:g} of each of the "
+            f"{len(profiled)} slowest estimators (profiler overhead included):"
+            "\n\n"
+            + "\n".join(
+                f"- {row.estimator} ({row.path}) on {row.problem.name}: {row.profile}"
+                for row in profiled
+            )
+        )
     return "\n\n".join(parts) + "\n"
 
 
 # ---------------------------------------------------------------------------- main
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="small problems, one repetition: a smoke run "
-                             "(writes no file unless --output is given)")
-    parser.add_argument("--repeat", type=int, default=None,
-                        help="timed repetitions per measurement (default 3; 1 with --quick)")
-    parser.add_argument("--cvxpy-timeout", type=float, default=None,
-                        help="seconds before a cvxpy fit is stopped (default 300; "
-                             "30 with --quick)")
-    parser.add_argument("--small-tasks", type=int, default=None,
-                        help="tasks of the fallback problem (default 30; 6 with --quick)")
-    parser.add_argument("--cvxpy-memory", type=float, default=None,
-                        help="address-space limit of the cvxpy worker in GiB (default "
-                             "60%% of the RAM; 0: none)")
-    parser.add_argument("--wait-quiet", type=float, default=None,
-                        help="seconds the run may wait, in all, before skmtl timings "
-                             f"for other processes to use under {BUSY_CORES:g} cores "
-                             "(default 600; 0 with --quick)")
-    parser.add_argument("--profile", type=int, default=3,
-                        help="cProfile this many of the slowest skmtl fits (default 3)")
-    parser.add_argument("--output", type=Path, default=None,
-                        help=f"results file (default {DEFAULT_OUTPUT.relative_to(HERE.parent)})")
+    # --wait-quiet (below) instead of _common's --wait
+    parser = base_parser(__doc__, DEFAULT_OUTPUT, wait=False)
+    parser.add_argument(
+        "--cvxpy-timeout",
+        type=float,
+        default=None,
+        help="seconds before a cvxpy fit is stopped (default 300; 30 with --quick)",
+    )
+    parser.add_argument(
+        "--small-tasks",
+        type=int,
+        default=None,
+        help="tasks of the fallback problem (default 30; 6 with --quick)",
+    )
+    parser.add_argument(
+        "--cvxpy-memory",
+        type=float,
+        default=None,
+        help="address-space limit of the cvxpy worker in GiB (default 60%% of the RAM; 0: none)",
+    )
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=None,
+        help="seconds the run may wait, in all, before skmtl timings "
+        f"for other processes to use under {BUSY_CORES:g} cores "
+        "(default 600; 0 with --quick)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=3,
+        help="cProfile this many of the slowest skmtl fits (default 3)",
+    )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
-    changes = {key: value for key, value in (("repeat", args.repeat),
-                                             ("cvxpy_timeout", args.cvxpy_timeout),
-                                             ("small_tasks", args.small_tasks))
-               if value is not None}
+    changes = {
+        key: value
+        for key, value in (
+            ("repeat", args.repeat),
+            ("cvxpy_timeout", args.cvxpy_timeout),
+            ("small_tasks", args.small_tasks),
+        )
+        if value is not None
+    }
     args.sizes = dataclasses.replace(sizes, **changes)
     if args.output is None and not args.quick:
         args.output = DEFAULT_OUTPUT
@@ -847,8 +913,7 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
     # the header (and its load average) at the start, as it says
-    header = environment_header(argv, git_revision()).replace(
-        "benchmarks/bench_group_lasso.py", SCRIPT)
+    header = script_header(SCRIPT, argv)
     start = time.perf_counter()
     worker = CvxpyWorker(args.memory_limit)
     QUIET["left"] = args.wait_quiet
@@ -859,11 +924,7 @@ def main(argv=None):
         raise
     worker.close()
     text = report(args, header, rows, time.perf_counter() - start)
-    print(text)
-    if args.output is not None:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text)
-        print(f"written to {args.output}", file=sys.stderr)
+    write_report(text, args.output)
     return text
 
 

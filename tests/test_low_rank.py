@@ -1,9 +1,10 @@
 """Shared-subspace and split models against cvxpy and planted truth."""
 
+from functools import partial
+
 import numpy as np
 import pytest
-import scipy.sparse as sp
-from conftest import make_tasks, objective
+from conftest import check_fista_against_cvxpy, make_tasks
 from sklearn.model_selection import GridSearchCV, KFold
 
 from skmtl import (
@@ -54,36 +55,23 @@ def _estimator(name, loss, **kw):
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("variant", ["dense", "sparse+weights"])
 def test_objective_matches_cvxpy(name, loss, fit_intercept, variant):
-    X, y, tasks = make_tasks(loss=loss, seed=30, offset=0.5)
-    sw = None
-    if variant != "dense":
-        X = sp.csr_matrix(np.where(np.abs(X) > 0.7, X, 0.0))
-        sw = np.random.RandomState(0).uniform(0.2, 2.0, len(y))
-    ours = _estimator(name, loss, fit_intercept=fit_intercept, tol=1e-11, max_iter=100_000)
-    ours.fit(X, y, tasks=tasks, sample_weight=sw)
-    ref = _estimator(name, loss, fit_intercept=fit_intercept, solver="cvxpy")
-    ref.fit(X, y, tasks=tasks, sample_weight=sw)
-    penalty = ours._make_penalty(3, X.shape[1])
-    if name.startswith(("dirty", "robust")):  # the value of W = P + Q is the split's
-        W_parts = (
-            np.vstack([ours.shared_coef_.T, ours.specific_coef_.T])
-            if name.startswith("dirty")
-            else np.vstack([ours.lowrank_coef_.T, ours.outlier_coef_.T])
-        )
-        penalty_value = penalty.value(W_parts)
-        mine = objective(ours.coef_, ours.intercept_, X, y, tasks, _Zero(), loss, sw)
-        mine += penalty_value
-    else:
-        mine = objective(ours.coef_, ours.intercept_, X, y, tasks, penalty, loss, sw)
-    assert mine == pytest.approx(ours.objective_, rel=1e-10)
-    assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
-    assert 0 <= ours.dual_gap_ <= 1e-9 * max(1.0, abs(mine))
+    ours = check_fista_against_cvxpy(
+        partial(_estimator, name, loss, fit_intercept=fit_intercept),
+        loss,
+        variant,
+        seed=30,
+        max_iter=100_000,
+        split_parts=_split_parts if name.startswith(("dirty", "robust")) else None,
+        recompute_reference=False,
+    )
     assert np.any(ours.coef_)
 
 
-class _Zero:
-    def value(self, W):
-        return 0.0
+def _split_parts(model):
+    """The parts W = P + Q of a split model, stacked: its penalty is valued at them."""
+    if hasattr(model, "shared_coef_"):
+        return np.vstack([model.shared_coef_.T, model.specific_coef_.T])
+    return np.vstack([model.lowrank_coef_.T, model.outlier_coef_.T])
 
 
 @pytest.mark.parametrize("Est", [TraceNormRegressor, TraceNormClassifier])

@@ -1,9 +1,10 @@
 """Task-relationship models against cvxpy, closed forms, limits and planted truth."""
 
+from functools import partial
+
 import numpy as np
 import pytest
-import scipy.sparse as sp
-from conftest import make_tasks, objective
+from conftest import check_fista_against_cvxpy, make_tasks
 from sklearn.linear_model import Ridge
 from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import GridSearchCV, KFold
@@ -59,21 +60,13 @@ def _estimator(name, loss, **kw):
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("variant", ["dense", "sparse+weights"])
 def test_objective_matches_cvxpy(name, loss, fit_intercept, variant):
-    X, y, tasks = make_tasks(loss=loss, seed=20, offset=0.5)
-    sw = None
-    if variant != "dense":
-        X = sp.csr_matrix(np.where(np.abs(X) > 0.7, X, 0.0))
-        sw = np.random.RandomState(0).uniform(0.2, 2.0, len(y))
-    ours = _estimator(name, loss, fit_intercept=fit_intercept, tol=1e-11, max_iter=50_000)
-    ours.fit(X, y, tasks=tasks, sample_weight=sw)
-    ref = _estimator(name, loss, fit_intercept=fit_intercept, solver="cvxpy")
-    ref.fit(X, y, tasks=tasks, sample_weight=sw)
-    penalty = ours._make_penalty(T)
-    mine = objective(ours.coef_, ours.intercept_, X, y, tasks, penalty, loss, sw)
-    theirs = objective(ref.coef_, ref.intercept_, X, y, tasks, penalty, loss, sw)
-    assert mine == pytest.approx(ours.objective_, rel=1e-10)
-    assert (mine - theirs) / abs(theirs) < 1e-6
-    assert 0 <= ours.dual_gap_ <= 1e-9 * max(1.0, abs(mine))
+    check_fista_against_cvxpy(
+        partial(_estimator, name, loss, fit_intercept=fit_intercept),
+        loss,
+        variant,
+        seed=20,
+        max_iter=50_000,
+    )
 
 
 @pytest.mark.parametrize("name", ["mean", "graph"])
