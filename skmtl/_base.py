@@ -341,7 +341,9 @@ class _MultiTaskModel(BaseEstimator):
     # -------------------------------------------------------------- predict
     def _decision(self, X, tasks):
         check_is_fitted(self, "coef_")
-        X, tasks = validate_features(self, X, tasks, reset=False)
+        return self._decision_validated(*validate_features(self, X, tasks, reset=False))
+
+    def _decision_validated(self, X, tasks):
         W, b = self._coef_matrix().T, self._intercept_vector()
         if tasks is None:
             if self._layout == "tasks":

@@ -59,6 +59,7 @@ class DesignDatafit:
 
     def __init__(self, loss, data: TaskData, fit_intercept=True):
         self.loss, self.data = loss, data
+        self.exact_bregman = loss.name == "squared"
         self.w = data.loss_weights
         self.center = fit_intercept
         self.intercept_row = fit_intercept and not loss.centers_intercept
@@ -108,6 +109,15 @@ class DesignDatafit:
         return self.gram().restrict(features)
 
     def linear(self, C):
+        # a path asks again for the predictions of the last solution: remember one
+        last = getattr(self, "_last_linear", None)
+        if last is not None and last[0].shape == C.shape and np.array_equal(last[0], C):
+            return last[1]
+        z = self._linear(C)
+        self._last_linear = (C.copy(), z)
+        return z
+
+    def _linear(self, C):
         d = self.n_features
         if not C[:d].any():  # a cold start: no product needed
             z = np.zeros(self.data.y.shape)
@@ -204,6 +214,8 @@ class GramDatafit:
     ``Z = [W; C_t w_t]`` with ``C_t = X_t^T diag(w) X_t`` (centered when fitting
     intercepts), ``b_t = X_t^T diag(w) y_t`` and ``q_t = sum_i w_i y_ti^2``.
     """
+
+    exact_bregman = True
 
     def __init__(self, grams, b, q, x_mean, y_mean, center):
         self.n_features = self.n_rows = b.shape[0]
@@ -366,6 +378,7 @@ class SplitDatafit:
 
     def __init__(self, inner):
         self.inner = inner
+        self.exact_bregman = inner.exact_bregman
         self.n_features = 2 * inner.n_features
         self.n_rows = inner.n_rows + inner.n_features
 

@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import ClassifierMixin, RegressorMixin, _MultiTaskModel, check_number
 from ._datafit import DesignDatafit
-from ._inputs import split_task_column
+from ._inputs import split_task_column, validate_features
 from ._task_weights import check_main_task
 from .solvers import solve
 
@@ -281,10 +281,9 @@ def _take(X, rows):
     return X.iloc[rows] if hasattr(X, "iloc") else X[rows]
 
 
-def _held_out_error(estimator, X, y, tasks, sample_weight, is_classifier):
-    """Mean squared error (regressors) or 1 - accuracy (classifiers) over the
-    labelled test entries."""
-    pred = estimator.predict(X, tasks=tasks)
+def _held_out_error(estimator, pred, X, y, tasks, sample_weight, is_classifier):
+    """Mean squared error (regressors) or 1 - accuracy (classifiers) of the
+    predictions ``pred`` over the labelled test entries."""
     y, pred, sample_weight = estimator._restrict_to_main_task(
         X, np.asarray(y), tasks, sample_weight, pred
     )
@@ -439,13 +438,20 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
     est._main_index = check_main_task(est.main_task, info["tasks_"])
     X_test, y_test = _take(X, test), _take(np.asarray(y), test)
     tasks_test, sw_test = _take(tasks, test), _take(sample_weight, test)
-    errors = []
+    errors, validated = [], None
     for path_settings in settings:
         row = []
         for W, b, _, _ in _path(est, data, info, loss, path_settings):
             est._set_solution(W, b, info)
+            if validated is None:  # the test rows are validated once per fold
+                validated = validate_features(est, X_test, tasks_test, reset=False)
+            pred = est._decision_validated(*validated)
+            if est._is_classifier:
+                pred = est.classes_[(pred > 0).astype(int)]
             row.append(
-                _held_out_error(est, X_test, y_test, tasks_test, sw_test, est._is_classifier)
+                _held_out_error(
+                    est, pred, X_test, y_test, tasks_test, sw_test, est._is_classifier
+                )
             )
         errors.append(row)
     if verbose:

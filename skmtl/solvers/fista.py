@@ -42,17 +42,30 @@ def duality_gap(datafit, penalty, C, z):
     return gap, primal, C, z
 
 
-def fista(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, gap_freq=10, threshold=None, verbose=0):
+def fista(
+    datafit,
+    penalty,
+    C0,
+    *,
+    max_iter=1000,
+    tol=1e-4,
+    gap_freq=10,
+    threshold=None,
+    lipschitz=None,
+    verbose=0,
+):
     """Minimise ``datafit(C) + penalty(C[:d])`` from ``C0``.
 
     Stops when the duality gap falls below ``tol * datafit.gap_scale()`` (or below
     an absolute ``threshold`` if given; checked every ``gap_freq`` iterations),
     after ``max_iter`` iterations (with a
     :class:`~sklearn.exceptions.ConvergenceWarning` that reports the gap), or when
-    the iterates stop moving (the only stop with ``tol=0``).
+    the iterates stop moving (the only stop with ``tol=0``). ``lipschitz`` is a
+    first guess of the step's curvature (default: the datafit's Lipschitz
+    constant); backtracking corrects a guess that is too small.
     """
     d = datafit.n_features
-    L = max(datafit.lipschitz(), np.finfo(float).tiny)
+    L = max(datafit.lipschitz() if lipschitz is None else lipschitz, np.finfo(float).tiny)
     if threshold is None:
         threshold = tol * datafit.gap_scale()
 
@@ -62,23 +75,25 @@ def fista(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, gap_freq=10, thresho
         return out
 
     C = np.array(C0, dtype=float)
-    z = datafit.linear(C)
-    gap, primal, C, z = duality_gap(datafit, penalty, C, z)
+    C, z = datafit.polish(C, datafit.linear(C))
+    gap, primal = np.inf, np.nan  # first computed after one iteration
     Y, zY, t = C, z, 1.0
+    exact = datafit.exact_bregman
     n_iter, stalled, grow = 0, False, False
     while n_iter < max_iter:
         n_iter += 1
         if grow:
             L /= _STEP_GROWTH
-        value_Y = datafit.value(zY)
+        # an exact bregman (quadratic losses) needs neither the value nor a slack
+        # for the round-off of value differences
+        value_Y = None if exact else datafit.value(zY)
+        slack = 0.0 if exact else 16 * np.finfo(float).eps * abs(value_Y)
         grad = datafit.gradient(zY)
         while True:
             C_new = prox_step(Y - grad / L, 1.0 / L)
             z_new = datafit.linear(C_new)
             step = C_new - Y
             excess = datafit.bregman(z_new, zY, value_Y, grad, step)
-            # slack for the round-off of a bregman computed from value differences
-            slack = 16 * np.finfo(float).eps * abs(value_Y)
             bound = 0.5 * L * np.vdot(step, step)
             if excess <= bound + slack:
                 break
@@ -93,8 +108,8 @@ def fista(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, gap_freq=10, thresho
         beta = (t - 1) / t_new
         Y, zY = C_new + beta * move, z_new + beta * (z_new - z)
         C, z, t = C_new, z_new, t_new
-        stalled = np.max(np.abs(move), initial=0.0) <= 1e-15 * max(1.0, np.max(np.abs(C)))
-        if n_iter % gap_freq == 0 or n_iter in (1, max_iter) or stalled:
+        if n_iter % gap_freq == 0 or n_iter in (1, max_iter):
+            stalled = np.max(np.abs(move), initial=0.0) <= 1e-15 * max(1.0, np.max(np.abs(C)))
             gap, primal, C_pol, z_pol = duality_gap(datafit, penalty, C, z)
             if verbose:
                 print(f"iter {n_iter:5d}  objective {primal:.10e}  gap {gap:.3e}")
@@ -103,6 +118,8 @@ def fista(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, gap_freq=10, thresho
             if (gap <= threshold and threshold > 0) or stalled:
                 C, z = C_pol, z_pol
                 break
+    if n_iter == 0:  # max_iter=0
+        gap, primal, C, z = duality_gap(datafit, penalty, C, z)
     if gap > threshold and not stalled:  # stalled: a fixed point of the prox step
         warn_not_converged(gap, n_iter, threshold, tol)
     return SolverResult(C, n_iter, float(gap), float(primal), float(L))

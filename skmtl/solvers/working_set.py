@@ -47,8 +47,12 @@ def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-
     """
     loss, data, fit_intercept = full.loss, full.data, full.center
     d = data.n_features
+    # the curvature where the last inner solve ended: a first guess for the next one
+    # (on the same data, along a path too), which saves a Lanczos run per working set
+    curvature = getattr(full, "_inner_curvature", None)
 
     def restricted_solve(C, z, gap, budget):
+        nonlocal curvature
         G = -full.gradient(z)[:d]
         scores = penalty.dual_norm_rows(G)
         screened = safe_rows(full, penalty, G, gap)  # never enter a working set
@@ -79,8 +83,10 @@ def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-
                 C[rows],
                 max_iter=budget,
                 tol=inner_tol,
+                lipschitz=curvature,
                 verbose=max(verbose - 1, 0),
             )
+        curvature = full._inner_curvature = result.lipschitz
         C = np.zeros_like(C)
         C[rows] = result.coef
         return C, result.n_iter
