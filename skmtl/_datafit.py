@@ -346,10 +346,10 @@ def same_rows(data: TaskData):
     return data.shared and np.ptp(data.loss_weights, axis=1).max(initial=0.0) == 0.0
 
 
-def use_gram(data: TaskData, loss, precompute="auto"):
+def use_gram(data: TaskData, loss, precompute="auto", iterations=_GRAM_ITERATIONS):
     """Whether to solve through Gram statistics: squared loss only; with
-    ``"auto"``, when their set-up plus iterations cost less than iterating on
-    the rows (spec 0.3), within a memory cap."""
+    ``"auto"``, when their set-up plus ``iterations`` iterations cost less than
+    iterating on the rows (spec 0.3), within a memory cap."""
     if loss.name != "squared" or precompute is False:
         return False
     if precompute is True:
@@ -359,9 +359,9 @@ def use_gram(data: TaskData, loss, precompute="auto"):
     n_grams = 1 if same_rows(data) else T
     if n_grams * d * d > GRAM_MAX_ENTRIES:
         return False
-    rows_cost = 2 * _GRAM_ITERATIONS * nnz * (T if data.shared else 1)
+    rows_cost = 2 * iterations * nnz * (T if data.shared else 1)
     setup = nnz * d * (T if data.shared and n_grams > 1 else 1)
-    gram_cost = setup + 2 * _GRAM_ITERATIONS * d * d * T
+    gram_cost = setup + 2 * iterations * d * d * T
     return gram_cost < rows_cost
 
 

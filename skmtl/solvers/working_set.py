@@ -20,10 +20,13 @@ from .fista import certified_loop, fista
 
 #: first working-set size, and the smallest one
 _FIRST_SIZE = 50
+#: iterations assumed in the first choice between Gram statistics and rows
+_FIRST_ITERATIONS = 10
 #: inner problems are solved to this fraction of the current full gap (celer's choice)
 _INNER_FRACTION = 0.01
-#: the next working set holds this many times the current support
-_GROWTH = 4
+#: a working set adds to the support its worst violators, at most this many times
+#: as many rows as the support has (at least _FIRST_SIZE)
+_GROWTH = 3
 
 
 def safe_rows(full, penalty, G, gap):
@@ -59,17 +62,25 @@ def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-
         C = C.copy()
         C[:d][screened] = 0.0
         support = np.flatnonzero(np.any(C[:d] != 0, axis=1))
+        scores[support] = -np.inf
+        violators = np.count_nonzero(scores > penalty.alpha)  # zero rows off optimality
         scores[support] = np.inf
         scores[screened] = -np.inf
-        size = min(max(_FIRST_SIZE, _GROWTH * len(support)), int((~screened).sum()))
+        # warm starts (paths) have few violators: the support and those; cold
+        # starts many: the support grows geometrically
+        extra = min(violators, _GROWTH * max(len(support), _FIRST_SIZE))
+        size = min(max(_FIRST_SIZE, len(support) + extra), int((~screened).sum()))
         if size == 0:  # every row is proven zero
             return C, 1
-        if 2 * size >= d and not screened.any():  # a dense solution: the whole problem
+        if size == d:
             features = np.arange(d)
         else:
             features = np.sort(np.argpartition(-scores, size - 1)[:size])
         sub = data.restrict(features) if len(features) < d else data
-        if not use_gram(sub, loss, precompute):
+        # Gram statistics pay off over many iterations: count on as many as were
+        # spent so far on this data (a path reuses them), a rent-or-buy rule
+        spent = max(getattr(full, "_inner_iterations", 0), _FIRST_ITERATIONS)
+        if not use_gram(sub, loss, precompute, iterations=spent):
             inner = DesignDatafit(loss, sub, fit_intercept) if len(features) < d else full
         else:
             inner = full.restricted_gram(features, sub) if len(features) < d else full.gram()
@@ -87,6 +98,7 @@ def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-
                 verbose=max(verbose - 1, 0),
             )
         curvature = full._inner_curvature = result.lipschitz
+        full._inner_iterations = getattr(full, "_inner_iterations", 0) + result.n_iter
         C = np.zeros_like(C)
         C[rows] = result.coef
         return C, result.n_iter
