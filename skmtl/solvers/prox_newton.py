@@ -17,7 +17,7 @@ from .._tasks import TaskData
 from .fista import certified_loop, fista
 
 #: inner solves stop at this fraction of the current outer gap
-_INNER_FRACTION = 0.1
+_INNER_FRACTION = 0.03
 #: Armijo sufficient-decrease constant and the most halvings of the step
 _ARMIJO, _MAX_HALVINGS = 1e-4, 30
 
@@ -45,8 +45,10 @@ def prox_newton(full, penalty, C0, *, split=False, max_iter=1000, tol=1e-4, verb
     over the stacked block ``[P; Q; b]`` of a model ``W = P + Q``."""
     outer = SplitDatafit(full) if split else full
     d = outer.n_features
+    curvature = None  # where the last inner solve ended: the next one starts there
 
     def newton_step(C, z, gap, budget):
+        nonlocal curvature
         model = quadratic_model(full, z)
         inner = fista(
             SplitDatafit(model) if split else model,
@@ -54,7 +56,9 @@ def prox_newton(full, penalty, C0, *, split=False, max_iter=1000, tol=1e-4, verb
             C[:d],
             max_iter=budget,
             threshold=_INNER_FRACTION * gap,
+            lipschitz=curvature,
         )
+        curvature = inner.lipschitz
         target = C.copy()
         target[:d] = inner.coef
         if full.intercept_row:

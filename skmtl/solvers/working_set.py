@@ -23,7 +23,7 @@ _FIRST_SIZE = 50
 #: iterations assumed in the first choice between Gram statistics and rows
 _FIRST_ITERATIONS = 10
 #: inner problems are solved to this fraction of the current full gap (celer's choice)
-_INNER_FRACTION = 0.01
+_INNER_FRACTION = 0.1
 #: a working set adds to the support its worst violators, at most this many times
 #: as many rows as the support has (at least _FIRST_SIZE)
 _GROWTH = 3
