@@ -63,7 +63,7 @@ class Sizes:
     repeat: int
 
 
-FULL = Sizes(shared=((2000, 1000, 20), (500, 5000, 10)), n_tasks=139,
+FULL = Sizes(shared=((2000, 1000, 20), (500, 5000, 10), (500, 20000, 10)), n_tasks=139,
              rows_per_task=(60, 160), n_features=27, repeat=3)
 QUICK = Sizes(shared=((200, 100, 5), (60, 300, 4)), n_tasks=12,
               rows_per_task=(20, 40), n_features=8, repeat=1)

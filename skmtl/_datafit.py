@@ -83,7 +83,8 @@ class DesignDatafit:
                 second = np.repeat(second, data.n_tasks, axis=1)
             else:
                 squares = X.multiply(X).tocsr() if sp.issparse(X) else X * X
-                second = rmatvec(TaskData(squares, self.y, self.w, data.task_index, data.n_tasks), self.w)
+                squared = TaskData(squares, self.y, self.w, data.task_index, data.n_tasks)
+                second = rmatvec(squared, self.w)
             if self.center:
                 second = second - self.data.task_sum(self.w) * self.x_mean**2
             self._column_norms = np.sqrt(np.maximum(second, 0.0))
@@ -119,8 +120,11 @@ class DesignDatafit:
 
     def _linear(self, C):
         d = self.n_features
-        if not C[:d].any():  # a cold start: no product needed
+        rows = np.flatnonzero(np.any(C[:d] != 0, axis=1))
+        if len(rows) == 0:  # a cold start: no product needed
             z = np.zeros(self.data.y.shape)
+        elif 4 * len(rows) < d:  # row-sparse W (working sets, paths): its columns only
+            z = matvec(self.data.restrict(rows), C[rows])
         else:
             z = matvec(self.data, C[:d])
         if self.center:

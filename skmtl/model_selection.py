@@ -449,9 +449,7 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
             if est._is_classifier:
                 pred = est.classes_[(pred > 0).astype(int)]
             row.append(
-                _held_out_error(
-                    est, pred, X_test, y_test, tasks_test, sw_test, est._is_classifier
-                )
+                _held_out_error(est, pred, X_test, y_test, tasks_test, sw_test, est._is_classifier)
             )
         errors.append(row)
     if verbose:

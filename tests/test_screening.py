@@ -58,3 +58,23 @@ def test_screening_inside_working_sets_keeps_the_solution():
         # with precompute=False the classifier runs working sets too; compare objectives
         plain.fit(X, yy, tasks=tasks)
         assert model.objective_ == pytest.approx(plain.objective_, rel=1e-8)
+
+
+@pytest.mark.parametrize("loss", [SquaredLoss(), LogisticLoss()], ids=["squared", "logistic"])
+def test_sequential_screening_along_a_path(loss):
+    """A path's first working set at alpha_k screens with the previous solution (its
+    dual point rescaled for alpha_k): what it discards is zero at alpha_k's optimum,
+    and it discards most of the zero rows."""
+    X, y, tasks = make_tasks(loss=loss.name, n_features=60, seed=83, offset=0.3)
+    data, _ = build_task_data(X, y, tasks, None, classifier=loss.name == "logistic")
+    full = DesignDatafit(loss, data, True)
+    C0 = np.zeros((full.n_rows, 3))
+    alpha_max = L21().dual_norm(-full.gradient(full.linear(C0))[:60])
+    previous = fista(full, L21(0.4 * alpha_max), C0, max_iter=100_000, tol=1e-14).coef
+    penalty = L21(0.35 * alpha_max)  # the next alpha of a path
+    gap, _, C, z = duality_gap(full, penalty, previous, full.linear(previous))
+    screened = safe_rows(full, penalty, -full.gradient(z)[:60], gap)
+    optimum = fista(full, penalty, previous, max_iter=100_000, tol=1e-14).coef
+    zero = ~np.any(optimum[:60] != 0, axis=1)
+    assert np.all(zero[screened])  # safe
+    assert screened.sum() >= 0.3 * zero.sum() > 0  # and it discards

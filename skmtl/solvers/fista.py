@@ -70,7 +70,9 @@ def fista(
         threshold = tol * datafit.gap_scale()
 
     def prox_step(V, step):
-        out = V.copy()
+        if V.shape[0] == d:
+            return penalty.prox(V, step)
+        out = V.copy()  # the intercept row: identity prox
         out[:d] = penalty.prox(V[:d], step)
         return out
 
