@@ -38,7 +38,7 @@ from bench_group_lasso import (  # noqa: E402,F401  (re-exported for the scripts
 
 RESULTS = HERE / "results"
 #: other benchmarks whose runs would disturb the timings
-BUSY_PATTERN = "bench_task_relations|bench_group_lasso"
+BUSY_PATTERN = "bench_task_relations|bench_group_lasso|bench_paths|bench_iteration"
 
 
 # ------------------------------------------------------------------- command line

@@ -8,7 +8,7 @@ used.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -37,6 +37,18 @@ class TaskData:
     n_tasks: int
     #: factor of each task's data term (None: every task counts once)
     task_weights: np.ndarray | None = None
+    #: cache of whether the rows of ``weights`` are constant (see :meth:`same_rows`)
+    _flat_weights: bool | None = field(default=None, repr=False, compare=False)
+
+    def same_rows(self) -> bool:
+        """Whether every task weighs the rows alike (shared design, nothing missing,
+        equal task weights)."""
+        if not self.shared:
+            return False
+        if self._flat_weights is None:  # weights are never changed in place
+            self._flat_weights = bool(np.ptp(self.weights, axis=1).max(initial=0.0) == 0.0)
+        tw = self.task_weights
+        return self._flat_weights and (tw is None or np.ptp(tw, initial=0.0) == 0.0)
 
     @property
     def loss_weights(self) -> np.ndarray:
@@ -62,6 +74,7 @@ class TaskData:
             self.task_index,
             self.n_tasks,
             self.task_weights,
+            self._flat_weights,
         )
 
     def task_sum(self, values: np.ndarray) -> np.ndarray:

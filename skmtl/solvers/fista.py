@@ -110,7 +110,7 @@ def fista(
         beta = (t - 1) / t_new
         Y, zY = C_new + beta * move, z_new + beta * (z_new - z)
         C, z, t = C_new, z_new, t_new
-        if n_iter % gap_freq == 0 or n_iter in (1, max_iter):
+        if n_iter % gap_freq == 0 or n_iter == max_iter:
             stalled = np.max(np.abs(move), initial=0.0) <= 1e-15 * max(1.0, np.max(np.abs(C)))
             gap, primal, C_pol, z_pol = duality_gap(datafit, penalty, C, z)
             if verbose:
