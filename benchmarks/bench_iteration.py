@@ -1,13 +1,14 @@
 """Split FISTA's time per iteration into the matrix products it needs.
 
 For each problem, FISTA runs on the whole problem (no working sets) at alpha =
-alpha_max / 10, warm-started from a solution at ``tol=1e-3`` so that the support
+alpha_max / 10 and alpha_max / 100, warm-started from a solution at ``tol=1e-3`` so that the support
 is settled (the steady state of a solve), for a fixed number of iterations with
 ``tol=0``. The products one iteration needs are the predictions ``X_S W_S`` on the
-support ``S`` (FISTA multiplies only the nonzero rows of a row-sparse ``W``, a
-column copy included), one ``X^T R`` for the gradient, and one more ``X^T R``
-every 10 iterations for the duality gap. They are timed alone, the same number of
-times, on arrays of the same shapes; the ratio is FISTA's time over theirs.
+support ``S`` (when ``W`` has nonzero rows on under a quarter of the features,
+FISTA multiplies only those, a column copy included; else ``X W``), one ``X^T R``
+for the gradient, and one more ``X^T R`` every 10 iterations for the duality gap.
+They are timed alone, the same number of times, on arrays of the same shapes; the
+ratio is FISTA's time over theirs.
 
 Run from the repository root::
 
@@ -17,6 +18,7 @@ Run from the repository root::
 
 from __future__ import annotations
 
+import itertools
 import sys
 import time
 import warnings
@@ -49,6 +51,7 @@ from skmtl.solvers.fista import fista  # noqa: E402
 
 DEFAULT_OUTPUT = RESULTS / "iteration.md"
 GAP_EVERY = 10  # fista's gap_freq
+DIVISORS = (10, 100)  # alpha = alpha_max / divisor
 FULL = dict(
     shared=((2000, 1000, 20), (500, 5000, 10), (500, 20000, 10)),
     per_task=(139, (60, 160), 27),
@@ -57,14 +60,14 @@ FULL = dict(
 QUICK = dict(shared=((200, 100, 5), (60, 400, 4)), per_task=(12, (20, 40), 8), iterations=20)
 
 
-def iteration_split(X, y, tasks, iterations, repeat):
+def iteration_split(X, y, tasks, divisor, iterations, repeat):
     """``(FISTA s/iteration, products s/iteration, iterations, support size)``."""
     data, _ = build_task_data(X, y, tasks, None, classifier=False)
     full = DesignDatafit(SquaredLoss(), data, fit_intercept=True)
     full.lipschitz()  # once per fit, not per iteration
     d, T = data.n_features, data.n_tasks
     G0 = -full.gradient(full.linear(np.zeros((d, T))))
-    alpha = 0.1 * L21(1.0).alpha_max(G0)
+    alpha = L21(1.0).alpha_max(G0) / divisor
     settled = GroupLassoRegressor(alpha=alpha, tol=1e-3).fit(X, y, tasks=tasks)
     C0 = np.atleast_2d(settled.coef_).T.copy()  # (d, T)
 
@@ -79,9 +82,14 @@ def iteration_split(X, y, tasks, iterations, repeat):
     W = timing.value.coef
     R = np.asarray(matvec(data, W))
 
+    sparse = 4 * len(support) < d  # DesignDatafit.linear's rule for row-sparse W
+
     def products():
         for k in range(used):
-            matvec(data.restrict(support), W[support])  # as DesignDatafit.linear does
+            if sparse:  # as DesignDatafit.linear does: the support's columns only
+                matvec(data.restrict(support), W[support])
+            else:
+                matvec(data, W)
             rmatvec(data, R)
             if k % GAP_EVERY == 0:
                 rmatvec(data, R)
@@ -104,14 +112,14 @@ def main(argv=None):
     X, y, tasks = make_per_task(T, rows_per_task, d, "squared")
     problems.append((f"per-task T={T} d={d} n={len(y)}", X, y, tasks))
     rows = []
-    for name, X, y, tasks in problems:
-        print(f"[iteration] {name}", flush=True)
+    for (name, X, y, tasks), divisor in itertools.product(problems, DIVISORS):
+        print(f"[iteration] {name}, alpha_max/{divisor}", flush=True)
         per_iteration, products, used, support = iteration_split(
-            X, y, tasks, sizes["iterations"], args.repeat
+            X, y, tasks, divisor, sizes["iterations"], args.repeat
         )
         rows.append(
             [
-                name,
+                f"{name}, alpha_max/{divisor}",
                 str(support),
                 str(used),
                 f"{1e3 * per_iteration:.3g}",

@@ -571,6 +571,8 @@ def make_cv_class(model, strengths, default_grids, mixin):
 from .estimators import (  # noqa: E402  (the CV classes wrap the named estimators)
     ClusteredClassifier,
     ClusteredRegressor,
+    ClusterNormClassifier,
+    ClusterNormRegressor,
     DirtyClassifier,
     DirtyRegressor,
     GraphRegularizedClassifier,
@@ -591,6 +593,8 @@ from .estimators import (  # noqa: E402  (the CV classes wrap the named estimato
 
 _STRENGTH = tuple(np.logspace(0, -4, 20).round(12))
 _RIDGE = (1e-3, 1e-2, 1e-1)
+#: the cluster norm's within-cluster strength stays above alpha_between (default 0.01)
+_WITHIN = tuple(np.logspace(1, -1.5, 12).round(12))
 _CV_MODELS = [
     # (model, tuned strengths, grids used when the user gives none)
     (GroupLassoRegressor, ("alpha",), {}),
@@ -603,6 +607,16 @@ _CV_MODELS = [
     (GraphRegularizedClassifier, ("alpha", "beta"), {"alpha": _STRENGTH, "beta": _RIDGE}),
     (ClusteredRegressor, ("alpha", "beta"), {"alpha": _STRENGTH, "beta": _RIDGE}),
     (ClusteredClassifier, ("alpha", "beta"), {"alpha": _STRENGTH, "beta": _RIDGE}),
+    (
+        ClusterNormRegressor,
+        ("alpha_within", "alpha_mean"),
+        {"alpha_within": _WITHIN, "alpha_mean": _RIDGE},
+    ),
+    (
+        ClusterNormClassifier,
+        ("alpha_within", "alpha_mean"),
+        {"alpha_within": _WITHIN, "alpha_mean": _RIDGE},
+    ),
     (TaskRelationRegressor, ("alpha", "beta"), {"alpha": _STRENGTH, "beta": _RIDGE}),
     (TaskRelationClassifier, ("alpha", "beta"), {"alpha": _STRENGTH, "beta": _RIDGE}),
     (SharedSubspaceRegressor, ("alpha", "beta"), {"alpha": _STRENGTH, "beta": _RIDGE}),

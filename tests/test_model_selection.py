@@ -9,9 +9,20 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skmtl import GroupLassoClassifier, GroupLassoRegressor, MeanRegularizedRegressor
-from skmtl.datasets import make_joint_sparse, make_low_rank_tasks, make_mean_tasks
+from skmtl import (
+    ClusterNormRegressor,
+    GroupLassoClassifier,
+    GroupLassoRegressor,
+    MeanRegularizedRegressor,
+)
+from skmtl.datasets import (
+    make_clustered_tasks,
+    make_joint_sparse,
+    make_low_rank_tasks,
+    make_mean_tasks,
+)
 from skmtl.model_selection import (
+    ClusterNormRegressorCV,
     DirtyRegressorCV,
     GroupLassoClassifierCV,
     GroupLassoRegressorCV,
@@ -91,6 +102,35 @@ def test_two_strengths_cv_grid():
     assert (model.betas_[best[0]], model.alphas_[best[1]]) == (model.beta_, model.alpha_)
     refit = MeanRegularizedRegressor(alpha=model.alpha_, beta=model.beta_).fit(X, y, tasks=tasks)
     np.testing.assert_allclose(model.coef_, refit.coef_)
+
+
+def test_cluster_norm_cv_equals_grid_search():
+    """Three strengths: alpha_within along the path, alpha_mean on the second axis,
+    alpha_between fixed; the same choice and curve as GridSearchCV on the same folds."""
+    X, y, tasks, _, _ = make_clustered_tasks(n_tasks=6, n_clusters=2, random_state=3)
+    grid = {"alpha_within": [1.0, 0.3, 0.1], "alpha_mean": [1e-3, 1e-1]}
+    cv = TaskStratifiedKFold(3, shuffle=True, random_state=0)
+    model = ClusterNormRegressorCV(
+        alpha_withins=grid["alpha_within"], alpha_means=grid["alpha_mean"], cv=cv, tol=1e-10
+    ).fit(X, y, tasks=tasks)
+    search = GridSearchCV(
+        ClusterNormRegressor(task_column=0, tol=1e-10),
+        grid,
+        scoring="neg_mean_squared_error",
+        cv=TaskStratifiedKFold(3, shuffle=True, random_state=0, task_column=0),
+    ).fit(np.column_stack([tasks, X]), y)
+    assert search.best_params_ == {
+        "alpha_within": model.alpha_within_,
+        "alpha_mean": model.alpha_mean_,
+    }
+    # mse_path_ is (alpha_mean, alpha_within, fold); cv_results_ lists alpha_mean slowest.
+    # Warm- against cold-started fits at tol=1e-10: with alpha_mean=1e-3 the problem is
+    # barely strongly convex, so the coefficients (and MSEs) agree to ~1e-5 only
+    np.testing.assert_allclose(
+        -search.cv_results_["mean_test_score"],
+        model.mse_path_.mean(axis=-1).ravel(),
+        rtol=2e-5,
+    )
 
 
 def test_classifier_cv_and_low_rank_cv():
