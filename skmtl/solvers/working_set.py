@@ -77,10 +77,14 @@ def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-
         else:
             features = np.sort(np.argpartition(-scores, size - 1)[:size])
         sub = data.restrict(features) if len(features) < d else data
-        # Gram statistics pay off over many iterations: count on as many as were
-        # spent so far on this data (a path reuses them), a rent-or-buy rule
-        spent = max(getattr(full, "_inner_iterations", 0), _FIRST_ITERATIONS)
-        if not use_gram(sub, loss, precompute, iterations=spent):
+        # Gram statistics pay off over many iterations. On a shared design, count on
+        # as many as were spent so far on this data (a path reuses them): a
+        # rent-or-buy rule. Per-task row products (gathers and scatters) are several
+        # times slower than BLAS, so there the Gram's default horizon stays.
+        kw = {}
+        if data.shared:
+            kw["iterations"] = max(getattr(full, "_inner_iterations", 0), _FIRST_ITERATIONS)
+        if not use_gram(sub, loss, precompute, **kw):
             inner = DesignDatafit(loss, sub, fit_intercept) if len(features) < d else full
         else:
             inner = full.restricted_gram(features, sub) if len(features) < d else full.gram()
