@@ -12,6 +12,7 @@ import inspect
 import itertools
 import sys
 import time
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -32,6 +33,30 @@ from .solvers import solve
 __all__ = ["regularization_path", "TaskStratifiedKFold", "TaskScorer"]
 
 
+#: the warning of a grid point where one part of a split model stays zero
+_DEGENERATE = ".*is never needed and stays zero"
+
+
+def _warn_degenerate(base, settings, data):
+    """One warning for the grid points where a part of the model is never needed
+    (instead of one per point and fold)."""
+    est = clone(base)
+    points = [params for path in settings for params in path]
+    messages = []
+    for params in points:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            est.set_params(**params)._make_penalty(data.n_tasks, data.n_features)
+        messages += [str(w.message) for w in caught if "never needed" in str(w.message)]
+    if messages:
+        warnings.warn(
+            f"{len(messages)} of the {len(points)} grid points of {type(base).__name__} leave "
+            f"a part of the model unused, e.g. {messages[0]} They stay in the search.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def _path(estimator, data, info, loss, settings):
     """Solve ``estimator``'s model on ``data`` for each parameter dict in ``settings``,
     warm-starting each solve from the previous one; returns ``(W, b, gap, n_iter)``
@@ -45,9 +70,12 @@ def _path(estimator, data, info, loss, settings):
     for params in settings:
         for name, value in params.items():  # plain attributes: cheaper than set_params
             setattr(estimator, name, value)
+        with warnings.catch_warnings():  # said once, by the caller
+            warnings.filterwarnings("ignore", _DEGENERATE, UserWarning)
+            penalty = estimator._make_penalty(T, d)
         result, datafit = solve(
             full,
-            estimator._make_penalty(T, d),
+            penalty,
             C,
             method=estimator.solver,
             precompute=estimator.precompute,
@@ -354,6 +382,7 @@ class _PathCV(_MultiTaskModel):
             [dict(zip(self._strengths, (a,) + rest, strict=True)) for a in grids[0]]
             for rest in secondary
         ]
+        _warn_degenerate(base, settings, prepared[0])
         errors = Parallel(n_jobs=self.n_jobs)(
             delayed(_fold_errors)(
                 base,

@@ -146,9 +146,13 @@ def test_classifier_cv_and_low_rank_cv():
 def test_dirty_cv_two_strengths():
     X, y, tasks = make_tasks(seed=44)
     model = DirtyRegressorCV(alpha_shareds=[0.5, 0.1], alpha_specifics=[0.08])
-    with pytest.warns(UserWarning, match="never needed"):  # 0.5 / 0.08 > T = 3
+    with pytest.warns(UserWarning, match="never needed") as caught:  # 0.5 / 0.08 > T = 3
         model.fit(X, y, tasks=tasks)
     assert model.mse_path_.shape == (1, 2, 5)
+    # said once for the grid (not once per fold), plus once by a degenerate refit
+    grid = [w for w in caught if "1 of the 2 grid points" in str(w.message)]
+    assert len(grid) == 1
+    assert sum("never needed" in str(w.message) for w in caught) <= 2
 
 
 def test_task_stratified_folds_keep_every_task_in_training():
