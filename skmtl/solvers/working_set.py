@@ -22,7 +22,8 @@ from .fista import certified_loop, fista
 _FIRST_SIZE = 50
 #: iterations assumed in the first choice between Gram statistics and rows
 _FIRST_ITERATIONS = 10
-#: inner problems are solved to this fraction of the current full gap (celer's choice)
+#: inner problems are solved to this fraction of the current full gap (celer: 0.3;
+#: FISTA pays less for a tighter inner solve than for another outer round)
 _INNER_FRACTION = 0.1
 #: a working set adds to the support its worst violators, at most this many times
 #: as many rows as the support has (at least _FIRST_SIZE)
