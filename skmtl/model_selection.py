@@ -103,7 +103,16 @@ def _default_alphas(estimator, data, info, loss, n_alphas, eps):
 
 
 def regularization_path(
-    estimator, X, y, tasks=None, sample_weight=None, *, alphas=None, n_alphas=100, eps=1e-3
+    estimator,
+    X,
+    y,
+    tasks=None,
+    sample_weight=None,
+    *,
+    alphas=None,
+    n_alphas=100,
+    eps=1e-3,
+    param="alpha",
 ):
     """Fit ``estimator`` along a decreasing grid of ``alpha``, warm-started.
 
@@ -114,10 +123,13 @@ def regularization_path(
     X, y, tasks, sample_weight
         As in the estimator's ``fit``.
     alphas : array-like, default=None
-        The grid, solved in decreasing order. None: ``geomspace(alpha_max, eps *
-        alpha_max, n_alphas)`` for models with an ``alpha_max`` (norm penalties).
+        The grid of ``param``, solved in decreasing order. None: ``geomspace(alpha_max,
+        eps * alpha_max, n_alphas)`` for models with an ``alpha_max`` (norm penalties).
     n_alphas : int, default=100
     eps : float, default=1e-3
+    param : str, default="alpha"
+        The strength that varies along the path, for models without an ``alpha``
+        (e.g. ``"alpha_shared"`` of :class:`~skmtl.DirtyRegressor`).
 
     Returns
     -------
@@ -139,14 +151,20 @@ def regularization_path(
     ((5, 3, 30), True)
     """
     est = clone(estimator)
+    strengths = [k for k in est.get_params() if k.startswith("alpha")]
+    if param not in strengths:
+        raise ValueError(
+            f"param={param!r} is not a strength of {type(estimator).__name__}; "
+            f"expected one of {strengths}."
+        )
     est._validate_params()
     data, info, loss = est._prepare(X, y, tasks, sample_weight, reset=True)
     if alphas is None:
-        alphas = _default_alphas(est, data, info, loss, n_alphas, eps)
+        alphas = _default_alphas(est, data, info, loss, n_alphas, eps) if param == "alpha" else None
         if alphas is None:
             raise ValueError(f"{type(estimator).__name__} has no alpha_max; give alphas.")
     alphas = np.sort(np.asarray(alphas, dtype=float))[::-1]
-    results = _path(est, data, info, loss, [{"alpha": a} for a in alphas])
+    results = _path(est, data, info, loss, [{param: a} for a in alphas])
     coefs = np.stack([W.T for W, _, _, _ in results])
     intercepts = np.stack([b for _, b, _, _ in results])
     return alphas, coefs, intercepts, np.array([gap for _, _, gap, _ in results])

@@ -11,6 +11,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skmtl import (
     ClusterNormRegressor,
+    DirtyRegressor,
     GroupLassoClassifier,
     GroupLassoRegressor,
     MeanRegularizedRegressor,
@@ -153,6 +154,24 @@ def test_dirty_cv_two_strengths():
     grid = [w for w in caught if "1 of the 2 grid points" in str(w.message)]
     assert len(grid) == 1
     assert sum("never needed" in str(w.message) for w in caught) <= 2
+
+
+def test_path_along_another_strength():
+    """Models without an ``alpha`` take ``param=``: the path's last solution is the
+    cold fit at that strength; an ``alpha`` they do not have is an error, not a
+    constant path."""
+    X, y, tasks = make_tasks(seed=45)
+    with pytest.raises(ValueError, match="param='alpha' is not a strength of DirtyRegressor"):
+        regularization_path(DirtyRegressor(), X, y, tasks, alphas=[1.0, 0.1])
+    est = DirtyRegressor(alpha_specific=0.05, tol=1e-12, max_iter=100_000)
+    alphas, coefs, _, _ = regularization_path(
+        est, X, y, tasks, alphas=[0.06, 0.1], param="alpha_shared"
+    )
+    np.testing.assert_array_equal(alphas, [0.1, 0.06])
+    cold = DirtyRegressor(alpha_specific=0.05, alpha_shared=0.06, tol=1e-12, max_iter=100_000)
+    cold.fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(coefs[-1], cold.coef_, atol=1e-6)
+    assert np.abs(coefs[0] - coefs[-1]).max() > 1e-3  # the strength did change
 
 
 def test_task_stratified_folds_keep_every_task_in_training():
