@@ -78,7 +78,7 @@ class DesignDatafit:
         (d, T), with the data term's weights; computed once."""
         if getattr(self, "_column_norms", None) is None:
             X, data = self.data.X, self.data
-            if same_rows(data) and not sp.issparse(X):  # one weighted pass, no X * X
+            if data.same_rows() and not sp.issparse(X):  # one weighted pass, no X * X
                 second = np.einsum("ij,ij,i->j", X, X, self.w[:, 0])[:, None]
                 second = np.repeat(second, data.n_tasks, axis=1)
             else:
@@ -174,7 +174,7 @@ class DesignDatafit:
 
     def _compute_lipschitz(self):
         data = self.data
-        if data.shared and data.n_tasks > 1 and same_rows(data):
+        if data.n_tasks > 1 and data.same_rows():
             # every task has the same Hessian: compute it for the first one only
             first = TaskData(data.X, data.y[:, :1], self.w[:, :1], None, 1)
             return DesignDatafit(self.loss, first, self.center).lipschitz()
@@ -325,7 +325,7 @@ def _gram_statistics(data: TaskData, fit_intercept):
     X = data.X
     if data.shared:
         y = np.where(w > 0, data.y - y_mean, 0.0)
-        if same_rows(data):
+        if data.same_rows():
             grams = _weighted_gram(X, w[:, 0], x_mean[:, 0])[None]
         else:  # setup, not the hot path: one Gram per task
             grams = np.stack([_weighted_gram(X, w[:, t], x_mean[:, t]) for t in range(T)])
@@ -356,11 +356,6 @@ def _stacked_grams(X, w, x_mean, task_index, T):
     return grams
 
 
-def same_rows(data: TaskData):
-    """Whether every task weighs the rows alike (shared design, nothing missing)."""
-    return data.same_rows()
-
-
 def use_gram(data: TaskData, loss, precompute="auto", iterations=_GRAM_ITERATIONS):
     """Whether to solve through Gram statistics: squared loss only; with
     ``"auto"``, when their set-up plus ``iterations`` iterations cost less than
@@ -371,7 +366,7 @@ def use_gram(data: TaskData, loss, precompute="auto", iterations=_GRAM_ITERATION
         return True
     d, T = data.n_features, data.n_tasks
     nnz = data.X.nnz if sp.issparse(data.X) else data.X.size
-    n_grams = 1 if same_rows(data) else T
+    n_grams = 1 if data.same_rows() else T
     if n_grams * d * d > GRAM_MAX_ENTRIES:
         return False
     rows_cost = 2 * iterations * nnz * (T if data.shared else 1)

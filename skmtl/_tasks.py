@@ -37,18 +37,23 @@ class TaskData:
     n_tasks: int
     #: factor of each task's data term (None: every task counts once)
     task_weights: np.ndarray | None = None
-    #: cache of whether the rows of ``weights`` are constant (see :meth:`same_rows`)
+    #: cache of :meth:`flat_weights`
     _flat_weights: bool | None = field(default=None, repr=False, compare=False)
 
+    def flat_weights(self) -> bool:
+        """Whether ``weights`` weigh the rows alike for every task (shared design,
+        nothing missing); computed once: weights are never changed in place."""
+        if self._flat_weights is None:
+            self._flat_weights = self.shared and bool(
+                np.ptp(self.weights, axis=1).max(initial=0.0) == 0.0
+            )
+        return self._flat_weights
+
     def same_rows(self) -> bool:
-        """Whether every task weighs the rows alike (shared design, nothing missing,
-        equal task weights)."""
-        if not self.shared:
-            return False
-        if self._flat_weights is None:  # weights are never changed in place
-            self._flat_weights = bool(np.ptp(self.weights, axis=1).max(initial=0.0) == 0.0)
+        """Whether the data term weighs the rows alike for every task: flat
+        ``weights`` and equal task weights."""
         tw = self.task_weights
-        return self._flat_weights and (tw is None or np.ptp(tw, initial=0.0) == 0.0)
+        return self.flat_weights() and (tw is None or np.ptp(tw, initial=0.0) == 0.0)
 
     @property
     def loss_weights(self) -> np.ndarray:
@@ -92,8 +97,7 @@ class TaskData:
     def task_means(self) -> tuple[np.ndarray, np.ndarray]:
         """Weighted per-task means of the features ``(d, T)`` and of ``y`` ``(T,)``."""
         y_mean = self.task_sum(self.weights * self.y)
-        if self.shared and np.ptp(self.weights, axis=1).max(initial=0.0) == 0.0:
-            # every task weighs the rows alike: one product instead of T
+        if self.flat_weights():  # every task weighs the rows alike: one product, not T
             x_mean = np.asarray(self.X.T @ self.weights[:, 0]).ravel()
             return np.repeat(x_mean[:, None], self.n_tasks, axis=1), y_mean
         return rmatvec(self, self.weights), y_mean
