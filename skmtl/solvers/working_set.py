@@ -63,8 +63,8 @@ def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-
         C = C.copy()
         C[:d][screened] = 0.0
         support = np.flatnonzero(np.any(C[:d] != 0, axis=1))
-        scores[support] = -np.inf
-        violators = np.count_nonzero(scores > penalty.alpha)  # zero rows off optimality
+        off = scores > penalty.alpha  # rows off their optimality condition
+        violators = np.count_nonzero(off) - np.count_nonzero(off[support])  # zero rows
         scores[support] = np.inf
         scores[screened] = -np.inf
         # warm starts (paths) have few violators: the support and those; cold
