@@ -469,6 +469,11 @@ class IncrementalRegressorMixin(RegressorMixin):
         return self._fit_statistics(self.statistics_, layout)
 
 
+def class_labels(model, decision):
+    """A fitted classifier's labels for its decision values."""
+    return model.classes_[(decision > 0).astype(int)]
+
+
 class ClassifierMixin:
     """Logistic decision function, labels, probabilities and accuracy."""
 
@@ -496,8 +501,7 @@ class ClassifierMixin:
 
     def predict(self, X, tasks=None):
         """Predicted class labels, shaped like :meth:`decision_function`."""
-        positive = self._decision(X, tasks) > 0
-        return self.classes_[positive.astype(int)]
+        return class_labels(self, self._decision(X, tasks))
 
     def score(self, X, y, tasks=None, sample_weight=None):
         """Mean accuracy over all labelled (sample, task) pairs (on ``main_task``

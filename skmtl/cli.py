@@ -103,7 +103,7 @@ def compare(args):
         with warnings.catch_warnings():
             # the split models' grids reach points where one part is unused on purpose:
             # the search may then pick a pure model
-            warnings.filterwarnings("ignore", ".*leave a part of the model unused", UserWarning)
+            warnings.filterwarnings("ignore", ".*" + model_selection.UNUSED_PART, UserWarning)
             model.fit(Xt[train], y[train])
         elapsed = time.perf_counter() - start
         rows.append((name, model.score(Xt[test], y[test]), _chosen(model), elapsed))

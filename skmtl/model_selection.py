@@ -24,7 +24,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metadata_routing import MetadataRequest
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import ClassifierMixin, RegressorMixin, _MultiTaskModel, check_number
+from ._base import ClassifierMixin, RegressorMixin, _MultiTaskModel, check_number, class_labels
 from ._datafit import DesignDatafit
 from ._inputs import split_task_column, validate_features
 from ._task_weights import check_main_task
@@ -34,7 +34,9 @@ __all__ = ["regularization_path", "TaskStratifiedKFold", "TaskScorer"]
 
 
 #: the warning of a grid point where one part of a split model stays zero
-_DEGENERATE = ".*is never needed and stays zero"
+_DEGENERATE = "is never needed and stays zero"
+#: the one warning of a search that holds such grid points
+UNUSED_PART = "leave a part of the model unused"
 
 
 def _warn_degenerate(base, settings, data):
@@ -47,11 +49,11 @@ def _warn_degenerate(base, settings, data):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             est.set_params(**params)._make_penalty(data.n_tasks, data.n_features)
-        messages += [str(w.message) for w in caught if "never needed" in str(w.message)]
+        messages += [str(w.message) for w in caught if _DEGENERATE in str(w.message)]
     if messages:
         warnings.warn(
-            f"{len(messages)} of the {len(points)} grid points of {type(base).__name__} leave "
-            f"a part of the model unused, e.g. {messages[0]} They stay in the search.",
+            f"{len(messages)} of the {len(points)} grid points of {type(base).__name__} "
+            f"{UNUSED_PART}, e.g. {messages[0]} They stay in the search.",
             UserWarning,
             stacklevel=3,
         )
@@ -71,7 +73,7 @@ def _path(estimator, data, info, loss, settings):
         for name, value in params.items():  # plain attributes: cheaper than set_params
             setattr(estimator, name, value)
         with warnings.catch_warnings():  # said once, by the caller
-            warnings.filterwarnings("ignore", _DEGENERATE, UserWarning)
+            warnings.filterwarnings("ignore", ".*" + _DEGENERATE, UserWarning)
             penalty = estimator._make_penalty(T, d)
         result, datafit = solve(
             full,
@@ -494,7 +496,7 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
                 validated = validate_features(est, X_test, tasks_test, reset=False)
             pred = est._decision_validated(*validated)
             if est._is_classifier:
-                pred = est.classes_[(pred > 0).astype(int)]
+                pred = class_labels(est, pred)
             row.append(
                 _held_out_error(est, pred, X_test, y_test, tasks_test, sw_test, est._is_classifier)
             )
