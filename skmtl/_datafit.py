@@ -311,8 +311,13 @@ def _weighted_gram(X, w, mean):
     if sp.issparse(X):
         gram = np.asarray((X.T @ X.multiply(w[:, None])).todense())
         return gram - np.outer(mean, mean)
-    A = (X - mean) * np.sqrt(w)[:, None]
-    return A.T @ A  # one operand: BLAS syrk, half the work of a general product
+    A = X - mean
+    if w.size and np.all(w == w[0]):  # equal weights: scale the (d, d) result, not the rows
+        gram = A.T @ A  # one operand: BLAS syrk, half the work of a general product
+        gram *= w[0]
+        return gram
+    A *= np.sqrt(w)[:, None]
+    return A.T @ A
 
 
 def _gram_statistics(data: TaskData, fit_intercept):

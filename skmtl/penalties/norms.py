@@ -36,27 +36,23 @@ def block_soft_threshold(V, threshold):
     return V * shrink[:, None]
 
 
-def project_rows_l1_ball(V, radius):
-    """Project each row of ``V`` onto ``{x : ||x||_1 <= radius}`` (Duchi et al. 2008)."""
-    a = np.abs(V)
-    if radius <= 0:
-        return np.zeros_like(V)
-    outside = a.sum(axis=1) > radius
-    if not outside.any():
-        return V.copy()
-    u = -np.sort(-a[outside], axis=1)
-    cumsum = np.cumsum(u, axis=1)
-    k = np.arange(1, u.shape[1] + 1)
-    rho = np.count_nonzero(u - (cumsum - radius) / k > 0, axis=1)  # a prefix holds
-    theta = (cumsum[np.arange(len(rho)), rho - 1] - radius) / rho
-    out = V.copy()
-    out[outside] = np.sign(V[outside]) * np.maximum(a[outside] - theta[:, None], 0.0)
-    return out
-
-
 def linf_prox(V, threshold):
-    """Row-wise prox of ``threshold * ||.||_inf`` by Moreau: ``V - Proj_l1ball(V)``."""
-    return V - project_rows_l1_ball(V, threshold)
+    """Row-wise prox of ``threshold * ||.||_inf``.
+
+    By Moreau, ``V - Proj_{l1 ball}(V)`` row-wise, and the projection onto the l1
+    ball of radius ``threshold`` soft-thresholds at a level ``theta_j`` (Duchi et al.
+    2008; zero inside the ball), so the prox clips each row to ``[-theta_j, theta_j]``.
+    """
+    if threshold <= 0:
+        return V.copy()
+    T = V.shape[1]
+    u = np.sort(np.abs(V), axis=1)[:, ::-1]  # each row in decreasing order
+    cumsum = np.cumsum(u, axis=1)
+    # the entries kept by the projection are a prefix of u: rho of them
+    rho = np.count_nonzero(u * np.arange(1, T + 1) > cumsum - threshold, axis=1)
+    theta = (cumsum[np.arange(len(rho)), rho - 1] - threshold) / rho
+    theta = np.maximum(theta, 0.0)[:, None]  # negative inside the ball
+    return np.clip(V, -theta, theta)
 
 
 def sparse_group_dual_norm_rows(G, l1_ratio, group_ord):

@@ -28,6 +28,8 @@ _INNER_FRACTION = 0.1
 #: a working set adds to the support its worst violators, at most this many times
 #: as many rows as the support has (at least _FIRST_SIZE)
 _GROWTH = 3
+#: a working set larger than this fraction of the unscreened rows takes them all
+_WHOLE_FRACTION = 0.5
 
 
 def safe_rows(full, penalty, G, gap):
@@ -70,11 +72,14 @@ def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-
         # warm starts (paths) have few violators: the support and those; cold
         # starts many: the support grows geometrically
         extra = min(violators, _GROWTH * max(len(support), _FIRST_SIZE))
-        size = min(max(_FIRST_SIZE, len(support) + extra), int((~screened).sum()))
+        candidates = int((~screened).sum())
+        size = min(max(_FIRST_SIZE, len(support) + extra), candidates)
         if size == 0:  # every row is proven zero
             return C, 1
-        if size == d:
-            features = np.arange(d)
+        if size > _WHOLE_FRACTION * candidates:
+            # an iteration on the working set would save less than half of one on
+            # all the candidates, not worth another outer round
+            features = np.flatnonzero(~screened)
         else:
             features = np.sort(np.argpartition(-scores, size - 1)[:size])
         sub = data.restrict(features) if len(features) < d else data
