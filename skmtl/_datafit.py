@@ -150,12 +150,13 @@ class DesignDatafit:
         last = getattr(self, "_last_gradient", None)
         if last is not None and last[0] is z:
             return last[1]
-        g = -self.adjoint(self.loss.dual_point(self.y, self.w, z))
+        g = self.adjoint(self.loss.derivative(self.y, self.w, z))
         self._last_gradient = (z, g)
         return g
 
     def bregman(self, z_new, z_old, value_old, grad, step):
-        return self.loss.bregman(self.y, self.w, z_new, z_old, value_old, np.vdot(grad, step))
+        grad_dot_step = None if self.exact_bregman else np.vdot(grad, step)
+        return self.loss.bregman(self.y, self.w, z_new, z_old, value_old, grad_dot_step)
 
     def dual_value(self, z, scale):
         w = self.w

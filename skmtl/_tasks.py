@@ -39,6 +39,8 @@ class TaskData:
     task_weights: np.ndarray | None = None
     #: cache of :meth:`flat_weights`
     _flat_weights: bool | None = field(default=None, repr=False, compare=False)
+    #: cache of :meth:`_segments`
+    _segment_cache: tuple | bool | None = field(default=None, repr=False, compare=False)
 
     def flat_weights(self) -> bool:
         """Whether ``weights`` weigh the rows alike for every task (shared design,
@@ -80,18 +82,39 @@ class TaskData:
             self.n_tasks,
             self.task_weights,
             self._flat_weights,
+            self._segment_cache,
         )
+
+    def _segments(self):
+        """``(starts, counts)`` of the tasks' rows when the stacked rows come task by
+        task (0, 1, ..., T - 1, each at least once), else False; computed once. Such
+        rows (as :func:`from_task_list` makes them) are summed and expanded by
+        segments, several times faster than by a scatter or a gather."""
+        if self._segment_cache is None:
+            index, T = self.task_index, self.n_tasks
+            grouped = len(index) > 0 and index[0] == 0 and index[-1] == T - 1
+            grouped = grouped and bool(np.all(np.diff(index) >= 0))
+            counts = np.bincount(index, minlength=T) if grouped else None
+            grouped = grouped and counts.min() > 0
+            self._segment_cache = (np.cumsum(counts) - counts, counts) if grouped else False
+        return self._segment_cache
 
     def task_sum(self, values: np.ndarray) -> np.ndarray:
         """Sum an array shaped like ``y`` over the rows of each task: ``(T,)``."""
         if self.shared:
             return values.sum(axis=0)
+        segments = self._segments()
+        if segments is not False:
+            return np.add.reduceat(values, segments[0])
         return np.bincount(self.task_index, weights=values, minlength=self.n_tasks)
 
     def expand(self, per_task: np.ndarray) -> np.ndarray:
         """Broadcast a ``(T,)`` vector to the shape of ``y``."""
         if self.shared:
             return np.broadcast_to(per_task, self.y.shape)
+        segments = self._segments()
+        if segments is not False:
+            return np.repeat(per_task, segments[1])
         return per_task[self.task_index]
 
     def task_means(self) -> tuple[np.ndarray, np.ndarray]:

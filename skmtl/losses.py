@@ -44,6 +44,10 @@ class SquaredLoss:
     def dual_point(self, y, w, z):
         return w * (y - z)
 
+    def derivative(self, y, w, z):
+        """``f'(z) = -theta``, computed as such (not negated: no extra pass)."""
+        return w * (z - y)
+
     def dual_value(self, y, w, theta):
         """``-sum f^*(-theta) = theta^T y - 1/2 sum theta^2 / w``."""
         return np.sum(theta * y) - 0.5 * np.sum(_ratio(theta**2, w))
@@ -81,6 +85,9 @@ class LogisticLoss:
 
     def dual_point(self, y, w, z):
         return w * y * expit(-y * z)
+
+    def derivative(self, y, w, z):
+        return -w * y * expit(-y * z)
 
     def dual_value(self, y, w, theta):
         """``-sum_i w_i Nh(y_i theta_i / w_i)``, ``Nh(p) = p log p + (1-p) log(1-p)``."""

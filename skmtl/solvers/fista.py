@@ -104,7 +104,7 @@ def fista(
         # the step's quadratic term below round-off, the test tells nothing
         grow = excess <= bound and bound > slack
         move = C_new - C
-        if np.vdot(Y - C_new, move) > 0:  # gradient restart (O'Donoghue & Candes)
+        if np.vdot(step, move) < 0:  # gradient restart (O'Donoghue & Candes)
             t = 1.0
         t_new = 0.5 * (1 + np.sqrt(1 + 4 * t * t))
         beta = (t - 1) / t_new
