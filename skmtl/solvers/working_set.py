@@ -65,7 +65,7 @@ def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-
         screened = safe_rows(full, penalty, G, gap)  # never enter a working set
         C = C.copy()
         C[:d][screened] = 0.0
-        support = np.flatnonzero(np.any(C[:d] != 0, axis=1))
+        support = np.flatnonzero(C[:d].any(axis=1))
         off = scores > penalty.alpha  # rows off their optimality condition
         violators = np.count_nonzero(off) - np.count_nonzero(off[support])  # zero rows
         scores[support] = np.inf
