@@ -318,18 +318,14 @@ class GramDatafit:
         return np.zeros(W.shape[1])
 
 
-def _weighted_gram(X, w, mean):
+def _weighted_gram(X, w, mean, out=None):
     """``(X - 1 mean^T)^T diag(w) (X - 1 mean^T)`` for weights summing to one."""
     if sp.issparse(X):
         gram = np.asarray((X.T @ X.multiply(w[:, None])).todense())
-        return gram - np.outer(mean, mean)
+        return np.subtract(gram, np.outer(mean, mean), out=out)
     A = X - mean
-    if w.size and np.all(w == w[0]):  # equal weights: scale the (d, d) result, not the rows
-        gram = A.T @ A  # one operand: BLAS syrk, half the work of a general product
-        gram *= w[0]
-        return gram
     A *= np.sqrt(w)[:, None]
-    return A.T @ A
+    return np.matmul(A.T, A, out=out)  # one operand: BLAS syrk, half a general product
 
 
 def _gram_statistics(data: TaskData, fit_intercept):
@@ -342,7 +338,11 @@ def _gram_statistics(data: TaskData, fit_intercept):
     X = data.X
     if data.shared:
         y = np.where(w > 0, data.y - y_mean, 0.0)
-        if data.same_rows():
+        if data.same_rows() and np.ptp(w[:, 0]) == 0 and not sp.issparse(X):
+            # equal weights: scale the (d, d) product, not the rows
+            centred = X - x_mean[:, 0]
+            grams = np.matmul(centred.T, centred)[None] * w[0, 0]
+        elif data.same_rows():
             grams = _weighted_gram(X, w[:, 0], x_mean[:, 0])[None]
         else:  # setup, not the hot path: one Gram per task
             grams = np.stack([_weighted_gram(X, w[:, t], x_mean[:, t]) for t in range(T)])
@@ -350,26 +350,32 @@ def _gram_statistics(data: TaskData, fit_intercept):
         b -= x_mean * (w * y).sum(axis=0)
         q = (w * y**2).sum(axis=0)
     else:
-        y = data.y - y_mean[data.task_index]
-        grams = _stacked_grams(X, w, x_mean, data.task_index, T)
+        y = data.y - data.expand(y_mean)
+        grams = _stacked_grams(data, w, x_mean)
         b = rmatvec(data, w * y) - x_mean * data.task_sum(w * y)
         q = data.task_sum(w * y**2)
     return grams, b, q, x_mean, y_mean
 
 
-def _stacked_grams(X, w, x_mean, task_index, T):
+def _stacked_grams(data: TaskData, w, x_mean):
     """The per-task weighted centred Grams ``(T, d, d)`` of stacked rows: one BLAS
-    product (syrk) per task, on that task's rows only, so the temporaries stay the
-    size of one task. (One batched product over the tasks padded to the longest was
-    5x slower for 139 tasks of ~110 rows: the scatter into the padding dominates.)
+    product (syrk) per task, on that task's rows only (a slice when the rows come
+    task by task), so the temporaries stay the size of one task. (One batched
+    product over the tasks padded to the longest was 5x slower for 139 tasks of ~110
+    rows: the scatter into the padding dominates.)
     """
-    d = X.shape[1]
-    order = np.argsort(task_index, kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(task_index, minlength=T))])
-    grams = np.empty((T, d, d))
-    for t in range(T):
-        rows = order[bounds[t] : bounds[t + 1]]
-        grams[t] = _weighted_gram(X[rows], w[rows], x_mean[:, t])
+    X, T = data.X, data.n_tasks
+    segments = data.task_segments()
+    if segments is not False:
+        starts, counts = segments
+        rows_of = [slice(a, a + c) for a, c in zip(starts.tolist(), counts.tolist(), strict=True)]
+    else:
+        order = np.argsort(data.task_index, kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(data.task_index, minlength=T))])
+        rows_of = [order[bounds[t] : bounds[t + 1]] for t in range(T)]
+    grams = np.empty((T, X.shape[1], X.shape[1]))
+    for t, rows in enumerate(rows_of):
+        _weighted_gram(X[rows], w[rows], x_mean[:, t], out=grams[t])
     return grams
 
 

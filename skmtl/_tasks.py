@@ -39,7 +39,7 @@ class TaskData:
     task_weights: np.ndarray | None = None
     #: cache of :meth:`flat_weights`
     _flat_weights: bool | None = field(default=None, repr=False, compare=False)
-    #: cache of :meth:`_segments`
+    #: cache of :meth:`task_segments`
     _segment_cache: tuple | bool | None = field(default=None, repr=False, compare=False)
 
     def flat_weights(self) -> bool:
@@ -85,7 +85,7 @@ class TaskData:
             self._segment_cache,
         )
 
-    def _segments(self):
+    def task_segments(self):
         """``(starts, counts)`` of the tasks' rows when the stacked rows come task by
         task (0, 1, ..., T - 1, each at least once), else False; computed once. Such
         rows (as :func:`from_task_list` makes them) are summed and expanded by
@@ -103,7 +103,7 @@ class TaskData:
         """Sum an array shaped like ``y`` over the rows of each task: ``(T,)``."""
         if self.shared:
             return values.sum(axis=0)
-        segments = self._segments()
+        segments = self.task_segments()
         if segments is not False:
             return np.add.reduceat(values, segments[0])
         return np.bincount(self.task_index, weights=values, minlength=self.n_tasks)
@@ -112,7 +112,7 @@ class TaskData:
         """Broadcast a ``(T,)`` vector to the shape of ``y``."""
         if self.shared:
             return np.broadcast_to(per_task, self.y.shape)
-        segments = self._segments()
+        segments = self.task_segments()
         if segments is not False:
             return np.repeat(per_task, segments[1])
         return per_task[self.task_index]

@@ -26,6 +26,21 @@ def test_column_norms():
         np.testing.assert_allclose(norms[:, t], np.sqrt(w @ Xc**2), rtol=1e-10)
 
 
+@pytest.mark.parametrize("n", [20, 150])  # under d / 2: theta is centred, not X^T theta
+def test_shared_gradient_with_weights_and_centering(n):
+    rng = np.random.RandomState(3)
+    d, T = 60, 3
+    X, Y = rng.randn(n, d) + 2.0, rng.randn(n, T) + 1.0
+    sw = rng.uniform(0.5, 2.0, n)
+    data, _ = build_task_data(X, Y, None, sw, classifier=False)
+    full = DesignDatafit(SquaredLoss(), data, True)
+    W = rng.randn(d, T)
+    w = sw / sw.sum()
+    Xc, Yc = X - w @ X, Y - w @ Y
+    expected = -Xc.T @ (w[:, None] * (Yc - Xc @ W))
+    np.testing.assert_allclose(full.gradient(full.linear(W)), expected, rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("loss", [SquaredLoss(), LogisticLoss()], ids=["squared", "logistic"])
 @pytest.mark.parametrize("Penalty", [L21, L1])
 def test_screened_rows_are_zero_at_the_optimum(loss, Penalty):
