@@ -170,9 +170,7 @@ class DesignDatafit:
         return self.loss.bregman(self.y, self.w, z_new, z_old, value_old, grad_dot_step)
 
     def dual_value(self, z, scale):
-        w = self.w
-        theta = scale * self.loss.dual_point(self.y, w, z)
-        return self.loss.dual_value(self.y, w, theta)
+        return self.loss.dual_value(self.y, self.w, z, scale)
 
     def gap_scale(self):
         return self.loss.gap_scale(self.y, self.w)
@@ -266,13 +264,20 @@ class GramDatafit:
             self.center,
         )
 
-    def _cw(self, W):
+    def _cw(self, W, out=None):
         if self.grams.shape[0] == 1:
-            return self.grams[0] @ W
-        return np.matmul(self.grams, W.T[:, :, None])[:, :, 0].T  # batched: beats einsum
+            return np.matmul(self.grams[0], W, out=out)
+        CW = np.matmul(self.grams, W.T[:, :, None])[:, :, 0].T  # batched: beats einsum
+        if out is None:
+            return CW
+        out[...] = CW
+        return out
 
     def linear(self, W):
-        return np.vstack([W, self._cw(W)])
+        z = np.empty((2 * W.shape[0], W.shape[1]))
+        z[: W.shape[0]] = W
+        self._cw(W, out=z[W.shape[0] :])
+        return z
 
     def value(self, z):
         d = self.n_features

@@ -5,8 +5,9 @@ over each task, zero for missing labels) and ``z`` (predictions) of one common
 shape, ``(n, T)`` or ``(n,)``: the task structure lives in :mod:`skmtl._tasks`,
 not here. Task ``t`` contributes ``f_t(z) = sum_i w_i * loss(y_i, z_i)`` (spec 0.1).
 
-For the duality gap (spec 0.2) each loss gives the dual point
-``theta = -f'(z)`` and ``-sum_t f_t^*(-theta_t)``.
+Each loss gives its derivative ``f'(z)`` (the dual point of the duality gap, spec
+0.2, is ``theta = -f'(z)``) and ``-sum_t f_t^*(-s theta_t)`` at that point
+rescaled by ``s``.
 """
 
 from __future__ import annotations
@@ -15,11 +16,6 @@ import numpy as np
 from scipy.special import expit, xlogy
 
 __all__ = ["SquaredLoss", "LogisticLoss"]
-
-
-def _ratio(num, w):
-    """``num / w`` with 0 where ``w == 0`` (missing labels)."""
-    return np.divide(num, w, out=np.zeros_like(num, dtype=float), where=w > 0)
 
 
 class SquaredLoss:
@@ -41,16 +37,16 @@ class SquaredLoss:
         """The loss of each sample, unweighted."""
         return 0.5 * (y - z) ** 2
 
-    def dual_point(self, y, w, z):
-        return w * (y - z)
-
     def derivative(self, y, w, z):
-        """``f'(z) = -theta``, computed as such (not negated: no extra pass)."""
+        """``f'(z)``, the gradient in the predictions (minus the dual point)."""
         return w * (z - y)
 
-    def dual_value(self, y, w, theta):
-        """``-sum f^*(-theta) = theta^T y - 1/2 sum theta^2 / w``."""
-        return np.sum(theta * y) - 0.5 * np.sum(_ratio(theta**2, w))
+    def dual_value(self, y, w, z, scale):
+        """``-sum f^*(-s theta) = s theta^T y - s^2/2 sum theta^2 / w`` at the dual point
+        ``theta = w (y - z)`` of ``z``, where ``theta^2 / w = w (y - z)^2``."""
+        r = y - z
+        wr = w * r
+        return scale * np.vdot(wr, y) - 0.5 * scale**2 * np.vdot(wr, r)
 
     def bregman(self, y, w, z_new, z_old, value_old, grad_dot_step):
         """``f(z_new) - f(z_old) - <f'(z_old), z_new - z_old>``, without cancellation."""
@@ -83,15 +79,13 @@ class LogisticLoss:
         """The loss of each sample, unweighted."""
         return np.logaddexp(0.0, -y * z)
 
-    def dual_point(self, y, w, z):
-        return w * y * expit(-y * z)
-
     def derivative(self, y, w, z):
         return -w * y * expit(-y * z)
 
-    def dual_value(self, y, w, theta):
-        """``-sum_i w_i Nh(y_i theta_i / w_i)``, ``Nh(p) = p log p + (1-p) log(1-p)``."""
-        p = np.clip(_ratio(y * theta, w), 0.0, 1.0)
+    def dual_value(self, y, w, z, scale):
+        """``-sum_i w_i Nh(p_i)``, ``Nh(p) = p log p + (1-p) log(1-p)``, at the dual
+        point ``s theta`` of ``z``: ``p = y s theta / w = s sigmoid(-y z)``."""
+        p = np.clip(scale * expit(-y * z), 0.0, 1.0)
         return -np.sum(w * (xlogy(p, p) + xlogy(1.0 - p, 1.0 - p)))
 
     def bregman(self, y, w, z_new, z_old, value_old, grad_dot_step):

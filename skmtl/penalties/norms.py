@@ -30,9 +30,8 @@ def soft_threshold(V, threshold):
 def block_soft_threshold(V, threshold):
     """Row-wise ``max(0, 1 - threshold / ||V_j||_2) * V_j``."""
     norms = _row_norms(V, 2)
-    shrink = np.maximum(
-        1.0 - np.divide(threshold, norms, out=np.zeros_like(norms), where=norms > 0), 0.0
-    )
+    shrink = np.maximum(norms - threshold, 0.0)  # then / norm; a zero row stays zero
+    np.divide(shrink, norms, out=shrink, where=norms > 0)
     return V * shrink[:, None]
 
 
