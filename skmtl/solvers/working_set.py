@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from .._datafit import DesignDatafit, use_gram
+from .._datafit import DesignDatafit, nonzero_rows, use_gram
 from ..penalties import RowNormPenalty
 from .fista import certified_loop, fista
 
@@ -65,7 +65,7 @@ def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-
         screened = safe_rows(full, penalty, G, gap)  # never enter a working set
         C = C.copy()
         C[:d][screened] = 0.0
-        support = np.flatnonzero(C[:d].any(axis=1))
+        support = nonzero_rows(C[:d])
         off = scores > penalty.alpha  # rows off their optimality condition
         violators = np.count_nonzero(off) - np.count_nonzero(off[support])  # zero rows
         scores[support] = np.inf
