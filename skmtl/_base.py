@@ -24,6 +24,7 @@ from ._inputs import (
     split_task_column,
     validate_features,
 )
+from ._pooling import precision, shared_value
 from ._task_weights import (
     as_uncertainty,
     check_main_task,
@@ -86,6 +87,12 @@ class _MultiTaskModel(BaseEstimator):
             )
         if not isinstance(self.fit_intercept, (bool, np.bool_)):
             raise ValueError(f"fit_intercept must be True or False; got {self.fit_intercept!r}.")
+        pooling = self.intercept_pooling
+        if isinstance(pooling, bool) or not isinstance(pooling, numbers.Real) or not pooling >= 0:
+            raise ValueError(
+                "intercept_pooling must be a number >= 0 (0: free task intercepts, "
+                f"np.inf: one common intercept); got {pooling!r}."
+            )
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y, tasks=None, sample_weight=None):
@@ -136,7 +143,7 @@ class _MultiTaskModel(BaseEstimator):
             )
             W, intercept, parts, _ = self._solve(data, info, loss, penalty)
         self.task_weights_ = np.ones(T) if data.task_weights is None else data.task_weights.copy()
-        self._set_solution(W, intercept, info)
+        self._set_solution(W, intercept, info, data.task_weights)
         self._fit_structure(W, penalty, parts)
         return self
 
@@ -149,12 +156,17 @@ class _MultiTaskModel(BaseEstimator):
             from .solvers.cvxpy import solve_cvxpy
 
             W, intercept, objective = solve_cvxpy(
-                loss, penalty, data, self.fit_intercept, verbose=bool(self.verbose)
+                loss,
+                penalty,
+                data,
+                self.fit_intercept,
+                verbose=bool(self.verbose),
+                pooling=self.intercept_pooling,
             )
             self.n_iter_, self.dual_gap_, self.objective_ = 0, np.nan, objective
             parts = getattr(penalty, "cvxpy_parts", None)
             return W, intercept, parts and tuple(np.asarray(p.value) for p in parts), None
-        full = DesignDatafit(loss, data, self.fit_intercept)
+        full = DesignDatafit(loss, data, self.fit_intercept, self.intercept_pooling)
         if C0 is None:
             C0 = self._initial_coef(full, data, info)
         result, datafit = solve(
@@ -187,13 +199,15 @@ class _MultiTaskModel(BaseEstimator):
                 "task_weights='uncertainty' nor solver='cvxpy'."
             )
         tasks, (T, d) = statistics.tasks, statistics.xy.shape
-        info = {"layout": layout, "tasks_": tasks}
+        info = {"layout": layout, "tasks_": tasks, "sample_totals": statistics.counts}
         self._main_index = check_main_task(getattr(self, "main_task", None), tasks)
         penalty = self._make_penalty(T, d)
         gram = statistics.datafit(self.fit_intercept)
         weights = resolve_task_weights(spec, None, tasks, statistics.counts, n_tasks=T)
         if weights is not None:
             gram.scale_tasks(weights)
+        if self.fit_intercept:
+            gram.precision = precision(self.intercept_pooling, weights, statistics.counts)
         C0 = np.zeros((d, T))
         if hasattr(self, "coef_") and self._coef_matrix().shape[1] == d:
             known = np.isin(tasks, self.tasks_)
@@ -214,7 +228,7 @@ class _MultiTaskModel(BaseEstimator):
         )
         self.task_weights_ = np.ones(T) if weights is None else weights
         W = result.coef
-        self._set_solution(W, gram.intercept(W), info)
+        self._set_solution(W, gram.intercept(W), info, weights)
         self._fit_structure(W, penalty, result.parts)
         return self
 
@@ -243,7 +257,7 @@ class _MultiTaskModel(BaseEstimator):
             data.task_weights = None if sigma is None else 1.0 / sigma**2
             W, intercept, parts, C = self._solve(data, info, loss, penalty, C)
             n_iter += self.n_iter_
-            full = DesignDatafit(loss, data, self.fit_intercept)
+            full = DesignDatafit(loss, data, self.fit_intercept, self.intercept_pooling)
             per_task = data.task_sum(data.weights * loss.pointwise(full.y, full.linear(C)))
             new = weights.noise(per_task)
             done = sigma is not None and np.max(np.abs(new - sigma) / sigma) <= weights.tol
@@ -269,8 +283,9 @@ class _MultiTaskModel(BaseEstimator):
         sw = None if sample_weight is None else np.asarray(sample_weight)[rows]
         return y[rows], y_pred[rows], sw
 
-    def _set_solution(self, W, intercept, info):
-        """Set ``coef_``, ``intercept_``, ``tasks_`` (and ``classes_``) from ``W`` (d x T)."""
+    def _set_solution(self, W, intercept, info, task_weights=None):
+        """Set ``coef_``, ``intercept_``, ``tasks_`` (and ``classes_``) from ``W`` (d x
+        T), and the population model that predicts unseen tasks."""
         self._layout, self.tasks_ = info["layout"], info["tasks_"]
         if "classes_" in info:
             self.classes_ = info["classes_"]
@@ -278,6 +293,14 @@ class _MultiTaskModel(BaseEstimator):
             self.coef_, self.intercept_ = W[:, 0].copy(), float(intercept[0])
         else:
             self.coef_, self.intercept_ = np.ascontiguousarray(W.T), intercept
+        self.population_coef_ = W.mean(axis=1)
+        # the shared intercept b_0 of the pooling term: its stationarity makes it the
+        # mean of the b_t weighted by the precisions p_t, proportional to tau_t / n_t
+        pooled = self.fit_intercept and 0 < self.intercept_pooling < np.inf
+        weights = precision(1.0, task_weights, info["sample_totals"]) if pooled else None
+        self.population_intercept_ = (
+            shared_value(weights, intercept) if pooled else float(np.mean(intercept))
+        )
 
     def _fit_structure(self, W, penalty, parts=None):
         """Set the fitted task structure (similarities, clusters, ...) from ``W``
@@ -309,7 +332,7 @@ class _MultiTaskModel(BaseEstimator):
         penalty = self._make_penalty(data.n_tasks, data.n_features)
         if not hasattr(penalty, "alpha_max"):
             raise AttributeError(f"{type(penalty).__name__} has no finite alpha_max.")
-        datafit = DesignDatafit(loss, data, self.fit_intercept)
+        datafit = DesignDatafit(loss, data, self.fit_intercept, self.intercept_pooling)
         C0 = self._initial_coef(datafit, data, info, warm=False)
         C0, z0 = datafit.polish(C0, datafit.linear(C0))
         return penalty.alpha_max(-datafit.gradient(z0)[: data.n_features])
@@ -327,9 +350,11 @@ class _MultiTaskModel(BaseEstimator):
             C0[:d] = self._coef_matrix().T
             if datafit.n_rows > d:
                 C0[d] = datafit.intercept_variable(C0[:d], self._intercept_vector())
-        elif datafit.n_rows > d:  # logistic intercepts start at log(n+ / n-)
+        elif datafit.n_rows > d and self._is_classifier:  # at log(n+ / n-)
             pos = data.task_sum(data.weights * (data.y > 0))
             C0[d] = np.log(pos / (1.0 - pos))
+        elif datafit.n_rows > d:  # squared loss, pooled intercepts: at the task means
+            C0[d] = data.task_sum(data.weights * data.y)
         return C0
 
     def _coef_matrix(self):
@@ -354,8 +379,9 @@ class _MultiTaskModel(BaseEstimator):
             Z = np.asarray(X @ W) + b
             return Z[:, 0] if self._layout == "single" else Z
         index = self._task_index(tasks, X.shape[0])
-        if np.any(index < 0):  # unseen tasks, predicted with the mean model
-            W, b = np.column_stack([W, W.mean(axis=1)]), np.append(b, b.mean())
+        if np.any(index < 0):  # unseen tasks, predicted with the population model
+            W = np.column_stack([W, self.population_coef_])
+            b = np.append(b, self.population_intercept_)
         return rowwise_dot(X, W, index) + b[index]
 
     def _task_index(self, tasks, n_samples):
@@ -555,7 +581,11 @@ class MultiTaskEstimator(_MultiTaskModel):
     penalty : Penalty, default=None
         The regularizer; None means ``L21(alpha=1.0)``.
     fit_intercept : bool, default=True
-        Fit one unpenalized intercept per task.
+        Fit one intercept per task.
+    intercept_pooling : float, default=0.0
+        Shrink the task intercepts towards a shared one: the objective gains
+        ``intercept_pooling / 2 * sum_t tau_t / n_t (b_t - b_0)^2`` over ``b_0`` too
+        (see :class:`~skmtl.GroupLassoRegressor`); 0: free, ``np.inf``: one intercept.
     max_iter : int, default=1000
         Maximum number of FISTA iterations.
     tol : float, default=1e-4
@@ -573,6 +603,11 @@ class MultiTaskEstimator(_MultiTaskModel):
     task_column : int or str, default=None
         Column of ``X`` holding the task label of each row; it is removed from the
         features.
+    unknown_task : {"error", "mean"}, default="error"
+        Raise for a task label not seen in fit, or predict it with the population
+        model (``population_coef_``, ``population_intercept_``).
+    task_weights, main_task
+        As in :class:`~skmtl.GroupLassoRegressor`.
     verbose : int, default=0
         Print the objective and duality gap during the solve.
 
@@ -598,12 +633,14 @@ class MultiTaskEstimator(_MultiTaskModel):
         penalty=None,
         *,
         fit_intercept=True,
+        intercept_pooling=0.0,
         max_iter=1000,
         tol=1e-4,
         warm_start=False,
         solver="auto",
         precompute="auto",
         task_column=None,
+        unknown_task="error",
         task_weights=None,
         main_task=None,
         verbose=0,

@@ -22,6 +22,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, eigsh
 
+from . import _pooling as pooling
+from ._pooling import precision
 from ._tasks import TaskData, matvec, rmatvec
 
 # Assumed iteration count and memory cap in the choice of Gram statistics.
@@ -64,12 +66,20 @@ class DesignDatafit:
     means out of the Lipschitz constant.
     """
 
-    def __init__(self, loss, data: TaskData, fit_intercept=True):
+    def __init__(self, loss, data: TaskData, fit_intercept=True, pooling=0.0):
         self.loss, self.data = loss, data
         self.exact_bregman = loss.name == "squared"
         self.w = data.loss_weights
-        self.center = fit_intercept
-        self.intercept_row = fit_intercept and not loss.centers_intercept
+        self.fit_intercept, self.pooling = fit_intercept, pooling
+        # pooled intercepts: the intercept row holds b itself (uncentred features),
+        # with the pooling term as its own proximal term (see intercept_prox)
+        self.precision = (
+            precision(pooling, data.task_weights, data.sample_totals) if fit_intercept else None
+        )
+        self.center = fit_intercept and self.precision is None
+        self.intercept_row = fit_intercept and (
+            self.precision is not None or not loss.centers_intercept
+        )
         self.n_features = data.n_features
         self.n_rows = self.n_features + int(self.intercept_row)
         self.y = data.y
@@ -100,7 +110,7 @@ class DesignDatafit:
     def gram(self):
         """The same squared-loss data term through Gram statistics, computed once."""
         if getattr(self, "_gram", None) is None:
-            self._gram = GramDatafit.from_data(self.data, self.center)
+            self._gram = GramDatafit.from_data(self.data, self.fit_intercept, self.precision)
         return self._gram
 
     def restricted_gram(self, features, sub):
@@ -113,7 +123,7 @@ class DesignDatafit:
         spent = getattr(self, "_gram_spent", 0) + len(features) ** 2
         if getattr(self, "_gram", None) is None and spent <= self.n_features**2:
             self._gram_spent = spent
-            return GramDatafit.from_data(sub, self.center)
+            return GramDatafit.from_data(sub, self.fit_intercept, self.precision)
         return self.gram().restrict(features)
 
     def linear(self, C):
@@ -191,8 +201,9 @@ class DesignDatafit:
         data = self.data
         if data.n_tasks > 1 and data.same_rows():
             # every task has the same Hessian: compute it for the first one only
-            first = TaskData(data.X, data.y[:, :1], self.w[:, :1], None, 1)
-            return DesignDatafit(self.loss, first, self.center).lipschitz()
+            first = TaskData(data.X, data.y[:, :1], self.w[:, :1], None, 1, np.ones(1))
+            pooled = np.inf if self.precision is not None else 0.0  # uncentred, as here
+            return DesignDatafit(self.loss, first, self.fit_intercept, pooled).lipschitz()
         w = self.w
         top = largest_eigenvalue(
             lambda V: self.adjoint(w * self.linear(V)), (self.n_rows, data.n_tasks)
@@ -200,25 +211,51 @@ class DesignDatafit:
         return self.loss.curvature * top
 
     def polish(self, C, z, n_steps=10):
-        """Newton steps on the logistic intercepts, so that ``sum_i theta_ti = 0``
-        holds to round-off before the gap is computed (spec 6.6)."""
+        """Newton steps on the intercept row (given ``W``), so that the optimality of
+        the intercepts holds to round-off before the gap is computed (spec 6.6): each
+        task's ``sum_i theta_ti = 0`` for free intercepts; with pooled ones
+        ``task sums of theta = M(p) b``, in particular summing to zero."""
         if not self.intercept_row:
             return C, z
         C = C.copy()
+        p = self.precision
         for _ in range(n_steps):
             g, h = self.loss.intercept_derivatives(self.y, self.w, z)
             g, h = self.data.task_sum(g), self.data.task_sum(h)
-            step = np.divide(g, h, out=np.zeros_like(g), where=h > 1e-300)
+            if p is None:
+                step = np.divide(g, h, out=np.zeros_like(g), where=h > 1e-300)
+            else:
+                if not np.isinf(p).any():
+                    g = g + pooling.apply_m(p, C[-1])
+                step = pooling.solve_shifted(p, h, g)
             C[-1] -= step
             z = z - self.data.expand(step)
             if np.max(np.abs(g)) <= 1e-15:
                 break
         return C, z
 
+    def intercept_prox(self, b, step):
+        """Proximal operator of the intercept row's own term (the pooling term; the
+        identity for free intercepts)."""
+        p = self.precision
+        if p is None:
+            return b
+        return pooling.solve_shifted(p, np.full_like(b, 1.0 / step), b / step)
+
+    def intercept_value(self, b):
+        return 0.0 if self.precision is None else pooling.value(self.precision, b)
+
+    def intercept_conjugate(self, u):
+        """The conjugate of that term at ``u`` (zero for free intercepts, whose task
+        sums of the dual point are zero after :meth:`polish`)."""
+        return 0.0 if self.precision is None else pooling.conjugate(self.precision, u)
+
     def intercept(self, C):
         """The intercepts ``b`` of the uncentered model."""
-        if not self.center:
+        if not self.fit_intercept:
             return np.zeros(self.data.n_tasks)
+        if not self.center:
+            return C[-1].copy()
         shift = np.einsum("jt,jt->t", self.x_mean, C[: self.n_features])
         return (C[-1] if self.intercept_row else self.y_mean) - shift
 
@@ -232,20 +269,28 @@ class GramDatafit:
 
     ``Z = [W; C_t w_t]`` with ``C_t = X_t^T diag(w) X_t`` (centered when fitting
     intercepts), ``b_t = X_t^T diag(w) y_t`` and ``q_t = sum_i w_i y_ti^2``.
+
+    With pooled intercepts (``precision``, see :mod:`skmtl._pooling`) the intercepts
+    are minimised out exactly: beside the centred loss stands ``1/2 rbar^T M(delta)
+    rbar`` of the mean residuals ``rbar_t = ybar_t - xbar_t^T w_t``, and ``Z`` has
+    one more row, ``xbar_t^T w_t``.
     """
 
     exact_bregman = True
 
-    def __init__(self, grams, b, q, x_mean, y_mean, center):
+    def __init__(self, grams, b, q, x_mean, y_mean, center, precision=None):
         self.n_features = self.n_rows = b.shape[0]
         self.grams, self.b, self.q = grams, b, q
         self.x_mean, self.y_mean, self.center = x_mean, y_mean, center
+        self.precision = precision if center else None
+        #: each task's total weight in the data term (scaled with the tasks)
+        self.totals = np.ones(b.shape[1])
         self._lipschitz = None
 
     @classmethod
-    def from_data(cls, data: TaskData, fit_intercept=True):
+    def from_data(cls, data: TaskData, fit_intercept=True, precision=None):
         """The statistics of task data (and its task weights)."""
-        gram = cls(*_gram_statistics(data, fit_intercept), fit_intercept)
+        gram = cls(*_gram_statistics(data, fit_intercept), fit_intercept, precision)
         if data.task_weights is not None:
             gram.scale_tasks(data.task_weights)
         return gram
@@ -255,19 +300,26 @@ class GramDatafit:
         self.grams = self.grams * factors[:, None, None]
         self.b = self.b * factors
         self.q = self.q * factors
+        self.totals = self.totals * factors
         self._lipschitz = None
         return self
 
     def restrict(self, features):
         """The same statistics for a subset of the features (rows of ``W``)."""
-        return GramDatafit(
+        gram = GramDatafit(
             self.grams[:, features][:, :, features],
             self.b[features],
             self.q,
             self.x_mean[features],
             self.y_mean,
             self.center,
+            self.precision,
         )
+        gram.totals = self.totals
+        return gram
+
+    def _delta(self):
+        return pooling.profile_weights(self.precision, self.totals)
 
     def _cw(self, W, out=None):
         if self.grams.shape[0] == 1:
@@ -279,29 +331,54 @@ class GramDatafit:
         return out
 
     def linear(self, W):
-        z = np.empty((2 * W.shape[0], W.shape[1]))
-        z[: W.shape[0]] = W
-        self._cw(W, out=z[W.shape[0] :])
+        d = W.shape[0]
+        pooled = self.precision is not None
+        z = np.empty((2 * d + pooled, W.shape[1]))
+        z[:d] = W
+        self._cw(W, out=z[d : 2 * d])
+        if pooled:
+            z[2 * d] = np.einsum("jt,jt->t", self.x_mean, W)
         return z
+
+    def _pooled_residual(self, z):
+        """``(rbar, M(delta) rbar)`` of the mean residuals (pooled intercepts)."""
+        rbar = self.y_mean - z[2 * self.n_features]
+        return rbar, pooling.apply_m(self._delta(), rbar)
 
     def value(self, z):
         d = self.n_features
-        W, CW = z[:d], z[d:]
-        return 0.5 * np.vdot(W, CW) - np.vdot(W, self.b) + 0.5 * self.q.sum()
+        W, CW = z[:d], z[d : 2 * d]
+        value = 0.5 * np.vdot(W, CW) - np.vdot(W, self.b) + 0.5 * self.q.sum()
+        if self.precision is not None:
+            rbar, m_rbar = self._pooled_residual(z)
+            value += 0.5 * rbar @ m_rbar
+        return value
 
     def gradient(self, z):
-        return z[self.n_features :] - self.b
+        d = self.n_features
+        g = z[d : 2 * d] - self.b
+        if self.precision is not None:
+            g = g - self.x_mean * self._pooled_residual(z)[1]
+        return g
 
     def bregman(self, z_new, z_old, value_old, grad, step):
         d = self.n_features
-        return 0.5 * np.vdot(z_new[:d] - z_old[:d], z_new[d:] - z_old[d:])
+        dz = z_new - z_old
+        excess = 0.5 * np.vdot(dz[:d], dz[d : 2 * d])
+        if self.precision is not None:
+            excess += 0.5 * dz[2 * d] @ pooling.apply_m(self._delta(), dz[2 * d])
+        return excess
 
     def dual_value(self, z, scale):
         d = self.n_features
-        W, CW = z[:d], z[d:]
+        W, CW = z[:d], z[d : 2 * d]
         wb = np.einsum("jt,jt->t", W, self.b)
         rss = np.einsum("jt,jt->t", W, CW) - 2 * wb + self.q  # sum_i w_i r_i^2
-        return np.sum(scale * (self.q - wb) - 0.5 * scale**2 * rss)
+        dual = np.sum(scale * (self.q - wb) - 0.5 * scale**2 * rss)
+        if self.precision is not None:  # the same formula for the pooled mean residuals
+            rbar, m_rbar = self._pooled_residual(z)
+            dual += scale * m_rbar @ self.y_mean - 0.5 * scale**2 * rbar @ m_rbar
+        return dual
 
     def gap_scale(self):
         return self.q.sum()
@@ -313,6 +390,14 @@ class GramDatafit:
         return self._lipschitz
 
     def _compute_lipschitz(self):
+        if self.precision is not None:  # the Hessian couples the tasks
+            delta = self._delta()
+
+            def hessian(W):
+                mean_part = pooling.apply_m(delta, np.einsum("jt,jt->t", self.x_mean, W))
+                return self._cw(W) + self.x_mean * mean_part
+
+            return largest_eigenvalue(hessian, (self.n_features, self.b.shape[1]))
         if self.n_features <= 100:
             return float(np.linalg.eigvalsh(self.grams)[:, -1].max())
         if self.grams.shape[0] == 1:
@@ -323,9 +408,12 @@ class GramDatafit:
         return C, z
 
     def intercept(self, W):
-        if self.center:
-            return self.y_mean - np.einsum("jt,jt->t", self.x_mean, W)
-        return np.zeros(W.shape[1])
+        if not self.center:
+            return np.zeros(W.shape[1])
+        rbar = self.y_mean - np.einsum("jt,jt->t", self.x_mean, W)
+        if self.precision is None:
+            return rbar
+        return pooling.profiled_intercepts(self.precision, self.totals, rbar)
 
 
 def _weighted_gram(X, w, mean, out=None):
@@ -408,12 +496,6 @@ def use_gram(data: TaskData, loss, precompute="auto", iterations=_GRAM_ITERATION
     return gram_cost < rows_cost
 
 
-def make_datafit(loss, data, fit_intercept=True, precompute="auto"):
-    if use_gram(data, loss, precompute):
-        return GramDatafit.from_data(data, fit_intercept)
-    return DesignDatafit(loss, data, fit_intercept)
-
-
 class SplitDatafit:
     """The datafit of ``W = P + Q`` as a function of the stacked block ``[P; Q; b]``
     (dirty and robust models, spec 4.4). Its Lipschitz constant is twice the
@@ -453,6 +535,15 @@ class SplitDatafit:
 
     def lipschitz(self):
         return 2.0 * self.inner.lipschitz()
+
+    def intercept_prox(self, b, step):
+        return self.inner.intercept_prox(b, step)
+
+    def intercept_value(self, b):
+        return self.inner.intercept_value(b)
+
+    def intercept_conjugate(self, u):
+        return self.inner.intercept_conjugate(u)
 
     def polish(self, C, z):
         merged, z = self.inner.polish(self.merge(C), z)

@@ -193,7 +193,7 @@ def build_task_data(X, y, tasks, sample_weight, *, classifier):
     keep = sw > 0
     if not keep.all():
         X, y, sw, index = X[keep], y[keep], sw[keep], index[keep]
-    data = TaskData(X, y, sw / totals[index], index, len(labels))
+    data = TaskData(X, y, sw / totals[index], index, len(labels), sample_totals=totals)
     if classifier:
         _check_both_classes(data, labels)
     return data, info
@@ -223,7 +223,7 @@ def _wide_data(X, Y, sw, classifier):
     keep = sw > 0
     if not keep.all():
         X, Y, weights = X[keep], Y[keep], weights[keep]
-    data = TaskData(X, Y, weights / totals, None, T)
+    data = TaskData(X, Y, weights / totals, None, T, sample_totals=totals)
     info = {"layout": "wide", "tasks_": labels, "sample_totals": totals}
     if classifier:
         info["classes_"] = classes

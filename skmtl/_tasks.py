@@ -37,6 +37,9 @@ class TaskData:
     n_tasks: int
     #: factor of each task's data term (None: every task counts once)
     task_weights: np.ndarray | None = None
+    #: each task's sum of sample weights before normalisation (its number of samples
+    #: without weights); the unit of intercept pooling
+    sample_totals: np.ndarray | None = None
     #: cache of :meth:`flat_weights`
     _flat_weights: bool | None = field(default=None, repr=False, compare=False)
     #: cache of :meth:`task_segments`
@@ -81,6 +84,7 @@ class TaskData:
             self.task_index,
             self.n_tasks,
             self.task_weights,
+            self.sample_totals,
             self._flat_weights,
             self._segment_cache,
         )

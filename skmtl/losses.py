@@ -61,8 +61,9 @@ class SquaredLoss:
         the dual is 1-strongly concave in it (spec 6.4)."""
         return np.sqrt(2.0 * max(gap, 0.0))
 
-    def intercept_derivatives(self, y, w, z):  # pragma: no cover - never needed
-        raise NotImplementedError
+    def intercept_derivatives(self, y, w, z):
+        """Elementwise first and second derivatives of the loss in ``z``."""
+        return w * (z - y), w
 
 
 class LogisticLoss:

@@ -65,7 +65,9 @@ def _path(estimator, data, info, loss, settings):
     per setting."""
     if estimator.solver == "cvxpy":
         raise ValueError("Paths are solved by FISTA; solver='cvxpy' is for single fits.")
-    full = DesignDatafit(loss, data, estimator.fit_intercept)
+    for name, value in settings[0].items():  # the pooling is fixed along a path
+        setattr(estimator, name, value)
+    full = DesignDatafit(loss, data, estimator.fit_intercept, estimator.intercept_pooling)
     C = estimator._initial_coef(full, data, info, warm=False)
     d, T = data.n_features, data.n_tasks
     out = []
@@ -95,7 +97,7 @@ def _default_alphas(estimator, data, info, loss, n_alphas, eps):
     penalty = estimator._make_penalty(data.n_tasks, data.n_features)
     if not hasattr(penalty, "alpha_max"):
         return None
-    full = DesignDatafit(loss, data, estimator.fit_intercept)
+    full = DesignDatafit(loss, data, estimator.fit_intercept, estimator.intercept_pooling)
     C0 = estimator._initial_coef(full, data, info, warm=False)
     C0, z0 = full.polish(C0, full.linear(C0))
     alpha_max = penalty.alpha_max(-full.gradient(z0)[: data.n_features])
@@ -491,7 +493,7 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
     for path_settings in settings:
         row = []
         for W, b, _, _ in _path(est, data, info, loss, path_settings):
-            est._set_solution(W, b, info)
+            est._set_solution(W, b, info, data.task_weights)
             if validated is None:  # the test rows are validated once per fold
                 validated = validate_features(est, X_test, tasks_test, reset=False)
             pred = est._decision_validated(*validated)

@@ -16,12 +16,27 @@ def make_tasks(n_tasks=3, n_features=6, sizes=(15, 25, 40), loss="squared", seed
     return X, y, tasks
 
 
-def objective(coef, intercept, X, y, tasks, penalty, loss, sample_weight=None):
-    """The library objective computed independently, task by task (spec 0.1)."""
+def pooling_term(intercept, sizes, pooling):
+    """``pooling / 2 sum_t (b_t - b_0)^2 / n_t`` at the best ``b_0`` (every task's
+    weight one); for ``pooling=inf`` the intercepts must be equal and the term is 0."""
+    if not pooling:
+        return 0.0
+    if np.isinf(pooling):
+        assert np.ptp(intercept) <= 1e-9 * max(1.0, np.abs(intercept).max())
+        return 0.0
+    p = pooling / np.asarray(sizes, float)
+    b0 = p @ intercept / p.sum()
+    return 0.5 * np.sum(p * (intercept - b0) ** 2)
+
+
+def objective(coef, intercept, X, y, tasks, penalty, loss, sample_weight=None, pooling=0.0):
+    """The library objective computed independently, task by task (spec 0.1), with
+    the intercept pooling term."""
     coef, intercept = np.atleast_2d(coef), np.atleast_1d(intercept)
     X = X.toarray() if sp.issparse(X) else X
     sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
-    total = 0.0
+    sizes = [np.sum(sw[tasks == label]) for label in np.unique(tasks)]
+    total = pooling_term(intercept, sizes, pooling)
     for t, label in enumerate(np.unique(tasks)):
         rows = tasks == label
         z = X[rows] @ coef[t] + intercept[t]
@@ -72,10 +87,13 @@ def check_fista_against_cvxpy(
     ref.fit(X, y, tasks=tasks, sample_weight=sw)
     penalty = ours._make_penalty(len(np.unique(tasks)), X.shape[1])
 
+    pooling = ours.get_params().get("intercept_pooling", 0.0) if ours.fit_intercept else 0.0
+
     def recomputed(model):
+        args = (model.coef_, model.intercept_, X, y, tasks)
         if split_parts is None:
-            return objective(model.coef_, model.intercept_, X, y, tasks, penalty, loss, sw)
-        loss_value = objective(model.coef_, model.intercept_, X, y, tasks, _NoPenalty(), loss, sw)
+            return objective(*args, penalty, loss, sw, pooling)
+        loss_value = objective(*args, _NoPenalty(), loss, sw, pooling)
         return loss_value + penalty.value(split_parts(model))
 
     mine = recomputed(ours)

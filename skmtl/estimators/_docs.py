@@ -20,11 +20,11 @@ def _wrap(text):
     return textwrap.fill(text, 88, initial_indent=" " * 8, subsequent_indent=" " * 8)
 
 
-def _common_parameters(loss, unknown_task):
+def _common_parameters(loss):
     tol = _wrap(f"Stop when the duality gap is below ``tol`` times {_TOL_UNIT[loss]}.")
     text = f"""    fit_intercept : bool, default=True
-        Fit one unpenalized intercept per task.
-    max_iter : int, default=1000
+        Fit one intercept per task.
+{_INTERCEPT_POOLING}    max_iter : int, default=1000
         Maximum number of FISTA iterations.
     tol : float, default=1e-4
 {tol}
@@ -41,11 +41,7 @@ def _common_parameters(loss, unknown_task):
         With it, every scorer and ``cross_val_predict`` work without metadata
         routing.
 """
-    if unknown_task:
-        text += """    unknown_task : {"error", "mean"}, default="error"
-        What to do with a task label not seen in fit: raise, or predict with the
-        average of the task models (cold start for new tasks).
-"""
+    text += _UNKNOWN_TASK
     return (
         text
         + """    task_weights : None, "samples", "uncertainty", dict or array-like, default=None
@@ -65,6 +61,28 @@ def _common_parameters(loss, unknown_task):
     )
 
 
+_INTERCEPT_POOLING = """    intercept_pooling : float, default=0.0
+        Partial pooling of the task intercepts towards a shared intercept ``b_0``:
+        the objective gains ``intercept_pooling / 2 * sum_t tau_t / n_t * (b_t -
+        b_0)^2`` (minimised over ``b_0``; ``n_t`` the task's number of samples, or
+        sum of sample weights, and ``tau_t`` its weight, see ``task_weights``). It
+        acts as ``intercept_pooling`` pseudo-samples at ``b_0`` for every task: with
+        the squared loss a task's intercept is ``(n_t r_t + intercept_pooling b_0) /
+        (n_t + intercept_pooling)`` (``r_t`` its mean residual), the shrinkage of a
+        random-intercept multilevel model whose noise-to-intercept variance ratio is
+        ``intercept_pooling``, so that small tasks borrow their intercept from the
+        others. ``0`` leaves the intercepts free (no pooling), ``np.inf`` fits one
+        common intercept (complete pooling of the intercepts). The ``*CV``
+        estimators tune it.
+"""
+_UNKNOWN_TASK = """    unknown_task : {"error", "mean"}, default="error"
+        What to do with a task label not seen in fit: raise, or predict it with the
+        population model (``population_coef_``, ``population_intercept_``: the
+        average of the task models and the shared intercept), the cold start for a
+        new task.
+"""
+
+
 def _common_attributes(loss):
     text = """    coef_ : ndarray of shape (n_tasks, n_features), or (n_features,) for one task
     intercept_ : ndarray of shape (n_tasks,), or float for one task
@@ -77,7 +95,12 @@ def _common_attributes(loss):
 """
     return (
         text
-        + """    task_weights_ : ndarray of shape (n_tasks,)
+        + """    population_coef_ : ndarray of shape (n_features,)
+        The model of a task not seen in fit: the average of the task models.
+    population_intercept_ : float
+        Its intercept: the shared intercept ``b_0`` with ``intercept_pooling`` > 0
+        (the mean of the intercepts weighted by ``tau_t / n_t``), else their mean.
+    task_weights_ : ndarray of shape (n_tasks,)
         The weight of each task's data term used in the fit.
     task_noise_ : ndarray of shape (n_tasks,)
         The learned noise level of each task (``task_weights="uncertainty"`` only).
@@ -94,19 +117,18 @@ def _common_attributes(loss):
     )
 
 
-def docstring(
-    summary, objective, parameters, *, loss, attributes="", examples="", unknown_task=False
-):
+def docstring(summary, objective, parameters, *, loss, attributes="", examples=""):
     """Assemble a numpydoc docstring: summary, objective, parameters, attributes."""
     return f"""{summary}
 
     Minimizes, over ``W`` (n_features x n_tasks) and intercepts ``b``::
 
 {objective}
+            + intercept_pooling / 2 * sum_t (b_t - b_0)^2 / n_t   (over b_0 too)
 
     Parameters
     ----------
-{parameters}{_common_parameters(loss, unknown_task)}
+{parameters}{_common_parameters(loss)}
     Attributes
     ----------
 {attributes}{_common_attributes(loss)}
@@ -125,7 +147,7 @@ _NAMES = {
 }
 
 
-def model_docstring(spec, loss, unknown_task=False):
+def model_docstring(spec, loss):
     """The docstring of one model's regressor or classifier from a shared ``spec``:
     ``summary`` (with ``{task}``), ``penalty``, ``parameters``, ``attributes`` and
     ``example`` (with ``{name}`` for Regressor/Classifier and ``{cls}`` for the
@@ -138,6 +160,5 @@ def model_docstring(spec, loss, unknown_task=False):
         spec["parameters"],
         loss=loss,
         attributes=spec["attributes"],
-        unknown_task=unknown_task,
         examples=spec["example"].replace("{cls}", cls).format(name=name),
     )

@@ -41,6 +41,7 @@ class _MeanRegularized(_TaskRelationModel):
         beta=0.01,
         *,
         fit_intercept=True,
+        intercept_pooling=0.0,
         max_iter=1000,
         tol=1e-4,
         warm_start=False,
@@ -70,6 +71,7 @@ class _GraphRegularized(_TaskRelationModel):
         beta=0.01,
         *,
         fit_intercept=True,
+        intercept_pooling=0.0,
         max_iter=1000,
         tol=1e-4,
         warm_start=False,
@@ -114,6 +116,7 @@ class _Clustered(_TaskRelationModel):
         n_clusters=2,
         *,
         fit_intercept=True,
+        intercept_pooling=0.0,
         max_iter=1000,
         tol=1e-4,
         warm_start=False,
@@ -163,6 +166,7 @@ class _ClusterNorm(_TaskRelationModel):
         n_clusters=2,
         *,
         fit_intercept=True,
+        intercept_pooling=0.0,
         max_iter=1000,
         tol=1e-4,
         warm_start=False,
@@ -202,6 +206,7 @@ class _TaskRelation(_TaskRelationModel):
         beta=0.01,
         *,
         fit_intercept=True,
+        intercept_pooling=0.0,
         max_iter=1000,
         tol=1e-4,
         warm_start=False,
@@ -374,40 +379,40 @@ _RELATION = dict(
 
 
 class MeanRegularizedRegressor(IncrementalRegressorMixin, _MeanRegularized):
-    __doc__ = model_docstring(_MEAN, "squared", unknown_task=True)
+    __doc__ = model_docstring(_MEAN, "squared")
 
 
 class MeanRegularizedClassifier(ClassifierMixin, _MeanRegularized):
-    __doc__ = model_docstring(_MEAN, "logistic", unknown_task=True)
+    __doc__ = model_docstring(_MEAN, "logistic")
 
 
 class GraphRegularizedRegressor(IncrementalRegressorMixin, _GraphRegularized):
-    __doc__ = model_docstring(_GRAPH, "squared", unknown_task=True)
+    __doc__ = model_docstring(_GRAPH, "squared")
 
 
 class GraphRegularizedClassifier(ClassifierMixin, _GraphRegularized):
-    __doc__ = model_docstring(_GRAPH, "logistic", unknown_task=True)
+    __doc__ = model_docstring(_GRAPH, "logistic")
 
 
 class ClusteredRegressor(IncrementalRegressorMixin, _Clustered):
-    __doc__ = model_docstring(_CLUSTERED, "squared", unknown_task=True)
+    __doc__ = model_docstring(_CLUSTERED, "squared")
 
 
 class ClusteredClassifier(ClassifierMixin, _Clustered):
-    __doc__ = model_docstring(_CLUSTERED, "logistic", unknown_task=True)
+    __doc__ = model_docstring(_CLUSTERED, "logistic")
 
 
 class ClusterNormRegressor(IncrementalRegressorMixin, _ClusterNorm):
-    __doc__ = model_docstring(_CLUSTER_NORM, "squared", unknown_task=True)
+    __doc__ = model_docstring(_CLUSTER_NORM, "squared")
 
 
 class ClusterNormClassifier(ClassifierMixin, _ClusterNorm):
-    __doc__ = model_docstring(_CLUSTER_NORM, "logistic", unknown_task=True)
+    __doc__ = model_docstring(_CLUSTER_NORM, "logistic")
 
 
 class TaskRelationRegressor(IncrementalRegressorMixin, _TaskRelation):
-    __doc__ = model_docstring(_RELATION, "squared", unknown_task=True)
+    __doc__ = model_docstring(_RELATION, "squared")
 
 
 class TaskRelationClassifier(ClassifierMixin, _TaskRelation):
-    __doc__ = model_docstring(_RELATION, "logistic", unknown_task=True)
+    __doc__ = model_docstring(_RELATION, "logistic")

@@ -36,7 +36,8 @@ def solve(
     """
     kw = dict(max_iter=max_iter, tol=tol, verbose=verbose)
     data, loss = full.data, full.loss
-    if _use_closed_form(penalty, loss, data.n_features, data.n_tasks, method):
+    pooled = full.precision is not None
+    if _use_closed_form(penalty, loss, data.n_features, data.n_tasks, method, pooled):
         return _closed_form(full.gram(), penalty), full.gram()
     newton = (
         loss.name == "logistic"
@@ -49,13 +50,14 @@ def solve(
             d = data.n_features
             return _parts(prox_newton(full, penalty, _stack(C0, d), split=True, **kw), d), full
         inner = full.gram() if use_gram(data, loss, precompute) else full
-        return _split(inner, penalty, C0, kw), inner
+        return _split(inner, penalty, C0[: inner.n_rows], kw), inner
     if use_working_sets(penalty, data):
         return working_sets(full, penalty, C0, precompute=precompute, **kw), full
     if newton:
         return prox_newton(full, penalty, C0, **kw), full
+    # Gram statistics minimise out the intercepts that the rows may hold as a variable
     datafit = full.gram() if use_gram(data, loss, precompute) else full
-    return fista(datafit, penalty, C0, **kw), datafit
+    return fista(datafit, penalty, C0[: datafit.n_rows], **kw), datafit
 
 
 def solve_gram(gram, penalty, C0, *, method="auto", max_iter=1000, tol=1e-4, verbose=0):
@@ -63,19 +65,21 @@ def solve_gram(gram, penalty, C0, *, method="auto", max_iter=1000, tol=1e-4, ver
     ``penalty``: as :func:`solve`, without the methods that need the rows."""
     kw = dict(max_iter=max_iter, tol=tol, verbose=verbose)
     n_features, n_tasks = gram.b.shape
-    if _use_closed_form(penalty, SquaredLoss(), n_features, n_tasks, method):
+    pooled = gram.precision is not None
+    if _use_closed_form(penalty, SquaredLoss(), n_features, n_tasks, method, pooled):
         return _closed_form(gram, penalty), gram
     if isinstance(penalty, SplitPenalty):
         return _split(gram, penalty, C0, kw), gram
     return fista(gram, penalty, C0, **kw), gram
 
 
-def _use_closed_form(penalty, loss, n_features, n_tasks, method):
-    exact = has_closed_form(penalty, loss, n_features, n_tasks)
+def _use_closed_form(penalty, loss, n_features, n_tasks, method, pooled):
+    exact = has_closed_form(penalty, loss, n_features, n_tasks, pooled)
     if method == "closed_form" and not exact:
         raise ValueError(
-            "solver='closed_form' needs the squared loss with a quadratic penalty (mean "
-            f"or graph with n_features * n_tasks <= 3000); got the {loss.name} loss with "
+            "solver='closed_form' needs the squared loss with a quadratic penalty (mean, "
+            "or graph or pooled intercepts with n_features * n_tasks <= 3000); got the "
+            f"{loss.name} loss with "
             f"{type(penalty).__name__} on {n_features} features and {n_tasks} tasks. "
             "Use solver='fista'."
         )

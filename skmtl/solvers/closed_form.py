@@ -15,27 +15,39 @@ from ..penalties import MeanPenalty, QuadraticPenalty
 MAX_SYSTEM_SIZE = 3000
 
 
-def has_closed_form(penalty, loss, n_features, n_tasks):
+def has_closed_form(penalty, loss, n_features, n_tasks, pooled=False):
     """Squared loss, a quadratic penalty, and per-task Gram matrices that fit in
-    memory (for a graph, also a small enough linear system)."""
+    memory (for a graph or pooled intercepts, which couple the tasks' systems, also a
+    small enough linear system)."""
+    coupled = pooled or not isinstance(penalty, MeanPenalty)
     return (
         loss.name == "squared"
         and isinstance(penalty, QuadraticPenalty)
         and n_tasks * n_features**2 <= GRAM_MAX_ENTRIES
-        and (isinstance(penalty, MeanPenalty) or n_features * n_tasks <= MAX_SYSTEM_SIZE)
+        and (not coupled or n_features * n_tasks <= MAX_SYSTEM_SIZE)
     )
 
 
 def closed_form(gram, penalty):
-    """The minimiser ``W`` (d x T) of ``gram(W) + penalty(W)``."""
+    """The minimiser ``W`` (d x T) of ``gram(W) + penalty(W)``.
+
+    Pooled intercepts add ``xbar_t M(delta)_ts xbar_s^T`` to the system and
+    ``xbar_t (M(delta) ybar)_t`` to its right-hand side (the gradient of
+    :class:`~skmtl._datafit.GramDatafit`)."""
     T = gram.b.shape[1]
     grams = np.broadcast_to(gram.grams, (T,) + gram.grams.shape[1:])
-    if isinstance(penalty, MeanPenalty):
+    if isinstance(penalty, MeanPenalty) and gram.precision is None:
         return _mean_regularized(grams, gram.b, penalty.alpha, penalty.beta)
     d = gram.n_features
     system = np.kron(2.0 * penalty.M, np.eye(d)).reshape(T, d, T, d)
     system[np.arange(T), :, np.arange(T), :] += grams
-    solution = np.linalg.solve(system.reshape(T * d, T * d), gram.b.T.ravel())
+    rhs = gram.b.T.copy()
+    if gram.precision is not None:
+        delta, xbar = gram._delta(), gram.x_mean.T  # (T,), (T, d)
+        M = np.diag(delta) - np.outer(delta, delta) / delta.sum()
+        system += np.einsum("ti,ts,sj->tisj", xbar, M, xbar)
+        rhs += xbar * (M @ gram.y_mean)[:, None]
+    solution = np.linalg.solve(system.reshape(T * d, T * d), rhs.ravel())
     return solution.reshape(T, d).T
 
 

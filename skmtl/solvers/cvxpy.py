@@ -32,8 +32,10 @@ def _stacked_rows(data: TaskData):
     return data.X[rows], data.y[rows, tasks], w[rows, tasks], tasks
 
 
-def solve_cvxpy(loss, penalty, data: TaskData, fit_intercept=True, verbose=False):
-    """Solve ``sum_t f_t(X_t w_t + b_t) + penalty(W)`` with cvxpy.
+def solve_cvxpy(loss, penalty, data: TaskData, fit_intercept=True, verbose=False, pooling=0.0):
+    """Solve ``sum_t f_t(X_t w_t + b_t) + penalty(W)`` with cvxpy, plus the intercept
+    pooling term ``pooling / 2 sum_t tau_t / n_t (b_t - b_0)^2`` over ``b_0`` too
+    (``pooling=inf``: ``b_t = b_0``).
 
     Returns ``(W, b, objective)`` with ``W`` of shape ``(d, T)``.
     """
@@ -57,6 +59,14 @@ def solve_cvxpy(loss, penalty, data: TaskData, fit_intercept=True, verbose=False
     else:
         raise ValueError(f"solver='cvxpy' does not know the loss {loss.name!r}.")
     penalty_term, constraints = penalty.cvxpy_terms(W)
+    if fit_intercept and pooling:
+        b0 = cp.Variable()
+        if np.isinf(pooling):
+            constraints = constraints + [b == b0]
+        else:
+            tau = np.ones(T) if data.task_weights is None else data.task_weights
+            scale = np.sqrt(pooling * tau / data.sample_totals)
+            penalty_term = penalty_term + 0.5 * cp.sum_squares(cp.multiply(scale, b - b0))
     problem = cp.Problem(cp.Minimize(datafit + penalty_term), constraints)
     problem.solve(
         solver=cp.CLARABEL,

@@ -32,9 +32,13 @@ def duality_gap(datafit, penalty, C, z):
     C, z = datafit.polish(C, z)
     d = datafit.n_features
     primal = datafit.value(z) + penalty.value(C[:d])
-    G = -datafit.gradient(z)[:d]
+    minus_grad = -datafit.gradient(z)
+    G = minus_grad[:d]
     scale = penalty.dual_scale(G)
     dual = datafit.dual_value(z, scale) - penalty.conjugate(scale * G)
+    if C.shape[0] > d:  # the intercept row's own term (pooled intercepts)
+        primal += datafit.intercept_value(C[d])
+        dual -= datafit.intercept_conjugate(scale * minus_grad[d])
     gap = primal - dual
     # round-off of the two sums (each a few dozen terms deep) is not a gap
     if abs(gap) <= 64 * np.finfo(float).eps * max(abs(primal), abs(dual), 1.0):
@@ -72,8 +76,9 @@ def fista(
     def prox_step(V, step):
         if V.shape[0] == d:
             return penalty.prox(V, step)
-        out = V.copy()  # the intercept row: identity prox
+        out = np.empty_like(V)  # the intercept row has a prox of its own
         out[:d] = penalty.prox(V[:d], step)
+        out[d] = datafit.intercept_prox(V[d], step)
         return out
 
     C = np.array(C0, dtype=float)

@@ -35,7 +35,9 @@ def quadratic_model(full, z):
     total = data.expand(per_task)
     weights = np.divide(h, total, out=np.zeros_like(h), where=total > 0)
     model = GramDatafit.from_data(
-        TaskData(data.X, v, weights, data.task_index, data.n_tasks), full.center
+        TaskData(data.X, v, weights, data.task_index, data.n_tasks),
+        full.fit_intercept,
+        full.precision,
     )
     return model.scale_tasks(per_task)
 
@@ -80,16 +82,18 @@ def prox_newton(full, penalty, C0, *, split=False, max_iter=1000, tol=1e-4, verb
 
 def _line_search(full, penalty, C, z, direction):
     d = full.n_features
+
+    def nonsmooth(C):  # the penalty and the intercept row's own term
+        return penalty.value(C[:d]) + (full.intercept_value(C[d]) if len(C) > d else 0.0)
+
     dz = full.linear(direction)
-    penalty_now = penalty.value(C[:d])
+    penalty_now = nonsmooth(C)
     primal = full.value(z) + penalty_now
-    decrease = (
-        np.vdot(full.gradient(z), direction) + penalty.value(C[:d] + direction[:d]) - penalty_now
-    )
+    decrease = np.vdot(full.gradient(z), direction) + nonsmooth(C + direction) - penalty_now
     step = 1.0
     for _ in range(_MAX_HALVINGS):
         trial = C + step * direction
-        value = full.value(z + step * dz) + penalty.value(trial[:d])
+        value = full.value(z + step * dz) + nonsmooth(trial)
         if value <= primal + _ARMIJO * step * decrease:
             return trial
         step *= 0.5

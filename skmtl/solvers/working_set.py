@@ -52,7 +52,7 @@ def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-
     ``full`` is the :class:`~skmtl._datafit.DesignDatafit` of the whole problem and
     ``penalty`` a :class:`~skmtl.penalties.RowNormPenalty`.
     """
-    loss, data, fit_intercept = full.loss, full.data, full.center
+    loss, data = full.loss, full.data
     d = data.n_features
     # the curvature where the last inner solve ended: a first guess for the next one
     # (on the same data, along a path too), which saves a Lanczos run per working set
@@ -93,10 +93,15 @@ def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-
         if data.shared:
             kw["iterations"] = max(getattr(full, "_inner_iterations", 0), _FIRST_ITERATIONS)
         if not use_gram(sub, loss, precompute, **kw):
-            inner = DesignDatafit(loss, sub, fit_intercept) if len(features) < d else full
+            inner = (
+                DesignDatafit(loss, sub, full.fit_intercept, full.pooling)
+                if len(features) < d
+                else full
+            )
         else:
             inner = full.restricted_gram(features, sub) if len(features) < d else full.gram()
-        rows = np.concatenate([features, np.arange(d, C.shape[0])])
+        # Gram statistics minimise out the intercepts that rows keep as a variable
+        rows = np.concatenate([features, np.arange(d, d + inner.n_rows - len(features))])
         inner_tol = max(tol, _INNER_FRACTION * gap / full.gap_scale())
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -113,6 +118,8 @@ def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-
         full._inner_iterations = getattr(full, "_inner_iterations", 0) + result.n_iter
         C = np.zeros_like(C)
         C[rows] = result.coef
+        if C.shape[0] > d and len(rows) == len(features):  # minimised out by the Gram
+            C[d] = full.intercept_variable(C[:d], inner.intercept(result.coef))
         return C, result.n_iter
 
     return certified_loop(

@@ -1,0 +1,177 @@
+"""Partial pooling of the task intercepts: cvxpy optimum for every model and both
+losses, the two exact limits, the random-intercept shrinkage and cold starts."""
+
+from functools import partial
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from conftest import check_fista_against_cvxpy, make_tasks
+from sklearn.linear_model import LogisticRegression, MultiTaskLasso
+from test_low_rank import MODELS as LOW_RANK_MODELS
+from test_low_rank import _split_parts
+from test_task_relations import MODELS as RELATION_MODELS
+
+from skmtl import (
+    GroupLassoClassifier,
+    GroupLassoRegressor,
+    MeanRegularizedClassifier,
+    MeanRegularizedRegressor,
+)
+
+MODELS = {
+    "group-lasso": (GroupLassoRegressor, GroupLassoClassifier, dict(alpha=0.05)),
+    "sparse-group-linf": (
+        GroupLassoRegressor,
+        GroupLassoClassifier,
+        dict(alpha=0.05, l1_ratio=0.5, group_norm="linf"),
+    ),
+    **RELATION_MODELS,
+    **LOW_RANK_MODELS,
+}
+SPLIT = ("dirty", "dirty-l2", "robust")
+
+
+def _estimator(name, loss, **kw):
+    regressor, classifier, params = MODELS[name]
+    return (regressor if loss == "squared" else classifier)(**{**params, **kw})
+
+
+@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+@pytest.mark.parametrize(
+    "pooling, variant", [(4.0, "sparse+weights"), (np.inf, "dense")], ids=["4", "inf"]
+)
+def test_pooled_objective_matches_cvxpy(name, loss, pooling, variant):
+    check_fista_against_cvxpy(
+        partial(_estimator, name, loss, intercept_pooling=pooling),
+        loss,
+        variant,
+        seed=40,
+        max_iter=100_000,
+        split_parts=_split_parts if name in SPLIT else None,
+        recompute_reference=name not in SPLIT,
+    )
+
+
+@pytest.mark.parametrize("precompute", [True, False])
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_solver_paths_agree_on_pooled_intercepts(loss, precompute):
+    """Gram statistics (intercepts minimised out) and rows (intercepts as variables),
+    proximal Newton and FISTA, working sets (d > 100): one optimum."""
+    X, y, tasks = make_tasks(n_features=120, loss=loss, seed=41, offset=2.0)
+    Est = GroupLassoRegressor if loss == "squared" else GroupLassoClassifier
+    kw = dict(alpha=0.05 if loss == "squared" else 0.01, intercept_pooling=5.0, tol=1e-12)
+    ours = Est(precompute=precompute, max_iter=100_000, **kw).fit(X, y, tasks=tasks)
+    ref = Est(solver="cvxpy", **kw).fit(X, y, tasks=tasks)
+    assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-4)
+
+
+def test_zero_pooling_is_sklearn_multitask_lasso():
+    rng = np.random.RandomState(0)
+    X = rng.randn(50, 8) + 2.0
+    Y = X[:, :3] @ rng.randn(3, 4) + rng.randn(4) * 3 + 0.1 * rng.randn(50, 4)
+    ours = GroupLassoRegressor(alpha=0.1, intercept_pooling=0.0, tol=1e-12).fit(X, Y)
+    ref = MultiTaskLasso(alpha=0.1, tol=1e-12, max_iter=100_000).fit(X, Y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-8)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-8)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_infinite_pooling_is_one_common_intercept(loss):
+    """``intercept_pooling=inf`` is one unpenalized intercept for all tasks: a ridge
+    on ``W`` (the mean penalty with ``alpha = beta / T``) against the same model on a
+    block design with one intercept (normal equations; sklearn's
+    LogisticRegression)."""
+    X, y, tasks = make_tasks(n_features=4, loss=loss, seed=42, offset=1.0)
+    T, d, ridge = 3, 4, 0.02
+    block = np.zeros((len(y), T * d))
+    for t in range(T):
+        block[tasks == t, t * d : (t + 1) * d] = X[tasks == t]
+    sw = 1.0 / np.bincount(tasks)[tasks]  # each task's mean loss counts once
+    Est = MeanRegularizedRegressor if loss == "squared" else MeanRegularizedClassifier
+    model = Est(alpha=ridge, beta=ridge * T, intercept_pooling=np.inf, tol=1e-13)
+    model.fit(X, y, tasks=tasks)  # penalty: ridge * ||W||_F^2
+    if loss == "squared":
+        A = np.column_stack([block, np.ones(len(y))])
+        H = A.T @ (sw[:, None] * A)
+        H[: T * d, : T * d] += 2 * ridge * np.eye(T * d)
+        solution = np.linalg.solve(H, A.T @ (sw * y))
+    else:  # C sum_i sw_i loss_i + ||w||^2 / 2 with C = 1 / (2 ridge)
+        ref = LogisticRegression(C=1 / (2 * ridge), tol=1e-12, max_iter=10_000)
+        ref.fit(block, y, sample_weight=sw)
+        solution = np.append(ref.coef_.ravel(), ref.intercept_)
+    np.testing.assert_allclose(model.intercept_, np.full(T, solution[-1]), atol=1e-6)
+    np.testing.assert_allclose(model.coef_.ravel(), solution[:-1], atol=1e-6)
+
+
+def test_squared_pooling_is_the_random_intercept_shrinkage():
+    """Given W, each intercept is ``(n_t rbar_t + k b_0) / (n_t + k)``: checked with
+    no features (W = 0), where ``b_0`` is the weighted mean of ``rbar``."""
+    rng = np.random.RandomState(3)
+    sizes = np.array([1, 2, 5, 40, 200])
+    tasks = np.repeat(np.arange(5), sizes)
+    y = rng.randn(5)[tasks] + rng.randn(len(tasks))
+    X = np.zeros((len(y), 1))
+    k = 7.0
+    model = GroupLassoRegressor(alpha=1.0, intercept_pooling=k).fit(X, y, tasks=tasks)
+    rbar = np.bincount(tasks, weights=y) / sizes
+    delta = k / (sizes + k)  # tau_t p_t / (tau_t + p_t) with p_t = k / n_t
+    b0 = delta @ rbar / delta.sum()
+    np.testing.assert_allclose(model.intercept_, (sizes * rbar + k * b0) / (sizes + k))
+    assert model.population_intercept_ == pytest.approx(b0)
+    # the shrinkage grows as the tasks get smaller
+    shrink = np.abs(model.intercept_ - rbar) / np.abs(b0 - rbar)
+    assert np.all(np.diff(shrink) < 0)
+
+
+def test_pooling_with_statistics_equals_fit():
+    """partial_fit (sufficient statistics) solves the same pooled objective."""
+    X, y, tasks = make_tasks(seed=43, offset=1.0)
+    kw = dict(alpha=0.05, intercept_pooling=3.0, tol=1e-12, task_weights="samples")
+    full = GroupLassoRegressor(**kw).fit(X, y, tasks=tasks)
+    chunked = GroupLassoRegressor(**kw)
+    for rows in np.array_split(np.arange(len(y)), 3):
+        chunked.partial_fit(X[rows], y[rows], tasks=tasks[rows])
+    np.testing.assert_allclose(chunked.coef_, full.coef_, atol=1e-7)
+    np.testing.assert_allclose(chunked.intercept_, full.intercept_, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_cold_start_predicts_with_the_population_model(name, loss):
+    X, y, tasks = make_tasks(loss=loss, seed=44, offset=0.5)
+    model = _estimator(name, loss, unknown_task="mean", intercept_pooling=2.0)
+    model.fit(X, y, tasks=tasks)
+    new = np.full(5, 99)
+    expected = X[:5] @ model.population_coef_ + model.population_intercept_
+    np.testing.assert_allclose(model.population_coef_, model.coef_.mean(axis=0))
+    if loss == "squared":
+        np.testing.assert_allclose(model.predict(X[:5], tasks=new), expected)
+    else:
+        np.testing.assert_allclose(model.decision_function(X[:5], tasks=new), expected)
+        proba = model.predict_proba(X[:5], tasks=new)[:, 1]
+        np.testing.assert_allclose(proba, 1 / (1 + np.exp(-expected)))
+    # seen tasks are unaffected by the presence of unseen ones in the same call
+    mixed = np.r_[tasks[:3], new[:2]]
+    seen = model._decision(X[:5], mixed)[:3]
+    np.testing.assert_allclose(seen, model._decision(X[:3], tasks[:3]))
+    with pytest.raises(ValueError, match="Unknown task"):
+        model.set_params(unknown_task="error")._decision(X[:5], new)
+
+
+@pytest.mark.parametrize("bad", [-1.0, "a", None, True, np.nan])
+def test_bad_pooling_is_a_clear_error(bad):
+    X, y, tasks = make_tasks()
+    with pytest.raises(ValueError, match="intercept_pooling must be a number >= 0"):
+        GroupLassoRegressor(intercept_pooling=bad).fit(X, y, tasks=tasks)
+
+
+def test_sparse_and_dense_pooled_fits_agree():
+    X, y, tasks = make_tasks(seed=45, offset=1.0)
+    kw = dict(alpha=0.05, intercept_pooling=3.0, tol=1e-12)
+    dense = GroupLassoRegressor(**kw).fit(X, y, tasks=tasks)
+    sparse = GroupLassoRegressor(**kw).fit(sp.csr_matrix(X), y, tasks=tasks)
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, atol=1e-8)
+    np.testing.assert_allclose(sparse.intercept_, dense.intercept_, atol=1e-8)
