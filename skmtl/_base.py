@@ -299,7 +299,7 @@ class _MultiTaskModel(BaseEstimator):
         pooled = self.fit_intercept and 0 < self.intercept_pooling < np.inf
         weights = precision(1.0, task_weights, info["sample_totals"]) if pooled else None
         self.population_intercept_ = (
-            shared_value(weights, intercept) if pooled else float(np.mean(intercept))
+            float(np.mean(intercept)) if weights is None else shared_value(weights, intercept)
         )
 
     def _fit_structure(self, W, penalty, parts=None):

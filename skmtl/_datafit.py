@@ -201,7 +201,9 @@ class DesignDatafit:
         data = self.data
         if data.n_tasks > 1 and data.same_rows():
             # every task has the same Hessian: compute it for the first one only
-            first = TaskData(data.X, data.y[:, :1], self.w[:, :1], None, 1, np.ones(1))
+            first = TaskData(
+                data.X, data.y[:, :1], self.w[:, :1], None, 1, sample_totals=np.ones(1)
+            )
             pooled = np.inf if self.precision is not None else 0.0  # uncentred, as here
             return DesignDatafit(self.loss, first, self.fit_intercept, pooled).lipschitz()
         w = self.w

@@ -22,8 +22,8 @@ import numpy as np
 
 def precision(pooling, task_weights, sample_totals):
     """``p_t = pooling * tau_t / n_t`` (all infinite for ``pooling=inf``), or None for
-    free intercepts."""
-    if not pooling:
+    free intercepts (also for a single task, whose intercept is its shared one)."""
+    if not pooling or len(sample_totals) < 2:
         return None
     if np.isinf(pooling):
         return np.full(len(sample_totals), np.inf)

@@ -362,6 +362,16 @@ class _PathCV(_MultiTaskModel):
         names = inspect.signature(self._model.__init__).parameters
         return {k: getattr(self, k) for k in names if k not in ("self",) + self._strengths}
 
+    def _tuned(self, grids):
+        """The strengths searched (the path's first) and their grids: the intercept
+        pooling only when its grid has more than one value."""
+        pairs = [
+            (name, grid)
+            for name, grid in zip(self._strengths, grids, strict=True)
+            if name != "intercept_pooling" or len(grid) > 1
+        ]
+        return tuple(name for name, _ in pairs), [grid for _, grid in pairs]
+
     def fit(self, X, y, tasks=None, sample_weight=None):
         """Choose the strengths by cross-validation, then refit on all the data.
 
@@ -387,6 +397,8 @@ class _PathCV(_MultiTaskModel):
         if self.task_column is not None:
             task_labels = split_task_column(X, self.task_column)[1]
         grids = self._grids(base, prepared)
+        base.set_params(intercept_pooling=grids[-1][0])  # the value when not searched
+        strengths, grids = self._tuned(grids)
         cv = self.cv
         groups = task_labels
         if cv is None or isinstance(cv, int):
@@ -401,8 +413,7 @@ class _PathCV(_MultiTaskModel):
         folds = list(cv.split(X, y, groups=groups))
         secondary = list(itertools.product(*grids[1:]))
         settings = [
-            [dict(zip(self._strengths, (a,) + rest, strict=True)) for a in grids[0]]
-            for rest in secondary
+            [dict(zip(strengths, (a,) + rest, strict=True)) for a in grids[0]] for rest in secondary
         ]
         _warn_degenerate(base, settings, prepared[0])
         errors = Parallel(n_jobs=self.n_jobs)(
@@ -426,14 +437,14 @@ class _PathCV(_MultiTaskModel):
         path = path.reshape(shape)
         best = np.unravel_index(np.argmin(path.mean(axis=-1)), shape[:-1])
         chosen = dict(
-            zip(
-                self._strengths[1:], (grids[i + 1][j] for i, j in enumerate(best[:-1])), strict=True
-            )
+            zip(strengths[1:], (grids[i + 1][j] for i, j in enumerate(best[:-1])), strict=True)
         )
-        chosen[self._strengths[0]] = grids[0][best[-1]]
+        chosen[strengths[0]] = grids[0][best[-1]]
+        chosen.setdefault("intercept_pooling", base.intercept_pooling)
         for name, value in chosen.items():
             setattr(self, f"{name}_", float(value))
-            setattr(self, f"{name}s_", np.asarray(grids[self._strengths.index(name)]))
+            grid = grids[strengths.index(name)] if name in strengths else [value]
+            setattr(self, f"{name}s_", np.asarray(grid, dtype=float))
         setattr(
             self,
             "score_path_" if self._is_classifier else "mse_path_",
@@ -459,6 +470,9 @@ class _PathCV(_MultiTaskModel):
                 grid, n_alphas = None, int(grid)
             if grid is None and i == 0:
                 grid = _default_alphas(base, *prepared, n_alphas, self.eps)
+            if grid is None and name == "intercept_pooling":
+                grouped = prepared[1]["layout"] == "tasks" and base.fit_intercept
+                grid = POOLING_GRID if grouped else (0.0,)
             if grid is None:
                 grid = self._default_grids[name]
             grid = np.atleast_1d(np.asarray(grid, dtype=float))
@@ -512,6 +526,12 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
         )
     return errors
 
+
+_POOLING_DOC = """        Grid of ``intercept_pooling``, searched with the other strengths when it
+        has more than one value. None: ``POOLING_GRID`` (0, 1, 4, 16, 64 and inf
+        pseudo-samples per task) when each row has a task label (``tasks=`` or
+        ``task_column``) and intercepts are fitted, else 0 (free intercepts, as
+        sklearn's ``MultiTaskLassoCV`` for wide ``y``)."""
 
 _CV_PARAMETERS = """
     Cross-validation parameters
@@ -585,7 +605,9 @@ def make_cv_class(model, strengths, default_grids, mixin):
             else f" (None: {default_grids[s]!r})."
         )
         for i, s in enumerate(strengths)
+        if s != "intercept_pooling"
     )
+    grid_doc += f"\n    intercept_poolings : array-like, default=None\n{_POOLING_DOC}"
     attributes = "\n    ".join(
         [
             f"{s}_ : float\n        The chosen ``{s}``.\n    {s}s_ : ndarray\n        "
@@ -642,6 +664,9 @@ from .estimators import (  # noqa: E402  (the CV classes wrap the named estimato
     TraceNormRegressor,
 )
 
+#: the default grid of ``intercept_pooling`` when each row has a task label, in
+#: pseudo-samples per task: from free intercepts to one common intercept
+POOLING_GRID = (0.0, 1.0, 4.0, 16.0, 64.0, np.inf)
 _STRENGTH = tuple(np.logspace(0, -4, 20).round(12))
 _RIDGE = (1e-3, 1e-2, 1e-1)
 #: the cluster norm's within-cluster strength stays above alpha_between (default 0.01)
@@ -695,6 +720,7 @@ _CV_MODELS = [
 ]
 for _model, _strengths, _grids in _CV_MODELS:
     _mixin = ClassifierMixin if issubclass(_model, ClassifierMixin) else RegressorMixin
+    _strengths = _strengths + ("intercept_pooling",)
     globals()[f"{_model.__name__}CV"] = make_cv_class(_model, _strengths, _grids, _mixin)
     __all__.append(f"{_model.__name__}CV")
 del _model, _strengths, _grids, _mixin

@@ -82,26 +82,33 @@ def test_cv_and_grid_search_pick_the_same_alpha():
     Xt = np.column_stack([tasks, X])
     search = GridSearchCV(
         GroupLassoRegressor(task_column=0, tol=1e-10),
-        {"alpha": model.alphas_},
+        {"alpha": model.alphas_, "intercept_pooling": model.intercept_poolings_},
         scoring="neg_mean_squared_error",
         cv=TaskStratifiedKFold(4, shuffle=True, random_state=0, task_column=0),
     ).fit(Xt, y)
     assert search.best_params_["alpha"] == model.alpha_
-    np.testing.assert_allclose(
-        -search.cv_results_["mean_test_score"], model.mse_path_.mean(axis=-1), rtol=1e-6
-    )
+    assert search.best_params_["intercept_pooling"] == model.intercept_pooling_
+    assert model.estimator_.intercept_pooling == model.intercept_pooling_
+    # the search lists alpha slowest; mse_path_ is (intercept_pooling, alpha, fold)
+    searched = -search.cv_results_["mean_test_score"].reshape(len(model.alphas_), -1)
+    np.testing.assert_allclose(searched.T, model.mse_path_.mean(axis=-1), rtol=1e-6)
 
 
 def test_two_strengths_cv_grid():
     X, y, tasks, _ = make_mean_tasks(n_tasks=5, random_state=1)
-    model = MeanRegularizedRegressorCV(alphas=[1.0, 0.1, 0.01], betas=[1e-3, 1e-1]).fit(
-        X, y, tasks=tasks
-    )
-    assert model.mse_path_.shape == (2, 3, 5)
+    model = MeanRegularizedRegressorCV(
+        alphas=[1.0, 0.1, 0.01], betas=[1e-3, 1e-1], intercept_poolings=[0.0, 4.0]
+    ).fit(X, y, tasks=tasks)
+    # one axis per strength: the secondary ones in order, the intercept pooling's last
+    # before the path's, then the folds
+    assert model.mse_path_.shape == (2, 2, 3, 5)
     assert model.alpha_ in (1.0, 0.1, 0.01) and model.beta_ in (1e-3, 1e-1)
-    best = np.unravel_index(np.argmin(model.mse_path_.mean(axis=-1)), (2, 3))
-    assert (model.betas_[best[0]], model.alphas_[best[1]]) == (model.beta_, model.alpha_)
-    refit = MeanRegularizedRegressor(alpha=model.alpha_, beta=model.beta_).fit(X, y, tasks=tasks)
+    best = np.unravel_index(np.argmin(model.mse_path_.mean(axis=-1)), (2, 2, 3))
+    chosen = (model.betas_[best[0]], model.intercept_poolings_[best[1]], model.alphas_[best[2]])
+    assert chosen == (model.beta_, model.intercept_pooling_, model.alpha_)
+    refit = MeanRegularizedRegressor(
+        alpha=model.alpha_, beta=model.beta_, intercept_pooling=model.intercept_pooling_
+    ).fit(X, y, tasks=tasks)
     np.testing.assert_allclose(model.coef_, refit.coef_)
 
 
@@ -112,7 +119,11 @@ def test_cluster_norm_cv_equals_grid_search():
     grid = {"alpha_within": [1.0, 0.3, 0.1], "alpha_mean": [1e-3, 1e-1]}
     cv = TaskStratifiedKFold(3, shuffle=True, random_state=0)
     model = ClusterNormRegressorCV(
-        alpha_withins=grid["alpha_within"], alpha_means=grid["alpha_mean"], cv=cv, tol=1e-10
+        alpha_withins=grid["alpha_within"],
+        alpha_means=grid["alpha_mean"],
+        intercept_poolings=[0.0],
+        cv=cv,
+        tol=1e-10,
     ).fit(X, y, tasks=tasks)
     search = GridSearchCV(
         ClusterNormRegressor(task_column=0, tol=1e-10),
@@ -137,7 +148,7 @@ def test_cluster_norm_cv_equals_grid_search():
 def test_classifier_cv_and_low_rank_cv():
     X, y, tasks = make_tasks(loss="logistic", seed=43, sizes=(60, 60, 60))
     clf = GroupLassoClassifierCV(n_alphas=8).fit(X, y, tasks=tasks)
-    assert clf.score_path_.shape == (8, 5) and np.all(clf.score_path_ <= 1)
+    assert clf.score_path_.shape == (6, 8, 5) and np.all(clf.score_path_ <= 1)
     assert clf.predict(X, tasks=tasks).shape == y.shape
     X, y, tasks, _, _ = make_low_rank_tasks(n_tasks=6, rank=2, random_state=2)
     model = TraceNormRegressorCV(n_alphas=8).fit(X, y, tasks=tasks)
@@ -146,7 +157,9 @@ def test_classifier_cv_and_low_rank_cv():
 
 def test_dirty_cv_two_strengths():
     X, y, tasks = make_tasks(seed=44)
-    model = DirtyRegressorCV(alpha_shareds=[0.5, 0.1], alpha_specifics=[0.08])
+    model = DirtyRegressorCV(
+        alpha_shareds=[0.5, 0.1], alpha_specifics=[0.08], intercept_poolings=[0.0]
+    )
     with pytest.warns(UserWarning, match="never needed") as caught:  # 0.5 / 0.08 > T = 3
         model.fit(X, y, tasks=tasks)
     assert model.mse_path_.shape == (1, 2, 5)
@@ -230,8 +243,8 @@ def test_cv_on_a_dask_cluster_equals_the_serial_fit():
 def test_verbose_reports_progress(capsys):
     X, y, tasks = make_tasks(seed=47)
     GroupLassoRegressorCV(n_alphas=5, cv=3, verbose=1).fit(X, y, tasks=tasks)
-    err = capsys.readouterr().err
-    assert err.count("fold") == 3 and "5 fits" in err
+    err = capsys.readouterr().err  # 5 alphas for each of the 6 intercept poolings
+    assert err.count("fold") == 3 and "30 fits" in err
 
 
 def test_cv_task_column_form_and_kfold():
@@ -242,7 +255,7 @@ def test_cv_task_column_form_and_kfold():
     np.testing.assert_allclose(a.mse_path_, b.mse_path_)
     np.testing.assert_allclose(a.predict(Xt), b.predict(X, tasks=tasks))
     c = GroupLassoRegressorCV(n_alphas=6, cv=KFold(3, shuffle=True, random_state=0))
-    assert c.fit(X, y, tasks=tasks).mse_path_.shape == (6, 3)
+    assert c.fit(X, y, tasks=tasks).mse_path_.shape == (6, 6, 3)
 
 
 @pytest.mark.parametrize("average", ["tasks", "samples"])
