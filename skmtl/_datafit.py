@@ -209,9 +209,10 @@ class DesignDatafit:
             g, h = self.loss.intercept_derivatives(self.y, self.w, z)
             g, h = self.data.task_sum(g), self.data.task_sum(h)
             step = np.divide(g, h, out=np.zeros_like(g), where=h > 1e-300)
+            step = damped_intercept_step(self, z, step)
             C[-1] -= step
             z = z - self.data.expand(step)
-            if np.max(np.abs(g)) <= 1e-15:
+            if np.all(np.abs(g) <= 1e-15 * self.data.task_sum(self.w)):  # relative
                 break
         return C, z
 
@@ -225,6 +226,21 @@ class DesignDatafit:
     def intercept_variable(self, W, b):
         """The intercept row of the coefficient block for the model ``(W, b)``."""
         return b + np.einsum("jt,jt->t", self.x_mean, W) if self.center else b
+
+
+def damped_intercept_step(datafit, z, step, max_halvings=60):
+    """Halve each task's Newton step on its intercept until that task's loss does not
+    increase (beyond round-off). From far off (a warm start on new data: confident
+    rows, tiny curvature) the undamped step overshoots and the loss explodes."""
+    data, loss, y, w = datafit.data, datafit.loss, datafit.y, datafit.w
+    before = data.task_sum(w * loss.pointwise(y, z))
+    limit = before + 8 * np.finfo(float).eps * np.abs(before)
+    for _ in range(max_halvings):
+        worse = data.task_sum(w * loss.pointwise(y, z - data.expand(step))) > limit
+        if not worse.any():
+            return step
+        step = np.where(worse, 0.5 * step, step)
+    return np.where(worse, 0.0, step)
 
 
 class GramDatafit:

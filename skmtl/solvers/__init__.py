@@ -1,7 +1,10 @@
 """Solvers: FISTA (the one proximal-gradient loop), working sets and proximal Newton
 built on it, and the cvxpy reference (:mod:`skmtl.solvers.cvxpy`)."""
 
+import warnings
+
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 from .._datafit import GRAM_MAX_ENTRIES, SplitDatafit, use_gram
 from ..losses import SquaredLoss
@@ -15,7 +18,15 @@ from .working_set import use_working_sets, working_sets
 _NEWTON_MAX_FEATURES = 100
 
 
-def solve(
+def solve(full, penalty, C0, **kw):
+    """Minimise ``full(C) + penalty(C[:d])`` from ``C0`` with the best-suited method
+    (:func:`solve_unguarded`), with a warm start guarded by :func:`guarded`.
+
+    Returns ``(SolverResult, datafit)``."""
+    return guarded(lambda C: solve_unguarded(full, penalty, C, **kw), full, penalty, C0)
+
+
+def solve_unguarded(
     full,
     penalty,
     C0,
@@ -58,7 +69,12 @@ def solve(
     return fista(datafit, penalty, C0, **kw), datafit
 
 
-def solve_gram(gram, penalty, C0, *, method="auto", max_iter=1000, tol=1e-4, verbose=0):
+def solve_gram(gram, penalty, C0, **kw):
+    """As :func:`solve` on Gram statistics (:func:`solve_gram_unguarded`), guarded."""
+    return guarded(lambda C: solve_gram_unguarded(gram, penalty, C, **kw), gram, penalty, C0)
+
+
+def solve_gram_unguarded(gram, penalty, C0, *, method="auto", max_iter=1000, tol=1e-4, verbose=0):
     """Minimise a squared-loss data term given by statistics (``gram``) plus
     ``penalty``: as :func:`solve`, without the methods that need the rows."""
     kw = dict(max_iter=max_iter, tol=tol, verbose=verbose)
@@ -68,6 +84,52 @@ def solve_gram(gram, penalty, C0, *, method="auto", max_iter=1000, tol=1e-4, ver
     if isinstance(penalty, SplitPenalty):
         return _split(gram, penalty, C0, kw), gram
     return fista(gram, penalty, C0, **kw), gram
+
+
+def start_objective(datafit, penalty, C):
+    """The objective at the start ``C`` (``[W; b]``), after polishing any logistic
+    intercepts, as the solvers count it (split models start at ``P = W, Q = 0``)."""
+    d = datafit.n_features
+    C, z = datafit.polish(np.array(C, dtype=float), datafit.linear(C))
+    block = _stack(C, d)[: 2 * d] if isinstance(penalty, SplitPenalty) else C[:d]
+    return float(datafit.value(z) + penalty.value(block))
+
+
+def guarded(run, datafit, penalty, C0):
+    """``run(C0)``, with the warm start ``C0`` guarded: a start whose objective is above
+    the cold start's (``W = 0``) is replaced by the cold start, and a solve that ends
+    above its start's objective or at a non-finite one is rerun cold. A cold solve
+    that still does raises (non-finite) or warns (above its start)."""
+    d = datafit.n_features
+    cold = np.zeros_like(np.asarray(C0, dtype=float))
+    warm = bool(np.any(np.asarray(C0)[:d]))
+    cold_value = start_objective(datafit, penalty, cold)  # first: linear() caches C0 next
+    value = start_objective(datafit, penalty, C0) if warm else cold_value
+    if warm and not value <= cold_value:  # also a NaN start
+        C0, value, warm = cold, cold_value, False
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result, fitted = run(C0)
+    # the round-off of two sums of the objective's size
+    slack = 64 * np.finfo(float).eps * max(abs(value), abs(result.primal))
+    if warm and not result.primal <= value + slack:
+        result, fitted = run(cold)
+        value, caught = cold_value, []
+    for message in caught:  # the warnings of the solve that is kept
+        warnings.warn_explicit(message.message, message.category, message.filename, message.lineno)
+    if not np.isfinite(result.primal):
+        raise FloatingPointError(
+            f"The solver diverged: objective {result.primal} from a start at {value:.6g}. "
+            "Scale the features, or lower max_iter's budget per step (solver='fista')."
+        )
+    if not result.primal <= value + slack:
+        warnings.warn(
+            f"The solver ended at objective {result.primal:.6g}, above its start's "
+            f"{value:.6g}; the result is not reliable. Scale the features or raise max_iter.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+    return result, fitted
 
 
 def _use_closed_form(penalty, loss, n_features, n_tasks, method):
