@@ -6,6 +6,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
 
 import skmtl
@@ -102,3 +104,48 @@ def test_polish_never_increases_the_loss():
     z = full.linear(C)
     _, z_pol = full.polish(C, z)
     assert full.value(z_pol) <= full.value(z)
+
+
+# ------------------------------------------------------- 2. scale-free stopping
+# (model, its strengths, extra parameters, degree of the penalty's homogeneity in W)
+SCALED = [
+    ("GroupLassoRegressor", ("alpha",), {}, 1),
+    ("GroupLassoRegressor", ("alpha",), {"l1_ratio": 0.5, "precompute": False}, 1),
+    ("GroupLassoRegressor", ("alpha",), {"group_norm": "linf"}, 1),
+    ("DirtyRegressor", ("alpha_shared", "alpha_specific"), {}, 1),
+    ("TraceNormRegressor", ("alpha",), {}, 1),
+    ("TraceNormRegressor", ("alpha",), {"squared": True}, 2),
+    ("RobustLowRankRegressor", ("alpha_lowrank", "alpha_outlier"), {}, 1),
+    ("ClusteredRegressor", ("alpha", "beta"), {}, 2),
+    ("SharedSubspaceRegressor", ("alpha", "beta"), {}, 2),
+    ("TaskRelationRegressor", ("alpha", "beta"), {}, 2),
+    ("ClusterNormRegressor", ("alpha_mean", "alpha_between", "alpha_within"), {}, 2),
+    ("MeanRegularizedRegressor", ("alpha", "beta"), {"solver": "fista"}, 2),
+    ("GraphRegularizedRegressor", ("alpha", "beta"), {"solver": "fista"}, 2),
+]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    case=st.sampled_from(SCALED),
+    c=st.sampled_from([1e-8, 1.0, 1e8]),
+    scale_x=st.booleans(),
+)
+def test_solution_scales_exactly(case, c, scale_x):
+    """Scaling y by c (strengths by c^(2-k) for a penalty of degree k) scales the
+    solution by c; scaling X by c (strengths by c^k) scales W by 1/c. The solver
+    takes the same iterations: no stopping test depends on an absolute floor."""
+    name, strengths, extra, k = case
+    X, y, tasks = regression_tasks(5, n=60, d=6)
+    ref = make(name, **extra).fit(X, y, tasks=tasks)
+    model = make(name, **extra)
+    factor = c**k if scale_x else c ** (2 - k)
+    model.set_params(**{s: factor * getattr(ref, s) for s in strengths})
+    model.fit(c * X if scale_x else X, y if scale_x else c * y, tasks=tasks)
+    coef = model.coef_ * c if scale_x else model.coef_ / c
+    intercept = model.intercept_ if scale_x else model.intercept_ / c
+    assert model.n_iter_ == ref.n_iter_
+    np.testing.assert_allclose(coef, ref.coef_, rtol=1e-9, atol=1e-12 * np.abs(ref.coef_).max())
+    np.testing.assert_allclose(intercept, ref.intercept_, rtol=1e-9, atol=1e-12)
+    gap = model.dual_gap_ if scale_x else model.dual_gap_ / c**2
+    assert gap == pytest.approx(ref.dual_gap_, rel=1e-6, abs=1e-12 * np.var(y))
