@@ -6,6 +6,7 @@ the penalty from flat parameters.
 
 from __future__ import annotations
 
+import functools
 import numbers
 import warnings
 
@@ -49,22 +50,52 @@ def store_parameters(estimator, arguments):
 
 
 def check_number(value, name, *, low=None, high=None, low_open=False, integer=False):
-    """Raise a ValueError naming ``name`` unless ``value`` is a number in range."""
+    """Raise a ValueError naming ``name`` unless ``value`` is a finite number in range."""
     kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind) or value != value:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, kind) or value != value:
         raise ValueError(
             f"{name} must be {'an integer' if integer else 'a real number'}; got {value!r}."
         )
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite; got {value!r}.")
     if low is not None and (value < low or (low_open and value == low)):
         raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; got {value!r}.")
     if high is not None and value > high:
         raise ValueError(f"{name} must be <= {high}; got {value!r}.")
 
 
+def atomic(method):
+    """Make ``method`` (``fit``, ``partial_fit``) all or nothing: a call that raises
+    leaves the estimator exactly as it was (its attributes are restored from a
+    snapshot taken at the start; the fits replace attributes, never mutate them)."""
+    if getattr(method, "_atomic", False):
+        return method
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        state = dict(vars(self))
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(state)
+            raise
+
+    wrapper._atomic = True
+    return wrapper
+
+
 class _MultiTaskModel(BaseEstimator):
     """Shared machinery; subclasses give ``_loss_name`` and ``_make_penalty``."""
 
     _loss_name = "squared"
+
+    def __init_subclass__(cls, **kwargs):
+        # the one rule for every estimator and *CV class: fit and partial_fit are atomic
+        super().__init_subclass__(**kwargs)
+        for name in ("fit", "partial_fit"):
+            if hasattr(cls, name):
+                setattr(cls, name, atomic(getattr(cls, name)))
 
     def _make_penalty(self, n_tasks, n_features=None) -> Penalty:  # pragma: no cover
         raise NotImplementedError
@@ -464,9 +495,11 @@ class IncrementalRegressorMixin(RegressorMixin):
                 f"partial_fit takes 1-D y with tasks= (one target per row); got shape {y.shape}."
             )
         chunk = TaskStatistics.from_data(X, y, tasks, sample_weight)
-        self.statistics_ = chunk if first else self.statistics_.merge(chunk)
+        merged = chunk if first else self.statistics_.merge(chunk)  # kept on success only
         layout = "single" if tasks is None and (first or self._layout == "single") else "tasks"
-        return self._fit_statistics(self.statistics_, layout)
+        self._fit_statistics(merged, layout)
+        self.statistics_ = merged
+        return self
 
 
 def class_labels(model, decision):

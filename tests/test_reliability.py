@@ -2,6 +2,7 @@
 calls (a call that raises leaves the estimator as it was), inputs never modified,
 parameters validated with type and range, and a closed form held to ``tol``."""
 
+import copy
 import warnings
 
 import numpy as np
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
 
 import skmtl
+import skmtl.model_selection
 from skmtl import MultiTaskEstimator
 from skmtl.estimators import __all__ as ESTIMATORS
 from skmtl.penalties import L21
@@ -149,3 +151,151 @@ def test_solution_scales_exactly(case, c, scale_x):
     np.testing.assert_allclose(intercept, ref.intercept_, rtol=1e-9, atol=1e-12)
     gap = model.dual_gap_ if scale_x else model.dual_gap_ / c**2
     assert gap == pytest.approx(ref.dual_gap_, rel=1e-6, abs=1e-12 * np.var(y))
+
+
+# ------------------------------------------- 3-4. a call that raises changes nothing
+CV_CLASSES = [name for name in skmtl.model_selection.__all__ if name.endswith("CV")]
+
+
+def _cv_params(cls):
+    """Two points on the first grid and one on the others, 2 folds: a fast search."""
+    first, *others = cls._strengths
+    params = {f"{first}s": [0.1, 0.05], "cv": 2}
+    params.update({f"{s}s": [0.05] for s in others})
+    return params
+
+
+def _data_for(name):
+    regressor = "Regressor" in name
+    return (regression_tasks if regressor else binary_tasks)(7, n=60)
+
+
+_FITTED = {}
+
+
+def fitted(name):
+    """A fitted model of each class, fitted once per session."""
+    if name not in _FITTED:
+        cls = getattr(skmtl.model_selection if name.endswith("CV") else skmtl, name)
+        model = cls(**(_cv_params(cls) if name.endswith("CV") else {}))
+        X, y, tasks = _data_for(name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if hasattr(model, "partial_fit"):  # statistics_ too
+                model.partial_fit(X, y, tasks=tasks)
+            else:
+                model.fit(X, y, tasks=tasks)
+        _FITTED[name] = model
+    return copy.deepcopy(_FITTED[name])
+
+
+def same(a, b):
+    """Deep equality of attribute values (arrays with NaN, estimators, statistics)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.dtype.kind in "fc" and b.dtype.kind in "fc":
+            return a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+        return a.shape == b.shape and bool(np.all(a == b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(map(same, a, b))
+    if hasattr(a, "__dict__") and type(a) is type(b) and not callable(a):
+        return same(vars(a), vars(b))
+    return a == b or (a != a and b != b)
+
+
+def _failing_call(model, name, kind, row, width):
+    """Set up and return a call that must raise ValueError. ``X`` gets ``width`` extra
+    columns: a fit that resets ``n_features_in_`` before raising is caught."""
+    X, y, tasks = _data_for(name)
+    X = np.column_stack([X] + [X[:, :1]] * width)
+    strengths = type(model)._strengths if name.endswith("CV") else None
+    first = [k for k in model.get_params() if k.startswith("alpha")][0]
+    if kind == "nan_y":
+        y = y.astype(float)
+        y[row] = np.nan
+    elif kind == "bad_strength" and strengths:
+        model.set_params(**{f"{strengths[0]}s": [-1.0]})
+    elif kind in ("bad_strength", "inf_strength"):
+        model.set_params(**{first: -1.0 if kind == "bad_strength" else np.inf})
+    elif kind == "partial_fit" and hasattr(model, "partial_fit"):
+        model.set_params(**{first: -1.0})
+        return lambda: model.partial_fit(X[:, :5], y, tasks=tasks)
+    elif kind == "partial_fit" and width:
+        return lambda: model.fit(X, y, tasks=tasks, sample_weight=-np.ones(len(y)))
+    else:  # a bad task label for this layout: NaN
+        tasks = np.where(np.arange(len(tasks)) == row, np.nan, tasks)
+    return lambda: model.fit(X, y, tasks=tasks)
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS) + CV_CLASSES)
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kind=st.sampled_from(["nan_y", "bad_strength", "inf_strength", "partial_fit", "nan_task"]),
+    row=st.integers(0, 59),
+    width=st.integers(0, 2),
+)
+def test_failing_call_leaves_the_estimator_unchanged(name, kind, row, width):
+    """fit, partial_fit and set_params + fit that raise leave get_params, every
+    attribute and the predictions as they were."""
+    model = fitted(name)
+    X, _, tasks = _data_for(name)
+    call = _failing_call(model, name, kind, row, width)
+    params, state = model.get_params(), copy.deepcopy(vars(model))
+    predictions = model.predict(X, tasks=tasks)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError):
+            call()
+    assert same(model.get_params(), params)
+    assert same(vars(model), state), sorted(
+        k for k in set(vars(model)) | set(state) if not same(vars(model).get(k), state.get(k))
+    )
+    np.testing.assert_array_equal(model.predict(X, tasks=tasks), predictions)
+
+
+def test_partial_fit_that_raises_merges_nothing():
+    """The issue's case: after set_params(alpha=-1) a partial_fit raised but merged its
+    chunk, so the next good chunk gave coefficients 3-9% off."""
+    X, y, tasks = regression_tasks(8, n=90)
+    model = skmtl.GroupLassoRegressor(alpha=0.01, tol=1e-10)
+    model.partial_fit(X[:45], y[:45], tasks=tasks[:45])
+    model.set_params(alpha=-1.0)
+    with pytest.raises(ValueError, match="alpha"):
+        model.partial_fit(X[45:60], y[45:60], tasks=tasks[45:60])
+    model.set_params(alpha=0.01).partial_fit(X[45:], y[45:], tasks=tasks[45:])
+    whole = skmtl.GroupLassoRegressor(alpha=0.01, tol=1e-10).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(model.coef_, whole.coef_, rtol=1e-6, atol=1e-8)
+
+
+def test_partial_fit_chunk_with_an_empty_new_task_is_rejected_cleanly():
+    X, y, tasks = regression_tasks(9, n=60)
+    model = skmtl.GroupLassoRegressor(alpha=0.01).partial_fit(X[:30], y[:30], tasks=tasks[:30])
+    weights = np.r_[np.ones(9), 0.0]
+    with pytest.raises(ValueError, match=r"Task\(s\) \[7\] have no samples"):
+        model.partial_fit(X[30:40], y[30:40], tasks=np.r_[tasks[30:39], 7], sample_weight=weights)
+    model.partial_fit(X[30:], y[30:], tasks=tasks[30:])  # later calls work
+    np.testing.assert_array_equal(model.tasks_, [0, 1, 2])
+
+
+def test_partial_fit_label_types_do_not_mix():
+    X, y, tasks = regression_tasks(9, n=60)
+    model = skmtl.GroupLassoRegressor(alpha=0.01).partial_fit(X[:30], y[:30], tasks=tasks[:30])
+    with pytest.raises(ValueError, match="one type"):
+        model.partial_fit(X[30:], y[30:], tasks=tasks[30:].astype(str))
+    assert model.tasks_.dtype.kind == "i"
+    model.predict(X[:3], tasks=[0, 1, 2])
+
+
+def test_failed_refit_still_predicts_like_sklearn():
+    """The issue's case: a refit raising on NaN in y had already reset n_features_in_."""
+    X, y, tasks = regression_tasks(4)
+    model = skmtl.GroupLassoRegressor(alpha=0.01).fit(X, y, tasks=tasks)
+    before = model.predict(X, tasks=tasks)
+    y_bad = y.copy()
+    y_bad[0] = np.nan
+    with pytest.raises(ValueError):
+        model.fit(X[:, :3], y_bad, tasks=tasks)
+    assert model.n_features_in_ == 5
+    np.testing.assert_array_equal(model.predict(X, tasks=tasks), before)

@@ -120,7 +120,7 @@ def guarded(run, datafit, penalty, C0):
     if not np.isfinite(result.primal):
         raise FloatingPointError(
             f"The solver diverged: objective {result.primal} from a start at {value:.6g}. "
-            "Scale the features, or lower max_iter's budget per step (solver='fista')."
+            "Check that X, y and the parameters are finite and of a moderate scale."
         )
     if not result.primal <= value + slack:
         warnings.warn(
