@@ -85,6 +85,19 @@ def atomic(method):
     return wrapper
 
 
+def check_flags(estimator):
+    """The boolean parameters are booleans, ``verbose`` a non-negative integer."""
+    for name in ("warm_start", "squared"):
+        value = getattr(estimator, name, False)
+        if not isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"{name} must be True or False; got {value!r}.")
+    if not isinstance(estimator.precompute, (bool, np.bool_)) and estimator.precompute != "auto":
+        raise ValueError(f"precompute must be 'auto', True or False; got {estimator.precompute!r}.")
+    verbose = getattr(estimator, "verbose", 0)
+    if not isinstance(verbose, (bool, np.bool_)):
+        check_number(verbose, "verbose", low=0, integer=True)
+
+
 class _MultiTaskModel(BaseEstimator):
     """Shared machinery; subclasses give ``_loss_name`` and ``_make_penalty``."""
 
@@ -107,6 +120,7 @@ class _MultiTaskModel(BaseEstimator):
     def _validate_params(self):
         check_number(self.max_iter, "max_iter", low=1, integer=True)
         check_number(self.tol, "tol", low=0)
+        check_flags(self)
         if self.solver not in _SOLVERS:
             raise ValueError(f"solver must be one of {_SOLVERS}; got {self.solver!r}.")
         if self.precompute not in ("auto", True, False):
@@ -335,15 +349,37 @@ class _MultiTaskModel(BaseEstimator):
         -------
         float
         """
+        self._validate_params()
         # on a clone, so that validation leaves no fitted state on self
         data, info, loss = clone(self)._prepare(X, y, tasks, sample_weight, reset=True)
+        value = self._alpha_max(data, info, loss)
+        if value is None:
+            raise ValueError(
+                f"{type(self).__name__} has no alpha_max: its penalty is not a norm whose "
+                "strength zeroes every coefficient at a finite value."
+            )
+        return value
+
+    def _alpha_max(self, data, info, loss):
+        """``alpha_max`` on validated data, with the task weights fit would use (the
+        first round's, none, for learned weights); None for a model without one."""
         penalty = self._make_penalty(data.n_tasks, data.n_features)
         if not hasattr(penalty, "alpha_max"):
-            raise AttributeError(f"{type(penalty).__name__} has no finite alpha_max.")
-        datafit = DesignDatafit(loss, data, self.fit_intercept)
+            return None
+        datafit = DesignDatafit(loss, self._weigh_tasks(data, info), self.fit_intercept)
         C0 = self._initial_coef(datafit, data, info, warm=False)
         C0, z0 = datafit.polish(C0, datafit.linear(C0))
         return penalty.alpha_max(-datafit.gradient(z0)[: data.n_features])
+
+    def _weigh_tasks(self, data, info):
+        """Set ``data.task_weights`` as ``fit`` does (none in the first round of learned
+        weights); returns ``data``."""
+        spec = getattr(self, "task_weights", None)
+        if not is_uncertainty(spec):
+            data.task_weights = resolve_task_weights(
+                spec, data, info["tasks_"], info["sample_totals"]
+            )
+        return data
 
     def _initial_coef(self, datafit, data, info, warm=True):
         d, T = data.n_features, data.n_tasks

@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
@@ -299,3 +300,139 @@ def test_failed_refit_still_predicts_like_sklearn():
         model.fit(X[:, :3], y_bad, tasks=tasks)
     assert model.n_features_in_ == 5
     np.testing.assert_array_equal(model.predict(X, tasks=tasks), before)
+
+
+# ------------------------------------------------------- 5. inputs never modified
+def _csr_with_duplicates(X):
+    """A non-canonical CSR matrix equal to ``X``: every entry split into two halves,
+    in reverse column order."""
+    rows, cols = np.nonzero(X)
+    values = X[rows, cols]
+    order = np.lexsort((-cols, rows))
+    rows, cols, values = rows[order], cols[order], values[order]
+    indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=X.shape[0]))] * 2
+    matrix = sp.csr_matrix((np.repeat(values / 2, 2), np.repeat(cols, 2), indptr), shape=X.shape)
+    assert not matrix.has_canonical_format
+    return matrix
+
+
+def _snapshot(value):
+    if sp.issparse(value):
+        return ("sparse", value.data.copy(), value.indices.copy(), value.indptr.copy())
+    if hasattr(value, "iloc"):
+        return ("frame", value.copy(deep=True))
+    return ("array", np.array(value, copy=True))
+
+
+def _unchanged(value, snap):
+    if snap[0] == "sparse":
+        return all(
+            np.array_equal(a, b)
+            for a, b in zip(snap[1:], (value.data, value.indices, value.indptr), strict=True)
+        )
+    if snap[0] == "frame":
+        return value.equals(snap[1])
+    return np.array_equal(np.asarray(value), snap[1])
+
+
+@pytest.mark.parametrize("form", ["dense", "csr_duplicates", "frame"])
+@pytest.mark.parametrize(
+    "name", ["GroupLassoRegressor", "GroupLassoClassifier", "MeanRegularizedRegressor"]
+)
+def test_no_public_call_modifies_its_inputs(name, form):
+    import pandas as pd
+
+    X, y, tasks = _data_for(name)
+    X = {
+        "dense": lambda: X.copy(),
+        "csr_duplicates": lambda: _csr_with_duplicates(X),
+        "frame": lambda: pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])]),
+    }[form]()
+    sample_weight = np.linspace(0.5, 2.0, len(y))
+    inputs = {"X": X, "y": y, "tasks": tasks, "sample_weight": sample_weight}
+    snaps = {key: _snapshot(value) for key, value in inputs.items()}
+    model = make(name)
+    cv = getattr(skmtl.model_selection, name + "CV")(
+        **_cv_params(getattr(skmtl.model_selection, name + "CV"))
+    )
+    calls = [
+        lambda: model.fit(X, y, tasks=tasks, sample_weight=sample_weight),
+        lambda: model.predict(X, tasks=tasks),
+        lambda: model.score(X, y, tasks=tasks, sample_weight=sample_weight),
+        lambda: cv.fit(X, y, tasks=tasks, sample_weight=sample_weight),
+    ]
+    if hasattr(model, "partial_fit"):
+        calls.append(lambda: model.partial_fit(X, y, tasks=tasks, sample_weight=sample_weight))
+    if name.startswith("GroupLasso"):
+        calls.append(lambda: model.alpha_max(X, y, tasks, sample_weight))
+    for call in calls:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            call()
+        for key, value in inputs.items():
+            assert _unchanged(value, snaps[key]), key
+
+
+# ----------------------------------------------------------- 6. validation
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_strengths_must_be_finite(name):
+    X, y, tasks = _data_for(name)
+    model = make(name)
+    for strength in [k for k in model.get_params() if k.startswith(("alpha", "beta"))]:
+        with pytest.raises(ValueError, match=f"{strength} must be finite"):
+            make(name, **{strength: np.inf}).fit(X, y, tasks=tasks)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"squared": "no"}, "squared must be True or False"),
+        ({"warm_start": "yes"}, "warm_start must be True or False"),
+        ({"fit_intercept": 1}, "fit_intercept must be True or False"),
+        ({"precompute": 1}, "precompute must be"),
+        ({"verbose": -1}, "verbose must be >= 0"),
+        ({"verbose": 0.5}, "verbose must be an integer"),
+        ({"max_iter": np.inf}, "max_iter must be an integer"),
+        ({"tol": np.inf}, "tol must be finite"),
+        ({"alpha": True}, "alpha must be a real number"),
+    ],
+)
+def test_parameters_validated_with_type_and_range(params, match):
+    X, y, tasks = regression_tasks(1)
+    with pytest.raises(ValueError, match=match):
+        skmtl.TraceNormRegressor(**params).fit(X, y, tasks=tasks)
+
+
+def test_alpha_max_on_a_model_without_one_names_it():
+    X, y, tasks = regression_tasks(1)
+    with pytest.raises(ValueError, match="MeanRegularizedRegressor has no alpha_max"):
+        skmtl.MeanRegularizedRegressor().alpha_max(X, y, tasks)
+
+
+@pytest.mark.parametrize("task_weights", [None, "samples", [1.0, 5.0, 0.5]])
+@pytest.mark.parametrize(
+    "name", ["GroupLassoRegressor", "GroupLassoClassifier", "TraceNormRegressor"]
+)
+def test_alpha_max_honours_task_weights(name, task_weights):
+    """The issue's case: alpha_max ignored task_weights, so a fit at twice the value
+    still had non-zero rows."""
+    rng = np.random.RandomState(3)
+    X, y, tasks = _data_for(name)
+    tasks = rng.choice(3, size=len(y), p=[0.1, 0.3, 0.6])
+    if name.endswith("Classifier"):
+        y = np.where(np.arange(len(y)) < 3 * 5, np.arange(len(y)) % 2, y)
+        tasks[: 3 * 5] = np.arange(3 * 5) % 3
+    alpha_max = make(name, task_weights=task_weights).alpha_max(X, y, tasks)
+    above = make(name, alpha=2 * alpha_max, task_weights=task_weights).fit(X, y, tasks=tasks)
+    below = make(name, alpha=0.9 * alpha_max, task_weights=task_weights).fit(X, y, tasks=tasks)
+    assert np.all(above.coef_ == 0)
+    assert np.any(below.coef_ != 0)
+
+
+def test_cv_default_grid_starts_at_the_weighted_alpha_max():
+    X, y, tasks = regression_tasks(2, n=60)
+    tasks = np.repeat([0, 1, 2], [6, 18, 36])
+    cv = skmtl.model_selection.GroupLassoRegressorCV(task_weights="samples", alphas=4, cv=2)
+    cv.fit(X, y, tasks=tasks)
+    alpha_max = skmtl.GroupLassoRegressor(task_weights="samples").alpha_max(X, y, tasks)
+    assert cv.alphas_[0] == pytest.approx(alpha_max)
