@@ -436,3 +436,20 @@ def test_cv_default_grid_starts_at_the_weighted_alpha_max():
     cv.fit(X, y, tasks=tasks)
     alpha_max = skmtl.GroupLassoRegressor(task_weights="samples").alpha_max(X, y, tasks)
     assert cv.alphas_[0] == pytest.approx(alpha_max)
+
+
+# ------------------------------------------------- 7. the closed form meets tol
+@pytest.mark.parametrize("name", ["MeanRegularizedRegressor", "GraphRegularizedRegressor"])
+@pytest.mark.parametrize("alpha", [1e4, 1e10])
+def test_closed_form_gap_within_tolerance_at_large_strengths(name, alpha):
+    """The issue's case: at alpha=1e10 the closed form returned a gap above
+    tol * scale in one iteration, with no warning."""
+    X, y, tasks = regression_tasks(6, n=60)
+    tol = 1e-12
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = make(name, alpha=alpha, beta=0.01, tol=tol).fit(X, y, tasks=tasks)
+    scale = sum(np.var(y[tasks == t]) for t in range(3))
+    assert model.dual_gap_ <= tol * scale
+    reference = make(name, alpha=alpha, beta=0.01, tol=tol, solver="fista").fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-6, atol=1e-9)

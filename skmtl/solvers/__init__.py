@@ -48,7 +48,7 @@ def solve_unguarded(
     kw = dict(max_iter=max_iter, tol=tol, verbose=verbose)
     data, loss = full.data, full.loss
     if _use_closed_form(penalty, loss, data.n_features, data.n_tasks, method):
-        return _closed_form(full.gram(), penalty), full.gram()
+        return _closed_form(full.gram(), penalty, kw), full.gram()
     newton = (
         loss.name == "logistic"
         and precompute is not False
@@ -80,7 +80,7 @@ def solve_gram_unguarded(gram, penalty, C0, *, method="auto", max_iter=1000, tol
     kw = dict(max_iter=max_iter, tol=tol, verbose=verbose)
     n_features, n_tasks = gram.b.shape
     if _use_closed_form(penalty, SquaredLoss(), n_features, n_tasks, method):
-        return _closed_form(gram, penalty), gram
+        return _closed_form(gram, penalty, kw), gram
     if isinstance(penalty, SplitPenalty):
         return _split(gram, penalty, C0, kw), gram
     return fista(gram, penalty, C0, **kw), gram
@@ -144,9 +144,16 @@ def _use_closed_form(penalty, loss, n_features, n_tasks, method):
     return exact and method != "fista"
 
 
-def _closed_form(gram, penalty):
+def _closed_form(gram, penalty, kw):
+    """The closed form, held to ``tol`` like every solver: at large strengths its
+    round-off can leave the gap above the threshold; FISTA (whose prox is exact at
+    any strength) then continues from it, and warns if the gap stays above."""
     W = closed_form(gram, penalty)
     gap, primal, W, _ = duality_gap(gram, penalty, W, gram.linear(W))
+    if gap > kw["tol"] * gram.gap_scale():
+        result = fista(gram, penalty, W, **kw)
+        result.n_iter += 1
+        return result
     return SolverResult(W, 1, float(gap), float(primal), np.nan)
 
 
