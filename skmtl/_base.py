@@ -6,6 +6,7 @@ the penalty from flat parameters.
 
 from __future__ import annotations
 
+import functools
 import numbers
 import warnings
 
@@ -50,22 +51,65 @@ def store_parameters(estimator, arguments):
 
 
 def check_number(value, name, *, low=None, high=None, low_open=False, integer=False):
-    """Raise a ValueError naming ``name`` unless ``value`` is a number in range."""
+    """Raise a ValueError naming ``name`` unless ``value`` is a finite number in range."""
     kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind) or value != value:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, kind) or value != value:
         raise ValueError(
             f"{name} must be {'an integer' if integer else 'a real number'}; got {value!r}."
         )
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite; got {value!r}.")
     if low is not None and (value < low or (low_open and value == low)):
         raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; got {value!r}.")
     if high is not None and value > high:
         raise ValueError(f"{name} must be <= {high}; got {value!r}.")
 
 
+def atomic(method):
+    """Make ``method`` (``fit``, ``partial_fit``) all or nothing: a call that raises
+    leaves the estimator exactly as it was (its attributes are restored from a
+    snapshot taken at the start; the fits replace attributes, never mutate them)."""
+    if getattr(method, "_atomic", False):
+        return method
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        state = dict(vars(self))
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(state)
+            raise
+
+    wrapper._atomic = True
+    return wrapper
+
+
+def check_flags(estimator):
+    """The boolean parameters are booleans, ``verbose`` a non-negative integer."""
+    for name in ("warm_start", "squared"):
+        value = getattr(estimator, name, False)
+        if not isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"{name} must be True or False; got {value!r}.")
+    if not isinstance(estimator.precompute, (bool, np.bool_)) and estimator.precompute != "auto":
+        raise ValueError(f"precompute must be 'auto', True or False; got {estimator.precompute!r}.")
+    verbose = getattr(estimator, "verbose", 0)
+    if not isinstance(verbose, (bool, np.bool_)):
+        check_number(verbose, "verbose", low=0, integer=True)
+
+
 class _MultiTaskModel(BaseEstimator):
     """Shared machinery; subclasses give ``_loss_name`` and ``_make_penalty``."""
 
     _loss_name = "squared"
+
+    def __init_subclass__(cls, **kwargs):
+        # the one rule for every estimator and *CV class: fit and partial_fit are atomic
+        super().__init_subclass__(**kwargs)
+        for name in ("fit", "partial_fit"):
+            if hasattr(cls, name):
+                setattr(cls, name, atomic(getattr(cls, name)))
 
     def _make_penalty(self, n_tasks, n_features=None) -> Penalty:  # pragma: no cover
         raise NotImplementedError
@@ -77,6 +121,7 @@ class _MultiTaskModel(BaseEstimator):
     def _validate_params(self):
         check_number(self.max_iter, "max_iter", low=1, integer=True)
         check_number(self.tol, "tol", low=0)
+        check_flags(self)
         if self.solver not in _SOLVERS:
             raise ValueError(f"solver must be one of {_SOLVERS}; got {self.solver!r}.")
         if self.precompute not in ("auto", True, False):
@@ -327,15 +372,39 @@ class _MultiTaskModel(BaseEstimator):
         -------
         float
         """
+        self._validate_params()
         # on a clone, so that validation leaves no fitted state on self
         data, info, loss = clone(self)._prepare(X, y, tasks, sample_weight, reset=True)
+        value = self._alpha_max(data, info, loss)
+        if value is None:
+            raise ValueError(
+                f"{type(self).__name__} has no alpha_max: its penalty is not a norm whose "
+                "strength zeroes every coefficient at a finite value."
+            )
+        return value
+
+    def _alpha_max(self, data, info, loss):
+        """``alpha_max`` on validated data, with the task weights fit would use (the
+        first round's, none, for learned weights); None for a model without one."""
         penalty = self._make_penalty(data.n_tasks, data.n_features)
         if not hasattr(penalty, "alpha_max"):
-            raise AttributeError(f"{type(penalty).__name__} has no finite alpha_max.")
-        datafit = DesignDatafit(loss, data, self.fit_intercept, self.intercept_pooling)
+            return None
+        datafit = DesignDatafit(
+            loss, self._weigh_tasks(data, info), self.fit_intercept, self.intercept_pooling
+        )
         C0 = self._initial_coef(datafit, data, info, warm=False)
         C0, z0 = datafit.polish(C0, datafit.linear(C0))
         return penalty.alpha_max(-datafit.gradient(z0)[: data.n_features])
+
+    def _weigh_tasks(self, data, info):
+        """Set ``data.task_weights`` as ``fit`` does (none in the first round of learned
+        weights); returns ``data``."""
+        spec = getattr(self, "task_weights", None)
+        if not is_uncertainty(spec):
+            data.task_weights = resolve_task_weights(
+                spec, data, info["tasks_"], info["sample_totals"]
+            )
+        return data
 
     def _initial_coef(self, datafit, data, info, warm=True):
         d, T = data.n_features, data.n_tasks
@@ -490,9 +559,11 @@ class IncrementalRegressorMixin(RegressorMixin):
                 f"partial_fit takes 1-D y with tasks= (one target per row); got shape {y.shape}."
             )
         chunk = TaskStatistics.from_data(X, y, tasks, sample_weight)
-        self.statistics_ = chunk if first else self.statistics_.merge(chunk)
+        merged = chunk if first else self.statistics_.merge(chunk)  # kept on success only
         layout = "single" if tasks is None and (first or self._layout == "single") else "tasks"
-        return self._fit_statistics(self.statistics_, layout)
+        self._fit_statistics(merged, layout)
+        self.statistics_ = merged
+        return self
 
 
 def class_labels(model, decision):

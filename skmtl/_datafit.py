@@ -226,15 +226,34 @@ class DesignDatafit:
             g, h = self.data.task_sum(g), self.data.task_sum(h)
             if p is None:
                 step = np.divide(g, h, out=np.zeros_like(g), where=h > 1e-300)
+                step = damped_intercept_step(self, z, step)
             else:
                 if not np.isinf(p).any():
                     g = g + pooling.apply_m(p, C[-1])
                 step = pooling.solve_shifted(p, h, g)
+                step = self._damped_pooled_step(z, C[-1], step)
+                if np.isinf(p).any():  # one intercept: its derivative is the sum
+                    g = np.full_like(g, g.sum())
             C[-1] -= step
             z = z - self.data.expand(step)
-            if np.max(np.abs(g)) <= 1e-15:
+            if np.all(np.abs(g) <= 1e-15 * self.data.task_sum(self.w)):  # relative
                 break
         return C, z
+
+    def _damped_pooled_step(self, z, b, step, max_halvings=60):
+        """As :func:`damped_intercept_step`, on the loss of all tasks plus the pooling
+        term, which couples them."""
+
+        def value(s):
+            return self.value(z - self.data.expand(s)) + self.intercept_value(b - s)
+
+        before = value(np.zeros_like(step))
+        limit = before + 8 * np.finfo(float).eps * abs(before)
+        for _ in range(max_halvings):
+            if value(step) <= limit:
+                return step
+            step = 0.5 * step
+        return np.zeros_like(step)
 
     def intercept_prox(self, b, step):
         """Proximal operator of the intercept row's own term (the pooling term; the
@@ -264,6 +283,21 @@ class DesignDatafit:
     def intercept_variable(self, W, b):
         """The intercept row of the coefficient block for the model ``(W, b)``."""
         return b + np.einsum("jt,jt->t", self.x_mean, W) if self.center else b
+
+
+def damped_intercept_step(datafit, z, step, max_halvings=60):
+    """Halve each task's Newton step on its intercept until that task's loss does not
+    increase (beyond round-off). From far off (a warm start on new data: confident
+    rows, tiny curvature) the undamped step overshoots and the loss explodes."""
+    data, loss, y, w = datafit.data, datafit.loss, datafit.y, datafit.w
+    before = data.task_sum(w * loss.pointwise(y, z))
+    limit = before + 8 * np.finfo(float).eps * np.abs(before)
+    for _ in range(max_halvings):
+        worse = data.task_sum(w * loss.pointwise(y, z - data.expand(step))) > limit
+        if not worse.any():
+            return step
+        step = np.where(worse, 0.5 * step, step)
+    return np.where(worse, 0.0, step)
 
 
 class GramDatafit:

@@ -111,7 +111,9 @@ def validate_features(estimator, X, tasks, *, reset):
         ) from error
     if sp.issparse(X):
         X = sp.csr_matrix(X)
-        X.sum_duplicates()
+        if not X.has_canonical_format:  # sorted and summed in a copy, never the user's
+            X = X.copy()
+            X.sum_duplicates()
     return X, tasks
 
 

@@ -94,13 +94,9 @@ def _path(estimator, data, info, loss, settings):
 def _default_alphas(estimator, data, info, loss, n_alphas, eps):
     """``geomspace(alpha_max, eps * alpha_max, n_alphas)`` where the model has an
     ``alpha_max`` (spec 6.3); None otherwise."""
-    penalty = estimator._make_penalty(data.n_tasks, data.n_features)
-    if not hasattr(penalty, "alpha_max"):
+    alpha_max = estimator._alpha_max(data, info, loss)  # with fit's task weights
+    if alpha_max is None:
         return None
-    full = DesignDatafit(loss, data, estimator.fit_intercept, estimator.intercept_pooling)
-    C0 = estimator._initial_coef(full, data, info, warm=False)
-    C0, z0 = full.polish(C0, full.linear(C0))
-    alpha_max = penalty.alpha_max(-full.gradient(z0)[: data.n_features])
     if alpha_max <= 0:
         alpha_max = 1.0
     return np.geomspace(alpha_max, eps * alpha_max, n_alphas)
@@ -501,6 +497,7 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
         True,
     )
     est._main_index = check_main_task(est.main_task, info["tasks_"])
+    est._weigh_tasks(data, info)  # the paths solve fit's objective
     X_test, y_test = _take(X, test), _take(np.asarray(y), test)
     tasks_test, sw_test = _take(tasks, test), _take(sample_weight, test)
     errors, validated = [], None

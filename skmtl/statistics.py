@@ -16,9 +16,26 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_array
 
 from ._datafit import GramDatafit
-from ._inputs import check_sample_weight, encode_task_labels
+from ._inputs import check_sample_weight, encode_task_labels, format_labels
 
 __all__ = ["TaskStatistics"]
+
+
+def _label_kind(labels):
+    kind = np.asarray(labels).dtype.kind
+    return "number" if kind in "biuf" else "string" if kind in "US" else kind
+
+
+def check_label_kinds(first, second):
+    """Task labels keep one type across chunks: numbers and strings do not mix (a
+    union would turn every label into a string)."""
+    if len(first) and len(second) and _label_kind(first) != _label_kind(second):
+        raise ValueError(
+            f"The task labels of this chunk ({np.asarray(second).dtype}: "
+            f"{format_labels(second, 3)}) are not of the type of the labels seen before "
+            f"({np.asarray(first).dtype}: {format_labels(first, 3)}); give task labels of "
+            "one type in every chunk."
+        )
 
 
 @dataclass
@@ -138,6 +155,7 @@ class TaskStatistics:
             raise ValueError(
                 f"Cannot merge statistics of {self.xx.shape[1]} and {other.xx.shape[1]} features."
             )
+        check_label_kinds(self.tasks, other.tasks)
         tasks = np.union1d(self.tasks, other.tasks)
         a, b = self._aligned(tasks), other._aligned(tasks)
         n = a.counts + b.counts
@@ -176,7 +194,10 @@ class TaskStatistics:
         """The squared-loss data term (each task's weighted mean loss) of these rows."""
         n = self.counts
         if np.any(n <= 0):
-            raise ValueError(f"Task(s) {list(self.tasks[n <= 0])[:10]} have no samples.")
+            raise ValueError(
+                f"Task(s) {format_labels(self.tasks[n <= 0])} have no samples with positive "
+                "weight (their sample weights are all zero); every task needs at least one."
+            )
         grams = self.xx / n[:, None, None]
         b, q = self.xy / n[:, None], self.yy / n
         if not fit_intercept:  # moments about zero

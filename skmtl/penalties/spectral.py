@@ -31,7 +31,7 @@ def water_fill(a, shift, total, low=0.0, high=1.0):
     """
     a = np.asarray(a, float)
     # entries that reach a bound only at a tau past the float range count as zero
-    a = np.where(a * 1e300 > abs(low) + abs(high) + abs(shift), a, 0.0)
+    a = np.where(a > 1e-300 * (abs(low) + abs(high) + abs(shift)), a, 0.0)  # no overflow
     reachable = np.sum(np.where(a > 0, high, np.clip(-shift, low, high)))
     if reachable <= total:
         x = np.where(a > 0, high, low)

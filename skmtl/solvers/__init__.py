@@ -1,7 +1,10 @@
 """Solvers: FISTA (the one proximal-gradient loop), working sets and proximal Newton
 built on it, and the cvxpy reference (:mod:`skmtl.solvers.cvxpy`)."""
 
+import warnings
+
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 from .._datafit import GRAM_MAX_ENTRIES, SplitDatafit, use_gram
 from ..losses import SquaredLoss
@@ -15,7 +18,15 @@ from .working_set import use_working_sets, working_sets
 _NEWTON_MAX_FEATURES = 100
 
 
-def solve(
+def solve(full, penalty, C0, **kw):
+    """Minimise ``full(C) + penalty(C[:d])`` from ``C0`` with the best-suited method
+    (:func:`solve_unguarded`), with a warm start guarded by :func:`guarded`.
+
+    Returns ``(SolverResult, datafit)``."""
+    return guarded(lambda C: solve_unguarded(full, penalty, C, **kw), full, penalty, C0)
+
+
+def solve_unguarded(
     full,
     penalty,
     C0,
@@ -38,7 +49,7 @@ def solve(
     data, loss = full.data, full.loss
     pooled = full.precision is not None
     if _use_closed_form(penalty, loss, data.n_features, data.n_tasks, method, pooled):
-        return _closed_form(full.gram(), penalty), full.gram()
+        return _rows_block(full, full.gram(), _closed_form(full.gram(), penalty, kw))
     newton = (
         loss.name == "logistic"
         and precompute is not False
@@ -50,27 +61,89 @@ def solve(
             d = data.n_features
             return _parts(prox_newton(full, penalty, _stack(C0, d), split=True, **kw), d), full
         inner = full.gram() if use_gram(data, loss, precompute) else full
-        return _split(inner, penalty, C0[: inner.n_rows], kw), inner
+        return _rows_block(full, inner, _split(inner, penalty, C0[: inner.n_rows], kw))
     if use_working_sets(penalty, data):
         return working_sets(full, penalty, C0, precompute=precompute, **kw), full
     if newton:
         return prox_newton(full, penalty, C0, **kw), full
-    # Gram statistics minimise out the intercepts that the rows may hold as a variable
     datafit = full.gram() if use_gram(data, loss, precompute) else full
-    return fista(datafit, penalty, C0[: datafit.n_rows], **kw), datafit
+    return _rows_block(full, datafit, fista(datafit, penalty, C0[: datafit.n_rows], **kw))
 
 
-def solve_gram(gram, penalty, C0, *, method="auto", max_iter=1000, tol=1e-4, verbose=0):
+def _rows_block(full, datafit, result):
+    """``(result, datafit)``, with the coefficient block shaped as ``full``'s: the
+    intercepts that Gram statistics minimise out (pooled ones, which the rows hold
+    as a variable) are put back as its last row, and ``full`` maps it to intercepts."""
+    W = result.coef
+    if full.n_rows == W.shape[0]:
+        return result, datafit
+    result.coef = np.vstack([W, full.intercept_variable(W, datafit.intercept(W))])
+    return result, full
+
+
+def solve_gram(gram, penalty, C0, **kw):
+    """As :func:`solve` on Gram statistics (:func:`solve_gram_unguarded`), guarded."""
+    return guarded(lambda C: solve_gram_unguarded(gram, penalty, C, **kw), gram, penalty, C0)
+
+
+def solve_gram_unguarded(gram, penalty, C0, *, method="auto", max_iter=1000, tol=1e-4, verbose=0):
     """Minimise a squared-loss data term given by statistics (``gram``) plus
     ``penalty``: as :func:`solve`, without the methods that need the rows."""
     kw = dict(max_iter=max_iter, tol=tol, verbose=verbose)
     n_features, n_tasks = gram.b.shape
     pooled = gram.precision is not None
     if _use_closed_form(penalty, SquaredLoss(), n_features, n_tasks, method, pooled):
-        return _closed_form(gram, penalty), gram
+        return _closed_form(gram, penalty, kw), gram
     if isinstance(penalty, SplitPenalty):
         return _split(gram, penalty, C0, kw), gram
     return fista(gram, penalty, C0, **kw), gram
+
+
+def start_objective(datafit, penalty, C):
+    """The objective at the start ``C`` (``[W; b]``), after polishing any logistic
+    intercepts, as the solvers count it (split models start at ``P = W, Q = 0``)."""
+    d = datafit.n_features
+    C, z = datafit.polish(np.array(C, dtype=float), datafit.linear(C))
+    block = _stack(C, d)[: 2 * d] if isinstance(penalty, SplitPenalty) else C[:d]
+    intercept_term = datafit.intercept_value(C[d]) if len(C) > d else 0.0
+    return float(datafit.value(z) + penalty.value(block) + intercept_term)
+
+
+def guarded(run, datafit, penalty, C0):
+    """``run(C0)``, with the warm start ``C0`` guarded: a start whose objective is above
+    the cold start's (``W = 0``) is replaced by the cold start, and a solve that ends
+    above its start's objective or at a non-finite one is rerun cold. A cold solve
+    that still does raises (non-finite) or warns (above its start)."""
+    d = datafit.n_features
+    cold = np.zeros_like(np.asarray(C0, dtype=float))
+    warm = bool(np.any(np.asarray(C0)[:d]))
+    cold_value = start_objective(datafit, penalty, cold)  # first: linear() caches C0 next
+    value = start_objective(datafit, penalty, C0) if warm else cold_value
+    if warm and not value <= cold_value:  # also a NaN start
+        C0, value, warm = cold, cold_value, False
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result, fitted = run(C0)
+    # the round-off of two sums of the objective's size
+    slack = 64 * np.finfo(float).eps * max(abs(value), abs(result.primal))
+    if warm and not result.primal <= value + slack:
+        result, fitted = run(cold)
+        value, caught = cold_value, []
+    for message in caught:  # the warnings of the solve that is kept
+        warnings.warn_explicit(message.message, message.category, message.filename, message.lineno)
+    if not np.isfinite(result.primal):
+        raise FloatingPointError(
+            f"The solver diverged: objective {result.primal} from a start at {value:.6g}. "
+            "Check that X, y and the parameters are finite and of a moderate scale."
+        )
+    if not result.primal <= value + slack:
+        warnings.warn(
+            f"The solver ended at objective {result.primal:.6g}, above its start's "
+            f"{value:.6g}; the result is not reliable. Scale the features or raise max_iter.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+    return result, fitted
 
 
 def _use_closed_form(penalty, loss, n_features, n_tasks, method, pooled):
@@ -86,9 +159,16 @@ def _use_closed_form(penalty, loss, n_features, n_tasks, method, pooled):
     return exact and method != "fista"
 
 
-def _closed_form(gram, penalty):
+def _closed_form(gram, penalty, kw):
+    """The closed form, held to ``tol`` like every solver: at large strengths its
+    round-off can leave the gap above the threshold; FISTA (whose prox is exact at
+    any strength) then continues from it, and warns if the gap stays above."""
     W = closed_form(gram, penalty)
     gap, primal, W, _ = duality_gap(gram, penalty, W, gram.linear(W))
+    if gap > kw["tol"] * gram.gap_scale():
+        result = fista(gram, penalty, W, **kw)
+        result.n_iter += 1
+        return result
     return SolverResult(W, 1, float(gap), float(primal), np.nan)
 
 

@@ -57,5 +57,8 @@ def _mean_regularized(grams, B, alpha, beta):
     kappa = 2.0 * alpha - 2.0 * beta / T
     A = np.linalg.inv(grams + 2.0 * alpha * np.eye(d))
     Ab = np.einsum("tij,jt->it", A, B)
-    w_bar = np.linalg.solve(np.eye(d) - kappa / T * A.sum(axis=0), Ab.mean(axis=1))
+    # I - kappa/T sum_t A_t, written as 1/T sum_t (C_t + 2 beta/T I) A_t: no cancellation
+    # between I and kappa A_t ~ I at large alpha
+    shifted = grams + (2.0 * beta / T) * np.eye(d)
+    w_bar = np.linalg.solve(np.matmul(shifted, A).mean(axis=0), Ab.mean(axis=1))
     return Ab + kappa * np.einsum("tij,j->it", A, w_bar)

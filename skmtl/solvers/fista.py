@@ -40,8 +40,9 @@ def duality_gap(datafit, penalty, C, z):
         primal += datafit.intercept_value(C[d])
         dual -= datafit.intercept_conjugate(scale * minus_grad[d])
     gap = primal - dual
-    # round-off of the two sums (each a few dozen terms deep) is not a gap
-    if abs(gap) <= 64 * np.finfo(float).eps * max(abs(primal), abs(dual), 1.0):
+    # round-off of the two sums (each a few dozen terms deep, of terms up to the
+    # problem's own scale, never an absolute one) is not a gap
+    if abs(gap) <= 64 * np.finfo(float).eps * max(abs(primal), abs(dual), datafit.gap_scale()):
         gap = 0.0
     return gap, primal, C, z
 
@@ -116,7 +117,7 @@ def fista(
         Y, zY = C_new + beta * move, z_new + beta * (z_new - z)
         C, z, t = C_new, z_new, t_new
         if n_iter % gap_freq == 0 or n_iter == max_iter:
-            stalled = np.max(np.abs(move), initial=0.0) <= 1e-15 * max(1.0, np.max(np.abs(C)))
+            stalled = np.max(np.abs(move), initial=0.0) <= 1e-15 * np.max(np.abs(C), initial=0.0)
             gap, primal, C_pol, z_pol = duality_gap(datafit, penalty, C, z)
             if verbose:
                 print(f"iter {n_iter:5d}  objective {primal:.10e}  gap {gap:.3e}")
