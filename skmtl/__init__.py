@@ -1,6 +1,6 @@
 """skmtl: classical multi-task learning for scikit-learn."""
 
-from ._base import MultiTaskEstimator
+from ._base import MultiTaskEstimator, UnknownTaskWarning
 from ._task_weights import UncertaintyWeights
 from ._tasks import from_task_list
 from .estimators import (
@@ -52,4 +52,5 @@ __all__ = [
     "RobustLowRankClassifier",
     "from_task_list",
     "UncertaintyWeights",
+    "UnknownTaskWarning",
 ]

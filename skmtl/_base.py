@@ -39,7 +39,11 @@ from .solvers import solve, solve_gram
 
 _LOSSES = {"squared": SquaredLoss, "logistic": LogisticLoss}
 _SOLVERS = ("auto", "fista", "closed_form", "cvxpy")
-_UNKNOWN_TASK = ("error", "mean")
+_UNKNOWN_TASK = ("warn", "error", "mean")
+
+
+class UnknownTaskWarning(UserWarning):
+    """A prediction for task labels not seen in fit (``unknown_task="warn"``)."""
 
 
 def store_parameters(estimator, arguments):
@@ -353,7 +357,14 @@ class _MultiTaskModel(BaseEstimator):
 
     def _prepare(self, X, y, tasks, sample_weight, reset):
         X, tasks = validate_features(self, X, tasks, reset=reset)
-        data, info = build_task_data(X, y, tasks, sample_weight, classifier=self._is_classifier)
+        data, info = build_task_data(
+            X,
+            y,
+            tasks,
+            sample_weight,
+            classifier=self._is_classifier,
+            one_class_tasks=self.fit_intercept and self.intercept_pooling > 0,
+        )
         return data, info, _LOSSES[self._loss_name]()
 
     def alpha_max(self, X, y, tasks=None, sample_weight=None):
@@ -420,7 +431,7 @@ class _MultiTaskModel(BaseEstimator):
             if datafit.n_rows > d:
                 C0[d] = datafit.intercept_variable(C0[:d], self._intercept_vector())
         elif datafit.n_rows > d and self._is_classifier:  # at log(n+ / n-)
-            pos = data.task_sum(data.weights * (data.y > 0))
+            pos = np.clip(data.task_sum(data.weights * (data.y > 0)), 1e-6, 1 - 1e-6)
             C0[d] = np.log(pos / (1.0 - pos))
         elif datafit.n_rows > d:  # squared loss, pooled intercepts: at the task means
             C0[d] = data.task_sum(data.weights * data.y)
@@ -461,13 +472,25 @@ class _MultiTaskModel(BaseEstimator):
         position = np.minimum(position, len(self.tasks_) - 1)
         is_unknown = self.tasks_[position] != labels
         unknown = labels[is_unknown]
-        if len(unknown) and getattr(self, "unknown_task", "error") == "mean":
-            position[is_unknown] = -1
-        elif len(unknown):
+        policy = getattr(self, "unknown_task", "error")
+        if len(unknown) and policy == "error":
             raise ValueError(
                 f"Unknown task label(s) {format_labels(unknown)}: the model was fitted on "
-                f"the tasks {format_labels(self.tasks_)}."
+                f"the tasks {format_labels(self.tasks_)}. Set unknown_task='mean' to "
+                "predict new tasks with the population model."
             )
+        if len(unknown) and policy == "warn":
+            warnings.warn(
+                f"Task label(s) {format_labels(unknown)} were not seen in fit; predicted "
+                "with the population model (population_coef_, population_intercept_). "
+                "If this comes from cross-validation on data sorted by task, use "
+                "skmtl.model_selection.TaskStratifiedKFold to keep every task in every "
+                "training fold, or GroupKFold to score new tasks on purpose; set "
+                "unknown_task='mean' to silence this or 'error' to raise.",
+                UnknownTaskWarning,
+                stacklevel=4,
+            )
+        position[is_unknown] = -1
         return position[inverse]
 
     def __sklearn_tags__(self):
@@ -499,26 +522,24 @@ class RegressorMixin:
         return self._decision(X, tasks)
 
     def score(self, X, y, tasks=None, sample_weight=None):
-        """Coefficient of determination R^2 (averaged over tasks for wide ``y``;
-        NaN targets are left out; on ``main_task`` only when it is set)."""
+        """Coefficient of determination R^2 of all labelled (sample, task) entries.
+
+        One number in every input form: ``r2_score`` of the targets and predictions
+        of every labelled entry taken together (NaN targets of a wide ``y`` are left
+        out; only ``main_task``'s entries when it is set). So the same coefficients
+        on the same data score the same whether the tasks come as columns of ``y``,
+        as ``tasks=`` or as a ``task_column``; models compared on the same test rows
+        rank by their total squared error, which is what the objective minimises
+        (each task's mean loss). It is defined for any split, also one that holds a
+        single sample of a task. The average of per-task R^2 (sklearn's
+        multi-output convention, which suits tasks in different units) is
+        :class:`~skmtl.model_selection.TaskScorer` ``(average="tasks")``.
+        """
         y_pred = self.predict(X, tasks=tasks)
         y, y_pred, sample_weight = self._restrict_to_main_task(
             X, np.asarray(y, dtype=float), tasks, sample_weight, y_pred
         )
-        if y_pred.ndim == 1:
-            return r2_score(y.ravel(), y_pred, sample_weight=sample_weight)
-        sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        scores = []
-        for t in range(y.shape[1]):  # scoring, not a hot path
-            seen = ~np.isnan(y[:, t])
-            scores.append(
-                r2_score(
-                    y[seen, t],
-                    y_pred[seen, t],
-                    sample_weight=None if sw is None else sw[seen],
-                )
-            )
-        return float(np.mean(scores))
+        return pooled_r2(y, y_pred, sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -564,6 +585,18 @@ class IncrementalRegressorMixin(RegressorMixin):
         self._fit_statistics(merged, layout)
         self.statistics_ = merged
         return self
+
+
+def pooled_r2(y, y_pred, sample_weight=None):
+    """``r2_score`` over every labelled entry of ``y`` (shaped like ``y_pred``; NaN:
+    unlabelled), each weighted by its row's sample weight."""
+    y = np.asarray(y, dtype=float).reshape(y_pred.shape)
+    seen = ~np.isnan(y)
+    sw = None
+    if sample_weight is not None:
+        sw = np.asarray(sample_weight, dtype=float).reshape(-1, *([1] * (y.ndim - 1)))
+        sw = np.broadcast_to(sw, y.shape)[seen]
+    return float(r2_score(y[seen], y_pred[seen], sample_weight=sw))
 
 
 def class_labels(model, decision):
@@ -674,9 +707,10 @@ class MultiTaskEstimator(_MultiTaskModel):
     task_column : int or str, default=None
         Column of ``X`` holding the task label of each row; it is removed from the
         features.
-    unknown_task : {"error", "mean"}, default="error"
-        Raise for a task label not seen in fit, or predict it with the population
-        model (``population_coef_``, ``population_intercept_``).
+    unknown_task : {"warn", "error", "mean"}, default="warn"
+        A task label not seen in fit is predicted with the population model
+        (``population_coef_``, ``population_intercept_``) with an
+        :class:`~skmtl.UnknownTaskWarning` ("warn") or without ("mean"), or raises.
     task_weights, main_task
         As in :class:`~skmtl.GroupLassoRegressor`.
     verbose : int, default=0
@@ -711,7 +745,7 @@ class MultiTaskEstimator(_MultiTaskModel):
         solver="auto",
         precompute="auto",
         task_column=None,
-        unknown_task="error",
+        unknown_task="warn",
         task_weights=None,
         main_task=None,
         verbose=0,

@@ -7,6 +7,7 @@ Every error about user input is raised here, with the argument named.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,8 +28,12 @@ def split_task_column(X, task_column):
     """Return ``(features, labels)``: ``X`` without its task column, and that column."""
     if hasattr(X, "columns"):  # a DataFrame
         columns = list(X.columns)
+        # a ColumnTransformer names its outputs "<transformer>__<column>"
+        renamed = [c for c in columns if str(c).endswith(f"__{task_column}")]
         if task_column in columns:
             name = task_column
+        elif isinstance(task_column, str) and len(renamed) == 1:
+            name = renamed[0]
         elif isinstance(task_column, numbers.Integral) and -len(columns) <= task_column < len(
             columns
         ):
@@ -59,6 +64,22 @@ def split_task_column(X, task_column):
         X = sp.csc_matrix(X)
         return X[:, keep], X[:, [position]].toarray().ravel()
     return X[:, keep], X[:, position]
+
+
+def warn_if_scaled(labels):
+    """Warn when task labels look transformed (floats that are not whole numbers), as
+    a scaler in front of the estimator leaves a task column."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind == "f" and not np.all(labels == np.round(labels)):
+        warnings.warn(
+            "The task labels are floats that are not whole numbers, e.g. "
+            f"{format_labels(labels[labels != np.round(labels)][:3])}: was the task "
+            "column scaled? Pass it through a ColumnTransformer untouched, e.g. "
+            "make_column_transformer(('passthrough', [task_column]), "
+            "remainder=StandardScaler()).set_output(transform='pandas').",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def encode_task_labels(labels, n_samples):
@@ -158,7 +179,7 @@ def encode_binary_labels(y, classes=None):
     return classes, np.where(y == classes[1], 1.0, -1.0)
 
 
-def build_task_data(X, y, tasks, sample_weight, *, classifier):
+def build_task_data(X, y, tasks, sample_weight, *, classifier, one_class_tasks=False):
     """Build :class:`TaskData` and describe the layout.
 
     Returns ``(data, info)`` where ``info`` holds ``layout`` ("single", "wide" or
@@ -172,7 +193,7 @@ def build_task_data(X, y, tasks, sample_weight, *, classifier):
     if y.shape[0] != n:
         raise ValueError(f"X has {n} samples but y has {y.shape[0]}; they must match.")
     if y.ndim == 2 and tasks is None:
-        return _wide_data(X, y, sw, classifier)
+        return _wide_data(X, y, sw, classifier, one_class_tasks)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
@@ -183,6 +204,7 @@ def build_task_data(X, y, tasks, sample_weight, *, classifier):
         labels, index, layout = np.array([0]), np.zeros(n, dtype=np.intp), "single"
     else:
         labels, index = encode_task_labels(tasks, n)
+        warn_if_scaled(labels)
         layout = "tasks"
     totals = np.bincount(index, weights=sw, minlength=len(labels))
     info = {"layout": layout, "tasks_": labels, "sample_totals": totals}
@@ -197,11 +219,11 @@ def build_task_data(X, y, tasks, sample_weight, *, classifier):
         X, y, sw, index = X[keep], y[keep], sw[keep], index[keep]
     data = TaskData(X, y, sw / totals[index], index, len(labels), sample_totals=totals)
     if classifier:
-        _check_both_classes(data, labels)
+        _check_both_classes(data, labels, one_class_tasks)
     return data, info
 
 
-def _wide_data(X, Y, sw, classifier):
+def _wide_data(X, Y, sw, classifier, one_class_tasks):
     n, T = Y.shape
     if classifier:
         Y = check_array(Y, dtype=None, ensure_all_finite="allow-nan", input_name="y")
@@ -229,7 +251,7 @@ def _wide_data(X, Y, sw, classifier):
     info = {"layout": "wide", "tasks_": labels, "sample_totals": totals}
     if classifier:
         info["classes_"] = classes
-        _check_both_classes(data, labels)
+        _check_both_classes(data, labels, one_class_tasks)
     return data, info
 
 
@@ -261,12 +283,21 @@ def _check_nonempty(totals, labels, wide=False):
         )
 
 
-def _check_both_classes(data, labels):
+def _check_both_classes(data, labels, one_class_tasks):
+    """Both classes in every task, or at least in one task when ``one_class_tasks``
+    (pooled intercepts keep a one-class task's intercept finite)."""
     positive = data.task_sum(data.weights * (data.y > 0))
     negative = data.task_sum(data.weights * (data.y < 0))
-    bad = labels[(positive <= 0) | (negative <= 0)]
+    one_class = (positive <= 0) | (negative <= 0)
+    if one_class_tasks and positive.sum() > 0 and negative.sum() > 0:
+        return
+    bad = labels[one_class]
     if len(bad):
         raise ValueError(
             f"Task(s) {format_labels(bad)} have samples of only one class; each task is a "
-            "binary problem and needs samples of both classes."
+            "binary problem whose free intercept then has no finite optimum. Set "
+            "intercept_pooling > 0 to shrink such tasks' intercepts towards the shared "
+            "one, or, in cross-validation, split with "
+            "TaskStratifiedKFold(...).split(X, y, groups=task_class_groups(tasks, y)) "
+            "(skmtl.model_selection) to keep both classes of every task in training."
         )

@@ -24,7 +24,14 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metadata_routing import MetadataRequest
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import ClassifierMixin, RegressorMixin, _MultiTaskModel, check_number, class_labels
+from ._base import (
+    ClassifierMixin,
+    RegressorMixin,
+    UnknownTaskWarning,
+    _MultiTaskModel,
+    check_number,
+    class_labels,
+)
 from ._datafit import DesignDatafit
 from ._inputs import split_task_column, validate_features
 from ._task_weights import check_main_task
@@ -256,9 +263,11 @@ class TaskScorer:
     Parameters
     ----------
     metric : {"r2", "neg_mean_squared_error", "accuracy"}, default="r2"
-    average : {"tasks", "samples"}, default="tasks"
-        ``"tasks"``: the metric on each task, averaged with equal weight (each task
-        counts once, as in the objective); ``"samples"``: the metric on all rows.
+    average : {"samples", "tasks"}, default="samples"
+        ``"samples"``: the metric on all labelled entries together, as the
+        estimators' ``score``; ``"tasks"``: the metric on each task, averaged with
+        equal weight (sklearn's multi-output convention; tasks whose held-out part
+        has fewer than two samples are left out of an R^2 average).
 
     Examples
     --------
@@ -278,7 +287,7 @@ class TaskScorer:
 
     _METRICS = ("r2", "neg_mean_squared_error", "accuracy")
 
-    def __init__(self, metric="r2", average="tasks"):
+    def __init__(self, metric="r2", average="samples"):
         if metric not in self._METRICS:
             raise ValueError(f"metric must be one of {self._METRICS}; got {metric!r}.")
         if average not in ("tasks", "samples"):
@@ -294,24 +303,25 @@ class TaskScorer:
         return request
 
     def __call__(self, estimator, X, y, tasks=None, sample_weight=None):
-        y = np.asarray(y)
         pred = np.asarray(estimator.predict(X, tasks=tasks))
+        y = np.asarray(y).reshape(pred.shape)
+        if tasks is None and getattr(estimator, "task_column", None) is not None:
+            tasks = split_task_column(X, estimator.task_column)[1]
+        sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+        sw = np.broadcast_to(sw.reshape(-1, *([1] * (y.ndim - 1))), y.shape)
+        if pred.ndim == 2:  # wide y: a task per column, NaN unlabelled
+            columns = np.broadcast_to(np.arange(y.shape[1]), y.shape)
+            seen = ~np.isnan(y) if y.dtype.kind == "f" else np.ones(y.shape, bool)
+            y, pred, sw, tasks = y[seen], pred[seen], sw[seen], columns[seen]
         if tasks is None or self.average == "samples":
-            return self._score(y.ravel(), pred.ravel(), sample_weight)
+            return self._score(y, pred, sw)
         tasks = np.asarray(tasks)
-        sw = None if sample_weight is None else np.asarray(sample_weight, float)
-        return float(
-            np.mean(
-                [
-                    self._score(
-                        y[tasks == t],
-                        pred[tasks == t],
-                        None if sw is None else sw[tasks == t],
-                    )
-                    for t in np.unique(tasks)
-                ]
-            )
-        )  # scoring, not a hot path
+        scores = [  # scoring, not a hot path
+            self._score(y[tasks == t], pred[tasks == t], sw[tasks == t])
+            for t in np.unique(tasks)
+            if self.metric != "r2" or np.count_nonzero(tasks == t) > 1
+        ]
+        return float(np.mean(scores))
 
     def _score(self, y, pred, sample_weight):
         if self.metric == "r2":
@@ -319,6 +329,24 @@ class TaskScorer:
         if self.metric == "accuracy":
             return float(accuracy_score(y, pred, sample_weight=sample_weight))
         return -float(mean_squared_error(y, pred, sample_weight=sample_weight))
+
+
+def _warn_unseen_tasks(task_labels, folds):
+    """One warning when test folds hold tasks their training folds lack (their
+    errors are then those of the population model, a cold start)."""
+    if task_labels is None:
+        return
+    labels = np.asarray(task_labels)
+    unseen = sum(not np.isin(labels[test], labels[train]).all() for train, test in folds)
+    if unseen:
+        warnings.warn(
+            f"{unseen} of the {len(folds)} test folds hold tasks that their training "
+            "fold lacks; those are scored with the population model (a cold start). "
+            "Use TaskStratifiedKFold (the default) to keep every task in every training "
+            "fold, or GroupKFold to select for new tasks on purpose.",
+            UnknownTaskWarning,
+            stacklevel=3,
+        )
 
 
 def _take(X, rows):
@@ -407,6 +435,7 @@ class _PathCV(_MultiTaskModel):
                     groups = task_class_groups(task_labels, y)
         cv = check_cv(cv)
         folds = list(cv.split(X, y, groups=groups))
+        _warn_unseen_tasks(task_labels, folds)
         secondary = list(itertools.product(*grids[1:]))
         settings = [
             [dict(zip(strengths, (a,) + rest, strict=True)) for a in grids[0]] for rest in secondary
@@ -501,19 +530,23 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
     X_test, y_test = _take(X, test), _take(np.asarray(y), test)
     tasks_test, sw_test = _take(tasks, test), _take(sample_weight, test)
     errors, validated = [], None
-    for path_settings in settings:
-        row = []
-        for W, b, _, _ in _path(est, data, info, loss, path_settings):
-            est._set_solution(W, b, info, data.task_weights)
-            if validated is None:  # the test rows are validated once per fold
-                validated = validate_features(est, X_test, tasks_test, reset=False)
-            pred = est._decision_validated(*validated)
-            if est._is_classifier:
-                pred = class_labels(est, pred)
-            row.append(
-                _held_out_error(est, pred, X_test, y_test, tasks_test, sw_test, est._is_classifier)
-            )
-        errors.append(row)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UnknownTaskWarning)  # said once, by fit
+        for path_settings in settings:
+            row = []
+            for W, b, _, _ in _path(est, data, info, loss, path_settings):
+                est._set_solution(W, b, info, data.task_weights)
+                if validated is None:  # the test rows are validated once per fold
+                    validated = validate_features(est, X_test, tasks_test, reset=False)
+                pred = est._decision_validated(*validated)
+                if est._is_classifier:
+                    pred = class_labels(est, pred)
+                row.append(
+                    _held_out_error(
+                        est, pred, X_test, y_test, tasks_test, sw_test, est._is_classifier
+                    )
+                )
+            errors.append(row)
     if verbose:
         print(
             f"[{type(base).__name__}CV] fold {k + 1}/{n_folds}: "

@@ -5,7 +5,7 @@ import pytest
 import scipy.sparse as sp
 from conftest import make_tasks
 
-from skmtl import GroupLassoClassifier, GroupLassoRegressor, from_task_list
+from skmtl import GroupLassoClassifier, GroupLassoRegressor, UnknownTaskWarning, from_task_list
 
 
 @pytest.fixture
@@ -44,9 +44,11 @@ def test_lengths_that_differ(data):
 
 def test_unknown_task_at_predict(data):
     X, y, tasks = data
-    model = GroupLassoRegressor(alpha=0.1).fit(X, y, tasks=tasks)
+    model = GroupLassoRegressor(alpha=0.1, unknown_task="error").fit(X, y, tasks=tasks)
     with pytest.raises(ValueError, match=r"Unknown task label\(s\) \[7\]"):
         model.predict(X[:2], tasks=[0, 7])
+    with pytest.warns(UnknownTaskWarning, match=r"Task label\(s\) \[7\] were not seen"):
+        model.set_params(unknown_task="warn").predict(X[:2], tasks=[0, 7])
     with pytest.raises(ValueError, match="pass tasks="):
         model.predict(X)
 

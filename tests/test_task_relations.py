@@ -183,7 +183,7 @@ def test_unknown_task_predicts_with_the_mean_model(Est):
     mixed = model.predict(X[:2], tasks=[0, 99])
     assert mixed[0] == pytest.approx(model.predict(X[:1], tasks=[0])[0])
     with pytest.raises(ValueError, match="Unknown task label"):
-        Est().fit(X, y, tasks=tasks).predict(X[:1], tasks=[99])
+        Est(unknown_task="error").fit(X, y, tasks=tasks).predict(X[:1], tasks=[99])
     with pytest.raises(ValueError, match="unknown_task must be one of"):
         Est(unknown_task="zero").fit(X, y, tasks=tasks)
 

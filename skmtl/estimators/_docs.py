@@ -75,11 +75,12 @@ _INTERCEPT_POOLING = """    intercept_pooling : float, default=0.0
         common intercept (complete pooling of the intercepts). The ``*CV``
         estimators tune it.
 """
-_UNKNOWN_TASK = """    unknown_task : {"error", "mean"}, default="error"
-        What to do with a task label not seen in fit: raise, or predict it with the
-        population model (``population_coef_``, ``population_intercept_``: the
-        average of the task models and the shared intercept), the cold start for a
-        new task.
+_UNKNOWN_TASK = """    unknown_task : {"warn", "error", "mean"}, default="warn"
+        A task label not seen in fit (a new task: the cold start) is predicted with
+        the population model (``population_coef_``, ``population_intercept_``: the
+        average of the task models and the shared intercept), with an
+        :class:`~skmtl.UnknownTaskWarning` that names the cause and the fix
+        (``"warn"``), silently (``"mean"``); or raises (``"error"``).
 """
 
 

@@ -1,0 +1,147 @@
+"""The scikit-learn workflows a data scientist tries first, on data sorted by task:
+default-cv cross-validation and grid search, a scaler pipeline, one score."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn
+from conftest import make_tasks
+from sklearn.compose import make_column_transformer
+from sklearn.metrics import r2_score
+from sklearn.model_selection import GridSearchCV, cross_val_score, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skmtl import GroupLassoClassifier, GroupLassoRegressor, UnknownTaskWarning
+from skmtl.model_selection import GroupLassoRegressorCV, TaskScorer
+
+
+def _sorted_frame(loss="squared"):
+    """A DataFrame sorted by task, with the task labels in a named column."""
+    X, y, tasks = make_tasks(n_tasks=3, sizes=(40, 50, 60), loss=loss, seed=50, offset=3.0)
+    frame = pd.DataFrame(X * [1, 10, 100, 1, 1, 1], columns=[f"x{j}" for j in range(6)])
+    frame.insert(0, "school", tasks + 1)
+    return frame, y
+
+
+def test_default_cv_on_sorted_data_gives_cold_start_scores_with_one_warning_each():
+    """Default KFold on data sorted by task: every test fold holds a task the model
+    never saw. The scores are finite, equal those of the population model, and each
+    fold warns once, naming TaskStratifiedKFold."""
+    frame, y = _sorted_frame()
+    model = GroupLassoRegressor(alpha=0.01, task_column="school")
+    with pytest.warns(UnknownTaskWarning, match="TaskStratifiedKFold") as caught:
+        scores = cross_val_score(model, frame, y, cv=3)
+    unseen = [w for w in caught if issubclass(w.category, UnknownTaskWarning)]
+    assert np.all(np.isfinite(scores)) and len(unseen) == 1  # task 1 is fold 1's only
+    test = np.arange(50)  # KFold(3)'s first test fold: task 1 and 10 rows of task 2
+    train = model.fit(frame.iloc[50:], y[50:])
+    X = frame.iloc[test].drop(columns="school").to_numpy()
+    unseen_rows = frame["school"].to_numpy()[test] == 1
+    expected = train.predict(frame.iloc[test])
+    np.testing.assert_allclose(
+        expected[unseen_rows],
+        X[unseen_rows] @ train.population_coef_ + train.population_intercept_,
+    )
+    assert scores[0] == pytest.approx(r2_score(y[test], expected))
+    rows = frame["school"] == 1
+    with pytest.raises(ValueError, match="unknown_task='mean'"):
+        model.set_params(unknown_task="error").fit(frame[~rows], y[~rows]).predict(frame[rows])
+
+
+def test_default_grid_search_on_sorted_data_is_finite():
+    frame, y = _sorted_frame()
+    search = GridSearchCV(
+        GroupLassoRegressor(task_column="school", unknown_task="mean"),
+        {"alpha": [0.3, 0.03], "intercept_pooling": [0.0, np.inf]},
+    ).fit(frame, y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    best = np.argmax(search.cv_results_["mean_test_score"])
+    assert search.best_params_ == search.cv_results_["params"][best]
+
+
+def test_cv_estimator_warns_once_for_folds_without_a_task():
+    from sklearn.model_selection import KFold
+
+    frame, y = _sorted_frame()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        GroupLassoRegressorCV(task_column="school", cv=KFold(3), n_alphas=5).fit(frame, y)
+    unseen = [w for w in caught if issubclass(w.category, UnknownTaskWarning)]
+    # sizes 40, 50, 60 in three folds of 50 rows: only the first test fold holds a
+    # whole task (task 1)
+    assert len(unseen) == 1 and "1 of the 3 test folds" in str(unseen[0].message)
+
+
+def test_scaler_pipeline_keeps_the_task_labels():
+    frame, y = _sorted_frame()
+    scaler = make_column_transformer(
+        ("passthrough", ["school"]), remainder=StandardScaler()
+    ).set_output(transform="pandas")  # names the column "passthrough__school"
+    pipe = make_pipeline(scaler, GroupLassoRegressor(alpha=0.01, task_column="school"))
+    pipe.fit(frame, y)
+    np.testing.assert_array_equal(pipe[-1].tasks_, [1, 2, 3])
+    # the same fit as on features scaled by hand
+    features = frame.drop(columns="school")
+    scaled = (features - features.mean()) / features.std(ddof=0)
+    direct = GroupLassoRegressor(alpha=0.01).fit(scaled, y, tasks=frame["school"])
+    np.testing.assert_allclose(pipe[-1].coef_, direct.coef_, atol=1e-10)
+    pipe.set_params(grouplassoregressor__unknown_task="mean")
+    result = cross_validate(pipe, frame, y, cv=3)  # sorted: cold starts, finite
+    assert np.isfinite(result["test_score"]).all()
+    search = GridSearchCV(pipe, {"grouplassoregressor__alpha": [0.1, 0.01]}, cv=3)
+    assert np.isfinite(search.fit(frame, y).best_score_)
+
+
+def test_scaled_task_column_warns():
+    frame, y = _sorted_frame()
+    pipe = make_pipeline(StandardScaler(), GroupLassoRegressor(alpha=0.01, task_column=0))
+    with pytest.warns(UserWarning, match="was the task column scaled"):
+        pipe.fit(frame, y)
+
+
+def test_score_is_one_number_in_every_input_form():
+    """The same coefficients on the same data: wide y, tasks= and task_column score
+    the same, and TaskScorer agrees by default."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 4)
+    Y = X @ rng.randn(4, 3) + [0.0, 5.0, -3.0] + 0.5 * rng.randn(40, 3)
+    Y[3, 1] = np.nan
+    wide = GroupLassoRegressor(alpha=0.05).fit(X, Y)
+    seen = ~np.isnan(Y)
+    rows, tasks = np.nonzero(seen)
+    stacked = GroupLassoRegressor(alpha=0.05).fit(X[rows], Y[rows, tasks], tasks=tasks)
+    np.testing.assert_allclose(stacked.coef_, wide.coef_, atol=1e-6)
+    by_wide = wide.score(X, Y)
+    by_tasks = stacked.score(X[rows], Y[rows, tasks], tasks=tasks)
+    Xt = np.column_stack([tasks, X[rows]])
+    column = GroupLassoRegressor(alpha=0.05, task_column=0).fit(Xt, Y[rows, tasks])
+    assert by_wide == pytest.approx(by_tasks, rel=1e-6)
+    assert column.score(Xt, Y[rows, tasks]) == pytest.approx(by_tasks, rel=1e-6)
+    assert by_wide == pytest.approx(r2_score(Y[seen], wide.predict(X)[seen]))
+    assert TaskScorer()(wide, X, Y) == pytest.approx(by_wide)
+    assert TaskScorer()(column, Xt, Y[rows, tasks]) == pytest.approx(by_tasks)
+    with sklearn.config_context(enable_metadata_routing=True):
+        assert TaskScorer()(stacked, X[rows], Y[rows, tasks], tasks=tasks) == pytest.approx(
+            by_tasks
+        )
+    per_task = np.mean(
+        [r2_score(Y[seen[:, t], t], wide.predict(X)[seen[:, t], t]) for t in range(3)]
+    )
+    assert TaskScorer(average="tasks")(wide, X, Y) == pytest.approx(per_task)
+    assert TaskScorer(average="tasks")(column, Xt, Y[rows, tasks]) == pytest.approx(per_task)
+
+
+def test_classifier_default_cross_val_score_on_sorted_data():
+    """StratifiedKFold on data sorted by task leaves tasks with one class in training:
+    free intercepts then have no finite optimum, and the error names both fixes;
+    pooled intercepts fit them."""
+    frame, y = _sorted_frame("logistic")
+    free = GroupLassoClassifier(task_column="school")
+    with pytest.raises(ValueError, match="intercept_pooling > 0.*TaskStratifiedKFold"):
+        cross_val_score(free, frame, y, cv=3, error_score="raise")
+    pooled = free.set_params(intercept_pooling=1.0, unknown_task="mean")
+    scores = cross_val_score(pooled, frame, y, cv=3)
+    assert np.all((scores >= 0) & (scores <= 1))
