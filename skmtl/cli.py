@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import inspect
+import re
 import sys
 import time
 import warnings
@@ -97,8 +98,8 @@ def _pooled_logistic():
 def _models(classification, n_tasks, n_features, quick):
     """Each model with a small grid, tasks read from column 0 of X."""
     n, folds = _grid_sizes(quick)
-    strengths = np.logspace(0, -3, n)
-    ridge = (1e-3, 1e-1) if quick else (1e-3, 1e-2, 1e-1)
+    strengths = np.logspace(1, -3, n)
+    ridge = (1e-3, 1e-1) if quick else (1e-4, 1e-2, 1.0)
     kw = dict(task_column=0, cv=folds)
     kind = "Classifier" if classification else "Regressor"
     group, mean, cluster, relation, trace, graph, subspace, dirty, robust = (
@@ -289,8 +290,12 @@ def format_report(results, info):
     header = [
         f"data set: {info['dataset']} ({info['n_samples']} samples, {info['n_tasks']} tasks, "
         f"{info['n_features']} features, {kind})",
-        f"{n} random splits (seeds {info['seed']}-{info['seed'] + n - 1}): "
-        f"{info['test_share']:.0%} of each task held out, every task in each training part",
+        (
+            f"{n} random splits (seeds {info['seed']}-{info['seed'] + n - 1}): "
+            if n > 1
+            else f"1 random split (seed {info['seed']}): "
+        )
+        + f"{info['test_share']:.0%} of each task held out, every task in each training part",
         f"strengths chosen by {info['folds']}-fold task-stratified CV on each training part, "
         f"grids of at most {info['grid']} values per strength"
         + (" (--quick: small grids)" if info["quick"] else ""),
@@ -321,12 +326,17 @@ def format_report(results, info):
 
 
 def format_warnings(results):
-    """Each model's distinct warning messages with their counts."""
+    """Each model's warnings grouped by kind and message (numbers aside): the count
+    and the first message of each group."""
+    number = re.compile(r"[-+]?\d+(\.\d*)?(e[-+]?\d+)?")
     lines = []
     for name, runs in results.items():
-        counts = Counter(w for r in runs for w in r["warnings"])
-        for (category, message), count in counts.most_common():
-            lines.append(f"{name}: {count} x {category}: {message}")
+        groups = {}
+        for category, message in (w for r in runs for w in r["warnings"]):
+            key = (category, number.sub("#", message))
+            groups.setdefault(key, [0, message])[0] += 1
+        for (category, _), (count, message) in groups.items():
+            lines.append(f"{name}: {count} {category}, e.g. {message}")
     return "\n".join(lines) or "no warnings"
 
 
@@ -399,7 +409,7 @@ def build_parser():
     cmp = sub.add_parser(
         "compare",
         help="fit the multi-task models and single-task and pooled baselines, print a table",
-        description="Split a multi-task data set several times (75%% train, 25%% test "
+        description="Split a multi-task data set several times (75% train, 25% test "
         "within each task), fit each model with its strengths chosen by cross-validation "
         "on the training part, and print one line per model: the held-out score (R2, or "
         "accuracy for classification) and the fit time as mean ± std over the splits, "
