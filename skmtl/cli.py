@@ -103,7 +103,7 @@ def _models(classification, n_tasks, n_features, quick):
     """Each model with a small grid, tasks read from column 0 of X."""
     n, folds = _grid_sizes(quick, classification)
     strengths = np.logspace(1, -3, n)
-    ridge = (1e-3, 1e-1) if quick else (1e-4, 1e-2, 1.0)
+    ridge = (1e-4, 1e-2, 1.0)
     kw = dict(task_column=0, cv=folds)
     kind = "Classifier" if classification else "Regressor"
     group, mean, cluster, relation, trace, graph, subspace, dirty, robust = (
@@ -267,7 +267,8 @@ def _mean_std(values, digits):
 def _summary(runs):
     """The table cells of one model: score, time, gap, chosen strengths, warnings."""
     gaps = np.array([r["gap"] for r in runs])
-    gap = "-" if np.all(np.isnan(gaps)) else f"{np.nanmax(gaps):.2g}"
+    worst = np.nan if np.all(np.isnan(gaps)) else np.nanmax(gaps)
+    gap = "-" if np.isnan(worst) else f"{worst:.2f}" if worst < 100 else f"{worst:.1e}"
     chosen = []
     for name in runs[0]["chosen"]:
         values = [r["chosen"][name][0] for r in runs]
