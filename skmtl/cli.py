@@ -327,10 +327,11 @@ def format_report(results, info):
     lines += [line(name, row) for name, row in cells.items()]
     lines += [
         "",
-        f"held-out {metric} and fit time: mean ± std over the {n} splits; gap/tol: the "
-        "largest final duality gap over its stopping threshold (above 1: not converged)",
-        f"chosen strengths: median over the splits; {EDGE} chosen at an edge of its grid in "
-        "at least one split (the best value may lie outside the grid)",
+        f"held-out {metric}, fit time (CV and refit): mean ± std over the {n} splits",
+        "gap/tol: largest final duality gap of the refit over its stopping threshold "
+        "(above 1: not converged)",
+        "chosen strengths: median over the splits; (fixed): a grid of one value",
+        f"{EDGE} at an edge of its grid in at least one split: the best value may lie beyond it",
         "warnings: recorded during the fits and counted by kind (--show-warnings lists them)",
     ]
     return "\n".join(lines)

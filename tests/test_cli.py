@@ -1,9 +1,11 @@
 """The command line's main job: one summary line per model, no warning floods."""
 
+import os
 import re
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -117,7 +119,7 @@ def test_strength_at_grid_edge_is_flagged():
     assert "alpha=1*" in table["edge case"][3] and "beta=0.001*" in table["edge case"][3]
     assert "alpha=1*" in table["middle"][3] and "beta=0.001*" not in table["middle"][3]
     assert "beta=0.001" in table["middle"][3]
-    assert "* chosen at an edge of its grid" in report
+    assert "* at an edge of its grid" in report
     # a single value is fixed, not at an edge
     assert not at_edge(0.5, [0.5])
 
@@ -194,3 +196,19 @@ def test_module_entry_point_help():
     assert "--dataset" in result.stdout and "--plot" in result.stdout
     assert "--splits" in result.stdout
     assert "75%" in result.stdout and "%%" not in result.stdout
+
+
+def test_missing_dependency_exit_status_without_traceback(tmp_path):
+    script = (
+        "import sys; sys.modules['matplotlib'] = None; from skmtl.cli import main; "
+        "sys.exit(main(['compare', '--dataset', 'synthetic', '--plot', 'unused']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    assert "pip install 'skmtl[plot]'" in result.stderr and "Traceback" not in result.stderr
