@@ -294,7 +294,7 @@ def format_report(results, info):
     n = info["n_splits"]
     header = [
         f"data set: {info['dataset']} ({info['n_samples']} samples, {info['n_tasks']} tasks, "
-        f"{info['n_features']} features, {kind})",
+        f"{info['n_features']} feature{'s' if info['n_features'] != 1 else ''}, {kind})",
         (
             f"{n} random splits (seeds {info['seed']}-{info['seed'] + n - 1}): "
             if n > 1

@@ -127,3 +127,15 @@ def test_samples_per_task_and_scores():
     ax = plotting.plot_scores(["a", "b"], [0.3, 0.5], errors=[0.01, 0.02])
     assert [patch.get_width() for patch in ax.patches] == [0.3, 0.5]
     assert _described(ax)
+
+
+def test_plot_cv_of_a_classifier_shows_accuracy():
+    from skmtl.model_selection import GroupLassoClassifierCV
+
+    X, y, tasks, _ = make_joint_sparse(n_tasks=3, n_features=6, random_state=0)
+    cv = GroupLassoClassifierCV(alphas=4, cv=3).fit(X, y > 0, tasks=tasks)
+    ax = plotting.plot_cv(cv)
+    np.testing.assert_allclose(_data_lines(ax)[0].get_ydata(), cv.score_path_.mean(axis=-1))
+    assert "accuracy" in ax.get_ylabel() and "GroupLassoClassifier" in ax.get_title()
+    with pytest.raises(ValueError, match="slices"):
+        plotting.plot_cv(cv, slices="first")
