@@ -166,9 +166,8 @@ def chosen_strengths(model):
 def at_edge(value, grid):
     """Whether ``value`` is the smallest or largest of a grid of several values."""
     grid = np.asarray(grid, float)
-    return len(np.unique(grid)) > 1 and bool(
-        np.isclose(value, grid.min()) or np.isclose(value, grid.max())
-    )
+    close = np.isclose(value, [grid.min(), grid.max()], rtol=1e-9, atol=0.0)
+    return len(np.unique(grid)) > 1 and bool(close.any())
 
 
 def gap_ratio(model, y, tasks, classification):

@@ -120,8 +120,9 @@ def test_strength_at_grid_edge_is_flagged():
     assert "alpha=1*" in table["middle"][3] and "beta=0.001*" not in table["middle"][3]
     assert "beta=0.001" in table["middle"][3]
     assert "* at an edge of its grid" in report
-    # a single value is fixed, not at an edge
+    # a single value is fixed, not at an edge; tiny grids compare relatively
     assert not at_edge(0.5, [0.5])
+    assert not at_edge(1e-10, [1e-9, 1e-10, 1e-11]) and at_edge(1e-11, [1e-9, 1e-10, 1e-11])
 
 
 def test_chosen_strengths_of_a_pipeline_and_sklearn_cv():
