@@ -20,6 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegressionCV, RidgeCV
@@ -222,6 +223,18 @@ def fit_one(model, Xt, y, train, test, classification):
     }
 
 
+def _fit_split(models, Xt, y, train, test, classification, blas_threads):
+    """``{name: (result, fitted model)}`` of every model on one split."""
+    # small dense problems: BLAS threads only compete for the cores (5x slower fits of
+    # the closed-form models seen on a busy 2-core machine)
+    with threadpool_limits(blas_threads):
+        out = {}
+        for name, model in models.items():
+            model = clone(model)
+            out[name] = (fit_one(model, Xt, y, train, test, classification), model)
+    return out
+
+
 def compare(args):
     """Fit every model on each split; return ``(results, fitted, info)``: the
     per-split results of each model, the models fitted on the first split's training
@@ -231,14 +244,12 @@ def compare(args):
     Xt = np.column_stack([np.unique(tasks, return_inverse=True)[1].ravel(), X])
     pairs = splits(tasks, y, classification, args.splits, args.seed)
     models = _models(classification, len(np.unique(tasks)), X.shape[1], args.quick)
-    results = {name: [] for name in models}
-    fitted = {}
-    for k, (train, test) in enumerate(pairs):
-        for name, model in models.items():
-            model = clone(model)
-            results[name].append(fit_one(model, Xt, y, train, test, classification))
-            if k == 0:
-                fitted[name] = model
+    jobs = Parallel(n_jobs=args.jobs)(
+        delayed(_fit_split)(models, Xt, y, train, test, classification, args.blas_threads)
+        for train, test in pairs
+    )
+    results = {name: [runs[name][0] for runs in jobs] for name in models}
+    fitted = {name: model for name, (_, model) in jobs[0].items()}
     n, folds = _grid_sizes(args.quick, classification)
     info = {
         "dataset": args.dataset,
@@ -465,6 +476,14 @@ def build_parser():
         help="after the table, list each model's distinct warning messages",
     )
     cmp.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="fit the splits in N parallel processes (default 1; fit times then include "
+        "the competition for the cores)",
+    )
+    cmp.add_argument(
         "--blas-threads",
         type=int,
         default=1,
@@ -491,10 +510,7 @@ def main(argv=None):
                 file=sys.stderr,
             )
         return 1
-    # small dense problems: BLAS threads only compete for the cores (5x slower fits of
-    # the closed-form models seen on a busy 2-core machine)
-    with threadpool_limits(args.blas_threads):
-        results, fitted, info = compare(args)
+    results, fitted, info = compare(args)
     print(format_report(results, info))
     if args.show_warnings:
         print()
