@@ -274,11 +274,20 @@ def _mean_std(values, digits):
     return f"{values.mean():.{digits}f} ± {values.std():.{digits}f}"
 
 
+def _ratio(value):
+    """Two decimals rounded away from 1, so that a converged 0.996 is not shown as 1.00
+    (solvers stop as soon as the gap is under the threshold: ratios near 1 are common)."""
+    if value >= 100:
+        return f"{value:.1e}"
+    rounded = np.floor(value * 100) if value <= 1 else np.ceil(value * 100)
+    return f"{rounded / 100:.2f}"
+
+
 def _summary(runs):
     """The table cells of one model: score, time, gap, chosen strengths, warnings."""
     gaps = np.array([r["gap"] for r in runs])
     worst = np.nan if np.all(np.isnan(gaps)) else np.nanmax(gaps)
-    gap = "-" if np.isnan(worst) else f"{worst:.2f}" if worst < 100 else f"{worst:.1e}"
+    gap = "-" if np.isnan(worst) else _ratio(worst)
     chosen = []
     for name in runs[0]["chosen"]:
         values = [r["chosen"][name][0] for r in runs]

@@ -13,6 +13,7 @@ import pytest
 from skmtl import GroupLassoClassifier, GroupLassoRegressor
 from skmtl.cli import (
     _pooled_logistic,
+    _ratio,
     at_edge,
     chosen_strengths,
     fit_one,
@@ -151,6 +152,16 @@ def test_gap_ratio_matches_the_solver_threshold():
         ratio = gap_ratio(model, target, tasks, classification)
         assert ratio > 1
         np.testing.assert_allclose(ratio, model.dual_gap_ / threshold, rtol=1e-3)
+
+
+def test_gap_ratio_rounded_away_from_one():
+    assert [_ratio(v) for v in (0.996, 1.0, 1.001, 0.0, 5183.2)] == [
+        "0.99",
+        "1.00",
+        "1.01",
+        "0.00",
+        "5.2e+03",
+    ]
 
 
 def test_warnings_grouped_by_message():
