@@ -25,8 +25,9 @@ print("found clusters:  ", model.task_clusters_)
 print("adjusted Rand index:", adjusted_rand_score(labels, model.task_clusters_))
 plot_task_matrix(
     model.task_similarity_,
-    order=np.argsort(labels, kind="stable"),
     labels=np.arange(12),
-    title="task similarity, tasks ordered by cluster",
+    clusters=model.task_clusters_,
+    value_label="similarity",
+    title="ClusteredRegressor: learned task similarity\n(tasks grouped by found cluster)",
 )
 plt.show()

