@@ -175,3 +175,16 @@ def test_sparse_and_dense_pooled_fits_agree():
     sparse = GroupLassoRegressor(**kw).fit(sp.csr_matrix(X), y, tasks=tasks)
     np.testing.assert_allclose(sparse.coef_, dense.coef_, atol=1e-8)
     np.testing.assert_allclose(sparse.intercept_, dense.intercept_, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", ["mean", "graph"])
+@pytest.mark.parametrize("pooling", [3.0, np.inf])
+def test_pooled_closed_form_equals_fista(name, pooling):
+    X, y, tasks = make_tasks(n_features=5, seed=46, offset=2.0)
+    kw = dict(intercept_pooling=pooling)
+    exact = _estimator(name, "squared", solver="closed_form", **kw).fit(X, y, tasks=tasks)
+    iterative = _estimator(name, "squared", solver="fista", tol=1e-15, max_iter=100_000, **kw)
+    iterative.fit(X, y, tasks=tasks)
+    assert exact.n_iter_ == 1 and exact.dual_gap_ <= 1e-12 * exact.objective_
+    np.testing.assert_allclose(exact.coef_, iterative.coef_, atol=1e-6)
+    np.testing.assert_allclose(exact.intercept_, iterative.intercept_, atol=1e-6)

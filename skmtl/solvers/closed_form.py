@@ -17,9 +17,9 @@ MAX_SYSTEM_SIZE = 3000
 
 def has_closed_form(penalty, loss, n_features, n_tasks, pooled=False):
     """Squared loss, a quadratic penalty, and per-task Gram matrices that fit in
-    memory (for a graph or pooled intercepts, which couple the tasks' systems, also a
-    small enough linear system)."""
-    coupled = pooled or not isinstance(penalty, MeanPenalty)
+    memory (for a graph, which couples the tasks' systems, also a small enough linear
+    system)."""
+    coupled = not isinstance(penalty, MeanPenalty)
     return (
         loss.name == "squared"
         and isinstance(penalty, QuadraticPenalty)
@@ -34,31 +34,51 @@ def closed_form(gram, penalty):
     Pooled intercepts add ``xbar_t M(delta)_ts xbar_s^T`` to the system and
     ``xbar_t (M(delta) ybar)_t`` to its right-hand side (the gradient of
     :class:`~skmtl._datafit.GramDatafit`)."""
-    T = gram.b.shape[1]
+    T, d = gram.b.shape[1], gram.n_features
     grams = np.broadcast_to(gram.grams, (T,) + gram.grams.shape[1:])
-    if isinstance(penalty, MeanPenalty) and gram.precision is None:
-        return _mean_regularized(grams, gram.b, penalty.alpha, penalty.beta)
-    d = gram.n_features
-    system = np.kron(2.0 * penalty.M, np.eye(d)).reshape(T, d, T, d)
-    system[np.arange(T), :, np.arange(T), :] += grams
     rhs = gram.b.T.copy()
     if gram.precision is not None:
         delta, xbar = gram._delta(), gram.x_mean.T  # (T,), (T, d)
         M = np.diag(delta) - np.outer(delta, delta) / delta.sum()
-        system += np.einsum("ti,ts,sj->tisj", xbar, M, xbar)
         rhs += xbar * (M @ gram.y_mean)[:, None]
+    if isinstance(penalty, MeanPenalty):
+        pooling = None if gram.precision is None else (delta, xbar)
+        return _mean_regularized(grams, rhs.T, penalty.alpha, penalty.beta, pooling)
+    system = np.kron(2.0 * penalty.M, np.eye(d)).reshape(T, d, T, d)
+    system[np.arange(T), :, np.arange(T), :] += grams
+    if gram.precision is not None:
+        system += np.einsum("ti,ts,sj->tisj", xbar, M, xbar)
     solution = np.linalg.solve(system.reshape(T * d, T * d), rhs.ravel())
     return solution.reshape(T, d).T
 
 
-def _mean_regularized(grams, B, alpha, beta):
-    """The d x d system of spec 2.2: ``(C_t + 2 alpha I) w_t = b_t + kappa w_bar``."""
+def _mean_regularized(grams, B, alpha, beta, pooling=None):
+    """The d x d systems of spec 2.2: ``(C_t + 2 alpha I) w_t = b_t + kappa w_bar``,
+    coupled by one (d + 1) system for ``w_bar`` and, with pooled intercepts, the
+    scalar ``c = sum_t delta_t xbar_t^T w_t``: their term ``xbar_t M(delta)_ts
+    xbar_s^T`` is ``delta_t xbar_t xbar_t^T`` (added to ``C_t``) minus a rank one
+    coupling ``xbar_t delta_t c / sum(delta)``."""
     T, d = B.shape[1], B.shape[0]
     kappa = 2.0 * alpha - 2.0 * beta / T
+    if pooling is not None:
+        delta, xbar = pooling
+        grams = grams + delta[:, None, None] * xbar[:, :, None] * xbar[:, None, :]
     A = np.linalg.inv(grams + 2.0 * alpha * np.eye(d))
     Ab = np.einsum("tij,jt->it", A, B)
     # I - kappa/T sum_t A_t, written as 1/T sum_t (C_t + 2 beta/T I) A_t: no cancellation
     # between I and kappa A_t ~ I at large alpha
     shifted = grams + (2.0 * beta / T) * np.eye(d)
-    w_bar = np.linalg.solve(np.matmul(shifted, A).mean(axis=0), Ab.mean(axis=1))
-    return Ab + kappa * np.einsum("tij,j->it", A, w_bar)
+    system = np.matmul(shifted, A).mean(axis=0)
+    if pooling is None:
+        w_bar = np.linalg.solve(system, Ab.mean(axis=1))
+        return Ab + kappa * np.einsum("tij,j->it", A, w_bar)
+    Au = np.einsum("tij,tj->it", A, xbar * (delta / delta.sum())[:, None])  # (d, T)
+    dx = delta[:, None] * xbar  # rows delta_t xbar_t
+    full = np.empty((d + 1, d + 1))
+    full[:d, :d], full[:d, d] = system, -Au.mean(axis=1)
+    full[d, :d] = -kappa * np.einsum("ti,tij->j", dx, A)
+    full[d, d] = 1.0 - np.einsum("ti,it->", dx, Au)
+    rhs = np.append(Ab.mean(axis=1), np.einsum("ti,it->", dx, Ab))
+    solution = np.linalg.solve(full, rhs)
+    w_bar, c = solution[:d], solution[d]
+    return Ab + kappa * np.einsum("tij,j->it", A, w_bar) + c * Au
