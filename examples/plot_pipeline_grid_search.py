@@ -5,16 +5,21 @@ Pipelines and grid search
 Two ways to tell a pipeline which task each row belongs to:
 
 * a task column in ``X`` (``task_column=``): works with any scorer, with
-  ``cross_val_predict`` and with ``GridSearchCV.predict``, with no configuration;
+  ``cross_val_predict`` and with ``GridSearchCV.predict``, with no configuration.
+  A scaler must leave that column alone: a ``ColumnTransformer`` passes it through
+  and scales the rest, and with pandas output the estimator finds the column by its
+  name (``"school"``, also as ``"passthrough__school"``);
 * per-row labels passed as ``tasks=``, routed to the estimator by scikit-learn's
   metadata routing.
 
 Both give the same search. Folds are stratified by task so that every task is in
-every training fold.
+every training fold; ``score`` is the R^2 of all held-out rows in either form.
 """
 
 import numpy as np
+import pandas as pd
 import sklearn
+from sklearn.compose import make_column_transformer
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -29,14 +34,18 @@ grid = {
     "meanregularizedregressor__beta": [0.001, 0.1],
 }
 
-# 1. the task labels as column 0 of X (the scaler only sees, and maps, it consistently)
-Xt = np.column_stack([tasks, X])
+# 1. the task labels as a named column of a DataFrame; the scaler skips it
+frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+frame.insert(0, "school", tasks)
+scale_features = make_column_transformer(
+    ("passthrough", ["school"]), remainder=StandardScaler()
+).set_output(transform="pandas")
 search = GridSearchCV(
-    make_pipeline(StandardScaler(), MeanRegularizedRegressor(task_column=0)),
+    make_pipeline(scale_features, MeanRegularizedRegressor(task_column="school")),
     grid,
-    cv=TaskStratifiedKFold(5, task_column=0),
+    cv=TaskStratifiedKFold(5, task_column="school"),
 )
-search.fit(Xt, y)
+search.fit(frame, y)
 print("task column:     ", search.best_params_, f"R2 {search.best_score_:.3f}")
 
 # 2. the task labels routed as metadata

@@ -231,11 +231,14 @@ class DesignDatafit:
                 if not np.isinf(p).any():
                     g = g + pooling.apply_m(p, C[-1])
                 step = pooling.solve_shifted(p, h, g)
-                step = self._damped_pooled_step(z, C[-1], step)
+                if not self.exact_bregman:  # Newton on a quadratic cannot overshoot
+                    step = self._damped_pooled_step(z, C[-1], step)
                 if np.isinf(p).any():  # one intercept: its derivative is the sum
                     g = np.full_like(g, g.sum())
             C[-1] -= step
             z = z - self.data.expand(step)
+            if self.exact_bregman:  # a quadratic loss: one Newton step is exact
+                break
             if np.all(np.abs(g) <= 1e-15 * self.data.task_sum(self.w)):  # relative
                 break
         return C, z
@@ -337,7 +340,7 @@ class GramDatafit:
         self.b = self.b * factors
         self.q = self.q * factors
         self.totals = self.totals * factors
-        self._lipschitz = None
+        self._lipschitz = self._delta_cache = None
         return self
 
     def restrict(self, features):
@@ -355,7 +358,11 @@ class GramDatafit:
         return gram
 
     def _delta(self):
-        return pooling.profile_weights(self.precision, self.totals)
+        """The profile weights of the pooled mean residuals, computed once (their
+        inputs change only in :meth:`scale_tasks`)."""
+        if getattr(self, "_delta_cache", None) is None:
+            self._delta_cache = pooling.profile_weights(self.precision, self.totals)
+        return self._delta_cache
 
     def _cw(self, W, out=None):
         if self.grams.shape[0] == 1:

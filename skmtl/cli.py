@@ -106,6 +106,8 @@ def _models(classification, n_tasks, n_features, quick):
     strengths = np.logspace(1, -3, n)
     ridge = (1e-4, 1e-2, 1.0)
     kw = dict(task_column=0, cv=folds)
+    if quick:  # three intercept poolings: none, partial, complete
+        kw["intercept_poolings"] = (0.0, 4.0, np.inf)
     kind = "Classifier" if classification else "Regressor"
     group, mean, cluster, relation, trace, graph, subspace, dirty, robust = (
         getattr(model_selection, f"{name}{kind}CV")
@@ -127,7 +129,10 @@ def _models(classification, n_tasks, n_features, quick):
     return {
         "pooled (tasks ignored)": make_pipeline(no_task_column, pooled),
         "single-task ridge": graph(
-            graph=np.zeros((n_tasks, n_tasks)), alphas=[0.0], betas=strengths / 10, **kw
+            graph=np.zeros((n_tasks, n_tasks)),
+            alphas=[0.0],
+            betas=strengths / 10,
+            **{**kw, "intercept_poolings": [0.0]},
         ),
         "group lasso": group(alphas=n, **kw),
         "mean-regularized": mean(alphas=strengths, betas=ridge, **kw),

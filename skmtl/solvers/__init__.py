@@ -117,7 +117,11 @@ def guarded(run, datafit, penalty, C0):
     d = datafit.n_features
     cold = np.zeros_like(np.asarray(C0, dtype=float))
     warm = bool(np.any(np.asarray(C0)[:d]))
-    cold_value = start_objective(datafit, penalty, cold)  # first: linear() caches C0 next
+    # every penalty is zero at W = 0, so the cold start's objective is the datafit's
+    # alone: computed once per datafit (a path asks for it at every strength)
+    cold_value = getattr(datafit, "_cold_objective", None)
+    if cold_value is None:  # first: linear() caches C0 next
+        cold_value = datafit._cold_objective = start_objective(datafit, penalty, cold)
     value = start_objective(datafit, penalty, C0) if warm else cold_value
     if warm and not value <= cold_value:  # also a NaN start
         C0, value, warm = cold, cold_value, False
