@@ -165,7 +165,7 @@ def chosen_strengths(model):
         return {"C": (float(np.ravel(model.C_)[0]), np.asarray(model.Cs_, float))}
     return {
         s: (float(getattr(model, f"{s}_")), np.asarray(getattr(model, f"{s}s_"), float))
-        for s in getattr(model, "_strengths", ())
+        for s in getattr(model, "_strengths", ())  # intercept_pooling: also when fixed
     }
 
 

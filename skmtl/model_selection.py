@@ -466,6 +466,7 @@ class _PathCV(_MultiTaskModel):
         )
         chosen[strengths[0]] = grids[0][best[-1]]
         chosen.setdefault("intercept_pooling", base.intercept_pooling)
+        self.searched_strengths_ = strengths
         for name, value in chosen.items():
             setattr(self, f"{name}_", float(value))
             grid = grids[strengths.index(name)] if name in strengths else [value]
@@ -643,6 +644,12 @@ def make_cv_class(model, strengths, default_grids, mixin):
             f"{s}_ : float\n        The chosen ``{s}``.\n    {s}s_ : ndarray\n        "
             f"The grid of ``{s}``."
             for s in strengths
+        ]
+        + [
+            "searched_strengths_ : tuple of str\n        The strengths searched, the "
+            "path's first; the error path has an axis for each of the others in this "
+            "order, then the path's, then the folds (``intercept_pooling`` is searched "
+            "only when its grid has more than one value)."
         ]
         + [
             "mse_path_ : ndarray of shape (*grid sizes, n_folds)\n        Held-out mean "

@@ -74,9 +74,9 @@ def cv_slice(model):
     ``score_path_``) is the held-out error along the path at the chosen values,
     shape ``(n_alphas, n_folds)``."""
     index = []
-    for name in model._strengths[1:]:
+    for name in model.searched_strengths_[1:]:
         grid = np.asarray(getattr(model, f"{name}s_"), dtype=float)
-        index.append(int(np.argmin(np.abs(grid - getattr(model, f"{name}_")))))
+        index.append(int(np.flatnonzero(grid == getattr(model, f"{name}_"))[0]))
     return tuple(index)
 
 
@@ -91,7 +91,7 @@ def plot_cv(model, *, slices="chosen", title=None, ax=None):
     if slices not in ("chosen", "all"):
         raise ValueError(f"slices must be 'chosen' or 'all'; got {slices!r}.")
     ax = _axes(ax)
-    name, others = model._strengths[0], model._strengths[1:]
+    name, others = model.searched_strengths_[0], model.searched_strengths_[1:]
     grid = np.asarray(getattr(model, f"{name}s_"), dtype=float)
     path = getattr(model, "mse_path_", None)
     what = "mean squared error"

@@ -60,7 +60,9 @@ def test_coefficients_path_cv_and_task_matrix():
 def test_plot_cv_draws_the_chosen_slice_of_two_strengths():
     X, y, tasks, _ = make_joint_sparse(n_tasks=4, n_features=8, noise=0.1, random_state=0)
     # a large ridge first: the chosen beta is not the first row of mse_path_
-    cv = MeanRegularizedRegressorCV(alphas=[1.0, 0.1, 0.01], betas=[100.0, 1e-3], cv=3)
+    cv = MeanRegularizedRegressorCV(
+        alphas=[1.0, 0.1, 0.01], betas=[100.0, 1e-3], intercept_poolings=[0.0], cv=3
+    )
     cv.fit(X, y, tasks=tasks)
     chosen = plotting.cv_slice(cv)
     assert chosen == (1,) and cv.beta_ == 1e-3
@@ -134,8 +136,10 @@ def test_plot_cv_of_a_classifier_shows_accuracy():
 
     X, y, tasks, _ = make_joint_sparse(n_tasks=3, n_features=6, random_state=0)
     cv = GroupLassoClassifierCV(alphas=4, cv=3).fit(X, y > 0, tasks=tasks)
-    ax = plotting.plot_cv(cv)
-    np.testing.assert_allclose(_data_lines(ax)[0].get_ydata(), cv.score_path_.mean(axis=-1))
+    ax = plotting.plot_cv(cv)  # at the chosen intercept pooling
+    chosen = cv.score_path_[plotting.cv_slice(cv)]
+    assert cv.searched_strengths_ == ("alpha", "intercept_pooling")
+    np.testing.assert_allclose(_data_lines(ax)[0].get_ydata(), chosen.mean(axis=-1))
     assert "accuracy" in ax.get_ylabel() and "GroupLassoClassifier" in ax.get_title()
     with pytest.raises(ValueError, match="slices"):
         plotting.plot_cv(cv, slices="first")
