@@ -16,7 +16,6 @@ Both give the same search. Folds are stratified by task so that every task is in
 every training fold; ``score`` is the R^2 of all held-out rows in either form.
 """
 
-import numpy as np
 import pandas as pd
 import sklearn
 from sklearn.compose import make_column_transformer
