@@ -188,3 +188,16 @@ def test_pooled_closed_form_equals_fista(name, pooling):
     assert exact.n_iter_ == 1 and exact.dual_gap_ <= 1e-12 * exact.objective_
     np.testing.assert_allclose(exact.coef_, iterative.coef_, atol=1e-6)
     np.testing.assert_allclose(exact.intercept_, iterative.intercept_, atol=1e-6)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_pooling_with_task_weights_matches_cvxpy(loss):
+    """The precision ``k tau_t / n_t`` follows the task weights (here MALSAR's sum
+    of squares, ``tau_t`` proportional to ``n_t``: one precision for every task)."""
+    X, y, tasks = make_tasks(loss=loss, seed=47, offset=1.0)
+    Est = GroupLassoRegressor if loss == "squared" else GroupLassoClassifier
+    kw = dict(alpha=0.02, intercept_pooling=3.0, task_weights="samples")
+    ours = Est(tol=1e-12, max_iter=100_000, **kw).fit(X, y, tasks=tasks)
+    ref = Est(solver="cvxpy", **kw).fit(X, y, tasks=tasks)
+    assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-5)
