@@ -199,13 +199,10 @@ class DesignDatafit:
 
     def _compute_lipschitz(self):
         data = self.data
-        if data.n_tasks > 1 and data.same_rows():
+        if data.n_tasks > 1 and data.same_rows() and self.precision is None:
             # every task has the same Hessian: compute it for the first one only
-            first = TaskData(
-                data.X, data.y[:, :1], self.w[:, :1], None, 1, sample_totals=np.ones(1)
-            )
-            pooled = np.inf if self.precision is not None else 0.0  # uncentred, as here
-            return DesignDatafit(self.loss, first, self.fit_intercept, pooled).lipschitz()
+            first = TaskData(data.X, data.y[:, :1], self.w[:, :1], None, 1)
+            return DesignDatafit(self.loss, first, self.fit_intercept).lipschitz()
         w = self.w
         top = largest_eigenvalue(
             lambda V: self.adjoint(w * self.linear(V)), (self.n_rows, data.n_tasks)

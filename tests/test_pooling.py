@@ -201,3 +201,27 @@ def test_pooling_with_task_weights_matches_cvxpy(loss):
     ref = Est(solver="cvxpy", **kw).fit(X, y, tasks=tasks)
     assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
     np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-5)
+
+
+def test_pooling_term_prox_conjugate_and_newton_step():
+    """``1/2 b^T M(p) b`` with ``M(p) = diag(p) - p p^T / sum(p)``, written out."""
+    from skmtl import _pooling
+
+    rng = np.random.RandomState(0)
+    p, v, h = rng.uniform(0.1, 3.0, 6), rng.randn(6), rng.uniform(0.0, 2.0, 6)
+    M = np.diag(p) - np.outer(p, p) / p.sum()
+    b0 = p @ v / p.sum()
+    assert _pooling.value(p, v) == pytest.approx(0.5 * np.sum(p * (v - b0) ** 2))
+    assert _pooling.value(p, v) == pytest.approx(0.5 * v @ M @ v)
+    step = 0.7
+    prox = _pooling.solve_shifted(p, np.full(6, 1 / step), v / step)
+    np.testing.assert_allclose((prox - v) / step + M @ prox, 0.0, atol=1e-12)
+    newton = _pooling.solve_shifted(p, h, v)
+    np.testing.assert_allclose((np.diag(h) + M) @ newton, v, atol=1e-12)
+    # Fenchel-Young with equality at u = M b: the gap's conjugate term is exact
+    u = M @ v
+    assert _pooling.conjugate(p, u) == pytest.approx(u @ v - _pooling.value(p, v))
+    # infinite precision: the projection on constant vectors, and a zero term
+    inf = np.full(6, np.inf)
+    np.testing.assert_allclose(_pooling.solve_shifted(inf, np.full(6, 1.0), v), v.mean())
+    assert _pooling.value(inf, np.ones(6)) == 0.0
