@@ -7,8 +7,11 @@ axis, the conjugate is ``tr(G M^{-1} G^T) / 4``.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import helmert
 
 from ._base import Penalty
 
@@ -18,10 +21,12 @@ __all__ = ["QuadraticPenalty", "MeanPenalty", "GraphPenalty", "mean_matrix", "la
 class QuadraticPenalty(Penalty):
     """``tr(W M W^T) = sum_k lambda_k ||W q_k||^2`` for a positive definite ``M``."""
 
-    def __init__(self, M):
+    def __init__(self, M, eigh=None):
         M = np.asarray(M, dtype=float)
         self.M = 0.5 * (M + M.T)
-        self._eigvals, self._eigvecs = np.linalg.eigh(self.M)
+        # ``eigh``: the eigendecomposition when it is known (it costs O(T^3) otherwise,
+        # and paths build a penalty at every strength)
+        self._eigvals, self._eigvecs = np.linalg.eigh(self.M) if eigh is None else eigh
         if self._eigvals[0] <= 0:
             raise ValueError(
                 "The task coupling matrix must be positive definite; add a ridge term (beta > 0)."
@@ -63,7 +68,12 @@ class MeanPenalty(QuadraticPenalty):
 
     def __init__(self, n_tasks, alpha=1.0, beta=1.0):
         self.alpha, self.beta, self.n_tasks = float(alpha), float(beta), int(n_tasks)
-        super().__init__(mean_matrix(self.n_tasks, self.alpha, self.beta))
+        T = self.n_tasks
+        # eigenvalues beta / T (the mean direction) and alpha (its complement); the
+        # Helmert matrix is an orthonormal basis whose first vector is the mean's
+        eigvals = np.r_[self.beta / T, np.full(T - 1, self.alpha)]
+        eigh = (eigvals, helmert(T, full=True).T) if self.alpha >= self.beta / T else None
+        super().__init__(mean_matrix(T, self.alpha, self.beta), eigh)
 
 
 class GraphPenalty(QuadraticPenalty):
@@ -72,4 +82,16 @@ class GraphPenalty(QuadraticPenalty):
     def __init__(self, adjacency, alpha=1.0, beta=1.0):
         self.alpha, self.beta = float(alpha), float(beta)
         L = laplacian(adjacency)
-        super().__init__(self.alpha * L + self.beta * np.eye(L.shape[0]))
+        values, vectors = _laplacian_eigh(L.tobytes(), L.shape[0])  # shared along paths
+        eigh = (self.alpha * values + self.beta, vectors)
+        super().__init__(self.alpha * L + self.beta * np.eye(L.shape[0]), eigh)
+
+
+@functools.lru_cache(maxsize=8)
+def _laplacian_eigh(buffer, n_tasks):
+    """The eigendecomposition of a Laplacian (given by its bytes), which every
+    strength of a path shares; read-only arrays."""
+    L = np.frombuffer(buffer).reshape(n_tasks, n_tasks)
+    values, vectors = np.linalg.eigh(L)
+    values.flags.writeable = vectors.flags.writeable = False
+    return values, vectors
