@@ -160,3 +160,15 @@ def test_guide_renders_math_and_links_the_gallery():
     assert {"introduction", "models", "solvers", "evaluation"} <= set(pages)
     assert 'class="math' in pages["models"]
     assert "auto_examples/plot_" in pages["models"]
+
+
+@pytest.mark.parametrize(
+    "cls, path",
+    [
+        (skmtl.GroupLassoRegressor, "skmtl.GroupLassoRegressor"),
+        (skmtl.MultiTaskEstimator, "skmtl.MultiTaskEstimator"),
+        (skmtl.model_selection.TraceNormRegressorCV, "skmtl.model_selection.TraceNormRegressorCV"),
+    ],
+)
+def test_html_repr_links_the_api_page(cls, path):
+    assert cls()._get_doc_link().endswith(f"/generated/{path}.html")
