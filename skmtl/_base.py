@@ -40,6 +40,9 @@ from .solvers import solve, solve_gram
 _LOSSES = {"squared": SquaredLoss, "logistic": LogisticLoss}
 _SOLVERS = ("auto", "fista", "closed_form", "cvxpy")
 _UNKNOWN_TASK = ("warn", "error", "mean")
+#: where the API pages of the documentation are published (docs/api.rst builds them
+#: as ``generated/<public path>.html``); sklearn's HTML repr links each estimator there
+DOCS_URL = "https://skmtl.readthedocs.io/en/latest"
 
 
 class UnknownTaskWarning(UserWarning):
@@ -107,6 +110,24 @@ class _MultiTaskModel(BaseEstimator):
     """Shared machinery; subclasses give ``_loss_name`` and ``_make_penalty``."""
 
     _loss_name = "squared"
+
+    # sklearn's HTML repr links an estimator to its API page (BaseEstimator's
+    # _doc_link_* hooks); the page is named by the class's public import path
+    _doc_link_module = "skmtl"
+    _doc_link_template = DOCS_URL + "/generated/{path}.html"
+
+    def _doc_link_url_param_generator(self):
+        import skmtl
+
+        name = type(self).__name__
+        if name in skmtl.__all__:
+            return {"path": f"skmtl.{name}"}
+        public = []  # the module path up to its first private part
+        for part in type(self).__module__.split("."):
+            if part.startswith("_"):
+                break
+            public.append(part)
+        return {"path": ".".join([*public, name])}
 
     def __init_subclass__(cls, **kwargs):
         # the one rule for every estimator and *CV class: fit and partial_fit are atomic
@@ -672,7 +693,7 @@ class MultiTaskEstimator(_MultiTaskModel):
     """Generic multi-task linear model: any loss with any penalty.
 
     The objective is ``sum_t f_t(X_t w_t + b_t) + penalty(W)`` with ``f_t`` the
-    per-task mean ``loss`` (spec 0.1) and ``W`` of shape (n_features, n_tasks).
+    per-task mean ``loss`` and ``W`` of shape (n_features, n_tasks).
     The named estimators (e.g. :class:`~skmtl.GroupLassoRegressor`) are this class
     with a fixed loss and flat penalty parameters; use this one to try a penalty of
     your own (a :class:`~skmtl.penalties.Penalty` subclass).

@@ -11,9 +11,9 @@ variable, its last row):
     one ``linear`` and one ``gradient``.
 ``value(Z)``, ``gradient(Z)``, ``bregman(...)``
     The loss, its gradient in ``C``, and the exact excess over its
-    linearisation for the backtracking test (spec 6.1).
+    linearisation for the backtracking test.
 ``dual_value(Z, s)``
-    ``-sum_t f_t^*(-s theta_t)`` at the rescaled dual point (spec 0.2).
+    ``-sum_t f_t^*(-s theta_t)`` at the rescaled dual point.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class DesignDatafit:
 
     With ``fit_intercept`` the features are centered per task, implicitly (never
     densifying sparse ``X``). For the squared loss the targets are centered too
-    and the intercepts follow in closed form (spec 6.6); for the logistic loss the
+    and the intercepts follow in closed form; for the logistic loss the
     intercepts are variables (the last row of the coefficient block, identity
     prox) of the centered model ``(X_t - mean_t) w_t + c_t``, an exact
     reparametrisation (``b_t = c_t - mean_t^T w_t``) that keeps the large feature
@@ -192,7 +192,7 @@ class DesignDatafit:
 
     def lipschitz(self):
         """``curvature * max_t lambda_max(X_t^T diag(w_t) X_t)`` (centered, with the
-        intercept column when it is a variable; spec 6.2), computed once."""
+        intercept column when it is a variable), computed once."""
         if getattr(self, "_lipschitz", None) is None:
             self._lipschitz = self._compute_lipschitz()
         return self._lipschitz
@@ -211,7 +211,7 @@ class DesignDatafit:
 
     def polish(self, C, z, n_steps=10):
         """Newton steps on the intercept row (given ``W``), so that the optimality of
-        the intercepts holds to round-off before the gap is computed (spec 6.6): each
+        the intercepts holds to round-off before the gap is computed: each
         task's ``sum_i theta_ti = 0`` for free intercepts; with pooled ones
         ``task sums of theta = M(p) b``, in particular summing to zero."""
         if not self.intercept_row:
@@ -301,7 +301,7 @@ def damped_intercept_step(datafit, z, step, max_halvings=60):
 
 
 class GramDatafit:
-    """Squared loss through per-task sufficient statistics (spec 0.3).
+    """Squared loss through per-task sufficient statistics.
 
     ``Z = [W; C_t w_t]`` with ``C_t = X_t^T diag(w) X_t`` (centered when fitting
     intercepts), ``b_t = X_t^T diag(w) y_t`` and ``q_t = sum_i w_i y_ti^2``.
@@ -520,7 +520,7 @@ def _stacked_grams(data: TaskData, w, x_mean):
 def use_gram(data: TaskData, loss, precompute="auto", iterations=_GRAM_ITERATIONS):
     """Whether to solve through Gram statistics: squared loss only; with
     ``"auto"``, when their set-up plus ``iterations`` iterations cost less than
-    iterating on the rows (spec 0.3), within a memory cap."""
+    iterating on the rows, within a memory cap."""
     if loss.name != "squared" or precompute is False:
         return False
     if precompute is True:
@@ -538,7 +538,7 @@ def use_gram(data: TaskData, loss, precompute="auto", iterations=_GRAM_ITERATION
 
 class SplitDatafit:
     """The datafit of ``W = P + Q`` as a function of the stacked block ``[P; Q; b]``
-    (dirty and robust models, spec 4.4). Its Lipschitz constant is twice the
+    (dirty and robust models). Its Lipschitz constant is twice the
     inner one."""
 
     def __init__(self, inner):

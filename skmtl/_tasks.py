@@ -26,7 +26,7 @@ class TaskData:
 
     ``weights`` sum to one over the rows of each task (zero where a label is
     missing), so the data term of task ``t`` is the weighted mean
-    ``sum_i weights_i * loss(y_i, z_i)`` (spec 0.1), multiplied by
+    ``sum_i weights_i * loss(y_i, z_i)``, multiplied by
     ``task_weights[t]`` when those are given.
     """
 

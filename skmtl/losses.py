@@ -2,11 +2,11 @@
 
 Every method takes arrays ``y`` (targets), ``w`` (sample weights that sum to one
 over each task, zero for missing labels) and ``z`` (predictions) of one common
-shape, ``(n, T)`` or ``(n,)``: the task structure lives in :mod:`skmtl._tasks`,
-not here. Task ``t`` contributes ``f_t(z) = sum_i w_i * loss(y_i, z_i)`` (spec 0.1).
+shape, ``(n, T)`` or ``(n,)``: the task structure lives elsewhere (the private
+module ``skmtl._tasks``). Task ``t`` contributes ``f_t(z) = sum_i w_i * loss(y_i, z_i)``.
 
-Each loss gives its derivative ``f'(z)`` (the dual point of the duality gap, spec
-0.2, is ``theta = -f'(z)``) and ``-sum_t f_t^*(-s theta_t)`` at that point
+Each loss gives its derivative ``f'(z)`` (the dual point of the duality gap
+is ``theta = -f'(z)``) and ``-sum_t f_t^*(-s theta_t)`` at that point
 rescaled by ``s``.
 """
 
@@ -27,7 +27,7 @@ class SquaredLoss:
     name = "squared"
     #: bound on the second derivative, for Lipschitz constants
     curvature = 1.0
-    #: the intercept is eliminated exactly by centering (spec 6.6)
+    #: the intercept is eliminated exactly by centering
     centers_intercept = True
 
     def value(self, y, w, z):
@@ -58,7 +58,7 @@ class SquaredLoss:
 
     def dual_radius(self, gap):
         """Bound on the distance to the dual optimum in the norm ``sum theta^2 / w``:
-        the dual is 1-strongly concave in it (spec 6.4)."""
+        the dual is 1-strongly concave in it."""
         return np.sqrt(2.0 * max(gap, 0.0))
 
     def intercept_derivatives(self, y, w, z):
@@ -97,7 +97,7 @@ class LogisticLoss:
         return np.log(2.0) * np.sum(w)
 
     def dual_radius(self, gap):
-        """As for least squares, with the conjugate 4-strongly convex (spec 6.4)."""
+        """As for least squares, with the conjugate 4-strongly convex."""
         return np.sqrt(max(gap, 0.0) / 2.0)
 
     def intercept_derivatives(self, y, w, z):

@@ -1,4 +1,4 @@
-"""Regularization paths, cross-validated estimators and a task-aware splitter (spec 6.3).
+"""Regularization paths, cross-validated estimators and a task-aware splitter.
 
 A path solves a model on a decreasing grid of strengths, each solve warm-started from
 the previous solution on data validated once. The ``*CV`` estimators run one path per
@@ -100,7 +100,7 @@ def _path(estimator, data, info, loss, settings):
 
 def _default_alphas(estimator, data, info, loss, n_alphas, eps):
     """``geomspace(alpha_max, eps * alpha_max, n_alphas)`` where the model has an
-    ``alpha_max`` (spec 6.3); None otherwise."""
+    ``alpha_max``; None otherwise."""
     alpha_max = estimator._alpha_max(data, info, loss)  # with fit's task weights
     if alpha_max is None:
         return None
@@ -565,8 +565,8 @@ _POOLING_DOC = """        Grid of ``intercept_pooling``, searched with the other
         sklearn's ``MultiTaskLassoCV`` for wide ``y``)."""
 
 _CV_PARAMETERS = """
-    Cross-validation parameters
-    ---------------------------
+    Parameters
+    ----------
     {grids}
     n_alphas : int, default=100
         Number of alphas on the automatic grid.
@@ -579,12 +579,24 @@ _CV_PARAMETERS = """
     n_jobs : int, default=None
         Folds run in parallel through joblib (a Dask or Ray backend spreads them over
         a cluster).
+    **params
+        Every other parameter of :class:`~skmtl.{model}` (``fit_intercept``,
+        ``unknown_task``, ``task_weights``, ``main_task``, ``task_column``, ``tol``...),
+        with the same meaning and default.
 
-    Attributes (besides the base estimator's)
-    ----------------------------------------
+    Attributes
+    ----------
     {attributes}
     estimator_ : estimator
-        The base estimator refitted on all data with the chosen strengths.
+        The base estimator refitted on all data with the chosen strengths; its
+        fitted attributes (``coef_``, ``intercept_``, ``tasks_``...) are also set on
+        this estimator.
+
+    See Also
+    --------
+    skmtl.{model} : The model with fixed strengths.
+    TaskStratifiedKFold : The default splitter when each sample has a task label.
+    regularization_path : One warm-started path without cross-validation.
 """
 
 
@@ -630,8 +642,8 @@ def make_cv_class(model, strengths, default_grids, mixin):
     grid_doc = "\n    ".join(
         f"{s}s : {'int or ' if i == 0 else ''}array-like, default=None\n        Grid of ``{s}``"
         + (
-            " (None or an int: the automatic grid of that many values from alpha_max, "
-            f"else {default_grids.get(s)!r})."
+            " (None or an int: the automatic grid of that many values from alpha_max"
+            + (f", else {default_grids[s]!r})." if s in default_grids else ").")
             if i == 0
             else f" (None: {default_grids[s]!r})."
         )
@@ -652,18 +664,19 @@ def make_cv_class(model, strengths, default_grids, mixin):
             "only when its grid has more than one value)."
         ]
         + [
-            "mse_path_ : ndarray of shape (*grid sizes, n_folds)\n        Held-out mean "
+            "mse_path_ : ndarray of shape (one axis per searched grid..., n_folds)\n"
+            "        Held-out mean "
             "squared error (regressors; the path's axis is the last grid)."
             if mixin is RegressorMixin
-            else "score_path_ : ndarray of shape (*grid sizes, n_folds)\n        Held-out "
+            else "score_path_ : ndarray of shape (one axis per grid..., n_folds)\n        Held-out "
             "accuracy (classifiers)."
         ]
     )
-    doc = f"""{model.__name__} with {", ".join(strengths)} chosen by cross-validation
-    over warm-started paths.
+    doc = f"""{model.__name__} with {", ".join(strengths)} chosen by cross-validation.
 
-    All other parameters are {model.__name__}'s (see its documentation).
-""" + _CV_PARAMETERS.format(grids=grid_doc, attributes=attributes)
+    Each fold solves a warm-started path over the grids below; the strengths with
+    the best held-out error are refitted on all data.
+""" + _CV_PARAMETERS.format(grids=grid_doc, attributes=attributes, model=model.__name__)
     return type(
         f"{model.__name__}CV",
         (mixin, _PathCV),

@@ -1,4 +1,4 @@
-"""Per-task sufficient statistics of the squared loss: one pass, mergeable (spec 0.3).
+"""Per-task sufficient statistics of the squared loss: one pass, mergeable.
 
 For least squares every model depends on the data of task ``t`` only through its
 weighted count, means, and centred second moments. These are sums over rows, so

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 _TOL_UNIT = {
@@ -118,8 +119,73 @@ def _common_attributes(loss):
     )
 
 
+#: related models of each model family (named by the stem of its class names), with
+#: what each offers instead; rendered as the "See Also" section of both estimators
+_SEE_ALSO = {
+    "GroupLasso": [
+        ("Dirty", "Shared features plus a few task-specific ones."),
+        ("TraceNorm", "A shared subspace instead of shared features."),
+    ],
+    "MeanRegularized": [
+        ("GraphRegularized", "Tasks pulled together along a graph."),
+        ("Clustered", "Several group means, found from the data."),
+        ("TaskRelation", "Task relations learned as a covariance."),
+    ],
+    "GraphRegularized": [
+        ("MeanRegularized", "Every task pulled towards one mean."),
+        ("Clustered", "Groups of tasks found from the data."),
+    ],
+    "Clustered": [
+        ("ClusterNorm", "Another convex relaxation of clustered tasks."),
+        ("MeanRegularized", "A single cluster."),
+    ],
+    "ClusterNorm": [
+        ("Clustered", "The relaxed k-means of the task models."),
+        ("MeanRegularized", "A single cluster."),
+    ],
+    "TaskRelation": [
+        ("TraceNorm", "The squared trace norm without the ridge (squared=True)."),
+        ("MeanRegularized", "A fixed relation: every task close to the mean."),
+    ],
+    "TraceNorm": [
+        ("SharedSubspace", "A subspace of a given dimension."),
+        ("RobustLowRank", "A low-rank part plus outlier tasks."),
+        ("TaskRelation", "The squared trace norm with a ridge."),
+    ],
+    "SharedSubspace": [
+        ("TraceNorm", "A low-rank subspace of free dimension."),
+        ("Clustered", "The same relaxation applied to the tasks."),
+    ],
+    "Dirty": [
+        ("GroupLasso", "Shared features only."),
+        ("RobustLowRank", "A shared low-rank part plus outlier tasks."),
+    ],
+    "RobustLowRank": [
+        ("TraceNorm", "The low-rank part alone."),
+        ("Dirty", "Shared plus task-specific sparse features."),
+    ],
+}
+
+
+def _see_also(examples):
+    """The "See Also" section of the estimator whose example imports it."""
+    found = re.search(r"from skmtl import (\w+?)(Regressor|Classifier)\b", examples)
+    if found is None or found[1] not in _SEE_ALSO:
+        return ""
+    stem, kind = found[1], found[2]
+    other = "Classifier" if kind == "Regressor" else "Regressor"
+    loss = "logistic" if other == "Classifier" else "squared"
+    lines = [
+        f"    skmtl.{stem}{other} : The same penalty with the {loss} loss.",
+        f"    skmtl.model_selection.{stem}{kind}CV : Its strengths chosen by cross-validation.",
+    ]
+    lines += [f"    skmtl.{name}{kind} : {what}" for name, what in _SEE_ALSO[stem]]
+    return "    See Also\n    --------\n" + "\n".join(lines) + "\n\n"
+
+
 def docstring(summary, objective, parameters, *, loss, attributes="", examples=""):
-    """Assemble a numpydoc docstring: summary, objective, parameters, attributes."""
+    """Assemble a numpydoc docstring: summary, objective, parameters, attributes,
+    related models and examples."""
     return f"""{summary}
 
     Minimizes, over ``W`` (n_features x n_tasks) and intercepts ``b``::
@@ -133,7 +199,7 @@ def docstring(summary, objective, parameters, *, loss, attributes="", examples="
     Attributes
     ----------
 {attributes}{_common_attributes(loss)}
-    Examples
+{_see_also(examples)}    Examples
     --------
 {examples}"""
 

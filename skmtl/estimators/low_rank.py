@@ -1,5 +1,5 @@
 """Shared subspaces and shared-plus-specific splits: trace norm, convex ASO, dirty
-models, robust MTL (spec 4)."""
+models, robust MTL."""
 
 from __future__ import annotations
 
@@ -140,14 +140,16 @@ class _Dirty(_MultiTaskModel):
         if n_tasks > 1 and ratio <= 1:
             warnings.warn(
                 f"alpha_shared / alpha_specific = {ratio:.3g} <= 1: the task-specific part "
-                "is never needed and stays zero (spec 4.4(f)); raise alpha_shared.",
+                f"is never needed and stays zero (the useful range is 1 < ratio < {top:.3g}); "
+                "raise alpha_shared.",
                 UserWarning,
                 stacklevel=3,
             )
         elif n_tasks > 1 and ratio >= top:
             warnings.warn(
                 f"alpha_shared / alpha_specific = {ratio:.3g} >= {top:.3g}: the shared part "
-                "is never needed and stays zero (spec 4.4(f)); lower alpha_shared.",
+                "is never needed and stays zero (the useful range is 1 < ratio < that bound); "
+                "lower alpha_shared.",
                 UserWarning,
                 stacklevel=3,
             )

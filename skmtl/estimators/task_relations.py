@@ -1,5 +1,5 @@
 """Tasks pulled towards each other: a common mean, a task graph, clusters of tasks,
-a learned task covariance (spec 2, 3.2, 5)."""
+a learned task covariance."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ class Penalty:
     ``prox(V, step)``
         ``argmin_W R(W) + ||W - V||_F^2 / (2 step)``.
     ``dual_scale(G)`` and ``conjugate(G)``
-        For the Fenchel duality gap (spec 0.2): given ``G = X^T theta``, the factor
+        For the Fenchel duality gap: given ``G = X^T theta``, the factor
         ``s`` in (0, 1] that makes ``s * theta`` dual feasible, and ``R^*(s * G)``.
     ``cvxpy(W)`` (optional)
         The same penalty as a cvxpy expression, for ``solver="cvxpy"`` (or
@@ -102,7 +102,7 @@ class RowNormPenalty(NormPenalty):
         raise NotImplementedError
 
     def safe_rows(self, G, radii):
-        """Rows proven zero at the optimum (gap-safe screening, spec 6.4), given ``G``
+        """Rows proven zero at the optimum (gap-safe screening), given ``G``
         from a feasible dual point and ``radii[j, t]`` bounding how far ``G[j, t]`` is
         from its optimal value. The default proves nothing."""
         return np.zeros(G.shape[0], dtype=bool)

@@ -1,4 +1,4 @@
-"""Norm penalties on the rows of ``W`` (d x T): joint sparsity across tasks (spec 1).
+"""Norm penalties on the rows of ``W`` (d x T): joint sparsity across tasks.
 
 Each penalty is ``alpha * Omega(W)`` with ``Omega`` a norm. It gives its value,
 its proximal operator, the dual norm (for the duality gap and ``alpha_max``) and
@@ -57,7 +57,7 @@ def linf_prox(V, threshold):
 def sparse_group_dual_norm_rows(G, l1_ratio, group_ord):
     """Dual norm of ``tau ||x||_1 + (1 - tau) ||x||_q`` for each row of ``G``.
 
-    It is the ``nu`` solving ``||ST(g, tau nu)||_{q*} = (1 - tau) nu`` (spec 1.2(d)),
+    It is the ``nu`` solving ``||ST(g, tau nu)||_{q*} = (1 - tau) nu``,
     with ``q* = 2`` for the L2 group norm and ``q* = 1`` for L-infinity. The
     function of ``nu`` is monotone, so the root is bracketed between two sorted
     entries and solved in closed form there.
@@ -113,7 +113,7 @@ class L21(RowNormPenalty):
         return block_soft_threshold(V, step * self.alpha)
 
     def safe_rows(self, G, radii):
-        """``||G_j|| + max_t radii[j, t] < alpha`` (spec 6.4)."""
+        """``||G_j|| + max_t radii[j, t] < alpha``."""
         return _row_norms(G, 2) + radii.max(axis=1, initial=0.0) < self.alpha
 
     def cvxpy_norm(self, W):
@@ -138,7 +138,7 @@ class L1(RowNormPenalty):
         return soft_threshold(V, step * self.alpha)
 
     def safe_rows(self, G, radii):
-        """Every entry with ``|G_jt| + radii[j, t] < alpha`` (spec 6.4)."""
+        """Every entry with ``|G_jt| + radii[j, t] < alpha``."""
         return np.all(np.abs(G) + radii < self.alpha, axis=1)
 
     def cvxpy_norm(self, W):
@@ -171,7 +171,7 @@ class L1Linf(RowNormPenalty):
 class SparseGroupNorm(RowNormPenalty):
     """``alpha * (l1_ratio * ||W||_1 + (1 - l1_ratio) * sum_j ||W_j||_q)``.
 
-    The sparse-group lasso over rows (spec 1.2) with ``q = 2`` (``group_norm="l2"``)
+    The sparse-group lasso over rows with ``q = 2`` (``group_norm="l2"``)
     or ``q = inf`` (``group_norm="linf"``). ``l1_ratio = 0`` is :class:`L21` (or
     :class:`L1Linf`), ``l1_ratio = 1`` is :class:`L1`.
 

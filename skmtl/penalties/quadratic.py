@@ -1,4 +1,4 @@
-"""Quadratic task-coupling penalties ``tr(W M W^T)`` (spec 2).
+"""Quadratic task-coupling penalties ``tr(W M W^T)``.
 
 ``M`` (T x T, positive definite) says how tasks pull on each other: towards their
 mean, or along the edges of a task graph. The prox is a linear map on the task

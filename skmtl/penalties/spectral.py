@@ -1,8 +1,8 @@
 """Spectral task-relationship penalties: functions of the singular values of ``W``.
 
 Both are the minimum over a learned task matrix of a quadratic penalty, which is
-eliminated in closed form: clustered tasks (convex clustered MTL, spec 3.2) and a
-learned task covariance (MTRL, spec 5).
+eliminated in closed form: clustered tasks (convex clustered MTL) and a
+learned task covariance (MTRL).
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class ClusterPenalty(Penalty):
     ``c = rho1 * eta * (1 + eta)`` and ``eta = rho2 / rho1``, so that for a hard
     clustering ``M = F F^T`` the penalty is ``rho1 * (k-means within-cluster spread
     of the task columns) + rho2 * ||W||_F^2``. The value depends on the singular
-    values of ``W`` only, water-filled against ``k`` (spec 3.2).
+    values of ``W`` only, water-filled against ``k``.
     """
 
     #: axis of ``W`` that ``M`` acts on: 1 for tasks (T x T), 0 for features (d x d)
@@ -123,7 +123,7 @@ class ClusterPenalty(Penalty):
 
 
 class SubspacePenalty(ClusterPenalty):
-    """Convex alternating structure optimization (cASO; Chen et al. 2009), spec 4.3:
+    """Convex alternating structure optimization (cASO; Chen et al. 2009):
     ``c * min_M tr(W^T (eta I + M)^{-1} W)`` over ``{tr M = h, 0 <= M <= I}``, ``M``
     d x d: the task models lie close to an ``h``-dimensional shared subspace.
     ``c = alpha * eta * (1 + eta)``, ``eta = beta / alpha``.
@@ -191,7 +191,7 @@ class TaskCovariancePenalty(Penalty):
 
 
 class ClusterNormPenalty(Penalty):
-    """The convex cluster norm of Jacob, Bach & Vert (2008), spec 3.1:
+    """The convex cluster norm of Jacob, Bach & Vert (2008):
     ``eps_mean * T ||w_bar||^2 + min_{Sigma in S_c} tr(W Pi Sigma^{-1} Pi W^T)``.
 
     ``Pi = I - 11^T/T`` removes the mean task; ``S_c = {a I <= Sigma <= b I,
@@ -280,7 +280,7 @@ class ClusterNormPenalty(Penalty):
 
 class TraceNorm(NormPenalty):
     """``alpha * ||W||_*`` (sum of singular values): the task models share a
-    low-dimensional subspace (Ji & Ye 2009), spec 4.1.
+    low-dimensional subspace (Ji & Ye 2009).
 
     Prox: singular value soft-thresholding, through a partial SVD when the previous
     prox kept few singular values. Dual norm: the largest singular value.

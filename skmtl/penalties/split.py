@@ -1,9 +1,9 @@
 """Split models ``W = P + Q`` with a penalty on each part: dirty models and robust
-MTL (spec 4.4).
+MTL.
 
 The solver works on the stacked block ``[P; Q]`` (2d rows); the data term sees
 ``P + Q`` only. The penalty on ``W`` is the infimal convolution of the two parts,
-whose conjugate is the sum of theirs (spec 0.2): both dual constraints hold at once.
+whose conjugate is the sum of theirs: both dual constraints hold at once.
 """
 
 from __future__ import annotations

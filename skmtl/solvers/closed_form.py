@@ -1,4 +1,4 @@
-"""Exact solutions for squared loss with a quadratic penalty ``tr(W M W^T)`` (spec 2.2).
+"""Exact solutions for squared loss with a quadratic penalty ``tr(W M W^T)``.
 
 Stationarity reads ``C_t w_t - b_t + 2 (W M)_t = 0`` for every task ``t``, with the
 per-task Gram statistics ``C_t``, ``b_t`` of :class:`~skmtl._datafit.GramDatafit`.
@@ -53,7 +53,7 @@ def closed_form(gram, penalty):
 
 
 def _mean_regularized(grams, B, alpha, beta, pooling=None):
-    """The d x d systems of spec 2.2: ``(C_t + 2 alpha I) w_t = b_t + kappa w_bar``,
+    """The d x d systems ``(C_t + 2 alpha I) w_t = b_t + kappa w_bar``,
     coupled by one (d + 1) system for ``w_bar`` and, with pooled intercepts, the
     scalar ``c = sum_t delta_t xbar_t^T w_t``: their term ``xbar_t M(delta)_ts
     xbar_s^T`` is ``delta_t xbar_t xbar_t^T`` (added to ``C_t``) minus a rank one

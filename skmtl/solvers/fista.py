@@ -1,6 +1,6 @@
 """FISTA with backtracking and adaptive restart, stopped on the duality gap.
 
-One loop serves every datafit and every penalty (spec 6.1, 6.2, 0.2).
+One loop serves every datafit and every penalty.
 """
 
 from __future__ import annotations

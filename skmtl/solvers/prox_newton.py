@@ -1,4 +1,4 @@
-"""Proximal Newton for the logistic loss when features are few (spec 7).
+"""Proximal Newton for the logistic loss when features are few.
 
 Each outer step replaces the loss by its second-order model at the current point,
 a weighted least-squares problem (as in IRLS and glmnet), minimises model plus

@@ -1,7 +1,7 @@
-"""Working sets around FISTA for penalties that are sums over features (spec 6.5).
+"""Working sets around FISTA for penalties that are sums over features.
 
 Each outer iteration discards the rows that gap-safe screening proves zero (L2,1 and
-L1; spec 6.4), ranks the other zero rows of ``W`` by how much they violate their
+L1), ranks the other zero rows of ``W`` by how much they violate their
 optimality condition (the row's dual norm of the gradient against ``alpha``), runs
 FISTA on the current support plus the worst violators only, and then certifies the
 result with the duality gap of the full problem.
@@ -34,7 +34,7 @@ _WHOLE_FRACTION = 0.5
 
 
 def safe_rows(full, penalty, G, gap):
-    """Rows that gap-safe screening proves zero at the optimum (spec 6.4), from the
+    """Rows that gap-safe screening proves zero at the optimum, from the
     gradient ``-G`` at the current point and its duality gap. The gap is raised by a
     bound on its own round-off, so that a gap computed as zero stays safe."""
     gap = gap + 1e-13 * full.gap_scale()
