@@ -426,11 +426,21 @@ def dataset_table(name, recs, binary):
                 "log_loss": np.mean([r["log_loss"] for r in ok]) if binary else None,
                 "times": {r["seed"]: r["time"] for r in ok},
             }
+        else:  # every fit failed: kept for the pooling target
+            summary[model] = {"failed": runs[0]["status"]}
     return markdown_table(columns, rows), summary
 
 
 def targets(results):
     lines = []
+    failed = {
+        name: [m for m, s in summary.items() if "failed" in s]
+        for name, (summary, _) in results.items()
+    }
+    results = {
+        name: ({m: s for m, s in summary.items() if "failed" not in s}, binary)
+        for name, (summary, binary) in results.items()
+    }
     for name, (summary, binary) in results.items():
         skmtl = {m: s for m, s in summary.items() if m in CV_NAMES}
         multi = {m: s for m, s in summary.items() if m in (RI, RS)}
@@ -443,7 +453,8 @@ def targets(results):
         text = (
             f"- {name}: best skmtl `{best_s}` {unit} {skmtl[best_s]['score']:.4f} vs best "
             f"multilevel ({best_m.split(': ')[1]}) {multi[best_m]['score']:.4f}: "
-            f"**{'holds' if holds else 'fails'}**"
+            f"**{'holds' if holds else 'fails'}** ({len(skmtl)} skmtl models compared, "
+            f"{len(skmtl[best_s]['times'])} split(s))"
         )
         if binary:
             best_ll = min(skmtl, key=lambda m: skmtl[m]["log_loss"])
@@ -457,10 +468,12 @@ def targets(results):
         lines.append(text)
     if "radon" in results:
         summary = results["radon"][0]
-        if POOLED in summary:
+        if POOLED in summary and any(m in CV_NAMES for m in [*summary, *failed["radon"]]):
             pooled = summary[POOLED]["score"]
             cvs = {m: s["score"] for m, s in summary.items() if m in CV_NAMES}
             losers = [f"`{m}` {s:.4f}" for m, s in cvs.items() if s <= pooled]
+            losers += [f"`{m}` (every fit failed)" for m in failed["radon"] if m in CV_NAMES]
+            cvs.update(dict.fromkeys(m for m in failed["radon"] if m in CV_NAMES))
             lines.append(
                 f"- radon: every skmtl `*CV` model beats pooling (R² {pooled:.4f}): "
                 + (
@@ -531,7 +544,7 @@ def report(args, argv, records, runs_note):
         which = (
             f"{n_split} splits"
             if complete
-            else f"**no split has every model yet**: the {n_split} split(s) skmtl reached"
+            else f"**no split has every model yet**: {n_split} split(s) shown"
         )
         tables.append(
             f"## {name} ({X.shape[0]} rows, {len(np.unique(tasks))} tasks, "
