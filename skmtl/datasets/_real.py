@@ -114,8 +114,10 @@ load_radon.__doc__ = (
     """Radon in 919 Minnesota homes in 85 counties: one regression task
     per county (R package HLMdiag, data set radon; Gelman & Hill 2007).
 
-    Target: ``log.radon``. Feature: ``basement`` (1 if measured in the basement). The
-    county's ``uranium`` level is left out: it is constant within a task. Many
+    Target: ``log.radon``. Feature: ``basement``, HLMdiag's name for the floor of the
+    measurement: 0 in the basement, 1 on the first floor (Gelman & Hill's ``floor``;
+    17% of the homes, with lower radon). The county's log soil ``uranium`` is left out
+    of ``data`` (it is constant within a task) but is a column of ``frame``. Many
     counties have only a few homes (one has a single home): the setting where
     borrowing strength across tasks matters most.
 """
