@@ -718,6 +718,9 @@ from .estimators import (  # noqa: E402  (the CV classes wrap the named estimato
 #: pseudo-samples per task: from free intercepts to one common intercept
 POOLING_GRID = (0.0, 1.0, 4.0, 16.0, 64.0, np.inf)
 _STRENGTH = tuple(np.logspace(0, -4, 20).round(12))
+#: the mean and graph models' coupling reaches 100: near one common model (on radon,
+#: with one feature, the best choice is a common slope, alpha = 100)
+_COUPLING = tuple(np.logspace(2, -4, 25).round(12))
 _RIDGE = (1e-3, 1e-2, 1e-1)
 #: the cluster norm's within-cluster strength stays above alpha_between (default 0.01)
 _WITHIN = tuple(np.logspace(1, -1.5, 12).round(12))
@@ -727,10 +730,10 @@ _CV_MODELS = [
     (GroupLassoClassifier, ("alpha",), {}),
     (TraceNormRegressor, ("alpha",), {"alpha": _STRENGTH}),
     (TraceNormClassifier, ("alpha",), {"alpha": _STRENGTH}),
-    (MeanRegularizedRegressor, ("alpha", "beta"), {"alpha": _STRENGTH, "beta": _RIDGE}),
-    (MeanRegularizedClassifier, ("alpha", "beta"), {"alpha": _STRENGTH, "beta": _RIDGE}),
-    (GraphRegularizedRegressor, ("alpha", "beta"), {"alpha": _STRENGTH, "beta": _RIDGE}),
-    (GraphRegularizedClassifier, ("alpha", "beta"), {"alpha": _STRENGTH, "beta": _RIDGE}),
+    (MeanRegularizedRegressor, ("alpha", "beta"), {"alpha": _COUPLING, "beta": _RIDGE}),
+    (MeanRegularizedClassifier, ("alpha", "beta"), {"alpha": _COUPLING, "beta": _RIDGE}),
+    (GraphRegularizedRegressor, ("alpha", "beta"), {"alpha": _COUPLING, "beta": _RIDGE}),
+    (GraphRegularizedClassifier, ("alpha", "beta"), {"alpha": _COUPLING, "beta": _RIDGE}),
     (ClusteredRegressor, ("alpha", "beta"), {"alpha": _STRENGTH, "beta": _RIDGE}),
     (ClusteredClassifier, ("alpha", "beta"), {"alpha": _STRENGTH, "beta": _RIDGE}),
     (
