@@ -47,8 +47,7 @@ def solve_unguarded(
     """
     kw = dict(max_iter=max_iter, tol=tol, verbose=verbose)
     data, loss = full.data, full.loss
-    pooled = full.precision is not None
-    if _use_closed_form(penalty, loss, data.n_features, data.n_tasks, method, pooled):
+    if _use_closed_form(penalty, loss, data.n_features, data.n_tasks, method):
         return _rows_block(full, full.gram(), _closed_form(full.gram(), penalty, kw))
     newton = (
         loss.name == "logistic"
@@ -91,8 +90,7 @@ def solve_gram_unguarded(gram, penalty, C0, *, method="auto", max_iter=1000, tol
     ``penalty``: as :func:`solve`, without the methods that need the rows."""
     kw = dict(max_iter=max_iter, tol=tol, verbose=verbose)
     n_features, n_tasks = gram.b.shape
-    pooled = gram.precision is not None
-    if _use_closed_form(penalty, SquaredLoss(), n_features, n_tasks, method, pooled):
+    if _use_closed_form(penalty, SquaredLoss(), n_features, n_tasks, method):
         return _closed_form(gram, penalty, kw), gram
     if isinstance(penalty, SplitPenalty):
         return _split(gram, penalty, C0, kw), gram
@@ -150,12 +148,12 @@ def guarded(run, datafit, penalty, C0):
     return result, fitted
 
 
-def _use_closed_form(penalty, loss, n_features, n_tasks, method, pooled):
-    exact = has_closed_form(penalty, loss, n_features, n_tasks, pooled)
+def _use_closed_form(penalty, loss, n_features, n_tasks, method):
+    exact = has_closed_form(penalty, loss, n_features, n_tasks)
     if method == "closed_form" and not exact:
         raise ValueError(
             "solver='closed_form' needs the squared loss with a quadratic penalty (mean, "
-            "or graph or pooled intercepts with n_features * n_tasks <= 3000); got the "
+            "or graph with n_features * n_tasks <= 3000); got the "
             f"{loss.name} loss with "
             f"{type(penalty).__name__} on {n_features} features and {n_tasks} tasks. "
             "Use solver='fista'."

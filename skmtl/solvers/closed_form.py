@@ -15,7 +15,7 @@ from ..penalties import MeanPenalty, QuadraticPenalty
 MAX_SYSTEM_SIZE = 3000
 
 
-def has_closed_form(penalty, loss, n_features, n_tasks, pooled=False):
+def has_closed_form(penalty, loss, n_features, n_tasks):
     """Squared loss, a quadratic penalty, and per-task Gram matrices that fit in
     memory (for a graph, which couples the tasks' systems, also a small enough linear
     system)."""
