@@ -11,7 +11,6 @@ import numbers
 import warnings
 
 import numpy as np
-from scipy.special import expit
 from sklearn.base import BaseEstimator, clone
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
@@ -33,11 +32,10 @@ from ._task_weights import (
     resolve_task_weights,
 )
 from ._tasks import rowwise_dot
-from .losses import LogisticLoss, SquaredLoss
+from .losses import get_loss
 from .penalties import L21, NormPenalty, Penalty
 from .solvers import solve, solve_gram
 
-_LOSSES = {"squared": SquaredLoss, "logistic": LogisticLoss}
 _SOLVERS = ("auto", "fista", "closed_form", "cvxpy")
 _UNKNOWN_TASK = ("warn", "error", "mean")
 #: where the API pages of the documentation are published (docs/api.rst builds them
@@ -107,9 +105,12 @@ def check_flags(estimator):
 
 
 class _MultiTaskModel(BaseEstimator):
-    """Shared machinery; subclasses give ``_loss_name`` and ``_make_penalty``."""
+    """Shared machinery; subclasses give ``_make_penalty``, and the mixins the kind
+    of estimator: ``_default_loss`` (the loss of ``loss=None``) and ``_classifier``
+    (whether the loss must be binary; None: either, following the loss)."""
 
-    _loss_name = "squared"
+    _default_loss = "squared"
+    _classifier = None
 
     # sklearn's HTML repr links an estimator to its API page (BaseEstimator's
     # _doc_link_* hooks); the page is named by the class's public import path
@@ -139,14 +140,20 @@ class _MultiTaskModel(BaseEstimator):
     def _make_penalty(self, n_tasks, n_features=None) -> Penalty:  # pragma: no cover
         raise NotImplementedError
 
+    def _loss(self):
+        """The loss object of the ``loss`` parameter (validated)."""
+        loss = getattr(self, "loss", None)
+        return get_loss(self._default_loss if loss is None else loss, classifier=self._classifier)
+
     @property
     def _is_classifier(self):
-        return self._loss_name == "logistic"
+        return self._loss().target == "binary"
 
     def _validate_params(self):
         check_number(self.max_iter, "max_iter", low=1, integer=True)
         check_number(self.tol, "tol", low=0)
         check_flags(self)
+        self._loss()
         if self.solver not in _SOLVERS:
             raise ValueError(f"solver must be one of {_SOLVERS}; got {self.solver!r}.")
         if self.precompute not in ("auto", True, False):
@@ -256,11 +263,11 @@ class _MultiTaskModel(BaseEstimator):
     def _fit_statistics(self, statistics, layout):
         """Solve from per-task sufficient statistics (squared loss), warm-started from
         the current solution for the tasks it already has."""
-        if self._is_classifier:
+        if not self._loss().quadratic:
             raise ValueError(
                 "Fitting from sufficient statistics (partial_fit, Dask inputs) needs the "
-                "squared loss: the logistic loss needs a pass over the rows at every "
-                "iteration."
+                f"squared loss: the {self._loss().name} loss needs a pass over the rows at "
+                "every iteration."
             )
         spec = getattr(self, "task_weights", None)
         if is_uncertainty(spec) or self.solver == "cvxpy":
@@ -357,6 +364,7 @@ class _MultiTaskModel(BaseEstimator):
         """Set ``coef_``, ``intercept_``, ``tasks_`` (and ``classes_``) from ``W`` (d x
         T), and the population model that predicts unseen tasks."""
         self._layout, self.tasks_ = info["layout"], info["tasks_"]
+        self._fitted_loss = self._loss()
         if "classes_" in info:
             self.classes_ = info["classes_"]
         if self._layout == "single":
@@ -378,15 +386,16 @@ class _MultiTaskModel(BaseEstimator):
 
     def _prepare(self, X, y, tasks, sample_weight, reset):
         X, tasks = validate_features(self, X, tasks, reset=reset)
+        loss = self._loss()
         data, info = build_task_data(
             X,
             y,
             tasks,
             sample_weight,
-            classifier=self._is_classifier,
+            loss=loss,
             one_class_tasks=self.fit_intercept and self.intercept_pooling > 0,
         )
-        return data, info, _LOSSES[self._loss_name]()
+        return data, info, loss
 
     def alpha_max(self, X, y, tasks=None, sample_weight=None):
         """Smallest ``alpha`` for which all coefficients are zero, on this data.
@@ -451,11 +460,8 @@ class _MultiTaskModel(BaseEstimator):
             C0[:d] = self._coef_matrix().T
             if datafit.n_rows > d:
                 C0[d] = datafit.intercept_variable(C0[:d], self._intercept_vector())
-        elif datafit.n_rows > d and self._is_classifier:  # at log(n+ / n-)
-            pos = np.clip(data.task_sum(data.weights * (data.y > 0)), 1e-6, 1 - 1e-6)
-            C0[d] = np.log(pos / (1.0 - pos))
-        elif datafit.n_rows > d:  # squared loss, pooled intercepts: at the task means
-            C0[d] = data.task_sum(data.weights * data.y)
+        elif datafit.n_rows > d:  # at the model without features (e.g. log(n+ / n-))
+            C0[d] = datafit.null_intercepts()
         return C0
 
     def _coef_matrix(self):
@@ -524,7 +530,11 @@ class _MultiTaskModel(BaseEstimator):
 
 
 class RegressorMixin:
-    """Squared-loss prediction and R^2 scoring, for every input form."""
+    """Prediction (the loss's mean target) and R^2 scoring, for every input form, of a
+    loss on real or count targets (``loss=None``: squared)."""
+
+    _default_loss = "squared"
+    _classifier = False
 
     def predict(self, X, tasks=None):
         """Predict targets.
@@ -540,7 +550,8 @@ class RegressorMixin:
         -------
         ndarray of shape (n_samples,) or (n_samples, n_tasks)
         """
-        return self._decision(X, tasks)
+        z = self._decision(X, tasks)  # first: checks that the model is fitted
+        return self._fitted_loss.inverse_link(z)
 
     def score(self, X, y, tasks=None, sample_weight=None):
         """Coefficient of determination R^2 of all labelled (sample, task) entries.
@@ -626,29 +637,33 @@ def class_labels(model, decision):
 
 
 class ClassifierMixin:
-    """Logistic decision function, labels, probabilities and accuracy."""
+    """Decision function, labels, probabilities (probabilistic losses) and accuracy,
+    of a binary loss (``loss=None``: logistic)."""
 
-    _loss_name = "logistic"
+    _default_loss = "logistic"
+    _classifier = True
 
     def decision_function(self, X, tasks=None):
         """Signed distance ``x^T w_t + b_t``; positive means ``classes_[1]``."""
         return self._decision(X, tasks)
 
+    @available_if(lambda self: _probabilistic(self))
     def predict_proba(self, X, tasks=None):
-        """Class probabilities, shape (n_samples, 2) for one task per row.
+        """Class probabilities, shape (n_samples, 2) for one task per row (losses
+        with a probability model, such as the logistic loss).
 
         For a model fitted on 2-D ``y`` and called without ``tasks``, the
         probability of ``classes_[1]`` for every task: shape (n_samples, n_tasks).
         """
-        p = expit(self._decision(X, tasks))
+        z = self._decision(X, tasks)  # first: checks that the model is fitted
+        p = self._fitted_loss.inverse_link(z)
         return np.column_stack([1.0 - p, p]) if p.ndim == 1 else p
 
+    @available_if(lambda self: _probabilistic(self))
     def predict_log_proba(self, X, tasks=None):
         """Logarithm of :meth:`predict_proba`."""
-        z = self._decision(X, tasks)
-        if z.ndim == 1:
-            return np.column_stack([-np.logaddexp(0, z), -np.logaddexp(0, -z)])
-        return -np.logaddexp(0, -z)
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X, tasks))
 
     def predict(self, X, tasks=None):
         """Predicted class labels, shaped like :meth:`decision_function`."""
@@ -677,6 +692,20 @@ class ClassifierMixin:
         return tags
 
 
+def _binary(estimator):
+    """Whether the estimator's loss is a classification loss (False for an invalid
+    loss: ``fit`` then says what is wrong)."""
+    try:
+        return estimator._loss().target == "binary"
+    except ValueError:
+        return False
+
+
+def _probabilistic(estimator):
+    """Whether the estimator's loss gives class probabilities."""
+    return _binary(estimator) and estimator._loss().probabilistic
+
+
 def _regressor_tags():
     from sklearn.utils import RegressorTags
 
@@ -694,15 +723,20 @@ class MultiTaskEstimator(_MultiTaskModel):
 
     The objective is ``sum_t f_t(X_t w_t + b_t) + penalty(W)`` with ``f_t`` the
     per-task mean ``loss`` and ``W`` of shape (n_features, n_tasks).
+    Its solver is chosen from what the loss and the penalty provide (see
+    :func:`skmtl.solvers.solve`).
     The named estimators (e.g. :class:`~skmtl.GroupLassoRegressor`) are this class
     with a fixed loss and flat penalty parameters; use this one to try a penalty of
     your own (a :class:`~skmtl.penalties.Penalty` subclass).
 
     Parameters
     ----------
-    loss : {"squared", "logistic"}, default="squared"
-        Squared loss (regression) or logistic loss (binary classification per task).
-        The estimator then behaves as a regressor or a classifier.
+    loss : str or Loss, default="squared"
+        The loss, by name or as a :class:`~skmtl.losses.Loss` instance (e.g.
+        ``HuberLoss(epsilon=2.0)``): for regression ``"squared"``, ``"huber"`` or
+        ``"poisson"`` (counts, log link), for binary classification per task
+        ``"logistic"`` or ``"squared_hinge"``. The estimator then behaves as a
+        regressor or a classifier.
     penalty : Penalty, default=None
         The regularizer; None means ``L21(alpha=1.0)``.
     fit_intercept : bool, default=True
@@ -773,12 +807,6 @@ class MultiTaskEstimator(_MultiTaskModel):
     ):
         store_parameters(self, locals())
 
-    @property
-    def _loss_name(self):
-        if self.loss not in _LOSSES:
-            raise ValueError(f"loss must be one of {tuple(_LOSSES)}; got {self.loss!r}.")
-        return self.loss
-
     def _make_penalty(self, n_tasks, n_features=None):
         if self.penalty is None:
             return L21(1.0)
@@ -797,21 +825,21 @@ class MultiTaskEstimator(_MultiTaskModel):
     def score(self, X, y, tasks=None, sample_weight=None):
         return self._mixin().score(self, X, y, tasks=tasks, sample_weight=sample_weight)
 
-    @available_if(lambda self: self.loss == "logistic")
+    @available_if(lambda self: _binary(self))
     def decision_function(self, X, tasks=None):
         return self._decision(X, tasks)
 
-    @available_if(lambda self: self.loss == "logistic")
+    @available_if(lambda self: _probabilistic(self))
     def predict_proba(self, X, tasks=None):
         return ClassifierMixin.predict_proba(self, X, tasks)
 
-    @available_if(lambda self: self.loss == "logistic")
+    @available_if(lambda self: _probabilistic(self))
     def predict_log_proba(self, X, tasks=None):
         return ClassifierMixin.predict_log_proba(self, X, tasks)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        if self.loss == "logistic":
+        if _binary(self):
             tags.estimator_type = "classifier"
             tags.classifier_tags = _classifier_tags()
         else:

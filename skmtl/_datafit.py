@@ -68,7 +68,7 @@ class DesignDatafit:
 
     def __init__(self, loss, data: TaskData, fit_intercept=True, pooling=0.0):
         self.loss, self.data = loss, data
-        self.exact_bregman = loss.name == "squared"
+        self.exact_bregman = loss.quadratic
         self.w = data.loss_weights
         self.fit_intercept, self.pooling = fit_intercept, pooling
         # pooled intercepts: the intercept row holds b itself (uncentred features),
@@ -77,15 +77,13 @@ class DesignDatafit:
             precision(pooling, data.task_weights, data.sample_totals) if fit_intercept else None
         )
         self.center = fit_intercept and self.precision is None
-        self.intercept_row = fit_intercept and (
-            self.precision is not None or not loss.centers_intercept
-        )
+        self.intercept_row = fit_intercept and (self.precision is not None or not loss.quadratic)
         self.n_features = data.n_features
         self.n_rows = self.n_features + int(self.intercept_row)
         self.y = data.y
         if self.center:
             self.x_mean, self.y_mean = data.task_means()
-        if self.center and loss.centers_intercept:
+        if self.center and loss.quadratic:
             self.y = data.y - data.expand(self.y_mean)
             if data.shared:  # keep missing entries at zero
                 self.y = np.where(data.weights > 0, self.y, 0.0)
@@ -188,26 +186,45 @@ class DesignDatafit:
         return self.loss.dual_value(self.y, self.w, z, scale)
 
     def gap_scale(self):
-        return self.loss.gap_scale(self.y, self.w)
+        """The stopping rule's unit (see the loss's ``gap_scale``), computed once."""
+        if getattr(self, "_gap_scale", None) is None:
+            self._gap_scale = self.loss.gap_scale(self.y, self.w, self.null_predictions())
+        return self._gap_scale
+
+    def null_intercepts(self):
+        """Each task's intercept in the model without features (the solvers' start)."""
+        data = self.data
+        return self.loss.null_intercept(data.task_sum(self.w * self.y) / data.task_sum(self.w))
+
+    def null_predictions(self):
+        """The predictions of the model without features."""
+        if not self.fit_intercept or self.loss.quadratic and self.center:
+            return np.zeros_like(self.y)
+        return self.data.expand(self.null_intercepts())
 
     def lipschitz(self):
         """``curvature * max_t lambda_max(X_t^T diag(w_t) X_t)`` (centered, with the
-        intercept column when it is a variable), computed once."""
+        intercept column when it is a variable), computed once. For a loss of
+        unbounded curvature, the Hessian's largest eigenvalue at the model without
+        features: a local estimate that backtracking corrects."""
         if getattr(self, "_lipschitz", None) is None:
             self._lipschitz = self._compute_lipschitz()
         return self._lipschitz
 
     def _compute_lipschitz(self):
-        data = self.data
-        if data.n_tasks > 1 and data.same_rows() and self.precision is None:
+        data, curvature = self.data, self.loss.curvature
+        if curvature is None:
+            curvature, w = 1.0, self.loss.second_derivative(self.y, self.w, self.null_predictions())
+        elif data.n_tasks > 1 and data.same_rows() and self.precision is None:
             # every task has the same Hessian: compute it for the first one only
             first = TaskData(data.X, data.y[:, :1], self.w[:, :1], None, 1)
             return DesignDatafit(self.loss, first, self.fit_intercept).lipschitz()
-        w = self.w
+        else:
+            w = self.w
         top = largest_eigenvalue(
-            lambda V: self.adjoint(w * self.linear(V)), (self.n_rows, data.n_tasks)
+            lambda V: self.adjoint(w * self._linear(V)), (self.n_rows, data.n_tasks)
         )
-        return self.loss.curvature * top
+        return curvature * top
 
     def polish(self, C, z, n_steps=10):
         """Newton steps on the intercept row (given ``W``), so that the optimality of
@@ -219,8 +236,8 @@ class DesignDatafit:
         C = C.copy()
         p = self.precision
         for _ in range(n_steps):
-            g, h = self.loss.intercept_derivatives(self.y, self.w, z)
-            g, h = self.data.task_sum(g), self.data.task_sum(h)
+            g = self.data.task_sum(self.loss.derivative(self.y, self.w, z))
+            h = self.data.task_sum(self.loss.second_derivative(self.y, self.w, z))
             if p is None:
                 step = np.divide(g, h, out=np.zeros_like(g), where=h > 1e-300)
                 step = damped_intercept_step(self, z, step)
@@ -521,7 +538,7 @@ def use_gram(data: TaskData, loss, precompute="auto", iterations=_GRAM_ITERATION
     """Whether to solve through Gram statistics: squared loss only; with
     ``"auto"``, when their set-up plus ``iterations`` iterations cost less than
     iterating on the rows, within a memory cap."""
-    if loss.name != "squared" or precompute is False:
+    if not loss.quadratic or precompute is False:
         return False
     if precompute is True:
         return True

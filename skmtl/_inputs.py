@@ -179,12 +179,16 @@ def encode_binary_labels(y, classes=None):
     return classes, np.where(y == classes[1], 1.0, -1.0)
 
 
-def build_task_data(X, y, tasks, sample_weight, *, classifier, one_class_tasks=False):
-    """Build :class:`TaskData` and describe the layout.
+def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
+    """Build :class:`TaskData` for ``loss`` (its targets checked and encoded as its
+    ``target`` says) and describe the layout.
 
     Returns ``(data, info)`` where ``info`` holds ``layout`` ("single", "wide" or
     "tasks"), ``tasks_`` (labels) and, for classifiers, ``classes_``.
+    ``one_class_tasks`` allows degenerate tasks (one class; zero counts) whose
+    intercepts are kept finite by pooling.
     """
+    classifier = loss.target == "binary"
     n = X.shape[0]
     if y is None:
         raise ValueError("This estimator requires y to be passed, but the target y is None.")
@@ -193,7 +197,7 @@ def build_task_data(X, y, tasks, sample_weight, *, classifier, one_class_tasks=F
     if y.shape[0] != n:
         raise ValueError(f"X has {n} samples but y has {y.shape[0]}; they must match.")
     if y.ndim == 2 and tasks is None:
-        return _wide_data(X, y, sw, classifier, one_class_tasks)
+        return _wide_data(X, y, sw, loss, one_class_tasks)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
@@ -213,18 +217,19 @@ def build_task_data(X, y, tasks, sample_weight, *, classifier, one_class_tasks=F
         info["classes_"], y = encode_binary_labels(y)
     else:
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        loss.check_target(y[sw > 0])
     _check_nonempty(totals, labels)
     keep = sw > 0
     if not keep.all():
         X, y, sw, index = X[keep], y[keep], sw[keep], index[keep]
     data = TaskData(X, y, sw / totals[index], index, len(labels), sample_totals=totals)
-    if classifier:
-        _check_both_classes(data, labels, one_class_tasks)
+    _check_degenerate_tasks(data, labels, loss, one_class_tasks)
     return data, info
 
 
-def _wide_data(X, Y, sw, classifier, one_class_tasks):
+def _wide_data(X, Y, sw, loss, one_class_tasks):
     n, T = Y.shape
+    classifier = loss.target == "binary"
     if classifier:
         Y = check_array(Y, dtype=None, ensure_all_finite="allow-nan", input_name="y")
         observed = ~_isnan(Y)
@@ -239,6 +244,7 @@ def _wide_data(X, Y, sw, classifier, one_class_tasks):
                 "missing label in the wide form)."
             )
         observed = ~np.isnan(Y)
+        loss.check_target(Y[observed & (sw[:, None] > 0)])
         Y = np.where(observed, Y, 0.0)
     weights = sw[:, None] * observed
     totals = weights.sum(axis=0)
@@ -251,7 +257,7 @@ def _wide_data(X, Y, sw, classifier, one_class_tasks):
     info = {"layout": "wide", "tasks_": labels, "sample_totals": totals}
     if classifier:
         info["classes_"] = classes
-        _check_both_classes(data, labels, one_class_tasks)
+    _check_degenerate_tasks(data, labels, loss, one_class_tasks)
     return data, info
 
 
@@ -280,6 +286,29 @@ def _check_nonempty(totals, labels, wide=False):
         )
         raise ValueError(
             f"Task(s) {format_labels(empty)} have no {what}; every task needs at least one."
+        )
+
+
+def _check_degenerate_tasks(data, labels, loss, one_class_tasks):
+    if loss.target == "binary":
+        _check_both_classes(data, labels, one_class_tasks)
+    elif loss.target == "counts":
+        _check_some_counts(data, labels, one_class_tasks)
+
+
+def _check_some_counts(data, labels, one_class_tasks):
+    """Counts: a task whose counts are all zero has its free intercept at minus
+    infinity (its mean count is zero)."""
+    total = data.task_sum(data.weights * data.y)
+    if one_class_tasks and total.sum() > 0:
+        return
+    bad = labels[total <= 0]
+    if len(bad):
+        raise ValueError(
+            f"Task(s) {format_labels(bad)} have only zero counts in y; the log of their "
+            "mean count, their free intercept, is then minus infinity. Set "
+            "intercept_pooling > 0 to shrink such tasks' intercepts towards the shared "
+            "one, or leave these tasks out."
         )
 
 

@@ -483,6 +483,7 @@ class _PathCV(_MultiTaskModel):
             if name.endswith("_") and not name.startswith("_"):
                 setattr(self, name, value)
         self._layout = self.estimator_._layout
+        self._fitted_loss = self.estimator_._fitted_loss
         return self
 
     def _grids(self, base, prepared):

@@ -6,12 +6,36 @@ import re
 import textwrap
 
 _TOL_UNIT = {
-    "squared": "``sum_t ||y_t - mean(y_t)||^2 / n_t`` (sklearn's convention)",
-    "logistic": "``T log 2`` (the loss of the zero model)",
+    "squared": "``sum_t ||y_t - mean(y_t)||^2 / n_t`` (sklearn's convention) for the "
+    "squared loss, the loss of the model without features for the others",
+    "logistic": "``T log 2`` (the logistic loss of the zero model; ``T`` for the squared hinge)",
+}
+_LOSS_PARAMETER = {
+    "squared": """    loss : {"squared", "huber", "poisson"} or Loss, default=None
+        The data-fitting loss, by name or as a :class:`~skmtl.losses.Loss` instance
+        (None: ``"squared"``). ``"huber"`` (:class:`~skmtl.losses.HuberLoss`) for
+        targets with outliers: quadratic in the residual up to ``epsilon=1.35``, in
+        the units of ``y``, linear beyond (``HuberLoss(epsilon=...)`` for another
+        threshold). ``"poisson"`` (:class:`~skmtl.losses.PoissonLoss`) for counts:
+        half the Poisson deviance with the log link, so that :meth:`predict` gives
+        ``exp(x^T w_t + b_t)``. The objective's data term is then ``sum_t 1/n_t
+        sum_i loss(y_ti, x_ti^T w_t + b_t)``.
+""",
+    "logistic": """    loss : {"logistic", "squared_hinge"} or Loss, default=None
+        The data-fitting loss on labels ``y_ti`` in {-1, +1}, by name or as a
+        :class:`~skmtl.losses.Loss` instance (None: ``"logistic"``).
+        ``"squared_hinge"`` (:class:`~skmtl.losses.SquaredHingeLoss`) is
+        ``max(0, 1 - y z)^2``, the margin loss of the L2-loss linear SVM; it has no
+        probability model, so ``predict_proba`` is not available with it. The
+        objective's data term is then ``sum_t 1/n_t sum_i loss(y_ti, x_ti^T w_t +
+        b_t)``.
+""",
 }
 _PRECOMPUTE = {
     "squared": "Solve through per-task Gram matrices when rows far outnumber features "
-    "(``'auto'`` decides by cost).",
+    "(``'auto'`` decides by cost; squared loss). With the other losses and up to 100 "
+    "features, solve by proximal Newton steps whose quadratic models use per-task Gram "
+    "matrices; ``False`` forces plain FISTA.",
     "logistic": "With up to 100 features, solve by proximal Newton steps whose quadratic "
     "models use per-task Gram matrices; ``False`` forces plain FISTA.",
 }
@@ -23,7 +47,7 @@ def _wrap(text):
 
 def _common_parameters(loss):
     tol = _wrap(f"Stop when the duality gap is below ``tol`` times {_TOL_UNIT[loss]}.")
-    text = f"""    fit_intercept : bool, default=True
+    text = f"""{_LOSS_PARAMETER[loss]}    fit_intercept : bool, default=True
         Fit one intercept per task.
 {_INTERCEPT_POOLING}    max_iter : int, default=1000
         Maximum number of FISTA iterations.

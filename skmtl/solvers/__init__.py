@@ -14,7 +14,7 @@ from .fista import SolverResult, duality_gap, fista
 from .prox_newton import prox_newton
 from .working_set import use_working_sets, working_sets
 
-#: proximal Newton for the logistic loss up to this many features
+#: proximal Newton for the non-quadratic losses up to this many features
 _NEWTON_MAX_FEATURES = 100
 
 
@@ -50,7 +50,7 @@ def solve_unguarded(
     if _use_closed_form(penalty, loss, data.n_features, data.n_tasks, method):
         return _rows_block(full, full.gram(), _closed_form(full.gram(), penalty, kw))
     newton = (
-        loss.name == "logistic"
+        loss.newton
         and precompute is not False
         and data.n_features <= _NEWTON_MAX_FEATURES
         and data.n_tasks * data.n_features**2 <= GRAM_MAX_ENTRIES

@@ -21,7 +21,7 @@ def has_closed_form(penalty, loss, n_features, n_tasks):
     system)."""
     coupled = not isinstance(penalty, MeanPenalty)
     return (
-        loss.name == "squared"
+        loss.quadratic
         and isinstance(penalty, QuadraticPenalty)
         and n_tasks * n_features**2 <= GRAM_MAX_ENTRIES
         and (not coupled or n_features * n_tasks <= MAX_SYSTEM_SIZE)

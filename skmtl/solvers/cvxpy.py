@@ -52,12 +52,7 @@ def solve_cvxpy(loss, penalty, data: TaskData, fit_intercept=True, verbose=False
         b = cp.Variable(T)
         onehot = sp.csr_matrix((np.ones(n), task, np.arange(n + 1)), shape=(n, T))
         z = z + onehot @ b
-    if loss.name == "squared":
-        datafit = 0.5 * cp.sum_squares(cp.multiply(np.sqrt(w), y - z))
-    elif loss.name == "logistic":
-        datafit = cp.sum(cp.multiply(w, cp.logistic(cp.multiply(-y, z))))
-    else:
-        raise ValueError(f"solver='cvxpy' does not know the loss {loss.name!r}.")
+    datafit = loss.cvxpy(y, w, z)
     penalty_term, constraints = penalty.cvxpy_terms(W)
     if fit_intercept and pooling:
         b0 = cp.Variable()

@@ -1,4 +1,4 @@
-"""Proximal Newton for the logistic loss when features are few.
+"""Proximal Newton for the non-quadratic losses when features are few.
 
 Each outer step replaces the loss by its second-order model at the current point,
 a weighted least-squares problem (as in IRLS and glmnet), minimises model plus
@@ -28,7 +28,8 @@ def quadratic_model(full, z):
     ``sum_i h_i / 2 (z'_i - v_i)^2`` with ``h = f''(z)`` and ``v = z - f'(z) / h``.
     """
     data = full.data
-    g, h = full.loss.intercept_derivatives(full.y, full.w, z)
+    g = full.loss.derivative(full.y, full.w, z)
+    h = full.loss.second_derivative(full.y, full.w, z)
     h = np.maximum(h, 1e-12 * full.w)  # keep v finite for confident rows
     v = z - np.divide(g, h, out=np.zeros_like(g), where=h > 0)
     per_task = data.task_sum(h)

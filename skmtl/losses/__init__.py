@@ -1,0 +1,52 @@
+"""Data-fitting losses: one class each, evaluated elementwise on predictions.
+
+A loss is an object with the methods of :class:`Loss` (value, derivatives, the
+conjugate for the duality gap, a cvxpy expression) and a few declared attributes
+(what its targets are, whether it is quadratic, its curvature bound). The
+estimators take one through ``loss=``, by name or as an instance.
+"""
+
+from ._base import Loss
+from .binary import LogisticLoss, SquaredHingeLoss
+from .poisson import PoissonLoss
+from .squared import HuberLoss, SquaredLoss
+
+__all__ = [
+    "Loss",
+    "SquaredLoss",
+    "HuberLoss",
+    "PoissonLoss",
+    "LogisticLoss",
+    "SquaredHingeLoss",
+    "get_loss",
+]
+
+#: the built-in losses by name, for ``loss="..."``
+LOSSES = {
+    loss.name: loss
+    for loss in (SquaredLoss, HuberLoss, PoissonLoss, LogisticLoss, SquaredHingeLoss)
+}
+
+
+def get_loss(loss, *, classifier=None):
+    """The loss object for ``loss`` (a name of :data:`LOSSES` or a :class:`Loss`);
+    ``classifier`` True/False requires a binary / non-binary loss."""
+    if isinstance(loss, str) and loss in LOSSES:
+        loss = LOSSES[loss]()
+    if not isinstance(loss, Loss):
+        names = [n for n, cls in LOSSES.items() if classifier is None or _binary(cls) == classifier]
+        raise ValueError(
+            f"loss must be one of {tuple(names)} or a skmtl.losses.Loss instance; got {loss!r}."
+        )
+    if classifier is not None and _binary(loss) != classifier:
+        kind = "a classifier" if classifier else "a regressor"
+        raise ValueError(
+            f"{type(loss).__name__} has target={loss.target!r}, which does not suit {kind}; "
+            "use a binary loss for classifiers (e.g. 'logistic', 'squared_hinge') and a "
+            "real or count loss for regressors (e.g. 'squared', 'huber', 'poisson')."
+        )
+    return loss
+
+
+def _binary(loss):
+    return loss.target == "binary"

@@ -1,0 +1,121 @@
+"""What a loss provides to the datafit, the solvers and the estimators."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Loss:
+    """Base class of the data-fitting losses.
+
+    Task ``t`` contributes ``f_t(z) = sum_i w_i loss(y_i, z_i)`` to the objective,
+    where ``z`` are its linear predictions ``x_i^T w_t + b_t`` and ``w`` its sample
+    weights (summing to one over the task, zero for a missing label). Every method
+    takes arrays ``y`` (targets, encoded as :attr:`target` says), ``w`` and ``z`` of
+    one common shape, ``(n, T)`` or ``(n,)``, and is vectorized over them: the task
+    structure lives in the datafit.
+
+    A new loss sets the attributes and implements the methods below; the ones with
+    a default here are optional.
+
+    Attributes
+    ----------
+    name : str
+        Its name in messages (and the string that selects it, for the built-in ones).
+    target : {"real", "counts", "binary"}
+        What ``y`` holds: real numbers, non-negative counts, or two classes (encoded
+        as -1/+1 before the loss sees them). Classifiers take "binary" losses.
+    curvature : float or None
+        An upper bound on the second derivative ``loss''(y, z)`` over all ``z``
+        (the Lipschitz constant of the gradient is ``curvature`` times that of the
+        design), or None when it is unbounded (the solver then estimates it at the
+        start point and backtracks).
+    quadratic : bool
+        Whether ``f_t`` is a quadratic: the squared loss. The solvers then use Gram
+        statistics, closed forms and the exact centering of the intercepts.
+    probabilistic : bool
+        Whether ``inverse_link`` of a binary loss gives a probability
+        (``predict_proba``).
+    newton : bool
+        Whether proximal Newton steps suit it: its second derivative is positive
+        everywhere (a quadratic model flat on some samples, as for the Huber loss
+        beyond ``epsilon``, is no better than a gradient step).
+    """
+
+    name = "loss"
+    target = "real"
+    curvature = None
+    quadratic = False
+    probabilistic = False
+    newton = False
+
+    def __repr__(self):
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        return f"{type(self).__name__}({params})"
+
+    def __eq__(self, other):  # losses are values: equal type, equal parameters
+        return type(self) is type(other) and vars(self) == vars(other)
+
+    def __hash__(self):
+        return hash((type(self), tuple(sorted(vars(self).items()))))
+
+    # -- required -----------------------------------------------------------------
+    def pointwise(self, y, z):
+        """The loss of each sample, unweighted."""
+        raise NotImplementedError
+
+    def derivative(self, y, w, z):
+        """``f'(z)``, elementwise: the gradient in the predictions. Minus it is the
+        dual point ``theta`` of the duality gap."""
+        raise NotImplementedError
+
+    def second_derivative(self, y, w, z):
+        """``f''(z)``, elementwise (a generalized one where ``f'`` has kinks): the
+        weights of the proximal Newton steps' quadratic models."""
+        raise NotImplementedError
+
+    def dual_value(self, y, w, z, scale):
+        """``-sum_i f_i^*(-s theta_i)`` at the dual point ``theta = -f'(z)`` of ``z``,
+        rescaled by ``0 < s <= 1`` (``f_i = w_i loss(y_i, .)``). Every loss's domain
+        must contain the segment from 0 to ``theta``."""
+        raise NotImplementedError
+
+    def cvxpy(self, y, w, z):
+        """The same weighted sum as a cvxpy expression in the predictions ``z``."""
+        raise NotImplementedError(f"{type(self).__name__} has no cvxpy expression.")
+
+    # -- optional -----------------------------------------------------------------
+    def value(self, y, w, z):
+        """``sum_i w_i loss(y_i, z_i)``."""
+        return np.sum(w * self.pointwise(y, z))
+
+    def bregman(self, y, w, z_new, z_old, value_old, grad_dot_step):
+        """``f(z_new) - f(z_old) - <f'(z_old), z_new - z_old>``, the excess over the
+        linearisation that backtracking tests (a quadratic loss computes it without
+        cancellation; ``grad_dot_step`` is None for it)."""
+        return self.value(y, w, z_new) - value_old - grad_dot_step
+
+    def null_intercept(self, mean):
+        """The intercept of the model without features, given each task's weighted
+        mean target ``mean`` (the solvers' start)."""
+        return mean
+
+    def inverse_link(self, z):
+        """The prediction (mean target, or probability of the positive class) at the
+        linear predictions ``z``."""
+        return z
+
+    def gap_scale(self, y, w, z_null):
+        """The unit of the stopping rule (``tol`` times it): the loss of the model
+        without features, whose predictions are ``z_null``."""
+        return self.value(y, w, z_null)
+
+    def dual_radius(self, gap):
+        """A bound on the distance to the dual optimum, in the norm
+        ``sqrt(sum theta^2 / w)``, from a duality gap (for gap-safe screening); None
+        when the loss's conjugate is not strongly convex (no screening)."""
+        return None
+
+    def check_target(self, y):
+        """Raise a ValueError if ``y`` (finite, as numbers) is outside the loss's
+        domain."""

@@ -1,0 +1,228 @@
+"""The losses: their derivatives and conjugates, every model with every loss against
+cvxpy, and the reductions to scikit-learn's single-task models."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.optimize import minimize_scalar
+from sklearn.linear_model import PoissonRegressor
+from sklearn.svm import LinearSVC
+from test_low_rank import MODELS as LOW_RANK_MODELS
+from test_task_relations import MODELS as RELATION_MODELS
+
+from skmtl import (
+    GroupLassoClassifier,
+    GroupLassoRegressor,
+    MeanRegularizedClassifier,
+    MeanRegularizedRegressor,
+    MultiTaskEstimator,
+)
+from skmtl.losses import (
+    HuberLoss,
+    LogisticLoss,
+    Loss,
+    PoissonLoss,
+    SquaredHingeLoss,
+    SquaredLoss,
+    get_loss,
+)
+from skmtl.penalties import L21
+
+LOSSES = {
+    "squared": SquaredLoss(),
+    "huber": HuberLoss(epsilon=0.7),
+    "poisson": PoissonLoss(),
+    "logistic": LogisticLoss(),
+    "squared_hinge": SquaredHingeLoss(),
+}
+
+
+def _targets(loss, rng, size):
+    if loss.target == "binary":
+        return rng.choice([-1.0, 1.0], size)
+    if loss.target == "counts":
+        return rng.poisson(2.0, size).astype(float)
+    return rng.randn(*size) * 2
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_derivatives_match_finite_differences(name):
+    loss, rng = LOSSES[name], np.random.RandomState(0)
+    y, z = _targets(loss, rng, (40,)), rng.randn(40)
+    w = rng.uniform(0.5, 2.0, 40)
+    h = 1e-6
+    numeric = (w * loss.pointwise(y, z + h) - w * loss.pointwise(y, z - h)) / (2 * h)
+    np.testing.assert_allclose(loss.derivative(y, w, z), numeric, rtol=1e-6, atol=1e-8)
+    # the second derivative, away from the kinks of the piecewise losses
+    numeric = (loss.derivative(y, w, z + h) - loss.derivative(y, w, z - h)) / (2 * h)
+    smooth = np.abs(numeric - loss.second_derivative(y, w, z)) < 1e-3 * w
+    assert smooth.mean() > 0.8
+    assert loss.value(y, w, z) == pytest.approx(np.sum(w * loss.pointwise(y, z)))
+
+
+@pytest.mark.parametrize("name", LOSSES)
+@pytest.mark.parametrize("scale", [1.0, 0.6])
+def test_dual_value_is_the_conjugate(name, scale):
+    """``-sum f_i^*(-s theta_i) = sum_i min_u f_i(u) + s theta_i u`` at ``theta = -f'(z)``,
+    each minimum found numerically."""
+    loss, rng = LOSSES[name], np.random.RandomState(1)
+    y, z = _targets(loss, rng, (8,)), rng.randn(8)
+    w = rng.uniform(0.5, 2.0, 8)
+    theta = -scale * loss.derivative(y, w, z)
+    minima = [
+        minimize_scalar(
+            lambda u, i=i: w[i] * loss.pointwise(y[i], u) + theta[i] * u,
+            bounds=(-30, 30),
+            method="bounded",
+            options={"xatol": 1e-12},
+        ).fun
+        for i in range(8)
+    ]
+    assert loss.dual_value(y, w, z, scale) == pytest.approx(sum(minima), rel=1e-7, abs=1e-9)
+
+
+def _make_data(loss, seed=0):
+    rng = np.random.RandomState(seed)
+    sizes = (15, 25, 40)
+    tasks = np.repeat(np.arange(3), sizes)
+    X = rng.randn(len(tasks), 6) + 0.5
+    W = np.zeros((6, 3))
+    W[:3] = 0.5 * rng.randn(3, 3)
+    z = np.einsum("ij,ji->i", X, W[:, tasks]) + 0.3
+    if loss.target == "binary":
+        y = (z + 0.5 * rng.randn(len(z)) > 0.3).astype(int)
+    elif loss.target == "counts":
+        y = rng.poisson(np.exp(np.clip(z, -3, 3)))
+    else:
+        y = z + 0.5 * rng.standard_t(2, len(z))  # heavy tails
+    return X, y, tasks
+
+
+GROUP_LASSO = {
+    "group-lasso": (GroupLassoRegressor, GroupLassoClassifier, dict(alpha=0.05)),
+    "sparse-group": (GroupLassoRegressor, GroupLassoClassifier, dict(alpha=0.05, l1_ratio=0.5)),
+    "linf": (GroupLassoRegressor, GroupLassoClassifier, dict(alpha=0.05, group_norm="linf")),
+}
+ALL_MODELS = {**GROUP_LASSO, **RELATION_MODELS, **LOW_RANK_MODELS}
+
+
+def _recomputed_objective(model, loss, X, y, tasks, sample_weight):
+    """The objective from ``coef_`` and ``intercept_``, task by task (non-split models)."""
+    labels = np.unique(tasks)
+    if loss.target == "binary":
+        y = np.where(y == model.classes_[1], 1.0, -1.0)
+    total = model._make_penalty(len(labels), X.shape[1]).value(model.coef_.T)
+    for t, label in enumerate(labels):
+        rows = tasks == label
+        z = np.asarray(X[rows] @ model.coef_[t]).ravel() + model.intercept_[t]
+        sw = sample_weight[rows]
+        total += np.sum(sw * loss.pointwise(y[rows], z)) / sw.sum()
+    return total
+
+
+@pytest.mark.parametrize("model", ALL_MODELS)
+@pytest.mark.parametrize("loss_name", ["huber", "poisson", "squared_hinge"])
+def test_every_model_with_every_loss_matches_cvxpy(model, loss_name):
+    regressor, classifier, params = ALL_MODELS[model]
+    loss = LOSSES[loss_name]
+    cls = classifier if loss.target == "binary" else regressor
+    X, y, tasks = _make_data(loss)
+    sw = np.random.RandomState(2).uniform(0.3, 2.0, len(y))
+    if model == "linf" or model.startswith("dirty"):  # sparse designs too
+        X = sp.csr_matrix(np.where(np.abs(X) > 0.6, X, 0.0))
+    ours = cls(**params, loss=loss, tol=1e-11, max_iter=20000).fit(X, y, tasks, sw)
+    ref = cls(**params, loss=loss, solver="cvxpy").fit(X, y, tasks, sw)
+    assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
+    assert 0 <= ours.dual_gap_ <= 1e-8 * max(1.0, ours.objective_)
+    if model not in ("dirty", "dirty-l2", "robust"):  # split models: valued at the parts
+        value = _recomputed_objective(ours, loss, X, y, tasks, sw)
+        assert value == pytest.approx(ours.objective_, rel=1e-9)
+
+
+@pytest.mark.parametrize("loss", [HuberLoss(0.5), PoissonLoss(), SquaredHingeLoss()])
+@pytest.mark.parametrize("pooling", [4.0, np.inf])
+def test_pooled_intercepts_with_new_losses_match_cvxpy(loss, pooling):
+    X, y, tasks = _make_data(loss, seed=3)
+    kind = "squared_hinge" if loss.target == "binary" else None
+    est = MultiTaskEstimator(loss=loss, penalty=L21(0.05), intercept_pooling=pooling)
+    ours = est.set_params(tol=1e-11, max_iter=20000).fit(X, y, tasks)
+    ref = MultiTaskEstimator(loss=loss, penalty=L21(0.05), intercept_pooling=pooling)
+    ref.set_params(solver="cvxpy").fit(X, y, tasks)
+    assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6, kind
+
+
+def test_huge_epsilon_huber_is_least_squares():
+    X, y, tasks = _make_data(SquaredLoss())
+    huber = GroupLassoRegressor(alpha=0.05, loss=HuberLoss(1e6), tol=1e-12).fit(X, y, tasks)
+    squared = GroupLassoRegressor(alpha=0.05, tol=1e-12).fit(X, y, tasks)
+    np.testing.assert_allclose(huber.coef_, squared.coef_, atol=1e-8)
+    np.testing.assert_allclose(huber.intercept_, squared.intercept_, atol=1e-8)
+
+
+def test_huber_resists_outliers():
+    """A few gross outliers move the least-squares fit far more than Huber's."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 3)
+    Y = X @ rng.randn(3, 2) + 0.1 * rng.randn(200, 2)
+    clean = GroupLassoRegressor(alpha=1e-3).fit(X, Y).coef_
+    Y[:10] += 50.0
+    squared = GroupLassoRegressor(alpha=1e-3).fit(X, Y).coef_
+    huber = GroupLassoRegressor(alpha=1e-3, loss="huber").fit(X, Y).coef_
+    assert np.abs(huber - clean).max() < 0.1 * np.abs(squared - clean).max()
+
+
+def test_poisson_single_task_equals_sklearn():
+    """One task with a ridge: scikit-learn's PoissonRegressor (mean half deviance plus
+    ``alpha / 2 ||w||^2``) is the mean-regularized model with ``beta = alpha / 2``."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 5)
+    y = rng.poisson(np.exp(0.3 * X[:, 0] - 0.2 * X[:, 1] + 0.5))
+    ref = PoissonRegressor(alpha=0.02, tol=1e-12, max_iter=10000).fit(X, y)
+    ours = MeanRegularizedRegressor(beta=0.01, loss="poisson", tol=1e-12).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-7)
+    assert ours.intercept_ == pytest.approx(ref.intercept_, abs=1e-7)
+    np.testing.assert_allclose(ours.predict(X), ref.predict(X), rtol=1e-6)
+
+
+def test_squared_hinge_single_task_equals_liblinear():
+    """``LinearSVC(C)`` without intercept minimises ``||w||^2 / 2 + C sum_i h_i^2``:
+    ours divided by ``C n``, so ``beta = 1 / (2 C n)``."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(120, 4)
+    y = (X[:, 0] - X[:, 1] + 0.5 * rng.randn(120) > 0).astype(int)
+    C = 0.5
+    ref = LinearSVC(C=C, fit_intercept=False, tol=1e-12, max_iter=100000).fit(X, y)
+    ours = MeanRegularizedClassifier(
+        beta=1 / (2 * C * len(y)), loss="squared_hinge", fit_intercept=False, tol=1e-12
+    ).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_.ravel(), atol=1e-6)
+    assert not hasattr(ours, "predict_proba")
+    np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
+
+
+def test_poisson_predicts_counts_and_rejects_negative_targets():
+    X, y, tasks = _make_data(PoissonLoss())
+    model = GroupLassoRegressor(alpha=0.01, loss="poisson").fit(X, y, tasks)
+    pred = model.predict(X, tasks)
+    assert (pred > 0).all()
+    np.testing.assert_allclose(np.log(pred), model._decision(X, tasks))
+    with pytest.raises(ValueError, match="non-negative"):
+        GroupLassoRegressor(loss="poisson").fit(X, y - 5.0, tasks)
+    zero = np.where(tasks == 0, 0, y)
+    with pytest.raises(ValueError, match="only zero counts"):
+        GroupLassoRegressor(loss="poisson").fit(X, zero, tasks)
+    GroupLassoRegressor(loss="poisson", intercept_pooling=1.0).fit(X, zero, tasks)
+
+
+def test_loss_names_and_kinds():
+    assert get_loss("huber") == HuberLoss()
+    assert HuberLoss(2.0) != HuberLoss(1.0)
+    with pytest.raises(ValueError, match="does not suit a classifier"):
+        GroupLassoClassifier(loss="poisson").fit(np.ones((4, 1)), [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="does not suit a regressor"):
+        GroupLassoRegressor(loss="logistic").fit(np.ones((4, 1)), [0.0, 1, 0, 1])
+    with pytest.raises(ValueError, match="loss must be one of"):
+        GroupLassoRegressor(loss="hinge").fit(np.ones((4, 1)), [0.0, 1, 0, 1])
+    with pytest.raises(ValueError, match="epsilon"):
+        HuberLoss(epsilon=-1)
+    assert isinstance(get_loss("squared_hinge"), Loss)
