@@ -232,7 +232,7 @@ class _MultiTaskModel(BaseEstimator):
         if self.solver == "cvxpy":
             from .solvers.cvxpy import solve_cvxpy
 
-            W, intercept, objective = solve_cvxpy(
+            W, intercept, objective, parts = solve_cvxpy(
                 loss,
                 penalty,
                 data,
@@ -241,8 +241,7 @@ class _MultiTaskModel(BaseEstimator):
                 pooling=self.intercept_pooling,
             )
             self.n_iter_, self.dual_gap_, self.objective_ = 0, np.nan, objective
-            parts = getattr(penalty, "cvxpy_parts", None)
-            return W, intercept, parts and tuple(np.asarray(p.value) for p in parts), None
+            return W, intercept, parts, None
         full = DesignDatafit(loss, data, self.fit_intercept, self.intercept_pooling)
         if C0 is None:
             C0 = self._initial_coef(full, data, info)

@@ -84,14 +84,47 @@ def test_sparse_group_dual_norm_edge_cases():
 
 
 def test_trace_norm_partial_svd_equals_full_svd(monkeypatch):
-    monkeypatch.setattr(TraceNorm, "_PARTIAL_MIN_SIZE", 60)  # take the partial path
     rng = np.random.RandomState(4)
     V = rng.randn(300, 3) @ rng.randn(3, 120) + 0.01 * rng.randn(300, 120)
     penalty = TraceNorm(1.0)
     sigma = np.linalg.svd(V, compute_uv=False)
     step = 0.5 * (sigma[2] + sigma[3])  # keeps the 3 large values
-    full = penalty.prox(V, step)  # first call: full SVD, remembers the rank
-    assert penalty._rank == 3
-    partial = penalty.prox(V, step)  # second call: partial SVD of rank + 5
+    full = penalty.prox(V, step)
+    monkeypatch.setattr(TraceNorm, "_PARTIAL_MIN_SIZE", 60)  # take the partial path
+    partial = penalty.prox(V, step)
     np.testing.assert_allclose(partial, full, atol=1e-10)
     assert np.linalg.matrix_rank(partial) == 3
+    monkeypatch.setattr(TraceNorm, "_PARTIAL_RANK", 2)  # too few: the full SVD follows
+    np.testing.assert_allclose(penalty.prox(V, step), full, atol=1e-10)
+
+
+def test_a_penalty_without_a_conjugate_is_refused_by_name():
+    """A user penalty with value and prox only: the solver names what the gap needs."""
+    from skmtl import MultiTaskEstimator
+    from skmtl.penalties import Penalty
+
+    class Ridge(Penalty):
+        def value(self, W):
+            return float(np.sum(W**2))
+
+        def prox(self, V, step):
+            return V / (1 + 2 * step)
+
+    X, Y = np.random.RandomState(0).randn(20, 3), np.random.RandomState(1).randn(20, 2)
+    with pytest.raises(TypeError, match="Ridge does not implement conjugate"):
+        MultiTaskEstimator(penalty=Ridge(), solver="fista").fit(X, Y)
+
+
+@pytest.mark.parametrize("solver", ["auto", "cvxpy"])
+def test_penalties_keep_no_state(solver):
+    """Fitting leaves the penalty objects exactly as they were."""
+    import copy
+
+    from skmtl import MultiTaskEstimator
+    from skmtl.penalties import L1, SplitPenalty, TraceNorm
+
+    X, Y = np.random.RandomState(0).randn(30, 4), np.random.RandomState(1).randn(30, 3)
+    for penalty in (TraceNorm(0.1), SplitPenalty(TraceNorm(0.1), L1(0.05))):
+        before = copy.deepcopy(vars(penalty))
+        MultiTaskEstimator(penalty=penalty, solver=solver).fit(X, Y)
+        assert vars(penalty).keys() == before.keys()

@@ -1,8 +1,52 @@
-"""What the solvers need from a penalty (value, prox, duality-gap pieces)."""
+"""What the solvers need from a penalty (value, prox, duality-gap pieces), and what
+a penalty declares it offers."""
 
 from __future__ import annotations
 
 import numpy as np
+
+
+def required(method):
+    """Mark a base-class method as a stub that a penalty must override for the solvers
+    that need it (:func:`missing`)."""
+    method.stub = True
+    return method
+
+
+def missing(penalty, names):
+    """The methods among ``names`` that ``penalty`` does not provide: left at a
+    :func:`required` stub, directly or through the methods they are built on (a
+    class's ``built_on``, e.g. a norm penalty's ``dual_scale`` on ``dual_norm``)."""
+    built_on = {}  # a method's dependencies hold while the class's own one is used
+    for cls in reversed(type(penalty).__mro__):
+        for name, needs in vars(cls).get("built_on", {}).items():
+            if getattr(type(penalty), name, None) is vars(cls).get(name):
+                built_on[name] = needs
+    absent, todo, seen = [], list(names), set()
+    while todo:
+        name = todo.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        method = getattr(penalty, name, None)
+        if method is None or getattr(method, "stub", False):
+            absent.append(name)
+        else:
+            todo.extend(built_on.get(name, ()))
+    return absent
+
+
+def check_provides(penalty, names, solver):
+    """Raise a TypeError naming what ``penalty`` lacks for ``solver``."""
+    absent = missing(penalty, names)
+    if absent:
+        raise TypeError(
+            f"{type(penalty).__name__} does not implement {', '.join(absent)}, which "
+            f"{solver} needs. A penalty gives value and prox for the iterations, and "
+            "dual_scale and conjugate (or, for a norm, a NormPenalty subclass with norm "
+            "and dual_norm) for the duality gap that certifies and stops the solve; "
+            "cvxpy (or cvxpy_terms) for solver='cvxpy'. See skmtl.penalties.Penalty."
+        )
 
 
 class Penalty:
@@ -16,24 +60,45 @@ class Penalty:
         ``argmin_W R(W) + ||W - V||_F^2 / (2 step)``.
     ``dual_scale(G)`` and ``conjugate(G)``
         For the Fenchel duality gap: given ``G = X^T theta``, the factor
-        ``s`` in (0, 1] that makes ``s * theta`` dual feasible, and ``R^*(s * G)``.
+        ``s`` in (0, 1] that makes ``s * theta`` dual feasible (default 1: a
+        penalty whose conjugate is finite everywhere), and ``R^*(s * G)``.
     ``cvxpy(W)`` (optional)
         The same penalty as a cvxpy expression, for ``solver="cvxpy"`` (or
         ``cvxpy_terms(W)``, an expression and its constraints).
+
+    Every method is a function of its arguments: a penalty keeps no state between
+    calls. It declares what else it offers through these attributes, which the
+    solver choice reads (:func:`skmtl.solvers.solve`):
+
+    ``row_separable``
+        A sum over the rows of ``W`` with ``dual_norm_rows``: working sets and
+        gap-safe screening (:class:`RowNormPenalty`).
+    ``split``
+        It acts on a stacked ``[P; Q]`` of a model ``W = P + Q``.
+    ``quadratic``
+        ``tr(W M W^T)`` with a matrix ``M``: closed forms with the squared loss.
     """
 
-    def value(self, W):
-        raise NotImplementedError
+    row_separable = False
+    split = False
+    quadratic = False
 
+    @required
+    def value(self, W):
+        raise NotImplementedError(f"{type(self).__name__}.value is not implemented.")
+
+    @required
     def prox(self, V, step):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}.prox is not implemented.")
 
     def dual_scale(self, G):
         return 1.0
 
+    @required
     def conjugate(self, G):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}.conjugate is not implemented.")
 
+    @required
     def cvxpy(self, W):
         raise NotImplementedError(
             f"{type(self).__name__} has no cvxpy expression; use solver='fista'."
@@ -44,6 +109,9 @@ class Penalty:
         over an auxiliary variable override this one."""
         return self.cvxpy(W), []
 
+    #: the methods that another one is built on, for :func:`missing`
+    built_on = {"cvxpy_terms": ("cvxpy",)}
+
 
 class NormPenalty(Penalty):
     """``alpha * Omega(W)`` with ``Omega`` a norm; subclasses give ``norm``,
@@ -52,6 +120,13 @@ class NormPenalty(Penalty):
     Its conjugate is the indicator of ``{G : dual_norm(G) <= alpha}``: the gap
     rescales the dual point into that ball, after which the conjugate is zero.
     """
+
+    built_on = {
+        "value": ("norm",),
+        "dual_scale": ("dual_norm",),
+        "cvxpy": ("cvxpy_norm",),
+        "alpha_max": ("dual_norm",),
+    }
 
     def __init__(self, alpha=1.0):
         self.alpha = float(alpha)
@@ -77,14 +152,19 @@ class NormPenalty(Penalty):
     def cvxpy(self, W):
         return self.alpha * self.cvxpy_norm(W)
 
+    @required
     def norm(self, W):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}.norm is not implemented.")
 
+    @required
     def dual_norm(self, G):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}.dual_norm is not implemented.")
 
+    @required
     def cvxpy_norm(self, W):
-        return super().cvxpy(W)
+        raise NotImplementedError(
+            f"{type(self).__name__} has no cvxpy expression; use solver='fista'."
+        )
 
 
 class RowNormPenalty(NormPenalty):
@@ -95,11 +175,15 @@ class RowNormPenalty(NormPenalty):
     give ``dual_norm_rows(G)`` instead of ``dual_norm``.
     """
 
+    row_separable = True
+    built_on = {"dual_norm": ("dual_norm_rows",)}
+
     def dual_norm(self, G):
         return float(self.dual_norm_rows(G).max(initial=0.0))
 
+    @required
     def dual_norm_rows(self, G):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}.dual_norm_rows is not implemented.")
 
     def safe_rows(self, G, radii):
         """Rows proven zero at the optimum (gap-safe screening), given ``G``

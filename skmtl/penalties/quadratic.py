@@ -21,6 +21,8 @@ __all__ = ["QuadraticPenalty", "MeanPenalty", "GraphPenalty", "mean_matrix", "la
 class QuadraticPenalty(Penalty):
     """``tr(W M W^T) = sum_k lambda_k ||W q_k||^2`` for a positive definite ``M``."""
 
+    quadratic = True
+
     def __init__(self, M, eigh=None):
         M = np.asarray(M, dtype=float)
         self.M = 0.5 * (M + M.T)

@@ -282,20 +282,18 @@ class TraceNorm(NormPenalty):
     """``alpha * ||W||_*`` (sum of singular values): the task models share a
     low-dimensional subspace (Ji & Ye 2009).
 
-    Prox: singular value soft-thresholding, through a partial SVD when the previous
-    prox kept few singular values. Dual norm: the largest singular value.
+    Prox: singular value soft-thresholding, through a partial SVD first on large
+    matrices (most proxes keep few singular values). Dual norm: the largest
+    singular value.
     """
 
-    #: use a partial SVD when the expected rank is below this fraction of min(d, T)
-    _PARTIAL = 1 / 10
-    #: ... and min(d, T) is at least this: below it LAPACK's full SVD is faster than
+    #: try a partial SVD of this many singular values first (the full SVD follows
+    #: when they are all above the threshold) ...
+    _PARTIAL_RANK = 20
+    #: ... when min(d, T) is at least this: below it LAPACK's full SVD is faster than
     #: ARPACK (measured: d=2000, T=200, rank 5: full 2.0 s, partial 2.8 s per fit;
     #: benchmarks/results/low_rank.md)
     _PARTIAL_MIN_SIZE = 1000
-
-    def __init__(self, alpha=1.0):
-        super().__init__(alpha)
-        self._rank = None
 
     def norm(self, W):
         return float(np.linalg.svd(W, compute_uv=False).sum())
@@ -307,18 +305,13 @@ class TraceNorm(NormPenalty):
         threshold = step * self.alpha
         U, sigma, Vt = self._top_svd(V, threshold)
         keep = sigma > threshold
-        self._rank = int(keep.sum())
         return (U[:, keep] * (sigma[keep] - threshold)) @ Vt[keep]
 
     def _top_svd(self, V, threshold):
         """An SVD holding every singular value above ``threshold``."""
         n = min(V.shape)
-        if (
-            self._rank is not None
-            and n >= self._PARTIAL_MIN_SIZE
-            and self._rank + 5 < self._PARTIAL * n
-        ):
-            U, sigma, Vt = svds(V, k=self._rank + 5, random_state=0)
+        if n >= self._PARTIAL_MIN_SIZE:
+            U, sigma, Vt = svds(V, k=self._PARTIAL_RANK, random_state=0)
             if sigma.min() <= threshold:  # every value above it was found
                 order = np.argsort(sigma)[::-1]
                 return U[:, order], sigma[order], Vt[order]

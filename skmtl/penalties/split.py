@@ -16,6 +16,8 @@ __all__ = ["SplitPenalty"]
 class SplitPenalty(Penalty):
     """``first(P) + second(Q)`` on the stacked block ``[P; Q]``."""
 
+    split = True
+
     def __init__(self, first, second):
         self.first, self.second = first, second
 
@@ -44,8 +46,12 @@ class SplitPenalty(Penalty):
         return self.first.conjugate(G) + self.second.conjugate(G)
 
     def cvxpy_terms(self, W):
+        expression, constraints, _ = self.cvxpy_split(W)
+        return expression, constraints
+
+    def cvxpy_split(self, W):
+        """As :meth:`cvxpy_terms`, with the cvxpy variables of the parts ``(P, Q)``."""
         import cvxpy as cp
 
         P, Q = cp.Variable(W.shape), cp.Variable(W.shape)
-        self.cvxpy_parts = (P, Q)
-        return self.first.cvxpy(P) + self.second.cvxpy(Q), [P + Q == W]
+        return self.first.cvxpy(P) + self.second.cvxpy(Q), [P + Q == W], (P, Q)

@@ -8,7 +8,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .._datafit import GRAM_MAX_ENTRIES, SplitDatafit, use_gram
 from ..losses import SquaredLoss
-from ..penalties import SplitPenalty
+from ..penalties._base import check_provides
 from .closed_form import closed_form, has_closed_form
 from .fista import SolverResult, duality_gap, fista
 from .prox_newton import prox_newton
@@ -16,6 +16,8 @@ from .working_set import use_working_sets, working_sets
 
 #: proximal Newton for the non-quadratic losses up to this many features
 _NEWTON_MAX_FEATURES = 100
+#: what the proximal solvers (FISTA and those built on it) need of a penalty
+PROXIMAL_NEEDS = ("value", "prox", "dual_scale", "conjugate")
 
 
 def solve(full, penalty, C0, **kw):
@@ -40,22 +42,36 @@ def solve_unguarded(
     """Minimise ``full(C) + penalty(C[:d])`` from ``C0`` with the best-suited method.
 
     ``full`` is the :class:`~skmtl._datafit.DesignDatafit` of the whole problem;
-    ``method`` is ``"auto"`` (a closed form where one exists, else FISTA and the
-    methods built on it), ``"closed_form"`` or ``"fista"``. Returns
+    ``method`` is ``"auto"``, ``"closed_form"`` or ``"fista"``. Returns
     ``(SolverResult, datafit)``, where the datafit maps the solution's coefficient
     block to intercepts.
+
+    The rule, read from what the loss and the penalty declare:
+
+    1. a quadratic loss with a ``quadratic`` penalty (and per-task Gram matrices
+       that fit in memory): the closed form;
+    2. a ``split`` penalty (``W = P + Q``): FISTA on the stacked parts, or proximal
+       Newton steps for a loss with ``newton`` and at most 100 features;
+    3. a ``row_separable`` penalty on more than 100 features: working sets;
+    4. a loss with ``newton`` and at most 100 features: proximal Newton;
+    5. otherwise FISTA, on Gram statistics when the loss is quadratic and they are
+       cheaper than the rows.
+
+    Every method but the closed form needs the penalty's ``value``, ``prox``,
+    ``dual_scale`` and ``conjugate`` (:data:`PROXIMAL_NEEDS`).
     """
     kw = dict(max_iter=max_iter, tol=tol, verbose=verbose)
     data, loss = full.data, full.loss
     if _use_closed_form(penalty, loss, data.n_features, data.n_tasks, method):
         return _rows_block(full, full.gram(), _closed_form(full.gram(), penalty, kw))
+    check_provides(penalty, PROXIMAL_NEEDS, "FISTA (solver='fista')")
     newton = (
         loss.newton
         and precompute is not False
         and data.n_features <= _NEWTON_MAX_FEATURES
         and data.n_tasks * data.n_features**2 <= GRAM_MAX_ENTRIES
     )
-    if isinstance(penalty, SplitPenalty):
+    if penalty.split:
         if newton:
             d = data.n_features
             return _parts(prox_newton(full, penalty, _stack(C0, d), split=True, **kw), d), full
@@ -92,7 +108,8 @@ def solve_gram_unguarded(gram, penalty, C0, *, method="auto", max_iter=1000, tol
     n_features, n_tasks = gram.b.shape
     if _use_closed_form(penalty, SquaredLoss(), n_features, n_tasks, method):
         return _closed_form(gram, penalty, kw), gram
-    if isinstance(penalty, SplitPenalty):
+    check_provides(penalty, PROXIMAL_NEEDS, "FISTA (solver='fista')")
+    if penalty.split:
         return _split(gram, penalty, C0, kw), gram
     return fista(gram, penalty, C0, **kw), gram
 
@@ -102,7 +119,7 @@ def start_objective(datafit, penalty, C):
     intercepts, as the solvers count it (split models start at ``P = W, Q = 0``)."""
     d = datafit.n_features
     C, z = datafit.polish(np.array(C, dtype=float), datafit.linear(C))
-    block = _stack(C, d)[: 2 * d] if isinstance(penalty, SplitPenalty) else C[:d]
+    block = _stack(C, d)[: 2 * d] if penalty.split else C[:d]
     intercept_term = datafit.intercept_value(C[d]) if len(C) > d else 0.0
     return float(datafit.value(z) + penalty.value(block) + intercept_term)
 

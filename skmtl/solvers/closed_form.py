@@ -9,20 +9,20 @@ from __future__ import annotations
 import numpy as np
 
 from .._datafit import GRAM_MAX_ENTRIES
-from ..penalties import MeanPenalty, QuadraticPenalty
+from ..penalties import MeanPenalty
 
 #: largest d * T solved as one dense linear system
 MAX_SYSTEM_SIZE = 3000
 
 
 def has_closed_form(penalty, loss, n_features, n_tasks):
-    """Squared loss, a quadratic penalty, and per-task Gram matrices that fit in
-    memory (for a graph, which couples the tasks' systems, also a small enough linear
-    system)."""
+    """A quadratic loss, a ``quadratic`` penalty, and per-task Gram matrices that fit
+    in memory (for a penalty that couples the tasks' systems, unlike the mean, also
+    a small enough linear system)."""
     coupled = not isinstance(penalty, MeanPenalty)
     return (
         loss.quadratic
-        and isinstance(penalty, QuadraticPenalty)
+        and penalty.quadratic
         and n_tasks * n_features**2 <= GRAM_MAX_ENTRIES
         and (not coupled or n_features * n_tasks <= MAX_SYSTEM_SIZE)
     )

@@ -37,7 +37,8 @@ def solve_cvxpy(loss, penalty, data: TaskData, fit_intercept=True, verbose=False
     pooling term ``pooling / 2 sum_t tau_t / n_t (b_t - b_0)^2`` over ``b_0`` too
     (``pooling=inf``: ``b_t = b_0``).
 
-    Returns ``(W, b, objective)`` with ``W`` of shape ``(d, T)``.
+    Returns ``(W, b, objective, parts)`` with ``W`` of shape ``(d, T)`` and ``parts``
+    the ``(P, Q)`` of a split penalty (else None).
     """
     cp = import_cvxpy()
     X, y, w, task = _stacked_rows(data)
@@ -53,7 +54,14 @@ def solve_cvxpy(loss, penalty, data: TaskData, fit_intercept=True, verbose=False
         onehot = sp.csr_matrix((np.ones(n), task, np.arange(n + 1)), shape=(n, T))
         z = z + onehot @ b
     datafit = loss.cvxpy(y, w, z)
-    penalty_term, constraints = penalty.cvxpy_terms(W)
+    from ..penalties._base import check_provides
+
+    check_provides(penalty, ("cvxpy_terms",), "solver='cvxpy'")
+    parts = None
+    if penalty.split:
+        penalty_term, constraints, parts = penalty.cvxpy_split(W)
+    else:
+        penalty_term, constraints = penalty.cvxpy_terms(W)
     if fit_intercept and pooling:
         b0 = cp.Variable()
         if np.isinf(pooling):
@@ -74,4 +82,5 @@ def solve_cvxpy(loss, penalty, data: TaskData, fit_intercept=True, verbose=False
     if problem.status not in ("optimal", "optimal_inaccurate"):
         raise RuntimeError(f"cvxpy could not solve the problem: status {problem.status}.")
     intercept = np.asarray(b.value) if fit_intercept else np.zeros(T)
-    return np.asarray(W.value), intercept, float(problem.value)
+    parts = parts and tuple(np.asarray(part.value) for part in parts)
+    return np.asarray(W.value), intercept, float(problem.value), parts

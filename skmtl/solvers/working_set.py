@@ -15,7 +15,6 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from .._datafit import DesignDatafit, nonzero_rows, use_gram
-from ..penalties import RowNormPenalty
 from .fista import certified_loop, fista
 
 #: first working-set size, and the smallest one
@@ -37,13 +36,15 @@ def safe_rows(full, penalty, G, gap):
     """Rows that gap-safe screening proves zero at the optimum, from the
     gradient ``-G`` at the current point and its duality gap. The gap is raised by a
     bound on its own round-off, so that a gap computed as zero stays safe."""
-    gap = gap + 1e-13 * full.gap_scale()
-    radii = full.loss.dual_radius(gap) * full.column_norms()
+    radius = full.loss.dual_radius(gap + 1e-13 * full.gap_scale())
+    if radius is None:  # a loss whose dual has no strong concavity: no safe rule
+        return np.zeros(G.shape[0], dtype=bool)
+    radii = radius * full.column_norms()
     return penalty.safe_rows(penalty.dual_scale(G) * G, radii)
 
 
 def use_working_sets(penalty, data):
-    return isinstance(penalty, RowNormPenalty) and data.n_features > 2 * _FIRST_SIZE
+    return penalty.row_separable and data.n_features > 2 * _FIRST_SIZE
 
 
 def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-4, verbose=0):
