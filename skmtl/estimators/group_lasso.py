@@ -92,8 +92,8 @@ class GroupLassoRegressor(IncrementalRegressorMixin, _GroupLasso):
         """Multi-task lasso: least squares with features shared across tasks.
 
     ``W_j`` is the row of feature ``j`` across tasks and ``||.||`` its 2-norm (or
-    max-norm with ``group_norm="linf"``, ``q``-norm with ``group_norm=q``). With one design for all tasks
-    (``fit(X, Y)``) and ``l1_ratio=0`` this is sklearn's
+    max-norm with ``group_norm="linf"``, ``q``-norm with ``group_norm=q``). With one
+    design for all tasks (``fit(X, Y)``) and ``l1_ratio=0`` this is sklearn's
     :class:`~sklearn.linear_model.MultiTaskLasso`. Solved by FISTA (on working sets
     when there are many features), stopped on the duality gap.""",
         f"""        sum_t 1/(2 n_t) ||y_t - X_t w_t - b_t||^2

@@ -40,7 +40,7 @@ def _inner_root(a, c, p, start=None, max_iter=100):
         u = a.copy() if start is None else start.copy()
         for _ in range(max_iter):
             h = u + c * u ** (p - 1) - a
-            slope = 1.0 + c * (p - 1) * u ** (p - 2) if p > 2 else 1.0 + c
+            slope = 1.0 + c * (p - 1) * u ** (p - 2) if p > 2 else 1.0 + c  # p - 2 >= 0
             new = np.maximum(u - h / slope, 0.0)
             if not np.any(new < u * (1 - 4 * _EPS)):
                 return new
@@ -89,7 +89,9 @@ def project_lp_ball(V, radius, p, max_iter=200):
         lo = np.where(phi > 0, lam, lo)
         hi = np.where(phi < 0, lam, hi)
         # d u / d lam = -p u / (u^(2-p) + lam p (p-1)), stable as u -> 0
-        du = -p * u / (u ** (2 - p) + (lam * p * (p - 1))[:, None])
+        positive = u > 0
+        power = np.where(positive, u, 1.0) ** (2 - p)
+        du = np.where(positive, -p * u / (power + (lam * p * (p - 1))[:, None]), 0.0)
         dphi = np.sum(p * u ** (p - 1) * du, axis=1)
         step = np.divide(phi, dphi, out=np.zeros_like(phi), where=dphi < 0)
         new = lam - step
@@ -151,4 +153,5 @@ class L1Lq(RowNormPenalty):
     def cvxpy_norm(self, W):
         import cvxpy as cp
 
-        return cp.sum(cp.norm(W, self.q, axis=1))
+        # cvxpy's pnorm takes an axis for p = 2 only: one norm per row
+        return cp.sum(cp.hstack([cp.norm(W[j], self.q) for j in range(W.shape[0])]))
