@@ -129,7 +129,7 @@ def main(argv=None):
             rows.append(
                 compare(
                     f"GroupLasso{kind}(group_norm={q:g})",
-                    lambda q=q, alpha=alpha, **kw: GL(alpha=alpha, group_norm=q, **kw),
+                    lambda q=q, alpha=alpha, GL=GL, **kw: GL(alpha=alpha, group_norm=q, **kw),
                     X,
                     target,
                     tasks,
@@ -137,21 +137,27 @@ def main(argv=None):
             )
         for cls, theta in ((MCP, {"gamma": 1.5}), (Capped, {"theta": 0.05})):
             alpha = 0.03 * cls().alpha_max(X, target, tasks=tasks)
-            penalty = stage_penalty(lambda **kw: cls(**theta, **kw), alpha, X, target, tasks)
+            make = lambda cls=cls, theta=theta, **kw: cls(**theta, **kw)  # noqa: E731
+            penalty = stage_penalty(make, alpha, X, target, tasks)
             free = int(np.sum(penalty.weights == 0))
             rows.append(
                 compare(
                     f"{cls.__name__} stage 2: {type(penalty).__name__} ({free} free rows)",
-                    lambda penalty=penalty, **kw: MultiTaskEstimator(loss, penalty, **kw),
+                    lambda penalty=penalty, loss=loss, **kw: MultiTaskEstimator(
+                        loss, penalty, **kw
+                    ),
                     X,
                     target,
                     tasks,
                 )
             )
-            t, model = fit_time(lambda cls=cls, alpha=alpha: cls(alpha=alpha, **theta), X, target, tasks)
-            stages.append(
-                (cls.__name__, t, model.n_stages_, model.n_iter_, model.stationarity_)
+            t, model = fit_time(
+                lambda cls=cls, alpha=alpha, theta=theta: cls(alpha=alpha, **theta),
+                X,
+                target,
+                tasks,
             )
+            stages.append((cls.__name__, t, model.n_stages_, model.n_iter_, model.stationarity_))
             print(f"{cls.__name__:48s} all stages {t:.3f} s, {model.n_stages_} stages", flush=True)
     elapsed = time.perf_counter() - started
     lines = [
@@ -159,7 +165,8 @@ def main(argv=None):
         "",
         header,
         f"- data: {len(np.unique(tasks))} tasks, {len(tasks)} rows, 27 features (20 "
-        "one-hot, 7 continuous unscaled, scales 1-1000); alpha = 0.1 alpha_max",
+        "one-hot, 7 continuous unscaled, scales 1-1000); alpha = 0.1 alpha_max (L1/Lq), "
+        "0.03 alpha_max (stages: MCP gamma 1.5, capped L1 theta 0.05)",
         f"- run time {elapsed:.0f} s",
         "",
         "skmtl: the loosest tol (of " + ", ".join(f"{t:g}" for t in TOLS) + ") whose "

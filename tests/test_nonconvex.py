@@ -203,7 +203,9 @@ def fewest_false_positives(make, X, y, tasks, truth, alphas):
 def test_nonconvex_penalties_select_fewer_false_positives():
     X, y, tasks, truth = planted_support()
     alphas = np.geomspace(1.5, 0.1, 14)
-    group = fewest_false_positives(lambda a: GroupLassoRegressor(alpha=a), X, y, tasks, truth, alphas)
+    group = fewest_false_positives(
+        lambda a: GroupLassoRegressor(alpha=a), X, y, tasks, truth, alphas
+    )
     assert group is not None and group >= 3
     for make in (
         lambda a: BlockMCPRegressor(alpha=a),
