@@ -4,6 +4,12 @@ from ._base import MultiTaskEstimator, UnknownTaskWarning
 from ._task_weights import UncertaintyWeights
 from ._tasks import from_task_list
 from .estimators import (
+    BlockMCPClassifier,
+    BlockMCPRegressor,
+    BlockSCADClassifier,
+    BlockSCADRegressor,
+    CappedL1Classifier,
+    CappedL1Regressor,
     ClusteredClassifier,
     ClusteredRegressor,
     ClusterNormClassifier,
@@ -32,6 +38,12 @@ __all__ = [
     "MultiTaskEstimator",
     "GroupLassoRegressor",
     "GroupLassoClassifier",
+    "CappedL1Regressor",
+    "CappedL1Classifier",
+    "BlockMCPRegressor",
+    "BlockMCPClassifier",
+    "BlockSCADRegressor",
+    "BlockSCADClassifier",
     "MeanRegularizedRegressor",
     "MeanRegularizedClassifier",
     "GraphRegularizedRegressor",

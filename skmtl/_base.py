@@ -288,15 +288,7 @@ class _MultiTaskModel(BaseEstimator):
         if hasattr(self, "coef_") and self._coef_matrix().shape[1] == d:
             known = np.isin(tasks, self.tasks_)
             C0[:, known] = self._coef_matrix()[np.searchsorted(self.tasks_, tasks[known])].T
-        result, _ = solve_gram(
-            gram,
-            penalty,
-            C0,
-            method=self.solver,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            verbose=self.verbose,
-        )
+        result = self._solve_statistics(gram, penalty, C0)
         self.n_iter_, self.dual_gap_, self.objective_ = (
             result.n_iter,
             result.dual_gap,
@@ -307,6 +299,19 @@ class _MultiTaskModel(BaseEstimator):
         self._set_solution(W, gram.intercept(W), info, weights)
         self._fit_structure(W, penalty, result.parts)
         return self
+
+    def _solve_statistics(self, gram, penalty, C0):
+        """Solve on Gram statistics (a hook: multi-stage models solve several times)."""
+        result, _ = solve_gram(
+            gram,
+            penalty,
+            C0,
+            method=self.solver,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            verbose=self.verbose,
+        )
+        return result
 
     def _fit_dask(self, X, y, tasks, sample_weight):
         """Dask collections: statistics by a tree reduction over the row chunks, then

@@ -11,6 +11,14 @@ from .low_rank import (
     TraceNormClassifier,
     TraceNormRegressor,
 )
+from .nonconvex import (
+    BlockMCPClassifier,
+    BlockMCPRegressor,
+    BlockSCADClassifier,
+    BlockSCADRegressor,
+    CappedL1Classifier,
+    CappedL1Regressor,
+)
 from .task_relations import (
     ClusteredClassifier,
     ClusteredRegressor,
@@ -27,6 +35,12 @@ from .task_relations import (
 __all__ = [
     "GroupLassoRegressor",
     "GroupLassoClassifier",
+    "CappedL1Regressor",
+    "CappedL1Classifier",
+    "BlockMCPRegressor",
+    "BlockMCPClassifier",
+    "BlockSCADRegressor",
+    "BlockSCADClassifier",
     "MeanRegularizedRegressor",
     "MeanRegularizedClassifier",
     "GraphRegularizedRegressor",

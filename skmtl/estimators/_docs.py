@@ -150,6 +150,18 @@ _SEE_ALSO = {
         ("Dirty", "Shared features plus a few task-specific ones."),
         ("TraceNorm", "A shared subspace instead of shared features."),
     ],
+    "CappedL1": [
+        ("GroupLasso", "The convex first stage (l1_ratio=1: a lasso per task)."),
+        ("BlockMCP", "A non-convex penalty on the row 2-norms."),
+    ],
+    "BlockMCP": [
+        ("GroupLasso", "The convex first stage."),
+        ("BlockSCAD", "Another non-convex penalty on the row 2-norms."),
+    ],
+    "BlockSCAD": [
+        ("GroupLasso", "The convex first stage."),
+        ("BlockMCP", "Another non-convex penalty on the row 2-norms."),
+    ],
     "MeanRegularized": [
         ("GraphRegularized", "Tasks pulled together along a graph."),
         ("Clustered", "Several group means, found from the data."),

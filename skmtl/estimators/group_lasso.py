@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import numbers
+
+import numpy as np
+
 from .._base import (
     ClassifierMixin,
     IncrementalRegressorMixin,
@@ -9,7 +13,7 @@ from .._base import (
     check_number,
     store_parameters,
 )
-from ..penalties import L1, L21, L1Linf, SparseGroupNorm
+from ..penalties import L1, L21, L1Linf, L1Lq, SparseGroupNorm
 from ._docs import docstring
 
 _GROUP_NORMS = ("l2", "linf")
@@ -41,13 +45,33 @@ class _GroupLasso(_MultiTaskModel):
     def _make_penalty(self, n_tasks, n_features=None):
         check_number(self.alpha, "alpha", low=0)
         check_number(self.l1_ratio, "l1_ratio", low=0, high=1)
-        if self.group_norm not in _GROUP_NORMS:
-            raise ValueError(f"group_norm must be one of {_GROUP_NORMS}; got {self.group_norm!r}.")
+        q = _group_q(self.group_norm)
         if self.l1_ratio == 1:
             return L1(self.alpha)
+        if q is not None and self.l1_ratio > 0:
+            raise ValueError(
+                "A numeric group_norm (L1/Lq) needs l1_ratio=0 (or 1); got "
+                f"l1_ratio={self.l1_ratio!r}. Use group_norm='l2' or 'linf' to mix."
+            )
+        if q is not None:
+            return L1Lq(self.alpha, q)
         if self.l1_ratio == 0:
             return L21(self.alpha) if self.group_norm == "l2" else L1Linf(self.alpha)
         return SparseGroupNorm(self.alpha, self.l1_ratio, self.group_norm)
+
+
+def _group_q(group_norm):
+    """None for "l2"/"linf", the exponent ``q`` of a numeric group norm; raises for
+    anything else."""
+    if isinstance(group_norm, str) and group_norm in _GROUP_NORMS:
+        return None
+    numeric = isinstance(group_norm, numbers.Real) and not isinstance(group_norm, bool)
+    if not numeric or not 1 < group_norm < np.inf:
+        raise ValueError(
+            f"group_norm must be one of {_GROUP_NORMS} or a number q in (1, inf) "
+            f"(the L1/Lq norm); got {group_norm!r}."
+        )
+    return float(group_norm)
 
 
 _PARAMETERS = """    alpha : float, default={alpha}
@@ -55,9 +79,11 @@ _PARAMETERS = """    alpha : float, default={alpha}
     l1_ratio : float, default=0.0
         Mix of the entrywise L1 norm (``l1_ratio=1``: an independent lasso per task)
         and the group norm over rows (``l1_ratio=0``: the group lasso).
-    group_norm : {{"l2", "linf"}}, default="l2"
-        Norm of each row across tasks: ``"l2"`` (L2,1, multi-task lasso) or
-        ``"linf"`` (L1/L-infinity, Turlach et al.).
+    group_norm : {{"l2", "linf"}} or float, default="l2"
+        Norm of each row across tasks: ``"l2"`` (L2,1, multi-task lasso),
+        ``"linf"`` (L1/L-infinity, Turlach et al.) or a number ``q`` in (1, inf),
+        the ``q``-norm (L1/Lq, Liu & Ye 2010; with ``l1_ratio`` 0 only): ``q = 2``
+        is ``"l2"``, a large ``q`` approaches ``"linf"``.
 """
 _PENALTY = "alpha * (l1_ratio * ||W||_1 + (1 - l1_ratio) * sum_j ||W_j||)"
 
@@ -67,8 +93,8 @@ class GroupLassoRegressor(IncrementalRegressorMixin, _GroupLasso):
         """Multi-task lasso: least squares with features shared across tasks.
 
     ``W_j`` is the row of feature ``j`` across tasks and ``||.||`` its 2-norm (or
-    max-norm with ``group_norm="linf"``). With one design for all tasks
-    (``fit(X, Y)``) and ``l1_ratio=0`` this is sklearn's
+    max-norm with ``group_norm="linf"``, ``q``-norm with ``group_norm=q``). With one
+    design for all tasks (``fit(X, Y)``) and ``l1_ratio=0`` this is sklearn's
     :class:`~sklearn.linear_model.MultiTaskLasso`. Solved by FISTA (on working sets
     when there are many features), stopped on the duality gap.""",
         f"""        sum_t 1/(2 n_t) ||y_t - X_t w_t - b_t||^2
@@ -117,7 +143,8 @@ class GroupLassoClassifier(ClassifierMixin, _GroupLasso):
 
     Each task is a binary problem on the same two classes; ``y_ti`` is +1 for
     ``classes_[1]`` and -1 otherwise. ``W_j`` is the row of feature ``j`` across
-    tasks (2-norm, or max-norm with ``group_norm="linf"``). Solved by proximal
+    tasks (2-norm, or max-norm with ``group_norm="linf"``, ``q``-norm with
+    ``group_norm=q``). Solved by proximal
     Newton (few features) or FISTA (on working sets when there are many features),
     with the intercepts as unpenalized variables, stopped on the duality gap.""",
         f"""        sum_t 1/n_t sum_i log(1 + exp(-y_ti (x_ti^T w_t + b_t)))

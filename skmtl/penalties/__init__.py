@@ -1,6 +1,8 @@
 """Penalties: the regularizers that couple the tasks."""
 
 from ._base import NormPenalty, Penalty, RowNormPenalty
+from .lq import L1Lq
+from .nonconvex import BlockMCP, BlockSCAD, RowCappedL1
 from .norms import L1, L21, ColumnL21, L1Linf, SparseGroupNorm
 from .quadratic import GraphPenalty, MeanPenalty, QuadraticPenalty
 from .spectral import (
@@ -11,6 +13,7 @@ from .spectral import (
     TraceNorm,
 )
 from .split import SplitPenalty
+from .weighted import WeightedL1, WeightedL21
 
 __all__ = [
     "Penalty",
@@ -19,8 +22,14 @@ __all__ = [
     "L1",
     "L21",
     "L1Linf",
+    "L1Lq",
     "SparseGroupNorm",
     "ColumnL21",
+    "WeightedL21",
+    "WeightedL1",
+    "RowCappedL1",
+    "BlockMCP",
+    "BlockSCAD",
     "QuadraticPenalty",
     "MeanPenalty",
     "GraphPenalty",

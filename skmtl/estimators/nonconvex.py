@@ -1,0 +1,426 @@
+"""Non-convex joint feature selection: the row-wise capped L1, block MCP and block
+SCAD, solved by multi-stage convex relaxation.
+
+Each stage minimises the loss plus a row-weighted L1 or L2,1 norm (the concave
+penalty's tangent at the last stage's solution), warm-started and certified by its
+duality gap; the non-convex objective never increases from one stage to the next.
+The first stage is the convex model (lasso or group lasso): a non-convex fit
+removes the shrinkage of the rows that the convex one selects clearly.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from .._base import (
+    ClassifierMixin,
+    IncrementalRegressorMixin,
+    _MultiTaskModel,
+    check_number,
+    store_parameters,
+)
+from .._datafit import DesignDatafit
+from ..penalties import BlockMCP, BlockSCAD, RowCappedL1
+from ._docs import docstring
+
+#: the unpenalized rows of a stage are bounded by this multiple of the largest row
+#: norm at its warm start (an inactive bound that makes the gap finite)
+_RADIUS_FACTOR = 10.0
+
+
+class _NonConvexModel(_MultiTaskModel):
+    """Shared multi-stage machinery; subclasses give ``_nonconvex()``."""
+
+    def _nonconvex(self):  # pragma: no cover
+        raise NotImplementedError
+
+    def _check_common(self):
+        check_number(self.alpha, "alpha", low=0)
+        check_number(self.max_stages, "max_stages", low=1, integer=True)
+
+    def _make_penalty(self, n_tasks, n_features=None):
+        """The first stage's convex penalty (which also gives ``alpha_max``)."""
+        return self._nonconvex().convex_penalty()
+
+    # ------------------------------------------------------------ the stages
+    def _solve(self, data, info, loss, penalty, C0=None):
+        full = DesignDatafit(loss, data, self.fit_intercept, self.intercept_pooling)
+        d = data.n_features
+
+        def solve_stage(stage_penalty, C):
+            W, intercept, _, C = _MultiTaskModel._solve(self, data, info, loss, stage_penalty, C)
+            return (W, intercept, C), self.objective_, self.dual_gap_, self.n_iter_
+
+        def minus_gradient(state):
+            W, intercept, C = state
+            if C is None:  # cvxpy: the block of (W, b)
+                C = np.zeros((full.n_rows, W.shape[1]))
+                C[:d] = W
+                if full.n_rows > d:
+                    C[d] = full.intercept_variable(W, intercept)
+            C, z = full.polish(np.array(C, dtype=float), full.linear(C))
+            return -full.gradient(z)[:d]
+
+        state = self._run_stages(
+            penalty, C0, solve_stage, minus_gradient, lambda s: s[0], lambda s: s[2], full
+        )
+        W, intercept, C = state
+        return W, intercept, None, C
+
+    def _solve_statistics(self, gram, penalty, C0):
+        parent = super()._solve_statistics
+        result_of = {}
+
+        def solve_stage(stage_penalty, C):
+            result = parent(gram, stage_penalty, C)
+            result_of["last"] = result
+            return result.coef, result.primal, result.dual_gap, result.n_iter
+
+        def minus_gradient(W):
+            return -gram.gradient(gram.linear(W))
+
+        W = self._run_stages(
+            penalty, C0, solve_stage, minus_gradient, lambda W: W, lambda W: W, gram
+        )
+        result = result_of["last"]
+        result.coef, result.n_iter = W, self.n_iter_
+        result.primal, result.dual_gap = self.objective_, self.dual_gap_
+        return result
+
+    def _run_stages(self, first, C0, solve_stage, minus_gradient, coef_of, start_of, datafit):
+        """Stage 1 with ``first`` (from ``C0``), then reweighted stages, each warm-
+        started from the last, until the weights stop changing, the objective stops
+        decreasing (by less than ``tol`` in the gap's units) or ``max_stages``.
+
+        ``solve_stage(penalty, start) -> (state, objective, gap, n_iter)``; the
+        objective includes ``penalty``. Sets the stage attributes and returns the
+        last state."""
+        nonconvex = self._nonconvex()
+        state, objective, gap, n_iter = solve_stage(first, C0)
+        W = coef_of(state)
+        values = [objective - first.value(W) + nonconvex.value(W)]
+        gaps, total = [gap], n_iter
+        weights = np.ones(W.shape[0])
+        threshold = self.tol * datafit.gap_scale()
+        for _ in range(self.max_stages - 1):
+            new_weights = nonconvex.stage_weights(W)
+            if np.array_equal(new_weights, weights):  # a fixed point of the stages
+                break
+            radius = _RADIUS_FACTOR * float(nonconvex.row_norms(W).max(initial=0.0))
+            penalty = nonconvex.stage_penalty(W, radius)
+            new_state, objective, gap, n_iter = solve_stage(penalty, start_of(state))
+            new_W = coef_of(new_state)
+            free = penalty.weights == 0
+            if np.any(nonconvex.row_norms(new_W[free]) >= radius):
+                warnings.warn(
+                    f"An unpenalized feature reached the bound {radius:.3g} on its "
+                    "coefficients that certifies its stage (ten times the largest at "
+                    "the stage's start): the stage solved the bounded problem. With "
+                    "the logistic loss this means separable data, where an unshrunk "
+                    "feature has no finite optimum; raise theta or lower gamma, or "
+                    "scale the features.",
+                    ConvergenceWarning,
+                    stacklevel=5,
+                )
+            state, W, weights, total = new_state, new_W, new_weights, total + n_iter
+            values.append(objective - penalty.value(W) + nonconvex.value(W))
+            gaps.append(gap)
+            if values[-2] - values[-1] <= threshold:
+                break
+        self.n_stages_ = len(values)
+        self.stage_objectives_ = np.array(values)
+        self.stage_gaps_ = np.array(gaps)
+        self.stationarity_ = nonconvex.stationarity(W, minus_gradient(state))
+        self.objective_, self.dual_gap_, self.n_iter_ = values[-1], gap, total
+        return state
+
+
+_STAGES = """    max_stages : int, default=10
+        Largest number of convex stages (the first is the convex model). The stages
+        stop earlier when their weights stop changing or the objective decreases by
+        less than ``tol`` times the gap's unit.
+"""
+_STAGE_ATTRIBUTES = """    n_stages_ : int
+        Number of convex stages solved.
+    stage_objectives_ : ndarray of shape (n_stages_,)
+        The non-convex objective after each stage (non-increasing).
+    stage_gaps_ : ndarray of shape (n_stages_,)
+        The duality gap that certifies each stage's convex problem.
+    stationarity_ : float
+        Distance of the loss's negative gradient to the penalty's subdifferential at
+        the solution (largest over features; 0 at a stationary point).
+"""
+_COMMON_SUMMARY = """
+    Solved by multi-stage convex relaxation (local linear approximation): each stage
+    minimises the loss plus the penalty's tangent at the last stage's solution, a
+    row-weighted {norm} norm (FISTA warm-started, certified by its duality gap),
+    so the objective never increases; the first stage is the {convex}. The result
+    is a stationary point, not necessarily the global minimum. ``objective_`` is the
+    non-convex objective and ``dual_gap_`` the last stage's gap."""
+
+
+def _example(name, params):
+    loss = "Regressor" if name.endswith("Regressor") else "Classifier"
+    make = "X @ W" if loss == "Regressor" else "(X @ W > 0).astype(int)"
+    return f"""    >>> import numpy as np
+    >>> from skmtl import {name}
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(100, 8)
+    >>> W = np.zeros((8, 3)); W[:2] = rng.randn(2, 3)
+    >>> Y = {make}
+    >>> model = {name}({params}).fit(X, Y)
+    >>> model.coef_.shape
+    (3, 8)
+"""
+
+
+def _doc(name, summary, penalty, parameters, loss, params):
+    objective = {
+        "squared": "        sum_t 1/(2 n_t) ||y_t - X_t w_t - b_t||^2",
+        "logistic": "        sum_t 1/n_t sum_i log(1 + exp(-y_ti (x_ti^T w_t + b_t)))",
+    }[loss]
+    return docstring(
+        summary,
+        f"{objective}\n            + {penalty}",
+        parameters + _STAGES,
+        loss=loss,
+        attributes=_STAGE_ATTRIBUTES,
+        examples=_example(name, params),
+    )
+
+
+# ------------------------------------------------------------------ capped L1
+class _CappedL1(_NonConvexModel):
+    def __init__(
+        self,
+        alpha=0.1,
+        *,
+        theta=1.0,
+        max_stages=10,
+        fit_intercept=True,
+        intercept_pooling=0.0,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        unknown_task="warn",
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+    ):
+        store_parameters(self, locals())
+
+    def _nonconvex(self):
+        self._check_common()
+        check_number(self.theta, "theta", low=0, low_open=True)
+        return RowCappedL1(self.alpha, self.theta)
+
+
+_CAPPED_PARAMETERS = """    alpha : float, default={alpha}
+        Regularization strength, >= 0.
+    theta : float, default=1.0
+        The cap, > 0: a feature whose coefficients' L1 norm across tasks reaches
+        ``theta`` is no longer shrunk.
+"""
+_CAPPED_PENALTY = "alpha * sum_j min(||W_j||_1, theta)"
+_CAPPED_SUMMARY = """Multi-task feature selection with the row-wise capped L1 penalty ({task}).
+
+    ``W_j`` is the row of feature ``j`` across tasks (Gong, Ye & Zhang 2012,
+    multi-stage multi-task feature learning).""" + _COMMON_SUMMARY.format(
+    norm="L1", convex="lasso of every task (``l1_ratio=1``)"
+)
+
+
+class CappedL1Regressor(IncrementalRegressorMixin, _CappedL1):
+    __doc__ = _doc(
+        "CappedL1Regressor",
+        _CAPPED_SUMMARY.format(task="regression"),
+        _CAPPED_PENALTY,
+        _CAPPED_PARAMETERS.format(alpha="0.1"),
+        "squared",
+        "alpha=0.05",
+    )
+
+
+class CappedL1Classifier(ClassifierMixin, _CappedL1):
+    def __init__(
+        self,
+        alpha=0.01,
+        *,
+        theta=1.0,
+        max_stages=10,
+        fit_intercept=True,
+        intercept_pooling=0.0,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        unknown_task="warn",
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+    ):
+        store_parameters(self, locals())
+
+    __doc__ = _doc(
+        "CappedL1Classifier",
+        _CAPPED_SUMMARY.format(task="classification"),
+        _CAPPED_PENALTY,
+        _CAPPED_PARAMETERS.format(alpha="0.01"),
+        "logistic",
+        "alpha=0.01",
+    )
+
+
+# ------------------------------------------------------------- MCP and SCAD
+class _Block(_NonConvexModel):
+    _penalty_class = BlockMCP
+    _gamma_low = 1.0
+
+    def __init__(
+        self,
+        alpha=0.1,
+        *,
+        gamma=3.0,
+        max_stages=10,
+        fit_intercept=True,
+        intercept_pooling=0.0,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        unknown_task="warn",
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+    ):
+        store_parameters(self, locals())
+
+    def _nonconvex(self):
+        self._check_common()
+        check_number(self.gamma, "gamma", low=self._gamma_low, low_open=True)
+        return self._penalty_class(self.alpha, self.gamma)
+
+
+def _block_init(default_alpha, default_gamma):
+    """An ``__init__`` with these defaults (sklearn reads the parameters from it)."""
+
+    def __init__(
+        self,
+        alpha=default_alpha,
+        *,
+        gamma=default_gamma,
+        max_stages=10,
+        fit_intercept=True,
+        intercept_pooling=0.0,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        unknown_task="warn",
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+    ):
+        store_parameters(self, locals())
+
+    return __init__
+
+
+_MCP_PARAMETERS = """    alpha : float, default={alpha}
+        Regularization strength, >= 0.
+    gamma : float, default=3.0
+        Concavity, > 1: rows whose 2-norm passes ``gamma * alpha`` are not shrunk;
+        a large ``gamma`` approaches the group lasso.
+"""
+_MCP_PENALTY = """sum_j mcp(||W_j||_2),
+              mcp(r) = alpha r - r^2 / (2 gamma)  if r <= gamma alpha,
+                       gamma alpha^2 / 2          otherwise"""
+_MCP_SUMMARY = """Multi-task feature selection with the block MCP on the rows ({task}).
+
+    The minimax concave penalty (Zhang 2010) of the 2-norm of each row ``W_j``
+    (feature ``j`` across tasks), for designs that differ between tasks.""" + (
+    _COMMON_SUMMARY.format(norm="L2,1", convex="group lasso")
+)
+
+
+class BlockMCPRegressor(IncrementalRegressorMixin, _Block):
+    __doc__ = _doc(
+        "BlockMCPRegressor",
+        _MCP_SUMMARY.format(task="regression"),
+        _MCP_PENALTY,
+        _MCP_PARAMETERS.format(alpha="0.1"),
+        "squared",
+        "alpha=0.05",
+    )
+
+
+class BlockMCPClassifier(ClassifierMixin, _Block):
+    __init__ = _block_init(0.01, 3.0)
+    __doc__ = _doc(
+        "BlockMCPClassifier",
+        _MCP_SUMMARY.format(task="classification"),
+        _MCP_PENALTY,
+        _MCP_PARAMETERS.format(alpha="0.01"),
+        "logistic",
+        "alpha=0.01",
+    )
+
+
+class _SCAD(_Block):
+    _penalty_class = BlockSCAD
+    _gamma_low = 2.0
+
+
+_SCAD_PARAMETERS = """    alpha : float, default={alpha}
+        Regularization strength, >= 0.
+    gamma : float, default=3.7
+        Concavity, > 2 (3.7: Fan & Li's choice): rows whose 2-norm passes ``gamma *
+        alpha`` are not shrunk; a large ``gamma`` approaches the group lasso.
+"""
+_SCAD_PENALTY = """sum_j scad(||W_j||_2),
+              scad(r) = alpha r                          if r <= alpha,
+                        (2 gamma alpha r - r^2 - alpha^2)
+                          / (2 (gamma - 1))            if r <= gamma alpha,
+                        (gamma + 1) alpha^2 / 2          otherwise"""
+_SCAD_SUMMARY = """Multi-task feature selection with the block SCAD on the rows ({task}).
+
+    The smoothly clipped absolute deviation (Fan & Li 2001) of the 2-norm of each
+    row ``W_j`` (feature ``j`` across tasks).""" + (
+    _COMMON_SUMMARY.format(norm="L2,1", convex="group lasso")
+)
+
+
+class BlockSCADRegressor(IncrementalRegressorMixin, _SCAD):
+    __init__ = _block_init(0.1, 3.7)
+    __doc__ = _doc(
+        "BlockSCADRegressor",
+        _SCAD_SUMMARY.format(task="regression"),
+        _SCAD_PENALTY,
+        _SCAD_PARAMETERS.format(alpha="0.1"),
+        "squared",
+        "alpha=0.05",
+    )
+
+
+class BlockSCADClassifier(ClassifierMixin, _SCAD):
+    __init__ = _block_init(0.01, 3.7)
+    __doc__ = _doc(
+        "BlockSCADClassifier",
+        _SCAD_SUMMARY.format(task="classification"),
+        _SCAD_PENALTY,
+        _SCAD_PARAMETERS.format(alpha="0.01"),
+        "logistic",
+        "alpha=0.01",
+    )

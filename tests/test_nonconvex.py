@@ -1,0 +1,215 @@
+"""Non-convex row penalties (capped L1, block MCP, block SCAD) by multi-stage
+reweighting, and the row-weighted L2,1 / L1 stages they solve."""
+
+import warnings
+
+import numpy as np
+import pytest
+from conftest import check_fista_against_cvxpy, make_tasks
+
+from skmtl import (
+    BlockMCPClassifier,
+    BlockMCPRegressor,
+    BlockSCADClassifier,
+    BlockSCADRegressor,
+    CappedL1Classifier,
+    CappedL1Regressor,
+    GroupLassoClassifier,
+    GroupLassoRegressor,
+    MultiTaskEstimator,
+)
+from skmtl.penalties import BlockMCP, BlockSCAD, RowCappedL1, WeightedL1, WeightedL21
+
+MODELS = {
+    "squared": [CappedL1Regressor, BlockMCPRegressor, BlockSCADRegressor],
+    "logistic": [CappedL1Classifier, BlockMCPClassifier, BlockSCADClassifier],
+}
+PAIRS = [(cls, loss) for loss, classes in MODELS.items() for cls in classes]
+ALPHA = {"squared": 0.1, "logistic": 0.03}
+#: enough rows that the logistic tasks are not separable (an unshrunk feature of a
+#: separable task has no finite optimum)
+SIZES = {"squared": (15, 25, 40), "logistic": (150, 200, 250)}
+SHAPE = {"CappedL1": {"theta": 1.0}, "BlockMCP": {"gamma": 3.0}, "BlockSCAD": {"gamma": 3.7}}
+
+
+def _make(cls, loss, **kw):
+    stem = cls.__name__.replace("Regressor", "").replace("Classifier", "")
+    return cls(alpha=ALPHA[loss], **SHAPE[stem], **kw)
+
+
+# ------------------------------------------------------- weighted stages
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+@pytest.mark.parametrize("Penalty", [WeightedL21, WeightedL1])
+def test_weighted_stage_matches_cvxpy_with_a_zero_weight(Penalty, loss):
+    pytest.importorskip("cvxpy")
+    weights = np.array([1.0, 0.0, 0.5, 2.0, 1.0, 0.3])  # feature 1 unpenalized
+    penalty = Penalty(ALPHA[loss], weights, radius=100.0)
+    check_fista_against_cvxpy(
+        lambda **kw: MultiTaskEstimator(loss=loss, penalty=penalty, **kw),
+        loss,
+        "dense",
+        seed=1,
+        max_iter=50000,
+    )
+
+
+def test_weighted_alpha_max_and_dual_norm_cope_with_zero_weights():
+    G = np.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]])
+    penalty = WeightedL21(1.0, [2.0, 1.0, 0.0])
+    np.testing.assert_allclose(penalty.dual_norm_rows(G), [np.sqrt(5) / 2, 3.0, 0.0])
+    assert penalty.alpha_max(G) == pytest.approx(3.0)  # the free row has G = 0
+    assert WeightedL21(1.0, [1.0, 0.0, 1.0]).alpha_max(G) == np.inf
+    assert penalty.conjugate(G) == 0.0
+    bounded = WeightedL1(1.0, [0.0, 1.0, 1.0], radius=2.0)
+    assert bounded.conjugate(G) == pytest.approx(2.0 * 2.0)  # radius * ||G_0||_inf
+    with pytest.raises(ValueError, match="weights"):
+        WeightedL21(1.0, [1.0, -1.0])
+
+
+# ----------------------------------------------------- the stage sequence
+@pytest.mark.parametrize("cls, loss", PAIRS)
+def test_every_stage_matches_cvxpy(cls, loss):
+    """Each stage is a weighted convex problem: solved by cvxpy stage by stage, the
+    objective after every stage agrees with ours."""
+    pytest.importorskip("cvxpy")
+    X, y, tasks = make_tasks(loss=loss, seed=2, sizes=SIZES[loss])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # cvxpy's "may be inaccurate"
+        ours = _make(cls, loss, tol=1e-11, max_iter=50000, max_stages=4).fit(X, y, tasks=tasks)
+        ref = _make(cls, loss, solver="cvxpy", tol=1e-11, max_stages=4)
+        ref.fit(X, y, tasks=tasks)
+    assert ours.n_stages_ >= 2
+    # cvxpy's zeros are ~1e-10, not exact: its weights can miss the exact fixed
+    # point that stops our stages, and it runs one more stage, which changes nothing
+    n = min(ours.n_stages_, ref.n_stages_)
+    assert abs(ours.n_stages_ - ref.n_stages_) <= 1
+    np.testing.assert_allclose(ours.stage_objectives_[:n], ref.stage_objectives_[:n], rtol=1e-6)
+    assert ours.objective_ == pytest.approx(ref.objective_, rel=1e-6)
+    assert np.all(ours.stage_gaps_ <= 1e-9 * max(1.0, ours.stage_objectives_[0]))
+
+
+@pytest.mark.parametrize("cls, loss", PAIRS)
+def test_objective_decreases_across_stages(cls, loss):
+    sizes = (30, 40, 50) if loss == "squared" else SIZES[loss]
+    X, y, tasks = make_tasks(loss=loss, seed=3, n_features=10, sizes=sizes)
+    model = _make(cls, loss, tol=1e-9, max_iter=20000, max_stages=8).fit(X, y, tasks=tasks)
+    values = model.stage_objectives_
+    assert len(values) == model.n_stages_ >= 2
+    assert np.all(np.diff(values) <= 1e-9 * abs(values[0]))
+    assert model.objective_ == values[-1]
+    # the objective recomputed from the coefficients
+    nonconvex = model._nonconvex()
+    first = _make(cls, loss, max_stages=1, tol=1e-9, max_iter=20000).fit(X, y, tasks=tasks)
+    assert first.objective_ == pytest.approx(values[0], rel=1e-12)
+    assert nonconvex.value(model.coef_.T) <= nonconvex.value(first.coef_.T) + values[0]
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_first_stage_is_the_convex_model(loss):
+    X, y, tasks = make_tasks(loss=loss, seed=4)
+    GL = GroupLassoRegressor if loss == "squared" else GroupLassoClassifier
+    kw = dict(alpha=ALPHA[loss], tol=1e-10, max_iter=20000)
+    group = GL(**kw).fit(X, y, tasks=tasks)
+    lasso = GL(l1_ratio=1.0, **kw).fit(X, y, tasks=tasks)
+    for cls in MODELS[loss]:
+        huge = {"theta": 1e12} if "Capped" in cls.__name__ else {"gamma": 1e12}
+        model = cls(**kw, **huge).fit(X, y, tasks=tasks)
+        reference = lasso if "Capped" in cls.__name__ else group
+        np.testing.assert_allclose(model.coef_, reference.coef_, atol=1e-6)
+        one = cls(**kw, max_stages=1).fit(X, y, tasks=tasks)
+        np.testing.assert_allclose(one.coef_, reference.coef_, atol=1e-12)
+    # a cap never reached: the weights never change, one stage
+    assert CappedL1Regressor(theta=1e12).fit(*make_tasks(seed=4)[:2]).n_stages_ == 1
+
+
+def test_stationarity_vanishes_at_convergence():
+    X, y, tasks = make_tasks(seed=5, n_features=8, sizes=(40, 50, 60))
+    loose = BlockMCPRegressor(alpha=0.1, max_stages=2).fit(X, y, tasks=tasks)
+    tight = BlockMCPRegressor(alpha=0.1, max_stages=50, tol=1e-12, max_iter=50000)
+    tight.fit(X, y, tasks=tasks)
+    assert tight.stationarity_ < 1e-6
+    assert tight.stationarity_ < loose.stationarity_
+
+
+def test_penalty_values_and_weights():
+    r = np.array([0.0, 0.5, 1.0, 2.0, 10.0])
+    W = r[:, None] * np.array([[0.6, 0.8]])  # row 2-norms r
+    mcp, scad = BlockMCP(1.0, 3.0), BlockSCAD(1.0, 3.7)
+    np.testing.assert_allclose(mcp.phi(r), [0, 0.5 - 0.25 / 6, 1 - 1 / 6, 2 - 4 / 6, 1.5])
+    np.testing.assert_allclose(mcp.stage_weights(W), [1, 1 - 0.5 / 3, 2 / 3, 1 / 3, 0])
+    np.testing.assert_allclose(scad.phi(r)[[0, 1, 2, 4]], [0, 0.5, 1.0, 4.7 / 2])
+    np.testing.assert_allclose(scad.stage_weights(W), [1, 1, 1, 1.7 / 2.7, 0])
+    # phi is continuous at the knots
+    for pen in (mcp, scad):
+        knots = np.array([pen.alpha, pen.gamma * pen.alpha])
+        np.testing.assert_allclose(pen.phi(knots - 1e-9), pen.phi(knots + 1e-9), atol=1e-8)
+    capped = RowCappedL1(2.0, 1.5)
+    W1 = np.array([[1.0, -1.0], [0.2, 0.3]])
+    assert capped.value(W1) == pytest.approx(2.0 * (1.5 + 0.5))
+    np.testing.assert_array_equal(capped.stage_weights(W1), [0.0, 1.0])
+
+
+@pytest.mark.parametrize(
+    "cls, params, name",
+    [
+        (CappedL1Regressor, {"theta": 0.0}, "theta"),
+        (BlockMCPRegressor, {"gamma": 1.0}, "gamma"),
+        (BlockSCADClassifier, {"gamma": 2.0}, "gamma"),
+        (BlockMCPRegressor, {"max_stages": 0}, "max_stages"),
+        (CappedL1Classifier, {"alpha": -1.0}, "alpha"),
+    ],
+)
+def test_bad_parameters_name_the_argument(cls, params, name):
+    X, y, tasks = make_tasks(loss="logistic" if "Classifier" in cls.__name__ else "squared")
+    with pytest.raises(ValueError, match=name):
+        cls(**params).fit(X, y, tasks=tasks)
+
+
+def test_partial_fit_equals_fit():
+    X, y, tasks = make_tasks(seed=6)
+    fit = BlockSCADRegressor(alpha=0.1, tol=1e-10).fit(X, y, tasks=tasks)
+    part = BlockSCADRegressor(alpha=0.1, tol=1e-10)
+    part.partial_fit(X[:40], y[:40], tasks=tasks[:40]).partial_fit(X[40:], y[40:], tasks[40:])
+    np.testing.assert_allclose(part.coef_, fit.coef_, atol=1e-6)
+    assert part.n_stages_ == fit.n_stages_
+
+
+# ------------------------------------------------- support recovery (item 3)
+def planted_support(seed=0, d=40, T=8, n=20, s=5, rho=0.8, noise=1.0):
+    """Per-task correlated designs (Toeplitz, ``rho``), ``s`` shared true features."""
+    rng = np.random.RandomState(seed)
+    cov = rho ** np.abs(np.subtract.outer(np.arange(d), np.arange(d)))
+    X = rng.randn(T * n, d) @ np.linalg.cholesky(cov).T
+    tasks = np.repeat(np.arange(T), n)
+    support = rng.choice(d, s, replace=False)
+    W = np.zeros((d, T))
+    W[support] = rng.uniform(0.5, 1.5, (s, T)) * rng.choice([-1, 1], (s, T))
+    y = np.einsum("ij,ji->i", X, W[:, tasks]) + noise * rng.randn(T * n)
+    truth = np.zeros(d, bool)
+    truth[support] = True
+    return X, y, tasks, truth
+
+
+def fewest_false_positives(make, X, y, tasks, truth, alphas):
+    """Along a decreasing grid, the false positives at the first strength that
+    selects every true feature."""
+    for alpha in alphas:
+        selected = np.any(make(alpha).fit(X, y, tasks=tasks).coef_ != 0, axis=0)
+        if np.all(selected[truth]):
+            return int(np.sum(selected & ~truth))
+    return None
+
+
+def test_nonconvex_penalties_select_fewer_false_positives():
+    X, y, tasks, truth = planted_support()
+    alphas = np.geomspace(1.5, 0.1, 14)
+    group = fewest_false_positives(
+        lambda a: GroupLassoRegressor(alpha=a), X, y, tasks, truth, alphas
+    )
+    assert group is not None and group >= 3
+    for make in (
+        lambda a: BlockMCPRegressor(alpha=a),
+        lambda a: BlockSCADRegressor(alpha=a),
+    ):
+        fp = fewest_false_positives(make, X, y, tasks, truth, alphas)
+        assert fp is not None and fp < group
