@@ -291,3 +291,71 @@ def test_task_scorer_in_grid_search_with_routing(average):
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
     with pytest.raises(ValueError, match="metric must be one of"):
         TaskScorer("auc")
+
+
+def test_int_grids_follow_sklearn_and_defaults_are_unchanged():
+    """alphas=int: that many values from alpha_max where the model has one (as
+    sklearn's MultiTaskLassoCV), else on the model's range; the same for a second
+    grid. The defaults are the grids the *CV estimators always had."""
+    X, Y, _, _ = make_mean_tasks(n_tasks=3, n_features=4, shared_design=True, random_state=0)
+    model = MeanRegularizedRegressorCV(cv=2).fit(X, Y)
+    np.testing.assert_array_equal(model.alphas_, np.logspace(2, -4, 25).round(12))
+    np.testing.assert_array_equal(model.betas_, [1e-3, 1e-2, 1e-1])
+    assert model.mse_path_.shape == (3, 25, 2)
+    model = MeanRegularizedRegressorCV(alphas=4, betas=2, cv=2).fit(X, Y)
+    np.testing.assert_allclose(model.alphas_, [100.0, 1.0, 0.01, 1e-4])
+    np.testing.assert_allclose(model.betas_, [1e-3, 1e-1])
+    lasso = GroupLassoRegressorCV(alphas=5, eps=1e-2, cv=2).fit(X, Y)
+    alpha_max = GroupLassoRegressor().alpha_max(X, Y)
+    np.testing.assert_allclose(lasso.alphas_, np.geomspace(alpha_max, 1e-2 * alpha_max, 5))
+    # an int where the model has no alpha_max and no range of its own
+    squared = TraceNormRegressorCV(alphas=3, squared=True, cv=2).fit(X, Y)
+    np.testing.assert_allclose(squared.alphas_, [1.0, 1e-2, 1e-4])
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(alphas=0), "alphas must be >= 1"),
+        (dict(alphas=None), "alphas must be an int .* or a non-empty 1-D array"),
+        (dict(betas=[]), "betas must be an int .* or a non-empty 1-D array"),
+        (dict(betas=[[0.1]]), "betas must be an int"),
+        (dict(alphas=[1.0, -0.1]), "alphas must be an int .* strengths >= 0"),
+        (dict(intercept_poolings="none"), "intercept_poolings must be an int"),
+        (dict(eps=0.0), "eps must be > 0"),
+    ],
+)
+def test_bad_grids_are_named(params, match):
+    X, y, tasks = make_tasks(seed=50)
+    with pytest.raises(ValueError, match=match):
+        MeanRegularizedRegressorCV(**params).fit(X, y, tasks=tasks)
+
+
+def test_a_new_estimator_parameter_needs_only_the_cv_signature():
+    """The forwarding rule: every parameter of a *CV that its estimator also has is
+    passed to it (the folds and the refit), with nothing else to change."""
+    from skmtl._base import RegressorMixin, store_parameters
+    from skmtl.model_selection._cv import _PathCV
+
+    class Marked(GroupLassoRegressor):
+        def __init__(self, alpha=1.0, *, mark=None, intercept_pooling=0.0, tol=1e-4):
+            super().__init__(alpha, intercept_pooling=intercept_pooling, tol=tol)
+            self.mark = mark
+
+        def _make_penalty(self, n_tasks, n_features=None):
+            assert self.mark == "seen"  # in every fold's path, not only in the refit
+            return super()._make_penalty(n_tasks, n_features)
+
+    class MarkedCV(RegressorMixin, _PathCV):
+        _model = Marked
+
+        def __init__(
+            self, *, alphas=3, intercept_poolings=None, mark=None, tol=1e-4,
+            task_column=None, verbose=0, eps=1e-3, cv=None, n_jobs=None,
+        ):  # fmt: skip
+            store_parameters(self, locals())
+
+    X, y, tasks = make_tasks(seed=51)
+    model = MarkedCV(mark="seen", tol=1e-6, cv=2).fit(X, y, tasks=tasks)
+    assert model.estimator_.mark == "seen" and model.estimator_.tol == 1e-6
+    assert MarkedCV.__module__ != "skmtl.model_selection"  # only ours are moved there

@@ -53,12 +53,12 @@ class TraceNormRegressorCV(RegressorMixin, _PathCV):
         example="""    >>> from skmtl import TraceNormRegressorCV
     >>> from skmtl.datasets import make_low_rank_tasks
     >>> X, y, tasks = make_low_rank_tasks(n_tasks=4, random_state=0)[:3]
-    >>> model = TraceNormRegressorCV(alphas=10, cv=3)
+    >>> model = TraceNormRegressorCV(alphas=5, cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
     ('alpha', 'intercept_pooling')
     >>> model.mse_path_.shape  # (intercept_poolings, alphas, folds)
-    (6, 10, 3)
+    (6, 5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,
@@ -100,12 +100,12 @@ class TraceNormClassifierCV(ClassifierMixin, _PathCV):
         example="""    >>> from skmtl import TraceNormClassifierCV
     >>> from skmtl.datasets import make_low_rank_tasks
     >>> X, y, tasks = make_low_rank_tasks(n_tasks=4, random_state=0, loss="logistic")[:3]
-    >>> model = TraceNormClassifierCV(alphas=10, cv=3)
+    >>> model = TraceNormClassifierCV(alphas=5, intercept_poolings=[0.0], cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha', 'intercept_pooling')
-    >>> model.score_path_.shape  # (intercept_poolings, alphas, folds)
-    (6, 10, 3)
+    ('alpha',)
+    >>> model.score_path_.shape  # (alphas, folds)
+    (5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.6)
     True
 """,
@@ -196,12 +196,12 @@ class SharedSubspaceClassifierCV(ClassifierMixin, _PathCV):
         example="""    >>> from skmtl import SharedSubspaceClassifierCV
     >>> from skmtl.datasets import make_low_rank_tasks
     >>> X, y, tasks = make_low_rank_tasks(n_tasks=4, random_state=0, loss="logistic")[:3]
-    >>> model = SharedSubspaceClassifierCV(alphas=5, betas=[0.01], cv=3)
+    >>> model = SharedSubspaceClassifierCV(alphas=5, betas=[0.01], intercept_poolings=[0.0], cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha', 'beta', 'intercept_pooling')
-    >>> model.score_path_.shape  # (betas, intercept_poolings, alphas, folds)
-    (1, 6, 5, 3)
+    ('alpha', 'beta')
+    >>> model.score_path_.shape  # (betas, alphas, folds)
+    (1, 5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.6)
     True
 """,
@@ -244,12 +244,12 @@ class DirtyRegressorCV(RegressorMixin, _PathCV):
         example="""    >>> from skmtl import DirtyRegressorCV
     >>> from skmtl.datasets import make_shared_specific_tasks
     >>> X, y, tasks = make_shared_specific_tasks(n_tasks=4, random_state=0)[:3]
-    >>> model = DirtyRegressorCV(alpha_shareds=5, alpha_specifics=[0.1], cv=3)
+    >>> model = DirtyRegressorCV(alpha_shareds=[0.3, 0.2, 0.15], alpha_specifics=[0.1], cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
     ('alpha_shared', 'alpha_specific', 'intercept_pooling')
     >>> model.mse_path_.shape  # (alpha_specifics, intercept_poolings, alpha_shareds, folds)
-    (1, 6, 5, 3)
+    (1, 6, 3, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,
@@ -292,12 +292,14 @@ class DirtyClassifierCV(ClassifierMixin, _PathCV):
         example="""    >>> from skmtl import DirtyClassifierCV
     >>> from skmtl.datasets import make_shared_specific_tasks
     >>> X, y, tasks = make_shared_specific_tasks(n_tasks=4, random_state=0, loss="logistic")[:3]
-    >>> model = DirtyClassifierCV(alpha_shareds=5, alpha_specifics=[0.1], cv=3)
+    >>> model = DirtyClassifierCV(
+    ...     alpha_shareds=[0.3, 0.2, 0.15], alpha_specifics=[0.1], intercept_poolings=[0.0], cv=3
+    ... )
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha_shared', 'alpha_specific', 'intercept_pooling')
-    >>> model.score_path_.shape  # (alpha_specifics, intercept_poolings, alpha_shareds, folds)
-    (1, 6, 5, 3)
+    ('alpha_shared', 'alpha_specific')
+    >>> model.score_path_.shape  # (alpha_specifics, alpha_shareds, folds)
+    (1, 3, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.6)
     True
 """,
@@ -339,12 +341,14 @@ class RobustLowRankRegressorCV(RegressorMixin, _PathCV):
         example="""    >>> from skmtl import RobustLowRankRegressorCV
     >>> from skmtl.datasets import make_low_rank_tasks
     >>> X, y, tasks = make_low_rank_tasks(n_tasks=4, random_state=0)[:3]
-    >>> model = RobustLowRankRegressorCV(alpha_lowranks=5, alpha_outliers=[0.1], cv=3)
+    >>> model = RobustLowRankRegressorCV(
+    ...     alpha_lowranks=[0.1, 0.03, 0.01], alpha_outliers=[0.1], cv=3
+    ... )
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
     ('alpha_lowrank', 'alpha_outlier', 'intercept_pooling')
     >>> model.mse_path_.shape  # (alpha_outliers, intercept_poolings, alpha_lowranks, folds)
-    (1, 6, 5, 3)
+    (1, 6, 3, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,
@@ -386,12 +390,14 @@ class RobustLowRankClassifierCV(ClassifierMixin, _PathCV):
         example="""    >>> from skmtl import RobustLowRankClassifierCV
     >>> from skmtl.datasets import make_low_rank_tasks
     >>> X, y, tasks = make_low_rank_tasks(n_tasks=4, random_state=0, loss="logistic")[:3]
-    >>> model = RobustLowRankClassifierCV(alpha_lowranks=5, alpha_outliers=[0.1], cv=3)
+    >>> model = RobustLowRankClassifierCV(
+    ...     alpha_lowranks=[0.1, 0.03, 0.01], alpha_outliers=[0.1], intercept_poolings=[0.0], cv=3
+    ... )
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha_lowrank', 'alpha_outlier', 'intercept_pooling')
-    >>> model.score_path_.shape  # (alpha_outliers, intercept_poolings, alpha_lowranks, folds)
-    (1, 6, 5, 3)
+    ('alpha_lowrank', 'alpha_outlier')
+    >>> model.score_path_.shape  # (alpha_outliers, alpha_lowranks, folds)
+    (1, 3, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.6)
     True
 """,

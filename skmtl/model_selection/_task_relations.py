@@ -102,12 +102,12 @@ class MeanRegularizedClassifierCV(ClassifierMixin, _PathCV):
         example="""    >>> from skmtl import MeanRegularizedClassifierCV
     >>> from skmtl.datasets import make_mean_tasks
     >>> X, y, tasks = make_mean_tasks(n_tasks=4, random_state=0, loss="logistic")[:3]
-    >>> model = MeanRegularizedClassifierCV(alphas=5, betas=[0.01], cv=3)
+    >>> model = MeanRegularizedClassifierCV(alphas=5, betas=[0.01], intercept_poolings=[0.0], cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha', 'beta', 'intercept_pooling')
-    >>> model.score_path_.shape  # (betas, intercept_poolings, alphas, folds)
-    (1, 6, 5, 3)
+    ('alpha', 'beta')
+    >>> model.score_path_.shape  # (betas, alphas, folds)
+    (1, 5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.6)
     True
 """,
@@ -198,12 +198,12 @@ class GraphRegularizedClassifierCV(ClassifierMixin, _PathCV):
         example="""    >>> from skmtl import GraphRegularizedClassifierCV
     >>> from skmtl.datasets import make_chain_tasks
     >>> X, y, tasks = make_chain_tasks(n_tasks=4, random_state=0, loss="logistic")[:3]
-    >>> model = GraphRegularizedClassifierCV(alphas=5, betas=[0.01], cv=3)
+    >>> model = GraphRegularizedClassifierCV(alphas=5, betas=[0.01], intercept_poolings=[0.0], cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha', 'beta', 'intercept_pooling')
-    >>> model.score_path_.shape  # (betas, intercept_poolings, alphas, folds)
-    (1, 6, 5, 3)
+    ('alpha', 'beta')
+    >>> model.score_path_.shape  # (betas, alphas, folds)
+    (1, 5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.6)
     True
 """,
@@ -294,12 +294,12 @@ class ClusteredClassifierCV(ClassifierMixin, _PathCV):
         example="""    >>> from skmtl import ClusteredClassifierCV
     >>> from skmtl.datasets import make_clustered_tasks
     >>> X, y, tasks = make_clustered_tasks(n_tasks=4, random_state=0, loss="logistic")[:3]
-    >>> model = ClusteredClassifierCV(alphas=5, betas=[0.01], cv=3)
+    >>> model = ClusteredClassifierCV(alphas=5, betas=[0.01], intercept_poolings=[0.0], cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha', 'beta', 'intercept_pooling')
-    >>> model.score_path_.shape  # (betas, intercept_poolings, alphas, folds)
-    (1, 6, 5, 3)
+    ('alpha', 'beta')
+    >>> model.score_path_.shape  # (betas, alphas, folds)
+    (1, 5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.6)
     True
 """,
@@ -392,12 +392,14 @@ class ClusterNormClassifierCV(ClassifierMixin, _PathCV):
         example="""    >>> from skmtl import ClusterNormClassifierCV
     >>> from skmtl.datasets import make_clustered_tasks
     >>> X, y, tasks = make_clustered_tasks(n_tasks=4, random_state=0, loss="logistic")[:3]
-    >>> model = ClusterNormClassifierCV(alpha_withins=5, alpha_means=[0.01], cv=3)
+    >>> model = ClusterNormClassifierCV(
+    ...     alpha_withins=5, alpha_means=[0.01], intercept_poolings=[0.0], cv=3
+    ... )
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha_within', 'alpha_mean', 'intercept_pooling')
-    >>> model.score_path_.shape  # (alpha_means, intercept_poolings, alpha_withins, folds)
-    (1, 6, 5, 3)
+    ('alpha_within', 'alpha_mean')
+    >>> model.score_path_.shape  # (alpha_means, alpha_withins, folds)
+    (1, 5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.6)
     True
 """,
@@ -486,12 +488,12 @@ class TaskRelationClassifierCV(ClassifierMixin, _PathCV):
         example="""    >>> from skmtl import TaskRelationClassifierCV
     >>> from skmtl.datasets import make_low_rank_tasks
     >>> X, y, tasks = make_low_rank_tasks(n_tasks=4, random_state=0, loss="logistic")[:3]
-    >>> model = TaskRelationClassifierCV(alphas=5, betas=[0.01], cv=3)
+    >>> model = TaskRelationClassifierCV(alphas=5, betas=[0.01], intercept_poolings=[0.0], cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha', 'beta', 'intercept_pooling')
-    >>> model.score_path_.shape  # (betas, intercept_poolings, alphas, folds)
-    (1, 6, 5, 3)
+    ('alpha', 'beta')
+    >>> model.score_path_.shape  # (betas, alphas, folds)
+    (1, 5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.6)
     True
 """,
