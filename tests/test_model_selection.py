@@ -52,7 +52,7 @@ def test_cv_equals_sklearn_multitask_lasso_cv():
 def test_path_equals_cold_fits(Est, loss):
     X, y, tasks = make_tasks(loss=loss, seed=40, offset=0.5)
     alphas, coefs, intercepts, gaps = regularization_path(
-        Est(tol=1e-10, max_iter=50_000), X, y, tasks, n_alphas=6, eps=1e-2
+        Est(tol=1e-10, max_iter=50_000), X, y, tasks, alphas=6, eps=1e-2
     )
     assert np.all(np.diff(alphas) < 0) and not np.any(coefs[0])
     for alpha, coef in zip(alphas[1:], coefs[1:], strict=True):
@@ -67,7 +67,7 @@ def test_path_equals_cold_fits(Est, loss):
 
 def test_path_needs_a_grid_without_alpha_max():
     X, y, tasks = make_tasks(seed=41)
-    with pytest.raises(ValueError, match="has no alpha_max; give alphas"):
+    with pytest.raises(ValueError, match="has no alpha_max to place alphas=100 values"):
         regularization_path(MeanRegularizedRegressor(), X, y, tasks)
     alphas, coefs, _, _ = regularization_path(
         MeanRegularizedRegressor(), X, y, tasks, alphas=[0.01, 1.0, 0.1]
@@ -78,7 +78,7 @@ def test_path_needs_a_grid_without_alpha_max():
 def test_cv_and_grid_search_pick_the_same_alpha():
     X, y, tasks = make_tasks(seed=42, sizes=(40, 50, 60))
     cv = TaskStratifiedKFold(4, shuffle=True, random_state=0)
-    model = GroupLassoRegressorCV(n_alphas=10, eps=1e-2, cv=cv, tol=1e-10).fit(X, y, tasks=tasks)
+    model = GroupLassoRegressorCV(alphas=10, eps=1e-2, cv=cv, tol=1e-10).fit(X, y, tasks=tasks)
     Xt = np.column_stack([tasks, X])
     search = GridSearchCV(
         GroupLassoRegressor(task_column=0, tol=1e-10),
@@ -147,11 +147,11 @@ def test_cluster_norm_cv_equals_grid_search():
 
 def test_classifier_cv_and_low_rank_cv():
     X, y, tasks = make_tasks(loss="logistic", seed=43, sizes=(60, 60, 60))
-    clf = GroupLassoClassifierCV(n_alphas=8).fit(X, y, tasks=tasks)
+    clf = GroupLassoClassifierCV(alphas=8).fit(X, y, tasks=tasks)
     assert clf.score_path_.shape == (6, 8, 5) and np.all(clf.score_path_ <= 1)
     assert clf.predict(X, tasks=tasks).shape == y.shape
     X, y, tasks, _, _ = make_low_rank_tasks(n_tasks=6, rank=2, random_state=2)
-    model = TraceNormRegressorCV(n_alphas=8).fit(X, y, tasks=tasks)
+    model = TraceNormRegressorCV(alphas=8).fit(X, y, tasks=tasks)
     assert 0 < model.rank_ <= 6 and model.score(X, y, tasks=tasks) > 0.8
 
 
@@ -227,7 +227,7 @@ def test_cv_on_a_dask_cluster_equals_the_serial_fit():
     from joblib import parallel_backend
 
     X, y, tasks = make_tasks(seed=46, sizes=(40, 50, 60))
-    serial = GroupLassoRegressorCV(n_alphas=10, tol=1e-10).fit(X, y, tasks=tasks)
+    serial = GroupLassoRegressorCV(alphas=10, tol=1e-10).fit(X, y, tasks=tasks)
     with (
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
@@ -235,14 +235,14 @@ def test_cv_on_a_dask_cluster_equals_the_serial_fit():
         distributed.Client(cluster),
         parallel_backend("dask"),
     ):
-        spread = GroupLassoRegressorCV(n_alphas=10, tol=1e-10, n_jobs=-1).fit(X, y, tasks=tasks)
+        spread = GroupLassoRegressorCV(alphas=10, tol=1e-10, n_jobs=-1).fit(X, y, tasks=tasks)
     np.testing.assert_allclose(spread.mse_path_, serial.mse_path_, rtol=1e-12)
     assert spread.alpha_ == serial.alpha_
 
 
 def test_verbose_reports_progress(capsys):
     X, y, tasks = make_tasks(seed=47)
-    GroupLassoRegressorCV(n_alphas=5, cv=3, verbose=1).fit(X, y, tasks=tasks)
+    GroupLassoRegressorCV(alphas=5, cv=3, verbose=1).fit(X, y, tasks=tasks)
     err = capsys.readouterr().err  # 5 alphas for each of the 6 intercept poolings
     assert err.count("fold") == 3 and "30 fits" in err
 
@@ -250,11 +250,11 @@ def test_verbose_reports_progress(capsys):
 def test_cv_task_column_form_and_kfold():
     X, y, tasks = make_tasks(seed=48, sizes=(40, 50, 60))
     Xt = np.column_stack([tasks, X])
-    a = GroupLassoRegressorCV(task_column=0, n_alphas=6).fit(Xt, y)
-    b = GroupLassoRegressorCV(n_alphas=6).fit(X, y, tasks=tasks)
+    a = GroupLassoRegressorCV(task_column=0, alphas=6).fit(Xt, y)
+    b = GroupLassoRegressorCV(alphas=6).fit(X, y, tasks=tasks)
     np.testing.assert_allclose(a.mse_path_, b.mse_path_)
     np.testing.assert_allclose(a.predict(Xt), b.predict(X, tasks=tasks))
-    c = GroupLassoRegressorCV(n_alphas=6, cv=KFold(3, shuffle=True, random_state=0))
+    c = GroupLassoRegressorCV(alphas=6, cv=KFold(3, shuffle=True, random_state=0))
     assert c.fit(X, y, tasks=tasks).mse_path_.shape == (6, 6, 3)
 
 
@@ -291,3 +291,71 @@ def test_task_scorer_in_grid_search_with_routing(average):
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
     with pytest.raises(ValueError, match="metric must be one of"):
         TaskScorer("auc")
+
+
+def test_int_grids_follow_sklearn_and_defaults_are_unchanged():
+    """alphas=int: that many values from alpha_max where the model has one (as
+    sklearn's MultiTaskLassoCV), else on the model's range; the same for a second
+    grid. The defaults are the grids the *CV estimators always had."""
+    X, Y, _, _ = make_mean_tasks(n_tasks=3, n_features=4, shared_design=True, random_state=0)
+    model = MeanRegularizedRegressorCV(cv=2).fit(X, Y)
+    np.testing.assert_array_equal(model.alphas_, np.logspace(2, -4, 25).round(12))
+    np.testing.assert_array_equal(model.betas_, [1e-3, 1e-2, 1e-1])
+    assert model.mse_path_.shape == (3, 25, 2)
+    model = MeanRegularizedRegressorCV(alphas=4, betas=2, cv=2).fit(X, Y)
+    np.testing.assert_allclose(model.alphas_, [100.0, 1.0, 0.01, 1e-4])
+    np.testing.assert_allclose(model.betas_, [1e-3, 1e-1])
+    lasso = GroupLassoRegressorCV(alphas=5, eps=1e-2, cv=2).fit(X, Y)
+    alpha_max = GroupLassoRegressor().alpha_max(X, Y)
+    np.testing.assert_allclose(lasso.alphas_, np.geomspace(alpha_max, 1e-2 * alpha_max, 5))
+    # an int where the model has no alpha_max and no range of its own
+    squared = TraceNormRegressorCV(alphas=3, squared=True, cv=2).fit(X, Y)
+    np.testing.assert_allclose(squared.alphas_, [1.0, 1e-2, 1e-4])
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(alphas=0), "alphas must be >= 1"),
+        (dict(alphas=None), "alphas must be an int .* or a non-empty 1-D array"),
+        (dict(betas=[]), "betas must be an int .* or a non-empty 1-D array"),
+        (dict(betas=[[0.1]]), "betas must be an int"),
+        (dict(alphas=[1.0, -0.1]), "alphas must be an int .* strengths >= 0"),
+        (dict(intercept_poolings="none"), "intercept_poolings must be an int"),
+        (dict(eps=0.0), "eps must be > 0"),
+    ],
+)
+def test_bad_grids_are_named(params, match):
+    X, y, tasks = make_tasks(seed=50)
+    with pytest.raises(ValueError, match=match):
+        MeanRegularizedRegressorCV(**params).fit(X, y, tasks=tasks)
+
+
+def test_a_new_estimator_parameter_needs_only_the_cv_signature():
+    """The forwarding rule: every parameter of a *CV that its estimator also has is
+    passed to it (the folds and the refit), with nothing else to change."""
+    from skmtl._base import RegressorMixin, store_parameters
+    from skmtl.model_selection._cv import _PathCV
+
+    class Marked(GroupLassoRegressor):
+        def __init__(self, alpha=1.0, *, mark=None, intercept_pooling=0.0, tol=1e-4):
+            super().__init__(alpha, intercept_pooling=intercept_pooling, tol=tol)
+            self.mark = mark
+
+        def _make_penalty(self, n_tasks, n_features=None):
+            assert self.mark == "seen"  # in every fold's path, not only in the refit
+            return super()._make_penalty(n_tasks, n_features)
+
+    class MarkedCV(RegressorMixin, _PathCV):
+        _model = Marked
+
+        def __init__(
+            self, *, alphas=3, intercept_poolings=None, mark=None, tol=1e-4,
+            task_column=None, verbose=0, eps=1e-3, cv=None, n_jobs=None,
+        ):  # fmt: skip
+            store_parameters(self, locals())
+
+    X, y, tasks = make_tasks(seed=51)
+    model = MarkedCV(mark="seen", tol=1e-6, cv=2).fit(X, y, tasks=tasks)
+    assert model.estimator_.mark == "seen" and model.estimator_.tol == 1e-6
+    assert MarkedCV.__module__ != "skmtl.model_selection"  # only ours are moved there

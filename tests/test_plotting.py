@@ -39,7 +39,7 @@ def test_coefficients_path_cv_and_task_matrix():
     ax = plotting.plot_coefficients(model, feature_names=[f"x{j}" for j in range(8)])
     np.testing.assert_array_equal(ax.images[0].get_array(), model.coef_)
     assert _described(ax) and "GroupLassoRegressor" in ax.get_title()
-    alphas, coefs, _, _ = regularization_path(GroupLassoRegressor(), X, y, tasks, n_alphas=6)
+    alphas, coefs, _, _ = regularization_path(GroupLassoRegressor(), X, y, tasks, alphas=6)
     ax = plotting.plot_path(alphas, coefs)
     assert len(ax.lines) == 8 and _described(ax)
     np.testing.assert_allclose(ax.lines[0].get_ydata(), np.linalg.norm(coefs[:, :, 0], axis=1))

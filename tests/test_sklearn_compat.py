@@ -150,3 +150,43 @@ def test_grid_search_over_alpha_picks_the_same_as_a_manual_loop():
         manual.append(np.mean(scores))
     assert search.best_params_["alpha"] == alphas[int(np.argmax(manual))]
     np.testing.assert_allclose(search.cv_results_["mean_test_score"], manual)
+
+
+CV_NAMES = [name for name in model_selection.__all__ if name.endswith("CV")]
+#: the parameters of every *CV estimator that its estimator lacks
+CV_ONLY = {"eps", "cv", "n_jobs"}
+
+
+@pytest.mark.parametrize("name", CV_NAMES)
+def test_CV_class_is_public_with_its_estimators_signature(name):
+    """Importable from skmtl (the same class), an explicit __init__ whose parameters
+    are the estimator's, minus the searched strengths, plus a grid for each and the
+    cross-validation ones (same defaults and kinds), each one documented."""
+    import inspect
+
+    ClassDoc = pytest.importorskip("numpydoc.docscrape").ClassDoc
+    cls = getattr(skmtl, name)
+    assert cls is getattr(model_selection, name) and name in skmtl.__all__
+    assert cls.__module__ == "skmtl.model_selection"  # where pickles find it
+    model = cls._model
+    assert model is getattr(skmtl, name[: -len("CV")])
+    own = inspect.signature(cls.__init__).parameters
+    theirs = inspect.signature(model.__init__).parameters
+    strengths = set(cls._strengths)
+    assert "intercept_pooling" in strengths and strengths < set(theirs)
+    expected = (set(theirs) - strengths) | {f"{s}s" for s in strengths} | CV_ONLY
+    assert set(own) == expected
+    for param, p in own.items():
+        if param in theirs:  # forwarded unchanged
+            assert p.default == theirs[param].default, param
+            assert p.kind == theirs[param].kind, param
+    assert all(own[f"{s}s"].kind is inspect.Parameter.KEYWORD_ONLY for s in strengths)
+    # the first grid of a model with an alpha_max defaults to sklearn's alphas=100
+    if cls._ranges[cls._strengths[0]] is None or name.startswith(("GroupLasso", "TraceNorm")):
+        assert own[f"{cls._strengths[0]}s"].default == 100
+    doc = ClassDoc(cls)
+    assert [p.name for p in doc["Parameters"]] == [n for n in own if n != "self"]
+    documented = {a.name for a in doc["Attributes"]}
+    assert {f"{s}_" for s in strengths} | {f"{s}s_" for s in strengths} <= documented
+    assert {"estimator_", "searched_strengths_", "coef_"} <= documented
+    assert doc["Examples"] and doc["See Also"]

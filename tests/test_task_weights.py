@@ -139,7 +139,7 @@ def test_main_task_scores_and_selects_on_that_task_only():
     Xt = np.column_stack([tasks, X])
     by_column = GroupLassoRegressor(alpha=0.05, main_task=1, task_column=0).fit(Xt, y)
     assert by_column.score(Xt, y) == pytest.approx(model.score(X, y, tasks=tasks))
-    cv = GroupLassoRegressorCV(n_alphas=6, main_task=1).fit(X, y, tasks=tasks)
+    cv = GroupLassoRegressorCV(alphas=6, main_task=1).fit(X, y, tasks=tasks)
     assert cv.mse_path_.shape == (6, 6, 5)
 
 

@@ -68,7 +68,7 @@ def test_cv_estimator_warns_once_for_folds_without_a_task():
     frame, y = _sorted_frame()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        GroupLassoRegressorCV(task_column="school", cv=KFold(3), n_alphas=5).fit(frame, y)
+        GroupLassoRegressorCV(task_column="school", cv=KFold(3), alphas=5).fit(frame, y)
     unseen = [w for w in caught if issubclass(w.category, UnknownTaskWarning)]
     # sizes 40, 50, 60 in three folds of 50 rows: only the first test fold holds a
     # whole task (task 1)

@@ -1,0 +1,191 @@
+"""The base of the ``*CV`` estimators: cross-validation over warm-started paths.
+
+Each fold solves one path per point of the secondary grids (in parallel through
+joblib, so a Dask or Ray backend spreads the folds over a cluster); the strengths
+with the best held-out error are refitted on all data.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import scipy.sparse as sp
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.model_selection import check_cv
+from sklearn.utils.validation import check_is_fitted
+
+from .._base import _MultiTaskModel, check_number
+from .._inputs import split_task_column
+from ._folds import _fold_errors, _warn_degenerate, _warn_unseen_tasks
+from ._grids import POOLING_GRID, check_grid, is_count, log_grid
+from ._path import _default_alphas
+from ._split import TaskStratifiedKFold, task_class_groups
+
+
+class _PathCV(_MultiTaskModel):
+    """Cross-validation over warm-started paths, shared by every ``*CV`` estimator
+    (as scikit-learn's ``LinearModelCV``).
+
+    A subclass names the estimator it tunes (``_model``) and the automatic grid of
+    each searched strength (``_ranges``, the path's strength first), and lists in its
+    ``__init__`` the estimator's parameters without the searched strengths, a grid
+    parameter for each (``alphas``, ``betas``, ..., ``intercept_poolings``) and
+    ``eps``, ``cv``, ``n_jobs``. Every parameter the estimator also has is passed on
+    to it by name, so a new estimator parameter only needs a place in that
+    signature.
+    """
+
+    _model = None  # the estimator class being tuned
+    #: the searched strengths, the path's first, each with its automatic grid as the
+    #: powers of ten of its first and last values (None: from alpha_max only)
+    _ranges = {"alpha": None}
+    #: the searched strengths, ``intercept_pooling`` last (set from ``_ranges``)
+    _strengths = ("alpha", "intercept_pooling")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._strengths = (*cls._ranges, "intercept_pooling")
+        if cls.__module__.startswith(__package__ + "."):
+            # ours are shown, pickled and documented (as the canonical name of their
+            # skmtl.<name> page) under the public module, where they have always been
+            cls.__module__ = __package__
+
+    def _model_params(self):
+        """The tuned estimator's parameters: those of this estimator that it has too."""
+        names = set(self._model._get_param_names())
+        return {k: v for k, v in self.get_params(deep=False).items() if k in names}
+
+    def _tuned(self, grids):
+        """The strengths searched (the path's first) and their grids: the intercept
+        pooling only when its grid has more than one value."""
+        pairs = [
+            (name, grid)
+            for name, grid in zip(self._strengths, grids, strict=True)
+            if name != "intercept_pooling" or len(grid) > 1
+        ]
+        return tuple(name for name, _ in pairs), [grid for _, grid in pairs]
+
+    def fit(self, X, y, tasks=None, sample_weight=None):
+        """Choose the strengths by cross-validation, then refit on all the data.
+
+        Parameters
+        ----------
+        X, y, tasks, sample_weight
+            As in the base estimator's ``fit``.
+
+        Returns
+        -------
+        self : object
+        """
+        base = self._model(**self._model_params())
+        base._validate_params()
+        check_number(self.eps, "eps", low=0, low_open=True)
+        # validate everything once (clear errors), then split rows of indexable inputs
+        prepared = clone(base)._prepare(X, y, tasks, sample_weight, True)
+        if not hasattr(X, "iloc"):
+            X = sp.csr_matrix(X) if sp.issparse(X) else np.asarray(X)
+        y = np.asarray(y)
+        task_labels = tasks
+        if self.task_column is not None:
+            task_labels = split_task_column(X, self.task_column)[1]
+        grids = self._grids(base, prepared)
+        base.set_params(intercept_pooling=grids[-1][0])  # the value when not searched
+        strengths, grids = self._tuned(grids)
+        cv = self.cv
+        groups = task_labels
+        if cv is None or isinstance(cv, int):
+            n = 5 if cv is None else cv
+            if task_labels is None:
+                cv = check_cv(n, y, classifier=self._is_classifier and y.ndim == 1)
+            else:
+                cv = TaskStratifiedKFold(n)
+                if self._is_classifier:  # by task and class: both classes train
+                    groups = task_class_groups(task_labels, y)
+        cv = check_cv(cv)
+        folds = list(cv.split(X, y, groups=groups))
+        _warn_unseen_tasks(task_labels, folds)
+        secondary = list(itertools.product(*grids[1:]))
+        settings = [
+            [dict(zip(strengths, (a,) + rest, strict=True)) for a in grids[0]] for rest in secondary
+        ]
+        _warn_degenerate(base, settings, prepared[0])
+        errors = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fold_errors)(
+                base,
+                X,
+                y,
+                tasks,
+                sample_weight,
+                train,
+                test,
+                settings,
+                k,
+                len(folds),
+                self.verbose,
+            )
+            for k, (train, test) in enumerate(folds)
+        )
+        path = np.moveaxis(np.array(errors), 0, -1)  # (n_secondary, n_alphas, n_folds)
+        shape = tuple(len(g) for g in grids[1:]) + (len(grids[0]), len(folds))
+        path = path.reshape(shape)
+        best = np.unravel_index(np.argmin(path.mean(axis=-1)), shape[:-1])
+        chosen = dict(
+            zip(strengths[1:], (grids[i + 1][j] for i, j in enumerate(best[:-1])), strict=True)
+        )
+        chosen[strengths[0]] = grids[0][best[-1]]
+        chosen.setdefault("intercept_pooling", base.intercept_pooling)
+        self.searched_strengths_ = strengths
+        for name, value in chosen.items():
+            setattr(self, f"{name}_", float(value))
+            grid = grids[strengths.index(name)] if name in strengths else [value]
+            setattr(self, f"{name}s_", np.asarray(grid, dtype=float))
+        setattr(
+            self,
+            "score_path_" if self._is_classifier else "mse_path_",
+            1.0 - path if self._is_classifier else path,
+        )
+        self.estimator_ = (
+            clone(base).set_params(**chosen).fit(X, y, tasks=tasks, sample_weight=sample_weight)
+        )
+        for name, value in vars(self.estimator_).items():
+            if name.endswith("_") and not name.startswith("_"):
+                setattr(self, name, value)
+        self._layout = self.estimator_._layout
+        self._fitted_loss = self.estimator_._fitted_loss
+        return self
+
+    def _grids(self, base, prepared):
+        """The grid of each searched strength; the first one decreasing. ``prepared``
+        is the validated ``(data, info, loss)`` of all the data."""
+        grids = []
+        for i, name in enumerate(self._strengths):
+            param = f"{name}s"
+            grid = getattr(self, param)
+            if name == "intercept_pooling":
+                if grid is None:
+                    grouped = prepared[1]["layout"] == "tasks" and base.fit_intercept
+                    grid = POOLING_GRID if grouped else (0.0,)
+            elif is_count(grid):  # scikit-learn's alphas=int: that many automatic values
+                check_number(grid, param, low=1, integer=True)
+                count, grid = grid, None
+                if i == 0:
+                    grid = _default_alphas(base, *prepared, count, self.eps)
+                if grid is None and self._ranges[name] is not None:
+                    grid = log_grid(self._ranges[name], count)
+                if grid is None:
+                    raise ValueError(
+                        f"{self._model.__name__} with these parameters has no alpha_max to "
+                        f"place {param}={count} values from; give {param} as an array."
+                    )
+            grid = check_grid(grid, param)
+            grids.append(np.sort(grid)[::-1] if i == 0 else grid)
+        return grids
+
+    def _decision(self, X, tasks):
+        check_is_fitted(self, "estimator_")
+        return self.estimator_._decision(X, tasks)
+
+    def __sklearn_tags__(self):
+        return self._model().__sklearn_tags__()

@@ -1,0 +1,196 @@
+"""The docstrings of the ``*CV`` estimators, assembled from the docstring of the
+estimator each one tunes (its objective, parameters and fitted attributes), so that
+the two never disagree."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import textwrap
+
+#: a numpydoc entry: ``name : type`` (or a bare ``name``) at four spaces
+_ENTRY = re.compile(r"^    (\w[\w, ]*?)(?: : .*)?$")
+
+_CV_PARAMETERS = {
+    "eps": """    eps : float, default={default}
+        ``alpha_min / alpha_max`` of the automatic grid from ``alpha_max`` (unused by
+        grids without one).
+""",
+    "cv": """    cv : int, cross-validation generator or iterable, default=None
+        None: 5 folds, :class:`~skmtl.model_selection.TaskStratifiedKFold` when each
+        sample has a task label (by task and class for classifiers),
+        :class:`~sklearn.model_selection.KFold` for a shared design.
+""",
+    "n_jobs": """    n_jobs : int, default=None
+        Folds run in parallel through joblib (a Dask or Ray backend spreads them over
+        a cluster).
+""",
+    "verbose": """    verbose : int, default=0
+        Print each fold's number of fits and time, and the refit's objective and
+        duality gap.
+""",
+    "intercept_poolings": """    intercept_poolings : array-like, default=None
+        Grid of ``intercept_pooling``, searched with the other strengths when it
+        has more than one value. None: ``POOLING_GRID`` (0, 1, 4, 16, 64 and inf
+        pseudo-samples per task) when each row has a task label (``tasks=`` or
+        ``task_column``) and intercepts are fitted, else 0 (free intercepts, as
+        sklearn's ``MultiTaskLassoCV`` for wide ``y``).
+""",
+}
+
+
+def _section(doc, title):
+    """The body of a numpydoc section of ``doc`` (up to the next section)."""
+    start = doc.index(f"    {title}\n    {'-' * len(title)}\n")
+    body = doc[start:].split("\n", 2)[2]
+    end = re.search(r"\n    \S[^\n]*\n    -{3,}\n", body)
+    return body[: end.start() + 1] if end else body
+
+
+def _entries(section):
+    """The entries of a Parameters or Attributes section, by each name they document."""
+    entries, current = {}, None
+    for line in section.splitlines(keepends=True):
+        found = _ENTRY.match(line)
+        if found:
+            current = [line]
+            for name in found[1].split(","):
+                entries[name.strip()] = current
+        elif current is not None and line.strip():
+            current.append(line)
+    return {name: "".join(lines) for name, lines in entries.items()}
+
+
+def _objective(doc):
+    """The objective block (``::`` literal) of an estimator's docstring."""
+    start = doc.index("Minimizes")
+    block = doc[start:].split("::\n\n", 1)[1]
+    return block[: block.index("\n\n")]
+
+
+def _has_alpha_max(model):
+    """Whether the estimator's default penalty is a norm with an ``alpha_max``."""
+    try:
+        return hasattr(model()._make_penalty(3, 3), "alpha_max")
+    except (ValueError, TypeError):  # pragma: no cover
+        return False
+
+
+def _wrap(text, indent):
+    pad = " " * indent
+    return textwrap.fill(
+        text, 88, initial_indent=pad, subsequent_indent=pad, break_on_hyphens=False
+    )
+
+
+def _grid_entry(name, default, first, decades, model):
+    param = f"{name}s"
+    if decades is not None:
+        auto = f"``logspace({decades[0]:g}, {decades[1]:g}, {param})``"
+    if not first:
+        text = f"Grid of ``{name}``, one axis of the search. An int: that many values {auto}."
+    else:
+        text = f"Grid of ``{name}``, solved in decreasing order along each fold's path. An int:"
+        if decades is None:
+            text += " that many values ``geomspace(alpha_max, eps * alpha_max)``."
+        elif _has_alpha_max(model):
+            text += (
+                " that many values ``geomspace(alpha_max, eps * alpha_max)`` where the "
+                f"penalty is a norm with an ``alpha_max``, else {auto}."
+            )
+        else:
+            text += f" that many values {auto}."
+    text += " An array: these values (scikit-learn's ``alphas`` convention)."
+    return f"    {param} : int or array-like, default={default!r}\n{_wrap(text, 8)}\n"
+
+
+def _attributes(strengths, model, loss):
+    lines = []
+    for name in strengths:
+        order = " (decreasing)" if name == strengths[0] else ""
+        lines.append(
+            f"    {name}_ : float\n        The chosen ``{name}``.\n"
+            f"    {name}s_ : ndarray\n        The grid of ``{name}``{order}.\n"
+        )
+    lines.append(
+        """    searched_strengths_ : tuple of str
+        The strengths searched, the path's first; the error path has an axis for each
+        of the others in this order, then the path's, then the folds
+        (``intercept_pooling`` is searched only when its grid has more than one value).
+"""
+    )
+    if loss == "squared":
+        lines.append(
+            """    mse_path_ : ndarray of shape (one axis per searched grid..., n_folds)
+        Held-out mean squared error (the path's axis is the last grid).
+"""
+        )
+    else:
+        lines.append(
+            """    score_path_ : ndarray of shape (one axis per searched grid..., n_folds)
+        Held-out accuracy (the path's axis is the last grid).
+"""
+        )
+    lines.append(
+        f"""    estimator_ : {model.__name__}
+        The estimator refitted on all data with the chosen strengths; its fitted
+        attributes (below) are also set on this estimator.
+"""
+    )
+    return "".join(lines) + _section(model.__doc__, "Attributes").rstrip("\n") + "\n"
+
+
+def cv_docstring(summary, model, init, ranges, *, example):
+    """The docstring of the ``*CV`` estimator of ``model`` whose ``__init__`` is
+    ``init`` and whose searched strengths (the path's first) have the automatic
+    grids ``ranges``; ``example`` is the body of its Examples section."""
+    doc = model.__doc__
+    loss = "logistic" if model.__name__.endswith("Classifier") else "squared"
+    strengths = (*ranges, "intercept_pooling")
+    model_entries = _entries(_section(doc, "Parameters"))
+    parameters = []
+    for name, p in list(inspect.signature(init).parameters.items())[1:]:
+        if name in _CV_PARAMETERS:
+            parameters.append(_CV_PARAMETERS[name].format(default=p.default))
+        elif name.endswith("s") and name[:-1] in ranges:
+            first = name[:-1] == strengths[0]
+            parameters.append(_grid_entry(name[:-1], p.default, first, ranges[name[:-1]], model))
+        else:
+            parameters.append(model_entries[name])
+    names = [f"``{s}``" for s in strengths]
+    searched = ", ".join(names[:-1]) + " and " + names[-1]
+    kind, other = ("Regressor", "Classifier") if loss == "squared" else ("Classifier", "Regressor")
+    other_loss = "logistic" if loss == "squared" else "squared"
+    error = "mean squared error" if loss == "squared" else "misclassification rate"
+    stem = model.__name__[: -len(kind)]
+    intro = (
+        f"with {searched} chosen from the grids below by cross-validation (the other "
+        f"parameters are fixed): each fold solves a warm-started path of ``{strengths[0]}`` "
+        f"for each point of the other grids, and the strengths with the lowest held-out "
+        f"{error}, averaged over the folds, are refitted on all data."
+    )
+    return f"""{summary}
+
+    The objective of :class:`~skmtl.{model.__name__}`, minimized over ``W``
+    (n_features x n_tasks) and intercepts ``b``::
+
+{_objective(doc)}
+
+{_wrap(intro, 4)}
+
+    Parameters
+    ----------
+{"".join(parameters)}
+    Attributes
+    ----------
+{_attributes(strengths, model, loss)}
+    See Also
+    --------
+    skmtl.{model.__name__} : The model with fixed strengths.
+    skmtl.{stem}{other}CV : The same search with the {other_loss} loss.
+    skmtl.model_selection.TaskStratifiedKFold : The default splitter with task labels.
+    skmtl.model_selection.regularization_path : One warm-started path, no cross-validation.
+
+    Examples
+    --------
+{example}"""

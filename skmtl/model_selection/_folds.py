@@ -1,0 +1,128 @@
+"""One fold of a search: its paths solved on the training rows, scored on the test
+rows; and the warnings said once per search."""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+
+import numpy as np
+from sklearn.base import clone
+
+from .._base import UnknownTaskWarning, class_labels
+from .._inputs import validate_features
+from .._task_weights import check_main_task
+from ._path import _DEGENERATE, _path
+
+#: the one warning of a search that holds grid points leaving a part of the model unused
+UNUSED_PART = "leave a part of the model unused"
+
+
+def _warn_degenerate(base, settings, data):
+    """One warning for the grid points where a part of the model is never needed
+    (instead of one per point and fold)."""
+    est = clone(base)
+    points = [params for path in settings for params in path]
+    messages = []
+    for params in points:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            est.set_params(**params)._make_penalty(data.n_tasks, data.n_features)
+        messages += [str(w.message) for w in caught if _DEGENERATE in str(w.message)]
+    if messages:
+        warnings.warn(
+            f"{len(messages)} of the {len(points)} grid points of {type(base).__name__} "
+            f"{UNUSED_PART}, e.g. {messages[0]} They stay in the search.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _warn_unseen_tasks(task_labels, folds):
+    """One warning when test folds hold tasks their training folds lack (their
+    errors are then those of the population model, a cold start)."""
+    if task_labels is None:
+        return
+    labels = np.asarray(task_labels)
+    unseen = sum(not np.isin(labels[test], labels[train]).all() for train, test in folds)
+    if unseen:
+        warnings.warn(
+            f"{unseen} of the {len(folds)} test folds hold tasks that their training "
+            "fold lacks; those are scored with the population model (a cold start). "
+            "Use TaskStratifiedKFold (the default) to keep every task in every training "
+            "fold, or GroupKFold to select for new tasks on purpose.",
+            UnknownTaskWarning,
+            stacklevel=3,
+        )
+
+
+def _take(X, rows):
+    if X is None:
+        return None
+    return X.iloc[rows] if hasattr(X, "iloc") else X[rows]
+
+
+def _held_out_error(estimator, pred, X, y, tasks, sample_weight, is_classifier):
+    """Mean squared error (regressors) or 1 - accuracy (classifiers) of the
+    predictions ``pred`` over the labelled test entries."""
+    y, pred, sample_weight = estimator._restrict_to_main_task(
+        X, np.asarray(y), tasks, sample_weight, pred
+    )
+    if pred.ndim == 2 and y.dtype.kind == "f":
+        seen = ~np.isnan(y)
+    else:
+        seen = np.ones(pred.shape, dtype=bool)
+        y = y.reshape(pred.shape)
+    sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+    sw = np.broadcast_to(sw.reshape(-1, *([1] * (y.ndim - 1))), y.shape) * seen
+    if is_classifier:
+        errors = (pred != y).astype(float)
+    else:
+        errors = np.where(seen, (np.where(seen, y, 0.0) - pred) ** 2, 0.0)
+    return float(np.sum(sw * errors) / np.sum(sw))
+
+
+def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_folds, verbose):
+    """Held-out errors of the paths of one fold: shape (n_secondary, n_alphas)."""
+    start = time.perf_counter()
+    est = clone(base)
+    tasks = None if tasks is None else np.asarray(tasks)
+    sample_weight = None if sample_weight is None else np.asarray(sample_weight)
+    data, info, loss = est._prepare(
+        _take(X, train),
+        _take(np.asarray(y), train),
+        _take(tasks, train),
+        _take(sample_weight, train),
+        True,
+    )
+    est._main_index = check_main_task(est.main_task, info["tasks_"])
+    est._weigh_tasks(data, info)  # the paths solve fit's objective
+    X_test, y_test = _take(X, test), _take(np.asarray(y), test)
+    tasks_test, sw_test = _take(tasks, test), _take(sample_weight, test)
+    errors, validated = [], None
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UnknownTaskWarning)  # said once, by fit
+        for path_settings in settings:
+            row = []
+            for W, b, _, _ in _path(est, data, info, loss, path_settings):
+                est._set_solution(W, b, info, data.task_weights)
+                if validated is None:  # the test rows are validated once per fold
+                    validated = validate_features(est, X_test, tasks_test, reset=False)
+                pred = est._decision_validated(*validated)
+                if est._is_classifier:
+                    pred = class_labels(est, pred)
+                row.append(
+                    _held_out_error(
+                        est, pred, X_test, y_test, tasks_test, sw_test, est._is_classifier
+                    )
+                )
+            errors.append(row)
+    if verbose:
+        print(
+            f"[{type(base).__name__}CV] fold {k + 1}/{n_folds}: "
+            f"{len(settings) * len(settings[0])} fits in "
+            f"{time.perf_counter() - start:.2f} s",
+            file=sys.stderr,
+        )
+    return errors

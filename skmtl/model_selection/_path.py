@@ -1,0 +1,134 @@
+"""Regularization paths: a model solved on a decreasing grid of one strength, each
+solve warm-started from the previous solution on data validated once."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.base import clone
+
+from .._base import check_number
+from .._datafit import DesignDatafit
+from ..solvers import solve
+from ._grids import check_grid, is_count
+
+#: the warning of a grid point where one part of a split model stays zero
+_DEGENERATE = "is never needed and stays zero"
+
+
+def _path(estimator, data, info, loss, settings):
+    """Solve ``estimator``'s model on ``data`` for each parameter dict in ``settings``,
+    warm-starting each solve from the previous one; returns ``(W, b, gap, n_iter)``
+    per setting."""
+    if estimator.solver == "cvxpy":
+        raise ValueError("Paths are solved by FISTA; solver='cvxpy' is for single fits.")
+    for name, value in settings[0].items():  # the pooling is fixed along a path
+        setattr(estimator, name, value)
+    full = DesignDatafit(loss, data, estimator.fit_intercept, estimator.intercept_pooling)
+    C = estimator._initial_coef(full, data, info, warm=False)
+    d, T = data.n_features, data.n_tasks
+    out = []
+    for params in settings:
+        for name, value in params.items():  # plain attributes: cheaper than set_params
+            setattr(estimator, name, value)
+        with warnings.catch_warnings():  # said once, by the caller
+            warnings.filterwarnings("ignore", ".*" + _DEGENERATE, UserWarning)
+            penalty = estimator._make_penalty(T, d)
+        result, datafit = solve(
+            full,
+            penalty,
+            C,
+            method=estimator.solver,
+            precompute=estimator.precompute,
+            max_iter=estimator.max_iter,
+            tol=estimator.tol,
+        )
+        C = result.coef
+        out.append((C[:d].copy(), datafit.intercept(C), result.dual_gap, result.n_iter))
+    return out
+
+
+def _default_alphas(estimator, data, info, loss, n_alphas, eps):
+    """``geomspace(alpha_max, eps * alpha_max, n_alphas)`` where the model has an
+    ``alpha_max``; None otherwise."""
+    alpha_max = estimator._alpha_max(data, info, loss)  # with fit's task weights
+    if alpha_max is None:
+        return None
+    if alpha_max <= 0:
+        alpha_max = 1.0
+    return np.geomspace(alpha_max, eps * alpha_max, n_alphas)
+
+
+def regularization_path(
+    estimator,
+    X,
+    y,
+    tasks=None,
+    sample_weight=None,
+    *,
+    alphas=100,
+    eps=1e-3,
+    param="alpha",
+):
+    """Fit ``estimator`` along a decreasing grid of ``alpha``, warm-started.
+
+    Parameters
+    ----------
+    estimator : skmtl estimator
+        Its other parameters (``l1_ratio``, ``beta``, ``tol``, ...) are kept.
+    X, y, tasks, sample_weight
+        As in the estimator's ``fit``.
+    alphas : int or array-like, default=100
+        The grid of ``param``, solved in decreasing order. An int: that many values,
+        ``geomspace(alpha_max, eps * alpha_max, alphas)``, for models with an
+        ``alpha_max`` (norm penalties; scikit-learn's ``alphas=int`` convention).
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max`` of the automatic grid.
+    param : str, default="alpha"
+        The strength that varies along the path, for models without an ``alpha``
+        (e.g. ``"alpha_shared"`` of :class:`~skmtl.DirtyRegressor`).
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+        Decreasing.
+    coefs : ndarray of shape (n_alphas, n_tasks, n_features)
+    intercepts : ndarray of shape (n_alphas, n_tasks)
+    dual_gaps : ndarray of shape (n_alphas,)
+
+    Examples
+    --------
+    >>> from skmtl import GroupLassoRegressor
+    >>> from skmtl.datasets import make_joint_sparse
+    >>> from skmtl.model_selection import regularization_path
+    >>> X, y, tasks, _ = make_joint_sparse(n_tasks=3, random_state=0)
+    >>> alphas, coefs, _, _ = regularization_path(GroupLassoRegressor(), X, y, tasks, alphas=5)
+    >>> coefs.shape, bool(abs(coefs[0]).max() < 1e-12)  # zero at alpha_max
+    ((5, 3, 30), True)
+    """
+    est = clone(estimator)
+    strengths = [k for k in est.get_params() if k.startswith("alpha")]
+    if param not in strengths:
+        raise ValueError(
+            f"param={param!r} is not a strength of {type(estimator).__name__}; "
+            f"expected one of {strengths}."
+        )
+    est._validate_params()
+    data, info, loss = est._prepare(X, y, tasks, sample_weight, reset=True)
+    if is_count(alphas):
+        check_number(alphas, "alphas", low=1, integer=True)
+        check_number(eps, "eps", low=0, low_open=True)
+        count, alphas = alphas, None
+        if param == "alpha":
+            alphas = _default_alphas(est, data, info, loss, count, eps)
+        if alphas is None:
+            raise ValueError(
+                f"{type(estimator).__name__} has no alpha_max to place alphas={count} "
+                f"values of {param!r} from; give alphas as an array of strengths."
+            )
+    alphas = np.sort(check_grid(alphas, "alphas"))[::-1]
+    results = _path(est, data, info, loss, [{param: a} for a in alphas])
+    coefs = np.stack([W.T for W, _, _, _ in results])
+    intercepts = np.stack([b for _, b, _, _ in results])
+    return alphas, coefs, intercepts, np.array([gap for _, _, gap, _ in results])

@@ -1,0 +1,87 @@
+"""A scorer that routes each sample's task label to ``predict``."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import accuracy_score, mean_squared_error, r2_score
+from sklearn.utils.metadata_routing import MetadataRequest
+
+from .._inputs import split_task_column
+
+
+class TaskScorer:
+    """A scorer that passes each sample's task label to ``predict``.
+
+    sklearn's scorers call ``predict(X)`` alone, which a model fitted with
+    ``tasks=`` cannot answer; this one receives ``tasks`` through metadata routing
+    (it requests it by default) and scores per task or pooled.
+
+    Parameters
+    ----------
+    metric : {"r2", "neg_mean_squared_error", "accuracy"}, default="r2"
+    average : {"samples", "tasks"}, default="samples"
+        ``"samples"``: the metric on all labelled entries together, as the
+        estimators' ``score``; ``"tasks"``: the metric on each task, averaged with
+        equal weight (sklearn's multi-output convention; tasks whose held-out part
+        has fewer than two samples are left out of an R^2 average).
+
+    Examples
+    --------
+    >>> import sklearn
+    >>> from sklearn.model_selection import cross_validate
+    >>> from skmtl import GroupLassoRegressor
+    >>> from skmtl.datasets import make_joint_sparse
+    >>> from skmtl.model_selection import TaskScorer, TaskStratifiedKFold
+    >>> X, y, tasks, _ = make_joint_sparse(n_tasks=3, random_state=0)
+    >>> with sklearn.config_context(enable_metadata_routing=True):
+    ...     model = GroupLassoRegressor(alpha=0.1).set_fit_request(tasks=True)
+    ...     scores = cross_validate(model, X, y, scoring=TaskScorer(), cv=TaskStratifiedKFold(3),
+    ...                             params={"tasks": tasks, "groups": tasks})
+    >>> len(scores["test_score"])
+    3
+    """
+
+    _METRICS = ("r2", "neg_mean_squared_error", "accuracy")
+
+    def __init__(self, metric="r2", average="samples"):
+        if metric not in self._METRICS:
+            raise ValueError(f"metric must be one of {self._METRICS}; got {metric!r}.")
+        if average not in ("tasks", "samples"):
+            raise ValueError(f"average must be 'tasks' or 'samples'; got {average!r}.")
+        self.metric, self.average = metric, average
+
+    def __repr__(self):
+        return f"TaskScorer(metric={self.metric!r}, average={self.average!r})"
+
+    def get_metadata_routing(self):
+        request = MetadataRequest(owner=type(self).__name__)
+        request.score.add_request(param="tasks", alias=True)
+        return request
+
+    def __call__(self, estimator, X, y, tasks=None, sample_weight=None):
+        pred = np.asarray(estimator.predict(X, tasks=tasks))
+        y = np.asarray(y).reshape(pred.shape)
+        if tasks is None and getattr(estimator, "task_column", None) is not None:
+            tasks = split_task_column(X, estimator.task_column)[1]
+        sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+        sw = np.broadcast_to(sw.reshape(-1, *([1] * (y.ndim - 1))), y.shape)
+        if pred.ndim == 2:  # wide y: a task per column, NaN unlabelled
+            columns = np.broadcast_to(np.arange(y.shape[1]), y.shape)
+            seen = ~np.isnan(y) if y.dtype.kind == "f" else np.ones(y.shape, bool)
+            y, pred, sw, tasks = y[seen], pred[seen], sw[seen], columns[seen]
+        if tasks is None or self.average == "samples":
+            return self._score(y, pred, sw)
+        tasks = np.asarray(tasks)
+        scores = [  # scoring, not a hot path
+            self._score(y[tasks == t], pred[tasks == t], sw[tasks == t])
+            for t in np.unique(tasks)
+            if self.metric != "r2" or np.count_nonzero(tasks == t) > 1
+        ]
+        return float(np.mean(scores))
+
+    def _score(self, y, pred, sample_weight):
+        if self.metric == "r2":
+            return float(r2_score(y, pred, sample_weight=sample_weight))
+        if self.metric == "accuracy":
+            return float(accuracy_score(y, pred, sample_weight=sample_weight))
+        return -float(mean_squared_error(y, pred, sample_weight=sample_weight))

@@ -1,0 +1,86 @@
+"""Task-aware splitting: every task in every training fold."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.model_selection import BaseCrossValidator
+from sklearn.utils import check_random_state
+
+from .._base import check_number
+from .._inputs import split_task_column
+
+
+def task_class_groups(tasks, y):
+    """One group label per (task, class) pair: splitting by it with
+    :class:`TaskStratifiedKFold` keeps both classes of every task in every training
+    fold."""
+    pairs = np.column_stack(
+        [
+            np.unique(tasks, return_inverse=True)[1].ravel(),
+            np.unique(y, return_inverse=True)[1].ravel(),
+        ]
+    )
+    return np.unique(pairs, axis=0, return_inverse=True)[1].ravel()
+
+
+class TaskStratifiedKFold(BaseCrossValidator):
+    """K-fold cross-validation stratified by task: every task is split across the
+    folds in proportion, so every task is in every training fold.
+
+    Rule for small tasks: a task with fewer samples than ``n_splits`` has a test
+    sample in only some folds, and a task with a single sample is never in a test
+    fold (it could not be both trained and tested).
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+    shuffle : bool, default=False
+        Shuffle the samples of each task before assigning folds.
+    random_state : int, RandomState or None, default=None
+        Used when ``shuffle`` is True.
+    task_column : int or str, default=None
+        Read the task labels from this column of ``X`` instead of ``groups``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmtl.model_selection import TaskStratifiedKFold
+    >>> tasks = np.array([0, 0, 0, 1, 1, 1, 2])
+    >>> [test.tolist() for _, test in TaskStratifiedKFold(3).split(tasks, groups=tasks)]
+    [[0, 3], [1, 4], [2, 5]]
+    """
+
+    __metadata_request__split = {"groups": True}
+
+    def __init__(self, n_splits=5, *, shuffle=False, random_state=None, task_column=None):
+        self.n_splits = n_splits
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.task_column = task_column
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        return self.n_splits
+
+    def _iter_test_indices(self, X=None, y=None, groups=None):
+        check_number(self.n_splits, "n_splits", low=2, integer=True)
+        if self.task_column is not None:
+            _, groups = split_task_column(X, self.task_column)
+        if groups is None:
+            raise ValueError(
+                "TaskStratifiedKFold needs the task labels: pass groups=tasks or set task_column."
+            )
+        _, index = np.unique(np.asarray(groups), return_inverse=True)
+        n = len(index)
+        order = np.arange(n)
+        if self.shuffle:
+            order = check_random_state(self.random_state).permutation(n)
+        order = order[np.argsort(index[order], kind="stable")]
+        counts = np.bincount(index)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        rank = np.arange(n) - np.repeat(starts, counts)  # position within its task
+        fold = np.empty(n, dtype=int)
+        # round robin within each task, each task starting where the last one stopped
+        fold[order] = (rank + np.repeat(starts, counts)) % self.n_splits
+        fold[order[np.repeat(counts, counts) == 1]] = -1  # single-sample tasks: train only
+        for k in range(self.n_splits):
+            yield np.flatnonzero(fold == k)

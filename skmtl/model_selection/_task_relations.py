@@ -1,0 +1,510 @@
+"""The ``*CV`` estimators of the models of task relations (mean, graph, clusters, covariance)."""
+
+from __future__ import annotations
+
+from .._base import ClassifierMixin, RegressorMixin, store_parameters
+from ..estimators import (
+    ClusteredClassifier,
+    ClusteredRegressor,
+    ClusterNormClassifier,
+    ClusterNormRegressor,
+    GraphRegularizedClassifier,
+    GraphRegularizedRegressor,
+    MeanRegularizedClassifier,
+    MeanRegularizedRegressor,
+    TaskRelationClassifier,
+    TaskRelationRegressor,
+)
+from ._cv import _PathCV
+from ._docs import cv_docstring
+from ._grids import COUPLING, RIDGE, STRENGTH, WITHIN
+
+
+class MeanRegularizedRegressorCV(RegressorMixin, _PathCV):
+    _model = MeanRegularizedRegressor
+    _ranges = {"alpha": COUPLING, "beta": RIDGE}
+
+    def __init__(
+        self,
+        *,
+        alphas=25,
+        betas=3,
+        intercept_poolings=None,
+        loss=None,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        unknown_task="warn",
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+        eps=1e-3,
+        cv=None,
+        n_jobs=None,
+    ):
+        store_parameters(self, locals())
+
+    __doc__ = cv_docstring(
+        "Cross-validated mean-regularized multi-task learning for regression.",
+        _model,
+        __init__,
+        _ranges,
+        example="""    >>> from skmtl import MeanRegularizedRegressorCV
+    >>> from skmtl.datasets import make_mean_tasks
+    >>> X, y, tasks = make_mean_tasks(n_tasks=4, random_state=0)[:3]
+    >>> model = MeanRegularizedRegressorCV(alphas=5, betas=[0.01], cv=3)
+    >>> model = model.fit(X, y, tasks=tasks)
+    >>> model.searched_strengths_
+    ('alpha', 'beta', 'intercept_pooling')
+    >>> model.mse_path_.shape  # (betas, intercept_poolings, alphas, folds)
+    (1, 6, 5, 3)
+    >>> bool(model.score(X, y, tasks=tasks) > 0.5)
+    True
+""",
+    )
+
+
+class MeanRegularizedClassifierCV(ClassifierMixin, _PathCV):
+    _model = MeanRegularizedClassifier
+    _ranges = {"alpha": COUPLING, "beta": RIDGE}
+
+    def __init__(
+        self,
+        *,
+        alphas=25,
+        betas=3,
+        intercept_poolings=None,
+        loss=None,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        unknown_task="warn",
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+        eps=1e-3,
+        cv=None,
+        n_jobs=None,
+    ):
+        store_parameters(self, locals())
+
+    __doc__ = cv_docstring(
+        "Cross-validated mean-regularized multi-task learning for classification.",
+        _model,
+        __init__,
+        _ranges,
+        example="""    >>> from skmtl import MeanRegularizedClassifierCV
+    >>> from skmtl.datasets import make_mean_tasks
+    >>> X, y, tasks = make_mean_tasks(n_tasks=4, random_state=0, loss="logistic")[:3]
+    >>> model = MeanRegularizedClassifierCV(alphas=5, betas=[0.01], intercept_poolings=[0.0], cv=3)
+    >>> model = model.fit(X, y, tasks=tasks)
+    >>> model.searched_strengths_
+    ('alpha', 'beta')
+    >>> model.score_path_.shape  # (betas, alphas, folds)
+    (1, 5, 3)
+    >>> bool(model.score(X, y, tasks=tasks) > 0.6)
+    True
+""",
+    )
+
+
+class GraphRegularizedRegressorCV(RegressorMixin, _PathCV):
+    _model = GraphRegularizedRegressor
+    _ranges = {"alpha": COUPLING, "beta": RIDGE}
+
+    def __init__(
+        self,
+        graph=None,
+        *,
+        alphas=25,
+        betas=3,
+        intercept_poolings=None,
+        loss=None,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        unknown_task="warn",
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+        eps=1e-3,
+        cv=None,
+        n_jobs=None,
+    ):
+        store_parameters(self, locals())
+
+    __doc__ = cv_docstring(
+        "Cross-validated graph-regularized multi-task learning for regression.",
+        _model,
+        __init__,
+        _ranges,
+        example="""    >>> from skmtl import GraphRegularizedRegressorCV
+    >>> from skmtl.datasets import make_chain_tasks
+    >>> X, y, tasks = make_chain_tasks(n_tasks=4, random_state=0)[:3]
+    >>> model = GraphRegularizedRegressorCV(alphas=5, betas=[0.01], cv=3)
+    >>> model = model.fit(X, y, tasks=tasks)
+    >>> model.searched_strengths_
+    ('alpha', 'beta', 'intercept_pooling')
+    >>> model.mse_path_.shape  # (betas, intercept_poolings, alphas, folds)
+    (1, 6, 5, 3)
+    >>> bool(model.score(X, y, tasks=tasks) > 0.5)
+    True
+""",
+    )
+
+
+class GraphRegularizedClassifierCV(ClassifierMixin, _PathCV):
+    _model = GraphRegularizedClassifier
+    _ranges = {"alpha": COUPLING, "beta": RIDGE}
+
+    def __init__(
+        self,
+        graph=None,
+        *,
+        alphas=25,
+        betas=3,
+        intercept_poolings=None,
+        loss=None,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        unknown_task="warn",
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+        eps=1e-3,
+        cv=None,
+        n_jobs=None,
+    ):
+        store_parameters(self, locals())
+
+    __doc__ = cv_docstring(
+        "Cross-validated graph-regularized multi-task learning for classification.",
+        _model,
+        __init__,
+        _ranges,
+        example="""    >>> from skmtl import GraphRegularizedClassifierCV
+    >>> from skmtl.datasets import make_chain_tasks
+    >>> X, y, tasks = make_chain_tasks(n_tasks=4, random_state=0, loss="logistic")[:3]
+    >>> model = GraphRegularizedClassifierCV(alphas=5, betas=[0.01], intercept_poolings=[0.0], cv=3)
+    >>> model = model.fit(X, y, tasks=tasks)
+    >>> model.searched_strengths_
+    ('alpha', 'beta')
+    >>> model.score_path_.shape  # (betas, alphas, folds)
+    (1, 5, 3)
+    >>> bool(model.score(X, y, tasks=tasks) > 0.6)
+    True
+""",
+    )
+
+
+class ClusteredRegressorCV(RegressorMixin, _PathCV):
+    _model = ClusteredRegressor
+    _ranges = {"alpha": STRENGTH, "beta": RIDGE}
+
+    def __init__(
+        self,
+        n_clusters=2,
+        *,
+        alphas=20,
+        betas=3,
+        intercept_poolings=None,
+        loss=None,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        unknown_task="warn",
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+        eps=1e-3,
+        cv=None,
+        n_jobs=None,
+    ):
+        store_parameters(self, locals())
+
+    __doc__ = cv_docstring(
+        "Cross-validated convex clustered multi-task learning for regression.",
+        _model,
+        __init__,
+        _ranges,
+        example="""    >>> from skmtl import ClusteredRegressorCV
+    >>> from skmtl.datasets import make_clustered_tasks
+    >>> X, y, tasks = make_clustered_tasks(n_tasks=4, random_state=0)[:3]
+    >>> model = ClusteredRegressorCV(alphas=5, betas=[0.01], cv=3)
+    >>> model = model.fit(X, y, tasks=tasks)
+    >>> model.searched_strengths_
+    ('alpha', 'beta', 'intercept_pooling')
+    >>> model.mse_path_.shape  # (betas, intercept_poolings, alphas, folds)
+    (1, 6, 5, 3)
+    >>> bool(model.score(X, y, tasks=tasks) > 0.5)
+    True
+""",
+    )
+
+
+class ClusteredClassifierCV(ClassifierMixin, _PathCV):
+    _model = ClusteredClassifier
+    _ranges = {"alpha": STRENGTH, "beta": RIDGE}
+
+    def __init__(
+        self,
+        n_clusters=2,
+        *,
+        alphas=20,
+        betas=3,
+        intercept_poolings=None,
+        loss=None,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        unknown_task="warn",
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+        eps=1e-3,
+        cv=None,
+        n_jobs=None,
+    ):
+        store_parameters(self, locals())
+
+    __doc__ = cv_docstring(
+        "Cross-validated convex clustered multi-task learning for classification.",
+        _model,
+        __init__,
+        _ranges,
+        example="""    >>> from skmtl import ClusteredClassifierCV
+    >>> from skmtl.datasets import make_clustered_tasks
+    >>> X, y, tasks = make_clustered_tasks(n_tasks=4, random_state=0, loss="logistic")[:3]
+    >>> model = ClusteredClassifierCV(alphas=5, betas=[0.01], intercept_poolings=[0.0], cv=3)
+    >>> model = model.fit(X, y, tasks=tasks)
+    >>> model.searched_strengths_
+    ('alpha', 'beta')
+    >>> model.score_path_.shape  # (betas, alphas, folds)
+    (1, 5, 3)
+    >>> bool(model.score(X, y, tasks=tasks) > 0.6)
+    True
+""",
+    )
+
+
+class ClusterNormRegressorCV(RegressorMixin, _PathCV):
+    _model = ClusterNormRegressor
+    _ranges = {"alpha_within": WITHIN, "alpha_mean": RIDGE}
+
+    def __init__(
+        self,
+        alpha_between=0.01,
+        n_clusters=2,
+        *,
+        alpha_withins=12,
+        alpha_means=3,
+        intercept_poolings=None,
+        loss=None,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        unknown_task="warn",
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+        eps=1e-3,
+        cv=None,
+        n_jobs=None,
+    ):
+        store_parameters(self, locals())
+
+    __doc__ = cv_docstring(
+        "Cross-validated cluster-norm multi-task learning for regression.",
+        _model,
+        __init__,
+        _ranges,
+        example="""    >>> from skmtl import ClusterNormRegressorCV
+    >>> from skmtl.datasets import make_clustered_tasks
+    >>> X, y, tasks = make_clustered_tasks(n_tasks=4, random_state=0)[:3]
+    >>> model = ClusterNormRegressorCV(alpha_withins=5, alpha_means=[0.01], cv=3)
+    >>> model = model.fit(X, y, tasks=tasks)
+    >>> model.searched_strengths_
+    ('alpha_within', 'alpha_mean', 'intercept_pooling')
+    >>> model.mse_path_.shape  # (alpha_means, intercept_poolings, alpha_withins, folds)
+    (1, 6, 5, 3)
+    >>> bool(model.score(X, y, tasks=tasks) > 0.5)
+    True
+""",
+    )
+
+
+class ClusterNormClassifierCV(ClassifierMixin, _PathCV):
+    _model = ClusterNormClassifier
+    _ranges = {"alpha_within": WITHIN, "alpha_mean": RIDGE}
+
+    def __init__(
+        self,
+        alpha_between=0.01,
+        n_clusters=2,
+        *,
+        alpha_withins=12,
+        alpha_means=3,
+        intercept_poolings=None,
+        loss=None,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        unknown_task="warn",
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+        eps=1e-3,
+        cv=None,
+        n_jobs=None,
+    ):
+        store_parameters(self, locals())
+
+    __doc__ = cv_docstring(
+        "Cross-validated cluster-norm multi-task learning for classification.",
+        _model,
+        __init__,
+        _ranges,
+        example="""    >>> from skmtl import ClusterNormClassifierCV
+    >>> from skmtl.datasets import make_clustered_tasks
+    >>> X, y, tasks = make_clustered_tasks(n_tasks=4, random_state=0, loss="logistic")[:3]
+    >>> model = ClusterNormClassifierCV(
+    ...     alpha_withins=5, alpha_means=[0.01], intercept_poolings=[0.0], cv=3
+    ... )
+    >>> model = model.fit(X, y, tasks=tasks)
+    >>> model.searched_strengths_
+    ('alpha_within', 'alpha_mean')
+    >>> model.score_path_.shape  # (alpha_means, alpha_withins, folds)
+    (1, 5, 3)
+    >>> bool(model.score(X, y, tasks=tasks) > 0.6)
+    True
+""",
+    )
+
+
+class TaskRelationRegressorCV(RegressorMixin, _PathCV):
+    _model = TaskRelationRegressor
+    _ranges = {"alpha": STRENGTH, "beta": RIDGE}
+
+    def __init__(
+        self,
+        *,
+        alphas=20,
+        betas=3,
+        intercept_poolings=None,
+        loss=None,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        unknown_task="warn",
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+        eps=1e-3,
+        cv=None,
+        n_jobs=None,
+    ):
+        store_parameters(self, locals())
+
+    __doc__ = cv_docstring(
+        "Cross-validated multi-task relationship learning for regression.",
+        _model,
+        __init__,
+        _ranges,
+        example="""    >>> from skmtl import TaskRelationRegressorCV
+    >>> from skmtl.datasets import make_low_rank_tasks
+    >>> X, y, tasks = make_low_rank_tasks(n_tasks=4, random_state=0)[:3]
+    >>> model = TaskRelationRegressorCV(alphas=5, betas=[0.01], cv=3)
+    >>> model = model.fit(X, y, tasks=tasks)
+    >>> model.searched_strengths_
+    ('alpha', 'beta', 'intercept_pooling')
+    >>> model.mse_path_.shape  # (betas, intercept_poolings, alphas, folds)
+    (1, 6, 5, 3)
+    >>> bool(model.score(X, y, tasks=tasks) > 0.5)
+    True
+""",
+    )
+
+
+class TaskRelationClassifierCV(ClassifierMixin, _PathCV):
+    _model = TaskRelationClassifier
+    _ranges = {"alpha": STRENGTH, "beta": RIDGE}
+
+    def __init__(
+        self,
+        *,
+        alphas=20,
+        betas=3,
+        intercept_poolings=None,
+        loss=None,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        unknown_task="warn",
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+        eps=1e-3,
+        cv=None,
+        n_jobs=None,
+    ):
+        store_parameters(self, locals())
+
+    __doc__ = cv_docstring(
+        "Cross-validated multi-task relationship learning for classification.",
+        _model,
+        __init__,
+        _ranges,
+        example="""    >>> from skmtl import TaskRelationClassifierCV
+    >>> from skmtl.datasets import make_low_rank_tasks
+    >>> X, y, tasks = make_low_rank_tasks(n_tasks=4, random_state=0, loss="logistic")[:3]
+    >>> model = TaskRelationClassifierCV(alphas=5, betas=[0.01], intercept_poolings=[0.0], cv=3)
+    >>> model = model.fit(X, y, tasks=tasks)
+    >>> model.searched_strengths_
+    ('alpha', 'beta')
+    >>> model.score_path_.shape  # (betas, alphas, folds)
+    (1, 5, 3)
+    >>> bool(model.score(X, y, tasks=tasks) > 0.6)
+    True
+""",
+    )
