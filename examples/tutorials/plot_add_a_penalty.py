@@ -214,9 +214,10 @@ if cp is not None:
 # What the ridge adds
 # -------------------
 #
-# Three copies (up to small noise) of one relevant feature. The group lasso picks one
-# or two of them, arbitrarily; the elastic net spreads the weight evenly over the
-# three, the grouping effect of the ridge.
+# Three copies (up to small noise) of one relevant feature. The group lasso splits
+# the weight unevenly between them, as the noise happens to favour one (with exact
+# copies its solution would not even be unique); the elastic net spreads it evenly
+# over the three, the grouping effect of the ridge.
 
 rng = np.random.RandomState(3)
 latent = rng.randn(100, 1)
