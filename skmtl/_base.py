@@ -727,8 +727,8 @@ class MultiTaskEstimator(_MultiTaskModel):
 
     The objective is ``sum_t f_t(X_t w_t + b_t) + penalty(W)`` with ``f_t`` the
     per-task mean ``loss`` and ``W`` of shape (n_features, n_tasks).
-    Its solver is chosen from what the loss and the penalty provide (see
-    :func:`skmtl.solvers.solve`).
+    Its solver is chosen from what the loss and the penalty provide (see the
+    solver rule in :ref:`extending-skmtl`).
     The named estimators (e.g. :class:`~skmtl.GroupLassoRegressor`) are this class
     with a fixed loss and flat penalty parameters; use this one to try a penalty of
     your own (a :class:`~skmtl.penalties.Penalty` subclass).

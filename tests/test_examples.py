@@ -5,10 +5,12 @@ from pathlib import Path
 
 import pytest
 
-EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.py"))
+EXAMPLES_DIR = Path(__file__).parent.parent / "examples"
+#: the gallery's scripts and those of its subsections (e.g. ``tutorials/``)
+EXAMPLES = sorted(EXAMPLES_DIR.glob("**/*.py"))
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.relative_to(EXAMPLES_DIR).as_posix())
 def test_example_runs(path, capsys):
     pytest.importorskip("matplotlib").use("Agg")
     runpy.run_path(str(path), run_name="__main__")

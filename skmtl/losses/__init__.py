@@ -29,8 +29,8 @@ LOSSES = {
 
 
 def get_loss(loss, *, classifier=None):
-    """The loss object for ``loss`` (a name of :data:`LOSSES` or a :class:`Loss`);
-    ``classifier`` True/False requires a binary / non-binary loss."""
+    """The loss object for ``loss`` (a built-in loss's name, a key of ``LOSSES``, or a
+    :class:`Loss`); ``classifier`` True/False requires a binary / non-binary loss."""
     if isinstance(loss, str) and loss in LOSSES:
         loss = LOSSES[loss]()
     if not isinstance(loss, Loss):

@@ -68,7 +68,7 @@ class Penalty:
 
     Every method is a function of its arguments: a penalty keeps no state between
     calls. It declares what else it offers through these attributes, which the
-    solver choice reads (:func:`skmtl.solvers.solve`):
+    solver choice reads (the solver rule, :ref:`extending-skmtl`):
 
     ``row_separable``
         A sum over the rows of ``W`` with ``dual_norm_rows``: working sets and
@@ -109,7 +109,7 @@ class Penalty:
         over an auxiliary variable override this one."""
         return self.cvxpy(W), []
 
-    #: the methods that another one is built on, for :func:`missing`
+    #: the methods that another one is built on, for ``missing``
     built_on = {"cvxpy_terms": ("cvxpy",)}
 
 
