@@ -1,6 +1,7 @@
 """Penalties: the regularizers that couple the tasks."""
 
 from ._base import NormPenalty, Penalty, RowNormPenalty
+from .composite import QuadraticPlusNorm
 from .norms import L1, L21, ColumnL21, L1Linf, SparseGroupNorm
 from .quadratic import GraphPenalty, MeanPenalty, QuadraticPenalty
 from .spectral import (
@@ -30,4 +31,5 @@ __all__ = [
     "TaskCovariancePenalty",
     "TraceNorm",
     "SplitPenalty",
+    "QuadraticPlusNorm",
 ]

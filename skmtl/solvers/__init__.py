@@ -8,8 +8,9 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .._datafit import GRAM_MAX_ENTRIES, SplitDatafit, use_gram
 from ..losses import SquaredLoss
-from ..penalties import SplitPenalty
+from ..penalties import QuadraticPlusNorm, SplitPenalty
 from .closed_form import closed_form, has_closed_form
+from .composite import QuadraticSmoothing
 from .fista import SolverResult, duality_gap, fista
 from .prox_newton import prox_newton
 from .working_set import use_working_sets, working_sets
@@ -49,6 +50,9 @@ def solve_unguarded(
     data, loss = full.data, full.loss
     if _use_closed_form(penalty, loss, data.n_features, data.n_tasks, method):
         return _rows_block(full, full.gram(), _closed_form(full.gram(), penalty, kw))
+    if isinstance(penalty, QuadraticPlusNorm):
+        inner = full.gram() if use_gram(data, loss, precompute) else full
+        return _rows_block(full, inner, _quadratic_plus_norm(inner, penalty, C0, kw))
     newton = (
         loss.name == "logistic"
         and precompute is not False
@@ -94,6 +98,8 @@ def solve_gram_unguarded(gram, penalty, C0, *, method="auto", max_iter=1000, tol
         return _closed_form(gram, penalty, kw), gram
     if isinstance(penalty, SplitPenalty):
         return _split(gram, penalty, C0, kw), gram
+    if isinstance(penalty, QuadraticPlusNorm):
+        return _quadratic_plus_norm(gram, penalty, C0, kw), gram
     return fista(gram, penalty, C0, **kw), gram
 
 
@@ -178,6 +184,12 @@ def _split(inner, penalty, C0, kw):
     """FISTA on ``[P; Q]`` for ``W = P + Q``; the result holds ``P + Q`` and the parts."""
     d = inner.n_features
     return _parts(fista(SplitDatafit(inner), penalty, _stack(C0, d), **kw), d)
+
+
+def _quadratic_plus_norm(inner, penalty, C0, kw):
+    """FISTA with the quadratic part of the penalty in the smooth term."""
+    smooth = QuadraticSmoothing(inner, penalty.quadratic)
+    return fista(smooth, penalty.norm, C0[: inner.n_rows], **kw)
 
 
 def _stack(C0, d):
