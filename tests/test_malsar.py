@@ -14,6 +14,10 @@ from skmtl import (
     GraphRegularizedRegressor,
     GroupLassoClassifier,
     GroupLassoRegressor,
+    RobustFeatureLearningClassifier,
+    RobustFeatureLearningRegressor,
+    SparseLowRankClassifier,
+    SparseLowRankRegressor,
 )
 from skmtl.penalties import GraphPenalty, QuadraticPlusNorm
 
@@ -142,3 +146,78 @@ def test_sparse_graph_input_forms(loss):
 )
 def test_sparse_graph_check_estimator(estimator):
     check_estimator(estimator)
+
+
+# ---------------------------------------------------- sparse + low rank, rMTFL
+SPLIT = {
+    "sparse-lowrank": (
+        SparseLowRankRegressor,
+        SparseLowRankClassifier,
+        dict(alpha_sparse=0.05, alpha_lowrank=0.1),
+        ("sparse_coef_", "lowrank_coef_"),
+    ),
+    "robust-features": (
+        RobustFeatureLearningRegressor,
+        RobustFeatureLearningClassifier,
+        dict(alpha_shared=0.1, alpha_outlier=0.12),
+        ("shared_coef_", "outlier_coef_"),
+    ),
+}
+
+
+def _split(name, loss, **kw):
+    regressor, classifier, params, _ = SPLIT[name]
+    return (regressor if loss == "squared" else classifier)(**{**params, **kw})
+
+
+@pytest.mark.parametrize("name", SPLIT)
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("variant", ["dense", "sparse+weights"])
+def test_split_models_match_cvxpy(name, loss, fit_intercept, variant):
+    first, second = SPLIT[name][3]
+    ours = check_fista_against_cvxpy(
+        partial(_split, name, loss, fit_intercept=fit_intercept),
+        loss,
+        variant,
+        seed=30,
+        max_iter=100_000,
+        split_parts=lambda m: np.vstack([getattr(m, first).T, getattr(m, second).T]),
+        recompute_reference=False,
+    )
+    assert np.any(getattr(ours, first)) and np.any(getattr(ours, second))
+    np.testing.assert_allclose(getattr(ours, first) + getattr(ours, second), ours.coef_)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_split_models_reduce_to_one_part(loss):
+    """A second part too expensive to use leaves the lasso / the group lasso."""
+    X, y, tasks = make_tasks(loss=loss, seed=8)
+    GroupLasso = GroupLassoRegressor if loss == "squared" else GroupLassoClassifier
+    sparse = _split("sparse-lowrank", loss, alpha_lowrank=100.0, tol=1e-12).fit(X, y, tasks=tasks)
+    lasso = GroupLasso(alpha=0.05, l1_ratio=1.0, tol=1e-12).fit(X, y, tasks=tasks)
+    assert not np.any(sparse.lowrank_coef_)
+    np.testing.assert_allclose(sparse.coef_, lasso.coef_, atol=1e-7)
+    robust = _split("robust-features", loss, alpha_outlier=100.0, tol=1e-12)
+    robust.fit(X, y, tasks=tasks)
+    group = GroupLasso(alpha=0.1, tol=1e-12).fit(X, y, tasks=tasks)
+    assert not np.any(robust.outlier_coef_) and len(robust.outlier_tasks_) == 0
+    np.testing.assert_allclose(robust.coef_, group.coef_, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", SPLIT)
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_split_models_input_forms(name, loss):
+    check_input_forms(partial(_split, name, loss, tol=1e-10), loss)
+
+
+def test_robust_features_finds_the_outlier_task():
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 12)
+    W = np.zeros((12, 6))
+    W[:3] = rng.randn(3, 6)  # shared support
+    W[:, 4] = rng.randn(12)  # an outlier task uses every feature
+    Y = X @ W + 0.1 * rng.randn(300, 6)
+    model = RobustFeatureLearningRegressor(alpha_shared=0.8, alpha_outlier=1.2).fit(X, Y)
+    assert list(model.outlier_tasks_) == [4]
+    assert set(np.flatnonzero(np.any(model.shared_coef_, axis=0))) == {0, 1, 2}

@@ -11,6 +11,12 @@ from .low_rank import (
     TraceNormClassifier,
     TraceNormRegressor,
 )
+from .split_models import (
+    RobustFeatureLearningClassifier,
+    RobustFeatureLearningRegressor,
+    SparseLowRankClassifier,
+    SparseLowRankRegressor,
+)
 from .task_relations import (
     ClusteredClassifier,
     ClusteredRegressor,
@@ -45,4 +51,8 @@ __all__ = [
     "DirtyClassifier",
     "RobustLowRankRegressor",
     "RobustLowRankClassifier",
+    "SparseLowRankRegressor",
+    "SparseLowRankClassifier",
+    "RobustFeatureLearningRegressor",
+    "RobustFeatureLearningClassifier",
 ]
