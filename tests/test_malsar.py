@@ -10,18 +10,21 @@ from conftest import check_fista_against_cvxpy, make_tasks
 from sklearn.utils.estimator_checks import check_estimator
 
 from skmtl import (
+    FeatureGroupLassoClassifier,
+    FeatureGroupLassoRegressor,
     GraphRegularizedClassifier,
     GraphRegularizedRegressor,
     GroupLassoClassifier,
     GroupLassoRegressor,
+    IncompleteMultiSourceClassifier,
+    IncompleteMultiSourceRegressor,
     RobustFeatureLearningClassifier,
     RobustFeatureLearningRegressor,
     SparseLowRankClassifier,
     SparseLowRankRegressor,
 )
-from skmtl.penalties import GraphPenalty, QuadraticPlusNorm
-
-REGRESSOR_OF = {"squared": 0, "logistic": 1}
+from skmtl.penalties import FeatureGroupNorm, GraphPenalty, QuadraticPlusNorm
+from skmtl.penalties.feature_groups import check_groups
 
 SPARSE_GRAPH = {  # strengths of the norms for the logistic loss, twice them for squared
     "srmtl": dict(alpha=0.3, beta=0.0, alpha_l1=0.15),
@@ -114,8 +117,8 @@ def test_sparse_graph_partial_fit_equals_fit():
 def check_input_forms(make_estimator, loss, seed=0):
     """Wide Y, ``tasks=`` and ``task_column`` give the same model (one design)."""
     rng = np.random.RandomState(seed)
-    X = rng.randn(40, 5)
-    Y = X @ rng.randn(5, 3) + 0.3 * rng.randn(40, 3)
+    X = rng.randn(40, 6)
+    Y = X @ rng.randn(6, 3) + 0.3 * rng.randn(40, 3)
     if loss == "logistic":
         Y = (Y > 0).astype(int)
     wide = make_estimator().fit(X, Y)
@@ -221,3 +224,184 @@ def test_robust_features_finds_the_outlier_task():
     model = RobustFeatureLearningRegressor(alpha_shared=0.8, alpha_outlier=1.2).fit(X, Y)
     assert list(model.outlier_tasks_) == [4]
     assert set(np.flatnonzero(np.any(model.shared_coef_, axis=0))) == {0, 1, 2}
+
+
+# ------------------------------------------------------------ feature groups
+GROUPS = [[0, 1], [2, 3, 4], [5]]
+FEATURE_GROUPS = {  # strengths for the logistic loss, twice them for squared
+    "groups": dict(alpha=0.2),
+    "groups-rows-l1": dict(alpha=0.1, l1_ratio=0.3, row_ratio=0.3),
+}
+
+
+def _feature_groups(name, loss, **kw):
+    params = dict(FEATURE_GROUPS[name], **kw)
+    params["alpha"] *= 2 if loss == "squared" else 1
+    Est = FeatureGroupLassoRegressor if loss == "squared" else FeatureGroupLassoClassifier
+    return Est(GROUPS, **params)
+
+
+@pytest.mark.parametrize("name", FEATURE_GROUPS)
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+@pytest.mark.parametrize("variant", ["dense", "sparse+weights"])
+def test_feature_groups_match_cvxpy(name, loss, variant):
+    ours = check_fista_against_cvxpy(
+        partial(_feature_groups, name, loss), loss, variant, seed=3, max_iter=100_000
+    )
+    assert 0 < np.count_nonzero(ours.coef_) < ours.coef_.size
+
+
+@pytest.mark.parametrize(
+    "ratios", [(0.0, 0.0), (0.3, 0.0), (0.0, 0.4), (0.2, 0.3), (0.5, 0.5)], ids=str
+)
+def test_feature_group_prox_and_dual_norm_match_cvxpy(ratios):
+    """The composed shrinkages minimise the prox objective; the bisected dual norm is
+    the support function of the unit ball."""
+    cp = pytest.importorskip("cvxpy")
+    rng = np.random.RandomState(int(10 * sum(ratios)))
+    labels = check_groups([[0, 1, 2], [4, 5], [7]], 9)
+    np.testing.assert_array_equal(labels, [0, 0, 0, -1, 1, 1, -1, 2, -1])
+    penalty = FeatureGroupNorm(0.7, labels, *ratios)
+    V, step = 1.5 * rng.randn(9, 4), 0.8
+
+    def prox_objective(W):
+        return np.sum((W - V) ** 2) / (2 * step) + penalty.value(W)
+
+    W = cp.Variable((9, 4))
+    cp.Problem(cp.Minimize(cp.sum_squares(W - V) / (2 * step) + penalty.cvxpy(W))).solve()
+    ours = penalty.prox(V, step)
+    assert prox_objective(ours) <= prox_objective(W.value) + 1e-9
+    np.testing.assert_allclose(ours, W.value, atol=1e-4)
+    G = rng.randn(9, 4)
+    if sum(ratios) == 0:
+        G[labels < 0] = 0.0  # features in no group are unpenalized
+    U = cp.Variable((9, 4))
+    support = cp.Problem(cp.Maximize(cp.sum(cp.multiply(G, U))), [penalty.cvxpy_norm(U) <= 1])
+    support.solve()
+    assert penalty.dual_norm(G) == pytest.approx(support.value, rel=1e-7)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_feature_groups_zero_from_alpha_max(loss):
+    X, y, tasks = make_tasks(loss=loss, seed=9)
+    model = _feature_groups("groups-rows-l1", loss, tol=1e-10)
+    alpha_max = model.alpha_max(X, y, tasks=tasks)
+    assert not np.any(model.set_params(alpha=alpha_max * 1.0001).fit(X, y, tasks=tasks).coef_)
+    assert np.any(model.set_params(alpha=alpha_max * 0.99).fit(X, y, tasks=tasks).coef_)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_singleton_groups_are_the_group_lasso(loss):
+    X, y, tasks = make_tasks(loss=loss, seed=10)
+    Est = FeatureGroupLassoRegressor if loss == "squared" else FeatureGroupLassoClassifier
+    GroupLasso = GroupLassoRegressor if loss == "squared" else GroupLassoClassifier
+    ours = Est(None, alpha=0.1, l1_ratio=0.4, tol=1e-12).fit(X, y, tasks=tasks)
+    ref = GroupLasso(alpha=0.1, l1_ratio=0.4, tol=1e-12).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", FEATURE_GROUPS)
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_feature_groups_input_forms(name, loss):
+    check_input_forms(partial(_feature_groups, name, loss, tol=1e-10), loss)
+
+
+def test_feature_groups_bad_input():
+    X, y, tasks = make_tasks(seed=0)
+    cases = [
+        ([[0, 1], [1, 2]], "disjoint"),
+        ([[0, 9]], "out of range"),
+        (np.zeros(4, int), "one integer label per feature"),
+        ([[0, 1]], "unpenalized"),
+    ]
+    for groups, message in cases:
+        with pytest.raises(ValueError, match=message):
+            FeatureGroupLassoRegressor(groups).fit(X, y, tasks=tasks)
+    with pytest.raises(ValueError, match="l1_ratio \\+ row_ratio"):
+        FeatureGroupLassoRegressor(l1_ratio=0.6, row_ratio=0.6).fit(X, y, tasks=tasks)
+
+
+# -------------------------------------------------------------------- iMSF
+def _incomplete_sources(loss, seed=0):
+    """Three sources of 2, 3 and 1 columns; the second missing in the first block of
+    rows, the third in the second block: three patterns."""
+    rng = np.random.RandomState(seed)
+    X = rng.randn(150, 6) + 0.3
+    z = X @ np.array([1.0, -1.0, 0.5, 0.0, 0.5, 0.3]) + 0.3 * rng.randn(150)
+    y = (z > 0.3).astype(int) if loss == "logistic" else z
+    X[:40, 2:5] = np.nan
+    X[40:70, 5] = np.nan
+    return X, y, [[0, 1], [2, 3, 4], [5]]
+
+
+def _imsf(loss, sources, **kw):
+    Est = IncompleteMultiSourceRegressor if loss == "squared" else IncompleteMultiSourceClassifier
+    return Est(sources, alpha=0.05 if loss == "logistic" else 0.1, **kw)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_imsf_matches_cvxpy_and_the_feature_group_model(loss):
+    X, y, sources = _incomplete_sources(loss)
+    ours = _imsf(loss, sources, tol=1e-11, max_iter=100_000).fit(X, y)
+    ref = _imsf(loss, sources, solver="cvxpy").fit(X, y)
+    assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
+    assert ours.patterns_.astype(int).tolist() == [[1, 0, 1], [1, 1, 0], [1, 1, 1]]
+    # each pattern's model is zero on its missing sources
+    missing = ~ours.patterns_[:, ours.source_labels_]
+    assert not np.any(ours.coef_[missing]) and np.any(ours.coef_)
+    # the same as the feature-group model on zero-filled data, tasks = patterns
+    tasks = np.r_[np.zeros(40, int), np.ones(30, int), np.full(80, 2)]
+    Est = FeatureGroupLassoRegressor if loss == "squared" else FeatureGroupLassoClassifier
+    direct = Est(sources, alpha=ours.alpha, intercept_pooling=ours.intercept_pooling)
+    direct.set_params(tol=1e-11, max_iter=100_000)
+    direct.fit(np.nan_to_num(X), y, tasks=tasks)
+    np.testing.assert_allclose(ours.coef_, direct.coef_, atol=1e-8)
+    # a row is predicted by its pattern's model
+    expected = direct.predict(np.nan_to_num(X), tasks=tasks)
+    np.testing.assert_array_equal(ours.predict(X), expected)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_imsf_complete_data_is_one_task(loss):
+    """Without missing values: one pattern, the (single-task) feature-group lasso; with
+    each column its own source, the lasso."""
+    X, y, sources = _incomplete_sources(loss)
+    X = np.nan_to_num(X, nan=1.0)
+    model = _imsf(loss, sources, tol=1e-12).fit(X, y)
+    assert model.patterns_.shape == (1, 3)
+    Est = FeatureGroupLassoRegressor if loss == "squared" else FeatureGroupLassoClassifier
+    single = Est(sources, alpha=model.alpha, tol=1e-12).fit(X, y)
+    np.testing.assert_allclose(model.coef_[0], single.coef_, atol=1e-9)
+    GroupLasso = GroupLassoRegressor if loss == "squared" else GroupLassoClassifier
+    lasso = GroupLasso(alpha=model.alpha, tol=1e-12).fit(X, y)
+    columns = _imsf(loss, None, tol=1e-12).fit(X, y)
+    np.testing.assert_allclose(columns.coef_[0], lasso.coef_, atol=1e-9)
+
+
+def test_imsf_bad_input():
+    X, y, sources = _incomplete_sources("squared")
+    model = _imsf("squared", sources)
+    partly = X.copy()
+    partly[100, 2] = np.nan
+    with pytest.raises(ValueError, match="source 1 partly missing in row 100"):
+        model.fit(partly, y)
+    with pytest.raises(ValueError, match="cover every column"):
+        _imsf("squared", [[0, 1], [2, 3, 4]]).fit(X, y)
+    model.fit(X, y)
+    new = X[:3].copy()
+    new[:, :2] = np.nan
+    with pytest.raises(ValueError, match="not seen in fit"):
+        model.predict(new)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [  # groups=None (check_estimator varies the number of features); the defaults are
+        # checked in test_sklearn_compat
+        FeatureGroupLassoRegressor(l1_ratio=0.2, row_ratio=0.3),
+        FeatureGroupLassoClassifier(row_ratio=0.5),
+    ],
+    ids=["groups-regressor", "groups-classifier"],
+)
+def test_feature_groups_check_estimator(estimator):
+    check_estimator(estimator)

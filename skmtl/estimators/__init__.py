@@ -1,5 +1,11 @@
 """The named estimators: one class per model and loss."""
 
+from .feature_groups import (
+    FeatureGroupLassoClassifier,
+    FeatureGroupLassoRegressor,
+    IncompleteMultiSourceClassifier,
+    IncompleteMultiSourceRegressor,
+)
 from .group_lasso import GroupLassoClassifier, GroupLassoRegressor
 from .low_rank import (
     DirtyClassifier,
@@ -55,4 +61,8 @@ __all__ = [
     "SparseLowRankClassifier",
     "RobustFeatureLearningRegressor",
     "RobustFeatureLearningClassifier",
+    "FeatureGroupLassoRegressor",
+    "FeatureGroupLassoClassifier",
+    "IncompleteMultiSourceRegressor",
+    "IncompleteMultiSourceClassifier",
 ]

@@ -2,6 +2,7 @@
 
 from ._base import NormPenalty, Penalty, RowNormPenalty
 from .composite import QuadraticPlusNorm
+from .feature_groups import FeatureGroupNorm
 from .norms import L1, L21, ColumnL21, L1Linf, SparseGroupNorm
 from .quadratic import GraphPenalty, MeanPenalty, QuadraticPenalty
 from .spectral import (
@@ -32,4 +33,5 @@ __all__ = [
     "TraceNorm",
     "SplitPenalty",
     "QuadraticPlusNorm",
+    "FeatureGroupNorm",
 ]
