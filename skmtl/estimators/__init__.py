@@ -35,6 +35,10 @@ from .task_relations import (
     TaskRelationClassifier,
     TaskRelationRegressor,
 )
+from .temporal import (
+    FusedSparseGroupLassoClassifier,
+    FusedSparseGroupLassoRegressor,
+)
 
 __all__ = [
     "GroupLassoRegressor",
@@ -65,4 +69,6 @@ __all__ = [
     "FeatureGroupLassoClassifier",
     "IncompleteMultiSourceRegressor",
     "IncompleteMultiSourceClassifier",
+    "FusedSparseGroupLassoRegressor",
+    "FusedSparseGroupLassoClassifier",
 ]

@@ -3,6 +3,7 @@
 from ._base import NormPenalty, Penalty, RowNormPenalty
 from .composite import QuadraticPlusNorm
 from .feature_groups import FeatureGroupNorm
+from .fused import FusedSparseGroupNorm
 from .norms import L1, L21, ColumnL21, L1Linf, SparseGroupNorm
 from .quadratic import GraphPenalty, MeanPenalty, QuadraticPenalty
 from .spectral import (
@@ -34,4 +35,5 @@ __all__ = [
     "SplitPenalty",
     "QuadraticPlusNorm",
     "FeatureGroupNorm",
+    "FusedSparseGroupNorm",
 ]
