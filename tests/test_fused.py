@@ -137,3 +137,25 @@ def test_fused_bad_input():
         FusedSparseGroupLassoRegressor(alpha_l1=0.0, alpha_l21=0.0).fit(X, y, tasks=tasks)
     with pytest.raises(ValueError, match="alpha_fused"):
         FusedSparseGroupLassoRegressor(alpha_fused=-1.0).fit(X, y, tasks=tasks)
+
+
+def test_disease_progression_generator():
+    from skmtl.datasets import make_disease_progression
+
+    X, Y, coef = make_disease_progression(n_samples=400, dropout=0.2, random_state=0)
+    assert X.shape == (400, 20) and Y.shape == (400, 6) and coef.shape == (6, 20)
+    # the informative features matter at every time point, each piecewise constant
+    assert np.count_nonzero(np.any(coef, axis=0)) == 5
+    assert np.all(np.count_nonzero(coef, axis=1) == 5)
+    # dropout: the first visit complete, labels only thinning out over time
+    missing = np.isnan(Y)
+    assert not missing[:, 0].any() and np.all(np.diff(missing.mean(axis=0)) >= 0)
+    assert np.all(missing[:, :-1] <= missing[:, 1:])  # once gone, gone
+    # fitted on the wide Y with NaN: the fused model keeps the strong effects and
+    # drops most of the uninformative features
+    model = FusedSparseGroupLassoRegressor(alpha_l1=0.02, alpha_fused=0.05, alpha_l21=0.3)
+    kept = np.any(model.fit(X, Y).coef_, axis=0)
+    assert np.all(kept[np.abs(coef).mean(axis=0) > 0.3])
+    assert np.count_nonzero(kept & ~np.any(coef, axis=0)) < 5
+    with pytest.raises(ValueError, match="dropout"):
+        make_disease_progression(dropout=1.0)
