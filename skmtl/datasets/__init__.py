@@ -11,6 +11,7 @@ from ._real import (
 from ._synthetic import (
     make_chain_tasks,
     make_clustered_tasks,
+    make_disease_progression,
     make_joint_sparse,
     make_low_rank_tasks,
     make_mean_tasks,
@@ -24,6 +25,7 @@ __all__ = [
     "make_chain_tasks",
     "make_low_rank_tasks",
     "make_shared_specific_tasks",
+    "make_disease_progression",
     "load_exam",
     "load_math_achieve",
     "load_radon",

@@ -344,3 +344,83 @@ make_shared_specific_tasks.__doc__ = f"""Tasks with a shared support plus a few 
     >>> (shared != 0).sum(axis=1).tolist(), (specific != 0).sum(axis=1).tolist()
     ([5, 5, 5], [2, 2, 2])
     """
+
+
+def make_disease_progression(
+    n_samples=200,
+    n_features=20,
+    n_time_points=6,
+    n_informative=5,
+    *,
+    noise=0.5,
+    dropout=0.1,
+    loss="squared",
+    random_state=None,
+):
+    rng = check_random_state(random_state)
+    if loss not in ("squared", "logistic"):
+        raise ValueError(f"loss must be 'squared' or 'logistic'; got {loss!r}.")
+    if not 0 < n_informative <= n_features:
+        raise ValueError(
+            f"n_informative must be in [1, n_features={n_features}]; got {n_informative}."
+        )
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be in [0, 1); got {dropout!r}.")
+    T = n_time_points
+    coef = np.zeros((T, n_features))
+    informative = rng.choice(n_features, n_informative, replace=False)
+    for j in informative:  # a few jumps between piecewise constant stretches
+        level = rng.standard_normal()
+        jumps = rng.random_sample(T - 1) < 0.3
+        steps = np.where(jumps, 0.7 * rng.standard_normal(T - 1), 0.0)
+        coef[:, j] = level + np.concatenate([[0.0], np.cumsum(steps)])
+    X = rng.standard_normal((n_samples, n_features))
+    z = X @ coef.T + noise * rng.standard_normal((n_samples, T))
+    Y = (z > 0).astype(float) if loss == "logistic" else z
+    # a patient who drops out misses every later visit (never the first)
+    last = np.minimum(rng.geometric(dropout, n_samples) if dropout else np.full(n_samples, T), T)
+    Y[np.arange(T)[None, :] >= last[:, None]] = np.nan
+    return X, Y, coef
+
+
+make_disease_progression.__doc__ = """Disease-progression-style tasks: one score at
+    consecutive time points, all predicted from the same baseline features.
+
+    ``n_informative`` features matter, at every time point; each one's effect is
+    piecewise constant over time with a few jumps (the structure of the fused sparse
+    group lasso and, more loosely, the temporal group lasso). Each patient drops out
+    after a geometric number of visits (probability ``dropout`` per visit), so the
+    later time points have fewer labels (NaN in ``Y``).
+
+    Parameters
+    ----------
+    n_samples : int, default=200
+        Patients (rows, shared by every time point).
+    n_features : int, default=20
+    n_time_points : int, default=6
+        Tasks, in time order.
+    n_informative : int, default=5
+        Features with an effect.
+    noise : float, default=0.5
+        Standard deviation of the Gaussian noise.
+    dropout : float, default=0.1
+        Probability of leaving the study at each visit after the first; 0: none.
+    loss : {"squared", "logistic"}, default="squared"
+        ``"logistic"`` thresholds the noisy score into 0/1 labels.
+    random_state : int, RandomState or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_time_points)
+        The score at each time point; NaN after a patient's dropout.
+    coef : ndarray of shape (n_time_points, n_features)
+        The true coefficients.
+
+    Examples
+    --------
+    >>> from skmtl.datasets import make_disease_progression
+    >>> X, Y, coef = make_disease_progression(random_state=0)
+    >>> X.shape, Y.shape, coef.shape
+    ((200, 20), (200, 6), (6, 20))
+"""

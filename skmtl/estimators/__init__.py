@@ -1,5 +1,11 @@
 """The named estimators: one class per model and loss."""
 
+from .feature_groups import (
+    FeatureGroupLassoClassifier,
+    FeatureGroupLassoRegressor,
+    IncompleteMultiSourceClassifier,
+    IncompleteMultiSourceRegressor,
+)
 from .group_lasso import GroupLassoClassifier, GroupLassoRegressor
 from .low_rank import (
     DirtyClassifier,
@@ -19,6 +25,12 @@ from .nonconvex import (
     CappedL1Classifier,
     CappedL1Regressor,
 )
+from .split_models import (
+    RobustFeatureLearningClassifier,
+    RobustFeatureLearningRegressor,
+    SparseLowRankClassifier,
+    SparseLowRankRegressor,
+)
 from .task_relations import (
     ClusteredClassifier,
     ClusteredRegressor,
@@ -30,6 +42,10 @@ from .task_relations import (
     MeanRegularizedRegressor,
     TaskRelationClassifier,
     TaskRelationRegressor,
+)
+from .temporal import (
+    FusedSparseGroupLassoClassifier,
+    FusedSparseGroupLassoRegressor,
 )
 
 __all__ = [
@@ -59,4 +75,14 @@ __all__ = [
     "DirtyClassifier",
     "RobustLowRankRegressor",
     "RobustLowRankClassifier",
+    "SparseLowRankRegressor",
+    "SparseLowRankClassifier",
+    "RobustFeatureLearningRegressor",
+    "RobustFeatureLearningClassifier",
+    "FeatureGroupLassoRegressor",
+    "FeatureGroupLassoClassifier",
+    "IncompleteMultiSourceRegressor",
+    "IncompleteMultiSourceClassifier",
+    "FusedSparseGroupLassoRegressor",
+    "FusedSparseGroupLassoClassifier",
 ]

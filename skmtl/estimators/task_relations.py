@@ -17,10 +17,14 @@ from .._base import (
     store_parameters,
 )
 from ..penalties import (
+    L1,
+    L21,
     ClusterNormPenalty,
     ClusterPenalty,
     GraphPenalty,
     MeanPenalty,
+    QuadraticPlusNorm,
+    SparseGroupNorm,
     TaskCovariancePenalty,
 )
 from ._docs import model_docstring
@@ -72,6 +76,8 @@ class _GraphRegularized(_TaskRelationModel):
         beta=0.01,
         *,
         loss=None,
+        alpha_l1=0.0,
+        alpha_l21=0.0,
         fit_intercept=True,
         intercept_pooling=0.0,
         max_iter=1000,
@@ -88,14 +94,42 @@ class _GraphRegularized(_TaskRelationModel):
         store_parameters(self, locals())
 
     def _make_penalty(self, n_tasks, n_features=None):
-        self._check_strengths()
-        return GraphPenalty(check_graph(self.graph, n_tasks), self.alpha, self.beta)
+        check_number(self.alpha, "alpha", low=0)
+        check_number(self.alpha_l1, "alpha_l1", low=0)
+        check_number(self.alpha_l21, "alpha_l21", low=0)
+        l1, l21 = self.alpha_l1, self.alpha_l21
+        if l1 == 0 and l21 == 0:
+            check_number(self.beta, "beta", low=0, low_open=True)
+            return GraphPenalty(check_graph(self.graph, n_tasks), self.alpha, self.beta)
+        check_number(self.beta, "beta", low=0)
+        graph = GraphPenalty(
+            check_graph(self.graph, n_tasks), self.alpha, self.beta, allow_singular=True
+        )
+        if l21 == 0:
+            norm = L1(l1)
+        elif l1 == 0:
+            norm = L21(l21)
+        else:
+            norm = SparseGroupNorm(l1 + l21, l1 / (l1 + l21))
+        return QuadraticPlusNorm(graph, norm)
+
+
+def chain_graph(n_tasks):
+    """The adjacency matrix of the chain ``0 - 1 - ... - (n_tasks - 1)``: consecutive
+    tasks (time points) linked with weight one, so that the graph term is
+    ``sum_t ||w_{t+1} - w_t||^2``."""
+    return np.eye(n_tasks, k=1) + np.eye(n_tasks, k=-1)
 
 
 def check_graph(graph, n_tasks):
-    """A symmetric, non-negative, finite (T, T) adjacency matrix as a dense array."""
+    """A symmetric, non-negative, finite (T, T) adjacency matrix as a dense array;
+    None links every pair of tasks, ``"chain"`` consecutive ones."""
     if graph is None:
         return np.ones((n_tasks, n_tasks)) - np.eye(n_tasks)
+    if isinstance(graph, str):
+        if graph != "chain":
+            raise ValueError(f"graph must be an adjacency matrix, None or 'chain'; got {graph!r}.")
+        return chain_graph(n_tasks)
     A = graph.toarray() if sp.issparse(graph) else np.asarray(graph, dtype=float)
     if A.shape != (n_tasks, n_tasks):
         raise ValueError(
@@ -267,16 +301,32 @@ _GRAPH = dict(
 
     Tasks ``s`` and ``t`` joined by an edge of weight ``a_st`` are pulled together.
     The squared loss is solved exactly (one linear system) when ``n_features *
-    n_tasks <= 3000``, by FISTA otherwise.""",
-    penalty="alpha * sum_(s<t) a_st ||w_s - w_t||^2 + beta * ||W||_F^2",
-    parameters="""    graph : {array-like, sparse matrix} of shape (n_tasks, n_tasks), default=None
+    n_tasks <= 3000`` and there is no L1 or L2,1 term, by FISTA otherwise.
+
+    With ``alpha_l1`` this is MALSAR's sparse graph-regularized MTL (SRMTL); with
+    ``graph="chain"`` and ``alpha_l21`` it is the temporal group lasso (TGL; Zhou et
+    al., 2011), whose tasks are consecutive time points: ``alpha`` smooths the
+    models over time, ``alpha_l21`` selects features for all time points at once.
+    (MALSAR sums the squared errors where skmtl averages them per task: see
+    ``task_weights="samples"``.) With a norm term FISTA treats the graph term as
+    part of the smooth term and the norm by its prox; the duality gap stays exact.""",
+    penalty="""alpha * sum_(s<t) a_st ||w_s - w_t||^2 + beta * ||W||_F^2
+            + alpha_l1 * ||W||_1 + alpha_l21 * sum_j ||W_j||_2""",
+    parameters="""    graph : {array-like, sparse matrix} of shape (n_tasks, n_tasks) or "chain", \
+default=None
         Symmetric non-negative adjacency matrix, rows and columns in the order of
         the sorted task labels (``tasks_``). None links every pair of tasks (the
-        mean-regularized model, up to a factor ``n_tasks``).
+        mean-regularized model, up to a factor ``n_tasks``); ``"chain"`` links
+        consecutive tasks in that order (time points).
     alpha : float, default=0.1
         Strength of the pull along the edges, >= 0.
     beta : float, default=0.01
-        Ridge strength, > 0.
+        Ridge strength, > 0 (>= 0 with an L1 or L2,1 term).
+    alpha_l1 : float, default=0.0
+        Strength of the entrywise L1 norm (a sparse model per task), >= 0.
+    alpha_l21 : float, default=0.0
+        Strength of the L2,1 norm over the rows ``W_j`` (features selected for all
+        tasks at once), >= 0.
 """,
     attributes="",
     example="""    >>> import numpy as np

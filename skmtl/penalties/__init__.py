@@ -1,6 +1,9 @@
 """Penalties: the regularizers that couple the tasks."""
 
 from ._base import NormPenalty, Penalty, RowNormPenalty
+from .composite import QuadraticPlusNorm
+from .feature_groups import FeatureGroupNorm
+from .fused import FusedSparseGroupNorm
 from .lq import L1Lq
 from .nonconvex import BlockMCP, BlockSCAD, RowCappedL1
 from .norms import L1, L21, ColumnL21, L1Linf, SparseGroupNorm
@@ -39,4 +42,7 @@ __all__ = [
     "TaskCovariancePenalty",
     "TraceNorm",
     "SplitPenalty",
+    "QuadraticPlusNorm",
+    "FeatureGroupNorm",
+    "FusedSparseGroupNorm",
 ]

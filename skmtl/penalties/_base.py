@@ -77,11 +77,15 @@ class Penalty:
         It acts on a stacked ``[P; Q]`` of a model ``W = P + Q``.
     ``quadratic``
         ``tr(W M W^T)`` with a matrix ``M``: closed forms with the squared loss.
+    ``composite``
+        A quadratic plus a norm (``quadratic_part``, ``norm_part``): the solver
+        moves the quadratic into the smooth term.
     """
 
     row_separable = False
     split = False
     quadratic = False
+    composite = False
 
     @required
     def value(self, W):

@@ -23,13 +23,15 @@ class QuadraticPenalty(Penalty):
 
     quadratic = True
 
-    def __init__(self, M, eigh=None):
+    def __init__(self, M, eigh=None, allow_singular=False):
         M = np.asarray(M, dtype=float)
         self.M = 0.5 * (M + M.T)
         # ``eigh``: the eigendecomposition when it is known (it costs O(T^3) otherwise,
         # and paths build a penalty at every strength)
         self._eigvals, self._eigvecs = np.linalg.eigh(self.M) if eigh is None else eigh
-        if self._eigvals[0] <= 0:
+        if allow_singular:  # positive semidefinite: round-off below zero is zero
+            self._eigvals = np.maximum(self._eigvals, 0.0)
+        elif self._eigvals[0] <= 0:
             raise ValueError(
                 "The task coupling matrix must be positive definite; add a ridge term (beta > 0)."
             )
@@ -39,6 +41,10 @@ class QuadraticPenalty(Penalty):
 
     def gradient(self, W):
         return 2.0 * W @ self.M
+
+    def lipschitz(self):
+        """The Lipschitz constant of the gradient, ``2 lambda_max(M)``."""
+        return 2.0 * float(self._eigvals[-1])
 
     def prox(self, V, step):
         Q = self._eigvecs
@@ -81,12 +87,13 @@ class MeanPenalty(QuadraticPenalty):
 class GraphPenalty(QuadraticPenalty):
     """``alpha * sum_{s<t} a_st ||w_s - w_t||^2 + beta * ||W||_F^2`` on a task graph."""
 
-    def __init__(self, adjacency, alpha=1.0, beta=1.0):
+    def __init__(self, adjacency, alpha=1.0, beta=1.0, allow_singular=False):
         self.alpha, self.beta = float(alpha), float(beta)
         L = laplacian(adjacency)
         values, vectors = _laplacian_eigh(L.tobytes(), L.shape[0])  # shared along paths
         eigh = (self.alpha * values + self.beta, vectors)
-        super().__init__(self.alpha * L + self.beta * np.eye(L.shape[0]), eigh)
+        M = self.alpha * L + self.beta * np.eye(L.shape[0])
+        super().__init__(M, eigh, allow_singular=allow_singular)
 
 
 @functools.lru_cache(maxsize=8)

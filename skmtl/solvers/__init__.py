@@ -10,6 +10,7 @@ from .._datafit import GRAM_MAX_ENTRIES, SplitDatafit, use_gram
 from ..losses import SquaredLoss
 from ..penalties._base import check_provides
 from .closed_form import closed_form, has_closed_form
+from .composite import QuadraticSmoothing
 from .fista import SolverResult, duality_gap, fista
 from .prox_newton import prox_newton
 from .working_set import use_working_sets, working_sets
@@ -50,11 +51,13 @@ def solve_unguarded(
 
     1. a quadratic loss with a ``quadratic`` penalty (and per-task Gram matrices
        that fit in memory): the closed form;
-    2. a ``split`` penalty (``W = P + Q``): FISTA on the stacked parts, or proximal
+    2. a ``composite`` penalty (a quadratic plus a norm): FISTA with the quadratic
+       in the smooth part;
+    3. a ``split`` penalty (``W = P + Q``): FISTA on the stacked parts, or proximal
        Newton steps for a loss with ``newton`` and at most 100 features;
-    3. a ``row_separable`` penalty on more than 100 features: working sets;
-    4. a loss with ``newton`` and at most 100 features: proximal Newton;
-    5. otherwise FISTA, on Gram statistics when the loss is quadratic and they are
+    4. a ``row_separable`` penalty on more than 100 features: working sets;
+    5. a loss with ``newton`` and at most 100 features: proximal Newton;
+    6. otherwise FISTA, on Gram statistics when the loss is quadratic and they are
        cheaper than the rows.
 
     Every method but the closed form needs the penalty's ``value``, ``prox``,
@@ -64,6 +67,9 @@ def solve_unguarded(
     data, loss = full.data, full.loss
     if _use_closed_form(penalty, loss, data.n_features, data.n_tasks, method):
         return _rows_block(full, full.gram(), _closed_form(full.gram(), penalty, kw))
+    if penalty.composite:
+        inner = full.gram() if use_gram(data, loss, precompute) else full
+        return _rows_block(full, inner, _quadratic_plus_norm(inner, penalty, C0, kw))
     check_provides(penalty, PROXIMAL_NEEDS, "FISTA (solver='fista')")
     newton = (
         loss.newton
@@ -108,6 +114,8 @@ def solve_gram_unguarded(gram, penalty, C0, *, method="auto", max_iter=1000, tol
     n_features, n_tasks = gram.b.shape
     if _use_closed_form(penalty, SquaredLoss(), n_features, n_tasks, method):
         return _closed_form(gram, penalty, kw), gram
+    if penalty.composite:
+        return _quadratic_plus_norm(gram, penalty, C0, kw), gram
     check_provides(penalty, PROXIMAL_NEEDS, "FISTA (solver='fista')")
     if penalty.split:
         return _split(gram, penalty, C0, kw), gram
@@ -195,6 +203,13 @@ def _split(inner, penalty, C0, kw):
     """FISTA on ``[P; Q]`` for ``W = P + Q``; the result holds ``P + Q`` and the parts."""
     d = inner.n_features
     return _parts(fista(SplitDatafit(inner), penalty, _stack(C0, d), **kw), d)
+
+
+def _quadratic_plus_norm(inner, penalty, C0, kw):
+    """FISTA with the quadratic part of the penalty in the smooth term."""
+    check_provides(penalty.norm_part, PROXIMAL_NEEDS, "FISTA (solver='fista')")
+    smooth = QuadraticSmoothing(inner, penalty.quadratic_part)
+    return fista(smooth, penalty.norm_part, C0[: inner.n_rows], **kw)
 
 
 def _stack(C0, d):

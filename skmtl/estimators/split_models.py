@@ -1,0 +1,155 @@
+"""More split models ``W = P + Q`` (MALSAR's): incoherent sparse plus low rank, and
+robust multi-task feature learning. Next to the dirty and robust low-rank models of
+:mod:`skmtl.estimators.low_rank`, with the same solver (FISTA on ``[P; Q]``)."""
+
+from __future__ import annotations
+
+from .._base import (
+    ClassifierMixin,
+    IncrementalRegressorMixin,
+    _MultiTaskModel,
+    check_number,
+    store_parameters,
+)
+from ..penalties import L1, L21, ColumnL21, SplitPenalty, TraceNorm
+from ._docs import model_docstring
+
+
+class _SparseLowRank(_MultiTaskModel):
+    def __init__(
+        self,
+        alpha_sparse=0.1,
+        alpha_lowrank=0.1,
+        *,
+        loss=None,
+        fit_intercept=True,
+        intercept_pooling=0.0,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        unknown_task="warn",
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+    ):
+        store_parameters(self, locals())
+
+    def _make_penalty(self, n_tasks, n_features=None):
+        check_number(self.alpha_sparse, "alpha_sparse", low=0, low_open=True)
+        check_number(self.alpha_lowrank, "alpha_lowrank", low=0, low_open=True)
+        return SplitPenalty(L1(self.alpha_sparse), TraceNorm(self.alpha_lowrank))
+
+    def _fit_structure(self, W, penalty, parts=None):
+        P, Q = parts
+        self.sparse_coef_, self.lowrank_coef_ = P.T.copy(), Q.T.copy()
+
+
+class _RobustFeatureLearning(_MultiTaskModel):
+    def __init__(
+        self,
+        alpha_shared=0.1,
+        alpha_outlier=0.1,
+        *,
+        loss=None,
+        fit_intercept=True,
+        intercept_pooling=0.0,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        solver="auto",
+        precompute="auto",
+        task_column=None,
+        unknown_task="warn",
+        task_weights=None,
+        main_task=None,
+        verbose=0,
+    ):
+        store_parameters(self, locals())
+
+    def _make_penalty(self, n_tasks, n_features=None):
+        check_number(self.alpha_shared, "alpha_shared", low=0, low_open=True)
+        check_number(self.alpha_outlier, "alpha_outlier", low=0, low_open=True)
+        return SplitPenalty(L21(self.alpha_shared), ColumnL21(self.alpha_outlier))
+
+    def _fit_structure(self, W, penalty, parts=None):
+        P, Q = parts
+        self.shared_coef_, self.outlier_coef_ = P.T.copy(), Q.T.copy()
+        self.outlier_tasks_ = self.tasks_[(Q != 0).any(axis=0)]
+
+
+_SPARSE_LOWRANK = dict(
+    summary="""Incoherent sparse and low-rank multi-task {task} (Chen, Liu & Ye, 2010;
+    MALSAR's SparseTrace): ``W = P + Q`` with an entrywise sparse part ``P`` (a few
+    task-specific effects) and a low-rank part ``Q`` (a shared subspace).
+
+    Solved by FISTA on the stacked ``[P; Q]`` (soft-thresholding and singular value
+    thresholding), stopped on the exact duality gap. (MALSAR sums the squared errors
+    where skmtl averages them per task: see ``task_weights="samples"``.)""",
+    penalty="alpha_sparse * ||P||_1 + alpha_lowrank * ||Q||_*,   W = P + Q",
+    parameters="""    alpha_sparse : float, default=0.1
+        Strength of the entrywise L1 norm on the sparse part, > 0.
+    alpha_lowrank : float, default=0.1
+        Strength of the trace norm on the low-rank part, > 0.
+""",
+    attributes="""    sparse_coef_ : ndarray of shape (n_tasks, n_features)
+        The sparse part ``P^T``.
+    lowrank_coef_ : ndarray of shape (n_tasks, n_features)
+        The low-rank part ``Q^T``; ``coef_ = sparse_coef_ + lowrank_coef_``.
+""",
+    example="""    >>> from skmtl import SparseLowRank{name}
+    >>> from skmtl.datasets import make_low_rank_tasks
+    >>> X, y, tasks, coef, _ = make_low_rank_tasks(n_tasks=8, rank=2, random_state=0{cls})
+    >>> model = SparseLowRank{name}(alpha_sparse=0.1, alpha_lowrank=0.1)
+    >>> model.fit(X, y, tasks=tasks).lowrank_coef_.shape
+    (8, 10)
+""",
+)
+_ROBUST_FEATURES = dict(
+    summary="""Robust multi-task feature learning for {task} (Gong, Ye & Zhang, 2012;
+    MALSAR's rMTFL): ``W = P + Q`` with a row-sparse part ``P`` (features shared by
+    the regular tasks) and a column-sparse part ``Q`` (outlier tasks, which may use
+    any feature).
+
+    Solved by FISTA on the stacked ``[P; Q]`` (row and column block
+    soft-thresholding), stopped on the exact duality gap. (MALSAR sums the squared
+    errors where skmtl averages them per task: see ``task_weights="samples"``.)""",
+    penalty="alpha_shared * sum_j ||P_j||_2 + alpha_outlier * sum_t ||q_t||_2,   W = P + Q",
+    parameters="""    alpha_shared : float, default=0.1
+        Strength of the L2,1 norm over the rows (features) of the shared part, > 0.
+    alpha_outlier : float, default=0.1
+        Strength of the L2,1 norm over the columns (tasks) of the outlier part, > 0.
+""",
+    attributes="""    shared_coef_ : ndarray of shape (n_tasks, n_features)
+        The row-sparse part ``P^T``.
+    outlier_coef_ : ndarray of shape (n_tasks, n_features)
+        The column-sparse part ``Q^T``; ``coef_ = shared_coef_ + outlier_coef_``.
+    outlier_tasks_ : ndarray
+        Labels of the tasks whose outlier part is non-zero.
+""",
+    example="""    >>> from skmtl import RobustFeatureLearning{name}
+    >>> from skmtl.datasets import make_joint_sparse
+    >>> X, y, tasks, coef = make_joint_sparse(n_tasks=4, random_state=0{cls})
+    >>> model = RobustFeatureLearning{name}(alpha_shared=0.1, alpha_outlier=0.2)
+    >>> model.fit(X, y, tasks=tasks).shared_coef_.shape
+    (4, 30)
+""",
+)
+
+
+class SparseLowRankRegressor(IncrementalRegressorMixin, _SparseLowRank):
+    __doc__ = model_docstring(_SPARSE_LOWRANK, "squared")
+
+
+class SparseLowRankClassifier(ClassifierMixin, _SparseLowRank):
+    __doc__ = model_docstring(_SPARSE_LOWRANK, "logistic")
+
+
+class RobustFeatureLearningRegressor(IncrementalRegressorMixin, _RobustFeatureLearning):
+    __doc__ = model_docstring(_ROBUST_FEATURES, "squared")
+
+
+class RobustFeatureLearningClassifier(ClassifierMixin, _RobustFeatureLearning):
+    __doc__ = model_docstring(_ROBUST_FEATURES, "logistic")

@@ -1,0 +1,407 @@
+"""MALSAR's convex model families: sparse graph models (SRMTL, TGL), sparse + low
+rank and robust feature learning, feature groups and incomplete multi-source fusion.
+Each against cvxpy, its reductions and sklearn's contract."""
+
+from functools import partial
+
+import numpy as np
+import pytest
+from conftest import check_fista_against_cvxpy, make_tasks
+from sklearn.utils.estimator_checks import check_estimator
+
+from skmtl import (
+    FeatureGroupLassoClassifier,
+    FeatureGroupLassoRegressor,
+    GraphRegularizedClassifier,
+    GraphRegularizedRegressor,
+    GroupLassoClassifier,
+    GroupLassoRegressor,
+    IncompleteMultiSourceClassifier,
+    IncompleteMultiSourceRegressor,
+    RobustFeatureLearningClassifier,
+    RobustFeatureLearningRegressor,
+    SparseLowRankClassifier,
+    SparseLowRankRegressor,
+)
+from skmtl.penalties import FeatureGroupNorm, GraphPenalty, QuadraticPlusNorm
+from skmtl.penalties.feature_groups import check_groups
+
+SPARSE_GRAPH = {  # strengths of the norms for the logistic loss, twice them for squared
+    "srmtl": dict(alpha=0.3, beta=0.0, alpha_l1=0.15),
+    "tgl": dict(graph="chain", alpha=0.3, beta=0.02, alpha_l21=0.25),
+    "graph-l1-l21": dict(graph="chain", alpha=0.2, beta=0.01, alpha_l1=0.06, alpha_l21=0.15),
+}
+
+
+def _graph(loss, **params):
+    Est = GraphRegularizedRegressor if loss == "squared" else GraphRegularizedClassifier
+    return Est(**params)
+
+
+def _sparse_graph(name, loss, **kw):
+    params = dict(SPARSE_GRAPH[name])
+    for key in ("alpha_l1", "alpha_l21"):
+        if key in params and loss == "squared":
+            params[key] *= 2
+    return _graph(loss, **params, **kw)
+
+
+@pytest.mark.parametrize("name", SPARSE_GRAPH)
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+@pytest.mark.parametrize("variant", ["dense", "sparse+weights"])
+def test_sparse_graph_matches_cvxpy(name, loss, variant):
+    ours = check_fista_against_cvxpy(
+        partial(_sparse_graph, name, loss), loss, variant, seed=3, max_iter=100_000
+    )
+    assert isinstance(ours._make_penalty(3, 6), QuadraticPlusNorm)
+    assert 0 < np.count_nonzero(ours.coef_) < ours.coef_.size  # the norm acts
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_sparse_graph_with_pooled_intercepts_matches_cvxpy(loss):
+    make = partial(_sparse_graph, "tgl", loss, intercept_pooling=5.0)
+    check_fista_against_cvxpy(make, loss, "dense", seed=4, max_iter=10**5)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+@pytest.mark.parametrize("norm", ["alpha_l1", "alpha_l21"])
+def test_zero_graph_is_the_lasso_or_group_lasso(loss, norm):
+    X, y, tasks = make_tasks(loss=loss, seed=5)
+    graph = _graph(loss, graph=np.zeros((3, 3)), alpha=1.0, beta=0.0, tol=1e-12, **{norm: 0.1})
+    graph.fit(X, y, tasks=tasks)
+    GroupLasso = GroupLassoRegressor if loss == "squared" else GroupLassoClassifier
+    ratio = 1.0 if norm == "alpha_l1" else 0.0
+    lasso = GroupLasso(alpha=0.1, l1_ratio=ratio, tol=1e-12).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(graph.coef_, lasso.coef_, atol=1e-7)
+    assert graph.objective_ == pytest.approx(lasso.objective_, rel=1e-10)
+
+
+def test_without_norm_terms_the_closed_form_is_kept():
+    X, y, tasks = make_tasks(seed=6)
+    model = GraphRegularizedRegressor(graph="chain", alpha=0.3, beta=0.02)
+    assert isinstance(model._make_penalty(3, 6), GraphPenalty)
+    closed = model.set_params(solver="closed_form").fit(X, y, tasks=tasks)
+    assert closed.n_iter_ == 1
+    # a vanishing norm term goes through FISTA to the same solution
+    tiny = GraphRegularizedRegressor(graph="chain", alpha=0.3, beta=0.02, alpha_l1=1e-14)
+    tiny.set_params(tol=1e-12).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(tiny.coef_, closed.coef_, atol=1e-8)
+
+
+def test_chain_graph_is_consecutive_tasks():
+    penalty = _graph("squared", graph="chain", alpha=1.0, beta=0.0, alpha_l1=1.0)
+    W = np.random.RandomState(0).randn(4, 5)
+    quadratic = penalty._make_penalty(5, 4).quadratic_part
+    assert quadratic.value(W) == pytest.approx(np.sum(np.diff(W, axis=1) ** 2))
+
+
+def test_sparse_graph_bad_input():
+    X, y, tasks = make_tasks(seed=0)
+    with pytest.raises(ValueError, match="'chain'"):
+        GraphRegularizedRegressor(graph="ring", alpha_l1=0.1).fit(X, y, tasks=tasks)
+    with pytest.raises(ValueError, match="alpha_l21"):
+        GraphRegularizedRegressor(alpha_l21=-1.0).fit(X, y, tasks=tasks)
+    with pytest.raises(ValueError, match="beta"):  # no norm: the ridge must be positive
+        GraphRegularizedRegressor(beta=0.0).fit(X, y, tasks=tasks)
+
+
+def test_sparse_graph_partial_fit_equals_fit():
+    X, y, tasks = make_tasks(seed=7)
+    fit = _sparse_graph("tgl", "squared", tol=1e-12).fit(X, y, tasks=tasks)
+    incremental = _sparse_graph("tgl", "squared", tol=1e-12)
+    incremental.partial_fit(X[::2], y[::2], tasks=tasks[::2])
+    incremental.partial_fit(X[1::2], y[1::2], tasks=tasks[1::2])
+    np.testing.assert_allclose(incremental.coef_, fit.coef_, atol=1e-7)
+
+
+def check_input_forms(make_estimator, loss, seed=0):
+    """Wide Y, ``tasks=`` and ``task_column`` give the same model (one design)."""
+    rng = np.random.RandomState(seed)
+    X = rng.randn(40, 6)
+    Y = X @ rng.randn(6, 3) + 0.3 * rng.randn(40, 3)
+    if loss == "logistic":
+        Y = (Y > 0).astype(int)
+    wide = make_estimator().fit(X, Y)
+    rows = np.tile(X, (3, 1))
+    labels = np.repeat(np.arange(3), 40)
+    long = make_estimator().fit(rows, Y.T.ravel(), tasks=labels)
+    column = make_estimator().set_params(task_column=0)
+    column.fit(np.column_stack([labels, rows]), Y.T.ravel())
+    np.testing.assert_allclose(long.coef_, wide.coef_, atol=1e-6)
+    np.testing.assert_allclose(column.coef_, wide.coef_, atol=1e-6)
+    first = long.predict(X, tasks=np.zeros(40, int))
+    np.testing.assert_allclose(first, wide.predict(X)[:, 0], atol=1e-6)
+    return wide
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_sparse_graph_input_forms(loss):
+    check_input_forms(partial(_sparse_graph, "graph-l1-l21", loss, tol=1e-10), loss)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        GraphRegularizedRegressor(graph="chain", alpha_l21=0.05),
+        GraphRegularizedClassifier(beta=0.0, alpha_l1=0.01),
+    ],
+    ids=["tgl", "srmtl"],
+)
+def test_sparse_graph_check_estimator(estimator):
+    check_estimator(estimator)
+
+
+# ---------------------------------------------------- sparse + low rank, rMTFL
+SPLIT = {
+    "sparse-lowrank": (
+        SparseLowRankRegressor,
+        SparseLowRankClassifier,
+        dict(alpha_sparse=0.05, alpha_lowrank=0.1),
+        ("sparse_coef_", "lowrank_coef_"),
+    ),
+    "robust-features": (
+        RobustFeatureLearningRegressor,
+        RobustFeatureLearningClassifier,
+        dict(alpha_shared=0.1, alpha_outlier=0.12),
+        ("shared_coef_", "outlier_coef_"),
+    ),
+}
+
+
+def _split(name, loss, **kw):
+    regressor, classifier, params, _ = SPLIT[name]
+    return (regressor if loss == "squared" else classifier)(**{**params, **kw})
+
+
+@pytest.mark.parametrize("name", SPLIT)
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("variant", ["dense", "sparse+weights"])
+def test_split_models_match_cvxpy(name, loss, fit_intercept, variant):
+    first, second = SPLIT[name][3]
+    ours = check_fista_against_cvxpy(
+        partial(_split, name, loss, fit_intercept=fit_intercept),
+        loss,
+        variant,
+        seed=30,
+        max_iter=100_000,
+        split_parts=lambda m: np.vstack([getattr(m, first).T, getattr(m, second).T]),
+        recompute_reference=False,
+    )
+    assert np.any(getattr(ours, first)) and np.any(getattr(ours, second))
+    np.testing.assert_allclose(getattr(ours, first) + getattr(ours, second), ours.coef_)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_split_models_reduce_to_one_part(loss):
+    """A second part too expensive to use leaves the lasso / the group lasso."""
+    X, y, tasks = make_tasks(loss=loss, seed=8)
+    GroupLasso = GroupLassoRegressor if loss == "squared" else GroupLassoClassifier
+    sparse = _split("sparse-lowrank", loss, alpha_lowrank=100.0, tol=1e-12).fit(X, y, tasks=tasks)
+    lasso = GroupLasso(alpha=0.05, l1_ratio=1.0, tol=1e-12).fit(X, y, tasks=tasks)
+    assert not np.any(sparse.lowrank_coef_)
+    np.testing.assert_allclose(sparse.coef_, lasso.coef_, atol=1e-7)
+    robust = _split("robust-features", loss, alpha_outlier=100.0, tol=1e-12)
+    robust.fit(X, y, tasks=tasks)
+    group = GroupLasso(alpha=0.1, tol=1e-12).fit(X, y, tasks=tasks)
+    assert not np.any(robust.outlier_coef_) and len(robust.outlier_tasks_) == 0
+    np.testing.assert_allclose(robust.coef_, group.coef_, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", SPLIT)
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_split_models_input_forms(name, loss):
+    check_input_forms(partial(_split, name, loss, tol=1e-10), loss)
+
+
+def test_robust_features_finds_the_outlier_task():
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 12)
+    W = np.zeros((12, 6))
+    W[:3] = rng.randn(3, 6)  # shared support
+    W[:, 4] = rng.randn(12)  # an outlier task uses every feature
+    Y = X @ W + 0.1 * rng.randn(300, 6)
+    model = RobustFeatureLearningRegressor(alpha_shared=0.8, alpha_outlier=1.2).fit(X, Y)
+    assert list(model.outlier_tasks_) == [4]
+    assert set(np.flatnonzero(np.any(model.shared_coef_, axis=0))) == {0, 1, 2}
+
+
+# ------------------------------------------------------------ feature groups
+GROUPS = [[0, 1], [2, 3, 4], [5]]
+FEATURE_GROUPS = {  # strengths for the logistic loss, twice them for squared
+    "groups": dict(alpha=0.2),
+    "groups-rows-l1": dict(alpha=0.1, l1_ratio=0.3, row_ratio=0.3),
+}
+
+
+def _feature_groups(name, loss, **kw):
+    params = dict(FEATURE_GROUPS[name], **kw)
+    params["alpha"] *= 2 if loss == "squared" else 1
+    Est = FeatureGroupLassoRegressor if loss == "squared" else FeatureGroupLassoClassifier
+    return Est(GROUPS, **params)
+
+
+@pytest.mark.parametrize("name", FEATURE_GROUPS)
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+@pytest.mark.parametrize("variant", ["dense", "sparse+weights"])
+def test_feature_groups_match_cvxpy(name, loss, variant):
+    ours = check_fista_against_cvxpy(
+        partial(_feature_groups, name, loss), loss, variant, seed=3, max_iter=100_000
+    )
+    assert 0 < np.count_nonzero(ours.coef_) < ours.coef_.size
+
+
+@pytest.mark.parametrize(
+    "ratios", [(0.0, 0.0), (0.3, 0.0), (0.0, 0.4), (0.2, 0.3), (0.5, 0.5)], ids=str
+)
+def test_feature_group_prox_and_dual_norm_match_cvxpy(ratios):
+    """The composed shrinkages minimise the prox objective; the bisected dual norm is
+    the support function of the unit ball."""
+    cp = pytest.importorskip("cvxpy")
+    rng = np.random.RandomState(int(10 * sum(ratios)))
+    labels = check_groups([[0, 1, 2], [4, 5], [7]], 9)
+    np.testing.assert_array_equal(labels, [0, 0, 0, -1, 1, 1, -1, 2, -1])
+    penalty = FeatureGroupNorm(0.7, labels, *ratios)
+    V, step = 1.5 * rng.randn(9, 4), 0.8
+
+    def prox_objective(W):
+        return np.sum((W - V) ** 2) / (2 * step) + penalty.value(W)
+
+    W = cp.Variable((9, 4))
+    cp.Problem(cp.Minimize(cp.sum_squares(W - V) / (2 * step) + penalty.cvxpy(W))).solve()
+    ours = penalty.prox(V, step)
+    assert prox_objective(ours) <= prox_objective(W.value) + 1e-9
+    np.testing.assert_allclose(ours, W.value, atol=1e-4)
+    G = rng.randn(9, 4)
+    if sum(ratios) == 0:
+        G[labels < 0] = 0.0  # features in no group are unpenalized
+    U = cp.Variable((9, 4))
+    support = cp.Problem(cp.Maximize(cp.sum(cp.multiply(G, U))), [penalty.cvxpy_norm(U) <= 1])
+    support.solve()
+    assert penalty.dual_norm(G) == pytest.approx(support.value, rel=1e-7)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_feature_groups_zero_from_alpha_max(loss):
+    X, y, tasks = make_tasks(loss=loss, seed=9)
+    model = _feature_groups("groups-rows-l1", loss, tol=1e-10)
+    alpha_max = model.alpha_max(X, y, tasks=tasks)
+    assert not np.any(model.set_params(alpha=alpha_max * 1.0001).fit(X, y, tasks=tasks).coef_)
+    assert np.any(model.set_params(alpha=alpha_max * 0.99).fit(X, y, tasks=tasks).coef_)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_singleton_groups_are_the_group_lasso(loss):
+    X, y, tasks = make_tasks(loss=loss, seed=10)
+    Est = FeatureGroupLassoRegressor if loss == "squared" else FeatureGroupLassoClassifier
+    GroupLasso = GroupLassoRegressor if loss == "squared" else GroupLassoClassifier
+    ours = Est(None, alpha=0.1, l1_ratio=0.4, tol=1e-12).fit(X, y, tasks=tasks)
+    ref = GroupLasso(alpha=0.1, l1_ratio=0.4, tol=1e-12).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", FEATURE_GROUPS)
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_feature_groups_input_forms(name, loss):
+    check_input_forms(partial(_feature_groups, name, loss, tol=1e-10), loss)
+
+
+def test_feature_groups_bad_input():
+    X, y, tasks = make_tasks(seed=0)
+    cases = [
+        ([[0, 1], [1, 2]], "disjoint"),
+        ([[0, 9]], "out of range"),
+        (np.zeros(4, int), "one integer label per feature"),
+        ([[0, 1]], "unpenalized"),
+    ]
+    for groups, message in cases:
+        with pytest.raises(ValueError, match=message):
+            FeatureGroupLassoRegressor(groups).fit(X, y, tasks=tasks)
+    with pytest.raises(ValueError, match="l1_ratio \\+ row_ratio"):
+        FeatureGroupLassoRegressor(l1_ratio=0.6, row_ratio=0.6).fit(X, y, tasks=tasks)
+
+
+# -------------------------------------------------------------------- iMSF
+def _incomplete_sources(loss, seed=0):
+    """Three sources of 2, 3 and 1 columns; the second missing in the first block of
+    rows, the third in the second block: three patterns."""
+    rng = np.random.RandomState(seed)
+    X = rng.randn(150, 6) + 0.3
+    z = X @ np.array([1.0, -1.0, 0.5, 0.0, 0.5, 0.3]) + 0.3 * rng.randn(150)
+    y = (z > 0.3).astype(int) if loss == "logistic" else z
+    X[:40, 2:5] = np.nan
+    X[40:70, 5] = np.nan
+    return X, y, [[0, 1], [2, 3, 4], [5]]
+
+
+def _imsf(loss, sources, **kw):
+    Est = IncompleteMultiSourceRegressor if loss == "squared" else IncompleteMultiSourceClassifier
+    return Est(sources, alpha=0.05 if loss == "logistic" else 0.1, **kw)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_imsf_matches_cvxpy_and_the_feature_group_model(loss):
+    X, y, sources = _incomplete_sources(loss)
+    ours = _imsf(loss, sources, tol=1e-11, max_iter=100_000).fit(X, y)
+    ref = _imsf(loss, sources, solver="cvxpy").fit(X, y)
+    assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
+    assert ours.patterns_.astype(int).tolist() == [[1, 0, 1], [1, 1, 0], [1, 1, 1]]
+    # each pattern's model is zero on its missing sources
+    missing = ~ours.patterns_[:, ours.source_labels_]
+    assert not np.any(ours.coef_[missing]) and np.any(ours.coef_)
+    # the same as the feature-group model on zero-filled data, tasks = patterns
+    tasks = np.r_[np.zeros(40, int), np.ones(30, int), np.full(80, 2)]
+    Est = FeatureGroupLassoRegressor if loss == "squared" else FeatureGroupLassoClassifier
+    direct = Est(sources, alpha=ours.alpha, intercept_pooling=ours.intercept_pooling)
+    direct.set_params(tol=1e-11, max_iter=100_000)
+    direct.fit(np.nan_to_num(X), y, tasks=tasks)
+    np.testing.assert_allclose(ours.coef_, direct.coef_, atol=1e-8)
+    # a row is predicted by its pattern's model
+    expected = direct.predict(np.nan_to_num(X), tasks=tasks)
+    np.testing.assert_array_equal(ours.predict(X), expected)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_imsf_complete_data_is_one_task(loss):
+    """Without missing values: one pattern, the (single-task) feature-group lasso; with
+    each column its own source, the lasso."""
+    X, y, sources = _incomplete_sources(loss)
+    X = np.nan_to_num(X, nan=1.0)
+    model = _imsf(loss, sources, tol=1e-12).fit(X, y)
+    assert model.patterns_.shape == (1, 3)
+    Est = FeatureGroupLassoRegressor if loss == "squared" else FeatureGroupLassoClassifier
+    single = Est(sources, alpha=model.alpha, tol=1e-12).fit(X, y)
+    np.testing.assert_allclose(model.coef_[0], single.coef_, atol=1e-9)
+    GroupLasso = GroupLassoRegressor if loss == "squared" else GroupLassoClassifier
+    lasso = GroupLasso(alpha=model.alpha, tol=1e-12).fit(X, y)
+    columns = _imsf(loss, None, tol=1e-12).fit(X, y)
+    np.testing.assert_allclose(columns.coef_[0], lasso.coef_, atol=1e-9)
+
+
+def test_imsf_bad_input():
+    X, y, sources = _incomplete_sources("squared")
+    model = _imsf("squared", sources)
+    partly = X.copy()
+    partly[100, 2] = np.nan
+    with pytest.raises(ValueError, match="source 1 partly missing in row 100"):
+        model.fit(partly, y)
+    with pytest.raises(ValueError, match="cover every column"):
+        _imsf("squared", [[0, 1], [2, 3, 4]]).fit(X, y)
+    model.fit(X, y)
+    new = X[:3].copy()
+    new[:, :2] = np.nan
+    with pytest.raises(ValueError, match="not seen in fit"):
+        model.predict(new)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [  # groups=None (check_estimator varies the number of features); the defaults are
+        # checked in test_sklearn_compat
+        FeatureGroupLassoRegressor(l1_ratio=0.2, row_ratio=0.3),
+        FeatureGroupLassoClassifier(row_ratio=0.5),
+    ],
+    ids=["groups-regressor", "groups-classifier"],
+)
+def test_feature_groups_check_estimator(estimator):
+    check_estimator(estimator)
