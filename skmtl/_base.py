@@ -38,7 +38,7 @@ from .penalties import L21, NormPenalty, Penalty
 from .solvers import solve, solve_gram
 
 _LOSSES = {"squared": SquaredLoss, "logistic": LogisticLoss}
-_SOLVERS = ("auto", "fista", "closed_form", "cvxpy")
+_SOLVERS = ("auto", "fista", "cd", "admm", "closed_form", "cvxpy")
 _UNKNOWN_TASK = ("warn", "error", "mean")
 #: where the API pages of the documentation are published (docs/api.rst builds them
 #: as ``generated/<public path>.html``); sklearn's HTML repr links each estimator there

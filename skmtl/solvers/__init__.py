@@ -12,6 +12,7 @@ from ..penalties import SplitPenalty
 from .closed_form import closed_form, has_closed_form
 from .fista import SolverResult, duality_gap, fista
 from .prox_newton import prox_newton
+from .select import iterative_solver
 from .working_set import use_working_sets, working_sets
 
 #: proximal Newton for the logistic loss up to this many features
@@ -40,8 +41,9 @@ def solve_unguarded(
     """Minimise ``full(C) + penalty(C[:d])`` from ``C0`` with the best-suited method.
 
     ``full`` is the :class:`~skmtl._datafit.DesignDatafit` of the whole problem;
-    ``method`` is ``"auto"`` (a closed form where one exists, else FISTA and the
-    methods built on it), ``"closed_form"`` or ``"fista"``. Returns
+    ``method`` is ``"auto"`` (a closed form where one exists, else the method of
+    :func:`~skmtl.solvers.select.iterative_solver`), ``"closed_form"``, ``"fista"``
+    ``"cd"`` or ``"admm"``. Returns
     ``(SolverResult, datafit)``, where the datafit maps the solution's coefficient
     block to intercepts.
     """
@@ -58,15 +60,20 @@ def solve_unguarded(
     if isinstance(penalty, SplitPenalty):
         if newton:
             d = data.n_features
-            return _parts(prox_newton(full, penalty, _stack(C0, d), split=True, **kw), d), full
-        inner = full.gram() if use_gram(data, loss, precompute) else full
-        return _rows_block(full, inner, _split(inner, penalty, C0[: inner.n_rows], kw))
-    if use_working_sets(penalty, data):
+            return _parts(
+                prox_newton(full, penalty, _stack(C0, d), split=True, method=method, **kw), d
+            ), full
+        forced = True if method == "admm" else precompute
+        inner = full.gram() if use_gram(data, loss, forced) else full
+        return _rows_block(full, inner, _split(inner, penalty, C0[: inner.n_rows], kw, method))
+    if use_working_sets(penalty, data) and method != "cd":
         return working_sets(full, penalty, C0, precompute=precompute, **kw), full
     if newton:
-        return prox_newton(full, penalty, C0, **kw), full
-    datafit = full.gram() if use_gram(data, loss, precompute) else full
-    return _rows_block(full, datafit, fista(datafit, penalty, C0[: datafit.n_rows], **kw))
+        return prox_newton(full, penalty, C0, method=method, **kw), full
+    forced = method in ("cd", "admm")
+    datafit = full.gram() if use_gram(data, loss, True if forced else precompute) else full
+    run = iterative_solver(method, datafit, penalty)
+    return _rows_block(full, datafit, run(datafit, penalty, C0[: datafit.n_rows], **kw))
 
 
 def _rows_block(full, datafit, result):
@@ -93,8 +100,8 @@ def solve_gram_unguarded(gram, penalty, C0, *, method="auto", max_iter=1000, tol
     if _use_closed_form(penalty, SquaredLoss(), n_features, n_tasks, method):
         return _closed_form(gram, penalty, kw), gram
     if isinstance(penalty, SplitPenalty):
-        return _split(gram, penalty, C0, kw), gram
-    return fista(gram, penalty, C0, **kw), gram
+        return _split(gram, penalty, C0, kw, method), gram
+    return iterative_solver(method, gram, penalty)(gram, penalty, C0, **kw), gram
 
 
 def start_objective(datafit, penalty, C):
@@ -174,10 +181,12 @@ def _closed_form(gram, penalty, kw):
     return SolverResult(W, 1, float(gap), float(primal), np.nan)
 
 
-def _split(inner, penalty, C0, kw):
-    """FISTA on ``[P; Q]`` for ``W = P + Q``; the result holds ``P + Q`` and the parts."""
-    d = inner.n_features
-    return _parts(fista(SplitDatafit(inner), penalty, _stack(C0, d), **kw), d)
+def _split(inner, penalty, C0, kw, method="auto"):
+    """The iterative method on ``[P; Q]`` for ``W = P + Q``; the result holds ``P + Q``
+    and the parts."""
+    d, datafit = inner.n_features, SplitDatafit(inner)
+    run = iterative_solver(method, datafit, penalty)
+    return _parts(run(datafit, penalty, _stack(C0, d), **kw), d)
 
 
 def _stack(C0, d):
