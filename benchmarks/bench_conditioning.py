@@ -38,7 +38,7 @@ from _common import (
 from _tabular import GENERATORS, conditioning
 
 import skmtl
-from skmtl.penalties import L1Linf, L21, TraceNorm
+from skmtl.penalties import L21, L1Linf, TraceNorm
 
 TOLS = (1e-6, 1e-10)
 

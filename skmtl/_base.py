@@ -719,10 +719,12 @@ class MultiTaskEstimator(_MultiTaskModel):
         (logistic loss).
     warm_start : bool, default=False
         Start from the previous solution when refitting on the same tasks.
-    solver : {"auto", "fista", "closed_form", "cvxpy"}, default="auto"
-        ``"auto"`` uses the exact linear solve where one exists (squared loss with a
-        quadratic penalty), FISTA otherwise; ``"cvxpy"`` solves the same objective
-        with cvxpy (reference; optional dependency).
+    solver : {"auto", "fista", "cd", "admm", "closed_form", "cvxpy"}, default="auto"
+        As in :class:`~skmtl.GroupLassoRegressor`: ``"auto"`` uses the exact linear
+        solve where one exists (squared loss with a quadratic penalty), coordinate
+        descent or ADMM on per-task Gram matrices with up to 100 features, FISTA
+        otherwise; ``"cvxpy"`` solves the same objective with cvxpy (reference;
+        optional dependency).
     precompute : {"auto", True, False}, default="auto"
         Use per-task Gram matrices (squared loss) when rows far outnumber features.
     task_column : int or str, default=None

@@ -1,6 +1,5 @@
 """ADMM (solver="admm") against cvxpy, on ill-conditioned designs."""
 
-import numpy as np
 import pytest
 from conftest import objective
 from test_cd import ill_conditioned

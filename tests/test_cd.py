@@ -5,6 +5,8 @@ import pytest
 from conftest import objective
 
 from skmtl import (
+    DirtyClassifier,
+    DirtyRegressor,
     GroupLassoClassifier,
     GroupLassoRegressor,
     TraceNormRegressor,
@@ -72,6 +74,7 @@ def test_cd_and_fista_agree_on_shared_design(loss):
     np.testing.assert_allclose(fits[0].coef_, fits[1].coef_, atol=1e-5)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("loss", ["squared", "logistic"])
 def test_auto_chooses_cd_for_row_penalties_with_few_features(loss):
     """The same iterates as solver="cd" (one more Newton inner solver for logistic)."""
@@ -96,3 +99,14 @@ def test_solver_parameter_is_validated():
     X, y, tasks = ill_conditioned("squared")
     with pytest.raises(ValueError, match="solver must be one of"):
         GroupLassoRegressor(solver="newton").fit(X, y, tasks=tasks)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_cd_on_the_dirty_model_matches_cvxpy(loss):
+    X, y, tasks = ill_conditioned(loss, seed=3)
+    Est = DirtyRegressor if loss == "squared" else DirtyClassifier
+    kw = dict(alpha_shared=0.05, alpha_specific=0.03)
+    ours = Est(solver="cd", tol=1e-12, max_iter=200_000, **kw).fit(X, y, tasks=tasks)
+    ref = Est(solver="cvxpy", **kw).fit(X, y, tasks=tasks)
+    assert 0 <= ours.dual_gap_ <= 1e-9 * max(1.0, abs(ours.objective_))
+    assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6

@@ -16,9 +16,10 @@ def iterative_solver(method, datafit, penalty):
 
     ``"auto"``, on Gram statistics with up to 100 features: coordinate descent
     (:mod:`~skmtl.solvers.cd`) for row-separable penalties, ADMM
-    (:mod:`~skmtl.solvers.admm`) for the others; FISTA otherwise (rows, many
-    features, pooled intercepts). ``"cd"``, ``"admm"`` and ``"fista"`` force one
-    (``"cd"`` and ``"admm"`` raise a ValueError where they do not apply);
+    (:mod:`~skmtl.solvers.admm`) for the others except the dirty model (two row
+    penalties, where neither beat FISTA on well-conditioned data); FISTA otherwise
+    (rows, many features, pooled intercepts, the dirty model). ``"cd"``, ``"admm"``
+    and ``"fista"`` force one (``"cd"`` and ``"admm"`` raise a ValueError where they do not apply);
     ``"closed_form"`` falls back to FISTA.
     """
     if method == "cd":
@@ -33,6 +34,6 @@ def iterative_solver(method, datafit, penalty):
         return fista
     if _cd.use_cd(datafit, penalty):
         return _cd.cd
-    if _admm.use_admm(datafit, penalty):
+    if _admm.use_admm(datafit, penalty) and not _cd.serves(datafit, penalty):
         return _admm.admm
     return fista
