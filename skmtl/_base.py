@@ -36,7 +36,7 @@ from .losses import get_loss
 from .penalties import L21, NormPenalty, Penalty
 from .solvers import solve, solve_gram
 
-_SOLVERS = ("auto", "fista", "closed_form", "cvxpy")
+_SOLVERS = ("auto", "fista", "cd", "admm", "closed_form", "cvxpy")
 _UNKNOWN_TASK = ("warn", "error", "mean")
 #: where the API pages of the documentation are published (docs/api.rst builds them
 #: as ``generated/<public path>.html``); sklearn's HTML repr links each estimator there
@@ -757,10 +757,12 @@ class MultiTaskEstimator(_MultiTaskModel):
         (logistic loss).
     warm_start : bool, default=False
         Start from the previous solution when refitting on the same tasks.
-    solver : {"auto", "fista", "closed_form", "cvxpy"}, default="auto"
-        ``"auto"`` uses the exact linear solve where one exists (squared loss with a
-        quadratic penalty), FISTA otherwise; ``"cvxpy"`` solves the same objective
-        with cvxpy (reference; optional dependency).
+    solver : {"auto", "fista", "cd", "admm", "closed_form", "cvxpy"}, default="auto"
+        As in :class:`~skmtl.GroupLassoRegressor`: ``"auto"`` uses the exact linear
+        solve where one exists (squared loss with a quadratic penalty), coordinate
+        descent or ADMM on per-task Gram matrices with up to 100 features, FISTA
+        otherwise; ``"cvxpy"`` solves the same objective with cvxpy (reference;
+        optional dependency).
     precompute : {"auto", True, False}, default="auto"
         Use per-task Gram matrices (squared loss) when rows far outnumber features.
     task_column : int or str, default=None

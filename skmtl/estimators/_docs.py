@@ -50,15 +50,24 @@ def _common_parameters(loss):
     text = f"""{_LOSS_PARAMETER[loss]}    fit_intercept : bool, default=True
         Fit one intercept per task.
 {_INTERCEPT_POOLING}    max_iter : int, default=1000
-        Maximum number of FISTA iterations.
+        Maximum number of iterations (FISTA or ADMM iterations, CD epochs).
     tol : float, default=1e-4
 {tol}
     warm_start : bool, default=False
         Start from the previous solution when refitting on the same tasks.
-    solver : {{"auto", "fista", "closed_form", "cvxpy"}}, default="auto"
+    solver : {{"auto", "fista", "cd", "admm", "closed_form", "cvxpy"}}, default="auto"
         ``"auto"`` solves exactly where a closed form exists (squared loss with a
-        quadratic penalty), by FISTA otherwise; ``"cvxpy"`` solves the same
-        objective with cvxpy (the reference solver; ``pip install 'skmtl[cvxpy]'``).
+        quadratic penalty). Otherwise, with per-task Gram matrices (squared loss with
+        ``precompute``, or the proximal Newton steps of the logistic loss), up to 100
+        features and free intercepts: block coordinate descent over features
+        (``"cd"``) for the penalties that are sums over features (group lasso), ADMM
+        with per-task factorizations (``"admm"``) for the others except the dirty
+        model; FISTA (``"fista"``) in every other case. Both keep their iteration
+        count when features are unscaled or collinear, where FISTA's grows. Each can
+        be forced (``"cd"`` serves the group lasso and dirty models, ``"admm"`` every
+        penalty; both raise a ValueError where they do not apply). ``"cvxpy"``
+        solves the same objective with cvxpy (the reference solver; ``pip install
+        'skmtl[cvxpy]'``).
     precompute : {{"auto", True, False}}, default="auto"
 {_wrap(_PRECOMPUTE[loss])}
     task_column : int or str, default=None
@@ -131,7 +140,8 @@ def _common_attributes(loss):
     task_noise_ : ndarray of shape (n_tasks,)
         The learned noise level of each task (``task_weights="uncertainty"`` only).
     n_iter_ : int
-        Number of FISTA iterations run.
+        Number of iterations run (FISTA or ADMM iterations, CD epochs; inner ones summed
+        for the proximal Newton steps of the logistic loss).
     dual_gap_ : float
         Duality gap at the solution, in units of the objective.
     objective_ : float

@@ -189,6 +189,17 @@ class RowNormPenalty(NormPenalty):
     def dual_norm_rows(self, G):
         raise NotImplementedError(f"{type(self).__name__}.dual_norm_rows is not implemented.")
 
+    def free_rows(self, n_rows):
+        """Which of the ``n_rows`` rows the penalty leaves unpenalized (none by
+        default); working sets always hold them."""
+        return np.zeros(n_rows, dtype=bool)
+
+    def restrict(self, rows):
+        """The same penalty on the rows ``rows`` of ``W`` only (what working sets and
+        coordinate descent solve on); itself for a penalty that treats every row
+        alike."""
+        return self
+
     def safe_rows(self, G, radii):
         """Rows proven zero at the optimum (gap-safe screening), given ``G``
         from a feasible dual point and ``radii[j, t]`` bounding how far ``G[j, t]`` is

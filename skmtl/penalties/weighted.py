@@ -46,6 +46,14 @@ class _WeightedRows(RowNormPenalty):
         self.weights = None if weights is None else check_row_weights(weights)
         self.radius = float(radius)
 
+    def free_rows(self, n_rows):
+        return self._weights(n_rows) == 0
+
+    def restrict(self, rows):
+        if self.weights is None:
+            return self
+        return type(self)(self.alpha, self.weights[rows], self.radius)
+
     def _weights(self, n_rows):
         if self.weights is None:
             return np.ones(n_rows)

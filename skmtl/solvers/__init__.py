@@ -13,6 +13,7 @@ from .closed_form import closed_form, has_closed_form
 from .composite import QuadraticSmoothing
 from .fista import SolverResult, duality_gap, fista
 from .prox_newton import prox_newton
+from .select import iterative_solver
 from .working_set import use_working_sets, working_sets
 
 #: proximal Newton for the non-quadratic losses up to this many features
@@ -43,7 +44,8 @@ def solve_unguarded(
     """Minimise ``full(C) + penalty(C[:d])`` from ``C0`` with the best-suited method.
 
     ``full`` is the :class:`~skmtl._datafit.DesignDatafit` of the whole problem;
-    ``method`` is ``"auto"``, ``"closed_form"`` or ``"fista"``. Returns
+    ``method`` is ``"auto"``, ``"closed_form"``, ``"fista"``, ``"cd"`` or ``"admm"``.
+    Returns
     ``(SolverResult, datafit)``, where the datafit maps the solution's coefficient
     block to intercepts.
 
@@ -57,8 +59,13 @@ def solve_unguarded(
        Newton steps for a loss with ``newton`` and at most 100 features;
     4. a ``row_separable`` penalty on more than 100 features: working sets;
     5. a loss with ``newton`` and at most 100 features: proximal Newton;
-    6. otherwise FISTA, on Gram statistics when the loss is quadratic and they are
-       cheaper than the rows.
+    6. otherwise, on Gram statistics when the loss is quadratic and they are cheaper
+       than the rows, the method of :func:`~skmtl.solvers.select.iterative_solver`
+       (coordinate descent for ``row_separable`` penalties, ADMM for the others,
+       with at most 100 features), else FISTA.
+
+    Proximal Newton's inner solves and the split models' solves use that same
+    choice; ``method`` other than ``"auto"`` forces one.
 
     Every method but the closed form needs the penalty's ``value``, ``prox``,
     ``dual_scale`` and ``conjugate`` (:data:`PROXIMAL_NEEDS`).
@@ -80,15 +87,20 @@ def solve_unguarded(
     if penalty.split:
         if newton:
             d = data.n_features
-            return _parts(prox_newton(full, penalty, _stack(C0, d), split=True, **kw), d), full
-        inner = full.gram() if use_gram(data, loss, precompute) else full
-        return _rows_block(full, inner, _split(inner, penalty, C0[: inner.n_rows], kw))
-    if use_working_sets(penalty, data):
+            return _parts(
+                prox_newton(full, penalty, _stack(C0, d), split=True, method=method, **kw), d
+            ), full
+        forced = True if method == "admm" else precompute
+        inner = full.gram() if use_gram(data, loss, forced) else full
+        return _rows_block(full, inner, _split(inner, penalty, C0[: inner.n_rows], kw, method))
+    if use_working_sets(penalty, data) and method != "cd":
         return working_sets(full, penalty, C0, precompute=precompute, **kw), full
     if newton:
-        return prox_newton(full, penalty, C0, **kw), full
-    datafit = full.gram() if use_gram(data, loss, precompute) else full
-    return _rows_block(full, datafit, fista(datafit, penalty, C0[: datafit.n_rows], **kw))
+        return prox_newton(full, penalty, C0, method=method, **kw), full
+    forced = method in ("cd", "admm")
+    datafit = full.gram() if use_gram(data, loss, True if forced else precompute) else full
+    run = iterative_solver(method, datafit, penalty)
+    return _rows_block(full, datafit, run(datafit, penalty, C0[: datafit.n_rows], **kw))
 
 
 def _rows_block(full, datafit, result):
@@ -118,8 +130,8 @@ def solve_gram_unguarded(gram, penalty, C0, *, method="auto", max_iter=1000, tol
         return _quadratic_plus_norm(gram, penalty, C0, kw), gram
     check_provides(penalty, PROXIMAL_NEEDS, "FISTA (solver='fista')")
     if penalty.split:
-        return _split(gram, penalty, C0, kw), gram
-    return fista(gram, penalty, C0, **kw), gram
+        return _split(gram, penalty, C0, kw, method), gram
+    return iterative_solver(method, gram, penalty)(gram, penalty, C0, **kw), gram
 
 
 def start_objective(datafit, penalty, C):
@@ -199,10 +211,12 @@ def _closed_form(gram, penalty, kw):
     return SolverResult(W, 1, float(gap), float(primal), np.nan)
 
 
-def _split(inner, penalty, C0, kw):
-    """FISTA on ``[P; Q]`` for ``W = P + Q``; the result holds ``P + Q`` and the parts."""
-    d = inner.n_features
-    return _parts(fista(SplitDatafit(inner), penalty, _stack(C0, d), **kw), d)
+def _split(inner, penalty, C0, kw, method="auto"):
+    """The iterative method on ``[P; Q]`` for ``W = P + Q``; the result holds ``P + Q``
+    and the parts."""
+    d, datafit = inner.n_features, SplitDatafit(inner)
+    run = iterative_solver(method, datafit, penalty)
+    return _parts(run(datafit, penalty, _stack(C0, d), **kw), d)
 
 
 def _quadratic_plus_norm(inner, penalty, C0, kw):

@@ -14,7 +14,8 @@ import numpy as np
 
 from .._datafit import GramDatafit, SplitDatafit
 from .._tasks import TaskData
-from .fista import certified_loop, fista
+from .fista import certified_loop
+from .select import iterative_solver
 
 #: inner solves stop at this fraction of the current outer gap
 _INNER_FRACTION = 0.03
@@ -43,9 +44,12 @@ def quadratic_model(full, z):
     return model.scale_tasks(per_task)
 
 
-def prox_newton(full, penalty, C0, *, split=False, max_iter=1000, tol=1e-4, verbose=0):
+def prox_newton(
+    full, penalty, C0, *, split=False, method="auto", max_iter=1000, tol=1e-4, verbose=0
+):
     """Minimise ``full(C) + penalty(C[:d])`` by proximal Newton steps; with ``split``,
-    over the stacked block ``[P; Q; b]`` of a model ``W = P + Q``."""
+    over the stacked block ``[P; Q; b]`` of a model ``W = P + Q``. ``method`` chooses
+    the inner solver (:func:`~skmtl.solvers.select.iterative_solver`)."""
     outer = SplitDatafit(full) if split else full
     d = outer.n_features
     curvature = None  # where the last inner solve ended: the next one starts there
@@ -53,8 +57,9 @@ def prox_newton(full, penalty, C0, *, split=False, max_iter=1000, tol=1e-4, verb
     def newton_step(C, z, gap, budget):
         nonlocal curvature
         model = quadratic_model(full, z)
-        inner = fista(
-            SplitDatafit(model) if split else model,
+        inner_datafit = SplitDatafit(model) if split else model
+        inner = iterative_solver(method, inner_datafit, penalty)(
+            inner_datafit,
             penalty,
             C[:d],
             max_iter=budget,

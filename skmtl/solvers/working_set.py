@@ -70,6 +70,7 @@ def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-
         off = scores > penalty.alpha  # rows off their optimality condition
         violators = np.count_nonzero(off) - np.count_nonzero(off[support])  # zero rows
         scores[support] = np.inf
+        scores[penalty.free_rows(d)] = np.inf  # unpenalized: in every working set
         scores[screened] = -np.inf
         # warm starts (paths) have few violators: the support and those; cold
         # starts many: the support grows geometrically
@@ -108,7 +109,7 @@ def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-
             warnings.simplefilter("ignore", ConvergenceWarning)
             result = fista(
                 inner,
-                penalty,
+                penalty.restrict(features) if len(features) < d else penalty,
                 C[rows],
                 max_iter=budget,
                 tol=inner_tol,

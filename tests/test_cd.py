@@ -1,0 +1,112 @@
+"""Block coordinate descent (solver="cd") against cvxpy, on ill-conditioned designs."""
+
+import numpy as np
+import pytest
+from conftest import objective
+
+from skmtl import (
+    DirtyClassifier,
+    DirtyRegressor,
+    GroupLassoClassifier,
+    GroupLassoRegressor,
+    TraceNormRegressor,
+)
+
+ESTIMATORS = {"squared": GroupLassoRegressor, "logistic": GroupLassoClassifier}
+PENALTIES = [
+    {"l1_ratio": 0.0},
+    {"l1_ratio": 1.0},
+    {"l1_ratio": 0.5},
+    {"group_norm": "linf"},
+    {"group_norm": "linf", "l1_ratio": 0.3},
+]
+
+
+def ill_conditioned(loss, seed=0, n_tasks=3):
+    """Full one-hot blocks (singular centred Grams), a duplicated column and
+    continuous columns on scales from 0.05 to 20."""
+    rng = np.random.RandomState(seed)
+    sizes = np.array([18, 30, 45][:n_tasks])
+    tasks = np.repeat(np.arange(n_tasks), sizes)
+    n = len(tasks)
+    onehot = np.eye(3)[rng.randint(0, 3, n)]
+    cont = rng.randn(n, 3) @ rng.randn(3, 3) * np.array([0.05, 1.0, 20.0])
+    X = np.hstack([onehot, cont, cont[:, :1]])  # the last column duplicates one
+    W = rng.randn(X.shape[1], n_tasks) / X.std(axis=0)[:, None]
+    z = np.einsum("ij,ji->i", X, W[:, tasks])
+    z = (z - z.mean()) / z.std() + 0.3 * rng.randn(n)
+    y = (z > 0).astype(int) if loss == "logistic" else z
+    return X, y, tasks
+
+
+@pytest.mark.parametrize("params", PENALTIES, ids=str)
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_cd_matches_cvxpy(params, loss, fit_intercept):
+    X, y, tasks = ill_conditioned(loss)
+    Est = ESTIMATORS[loss]
+    alpha = 0.05 * Est(**params, fit_intercept=fit_intercept).alpha_max(X, y, tasks)
+    kw = dict(alpha=alpha, fit_intercept=fit_intercept, **params)
+    ours = Est(solver="cd", tol=1e-12, max_iter=100_000, **kw).fit(X, y, tasks=tasks)
+    ref = Est(solver="cvxpy", **kw).fit(X, y, tasks=tasks)
+    penalty = ours._make_penalty(3)
+    mine = objective(ours.coef_, ours.intercept_, X, y, tasks, penalty, loss)
+    theirs = objective(ref.coef_, ref.intercept_, X, y, tasks, penalty, loss)
+    assert mine == pytest.approx(ours.objective_, rel=1e-10)
+    assert (mine - theirs) / abs(theirs) < 1e-6
+    assert 0 <= ours.dual_gap_ <= 1e-9 * max(1.0, abs(mine))
+    assert np.any(ours.coef_)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_cd_and_fista_agree_on_shared_design(loss):
+    rng = np.random.RandomState(1)
+    X = rng.randn(60, 8) * np.geomspace(0.1, 10, 8)
+    Y = X[:, :3] @ (rng.randn(3, 4) / np.geomspace(0.1, 10, 8)[:3, None])
+    Y = Y + 0.3 * rng.randn(60, 4)
+    if loss == "logistic":
+        Y = (Y > 0).astype(int)
+    Est = ESTIMATORS[loss]
+    fits = [
+        Est(alpha=0.02, solver=s, tol=1e-12, max_iter=100_000).fit(X, Y) for s in ("cd", "fista")
+    ]
+    assert fits[0].objective_ == pytest.approx(fits[1].objective_, rel=1e-9)
+    np.testing.assert_allclose(fits[0].coef_, fits[1].coef_, atol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_auto_chooses_cd_for_row_penalties_with_few_features(loss):
+    """The same iterates as solver="cd" (one more Newton inner solver for logistic)."""
+    X, y, tasks = ill_conditioned(loss)
+    Est = ESTIMATORS[loss]
+    fits = [Est(alpha=0.01, solver=s, tol=1e-8).fit(X, y, tasks=tasks) for s in ("auto", "cd")]
+    assert fits[0].n_iter_ == fits[1].n_iter_
+    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
+    fista = Est(alpha=0.01, solver="fista", tol=1e-8).fit(X, y, tasks=tasks)
+    assert fista.n_iter_ > fits[0].n_iter_
+
+
+def test_forcing_cd_where_it_does_not_apply_raises():
+    X, y, tasks = ill_conditioned("squared")
+    with pytest.raises(ValueError, match="solver='cd'"):
+        TraceNormRegressor(alpha=0.1, solver="cd").fit(X, y, tasks=tasks)
+    with pytest.raises(ValueError, match="solver='cd'"):
+        GroupLassoRegressor(alpha=0.1, solver="cd", intercept_pooling=1.0).fit(X, y, tasks=tasks)
+
+
+def test_solver_parameter_is_validated():
+    X, y, tasks = ill_conditioned("squared")
+    with pytest.raises(ValueError, match="solver must be one of"):
+        GroupLassoRegressor(solver="newton").fit(X, y, tasks=tasks)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_cd_on_the_dirty_model_matches_cvxpy(loss):
+    X, y, tasks = ill_conditioned(loss, seed=3)
+    Est = DirtyRegressor if loss == "squared" else DirtyClassifier
+    kw = dict(alpha_shared=0.05, alpha_specific=0.03)
+    ours = Est(solver="cd", tol=1e-12, max_iter=200_000, **kw).fit(X, y, tasks=tasks)
+    ref = Est(solver="cvxpy", **kw).fit(X, y, tasks=tasks)
+    assert 0 <= ours.dual_gap_ <= 1e-9 * max(1.0, abs(ours.objective_))
+    assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
