@@ -238,6 +238,9 @@ class DesignDatafit:
         for _ in range(n_steps):
             g = self.data.task_sum(self.loss.derivative(self.y, self.w, z))
             h = self.data.task_sum(self.loss.second_derivative(self.y, self.w, z))
+            if not np.all(h > 0):  # a flat stretch: a majorizing step instead
+                flat = self.data.task_sum(self.loss.newton_curvature(self.y, self.w, z))
+                h = np.where(h > 0, h, flat)
             if p is None:
                 step = np.divide(g, h, out=np.zeros_like(g), where=h > 1e-300)
                 step = damped_intercept_step(self, z, step)

@@ -37,9 +37,9 @@ class Loss:
         Whether ``inverse_link`` of a binary loss gives a probability
         (``predict_proba``).
     newton : bool
-        Whether proximal Newton steps suit it: its second derivative is positive
-        everywhere (a quadratic model flat on some samples, as for the Huber loss
-        beyond ``epsilon``, is no better than a gradient step).
+        Whether proximal Newton steps suit it: ``newton_curvature`` is positive
+        everywhere (the second derivative, or the curvature of a majorizing
+        quadratic where that vanishes).
     """
 
     name = "loss"
@@ -94,6 +94,13 @@ class Loss:
         linearisation that backtracking tests (a quadratic loss computes it without
         cancellation; ``grad_dot_step`` is None for it)."""
         return self.value(y, w, z_new) - value_old - grad_dot_step
+
+    def newton_curvature(self, y, w, z):
+        """The weights of the quadratic models of proximal Newton steps, elementwise:
+        the second derivative by default. A loss whose second derivative vanishes on
+        some samples gives positive weights of a quadratic that majorizes it instead
+        (the step is then a majorize-minimize step, still certified by the gap)."""
+        return self.second_derivative(y, w, z)
 
     def null_intercept(self, mean):
         """The intercept of the model without features, given each task's weighted

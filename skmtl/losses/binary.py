@@ -71,6 +71,7 @@ class SquaredHingeLoss(Loss):
     name = "squared_hinge"
     target = "binary"
     curvature = 2.0
+    newton = True
 
     def pointwise(self, y, z):
         return np.maximum(0.0, 1.0 - y * z) ** 2
@@ -80,6 +81,11 @@ class SquaredHingeLoss(Loss):
 
     def second_derivative(self, y, w, z):
         return 2.0 * w * (y * z < 1.0)
+
+    def newton_curvature(self, y, w, z):
+        """``2 w``: the curvature bound, which majorizes the loss everywhere (the
+        second derivative is zero beyond the margin)."""
+        return 2.0 * w
 
     def dual_value(self, y, w, z, scale):
         """``theta = 2 w y h`` with ``h = max(0, 1 - y z)``, and ``-f^*(-theta) = theta y
