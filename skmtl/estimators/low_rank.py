@@ -35,6 +35,13 @@ def _numerical_rank(W):
     return int(np.sum(sigma > max(W.shape) * np.finfo(float).eps * sigma[0]))
 
 
+class _SquaredTraceNorm(TaskCovariancePenalty):
+    """``alpha / 2 ||W||_*^2``, a feature covariance (Argyriou et al.): with ``K``
+    classes, on the task-class columns alike, as the trace norm."""
+
+    task_axis = False
+
+
 class _TraceNorm(_MultiTaskModel):
     def __init__(
         self,
@@ -60,7 +67,7 @@ class _TraceNorm(_MultiTaskModel):
     def _make_penalty(self, n_tasks, n_features=None):
         check_number(self.alpha, "alpha", low=0, low_open=bool(self.squared))
         if self.squared:  # alpha ||W||_*^2 is MTRL's penalty without its ridge
-            return TaskCovariancePenalty(2.0 * self.alpha, 0.0)
+            return _SquaredTraceNorm(2.0 * self.alpha, 0.0)
         return TraceNorm(self.alpha)
 
     def _fit_structure(self, W, penalty, parts=None):

@@ -1,6 +1,7 @@
 """Penalties: the regularizers that couple the tasks."""
 
 from ._base import NormPenalty, Penalty, RowNormPenalty
+from .classes import TaskBlocks, for_classes
 from .lq import L1Lq
 from .nonconvex import BlockMCP, BlockSCAD, RowCappedL1
 from .norms import L1, L21, ColumnL21, L1Linf, SparseGroupNorm
@@ -39,4 +40,6 @@ __all__ = [
     "TaskCovariancePenalty",
     "TraceNorm",
     "SplitPenalty",
+    "TaskBlocks",
+    "for_classes",
 ]

@@ -77,11 +77,17 @@ class Penalty:
         It acts on a stacked ``[P; Q]`` of a model ``W = P + Q``.
     ``quadratic``
         ``tr(W M W^T)`` with a matrix ``M``: closed forms with the squared loss.
+    ``task_axis``
+        It is built from a task structure (a mean, a graph, clusters, a task
+        covariance, whole task columns): with ``K > 2`` classes it sees each task's
+        ``K`` class models as one column (:mod:`skmtl.penalties.classes`). A penalty
+        without it acts on the ``K T`` task-class columns alike.
     """
 
     row_separable = False
     split = False
     quadratic = False
+    task_axis = False
 
     @required
     def value(self, W):
