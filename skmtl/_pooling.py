@@ -28,9 +28,9 @@ def precision(pooling, task_weights, sample_totals, n_classes=1):
     intercepts of each class are pooled towards a shared intercept of that class:
     ``p`` then has shape ``(K, T)`` and every function here works on each row (class)
     separately, on vectors of length ``K T`` in the class-major order."""
-    T = len(sample_totals) // n_classes
-    if not pooling or T < 2:
+    if not pooling or len(sample_totals) // n_classes < 2:
         return None
+    T = len(sample_totals) // n_classes
     if np.isinf(pooling):
         p = np.full(len(sample_totals), np.inf)
     else:

@@ -168,7 +168,7 @@ class _Dirty(_MultiTaskModel):
 
     def _fit_structure(self, W, penalty, parts=None):
         P, Q = parts
-        self.shared_coef_, self.specific_coef_ = P.T.copy(), Q.T.copy()
+        self.shared_coef_, self.specific_coef_ = self._task_blocks(P), self._task_blocks(Q)
 
 
 class _RobustLowRank(_MultiTaskModel):
@@ -200,8 +200,9 @@ class _RobustLowRank(_MultiTaskModel):
 
     def _fit_structure(self, W, penalty, parts=None):
         L, S = parts
-        self.lowrank_coef_, self.outlier_coef_ = L.T.copy(), S.T.copy()
-        self.outlier_tasks_ = self.tasks_[np.any(S != 0, axis=0)]
+        self.lowrank_coef_, self.outlier_coef_ = self._task_blocks(L), self._task_blocks(S)
+        outlier = self.outlier_coef_ != 0
+        self.outlier_tasks_ = self.tasks_[outlier.reshape(len(outlier), -1).any(axis=1)]
 
 
 _TRACE = dict(

@@ -80,9 +80,13 @@ class TaskBlocks:
         return self.by_column(self.penalty.prox(self.by_task(V), step))
 
     def __getattr__(self, name):
-        if name not in _ON_BLOCK or name == "penalty":
+        if name.startswith("__") or name in ("penalty", "n_classes"):
             raise AttributeError(name)
         inner = getattr(self.penalty, name)
+        if name not in _ON_BLOCK:  # parameters (alpha, n_clusters, ...), not methods
+            if callable(inner):
+                raise AttributeError(name)
+            return inner
 
         def method(W, *args):
             out = inner(self.by_task(W), *args)
