@@ -55,7 +55,7 @@ def _warn_degenerate(base, settings, data):
     for params in points:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            est.set_params(**params)._make_penalty(data.n_tasks, data.n_features)
+            est.set_params(**params)._penalty(data)
         messages += [str(w.message) for w in caught if _DEGENERATE in str(w.message)]
     if messages:
         warnings.warn(
@@ -83,7 +83,7 @@ def _path(estimator, data, info, loss, settings):
             setattr(estimator, name, value)
         with warnings.catch_warnings():  # said once, by the caller
             warnings.filterwarnings("ignore", ".*" + _DEGENERATE, UserWarning)
-            penalty = estimator._make_penalty(T, d)
+            penalty = estimator._penalty(data)
         result, datafit = solve(
             full,
             penalty,
@@ -484,6 +484,7 @@ class _PathCV(_MultiTaskModel):
                 setattr(self, name, value)
         self._layout = self.estimator_._layout
         self._fitted_loss = self.estimator_._fitted_loss
+        self._n_classes = self.estimator_._n_classes
         return self
 
     def _grids(self, base, prepared):
