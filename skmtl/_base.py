@@ -412,8 +412,9 @@ class _MultiTaskModel(BaseEstimator):
             self.coef_, self.intercept_ = coef, b
         self.population_coef_ = coef.mean(axis=0)
         if pooled:
-            weights = precision(1.0, task_weights[:T] if task_weights is not None else None,
-                                info["sample_totals"])
+            weights = precision(
+                1.0, task_weights[:T] if task_weights is not None else None, info["sample_totals"]
+            )
             self.population_intercept_ = (weights @ b) / weights.sum()
         else:
             self.population_intercept_ = b.mean(axis=0)
@@ -516,9 +517,12 @@ class _MultiTaskModel(BaseEstimator):
         ``(K T, d)`` class by class."""
         K = getattr(self, "_n_classes", 1)
         if K > 1:
-            return np.asarray(self.coef_).reshape(-1, K, self.coef_.shape[-1]).transpose(
-                1, 0, 2
-            ).reshape(-1, self.coef_.shape[-1])
+            return (
+                np.asarray(self.coef_)
+                .reshape(-1, K, self.coef_.shape[-1])
+                .transpose(1, 0, 2)
+                .reshape(-1, self.coef_.shape[-1])
+            )
         return np.atleast_2d(self.coef_)
 
     def _intercept_vector(self):

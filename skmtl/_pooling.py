@@ -59,8 +59,10 @@ def shared_value(weights, v):
 
 def _shared(weights, v):
     """:func:`shared_value` broadcastable against the groups of ``v``."""
-    return np.asarray(shared_value(weights, v))[..., None] if weights.ndim > 1 else (
-        shared_value(weights, v)
+    return (
+        np.asarray(shared_value(weights, v))[..., None]
+        if weights.ndim > 1
+        else (shared_value(weights, v))
     )
 
 

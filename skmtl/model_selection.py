@@ -76,7 +76,7 @@ def _path(estimator, data, info, loss, settings):
         setattr(estimator, name, value)
     full = DesignDatafit(loss, data, estimator.fit_intercept, estimator.intercept_pooling)
     C = estimator._initial_coef(full, data, info, warm=False)
-    d, T = data.n_features, data.n_tasks
+    d = data.n_features
     out = []
     for params in settings:
         for name, value in params.items():  # plain attributes: cheaper than set_params

@@ -38,10 +38,10 @@ def get_loss(loss, *, classifier=None):
         loss = LOSSES[loss]()
     if not isinstance(loss, Loss):
         names = [
-        n
-        for n, cls in LOSSES.items()
-        if classifier is None or is_classification(cls) == classifier
-    ]
+            n
+            for n, cls in LOSSES.items()
+            if classifier is None or is_classification(cls) == classifier
+        ]
         raise ValueError(
             f"loss must be one of {tuple(names)} or a skmtl.losses.Loss instance; got {loss!r}."
         )
