@@ -828,9 +828,13 @@ class MultiTaskEstimator(_MultiTaskModel):
     loss : str or Loss, default="squared"
         The loss, by name or as a :class:`~skmtl.losses.Loss` instance (e.g.
         ``HuberLoss(epsilon=2.0)``): for regression ``"squared"``, ``"huber"`` or
-        ``"poisson"`` (counts, log link), for binary classification per task
-        ``"logistic"`` or ``"squared_hinge"``. The estimator then behaves as a
-        regressor or a classifier.
+        ``"poisson"`` (counts, log link), for classification per task
+        ``"logistic"`` (multinomial with more than two classes; also
+        ``MultinomialLoss(n_classes)``) or ``"squared_hinge"`` (two classes). The
+        estimator then behaves as a regressor or a classifier. With ``K`` classes
+        the penalty sees a ``(n_features, K * n_tasks)`` block, class by class
+        (column ``k * n_tasks + t``); a penalty that declares ``task_axis`` sees the
+        ``(K * n_features, n_tasks)`` view (:mod:`skmtl.penalties.classes`).
     penalty : Penalty, default=None
         The regularizer; None means ``L21(alpha=1.0)``.
     fit_intercept : bool, default=True
@@ -872,8 +876,9 @@ class MultiTaskEstimator(_MultiTaskModel):
     intercept_ : ndarray of shape (n_tasks,) or float
     tasks_ : ndarray of shape (n_tasks,)
         Task labels seen in fit (column positions for wide ``y``).
-    classes_ : ndarray of shape (2,)
-        Class labels (logistic loss); each task is a binary problem on them.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (logistic loss), of all tasks; more than two make the logistic
+        loss the multinomial one (``coef_`` (n_tasks, n_classes, n_features)).
     n_iter_ : int
     dual_gap_ : float
         Duality gap at the solution, in objective units.

@@ -174,6 +174,10 @@ def regularization_path(
     results = _path(est, data, info, loss, [{param: a} for a in alphas])
     coefs = np.stack([W.T for W, _, _, _ in results])
     intercepts = np.stack([b for _, b, _, _ in results])
+    K = data.n_classes
+    if K > 1:  # (n_alphas, n_tasks, n_classes, n_features) and (n_alphas, n_tasks, n_classes)
+        coefs = coefs.reshape(len(alphas), K, -1, coefs.shape[-1]).transpose(0, 2, 1, 3)
+        intercepts = intercepts.reshape(len(alphas), K, -1).transpose(0, 2, 1)
     return alphas, coefs, intercepts, np.array([gap for _, _, gap, _ in results])
 
 

@@ -288,3 +288,19 @@ def test_clear_errors():
         GroupLassoClassifier(task_weights="uncertainty", intercept_pooling=1.0).fit(
             X, y, tasks=tasks
         )
+
+
+def test_cross_validation_and_paths():
+    from skmtl.model_selection import GroupLassoClassifierCV, regularization_path
+
+    X, y, tasks = _classes_data()
+    alphas, coefs, intercepts, _ = regularization_path(
+        GroupLassoClassifier(tol=1e-10), X, y, tasks=tasks, n_alphas=3
+    )
+    assert coefs.shape == (3, 3, K, X.shape[1]) and intercepts.shape == (3, 3, K)
+    last = GroupLassoClassifier(alpha=alphas[-1], tol=1e-10).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(coefs[-1], last.coef_, atol=1e-5)
+    search = GroupLassoClassifierCV(cv=3, n_alphas=3, intercept_poolings=[0.0])
+    search.fit(X, y, tasks=tasks)
+    assert search.coef_.shape == (3, K, X.shape[1])
+    assert search.predict_proba(X[:5], tasks=tasks[:5]).shape == (5, K)
