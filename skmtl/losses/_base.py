@@ -22,9 +22,11 @@ class Loss:
     ----------
     name : str
         Its name in messages (and the string that selects it, for the built-in ones).
-    target : {"real", "counts", "binary"}
-        What ``y`` holds: real numbers, non-negative counts, or two classes (encoded
-        as -1/+1 before the loss sees them). Classifiers take "binary" losses.
+    target : {"real", "counts", "binary", "multiclass"}
+        What ``y`` holds: real numbers, non-negative counts, two classes (encoded
+        as -1/+1 before the loss sees them), or the one-hot indicators of the
+        class-expanded virtual tasks (:mod:`skmtl.losses.multinomial`). Classifiers
+        take "binary" and "multiclass" losses.
     curvature : float or None
         An upper bound on the second derivative ``loss''(y, z)`` over all ``z``
         (the Lipschitz constant of the gradient is ``curvature`` times that of the
@@ -121,6 +123,18 @@ class Loss:
         """A bound on the distance to the dual optimum, in the norm
         ``sqrt(sum theta^2 / w)``, from a duality gap (for gap-safe screening); None
         when the loss's conjugate is not strongly convex (no screening)."""
+        return None
+
+    def multiclass(self, n_classes):
+        """The loss that replaces this one when ``y`` has ``n_classes > 2`` classes
+        (e.g. the multinomial loss for the logistic one), or None when it has no
+        multi-class form."""
+        return None
+
+    def curvature_blocks(self, y, w, z):
+        """None when the Hessian in the predictions is diagonal (``second_derivative``
+        is all of it); a loss that couples entries (the softmax over a row's class
+        copies) returns the coupling blocks (see :class:`MultinomialLoss`)."""
         return None
 
     def check_target(self, y):

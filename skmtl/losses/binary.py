@@ -55,6 +55,13 @@ class LogisticLoss(Loss):
         """The conjugate is 4-strongly convex."""
         return np.sqrt(max(gap, 0.0) / 2.0)
 
+    def multiclass(self, n_classes):
+        """The multinomial loss: scikit-learn's ``LogisticRegression`` with more than
+        two classes."""
+        from .multinomial import MultinomialLoss
+
+        return MultinomialLoss(n_classes)
+
     def cvxpy(self, y, w, z):
         import cvxpy as cp
 
