@@ -89,7 +89,7 @@ def test_task_with_no_samples(data):
         ({"group_norm": "l3"}, "group_norm must be one of"),
         ({"max_iter": 0}, "max_iter must be >= 1"),
         ({"tol": -1e-3}, "tol must be >= 0"),
-        ({"solver": "cd"}, "solver must be one of"),
+        ({"solver": "lbfgs"}, "solver must be one of"),
         ({"precompute": "yes"}, "precompute must be"),
     ],
 )
