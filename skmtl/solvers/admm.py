@@ -102,7 +102,9 @@ def admm(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, threshold=None, verbo
         # the balancing of rho does not depend on the scale of X or y
         primal_res = rho * np.linalg.norm(X - Z)
         dual_res = rho * np.linalg.norm(Z - Z_old)
-        stalled = primal_res == 0 and dual_res == 0
+        # round-off: both residuals below a few ulps of the iterate (what tol=0 asks)
+        floor = 1e-14 * rho * np.linalg.norm(Z)
+        stalled = primal_res <= floor and dual_res <= floor
         gap, primal, _, _ = duality_gap(datafit, penalty, Z, datafit.linear(Z))
         if verbose:
             print(f"iter {n_iter:5d}  objective {primal:.10e}  gap {gap:.3e}  rho {rho:.3g}")
