@@ -224,10 +224,12 @@ class _MultiTaskModel(BaseEstimator):
         self._fit_structure(W, penalty, parts)
         return self
 
-    def _solve(self, data, info, loss, penalty, C0=None):
+    def _solve(self, data, info, loss, penalty, C0=None, full=None):
         """Solve once; set ``n_iter_``, ``dual_gap_``, ``objective_``. Returns ``(W,
         intercept, parts, C)`` with ``C`` the solver's coefficient block (for warm
-        starts)."""
+        starts). ``full``: the :class:`DesignDatafit` of ``data``, when the caller
+        keeps one across solves (a path: its caches, e.g. the Gram matrices, are
+        then computed once)."""
         d = data.n_features
         if self.solver == "cvxpy":
             from .solvers.cvxpy import solve_cvxpy
@@ -242,7 +244,8 @@ class _MultiTaskModel(BaseEstimator):
             )
             self.n_iter_, self.dual_gap_, self.objective_ = 0, np.nan, objective
             return W, intercept, parts, None
-        full = DesignDatafit(loss, data, self.fit_intercept, self.intercept_pooling)
+        if full is None:
+            full = DesignDatafit(loss, data, self.fit_intercept, self.intercept_pooling)
         if C0 is None:
             C0 = self._initial_coef(full, data, info)
         result, datafit = solve(

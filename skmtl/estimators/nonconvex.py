@@ -46,12 +46,15 @@ class _NonConvexModel(_MultiTaskModel):
         return self._nonconvex().convex_penalty()
 
     # ------------------------------------------------------------ the stages
-    def _solve(self, data, info, loss, penalty, C0=None):
-        full = DesignDatafit(loss, data, self.fit_intercept, self.intercept_pooling)
+    def _solve(self, data, info, loss, penalty, C0=None, full=None):
+        if full is None:
+            full = DesignDatafit(loss, data, self.fit_intercept, self.intercept_pooling)
         d = data.n_features
 
-        def solve_stage(stage_penalty, C):
-            W, intercept, _, C = _MultiTaskModel._solve(self, data, info, loss, stage_penalty, C)
+        def solve_stage(stage_penalty, C):  # one datafit for all stages (its caches)
+            W, intercept, _, C = _MultiTaskModel._solve(
+                self, data, info, loss, stage_penalty, C, full=full
+            )
             return (W, intercept, C), self.objective_, self.dual_gap_, self.n_iter_
 
         def minus_gradient(state):

@@ -10,7 +10,6 @@ from sklearn.base import clone
 
 from .._base import check_number
 from .._datafit import DesignDatafit
-from ..solvers import solve
 from ._grids import check_grid, is_count
 
 #: the warning of a grid point where one part of a split model stays zero
@@ -25,6 +24,7 @@ def _path(estimator, data, info, loss, settings):
         raise ValueError("Paths are solved by FISTA; solver='cvxpy' is for single fits.")
     for name, value in settings[0].items():  # the pooling is fixed along a path
         setattr(estimator, name, value)
+    estimator.verbose = 0  # quiet solves: the caller reports the progress
     full = DesignDatafit(loss, data, estimator.fit_intercept, estimator.intercept_pooling)
     C = estimator._initial_coef(full, data, info, warm=False)
     d, T = data.n_features, data.n_tasks
@@ -35,17 +35,10 @@ def _path(estimator, data, info, loss, settings):
         with warnings.catch_warnings():  # said once, by the caller
             warnings.filterwarnings("ignore", ".*" + _DEGENERATE, UserWarning)
             penalty = estimator._make_penalty(T, d)
-        result, datafit = solve(
-            full,
-            penalty,
-            C,
-            method=estimator.solver,
-            precompute=estimator.precompute,
-            max_iter=estimator.max_iter,
-            tol=estimator.tol,
-        )
-        C = result.coef
-        out.append((C[:d].copy(), datafit.intercept(C), result.dual_gap, result.n_iter))
+        # the estimator's own solve (the multi-stage models solve several times), on
+        # the one datafit of the path
+        W, intercept, _, C = estimator._solve(data, info, loss, penalty, C, full=full)
+        out.append((W.copy(), intercept, estimator.dual_gap_, estimator.n_iter_))
     return out
 
 
