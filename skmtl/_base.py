@@ -437,12 +437,18 @@ class _MultiTaskModel(BaseEstimator):
         penalty = self._make_penalty(data.n_tasks, data.n_features)
         if not hasattr(penalty, "alpha_max"):
             return None
+        return penalty.alpha_max(self._null_gradient(data, info, loss))
+
+    def _null_gradient(self, data, info, loss):
+        """``G0 = -grad L`` (d, T) at the model without features (its intercepts
+        fitted), with the task weights fit would use: the point every ``alpha_max``
+        is computed from."""
         datafit = DesignDatafit(
             loss, self._weigh_tasks(data, info), self.fit_intercept, self.intercept_pooling
         )
         C0 = self._initial_coef(datafit, data, info, warm=False)
         C0, z0 = datafit.polish(C0, datafit.linear(C0))
-        return penalty.alpha_max(-datafit.gradient(z0)[: data.n_features])
+        return -datafit.gradient(z0)[: data.n_features]
 
     def _weigh_tasks(self, data, info):
         """Set ``data.task_weights`` as ``fit`` does (none in the first round of learned

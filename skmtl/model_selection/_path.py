@@ -42,10 +42,9 @@ def _path(estimator, data, info, loss, settings):
     return out
 
 
-def _default_alphas(estimator, data, info, loss, n_alphas, eps):
+def _default_alphas(alpha_max, n_alphas, eps):
     """``geomspace(alpha_max, eps * alpha_max, n_alphas)`` where the model has an
-    ``alpha_max``; None otherwise."""
-    alpha_max = estimator._alpha_max(data, info, loss)  # with fit's task weights
+    ``alpha_max``; None otherwise (``alpha_max`` None)."""
     if alpha_max is None:
         return None
     if alpha_max <= 0:
@@ -114,7 +113,8 @@ def regularization_path(
         check_number(eps, "eps", low=0, low_open=True)
         count, alphas = alphas, None
         if param == "alpha":
-            alphas = _default_alphas(est, data, info, loss, count, eps)
+            alpha_max = est._alpha_max(data, info, loss)  # with fit's task weights
+            alphas = _default_alphas(alpha_max, count, eps)
         if alphas is None:
             raise ValueError(
                 f"{type(estimator).__name__} has no alpha_max to place alphas={count} "
