@@ -174,7 +174,10 @@ def test_CV_class_is_public_with_its_estimators_signature(name):
     theirs = inspect.signature(model.__init__).parameters
     strengths = set(cls._strengths)
     assert "intercept_pooling" in strengths and strengths < set(theirs)
-    expected = (set(theirs) - strengths) | {f"{s}s" for s in strengths} | CV_ONLY
+    # an optional strength (searched only when its grid is given) keeps its parameter
+    optional = set(cls._optional)
+    assert optional <= strengths
+    expected = (set(theirs) - strengths) | optional | {f"{s}s" for s in strengths} | CV_ONLY
     assert set(own) == expected
     for param, p in own.items():
         if param in theirs:  # forwarded unchanged

@@ -126,13 +126,13 @@ class FusedSparseGroupLassoClassifierCV(ClassifierMixin, _FusedCV):
     >>> from skmtl.datasets import make_chain_tasks
     >>> X, y, tasks = make_chain_tasks(n_tasks=5, random_state=0, loss="logistic")[:3]
     >>> model = FusedSparseGroupLassoClassifierCV(
-    ...     alpha_l21s=3, alpha_fuseds=[0.01, 0.1], intercept_poolings=[0.0], cv=3
+    ...     alpha_l21s=3, alpha_fuseds=[0.1], intercept_poolings=[0.0], cv=3
     ... )
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
     ('alpha_l21', 'alpha_fused')
     >>> model.score_path_.shape  # (alpha_fuseds, alpha_l21s, folds)
-    (2, 3, 3)
+    (1, 3, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.6)
     True
 """,
