@@ -178,9 +178,9 @@ def test_graph_cv_takes_the_sparse_terms_and_a_chain():
     assert model.mse_path_.shape == (1, 2, 3)
     for name, value in fixed.items():
         assert getattr(model.estimator_, name) == value
-    ref = GraphRegularizedRegressor(
-        **fixed, alpha=model.alpha_, beta=0.01, tol=model.tol
-    ).fit(X, y, tasks=tasks)
+    ref = GraphRegularizedRegressor(**fixed, alpha=model.alpha_, beta=0.01, tol=model.tol).fit(
+        X, y, tasks=tasks
+    )
     np.testing.assert_allclose(model.coef_, ref.coef_)
 
 
@@ -216,7 +216,5 @@ def test_loss_is_forwarded_and_scored_on_the_mean(name, loss):
     grid = GRIDS[family]
     if loss == "poisson":
         grid = {"alpha": [0.1, 0.03, 0.01, 0.003]}
-    model = _compare_with_grid_search(
-        cls, grid, FIXED.get(family, {}), X, y, tasks, loss=loss
-    )
+    model = _compare_with_grid_search(cls, grid, FIXED.get(family, {}), X, y, tasks, loss=loss)
     assert model.estimator_.loss == loss and model.loss == loss

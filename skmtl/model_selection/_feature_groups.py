@@ -45,7 +45,8 @@ class FeatureGroupLassoRegressorCV(RegressorMixin, _PathCV):
         store_parameters(self, locals())
 
     __doc__ = cv_docstring(
-        "Cross-validated feature-group lasso (groups of features selected together) for regression.",
+        "Cross-validated feature-group lasso (groups of features selected together) "
+        "for regression.",
         _model,
         __init__,
         _ranges,
@@ -96,7 +97,8 @@ class FeatureGroupLassoClassifierCV(ClassifierMixin, _PathCV):
         store_parameters(self, locals())
 
     __doc__ = cv_docstring(
-        "Cross-validated feature-group lasso (groups of features selected together) for classification.",
+        "Cross-validated feature-group lasso (groups of features selected together) "
+        "for classification.",
         _model,
         __init__,
         _ranges,

@@ -51,7 +51,8 @@ class CappedL1RegressorCV(RegressorMixin, _PathCV):
         store_parameters(self, locals())
 
     __doc__ = cv_docstring(
-        "Cross-validated multi-task feature selection with the row-wise capped L1 penalty for regression.",
+        "Cross-validated multi-task feature selection with the row-wise capped L1 "
+        "penalty for regression.",
         _model,
         __init__,
         _ranges,
@@ -100,7 +101,8 @@ class CappedL1ClassifierCV(ClassifierMixin, _PathCV):
         store_parameters(self, locals())
 
     __doc__ = cv_docstring(
-        "Cross-validated multi-task feature selection with the row-wise capped L1 penalty for classification.",
+        "Cross-validated multi-task feature selection with the row-wise capped L1 "
+        "penalty for classification.",
         _model,
         __init__,
         _ranges,
