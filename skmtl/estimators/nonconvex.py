@@ -148,9 +148,9 @@ _STAGES = """    max_stages : int, default=10
 """
 _STAGE_ATTRIBUTES = """    n_stages_ : int
         Number of convex stages solved.
-    stage_objectives_ : ndarray of shape (n_stages_,)
+    stage_objectives_ : ndarray of shape (n_stages,)
         The non-convex objective after each stage (non-increasing).
-    stage_gaps_ : ndarray of shape (n_stages_,)
+    stage_gaps_ : ndarray of shape (n_stages,)
         The duality gap that certifies each stage's convex problem.
     stationarity_ : float
         Distance of the loss's negative gradient to the penalty's subdifferential at
