@@ -32,8 +32,8 @@ from ._task_weights import (
     resolve_task_weights,
 )
 from ._tasks import rowwise_dot
-from .losses import get_loss
-from .penalties import L21, NormPenalty, Penalty
+from .losses import get_loss, is_classification
+from .penalties import L21, NormPenalty, Penalty, for_classes
 from .solvers import solve, solve_gram
 
 _SOLVERS = ("auto", "fista", "cd", "admm", "closed_form", "cvxpy")
@@ -147,7 +147,7 @@ class _MultiTaskModel(BaseEstimator):
 
     @property
     def _is_classifier(self):
-        return self._loss().target == "binary"
+        return is_classification(self._loss())
 
     def _validate_params(self):
         check_number(self.max_iter, "max_iter", low=1, integer=True)
@@ -198,7 +198,7 @@ class _MultiTaskModel(BaseEstimator):
         if _is_dask(X):
             return self._fit_dask(X, y, tasks, sample_weight)
         data, info, loss = self._prepare(X, y, tasks, sample_weight, reset=True)
-        d, T = data.n_features, data.n_tasks
+        d, T = data.n_features, data.n_tasks // data.n_classes
         penalty = self._make_penalty(T, d)
         if isinstance(penalty, NormPenalty) and penalty.alpha == 0:
             warnings.warn(
@@ -208,18 +208,24 @@ class _MultiTaskModel(BaseEstimator):
                 UserWarning,
                 stacklevel=2,
             )
+        penalty = for_classes(penalty, data.n_classes)
         spec = getattr(self, "task_weights", None)
         self._main_index = check_main_task(getattr(self, "main_task", None), info["tasks_"])
         if is_uncertainty(spec):
+            if data.n_classes > 1:
+                raise ValueError(
+                    "task_weights='uncertainty' learns a noise level per task, which a "
+                    f"classifier on {data.n_classes} classes does not have; give the task "
+                    "weights (a dict or an array) or use two classes."
+                )
             W, intercept, parts = self._fit_uncertainty(
                 as_uncertainty(spec), data, info, loss, penalty
             )
         else:
-            data.task_weights = resolve_task_weights(
-                spec, data, info["tasks_"], info["sample_totals"]
-            )
+            self._weigh_tasks(data, info)
             W, intercept, parts, _ = self._solve(data, info, loss, penalty)
-        self.task_weights_ = np.ones(T) if data.task_weights is None else data.task_weights.copy()
+        weights = data.task_weights
+        self.task_weights_ = np.ones(T) if weights is None else weights[:T].copy()
         self._set_solution(W, intercept, info, data.task_weights)
         self._fit_structure(W, penalty, parts)
         return self
@@ -371,9 +377,13 @@ class _MultiTaskModel(BaseEstimator):
         """Set ``coef_``, ``intercept_``, ``tasks_`` (and ``classes_``) from ``W`` (d x
         T), and the population model that predicts unseen tasks."""
         self._layout, self.tasks_ = info["layout"], info["tasks_"]
-        self._fitted_loss = self._loss()
+        self._fitted_loss = info.get("loss", self._loss())
         if "classes_" in info:
             self.classes_ = info["classes_"]
+        K = getattr(self._fitted_loss, "n_classes", 1)
+        self._n_classes = K
+        if K > 1:
+            return self._set_multinomial(W, intercept, info, task_weights)
         if self._layout == "single":
             self.coef_, self.intercept_ = W[:, 0].copy(), float(intercept[0])
         else:
@@ -386,6 +396,31 @@ class _MultiTaskModel(BaseEstimator):
         self.population_intercept_ = (
             float(np.mean(intercept)) if weights is None else shared_value(weights, intercept)
         )
+
+    def _set_multinomial(self, W, intercept, info, task_weights):
+        """``coef_`` (T, K, d), ``intercept_`` (T, K) (one task: (K, d), (K,)) from the
+        virtual tasks' ``W`` (d, K T) and intercepts (K T,), and the population model
+        (K, d), (K,). The intercepts of a softmax are defined up to a shift: free ones
+        are centred per task, pooled ones (whose shifts the pooling term fixes but a
+        common one) as a whole."""
+        K = self._n_classes
+        T = W.shape[1] // K
+        coef = self._task_blocks(W)
+        b = np.asarray(intercept, dtype=float).reshape(K, T).T  # (T, K)
+        pooled = self.fit_intercept and 0 < self.intercept_pooling < np.inf and T > 1
+        b = b - (b.mean() if pooled or self.intercept_pooling else b.mean(axis=1, keepdims=True))
+        if self._layout == "single":
+            self.coef_, self.intercept_ = coef[0], b[0]
+        else:
+            self.coef_, self.intercept_ = coef, b
+        self.population_coef_ = coef.mean(axis=0)
+        if pooled:
+            weights = precision(
+                1.0, task_weights[:T] if task_weights is not None else None, info["sample_totals"]
+            )
+            self.population_intercept_ = (weights @ b) / weights.sum()
+        else:
+            self.population_intercept_ = b.mean(axis=0)
 
     def _fit_structure(self, W, penalty, parts=None):
         """Set the fitted task structure (similarities, clusters, ...) from ``W``
@@ -402,7 +437,7 @@ class _MultiTaskModel(BaseEstimator):
             loss=loss,
             one_class_tasks=self.fit_intercept and self.intercept_pooling > 0,
         )
-        return data, info, loss
+        return data, info, info["loss"]  # the multinomial loss for > 2 classes
 
     def alpha_max(self, X, y, tasks=None, sample_weight=None):
         """Smallest ``alpha`` for which all coefficients are zero, on this data.
@@ -434,7 +469,7 @@ class _MultiTaskModel(BaseEstimator):
     def _alpha_max(self, data, info, loss):
         """``alpha_max`` on validated data, with the task weights fit would use (the
         first round's, none, for learned weights); None for a model without one."""
-        penalty = self._make_penalty(data.n_tasks, data.n_features)
+        penalty = self._penalty(data)
         if not hasattr(penalty, "alpha_max"):
             return None
         return penalty.alpha_max(self._null_gradient(data, info, loss))
@@ -455,10 +490,19 @@ class _MultiTaskModel(BaseEstimator):
         weights); returns ``data``."""
         spec = getattr(self, "task_weights", None)
         if not is_uncertainty(spec):
-            data.task_weights = resolve_task_weights(
-                spec, data, info["tasks_"], info["sample_totals"]
+            K = data.n_classes
+            weights = resolve_task_weights(
+                spec, data, info["tasks_"], info["sample_totals"], n_tasks=data.n_tasks // K
             )
+            # the K class copies of a task weigh alike (else the loss is no softmax)
+            data.task_weights = None if weights is None else np.tile(weights, K)
         return data
+
+    def _penalty(self, data):
+        """The model's penalty for ``data``: on the ``K T`` task-class columns of a
+        ``K``-class model (:func:`skmtl.penalties.for_classes`)."""
+        K = data.n_classes
+        return for_classes(self._make_penalty(data.n_tasks // K, data.n_features), K)
 
     def _initial_coef(self, datafit, data, info, warm=True):
         d, T = data.n_features, data.n_tasks
@@ -478,10 +522,31 @@ class _MultiTaskModel(BaseEstimator):
         return C0
 
     def _coef_matrix(self):
+        """The coefficients by (virtual) task, ``(T, d)`` or, for ``K`` classes,
+        ``(K T, d)`` class by class."""
+        K = getattr(self, "_n_classes", 1)
+        if K > 1:
+            return (
+                np.asarray(self.coef_)
+                .reshape(-1, K, self.coef_.shape[-1])
+                .transpose(1, 0, 2)
+                .reshape(-1, self.coef_.shape[-1])
+            )
         return np.atleast_2d(self.coef_)
 
     def _intercept_vector(self):
+        K = getattr(self, "_n_classes", 1)
+        if K > 1:
+            return np.asarray(self.intercept_).reshape(-1, K).T.reshape(-1)
         return np.atleast_1d(self.intercept_)
+
+    def _task_blocks(self, W):
+        """The fitted layout of a ``(d, T)`` (``(d, K T)``) block: ``(T, d)`` (``(T,
+        K, d)``)."""
+        K = getattr(self, "_n_classes", 1)
+        if K > 1:
+            return W.reshape(W.shape[0], K, -1).transpose(2, 1, 0).copy()
+        return np.ascontiguousarray(W.T)
 
     # -------------------------------------------------------------- predict
     def _decision(self, X, tasks):
@@ -490,6 +555,7 @@ class _MultiTaskModel(BaseEstimator):
 
     def _decision_validated(self, X, tasks):
         W, b = self._coef_matrix().T, self._intercept_vector()
+        K = getattr(self, "_n_classes", 1)
         if tasks is None:
             if self._layout == "tasks":
                 raise ValueError(
@@ -497,12 +563,27 @@ class _MultiTaskModel(BaseEstimator):
                     "(or set task_column) to say which task each row belongs to."
                 )
             Z = np.asarray(X @ W) + b
+            if K > 1:  # (n, T, K): every task's class scores
+                Z = Z.reshape(Z.shape[0], K, -1).transpose(0, 2, 1)
             return Z[:, 0] if self._layout == "single" else Z
         index = self._task_index(tasks, X.shape[0])
+        if K > 1:
+            return self._class_scores(X, W, b, index)
         if np.any(index < 0):  # unseen tasks, predicted with the population model
             W = np.column_stack([W, self.population_coef_])
             b = np.append(b, self.population_intercept_)
         return rowwise_dot(X, W, index) + b[index]
+
+    def _class_scores(self, X, W, b, index):
+        """``(n, K)`` scores of a ``K``-class model for rows of the tasks ``index``
+        (-1: the population model)."""
+        K, d = self._n_classes, W.shape[0]
+        W, b = W.reshape(d, K, -1), b.reshape(K, -1)
+        if np.any(index < 0):
+            W = np.concatenate([W, self.population_coef_.T[:, :, None]], axis=2)
+            b = np.concatenate([b, self.population_intercept_[:, None]], axis=1)
+        # a loop over the classes only; each product is vectorized over rows and tasks
+        return np.column_stack([rowwise_dot(X, W[:, k], index) + b[k][index] for k in range(K)])
 
     def _task_index(self, tasks, n_samples):
         """Position of each row's task in ``tasks_``; -1 for an unseen task when
@@ -645,7 +726,10 @@ def pooled_r2(y, y_pred, sample_weight=None):
 
 
 def class_labels(model, decision):
-    """A fitted classifier's labels for its decision values."""
+    """A fitted classifier's labels for its decision values (class scores on the
+    last axis for more than two classes)."""
+    if getattr(model, "_n_classes", 1) > 1:
+        return model.classes_[np.argmax(decision, axis=-1)]
     return model.classes_[(decision > 0).astype(int)]
 
 
@@ -657,16 +741,22 @@ class ClassifierMixin:
     _classifier = True
 
     def decision_function(self, X, tasks=None):
-        """Signed distance ``x^T w_t + b_t``; positive means ``classes_[1]``."""
+        """Signed distance ``x^T w_t + b_t``; positive means ``classes_[1]``.
+
+        With more than two classes, the class scores ``x^T w_tk + b_tk`` (the
+        multinomial model's logits): shape (n_samples, n_classes) for one task per
+        row, (n_samples, n_tasks, n_classes) for every task of a model fitted on
+        2-D ``y`` and called without ``tasks``."""
         return self._decision(X, tasks)
 
     @available_if(lambda self: _probabilistic(self))
     def predict_proba(self, X, tasks=None):
-        """Class probabilities, shape (n_samples, 2) for one task per row (losses
-        with a probability model, such as the logistic loss).
+        """Class probabilities, shape (n_samples, n_classes) for one task per row
+        (losses with a probability model, such as the logistic loss).
 
         For a model fitted on 2-D ``y`` and called without ``tasks``, the
-        probability of ``classes_[1]`` for every task: shape (n_samples, n_tasks).
+        probability of ``classes_[1]`` for every task: shape (n_samples, n_tasks);
+        with more than two classes, every class's: (n_samples, n_tasks, n_classes).
         """
         z = self._decision(X, tasks)  # first: checks that the model is fitted
         p = self._fitted_loss.inverse_link(z)
@@ -709,7 +799,7 @@ def _binary(estimator):
     """Whether the estimator's loss is a classification loss (False for an invalid
     loss: ``fit`` then says what is wrong)."""
     try:
-        return estimator._loss().target == "binary"
+        return is_classification(estimator._loss())
     except ValueError:
         return False
 
@@ -728,7 +818,7 @@ def _regressor_tags():
 def _classifier_tags():
     from sklearn.utils import ClassifierTags
 
-    return ClassifierTags(multi_class=False)
+    return ClassifierTags(multi_class=True)
 
 
 class MultiTaskEstimator(_MultiTaskModel):
@@ -747,9 +837,13 @@ class MultiTaskEstimator(_MultiTaskModel):
     loss : str or Loss, default="squared"
         The loss, by name or as a :class:`~skmtl.losses.Loss` instance (e.g.
         ``HuberLoss(epsilon=2.0)``): for regression ``"squared"``, ``"huber"`` or
-        ``"poisson"`` (counts, log link), for binary classification per task
-        ``"logistic"`` or ``"squared_hinge"``. The estimator then behaves as a
-        regressor or a classifier.
+        ``"poisson"`` (counts, log link), for classification per task
+        ``"logistic"`` (multinomial with more than two classes; also
+        ``MultinomialLoss(n_classes)``) or ``"squared_hinge"`` (two classes). The
+        estimator then behaves as a regressor or a classifier. With ``K`` classes
+        the penalty sees a ``(n_features, K * n_tasks)`` block, class by class
+        (column ``k * n_tasks + t``); a penalty that declares ``task_axis`` sees the
+        ``(K * n_features, n_tasks)`` view (:mod:`skmtl.penalties.classes`).
     penalty : Penalty, default=None
         The regularizer; None means ``L21(alpha=1.0)``.
     fit_intercept : bool, default=True
@@ -793,8 +887,9 @@ class MultiTaskEstimator(_MultiTaskModel):
     intercept_ : ndarray of shape (n_tasks,) or float
     tasks_ : ndarray of shape (n_tasks,)
         Task labels seen in fit (column positions for wide ``y``).
-    classes_ : ndarray of shape (2,)
-        Class labels (logistic loss); each task is a binary problem on them.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (logistic loss), of all tasks; more than two make the logistic
+        loss the multinomial one (``coef_`` (n_tasks, n_classes, n_features)).
     n_iter_ : int
     dual_gap_ : float
         Duality gap at the solution, in objective units.

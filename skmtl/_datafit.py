@@ -74,7 +74,9 @@ class DesignDatafit:
         # pooled intercepts: the intercept row holds b itself (uncentred features),
         # with the pooling term as its own proximal term (see intercept_prox)
         self.precision = (
-            precision(pooling, data.task_weights, data.sample_totals) if fit_intercept else None
+            precision(pooling, data.task_weights, data.sample_totals, data.n_classes)
+            if fit_intercept
+            else None
         )
         self.center = fit_intercept and self.precision is None
         self.intercept_row = fit_intercept and (self.precision is not None or not loss.quadratic)
@@ -237,11 +239,24 @@ class DesignDatafit:
         p = self.precision
         for _ in range(n_steps):
             g = self.data.task_sum(self.loss.derivative(self.y, self.w, z))
-            h = self.data.task_sum(self.loss.second_derivative(self.y, self.w, z))
-            if p is None:
+            blocks = self.loss.curvature_blocks(self.y, self.w, z)
+            if blocks is not None:  # the loss couples the intercepts of a task
+                if p is not None and not np.isinf(p).any():
+                    g = g + pooling.apply_m(p, C[-1])
+                step = pooling.solve_blocks(p, self._block_hessians(blocks), g)
+                if p is None:
+                    step = damped_intercept_step(self, z, step)
+                else:
+                    step = self._damped_pooled_step(z, C[-1], step)
+                if p is not None and np.isinf(p).any():  # one intercept per class
+                    K = self.data.n_classes
+                    g = np.repeat(g.reshape(K, -1).sum(axis=1), len(g) // K)
+            elif p is None:
+                h = self._intercept_curvature(z)
                 step = np.divide(g, h, out=np.zeros_like(g), where=h > 1e-300)
                 step = damped_intercept_step(self, z, step)
             else:
+                h = self._intercept_curvature(z)
                 if not np.isinf(p).any():
                     g = g + pooling.apply_m(p, C[-1])
                 step = pooling.solve_shifted(p, h, g)
@@ -256,6 +271,22 @@ class DesignDatafit:
             if np.all(np.abs(g) <= 1e-15 * self.data.task_sum(self.w)):  # relative
                 break
         return C, z
+
+    def _intercept_curvature(self, z):
+        """Each task's second derivative in its intercept; on a flat stretch (zero),
+        the curvature of a majorizing quadratic (``newton_curvature``) instead."""
+        h = self.data.task_sum(self.loss.second_derivative(self.y, self.w, z))
+        if not np.all(h > 0):
+            flat = self.data.task_sum(self.loss.newton_curvature(self.y, self.w, z))
+            h = np.where(h > 0, h, flat)
+        return h
+
+    def _block_hessians(self, blocks):
+        """Each task's ``K x K`` Hessian in its intercepts, ``(T, K, K)``, from the
+        loss's coupling blocks (``blocks[l]`` shaped like ``y``)."""
+        K = self.data.n_classes
+        sums = np.stack([self.data.task_sum(b) for b in blocks])  # (K_l, K T): a loop over classes
+        return sums.reshape(K, K, -1).transpose(2, 1, 0)
 
     def _damped_pooled_step(self, z, b, step, max_halvings=60):
         """As :func:`damped_intercept_step`, on the loss of all tasks plus the pooling

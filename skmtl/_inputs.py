@@ -15,6 +15,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, validate_data
 
 from ._tasks import TaskData
+from .losses import is_classification
 
 
 def format_labels(labels, limit=10):
@@ -157,19 +158,7 @@ def check_sample_weight(sample_weight, n_samples):
 def encode_binary_labels(y, classes=None):
     """Map binary labels to -1/+1; ``classes`` sorted (negative class first)."""
     if classes is None:
-        target_type = type_of_target(y, input_name="y")
-        if target_type == "continuous":
-            raise ValueError(
-                "Unknown label type: continuous. A classifier needs class labels in y; "
-                "for real-valued targets use the matching regressor."
-            )
-        if target_type == "multiclass":
-            raise ValueError(
-                "Only binary classification is supported. The type of the target is "
-                f"multiclass ({len(np.unique(y))} classes); each task must be a binary "
-                "problem on the same two classes."
-            )
-        classes = np.unique(y)
+        classes = _classes(y)
     if len(classes) != 2:
         found = "one class" if len(classes) == 1 else f"{len(classes)} classes"
         raise ValueError(
@@ -177,6 +166,78 @@ def encode_binary_labels(y, classes=None):
             f"found {found}: {format_labels(classes)}."
         )
     return classes, np.where(y == classes[1], 1.0, -1.0)
+
+
+def _classes(y):
+    """The sorted class labels of ``y``, with clear errors for non-class targets."""
+    target_type = type_of_target(y, input_name="y")
+    if target_type == "continuous":
+        raise ValueError(
+            "Unknown label type: continuous. A classifier needs class labels in y; "
+            "for real-valued targets use the matching regressor."
+        )
+    return np.unique(y)
+
+
+def encode_class_labels(y, loss):
+    """``(classes, encoded y, loss to fit)``: -1/+1 labels and ``loss`` for two
+    classes (a binary loss), else class indices and the loss's multi-class form
+    (the multinomial loss for the logistic one)."""
+    classes = _classes(y)
+    K = len(classes)
+    if K < 2:
+        raise ValueError(
+            f"Classification needs at least 2 classes in y; found one class: "
+            f"{format_labels(classes)}."
+        )
+    if K == 2 and loss.target == "binary":
+        return encode_binary_labels(y, classes) + (loss,)
+    multi = loss.multiclass(K)
+    if multi is None:
+        raise ValueError(
+            f"y has {K} classes {format_labels(classes)}, but the {loss.name} loss is "
+            "binary only; use loss='logistic' (multinomial logistic regression with "
+            "more than two classes)."
+        )
+    return classes, np.searchsorted(classes, y), multi
+
+
+def _one_hot(codes, n_classes):
+    """``(K, *codes.shape)`` indicators of each class."""
+    return (codes[None] == np.arange(n_classes).reshape(-1, *([1] * codes.ndim))).astype(float)
+
+
+def _expand_stacked(X, codes, weights, index, totals, n_classes):
+    """The class-expanded virtual tasks of stacked data: ``K`` copies of the rows,
+    class by class (virtual task ``k T + t``)."""
+    K, T = n_classes, len(totals)
+    X = sp.vstack([X] * K, format="csr") if sp.issparse(X) else np.tile(X, (K, 1))
+    index = (np.arange(K)[:, None] * T + index[None]).ravel()
+    return TaskData(
+        X,
+        _one_hot(codes, K).ravel(),
+        np.tile(weights, K),
+        index,
+        K * T,
+        sample_totals=np.tile(totals, K),
+        n_classes=K,
+    )
+
+
+def _expand_shared(X, codes, weights, totals, n_classes):
+    """The class-expanded virtual tasks of shared rows: ``(n, K T)`` targets and
+    weights, class by class (``codes`` and ``weights`` of shape (n, T))."""
+    K, (n, T) = n_classes, codes.shape
+    Y = _one_hot(codes, K).transpose(1, 0, 2).reshape(n, K * T)
+    return TaskData(
+        X,
+        Y,
+        np.tile(weights, (1, K)),
+        None,
+        K * T,
+        sample_totals=np.tile(totals, K),
+        n_classes=K,
+    )
 
 
 def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
@@ -188,7 +249,7 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
     ``one_class_tasks`` allows degenerate tasks (one class; zero counts) whose
     intercepts are kept finite by pooling.
     """
-    classifier = loss.target == "binary"
+    classifier = is_classification(loss)
     n = X.shape[0]
     if y is None:
         raise ValueError("This estimator requires y to be passed, but the target y is None.")
@@ -211,10 +272,10 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
         warn_if_scaled(labels)
         layout = "tasks"
     totals = np.bincount(index, weights=sw, minlength=len(labels))
-    info = {"layout": layout, "tasks_": labels, "sample_totals": totals}
+    info = {"layout": layout, "tasks_": labels, "sample_totals": totals, "loss": loss}
     if classifier:
         _check_label_values(y, "y")
-        info["classes_"], y = encode_binary_labels(y)
+        info["classes_"], y, info["loss"] = encode_class_labels(y, loss)
     else:
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
         loss.check_target(y[sw > 0])
@@ -222,20 +283,26 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
     keep = sw > 0
     if not keep.all():
         X, y, sw, index = X[keep], y[keep], sw[keep], index[keep]
-    data = TaskData(X, y, sw / totals[index], index, len(labels), sample_totals=totals)
+    loss = info["loss"]
+    if loss.target != "multiclass":
+        data = TaskData(X, y, sw / totals[index], index, len(labels), sample_totals=totals)
+    elif layout == "single":  # one task: its class copies share the rows of X
+        data = _expand_shared(X, y[:, None], (sw / totals[0])[:, None], totals, loss.n_classes)
+    else:
+        data = _expand_stacked(X, y, sw / totals[index], index, totals, loss.n_classes)
     _check_degenerate_tasks(data, labels, loss, one_class_tasks)
     return data, info
 
 
 def _wide_data(X, Y, sw, loss, one_class_tasks):
     n, T = Y.shape
-    classifier = loss.target == "binary"
+    classifier = is_classification(loss)
     if classifier:
         Y = check_array(Y, dtype=None, ensure_all_finite="allow-nan", input_name="y")
         observed = ~_isnan(Y)
-        classes, Ypm = encode_binary_labels(Y[observed])
-        Y = np.zeros((n, T))
-        Y[observed] = Ypm
+        classes, encoded, loss = encode_class_labels(Y[observed], loss)
+        Y = np.zeros((n, T), dtype=encoded.dtype)
+        Y[observed] = encoded
     else:
         Y = check_array(Y, dtype=np.float64, ensure_all_finite="allow-nan", input_name="y")
         if np.isinf(Y).any():
@@ -253,8 +320,11 @@ def _wide_data(X, Y, sw, loss, one_class_tasks):
     keep = sw > 0
     if not keep.all():
         X, Y, weights = X[keep], Y[keep], weights[keep]
-    data = TaskData(X, Y, weights / totals, None, T, sample_totals=totals)
-    info = {"layout": "wide", "tasks_": labels, "sample_totals": totals}
+    if loss.target == "multiclass":
+        data = _expand_shared(X, Y, weights / totals, totals, loss.n_classes)
+    else:
+        data = TaskData(X, Y, weights / totals, None, T, sample_totals=totals)
+    info = {"layout": "wide", "tasks_": labels, "sample_totals": totals, "loss": loss}
     if classifier:
         info["classes_"] = classes
     _check_degenerate_tasks(data, labels, loss, one_class_tasks)
@@ -290,7 +360,9 @@ def _check_nonempty(totals, labels, wide=False):
 
 
 def _check_degenerate_tasks(data, labels, loss, one_class_tasks):
-    if loss.target == "binary":
+    if loss.target == "multiclass":
+        _check_all_classes(data, labels, one_class_tasks)
+    elif loss.target == "binary":
         _check_both_classes(data, labels, one_class_tasks)
     elif loss.target == "counts":
         _check_some_counts(data, labels, one_class_tasks)
@@ -330,3 +402,21 @@ def _check_both_classes(data, labels, one_class_tasks):
             "TaskStratifiedKFold(...).split(X, y, groups=task_class_groups(tasks, y)) "
             "(skmtl.model_selection) to keep both classes of every task in training."
         )
+
+
+def _check_all_classes(data, labels, one_class_tasks):
+    """Every class in every task (its free intercept for a missing class is minus
+    infinity), unless ``one_class_tasks`` (pooled intercepts keep it finite)."""
+    K = data.n_classes
+    counts = data.task_sum(data.weights * data.y).reshape(K, -1)  # (K, T)
+    lacking = (counts <= 0).any(axis=0)
+    if one_class_tasks or not lacking.any():
+        return
+    raise ValueError(
+        f"Task(s) {format_labels(labels[lacking])} lack some of the {K} classes of y; "
+        "the free intercept of a missing class has no finite optimum (minus "
+        "infinity). Set intercept_pooling > 0 to shrink the task intercepts towards "
+        "shared ones (which keeps them finite), or, in cross-validation, split with "
+        "TaskStratifiedKFold(...).split(X, y, groups=task_class_groups(tasks, y)) "
+        "(skmtl.model_selection) to keep every class of every task in training."
+    )

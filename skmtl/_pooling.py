@@ -20,43 +20,72 @@ from __future__ import annotations
 import numpy as np
 
 
-def precision(pooling, task_weights, sample_totals):
+def precision(pooling, task_weights, sample_totals, n_classes=1):
     """``p_t = pooling * tau_t / n_t`` (all infinite for ``pooling=inf``), or None for
-    free intercepts (also for a single task, whose intercept is its shared one)."""
-    if not pooling or len(sample_totals) < 2:
+    free intercepts (also for a single task, whose intercept is its shared one).
+
+    With ``n_classes = K > 1`` (class-expanded virtual tasks, class by class) the
+    intercepts of each class are pooled towards a shared intercept of that class:
+    ``p`` then has shape ``(K, T)`` and every function here works on each row (class)
+    separately, on vectors of length ``K T`` in the class-major order."""
+    if not pooling or len(sample_totals) // n_classes < 2:
         return None
+    T = len(sample_totals) // n_classes
     if np.isinf(pooling):
-        return np.full(len(sample_totals), np.inf)
-    tau = 1.0 if task_weights is None else task_weights
-    return pooling * tau / sample_totals
+        p = np.full(len(sample_totals), np.inf)
+    else:
+        tau = 1.0 if task_weights is None else task_weights
+        p = pooling * tau / sample_totals
+    return p.reshape(n_classes, T) if n_classes > 1 else p
+
+
+def _groups(p, v):
+    """``v`` shaped as ``p`` (its groups on the last axis)."""
+    return np.asarray(v).reshape(p.shape)
 
 
 def shared_value(weights, v):
     """The shared intercept ``sum_t weights_t v_t / sum_t weights_t`` (infinite
-    weights: the plain mean)."""
+    weights: the plain mean); one per group (an array) for 2-D ``weights``."""
+    v = _groups(weights, v)
     if np.isinf(weights).any():
-        return float(np.mean(v))
-    total = weights.sum()
-    return float(weights @ v / total) if total > 0 else 0.0
+        shared = v.mean(axis=-1)
+    else:
+        total = weights.sum(axis=-1)
+        safe = np.where(total > 0, total, 1.0)
+        shared = np.where(total > 0, (weights * v).sum(axis=-1) / safe, 0.0)
+    return float(shared) if weights.ndim == 1 else shared
+
+
+def _shared(weights, v):
+    """:func:`shared_value` broadcastable against the groups of ``v``."""
+    return (
+        np.asarray(shared_value(weights, v))[..., None]
+        if weights.ndim > 1
+        else (shared_value(weights, v))
+    )
 
 
 def apply_m(p, v):
     """``M(p) v = p (v - shared(v))`` for finite ``p``."""
-    return p * (v - shared_value(p, v))
+    shape = np.shape(v)
+    return (p * (_groups(p, v) - _shared(p, v))).reshape(shape)
 
 
 def value(p, b):
     """``1/2 b^T M(p) b`` (zero for infinite ``p``, where ``b`` is constant)."""
     if np.isinf(p).any():
         return 0.0
-    return 0.5 * float(b @ apply_m(p, b))
+    return 0.5 * float(np.ravel(b) @ np.ravel(apply_m(p, b)))
 
 
 def conjugate(p, u):
     """``sup_b u^T b - 1/2 b^T M(p) b = 1/2 sum_t u_t^2 / p_t`` for ``sum_t u_t = 0``
-    (the callers' intercepts are polished so that it holds to round-off)."""
+    (in each group; the callers' intercepts are polished so that it holds to
+    round-off)."""
     if np.isinf(p).any():
         return 0.0
+    u = _groups(p, u)
     return 0.5 * float(np.sum(np.divide(u * u, p, out=np.zeros_like(u), where=p > 0)))
 
 
@@ -65,13 +94,52 @@ def solve_shifted(p, h, r):
     Newton step of the intercepts (``h`` the loss's curvature per task) and, with
     ``h = 1 / step``, the proximal operator (``x = prox(v)`` for ``r = v / step``).
     With infinite ``p`` the solution is constant: ``sum(r) / sum(h)``."""
+    shape = np.shape(r)
+    h, r = _groups(p, h), _groups(p, r)
     if np.isinf(p).any():
-        return np.full_like(r, r.sum() / h.sum())
+        x = np.broadcast_to(r.sum(axis=-1, keepdims=True) / h.sum(axis=-1, keepdims=True), r.shape)
+        return np.array(x).reshape(shape)
     denominator = h + p
     safe = np.where(denominator > 0, denominator, 1.0)
     weights = p * h / safe
-    shared = (p / safe) @ r / weights.sum() if weights.sum() > 0 else 0.0
-    return np.where(denominator > 0, (r + p * shared) / safe, 0.0)
+    total = weights.sum(axis=-1, keepdims=True)
+    shared = np.divide(
+        ((p / safe) * r).sum(axis=-1, keepdims=True),
+        total,
+        out=np.zeros_like(total),
+        where=total > 0,
+    )
+    return np.where(denominator > 0, (r + p * shared) / safe, 0.0).reshape(shape)
+
+
+def solve_blocks(p, H, r):
+    """The Newton step of intercepts whose loss couples the ``K`` intercepts of each
+    task (the multinomial loss): ``x`` with ``(blockdiag_t(H_t) + M(p)) x = r``, of
+    least norm.
+
+    ``H`` (T, K, K) holds each task's Hessian in its intercepts (whose null space
+    holds the constant vector: the softmax's null direction), ``r`` the gradient in
+    the class-major order (length ``K T``) and ``p`` None (free intercepts: one
+    ``K x K`` pseudo-inverse per task, batched), ``(K, T)`` finite (each class
+    pooled: the shared intercepts ``b_0`` are eliminated by a ``K x K`` Schur
+    complement, whose null space, a shift of every intercept, is left out) or
+    infinite (one intercept vector for all tasks)."""
+    T, K, _ = H.shape
+    R = np.asarray(r).reshape(K, T).T  # (T, K)
+    if p is None:
+        X = np.einsum("tkl,tl->tk", np.linalg.pinv(H, hermitian=True), R)
+    elif np.isinf(p).any():
+        x = np.linalg.pinv(H.sum(axis=0), hermitian=True) @ R.sum(axis=0)
+        X = np.broadcast_to(x, (T, K))
+    else:
+        P = p.T  # (T, K)
+        B = H + P[:, :, None] * np.eye(K)  # positive definite where p > 0
+        solve = np.linalg.pinv(B, hermitian=True)
+        BR = np.einsum("tkl,tl->tk", solve, R)
+        schur = np.diag(P.sum(axis=0)) - np.einsum("tk,tkl,tl->kl", P, solve, P)
+        shift = np.linalg.pinv(0.5 * (schur + schur.T), hermitian=True) @ (P * BR).sum(axis=0)
+        X = np.einsum("tkl,tl->tk", solve, R + P * shift)
+    return np.ascontiguousarray(np.asarray(X).T).reshape(-1)
 
 
 def profile_weights(p, totals):

@@ -44,6 +44,10 @@ class TaskData:
     _flat_weights: bool | None = field(default=None, repr=False, compare=False)
     #: cache of :meth:`task_segments`
     _segment_cache: tuple | bool | None = field(default=None, repr=False, compare=False)
+    #: ``K > 1``: the tasks are the class-expanded virtual tasks of a multinomial
+    #: model, class by class (virtual task ``k * T + t`` is class ``k`` of task ``t``,
+    #: ``T = n_tasks / K``; see :mod:`skmtl.losses.multinomial`)
+    n_classes: int = 1
 
     def flat_weights(self) -> bool:
         """Whether ``weights`` weigh the rows alike for every task (shared design,
@@ -87,6 +91,7 @@ class TaskData:
             self.sample_totals,
             self._flat_weights,
             self._segment_cache,
+            self.n_classes,
         )
 
     def task_segments(self):

@@ -85,7 +85,7 @@ def test_prox_is_non_expansive(penalty, V1, V2, step):
 @given(W=matrices)
 def test_duality_gap_is_never_negative(penalty, loss, W):
     X, y, tasks = make_tasks(n_tasks=T, n_features=3, sizes=(8, 10, 12, 9), loss=loss.name, seed=0)
-    data, _ = build_task_data(X, y, tasks, None, classifier=loss.name == "logistic")
+    data, _ = build_task_data(X, y, tasks, None, loss=loss)
     datafit = DesignDatafit(loss, data, fit_intercept=True)
     C = np.vstack([W, np.zeros((datafit.n_rows - 3, T))])
     gap, primal, _, _ = duality_gap(datafit, penalty, C, datafit.linear(C))
@@ -143,7 +143,7 @@ def test_invariant_to_sample_order_and_task_names(model, seed):
 @settings(max_examples=8, deadline=None)
 @given(seed=st.integers(0, 10_000), factor=st.floats(1.0001, 100.0))
 def test_alpha_at_or_above_alpha_max_gives_zero(Est, seed, factor):
-    loss = "logistic" if Est._loss_name == "logistic" else "squared"
+    loss = Est._default_loss
     X, y, tasks = make_tasks(n_tasks=3, n_features=5, loss=loss, seed=seed % 50)
     alpha_max = Est().alpha_max(X, y, tasks)
     assert not np.any(Est(alpha=factor * alpha_max).fit(X, y, tasks=tasks).coef_)

@@ -18,6 +18,9 @@ from skmtl import MultiTaskEstimator
 from skmtl.estimators import __all__ as ESTIMATORS
 from skmtl.penalties import L21
 
+# the task API (tasks=, warm_start, named strengths); iMSF wraps one (its patterns
+# are the tasks) and is checked on its own below
+ESTIMATORS = [name for name in ESTIMATORS if not name.startswith("IncompleteMultiSource")]
 CLASSIFIERS = [name for name in ESTIMATORS if name.endswith("Classifier")]
 REGRESSORS = [name for name in ESTIMATORS if name.endswith("Regressor")]
 
@@ -99,7 +102,7 @@ def test_polish_never_increases_the_loss():
     from skmtl.losses import LogisticLoss
 
     X, y, tasks = binary_tasks(3)
-    data, _ = build_task_data(X, y, tasks, None, classifier=True)
+    data, _ = build_task_data(X, y, tasks, None, loss=LogisticLoss())
     full = DesignDatafit(LogisticLoss(), data, True)
     C = np.zeros((6, 3))
     C[:5] = 8.0 * np.random.RandomState(0).randn(5, 3)
@@ -453,3 +456,16 @@ def test_closed_form_gap_within_tolerance_at_large_strengths(name, alpha):
     assert model.dual_gap_ <= tol * scale
     reference = make(name, alpha=alpha, beta=0.01, tol=tol, solver="fista").fit(X, y, tasks=tasks)
     np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-6, atol=1e-9)
+
+
+def test_incomplete_multi_source_failed_fit_changes_nothing():
+    X, y, _ = regression_tasks(3, n=60, d=4)
+    X[:20, :2] = np.nan
+    model = skmtl.IncompleteMultiSourceRegressor(sources=[0, 0, 1, 1]).fit(X, y)
+    before = {k: np.copy(v) if isinstance(v, np.ndarray) else v for k, v in vars(model).items()}
+    bad = X.copy()
+    bad[0, 0] = 1.0  # source 0 partly missing in row 0
+    with pytest.raises(ValueError, match="partly missing"):
+        model.fit(bad, y)
+    assert vars(model).keys() == before.keys()
+    np.testing.assert_array_equal(model.coef_, before["coef_"])

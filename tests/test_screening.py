@@ -17,7 +17,7 @@ from skmtl.solvers.working_set import safe_rows
 def test_column_norms():
     X, y, tasks = make_tasks(seed=80, offset=2.0)
     sw = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
-    data, _ = build_task_data(sp.csr_matrix(X), y, tasks, sw, classifier=False)
+    data, _ = build_task_data(sp.csr_matrix(X), y, tasks, sw, loss=SquaredLoss())
     norms = DesignDatafit(SquaredLoss(), data, True).column_norms()
     for t in range(3):
         rows = tasks == t
@@ -32,7 +32,7 @@ def test_shared_gradient_with_weights_and_centering(n):
     d, T = 60, 3
     X, Y = rng.randn(n, d) + 2.0, rng.randn(n, T) + 1.0
     sw = rng.uniform(0.5, 2.0, n)
-    data, _ = build_task_data(X, Y, None, sw, classifier=False)
+    data, _ = build_task_data(X, Y, None, sw, loss=SquaredLoss())
     full = DesignDatafit(SquaredLoss(), data, True)
     W = rng.randn(d, T)
     w = sw / sw.sum()
@@ -45,7 +45,7 @@ def test_shared_gradient_with_weights_and_centering(n):
 @pytest.mark.parametrize("Penalty", [L21, L1])
 def test_screened_rows_are_zero_at_the_optimum(loss, Penalty):
     X, y, tasks = make_tasks(loss=loss.name, n_features=40, seed=81, offset=0.3)
-    data, _ = build_task_data(X, y, tasks, None, classifier=loss.name == "logistic")
+    data, _ = build_task_data(X, y, tasks, None, loss=loss)
     full = DesignDatafit(loss, data, True)
     C0 = np.zeros((full.n_rows, 3))
     G0 = -full.gradient(full.linear(C0))[:40]
@@ -81,7 +81,7 @@ def test_sequential_screening_along_a_path(loss):
     dual point rescaled for alpha_k): what it discards is zero at alpha_k's optimum,
     and it discards most of the zero rows."""
     X, y, tasks = make_tasks(loss=loss.name, n_features=60, seed=83, offset=0.3)
-    data, _ = build_task_data(X, y, tasks, None, classifier=loss.name == "logistic")
+    data, _ = build_task_data(X, y, tasks, None, loss=loss)
     full = DesignDatafit(loss, data, True)
     C0 = np.zeros((full.n_rows, 3))
     alpha_max = L21().dual_norm(-full.gradient(full.linear(C0))[:60])

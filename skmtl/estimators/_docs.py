@@ -125,13 +125,29 @@ def _common_attributes(loss):
         Task labels seen in fit (column positions when ``y`` is 2-D).
 """
     if loss == "logistic":
-        text += """    classes_ : ndarray of shape (2,)
-        The two class labels; ``classes_[1]`` is the positive class.
+        text = """    coef_ : ndarray of shape (n_tasks, n_features), or (n_features,) for one task
+        With more than two classes, (n_tasks, n_classes, n_features), or
+        (n_classes, n_features) for one task: one model per class (multinomial).
+    intercept_ : ndarray of shape (n_tasks,), or float for one task
+        With more than two classes, (n_tasks, n_classes) or (n_classes,); a
+        softmax's intercepts are defined up to a shift, so free ones sum to zero
+        over the classes of each task (pooled ones over all tasks and classes).
+    tasks_ : ndarray of shape (n_tasks,)
+        Task labels seen in fit (column positions when ``y`` is 2-D).
+    classes_ : ndarray of shape (n_classes,)
+        The class labels of all tasks (sorted); with two, ``classes_[1]`` is the
+        positive class. More than two make the logistic loss the multinomial one
+        (scikit-learn's ``LogisticRegression``): the ``n_classes`` models of every
+        task are fitted as ``n_classes * n_tasks`` task-class columns of ``W``, on
+        which penalties on features act alike (a feature is kept for every task and
+        class) while penalties built from a task structure (mean, graph, clusters,
+        task covariance) couple the same class across tasks.
 """
     return (
         text
         + """    population_coef_ : ndarray of shape (n_features,)
-        The model of a task not seen in fit: the average of the task models.
+        The model of a task not seen in fit: the average of the task models
+        ((n_classes, n_features) with more than two classes).
     population_intercept_ : float
         Its intercept: the shared intercept ``b_0`` with ``intercept_pooling`` > 0
         (the mean of the intercepts weighted by ``tau_t / n_t``), else their mean.
@@ -252,7 +268,9 @@ def docstring(summary, objective, parameters, *, loss, attributes="", examples="
 
 _LOSS_TERM = {
     "squared": "sum_t 1/(2 n_t) ||y_t - X_t w_t - b_t||^2",
-    "logistic": "sum_t 1/n_t sum_i log(1 + exp(-y_ti (x_ti^T w_t + b_t)))",
+    "logistic": "sum_t 1/n_t sum_i log(1 + exp(-y_ti (x_ti^T w_t + b_t)))\n"
+    "            (more than two classes: sum_t 1/n_t sum_i [logsumexp_k z_tik - z_ti,y_ti]\n"
+    "             with z_tik = x_ti^T w_tk + b_tk, the penalty on every class's models)",
 }
 _NAMES = {
     "squared": ("Regressor", "regression"),

@@ -13,6 +13,7 @@ from .._base import (
     ClassifierMixin,
     IncrementalRegressorMixin,
     _MultiTaskModel,
+    atomic,
     check_number,
     store_parameters,
 )
@@ -156,6 +157,7 @@ class _IncompleteMultiSource(BaseEstimator):
             )
         return counts == 0
 
+    @atomic
     def fit(self, X, y, sample_weight=None):
         """Fit one model per pattern of available sources, jointly.
 

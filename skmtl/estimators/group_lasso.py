@@ -141,13 +141,16 @@ class GroupLassoClassifier(ClassifierMixin, _GroupLasso):
     __doc__ = docstring(
         """Multi-task sparse logistic regression with features shared across tasks.
 
-    Each task is a binary problem on the same two classes; ``y_ti`` is +1 for
-    ``classes_[1]`` and -1 otherwise. ``W_j`` is the row of feature ``j`` across
-    tasks (2-norm, or max-norm with ``group_norm="linf"``, ``q``-norm with
-    ``group_norm=q``). Solved by proximal
+    With two classes ``y_ti`` is +1 for ``classes_[1]`` and -1 otherwise; with
+    more, the loss is the multinomial one and ``W_j`` holds feature ``j``'s
+    coefficients of every task and class (see ``classes_``). ``W_j`` is the row of
+    feature ``j`` across tasks (2-norm, or max-norm with ``group_norm="linf"``,
+    ``q``-norm with ``group_norm=q``). Solved by proximal
     Newton (few features) or FISTA (on working sets when there are many features),
     with the intercepts as unpenalized variables, stopped on the duality gap.""",
         f"""        sum_t 1/n_t sum_i log(1 + exp(-y_ti (x_ti^T w_t + b_t)))
+            (more than two classes: sum_t 1/n_t sum_i [logsumexp_k z_tik - z_ti,y_ti]
+             with z_tik = x_ti^T w_tk + b_tk, the penalty on every class's models)
             + {_PENALTY}""",
         _PARAMETERS.format(alpha="0.01"),
         loss="logistic",

@@ -35,6 +35,13 @@ def _numerical_rank(W):
     return int(np.sum(sigma > max(W.shape) * np.finfo(float).eps * sigma[0]))
 
 
+class _SquaredTraceNorm(TaskCovariancePenalty):
+    """``alpha / 2 ||W||_*^2``, a feature covariance (Argyriou et al.): with ``K``
+    classes, on the task-class columns alike, as the trace norm."""
+
+    task_axis = False
+
+
 class _TraceNorm(_MultiTaskModel):
     def __init__(
         self,
@@ -60,7 +67,7 @@ class _TraceNorm(_MultiTaskModel):
     def _make_penalty(self, n_tasks, n_features=None):
         check_number(self.alpha, "alpha", low=0, low_open=bool(self.squared))
         if self.squared:  # alpha ||W||_*^2 is MTRL's penalty without its ridge
-            return TaskCovariancePenalty(2.0 * self.alpha, 0.0)
+            return _SquaredTraceNorm(2.0 * self.alpha, 0.0)
         return TraceNorm(self.alpha)
 
     def _fit_structure(self, W, penalty, parts=None):
@@ -161,7 +168,7 @@ class _Dirty(_MultiTaskModel):
 
     def _fit_structure(self, W, penalty, parts=None):
         P, Q = parts
-        self.shared_coef_, self.specific_coef_ = P.T.copy(), Q.T.copy()
+        self.shared_coef_, self.specific_coef_ = self._task_blocks(P), self._task_blocks(Q)
 
 
 class _RobustLowRank(_MultiTaskModel):
@@ -193,8 +200,9 @@ class _RobustLowRank(_MultiTaskModel):
 
     def _fit_structure(self, W, penalty, parts=None):
         L, S = parts
-        self.lowrank_coef_, self.outlier_coef_ = L.T.copy(), S.T.copy()
-        self.outlier_tasks_ = self.tasks_[np.any(S != 0, axis=0)]
+        self.lowrank_coef_, self.outlier_coef_ = self._task_blocks(L), self._task_blocks(S)
+        outlier = self.outlier_coef_ != 0
+        self.outlier_tasks_ = self.tasks_[outlier.reshape(len(outlier), -1).any(axis=1)]
 
 
 _TRACE = dict(

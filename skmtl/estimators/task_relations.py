@@ -65,7 +65,7 @@ class _MeanRegularized(_TaskRelationModel):
         return MeanPenalty(n_tasks, self.alpha, self.beta)
 
     def _fit_structure(self, W, penalty, parts=None):
-        self.mean_coef_ = W.mean(axis=1)
+        self.mean_coef_ = self._task_blocks(W).mean(axis=0)
 
 
 class _GraphRegularized(_TaskRelationModel):

@@ -8,6 +8,7 @@ estimators take one through ``loss=``, by name or as an instance.
 
 from ._base import Loss
 from .binary import LogisticLoss, SquaredHingeLoss
+from .multinomial import MultinomialLoss
 from .poisson import PoissonLoss
 from .squared import HuberLoss, SquaredLoss
 
@@ -18,7 +19,9 @@ __all__ = [
     "PoissonLoss",
     "LogisticLoss",
     "SquaredHingeLoss",
+    "MultinomialLoss",
     "get_loss",
+    "is_classification",
 ]
 
 #: the built-in losses by name, for ``loss="..."``
@@ -34,11 +37,15 @@ def get_loss(loss, *, classifier=None):
     if isinstance(loss, str) and loss in LOSSES:
         loss = LOSSES[loss]()
     if not isinstance(loss, Loss):
-        names = [n for n, cls in LOSSES.items() if classifier is None or _binary(cls) == classifier]
+        names = [
+            n
+            for n, cls in LOSSES.items()
+            if classifier is None or is_classification(cls) == classifier
+        ]
         raise ValueError(
             f"loss must be one of {tuple(names)} or a skmtl.losses.Loss instance; got {loss!r}."
         )
-    if classifier is not None and _binary(loss) != classifier:
+    if classifier is not None and is_classification(loss) != classifier:
         kind = "a classifier" if classifier else "a regressor"
         raise ValueError(
             f"{type(loss).__name__} has target={loss.target!r}, which does not suit {kind}; "
@@ -48,5 +55,6 @@ def get_loss(loss, *, classifier=None):
     return loss
 
 
-def _binary(loss):
-    return loss.target == "binary"
+def is_classification(loss):
+    """Whether ``loss`` (an instance or a class) takes class labels."""
+    return loss.target in ("binary", "multiclass")

@@ -22,9 +22,11 @@ class Loss:
     ----------
     name : str
         Its name in messages (and the string that selects it, for the built-in ones).
-    target : {"real", "counts", "binary"}
-        What ``y`` holds: real numbers, non-negative counts, or two classes (encoded
-        as -1/+1 before the loss sees them). Classifiers take "binary" losses.
+    target : {"real", "counts", "binary", "multiclass"}
+        What ``y`` holds: real numbers, non-negative counts, two classes (encoded
+        as -1/+1 before the loss sees them), or the one-hot indicators of the
+        class-expanded virtual tasks (:mod:`skmtl.losses.multinomial`). Classifiers
+        take "binary" and "multiclass" losses.
     curvature : float or None
         An upper bound on the second derivative ``loss''(y, z)`` over all ``z``
         (the Lipschitz constant of the gradient is ``curvature`` times that of the
@@ -37,9 +39,9 @@ class Loss:
         Whether ``inverse_link`` of a binary loss gives a probability
         (``predict_proba``).
     newton : bool
-        Whether proximal Newton steps suit it: its second derivative is positive
-        everywhere (a quadratic model flat on some samples, as for the Huber loss
-        beyond ``epsilon``, is no better than a gradient step).
+        Whether proximal Newton steps suit it: ``newton_curvature`` is positive
+        everywhere (the second derivative, or the curvature of a majorizing
+        quadratic where that vanishes).
     """
 
     name = "loss"
@@ -95,6 +97,13 @@ class Loss:
         cancellation; ``grad_dot_step`` is None for it)."""
         return self.value(y, w, z_new) - value_old - grad_dot_step
 
+    def newton_curvature(self, y, w, z):
+        """The weights of the quadratic models of proximal Newton steps, elementwise:
+        the second derivative by default. A loss whose second derivative vanishes on
+        some samples gives positive weights of a quadratic that majorizes it instead
+        (the step is then a majorize-minimize step, still certified by the gap)."""
+        return self.second_derivative(y, w, z)
+
     def null_intercept(self, mean):
         """The intercept of the model without features, given each task's weighted
         mean target ``mean`` (the solvers' start)."""
@@ -114,6 +123,18 @@ class Loss:
         """A bound on the distance to the dual optimum, in the norm
         ``sqrt(sum theta^2 / w)``, from a duality gap (for gap-safe screening); None
         when the loss's conjugate is not strongly convex (no screening)."""
+        return None
+
+    def multiclass(self, n_classes):
+        """The loss that replaces this one when ``y`` has ``n_classes > 2`` classes
+        (e.g. the multinomial loss for the logistic one), or None when it has no
+        multi-class form."""
+        return None
+
+    def curvature_blocks(self, y, w, z):
+        """None when the Hessian in the predictions is diagonal (``second_derivative``
+        is all of it); a loss that couples entries (the softmax over a row's class
+        copies) returns the coupling blocks (see :class:`MultinomialLoss`)."""
         return None
 
     def check_target(self, y):

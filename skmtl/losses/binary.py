@@ -55,6 +55,13 @@ class LogisticLoss(Loss):
         """The conjugate is 4-strongly convex."""
         return np.sqrt(max(gap, 0.0) / 2.0)
 
+    def multiclass(self, n_classes):
+        """The multinomial loss: scikit-learn's ``LogisticRegression`` with more than
+        two classes."""
+        from .multinomial import MultinomialLoss
+
+        return MultinomialLoss(n_classes)
+
     def cvxpy(self, y, w, z):
         import cvxpy as cp
 
@@ -71,6 +78,7 @@ class SquaredHingeLoss(Loss):
     name = "squared_hinge"
     target = "binary"
     curvature = 2.0
+    newton = True
 
     def pointwise(self, y, z):
         return np.maximum(0.0, 1.0 - y * z) ** 2
@@ -80,6 +88,11 @@ class SquaredHingeLoss(Loss):
 
     def second_derivative(self, y, w, z):
         return 2.0 * w * (y * z < 1.0)
+
+    def newton_curvature(self, y, w, z):
+        """``2 w``: the curvature bound, which majorizes the loss everywhere (the
+        second derivative is zero beyond the margin)."""
+        return 2.0 * w
 
     def dual_value(self, y, w, z, scale):
         """``theta = 2 w y h`` with ``h = max(0, 1 - y z)``, and ``-f^*(-theta) = theta y

@@ -71,6 +71,7 @@ class HuberLoss(Loss):
 
     name = "huber"
     curvature = 1.0
+    newton = True
 
     def __init__(self, epsilon=1.35):
         if not (isinstance(epsilon, (int, float, np.floating)) and 0 < epsilon < np.inf):
@@ -87,6 +88,13 @@ class HuberLoss(Loss):
 
     def second_derivative(self, y, w, z):
         return w * (np.abs(y - z) <= self.epsilon)
+
+    def newton_curvature(self, y, w, z):
+        """``w psi(r) / r = w min(1, epsilon / |r|)``: the quadratic through the loss
+        at ``r`` with the same slope majorizes it (iteratively reweighted least
+        squares), and its target is ``y`` itself."""
+        a = np.abs(y - z)
+        return w * np.minimum(1.0, self.epsilon / np.maximum(a, self.epsilon))
 
     def dual_value(self, y, w, z, scale):
         """As for least squares with the clipped residual ``c``: ``theta = w c``,

@@ -170,6 +170,7 @@ class _PathCV(_MultiTaskModel):
                 setattr(self, name, value)
         self._layout = self.estimator_._layout
         self._fitted_loss = self.estimator_._fitted_loss
+        self._n_classes = self.estimator_._n_classes
         return self
 
     def _grids(self, base, prepared):

@@ -28,7 +28,7 @@ def _warn_degenerate(base, settings, data):
     for params in points:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            est.set_params(**params)._make_penalty(data.n_tasks, data.n_features)
+            est.set_params(**params)._penalty(data)
         messages += [str(w.message) for w in caught if _DEGENERATE in str(w.message)]
     if messages:
         warnings.warn(

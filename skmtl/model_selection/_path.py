@@ -27,14 +27,13 @@ def _path(estimator, data, info, loss, settings):
     estimator.verbose = 0  # quiet solves: the caller reports the progress
     full = DesignDatafit(loss, data, estimator.fit_intercept, estimator.intercept_pooling)
     C = estimator._initial_coef(full, data, info, warm=False)
-    d, T = data.n_features, data.n_tasks
     out = []
     for params in settings:
         for name, value in params.items():  # plain attributes: cheaper than set_params
             setattr(estimator, name, value)
         with warnings.catch_warnings():  # said once, by the caller
             warnings.filterwarnings("ignore", ".*" + _DEGENERATE, UserWarning)
-            penalty = estimator._make_penalty(T, d)
+            penalty = estimator._penalty(data)
         # the estimator's own solve (the multi-stage models solve several times), on
         # the one datafit of the path
         W, intercept, _, C = estimator._solve(data, info, loss, penalty, C, full=full)
@@ -124,4 +123,8 @@ def regularization_path(
     results = _path(est, data, info, loss, [{param: a} for a in alphas])
     coefs = np.stack([W.T for W, _, _, _ in results])
     intercepts = np.stack([b for _, b, _, _ in results])
+    K = data.n_classes
+    if K > 1:  # (n_alphas, n_tasks, n_classes, n_features) and (n_alphas, n_tasks, n_classes)
+        coefs = coefs.reshape(len(alphas), K, -1, coefs.shape[-1]).transpose(0, 2, 1, 3)
+        intercepts = intercepts.reshape(len(alphas), K, -1).transpose(0, 2, 1)
     return alphas, coefs, intercepts, np.array([gap for _, _, gap, _ in results])

@@ -31,8 +31,11 @@ class _FusedCV(_PathCV):
     def _path_alpha_max(self, base, data, info, loss):
         """``max_j ||soft(G0_j, alpha_l1)||_2``: the distance of each row of the null
         gradient to the L1 term's ball ``alpha_l1 B_inf`` (``W = 0`` is optimal iff
-        ``G0_j`` is in ``alpha_l1 B_inf + alpha_l21 B_2``, with ``alpha_fused = 0``)."""
+        ``G0_j`` is in ``alpha_l1 B_inf + alpha_l21 B_2``, with ``alpha_fused = 0``).
+        With ``K`` classes a row is one feature for one class, over the tasks (the
+        ``(d K, T)`` view of ``skmtl.penalties.TaskBlocks``)."""
         G = base._null_gradient(data, info, loss)
+        G = G.reshape(-1, G.shape[1] // data.n_classes)
         excess = np.maximum(np.abs(G) - base.alpha_l1, 0.0)
         return float(np.sqrt(np.einsum("jt,jt->j", excess, excess)).max(initial=0.0))
 

@@ -1,6 +1,7 @@
 """Penalties: the regularizers that couple the tasks."""
 
 from ._base import NormPenalty, Penalty, RowNormPenalty
+from .classes import TaskBlocks, for_classes
 from .composite import QuadraticPlusNorm
 from .feature_groups import FeatureGroupNorm
 from .fused import FusedSparseGroupNorm
@@ -45,4 +46,6 @@ __all__ = [
     "QuadraticPlusNorm",
     "FeatureGroupNorm",
     "FusedSparseGroupNorm",
+    "TaskBlocks",
+    "for_classes",
 ]

@@ -80,12 +80,18 @@ class Penalty:
     ``composite``
         A quadratic plus a norm (``quadratic_part``, ``norm_part``): the solver
         moves the quadratic into the smooth term.
+    ``task_axis``
+        It is built from a task structure (a mean, a graph, clusters, a task
+        covariance, whole task columns): with ``K > 2`` classes it sees each task's
+        ``K`` class models as one column (:mod:`skmtl.penalties.classes`). A penalty
+        without it acts on the ``K T`` task-class columns alike.
     """
 
     row_separable = False
     split = False
     quadratic = False
     composite = False
+    task_axis = False
 
     @required
     def value(self, W):

@@ -114,7 +114,12 @@ def tv_prox(Y, lam):
 
 class FusedSparseGroupNorm(Penalty):
     """``alpha_l1 ||W||_1 + alpha_fused sum_j sum_t |W_j,t+1 - W_jt|
-    + alpha_l21 sum_j ||W_j||_2``, the tasks (columns) in their order (time)."""
+    + alpha_l21 sum_j ||W_j||_2``, the tasks (columns) in their order (time).
+
+    With ``K`` classes it fuses each class's models along the task order
+    (``task_axis``): a row is then one feature for one class."""
+
+    task_axis = True
 
     def __init__(self, alpha_l1=0.0, alpha_fused=0.0, alpha_l21=0.0):
         self.alpha_l1 = float(alpha_l1)

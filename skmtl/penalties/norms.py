@@ -214,6 +214,8 @@ class ColumnL21(NormPenalty):
     Prox: column-wise block soft-thresholding. Dual norm: largest column 2-norm.
     """
 
+    task_axis = True
+
     def norm(self, W):
         return _row_norms(W.T, 2).sum()
 

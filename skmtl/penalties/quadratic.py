@@ -22,6 +22,7 @@ class QuadraticPenalty(Penalty):
     """``tr(W M W^T) = sum_k lambda_k ||W q_k||^2`` for a positive definite ``M``."""
 
     quadratic = True
+    task_axis = True  # M is T x T
 
     def __init__(self, M, eigh=None, allow_singular=False):
         M = np.asarray(M, dtype=float)

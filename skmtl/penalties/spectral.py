@@ -78,6 +78,10 @@ class ClusterPenalty(Penalty):
     #: axis of ``W`` that ``M`` acts on: 1 for tasks (T x T), 0 for features (d x d)
     axis = 1
 
+    @property
+    def task_axis(self):
+        return self.axis == 1
+
     def __init__(self, rho1=1.0, rho2=1.0, n_clusters=2):
         self.rho1, self.rho2, self.n_clusters = float(rho1), float(rho2), n_clusters
         self.eta = self.rho2 / self.rho1
@@ -147,6 +151,8 @@ class TaskCovariancePenalty(Penalty):
     ``= min_{Omega >= 0, tr Omega = 1} alpha / 2 tr(W Omega^{-1} W^T) + beta / 2 ||W||_F^2``.
     """
 
+    task_axis = True  # Omega is T x T
+
     def __init__(self, alpha=1.0, beta=1.0):
         self.alpha, self.beta = float(alpha), float(beta)
 
@@ -206,6 +212,8 @@ class ClusterNormPenalty(Penalty):
     ``||G 1||^2 / (4 T eps_mean) + (b sum_{i<r} h_i^2 + a sum_{i>=r} h_i^2) / 4``
     with ``h`` the singular values of ``G Pi``.
     """
+
+    task_axis = True
 
     def __init__(self, eps_mean=1.0, eps_between=1.0, eps_within=2.0, n_clusters=2):
         self.eps_mean, self.eps_between = float(eps_mean), float(eps_between)

@@ -98,7 +98,9 @@ def admm(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, threshold=None, verbo
         U = U + X - Z
         if n_iter % _GAP_FREQ and n_iter != max_iter:
             continue
-        primal_res = np.linalg.norm(X - Z)
+        # both residuals in the gradient's units (rho times a change of W), so that
+        # the balancing of rho does not depend on the scale of X or y
+        primal_res = rho * np.linalg.norm(X - Z)
         dual_res = rho * np.linalg.norm(Z - Z_old)
         stalled = primal_res == 0 and dual_res == 0
         gap, primal, _, _ = duality_gap(datafit, penalty, Z, datafit.linear(Z))

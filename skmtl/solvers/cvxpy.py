@@ -28,7 +28,9 @@ def _stacked_rows(data: TaskData):
     if not data.shared:
         keep = w > 0
         return data.X[keep], data.y[keep], w[keep], data.task_index[keep]
-    rows, tasks = np.nonzero(w > 0)
+    # task by task (column-major): the class copies of the virtual tasks of a
+    # multinomial model then come in K blocks of equal length, as its loss expects
+    tasks, rows = np.nonzero(w.T > 0)
     return data.X[rows], data.y[rows, tasks], w[rows, tasks], tasks
 
 
@@ -62,14 +64,17 @@ def solve_cvxpy(loss, penalty, data: TaskData, fit_intercept=True, verbose=False
         penalty_term, constraints, parts = penalty.cvxpy_split(W)
     else:
         penalty_term, constraints = penalty.cvxpy_terms(W)
-    if fit_intercept and pooling:
-        b0 = cp.Variable()
+    K = data.n_classes
+    if fit_intercept and pooling and T // K > 1:
+        # one shared intercept (per class, for the virtual tasks of K classes)
+        b0 = cp.Variable(K)
+        shared = sp.kron(sp.eye(K), np.ones((T // K, 1))) @ b0
         if np.isinf(pooling):
-            constraints = constraints + [b == b0]
+            constraints = constraints + [b == shared]
         else:
             tau = np.ones(T) if data.task_weights is None else data.task_weights
             scale = np.sqrt(pooling * tau / data.sample_totals)
-            penalty_term = penalty_term + 0.5 * cp.sum_squares(cp.multiply(scale, b - b0))
+            penalty_term = penalty_term + 0.5 * cp.sum_squares(cp.multiply(scale, b - shared))
     problem = cp.Problem(cp.Minimize(datafit + penalty_term), constraints)
     problem.solve(
         solver=cp.CLARABEL,

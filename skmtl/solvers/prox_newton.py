@@ -30,7 +30,7 @@ def quadratic_model(full, z):
     """
     data = full.data
     g = full.loss.derivative(full.y, full.w, z)
-    h = full.loss.second_derivative(full.y, full.w, z)
+    h = full.loss.newton_curvature(full.y, full.w, z)
     h = np.maximum(h, 1e-12 * full.w)  # keep v finite for confident rows
     v = z - np.divide(g, h, out=np.zeros_like(g), where=h > 0)
     per_task = data.task_sum(h)
