@@ -843,7 +843,7 @@ class MultiTaskEstimator(_MultiTaskModel):
         estimator then behaves as a regressor or a classifier. With ``K`` classes
         the penalty sees a ``(n_features, K * n_tasks)`` block, class by class
         (column ``k * n_tasks + t``); a penalty that declares ``task_axis`` sees the
-        ``(K * n_features, n_tasks)`` view (:mod:`skmtl.penalties.classes`).
+        ``(K * n_features, n_tasks)`` view (``skmtl.penalties.classes``).
     penalty : Penalty, default=None
         The regularizer; None means ``L21(alpha=1.0)``.
     fit_intercept : bool, default=True
