@@ -47,6 +47,15 @@ def _expected_failures(estimator):
     name = type(estimator).__name__.removesuffix("CV")
     if name in ("CappedL1Classifier", "BlockMCPClassifier", "BlockSCADClassifier"):
         return {"check_classifier_multioutput": "separable data: saturated probabilities"}
+    if type(estimator).__name__ == "RobustFeatureLearningRegressorCV":
+        # the folds of weighted and of repeated rows differ, and on the check's data
+        # the two alpha_shared of the small grid are within 1e-4 in held-out error:
+        # each fit chooses another (as scikit-learn's own *CV estimators may)
+        reason = "cross-validation folds differ: another alpha_shared is chosen"
+        return {
+            "check_sample_weight_equivalence_on_dense_data": reason,
+            "check_sample_weight_equivalence_on_sparse_data": reason,
+        }
     return {}
 
 
