@@ -1,6 +1,6 @@
 """
 Effects over time: the temporal group lasso and the fused sparse group lasso
-===========================================================================
+============================================================================
 
 A disease score is measured at six consecutive visits and predicted at every visit
 from the same baseline features (MALSAR's disease-progression setting); patients

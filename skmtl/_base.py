@@ -230,10 +230,12 @@ class _MultiTaskModel(BaseEstimator):
         self._fit_structure(W, penalty, parts)
         return self
 
-    def _solve(self, data, info, loss, penalty, C0=None):
+    def _solve(self, data, info, loss, penalty, C0=None, full=None):
         """Solve once; set ``n_iter_``, ``dual_gap_``, ``objective_``. Returns ``(W,
         intercept, parts, C)`` with ``C`` the solver's coefficient block (for warm
-        starts)."""
+        starts). ``full``: the :class:`DesignDatafit` of ``data``, when the caller
+        keeps one across solves (a path: its caches, e.g. the Gram matrices, are
+        then computed once)."""
         d = data.n_features
         if self.solver == "cvxpy":
             from .solvers.cvxpy import solve_cvxpy
@@ -248,7 +250,8 @@ class _MultiTaskModel(BaseEstimator):
             )
             self.n_iter_, self.dual_gap_, self.objective_ = 0, np.nan, objective
             return W, intercept, parts, None
-        full = DesignDatafit(loss, data, self.fit_intercept, self.intercept_pooling)
+        if full is None:
+            full = DesignDatafit(loss, data, self.fit_intercept, self.intercept_pooling)
         if C0 is None:
             C0 = self._initial_coef(full, data, info)
         result, datafit = solve(
@@ -469,12 +472,18 @@ class _MultiTaskModel(BaseEstimator):
         penalty = self._penalty(data)
         if not hasattr(penalty, "alpha_max"):
             return None
+        return penalty.alpha_max(self._null_gradient(data, info, loss))
+
+    def _null_gradient(self, data, info, loss):
+        """``G0 = -grad L`` (d, T) at the model without features (its intercepts
+        fitted), with the task weights fit would use: the point every ``alpha_max``
+        is computed from."""
         datafit = DesignDatafit(
             loss, self._weigh_tasks(data, info), self.fit_intercept, self.intercept_pooling
         )
         C0 = self._initial_coef(datafit, data, info, warm=False)
         C0, z0 = datafit.polish(C0, datafit.linear(C0))
-        return penalty.alpha_max(-datafit.gradient(z0)[: data.n_features])
+        return -datafit.gradient(z0)[: data.n_features]
 
     def _weigh_tasks(self, data, info):
         """Set ``data.task_weights`` as ``fit`` does (none in the first round of learned
@@ -834,7 +843,7 @@ class MultiTaskEstimator(_MultiTaskModel):
         estimator then behaves as a regressor or a classifier. With ``K`` classes
         the penalty sees a ``(n_features, K * n_tasks)`` block, class by class
         (column ``k * n_tasks + t``); a penalty that declares ``task_axis`` sees the
-        ``(K * n_features, n_tasks)`` view (:mod:`skmtl.penalties.classes`).
+        ``(K * n_features, n_tasks)`` view (``skmtl.penalties.classes``).
     penalty : Penalty, default=None
         The regularizer; None means ``L21(alpha=1.0)``.
     fit_intercept : bool, default=True

@@ -42,10 +42,20 @@ CV = [
 def _expected_failures(estimator):
     """The non-convex classifiers leave large features unshrunk: on the separable
     multi-output check data those grow to the stage bound and the probabilities
-    saturate at 1, so their ranks tie where the decision values do not."""
-    name = type(estimator).__name__
+    saturate at 1, so their ranks tie where the decision values do not (also through
+    their *CV, which refits them)."""
+    name = type(estimator).__name__.removesuffix("CV")
     if name in ("CappedL1Classifier", "BlockMCPClassifier", "BlockSCADClassifier"):
         return {"check_classifier_multioutput": "separable data: saturated probabilities"}
+    if type(estimator).__name__ == "RobustFeatureLearningRegressorCV":
+        # the folds of weighted and of repeated rows differ, and on the check's data
+        # the two alpha_shared of the small grid are within 1e-4 in held-out error:
+        # each fit chooses another (as scikit-learn's own *CV estimators may)
+        reason = "cross-validation folds differ: another alpha_shared is chosen"
+        return {
+            "check_sample_weight_equivalence_on_dense_data": reason,
+            "check_sample_weight_equivalence_on_sparse_data": reason,
+        }
     return {}
 
 
@@ -174,7 +184,10 @@ def test_CV_class_is_public_with_its_estimators_signature(name):
     theirs = inspect.signature(model.__init__).parameters
     strengths = set(cls._strengths)
     assert "intercept_pooling" in strengths and strengths < set(theirs)
-    expected = (set(theirs) - strengths) | {f"{s}s" for s in strengths} | CV_ONLY
+    # an optional strength (searched only when its grid is given) keeps its parameter
+    optional = set(cls._optional)
+    assert optional <= strengths
+    expected = (set(theirs) - strengths) | optional | {f"{s}s" for s in strengths} | CV_ONLY
     assert set(own) == expected
     for param, p in own.items():
         if param in theirs:  # forwarded unchanged

@@ -46,12 +46,15 @@ class _NonConvexModel(_MultiTaskModel):
         return self._nonconvex().convex_penalty()
 
     # ------------------------------------------------------------ the stages
-    def _solve(self, data, info, loss, penalty, C0=None):
-        full = DesignDatafit(loss, data, self.fit_intercept, self.intercept_pooling)
+    def _solve(self, data, info, loss, penalty, C0=None, full=None):
+        if full is None:
+            full = DesignDatafit(loss, data, self.fit_intercept, self.intercept_pooling)
         d = data.n_features
 
-        def solve_stage(stage_penalty, C):
-            W, intercept, _, C = _MultiTaskModel._solve(self, data, info, loss, stage_penalty, C)
+        def solve_stage(stage_penalty, C):  # one datafit for all stages (its caches)
+            W, intercept, _, C = _MultiTaskModel._solve(
+                self, data, info, loss, stage_penalty, C, full=full
+            )
             return (W, intercept, C), self.objective_, self.dual_gap_, self.n_iter_
 
         def minus_gradient(state):
@@ -145,9 +148,9 @@ _STAGES = """    max_stages : int, default=10
 """
 _STAGE_ATTRIBUTES = """    n_stages_ : int
         Number of convex stages solved.
-    stage_objectives_ : ndarray of shape (n_stages_,)
+    stage_objectives_ : ndarray of shape (n_stages,)
         The non-convex objective after each stage (non-increasing).
-    stage_gaps_ : ndarray of shape (n_stages_,)
+    stage_gaps_ : ndarray of shape (n_stages,)
         The duality gap that certifies each stage's convex problem.
     stationarity_ : float
         Distance of the loss's negative gradient to the penalty's subdifferential at

@@ -44,7 +44,7 @@ class _SparseLowRank(_MultiTaskModel):
 
     def _fit_structure(self, W, penalty, parts=None):
         P, Q = parts
-        self.sparse_coef_, self.lowrank_coef_ = P.T.copy(), Q.T.copy()
+        self.sparse_coef_, self.lowrank_coef_ = self._task_blocks(P), self._task_blocks(Q)
 
 
 class _RobustFeatureLearning(_MultiTaskModel):
@@ -76,8 +76,10 @@ class _RobustFeatureLearning(_MultiTaskModel):
 
     def _fit_structure(self, W, penalty, parts=None):
         P, Q = parts
-        self.shared_coef_, self.outlier_coef_ = P.T.copy(), Q.T.copy()
-        self.outlier_tasks_ = self.tasks_[(Q != 0).any(axis=0)]
+        self.shared_coef_, self.outlier_coef_ = self._task_blocks(P), self._task_blocks(Q)
+        # (T, d) or, with K classes, (T, K, d): a task is an outlier in any class
+        outlier = self.outlier_coef_ != 0
+        self.outlier_tasks_ = self.tasks_[outlier.reshape(len(outlier), -1).any(axis=1)]
 
 
 _SPARSE_LOWRANK = dict(

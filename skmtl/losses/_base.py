@@ -25,7 +25,7 @@ class Loss:
     target : {"real", "counts", "binary", "multiclass"}
         What ``y`` holds: real numbers, non-negative counts, two classes (encoded
         as -1/+1 before the loss sees them), or the one-hot indicators of the
-        class-expanded virtual tasks (:mod:`skmtl.losses.multinomial`). Classifiers
+        class-expanded virtual tasks (``skmtl.losses.multinomial``). Classifiers
         take "binary" and "multiclass" losses.
     curvature : float or None
         An upper bound on the second derivative ``loss''(y, z)`` over all ``z``

@@ -7,6 +7,10 @@ cluster), pick the strengths with the best held-out error and refit on all data.
 """
 
 # not in __all__, but used by the command line and the benchmarks
+from ._feature_groups import (
+    FeatureGroupLassoClassifierCV,
+    FeatureGroupLassoRegressorCV,
+)
 from ._folds import UNUSED_PART as UNUSED_PART
 from ._grids import POOLING_GRID as POOLING_GRID
 from ._group_lasso import GroupLassoClassifierCV, GroupLassoRegressorCV
@@ -20,10 +24,24 @@ from ._low_rank import (
     TraceNormClassifierCV,
     TraceNormRegressorCV,
 )
+from ._nonconvex import (
+    BlockMCPClassifierCV,
+    BlockMCPRegressorCV,
+    BlockSCADClassifierCV,
+    BlockSCADRegressorCV,
+    CappedL1ClassifierCV,
+    CappedL1RegressorCV,
+)
 from ._path import regularization_path
 from ._scorer import TaskScorer
 from ._split import TaskStratifiedKFold
 from ._split import task_class_groups as task_class_groups
+from ._split_models import (
+    RobustFeatureLearningClassifierCV,
+    RobustFeatureLearningRegressorCV,
+    SparseLowRankClassifierCV,
+    SparseLowRankRegressorCV,
+)
 from ._task_relations import (
     ClusteredClassifierCV,
     ClusteredRegressorCV,
@@ -35,6 +53,10 @@ from ._task_relations import (
     MeanRegularizedRegressorCV,
     TaskRelationClassifierCV,
     TaskRelationRegressorCV,
+)
+from ._temporal import (
+    FusedSparseGroupLassoClassifierCV,
+    FusedSparseGroupLassoRegressorCV,
 )
 
 __all__ = [
@@ -61,4 +83,18 @@ __all__ = [
     "DirtyClassifierCV",
     "RobustLowRankRegressorCV",
     "RobustLowRankClassifierCV",
+    "CappedL1RegressorCV",
+    "CappedL1ClassifierCV",
+    "BlockMCPRegressorCV",
+    "BlockMCPClassifierCV",
+    "BlockSCADRegressorCV",
+    "BlockSCADClassifierCV",
+    "SparseLowRankRegressorCV",
+    "SparseLowRankClassifierCV",
+    "RobustFeatureLearningRegressorCV",
+    "RobustFeatureLearningClassifierCV",
+    "FeatureGroupLassoRegressorCV",
+    "FeatureGroupLassoClassifierCV",
+    "FusedSparseGroupLassoRegressorCV",
+    "FusedSparseGroupLassoClassifierCV",
 ]

@@ -41,6 +41,9 @@ class _PathCV(_MultiTaskModel):
     #: the searched strengths, the path's first, each with its automatic grid as the
     #: powers of ten of its first and last values (None: from alpha_max only)
     _ranges = {"alpha": None}
+    #: strengths (not the path's) searched only when their grid is given: a grid of
+    #: None keeps the estimator's parameter of that name (also one of this class)
+    _optional = ()
     #: the searched strengths, ``intercept_pooling`` last (set from ``_ranges``)
     _strengths = ("alpha", "intercept_pooling")
 
@@ -59,13 +62,24 @@ class _PathCV(_MultiTaskModel):
 
     def _tuned(self, grids):
         """The strengths searched (the path's first) and their grids: the intercept
-        pooling only when its grid has more than one value."""
+        pooling only when its grid has more than one value, an optional strength only
+        when its grid is given."""
         pairs = [
             (name, grid)
             for name, grid in zip(self._strengths, grids, strict=True)
-            if name != "intercept_pooling" or len(grid) > 1
+            if (name != "intercept_pooling" or len(grid) > 1) and not self._unsearched(name)
         ]
         return tuple(name for name, _ in pairs), [grid for _, grid in pairs]
+
+    def _unsearched(self, name):
+        """Whether ``name`` is an optional strength without a grid (kept fixed)."""
+        return name in self._optional and getattr(self, f"{name}s") is None
+
+    def _path_alpha_max(self, base, data, info, loss):
+        """The top of the automatic grid of the path's strength: the estimator's
+        ``alpha_max`` (None: it has none; a subclass whose path is along another
+        strength gives that strength's)."""
+        return base._alpha_max(data, info, loss)  # with fit's task weights
 
     def fit(self, X, y, tasks=None, sample_weight=None):
         """Choose the strengths by cross-validation, then refit on all the data.
@@ -136,6 +150,8 @@ class _PathCV(_MultiTaskModel):
         )
         chosen[strengths[0]] = grids[0][best[-1]]
         chosen.setdefault("intercept_pooling", base.intercept_pooling)
+        for name in self._optional:  # the fixed value of an unsearched one
+            chosen.setdefault(name, getattr(base, name))
         self.searched_strengths_ = strengths
         for name, value in chosen.items():
             setattr(self, f"{name}_", float(value))
@@ -168,11 +184,14 @@ class _PathCV(_MultiTaskModel):
                 if grid is None:
                     grouped = prepared[1]["layout"] == "tasks" and base.fit_intercept
                     grid = POOLING_GRID if grouped else (0.0,)
+            elif self._unsearched(name):
+                grid = (getattr(base, name),)
             elif is_count(grid):  # scikit-learn's alphas=int: that many automatic values
                 check_number(grid, param, low=1, integer=True)
                 count, grid = grid, None
                 if i == 0:
-                    grid = _default_alphas(base, *prepared, count, self.eps)
+                    alpha_max = self._path_alpha_max(base, *prepared)
+                    grid = _default_alphas(alpha_max, count, self.eps)
                 if grid is None and self._ranges[name] is not None:
                     grid = log_grid(self._ranges[name], count)
                 if grid is None:

@@ -83,16 +83,22 @@ def _wrap(text, indent):
     )
 
 
-def _grid_entry(name, default, first, decades, model):
+def _grid_entry(name, default, first, decades, model, alpha_max=None):
     param = f"{name}s"
     if decades is not None:
         auto = f"``logspace({decades[0]:g}, {decades[1]:g}, {param})``"
     if not first:
         text = f"Grid of ``{name}``, one axis of the search. An int: that many values {auto}."
+        if default is None:
+            text = (
+                f"Grid of ``{name}``, then one axis of the search. None: not searched, the "
+                f"parameter ``{name}`` is used. An int: that many values {auto}."
+            )
     else:
         text = f"Grid of ``{name}``, solved in decreasing order along each fold's path. An int:"
         if decades is None:
-            text += " that many values ``geomspace(alpha_max, eps * alpha_max)``."
+            text += " that many values ``geomspace(alpha_max, eps * alpha_max)``"
+            text += f", ``alpha_max`` {alpha_max}." if alpha_max else "."
         elif _has_alpha_max(model):
             text += (
                 " that many values ``geomspace(alpha_max, eps * alpha_max)`` where the "
@@ -101,7 +107,8 @@ def _grid_entry(name, default, first, decades, model):
         else:
             text += f" that many values {auto}."
     text += " An array: these values (scikit-learn's ``alphas`` convention)."
-    return f"    {param} : int or array-like, default={default!r}\n{_wrap(text, 8)}\n"
+    kind = "int, array-like or None" if default is None else "int or array-like"
+    return f"    {param} : {kind}, default={default!r}\n{_wrap(text, 8)}\n"
 
 
 def _attributes(strengths, model, loss):
@@ -140,10 +147,12 @@ def _attributes(strengths, model, loss):
     return "".join(lines) + _section(model.__doc__, "Attributes").rstrip("\n") + "\n"
 
 
-def cv_docstring(summary, model, init, ranges, *, example):
+def cv_docstring(summary, model, init, ranges, *, example, optional=(), alpha_max=None):
     """The docstring of the ``*CV`` estimator of ``model`` whose ``__init__`` is
     ``init`` and whose searched strengths (the path's first) have the automatic
-    grids ``ranges``; ``example`` is the body of its Examples section."""
+    grids ``ranges``; ``example`` is the body of its Examples section. ``optional``:
+    the strengths searched only when their grid is given; ``alpha_max``: what the
+    top of the path's automatic grid is, when not the estimator's ``alpha_max``."""
     doc = model.__doc__
     loss = "logistic" if model.__name__.endswith("Classifier") else "squared"
     strengths = (*ranges, "intercept_pooling")
@@ -154,11 +163,14 @@ def cv_docstring(summary, model, init, ranges, *, example):
             parameters.append(_CV_PARAMETERS[name].format(default=p.default))
         elif name.endswith("s") and name[:-1] in ranges:
             first = name[:-1] == strengths[0]
-            parameters.append(_grid_entry(name[:-1], p.default, first, ranges[name[:-1]], model))
+            parameters.append(
+                _grid_entry(name[:-1], p.default, first, ranges[name[:-1]], model, alpha_max)
+            )
         else:
             parameters.append(model_entries[name])
-    names = [f"``{s}``" for s in strengths]
+    names = [f"``{s}``" for s in strengths if s not in optional]
     searched = ", ".join(names[:-1]) + " and " + names[-1]
+    searched += "".join(f" (and ``{s}`` when ``{s}s`` is given)" for s in optional)
     kind, other = ("Regressor", "Classifier") if loss == "squared" else ("Classifier", "Regressor")
     other_loss = "logistic" if loss == "squared" else "squared"
     error = "mean squared error" if loss == "squared" else "misclassification rate"

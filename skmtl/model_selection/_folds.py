@@ -112,6 +112,8 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
                 pred = est._decision_validated(*validated)
                 if est._is_classifier:
                     pred = class_labels(est, pred)
+                else:  # the mean target, as predict (exp(z) for the Poisson loss)
+                    pred = est._fitted_loss.inverse_link(pred)
                 row.append(
                     _held_out_error(
                         est, pred, X_test, y_test, tasks_test, sw_test, est._is_classifier

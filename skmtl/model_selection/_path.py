@@ -10,7 +10,6 @@ from sklearn.base import clone
 
 from .._base import check_number
 from .._datafit import DesignDatafit
-from ..solvers import solve
 from ._grids import check_grid, is_count
 
 #: the warning of a grid point where one part of a split model stays zero
@@ -25,9 +24,9 @@ def _path(estimator, data, info, loss, settings):
         raise ValueError("Paths are solved by FISTA; solver='cvxpy' is for single fits.")
     for name, value in settings[0].items():  # the pooling is fixed along a path
         setattr(estimator, name, value)
+    estimator.verbose = 0  # quiet solves: the caller reports the progress
     full = DesignDatafit(loss, data, estimator.fit_intercept, estimator.intercept_pooling)
     C = estimator._initial_coef(full, data, info, warm=False)
-    d = data.n_features
     out = []
     for params in settings:
         for name, value in params.items():  # plain attributes: cheaper than set_params
@@ -35,24 +34,16 @@ def _path(estimator, data, info, loss, settings):
         with warnings.catch_warnings():  # said once, by the caller
             warnings.filterwarnings("ignore", ".*" + _DEGENERATE, UserWarning)
             penalty = estimator._penalty(data)
-        result, datafit = solve(
-            full,
-            penalty,
-            C,
-            method=estimator.solver,
-            precompute=estimator.precompute,
-            max_iter=estimator.max_iter,
-            tol=estimator.tol,
-        )
-        C = result.coef
-        out.append((C[:d].copy(), datafit.intercept(C), result.dual_gap, result.n_iter))
+        # the estimator's own solve (the multi-stage models solve several times), on
+        # the one datafit of the path
+        W, intercept, _, C = estimator._solve(data, info, loss, penalty, C, full=full)
+        out.append((W.copy(), intercept, estimator.dual_gap_, estimator.n_iter_))
     return out
 
 
-def _default_alphas(estimator, data, info, loss, n_alphas, eps):
+def _default_alphas(alpha_max, n_alphas, eps):
     """``geomspace(alpha_max, eps * alpha_max, n_alphas)`` where the model has an
-    ``alpha_max``; None otherwise."""
-    alpha_max = estimator._alpha_max(data, info, loss)  # with fit's task weights
+    ``alpha_max``; None otherwise (``alpha_max`` None)."""
     if alpha_max is None:
         return None
     if alpha_max <= 0:
@@ -121,7 +112,8 @@ def regularization_path(
         check_number(eps, "eps", low=0, low_open=True)
         count, alphas = alphas, None
         if param == "alpha":
-            alphas = _default_alphas(est, data, info, loss, count, eps)
+            alpha_max = est._alpha_max(data, info, loss)  # with fit's task weights
+            alphas = _default_alphas(alpha_max, count, eps)
         if alphas is None:
             raise ValueError(
                 f"{type(estimator).__name__} has no alpha_max to place alphas={count} "

@@ -118,7 +118,8 @@ class MeanRegularizedClassifierCV(ClassifierMixin, _PathCV):
 
 class GraphRegularizedRegressorCV(RegressorMixin, _PathCV):
     _model = GraphRegularizedRegressor
-    _ranges = {"alpha": COUPLING, "beta": RIDGE}
+    _ranges = {"alpha": COUPLING, "beta": RIDGE, "alpha_l21": RIDGE}
+    _optional = ("alpha_l21",)
 
     def __init__(
         self,
@@ -126,8 +127,11 @@ class GraphRegularizedRegressorCV(RegressorMixin, _PathCV):
         *,
         alphas=25,
         betas=3,
+        alpha_l21s=None,
         intercept_poolings=None,
         loss=None,
+        alpha_l1=0.0,
+        alpha_l21=0.0,
         fit_intercept=True,
         max_iter=1000,
         tol=1e-4,
@@ -150,6 +154,7 @@ class GraphRegularizedRegressorCV(RegressorMixin, _PathCV):
         _model,
         __init__,
         _ranges,
+        optional=_optional,
         example="""    >>> from skmtl import GraphRegularizedRegressorCV
     >>> from skmtl.datasets import make_chain_tasks
     >>> X, y, tasks = make_chain_tasks(n_tasks=4, random_state=0)[:3]
@@ -167,7 +172,8 @@ class GraphRegularizedRegressorCV(RegressorMixin, _PathCV):
 
 class GraphRegularizedClassifierCV(ClassifierMixin, _PathCV):
     _model = GraphRegularizedClassifier
-    _ranges = {"alpha": COUPLING, "beta": RIDGE}
+    _ranges = {"alpha": COUPLING, "beta": RIDGE, "alpha_l21": RIDGE}
+    _optional = ("alpha_l21",)
 
     def __init__(
         self,
@@ -175,8 +181,11 @@ class GraphRegularizedClassifierCV(ClassifierMixin, _PathCV):
         *,
         alphas=25,
         betas=3,
+        alpha_l21s=None,
         intercept_poolings=None,
         loss=None,
+        alpha_l1=0.0,
+        alpha_l21=0.0,
         fit_intercept=True,
         max_iter=1000,
         tol=1e-4,
@@ -199,6 +208,7 @@ class GraphRegularizedClassifierCV(ClassifierMixin, _PathCV):
         _model,
         __init__,
         _ranges,
+        optional=_optional,
         example="""    >>> from skmtl import GraphRegularizedClassifierCV
     >>> from skmtl.datasets import make_chain_tasks
     >>> X, y, tasks = make_chain_tasks(n_tasks=4, random_state=0, loss="logistic")[:3]

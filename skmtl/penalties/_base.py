@@ -83,7 +83,7 @@ class Penalty:
     ``task_axis``
         It is built from a task structure (a mean, a graph, clusters, a task
         covariance, whole task columns): with ``K > 2`` classes it sees each task's
-        ``K`` class models as one column (:mod:`skmtl.penalties.classes`). A penalty
+        ``K`` class models as one column (``skmtl.penalties.classes``). A penalty
         without it acts on the ``K T`` task-class columns alike.
     """
 

@@ -127,7 +127,7 @@ class L1Lq(RowNormPenalty):
     :class:`L1Linf`.
 
     Prox: ``V - Proj`` onto the ball of the dual norm ``q* = q / (q - 1)``, row-wise
-    (:func:`project_lp_ball`). Dual norm: the largest row ``q*``-norm.
+    (``project_lp_ball``). Dual norm: the largest row ``q*``-norm.
     """
 
     def __init__(self, alpha=1.0, q=2.0):
