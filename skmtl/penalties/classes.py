@@ -78,7 +78,7 @@ class TaskBlocks:
         return cp.reshape(W, (W.shape[0] * self.n_classes, T), order="C")
 
     def by_column(self, V):
-        """The inverse of :meth:`by_task`."""
+        """The inverse of ``by_task``."""
         return V.reshape(-1, V.shape[1] * self.n_classes)
 
     def prox(self, V, step):

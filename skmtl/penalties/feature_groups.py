@@ -78,7 +78,7 @@ class FeatureGroupNorm(NormPenalty):
     + (1 - l1_ratio - row_ratio) sum_g sqrt(|g|) ||W_g||_F)``.
 
     ``labels[j]`` is the group of feature (row) ``j`` (``-1``: none; from
-    :func:`check_groups`); ``|g|`` is the number of features in group ``g``.
+    ``check_groups``); ``|g|`` is the number of features in group ``g``.
     """
 
     def __init__(self, alpha=1.0, labels=None, l1_ratio=0.0, row_ratio=0.0):
