@@ -142,7 +142,12 @@ _STRENGTHS = {
     "BlockMCPClassifier": dict(alpha=0.01),
     "BlockSCADClassifier": dict(alpha=0.01),
 }
-CLASSIFIERS = [name for name in skmtl.__all__ if name.endswith("Classifier")]
+# the task-API classifiers (iMSF wraps one; its tasks are its missing-data patterns)
+CLASSIFIERS = [
+    name
+    for name in skmtl.__all__
+    if name.endswith("Classifier") and not name.startswith("IncompleteMultiSource")
+]
 
 
 def _against_cvxpy(model, X, y, tasks=None):
@@ -295,12 +300,12 @@ def test_cross_validation_and_paths():
 
     X, y, tasks = _classes_data()
     alphas, coefs, intercepts, _ = regularization_path(
-        GroupLassoClassifier(tol=1e-10), X, y, tasks=tasks, n_alphas=3
+        GroupLassoClassifier(tol=1e-10), X, y, tasks=tasks, alphas=3
     )
     assert coefs.shape == (3, 3, K, X.shape[1]) and intercepts.shape == (3, 3, K)
     last = GroupLassoClassifier(alpha=alphas[-1], tol=1e-10).fit(X, y, tasks=tasks)
     np.testing.assert_allclose(coefs[-1], last.coef_, atol=1e-5)
-    search = GroupLassoClassifierCV(cv=3, n_alphas=3, intercept_poolings=[0.0])
+    search = GroupLassoClassifierCV(cv=3, alphas=3, intercept_poolings=[0.0])
     search.fit(X, y, tasks=tasks)
     assert search.coef_.shape == (3, K, X.shape[1])
     assert search.predict_proba(X[:5], tasks=tasks[:5]).shape == (5, K)
