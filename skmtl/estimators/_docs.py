@@ -226,18 +226,6 @@ _SEE_ALSO = {
         ("TraceNorm", "The low-rank part alone."),
         ("Dirty", "Shared plus task-specific sparse features."),
     ],
-    "CappedL1": [
-        ("GroupLasso", "The convex first stage (l1_ratio=1: the lasso)."),
-        ("BlockMCP", "A non-convex penalty on the rows' 2-norms."),
-    ],
-    "BlockMCP": [
-        ("GroupLasso", "The convex first stage."),
-        ("BlockSCAD", "Another non-convex penalty on the rows."),
-    ],
-    "BlockSCAD": [
-        ("GroupLasso", "The convex first stage."),
-        ("BlockMCP", "Another non-convex penalty on the rows."),
-    ],
     "SparseLowRank": [
         ("Dirty", "Shared rows plus task-specific entries."),
         ("RobustLowRank", "A low-rank part plus outlier tasks."),

@@ -259,14 +259,9 @@ class _IncompleteMultiSourceClassifier(SklearnClassifierMixin, _IncompleteMultiS
         return self.estimator_.decision_function(X, tasks)
 
     def predict_proba(self, X):
-        """Class probabilities, shape (n_samples, 2)."""
+        """Class probabilities, shape (n_samples, n_classes)."""
         X, tasks = self._tasks_of(X)
         return self.estimator_.predict_proba(X, tasks)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        return tags
 
 
 _IMSF_SUMMARY = """Incomplete multi-source fusion (iMSF; Yuan et al., 2012) for {task}.

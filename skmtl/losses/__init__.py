@@ -21,7 +21,6 @@ __all__ = [
     "SquaredHingeLoss",
     "MultinomialLoss",
     "get_loss",
-    "is_classification",
 ]
 
 #: the built-in losses by name, for ``loss="..."``
