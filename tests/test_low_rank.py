@@ -195,3 +195,18 @@ def test_dirty_warns_when_a_part_is_useless(params, message):
     X, y, tasks = make_tasks(seed=34)
     with pytest.warns(UserWarning, match=message):
         DirtyRegressor(**params).fit(X, y, tasks=tasks)
+
+
+def test_subspace_default_components_on_one_feature_is_ridge():
+    """``n_components=None`` on one feature puts it in the subspace (``M = I``): the
+    penalty is the ridge ``beta ||W||^2``, the graph model with an empty graph."""
+    from skmtl import GraphRegularizedRegressor
+
+    X, y, tasks = make_tasks(seed=5)
+    X = X[:, :1]
+    subspace = SharedSubspaceRegressor(alpha=0.3, beta=0.05, tol=1e-12, max_iter=10000)
+    subspace.fit(X, y, tasks=tasks)
+    T = len(np.unique(tasks))
+    ridge = GraphRegularizedRegressor(np.zeros((T, T)), alpha=0.0, beta=0.05).fit(X, y, tasks=tasks)
+    assert subspace.components_.shape == (1, 1)
+    assert subspace.objective_ == pytest.approx(ridge.objective_, rel=1e-9)

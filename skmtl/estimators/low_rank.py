@@ -81,7 +81,7 @@ class _SharedSubspace(_MultiTaskModel):
         self,
         alpha=0.1,
         beta=0.01,
-        n_components=2,
+        n_components=None,
         *,
         loss=None,
         fit_intercept=True,
@@ -103,6 +103,8 @@ class _SharedSubspace(_MultiTaskModel):
         check_number(self.alpha, "alpha", low=0, low_open=True)
         check_number(self.beta, "beta", low=0, low_open=True)
         h, d = self.n_components, n_features
+        if h is None:  # two, or every feature when there are fewer
+            h = 2 if d is None else min(2, d)
         if isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1:
             raise ValueError(f"n_components must be a positive integer; got {h!r}.")
         if d is not None and h > d:
@@ -114,7 +116,7 @@ class _SharedSubspace(_MultiTaskModel):
     def _fit_structure(self, W, penalty, parts=None):
         M = penalty.task_matrix(W)
         _, vectors = np.linalg.eigh(M)
-        self.components_ = vectors[:, ::-1][:, : self.n_components].T
+        self.components_ = vectors[:, ::-1][:, : penalty.n_clusters].T
 
 
 class _Dirty(_MultiTaskModel):
@@ -244,8 +246,10 @@ _SUBSPACE = dict(
         Strength of the pull towards the shared subspace, > 0.
     beta : float, default=0.01
         Ridge strength, > 0.
-    n_components : int, default=2
-        Dimension of the shared subspace, at most the number of features.
+    n_components : int or None, default=None
+        Dimension of the shared subspace, at most the number of features. None: 2,
+        or the number of features if there are fewer (with every feature in the
+        subspace the penalty is the ridge ``beta ||W||^2``).
 """,
     attributes="""    components_ : ndarray of shape (n_components, n_features)
         Orthonormal basis of the learned shared subspace (top eigenvectors of ``M``).

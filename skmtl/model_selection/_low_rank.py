@@ -120,7 +120,7 @@ class SharedSubspaceRegressorCV(RegressorMixin, _PathCV):
 
     def __init__(
         self,
-        n_components=2,
+        n_components=None,
         *,
         alphas=20,
         betas=3,
@@ -169,7 +169,7 @@ class SharedSubspaceClassifierCV(ClassifierMixin, _PathCV):
 
     def __init__(
         self,
-        n_components=2,
+        n_components=None,
         *,
         alphas=20,
         betas=3,
