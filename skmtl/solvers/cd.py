@@ -50,14 +50,9 @@ def _parts(datafit, penalty):
 
 def serves(datafit, penalty):
     """Whether :func:`cd` can solve this problem: row-separable penalties (also the
-    two of a split model) on Gram statistics whose intercepts are free (pooled ones
-    couple the tasks)."""
+    two of a split model) on Gram statistics."""
     gram, penalties = _parts(datafit, penalty)
-    return (
-        all(p.row_separable for p in penalties)
-        and hasattr(gram, "grams")
-        and getattr(gram, "precision", None) is None
-    )
+    return all(p.row_separable for p in penalties) and hasattr(gram, "grams")
 
 
 def use_cd(datafit, penalty):
@@ -135,7 +130,7 @@ def cd(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold=None, verbose
         raise ValueError(
             "solver='cd' needs the squared loss through Gram statistics (or a "
             "logistic loss with up to 100 features), a row-separable penalty (L1, "
-            "L2,1, sparse-group, L1/Linf) and free intercepts; got "
+            "L2,1, sparse-group, L1/Linf); got "
             f"{type(penalty).__name__}. Use solver='fista'."
         )
     gram, penalties = _parts(datafit, penalty)
@@ -144,14 +139,24 @@ def cd(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold=None, verbose
     d, k = gram.n_features, len(penalties)
     W = np.array(W0[: k * d], dtype=float)
     # columns[j] = [C_t[k, j]]_{k, t}: how row j's change moves the gradient
-    columns = np.ascontiguousarray(np.transpose(gram.grams, (2, 1, 0)))
-    diag = np.ascontiguousarray(np.diagonal(gram.grams, axis1=1, axis2=2).T)  # (d, T)
+    columns = np.transpose(gram.grams, (2, 1, 0))
+    diag = np.diagonal(gram.grams, axis1=1, axis2=2).T  # (d, T)
+    pooled = gram.precision is not None
+    if pooled:
+        # Pooled intercepts add 1/2 sum_t delta_t (rbar_t - b_0)^2 of the mean
+        # residuals rbar_t = ybar_t - xbar_t^T w_t, over a shared b_0. With b_0 held
+        # (a block of its own, set to its minimiser at each epoch's start) the term is
+        # separable over tasks: each task's Gram matrix gains delta_t xbar_t xbar_t^T.
+        scaled = gram.x_mean * gram._delta()
+        columns = columns + scaled[:, None, :] * gram.x_mean[None]
+        diag = diag + scaled * gram.x_mean
+    columns, diag = np.ascontiguousarray(columns), np.ascontiguousarray(diag)
     lips = diag.max(axis=1)
     active = np.flatnonzero(lips > 0)  # a constant feature stays where it is
     steps = np.zeros(d)
     steps[active] = 1.0 / lips[active]
     W[np.tile(lips <= 0, k)] = 0.0
-    G = datafit.linear(W)[d:] - gram.b  # the gradient in W = sum of blocks, kept up to date
+    G = gram.gradient(datafit.linear(W))  # in W = sum of blocks, kept up to date
     history = [W.copy()]
     gap, primal = np.inf, np.nan
     n_iter, stalled = 0, False
@@ -165,6 +170,8 @@ def cd(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold=None, verbose
     ]
     while n_iter < max_iter:
         n_iter += 1
+        if pooled and n_iter > 1:  # b_0 to its minimiser: the profiled gradient
+            G = gram.gradient(datafit.linear(W))
         moved = 0.0
         for r, j, step, prox in blocks:
             old = W[r]
@@ -189,7 +196,7 @@ def cd(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold=None, verbose
                 value_new = datafit.value(z_new) + penalty.value(extrapolated)
                 if value_new < datafit.value(z_old) + penalty.value(W):
                     W = extrapolated
-                    G = z_new[d:] - gram.b
+                    G = gram.gradient(z_new)
                     nonzero = np.abs(W).sum(axis=1) > 0
                     history = [W.copy()]
         stalled = math.sqrt(moved) <= 1e-15 * np.max(np.abs(W), initial=0.0)

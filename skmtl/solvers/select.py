@@ -18,9 +18,10 @@ def iterative_solver(method, datafit, penalty):
     (:mod:`~skmtl.solvers.cd`) for row-separable penalties, ADMM
     (:mod:`~skmtl.solvers.admm`) for the others except the dirty model (two row
     penalties, where neither beat FISTA on well-conditioned data); FISTA otherwise
-    (rows, many features, pooled intercepts, the dirty model). ``"cd"``, ``"admm"``
-    and ``"fista"`` force one (``"cd"`` and ``"admm"`` raise a ValueError where they do not apply);
-    ``"closed_form"`` falls back to FISTA.
+    (rows, many features, ADMM's penalties with pooled intercepts, the dirty
+    model). ``"cd"``, ``"admm"`` and ``"fista"`` force one (``"cd"`` and ``"admm"``
+    raise a ValueError where they do not apply); ``"closed_form"`` falls back to
+    FISTA.
     """
     if method == "cd":
         if not _cd.serves(datafit, penalty):
