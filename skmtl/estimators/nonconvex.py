@@ -123,8 +123,9 @@ class _NonConvexModel(_MultiTaskModel):
                     "coefficients that certifies its stage (ten times the largest at "
                     "the stage's start): the stage solved the bounded problem. With "
                     "the logistic loss this means separable data, where an unshrunk "
-                    "feature has no finite optimum; raise theta or lower gamma, or "
-                    "scale the features.",
+                    "feature has no finite optimum; raise theta (capped L1) or gamma "
+                    "(MCP, SCAD), so that fewer features pass the point where the "
+                    "shrinkage stops, or scale the features.",
                     ConvergenceWarning,
                     stacklevel=5,
                 )

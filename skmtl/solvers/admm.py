@@ -117,5 +117,5 @@ def admm(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, threshold=None, verbo
     if n_iter == 0:
         gap, primal, _, _ = duality_gap(datafit, penalty, Z, datafit.linear(Z))
     if gap > threshold and not stalled:
-        warn_not_converged(gap, n_iter, threshold, tol)
+        warn_not_converged(gap, n_iter, threshold, tol, method="ADMM")
     return SolverResult(Z, n_iter, float(gap), float(primal), float(rho))

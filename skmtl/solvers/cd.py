@@ -209,5 +209,5 @@ def cd(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold=None, verbose
     if n_iter == 0:
         gap, primal, _, _ = duality_gap(datafit, penalty, W, datafit.linear(W))
     if gap > threshold and not stalled:
-        warn_not_converged(gap, n_iter, threshold, tol)
+        warn_not_converged(gap, n_iter, threshold, tol, method="Coordinate descent")
     return SolverResult(W, n_iter, float(gap), float(primal), float(lips.max(initial=0.0)))

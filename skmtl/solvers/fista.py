@@ -133,9 +133,10 @@ def fista(
     return SolverResult(C, n_iter, float(gap), float(primal), float(L))
 
 
-def warn_not_converged(gap, n_iter, threshold, tol):
+def warn_not_converged(gap, n_iter, threshold, tol, method="FISTA"):
+    """A ConvergenceWarning naming ``method``, the gap reached and the fixes."""
     warnings.warn(
-        f"FISTA did not converge: duality gap {gap:.3e} after {n_iter} iterations, "
+        f"{method} did not converge: duality gap {gap:.3e} after {n_iter} iterations, "
         f"above the tolerance {threshold:.3e} (tol={tol}). Increase max_iter, "
         "loosen tol, or scale the features.",
         ConvergenceWarning,
@@ -164,5 +165,5 @@ def certified_loop(
         C, used = inner_step(C, z, gap, max_iter - n_iter)
         n_iter += used
     if gap > threshold:
-        warn_not_converged(gap, n_iter, threshold, tol)
+        warn_not_converged(gap, n_iter, threshold, tol, method=name)
     return SolverResult(C, n_iter, float(gap), float(primal), np.nan)
