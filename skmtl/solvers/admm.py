@@ -40,9 +40,9 @@ def _gram_of(datafit):
 
 
 def serves(datafit, penalty):
-    """Gram statistics (possibly of a split model) with free intercepts."""
+    """Gram statistics (possibly of a split model)."""
     gram, _ = _gram_of(datafit)
-    return hasattr(gram, "grams") and getattr(gram, "precision", None) is None
+    return hasattr(gram, "grams")
 
 
 def use_admm(datafit, penalty):
@@ -51,19 +51,43 @@ def use_admm(datafit, penalty):
 
 
 class _Solves:
-    """``s -> (C_t + shift I)^{-1} s_t`` for every task, refactored on demand."""
+    """The data term's proximal step: ``s`` minimising ``f(s) + shift/2 ||s - a||^2``
+    for ``rhs = shift a + b``, by ``(C_t + shift I)^{-1}`` for every task, refactored
+    when ``shift`` changes.
 
-    def __init__(self, grams):
-        self.grams, self.shift, self.inverse = grams, None, None
-        self.eye = np.eye(grams.shape[1])
+    Pooled intercepts add ``1/2 sum_t delta_t (ybar_t - xbar_t^T s_t - b_0)^2`` over a
+    shared ``b_0``: each task's matrix gains ``delta_t xbar_t xbar_t^T``, ``s_t`` is
+    affine in ``b_0`` (``u_t - b_0 v_t``), and ``b_0``'s own optimality condition, one
+    scalar equation, fixes it."""
+
+    def __init__(self, gram):
+        self.grams, self.shift, self.inverse = gram.grams, None, None
+        self.eye = np.eye(gram.grams.shape[1])
+        self.pooled = gram.precision is not None
+        if self.pooled:
+            self.delta, self.xbar, self.ybar = gram._delta(), gram.x_mean, gram.y_mean
+            outer = self.xbar.T[:, :, None] * self.xbar.T[:, None, :]  # (T, d, d)
+            self.grams = self.grams + self.delta[:, None, None] * outer
+
+    def _apply(self, rhs):
+        if self.inverse.shape[0] == 1:
+            return self.inverse[0] @ rhs
+        return np.matmul(self.inverse, rhs.T[:, :, None])[:, :, 0].T
 
     def __call__(self, rhs, shift):
         if shift != self.shift:
             self.shift = shift
             self.inverse = np.linalg.inv(self.grams + shift * self.eye)
-        if self.inverse.shape[0] == 1:
-            return self.inverse[0] @ rhs
-        return np.matmul(self.inverse, rhs.T[:, :, None])[:, :, 0].T
+            if self.pooled:  # s_t's slope in b_0, and b_0's coefficient in its equation
+                self.slope = self.delta * self._apply(self.xbar)
+                curvature = self.delta * (1.0 - np.einsum("jt,jt->t", self.xbar, self.slope))
+                self.total = curvature.sum()
+        if not self.pooled:
+            return self._apply(rhs)
+        u = self._apply(rhs + self.delta * self.ybar * self.xbar)
+        residual = self.ybar - np.einsum("jt,jt->t", self.xbar, u)
+        b0 = (self.delta @ residual) / self.total if self.total > 0 else 0.0
+        return u - b0 * self.slope
 
 
 def admm(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, threshold=None, verbose=0, **_):
@@ -72,8 +96,7 @@ def admm(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, threshold=None, verbo
     if not serves(datafit, penalty):
         raise ValueError(
             "solver='admm' needs the squared loss through Gram statistics (or a "
-            "logistic loss with up to 100 features) and free intercepts. Use "
-            "solver='fista'."
+            "logistic loss with up to 100 features). Use solver='fista'."
         )
     gram, k = _gram_of(datafit)
     if threshold is None:
@@ -81,17 +104,17 @@ def admm(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, threshold=None, verbo
     d = gram.n_features
     Z = np.array(C0[: k * d], dtype=float)
     blocks = Z.reshape(k, d, -1)
-    solve = _Solves(gram.grams)
+    solve = _Solves(gram)
     # rho: the typical curvature of the data term (the mean diagonal entry)
     rho = float(np.mean(np.diagonal(gram.grams, axis1=1, axis2=2))) or 1.0
-    U = -(gram.linear(blocks.sum(axis=0))[d:] - gram.b) / rho  # the dual at the start
+    U = -gram.gradient(gram.linear(blocks.sum(axis=0))) / rho  # the dual at the start
     U = np.concatenate([U] * k)
     gap, primal, n_iter, stalled = np.inf, np.nan, 0, False
     while n_iter < max_iter:
         n_iter += 1
         A = (Z - U).reshape(k, d, -1)
         s = solve(rho / k * A.sum(axis=0) + gram.b, rho / k)
-        g = gram.linear(s)[d:] - gram.b
+        g = gram.gradient(gram.linear(s))
         X = (A - g / rho).reshape(k * d, -1)
         Z_old = Z
         Z = penalty.prox(X + U, 1.0 / rho)
