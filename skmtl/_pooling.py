@@ -48,6 +48,11 @@ def shared_value(weights, v):
     """The shared intercept ``sum_t weights_t v_t / sum_t weights_t`` (infinite
     weights: the plain mean); one per group (an array) for 2-D ``weights``."""
     v = _groups(weights, v)
+    if weights.ndim == 1:  # the common case, without the broadcasting below
+        if np.isinf(weights[0]):  # the weights are all infinite or all finite
+            return float(v.mean())
+        total = float(weights.sum())
+        return float(weights @ v) / total if total > 0 else 0.0
     if np.isinf(weights).any():
         shared = v.mean(axis=-1)
     else:
