@@ -107,6 +107,16 @@ def _row_prox(penalty):
     return prox
 
 
+def _diagonal_prox(penalty):
+    """``prox(v, steps)`` of one row with a step per task (the inverse curvatures)."""
+
+    def prox(v, steps):
+        out = penalty.prox_diagonal(v[None], 1.0 / steps)[0]
+        return out if out.any() else None
+
+    return prox
+
+
 def _anderson(history):
     """Anderson extrapolation of the iterates in ``history`` (a list of arrays), or
     None when the system is singular."""
@@ -155,11 +165,17 @@ def cd(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold=None, verbose
     history = [W.copy()]
     gap, primal = np.inf, np.nan
     n_iter, stalled = 0, False
-    proxes = [_row_proxes(p, d) for p in penalties]
+    if len(penalties) == 1 and getattr(penalty, "diagonal_prox", False):
+        # each task's own curvature C_t[j, j] (a zero one floored: still a majorant):
+        # the exact minimiser of the row's model, not a step of 1 / max_t C_t[j, j]
+        steps = 1.0 / np.maximum(diag, 1e-10 * lips[:, None])  # (d, T): a row each
+        proxes = [[_diagonal_prox(penalty)] * d]
+    else:
+        proxes = [_row_proxes(p, d) for p in penalties]
     nonzero = np.abs(W).sum(axis=1) > 0
     # (row of the block, feature, step, prox): the rows of P then those of Q
     blocks = [
-        (i * d + j, j, float(steps[j]), row_proxes[j])
+        (i * d + j, j, steps[j], row_proxes[j])
         for j in active.tolist()
         for i, row_proxes in enumerate(proxes)
     ]
