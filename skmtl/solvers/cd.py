@@ -14,9 +14,13 @@ Every ``_ANDERSON`` epochs the last iterates are extrapolated (Anderson
 acceleration, as in skglm; kept only if it lowers the objective). The duality gap
 at the primal iterate stops the epochs, as in FISTA.
 
-A split model ``W = P + Q`` with two row-separable penalties (the dirty model) is
-solved the same way over the ``2 d`` rows of ``[P; Q]``: the rows ``P_j`` and
-``Q_j`` move the gradient of the same feature ``j``.
+A penalty with ``diagonal_prox`` (the dirty model's row norm,
+:class:`~skmtl.penalties.dirty.DirtyRowNorm`) takes each task's own curvature
+``C_t[j, j]`` instead: its block update is the exact minimiser of the row's model.
+A split model ``W = P + Q`` with two row-separable penalties can also be solved over
+the ``2 d`` rows of ``[P; Q]`` (the rows ``P_j`` and ``Q_j`` move the gradient of the
+same feature ``j``); ``solver="auto"`` and ``"cd"`` solve the dirty model on ``W``
+instead, where ``P_j`` and ``Q_j`` do not trade off along a flat direction.
 
 The loop over the features of an epoch is in Python (``d`` small-vector
 operations each): :func:`use_cd` restricts CD to at most ``MAX_FEATURES`` features.

@@ -22,9 +22,10 @@ def iterative_solver(method, datafit, penalty):
     it applies (:func:`~skmtl.solvers.closed_form.has_closed_form`; the inner
     solves of proximal Newton), then with up to 100 features: coordinate descent
     (:mod:`~skmtl.solvers.cd`) for row-separable penalties, ADMM
-    (:mod:`~skmtl.solvers.admm`) for the others except the dirty model (two row
-    penalties, where neither beat FISTA on well-conditioned data); FISTA otherwise
-    (rows, many features, pooled intercepts, the dirty model). ``"cd"``, ``"admm"``
+    (:mod:`~skmtl.solvers.admm`) for the others except two row penalties on a
+    stacked ``[P; Q]`` (where neither beat FISTA on well-conditioned data; the dirty
+    model comes here as its row norm on ``W``); FISTA otherwise (rows, many
+    features, pooled intercepts, a stacked ``[P; Q]`` of two row penalties). ``"cd"``, ``"admm"``
     and ``"fista"`` force one (``"cd"`` and ``"admm"`` raise a ValueError where they do not apply);
     ``"closed_form"`` falls back to FISTA.
     """
