@@ -1,6 +1,7 @@
 """More split models ``W = P + Q`` (MALSAR's): incoherent sparse plus low rank, and
 robust multi-task feature learning. Next to the dirty and robust low-rank models of
-:mod:`skmtl.estimators.low_rank`, with the same solver (FISTA on ``[P; Q]``)."""
+:mod:`skmtl.estimators.low_rank`, with the robust low-rank model's solver (FISTA on
+``[P; Q]``)."""
 
 from __future__ import annotations
 

@@ -9,6 +9,8 @@ whose conjugate is the sum of theirs: both dual constraints hold at once.
 from __future__ import annotations
 
 from ._base import Penalty
+from .dirty import DirtyRowNorm
+from .norms import L1, L21, L1Linf
 
 __all__ = ["SplitPenalty"]
 
@@ -44,6 +46,15 @@ class SplitPenalty(Penalty):
     def conjugate(self, G):
         G = self._halves(G)[0]
         return self.first.conjugate(G) + self.second.conjugate(G)
+
+    def row_form(self):
+        """The same penalty as one row-separable norm on ``W = P + Q``
+        (:class:`~skmtl.penalties.dirty.DirtyRowNorm`, whose ``parts`` gives ``(P, Q)``):
+        for a group norm (L1/L-infinity or L2,1) plus L1, the dirty model; else None."""
+        group = {L1Linf: "linf", L21: "l2"}.get(type(self.first))
+        if group is None or type(self.second) is not L1:
+            return None
+        return DirtyRowNorm(self.first.alpha, self.second.alpha, group)
 
     def cvxpy_terms(self, W):
         expression, constraints, _ = self.cvxpy_split(W)

@@ -55,7 +55,9 @@ def solve_unguarded(
        that fit in memory): the closed form;
     2. a ``composite`` penalty (a quadratic plus a norm): FISTA with the quadratic
        in the smooth part;
-    3. a ``split`` penalty (``W = P + Q``): FISTA on the stacked parts, or proximal
+    3. a ``split`` penalty (``W = P + Q``): the dirty model (a group norm plus L1) as
+       one row-separable norm on ``W`` (:class:`~skmtl.penalties.dirty.DirtyRowNorm`),
+       by the rules below; the others by FISTA on the stacked parts, or proximal
        Newton steps for a loss with ``newton`` and at most 100 features;
     4. a ``row_separable`` penalty on more than 100 features: working sets;
     5. a loss with ``newton`` and at most 100 features: proximal Newton;
@@ -84,6 +86,10 @@ def solve_unguarded(
         and data.n_features <= _NEWTON_MAX_FEATURES
         and data.n_tasks * data.n_features**2 <= GRAM_MAX_ENTRIES
     )
+    if penalty.split and _row_form(penalty, method) is not None:
+        rows = _row_form(penalty, method)
+        kw = dict(method=method, precompute=precompute, **kw)
+        return _with_parts(solve_unguarded(full, rows, C0, **kw), rows, data.n_features)
     if penalty.split:
         if newton:
             d = data.n_features
@@ -129,6 +135,10 @@ def solve_gram_unguarded(gram, penalty, C0, *, method="auto", max_iter=1000, tol
     if penalty.composite:
         return _quadratic_plus_norm(gram, penalty, C0, kw), gram
     check_provides(penalty, PROXIMAL_NEEDS, "FISTA (solver='fista')")
+    if penalty.split and _row_form(penalty, method) is not None:
+        rows = _row_form(penalty, method)
+        solved = solve_gram_unguarded(gram, rows, C0, method=method, **kw)
+        return _with_parts(solved, rows, n_features)
     if penalty.split:
         return _split(gram, penalty, C0, kw, method), gram
     return iterative_solver(method, gram, penalty)(gram, penalty, C0, **kw), gram
@@ -217,6 +227,20 @@ def _split(inner, penalty, C0, kw, method="auto"):
     d, datafit = inner.n_features, SplitDatafit(inner)
     run = iterative_solver(method, datafit, penalty)
     return _parts(run(datafit, penalty, _stack(C0, d), **kw), d)
+
+
+def _row_form(penalty, method):
+    """The split penalty as one row-separable norm on ``W`` (the dirty model), for
+    ``method`` "auto" and "cd"; None for the others (which solve on ``[P; Q]``)."""
+    return penalty.row_form() if method in ("auto", "cd") else None
+
+
+def _with_parts(solved, rows, d):
+    """``(result, datafit)`` of a solve on ``W`` with the row form ``rows`` of a split
+    penalty, with the optimal parts ``(P, Q)`` of ``W`` stored in the result."""
+    result, datafit = solved
+    result.parts = rows.parts(result.coef[:d])
+    return result, datafit
 
 
 def _quadratic_plus_norm(inner, penalty, C0, kw):

@@ -14,9 +14,13 @@ Every ``_ANDERSON`` epochs the last iterates are extrapolated (Anderson
 acceleration, as in skglm; kept only if it lowers the objective). The duality gap
 at the primal iterate stops the epochs, as in FISTA.
 
-A split model ``W = P + Q`` with two row-separable penalties (the dirty model) is
-solved the same way over the ``2 d`` rows of ``[P; Q]``: the rows ``P_j`` and
-``Q_j`` move the gradient of the same feature ``j``.
+A penalty with ``diagonal_prox`` (the dirty model's row norm,
+:class:`~skmtl.penalties.dirty.DirtyRowNorm`) takes each task's own curvature
+``C_t[j, j]`` instead: its block update is the exact minimiser of the row's model.
+A split model ``W = P + Q`` with two row-separable penalties can also be solved over
+the ``2 d`` rows of ``[P; Q]`` (the rows ``P_j`` and ``Q_j`` move the gradient of the
+same feature ``j``); ``solver="auto"`` and ``"cd"`` solve the dirty model on ``W``
+instead, where ``P_j`` and ``Q_j`` do not trade off along a flat direction.
 
 The loop over the features of an epoch is in Python (``d`` small-vector
 operations each): :func:`use_cd` restricts CD to at most ``MAX_FEATURES`` features.
@@ -102,6 +106,16 @@ def _row_prox(penalty):
     return prox
 
 
+def _diagonal_prox(penalty):
+    """``prox(v, steps)`` of one row with a step per task (the inverse curvatures)."""
+
+    def prox(v, steps):
+        out = penalty.prox_diagonal(v[None], 1.0 / steps)[0]
+        return out if out.any() else None
+
+    return prox
+
+
 def _anderson(history):
     """Anderson extrapolation of the iterates in ``history`` (a list of arrays), or
     None when the system is singular."""
@@ -160,11 +174,17 @@ def cd(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold=None, verbose
     history = [W.copy()]
     gap, primal = np.inf, np.nan
     n_iter, stalled = 0, False
-    proxes = [_row_proxes(p, d) for p in penalties]
+    if len(penalties) == 1 and getattr(penalty, "diagonal_prox", False):
+        # each task's own curvature C_t[j, j] (a zero one floored: still a majorant):
+        # the exact minimiser of the row's model, not a step of 1 / max_t C_t[j, j]
+        steps = 1.0 / np.maximum(diag, 1e-10 * lips[:, None])  # (d, T): a row each
+        proxes = [[_diagonal_prox(penalty)] * d]
+    else:
+        proxes = [_row_proxes(p, d) for p in penalties]
     nonzero = np.abs(W).sum(axis=1) > 0
     # (row of the block, feature, step, prox): the rows of P then those of Q
     blocks = [
-        (i * d + j, j, float(steps[j]), row_proxes[j])
+        (i * d + j, j, steps[j], row_proxes[j])
         for j in active.tolist()
         for i, row_proxes in enumerate(proxes)
     ]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from ..losses import SquaredLoss
 from . import admm as _admm
 from . import cd as _cd
-from .fista import fista
+from .closed_form import closed_form, has_closed_form
+from .fista import SolverResult, duality_gap, fista
 
 #: the methods a user can force, beside "auto", "closed_form" and "cvxpy"
 ITERATIVE = ("fista", "cd", "admm")
@@ -14,14 +18,17 @@ def iterative_solver(method, datafit, penalty):
     """The iterative method for ``datafit + penalty``: a function with the
     signature of :func:`~skmtl.solvers.fista.fista`.
 
-    ``"auto"``, on Gram statistics with up to 100 features: coordinate descent
+    ``"auto"``, on Gram statistics: the closed form for a quadratic penalty where
+    it applies (:func:`~skmtl.solvers.closed_form.has_closed_form`; the inner
+    solves of proximal Newton), then with up to 100 features: coordinate descent
     (:mod:`~skmtl.solvers.cd`) for row-separable penalties, ADMM
-    (:mod:`~skmtl.solvers.admm`) for the others except the dirty model (two row
-    penalties, where neither beat FISTA on well-conditioned data); FISTA otherwise
-    (rows, many features, ADMM's penalties with pooled intercepts, the dirty
-    model). ``"cd"``, ``"admm"`` and ``"fista"`` force one (``"cd"`` and ``"admm"``
-    raise a ValueError where they do not apply); ``"closed_form"`` falls back to
-    FISTA.
+    (:mod:`~skmtl.solvers.admm`) for the others except two row penalties on a
+    stacked ``[P; Q]`` (where neither beat FISTA on well-conditioned data; the dirty
+    model comes here as its row norm on ``W``); FISTA otherwise (rows, many
+    features, a stacked ``[P; Q]`` of two row penalties). Pooled intercepts are
+    served by both CD and ADMM. ``"cd"``, ``"admm"`` and ``"fista"`` force one
+    (``"cd"`` and ``"admm"`` raise a ValueError where they do not apply);
+    ``"closed_form"`` falls back to FISTA.
     """
     if method == "cd":
         if not _cd.serves(datafit, penalty):
@@ -33,8 +40,40 @@ def iterative_solver(method, datafit, penalty):
         return _admm.admm
     if method != "auto":
         return fista
+    if _use_closed_form(datafit, penalty):
+        return _closed_form_then(_cd.cd if _cd.serves(datafit, penalty) else _admm.admm)
     if _cd.use_cd(datafit, penalty):
         return _cd.cd
     if _admm.use_admm(datafit, penalty) and not _cd.serves(datafit, penalty):
         return _admm.admm
     return fista
+
+
+def _use_closed_form(datafit, penalty):
+    """Gram statistics (not of a split model) and a quadratic penalty with a closed form."""
+    if not (getattr(penalty, "quadratic", False) and hasattr(datafit, "grams")):
+        return False
+    n_features, n_tasks = datafit.b.shape
+    return has_closed_form(penalty, SquaredLoss(), n_features, n_tasks)
+
+
+def _closed_form_then(fallback):
+    """A solver (signature of :func:`~skmtl.solvers.fista.fista`) that takes the closed
+    form, checks its duality gap, and continues by ``fallback`` from it when the
+    gap (round-off at large strengths) is above the threshold."""
+
+    def solve(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, threshold=None, **kw):
+        if threshold is None:
+            threshold = tol * datafit.gap_scale()
+        W = closed_form(datafit, penalty)
+        gap, primal, W, _ = duality_gap(datafit, penalty, W, datafit.linear(W))
+        lipschitz = kw.get("lipschitz")
+        if gap <= threshold or max_iter <= 1:
+            return SolverResult(W, 1, float(gap), float(primal), lipschitz)
+        if lipschitz is None or not np.isfinite(lipschitz):
+            kw.pop("lipschitz", None)
+        result = fallback(datafit, penalty, W, max_iter=max_iter - 1, threshold=threshold, **kw)
+        result.n_iter += 1
+        return result
+
+    return solve
