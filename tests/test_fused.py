@@ -90,7 +90,9 @@ def _bisected_dual_norm_rows(penalty, G, steps=100):
     )
     for _ in range(steps):
         mid = 0.5 * (low + high)
-        zero = ~np.any(np.vstack([penalty.prox(g[None], m) for g, m in zip(G, mid)]), axis=1)
+        zero = ~np.any(
+            np.vstack([penalty.prox(g[None], m) for g, m in zip(G, mid, strict=True)]), axis=1
+        )
         high, low = np.where(zero, mid, high), np.where(zero, low, mid)
     return high
 
@@ -102,7 +104,7 @@ def test_fused_dual_norm_newton_is_a_tight_upper_bound(strengths):
     G = np.vstack([rng.randn(12, 30) * 10.0 ** rng.uniform(-3, 3, (12, 1)), np.zeros((1, 30))])
     ours, ref = penalty.dual_norm_rows(G), _bisected_dual_norm_rows(penalty, G)
     # feasible (the prox at it is zero) and within 1e-11 of the bisection's
-    for g, nu in zip(G, ours):
+    for g, nu in zip(G, ours, strict=True):
         assert not np.any(penalty.prox(g[None], nu))
     np.testing.assert_allclose(ours, ref, rtol=1e-11, atol=0)
 

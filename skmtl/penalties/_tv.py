@@ -54,53 +54,70 @@ def _newton_direction(grad, free):
 
 def tv_prox(Y, lam):
     """Row-wise ``argmin_x 1/2 ||x - y||^2 + lam * sum_t |x_{t+1} - x_t|`` (exact);
-    ``lam`` is a number or one per row."""
+    ``lam`` is a number or one per row.
+
+    Starts from the unconstrained dual optimum (every row at its mean), clipped;
+    a rescaled dual of a nearby problem proved a worse start (more line-search
+    halvings)."""
     Y = np.asarray(Y, dtype=float)
     n, T = Y.shape
     if T <= 1 or n == 0:  # nothing to fuse
         return Y.copy()
     lam = np.broadcast_to(np.asarray(lam, dtype=float), (n,)).copy()[:, None]
-    scale = np.abs(Y).max(axis=1, keepdims=True) + lam
-    # start: the unconstrained dual optimum (every row at its mean), clipped
     DY = np.diff(Y, axis=1)
-    V = np.clip(_newton_direction(DY, np.ones(DY.shape, bool)), -lam, lam)
+    V = np.minimum(np.maximum(_newton_direction(DY, np.ones(DY.shape, bool)), -lam), lam)
     X = Y - _adjoint(V, T)
-    todo = np.ones(n, bool)
+    # the rows not yet optimal, by the projected gradient
+    grad = -np.diff(X, axis=1)  # of the dual objective 1/2 ||y - D^T v||^2
+    tolerance = _KKT_RTOL * (np.abs(Y).max(axis=1) + lam[:, 0])
+    todo = np.flatnonzero(_kkt(V, grad, lam) > tolerance)
     for _ in range(_MAX_NEWTON):
-        grad = -np.diff(X, axis=1)  # of 1/2 ||y - D^T v||^2
-        projected = V - np.clip(V - grad, -lam, lam)
-        todo = np.abs(projected).max(axis=1) > _KKT_RTOL * scale[:, 0]
-        if not todo.any():
+        if not len(todo):
             break
-        # Bertsekas's epsilon-active set: near a bound with the gradient pushing out
-        eps = np.minimum(1e-3 * lam, np.sqrt(np.einsum("ij,ij->i", projected, projected))[:, None])
-        active = ((V >= lam - eps) & (grad < 0)) | ((V <= -lam + eps) & (grad > 0))
-        active |= lam == 0
-        direction = _newton_direction(grad, ~active)
-        direction = np.where(active, 0.5 * grad, direction)  # a gradient step on those
-        value = 0.5 * np.einsum("ij,ij->i", X, X)  # the dual objective
-        step = np.ones((n, 1))
-        pending = todo.copy()
-        V_new, X_new = V, X
-        for _ in range(_MAX_HALVINGS):
-            trial = np.clip(V - step * direction, -lam, lam)
-            X_trial = Y - _adjoint(trial, T)
-            new_value = 0.5 * np.einsum("ij,ij->i", X_trial, X_trial)
-            predicted = np.where(active, grad * (V - trial), step * grad * direction).sum(axis=1)
-            accept = pending & (value - new_value >= _ARMIJO * predicted)
-            V_new = np.where(accept[:, None], trial, V_new)
-            X_new = np.where(accept[:, None], X_trial, X_new)
-            pending &= ~accept
-            if not pending.any():
-                break
-            step = np.where(pending[:, None], 0.5 * step, step)
-        V, X = V_new, X_new
-    else:
-        grad = -np.diff(X, axis=1)
-        todo = np.abs(V - np.clip(V - grad, -lam, lam)).max(axis=1) > _KKT_RTOL * scale[:, 0]
-    if todo.any():
+        v, x, g, y, b = V[todo], X[todo], grad[todo], Y[todo], lam[todo]
+        v, x = _newton_step(v, x, g, y, b)
+        g = -np.diff(x, axis=1)
+        V[todo], X[todo], grad[todo] = v, x, g
+        todo = todo[_kkt(v, g, b) > tolerance[todo]]
+    if len(todo):
         X[todo] = tv_prox_condat(Y[todo], lam[todo, 0])
     return X
+
+
+def _kkt(V, grad, lam):
+    """The largest entry of each row's projected gradient."""
+    return np.abs(V - np.minimum(np.maximum(V - grad, -lam), lam)).max(axis=1)
+
+
+def _newton_step(V, X, grad, Y, lam):
+    """One projected Newton step with an Armijo search along the projection arc."""
+    n, T = X.shape
+    projected = V - np.minimum(np.maximum(V - grad, -lam), lam)
+    # Bertsekas's epsilon-active set: near a bound with the gradient pushing out
+    eps = np.minimum(1e-3 * lam, np.sqrt(np.einsum("ij,ij->i", projected, projected))[:, None])
+    active = ((V >= lam - eps) & (grad < 0)) | ((V <= -lam + eps) & (grad > 0))
+    active |= lam == 0
+    direction = _newton_direction(grad, ~active)
+    direction = np.where(active, 0.5 * grad, direction)  # a gradient step on those
+    value = 0.5 * np.einsum("ij,ij->i", X, X)  # the dual objective
+    step = np.ones((n, 1))
+    pending = np.ones(n, bool)
+    V_new, X_new = V, X
+    for _ in range(_MAX_HALVINGS):
+        trial = np.minimum(np.maximum(V - step * direction, -lam), lam)
+        X_trial = Y - _adjoint(trial, T)
+        new_value = 0.5 * np.einsum("ij,ij->i", X_trial, X_trial)
+        predicted = np.where(active, grad * (V - trial), step * grad * direction).sum(axis=1)
+        accept = pending & (value - new_value >= _ARMIJO * predicted)
+        if accept.all():
+            return trial, X_trial
+        V_new = np.where(accept[:, None], trial, V_new)
+        X_new = np.where(accept[:, None], X_trial, X_new)
+        pending &= ~accept
+        if not pending.any():
+            break
+        step = np.where(pending[:, None], 0.5 * step, step)
+    return V_new, X_new
 
 
 def tv_prox_condat(Y, lam):
