@@ -52,20 +52,24 @@ def _newton_direction(grad, free):
     return solution.reshape(n, m)
 
 
-def tv_prox(Y, lam):
+def tv_prox(Y, lam, start=None, return_dual=False):
     """Row-wise ``argmin_x 1/2 ||x - y||^2 + lam * sum_t |x_{t+1} - x_t|`` (exact);
     ``lam`` is a number or one per row.
 
-    Starts from the unconstrained dual optimum (every row at its mean), clipped;
-    a rescaled dual of a nearby problem proved a worse start (more line-search
-    halvings)."""
+    ``start``: a first guess of the dual ``v`` (``x = y - D^T v``, shape ``(n, T -
+    1)``), e.g. that of a nearby problem, clipped to the bounds; by default the
+    unconstrained optimum (every row at its mean), clipped. ``return_dual``: return
+    ``(x, v)``.
+    """
     Y = np.asarray(Y, dtype=float)
     n, T = Y.shape
     if T <= 1 or n == 0:  # nothing to fuse
-        return Y.copy()
+        return (Y.copy(), np.zeros((n, max(T - 1, 0)))) if return_dual else Y.copy()
     lam = np.broadcast_to(np.asarray(lam, dtype=float), (n,)).copy()[:, None]
-    DY = np.diff(Y, axis=1)
-    V = np.minimum(np.maximum(_newton_direction(DY, np.ones(DY.shape, bool)), -lam), lam)
+    if start is None:
+        DY = np.diff(Y, axis=1)
+        start = _newton_direction(DY, np.ones(DY.shape, bool))
+    V = np.minimum(np.maximum(start, -lam), lam)
     X = Y - _adjoint(V, T)
     # the rows not yet optimal, by the projected gradient
     grad = -np.diff(X, axis=1)  # of the dual objective 1/2 ||y - D^T v||^2
@@ -81,7 +85,8 @@ def tv_prox(Y, lam):
         todo = todo[_kkt(v, g, b) > tolerance[todo]]
     if len(todo):
         X[todo] = tv_prox_condat(Y[todo], lam[todo, 0])
-    return X
+        V[todo] = -np.cumsum(Y[todo] - X[todo], axis=1)[:, :-1]  # D^T v = y - x
+    return (X, V) if return_dual else X
 
 
 def _kkt(V, grad, lam):
@@ -99,16 +104,18 @@ def _newton_step(V, X, grad, Y, lam):
     active |= lam == 0
     direction = _newton_direction(grad, ~active)
     direction = np.where(active, 0.5 * grad, direction)  # a gradient step on those
-    value = 0.5 * np.einsum("ij,ij->i", X, X)  # the dual objective
     step = np.ones((n, 1))
     pending = np.ones(n, bool)
     V_new, X_new = V, X
     for _ in range(_MAX_HALVINGS):
         trial = np.minimum(np.maximum(V - step * direction, -lam), lam)
-        X_trial = Y - _adjoint(trial, T)
-        new_value = 0.5 * np.einsum("ij,ij->i", X_trial, X_trial)
+        change = _adjoint(trial - V, T)  # x - x_trial
+        X_trial = X - change
+        # the decrease of the dual objective 1/2 ||x||^2, from the change alone (no
+        # cancellation of two large values near the optimum)
+        decrease = np.einsum("ij,ij->i", change, X - 0.5 * change)
         predicted = np.where(active, grad * (V - trial), step * grad * direction).sum(axis=1)
-        accept = pending & (value - new_value >= _ARMIJO * predicted)
+        accept = pending & (decrease >= _ARMIJO * predicted)
         if accept.all():
             return trial, X_trial
         V_new = np.where(accept[:, None], trial, V_new)

@@ -58,6 +58,26 @@ class FusedSparseGroupNorm(Penalty):
             V = soft_threshold(V, np.multiply(scale, self.alpha_l1))
         return V
 
+    def _warm_inner_rows(self):
+        """As ``_inner_rows`` (a scale per row), each TV prox started from the dual of
+        the call before, rescaled to the new strengths: for the nearby scales of one
+        dual-norm search (a local state, dropped with the function)."""
+        last = []
+
+        def inner(V, scale):
+            if not self.alpha_fused or V.shape[1] <= 1:
+                return self._inner_rows(V, scale)
+            lam = np.ravel(scale) * self.alpha_fused
+            start = None
+            if last:
+                ratio = np.divide(lam, last[1], out=np.zeros_like(lam), where=last[1] > 0)
+                start = last[0] * ratio[:, None]
+            V, dual = tv_prox(V, lam, start=start, return_dual=True)
+            last[:] = [dual, lam]
+            return soft_threshold(V, np.multiply(scale, self.alpha_l1)) if self.alpha_l1 else V
+
+        return inner
+
     def prox(self, V, step):
         V = self._inner_rows(V, step)
         return block_soft_threshold(V, step * self.alpha_l21) if self.alpha_l21 else V
@@ -79,7 +99,7 @@ class FusedSparseGroupNorm(Penalty):
         )
         upper = norms / max(self.alpha_l21, self.alpha_l1)
         return nested_dual_norm(
-            self._inner_rows,
+            self._warm_inner_rows(),
             G,
             self.alpha_l21,
             lambda A: A.sum(axis=1),
