@@ -85,31 +85,46 @@ class FusedSparseGroupNorm(Penalty):
     def dual_norm_rows(self, G):
         """For each row the smallest ``nu`` with ``prox_{nu * penalty}(G_j) = 0`` (from
         above, to a relative 1e-12: a feasible scale)."""
+        return self._dual_norms(G, 0.0)
+
+    def _dual_norms(self, G, floor):
+        """``max(floor, dual norm)`` of each row: Newton's method (:mod:`._dual_root`)
+        from ``floor`` or a lower bound, on the rows whose upper bound is above
+        ``floor`` only."""
         G = np.asarray(G, dtype=float)
         if self.alpha_l21 + self.alpha_l1 == 0:
             raise ValueError("The fused penalty needs alpha_l1 > 0 or alpha_l21 > 0.")
         norms = np.sqrt(np.einsum("jt,jt->j", G, G))
+        # prox(nu) is zero for nu >= ||g|| / alpha_l21, and for nu >= ||g|| / alpha_l1
+        # (the TV prox does not increase the max-norm beyond ||g||)
+        upper = norms / max(self.alpha_l21, self.alpha_l1)
+        out = np.full(len(G), float(floor))
+        rows = upper > floor
+        if not rows.any():
+            return out
+        G, norms = G[rows], norms[rows]
         inner = self.alpha_l1 * np.abs(G).sum(axis=1)
         if G.shape[1] > 1:
             inner += self.alpha_fused * np.abs(np.diff(G, axis=1)).sum(axis=1)
-        # <g, g> / Omega(g) <= Omega^*(g); prox(nu) is zero for nu >= ||g|| / alpha_l21,
-        # and for nu >= ||g|| / alpha_l1 (the TV prox does not increase the max-norm)
+        # <g, g> / Omega(g) <= Omega^*(g)
         lower = np.divide(
             norms**2, inner + self.alpha_l21 * norms, out=np.zeros_like(norms), where=norms > 0
         )
-        upper = norms / max(self.alpha_l21, self.alpha_l1)
-        return nested_dual_norm(
+        out[rows] = nested_dual_norm(
             self._warm_inner_rows(),
             G,
             self.alpha_l21,
             lambda A: A.sum(axis=1),
             lambda nu: nu,
-            lower,
-            upper,
+            np.maximum(lower, floor),
+            upper[rows],
         )
+        return out
 
     def dual_scale(self, G):
-        top = float(self.dual_norm_rows(G).max(initial=0.0))
+        # only whether a row's dual norm exceeds 1, and the largest, matter: Newton
+        # starts at 1, where a gap near the optimum finds most rows feasible
+        top = float(self._dual_norms(G, 1.0).max(initial=1.0))
         return 1.0 if top <= 1.0 else 1.0 / top
 
     def conjugate(self, G):
