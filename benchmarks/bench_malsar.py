@@ -132,18 +132,21 @@ def rows(X, y, tasks, kind):
             f"SRMTL: Graph{kind}(alpha=0.01, alpha_l1={l1:.3g})",
             lambda **kw: Graph(alpha=0.01, alpha_l1=l1, **kw),
             X,
+            y,
             tasks,
         ),
         (
             f"TGL: Graph{kind}(chain, alpha=0.1, alpha_l21={l21:.3g})",
             lambda **kw: Graph(graph="chain", alpha=0.1, alpha_l21=l21, **kw),
             X,
+            y,
             tasks,
         ),
         (
             f"cFSGL: FusedSparseGroupLasso{kind}({f_l1:.2g}, {f_fused:.2g}, {f_l21:.2g})",
             lambda **kw: Fused(f_l1, f_fused, f_l21, **kw),
             X,
+            y,
             tasks,
         ),
         (
@@ -151,18 +154,21 @@ def rows(X, y, tasks, kind):
             f"first {SDP_TASKS} tasks",
             lambda **kw: Sparse(sdp_l1, sdp_trace, **kw),
             X[few],
+            y[few],
             tasks[few],
         ),
         (
             f"rMTFL: RobustFeatureLearning{kind}({l21:.3g}, {column:.3g})",
             lambda **kw: Robust(l21, column, **kw),
             X,
+            y,
             tasks,
         ),
         (
             f"FeatureGroupLasso{kind}(one-hot blocks, alpha={group_alpha:.3g})",
             lambda **kw: Groups(groups, alpha=group_alpha, **kw),
             X,
+            y,
             tasks,
         ),
         (
@@ -170,6 +176,7 @@ def rows(X, y, tasks, kind):
             f"{patterns.max() + 1} patterns",
             lambda **kw: IMSF(sources, alpha=imsf_alpha, **kw),
             X_missing,
+            y,
             None,
         ),
     ]
@@ -202,12 +209,12 @@ def main(argv=None):
     X, y, labels, tasks = school_sized(20 if args.quick else 139)
     results = []
     for kind, target in (("Regressor", y), ("Classifier", labels)):
-        for name, make, X_row, tasks_row in rows(X, target, tasks, kind):
+        for name, make, X_row, y_row, tasks_row in rows(X, target, tasks, kind):
             if args.only not in name:
                 continue
             if tasks_row is None:
                 make = lambda make=make, **kw: _NoTasks(make(**kw))  # noqa: E731
-            results.append(compare(name, make, X_row, target, tasks_row))
+            results.append(compare(name, make, X_row, y_row, tasks_row))
     elapsed = time.perf_counter() - started
     lines = [
         "# MALSAR families against cvxpy",
