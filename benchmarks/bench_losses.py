@@ -36,7 +36,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_group_lasso import environment_header, git_revision  # noqa: E402
-from _tabular import school_sized as school_like  # noqa: E402
+from bench_nonconvex import school_like  # noqa: E402
 from sklearn.linear_model import PoissonRegressor  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 
