@@ -1,8 +1,12 @@
-"""Two School-sized multi-task data generators for ``bench_conditioning.py``.
+"""School-sized multi-task data generators (stacked rows, a task label per row, 27
+features; a regression target and a binary one from the same linear model).
 
-Both give 139 tasks of 20 to 250 rows (stacked, with a task label per row) and 27
-features; the targets are a regression target and a binary one from the same
-linear model.
+``school_sized`` (``bench_nonconvex.py``, ``bench_losses.py``, ``bench_malsar.py``)
+    139 tasks of 90 to 130 rows (about 110, as the School data), 20 one-hot columns
+    (blocks of 3, 2, 4 and 11 levels) and 7 unscaled continuous ones (scales 1 to
+    1000), a sparse true model.
+
+For ``bench_conditioning.py``, 139 tasks of 20 to 250 rows:
 
 ``school_like``
     Real tabular data: 4 categorical variables (3, 3, 4 and 4 levels) as *full*
@@ -44,6 +48,33 @@ def _targets(X, tasks, rng, noise=0.5):
     y_reg = 3.0 * z + noise * 3.0 * rng.standard_normal(n)
     y_clf = (z + 0.5 * rng.standard_normal(n) > 0).astype(int)
     return y_reg, y_clf
+
+
+#: the one-hot blocks of ``school_sized``: columns 0-2, 3-4, 5-8 and 9-19
+ONEHOT_BLOCKS = (3, 2, 4, 11)
+#: the scales of its 7 continuous columns (20-26)
+CONTINUOUS_SCALES = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
+
+
+def school_sized(n_tasks=N_TASKS, seed=0):
+    """``(X, y_regression, y_binary, tasks)``: 20 one-hot and 7 unscaled continuous
+    columns, tasks of 90 to 130 rows, a true model on 6 features."""
+    rng = np.random.RandomState(seed)
+    sizes = rng.randint(90, 131, n_tasks)
+    tasks = np.repeat(np.arange(n_tasks), sizes)
+    n = len(tasks)
+    onehot = np.hstack([np.eye(k)[rng.randint(k, size=n)] for k in ONEHOT_BLOCKS])
+    scales = np.array(CONTINUOUS_SCALES)
+    continuous = (rng.randn(n, 7) + rng.randn(7)) * scales
+    X = np.hstack([onehot, continuous])
+    W = np.zeros((N_FEATURES, n_tasks))
+    support = [0, 4, 9, 21, 23, 25]
+    W[support] = rng.randn(len(support), 1) + 0.3 * rng.randn(len(support), n_tasks)
+    W[20:] /= scales[:, None]
+    z = np.einsum("ij,ji->i", X, W[:, tasks])
+    y = z + rng.randn(n)
+    labels = (z + 0.5 * rng.randn(n) > np.median(z)).astype(int)
+    return X, y, labels, tasks
 
 
 def school_like(seed=0):

@@ -31,6 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _tabular import school_sized as school_like  # noqa: E402
 from bench_group_lasso import environment_header, git_revision  # noqa: E402
 
 from skmtl import (  # noqa: E402
@@ -46,26 +47,6 @@ from skmtl import (  # noqa: E402
 OUTPUT = Path(__file__).resolve().parent / "results" / "nonconvex.md"
 TOLS = (1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-10)
 MATCH_RTOL = 1e-6
-
-
-def school_like(n_tasks=139, seed=0):
-    rng = np.random.RandomState(seed)
-    sizes = rng.randint(90, 131, n_tasks)
-    tasks = np.repeat(np.arange(n_tasks), sizes)
-    n = len(tasks)
-    blocks = [3, 2, 4, 11]  # one-hot groups: 20 columns
-    onehot = np.hstack([np.eye(k)[rng.randint(k, size=n)] for k in blocks])
-    scales = np.array([1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0])
-    continuous = (rng.randn(n, 7) + rng.randn(7)) * scales
-    X = np.hstack([onehot, continuous])
-    W = np.zeros((27, n_tasks))
-    support = [0, 4, 9, 21, 23, 25]
-    W[support] = rng.randn(len(support), 1) + 0.3 * rng.randn(len(support), n_tasks)
-    W[20:] /= scales[:, None]
-    z = np.einsum("ij,ji->i", X, W[:, tasks])
-    y = z + rng.randn(n)
-    labels = (z + 0.5 * rng.randn(n) > np.median(z)).astype(int)
-    return X, y, labels, tasks
 
 
 def fit_time(make, X, y, tasks, repeat=2):

@@ -255,8 +255,8 @@ def test_feature_groups_match_cvxpy(name, loss, variant):
     "ratios", [(0.0, 0.0), (0.3, 0.0), (0.0, 0.4), (0.2, 0.3), (0.5, 0.5)], ids=str
 )
 def test_feature_group_prox_and_dual_norm_match_cvxpy(ratios):
-    """The composed shrinkages minimise the prox objective; the bisected dual norm is
-    the support function of the unit ball."""
+    """The composed shrinkages minimise the prox objective; the dual norm (Newton's
+    method) is the support function of the unit ball."""
     cp = pytest.importorskip("cvxpy")
     rng = np.random.RandomState(int(10 * sum(ratios)))
     labels = check_groups([[0, 1, 2], [4, 5], [7]], 9)
@@ -279,6 +279,22 @@ def test_feature_group_prox_and_dual_norm_match_cvxpy(ratios):
     support = cp.Problem(cp.Maximize(cp.sum(cp.multiply(G, U))), [penalty.cvxpy_norm(U) <= 1])
     support.solve()
     assert penalty.dual_norm(G) == pytest.approx(support.value, rel=1e-7)
+
+
+@pytest.mark.parametrize("ratios", [(0.0, 0.0), (0.3, 0.0), (0.0, 0.4), (0.2, 0.3)], ids=str)
+def test_feature_group_dual_norms_are_tight_upper_bounds(ratios):
+    """Each group's dual norm ``nu``: the prox at strength ``nu (1 + 1e-11)`` maps the
+    group to zero (the slack: the prox's own round-off), at ``nu (1 - 1e-10)`` it
+    does not (over scales of G from 1e-3 to 1e3)."""
+    rng = np.random.RandomState(5)
+    labels = check_groups([[0, 1, 2], [3, 4], [5], [6, 7, 8, 9]], 10)
+    penalty = FeatureGroupNorm(1.0, labels, *ratios)
+    G = rng.randn(10, 30) * 10.0 ** rng.uniform(-3, 3, (10, 1))
+    nus = penalty._group_dual_norms(G)
+    for g, nu in enumerate(nus):
+        rows = labels == g
+        assert not np.any(penalty.prox(G, nu * (1 + 1e-11))[rows])
+        assert np.any(penalty.prox(G, nu * (1 - 1e-10))[rows])
 
 
 @pytest.mark.parametrize("loss", ["squared", "logistic"])

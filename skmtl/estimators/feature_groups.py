@@ -144,9 +144,10 @@ class _IncompleteMultiSource(BaseEstimator):
         """``(n_samples, n_sources)``: which sources each row has; a source must be
         wholly present or wholly missing in a row."""
         missing = np.isnan(X)
-        counts = np.zeros((X.shape[0], self._n_sources))
         sizes = np.bincount(self._labels, minlength=self._n_sources)
-        np.add.at(counts.T, self._labels, missing.T)  # missing entries per source
+        members = np.zeros((X.shape[1], self._n_sources))
+        members[np.arange(X.shape[1]), self._labels] = 1.0
+        counts = missing @ members  # missing entries per source
         partial = (counts > 0) & (counts < sizes)
         if partial.any():
             row, source = np.argwhere(partial)[0]
@@ -183,7 +184,7 @@ class _IncompleteMultiSource(BaseEstimator):
             )
         self._labels, self._n_sources = labels, int(labels.max()) + 1
         available = self._availability(X)
-        self.patterns_, pattern_of_row = np.unique(available, axis=0, return_inverse=True)
+        self.patterns_, pattern_of_row = _unique_rows(available)
         model = self._inner(
             groups=labels,
             alpha=self.alpha,
@@ -229,6 +230,19 @@ class _IncompleteMultiSource(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
+
+
+def _unique_rows(available):
+    """``np.unique(available, axis=0, return_inverse=True)`` for a boolean array,
+    through one integer code per row (the same lexicographic order) when the
+    sources are few enough for the codes to fit."""
+    n_sources = available.shape[1]
+    if n_sources > 62:
+        return np.unique(available, axis=0, return_inverse=True)
+    codes = available.astype(np.int64) @ (1 << np.arange(n_sources - 1, -1, -1, dtype=np.int64))
+    unique, inverse = np.unique(codes, return_inverse=True)
+    patterns = (unique[:, None] >> np.arange(n_sources - 1, -1, -1)) & 1
+    return patterns.astype(bool), inverse
 
 
 class _IncompleteMultiSourceRegressor(RegressorMixin, _IncompleteMultiSource):

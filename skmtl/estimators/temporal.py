@@ -59,10 +59,11 @@ _FUSED = dict(
     e.g. a disease score predicted from the same baseline features at consecutive
     visits. The fused term makes each feature's effect piecewise constant over time,
     the L1 term sparse, the L2,1 term selects features for all time points at once.
-    The prox is exact (the 1-D total-variation prox of each row by Condat's direct
-    algorithm, then soft-thresholding, then the row shrinkage); solved by FISTA,
-    stopped on the exact duality gap. (MALSAR sums the squared errors where skmtl
-    averages them per task: see ``task_weights="samples"``.)""",
+    The prox is exact (the 1-D total-variation prox of each row, by projected
+    Newton steps on its dual, then soft-thresholding, then the row shrinkage); solved
+    as ``solver="auto"`` chooses (ADMM or proximal Newton with few features, else
+    FISTA), stopped on the exact duality gap. (MALSAR sums the squared errors where
+    skmtl averages them per task: see ``task_weights="samples"``.)""",
     penalty="""alpha_l1 * ||W||_1 + alpha_fused * sum_j sum_t |W_j,t+1 - W_jt|
             + alpha_l21 * sum_j ||W_j||_2""",
     parameters="""    alpha_l1 : float, default=0.01

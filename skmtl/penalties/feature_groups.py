@@ -5,7 +5,7 @@ features of one data source), with the row (L2,1) and entrywise (L1) norms.
 The three norms are nested (entries within rows within groups), so the prox of their
 sum is the composition of the three shrinkages, innermost first (Jenatton et al.,
 2011), and ``Omega^*(G) <= nu`` exactly when that prox at strength ``nu`` maps ``G``
-to zero: the dual norm is found by bisection on ``nu``, all groups at once.
+to zero: the dual norm is found by Newton's method on ``nu``, all groups at once.
 """
 
 from __future__ import annotations
@@ -15,12 +15,10 @@ import numbers
 import numpy as np
 
 from ._base import NormPenalty
+from ._dual_root import nested_dual_norm
 from .norms import block_soft_threshold, soft_threshold, sparse_group_dual_norm_rows
 
 __all__ = ["FeatureGroupNorm", "check_groups"]
-
-#: bisection steps of the dual norm: the bracket shrinks to 2^-60 of its size
-_BISECTIONS = 60
 
 
 def check_groups(groups, n_features, name="groups"):
@@ -142,7 +140,7 @@ class FeatureGroupNorm(NormPenalty):
 
     def _group_dual_norms(self, G):
         """For each group the smallest ``nu`` whose prox maps ``G_g`` to zero, by
-        bisection (returning the upper end of the bracket: a feasible scale)."""
+        Newton's method (:mod:`._dual_root`; from above: a feasible scale)."""
         Gg, labels = G[self._grouped], self.labels[self._grouped]
         norms = np.sqrt(np.bincount(labels, np.einsum("jt,jt->j", Gg, Gg), self._n_groups))
         if self.group_ratio == 0:  # the groups do not count: rows alone
@@ -151,18 +149,21 @@ class FeatureGroupNorm(NormPenalty):
             out = np.zeros(self._n_groups)
             np.maximum.at(out, labels, rows)
             return out
-        low = np.zeros(self._n_groups)
-        high = norms / (self.group_ratio * self.weights)  # the group term alone suffices
-        for _ in range(_BISECTIONS):
-            mid = 0.5 * (low + high)
-            residual = self._inner_prox(Gg, mid[labels][:, None])
-            r = np.sqrt(
-                np.bincount(labels, np.einsum("jt,jt->j", residual, residual), self._n_groups)
-            )
-            zero = r <= mid * self.group_ratio * self.weights
-            high = np.where(zero, mid, high)
-            low = np.where(zero, low, mid)
-        return high
+        weights = self.group_ratio * self.weights
+
+        def sums(A):  # per-group sums
+            return np.bincount(labels, A.sum(axis=1), self._n_groups)
+
+        inner = sums(self.l1_ratio * np.abs(Gg)) + np.bincount(
+            labels, self.row_ratio * np.sqrt(np.einsum("jt,jt->j", Gg, Gg)), self._n_groups
+        )
+        # <g, g> / Omega(g) <= Omega^*(g) <= what the group term alone needs
+        lower = np.divide(
+            norms**2, inner + weights * norms, out=np.zeros_like(norms), where=norms > 0
+        )
+        return nested_dual_norm(
+            self._inner_prox, Gg, weights, sums, lambda nu: nu[labels], lower, norms / weights
+        )
 
     def cvxpy_norm(self, W):
         import cvxpy as cp

@@ -2,11 +2,12 @@
 2012, MALSAR's cFSGL): ``rho1 ||W||_1 + rho2 sum_t ||w_{t+1} - w_t||_1 + rho3 sum_j
 ||W_j||_2``.
 
-Its prox is exact: the 1-D total-variation prox along each row (Condat's direct
-algorithm, run on all rows in lockstep), then soft-thresholding (Friedman et al.,
-2007), then the row shrinkage. The penalty is a sum over rows, so its dual norm is the
-largest row dual norm, each the smallest ``nu`` whose prox maps the row to zero
-(bisection, all rows at once).
+Its prox is exact: the 1-D total-variation prox along each row (projected Newton
+on its dual, all rows in one tridiagonal solve per step: :mod:`._tv`), then
+soft-thresholding (Friedman et al., 2007), then the row shrinkage. The penalty is a
+sum over rows, so its dual norm is the largest row dual norm, each the smallest
+``nu`` whose prox maps the row to zero (Newton's method on a convex function of
+``nu``, all rows at once: :mod:`._dual_root`).
 """
 
 from __future__ import annotations
@@ -14,102 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from ._base import Penalty
+from ._dual_root import nested_dual_norm
+from ._tv import tv_prox
 from .norms import block_soft_threshold, soft_threshold
 
 __all__ = ["FusedSparseGroupNorm", "tv_prox"]
-
-_BISECTIONS = 60
-
-
-def tv_prox(Y, lam):
-    """Row-wise ``argmin_x 1/2 ||x - y||^2 + lam * sum_t |x_{t+1} - x_t|`` (exact).
-
-    Condat's direct algorithm (IEEE SPL 2013) on every row at once: each pass of the
-    loop advances each unfinished row by one step of its own scan (a few times the
-    row length in all); ``lam`` is a number or one per row.
-    """
-    Y = np.asarray(Y, dtype=float)
-    n, T = Y.shape
-    out = np.empty_like(Y)
-    if T <= 1 or n == 0:  # nothing to fuse
-        return Y.copy()
-    lam = np.broadcast_to(np.asarray(lam, dtype=float), (n,)).copy()
-    rows, cols = np.arange(n), np.arange(T)
-    k = np.zeros(n, int)
-    k0, kminus, kplus = k.copy(), k.copy(), k.copy()
-    umin, umax = lam.copy(), -lam
-    vmin, vmax = Y[:, 0] - lam, Y[:, 0] + lam
-    done = np.zeros(n, bool)
-
-    def write(mask, stop, value):
-        """``out[i, k0_i..stop_i] = value_i`` for the rows in ``mask``."""
-        segment = mask[:, None] & (cols >= k0[:, None]) & (cols <= stop[:, None])
-        np.copyto(out, np.broadcast_to(value[:, None], out.shape), where=segment)
-
-    while not done.all():
-        end = ~done & (k == T - 1)
-        # --- rows at the last sample: close a segment, or finish
-        c1 = end & (umin < 0)
-        c2 = end & ~c1 & (umax > 0)
-        c3 = end & ~c1 & ~c2
-        if c1.any():
-            write(c1, kminus, vmin)
-            k0 = np.where(c1, kminus + 1, k0)
-            k = np.where(c1, k0, k)
-            kminus = np.where(c1, k0, kminus)
-            new = Y[rows, np.minimum(k, T - 1)]
-            umax = np.where(c1, new + lam - vmax, umax)
-            vmin = np.where(c1, new, vmin)
-            umin = np.where(c1, lam, umin)
-        if c2.any():
-            write(c2, kplus, vmax)
-            k0 = np.where(c2, kplus + 1, k0)
-            k = np.where(c2, k0, k)
-            kplus = np.where(c2, k0, kplus)
-            new = Y[rows, np.minimum(k, T - 1)]
-            umin = np.where(c2, new - lam - vmin, umin)
-            vmax = np.where(c2, new, vmax)
-            umax = np.where(c2, -lam, umax)
-        if c3.any():
-            vmin = np.where(c3, vmin + umin / (k - k0 + 1), vmin)
-            write(c3, k, vmin)
-            done |= c3
-        # --- rows inside: take the next sample
-        inner = ~done & ~end
-        if not inner.any():
-            continue
-        nxt = Y[rows, np.minimum(k + 1, T - 1)]
-        umin_new = umin + nxt - vmin
-        n1 = inner & (umin_new < -lam)
-        umax_new = umax + nxt - vmax
-        n2 = inner & ~n1 & (umax_new > lam)
-        n3 = inner & ~n1 & ~n2
-        if n1.any():
-            write(n1, kminus, vmin)
-        if n2.any():
-            write(n2, kplus, vmax)
-        jump = n1 | n2
-        start = np.where(n1, kminus + 1, kplus + 1)
-        k0 = np.where(jump, start, k0)
-        k = np.where(jump, k0, k)
-        kminus = np.where(jump, k0, kminus)
-        kplus = np.where(jump, k0, kplus)
-        first = Y[rows, np.minimum(k, T - 1)]
-        vmin = np.where(n1, first, np.where(n2, first - 2 * lam, vmin))
-        vmax = np.where(n1, first + 2 * lam, np.where(n2, first, vmax))
-        umin = np.where(jump, lam, np.where(n3, umin_new, umin))
-        umax = np.where(jump, -lam, np.where(n3, umax_new, umax))
-        # no jump: extend the segment, tightening its bounds
-        k = np.where(n3, k + 1, k)
-        low = n3 & (umin >= lam)
-        vmin = np.where(low, vmin + (umin - lam) / (k - k0 + 1), vmin)
-        kminus = np.where(low, k, kminus)
-        umin = np.where(low, lam, umin)
-        high = n3 & (umax <= -lam)
-        vmax = np.where(high, vmax + (umax + lam) / (k - k0 + 1), vmax)
-        kplus = np.where(high, k, kplus)
-        umax = np.where(high, -lam, umax)
-    return out
 
 
 class FusedSparseGroupNorm(Penalty):
@@ -139,47 +49,82 @@ class FusedSparseGroupNorm(Penalty):
             + self.alpha_l21 * np.sqrt(np.einsum("jt,jt->j", W, W)).sum()
         )
 
-    def _prox_rows(self, V, scale):
-        """The prox of ``scale * penalty`` (``scale``: a number or one per row)."""
-        scale = np.asarray(scale, dtype=float)
+    def _inner_rows(self, V, scale):
+        """The prox of ``scale`` times the L1 and fused terms (``scale``: a number or
+        a column, one per row)."""
         if self.alpha_fused and V.shape[1] > 1:
-            V = tv_prox(V, scale * self.alpha_fused)
-        per_row = scale[:, None] if scale.ndim else scale
+            V = tv_prox(V, np.ravel(np.multiply(scale, self.alpha_fused)))
         if self.alpha_l1:
-            V = soft_threshold(V, per_row * self.alpha_l1)
-        if self.alpha_l21:
-            if scale.ndim:
-                norms = np.sqrt(np.einsum("jt,jt->j", V, V))
-                shrink = np.maximum(norms - scale * self.alpha_l21, 0.0)
-                np.divide(shrink, norms, out=shrink, where=norms > 0)
-                V = V * shrink[:, None]
-            else:
-                V = block_soft_threshold(V, scale * self.alpha_l21)
+            V = soft_threshold(V, np.multiply(scale, self.alpha_l1))
         return V
 
+    def _warm_inner_rows(self):
+        """As ``_inner_rows`` (a scale per row), each TV prox started from the dual of
+        the call before, rescaled to the new strengths: for the nearby scales of one
+        dual-norm search (a local state, dropped with the function)."""
+        last = []
+
+        def inner(V, scale):
+            if not self.alpha_fused or V.shape[1] <= 1:
+                return self._inner_rows(V, scale)
+            lam = np.ravel(scale) * self.alpha_fused
+            start = None
+            if last:
+                ratio = np.divide(lam, last[1], out=np.zeros_like(lam), where=last[1] > 0)
+                start = last[0] * ratio[:, None]
+            V, dual = tv_prox(V, lam, start=start, return_dual=True)
+            last[:] = [dual, lam]
+            return soft_threshold(V, np.multiply(scale, self.alpha_l1)) if self.alpha_l1 else V
+
+        return inner
+
     def prox(self, V, step):
-        return self._prox_rows(V, step)
+        V = self._inner_rows(V, step)
+        return block_soft_threshold(V, step * self.alpha_l21) if self.alpha_l21 else V
 
     def dual_norm_rows(self, G):
-        """For each row the smallest ``nu`` with ``prox_{nu * penalty}(G_j) = 0`` (the
-        upper end of the bisection bracket: a feasible scale)."""
-        norms = np.sqrt(np.einsum("jt,jt->j", G, G))
-        bound = self.alpha_l21 + (self.alpha_l1 if G.shape[1] else 0.0)
-        if bound == 0:
+        """For each row the smallest ``nu`` with ``prox_{nu * penalty}(G_j) = 0`` (from
+        above, to a relative 1e-12: a feasible scale)."""
+        return self._dual_norms(G, 0.0)
+
+    def _dual_norms(self, G, floor):
+        """``max(floor, dual norm)`` of each row: Newton's method (:mod:`._dual_root`)
+        from ``floor`` or a lower bound, on the rows whose upper bound is above
+        ``floor`` only."""
+        G = np.asarray(G, dtype=float)
+        if self.alpha_l21 + self.alpha_l1 == 0:
             raise ValueError("The fused penalty needs alpha_l1 > 0 or alpha_l21 > 0.")
+        norms = np.sqrt(np.einsum("jt,jt->j", G, G))
         # prox(nu) is zero for nu >= ||g|| / alpha_l21, and for nu >= ||g|| / alpha_l1
         # (the TV prox does not increase the max-norm beyond ||g||)
-        high = norms / max(self.alpha_l21, self.alpha_l1)
-        low = np.zeros_like(high)
-        for _ in range(_BISECTIONS):
-            mid = 0.5 * (low + high)
-            zero = ~np.any(self._prox_rows(G, mid), axis=1)
-            high = np.where(zero, mid, high)
-            low = np.where(zero, low, mid)
-        return high
+        upper = norms / max(self.alpha_l21, self.alpha_l1)
+        out = np.full(len(G), float(floor))
+        rows = upper > floor
+        if not rows.any():
+            return out
+        G, norms = G[rows], norms[rows]
+        inner = self.alpha_l1 * np.abs(G).sum(axis=1)
+        if G.shape[1] > 1:
+            inner += self.alpha_fused * np.abs(np.diff(G, axis=1)).sum(axis=1)
+        # <g, g> / Omega(g) <= Omega^*(g)
+        lower = np.divide(
+            norms**2, inner + self.alpha_l21 * norms, out=np.zeros_like(norms), where=norms > 0
+        )
+        out[rows] = nested_dual_norm(
+            self._warm_inner_rows(),
+            G,
+            self.alpha_l21,
+            lambda A: A.sum(axis=1),
+            lambda nu: nu,
+            np.maximum(lower, floor),
+            upper[rows],
+        )
+        return out
 
     def dual_scale(self, G):
-        top = float(self.dual_norm_rows(G).max(initial=0.0))
+        # only whether a row's dual norm exceeds 1, and the largest, matter: Newton
+        # starts at 1, where a gap near the optimum finds most rows feasible
+        top = float(self._dual_norms(G, 1.0).max(initial=1.0))
         return 1.0 if top <= 1.0 else 1.0 / top
 
     def conjugate(self, G):

@@ -54,7 +54,8 @@ def solve_unguarded(
     1. a quadratic loss with a ``quadratic`` penalty (and per-task Gram matrices
        that fit in memory): the closed form;
     2. a ``composite`` penalty (a quadratic plus a norm): FISTA with the quadratic
-       in the smooth part;
+       in the smooth part, or proximal Newton steps (each inner problem so
+       solved) for a loss with ``newton`` and at most 100 features;
     3. a ``split`` penalty (``W = P + Q``): the dirty model (a group norm plus L1) as
        one row-separable norm on ``W`` (:class:`~skmtl.penalties.dirty.DirtyRowNorm`),
        by the rules below; the others by FISTA on the stacked parts, or proximal
@@ -76,16 +77,22 @@ def solve_unguarded(
     data, loss = full.data, full.loss
     if _use_closed_form(penalty, loss, data.n_features, data.n_tasks, method):
         return _rows_block(full, full.gram(), _closed_form(full.gram(), penalty, kw))
-    if penalty.composite:
-        inner = full.gram() if use_gram(data, loss, precompute) else full
-        return _rows_block(full, inner, _quadratic_plus_norm(inner, penalty, C0, kw))
-    check_provides(penalty, PROXIMAL_NEEDS, "FISTA (solver='fista')")
     newton = (
         loss.newton
         and precompute is not False
         and data.n_features <= _NEWTON_MAX_FEATURES
         and data.n_tasks * data.n_features**2 <= GRAM_MAX_ENTRIES
     )
+    if penalty.composite:
+        if newton:
+            check_provides(penalty.norm_part, PROXIMAL_NEEDS, "FISTA (solver='fista')")
+            quadratic = penalty.quadratic_part
+            return prox_newton(
+                full, penalty.norm_part, C0, quadratic=quadratic, method=method, **kw
+            ), full
+        inner = full.gram() if use_gram(data, loss, precompute) else full
+        return _rows_block(full, inner, _quadratic_plus_norm(inner, penalty, C0, kw))
+    check_provides(penalty, PROXIMAL_NEEDS, "FISTA (solver='fista')")
     if penalty.split and _row_form(penalty, method) is not None:
         rows = _row_form(penalty, method)
         kw = dict(method=method, precompute=precompute, **kw)

@@ -84,3 +84,10 @@ class QuadraticSmoothing:
 
     def intercept_conjugate(self, u):
         return self.inner.intercept_conjugate(u)
+
+    @property
+    def intercept_row(self):
+        return self.inner.intercept_row
+
+    def intercept_variable(self, W, b):
+        return self.inner.intercept_variable(W, b)

@@ -14,6 +14,7 @@ import numpy as np
 
 from .._datafit import GramDatafit, SplitDatafit
 from .._tasks import TaskData
+from .composite import QuadraticSmoothing
 from .fista import certified_loop
 from .select import iterative_solver
 
@@ -45,19 +46,35 @@ def quadratic_model(full, z):
 
 
 def prox_newton(
-    full, penalty, C0, *, split=False, method="auto", max_iter=1000, tol=1e-4, verbose=0
+    full,
+    penalty,
+    C0,
+    *,
+    split=False,
+    quadratic=None,
+    method="auto",
+    max_iter=1000,
+    tol=1e-4,
+    verbose=0,
 ):
     """Minimise ``full(C) + penalty(C[:d])`` by proximal Newton steps; with ``split``,
-    over the stacked block ``[P; Q; b]`` of a model ``W = P + Q``. ``method`` chooses
-    the inner solver (:func:`~skmtl.solvers.select.iterative_solver`)."""
+    over the stacked block ``[P; Q; b]`` of a model ``W = P + Q``; with a
+    ``quadratic`` penalty, ``full(C) + quadratic(W) + penalty(W)``, the quadratic
+    in the smooth part of the outer problem and of every inner one
+    (:class:`~skmtl.solvers.composite.QuadraticSmoothing`). ``method`` chooses the
+    inner solver (:func:`~skmtl.solvers.select.iterative_solver`)."""
     outer = SplitDatafit(full) if split else full
+    if quadratic is not None:
+        outer = QuadraticSmoothing(full, quadratic)
     d = outer.n_features
     curvature = None  # where the last inner solve ended: the next one starts there
 
     def newton_step(C, z, gap, budget):
         nonlocal curvature
-        model = quadratic_model(full, z)
+        model = quadratic_model(full, z if quadratic is None else z.inner)
         inner_datafit = SplitDatafit(model) if split else model
+        if quadratic is not None:
+            inner_datafit = QuadraticSmoothing(model, quadratic)
         inner = iterative_solver(method, inner_datafit, penalty)(
             inner_datafit,
             penalty,
