@@ -3,6 +3,7 @@
 from ._base import NormPenalty, Penalty, RowNormPenalty
 from .classes import TaskBlocks, for_classes
 from .composite import QuadraticPlusNorm
+from .dirty import DirtyRowNorm
 from .feature_groups import FeatureGroupNorm
 from .fused import FusedSparseGroupNorm
 from .lq import L1Lq
@@ -43,6 +44,7 @@ __all__ = [
     "TaskCovariancePenalty",
     "TraceNorm",
     "SplitPenalty",
+    "DirtyRowNorm",
     "QuadraticPlusNorm",
     "FeatureGroupNorm",
     "FusedSparseGroupNorm",

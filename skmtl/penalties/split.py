@@ -49,7 +49,7 @@ class SplitPenalty(Penalty):
 
     def row_form(self):
         """The same penalty as one row-separable norm on ``W = P + Q``
-        (:class:`~skmtl.penalties.dirty.DirtyRowNorm`, whose ``parts`` gives ``(P, Q)``):
+        (:class:`~skmtl.penalties.DirtyRowNorm`, whose ``parts`` gives ``(P, Q)``):
         for a group norm (L1/L-infinity or L2,1) plus L1, the dirty model; else None."""
         group = {L1Linf: "linf", L21: "l2"}.get(type(self.first))
         if group is None or type(self.second) is not L1:

@@ -57,7 +57,7 @@ def solve_unguarded(
        in the smooth part, or proximal Newton steps (each inner problem so
        solved) for a loss with ``newton`` and at most 100 features;
     3. a ``split`` penalty (``W = P + Q``): the dirty model (a group norm plus L1) as
-       one row-separable norm on ``W`` (:class:`~skmtl.penalties.dirty.DirtyRowNorm`),
+       one row-separable norm on ``W`` (:class:`~skmtl.penalties.DirtyRowNorm`),
        by the rules below; the others by FISTA on the stacked parts, or proximal
        Newton steps for a loss with ``newton`` and at most 100 features;
     4. a ``row_separable`` penalty on more than 100 features: working sets;

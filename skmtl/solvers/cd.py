@@ -15,7 +15,7 @@ acceleration, as in skglm; kept only if it lowers the objective). The duality ga
 at the primal iterate stops the epochs, as in FISTA.
 
 A penalty with ``diagonal_prox`` (the dirty model's row norm,
-:class:`~skmtl.penalties.dirty.DirtyRowNorm`) takes each task's own curvature
+:class:`~skmtl.penalties.DirtyRowNorm`) takes each task's own curvature
 ``C_t[j, j]`` instead: its block update is the exact minimiser of the row's model.
 A split model ``W = P + Q`` with two row-separable penalties can also be solved over
 the ``2 d`` rows of ``[P; Q]`` (the rows ``P_j`` and ``Q_j`` move the gradient of the
