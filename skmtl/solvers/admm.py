@@ -66,7 +66,9 @@ class _Solves:
         return np.matmul(self.inverse, rhs.T[:, :, None])[:, :, 0].T
 
 
-def admm(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, threshold=None, verbose=0, **_):
+def admm(
+    datafit, penalty, C0, *, max_iter=1000, tol=1e-4, threshold=None, lipschitz=None, verbose=0, **_
+):
     """Minimise ``datafit(X) + penalty(X)`` by ADMM from ``C0``; ``n_iter`` counts
     ADMM iterations. Stops as :func:`~skmtl.solvers.fista.fista`."""
     if not serves(datafit, penalty):
@@ -84,6 +86,8 @@ def admm(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, threshold=None, verbo
     solve = _Solves(gram.grams)
     # rho: the typical curvature of the data term (the mean diagonal entry)
     rho = float(np.mean(np.diagonal(gram.grams, axis1=1, axis2=2))) or 1.0
+    if lipschitz is not None and np.isfinite(lipschitz) and lipschitz > 0:
+        rho = float(lipschitz)  # where the last solve's balancing ended (proximal Newton)
     U = -(gram.linear(blocks.sum(axis=0))[d:] - gram.b) / rho  # the dual at the start
     U = np.concatenate([U] * k)
     gap, primal, n_iter, stalled = np.inf, np.nan, 0, False

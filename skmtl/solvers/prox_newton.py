@@ -14,7 +14,7 @@ import numpy as np
 
 from .._datafit import GramDatafit, SplitDatafit
 from .._tasks import TaskData
-from .fista import certified_loop
+from .fista import certified_loop, duality_gap
 from .select import iterative_solver
 
 #: inner solves stop at this fraction of the current outer gap
@@ -53,17 +53,21 @@ def prox_newton(
     outer = SplitDatafit(full) if split else full
     d = outer.n_features
     curvature = None  # where the last inner solve ended: the next one starts there
+    floor = 1e-3 * tol * full.gap_scale()
 
     def newton_step(C, z, gap, budget):
         nonlocal curvature
         model = quadratic_model(full, z)
         inner_datafit = SplitDatafit(model) if split else model
+        start = C[:d]
+        model_gap = duality_gap(inner_datafit, penalty, start, inner_datafit.linear(start))[0]
+        threshold = _INNER_FRACTION * max(min(gap, model_gap), floor)
         inner = iterative_solver(method, inner_datafit, penalty)(
             inner_datafit,
             penalty,
-            C[:d],
+            start,
             max_iter=budget,
-            threshold=_INNER_FRACTION * gap,
+            threshold=threshold,
             lipschitz=curvature,
         )
         curvature = inner.lipschitz
