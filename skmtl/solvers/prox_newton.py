@@ -17,7 +17,8 @@ from .._tasks import TaskData
 from .fista import certified_loop, duality_gap
 from .select import iterative_solver
 
-#: inner solves stop at this fraction of the current outer gap
+#: inner solves stop at this fraction of the smaller of the outer gap and the
+#: quadratic model's own gap at the start
 _INNER_FRACTION = 0.03
 #: Armijo sufficient-decrease constant and the most halvings of the step
 _ARMIJO, _MAX_HALVINGS = 1e-4, 30
