@@ -63,10 +63,16 @@ class Sizes:
     repeat: int
 
 
-FULL = Sizes(shared=((2000, 1000, 20), (500, 5000, 10), (500, 20000, 10)), n_tasks=139,
-             rows_per_task=(60, 160), n_features=27, repeat=3)
-QUICK = Sizes(shared=((200, 100, 5), (60, 300, 4)), n_tasks=12,
-              rows_per_task=(20, 40), n_features=8, repeat=1)
+FULL = Sizes(
+    shared=((2000, 1000, 20), (500, 5000, 10), (500, 20000, 10)),
+    n_tasks=139,
+    rows_per_task=(60, 160),
+    n_features=27,
+    repeat=3,
+)
+QUICK = Sizes(
+    shared=((200, 100, 5), (60, 300, 4)), n_tasks=12, rows_per_task=(20, 40), n_features=8, repeat=1
+)
 
 
 # ----------------------------------------------------------------------------- data
@@ -76,7 +82,8 @@ def make_shared(n, d, T, n_informative=20, noise=1.0, seed=0):
     X = rng.standard_normal((n, d))
     W = np.zeros((d, T))
     W[rng.choice(d, min(n_informative, d), replace=False)] = rng.standard_normal(
-        (min(n_informative, d), T))
+        (min(n_informative, d), T)
+    )
     Y = X @ W + noise * rng.standard_normal((n, T))
     return X, Y
 
@@ -116,8 +123,7 @@ def penalty_value(coef, alpha, l1_ratio=0.0, group_norm="l2"):
     return alpha * (l1_ratio * np.abs(coef).sum() + (1 - l1_ratio) * rows.sum())
 
 
-def objective(X, y, tasks, coef, intercept, alpha, l1_ratio=0.0, group_norm="l2",
-              loss="squared"):
+def objective(X, y, tasks, coef, intercept, alpha, l1_ratio=0.0, group_norm="l2", loss="squared"):
     """The common objective: sum over tasks of the mean loss, plus the penalty.
 
     With ``tasks=None`` (y of shape (n, T)) this is sklearn's MultiTaskLasso
@@ -129,8 +135,9 @@ def objective(X, y, tasks, coef, intercept, alpha, l1_ratio=0.0, group_norm="l2"
         per_sample = 0.5 * (y - z) ** 2
     else:  # labels 0/1, mean log-loss
         per_sample = np.logaddexp(0.0, -(2.0 * y - 1.0) * z)
-    return float(task_means(per_sample, tasks).sum()
-                 + penalty_value(coef, alpha, l1_ratio, group_norm))
+    return float(
+        task_means(per_sample, tasks).sum() + penalty_value(coef, alpha, l1_ratio, group_norm)
+    )
 
 
 def alpha_max(X, y, tasks, l1_ratio=0.0, group_norm="l2"):
@@ -187,8 +194,7 @@ def timed_run(method, tol, fit, score, repeat):
         extra["objective_"] = float(model.objective_)
     if hasattr(model, "dual_gap_"):
         extra["dual_gap_"] = float(model.dual_gap_)
-    return Run(method, tol, seconds, score(model), getattr(model, "n_iter_", ""),
-               converged, extra)
+    return Run(method, tol, seconds, score(model), getattr(model, "n_iter_", ""), converged, extra)
 
 
 # ------------------------------------------------------------------ shared design
@@ -196,15 +202,20 @@ def shared_design_peers():
     """``(name, factory(alpha, tol))`` of the shared-design peers."""
     from sklearn.linear_model import MultiTaskLasso as SklearnMTL
 
-    peers = [("sklearn MultiTaskLasso",
-              lambda alpha, tol: SklearnMTL(alpha=alpha, tol=tol, max_iter=MAX_ITER))]
+    peers = [
+        (
+            "sklearn MultiTaskLasso",
+            lambda alpha, tol: SklearnMTL(alpha=alpha, tol=tol, max_iter=MAX_ITER),
+        )
+    ]
     try:
         import skglm
     except ImportError:
         print("skglm is not installed: its rows are skipped.", file=sys.stderr)
     else:
-        peers.append(("skglm MultiTaskLasso",
-                      lambda alpha, tol: skglm.MultiTaskLasso(alpha=alpha, tol=tol)))
+        peers.append(
+            ("skglm MultiTaskLasso", lambda alpha, tol: skglm.MultiTaskLasso(alpha=alpha, tol=tol))
+        )
     return peers
 
 
@@ -220,6 +231,30 @@ def match_skmtl(peer, skmtl_runs):
     return skmtl_runs[-1], False
 
 
+def shared_runs(X, Y, alpha, repeat):
+    """skmtl over ``SKMTL_TOLS`` and the peers over ``PEER_TOLS`` on one problem."""
+
+    def score(model):
+        return objective(X, Y, None, model.coef_, model.intercept_, alpha)
+
+    skmtl_runs = [
+        timed_run(
+            "skmtl GroupLassoRegressor",
+            tol,
+            lambda tol=tol: GroupLassoRegressor(alpha=alpha, tol=tol, max_iter=MAX_ITER).fit(X, Y),
+            score,
+            repeat,
+        )
+        for tol in SKMTL_TOLS
+    ]
+    peer_runs = [
+        timed_run(peer, tol, lambda make=make, tol=tol: make(alpha, tol).fit(X, Y), score, repeat)
+        for peer, make in shared_design_peers()
+        for tol in PEER_TOLS
+    ]
+    return skmtl_runs, peer_runs
+
+
 def bench_shared(sizes):
     rows = []
     for n, d, T in sizes.shared:
@@ -230,21 +265,7 @@ def bench_shared(sizes):
             name = f"n={n} d={d} T={T}, alpha_max/{divisor}"
             print(f"[shared] {name}", flush=True)
 
-            def score(model):
-                return objective(X, Y, None, model.coef_, model.intercept_, alpha)
-
-            skmtl_runs = [
-                timed_run("skmtl GroupLassoRegressor", tol,
-                          lambda tol=tol: GroupLassoRegressor(
-                              alpha=alpha, tol=tol, max_iter=MAX_ITER).fit(X, Y),
-                          score, sizes.repeat)
-                for tol in SKMTL_TOLS
-            ]
-            peer_runs = [
-                timed_run(peer, tol, lambda make=make, tol=tol: make(alpha, tol).fit(X, Y),
-                          score, sizes.repeat)
-                for peer, make in shared_design_peers() for tol in PEER_TOLS
-            ]
+            skmtl_runs, peer_runs = shared_runs(X, Y, alpha, sizes.repeat)
             for peer in peer_runs:
                 peer.extra["match"] = match_skmtl(peer, skmtl_runs)
             rows.append((name, peer_runs + skmtl_runs))
@@ -252,32 +273,43 @@ def bench_shared(sizes):
 
 
 # --------------------------------------------------------------- per-task designs
+def per_task_runs(Est, loss, X, y, tasks, alpha, l1_ratio, group_norm, repeat):
+    """skmtl (``solver="fista"``) and cvxpy on one per-task-design problem."""
+
+    def score(model):
+        return objective(
+            X, y, tasks, model.coef_, model.intercept_, alpha, l1_ratio, group_norm, loss
+        )
+
+    def fit(solver):
+        return Est(
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            group_norm=group_norm,
+            tol=PER_TASK_TOL,
+            max_iter=MAX_ITER,
+            solver=solver,
+        ).fit(X, y, tasks=tasks)
+
+    fista = timed_run("skmtl", PER_TASK_TOL, lambda: fit("fista"), score, repeat)
+    cvx = timed_run("cvxpy", np.nan, lambda: fit("cvxpy"), score, repeat)
+    return fista, cvx
+
+
 def bench_per_task(sizes):
     rows = []
     for Est, loss in ((GroupLassoRegressor, "squared"), (GroupLassoClassifier, "logistic")):
-        X, y, tasks = make_per_task(sizes.n_tasks, sizes.rows_per_task, sizes.n_features,
-                                    loss)
+        X, y, tasks = make_per_task(sizes.n_tasks, sizes.rows_per_task, sizes.n_features, loss)
         for l1_ratio, group_norm in PER_TASK_PENALTIES:
             a_max = alpha_max(X, y, tasks, l1_ratio, group_norm)
             for divisor in ALPHA_DIVISORS:
                 alpha = a_max / divisor
-                name = (f"{Est.__name__}, {group_norm}, l1_ratio={l1_ratio:g}, "
-                        f"alpha_max/{divisor}")
+                name = f"{Est.__name__}, {group_norm}, l1_ratio={l1_ratio:g}, alpha_max/{divisor}"
                 print(f"[per-task] {name}", flush=True)
 
-                def score(model, alpha=alpha, l1_ratio=l1_ratio, group_norm=group_norm):
-                    return objective(X, y, tasks, model.coef_, model.intercept_, alpha,
-                                     l1_ratio, group_norm, loss)
-
-                def fit(solver, alpha=alpha, l1_ratio=l1_ratio, group_norm=group_norm):
-                    return Est(alpha=alpha, l1_ratio=l1_ratio, group_norm=group_norm,
-                               tol=PER_TASK_TOL, max_iter=MAX_ITER,
-                               solver=solver).fit(X, y, tasks=tasks)
-
-                fista = timed_run("skmtl", PER_TASK_TOL, lambda: fit("fista"), score,
-                                  sizes.repeat)
-                cvx = timed_run("cvxpy", np.nan, lambda: fit("cvxpy"), score,
-                                sizes.repeat)
+                fista, cvx = per_task_runs(
+                    Est, loss, X, y, tasks, alpha, l1_ratio, group_norm, sizes.repeat
+                )
                 rows.append((name, fista, cvx))
     return rows
 
@@ -309,13 +341,22 @@ def shared_table(rows):
         best = min(run.objective for run in runs)
         for run in runs:
             note = ("" if run.converged else " (not converged)") + objective_check(run)
-            cells = [name, run.method + note, f"{run.tol:g}", fmt_time(run.time),
-                     str(run.n_iter), f"{run.objective:.12g}",
-                     fmt_rel(run.objective / best - 1)]
+            cells = [
+                name,
+                run.method + note,
+                f"{run.tol:g}",
+                fmt_time(run.time),
+                str(run.n_iter),
+                f"{run.objective:.12g}",
+                fmt_rel(run.objective / best - 1),
+            ]
             if "match" in run.extra:
                 match, reached = run.extra["match"]
-                cells += [f"{match.tol:g}" + ("" if reached else " (not reached)"),
-                          fmt_time(match.time), f"{run.time / match.time:.2f}"]
+                cells += [
+                    f"{match.tol:g}" + ("" if reached else " (not reached)"),
+                    fmt_time(match.time),
+                    f"{run.time / match.time:.2f}",
+                ]
             else:
                 cells += ["", "", ""]
             lines.append("| " + " | ".join(cells) + " |")
@@ -331,20 +372,29 @@ def per_task_table(rows):
     ]
     for name, fista, cvx in rows:
         note = ("" if fista.converged else " (not converged)") + objective_check(fista)
-        lines.append("| " + " | ".join([
-            name + note, fmt_time(fista.time), str(fista.n_iter),
-            f"{fista.extra.get('dual_gap_', np.nan):.1e}", fmt_time(cvx.time),
-            f"{fista.objective:.12g}", f"{cvx.objective:.12g}",
-            fmt_rel((fista.objective - cvx.objective) / abs(cvx.objective)),
-            f"{cvx.time / fista.time:.1f}",
-        ]) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    name + note,
+                    fmt_time(fista.time),
+                    str(fista.n_iter),
+                    f"{fista.extra.get('dual_gap_', np.nan):.1e}",
+                    fmt_time(cvx.time),
+                    f"{fista.objective:.12g}",
+                    f"{cvx.objective:.12g}",
+                    fmt_rel((fista.objective - cvx.objective) / abs(cvx.objective)),
+                    f"{cvx.time / fista.time:.1f}",
+                ]
+            )
+            + " |"
+        )
     return "\n".join(lines)
 
 
 def ratio_summary(values):
     values = np.asarray(values)
-    return (f"min {values.min():.2f}, median {np.median(values):.2f}, "
-            f"max {values.max():.2f}")
+    return f"min {values.min():.2f}, median {np.median(values):.2f}, max {values.max():.2f}"
 
 
 def package_version(name):
@@ -357,8 +407,13 @@ def package_version(name):
 
 def git_revision():
     try:
-        out = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=HERE,
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return out.stdout.strip()
@@ -369,20 +424,25 @@ def environment_header(argv, revision):
         " ".join(filter(None, [info["internal_api"], info.get("version")]))
         + f" ({', '.join(filter(None, [info['prefix'], info.get('architecture')]))})"
         + f": {info['num_threads']} threads"
-        for info in threadpoolctl.threadpool_info())
-    versions = ", ".join(f"{name} {package_version(name)}" for name in
-                         ("numpy", "scipy", "sklearn", "skglm", "cvxpy", "clarabel"))
+        for info in threadpoolctl.threadpool_info()
+    )
+    versions = ", ".join(
+        f"{name} {package_version(name)}"
+        for name in ("numpy", "scipy", "sklearn", "skglm", "cvxpy", "clarabel")
+    )
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    return "\n".join([
-        f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}",
-        f"- command: `python {' '.join(['benchmarks/bench_group_lasso.py'] + argv)}`",
-        f"- skmtl {skmtl.__version__} (git {revision} at start), Python "
-        f"{platform.python_version()}, {versions}",
-        f"- machine: {os.cpu_count()} cores, {platform.machine()}, {platform.platform()}; "
-        f"load average at start {load}",
-        f"- OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}; "
-        f"threadpools: {pools}",
-    ])
+    return "\n".join(
+        [
+            f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}",
+            f"- command: `python {' '.join(['benchmarks/bench_group_lasso.py'] + argv)}`",
+            f"- skmtl {skmtl.__version__} (git {revision} at start), Python "
+            f"{platform.python_version()}, {versions}",
+            f"- machine: {os.cpu_count()} cores, {platform.machine()}, {platform.platform()}; "
+            f"load average at start {load}",
+            f"- OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}; "
+            f"threadpools: {pools}",
+        ]
+    )
 
 
 def report(args, argv, revision, shared_rows, per_task_rows, elapsed):
@@ -392,48 +452,67 @@ def report(args, argv, revision, shared_rows, per_task_rows, elapsed):
             if "match" in run.extra:
                 key = f"{run.method} tol={run.tol:g}"
                 peer_ratios.setdefault(key, []).append(run.time / run.extra["match"][0].time)
-    summary = [f"- {key} / skmtl at the same objective: {ratio_summary(v)}"
-               for key, v in peer_ratios.items()]
-    summary.append("- cvxpy / skmtl (per-task designs): "
-                   + ratio_summary([cvx.time / fista.time for _, fista, cvx in per_task_rows]))
-    largest = max(abs(f.objective - c.objective) / abs(c.objective)
-                  for _, f, c in per_task_rows)
+    summary = [
+        f"- {key} / skmtl at the same objective: {ratio_summary(v)}"
+        for key, v in peer_ratios.items()
+    ]
+    summary.append(
+        "- cvxpy / skmtl (per-task designs): "
+        + ratio_summary([cvx.time / fista.time for _, fista, cvx in per_task_rows])
+    )
+    largest = max(abs(f.objective - c.objective) / abs(c.objective) for _, f, c in per_task_rows)
     summary.append(f"- largest |rel. diff| skmtl vs cvxpy (per-task designs): {largest:.1e}")
-    return "\n\n".join([
-        "# Group lasso benchmark: skmtl against its peers",
-        environment_header(argv, revision),
-        f"Every time is the best of {args.repeat} calls after one warm-up call; "
-        f"every objective is recomputed from `coef_` and `intercept_` by one numpy "
-        f"function (sum over tasks of the mean loss + penalty, intercepts included). "
-        f"Whole run: {elapsed:.0f} s.",
-        "## Summary\n\n" + "\n".join(summary),
-        "## Shared design: `fit(X, Y)` against `MultiTaskLasso`\n\n"
-        "Gaussian X, 20 informative rows of W shared by all tasks, unit noise; "
-        "alpha = alpha_max / 10 and / 100 with alpha_max = max_j ||X_c^T Y_c||_2 / n. "
-        f"skmtl runs with tol in {list(SKMTL_TOLS)}; each peer run is matched with the "
-        "loosest skmtl tol whose objective is no worse than the peer's (within "
-        f"{MATCH_RTOL:g} relative). rel. excess = objective / (best objective of the "
-        "problem) - 1. skglm's n_iter is its number of working sets.\n\n"
-        + shared_table(shared_rows),
-        "## Per-task designs: `fit(X, y, tasks=...)` against `solver=\"cvxpy\"`\n\n"
-        f"School-sized: {args.sizes.n_tasks} tasks, rows per task drawn from "
-        f"randint{args.sizes.rows_per_task}, d={args.sizes.n_features}, 5 informative "
-        f"features; skmtl with tol={PER_TASK_TOL:g}, cvxpy with CLARABEL (time includes "
-        "cvxpy's problem construction). Classifier labels are 0/1, logistic noise.\n\n"
-        + per_task_table(per_task_rows),
-    ]) + "\n"
+    return (
+        "\n\n".join(
+            [
+                "# Group lasso benchmark: skmtl against its peers",
+                environment_header(argv, revision),
+                f"Every time is the best of {args.repeat} calls after one warm-up call; "
+                f"every objective is recomputed from `coef_` and `intercept_` by one numpy "
+                f"function (sum over tasks of the mean loss + penalty, intercepts included). "
+                f"Whole run: {elapsed:.0f} s.",
+                "## Summary\n\n" + "\n".join(summary),
+                "## Shared design: `fit(X, Y)` against `MultiTaskLasso`\n\n"
+                "Gaussian X, 20 informative rows of W shared by all tasks, unit noise; "
+                "alpha = alpha_max / 10 and / 100 with alpha_max = max_j ||X_c^T Y_c||_2 / n. "
+                f"skmtl runs with tol in {list(SKMTL_TOLS)}; each peer run is matched with the "
+                "loosest skmtl tol whose objective is no worse than the peer's (within "
+                f"{MATCH_RTOL:g} relative). rel. excess = objective / (best objective of the "
+                "problem) - 1. skglm's n_iter is its number of working sets.\n\n"
+                + shared_table(shared_rows),
+                '## Per-task designs: `fit(X, y, tasks=...)` against `solver="cvxpy"`\n\n'
+                f"School-sized: {args.sizes.n_tasks} tasks, rows per task drawn from "
+                f"randint{args.sizes.rows_per_task}, d={args.sizes.n_features}, 5 informative "
+                f"features; skmtl with tol={PER_TASK_TOL:g}, cvxpy with CLARABEL (time includes "
+                "cvxpy's problem construction). Classifier labels are 0/1, logistic noise.\n\n"
+                + per_task_table(per_task_rows),
+            ]
+        )
+        + "\n"
+    )
 
 
 # ---------------------------------------------------------------------------- main
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny problems, one repetition: a smoke run in seconds "
-                             "(writes no file unless --output is given)")
-    parser.add_argument("--repeat", type=int, default=None,
-                        help="timed repetitions per measurement (default 3; 1 with --quick)")
-    parser.add_argument("--output", type=Path, default=None,
-                        help=f"results file (default {DEFAULT_OUTPUT.relative_to(HERE.parent)})")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny problems, one repetition: a smoke run in seconds "
+        "(writes no file unless --output is given)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        help="timed repetitions per measurement (default 3; 1 with --quick)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help=f"results file (default {DEFAULT_OUTPUT.relative_to(HERE.parent)})",
+    )
     args = parser.parse_args(argv)
     args.sizes = QUICK if args.quick else FULL
     if args.repeat is not None:

@@ -1,8 +1,9 @@
-"""Time the Huber, Poisson and squared-hinge losses against cvxpy and against
-scikit-learn's single-task counterparts, at equal objective.
+"""Time the Huber, Poisson, squared-hinge and multinomial losses against cvxpy and
+against scikit-learn's single-task counterparts, at equal objective.
 
 Multi-task rows: the group lasso, the trace norm and the mean-regularized model with
-each new loss on a School-sized problem (139 tasks of 90-130 rows, 27 features: 20
+each new loss (the multinomial one: the classifiers' default ``loss="logistic"`` on
+three classes) on a School-sized problem (139 tasks of 90-130 rows, 27 features: 20
 one-hot columns and 7 unscaled continuous ones, the generator of
 ``bench_nonconvex.py``), against the same objective in cvxpy (CLARABEL). skmtl runs
 over a grid of ``tol``; its time is that of the loosest ``tol`` whose objective is
@@ -14,13 +15,23 @@ Single-task rows, where scikit-learn minimises the same objective:
   ``MeanRegularizedRegressor(loss="poisson", beta=alpha/2)`` on one task;
 - ``LinearSVC(C, fit_intercept=False)`` (``||w||^2/2 + C sum_i max(0, 1 - y_i
   x_i^T w)^2``) against ``MeanRegularizedClassifier(loss="squared_hinge",
-  beta=1/(2 C n), fit_intercept=False)``.
+  beta=1/(2 C n), fit_intercept=False)``;
+- ``LogisticRegression(C)`` on three classes (multinomial, l2: mean log loss +
+  ``||W||_F^2 / (2 C n)``, intercepts free) against
+  ``MeanRegularizedClassifier(beta=1/(2 C n))``, whose ``beta ||w_bar||^2`` is that
+  with one task.
 
 scikit-learn's ``HuberRegressor`` estimates a scale jointly with the coefficients
 (a different objective), so the Huber loss has no single-task row.
 
     python benchmarks/bench_losses.py            # a few minutes
     python benchmarks/bench_losses.py --quick    # 20 tasks, no file
+    python benchmarks/bench_losses.py --tasks 20 # 20 tasks, written to the file
+
+The multinomial rows (multi-task and single-task) standardize the features: on
+the raw columns (scales 1-1000) FISTA, the only solver of the multinomial loss
+(it has no proximal Newton steps), needs tens of thousands of iterations, and
+cvxpy is slow on it already at 20 tasks.
 """
 
 from __future__ import annotations
@@ -37,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_group_lasso import environment_header, git_revision  # noqa: E402
 from bench_nonconvex import school_like  # noqa: E402
-from sklearn.linear_model import PoissonRegressor  # noqa: E402
+from sklearn.linear_model import LogisticRegression, PoissonRegressor  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 
 from skmtl import (  # noqa: E402
@@ -78,6 +89,10 @@ def match(reference_objective, make, fit, objective):
     return seconds, tol, rel, model
 
 
+def standardized(X):
+    return (X - X.mean(axis=0)) / X.std(axis=0)
+
+
 def multitask_rows(X, targets, tasks):
     rows = []
     models = (
@@ -85,22 +100,28 @@ def multitask_rows(X, targets, tasks):
         ("TraceNorm", TraceNormRegressor, TraceNormClassifier, dict(alpha=0.05)),
         ("MeanRegularized", MeanRegularizedRegressor, MeanRegularizedClassifier, {}),
     )
-    for loss in (HuberLoss(epsilon=1.0), "poisson", "squared_hinge"):
+    for loss in (HuberLoss(epsilon=1.0), "poisson", "squared_hinge", "multinomial"):
         name = loss if isinstance(loss, str) else f"huber (epsilon={loss.epsilon:g})"
-        binary = loss == "squared_hinge"
+        binary = loss in ("squared_hinge", "multinomial")
         y = targets[name.split(" ")[0]]
-        for stem, regressor, classifier, params in models:
+        Xl = standardized(X) if loss == "multinomial" else X
+        for _stem, regressor, classifier, params in models:
             cls = classifier if binary else regressor
+            # three classes: the logistic loss becomes the multinomial one
+            loss_param = "logistic" if loss == "multinomial" else loss
 
-            def make(cls=cls, params=params, loss=loss, **kw):
+            def make(cls=cls, params=params, loss=loss_param, **kw):
                 return cls(**params, loss=loss, **kw)
 
-            def fit(model, y=y):
-                return model.fit(X, y, tasks=tasks)
+            def fit(model, y=y, Xl=Xl):
+                return model.fit(Xl, y, tasks=tasks)
 
             cvx_time, ref = fit_time(lambda make=make: make(solver="cvxpy"), fit, repeat=1)
             seconds, tol, rel, _ = match(ref.objective_, make, fit, lambda m: m.objective_)
-            rows.append((f"{cls.__name__}(loss={name!r})", cvx_time, seconds, tol, rel))
+            label = f"{cls.__name__}(loss={name!r})"
+            if loss == "multinomial":
+                label = f"{cls.__name__}(loss='logistic'), 3 classes (multinomial)"
+            rows.append((label, cvx_time, seconds, tol, rel))
             print(f"{rows[-1][0]:55s} cvxpy {cvx_time:7.2f} s  skmtl {seconds:7.3f} s", flush=True)
     return rows
 
@@ -150,6 +171,27 @@ def single_task_rows(X, targets):
     )
     rows.append(("LinearSVC vs MeanRegularizedClassifier(loss='squared_hinge')", sk_time))
     rows[-1] += (seconds, tol, rel)
+    classes = targets["multinomial"]
+    X = standardized(X)
+    C = 10.0 / n
+    beta = 1 / (2 * C * n)
+
+    def multinomial_objective(model):
+        proba = model.predict_proba(X)
+        picked = proba[np.arange(n), np.searchsorted(model.classes_, classes)]
+        return -np.mean(np.log(picked)) + beta * np.sum(model.coef_**2)
+
+    sk_time, sk = fit_time(
+        lambda: LogisticRegression(C=C, tol=1e-10, max_iter=100000), lambda m: m.fit(X, classes)
+    )
+    seconds, tol, rel, _ = match(
+        multinomial_objective(sk),
+        lambda **kw: MeanRegularizedClassifier(beta=beta, **kw),
+        lambda m: m.fit(X, classes),
+        multinomial_objective,
+    )
+    rows.append(("LogisticRegression (3 classes) vs MeanRegularizedClassifier", sk_time))
+    rows[-1] += (seconds, tol, rel)
     for row in rows:
         print(f"{row[0]:55s} sklearn {row[1]:7.3f} s  skmtl {row[2]:7.3f} s", flush=True)
     return rows
@@ -158,12 +200,13 @@ def single_task_rows(X, targets):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="20 tasks, no results file")
+    parser.add_argument("--tasks", type=int, default=139, help="number of tasks (default 139)")
     args = parser.parse_args(argv)
     header = environment_header(sys.argv[1:], git_revision()).replace(
         "bench_group_lasso.py", "bench_losses.py"
     )
     started = time.perf_counter()
-    X, y, labels, tasks = school_like(20 if args.quick else 139)
+    X, y, labels, tasks = school_like(20 if args.quick else args.tasks)
     rng = np.random.RandomState(1)
     outliers = rng.rand(len(y)) < 0.05
     z = y - rng.randn(len(y))  # the noiseless predictor of school_like
@@ -171,16 +214,20 @@ def main(argv=None):
         "huber": np.where(outliers, y + 20 * rng.standard_t(1, len(y)), y),
         "poisson": rng.poisson(np.exp(np.clip(z / (3 * z.std()), -3, 3))).astype(float),
         "squared_hinge": labels,
+        # three classes: terciles of a noisy linear score
+        "multinomial": np.digitize(z + rng.randn(len(z)), np.quantile(z, [1 / 3, 2 / 3])),
     }
     multi = multitask_rows(X, targets, tasks)
     single = single_task_rows(X, targets)
     lines = [
-        "# The Huber, Poisson and squared-hinge losses against cvxpy and scikit-learn",
+        "# The Huber, Poisson, squared-hinge and multinomial losses against cvxpy and scikit-learn",
         "",
         header,
         f"- data: {len(np.unique(tasks))} tasks, {len(tasks)} rows, 27 features (20 "
         "one-hot, 7 continuous unscaled, scales 1-1000), `bench_nonconvex.school_like`; "
-        "Huber targets with 5% Cauchy outliers, Poisson counts of mean exp(z / 3 std z)",
+        "Huber targets with 5% Cauchy outliers, Poisson counts of mean exp(z / 3 std z), "
+        "three classes: terciles of z plus unit noise, on standardized features (multinomial "
+        "rows only)",
         f"- run time {time.perf_counter() - started:.0f} s",
         "",
         "skmtl: the loosest tol (of " + ", ".join(f"{t:g}" for t in TOLS) + ") whose "

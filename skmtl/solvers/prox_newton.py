@@ -15,10 +15,11 @@ import numpy as np
 from .._datafit import GramDatafit, SplitDatafit
 from .._tasks import TaskData
 from .composite import QuadraticSmoothing
-from .fista import certified_loop
+from .fista import certified_loop, duality_gap
 from .select import iterative_solver
 
-#: inner solves stop at this fraction of the current outer gap
+#: inner solves stop at this fraction of the smaller of the outer gap and the
+#: quadratic model's own gap at the start
 _INNER_FRACTION = 0.03
 #: Armijo sufficient-decrease constant and the most halvings of the step
 _ARMIJO, _MAX_HALVINGS = 1e-4, 30
@@ -68,6 +69,7 @@ def prox_newton(
         outer = QuadraticSmoothing(full, quadratic)
     d = outer.n_features
     curvature = None  # where the last inner solve ended: the next one starts there
+    floor = 1e-3 * tol * full.gap_scale()
 
     def newton_step(C, z, gap, budget):
         nonlocal curvature
@@ -75,12 +77,15 @@ def prox_newton(
         inner_datafit = SplitDatafit(model) if split else model
         if quadratic is not None:
             inner_datafit = QuadraticSmoothing(model, quadratic)
+        start = C[:d]
+        model_gap = duality_gap(inner_datafit, penalty, start, inner_datafit.linear(start))[0]
+        threshold = _INNER_FRACTION * max(min(gap, model_gap), floor)
         inner = iterative_solver(method, inner_datafit, penalty)(
             inner_datafit,
             penalty,
-            C[:d],
+            start,
             max_iter=budget,
-            threshold=_INNER_FRACTION * gap,
+            threshold=threshold,
             lipschitz=curvature,
         )
         curvature = inner.lipschitz
