@@ -167,7 +167,8 @@ def main(argv=None):
         "",
         "Whole multi-stage fits (default tol 1e-4, max_stages 10):",
         "",
-        "| model | time (s) | stages | iterations (n_iter_: epochs, Newton steps or FISTA iterations) | stationarity_ |",
+        "| model | time (s) | stages | n_iter_ (CD epochs, Newton steps or FISTA iterations) "
+        "| stationarity_ |",
         "|---|---:|---:|---:|---:|",
     ]
     lines += [f"| {n} | {t:.3f} | {s} | {i} | {st:.1e} |" for n, t, s, i, st in stages]

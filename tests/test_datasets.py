@@ -23,7 +23,9 @@ LOADERS = [
 ]
 
 
-@pytest.mark.parametrize("loader, shape, n_tasks, kind", LOADERS, ids=lambda x: str(x))
+@pytest.mark.parametrize(
+    "loader, shape, n_tasks, kind", LOADERS, ids=lambda x: getattr(x, "__name__", str(x))
+)
 def test_loader(loader, shape, n_tasks, kind):
     bunch = loader()
     assert bunch.data.shape == shape and bunch.data.dtype == np.float64
