@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _tabular import CONTINUOUS_SCALES, ONEHOT_BLOCKS, school_sized  # noqa: E402
 from bench_group_lasso import environment_header, git_revision  # noqa: E402
-from bench_nonconvex import MATCH_RTOL, TOLS, compare  # noqa: E402
+from bench_nonconvex import compare, comparison_table  # noqa: E402
 
 from skmtl import (  # noqa: E402
     FeatureGroupLassoClassifier,
@@ -225,19 +225,8 @@ def main(argv=None):
         f"strengths {FRACTION:g} of the zeroing ones (see the row names)",
         f"- run time {elapsed:.0f} s",
         "",
-        "skmtl: the loosest tol (of " + ", ".join(f"{t:g}" for t in TOLS) + ") whose "
-        f"objective is within {MATCH_RTOL:g} relative of cvxpy's; best of 2. cvxpy: "
-        "CLARABEL, one run.",
-        "",
-        "| model | cvxpy (s) | skmtl (s) | speed-up | skmtl tol | objective - cvxpy's (rel) |",
-        "|---|---:|---:|---:|---:|---:|",
+        *comparison_table(results),
     ]
-    for r in results:
-        mark = "" if r["matched"] else " (not matched)"
-        lines.append(
-            f"| {r['model']} | {r['cvxpy']:.2f} | {r['skmtl']:.3f} | "
-            f"{r['cvxpy'] / r['skmtl']:.0f}x | {r['tol']:g} | {r['rel']:+.1e}{mark} |"
-        )
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.quick and not args.only:

@@ -89,6 +89,25 @@ def compare(name, make, X, y, tasks):
     return row
 
 
+def comparison_table(rows):
+    """The lines of the table of :func:`compare`'s results, with its legend."""
+    lines = [
+        "skmtl: the loosest tol (of " + ", ".join(f"{t:g}" for t in TOLS) + ") whose "
+        f"objective is within {MATCH_RTOL:g} relative of cvxpy's; best of 2. cvxpy: "
+        "CLARABEL, one run.",
+        "",
+        "| model | cvxpy (s) | skmtl (s) | speed-up | skmtl tol | objective - cvxpy's (rel) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        mark = "" if r["matched"] else " (not matched)"
+        lines.append(
+            f"| {r['model']} | {r['cvxpy']:.2f} | {r['skmtl']:.3f} | "
+            f"{r['cvxpy'] / r['skmtl']:.0f}x | {r['tol']:g} | {r['rel']:+.1e}{mark} |"
+        )
+    return lines
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="20 tasks, no results file")
@@ -150,19 +169,8 @@ def main(argv=None):
         "0.03 alpha_max (stages: MCP gamma 1.5, capped L1 theta 0.05)",
         f"- run time {elapsed:.0f} s",
         "",
-        "skmtl: the loosest tol (of " + ", ".join(f"{t:g}" for t in TOLS) + ") whose "
-        f"objective is within {MATCH_RTOL:g} relative of cvxpy's; best of 2. cvxpy: "
-        "CLARABEL, one run.",
-        "",
-        "| model | cvxpy (s) | skmtl (s) | speed-up | skmtl tol | objective - cvxpy's (rel) |",
-        "|---|---:|---:|---:|---:|---:|",
+        *comparison_table(rows),
     ]
-    for r in rows:
-        mark = "" if r["matched"] else " (not matched)"
-        lines.append(
-            f"| {r['model']} | {r['cvxpy']:.2f} | {r['skmtl']:.3f} | "
-            f"{r['cvxpy'] / r['skmtl']:.0f}x | {r['tol']:g} | {r['rel']:+.1e}{mark} |"
-        )
     lines += [
         "",
         "Whole multi-stage fits (default tol 1e-4, max_stages 10):",
