@@ -40,8 +40,8 @@ class Loss:
         (``predict_proba``).
     newton : bool
         Whether proximal Newton steps suit it: ``newton_curvature`` is positive
-        everywhere (the second derivative, or the curvature of a majorizing
-        quadratic where that vanishes).
+        everywhere (the second derivative, floored where it vanishes, or the
+        curvature of a majorizing quadratic there).
     """
 
     name = "loss"
@@ -100,8 +100,9 @@ class Loss:
     def newton_curvature(self, y, w, z):
         """The weights of the quadratic models of proximal Newton steps, elementwise:
         the second derivative by default. A loss whose second derivative vanishes on
-        some samples gives positive weights of a quadratic that majorizes it instead
-        (the step is then a majorize-minimize step, still certified by the gap)."""
+        some samples gives positive weights instead: a small floor (the line search
+        keeps the step a descent) or those of a quadratic that majorizes it (a
+        majorize-minimize step); either way the result is certified by the gap."""
         return self.second_derivative(y, w, z)
 
     def null_intercept(self, mean):

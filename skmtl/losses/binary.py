@@ -90,9 +90,12 @@ class SquaredHingeLoss(Loss):
         return 2.0 * w * (y * z < 1.0)
 
     def newton_curvature(self, y, w, z):
-        """``2 w``: the curvature bound, which majorizes the loss everywhere (the
-        second derivative is zero beyond the margin)."""
-        return 2.0 * w
+        """The generalized second derivative ``2 w`` inside the margin (``y z < 1``),
+        floored at ``2e-6 w`` beyond it, where it is zero: a semismooth Newton step,
+        kept a descent by the line search. The bound ``2 w`` everywhere (a majorizer)
+        took thousands of steps where the margin leaves many points out: 5000 for a
+        mean-regularized model that this solves in 10."""
+        return 2.0 * w * np.maximum(y * z < 1.0, 1e-6)
 
     def dual_value(self, y, w, z, scale):
         """``theta = 2 w y h`` with ``h = max(0, 1 - y z)``, and ``-f^*(-theta) = theta y
