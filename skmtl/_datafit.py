@@ -409,6 +409,16 @@ class GramDatafit:
             self._delta_cache = pooling.profile_weights(self.precision, self.totals)
         return self._delta_cache
 
+    def held_grams(self):
+        """The per-task Gram matrices of the data term with the shared intercept
+        ``b_0`` of pooled intercepts held fixed: ``C_t + delta_t xbar_t xbar_t^T``
+        (the pooled term ``1/2 sum_t delta_t (rbar_t - b_0)^2`` of the mean residuals
+        is then separable over tasks); ``C_t`` for free intercepts."""
+        if self.precision is None:
+            return self.grams
+        xbar = self.x_mean.T  # (T, d)
+        return self.grams + self._delta()[:, None, None] * xbar[:, :, None] * xbar[:, None, :]
+
     def _cw(self, W, out=None):
         if self.grams.shape[0] == 1:
             return np.matmul(self.grams[0], W, out=out)

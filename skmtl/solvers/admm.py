@@ -61,13 +61,11 @@ class _Solves:
     scalar equation, fixes it."""
 
     def __init__(self, gram):
-        self.grams, self.shift, self.inverse = gram.grams, None, None
+        self.grams, self.shift, self.inverse = gram.held_grams(), None, None
         self.eye = np.eye(gram.grams.shape[1])
         self.pooled = gram.precision is not None
         if self.pooled:
             self.delta, self.xbar, self.ybar = gram._delta(), gram.x_mean, gram.y_mean
-            outer = self.xbar.T[:, :, None] * self.xbar.T[:, None, :]  # (T, d, d)
-            self.grams = self.grams + self.delta[:, None, None] * outer
 
     def _apply(self, rhs):
         if self.inverse.shape[0] == 1:

@@ -152,19 +152,13 @@ def cd(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold=None, verbose
         threshold = tol * gram.gap_scale()
     d, k = gram.n_features, len(penalties)
     W = np.array(W0[: k * d], dtype=float)
-    # columns[j] = [C_t[k, j]]_{k, t}: how row j's change moves the gradient
-    columns = np.transpose(gram.grams, (2, 1, 0))
-    diag = np.diagonal(gram.grams, axis1=1, axis2=2).T  # (d, T)
+    # Pooled intercepts: the shared intercept b_0 is a block of its own, set to its
+    # minimiser at each epoch's start; held, the pooled term is separable over tasks
+    grams = gram.held_grams()
     pooled = gram.precision is not None
-    if pooled:
-        # Pooled intercepts add 1/2 sum_t delta_t (rbar_t - b_0)^2 of the mean
-        # residuals rbar_t = ybar_t - xbar_t^T w_t, over a shared b_0. With b_0 held
-        # (a block of its own, set to its minimiser at each epoch's start) the term is
-        # separable over tasks: each task's Gram matrix gains delta_t xbar_t xbar_t^T.
-        scaled = gram.x_mean * gram._delta()
-        columns = columns + scaled[:, None, :] * gram.x_mean[None]
-        diag = diag + scaled * gram.x_mean
-    columns, diag = np.ascontiguousarray(columns), np.ascontiguousarray(diag)
+    # columns[j] = [C_t[k, j]]_{k, t}: how row j's change moves the gradient
+    columns = np.ascontiguousarray(np.transpose(grams, (2, 1, 0)))
+    diag = np.ascontiguousarray(np.diagonal(grams, axis1=1, axis2=2).T)  # (d, T)
     lips = diag.max(axis=1)
     active = np.flatnonzero(lips > 0)  # a constant feature stays where it is
     steps = np.zeros(d)
