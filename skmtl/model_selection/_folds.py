@@ -13,6 +13,7 @@ from sklearn.base import clone
 from .._base import UnknownTaskWarning, class_labels
 from .._inputs import validate_features
 from .._task_weights import check_main_task
+from .._tasks import rowwise_dot
 from ._path import _DEGENERATE, _path
 
 #: the one warning of a search that holds grid points leaving a part of the model unused
@@ -83,6 +84,17 @@ def _held_out_error(estimator, pred, X, y, tasks, sample_weight, is_classifier):
     return float(np.sum(sw * errors) / np.sum(sw))
 
 
+def _seen_task_index(est, validated):
+    """The task of each test row of a one-output model fitted on task labels (the
+    same along every path of the fold), when every test task was seen in training;
+    else None (the model's own prediction handles the population model)."""
+    X, tasks = validated
+    if tasks is None or est._is_classifier or getattr(est, "_n_classes", 1) > 1:
+        return None
+    index = est._task_index(tasks, X.shape[0])
+    return index if np.all(index >= 0) else None
+
+
 def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_folds, verbose):
     """Held-out errors of the paths of one fold: shape (n_secondary, n_alphas)."""
     start = time.perf_counter()
@@ -100,16 +112,20 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
     est._weigh_tasks(data, info)  # the paths solve fit's objective
     X_test, y_test = _take(X, test), _take(np.asarray(y), test)
     tasks_test, sw_test = _take(tasks, test), _take(sample_weight, test)
-    errors, validated = [], None
+    errors, validated, index = [], None, None
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=UnknownTaskWarning)  # said once, by fit
         for path_settings in settings:
             row = []
-            for W, b, _, _ in _path(est, data, info, loss, path_settings):
-                est._set_solution(W, b, info, data.task_weights)
-                if validated is None:  # the test rows are validated once per fold
-                    validated = validate_features(est, X_test, tasks_test, reset=False)
-                pred = est._decision_validated(*validated)
+            for W, b, _, _ in _path(est, data, info, loss, path_settings, certify=False):
+                if index is not None:  # a regressor's rows of seen tasks: z_i = x_i w_t + b_t
+                    pred = rowwise_dot(validated[0], W, index) + b[index]
+                else:
+                    est._set_solution(W, b, info, data.task_weights)
+                    if validated is None:  # the test rows are validated once per fold
+                        validated = validate_features(est, X_test, tasks_test, reset=False)
+                        index = _seen_task_index(est, validated)
+                    pred = est._decision_validated(*validated)
                 if est._is_classifier:
                     pred = class_labels(est, pred)
                 else:  # the mean target, as predict (exp(z) for the Poisson loss)

@@ -8,34 +8,56 @@ import warnings
 import numpy as np
 from sklearn.base import clone
 
-from .._base import check_number
+from .._base import _MultiTaskModel, check_number
 from .._datafit import DesignDatafit
+from ..solvers import solve_closed_form_path
 from ._grids import check_grid, is_count
 
 #: the warning of a grid point where one part of a split model stays zero
 _DEGENERATE = "is never needed and stays zero"
 
 
-def _path(estimator, data, info, loss, settings):
+def _path(estimator, data, info, loss, settings, certify=True):
     """Solve ``estimator``'s model on ``data`` for each parameter dict in ``settings``,
     warm-starting each solve from the previous one; returns ``(W, b, gap, n_iter)``
-    per setting."""
+    per setting. A model solved in closed form gets the whole path at once, with
+    its gaps checked when ``certify`` (else NaN: cross-validation only predicts)."""
     if estimator.solver == "cvxpy":
         raise ValueError("Paths are solved by FISTA; solver='cvxpy' is for single fits.")
     for name, value in settings[0].items():  # the pooling is fixed along a path
         setattr(estimator, name, value)
     estimator.verbose = 0  # quiet solves: the caller reports the progress
     full = DesignDatafit(loss, data, estimator.fit_intercept, estimator.intercept_pooling)
-    C = estimator._initial_coef(full, data, info, warm=False)
-    out = []
+    penalties = []
     for params in settings:
         for name, value in params.items():  # plain attributes: cheaper than set_params
             setattr(estimator, name, value)
         with warnings.catch_warnings():  # said once, by the caller
             warnings.filterwarnings("ignore", ".*" + _DEGENERATE, UserWarning)
-            penalty = estimator._penalty(data)
-        # the estimator's own solve (the multi-stage models solve several times), on
-        # the one datafit of the path
+            penalties.append(estimator._penalty(data))
+    # one solve per penalty is the estimator's own (multi-stage models solve several
+    # times); the others are a single solve, which the closed form does for all at once
+    solved = None
+    if type(estimator)._solve is _MultiTaskModel._solve:
+        solved = solve_closed_form_path(
+            full,
+            penalties,
+            method=estimator.solver,
+            max_iter=estimator.max_iter,
+            tol=estimator.tol,
+            certify=certify,
+        )
+    if solved is not None:
+        d = data.n_features
+        return [
+            (r.coef[:d], fitted.intercept(r.coef), r.dual_gap, r.n_iter) for r, fitted in solved
+        ]
+    C = estimator._initial_coef(full, data, info, warm=False)
+    out = []
+    for params, penalty in zip(settings, penalties, strict=True):
+        for name, value in params.items():
+            setattr(estimator, name, value)
+        # on the one datafit of the path
         W, intercept, _, C = estimator._solve(data, info, loss, penalty, C, full=full)
         out.append((W.copy(), intercept, estimator.dual_gap_, estimator.n_iter_))
     return out

@@ -80,9 +80,21 @@ class MeanPenalty(QuadraticPenalty):
         T = self.n_tasks
         # eigenvalues beta / T (the mean direction) and alpha (its complement); the
         # Helmert matrix is an orthonormal basis whose first vector is the mean's
-        eigvals = np.r_[self.beta / T, np.full(T - 1, self.alpha)]
-        eigh = (eigvals, helmert(T, full=True).T) if self.alpha >= self.beta / T else None
-        super().__init__(mean_matrix(T, self.alpha, self.beta), eigh)
+        self._eigvals = np.r_[self.beta / T, np.full(T - 1, self.alpha)]
+        self._eigvecs = _mean_basis(T)
+        if self.alpha < self.beta / T:  # in increasing order, as eigh's
+            self._eigvals = np.roll(self._eigvals, -1)
+            self._eigvecs = np.roll(self._eigvecs, -1, axis=1)
+        if self._eigvals[0] <= 0:
+            raise ValueError(
+                "The task coupling matrix must be positive definite; add a ridge term (beta > 0)."
+            )
+
+    @functools.cached_property
+    def M(self):
+        """Built when asked for: the eigendecomposition serves the prox, the value
+        and the conjugate, and a path builds a penalty at every strength."""
+        return mean_matrix(self.n_tasks, self.alpha, self.beta)
 
 
 class GraphPenalty(QuadraticPenalty):
@@ -105,3 +117,11 @@ def _laplacian_eigh(buffer, n_tasks):
     values, vectors = np.linalg.eigh(L)
     values.flags.writeable = vectors.flags.writeable = False
     return values, vectors
+
+
+@functools.lru_cache(maxsize=8)
+def _mean_basis(n_tasks):
+    """The transposed Helmert matrix, which every strength of a path shares; read-only."""
+    basis = helmert(n_tasks, full=True).T
+    basis.flags.writeable = False
+    return basis

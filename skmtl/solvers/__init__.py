@@ -9,7 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from .._datafit import GRAM_MAX_ENTRIES, SplitDatafit, use_gram
 from ..losses import SquaredLoss
 from ..penalties._base import check_provides
-from .closed_form import closed_form, has_closed_form
+from .closed_form import closed_form_path, has_closed_form
 from .composite import QuadraticSmoothing
 from .fista import SolverResult, duality_gap, fista
 from .prox_newton import prox_newton
@@ -216,16 +216,44 @@ def _use_closed_form(penalty, loss, n_features, n_tasks, method):
 
 
 def _closed_form(gram, penalty, kw):
-    """The closed form, held to ``tol`` like every solver: at large strengths its
+    return _certified(gram, penalty, closed_form_path(gram, [penalty])[0], kw)
+
+
+def _certified(gram, penalty, W, kw):
+    """The closed form ``W``, held to ``tol`` like every solver: at large strengths its
     round-off can leave the gap above the threshold; FISTA (whose prox is exact at
     any strength) then continues from it, and warns if the gap stays above."""
-    W = closed_form(gram, penalty)
     gap, primal, W, _ = duality_gap(gram, penalty, W, gram.linear(W))
     if gap > kw["tol"] * gram.gap_scale():
         result = fista(gram, penalty, W, **kw)
         result.n_iter += 1
         return result
     return SolverResult(W, 1, float(gap), float(primal), np.nan)
+
+
+def solve_closed_form_path(
+    full, penalties, *, method="auto", max_iter=1000, tol=1e-4, verbose=0, certify=True
+):
+    """The closed-form solutions for each penalty of a path at once (one batch of
+    factorizations instead of a solve per strength); None when the closed form is
+    not the method for every penalty (the caller then solves them one by one).
+
+    ``certify``: each solution's duality gap is checked as by :func:`solve` (FISTA
+    continues one whose round-off leaves it above ``tol``); else the gaps are NaN,
+    for callers that only compare the solutions' predictions (cross-validation)."""
+    data, loss = full.data, full.loss
+    if method not in ("auto", "closed_form") or not all(
+        has_closed_form(p, loss, data.n_features, data.n_tasks) for p in penalties
+    ):
+        return None
+    kw = dict(max_iter=max_iter, tol=tol, verbose=verbose)
+    gram = full.gram()
+    solutions = closed_form_path(gram, penalties)
+    results = (
+        _certified(gram, p, W, kw) if certify else SolverResult(W, 1, np.nan, np.nan, np.nan)
+        for p, W in zip(penalties, solutions, strict=True)
+    )
+    return [_rows_block(full, gram, result) for result in results]
 
 
 def _split(inner, penalty, C0, kw, method="auto"):

@@ -2,6 +2,7 @@
 
 Stationarity reads ``C_t w_t - b_t + 2 (W M)_t = 0`` for every task ``t``, with the
 per-task Gram statistics ``C_t``, ``b_t`` of :class:`~skmtl._datafit.GramDatafit`.
+A path of penalties (the strengths of a cross-validation grid) is solved at once.
 """
 
 from __future__ import annotations
@@ -19,17 +20,37 @@ def has_closed_form(penalty, loss, n_features, n_tasks):
     """A quadratic loss, a ``quadratic`` penalty, and per-task Gram matrices that fit
     in memory (for a penalty that couples the tasks' systems, unlike the mean, also
     a small enough linear system)."""
-    coupled = not isinstance(penalty, MeanPenalty)
     return (
         loss.quadratic
         and penalty.quadratic
         and n_tasks * n_features**2 <= GRAM_MAX_ENTRIES
-        and (not coupled or n_features * n_tasks <= MAX_SYSTEM_SIZE)
+        and (n_features * n_tasks <= MAX_SYSTEM_SIZE or mean_form(penalty) is not None)
     )
 
 
+def mean_form(penalty):
+    """``(a, m)`` when the penalty's ``M`` is ``a (I - J) + m J`` (``J`` the averaging
+    matrix): the mean model, and the graph model on the complete graph; else None."""
+    if isinstance(penalty, MeanPenalty):
+        return penalty.alpha, penalty.beta / penalty.n_tasks
+    M = penalty.M
+    T = M.shape[0]
+    off_diagonal = M.ravel()[1:].reshape(T - 1, T + 1)[:, :T]  # every entry off it
+    off = off_diagonal[0, 0] if T > 1 else 0.0
+    diagonal = M[0, 0]
+    if not (np.all(M.diagonal() == diagonal) and np.all(off_diagonal == off)):
+        return None
+    # eigenvalues: diagonal - off on the complement of the mean, diagonal + (T-1) off on it
+    return diagonal - off, diagonal + (T - 1) * off
+
+
 def closed_form(gram, penalty):
-    """The minimiser ``W`` (d x T) of ``gram(W) + penalty(W)``.
+    """The minimiser ``W`` (d x T) of ``gram(W) + penalty(W)``."""
+    return closed_form_path(gram, [penalty])[0]
+
+
+def closed_form_path(gram, penalties):
+    """The minimisers ``W`` (d x T) of ``gram(W) + p(W)`` for each penalty ``p``.
 
     Pooled intercepts add ``xbar_t M(delta)_ts xbar_s^T`` to the system and
     ``xbar_t (M(delta) ybar)_t`` to its right-hand side (the gradient of
@@ -37,48 +58,67 @@ def closed_form(gram, penalty):
     T, d = gram.b.shape[1], gram.n_features
     grams = np.broadcast_to(gram.grams, (T,) + gram.grams.shape[1:])
     rhs = gram.b.T.copy()
+    pooling = None
     if gram.precision is not None:
         delta, xbar = gram._delta(), gram.x_mean.T  # (T,), (T, d)
         M = np.diag(delta) - np.outer(delta, delta) / delta.sum()
         rhs += xbar * (M @ gram.y_mean)[:, None]
-    if isinstance(penalty, MeanPenalty):
-        pooling = None if gram.precision is None else (delta, xbar)
-        return _mean_regularized(grams, rhs.T, penalty.alpha, penalty.beta, pooling)
-    system = np.kron(2.0 * penalty.M, np.eye(d)).reshape(T, d, T, d)
+        pooling = (delta, xbar, M)
+    forms = [mean_form(p) for p in penalties]
+    if all(form is not None for form in forms):
+        a, m = np.array(forms, dtype=float).T
+        # chunks of strengths whose (T, d, d) inverses fit in the Gram budget
+        size = max(1, int(GRAM_MAX_ENTRIES // (T * d * d)))
+        return np.concatenate(
+            [
+                _mean_form(grams, rhs.T, a[i : i + size], m[i : i + size], pooling)
+                for i in range(0, len(a), size)
+            ]
+        )
+    return np.stack([_coupled(grams, rhs, p.M, pooling) for p in penalties])
+
+
+def _coupled(grams, rhs, M_penalty, pooling):
+    """One dense ``(T d) x (T d)`` system."""
+    T, d = rhs.shape
+    system = np.kron(2.0 * M_penalty, np.eye(d)).reshape(T, d, T, d)
     system[np.arange(T), :, np.arange(T), :] += grams
-    if gram.precision is not None:
+    if pooling is not None:
+        _, xbar, M = pooling
         system += np.einsum("ti,ts,sj->tisj", xbar, M, xbar)
     solution = np.linalg.solve(system.reshape(T * d, T * d), rhs.ravel())
     return solution.reshape(T, d).T
 
 
-def _mean_regularized(grams, B, alpha, beta, pooling=None):
-    """The d x d systems ``(C_t + 2 alpha I) w_t = b_t + kappa w_bar``,
+def _mean_form(grams, B, a, m, pooling=None):
+    """For each strength pair ``(a_p, m_p)`` of ``M = a (I - J) + m J``: the d x d
+    systems ``(C_t + 2 a I) w_t = b_t + kappa w_bar`` (``kappa = 2 a - 2 m``),
     coupled by one (d + 1) system for ``w_bar`` and, with pooled intercepts, the
     scalar ``c = sum_t delta_t xbar_t^T w_t``: their term ``xbar_t M(delta)_ts
     xbar_s^T`` is ``delta_t xbar_t xbar_t^T`` (added to ``C_t``) minus a rank one
-    coupling ``xbar_t delta_t c / sum(delta)``."""
-    T, d = B.shape[1], B.shape[0]
-    kappa = 2.0 * alpha - 2.0 * beta / T
+    coupling ``xbar_t delta_t c / sum(delta)``. Returns ``(P, d, T)``."""
+    d = B.shape[0]
+    eye = np.eye(d)
+    kappa = 2.0 * (a - m)
     if pooling is not None:
-        delta, xbar = pooling
+        delta, xbar, _ = pooling
         grams = grams + delta[:, None, None] * xbar[:, :, None] * xbar[:, None, :]
-    A = np.linalg.inv(grams + 2.0 * alpha * np.eye(d))
-    Ab = np.einsum("tij,jt->it", A, B)
-    # I - kappa/T sum_t A_t, written as 1/T sum_t (C_t + 2 beta/T I) A_t: no cancellation
-    # between I and kappa A_t ~ I at large alpha
-    shifted = grams + (2.0 * beta / T) * np.eye(d)
-    system = np.matmul(shifted, A).mean(axis=0)
+    A = np.linalg.inv(grams + 2.0 * a[:, None, None, None] * eye)  # (P, T, d, d)
+    Ab = np.einsum("ptij,jt->pit", A, B)
+    # I - kappa/T sum_t A_t, written as 1/T sum_t (C_t + 2 m I) A_t: no cancellation
+    # between I and kappa A_t ~ I at large a
+    system = np.matmul(grams + 2.0 * m[:, None, None, None] * eye, A).mean(axis=1)
     if pooling is None:
-        w_bar = np.linalg.solve(system, Ab.mean(axis=1))
-        return Ab + kappa * np.einsum("tij,j->it", A, w_bar)
-    Au = np.einsum("tij,tj->it", A, xbar * (delta / delta.sum())[:, None])  # (d, T)
+        w_bar = np.linalg.solve(system, Ab.mean(axis=2)[..., None])[..., 0]
+        return Ab + kappa[:, None, None] * np.einsum("ptij,pj->pit", A, w_bar)
+    weights = xbar * (delta / delta.sum())[:, None]
+    Au = np.einsum("ptij,tj->pit", A, weights)  # (P, d, T)
     dx = delta[:, None] * xbar  # rows delta_t xbar_t
-    full = np.empty((d + 1, d + 1))
-    full[:d, :d], full[:d, d] = system, -Au.mean(axis=1)
-    full[d, :d] = -kappa * np.einsum("ti,tij->j", dx, A)
-    full[d, d] = 1.0 - np.einsum("ti,it->", dx, Au)
-    rhs = np.append(Ab.mean(axis=1), np.einsum("ti,it->", dx, Ab))
-    solution = np.linalg.solve(full, rhs)
-    w_bar, c = solution[:d], solution[d]
-    return Ab + kappa * np.einsum("tij,j->it", A, w_bar) + c * Au
+    full = np.empty((len(a), d + 1, d + 1))
+    full[:, :d, :d], full[:, :d, d] = system, -Au.mean(axis=2)
+    full[:, d, :d] = -kappa[:, None] * np.einsum("ti,ptij->pj", dx, A)
+    full[:, d, d] = 1.0 - np.einsum("ti,pit->p", dx, Au)
+    rhs = np.concatenate([Ab.mean(axis=2), np.einsum("ti,pit->p", dx, Ab)[:, None]], axis=1)
+    solution = np.linalg.solve(full, rhs[..., None])[..., 0]
+    w_bar, c = solution[:, :d], solution[:, d]
+    return Ab + kappa[:, None, None] * np.einsum("ptij,pj->pit", A, w_bar) + c[:, None, None] * Au
