@@ -553,14 +553,27 @@ def _gram_statistics(data: TaskData, fit_intercept):
     return grams, b, q, x_mean, y_mean
 
 
+#: most entries of the (rows, d, d) outer products that one sparse sum turns into
+#: the per-task Gram matrices (beyond it, one BLAS product per task)
+_OUTER_MAX_ENTRIES = 2**22
+
+
 def _stacked_grams(data: TaskData, w, x_mean):
-    """The per-task weighted centred Grams ``(T, d, d)`` of stacked rows: one BLAS
-    product (syrk) per task, on that task's rows only (a slice when the rows come
-    task by task), so the temporaries stay the size of one task. (One batched
-    product over the tasks padded to the longest was 5x slower for 139 tasks of ~110
-    rows: the scatter into the padding dominates.)
+    """The per-task weighted centred Grams ``(T, d, d)`` of stacked rows.
+
+    Few features: the rows' outer products summed by task in one sparse product.
+    Else one BLAS product (syrk) per task, on that task's rows only (a slice when
+    the rows come task by task), so the temporaries stay the size of one task. (One
+    batched product over the tasks padded to the longest was 5x slower for 139
+    tasks of ~110 rows: the scatter into the padding dominates.)
     """
     X, T = data.X, data.n_tasks
+    n, d = X.shape
+    if not sp.issparse(X) and n * d * d <= _OUTER_MAX_ENTRIES:
+        centred = (X - x_mean.T[data.task_index]) * np.sqrt(w)[:, None]
+        outer = (centred[:, :, None] * centred[:, None, :]).reshape(n, d * d)
+        by_task = sp.csr_matrix((np.ones(n), (data.task_index, np.arange(n))), shape=(T, n))
+        return (by_task @ outer).reshape(T, d, d)
     segments = data.task_segments()
     if segments is not False:
         starts, counts = segments
@@ -569,7 +582,7 @@ def _stacked_grams(data: TaskData, w, x_mean):
         order = np.argsort(data.task_index, kind="stable")
         bounds = np.concatenate([[0], np.cumsum(np.bincount(data.task_index, minlength=T))])
         rows_of = [order[bounds[t] : bounds[t + 1]] for t in range(T)]
-    grams = np.empty((T, X.shape[1], X.shape[1]))
+    grams = np.empty((T, d, d))
     for t, rows in enumerate(rows_of):
         _weighted_gram(X[rows], w[rows], x_mean[:, t], out=grams[t])
     return grams

@@ -25,6 +25,10 @@ def _warn_degenerate(base, settings, data):
     (instead of one per point and fold)."""
     est = clone(base)
     points = [params for path in settings for params in path]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if not est.set_params(**points[0])._penalty(data).split:  # only split parts can be
+            return
     messages = []
     for params in points:
         with warnings.catch_warnings(record=True) as caught:
