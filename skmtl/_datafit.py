@@ -66,8 +66,10 @@ class DesignDatafit:
     means out of the Lipschitz constant.
     """
 
-    def __init__(self, loss, data: TaskData, fit_intercept=True, pooling=0.0):
+    def __init__(self, loss, data: TaskData, fit_intercept=True, pooling=0.0, gram=None):
         self.loss, self.data = loss, data
+        #: Gram statistics of the same data (of any pooling), reused by gram()
+        self._shared_gram = gram
         self.exact_bregman = loss.quadratic
         self.w = data.loss_weights
         self.fit_intercept, self.pooling = fit_intercept, pooling
@@ -110,7 +112,10 @@ class DesignDatafit:
     def gram(self):
         """The same squared-loss data term through Gram statistics, computed once."""
         if getattr(self, "_gram", None) is None:
-            self._gram = GramDatafit.from_data(self.data, self.fit_intercept, self.precision)
+            if self._shared_gram is not None:
+                self._gram = self._shared_gram.with_precision(self.precision)
+            else:
+                self._gram = GramDatafit.from_data(self.data, self.fit_intercept, self.precision)
         return self._gram
 
     def restricted_gram(self, features, sub):
@@ -377,6 +382,15 @@ class GramDatafit:
         gram = cls(*_gram_statistics(data, fit_intercept), fit_intercept, precision)
         if data.task_weights is not None:
             gram.scale_tasks(data.task_weights)
+        return gram
+
+    def with_precision(self, precision):
+        """The same statistics with the intercepts pooled at ``precision`` (None:
+        free); the arrays are shared, not copied."""
+        gram = GramDatafit(
+            self.grams, self.b, self.q, self.x_mean, self.y_mean, self.center, precision
+        )
+        gram.totals = self.totals
         return gram
 
     def scale_tasks(self, factors):

@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.base import clone
 
 from .._base import UnknownTaskWarning, class_labels
+from .._datafit import DesignDatafit, use_gram
 from .._inputs import validate_features
 from .._task_weights import check_main_task
 from .._tasks import rowwise_dot
@@ -116,12 +117,16 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
     est._weigh_tasks(data, info)  # the paths solve fit's objective
     X_test, y_test = _take(X, test), _take(np.asarray(y), test)
     tasks_test, sw_test = _take(tasks, test), _take(sample_weight, test)
+    # the Gram statistics of the training rows, shared by the fold's paths
+    gram = None
+    if use_gram(data, loss, est.precompute):
+        gram = DesignDatafit(loss, data, est.fit_intercept).gram()
     errors, validated, index = [], None, None
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=UnknownTaskWarning)  # said once, by fit
         for path_settings in settings:
             row = []
-            for W, b, _, _ in _path(est, data, info, loss, path_settings, certify=False):
+            for W, b, _, _ in _path(est, data, info, loss, path_settings, certify=False, gram=gram):
                 if index is not None:  # a regressor's rows of seen tasks: z_i = x_i w_t + b_t
                     pred = rowwise_dot(validated[0], W, index) + b[index]
                 else:

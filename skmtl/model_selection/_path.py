@@ -17,17 +17,20 @@ from ._grids import check_grid, is_count
 _DEGENERATE = "is never needed and stays zero"
 
 
-def _path(estimator, data, info, loss, settings, certify=True):
+def _path(estimator, data, info, loss, settings, certify=True, gram=None):
     """Solve ``estimator``'s model on ``data`` for each parameter dict in ``settings``,
     warm-starting each solve from the previous one; returns ``(W, b, gap, n_iter)``
     per setting. A model solved in closed form gets the whole path at once, with
-    its gaps checked when ``certify`` (else NaN: cross-validation only predicts)."""
+    its gaps checked when ``certify`` (else NaN: cross-validation only predicts).
+    ``gram``: Gram statistics of ``data``, shared by the paths of a fold."""
     if estimator.solver == "cvxpy":
         raise ValueError("Paths are solved by FISTA; solver='cvxpy' is for single fits.")
     for name, value in settings[0].items():  # the pooling is fixed along a path
         setattr(estimator, name, value)
     estimator.verbose = 0  # quiet solves: the caller reports the progress
-    full = DesignDatafit(loss, data, estimator.fit_intercept, estimator.intercept_pooling)
+    full = DesignDatafit(
+        loss, data, estimator.fit_intercept, estimator.intercept_pooling, gram=gram
+    )
     penalties = []
     for params in settings:
         for name, value in params.items():  # plain attributes: cheaper than set_params
