@@ -199,9 +199,14 @@ class DesignDatafit:
         return self._gap_scale
 
     def null_intercepts(self):
-        """Each task's intercept in the model without features (the solvers' start)."""
+        """Each task's intercept in the model without features (the solvers' start);
+        with infinitely pooled intercepts, the one intercept (per class) of all rows."""
         data = self.data
-        return self.loss.null_intercept(data.task_sum(self.w * self.y) / data.task_sum(self.w))
+        sums, totals = data.task_sum(self.w * self.y), data.task_sum(self.w)
+        p = self.precision
+        if p is not None and np.isinf(p).any():
+            sums, totals = (pooling.group_sum(p, v) for v in (sums, totals))
+        return self.loss.null_intercept(sums / totals)
 
     def null_predictions(self):
         """The predictions of the model without features."""

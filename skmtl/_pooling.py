@@ -77,10 +77,19 @@ def apply_m(p, v):
     return (p * (_groups(p, v) - _shared(p, v))).reshape(shape)
 
 
+def group_sum(p, v):
+    """Each group's sum of ``v``, repeated over the group (``v``'s shape)."""
+    groups = _groups(p, v)
+    return np.broadcast_to(groups.sum(axis=-1, keepdims=True), groups.shape).reshape(np.shape(v))
+
+
 def value(p, b):
-    """``1/2 b^T M(p) b`` (zero for infinite ``p``, where ``b`` is constant)."""
+    """``1/2 b^T M(p) b``; for infinite ``p`` the indicator of a constant ``b`` (in
+    each group, to round-off): zero, or infinite off that constraint."""
     if np.isinf(p).any():
-        return 0.0
+        groups = _groups(p, b)
+        spread = np.ptp(groups, axis=-1).max()
+        return 0.0 if spread <= 1e-10 * max(1.0, np.abs(groups).max()) else np.inf
     return 0.5 * float(np.ravel(b) @ np.ravel(apply_m(p, b)))
 
 

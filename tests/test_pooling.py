@@ -225,3 +225,23 @@ def test_pooling_term_prox_conjugate_and_newton_step():
     inf = np.full(6, np.inf)
     np.testing.assert_allclose(_pooling.solve_shifted(inf, np.full(6, 1.0), v), v.mean())
     assert _pooling.value(inf, np.ones(6)) == 0.0
+    assert _pooling.value(inf, v) == np.inf  # off the constraint b_t = b_0
+
+
+@pytest.mark.parametrize("alpha", [100.0, 0.01])
+def test_infinite_pooling_of_logistic_intercepts_from_unequal_base_rates(alpha):
+    """Tasks whose base rates differ start the solver at one intercept (the pooled
+    null model), not at each task's own: from those the objective missed the
+    constraint, and proximal Newton stalled at infeasible intercepts whose objective
+    was below the optimum (found on Contraception with the default pooling grid)."""
+    rng = np.random.RandomState(3)
+    tasks = np.repeat(np.arange(4), [40, 60, 30, 50])
+    X = np.column_stack([rng.randn(len(tasks)) * 9.0, rng.rand(len(tasks)) < 0.5])
+    logit = np.array([-2.0, -0.5, 0.5, 2.0])[tasks] + 0.05 * X[:, 0]
+    y = (rng.rand(len(tasks)) < 1 / (1 + np.exp(-logit))).astype(int)
+    kw = dict(alpha=alpha, beta=0.01, intercept_pooling=np.inf)
+    ours = MeanRegularizedClassifier(tol=1e-10, **kw).fit(X, y, tasks=tasks)
+    ref = MeanRegularizedClassifier(solver="cvxpy", **kw).fit(X, y, tasks=tasks)
+    assert np.ptp(ours.intercept_) == 0.0
+    assert abs(ours.objective_ - ref.objective_) <= 1e-6 * abs(ref.objective_)
+    assert ours.dual_gap_ <= 1e-8
