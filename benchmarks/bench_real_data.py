@@ -17,7 +17,7 @@ Models, all fitted on the training rows only:
 
 - every skmtl ``*CV`` model with its default settings (regressors on the regression
   sets, classifiers on Contraception), ``fit(X, y, tasks=...)``; the default
-  ``intercept_poolings`` grid (0, 1, 4, 16, 64, inf) is searched with the other
+  ``intercept_poolings`` grid (``POOLING_GRID``: 0 to 64 and inf) is searched with the other
   strengths by the estimator's own 5-fold ``TaskStratifiedKFold``;
 - ``GroupLasso*CV(intercept_poolings=[0.0])``: free task intercepts, as before
   intercept pooling existed, to show what pooling buys;

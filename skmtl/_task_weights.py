@@ -44,16 +44,26 @@ class UncertaintyWeights:
 
 
 def resolve_task_weights(spec, data: TaskData | None, labels, sample_weight_totals, n_tasks=None):
-    """The (T,) weights for ``spec`` (None, "samples", a dict or an array), or None."""
-    if spec is None:
-        return None
+    """The (T,) weights for ``spec`` (None, "tasks", "samples", a dict or an array),
+    or None for equal weights.
+
+    None, the default, counts every sample once: task ``t``'s mean loss is weighted
+    by its share of the samples, ``n_t T / sum_s n_s`` (weights of mean one), which
+    are all one when the tasks have the same number of samples."""
     T = data.n_tasks if n_tasks is None else n_tasks
+    if spec is None:
+        totals = np.asarray(sample_weight_totals, dtype=float)
+        if totals.size < 2 or np.all(totals == totals[0]) or not totals.sum() > 0:
+            return None
+        return totals * (totals.size / totals.sum())
     if isinstance(spec, str):
         if spec == "samples":
             return np.asarray(sample_weight_totals, dtype=float)
+        if spec == "tasks":
+            return None
         raise ValueError(
-            f"task_weights must be None, 'samples', 'uncertainty', a dict or an array; "
-            f"got {spec!r}."
+            f"task_weights must be None, 'tasks', 'samples', 'uncertainty', a dict or "
+            f"an array; got {spec!r}."
         )
     if isinstance(spec, dict):
         unknown = [key for key in spec if key not in set(labels.tolist())]

@@ -35,7 +35,7 @@ class TaskData:
     weights: np.ndarray
     task_index: np.ndarray | None
     n_tasks: int
-    #: factor of each task's data term (None: every task counts once)
+    #: factor of each task's data term (None: equal factors)
     task_weights: np.ndarray | None = None
     #: each task's sum of sample weights before normalisation (its number of samples
     #: without weights); the unit of intercept pooling

@@ -16,27 +16,37 @@ def make_tasks(n_tasks=3, n_features=6, sizes=(15, 25, 40), loss="squared", seed
     return X, y, tasks
 
 
-def pooling_term(intercept, sizes, pooling):
-    """``pooling / 2 sum_t (b_t - b_0)^2 / n_t`` at the best ``b_0`` (every task's
-    weight one); for ``pooling=inf`` the intercepts must be equal and the term is 0."""
+def default_task_weights(sizes):
+    """The default weights of the tasks' mean losses, ``tau_t = n_t T / N``: every
+    sample counts once."""
+    sizes = np.asarray(sizes, float)
+    return sizes * len(sizes) / sizes.sum()
+
+
+def pooling_term(intercept, sizes, pooling, tau=None):
+    """``pooling / 2 sum_t tau_t / n_t (b_t - b_0)^2`` at the best ``b_0`` (by default
+    ``tau_t = n_t T / N``); for ``pooling=inf`` the intercepts must be equal and the
+    term is 0."""
     if not pooling:
         return 0.0
     if np.isinf(pooling):
         assert np.ptp(intercept) <= 1e-9 * max(1.0, np.abs(intercept).max())
         return 0.0
-    p = pooling / np.asarray(sizes, float)
+    tau = default_task_weights(sizes) if tau is None else np.asarray(tau, float)
+    p = pooling * tau / np.asarray(sizes, float)
     b0 = p @ intercept / p.sum()
     return 0.5 * np.sum(p * (intercept - b0) ** 2)
 
 
 def objective(coef, intercept, X, y, tasks, penalty, loss, sample_weight=None, pooling=0.0):
     """The library objective computed independently, task by task (spec 0.1), with
-    the intercept pooling term."""
+    the intercept pooling term and the default task weights ``n_t T / N``."""
     coef, intercept = np.atleast_2d(coef), np.atleast_1d(intercept)
     X = X.toarray() if sp.issparse(X) else X
     sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
     sizes = [np.sum(sw[tasks == label]) for label in np.unique(tasks)]
-    total = pooling_term(intercept, sizes, pooling)
+    tau = default_task_weights(sizes)
+    total = pooling_term(intercept, sizes, pooling, tau)
     for t, label in enumerate(np.unique(tasks)):
         rows = tasks == label
         z = X[rows] @ coef[t] + intercept[t]
@@ -45,7 +55,7 @@ def objective(coef, intercept, X, y, tasks, penalty, loss, sample_weight=None, p
         else:
             s = np.where(y[rows] == np.max(y), 1.0, -1.0)
             per_sample = np.logaddexp(0, -s * z)
-        total += np.sum(sw[rows] * per_sample) / np.sum(sw[rows])
+        total += tau[t] * np.sum(sw[rows] * per_sample) / np.sum(sw[rows])
     return total + penalty.value(coef.T)
 
 

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import default_task_weights
 from scipy.optimize import minimize_scalar
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import PoissonRegressor
@@ -116,11 +117,12 @@ def _recomputed_objective(model, loss, X, y, tasks, sample_weight):
     if loss.target == "binary":
         y = np.where(y == model.classes_[1], 1.0, -1.0)
     total = model._make_penalty(len(labels), X.shape[1]).value(model.coef_.T)
+    tau = default_task_weights([sample_weight[tasks == label].sum() for label in labels])
     for t, label in enumerate(labels):
         rows = tasks == label
         z = np.asarray(X[rows] @ model.coef_[t]).ravel() + model.intercept_[t]
         sw = sample_weight[rows]
-        total += np.sum(sw * loss.pointwise(y[rows], z)) / sw.sum()
+        total += tau[t] * np.sum(sw * loss.pointwise(y[rows], z)) / sw.sum()
     return total
 
 

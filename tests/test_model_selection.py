@@ -23,6 +23,7 @@ from skmtl.datasets import (
     make_mean_tasks,
 )
 from skmtl.model_selection import (
+    POOLING_GRID,
     ClusterNormRegressorCV,
     DirtyRegressorCV,
     GroupLassoClassifierCV,
@@ -255,7 +256,7 @@ def test_cv_task_column_form_and_kfold():
     np.testing.assert_allclose(a.mse_path_, b.mse_path_)
     np.testing.assert_allclose(a.predict(Xt), b.predict(X, tasks=tasks))
     c = GroupLassoRegressorCV(alphas=6, cv=KFold(3, shuffle=True, random_state=0))
-    assert c.fit(X, y, tasks=tasks).mse_path_.shape == (6, 6, 3)
+    assert c.fit(X, y, tasks=tasks).mse_path_.shape == (len(POOLING_GRID), 6, 3)
 
 
 @pytest.mark.parametrize("average", ["tasks", "samples"])

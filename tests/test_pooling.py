@@ -89,7 +89,7 @@ def test_infinite_pooling_is_one_common_intercept(loss):
     block = np.zeros((len(y), T * d))
     for t in range(T):
         block[tasks == t, t * d : (t + 1) * d] = X[tasks == t]
-    sw = 1.0 / np.bincount(tasks)[tasks]  # each task's mean loss counts once
+    sw = np.full(len(y), T / len(y))  # every sample counts once: weights n_t T / N
     Est = MeanRegularizedRegressor if loss == "squared" else MeanRegularizedClassifier
     model = Est(alpha=ridge, beta=ridge * T, intercept_pooling=np.inf, tol=1e-13)
     model.fit(X, y, tasks=tasks)  # penalty: ridge * ||W||_F^2
@@ -117,7 +117,8 @@ def test_squared_pooling_is_the_random_intercept_shrinkage():
     k = 7.0
     model = GroupLassoRegressor(alpha=1.0, intercept_pooling=k).fit(X, y, tasks=tasks)
     rbar = np.bincount(tasks, weights=y) / sizes
-    delta = k / (sizes + k)  # tau_t p_t / (tau_t + p_t) with p_t = k / n_t
+    tau = sizes * len(sizes) / sizes.sum()  # the default task weights: every sample once
+    delta = tau * k / (sizes + k)  # tau_t p_t / (tau_t + p_t) with p_t = k tau_t / n_t
     b0 = delta @ rbar / delta.sum()
     np.testing.assert_allclose(model.intercept_, (sizes * rbar + k * b0) / (sizes + k))
     assert model.population_intercept_ == pytest.approx(b0)

@@ -18,7 +18,7 @@ _LOSS_PARAMETER = {
         the units of ``y``, linear beyond (``HuberLoss(epsilon=...)`` for another
         threshold). ``"poisson"`` (:class:`~skmtl.losses.PoissonLoss`) for counts:
         half the Poisson deviance with the log link, so that :meth:`predict` gives
-        ``exp(x^T w_t + b_t)``. The objective's data term is then ``sum_t 1/n_t
+        ``exp(x^T w_t + b_t)``. The objective's data term is then ``sum_t tau_t/n_t
         sum_i loss(y_ti, x_ti^T w_t + b_t)``.
 """,
     "logistic": """    loss : {"logistic", "squared_hinge"} or Loss, default=None
@@ -27,8 +27,8 @@ _LOSS_PARAMETER = {
         ``"squared_hinge"`` (:class:`~skmtl.losses.SquaredHingeLoss`) is
         ``max(0, 1 - y z)^2``, the margin loss of the L2-loss linear SVM; it has no
         probability model, so ``predict_proba`` is not available with it. The
-        objective's data term is then ``sum_t 1/n_t sum_i loss(y_ti, x_ti^T w_t +
-        b_t)``.
+        objective's data term is then ``sum_t tau_t/n_t sum_i loss(y_ti, x_ti^T w_t
+        + b_t)``.
 """,
 }
 _PRECOMPUTE = {
@@ -78,14 +78,21 @@ def _common_parameters(loss):
     text += _UNKNOWN_TASK
     return (
         text
-        + """    task_weights : None, "samples", "uncertainty", dict or array-like, default=None
-        How much each task's data term counts: None, each task once (the objective
-        above); ``"samples"``, by its number of samples (sum of sample weights), which
-        is the sum-of-squares objective of MALSAR; a dict by task label or an array in
-        the order of ``tasks_``; ``"uncertainty"`` (or an
-        :class:`~skmtl.UncertaintyWeights`), learned from each task's noise level. A
-        zero weight removes a task's data term, while the task still takes part in
-        any coupling of the penalty.
+        + """    task_weights : None, str, dict or array-like, default=None
+        The weights ``tau_t`` of the tasks' mean losses in the objective. None: every
+        sample counts once, ``tau_t = n_t T / N`` (``n_t`` the task's number of
+        samples, or sum of sample weights, ``N`` their total: weights of mean one),
+        which is ``tau_t = 1`` when the tasks have the same size (a 2-D ``y``
+        without missing entries, scikit-learn's ``MultiTaskLasso``). As in a
+        multilevel model, a large task's coefficients then follow its data more
+        than a small task's, which borrows more from the others. ``"tasks"``: each
+        task's mean loss counts once (``tau_t = 1``, RMTL's convention), however
+        many samples it has; ``"samples"``: ``tau_t = n_t``, the sum-of-squares
+        objective of MALSAR (the default with strengths scaled by ``N / T``); a
+        dict by task label or an array in the order of ``tasks_``;
+        ``"uncertainty"`` (or an :class:`~skmtl.UncertaintyWeights`), learned from
+        each task's noise level. A zero weight removes a task's data term, while
+        the task still takes part in any coupling of the penalty.
     main_task : task label, default=None
         The task of interest: all tasks are fitted, but ``score`` (and so model
         selection) uses this task's samples only.
@@ -269,7 +276,11 @@ def docstring(summary, objective, parameters, *, loss, attributes="", examples="
     Minimizes, over ``W`` (n_features x n_tasks) and intercepts ``b``::
 
 {objective}
-            + intercept_pooling / 2 * sum_t (b_t - b_0)^2 / n_t   (over b_0 too)
+            + intercept_pooling / 2 * sum_t tau_t / n_t (b_t - b_0)^2   (over b_0 too)
+
+    with ``n_t`` task ``t``'s number of samples (sum of sample weights) and
+    ``tau_t`` its weight: by default ``n_t T / N``, so that every sample counts once
+    (``tau_t = 1`` for tasks of equal size; see ``task_weights``).
 
     Parameters
     ----------
@@ -283,9 +294,9 @@ def docstring(summary, objective, parameters, *, loss, attributes="", examples="
 
 
 _LOSS_TERM = {
-    "squared": "sum_t 1/(2 n_t) ||y_t - X_t w_t - b_t||^2",
-    "logistic": "sum_t 1/n_t sum_i log(1 + exp(-y_ti (x_ti^T w_t + b_t)))\n"
-    "            (more than two classes: sum_t 1/n_t sum_i [logsumexp_k z_tik - z_ti,y_ti]\n"
+    "squared": "sum_t tau_t/(2 n_t) ||y_t - X_t w_t - b_t||^2",
+    "logistic": "sum_t tau_t/n_t sum_i log(1 + exp(-y_ti (x_ti^T w_t + b_t)))\n"
+    "            (more than two classes: sum_t tau_t/n_t sum_i [logsumexp_k z_tik - z_ti,y_ti]\n"
     "             with z_tik = x_ti^T w_tk + b_tk, the penalty on every class's models)",
 }
 _NAMES = {

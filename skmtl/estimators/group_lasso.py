@@ -97,7 +97,7 @@ class GroupLassoRegressor(IncrementalRegressorMixin, _GroupLasso):
     design for all tasks (``fit(X, Y)``) and ``l1_ratio=0`` this is sklearn's
     :class:`~sklearn.linear_model.MultiTaskLasso`. Solved by FISTA (on working sets
     when there are many features), stopped on the duality gap.""",
-        f"""        sum_t 1/(2 n_t) ||y_t - X_t w_t - b_t||^2
+        f"""        sum_t tau_t/(2 n_t) ||y_t - X_t w_t - b_t||^2
             + {_PENALTY}""",
         _PARAMETERS.format(alpha="1.0"),
         loss="squared",
@@ -148,8 +148,8 @@ class GroupLassoClassifier(ClassifierMixin, _GroupLasso):
     ``q``-norm with ``group_norm=q``). Solved by proximal
     Newton (few features) or FISTA (on working sets when there are many features),
     with the intercepts as unpenalized variables, stopped on the duality gap.""",
-        f"""        sum_t 1/n_t sum_i log(1 + exp(-y_ti (x_ti^T w_t + b_t)))
-            (more than two classes: sum_t 1/n_t sum_i [logsumexp_k z_tik - z_ti,y_ti]
+        f"""        sum_t tau_t/n_t sum_i log(1 + exp(-y_ti (x_ti^T w_t + b_t)))
+            (more than two classes: sum_t tau_t/n_t sum_i [logsumexp_k z_tik - z_ti,y_ti]
              with z_tik = x_ti^T w_tk + b_tk, the penalty on every class's models)
             + {_PENALTY}""",
         _PARAMETERS.format(alpha="0.01"),

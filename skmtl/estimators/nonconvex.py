@@ -183,8 +183,8 @@ def _example(name, params):
 
 def _doc(name, summary, penalty, parameters, loss, params):
     objective = {
-        "squared": "        sum_t 1/(2 n_t) ||y_t - X_t w_t - b_t||^2",
-        "logistic": "        sum_t 1/n_t sum_i log(1 + exp(-y_ti (x_ti^T w_t + b_t)))",
+        "squared": "        sum_t tau_t/(2 n_t) ||y_t - X_t w_t - b_t||^2",
+        "logistic": "        sum_t tau_t/n_t sum_i log(1 + exp(-y_ti (x_ti^T w_t + b_t)))",
     }[loss]
     return docstring(
         summary,

@@ -31,8 +31,8 @@ _CV_PARAMETERS = {
 """,
     "intercept_poolings": """    intercept_poolings : array-like, default=None
         Grid of ``intercept_pooling``, searched with the other strengths when it
-        has more than one value. None: ``POOLING_GRID`` (0, 1, 4, 16, 64 and inf
-        pseudo-samples per task) when each row has a task label (``tasks=`` or
+        has more than one value. None: ``POOLING_GRID`` (0, 1, 2, 3, 4, 6, 8, 12, 16,
+        32, 64 and inf pseudo-samples per task) when each row has a task label (``tasks=`` or
         ``task_column``) and intercepts are fitted, else 0 (free intercepts, as
         sklearn's ``MultiTaskLassoCV`` for wide ``y``).
 """,

@@ -156,7 +156,7 @@ class SharedSubspaceRegressorCV(RegressorMixin, _PathCV):
     >>> model.searched_strengths_
     ('alpha', 'beta', 'intercept_pooling')
     >>> model.mse_path_.shape  # (betas, intercept_poolings, alphas, folds)
-    (1, 6, 5, 3)
+    (1, 12, 5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,
@@ -254,7 +254,7 @@ class DirtyRegressorCV(RegressorMixin, _PathCV):
     >>> model.searched_strengths_
     ('alpha_shared', 'alpha_specific', 'intercept_pooling')
     >>> model.mse_path_.shape  # (alpha_specifics, intercept_poolings, alpha_shareds, folds)
-    (1, 6, 3, 3)
+    (1, 12, 3, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,
@@ -355,7 +355,7 @@ class RobustLowRankRegressorCV(RegressorMixin, _PathCV):
     >>> model.searched_strengths_
     ('alpha_lowrank', 'alpha_outlier', 'intercept_pooling')
     >>> model.mse_path_.shape  # (alpha_outliers, intercept_poolings, alpha_lowranks, folds)
-    (1, 6, 3, 3)
+    (1, 12, 3, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,

@@ -61,7 +61,7 @@ class MeanRegularizedRegressorCV(RegressorMixin, _PathCV):
     >>> model.searched_strengths_
     ('alpha', 'beta', 'intercept_pooling')
     >>> model.mse_path_.shape  # (betas, intercept_poolings, alphas, folds)
-    (1, 6, 5, 3)
+    (1, 12, 5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,
@@ -163,7 +163,7 @@ class GraphRegularizedRegressorCV(RegressorMixin, _PathCV):
     >>> model.searched_strengths_
     ('alpha', 'beta', 'intercept_pooling')
     >>> model.mse_path_.shape  # (betas, intercept_poolings, alphas, folds)
-    (1, 6, 5, 3)
+    (1, 12, 5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,
@@ -266,7 +266,7 @@ class ClusteredRegressorCV(RegressorMixin, _PathCV):
     >>> model.searched_strengths_
     ('alpha', 'beta', 'intercept_pooling')
     >>> model.mse_path_.shape  # (betas, intercept_poolings, alphas, folds)
-    (1, 6, 5, 3)
+    (1, 12, 5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,
@@ -365,7 +365,7 @@ class ClusterNormRegressorCV(RegressorMixin, _PathCV):
     >>> model.searched_strengths_
     ('alpha_within', 'alpha_mean', 'intercept_pooling')
     >>> model.mse_path_.shape  # (alpha_means, intercept_poolings, alpha_withins, folds)
-    (1, 6, 5, 3)
+    (1, 12, 5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,
@@ -465,7 +465,7 @@ class TaskRelationRegressorCV(RegressorMixin, _PathCV):
     >>> model.searched_strengths_
     ('alpha', 'beta', 'intercept_pooling')
     >>> model.mse_path_.shape  # (betas, intercept_poolings, alphas, folds)
-    (1, 6, 5, 3)
+    (1, 12, 5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,
