@@ -42,6 +42,10 @@ class Loss:
         Whether proximal Newton steps suit it: ``newton_curvature`` is positive
         everywhere (the second derivative, floored where it vanishes, or the
         curvature of a majorizing quadratic there).
+    majorizer : bool
+        Whether ``newton_curvature`` makes a quadratic that majorizes the loss
+        (iteratively reweighted least squares) rather than its second-order model:
+        the model's gradient away from its expansion point is then not the loss's.
     """
 
     name = "loss"
@@ -50,6 +54,7 @@ class Loss:
     quadratic = False
     probabilistic = False
     newton = False
+    majorizer = False
 
     def __repr__(self):
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))

@@ -72,6 +72,7 @@ class HuberLoss(Loss):
     name = "huber"
     curvature = 1.0
     newton = True
+    majorizer = True
 
     def __init__(self, epsilon=1.35):
         if not (isinstance(epsilon, (int, float, np.floating)) and 0 < epsilon < np.inf):

@@ -88,9 +88,25 @@ class _Solves:
         return u - b0 * self.slope
 
 
-def admm(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, threshold=None, verbose=0, **_):
+def admm(
+    datafit,
+    penalty,
+    C0,
+    *,
+    max_iter=1000,
+    tol=1e-4,
+    threshold=None,
+    rho=None,
+    dual_candidate=True,
+    verbose=0,
+    **_,
+):
     """Minimise ``datafit(X) + penalty(X)`` by ADMM from ``C0``; ``n_iter`` counts
-    ADMM iterations. Stops as :func:`~skmtl.solvers.fista.fista`."""
+    ADMM iterations. Stops as :func:`~skmtl.solvers.fista.fista`. ``rho`` is the
+    first penalty parameter (default: the mean diagonal entry of the Gram matrices;
+    proximal Newton passes the last solve's, whose data term is similar).
+    ``dual_candidate``: also try the dual point of the data term's step ``X``
+    (:func:`~skmtl.solvers.fista.duality_gap`); its result is ``dual_coef``."""
     if not serves(datafit, penalty):
         raise ValueError(
             "solver='admm' needs the squared loss through Gram statistics (or a "
@@ -104,10 +120,11 @@ def admm(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, threshold=None, verbo
     blocks = Z.reshape(k, d, -1)
     solve = _Solves(gram)
     # rho: the typical curvature of the data term (the mean diagonal entry)
-    rho = float(np.mean(np.diagonal(gram.grams, axis1=1, axis2=2))) or 1.0
+    if rho is None or not np.isfinite(rho) or rho <= 0:
+        rho = float(np.mean(np.diagonal(gram.grams, axis1=1, axis2=2))) or 1.0
     U = -gram.gradient(gram.linear(blocks.sum(axis=0))) / rho  # the dual at the start
     U = np.concatenate([U] * k)
-    gap, primal, n_iter, stalled = np.inf, np.nan, 0, False
+    gap, primal, n_iter, stalled, X = np.inf, np.nan, 0, False, None
     while n_iter < max_iter:
         n_iter += 1
         A = (Z - U).reshape(k, d, -1)
@@ -126,7 +143,10 @@ def admm(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, threshold=None, verbo
         # round-off: both residuals below a few ulps of the iterate (what tol=0 asks)
         floor = 1e-14 * rho * np.linalg.norm(Z)
         stalled = primal_res <= floor and dual_res <= floor
-        gap, primal, _, _ = duality_gap(datafit, penalty, Z, datafit.linear(Z))
+        # the dual point of X (the data term's exact step) as well as Z's: on
+        # ill-conditioned data X's certifies the same Z many iterations sooner
+        candidate = X if dual_candidate else None
+        gap, primal, _, _ = duality_gap(datafit, penalty, Z, datafit.linear(Z), candidate)
         if verbose:
             print(f"iter {n_iter:5d}  objective {primal:.10e}  gap {gap:.3e}  rho {rho:.3g}")
         if (gap <= threshold and threshold > 0) or stalled:
@@ -139,4 +159,6 @@ def admm(datafit, penalty, C0, *, max_iter=1000, tol=1e-4, threshold=None, verbo
         gap, primal, _, _ = duality_gap(datafit, penalty, Z, datafit.linear(Z))
     if gap > threshold and not stalled:
         warn_not_converged(gap, n_iter, threshold, tol, method="ADMM")
-    return SolverResult(Z, n_iter, float(gap), float(primal), float(rho))
+    return SolverResult(
+        Z, n_iter, float(gap), float(primal), float(rho), dual_coef=X if dual_candidate else None
+    )

@@ -25,26 +25,50 @@ class SolverResult:
     primal: float
     lipschitz: float
     parts: tuple | None = None  # (P, Q) of a split model W = P + Q
+    #: a coefficient block whose dual point certified the gap (see duality_gap),
+    #: when it is not ``coef``'s (ADMM: its data-term step)
+    dual_coef: np.ndarray | None = None
 
 
-def duality_gap(datafit, penalty, C, z):
-    """``(gap, primal, C, z)`` at ``C``, after polishing any logistic intercepts."""
+def duality_gap(datafit, penalty, C, z, candidate=None):
+    """``(gap, primal, C, z)`` at ``C``, after polishing any logistic intercepts.
+
+    The dual point is that of ``C`` (minus the loss's derivative at its
+    predictions, rescaled into the penalty's dual ball), or that of the coefficient
+    block ``candidate`` where its dual objective is higher: any dual-feasible point
+    bounds the optimum from below, so the gap stays exact. A solver's smooth iterate
+    (ADMM's data-term step) makes a better one on ill-conditioned data: its gradient
+    is near the penalty's subdifferential, while that at ``C`` is off by the
+    curvature times the (small) distance between the two."""
     C, z = datafit.polish(C, z)
     d = datafit.n_features
     primal = datafit.value(z) + penalty.value(C[:d])
-    minus_grad = -datafit.gradient(z)
-    G = minus_grad[:d]
-    scale = penalty.dual_scale(G)
-    dual = datafit.dual_value(z, scale) - penalty.conjugate(scale * G)
     if C.shape[0] > d:  # the intercept row's own term (pooled intercepts)
         primal += datafit.intercept_value(C[d])
-        dual -= datafit.intercept_conjugate(scale * minus_grad[d])
+    dual = _dual_objective(datafit, penalty, C, z)
+    if candidate is not None:
+        other = np.array(candidate, dtype=float)
+        other, z_other = datafit.polish(other, datafit.linear(other))
+        dual = max(dual, _dual_objective(datafit, penalty, other, z_other))
     gap = primal - dual
     # round-off of the two sums (each a few dozen terms deep, of terms up to the
     # problem's own scale, never an absolute one) is not a gap
     if abs(gap) <= 64 * np.finfo(float).eps * max(abs(primal), abs(dual), datafit.gap_scale()):
         gap = 0.0
     return gap, primal, C, z
+
+
+def _dual_objective(datafit, penalty, C, z):
+    """The dual objective at the dual point of ``C`` (predictions ``z``, intercepts
+    polished)."""
+    d = datafit.n_features
+    minus_grad = -datafit.gradient(z)
+    G = minus_grad[:d]
+    scale = penalty.dual_scale(G)
+    dual = datafit.dual_value(z, scale) - penalty.conjugate(scale * G)
+    if C.shape[0] > d:
+        dual -= datafit.intercept_conjugate(scale * minus_grad[d])
+    return dual
 
 
 def fista(
@@ -151,18 +175,25 @@ def certified_loop(
 
     ``inner_step(C, z, gap, budget)`` improves ``C`` (predictions ``z``, gap
     ``gap``) with at most ``budget`` FISTA iterations and returns the new ``C`` and
-    the iterations used. Working sets and proximal Newton are such steps.
+    the iterations used, and optionally a coefficient block whose dual point the
+    next gap also tries (:func:`duality_gap`). Working sets and proximal Newton are
+    such steps.
     """
     threshold = tol * full.gap_scale()
     C = np.array(C0, dtype=float)
-    n_iter = 0
+    n_iter, candidate, best_dual = 0, None, -np.inf
     while True:
-        gap, primal, C, z = duality_gap(full, penalty, C, full.linear(C))
+        gap, primal, C, z = duality_gap(full, penalty, C, full.linear(C), candidate)
+        # the dual problem is the same at every step: its best point so far bounds
+        # the optimum from below (round-off aside: the gap is kept non-negative)
+        best_dual = max(best_dual, primal - gap)
+        gap = max(primal - best_dual, 0.0)
         if verbose:
             print(f"[{name}] {n_iter:5d} iterations  objective {primal:.10e}  gap {gap:.3e}")
         if gap <= threshold or n_iter >= max_iter:
             break
-        C, used = inner_step(C, z, gap, max_iter - n_iter)
+        C, used, *candidate = inner_step(C, z, gap, max_iter - n_iter)
+        candidate = candidate[0] if candidate else None
         n_iter += used
     if gap > threshold:
         warn_not_converged(gap, n_iter, threshold, tol, method=name)

@@ -14,6 +14,7 @@ import numpy as np
 
 from .._datafit import GramDatafit, SplitDatafit
 from .._tasks import TaskData
+from . import admm as _admm
 from .composite import QuadraticSmoothing
 from .fista import certified_loop, duality_gap
 from .select import iterative_solver
@@ -21,6 +22,9 @@ from .select import iterative_solver
 #: inner solves stop at this fraction of the smaller of the outer gap and the
 #: quadratic model's own gap at the start
 _INNER_FRACTION = 0.03
+#: an outer step that lowers the objective by less than _STALL times the gap makes
+#: the next inner threshold _TIGHTEN times smaller, down to _MIN_FRACTION
+_STALL, _TIGHTEN, _MIN_FRACTION = 1e-6, 0.1, 1e-4
 #: Armijo sufficient-decrease constant and the most halvings of the step
 _ARMIJO, _MAX_HALVINGS = 1e-4, 30
 
@@ -70,31 +74,53 @@ def prox_newton(
     d = outer.n_features
     curvature = None  # where the last inner solve ended: the next one starts there
     floor = 1e-3 * tol * full.gap_scale()
+    fraction, decrease = _INNER_FRACTION, np.inf
+    candidates = not full.loss.majorizer
 
     def newton_step(C, z, gap, budget):
-        nonlocal curvature
+        nonlocal curvature, fraction, decrease
+        # an inner solve certified by a better dual point than the outer gap's could
+        # stop before it moves the primal: when the last step barely lowered the
+        # objective, ask the next inner solve for more
+        if candidates and decrease < _STALL * gap:
+            fraction = max(fraction * _TIGHTEN, _MIN_FRACTION)
         model = quadratic_model(full, z if quadratic is None else z.inner)
         inner_datafit = SplitDatafit(model) if split else model
         if quadratic is not None:
             inner_datafit = QuadraticSmoothing(model, quadratic)
         start = C[:d]
         model_gap = duality_gap(inner_datafit, penalty, start, inner_datafit.linear(start))[0]
-        threshold = _INNER_FRACTION * max(min(gap, model_gap), floor)
-        inner = iterative_solver(method, inner_datafit, penalty)(
+        threshold = max(fraction * min(gap, model_gap), _INNER_FRACTION * floor)
+        run = iterative_solver(method, inner_datafit, penalty)
+        # ADMM: from the last solve's rho; the dual point of its data-term step
+        # certifies the model's solution early, but only a second-order model's
+        # gradient there is the loss's (a majorizer's, as Huber's, is not: the
+        # outer gap would not follow)
+        admm_options = dict(rho=curvature, dual_candidate=candidates)
+        inner = run(
             inner_datafit,
             penalty,
             start,
             max_iter=budget,
             threshold=threshold,
             lipschitz=curvature,
+            **(admm_options if run is _admm.admm else {}),
         )
         curvature = inner.lipschitz
         target = C.copy()
         target[:d] = inner.coef
+        candidate = None if inner.dual_coef is None else C.copy()
+        if candidate is not None:
+            candidate[:d] = inner.dual_coef
         if full.intercept_row:
-            W = inner.coef[: d // 2] + inner.coef[d // 2 :] if split else inner.coef
-            target[d] = full.intercept_variable(W, model.intercept(W))
-        return _line_search(outer, penalty, C, z, target - C), inner.n_iter
+            for block, coef in ((target, inner.coef), (candidate, inner.dual_coef)):
+                if block is not None:
+                    W = coef[: d // 2] + coef[d // 2 :] if split else coef
+                    block[d] = full.intercept_variable(W, model.intercept(W))
+        C_new, decrease = _line_search(outer, penalty, C, z, target - C)
+        # the inner solver's dual candidate: near the optimum the model's gradient
+        # there is the loss's, near the penalty's subdifferential (see duality_gap)
+        return C_new, inner.n_iter, candidate
 
     return certified_loop(
         outer,
@@ -123,6 +149,6 @@ def _line_search(full, penalty, C, z, direction):
         trial = C + step * direction
         value = full.value(z + step * dz) + nonsmooth(trial)
         if value <= primal + _ARMIJO * step * decrease:
-            return trial
+            return trial, primal - value
         step *= 0.5
-    return C
+    return C, 0.0
