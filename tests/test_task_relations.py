@@ -91,9 +91,10 @@ def test_beta_equal_T_alpha_is_independent_ridge():
     X, y, tasks = make_tasks(seed=23)
     alpha = 0.05
     model = MeanRegularizedRegressor(alpha=alpha, beta=T * alpha).fit(X, y, tasks=tasks)
+    tau = T * np.bincount(tasks) / len(tasks)  # the default task weights n_t T / N
     for t in range(T):
         rows = tasks == t
-        ridge = Ridge(alpha=2 * alpha * rows.sum()).fit(X[rows], y[rows])
+        ridge = Ridge(alpha=2 * alpha * rows.sum() / tau[t]).fit(X[rows], y[rows])
         np.testing.assert_allclose(model.coef_[t], ridge.coef_, rtol=1e-8)
         assert model.intercept_[t] == pytest.approx(ridge.intercept_, rel=1e-8)
 
@@ -102,13 +103,14 @@ def test_large_alpha_gives_the_pooled_model():
     X, y, tasks = make_tasks(seed=24)
     beta = 0.05
     model = MeanRegularizedRegressor(alpha=1e8, beta=beta).fit(X, y, tasks=tasks)
-    # pooled: one w for all tasks, per-task intercepts, sum of the per-task mean losses
+    # pooled: one w for all tasks, per-task intercepts, the per-task mean losses
+    # weighted by the default n_t T / N
     grams, bs = [], []
     for t in range(T):
         Xc = X[tasks == t] - X[tasks == t].mean(axis=0)
         yc = y[tasks == t] - y[tasks == t].mean()
-        grams.append(Xc.T @ Xc / len(yc))
-        bs.append(Xc.T @ yc / len(yc))
+        grams.append(Xc.T @ Xc * T / len(y))
+        bs.append(Xc.T @ yc * T / len(y))
     pooled = np.linalg.solve(sum(grams) + 2 * beta * np.eye(X.shape[1]), sum(bs))
     np.testing.assert_allclose(model.coef_, np.tile(pooled, (T, 1)), rtol=1e-6, atol=1e-7)
 

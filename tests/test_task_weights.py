@@ -73,7 +73,7 @@ def test_zero_weight_equals_leaving_the_task_out(Est):
     kw = dict(alpha=0.05, tol=1e-13, max_iter=100_000)
     zero = Est(task_weights={2: 0.0}, **kw).fit(X, y, tasks=tasks)
     kept = tasks != 2
-    without = Est(**kw).fit(X[kept], y[kept], tasks=tasks[kept])
+    without = Est(task_weights="tasks", **kw).fit(X[kept], y[kept], tasks=tasks[kept])
     np.testing.assert_allclose(zero.coef_[:2], without.coef_, rtol=1e-6, atol=1e-9)
     assert not np.any(zero.coef_[2])  # no data: the penalty alone sets it to zero
 
@@ -151,7 +151,7 @@ def test_main_task_scores_and_selects_on_that_task_only():
         ([0.0, 0.0, 0.0], "all zero"),
         ({5: 1.0}, r"unknown task\(s\) \[5\]"),
         ([1.0, 1.0], "2 values but there are 3 tasks"),
-        ("equal", "task_weights must be None, 'samples'"),
+        ("equal", "task_weights must be None, 'tasks', 'samples'"),
     ],
 )
 def test_bad_task_weights(weights, message):
@@ -164,3 +164,19 @@ def test_unknown_main_task():
     X, y, tasks = make_tasks(seed=67)
     with pytest.raises(ValueError, match="main_task=9 is not one of the tasks"):
         GroupLassoRegressor(main_task=9).fit(X, y, tasks=tasks)
+
+
+def test_default_weights_count_every_sample_once():
+    """The default weights are ``n_t T / N``: the objective of ``"samples"`` (each
+    sample's loss once) divided by ``N / T``, so the same model at strengths scaled by
+    ``N / T``; and all ones for tasks of equal size."""
+    X, y, tasks = make_tasks(seed=63)
+    N, T = len(y), 3
+    default = GroupLassoRegressor(alpha=0.05, tol=1e-13).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(default.task_weights_, np.bincount(tasks) * T / N)
+    samples = GroupLassoRegressor(alpha=0.05 * N / T, tol=1e-13, task_weights="samples")
+    samples.fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(default.coef_, samples.coef_, rtol=1e-7, atol=1e-10)
+    equal = make_tasks(seed=63, sizes=(30, 30, 30))
+    model = GroupLassoRegressor(alpha=0.05).fit(*equal[:2], tasks=equal[2])
+    np.testing.assert_array_equal(model.task_weights_, np.ones(T))

@@ -132,12 +132,13 @@ def regularization_path(
         )
     est._validate_params()
     data, info, loss = est._prepare(X, y, tasks, sample_weight, reset=True)
+    est._weigh_tasks(data, info)  # the paths solve fit's objective
     if is_count(alphas):
         check_number(alphas, "alphas", low=1, integer=True)
         check_number(eps, "eps", low=0, low_open=True)
         count, alphas = alphas, None
         if param == "alpha":
-            alpha_max = est._alpha_max(data, info, loss)  # with fit's task weights
+            alpha_max = est._alpha_max(data, info, loss)
             alphas = _default_alphas(alpha_max, count, eps)
         if alphas is None:
             raise ValueError(
