@@ -44,9 +44,12 @@ from .fista import SolverResult, duality_gap, warn_not_converged
 #: CD is chosen (solver="auto") up to this many features
 MAX_FEATURES = 100
 #: and where the curvature spread (:func:`curvature_spread`) is at least this: FISTA
-#: below. Measured crossover (issue 18, 139 tasks, 27 features, L2,1, L1/Linf and
-#: the dirty model): FISTA 2-20x faster at spreads 3-40, even at about 100, CD 1.1-4x
-#: faster from 1000 (and 3x on School-like data, spread 2e5)
+#: below. Measured (issue 18: 139 tasks, 27 Gaussian features rescaled to a spread,
+#: one run each): at spreads 3-14 L2,1 even, L1/Linf FISTA 2-5x faster, the dirty
+#: model FISTA 15-25x; at 40, L2,1 CD 1.3x, L1/Linf FISTA 2x, dirty FISTA 10x; at
+#: 115, L2,1 CD 1.9x, L1/Linf even, dirty CD 1.15x; at 1000, CD 1.1-4x faster (3x on
+#: the School-like data, spread 2e5). One threshold for all: L2,1 alone would
+#: switch nearer 30
 MIN_SPREAD = 100.0
 #: epochs between duality gaps, and between Anderson extrapolations
 _GAP_FREQ = 5

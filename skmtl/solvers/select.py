@@ -61,10 +61,11 @@ def _fista_for(penalty):
 def fista_on_parts(datafit, penalty, W0, *, lipschitz=None, **kw):
     """:func:`~skmtl.solvers.fista.fista` for a row norm on ``W`` that is an infimal
     convolution (:class:`~skmtl.penalties.DirtyRowNorm`), run on its parts ``[P; Q]``
-    (``penalty.split_form()``) from the optimal parts of ``W0``: the same
-    iterations (the same minimum, and the same duality gap), each with two cheap row
-    proxes instead of the row norm's own (a sort per row). Returns the result on
-    ``W = P + Q`` (with ``parts``)."""
+    (``penalty.split_form()``) from the optimal parts of ``W0``: the same minimum
+    and the same duality gap, about as many iterations as FISTA on ``W`` (290 and
+    280 on Gaussian School-sized data), each about 3x cheaper: two separate row
+    proxes instead of the row norm's own (a sort of ``2 T`` events per row).
+    Returns the result on ``W = P + Q`` (with ``parts``)."""
     d = datafit.n_features
     W0 = np.asarray(W0, dtype=float)
     P0, Q0 = penalty.parts(W0[:d])
