@@ -150,3 +150,17 @@ def test_dirty_classifier_keeps_cd_inside_proximal_newton():
     auto, cd = (DirtyClassifier(solver=s, **kw).fit(X, y, tasks=tasks) for s in ("auto", "cd"))
     assert auto.n_iter_ == cd.n_iter_
     np.testing.assert_array_equal(auto.coef_, cd.coef_)
+
+
+@pytest.mark.parametrize("pooling", [3.0, np.inf])
+def test_dirty_fista_on_the_parts_with_pooled_intercepts(pooling):
+    from test_cd import well_scaled
+
+    X, y, tasks = well_scaled("squared", seed=3)
+    kw = dict(alpha_shared=0.08, alpha_specific=0.05, intercept_pooling=pooling)
+    auto = DirtyRegressor(tol=1e-10, max_iter=100_000, **kw).fit(X, y, tasks=tasks)
+    fista = DirtyRegressor(solver="fista", tol=1e-10, max_iter=100_000, **kw).fit(X, y, tasks=tasks)
+    ref = DirtyRegressor(solver="cvxpy", **kw).fit(X, y, tasks=tasks)
+    assert auto.n_iter_ == fista.n_iter_
+    assert (auto.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
+    np.testing.assert_allclose(auto.intercept_, ref.intercept_, atol=1e-5)
