@@ -296,6 +296,8 @@ def solver_path(make, problem):
     for marker, name in (
         ("[prox-Newton]", "proximal Newton"),
         ("[working sets]", "working sets"),
+        ("  rho ", "ADMM"),  # ADMM's lines also start with "iter"
+        ("epoch ", "coordinate descent"),
         ("iter ", "FISTA"),
     ):
         if marker in text:

@@ -126,3 +126,60 @@ def test_cd_on_the_dirty_model_matches_cvxpy(loss):
     ref = Est(solver="cvxpy", **kw).fit(X, y, tasks=tasks)
     assert 0 <= ours.dual_gap_ <= 1e-9 * max(1.0, abs(ours.objective_))
     assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
+
+
+class _Grams:
+    """Gram statistics with the two things ``curvature_spread`` reads."""
+
+    def __init__(self, grams):
+        self.grams = np.asarray(grams, dtype=float)
+
+    def held_grams(self):
+        return self.grams
+
+    def lipschitz(self):
+        return float(np.linalg.eigvalsh(self.grams)[:, -1].max())
+
+
+def test_curvature_spread_is_lipschitz_over_the_least_curved_feature():
+    from skmtl.solvers.cd import curvature_spread
+
+    # two tasks, diagonal Grams: L = 400 (task 1, feature 0); the blocks' own
+    # constants max_t C_t[j, j] = 400, 9, 4; feature 3 is constant (left out)
+    grams = [np.diag([100.0, 9.0, 1.0, 0.0]), np.diag([400.0, 1.0, 4.0, 0.0])]
+    assert curvature_spread(_Grams(grams)) == pytest.approx(100.0)
+    # a correlation raises L only: [[1, 1], [1, 1]] has L = 2, diagonal 1
+    assert curvature_spread(_Grams([np.ones((2, 2))])) == pytest.approx(2.0)
+    assert curvature_spread(_Grams([np.zeros((2, 2))])) == 1.0
+
+
+def well_scaled(loss, seed=0, n_tasks=3):
+    """Gaussian features of unit scale: a curvature spread far below 100."""
+    rng = np.random.RandomState(seed)
+    tasks = np.repeat(np.arange(n_tasks), [25, 40, 60][:n_tasks])
+    X = rng.randn(len(tasks), 6)
+    W = rng.randn(6, n_tasks) * (rng.rand(6, 1) < 0.6)
+    z = np.einsum("ij,ji->i", X, W[:, tasks]) + 0.5 * rng.randn(len(tasks))
+    return X, ((z > 0).astype(int) if loss == "logistic" else z), tasks
+
+
+@pytest.mark.parametrize("params", [{"l1_ratio": 0.0}, {"group_norm": "linf"}], ids=str)
+def test_auto_chooses_fista_on_well_scaled_features(params):
+    """The same iterates as solver="fista" where the spread is below MIN_SPREAD, and
+    the rule reads the spread: CD again once one feature is scaled down."""
+    from skmtl.solvers import cd as cd_module
+
+    X, y, tasks = well_scaled("squared")
+    kw = dict(alpha=0.05, tol=1e-10, max_iter=100_000, **params)
+    fits = [
+        GroupLassoRegressor(solver=s, **kw).fit(X, y, tasks=tasks) for s in ("auto", "fista", "cd")
+    ]
+    assert fits[0].n_iter_ == fits[1].n_iter_ != fits[2].n_iter_
+    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
+    assert fits[0].objective_ == pytest.approx(fits[2].objective_, rel=1e-9)
+    X2 = X.copy()
+    X2[:, 0] *= 0.01  # curvature 1e-4 against L of order 1: spread above 1e4
+    auto, cd = (GroupLassoRegressor(solver=s, **kw).fit(X2, y, tasks=tasks) for s in ("auto", "cd"))
+    assert auto.n_iter_ == cd.n_iter_
+    np.testing.assert_array_equal(auto.coef_, cd.coef_)
+    assert cd_module.MIN_SPREAD == 100.0  # the documented threshold

@@ -146,3 +146,22 @@ def test_cluster_norm_hard_clustering_identity():
     Pi = np.eye(T) - 1.0 / T
     at_sigma = 0.3 * T * w_bar @ w_bar + np.trace(W @ Pi @ np.linalg.inv(Sigma) @ Pi @ W.T)
     assert at_sigma == pytest.approx(pen.value(W))
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (8, 5)])
+def test_cluster_prox_and_task_matrix_take_one_svd(shape, monkeypatch):
+    V = np.random.RandomState(0).randn(*shape)
+    pen = ClusterPenalty(rho1=0.8, rho2=0.3, n_clusters=2)
+    expected_prox, expected_M = pen.prox(V, 0.7), pen.task_matrix(V)
+    calls = []
+    svd = np.linalg.svd
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("compute_uv", True))
+        return svd(*args, **kwargs)
+
+    monkeypatch.setattr(np.linalg, "svd", counting)
+    np.testing.assert_array_equal(pen.prox(V, 0.7), expected_prox)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(pen.task_matrix(V), expected_M)
+    assert len(calls) == 2

@@ -60,10 +60,13 @@ def _common_parameters(loss):
         quadratic penalty). Otherwise, with per-task Gram matrices (squared loss with
         ``precompute``, or the proximal Newton steps of the logistic loss), up to 100
         features and free intercepts: block coordinate descent over features
-        (``"cd"``) for the penalties that are sums over features (group lasso), ADMM
-        with per-task factorizations (``"admm"``) for the others except the dirty
-        model; FISTA (``"fista"``) in every other case. Both keep their iteration
-        count when features are unscaled or collinear, where FISTA's grows. Each can
+        (``"cd"``) for the penalties that are sums over features (group lasso, the
+        dirty model) when the features' curvatures are spread (unscaled features:
+        FISTA's Lipschitz constant at least 100 times the smallest feature's, where
+        an epoch pays for itself), ADMM with per-task factorizations (``"admm"``)
+        for the other penalties; FISTA (``"fista"``) in every other case. Both keep
+        their iteration count when features are unscaled or collinear, where
+        FISTA's grows. Each can
         be forced (``"cd"`` serves the group lasso and dirty models, ``"admm"`` every
         penalty; both raise a ValueError where they do not apply). ``"cvxpy"``
         solves the same objective with cvxpy (the reference solver; ``pip install

@@ -94,6 +94,17 @@ class DirtyRowNorm(RowNormPenalty):
         P = _clip_rows(W, level)
         return P, W - P
 
+    def split_form(self):
+        """The same penalty on the stacked parts ``[P; Q]``
+        (:class:`~skmtl.penalties.split.SplitPenalty` of the group norm and L1), whose
+        prox is two separate row proxes: cheaper than :meth:`prox` (a sort of ``2 T``
+        events per row), which FISTA on ``[P; Q]`` pays at every iteration."""
+        from .norms import L1, L21, L1Linf
+        from .split import SplitPenalty
+
+        group = L1Linf if self.group_norm == "linf" else L21
+        return SplitPenalty(group(self.shared), L1(self.specific))
+
     def norm(self, W):
         P, Q = self.parts(W)
         ord_ = np.inf if self.group_norm == "linf" else 2
@@ -137,7 +148,8 @@ class DirtyRowNorm(RowNormPenalty):
         n, T = a.shape
         c = np.ones(T) if weights is None else np.broadcast_to(weights, (T,))
         events = np.concatenate([(a - clipped[rows]) / c, a / c], axis=1)
-        order = np.argsort(events, axis=1, kind="stable")
+        # any order of tied events gives the same h (continuous): no stable sort
+        order = np.argsort(events, axis=1)
         where = np.take_along_axis(events, order, axis=1)
         rates = np.concatenate([c, -c])[order]
         rate = np.cumsum(rates, axis=1)  # of the entries on their slope

@@ -91,7 +91,7 @@ class ClusterPenalty(Penalty):
         """The optimal ``M`` for ``W``: ``Q diag(gamma) Q^T``."""
         U, sigma, Vt = np.linalg.svd(W, full_matrices=True)
         Q = Vt.T if self.axis == 1 else U
-        gamma = water_fill(_singular_values(W, Q.shape[0]), self.eta, self.n_clusters)
+        gamma = water_fill(_padded(sigma, Q.shape[0]), self.eta, self.n_clusters)
         return (Q * gamma) @ Q.T
 
     def value(self, W):
@@ -102,7 +102,7 @@ class ClusterPenalty(Penalty):
     def prox(self, V, step):
         U, sigma, Vt = np.linalg.svd(V, full_matrices=False)
         a = self.c * step
-        padded = _singular_values(V, V.shape[self.axis])
+        padded = _padded(sigma, V.shape[self.axis])  # the same SVD's values
         gamma = water_fill(padded, self.eta + 2 * a, self.n_clusters)[: len(sigma)]
         shrunk = sigma * (self.eta + gamma) / (self.eta + gamma + 2 * a)
         return (U * shrunk) @ Vt
@@ -141,8 +141,13 @@ class SubspacePenalty(ClusterPenalty):
 
 def _singular_values(W, n):
     """The singular values of ``W``, zero-padded (or cut) to ``n`` entries."""
-    s = np.linalg.svd(W, compute_uv=False)[:n]
-    return np.concatenate([s, np.zeros(n - len(s))])
+    return _padded(np.linalg.svd(W, compute_uv=False), n)
+
+
+def _padded(sigma, n):
+    """Singular values ``sigma`` zero-padded (or cut) to ``n`` entries."""
+    sigma = sigma[:n]
+    return np.concatenate([sigma, np.zeros(n - len(sigma))])
 
 
 class TaskCovariancePenalty(Penalty):

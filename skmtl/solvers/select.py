@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._datafit import SplitDatafit
 from ..losses import SquaredLoss
 from . import admm as _admm
 from . import cd as _cd
@@ -21,7 +22,9 @@ def iterative_solver(method, datafit, penalty):
     ``"auto"``, on Gram statistics: the closed form for a quadratic penalty where
     it applies (:func:`~skmtl.solvers.closed_form.has_closed_form`; the inner
     solves of proximal Newton), then with up to 100 features: coordinate descent
-    (:mod:`~skmtl.solvers.cd`) for row-separable penalties, ADMM
+    (:mod:`~skmtl.solvers.cd`) for row-separable penalties on badly scaled features
+    (:func:`~skmtl.solvers.cd.use_cd`: a :func:`~skmtl.solvers.cd.curvature_spread`
+    of at least ``MIN_SPREAD`` = 100; FISTA below it), ADMM
     (:mod:`~skmtl.solvers.admm`) for the others except two row penalties on a
     stacked ``[P; Q]`` (where neither beat FISTA on well-conditioned data; the dirty
     model comes here as its row norm on ``W``); FISTA otherwise (rows, many
@@ -39,14 +42,44 @@ def iterative_solver(method, datafit, penalty):
             _admm.admm(datafit, penalty, None)
         return _admm.admm
     if method != "auto":
-        return fista
+        return _fista_for(penalty)
     if _use_closed_form(datafit, penalty):
         return _closed_form_then(_cd.cd if _cd.serves(datafit, penalty) else _admm.admm)
     if _cd.use_cd(datafit, penalty):
         return _cd.cd
     if _admm.use_admm(datafit, penalty) and not _cd.serves(datafit, penalty):
         return _admm.admm
-    return fista
+    return _fista_for(penalty)
+
+
+def _fista_for(penalty):
+    """FISTA; for a penalty with a ``split_form`` (the dirty model's row norm on ``W``),
+    FISTA on the stacked parts ``[P; Q]`` (:func:`fista_on_parts`)."""
+    return fista_on_parts if hasattr(penalty, "split_form") else fista
+
+
+def fista_on_parts(datafit, penalty, W0, *, lipschitz=None, **kw):
+    """:func:`~skmtl.solvers.fista.fista` for a row norm on ``W`` that is an infimal
+    convolution (:class:`~skmtl.penalties.DirtyRowNorm`), run on its parts ``[P; Q]``
+    (``penalty.split_form()``) from the optimal parts of ``W0``: the same minimum
+    and the same duality gap, about as many iterations as FISTA on ``W`` (290 and
+    280 on Gaussian School-sized data), each about 3x cheaper: two separate row
+    proxes instead of the row norm's own (a sort of ``2 T`` events per row).
+    Returns the result on ``W = P + Q`` (with ``parts``)."""
+    d = datafit.n_features
+    W0 = np.asarray(W0, dtype=float)
+    P0, Q0 = penalty.parts(W0[:d])
+    split = SplitDatafit(datafit)
+    if lipschitz is not None:  # the stacked parts' curvature is twice W's
+        lipschitz = 2.0 * lipschitz
+    result = fista(
+        split, penalty.split_form(), np.vstack([P0, Q0, W0[d:]]), lipschitz=lipschitz, **kw
+    )
+    C = result.coef
+    result.parts = (C[:d], C[d : 2 * d])
+    result.coef = split.merge(C)
+    result.lipschitz /= 2.0  # in W's units, as a first guess for the next solve
+    return result
 
 
 def _use_closed_form(datafit, penalty):

@@ -1,0 +1,89 @@
+"""Before/after ratios of the skmtl rows of two results files of one benchmark.
+
+``python benchmarks/compare_results.py BEFORE.md AFTER.md`` prints a markdown table
+of every skmtl time found in both files (rows keyed by the cells left of the first
+time column; rows of sklearn, skglm and cvxpy left out) with ``after / before``,
+and a summary line (median, geometric mean, extremes). The files must come from
+the same script on the same problems (issue 18's reruns,
+``results/issue18/README.md``).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import numpy as np
+
+PEERS = ("sklearn", "skglm", "cvxpy")
+
+
+def tables(path):
+    """The markdown tables of ``path``: ``{"header": [...], "rows": [[...], ...]}``."""
+    out, current = [], None
+    with open(path) as handle:
+        for line in handle:
+            if line.startswith("|"):
+                cells = [c.strip() for c in line.strip().strip("|").split("|")]
+                if current is None:
+                    current = {"header": cells, "rows": []}
+                elif not set("".join(cells)) <= set("-: "):
+                    current["rows"].append(cells)
+            elif current is not None:
+                out.append(current)
+                current = None
+    if current is not None:
+        out.append(current)
+    return out
+
+
+def number(cell):
+    match = re.match(r"^[+-]?[0-9.]+(e[+-]?\d+)?", cell)
+    return float(match.group(0)) if match else None
+
+
+def records(path):
+    """``{(row key, time column): seconds}`` of the skmtl rows of ``path``."""
+    found = {}
+    for table in tables(path):
+        header = table["header"]
+        times = [
+            i
+            for i, c in enumerate(header)
+            if "time" in c
+            and "cvxpy" not in c
+            and "matched" not in c
+            and not (c.startswith("skmtl time") and "method" in header)
+        ]
+        if not times:
+            continue
+        keys = [i for i in range(min(times)) if header[i] != "n_iter"]
+        for row in table["rows"]:
+            if len(row) != len(header) or any(row[i].startswith(PEERS) for i in keys):
+                continue
+            key = " | ".join(row[i] for i in keys)
+            for i in times:
+                value = number(row[i])
+                if value is not None:
+                    found[key, header[i]] = value
+    return found
+
+
+def main(before_path, after_path):
+    before, after = records(before_path), records(after_path)
+    common = sorted(set(before) & set(after))
+    lines = ["| row | column | before (s) | after (s) | after / before |", "|---|---|---|---|---|"]
+    ratios = np.array([after[k] / before[k] for k in common])
+    for k, r in zip(common, ratios, strict=True):
+        lines.append(f"| {k[0]} | {k[1]} | {before[k]:.3g} | {after[k]:.3g} | {r:.2f} |")
+    lines.append("")
+    lines.append(
+        f"{len(common)} times in both files (of {len(before)} and {len(after)}); "
+        f"after / before: median {np.median(ratios):.2f}, geometric mean "
+        f"{np.exp(np.log(ratios).mean()):.2f}, min {ratios.min():.2f}, max {ratios.max():.2f}"
+    )
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])
