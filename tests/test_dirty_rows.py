@@ -122,14 +122,19 @@ def test_dirty_with_many_features_on_working_sets_matches_cvxpy():
     assert np.count_nonzero(np.abs(ours.coef_).sum(axis=0)) < 110
 
 
-@pytest.mark.parametrize("group_norm", ["linf", "l2"])
-def test_dirty_on_well_scaled_features_is_fista_on_the_parts(group_norm):
+@pytest.mark.parametrize(
+    "group_norm, pooling", [("linf", 0.0), ("l2", 0.0), ("linf", 3.0), ("linf", np.inf)]
+)
+def test_dirty_on_well_scaled_features_is_fista_on_the_parts(group_norm, pooling):
     """Below the curvature spread of CD, solver="auto" runs FISTA on [P; Q] from the
-    parts of the start: the iterates of solver="fista", the minimum of cvxpy."""
+    parts of the start: the iterates of solver="fista", the minimum of cvxpy (also
+    with pooled intercepts)."""
     from test_cd import well_scaled
 
     X, y, tasks = well_scaled("squared", seed=3)
-    kw = dict(alpha_shared=0.08, alpha_specific=0.05, group_norm=group_norm)
+    kw = dict(
+        alpha_shared=0.08, alpha_specific=0.05, group_norm=group_norm, intercept_pooling=pooling
+    )
     auto = DirtyRegressor(tol=1e-10, max_iter=100_000, **kw).fit(X, y, tasks=tasks)
     fista = DirtyRegressor(solver="fista", tol=1e-10, max_iter=100_000, **kw).fit(X, y, tasks=tasks)
     ref = DirtyRegressor(solver="cvxpy", **kw).fit(X, y, tasks=tasks)
@@ -137,6 +142,7 @@ def test_dirty_on_well_scaled_features_is_fista_on_the_parts(group_norm):
     np.testing.assert_allclose(auto.coef_, fista.coef_, rtol=0, atol=1e-12)
     assert (auto.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
     assert 0 <= auto.dual_gap_ <= 1e-9 * max(1.0, abs(auto.objective_))
+    np.testing.assert_allclose(auto.intercept_, ref.intercept_, atol=1e-5)
     np.testing.assert_allclose(auto.shared_coef_ + auto.specific_coef_, auto.coef_)
     assert np.any(auto.specific_coef_) and np.any(auto.shared_coef_)
 
@@ -150,17 +156,3 @@ def test_dirty_classifier_keeps_cd_inside_proximal_newton():
     auto, cd = (DirtyClassifier(solver=s, **kw).fit(X, y, tasks=tasks) for s in ("auto", "cd"))
     assert auto.n_iter_ == cd.n_iter_
     np.testing.assert_array_equal(auto.coef_, cd.coef_)
-
-
-@pytest.mark.parametrize("pooling", [3.0, np.inf])
-def test_dirty_fista_on_the_parts_with_pooled_intercepts(pooling):
-    from test_cd import well_scaled
-
-    X, y, tasks = well_scaled("squared", seed=3)
-    kw = dict(alpha_shared=0.08, alpha_specific=0.05, intercept_pooling=pooling)
-    auto = DirtyRegressor(tol=1e-10, max_iter=100_000, **kw).fit(X, y, tasks=tasks)
-    fista = DirtyRegressor(solver="fista", tol=1e-10, max_iter=100_000, **kw).fit(X, y, tasks=tasks)
-    ref = DirtyRegressor(solver="cvxpy", **kw).fit(X, y, tasks=tasks)
-    assert auto.n_iter_ == fista.n_iter_
-    assert (auto.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
-    np.testing.assert_allclose(auto.intercept_, ref.intercept_, atol=1e-5)
