@@ -59,7 +59,7 @@ class TraceNormRegressorCV(RegressorMixin, _PathCV):
     >>> model.searched_strengths_
     ('alpha', 'intercept_pooling')
     >>> model.mse_path_.shape  # (intercept_poolings, alphas, folds)
-    (6, 5, 3)
+    (12, 5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,
