@@ -68,7 +68,8 @@ class DesignDatafit:
 
     def __init__(self, loss, data: TaskData, fit_intercept=True, pooling=0.0, gram=None):
         self.loss, self.data = loss, data
-        #: Gram statistics of the same data (of any pooling), reused by gram()
+        #: a function giving Gram statistics of the same data (of any pooling),
+        #: called by gram() when they are first needed
         self._shared_gram = gram
         self.exact_bregman = loss.quadratic
         self.w = data.loss_weights
@@ -113,7 +114,7 @@ class DesignDatafit:
         """The same squared-loss data term through Gram statistics, computed once."""
         if getattr(self, "_gram", None) is None:
             if self._shared_gram is not None:
-                self._gram = self._shared_gram.with_precision(self.precision)
+                self._gram = self._shared_gram().with_precision(self.precision)
             else:
                 self._gram = GramDatafit.from_data(self.data, self.fit_intercept, self.precision)
         return self._gram

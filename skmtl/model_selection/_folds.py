@@ -3,6 +3,7 @@ rows; and the warnings said once per search."""
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 import warnings
@@ -11,7 +12,7 @@ import numpy as np
 from sklearn.base import clone
 
 from .._base import UnknownTaskWarning, class_labels
-from .._datafit import DesignDatafit, use_gram
+from .._datafit import DesignDatafit
 from .._inputs import validate_features
 from .._task_weights import check_main_task
 from .._tasks import rowwise_dot
@@ -117,10 +118,9 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
     est._weigh_tasks(data, info)  # the paths solve fit's objective
     X_test, y_test = _take(X, test), _take(np.asarray(y), test)
     tasks_test, sw_test = _take(tasks, test), _take(sample_weight, test)
-    # the Gram statistics of the training rows, shared by the fold's paths
-    gram = None
-    if use_gram(data, loss, est.precompute):
-        gram = DesignDatafit(loss, data, est.fit_intercept).gram()
+    # the Gram statistics of the training rows, computed once for the fold's paths
+    # when a solve first needs them (working sets build only their features')
+    gram = functools.cache(lambda: DesignDatafit(loss, data, est.fit_intercept).gram())
     errors, validated, index = [], None, None
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=UnknownTaskWarning)  # said once, by fit

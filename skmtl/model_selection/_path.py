@@ -22,7 +22,8 @@ def _path(estimator, data, info, loss, settings, certify=True, gram=None):
     warm-starting each solve from the previous one; returns ``(W, b, gap, n_iter)``
     per setting. A model solved in closed form gets the whole path at once, with
     its gaps checked when ``certify`` (else NaN: cross-validation only predicts).
-    ``gram``: Gram statistics of ``data``, shared by the paths of a fold."""
+    ``gram``: a function giving Gram statistics of ``data``, shared by the paths
+    of a fold (called when first needed)."""
     if estimator.solver == "cvxpy":
         raise ValueError("Paths are solved by FISTA; solver='cvxpy' is for single fits.")
     for name, value in settings[0].items():  # the pooling is fixed along a path

@@ -9,7 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from .._datafit import GRAM_MAX_ENTRIES, SplitDatafit, use_gram
 from ..losses import SquaredLoss
 from ..penalties._base import check_provides
-from .closed_form import closed_form_path, has_closed_form
+from .closed_form import closed_form, closed_form_path, has_closed_form
 from .composite import QuadraticSmoothing
 from .fista import SolverResult, duality_gap, fista
 from .prox_newton import prox_newton
@@ -226,7 +226,7 @@ def _use_closed_form(penalty, loss, n_features, n_tasks, method):
 
 
 def _closed_form(gram, penalty, kw):
-    return _certified(gram, penalty, closed_form_path(gram, [penalty])[0], kw)
+    return _certified(gram, penalty, closed_form(gram, penalty), kw)
 
 
 def _certified(gram, penalty, W, kw):
