@@ -243,43 +243,52 @@ class DesignDatafit:
         """Newton steps on the intercept row (given ``W``), so that the optimality of
         the intercepts holds to round-off before the gap is computed: each
         task's ``sum_i theta_ti = 0`` for free intercepts; with pooled ones
-        ``task sums of theta = M(p) b``, in particular summing to zero."""
+        ``task sums of theta = M(p) b``, in particular summing to zero. The last
+        call's result is remembered (a solve's start is polished twice: for the
+        warm-start guard and for the first gap)."""
         if not self.intercept_row:
             return C, z
-        C = C.copy()
+        last = getattr(self, "_last_polish", None)
+        if last is not None and last[0].shape == C.shape and np.array_equal(last[0], C):
+            return last[1].copy(), last[2]
+        C_in = C.copy()
+        C, z = self._polish(C.copy(), z, n_steps)
+        self._last_polish = (C_in, C.copy(), z)
+        return C, z
+
+    def _polish(self, C, z, n_steps):
         p = self.precision
+        pooled = p is not None and not np.isinf(p).any()
+        infinite = p is not None and np.isinf(p).any()  # one intercept (per class)
+        tiny = 1e-15 * self.data.task_sum(self.w)  # a relative round-off level
+        current = None  # the objective at z (pooled intercepts), once computed
         for _ in range(n_steps):
             g = self.data.task_sum(self.loss.derivative(self.y, self.w, z))
+            if pooled:
+                g = g + pooling.apply_m(p, C[-1])
+            if infinite:  # the derivative in the shared intercept(s): sums
+                K = self.data.n_classes
+                total = np.repeat(g.reshape(K, -1).sum(axis=1), len(g) // K)
+                if np.all(np.abs(total) <= tiny):
+                    break
+            elif np.all(np.abs(g) <= tiny):
+                break
             blocks = self.loss.curvature_blocks(self.y, self.w, z)
             if blocks is not None:  # the loss couples the intercepts of a task
-                if p is not None and not np.isinf(p).any():
-                    g = g + pooling.apply_m(p, C[-1])
                 step = pooling.solve_blocks(p, self._block_hessians(blocks), g)
-                if p is None:
-                    step = damped_intercept_step(self, z, step)
-                else:
-                    step = self._damped_pooled_step(z, C[-1], step)
-                if p is not None and np.isinf(p).any():  # one intercept per class
-                    K = self.data.n_classes
-                    g = np.repeat(g.reshape(K, -1).sum(axis=1), len(g) // K)
-            elif p is None:
-                h = self._intercept_curvature(z)
-                step = np.divide(g, h, out=np.zeros_like(g), where=h > 1e-300)
-                step = damped_intercept_step(self, z, step)
             else:
                 h = self._intercept_curvature(z)
-                if not np.isinf(p).any():
-                    g = g + pooling.apply_m(p, C[-1])
-                step = pooling.solve_shifted(p, h, g)
-                if not self.exact_bregman:  # Newton on a quadratic cannot overshoot
-                    step = self._damped_pooled_step(z, C[-1], step)
-                if np.isinf(p).any():  # one intercept: its derivative is the sum
-                    g = np.full_like(g, g.sum())
+                if p is None:
+                    step = np.divide(g, h, out=np.zeros_like(g), where=h > 1e-300)
+                else:
+                    step = pooling.solve_shifted(p, h, g)
+            if p is None and not self.exact_bregman:
+                step = damped_intercept_step(self, z, step)
+            elif not self.exact_bregman:  # Newton on a quadratic cannot overshoot
+                step, current = self._damped_pooled_step(z, C[-1], step, current)
             C[-1] -= step
             z = z - self.data.expand(step)
             if self.exact_bregman:  # a quadratic loss: one Newton step is exact
-                break
-            if np.all(np.abs(g) <= 1e-15 * self.data.task_sum(self.w)):  # relative
                 break
         return C, z
 
@@ -299,20 +308,23 @@ class DesignDatafit:
         sums = np.stack([self.data.task_sum(b) for b in blocks])  # (K_l, K T): a loop over classes
         return sums.reshape(K, K, -1).transpose(2, 1, 0)
 
-    def _damped_pooled_step(self, z, b, step, max_halvings=60):
+    def _damped_pooled_step(self, z, b, step, before=None, max_halvings=60):
         """As :func:`damped_intercept_step`, on the loss of all tasks plus the pooling
-        term, which couples them."""
+        term, which couples them. Returns the step and the objective after it
+        (``before``, the objective at ``z``, is computed if not given)."""
 
         def value(s):
             return self.value(z - self.data.expand(s)) + self.intercept_value(b - s)
 
-        before = value(np.zeros_like(step))
+        if before is None:
+            before = value(np.zeros_like(step))
         limit = before + 8 * np.finfo(float).eps * abs(before)
         for _ in range(max_halvings):
-            if value(step) <= limit:
-                return step
+            after = value(step)
+            if after <= limit:
+                return step, after
             step = 0.5 * step
-        return np.zeros_like(step)
+        return np.zeros_like(step), before
 
     def intercept_prox(self, b, step):
         """Proximal operator of the intercept row's own term (the pooling term; the
@@ -581,7 +593,8 @@ _OUTER_MAX_ENTRIES = 2**22
 def _stacked_grams(data: TaskData, w, x_mean):
     """The per-task weighted centred Grams ``(T, d, d)`` of stacked rows.
 
-    Few features: the rows' outer products summed by task in one sparse product.
+    Few features: the rows' outer products summed by task (by segments when the
+    rows come task by task, else in one sparse product).
     Else one BLAS product (syrk) per task, on that task's rows only (a slice when
     the rows come task by task), so the temporaries stay the size of one task. (One
     batched product over the tasks padded to the longest was 5x slower for 139
@@ -589,12 +602,14 @@ def _stacked_grams(data: TaskData, w, x_mean):
     """
     X, T = data.X, data.n_tasks
     n, d = X.shape
+    segments = data.task_segments()
     if not sp.issparse(X) and n * d * d <= _OUTER_MAX_ENTRIES:
         centred = (X - x_mean.T[data.task_index]) * np.sqrt(w)[:, None]
-        outer = (centred[:, :, None] * centred[:, None, :]).reshape(n, d * d)
+        outer = np.einsum("ij,ik->ijk", centred, centred).reshape(n, d * d)
+        if segments is not False:  # summed by segments: no sparse matrix to build
+            return np.add.reduceat(outer, segments[0], axis=0).reshape(T, d, d)
         by_task = sp.csr_matrix((np.ones(n), (data.task_index, np.arange(n))), shape=(T, n))
         return (by_task @ outer).reshape(T, d, d)
-    segments = data.task_segments()
     if segments is not False:
         starts, counts = segments
         rows_of = [slice(a, a + c) for a, c in zip(starts.tolist(), counts.tolist(), strict=True)]

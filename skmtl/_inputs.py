@@ -283,6 +283,9 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
     keep = sw > 0
     if not keep.all():
         X, y, sw, index = X[keep], y[keep], sw[keep], index[keep]
+    if np.any(np.diff(index) < 0):  # rows task by task: sums over a task are segments
+        order = np.argsort(index, kind="stable")
+        X, y, sw, index = X[order], y[order], sw[order], index[order]
     loss = info["loss"]
     if loss.target != "multiclass":
         data = TaskData(X, y, sw / totals[index], index, len(labels), sample_totals=totals)

@@ -148,11 +148,22 @@ def matvec(data: TaskData, W: np.ndarray) -> np.ndarray:
     return rowwise_dot(data.X, W, data.task_index)
 
 
+#: most entries of a dense ``X`` whose products with ``theta`` are summed by task
+#: segments (``np.add.reduceat``) rather than by a sparse scatter: 2-7x faster below
+#: (a scipy.sparse matrix costs ~80 us to build), up to 2x slower far above it
+_SEGMENT_MAX_ENTRIES = 2**15
+
+
 def rmatvec(data: TaskData, theta: np.ndarray) -> np.ndarray:
     """``[X_t^T theta_t]_t`` of shape ``(d, T)`` for ``theta`` shaped like ``y``."""
     X = data.X
     if data.shared:
         out = X.T @ theta
+    elif (
+        not sp.issparse(X) and X.size <= _SEGMENT_MAX_ENTRIES and data.task_segments() is not False
+    ):
+        products = np.multiply(X.T, theta, order="C")
+        return np.add.reduceat(products, data.task_segments()[0], axis=1)
     else:
         out = X.T @ _scatter(data, theta)
     return out.toarray() if sp.issparse(out) else np.asarray(out)

@@ -14,7 +14,9 @@ import numpy as np
 
 from .._datafit import GramDatafit, SplitDatafit
 from .._tasks import TaskData
+from ..losses import SquaredLoss
 from . import admm as _admm
+from .closed_form import has_closed_form
 from .composite import QuadraticSmoothing
 from .fista import certified_loop, duality_gap
 from .select import iterative_solver
@@ -39,11 +41,13 @@ def quadratic_model(full, z):
     h = full.loss.newton_curvature(full.y, full.w, z)
     h = np.maximum(h, 1e-12 * full.w)  # keep v finite for confident rows
     v = z - np.divide(g, h, out=np.zeros_like(g), where=h > 0)
-    per_task = data.task_sum(h)
+    per_task = data.task_sum(h)  # also computes the task segments, shared below
     total = data.expand(per_task)
     weights = np.divide(h, total, out=np.zeros_like(h), where=total > 0)
     model = GramDatafit.from_data(
-        TaskData(data.X, v, weights, data.task_index, data.n_tasks),
+        TaskData(
+            data.X, v, weights, data.task_index, data.n_tasks, _segment_cache=data._segment_cache
+        ),
         full.fit_intercept,
         full.precision,
     )
@@ -76,6 +80,13 @@ def prox_newton(
     floor = 1e-3 * tol * full.gap_scale()
     fraction, decrease = _INNER_FRACTION, np.inf
     candidates = not full.loss.majorizer
+    # a quadratic penalty's inner problems are solved by the closed form
+    exact = (
+        method == "auto"
+        and quadratic is None
+        and not split
+        and has_closed_form(penalty, SquaredLoss(), full.n_features, full.data.n_tasks)
+    )
 
     def newton_step(C, z, gap, budget):
         nonlocal curvature, fraction, decrease
@@ -89,7 +100,10 @@ def prox_newton(
         if quadratic is not None:
             inner_datafit = QuadraticSmoothing(model, quadratic)
         start = C[:d]
-        model_gap = duality_gap(inner_datafit, penalty, start, inner_datafit.linear(start))[0]
+        if exact:  # the closed form: its threshold only decides whether to refine it
+            model_gap = gap
+        else:
+            model_gap = duality_gap(inner_datafit, penalty, start, inner_datafit.linear(start))[0]
         threshold = max(fraction * min(gap, model_gap), _INNER_FRACTION * floor)
         run = iterative_solver(method, inner_datafit, penalty)
         # ADMM: from the last solve's rho; the dual point of its data-term step
