@@ -96,7 +96,8 @@ def plot_cv(model, *, slices="chosen", title=None, ax=None):
     path = getattr(model, "mse_path_", None)
     what = "mean squared error"
     if path is None:
-        path, what = model.score_path_, "accuracy"
+        probabilities = model.estimator_._fitted_loss.probabilistic
+        path, what = model.score_path_, "minus log-loss" if probabilities else "accuracy"
     chosen = cv_slice(model)
     grids = [np.asarray(getattr(model, f"{s}s_"), dtype=float) for s in others]
     index = list(np.ndindex(path.shape[:-2])) if slices == "all" else [chosen]

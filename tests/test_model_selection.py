@@ -95,6 +95,34 @@ def test_cv_and_grid_search_pick_the_same_alpha():
     np.testing.assert_allclose(searched.T, model.mse_path_.mean(axis=-1), rtol=1e-6)
 
 
+@pytest.mark.parametrize(
+    "loss, n_classes, scoring",
+    [
+        ("logistic", 2, "neg_log_loss"),  # as LogisticRegressionCV from sklearn 1.11
+        ("logistic", 3, "neg_log_loss"),
+        ("squared_hinge", 2, "accuracy"),  # no probabilities
+    ],
+)
+def test_classifier_cv_scores_as_grid_search(loss, n_classes, scoring):
+    X, y, tasks = make_tasks(loss="logistic", seed=7, sizes=(40, 50, 60))
+    if n_classes == 3:  # a third class from the first feature
+        y = np.where(X[:, 0] > 0.8, 2, y)
+    cv = TaskStratifiedKFold(3, shuffle=True, random_state=0)
+    grids = dict(alphas=5, eps=1e-2, intercept_poolings=[0.0, 4.0])
+    model = GroupLassoClassifierCV(loss=loss, cv=cv, tol=1e-10, **grids)
+    model.fit(X, y, tasks=tasks)
+    search = GridSearchCV(
+        GroupLassoClassifier(loss=loss, task_column=0, tol=1e-10),
+        {"alpha": model.alphas_, "intercept_pooling": model.intercept_poolings_},
+        scoring=scoring,
+        cv=TaskStratifiedKFold(3, shuffle=True, random_state=0, task_column=0),
+    ).fit(np.column_stack([tasks, X]), y)
+    searched = search.cv_results_["mean_test_score"].reshape(len(model.alphas_), -1)
+    np.testing.assert_allclose(searched.T, model.score_path_.mean(axis=-1), rtol=1e-6)
+    assert search.best_params_["alpha"] == model.alpha_
+    assert search.best_params_["intercept_pooling"] == model.intercept_pooling_
+
+
 def test_two_strengths_cv_grid():
     X, y, tasks, _ = make_mean_tasks(n_tasks=5, random_state=1)
     model = MeanRegularizedRegressorCV(
@@ -149,7 +177,9 @@ def test_cluster_norm_cv_equals_grid_search():
 def test_classifier_cv_and_low_rank_cv():
     X, y, tasks = make_tasks(loss="logistic", seed=43, sizes=(60, 60, 60))
     clf = GroupLassoClassifierCV(alphas=8).fit(X, y, tasks=tasks)
-    assert clf.score_path_.shape == (len(POOLING_GRID), 8, 5) and np.all(clf.score_path_ <= 1)
+    assert clf.score_path_.shape == (len(POOLING_GRID), 8, 5) and np.all(
+        clf.score_path_ <= 0
+    )  # minus log-loss
     assert clf.predict(X, tasks=tasks).shape == y.shape
     X, y, tasks, _, _ = make_low_rank_tasks(n_tasks=6, rank=2, random_state=2)
     model = TraceNormRegressorCV(alphas=8).fit(X, y, tasks=tasks)

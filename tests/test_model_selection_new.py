@@ -95,7 +95,13 @@ def _compare_with_grid_search(cls, grid, fixed, X, y, tasks, atol=0.0, **params)
         search = GridSearchCV(
             cls._model(task_column=0, tol=TOL, max_iter=50_000, **fixed, **params),
             grid,
-            scoring="neg_mean_squared_error" if regressor else "accuracy",
+            scoring=(
+                "neg_mean_squared_error"
+                if regressor
+                else "neg_log_loss"  # a loss with probabilities, else accuracy
+                if hasattr(model, "predict_proba")
+                else "accuracy"
+            ),
             cv=TaskStratifiedKFold(**folds, task_column=0),
         ).fit(np.column_stack([tasks, X]), y)
     # the CV's curve is (second grids..., path); the search's, looked up point by point

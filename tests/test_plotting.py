@@ -131,7 +131,7 @@ def test_samples_per_task_and_scores():
     assert _described(ax)
 
 
-def test_plot_cv_of_a_classifier_shows_accuracy():
+def test_plot_cv_of_a_classifier_shows_its_score():
     from skmtl.model_selection import GroupLassoClassifierCV
 
     X, y, tasks, _ = make_joint_sparse(n_tasks=3, n_features=6, random_state=0)
@@ -140,6 +140,6 @@ def test_plot_cv_of_a_classifier_shows_accuracy():
     chosen = cv.score_path_[plotting.cv_slice(cv)]
     assert cv.searched_strengths_ == ("alpha", "intercept_pooling")
     np.testing.assert_allclose(_data_lines(ax)[0].get_ydata(), chosen.mean(axis=-1))
-    assert "accuracy" in ax.get_ylabel() and "GroupLassoClassifier" in ax.get_title()
+    assert "minus log-loss" in ax.get_ylabel() and "GroupLassoClassifier" in ax.get_title()
     with pytest.raises(ValueError, match="slices"):
         plotting.plot_cv(cv, slices="first")

@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._base import _MultiTaskModel, check_number
 from .._inputs import split_task_column
-from ._folds import _fold_errors, _warn_degenerate, _warn_unseen_tasks
+from ._folds import _fold_errors, _warn_degenerate, _warn_unseen_tasks, held_out_criterion
 from ._grids import POOLING_GRID, check_grid, is_count, log_grid
 from ._path import _default_alphas
 from ._split import TaskStratifiedKFold, task_class_groups
@@ -157,11 +157,11 @@ class _PathCV(_MultiTaskModel):
             setattr(self, f"{name}_", float(value))
             grid = grids[strengths.index(name)] if name in strengths else [value]
             setattr(self, f"{name}s_", np.asarray(grid, dtype=float))
-        setattr(
-            self,
-            "score_path_" if self._is_classifier else "mse_path_",
-            1.0 - path if self._is_classifier else path,
-        )
+        if self._is_classifier:  # a score: higher is better
+            criterion = held_out_criterion(base)
+            self.score_path_ = -path if criterion == "log_loss" else 1.0 - path
+        else:
+            self.mse_path_ = path
         self.estimator_ = (
             clone(base).set_params(**chosen).fit(X, y, tasks=tasks, sample_weight=sample_weight)
         )

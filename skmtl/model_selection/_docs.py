@@ -135,7 +135,9 @@ def _attributes(strengths, model, loss):
     else:
         lines.append(
             """    score_path_ : ndarray of shape (one axis per searched grid..., n_folds)
-        Held-out accuracy (the path's axis is the last grid).
+        Held-out score (the path's axis is the last grid): minus the mean log-loss
+        for a loss with probabilities (the default logistic loss, as scikit-learn's
+        ``scoring="neg_log_loss"``), else the accuracy.
 """
         )
     lines.append(
@@ -173,7 +175,11 @@ def cv_docstring(summary, model, init, ranges, *, example, optional=(), alpha_ma
     searched += "".join(f" (and ``{s}`` when ``{s}s`` is given)" for s in optional)
     kind, other = ("Regressor", "Classifier") if loss == "squared" else ("Classifier", "Regressor")
     other_loss = "logistic" if loss == "squared" else "squared"
-    error = "mean squared error" if loss == "squared" else "misclassification rate"
+    error = (
+        "mean squared error"
+        if loss == "squared"
+        else "log-loss (misclassification rate for a loss without probabilities)"
+    )
     stem = model.__name__[: -len(kind)]
     intro = (
         f"with {searched} chosen from the grids below by cross-validation (the other "

@@ -70,23 +70,46 @@ def _take(X, rows):
     return X.iloc[rows] if hasattr(X, "iloc") else X[rows]
 
 
-def _held_out_error(estimator, pred, X, y, tasks, sample_weight, is_classifier):
-    """Mean squared error (regressors) or 1 - accuracy (classifiers) of the
-    predictions ``pred`` over the labelled test entries."""
-    y, pred, sample_weight = estimator._restrict_to_main_task(
-        X, np.asarray(y), tasks, sample_weight, pred
+def held_out_criterion(estimator):
+    """What a search minimises on the test rows: ``"log_loss"`` for a classifier
+    whose loss gives probabilities (the logistic loss; as scikit-learn's
+    ``LogisticRegressionCV`` from version 1.11), ``"misclassification"`` for the
+    other classifiers, ``"squared"`` (error) for regressors."""
+    if not estimator._is_classifier:
+        return "squared"
+    return "log_loss" if estimator._loss().probabilistic else "misclassification"
+
+
+def _pointwise_errors(estimator, pred, y, criterion):
+    """Each test entry's error (shaped like ``y``) for the model's predictions: the
+    mean target (squared), class labels (misclassification) or the probabilities
+    of ``classes_[1]`` (one column per class for more than two classes: log-loss)."""
+    if criterion == "squared":
+        return (y - pred) ** 2
+    if criterion == "misclassification":
+        return (pred != y).astype(float)
+    classes = estimator.classes_
+    if pred.ndim > y.ndim:  # (..., n_classes): the probability of each entry's class
+        codes = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
+        truth = np.take_along_axis(pred, codes[..., None], axis=-1)[..., 0]
+    else:
+        truth = np.where(y == classes[1], pred, 1.0 - pred)
+    return -np.log(np.maximum(truth, np.finfo(float).eps))  # as sklearn's log_loss clips
+
+
+def _held_out_error(estimator, pred, X, y, tasks, sample_weight, criterion):
+    """The mean error (:func:`held_out_criterion`) of the predictions ``pred`` over
+    the labelled test entries (NaN in a wide ``y``: unlabelled)."""
+    y = np.asarray(y)
+    per_class = criterion == "log_loss" and getattr(estimator, "_n_classes", 1) > 1
+    y = y.reshape(pred.shape[:-1] if per_class else pred.shape)
+    seen = ~np.isnan(y) if y.dtype.kind == "f" else np.ones(y.shape, dtype=bool)
+    errors = np.where(seen, _pointwise_errors(estimator, pred, y, criterion), 0.0)
+    seen, errors, sample_weight = estimator._restrict_to_main_task(
+        X, seen, tasks, sample_weight, errors
     )
-    if pred.ndim == 2 and y.dtype.kind == "f":
-        seen = ~np.isnan(y)
-    else:
-        seen = np.ones(pred.shape, dtype=bool)
-        y = y.reshape(pred.shape)
-    sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
-    sw = np.broadcast_to(sw.reshape(-1, *([1] * (y.ndim - 1))), y.shape) * seen
-    if is_classifier:
-        errors = (pred != y).astype(float)
-    else:
-        errors = np.where(seen, (np.where(seen, y, 0.0) - pred) ** 2, 0.0)
+    sw = np.ones(len(errors)) if sample_weight is None else np.asarray(sample_weight, float)
+    sw = np.broadcast_to(sw.reshape(-1, *([1] * (errors.ndim - 1))), errors.shape) * seen
     return float(np.sum(sw * errors) / np.sum(sw))
 
 
@@ -122,6 +145,7 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
     # when a solve first needs them (working sets build only their features')
     gram = functools.cache(lambda: DesignDatafit(loss, data, est.fit_intercept).gram())
     errors, validated, index = [], None, None
+    criterion = held_out_criterion(est)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=UnknownTaskWarning)  # said once, by fit
         for path_settings in settings:
@@ -135,14 +159,12 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
                         validated = validate_features(est, X_test, tasks_test, reset=False)
                         index = _seen_task_index(est, validated)
                     pred = est._decision_validated(*validated)
-                if est._is_classifier:
+                if criterion == "misclassification":
                     pred = class_labels(est, pred)
-                else:  # the mean target, as predict (exp(z) for the Poisson loss)
-                    pred = est._fitted_loss.inverse_link(pred)
+                else:  # the mean target, as predict (exp(z) for the Poisson loss), or
+                    pred = est._fitted_loss.inverse_link(pred)  # the probabilities
                 row.append(
-                    _held_out_error(
-                        est, pred, X_test, y_test, tasks_test, sw_test, est._is_classifier
-                    )
+                    _held_out_error(est, pred, X_test, y_test, tasks_test, sw_test, criterion)
                 )
             errors.append(row)
     if verbose:
