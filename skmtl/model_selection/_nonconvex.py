@@ -109,12 +109,12 @@ class CappedL1ClassifierCV(ClassifierMixin, _PathCV):
         example="""    >>> from skmtl import CappedL1ClassifierCV
     >>> from skmtl.datasets import make_joint_sparse
     >>> X, y, tasks = make_joint_sparse(n_tasks=4, random_state=0, loss="logistic")[:3]
-    >>> model = CappedL1ClassifierCV(alphas=5, intercept_poolings=[0.0], cv=3)
+    >>> model = CappedL1ClassifierCV(alphas=8, eps=0.05, intercept_poolings=[0.0], cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
     ('alpha',)
     >>> model.score_path_.shape  # (alphas, folds)
-    (5, 3)
+    (8, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.6)
     True
 """,
@@ -207,12 +207,12 @@ class BlockMCPClassifierCV(ClassifierMixin, _PathCV):
         example="""    >>> from skmtl import BlockMCPClassifierCV
     >>> from skmtl.datasets import make_joint_sparse
     >>> X, y, tasks = make_joint_sparse(n_tasks=4, random_state=0, loss="logistic")[:3]
-    >>> model = BlockMCPClassifierCV(alphas=5, intercept_poolings=[0.0], cv=3)
+    >>> model = BlockMCPClassifierCV(alphas=8, eps=0.05, intercept_poolings=[0.0], cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
     ('alpha',)
     >>> model.score_path_.shape  # (alphas, folds)
-    (5, 3)
+    (8, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.6)
     True
 """,
@@ -305,12 +305,12 @@ class BlockSCADClassifierCV(ClassifierMixin, _PathCV):
         example="""    >>> from skmtl import BlockSCADClassifierCV
     >>> from skmtl.datasets import make_joint_sparse
     >>> X, y, tasks = make_joint_sparse(n_tasks=4, random_state=0, loss="logistic")[:3]
-    >>> model = BlockSCADClassifierCV(alphas=5, intercept_poolings=[0.0], cv=3)
+    >>> model = BlockSCADClassifierCV(alphas=8, eps=0.05, intercept_poolings=[0.0], cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
     ('alpha',)
     >>> model.score_path_.shape  # (alphas, folds)
-    (5, 3)
+    (8, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.6)
     True
 """,
