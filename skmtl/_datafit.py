@@ -538,9 +538,10 @@ class GramDatafit:
         return C, z
 
     def intercept(self, W):
+        """The intercepts of ``W`` (d x T), or of a stack of them (P x d x T)."""
         if not self.center:
-            return np.zeros(W.shape[1])
-        rbar = self.y_mean - np.einsum("jt,jt->t", self.x_mean, W)
+            return np.zeros(W.shape[:-2] + W.shape[-1:])
+        rbar = self.y_mean - np.einsum("jt,...jt->...t", self.x_mean, W)
         if self.precision is None:
             return rbar
         return pooling.profiled_intercepts(self.precision, self.totals, rbar)

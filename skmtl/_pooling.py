@@ -170,10 +170,15 @@ def profile_weights(p, totals):
 def profiled_intercepts(p, totals, rbar):
     """The minimising intercepts for mean residuals ``rbar``: ``b_0`` the
     ``delta``-weighted mean of ``rbar`` and ``b_t = (H_t rbar_t + p_t b_0) / (H_t +
-    p_t)``."""
-    b0 = shared_value(profile_weights(p, totals), rbar)
+    p_t)``. ``rbar`` may stack several models on leading axes (one ``p`` per task)."""
+    if rbar.ndim > 1:  # a path's models at once: b_0 per model, as shared_value
+        delta = profile_weights(p, totals)  # finite, also for infinite p
+        total = delta.sum()
+        b0 = (rbar @ delta / total)[..., None] if total > 0 else np.zeros(rbar.shape[:-1] + (1,))
+    else:
+        b0 = shared_value(profile_weights(p, totals), rbar)
     if np.isinf(p).any():
-        return np.full_like(rbar, b0)
+        return np.broadcast_to(b0, rbar.shape).astype(float)
     denominator = totals + p
     safe = np.where(denominator > 0, denominator, 1.0)
     return np.where(denominator > 0, (totals * rbar + p * b0) / safe, b0)

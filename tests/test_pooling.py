@@ -246,3 +246,15 @@ def test_infinite_pooling_of_logistic_intercepts_from_unequal_base_rates(alpha):
     assert np.ptp(ours.intercept_) == 0.0
     assert abs(ours.objective_ - ref.objective_) <= 1e-6 * abs(ref.objective_)
     assert ours.dual_gap_ <= 1e-8
+
+
+@pytest.mark.parametrize("p", [[4.0, 4.0, 4.0, 4.0], [np.inf] * 4, [0.0] * 4, [1.0, 2.0, 3.0, 0.0]])
+def test_profiled_intercepts_of_a_stack_are_those_of_each_model(p):
+    """A path's intercepts at once (the CV's closed-form paths) equal one call per
+    model, infinite pooling included (its shared intercept is weighted by n_t)."""
+    from skmtl._pooling import profiled_intercepts
+
+    p, totals = np.array(p), np.array([10.0, 20.0, 30.0, 5.0])
+    rbar = np.random.default_rng(0).standard_normal((3, 4))
+    one_by_one = np.array([profiled_intercepts(p, totals, r) for r in rbar])
+    np.testing.assert_allclose(profiled_intercepts(p, totals, rbar), one_by_one, rtol=1e-14)

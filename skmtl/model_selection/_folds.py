@@ -97,20 +97,30 @@ def _pointwise_errors(estimator, pred, y, criterion):
     return -np.log(np.maximum(truth, np.finfo(float).eps))  # as sklearn's log_loss clips
 
 
-def _held_out_error(estimator, pred, X, y, tasks, sample_weight, criterion):
-    """The mean error (:func:`held_out_criterion`) of the predictions ``pred`` over
-    the labelled test entries (NaN in a wide ``y``: unlabelled)."""
+def _error_function(estimator, X, y, tasks, sample_weight, criterion):
+    """A function of the predictions of the test rows giving their mean error
+    (:func:`held_out_criterion`) over the labelled entries (NaN in a wide ``y``:
+    unlabelled). What depends on the test rows only is computed at its first call
+    (a path calls it for every strength)."""
     y = np.asarray(y)
-    per_class = criterion == "log_loss" and getattr(estimator, "_n_classes", 1) > 1
-    y = y.reshape(pred.shape[:-1] if per_class else pred.shape)
-    seen = ~np.isnan(y) if y.dtype.kind == "f" else np.ones(y.shape, dtype=bool)
-    errors = np.where(seen, _pointwise_errors(estimator, pred, y, criterion), 0.0)
-    seen, errors, sample_weight = estimator._restrict_to_main_task(
-        X, seen, tasks, sample_weight, errors
-    )
-    sw = np.ones(len(errors)) if sample_weight is None else np.asarray(sample_weight, float)
-    sw = np.broadcast_to(sw.reshape(-1, *([1] * (errors.ndim - 1))), errors.shape) * seen
-    return float(np.sum(sw * errors) / np.sum(sw))
+    prepared = None
+
+    def mean_error(pred):
+        nonlocal prepared
+        if prepared is None:  # the estimator is fitted now
+            per_class = criterion == "log_loss" and estimator._n_classes > 1
+            labels = y.reshape(pred.shape[:-1] if per_class else pred.shape)
+            seen = ~np.isnan(labels) if labels.dtype.kind == "f" else np.ones(labels.shape, bool)
+            seen, _, sw = estimator._restrict_to_main_task(X, seen, tasks, sample_weight, seen)
+            sw = np.ones(len(seen)) if sw is None else np.asarray(sw, dtype=float)
+            sw = np.broadcast_to(sw.reshape(-1, *([1] * (seen.ndim - 1))), seen.shape) * seen
+            prepared = labels, seen, sw / sw.sum()
+        labels, seen, sw = prepared
+        errors = np.where(seen, _pointwise_errors(estimator, pred, labels, criterion), 0.0)
+        errors = estimator._restrict_to_main_task(X, errors, tasks, None, errors)[1]
+        return float(np.vdot(sw, errors))
+
+    return mean_error
 
 
 def _seen_task_index(est, validated):
@@ -146,6 +156,7 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
     gram = functools.cache(lambda: DesignDatafit(loss, data, est.fit_intercept).gram())
     errors, validated, index = [], None, None
     criterion = held_out_criterion(est)
+    mean_error = _error_function(est, X_test, y_test, tasks_test, sw_test, criterion)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=UnknownTaskWarning)  # said once, by fit
         for path_settings in settings:
@@ -163,9 +174,7 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
                     pred = class_labels(est, pred)
                 else:  # the mean target, as predict (exp(z) for the Poisson loss), or
                     pred = est._fitted_loss.inverse_link(pred)  # the probabilities
-                row.append(
-                    _held_out_error(est, pred, X_test, y_test, tasks_test, sw_test, criterion)
-                )
+                row.append(mean_error(pred))
             errors.append(row)
     if verbose:
         print(

@@ -52,10 +52,7 @@ def _path(estimator, data, info, loss, settings, certify=True, gram=None):
             certify=certify,
         )
     if solved is not None:
-        d = data.n_features
-        return [
-            (r.coef[:d], fitted.intercept(r.coef), r.dual_gap, r.n_iter) for r, fitted in solved
-        ]
+        return solved
     C = estimator._initial_coef(full, data, info, warm=False)
     out = []
     for params, penalty in zip(settings, penalties, strict=True):

@@ -80,7 +80,8 @@ class MeanPenalty(QuadraticPenalty):
         T = self.n_tasks
         # eigenvalues beta / T (the mean direction) and alpha (its complement); the
         # Helmert matrix is an orthonormal basis whose first vector is the mean's
-        self._eigvals = np.r_[self.beta / T, np.full(T - 1, self.alpha)]
+        self._eigvals = np.full(T, self.alpha)
+        self._eigvals[0] = self.beta / T
         self._eigvecs = _mean_basis(T)
         if self.alpha < self.beta / T:  # in increasing order, as eigh's
             self._eigvals = np.roll(self._eigvals, -1)

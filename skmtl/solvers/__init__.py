@@ -2,6 +2,7 @@
 built on it, and the cvxpy reference (:mod:`skmtl.solvers.cvxpy`)."""
 
 import warnings
+from itertools import repeat
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -245,8 +246,9 @@ def solve_closed_form_path(
     full, penalties, *, method="auto", max_iter=1000, tol=1e-4, verbose=0, certify=True
 ):
     """The closed-form solutions for each penalty of a path at once (one batch of
-    factorizations instead of a solve per strength); None when the closed form is
-    not the method for every penalty (the caller then solves them one by one).
+    factorizations instead of a solve per strength), as ``(W, intercepts, gap,
+    n_iter)`` each; None when the closed form is not the method for every penalty
+    (the caller then solves them one by one).
 
     ``certify``: each solution's duality gap is checked as by :func:`solve` (FISTA
     continues one whose round-off leaves it above ``tol``); else the gaps are NaN,
@@ -259,11 +261,14 @@ def solve_closed_form_path(
     kw = dict(max_iter=max_iter, tol=tol, verbose=verbose)
     gram = full.gram()
     solutions = closed_form_path(gram, penalties)
-    results = (
-        _certified(gram, p, W, kw) if certify else SolverResult(W, 1, np.nan, np.nan, np.nan)
-        for p, W in zip(penalties, solutions, strict=True)
-    )
-    return [_rows_block(full, gram, result) for result in results]
+    if not certify:  # the intercepts of the whole path at once
+        return list(zip(solutions, gram.intercept(solutions), repeat(np.nan), repeat(1)))
+    results = (_certified(gram, p, W, kw) for p, W in zip(penalties, solutions, strict=True))
+    d = full.n_features
+    return [
+        (r.coef[:d], fitted.intercept(r.coef), r.dual_gap, r.n_iter)
+        for r, fitted in (_rows_block(full, gram, result) for result in results)
+    ]
 
 
 def _split(inner, penalty, C0, kw, method="auto"):
