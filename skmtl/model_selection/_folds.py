@@ -111,9 +111,9 @@ def _error_function(estimator, X, y, tasks, sample_weight, criterion):
             per_class = criterion == "log_loss" and estimator._n_classes > 1
             labels = y.reshape(pred.shape[:-1] if per_class else pred.shape)
             seen = ~np.isnan(labels) if labels.dtype.kind == "f" else np.ones(labels.shape, bool)
-            seen, _, sw = estimator._restrict_to_main_task(X, seen, tasks, sample_weight, seen)
-            sw = np.ones(len(seen)) if sw is None else np.asarray(sw, dtype=float)
-            sw = np.broadcast_to(sw.reshape(-1, *([1] * (seen.ndim - 1))), seen.shape) * seen
+            kept, _, sw = estimator._restrict_to_main_task(X, seen, tasks, sample_weight, seen)
+            sw = np.ones(len(kept)) if sw is None else np.asarray(sw, dtype=float)
+            sw = np.broadcast_to(sw.reshape(-1, *([1] * (kept.ndim - 1))), kept.shape) * kept
             prepared = labels, seen, sw / sw.sum()
         labels, seen, sw = prepared
         errors = np.where(seen, _pointwise_errors(estimator, pred, labels, criterion), 0.0)
