@@ -34,18 +34,29 @@ _STALL, _TIGHTEN, _MIN_FRACTION = 1e-6, 0.1, 1e-4
 _CD_CHUNK = 5
 #: Newton steps on the support give up after a step damped below this
 _MIN_STEP = 1 / 64
+#: a majorizer's (Huber's) models turn to the generalized second derivative, floored
+#: at _SEMISMOOTH_FLOOR times the weights, once the set of samples where it is
+#: positive (Huber: residuals within epsilon) changes on at most a _SETTLED fraction
+#: of them between two iterates (GroupLasso, School-like data: 11 outer steps instead
+#: of 20 or more, whose gaps shrink only linearly)
+_SEMISMOOTH_FLOOR, _SETTLED = 1e-6, 0.01
 #: Armijo sufficient-decrease constant and the most halvings of the step
 _ARMIJO, _MAX_HALVINGS = 1e-4, 30
 
 
-def quadratic_model(full, z):
+def quadratic_model(full, z, semismooth=False):
     """The loss's second-order model at predictions ``z``, as Gram statistics.
 
-    ``sum_i h_i / 2 (z'_i - v_i)^2`` with ``h = f''(z)`` and ``v = z - f'(z) / h``.
+    ``sum_i h_i / 2 (z'_i - v_i)^2`` with ``h = f''(z)`` and ``v = z - f'(z) / h``:
+    the loss's ``newton_curvature``, or with ``semismooth`` (for a majorizer) its
+    generalized second derivative, floored at ``_SEMISMOOTH_FLOOR`` times the weight.
     """
     data = full.data
     g = full.loss.derivative(full.y, full.w, z)
-    h = full.loss.newton_curvature(full.y, full.w, z)
+    if semismooth:
+        h = np.maximum(full.loss.second_derivative(full.y, full.w, z), _SEMISMOOTH_FLOOR * full.w)
+    else:
+        h = full.loss.newton_curvature(full.y, full.w, z)
     h = np.maximum(h, 1e-12 * full.w)  # keep v finite for confident rows
     v = z - np.divide(g, h, out=np.zeros_like(g), where=h > 0)
     per_task = data.task_sum(h)
@@ -86,15 +97,23 @@ def prox_newton(
     fraction, decrease = _INNER_FRACTION, np.inf
     candidates = not full.loss.majorizer
     polish = not split and quadratic is None and type(penalty) is L21
+    # a majorizer's models (iteratively reweighted least squares) converge linearly:
+    # once the samples' pieces of the loss settle, generalized Newton steps instead
+    pattern, semismooth = None, False
 
     def newton_step(C, z, gap, budget):
-        nonlocal curvature, fraction, decrease
+        nonlocal curvature, fraction, decrease, pattern, semismooth
         # an inner solve certified by a better dual point than the outer gap's could
         # stop before it moves the primal: when the last step barely lowered the
         # objective, ask the next inner solve for more
-        if candidates and decrease < _STALL * gap:
+        if (candidates or semismooth) and decrease < _STALL * gap:
             fraction = max(fraction * _TIGHTEN, _MIN_FRACTION)
-        model = quadratic_model(full, z if quadratic is None else z.inner)
+        z_loss = z if quadratic is None else z.inner
+        if full.loss.majorizer and not semismooth:
+            pieces = full.loss.second_derivative(full.y, full.w, z_loss) > 0
+            semismooth = pattern is not None and np.mean(pieces != pattern) <= _SETTLED
+            pattern = pieces
+        model = quadratic_model(full, z_loss, semismooth)
         inner_datafit = SplitDatafit(model) if split else model
         if quadratic is not None:
             inner_datafit = QuadraticSmoothing(model, quadratic)
@@ -108,7 +127,7 @@ def prox_newton(
         # certifies the model's solution early, but only a second-order model's
         # gradient there is the loss's (a majorizer's, as Huber's, is not: the
         # outer gap would not follow)
-        admm_options = dict(rho=curvature, dual_candidate=candidates)
+        admm_options = dict(rho=curvature, dual_candidate=candidates or semismooth)
         inner = run(
             inner_datafit,
             penalty,
@@ -130,6 +149,8 @@ def prox_newton(
                     W = coef[: d // 2] + coef[d // 2 :] if split else coef
                     block[d] = full.intercept_variable(W, model.intercept(W))
         C_new, decrease = _line_search(outer, penalty, C, z, target - C)
+        if semismooth and decrease <= 0:  # no progress: back to the majorizer's models
+            pattern, semismooth = None, False
         # the inner solver's dual candidate: near the optimum the model's gradient
         # there is the loss's, near the penalty's subdifferential (see duality_gap)
         return C_new, inner.n_iter, candidate
