@@ -128,15 +128,19 @@ def prox_newton(
         # gradient there is the loss's (a majorizer's, as Huber's, is not: the
         # outer gap would not follow)
         admm_options = dict(rho=curvature, dual_candidate=candidates or semismooth)
-        inner = run(
-            inner_datafit,
-            penalty,
-            start,
-            max_iter=budget,
-            threshold=threshold,
-            lipschitz=curvature,
-            **(admm_options if run is _admm.admm else {}),
-        )
+        # an inner solve may stop short of its threshold (the outer budget spent):
+        # the outer gap certifies the result, and the outer loop warns if it must
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            inner = run(
+                inner_datafit,
+                penalty,
+                start,
+                max_iter=budget,
+                threshold=threshold,
+                lipschitz=curvature,
+                **(admm_options if run is _admm.admm else {}),
+            )
         curvature = inner.lipschitz
         target = C.copy()
         target[:d] = inner.coef
