@@ -154,7 +154,7 @@ def test_huber_takes_generalized_newton_steps_once_settled(monkeypatch):
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: GroupLassoClassifier(alpha=0.02, loss="squared_hinge", max_iter=30),
+        lambda: GroupLassoClassifier(alpha=0.02, loss="squared_hinge", max_iter=3),
         lambda: TraceNormRegressor(alpha=0.05, loss=HuberLoss(1.0), max_iter=30),
     ],
 )
