@@ -96,7 +96,9 @@ def prox_newton(
     floor = 1e-3 * tol * full.gap_scale()
     fraction, decrease = _INNER_FRACTION, np.inf
     candidates = not full.loss.majorizer
-    polish = not split and quadratic is None and type(penalty) is L21
+    # the Newton steps on the support minimise the model's own objective: not with
+    # pooled intercepts, whose term couples the tasks
+    polish = not split and quadratic is None and type(penalty) is L21 and full.precision is None
     # a majorizer's models (iteratively reweighted least squares) converge linearly:
     # once the samples' pieces of the loss settle, generalized Newton steps instead
     pattern, semismooth = None, False
