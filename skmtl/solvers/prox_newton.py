@@ -6,6 +6,15 @@ penalty with FISTA on per-task Gram statistics (cheap when ``d`` is small, whate
 the number of rows), and takes a backtracking (Armijo) step along the result on the
 true objective (Lee, Sun & Saunders 2014). The duality gap of the true problem
 certifies every outer iterate.
+
+On unscaled features that gap certifies late: its dual point (the loss's gradient,
+rescaled into the penalty's dual ball) is feasible only once the gradient on the
+large-scale columns is accurate, far below the objective's round-off. So the outer
+steps must converge fast and each inner solve must be nearly exact: for the L2,1
+norm (the group lasso) the inner solves alternate a few coordinate descent epochs
+(the support) with Newton steps on that support (:func:`cd_polished`), and
+Huber's majorizing models turn to generalized Newton steps once the residuals'
+pieces settle. Inner solves do not warn: the outer loop does, on the true gap.
 """
 
 from __future__ import annotations
