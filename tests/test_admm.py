@@ -50,3 +50,29 @@ def test_admm_with_pooled_intercepts_matches_cvxpy(name, loss, pooling):
     assert 0 <= ours.dual_gap_ <= 1e-9 * max(1.0, abs(ours.objective_))
     assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
     np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-3)
+
+
+@pytest.mark.parametrize("name", ["TraceNorm", "Clustered", "TaskRelation", "RobustLowRank"])
+def test_auto_chooses_fista_on_well_scaled_features(name):
+    """The ADMM rule reads the curvature spread as coordinate descent's does: on
+    well-scaled features solver="auto" runs FISTA (the same iterates), and ADMM
+    again once one feature is scaled down (spread above ``MIN_SPREAD``)."""
+    from test_cd import well_scaled
+
+    from skmtl.solvers import admm as admm_module
+
+    X, y, tasks = well_scaled("squared")
+    Est = getattr(skmtl, name + "Regressor")
+    kw = dict(dict(MODELS)[name], tol=1e-10, max_iter=100_000)
+    auto, fista, admm = (
+        Est(solver=s, **kw).fit(X, y, tasks=tasks) for s in ("auto", "fista", "admm")
+    )
+    assert auto.n_iter_ == fista.n_iter_
+    np.testing.assert_array_equal(auto.coef_, fista.coef_)
+    assert auto.objective_ == pytest.approx(admm.objective_, rel=1e-8)
+    X2 = X.copy()
+    X2[:, 0] *= 0.01  # curvature 1e-4 against L of order 1: spread above 1e4
+    auto, admm = (Est(solver=s, **kw).fit(X2, y, tasks=tasks) for s in ("auto", "admm"))
+    assert auto.n_iter_ == admm.n_iter_
+    np.testing.assert_array_equal(auto.coef_, admm.coef_)
+    assert admm_module.MIN_SPREAD == 100.0  # the documented threshold

@@ -64,7 +64,8 @@ def _common_parameters(loss):
         dirty model) when the features' curvatures are spread (unscaled features:
         FISTA's Lipschitz constant at least 100 times the smallest feature's, where
         an epoch pays for itself), ADMM with per-task factorizations (``"admm"``)
-        for the other penalties; FISTA (``"fista"``) in every other case. Both keep
+        for the other penalties on such features; FISTA (``"fista"``) in every
+        other case (also on well-scaled features, where it is faster). Both keep
         their iteration count when features are unscaled or collinear, where
         FISTA's grows. Each can
         be forced (``"cd"`` serves the group lasso and dirty models, ``"admm"`` every

@@ -69,8 +69,8 @@ def solve_unguarded(
        than the rows, the method of :func:`~skmtl.solvers.select.iterative_solver`
        (coordinate descent for ``row_separable`` penalties on badly scaled
        features, :func:`~skmtl.solvers.cd.use_cd`: FISTA's Lipschitz constant at
-       least 100 times the smallest feature's own curvature; ADMM for the others;
-       with at most 100 features), else FISTA.
+       least 100 times the smallest feature's own curvature; ADMM for the others
+       on such features; with at most 100 features), else FISTA.
 
     Proximal Newton's inner solves and the split models' solves use that same
     choice; ``method`` other than ``"auto"`` forces one.

@@ -21,10 +21,18 @@ from __future__ import annotations
 import numpy as np
 
 from .._datafit import SplitDatafit
+from .cd import curvature_spread
 from .fista import SolverResult, duality_gap, warn_not_converged
 
 #: ADMM is chosen (solver="auto") up to this many features (a T d^3 inverse per rho)
 MAX_FEATURES = 100
+#: and where the curvature spread (:func:`~skmtl.solvers.cd.curvature_spread`) is at
+#: least this; FISTA below. Its ``W``-step is exact whatever the feature scales, so
+#: its iteration count barely grows with the spread, while FISTA's does; on well
+#: scaled data FISTA's iteration is the cheaper one for as many or fewer
+#: iterations (issue 18: the task-relation benchmark, spread about 2-4, ran 1.6x
+#: slower by ADMM). The same threshold as coordinate descent's (``cd.MIN_SPREAD``)
+MIN_SPREAD = 100.0
 #: iterations between duality gaps and between adaptations of rho
 _GAP_FREQ = 5
 #: residual balancing: change rho by this factor when one residual exceeds the other
@@ -46,8 +54,14 @@ def serves(datafit, penalty):
 
 
 def use_admm(datafit, penalty):
-    """The ``solver="auto"`` rule: ADMM wherever it serves, up to ``MAX_FEATURES``."""
-    return serves(datafit, penalty) and _gram_of(datafit)[0].n_features <= MAX_FEATURES
+    """The ``solver="auto"`` rule: ADMM where it serves, on at most ``MAX_FEATURES``
+    features whose curvature spread (:func:`~skmtl.solvers.cd.curvature_spread`, of
+    the Gram statistics of a split model's ``W``) is at least ``MIN_SPREAD``; FISTA
+    otherwise. Deterministic (a function of the Gram statistics alone)."""
+    if not serves(datafit, penalty):
+        return False
+    gram = _gram_of(datafit)[0]
+    return gram.n_features <= MAX_FEATURES and curvature_spread(gram) >= MIN_SPREAD
 
 
 class _Solves:

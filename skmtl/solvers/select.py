@@ -25,10 +25,12 @@ def iterative_solver(method, datafit, penalty):
     (:mod:`~skmtl.solvers.cd`) for row-separable penalties on badly scaled features
     (:func:`~skmtl.solvers.cd.use_cd`: a :func:`~skmtl.solvers.cd.curvature_spread`
     of at least ``MIN_SPREAD`` = 100; FISTA below it), ADMM
-    (:mod:`~skmtl.solvers.admm`) for the others except two row penalties on a
-    stacked ``[P; Q]`` (where neither beat FISTA on well-conditioned data; the dirty
-    model comes here as its row norm on ``W``); FISTA otherwise (rows, many
-    features, a stacked ``[P; Q]`` of two row penalties). Pooled intercepts are
+    (:mod:`~skmtl.solvers.admm`) for the others on the same badly scaled features
+    (:func:`~skmtl.solvers.admm.use_admm`, the same spread threshold) except two row
+    penalties on a stacked ``[P; Q]`` (where neither beat FISTA on well-conditioned
+    data; the dirty model comes here as its row norm on ``W``); FISTA otherwise
+    (rows, many features, well-scaled features, a stacked ``[P; Q]`` of two row
+    penalties). Pooled intercepts are
     served by both CD and ADMM. ``"cd"``, ``"admm"`` and ``"fista"`` force one
     (``"cd"`` and ``"admm"`` raise a ValueError where they do not apply);
     ``"closed_form"`` falls back to FISTA.
