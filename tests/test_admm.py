@@ -76,3 +76,23 @@ def test_auto_chooses_fista_on_well_scaled_features(name):
     assert auto.n_iter_ == admm.n_iter_
     np.testing.assert_array_equal(auto.coef_, admm.coef_)
     assert admm_module.MIN_SPREAD == 100.0  # the documented threshold
+
+
+@pytest.mark.parametrize("name", ["TraceNorm", "Clustered", "RobustLowRank"])
+def test_anderson_extrapolation_cuts_iterations(name, monkeypatch):
+    """Anderson extrapolation of ADMM's fixed-point iteration (kept only where it
+    lowers the fixed-point residual): the same minimum, certified, in fewer
+    iterations on the ill-conditioned design (one-hot blocks, a duplicated column,
+    scales 0.05 to 20)."""
+    from skmtl.solvers import admm as admm_module
+
+    X, y, tasks = ill_conditioned("squared", seed=2)
+    Est = getattr(skmtl, name + "Regressor")
+    kw = dict(dict(MODELS)[name], solver="admm", tol=1e-10, max_iter=200_000)
+    fast = Est(**kw).fit(X, y, tasks=tasks)
+    monkeypatch.setitem(admm_module.admm.__kwdefaults__, "anderson", False)
+    plain = Est(**kw).fit(X, y, tasks=tasks)
+    assert fast.n_iter_ < plain.n_iter_
+    for fit in (fast, plain):
+        assert 0 <= fit.dual_gap_ <= 1e-9 * max(1.0, abs(fit.objective_))
+    assert fast.objective_ == pytest.approx(plain.objective_, rel=1e-9)
