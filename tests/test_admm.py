@@ -1,8 +1,11 @@
 """ADMM (solver="admm") against cvxpy, on ill-conditioned designs."""
 
+import warnings
+
 import numpy as np
 import pytest
 from conftest import objective
+from sklearn.exceptions import ConvergenceWarning
 from test_cd import ill_conditioned
 
 import skmtl
@@ -96,3 +99,44 @@ def test_anderson_extrapolation_cuts_iterations(name, monkeypatch):
     for fit in (fast, plain):
         assert 0 <= fit.dual_gap_ <= 1e-9 * max(1.0, abs(fit.objective_))
     assert fast.objective_ == pytest.approx(plain.objective_, rel=1e-9)
+
+
+ROW_MODELS = [
+    ("GroupLasso", {"alpha": 0.03, "group_norm": "linf"}),
+    ("GroupLasso", {"alpha": 0.03, "l1_ratio": 0.5}),
+    ("GroupLasso", {"alpha": 0.03, "group_norm": "linf", "l1_ratio": 0.3}),
+    ("Dirty", {"alpha_shared": 0.05, "alpha_specific": 0.03}),
+    ("Dirty", {"alpha_shared": 0.05, "alpha_specific": 0.03, "group_norm": "linf"}),
+]
+
+
+@pytest.mark.parametrize("name, params", ROW_MODELS, ids=[str(m) for m in ROW_MODELS])
+@pytest.mark.parametrize("pooling", [0.0, 3.0])
+def test_auto_takes_admm_for_costly_row_proxes_on_badly_scaled_features(
+    name, params, pooling, monkeypatch
+):
+    """On badly scaled features (one-hot blocks, so singular centred Grams, a
+    duplicated column, scales 0.05 to 20) solver="auto" runs ADMM, not CD alone, for
+    L1/Linf, the sparse-group norms and the dirty model (on ``W``, its row norm),
+    finished by CD where ADMM's gap stalls: at cvxpy's objective, certified to
+    tol=1e-12 (which ADMM alone does not reach on some of them)."""
+    from skmtl.solvers import select
+
+    assert len(select.ADMM_FIRST) == 3
+    calls = []
+    admm = select._admm.admm
+    monkeypatch.setattr(select._admm, "admm", lambda *a, **k: calls.append(1) or admm(*a, **k))
+    X, y, tasks = ill_conditioned("squared", seed=5)
+    Est = getattr(skmtl, name + "Regressor")
+    kw = dict(params, intercept_pooling=pooling)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        auto = Est(tol=1e-12, max_iter=200_000, **kw).fit(X, y, tasks=tasks)
+    assert calls
+    ref = Est(solver="cvxpy", **kw).fit(X, y, tasks=tasks)
+    assert 0 <= auto.dual_gap_ <= 1e-11 * max(1.0, abs(auto.objective_))
+    assert (auto.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
+    np.testing.assert_allclose(auto.intercept_, ref.intercept_, atol=1e-3)
+    if name == "Dirty":  # the parts of W, from its row norm
+        P, Q = auto.shared_coef_, auto.specific_coef_
+        np.testing.assert_allclose(P + Q, auto.coef_, atol=1e-12)

@@ -46,6 +46,8 @@ _GAP_FREQ = 5
 #: residual balancing: change rho by this factor when one residual exceeds the other
 #: by _BALANCE
 _RHO_FACTOR, _BALANCE = 2.0, 10.0
+#: and keep rho within this factor of its first value either way
+_RHO_RANGE = 1e6
 #: no Anderson extrapolation once the fixed-point residual is below this fraction of
 #: the iterate: near round-off its least squares fit noise, and the plain iterations
 #: must settle on the floating-point fixed point (whose gap is the smallest)
@@ -145,6 +147,7 @@ def admm(
     rho=None,
     dual_candidate=True,
     anderson=True,
+    patience=None,
     verbose=0,
     **_,
 ):
@@ -154,7 +157,10 @@ def admm(
     proximal Newton passes the last solve's, whose data term is similar).
     ``dual_candidate``: also try the dual point of the data term's step ``X``
     (:func:`~skmtl.solvers.fista.duality_gap`); its result is ``dual_coef``.
-    ``anderson``: extrapolate the iterates (see the module's docstring)."""
+    ``anderson``: extrapolate the iterates (see the module's docstring).
+    ``patience``: stop, without a warning, after this many gap checks without a new
+    lowest gap (for a caller that finishes the solve by another method; None:
+    never)."""
     if not serves(datafit, penalty):
         raise ValueError(
             "solver='admm' needs the squared loss through Gram statistics (or a "
@@ -170,6 +176,7 @@ def admm(
     # rho: the typical curvature of the data term (the mean diagonal entry)
     if rho is None or not np.isfinite(rho) or rho <= 0:
         rho = float(np.mean(np.diagonal(gram.grams, axis1=1, axis2=2))) or 1.0
+    rho0 = rho
     U = -gram.gradient(gram.linear(blocks.sum(axis=0))) / rho  # the dual at the start
     U = np.concatenate([U] * k)
 
@@ -204,19 +211,22 @@ def admm(
         # ill-conditioned data X's certifies the same Z many iterations sooner
         candidate = X if dual_candidate else None
         gap, primal, _, _ = duality_gap(datafit, penalty, Z, datafit.linear(Z), candidate)
-        # or the gap's own round-off: with the iterates still within a few hundred
-        # ulps (their changes amplified by the curvature, up to 1e6 on unscaled
-        # features), a gap that has not set a new low for _STALL_CHECKS checks
+        # or the gap's own round-off: with both residuals within 10 times that floor
+        # (the iterates' last ulps, amplified in the gradient by the curvature, up
+        # to 1e6 on unscaled features), a gap with no new low for _STALL_CHECKS
         if gap < best_gap:
             best_gap, since_best = gap, 0
         else:
             since_best += 1
-        settled = primal_res <= 1e3 * floor and dual_res <= 1e3 * floor
+        settled = primal_res <= 10 * floor and dual_res <= 10 * floor
         stalled = stalled or (settled and since_best >= _STALL_CHECKS)
+        impatient = patience is not None and since_best >= patience
         if verbose:
             print(f"iter {n_iter:5d}  objective {primal:.10e}  gap {gap:.3e}  rho {rho:.3g}")
         if (gap <= threshold and threshold > 0) or stalled or n_iter >= max_iter:
             break
+        if impatient:
+            return SolverResult(Z, n_iter, float(gap), float(primal), float(rho), dual_coef=X)
         residual = np.linalg.norm(history[-1] - history[-2]) if len(history) > 1 else 0.0
         if anderson and len(history) > 2 and residual > _ANDERSON_FLOOR * np.linalg.norm(V):
             # Anderson extrapolation of the fixed-point iteration V -> T(V) (ADMM as
@@ -233,9 +243,14 @@ def admm(
                     Z = penalty.prox(V_try, 1.0 / rho)
                     U, X = V_try - Z, X_try
         history = []
-        if primal_res > _BALANCE * dual_res:
+        # residual balancing, but not on residuals of round-off (their ratio is
+        # noise, and drove rho down by 2^25 and the iterates away from the optimum
+        # on a rank-deficient design), and within _RHO_RANGE of the first rho
+        if max(primal_res, dual_res) <= 1e3 * floor:
+            continue
+        if primal_res > _BALANCE * dual_res and rho * _RHO_FACTOR <= rho0 * _RHO_RANGE:
             rho, U = rho * _RHO_FACTOR, U / _RHO_FACTOR
-        elif dual_res > _BALANCE * primal_res:
+        elif dual_res > _BALANCE * primal_res and rho / _RHO_FACTOR >= rho0 / _RHO_RANGE:
             rho, U = rho / _RHO_FACTOR, U * _RHO_FACTOR
     if n_iter == 0:
         gap, primal, _, _ = duality_gap(datafit, penalty, Z, datafit.linear(Z))
