@@ -5,7 +5,9 @@ of every skmtl time found in both files (rows keyed by the cells left of the fir
 time column; rows of sklearn, skglm and cvxpy left out) with ``after / before``,
 and a summary line (median, geometric mean, extremes). The files must come from
 the same script on the same problems (issue 18's reruns,
-``results/issue18/README.md``).
+``results/issue18/README.md``). With ``--any-method``, a key cell that only names
+the method ``solver="auto"`` ran ("FISTA", "ADMM", "CD") is read as "auto", so that
+a fit whose automatic choice changed is still compared.
 """
 
 from __future__ import annotations
@@ -42,7 +44,11 @@ def number(cell):
     return float(match.group(0)) if match else None
 
 
-def records(path):
+#: the method labels that --any-method reads as "auto"
+METHODS = ("FISTA", "ADMM", "CD")
+
+
+def records(path, any_method=False):
     """``{(row key, time column): seconds}`` of the skmtl rows of ``path``."""
     found = {}
     for table in tables(path):
@@ -61,7 +67,10 @@ def records(path):
         for row in table["rows"]:
             if len(row) != len(header) or any(row[i].startswith(PEERS) for i in keys):
                 continue
-            key = " | ".join(row[i] for i in keys)
+            cells = [row[i] for i in keys]
+            if any_method:
+                cells = ["auto" if c in METHODS else c for c in cells]
+            key = " | ".join(cells)
             for i in times:
                 value = number(row[i])
                 if value is not None:
@@ -69,8 +78,8 @@ def records(path):
     return found
 
 
-def main(before_path, after_path):
-    before, after = records(before_path), records(after_path)
+def main(before_path, after_path, any_method=False):
+    before, after = records(before_path, any_method), records(after_path, any_method)
     common = sorted(set(before) & set(after))
     lines = ["| row | column | before (s) | after (s) | after / before |", "|---|---|---|---|---|"]
     ratios = np.array([after[k] / before[k] for k in common])
@@ -86,4 +95,6 @@ def main(before_path, after_path):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    flags = [a for a in sys.argv[1:] if a.startswith("--")]
+    paths = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(*paths[:2], any_method="--any-method" in flags)

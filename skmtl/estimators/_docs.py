@@ -59,12 +59,14 @@ def _common_parameters(loss):
         ``"auto"`` solves exactly where a closed form exists (squared loss with a
         quadratic penalty). Otherwise, with per-task Gram matrices (squared loss with
         ``precompute``, or the proximal Newton steps of the logistic loss), up to 100
-        features and free intercepts: block coordinate descent over features
-        (``"cd"``) for the penalties that are sums over features (group lasso, the
-        dirty model) when the features' curvatures are spread (unscaled features:
-        FISTA's Lipschitz constant at least 100 times the smallest feature's, where
-        an epoch pays for itself), ADMM with per-task factorizations (``"admm"``)
-        for the other penalties; FISTA (``"fista"``) in every other case. Both keep
+        features and free intercepts, when the features' curvatures are spread
+        (unscaled features: FISTA's Lipschitz constant at least 100 times the
+        smallest feature's): block coordinate descent over features (``"cd"``) for
+        the L2,1 and L1 group lasso, ADMM with per-task factorizations
+        (``"admm"``) for the other penalties (L1/Linf and sparse-group lasso, the
+        dirty model, the low-rank and task-relation models); FISTA (``"fista"``)
+        in every other case (also on well-scaled features, where it is faster).
+        Both keep
         their iteration count when features are unscaled or collinear, where
         FISTA's grows. Each can
         be forced (``"cd"`` serves the group lasso and dirty models, ``"admm"`` every

@@ -68,10 +68,11 @@ def solve_unguarded(
     5. a loss with ``newton`` and at most 100 features: proximal Newton;
     6. otherwise, on Gram statistics when the loss is quadratic and they are cheaper
        than the rows, the method of :func:`~skmtl.solvers.select.iterative_solver`
-       (coordinate descent for ``row_separable`` penalties on badly scaled
-       features, :func:`~skmtl.solvers.cd.use_cd`: FISTA's Lipschitz constant at
-       least 100 times the smallest feature's own curvature; ADMM for the others;
-       with at most 100 features), else FISTA.
+       (on badly scaled features, :func:`~skmtl.solvers.cd.use_cd`: FISTA's
+       Lipschitz constant at least 100 times the smallest feature's own
+       curvature, and at most 100 features: coordinate descent for
+       ``row_separable`` penalties but L1/Linf, the sparse-group norms and the
+       dirty model's row norm, ADMM for these and the others), else FISTA.
 
     Proximal Newton's inner solves and the split models' solves use that same
     choice; ``method`` other than ``"auto"`` forces one.
@@ -281,8 +282,10 @@ def _split(inner, penalty, C0, kw, method="auto"):
 
 def _row_form(penalty, method):
     """The split penalty as one row-separable norm on ``W`` (the dirty model), for
-    ``method`` "auto" and "cd"; None for the others (which solve on ``[P; Q]``)."""
-    return penalty.row_form() if method in ("auto", "cd") else None
+    ``method`` "auto", "cd" and "admm" (on the School-like data of issue 18, ADMM on
+    ``W`` took half the iterations of ADMM on ``[P; Q]``); None for the others
+    (which solve on ``[P; Q]``)."""
+    return penalty.row_form() if method in ("auto", "cd", "admm") else None
 
 
 def _with_parts(solved, rows, d):
