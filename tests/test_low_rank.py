@@ -210,3 +210,15 @@ def test_subspace_default_components_on_one_feature_is_ridge():
     ridge = GraphRegularizedRegressor(np.zeros((T, T)), alpha=0.0, beta=0.05).fit(X, y, tasks=tasks)
     assert subspace.components_.shape == (1, 1)
     assert subspace.objective_ == pytest.approx(ridge.objective_, rel=1e-9)
+
+
+def test_round_off_steps_do_not_hang_backtracking():
+    """sklearn's one-feature check: FISTA's steps reach the round-off of the
+    iterate, where the backtracking test compares round-off; doubling L forever
+    (up to inf and a NaN bound) hung the fit. Now it ends at cvxpy's optimum."""
+    rng = np.random.RandomState(0)
+    X = 3 * rng.uniform(size=(10, 1))
+    y = X[:, 0].astype(int).astype(float)
+    fit = RobustLowRankRegressor(tol=1e-10).fit(X, y)
+    ref = RobustLowRankRegressor(solver="cvxpy").fit(X, y)
+    assert abs(fit.objective_ - ref.objective_) <= 1e-6 * abs(ref.objective_)

@@ -15,6 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 #: the local curvature is often well below the global Lipschitz constant
 #: (Scheinberg, Goldfarb & Bai 2014); backtracking restores a safe step
 _STEP_GROWTH = 1 / 0.9
+_EPS = np.finfo(float).eps
 
 
 @dataclass
@@ -128,6 +129,10 @@ def fista(
             excess = datafit.bregman(z_new, zY, value_Y, grad, step)
             bound = 0.5 * L * np.vdot(step, step)
             if excess <= bound + slack:
+                break
+            # a step at the round-off of the iterate: the test compares round-off
+            # (doubling L would never pass it, up to L = inf and a NaN bound)
+            if np.max(np.abs(step), initial=0.0) <= 4 * _EPS * np.max(np.abs(Y), initial=0.0):
                 break
             L *= 2.0
         # try a longer step next time only if this one passed on its merits: with
