@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._datafit import SplitDatafit
+from . import cd as _cd
 from .cd import curvature_spread
 from .fista import SolverResult, duality_gap, warn_not_converged
 
@@ -117,23 +118,6 @@ class _Solves:
         residual = self.ybar - np.einsum("jt,jt->t", self.xbar, u)
         b0 = (self.delta @ residual) / self.total if self.total > 0 else 0.0
         return u - b0 * self.slope
-
-
-def _anderson(history):
-    """The Anderson extrapolation of the iterates in ``history`` (arrays of one
-    shape): the affine combination of ``history[1:]`` whose combination of the
-    differences ``history[i + 1] - history[i]`` is the smallest; None when that
-    system is singular."""
-    V = np.stack([h.ravel() for h in history])
-    D = np.diff(V, axis=0)
-    M = D @ D.T
-    try:
-        c = np.linalg.solve(M + 1e-12 * np.trace(M) * np.eye(len(M)), np.ones(len(M)))
-    except np.linalg.LinAlgError:
-        return None
-    if not np.all(np.isfinite(c)) or c.sum() == 0:
-        return None
-    return ((c / c.sum()) @ V[1:]).reshape(history[0].shape)
 
 
 def admm(
@@ -233,7 +217,7 @@ def admm(
             # Douglas-Rachford splitting), kept if T's residual at the extrapolated
             # point is below the last plain iteration's; the test's iteration is
             # counted, and continued from when kept
-            extrapolated = _anderson(history)
+            extrapolated = _cd.anderson(history)
             # (not as the last iteration: the gap returned is the last iterate's)
             if extrapolated is not None and n_iter + 1 < max_iter:
                 n_iter += 1

@@ -151,20 +151,21 @@ def _diagonal_prox(penalty):
     return prox
 
 
-def _anderson(history):
-    """Anderson extrapolation of the iterates in ``history`` (a list of arrays), or
-    None when the system is singular."""
-    X = np.stack([h.ravel() for h in history])
-    U = np.diff(X, axis=0)
-    M = U @ U.T
+def anderson(history):
+    """The Anderson extrapolation of the iterates in ``history`` (arrays of one
+    shape): the affine combination of ``history[1:]`` whose combination of the
+    differences ``history[i + 1] - history[i]`` is the smallest; None when that
+    system is singular. Used by CD and ADMM."""
+    V = np.stack([h.ravel() for h in history])
+    D = np.diff(V, axis=0)
+    M = D @ D.T
     try:
-        z = np.linalg.solve(M + 1e-12 * np.trace(M) * np.eye(len(M)), np.ones(len(M)))
+        c = np.linalg.solve(M + 1e-12 * np.trace(M) * np.eye(len(M)), np.ones(len(M)))
     except np.linalg.LinAlgError:
         return None
-    if not np.all(np.isfinite(z)) or z.sum() == 0:
+    if not np.all(np.isfinite(c)) or c.sum() == 0:
         return None
-    c = z / z.sum()
-    return (c @ X[1:]).reshape(history[0].shape)
+    return ((c / c.sum()) @ V[1:]).reshape(history[0].shape)
 
 
 def cd(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold=None, verbose=0, **_):
@@ -238,7 +239,7 @@ def cd(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold=None, verbose
             moved = max(moved, float(delta @ delta))
         history.append(W.copy())
         if len(history) > _ANDERSON:
-            extrapolated = _anderson(history)
+            extrapolated = anderson(history)
             history = [W.copy()]
             if extrapolated is not None:
                 z_old, z_new = datafit.linear(W), datafit.linear(extrapolated)
