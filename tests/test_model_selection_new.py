@@ -50,8 +50,11 @@ GRIDS = {
 }
 #: fixed parameters, passed to the CV and to the estimator alike
 FIXED = {"FeatureGroupLasso": {"groups": [[0, 1, 2], [3, 4, 5]]}}
-#: tight enough that warm- and cold-started fits give the same held-out errors
-TOL = 1e-8
+#: tight enough that warm- and cold-started fits give the same held-out errors (the
+#: log-loss sees what accuracy did not: at 1e-8 a warm start of the robust feature
+#: learning classifier, 1.7e-8 above the cold fit's objective, moved a fold's
+#: held-out log-loss by 4e-5)
+TOL = 1e-10
 
 
 def _data(classifier, seed):
