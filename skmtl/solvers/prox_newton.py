@@ -27,7 +27,7 @@ from sklearn.exceptions import ConvergenceWarning
 from .._datafit import GramDatafit, SplitDatafit
 from .._tasks import TaskData
 from ..losses import SquaredLoss
-from ..penalties import L21
+from ..penalties import L1, L21, WeightedL1, WeightedL21
 from . import admm as _admm
 from . import cd as _cd
 from .closed_form import has_closed_form
@@ -51,6 +51,8 @@ _MIN_STEP = 1 / 64
 #: of them between two iterates (GroupLasso, School-like data: 11 outer steps instead
 #: of 20 or more, whose gaps shrink only linearly)
 _SEMISMOOTH_FLOOR, _SETTLED = 1e-6, 0.01
+#: the penalties whose inner solves finish by Newton steps on the support
+SUPPORT_NEWTON_PENALTIES = (L21, WeightedL21, L1, WeightedL1)
 #: Armijo sufficient-decrease constant and the most halvings of the step
 _ARMIJO, _MAX_HALVINGS = 1e-4, 30
 
@@ -116,9 +118,8 @@ def prox_newton(
         and not split
         and has_closed_form(penalty, SquaredLoss(), full.n_features, full.data.n_tasks)
     )
-    # the Newton steps on the support minimise the model's own objective: not with
-    # pooled intercepts, whose term couples the tasks
-    polish = not split and quadratic is None and type(penalty) is L21 and full.precision is None
+    # the Newton steps on the support minimise the model's own objective
+    polish = not split and quadratic is None and type(penalty) in SUPPORT_NEWTON_PENALTIES
     # a majorizer's models (iteratively reweighted least squares) converge linearly:
     # once the samples' pieces of the loss settle, generalized Newton steps instead
     pattern, semismooth = None, False
@@ -253,83 +254,140 @@ def cd_polished(datafit, penalty, W0, *, max_iter=1000, threshold=None, tol=1e-4
 
 
 def support_newton(model, penalty, W, *, max_steps=10, rtol=1e-16):
-    """Minimise the quadratic ``model`` (Gram statistics) plus the L2,1 ``penalty``
-    over the rows where ``W`` is nonzero (the others held at zero), by Newton steps
-    from ``W``: on those rows the objective is smooth, and its minimiser is the
-    model's when ``W`` has the optimal support. Coordinate descent finds the support
-    in a few epochs but then crawls on ill-conditioned Grams (one-hot blocks next to
+    """Minimise the quadratic ``model`` (Gram statistics) plus a row-weighted L2,1 or
+    L1 ``penalty`` (:data:`SUPPORT_NEWTON_PENALTIES`) over the support of ``W`` (its
+    nonzero rows, entries for L1; the others held at zero), by Newton steps from
+    ``W``: on the support the objective is smooth, and its minimiser is the model's
+    when ``W`` has the optimal support. Coordinate descent finds the support in a
+    few epochs but then crawls on ill-conditioned Grams (one-hot blocks next to
     unscaled columns); these steps finish the inner solve to round-off, which the
     outer steps need to converge fast (and the outer gap to close: its dual point is
     only feasible where the gradient on large-scale features is accurate).
 
-    Each step solves the Hessian system, ``blockdiag_t(C_t[A, A] + diag(c)) - sum_j
-    c_j v_j v_j^T`` with ``c_j = alpha / ||W_j||`` and ``v_j`` the unit row ``W_j /
-    ||W_j||`` on row ``j``, by the Woodbury identity (one ``k x k`` system per task and
-    one across the ``k`` active rows), then backtracks on the model's objective. A
-    row that the step would carry through zero is set to zero (and left out) when
-    that does not raise the objective. Returns ``W`` improved (never worse on the
-    model's objective, beyond round-off)."""
+    The Hessian on the support is ``blockdiag_t(G_t + diag(c)) - sum_m g_m u_m
+    u_m^T``: ``G_t`` the model's Gram with the shared intercept held
+    (:meth:`~skmtl._datafit.GramDatafit.held_grams`), and low-rank terms from the
+    L2,1 norm (``g_j = c_j = a_j / ||W_j||`` for a row of weight ``a_j = alpha
+    w_j``, ``u_j`` the unit row ``W_j / ||W_j||`` on row ``j``; none for L1, linear on
+    its support) and, with pooled intercepts, from minimising out the shared
+    intercept (one per class: ``g = 1 / sum_t delta_t``, ``u_t = delta_t xbar_t``).
+    Each step solves it by the Woodbury identity (one ``k x k`` system per task, the
+    entries off the support masked out, and one across the low-rank terms), then
+    backtracks on the model's objective. Rows (L1: entries) that the step would
+    carry through zero are set to zero (and left out) when that does not raise the
+    objective; unpenalized rows stay inside the penalty's ``radius``. Returns ``W``
+    improved (never worse on the model's objective, beyond round-off)."""
+    entrywise = isinstance(penalty, (L1, WeightedL1))
+    d, T = W.shape
+    weights = penalty.alpha * (penalty._weights(d) if hasattr(penalty, "_weights") else np.ones(d))
+    radius = getattr(penalty, "radius", np.inf)
     rows = np.flatnonzero(np.any(W != 0, axis=1))
-    T = W.shape[1]
     if len(rows) == 0:
         return W
-    alpha = penalty.alpha
-    all_grams = np.broadcast_to(model.held_grams(), (T,) + model.held_grams().shape[1:])
+    held = model.held_grams()
+    held = np.broadcast_to(held, (T,) + held.shape[1:])
+    shared_terms = _shared_intercept_terms(model, T)
     out = np.array(W, dtype=float)
 
-    def objective(V, grams, b):
-        CV = np.einsum("tij,jt->it", grams, V)
+    def penalty_value(V, a):
+        if entrywise:
+            return float(a @ np.abs(V).sum(axis=1))
         norms = np.sqrt(np.einsum("jt,jt->j", V, V))
-        return 0.5 * np.vdot(V, CV) - np.vdot(V, b) + alpha * norms.sum()
+        if np.any(norms[a == 0] > radius):
+            return np.inf
+        return float(a @ norms)
 
-    grams, b, V = all_grams[:, rows][:, :, rows], model.b[rows], out[rows]
-    value = objective(V, grams, b)
+    def objective(V, rows):
+        full = np.zeros_like(out)
+        full[rows] = V
+        z = model.linear(full)
+        return model.value(z) + penalty_value(V, weights[rows]), z
+
+    V = out[rows]
+    value, z = objective(V, rows)
     for _ in range(max_steps):
-        k = len(rows)
-        norms = np.sqrt(np.einsum("jt,jt->j", V, V))
-        U = V / norms[:, None]
-        c = alpha / norms
-        grad = np.einsum("tij,jt->it", grams, V) - b + alpha * U
+        k, a = len(rows), weights[rows]
         eye = np.eye(k)
-        B = grams + c[None, :, None] * eye  # (T, k, k)
+        B = held[:, rows][:, :, rows]  # (T, k, k)
+        if entrywise:  # the support's entries; identity rows off it (zero step)
+            mask = (V != 0).astype(float)  # (k, T)
+            grad = mask * (model.gradient(z)[rows] + a[:, None] * np.sign(V))
+            B = B * mask.T[:, :, None] * mask.T[:, None, :] + (1 - mask.T)[:, :, None] * eye
+            cols, gammas = np.zeros((0, k, T)), np.zeros(0)
+        else:
+            norms = np.sqrt(np.einsum("jt,jt->j", V, V))
+            unit = V / norms[:, None]
+            c = a / norms
+            grad = model.gradient(z)[rows] + a[:, None] * unit
+            B = B + c[None, :, None] * eye
+            penalized = np.flatnonzero(a > 0)
+            cols = np.zeros((len(penalized), k, T))
+            cols[np.arange(len(penalized)), penalized] = unit[penalized]
+            gammas = c[penalized]
+            mask = 1.0
+        if shared_terms is not None:
+            cols = np.concatenate([cols, shared_terms[0][:, rows] * mask])
+            gammas = np.concatenate([gammas, shared_terms[1]])
         B = B + (1e-12 * np.abs(B).max()) * eye
         try:
             Binv = np.linalg.inv(B)
             x0 = np.einsum("tij,jt->it", Binv, grad)
-            S = np.diag(1.0 / c) - np.einsum("it,tij,jt->ij", U, Binv, U)
-            y = np.linalg.solve(S, np.einsum("jt,jt->j", U, x0))
+            step = -x0
+            if len(gammas):
+                Binv_cols = np.einsum("tij,mjt->mit", Binv, cols)
+                S = np.diag(1.0 / gammas) - np.einsum("mit,nit->mn", cols, Binv_cols)
+                y = np.linalg.solve(S, np.einsum("mit,it->m", cols, x0))
+                step = step - np.einsum("mit,m->it", Binv_cols, y)
         except np.linalg.LinAlgError:
             break
-        step = -(x0 + np.einsum("tij,jt->it", Binv, U * y[:, None]))
         slope = np.vdot(grad, step)
         if not (np.all(np.isfinite(step)) and slope < 0):
             break
         # the objective's round-off: near the minimiser a full Newton step lowers it
         # by less, and still moves the stiff rows (those of large-scale features)
-        slack = 16 * np.finfo(float).eps * max(abs(value), alpha * norms.sum())
-        crossing = np.einsum("jt,jt->j", U, V + step) <= 0
+        slack = 16 * np.finfo(float).eps * max(abs(value), penalty_value(V, a))
+        if entrywise:
+            crossing = V * (V + step) < 0
+        else:
+            crossing = (np.einsum("jt,jt->j", V, V + step) <= 0) & (a > 0)
         if crossing.any():
-            keep = ~crossing
-            out[rows[crossing]] = 0.0
-            kept_grams, kept_b = grams[:, keep][:, :, keep], b[keep]
-            dropped = objective(V[keep], kept_grams, kept_b)
-            if dropped <= value + slack and keep.any():
-                rows, grams, b, V, value = rows[keep], kept_grams, kept_b, V[keep], dropped
-                continue
-            out[rows[crossing]] = V[crossing]
+            kept = np.where(crossing if entrywise else crossing[:, None], 0.0, V)
+            keep = np.any(kept != 0, axis=1)
+            if keep.any():
+                dropped, z_dropped = objective(kept[keep], rows[keep])
+                if dropped <= value + slack:
+                    out[rows[~keep]] = 0.0
+                    rows, V, value, z = rows[keep], kept[keep], dropped, z_dropped
+                    continue
         t = 1.0
         for _ in range(20):
             trial = V + t * step
-            new = objective(trial, grams, b)
+            new, z_new = objective(trial, rows)
             if new <= value + 1e-4 * t * slope + slack:
                 break
             t *= 0.5
         else:
             break
-        V, value = trial, min(new, value)
+        V, value, z = trial, min(new, value), z_new
         # a full step of a decrement at round-off: converged. A much damped step:
         # rows near zero, where the model is poor; coordinate descent takes over
         if (t == 1.0 and -slope <= rtol * abs(value)) or t < _MIN_STEP:
             break
     out[rows] = V
     return out
+
+
+def _shared_intercept_terms(model, T):
+    """With pooled intercepts, the low-rank part of the Hessian that minimising out
+    the shared intercept leaves: columns ``(K, d, T)`` (one per class, ``u_t = delta_t
+    xbar_t`` on that class's tasks) and coefficients ``1 / sum_t delta_t``; None for
+    free intercepts."""
+    if model.precision is None:
+        return None
+    delta = model._delta()
+    groups = np.atleast_2d(delta)  # (K, T / K), class-major
+    totals = groups.sum(axis=1)
+    gammas = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
+    member = np.repeat(np.eye(len(groups)), groups.shape[1], axis=1)  # (K, T)
+    cols = (model.x_mean * delta.reshape(-1))[None] * member[:, None, :]
+    return cols, gammas
