@@ -521,13 +521,7 @@ class GramDatafit:
 
     def _compute_lipschitz(self):
         if self.precision is not None:  # the Hessian couples the tasks
-            delta = self._delta()
-
-            def hessian(W):
-                mean_part = pooling.apply_m(delta, np.einsum("jt,jt->t", self.x_mean, W))
-                return self._cw(W) + self.x_mean * mean_part
-
-            return largest_eigenvalue(hessian, (self.n_features, self.b.shape[1]))
+            return _pooled_largest_eigenvalue(self.held_grams(), self.x_mean, self._delta())
         if self.n_features <= 100:
             return float(np.linalg.eigvalsh(self.grams)[:, -1].max())
         if self.grams.shape[0] == 1:
@@ -545,6 +539,39 @@ class GramDatafit:
         if self.precision is None:
             return rbar
         return pooling.profiled_intercepts(self.precision, self.totals, rbar)
+
+
+def _pooled_largest_eigenvalue(held, x_mean, delta):
+    """Largest eigenvalue of the Hessian of pooled intercepts' Gram statistics,
+    ``blockdiag_t(H_t) - u u^T / sum_t delta_t`` with ``H_t`` the held Grams and
+    ``u_t = delta_t xbar_t`` (one such rank-one term per class for a 2-D ``delta``,
+    whose classes own disjoint tasks), exactly, from the tasks' eigenvalues: a
+    rank-one downdate moves the top eigenvalue ``l_1`` of ``blockdiag(H_t)`` down to
+    the root in ``[l_2, l_1]`` of the secular equation ``1 = rho sum_i c_i^2 / (l_i -
+    lambda)`` (``c_i`` the components of ``u`` on the eigenvectors), found by
+    bisection; it stays ``l_1`` when that eigenvalue is repeated or ``u`` has no
+    component on it."""
+    groups = np.atleast_2d(delta)  # (K, T / K), class-major
+    K, per_class = groups.shape
+    values, vectors = np.linalg.eigh(held)  # (T, d), (T, d, d)
+    coords = np.einsum("tji,jt->ti", vectors, x_mean * delta.reshape(-1)) ** 2
+    values, coords = values.reshape(K, -1), coords.reshape(K, -1)
+    top = values.max(axis=1)
+    rho = np.divide(1.0, groups.sum(axis=1), out=np.zeros(K), where=groups.sum(axis=1) > 0)
+    tie = 1e-12 * max(float(top.max()), np.finfo(float).tiny)
+    at_top = values >= top[:, None] - tie
+    below = np.where(at_top, -np.inf, values).max(axis=1)
+    moves = (at_top.sum(axis=1) == 1) & ((coords * at_top).sum(axis=1) > 0) & (rho > 0)
+    lo = np.where(moves, np.maximum(below, top - rho * coords.sum(axis=1)), top)
+    lo = np.maximum(lo, 0.0)
+    hi = top.copy()
+    for _ in range(100):  # bisection, all classes at once: secular(mid) > 0 below the root
+        mid = 0.5 * (lo + hi)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            secular = 1 - rho * np.sum(coords / (values - mid[:, None]), axis=1)
+        up = moves & (secular > 0)
+        lo, hi = np.where(up, mid, lo), np.where(moves & ~up, mid, hi)
+    return float(np.where(moves, hi, top).max())
 
 
 def _weighted_gram(X, w, mean, out=None):

@@ -258,3 +258,35 @@ def test_profiled_intercepts_of_a_stack_are_those_of_each_model(p):
     rbar = np.random.default_rng(0).standard_normal((3, 4))
     one_by_one = np.array([profiled_intercepts(p, totals, r) for r in rbar])
     np.testing.assert_allclose(profiled_intercepts(p, totals, rbar), one_by_one, rtol=1e-14)
+
+
+@pytest.mark.parametrize("classes", [1, 3])
+@pytest.mark.parametrize("case", ["random", "repeated", "zero_means"])
+def test_pooled_lipschitz_is_the_hessians_largest_eigenvalue(classes, case):
+    """The largest eigenvalue of the pooled Gram statistics' Hessian, from the
+    secular equation of its rank-one downdates (one per class), equals a dense
+    eigendecomposition: for random tasks, for identical tasks (a repeated top
+    eigenvalue, which the downdate leaves) and for centred features (no downdate)."""
+    from skmtl._datafit import _pooled_largest_eigenvalue
+
+    rng = np.random.RandomState(0)
+    d, T = 3, 4 * classes
+    A = rng.randn(T, d, d)
+    held = A @ A.transpose(0, 2, 1) + 0.1 * np.eye(d)
+    x_mean = rng.randn(d, T) + 1.0
+    delta = rng.uniform(0.5, 2.0, T)
+    if case == "repeated":
+        held, x_mean = np.broadcast_to(held[0], held.shape), np.ones((d, T))
+        delta = np.ones(T)
+    if case == "zero_means":
+        x_mean = np.zeros((d, T))
+    groups = delta.reshape(classes, -1) if classes > 1 else delta
+    dense = np.zeros((d * T, d * T))  # task-major blocks
+    for t in range(T):
+        dense[t * d : (t + 1) * d, t * d : (t + 1) * d] = held[t]
+    for members in np.arange(T).reshape(classes, -1):
+        u = np.zeros((T, d))
+        u[members] = (x_mean * delta).T[members]
+        dense -= np.outer(u.ravel(), u.ravel()) / delta[members].sum()
+    expected = np.linalg.eigvalsh(dense)[-1]
+    assert _pooled_largest_eigenvalue(held, x_mean, groups) == pytest.approx(expected, rel=1e-12)
