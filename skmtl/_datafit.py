@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.optimize import brentq
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from . import _pooling as pooling
@@ -548,30 +549,35 @@ def _pooled_largest_eigenvalue(held, x_mean, delta):
     whose classes own disjoint tasks), exactly, from the tasks' eigenvalues: a
     rank-one downdate moves the top eigenvalue ``l_1`` of ``blockdiag(H_t)`` down to
     the root in ``[l_2, l_1]`` of the secular equation ``1 = rho sum_i c_i^2 / (l_i -
-    lambda)`` (``c_i`` the components of ``u`` on the eigenvectors), found by
-    bisection; it stays ``l_1`` when that eigenvalue is repeated or ``u`` has no
-    component on it."""
+    lambda)`` (``c_i`` the components of ``u`` on the eigenvectors; Brent's method);
+    it stays ``l_1`` when that eigenvalue is repeated or ``u`` has no component on
+    it."""
     groups = np.atleast_2d(delta)  # (K, T / K), class-major
-    K, per_class = groups.shape
     values, vectors = np.linalg.eigh(held)  # (T, d), (T, d, d)
     coords = np.einsum("tji,jt->ti", vectors, x_mean * delta.reshape(-1)) ** 2
-    values, coords = values.reshape(K, -1), coords.reshape(K, -1)
-    top = values.max(axis=1)
-    rho = np.divide(1.0, groups.sum(axis=1), out=np.zeros(K), where=groups.sum(axis=1) > 0)
-    tie = 1e-12 * max(float(top.max()), np.finfo(float).tiny)
-    at_top = values >= top[:, None] - tie
-    below = np.where(at_top, -np.inf, values).max(axis=1)
-    moves = (at_top.sum(axis=1) == 1) & ((coords * at_top).sum(axis=1) > 0) & (rho > 0)
-    lo = np.where(moves, np.maximum(below, top - rho * coords.sum(axis=1)), top)
-    lo = np.maximum(lo, 0.0)
-    hi = top.copy()
-    for _ in range(100):  # bisection, all classes at once: secular(mid) > 0 below the root
-        mid = 0.5 * (lo + hi)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            secular = 1 - rho * np.sum(coords / (values - mid[:, None]), axis=1)
-        up = moves & (secular > 0)
-        lo, hi = np.where(up, mid, lo), np.where(moves & ~up, mid, hi)
-    return float(np.where(moves, hi, top).max())
+    values, coords = values.reshape(len(groups), -1), coords.reshape(len(groups), -1)
+    tops = []
+    for eig, c, total in zip(values, coords, groups.sum(axis=1), strict=True):  # classes
+        top = float(eig.max())
+        tie = 1e-12 * max(top, np.finfo(float).tiny)
+        at_top = eig >= top - tie
+        if at_top.sum() > 1 or not c[at_top].sum() > 0 or not total > 0:
+            tops.append(top)
+            continue
+        rho = 1.0 / total
+        below = float(eig[~at_top].max(initial=0.0))
+        lo, hi = max(below, top - rho * float(c.sum()), 0.0) + tie, top - tie
+
+        def secular(lam, eig=eig, c=c, rho=rho):
+            return 1.0 - rho * float(np.sum(c / (eig - lam)))
+
+        if lo >= hi or secular(hi) >= 0:  # the root is within round-off of an end
+            tops.append(hi if lo < hi else top)
+        elif secular(lo) <= 0:
+            tops.append(lo)
+        else:
+            tops.append(brentq(secular, lo, hi, xtol=tie, rtol=4 * np.finfo(float).eps))
+    return max(tops)
 
 
 def _weighted_gram(X, w, mean, out=None):

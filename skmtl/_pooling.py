@@ -73,6 +73,9 @@ def _shared(weights, v):
 
 def apply_m(p, v):
     """``M(p) v = p (v - shared(v))`` for finite ``p``."""
+    if p.ndim == 1 and np.ndim(v) == 1:  # the common case, in every solver iteration
+        total = p.sum()
+        return p * (v - (p @ v) / total) if total > 0 else p * v
     shape = np.shape(v)
     return (p * (_groups(p, v) - _shared(p, v))).reshape(shape)
 
