@@ -138,6 +138,20 @@ def _weighted_model(seed=0, pooling=0.0):
     return GramDatafit.from_data(TaskData(X, y, w, tasks, T), precision=p)
 
 
+def _check_support_newton(model, penalty, rough):
+    """Newton steps on the support from ``rough``: the objective does not rise and
+    the gap reaches round-off (returned)."""
+    polished = prox_newton_module.support_newton(model, penalty, rough)
+
+    def objective(W):
+        return model.value(model.linear(W)) + penalty.value(W)
+
+    assert objective(polished) <= objective(rough)
+    gap = duality_gap(model, penalty, polished, model.linear(polished))[0]
+    assert gap <= 1e-9 * model.gap_scale()
+    return gap
+
+
 @pytest.mark.parametrize("alpha", [0.01, 0.3])
 @pytest.mark.parametrize("pooling", [0.0, 0.5, np.inf])
 def test_support_newton_finishes_what_cd_starts(alpha, pooling):
@@ -150,14 +164,7 @@ def test_support_newton_finishes_what_cd_starts(alpha, pooling):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         rough = cd(model, penalty, np.zeros((d, T)), max_iter=20, threshold=0.0).coef
-    polished = prox_newton_module.support_newton(model, penalty, rough)
-
-    def objective(W):
-        return model.value(model.linear(W)) + penalty.value(W)
-
-    assert objective(polished) <= objective(rough)
-    gap = duality_gap(model, penalty, polished, model.linear(polished))[0]
-    assert gap <= 1e-9 * model.gap_scale()
+    gap = _check_support_newton(model, penalty, rough)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         slow = cd(model, penalty, rough, max_iter=200, threshold=1e-9 * model.gap_scale())
@@ -184,14 +191,7 @@ def test_support_newton_on_weighted_and_l1_supports(alpha, pooling, name):
     exact = cd(model, penalty, np.zeros((d, T)), max_iter=50000, threshold=threshold)
     assert exact.dual_gap <= threshold
     rough = exact.coef * (1 + 1e-2 * np.random.RandomState(0).randn(d, T))
-    polished = prox_newton_module.support_newton(model, penalty, rough)
-
-    def objective(W):
-        return model.value(model.linear(W)) + penalty.value(W)
-
-    assert objective(polished) <= objective(rough)
-    gap = duality_gap(model, penalty, polished, model.linear(polished))[0]
-    assert gap <= 1e-9 * model.gap_scale()
+    _check_support_newton(model, penalty, rough)
 
 
 def test_cd_polished_recovers_from_a_wrong_support():
