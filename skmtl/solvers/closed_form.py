@@ -96,29 +96,40 @@ def _mean_form(grams, B, a, m, pooling=None):
     coupled by one (d + 1) system for ``w_bar`` and, with pooled intercepts, the
     scalar ``c = sum_t delta_t xbar_t^T w_t``: their term ``xbar_t M(delta)_ts
     xbar_s^T`` is ``delta_t xbar_t xbar_t^T`` (added to ``C_t``) minus a rank one
-    coupling ``xbar_t delta_t c / sum(delta)``. Returns ``(P, d, T)``."""
+    coupling ``xbar_t delta_t c / sum(delta)``. Returns ``(P, d, T)``.
+
+    Each task's matrix is diagonalised once, ``C_t = Q_t diag(l_t) Q_t^T``: every
+    strength's inverse is then ``Q_t diag(1 / (l_t + 2 a)) Q_t^T``, applied to
+    vectors in O(d^2) (a batched inverse per strength cost most of a CV path)."""
     d = B.shape[0]
-    eye = np.eye(d)
     kappa = 2.0 * (a - m)
     if pooling is not None:
         delta, xbar, _ = pooling
         grams = grams + delta[:, None, None] * xbar[:, :, None] * xbar[:, None, :]
-    A = np.linalg.inv(grams + 2.0 * a[:, None, None, None] * eye)  # (P, T, d, d)
-    Ab = np.einsum("ptij,jt->pit", A, B)
+    lam, Q = np.linalg.eigh(grams)  # (T, d), (T, d, d)
+    lam = np.maximum(lam, 0.0)  # a PSD matrix: round-off below zero
+    scale = 1.0 / (lam + 2.0 * a[:, None, None])  # (P, T, d): A_t's eigenvalues
+
+    def apply_a(V):  # A_t v_t for V (P or 1, d, T): (P, d, T)
+        return np.einsum("tik,ptk->pit", Q, scale * np.einsum("tik,pit->ptk", Q, V))
+
+    Ab = apply_a(B[None])
     # I - kappa/T sum_t A_t, written as 1/T sum_t (C_t + 2 m I) A_t: no cancellation
     # between I and kappa A_t ~ I at large a
-    system = np.matmul(grams + 2.0 * m[:, None, None, None] * eye, A).mean(axis=1)
+    ratio = (lam + 2.0 * m[:, None, None]) * scale  # (P, T, d)
+    system = np.einsum("tik,ptk,tjk->pij", Q, ratio, Q, optimize=True) / len(lam)
     if pooling is None:
         w_bar = np.linalg.solve(system, Ab.mean(axis=2)[..., None])[..., 0]
-        return Ab + kappa[:, None, None] * np.einsum("ptij,pj->pit", A, w_bar)
+        return Ab + kappa[:, None, None] * apply_a(np.broadcast_to(w_bar[:, :, None], Ab.shape))
     weights = xbar * (delta / delta.sum())[:, None]
-    Au = np.einsum("ptij,tj->pit", A, weights)  # (P, d, T)
+    Au = apply_a(weights.T[None])  # (P, d, T)
     dx = delta[:, None] * xbar  # rows delta_t xbar_t
     full = np.empty((len(a), d + 1, d + 1))
     full[:, :d, :d], full[:, :d, d] = system, -Au.mean(axis=2)
-    full[:, d, :d] = -kappa[:, None] * np.einsum("ti,ptij->pj", dx, A)
+    full[:, d, :d] = -kappa[:, None] * apply_a(dx.T[None]).sum(axis=2)  # A symmetric
     full[:, d, d] = 1.0 - np.einsum("ti,pit->p", dx, Au)
     rhs = np.concatenate([Ab.mean(axis=2), np.einsum("ti,pit->p", dx, Ab)[:, None]], axis=1)
     solution = np.linalg.solve(full, rhs[..., None])[..., 0]
     w_bar, c = solution[:, :d], solution[:, d]
-    return Ab + kappa[:, None, None] * np.einsum("ptij,pj->pit", A, w_bar) + c[:, None, None] * Au
+    shifted = apply_a(np.broadcast_to(w_bar[:, :, None], Ab.shape))
+    return Ab + kappa[:, None, None] * shifted + c[:, None, None] * Au

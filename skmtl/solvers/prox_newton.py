@@ -258,12 +258,11 @@ def support_weights(penalty, d):
     (:func:`support_newton`); None for any other penalty. (The sparse-group lasso
     has this form too, but its inner solves are ADMM's: CD chunks with Newton steps
     took 3x longer on School-like data.)"""
-    alpha, ones = penalty.alpha, np.ones(d)
-    if type(penalty) in (L21, WeightedL21, L1, WeightedL1):
-        weights = alpha * (penalty._weights(d) if hasattr(penalty, "_weights") else ones)
-        zeros = np.zeros(d)
-        return (weights, zeros) if type(penalty) in (L1, WeightedL1) else (zeros, weights)
-    return None
+    if type(penalty) not in (L21, WeightedL21, L1, WeightedL1):
+        return None
+    weights = penalty.alpha * (penalty._weights(d) if hasattr(penalty, "_weights") else 1.0)
+    weights, zeros = np.broadcast_to(weights, (d,)).astype(float), np.zeros(d)
+    return (weights, zeros) if type(penalty) in (L1, WeightedL1) else (zeros, weights)
 
 
 def support_newton(model, penalty, W, *, max_steps=10, rtol=1e-16):
