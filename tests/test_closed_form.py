@@ -13,11 +13,25 @@ from skmtl.penalties import GraphPenalty, MeanPenalty
 from skmtl.solvers.closed_form import _coupled, closed_form_path, mean_form
 
 
-def _gram(pooling, seed=0):
+def _gram(pooling, seed=0, scales=1.0):
     X, y, tasks = make_tasks(5, 4, sizes=(15, 25, 40, 8, 3), seed=seed)
+    X = X * scales
     est = MeanRegularizedRegressor()
     data, _, _ = est._prepare(X, y, tasks, None, True)
     return DesignDatafit(SquaredLoss(), data, True, pooling).gram()
+
+
+@pytest.mark.parametrize("pooling", [0.0, 3.0])
+def test_path_on_features_of_scales_1e_minus_8_to_1e8(pooling):
+    """Where one eigendecomposition per task would spoil the small-scale features
+    (its round-off is relative to the largest eigenvalue), the path inverts each
+    strength's matrices: its objective is the dense system's, to round-off."""
+    gram = _gram(pooling, scales=np.logspace(-8, 8, 4))
+    penalties = [MeanPenalty(5, a, b) for a, b in [(10.0, 0.1), (0.3, 0.01), (1e-3, 1.0)]]
+    for penalty, W in zip(penalties, closed_form_path(gram, penalties), strict=True):
+        objective = gram.value(gram.linear(W)) + penalty.value(W)
+        dense = _dense(gram, penalty)
+        assert objective <= (gram.value(gram.linear(dense)) + penalty.value(dense)) * (1 + 1e-9)
 
 
 def _dense(gram, penalty):

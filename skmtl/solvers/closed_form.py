@@ -98,26 +98,14 @@ def _mean_form(grams, B, a, m, pooling=None):
     xbar_s^T`` is ``delta_t xbar_t xbar_t^T`` (added to ``C_t``) minus a rank one
     coupling ``xbar_t delta_t c / sum(delta)``. Returns ``(P, d, T)``.
 
-    Each task's matrix is diagonalised once, ``C_t = Q_t diag(l_t) Q_t^T``: every
-    strength's inverse is then ``Q_t diag(1 / (l_t + 2 a)) Q_t^T``, applied to
-    vectors in O(d^2) (a batched inverse per strength cost most of a CV path)."""
+    The inverses ``A_t = (C_t + 2 a I)^-1`` come from :func:`_inverses`."""
     d = B.shape[0]
     kappa = 2.0 * (a - m)
     if pooling is not None:
         delta, xbar, _ = pooling
         grams = grams + delta[:, None, None] * xbar[:, :, None] * xbar[:, None, :]
-    lam, Q = np.linalg.eigh(grams)  # (T, d), (T, d, d)
-    lam = np.maximum(lam, 0.0)  # a PSD matrix: round-off below zero
-    scale = 1.0 / (lam + 2.0 * a[:, None, None])  # (P, T, d): A_t's eigenvalues
-
-    def apply_a(V):  # A_t v_t for V (P or 1, d, T): (P, d, T)
-        return np.einsum("tik,ptk->pit", Q, scale * np.einsum("tik,pit->ptk", Q, V))
-
+    apply_a, system = _inverses(grams, a, m)
     Ab = apply_a(B[None])
-    # I - kappa/T sum_t A_t, written as 1/T sum_t (C_t + 2 m I) A_t: no cancellation
-    # between I and kappa A_t ~ I at large a
-    ratio = (lam + 2.0 * m[:, None, None]) * scale  # (P, T, d)
-    system = np.einsum("tik,ptk,tjk->pij", Q, ratio, Q, optimize=True) / len(lam)
     if pooling is None:
         w_bar = np.linalg.solve(system, Ab.mean(axis=2)[..., None])[..., 0]
         return Ab + kappa[:, None, None] * apply_a(np.broadcast_to(w_bar[:, :, None], Ab.shape))
@@ -133,3 +121,37 @@ def _mean_form(grams, B, a, m, pooling=None):
     w_bar, c = solution[:, :d], solution[:, d]
     shifted = apply_a(np.broadcast_to(w_bar[:, :, None], Ab.shape))
     return Ab + kappa[:, None, None] * shifted + c[:, None, None] * Au
+
+
+def _inverses(grams, a, m):
+    """``(apply_a, system)`` for the strengths ``a``, ``m`` of :func:`_mean_form`:
+    ``apply_a(V)`` gives ``A_t v_t`` for ``V`` (P or 1, d, T) and ``system`` is ``1/T
+    sum_t (C_t + 2 m I) A_t`` (P, d, d), the form of ``I - kappa/T sum_t A_t`` without
+    cancellation between ``I`` and ``kappa A_t ~ I`` at large ``a``.
+
+    Each task's matrix is diagonalised once, ``C_t = Q_t diag(l_t) Q_t^T``, and every
+    strength's inverse applied as ``Q_t diag(1 / (l_t + 2 a)) Q_t^T`` in O(d^2) (a
+    batched inverse per strength cost most of a CV path), unless the largest
+    eigenvalue exceeds 1e7 times the smallest diagonal entry of ``C_t + 2 a I``: the
+    eigenvalues' round-off is relative to the largest, and would spoil the
+    directions of small-scale features (scales 1e-8 to 1e8: a wrong model), where
+    each strength's matrices are inverted instead, whose round-off follows the
+    features' scales."""
+    eye = np.eye(grams.shape[-1])
+    lam, Q = np.linalg.eigh(grams)  # (T, d), (T, d, d)
+    floor = np.diagonal(grams, axis1=-2, axis2=-1).min() + 2.0 * a.min()
+    if lam.max(initial=0.0) > 1e7 * floor:
+        A = np.linalg.inv(grams + 2.0 * a[:, None, None, None] * eye)  # (P, T, d, d)
+        system = np.matmul(grams + 2.0 * m[:, None, None, None] * eye, A).mean(axis=1)
+        return (
+            lambda V: np.einsum("ptij,pjt->pit", A, np.broadcast_to(V, (len(a),) + V.shape[1:]))
+        ), system
+    lam = np.maximum(lam, 0.0)  # a PSD matrix: round-off below zero
+    scale = 1.0 / (lam + 2.0 * a[:, None, None])  # (P, T, d): A_t's eigenvalues
+
+    def apply_a(V):
+        return np.einsum("tik,ptk->pit", Q, scale * np.einsum("tik,pit->ptk", Q, V))
+
+    ratio = (lam + 2.0 * m[:, None, None]) * scale
+    system = np.einsum("tik,ptk,tjk->pij", Q, ratio, Q, optimize=True) / len(lam)
+    return apply_a, system
