@@ -313,7 +313,7 @@ def support_newton(model, penalty, W, *, max_steps=10, rtol=1e-16):
             mask = (V != 0).astype(float)  # (k, T)
             grad = mask * (model.gradient(z)[rows] + a[:, None] * np.sign(V))
             B = B * mask.T[:, :, None] * mask.T[:, None, :] + (1 - mask.T)[:, :, None] * eye
-            cols, gammas = np.zeros((0, k, T)), np.zeros(0)
+            penalized, unit, c = np.zeros(0, dtype=int), np.zeros((0, T)), np.zeros(0)
         else:
             norms = np.sqrt(np.einsum("jt,jt->j", V, V))
             unit = V / norms[:, None]
@@ -321,23 +321,33 @@ def support_newton(model, penalty, W, *, max_steps=10, rtol=1e-16):
             grad = model.gradient(z)[rows] + a[:, None] * unit
             B = B + c[None, :, None] * eye
             penalized = np.flatnonzero(a > 0)
-            cols = np.zeros((len(penalized), k, T))
-            cols[np.arange(len(penalized)), penalized] = unit[penalized]
-            gammas = c[penalized]
             mask = 1.0
-        if shared_terms is not None:
-            cols = np.concatenate([cols, shared_terms[0][:, rows] * mask])
-            gammas = np.concatenate([gammas, shared_terms[1]])
         B = B + (1e-12 * np.abs(B).max()) * eye
         try:
             Binv = np.linalg.inv(B)
-            x0 = np.einsum("tij,jt->it", Binv, grad)
+            x0 = np.matmul(Binv, grad.T[:, :, None])[:, :, 0].T  # (k, T)
             step = -x0
-            if len(gammas):
-                Binv_cols = np.einsum("tij,mjt->mit", Binv, cols)
-                S = np.diag(1.0 / gammas) - np.einsum("mit,nit->mn", cols, Binv_cols)
-                y = np.linalg.solve(S, np.einsum("mit,it->m", cols, x0))
-                step = step - np.einsum("mit,m->it", Binv_cols, y)
+            # the L2,1 terms' columns are one-hot in rows: u_m = unit row p_m on
+            # row p_m, so Binv u_m and u_m^T Binv u_n need no products
+            up = unit[penalized].T  # (T, m)
+            Binv_cols = Binv[:, :, penalized] * up[:, None, :]  # (T, k, m)
+            S = np.diag(1.0 / c[penalized]) - np.einsum(
+                "tm,tmn,tn->mn", up, Binv[:, penalized][:, :, penalized], up, optimize=False
+            )
+            rhs = np.einsum("tm,mt->m", up, x0[penalized])
+            if shared_terms is not None:  # dense columns (T, k, K)
+                shared = np.transpose(shared_terms[0][:, rows] * mask, (2, 1, 0))
+                Binv_shared = np.matmul(Binv, shared)
+                cross = np.tensordot(Binv_cols, shared, axes=([0, 1], [0, 1]))
+                S_shared = np.diag(1.0 / shared_terms[1]) - np.tensordot(
+                    shared, Binv_shared, axes=([0, 1], [0, 1])
+                )
+                S = np.block([[S, -cross], [-cross.T, S_shared]])
+                rhs = np.concatenate([rhs, np.tensordot(shared, x0.T, axes=([0, 1], [0, 1]))])
+                Binv_cols = np.concatenate([Binv_cols, Binv_shared], axis=2)
+            if len(rhs):
+                y = np.linalg.solve(S, rhs)
+                step = step - np.matmul(Binv_cols, y).T
         except np.linalg.LinAlgError:
             break
         slope = np.vdot(grad, step)
