@@ -123,9 +123,13 @@ def prox_newton(
     # a majorizer's models (iteratively reweighted least squares) converge linearly:
     # once the samples' pieces of the loss settle, generalized Newton steps instead
     pattern, semismooth = None, False
+    # the inner method, chosen on the first model: the choice (by the curvature
+    # spread of the model's Gram, an eigendecomposition) follows the features'
+    # scales, which the weights of later models barely change
+    run = None
 
     def newton_step(C, z, gap, budget):
-        nonlocal curvature, fraction, decrease, pattern, semismooth
+        nonlocal curvature, fraction, decrease, pattern, semismooth, run
         # an inner solve certified by a better dual point than the outer gap's could
         # stop before it moves the primal: when the last step barely lowered the
         # objective, ask the next inner solve for more
@@ -146,9 +150,10 @@ def prox_newton(
         else:
             model_gap = duality_gap(inner_datafit, penalty, start, inner_datafit.linear(start))[0]
         threshold = max(fraction * min(gap, model_gap), _INNER_FRACTION * floor)
-        run = iterative_solver(method, inner_datafit, penalty)
-        if run is _cd.cd and polish:
-            run = cd_polished
+        if run is None:
+            run = iterative_solver(method, inner_datafit, penalty)
+            if run is _cd.cd and polish:
+                run = cd_polished
         # ADMM: from the last solve's rho; the dual point of its data-term step
         # certifies the model's solution early, but only a second-order model's
         # gradient there is the loss's (a majorizer's, as Huber's, is not: the
