@@ -15,6 +15,7 @@ from skmtl import (
     CappedL1Classifier,
     GroupLassoClassifier,
     GroupLassoRegressor,
+    TraceNormClassifier,
     TraceNormRegressor,
 )
 from skmtl._datafit import GramDatafit
@@ -308,3 +309,29 @@ def test_support_newton_step_is_the_dense_newton_step(pooling):
     # here, and support_newton shifts it by 1e-12 of its largest entry (1e-4 off)
     step, error = expected - W, stepped - expected
     assert np.all(np.abs(error).max(axis=1) <= 1e-3 * np.abs(step).max(axis=1))
+
+
+@pytest.mark.parametrize("loss, most", [("poisson", 6), ("squared_hinge", 12), ("logistic", 12)])
+def test_trace_norm_inner_solves_follow_the_decrease(monkeypatch, loss, most):
+    """The trace norm's ADMM inner solves of second-order models also stop at a
+    fraction of the last outer decrease (not only of the outer gap, which stays far
+    above it until the gradient is accurate on the 1000-scale column): fewer outer
+    steps (before: 7, 14 and 16, now 5, 10 and 9), at cvxpy's objective and
+    certified."""
+    X, targets, tasks = _school_like(0)
+    cls = TraceNormRegressor if loss == "poisson" else TraceNormClassifier
+    steps = []
+    original = prox_newton_module._line_search
+
+    def counting(*args):
+        steps.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(prox_newton_module, "_line_search", counting)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ours = cls(alpha=0.05, loss=loss, tol=1e-6, max_iter=100000).fit(X, targets[loss], tasks)
+    assert len(steps) <= most
+    ref = cls(alpha=0.05, loss=loss, solver="cvxpy").fit(X, targets[loss], tasks)
+    assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
+    assert ours.objective_ - ref.objective_ <= ours.dual_gap_ + 1e-8 * abs(ref.objective_)
