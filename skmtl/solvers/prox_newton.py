@@ -36,7 +36,8 @@ from .fista import SolverResult, certified_loop, duality_gap, warn_not_converged
 from .select import iterative_solver
 
 #: inner solves stop at this fraction of the smaller of the outer gap and the
-#: quadratic model's own gap at the start
+#: quadratic model's own gap at the start (and, for the iterative solves of a
+#: second-order model, of the last outer step's decrease)
 _INNER_FRACTION = 0.03
 #: an outer step that lowers the objective by less than _STALL times the gap makes
 #: the next inner threshold _TIGHTEN times smaller, down to _MIN_FRACTION
