@@ -15,6 +15,7 @@ from skmtl import (
     CappedL1Classifier,
     GroupLassoClassifier,
     GroupLassoRegressor,
+    TraceNormClassifier,
     TraceNormRegressor,
 )
 from skmtl._datafit import GramDatafit
@@ -265,3 +266,72 @@ def test_only_the_outer_loop_warns(make):
         est.fit(X, y, tasks)
     messages = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
     assert len(messages) == 1 and messages[0].startswith("prox-Newton did not converge")
+
+
+@pytest.mark.parametrize("pooling", [0.0, 0.5, np.inf])
+def test_support_newton_step_is_the_dense_newton_step(pooling):
+    """One step of :func:`support_newton` (Woodbury: per-task solves, the L2,1 terms'
+    one-hot columns and the shared intercept's dense ones) is the Newton step of
+    the dense Hessian on the support: the model's (exact differences of its
+    gradient, the model being quadratic) plus the L2,1 norm's ``a / ||v|| (I - u
+    u^T)`` on every nonzero row (the two agree to 1e-4 of the step; a wrong
+    low-rank term is off by the step itself)."""
+    model, penalty = _weighted_model(pooling=pooling), L21(0.3)
+    d, T = model.b.shape
+    exact = cd(
+        model, penalty, np.zeros((d, T)), max_iter=50000, threshold=1e-10 * model.gap_scale()
+    )
+    W = exact.coef * (1 + 1e-3 * np.random.RandomState(1).randn(d, T))
+    rows = np.flatnonzero(np.any(W != 0, axis=1))
+    assert len(rows) > 0
+
+    def gradient(V):
+        return model.gradient(model.linear(V))
+
+    base = gradient(W)
+    index = [(j, t) for j in rows for t in range(T)]
+    H = np.empty((len(index), len(index)))
+    for col, (j, t) in enumerate(index):
+        E = W.copy()
+        E[j, t] += 1.0
+        H[:, col] = (gradient(E) - base)[rows].ravel()
+    grad = base[rows].copy()
+    for k, j in enumerate(rows):
+        norm = np.linalg.norm(W[j])
+        u = W[j] / norm
+        grad[k] += penalty.alpha * u
+        block = slice(k * T, (k + 1) * T)
+        H[block, block] += penalty.alpha / norm * (np.eye(T) - np.outer(u, u))
+    expected = W.copy()
+    expected[rows] -= np.linalg.solve(H, grad.ravel()).reshape(len(rows), T)
+    stepped = prox_newton_module.support_newton(model, penalty, W, max_steps=1)
+    # per row, relative to the step: the Hessian's condition number is 5e7-3e8
+    # here, and support_newton shifts it by 1e-12 of its largest entry (1e-4 off)
+    step, error = expected - W, stepped - expected
+    assert np.all(np.abs(error).max(axis=1) <= 1e-3 * np.abs(step).max(axis=1))
+
+
+@pytest.mark.parametrize("loss, most", [("poisson", 6), ("squared_hinge", 12), ("logistic", 12)])
+def test_trace_norm_inner_solves_follow_the_decrease(monkeypatch, loss, most):
+    """The trace norm's ADMM inner solves of second-order models also stop at a
+    fraction of the last outer decrease (not only of the outer gap, which stays far
+    above it until the gradient is accurate on the 1000-scale column): fewer outer
+    steps (before: 7, 14 and 16, now 5, 10 and 9), at cvxpy's objective and
+    certified."""
+    X, targets, tasks = _school_like(0)
+    cls = TraceNormRegressor if loss == "poisson" else TraceNormClassifier
+    steps = []
+    original = prox_newton_module._line_search
+
+    def counting(*args):
+        steps.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(prox_newton_module, "_line_search", counting)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ours = cls(alpha=0.05, loss=loss, tol=1e-6, max_iter=100000).fit(X, targets[loss], tasks)
+    assert len(steps) <= most
+    ref = cls(alpha=0.05, loss=loss, solver="cvxpy").fit(X, targets[loss], tasks)
+    assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
+    assert ours.objective_ - ref.objective_ <= ours.dual_gap_ + 1e-8 * abs(ref.objective_)
