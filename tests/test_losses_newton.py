@@ -26,6 +26,7 @@ from skmtl.losses import HuberLoss
 from skmtl.penalties import L1, L21, WeightedL1, WeightedL21
 from skmtl.solvers.cd import cd
 from skmtl.solvers.fista import duality_gap
+from skmtl.solvers.support_newton import cd_polished, support_newton
 
 prox_newton_module = importlib.import_module("skmtl.solvers.prox_newton")
 
@@ -142,7 +143,7 @@ def _weighted_model(seed=0, pooling=0.0):
 def _check_support_newton(model, penalty, rough):
     """Newton steps on the support from ``rough``: the objective does not rise and
     the gap reaches round-off (returned)."""
-    polished = prox_newton_module.support_newton(model, penalty, rough)
+    polished = support_newton(model, penalty, rough)
 
     def objective(W):
         return model.value(model.linear(W)) + penalty.value(W)
@@ -203,7 +204,7 @@ def test_cd_polished_recovers_from_a_wrong_support():
     d, T = model.b.shape
     threshold = 1e-12 * model.gap_scale()
     zeros = np.zeros((d, T))
-    exact = prox_newton_module.cd_polished(model, penalty, zeros, threshold=threshold).coef
+    exact = cd_polished(model, penalty, zeros, threshold=threshold).coef
     zero_rows = np.flatnonzero(~np.any(exact != 0, axis=1))
     assert len(zero_rows)
     rng = np.random.RandomState(0)
@@ -213,10 +214,8 @@ def test_cd_polished_recovers_from_a_wrong_support():
     def objective(W):
         return model.value(model.linear(W)) + penalty.value(W)
 
-    assert objective(prox_newton_module.support_newton(model, penalty, start)) <= objective(start)
-    result = prox_newton_module.cd_polished(
-        model, penalty, start, max_iter=5000, threshold=threshold
-    )
+    assert objective(support_newton(model, penalty, start)) <= objective(start)
+    result = cd_polished(model, penalty, start, max_iter=5000, threshold=threshold)
     assert result.dual_gap <= threshold
     assert not np.any(result.coef[zero_rows])
     assert objective(result.coef) == pytest.approx(objective(exact), rel=1e-12)
@@ -304,7 +303,7 @@ def test_support_newton_step_is_the_dense_newton_step(pooling):
         H[block, block] += penalty.alpha / norm * (np.eye(T) - np.outer(u, u))
     expected = W.copy()
     expected[rows] -= np.linalg.solve(H, grad.ravel()).reshape(len(rows), T)
-    stepped = prox_newton_module.support_newton(model, penalty, W, max_steps=1)
+    stepped = support_newton(model, penalty, W, max_steps=1)
     # per row, relative to the step: the Hessian's condition number is 5e7-3e8
     # here, and support_newton shifts it by 1e-12 of its largest entry (1e-4 off)
     step, error = expected - W, stepped - expected

@@ -1,0 +1,223 @@
+"""Newton steps on the support of a row-separable penalty (L2,1, L1 and their
+row-weighted forms), which finish proximal Newton's inner coordinate descent solves.
+
+Coordinate descent finds the support in a few epochs, then crawls on
+ill-conditioned Grams (one-hot blocks next to unscaled columns); on the support the
+objective is smooth, and Newton steps there reach the model's minimum to round-off
+(:func:`support_newton`). :func:`cd_polished` alternates the two.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from ..penalties import L1, L21, WeightedL1, WeightedL21
+from . import cd as _cd
+from .fista import SolverResult, duality_gap, warn_not_converged
+
+#: coordinate descent epochs between Newton steps on the support (:func:`cd_polished`)
+_CD_CHUNK = 5
+#: Newton steps on the support give up after a step damped below this
+_MIN_STEP = 1 / 64
+
+
+def cd_polished(datafit, penalty, W0, *, max_iter=1000, threshold=None, tol=1e-4, **kw):
+    """Coordinate descent (:func:`~skmtl.solvers.cd.cd`) by chunks of ``_CD_CHUNK``
+    epochs, each followed by Newton steps on the support found
+    (:func:`support_newton`), until the duality gap is below ``threshold``: the
+    epochs find the support, the Newton steps the accuracy that certifies it (the
+    start's support is tried first). On
+    ill-conditioned Grams (one-hot blocks, unscaled columns) CD alone took hundreds
+    of epochs per proximal Newton step. Signature and result of ``cd``."""
+    if threshold is None:
+        threshold = tol * datafit.gap_scale()
+    W, used = np.array(W0, dtype=float), 0
+    if np.any(W):
+        # Newton steps on the start's support first: from the last outer step's
+        # solution it is often the optimal one (School-like data, group lasso: 8-37
+        # epochs in all instead of 20-120), counted as one epoch
+        polished = support_newton(datafit, penalty, W)
+        gap, primal, polished, _ = duality_gap(datafit, penalty, polished, datafit.linear(polished))
+        if gap <= threshold:
+            return SolverResult(polished, 1, float(gap), float(primal), kw.get("lipschitz"))
+    while True:
+        budget = min(_CD_CHUNK, max_iter - used)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            result = _cd.cd(datafit, penalty, W, max_iter=budget, threshold=threshold, **kw)
+        used += result.n_iter
+        if result.dual_gap <= threshold:
+            result.n_iter = used
+            return result
+        W = support_newton(datafit, penalty, result.coef)
+        gap, primal, W, _ = duality_gap(datafit, penalty, W, datafit.linear(W))
+        if gap <= threshold or used >= max_iter:
+            if gap > threshold:
+                warn_not_converged(gap, used, threshold, tol, method="Coordinate descent")
+            return SolverResult(W, used, float(gap), float(primal), result.lipschitz)
+
+
+def support_weights(penalty, d):
+    """``(l1, l2)``: the row weights of the penalty's L1 and L2 parts when it is
+    ``sum_j l1_j ||W_j||_1 + l2_j ||W_j||_2`` (L2,1, L1 and their row-weighted forms),
+    whose inner solves finish by Newton steps on the support
+    (:func:`support_newton`); None for any other penalty. (The sparse-group lasso
+    has this form too, but its inner solves are ADMM's: CD chunks with Newton steps
+    took 3x longer on School-like data.)"""
+    if type(penalty) not in (L21, WeightedL21, L1, WeightedL1):
+        return None
+    weights = penalty.alpha * (penalty._weights(d) if hasattr(penalty, "_weights") else 1.0)
+    weights, zeros = np.broadcast_to(weights, (d,)).astype(float), np.zeros(d)
+    return (weights, zeros) if type(penalty) in (L1, WeightedL1) else (zeros, weights)
+
+
+def support_newton(model, penalty, W, *, max_steps=10, rtol=1e-16):
+    """Minimise the quadratic ``model`` (Gram statistics) plus a penalty of
+    :func:`support_weights` over the support of ``W`` (its nonzero rows, its nonzero
+    entries when the penalty has an L1 part; the others held at zero), by Newton
+    steps from ``W``: on the support the objective is smooth, and its minimiser is
+    the model's when ``W`` has the optimal support. Coordinate descent finds the
+    support in a few epochs but then crawls on ill-conditioned Grams (one-hot blocks
+    next to unscaled columns); these steps finish the inner solve to round-off,
+    which the outer steps need to converge fast (and the outer gap to close: its
+    dual point is only feasible where the gradient on large-scale features is
+    accurate).
+
+    The Hessian on the support is ``blockdiag_t(G_t + diag(c)) - sum_m g_m u_m
+    u_m^T``: ``G_t`` the model's Gram with the shared intercept held
+    (:meth:`~skmtl._datafit.GramDatafit.held_grams`), and low-rank terms from the L2
+    parts (``g_j = c_j = l2_j / ||W_j||``, ``u_j`` the unit row ``W_j / ||W_j||`` on
+    row ``j``; the L1 parts are linear on the support) and, with pooled intercepts,
+    from minimising out the shared intercept (one per class: ``g = 1 / sum_t
+    delta_t``, ``u_t = delta_t xbar_t``). Each step solves it by the Woodbury identity
+    (one ``k x k`` system per task, the entries off the support masked out, and one
+    across the low-rank terms), then backtracks on the model's objective. Rows and
+    entries that the step would carry through zero are set to zero (and left out)
+    when that does not raise the objective; unpenalized rows stay inside the
+    penalty's ``radius``. Returns ``W`` improved (never worse on the model's
+    objective, beyond round-off)."""
+    d, T = W.shape
+    l1, l2 = support_weights(penalty, d)
+    entrywise = bool(np.any(l1 > 0))
+    radius = getattr(penalty, "radius", np.inf)
+    free = (l1 == 0) & (l2 == 0)
+    rows = np.flatnonzero(np.any(W != 0, axis=1))
+    if len(rows) == 0:
+        return W
+    held = model.held_grams()
+    held = np.broadcast_to(held, (T,) + held.shape[1:])
+    shared_terms = _shared_intercept_terms(model, T)
+    out = np.array(W, dtype=float)
+
+    def penalty_value(V, rows):
+        norms = np.sqrt(np.einsum("jt,jt->j", V, V))
+        if np.any(norms[free[rows]] > radius):
+            return np.inf
+        return float(l1[rows] @ np.abs(V).sum(axis=1) + l2[rows] @ norms)
+
+    def objective(V, rows):
+        full = np.zeros_like(out)
+        full[rows] = V
+        z = model.linear(full)
+        return model.value(z) + penalty_value(V, rows), z
+
+    V = out[rows]
+    value, z = objective(V, rows)
+    for _ in range(max_steps):
+        k = len(rows)
+        eye = np.eye(k)
+        norms = np.sqrt(np.einsum("jt,jt->j", V, V))
+        unit = V / norms[:, None]
+        c = l2[rows] / norms
+        grad = model.gradient(z)[rows] + l1[rows, None] * np.sign(V) + l2[rows, None] * unit
+        B = held[:, rows][:, :, rows] + c[None, :, None] * eye  # (T, k, k)
+        mask = 1.0
+        if entrywise:  # the support's entries; identity rows off it (a zero step)
+            mask = (V != 0).astype(float)
+            grad = grad * mask
+            B = B * mask.T[:, :, None] * mask.T[:, None, :] + (1 - mask.T)[:, :, None] * eye
+        B = B + (1e-12 * np.abs(B).max()) * eye
+        penalized = np.flatnonzero(c > 0)
+        dense = None if shared_terms is None else shared_terms[0][:, rows] * mask
+        try:
+            Binv = np.linalg.inv(B)
+            x0 = np.matmul(Binv, grad.T[:, :, None])[:, :, 0].T  # (k, T)
+            step = -x0 - _woodbury_correction(Binv, x0, unit, c, penalized, dense, shared_terms)
+        except np.linalg.LinAlgError:
+            break
+        slope = np.vdot(grad, step)
+        if not (np.all(np.isfinite(step)) and slope < 0):
+            break
+        # the objective's round-off: near the minimiser a full Newton step lowers it
+        # by less, and still moves the stiff rows (those of large-scale features)
+        slack = 16 * np.finfo(float).eps * max(abs(value), penalty_value(V, rows))
+        if entrywise:
+            crossing = V * (V + step) < 0
+        else:
+            crossing = ((np.einsum("jt,jt->j", V, V + step) <= 0) & ~free[rows])[:, None]
+        if crossing.any():
+            kept = np.where(crossing, 0.0, V)
+            keep = np.any(kept != 0, axis=1)
+            if keep.any():
+                dropped, z_dropped = objective(kept[keep], rows[keep])
+                if dropped <= value + slack:
+                    out[rows[~keep]] = 0.0
+                    rows, V, value, z = rows[keep], kept[keep], dropped, z_dropped
+                    continue
+        t = 1.0
+        for _ in range(20):
+            trial = V + t * step
+            new, z_new = objective(trial, rows)
+            if new <= value + 1e-4 * t * slope + slack:
+                break
+            t *= 0.5
+        else:
+            break
+        V, value, z = trial, min(new, value), z_new
+        # a full step of a decrement at round-off: converged. A much damped step:
+        # rows near zero, where the model is poor; coordinate descent takes over
+        if (t == 1.0 and -slope <= rtol * abs(value)) or t < _MIN_STEP:
+            break
+    out[rows] = V
+    return out
+
+
+def _woodbury_correction(Binv, x0, unit, c, penalized, dense, shared_terms):
+    """``B^-1 U (diag(1/g) - U^T B^-1 U)^-1 U^T x0`` for the low-rank terms of
+    :func:`support_newton`: the L2 parts' columns (``unit`` row ``j`` on row ``j``,
+    ``g = c``, kept sparse: O(T k^2) each) and the shared intercepts' dense ones."""
+    U = unit[penalized]  # (p, T): column j is U[j] on row penalized[j]
+    BU = np.einsum("tij,jt->jit", Binv[:, :, penalized], U)  # (p, k, T)
+    S = np.diag(1.0 / c[penalized]) - np.einsum("jt,ljt->jl", U, BU[:, penalized])
+    rhs = np.einsum("jt,jt->j", U, x0[penalized])
+    parts = BU
+    if dense is not None:
+        BD = np.einsum("tij,mjt->mit", Binv, dense)  # (K, k, T)
+        cross = np.einsum("jt,mjt->jm", U, BD[:, penalized])
+        S_dense = np.diag(1.0 / shared_terms[1]) - np.einsum("mit,nit->mn", dense, BD)
+        S = np.block([[S, -cross], [-cross.T, S_dense]])
+        rhs = np.concatenate([rhs, np.einsum("mit,it->m", dense, x0)])
+        parts = np.concatenate([BU, BD])
+    if len(rhs) == 0:
+        return np.zeros_like(x0)
+    y = np.linalg.solve(S, rhs)
+    return np.einsum("mit,m->it", parts, y)
+
+
+def _shared_intercept_terms(model, T):
+    """With pooled intercepts, the low-rank part of the Hessian that minimising out
+    the shared intercept leaves: columns ``(K, d, T)`` (one per class, ``u_t = delta_t
+    xbar_t`` on that class's tasks) and coefficients ``1 / sum_t delta_t``; None for
+    free intercepts."""
+    if model.precision is None:
+        return None
+    delta = model._delta()
+    groups = np.atleast_2d(delta)  # (K, T / K), class-major
+    totals = groups.sum(axis=1)
+    gammas = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
+    member = np.repeat(np.eye(len(groups)), groups.shape[1], axis=1)  # (K, T)
+    cols = (model.x_mean * delta.reshape(-1))[None] * member[:, None, :]
+    return cols, gammas
