@@ -131,16 +131,17 @@ def _inverses(grams, a, m):
 
     Each task's matrix is diagonalised once, ``C_t = Q_t diag(l_t) Q_t^T``, and every
     strength's inverse applied as ``Q_t diag(1 / (l_t + 2 a)) Q_t^T`` in O(d^2) (a
-    batched inverse per strength cost most of a CV path), unless the largest
+    batched inverse per strength cost most of a CV path), unless there is one
+    strength (an inverse is cheaper than the eigendecomposition) or the largest
     eigenvalue exceeds 1e7 times the smallest diagonal entry of ``C_t + 2 a I``: the
     eigenvalues' round-off is relative to the largest, and would spoil the
     directions of small-scale features (scales 1e-8 to 1e8: a wrong model), where
     each strength's matrices are inverted instead, whose round-off follows the
     features' scales."""
     eye = np.eye(grams.shape[-1])
-    lam, Q = np.linalg.eigh(grams)  # (T, d), (T, d, d)
+    lam, Q = np.linalg.eigh(grams) if len(a) > 1 else (None, None)  # (T, d), (T, d, d)
     floor = np.diagonal(grams, axis1=-2, axis2=-1).min() + 2.0 * a.min()
-    if lam.max(initial=0.0) > 1e7 * floor:
+    if len(a) == 1 or lam.max(initial=0.0) > 1e7 * floor:
         A = np.linalg.inv(grams + 2.0 * a[:, None, None, None] * eye)  # (P, T, d, d)
         system = np.matmul(grams + 2.0 * m[:, None, None, None] * eye, A).mean(axis=1)
         return (
