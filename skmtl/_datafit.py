@@ -522,7 +522,7 @@ class GramDatafit:
 
     def _compute_lipschitz(self):
         if self.precision is not None:  # the Hessian couples the tasks
-            return _pooled_largest_eigenvalue(self.held_grams(), self.x_mean, self._delta())
+            return _pooled_largest_eigenvalue(self.held_grams(), *self.shared_intercept_terms())
         if self.n_features <= 100:
             return float(np.linalg.eigvalsh(self.grams)[:, -1].max())
         if self.grams.shape[0] == 1:
@@ -531,6 +531,22 @@ class GramDatafit:
 
     def polish(self, C, z):
         return C, z
+
+    def shared_intercept_terms(self):
+        """With pooled intercepts, the low-rank part of the Hessian that minimising
+        out the shared intercept leaves, ``- sum_k g_k u_k u_k^T``: the columns ``u``
+        ``(K, d, T)`` (one per class, ``u_t = delta_t xbar_t`` on that class's tasks,
+        zero on the others) and the coefficients ``g_k = 1 / sum_t delta_t`` over the
+        class's tasks; None for free intercepts."""
+        if self.precision is None:
+            return None
+        delta = self._delta()
+        groups = np.atleast_2d(delta)  # (K, T / K), class-major
+        totals = groups.sum(axis=1)
+        gammas = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
+        member = np.repeat(np.eye(len(groups)), groups.shape[1], axis=1)  # (K, T)
+        cols = (self.x_mean * delta.reshape(-1))[None] * member[:, None, :]
+        return cols, gammas
 
     def intercept(self, W):
         """The intercepts of ``W`` (d x T), or of a stack of them (P x d x T)."""
@@ -542,29 +558,28 @@ class GramDatafit:
         return pooling.profiled_intercepts(self.precision, self.totals, rbar)
 
 
-def _pooled_largest_eigenvalue(held, x_mean, delta):
+def _pooled_largest_eigenvalue(held, cols, gammas):
     """Largest eigenvalue of the Hessian of pooled intercepts' Gram statistics,
-    ``blockdiag_t(H_t) - u u^T / sum_t delta_t`` with ``H_t`` the held Grams and
-    ``u_t = delta_t xbar_t`` (one such rank-one term per class for a 2-D ``delta``,
-    whose classes own disjoint tasks), exactly, from the tasks' eigenvalues: a
-    rank-one downdate moves the top eigenvalue ``l_1`` of ``blockdiag(H_t)`` down to
-    the root in ``[l_2, l_1]`` of the secular equation ``1 = rho sum_i c_i^2 / (l_i -
-    lambda)`` (``c_i`` the components of ``u`` on the eigenvectors; Brent's method);
-    it stays ``l_1`` when that eigenvalue is repeated or ``u`` has no component on
-    it."""
-    groups = np.atleast_2d(delta)  # (K, T / K), class-major
+    ``blockdiag_t(H_t) - sum_k g_k u_k u_k^T`` with ``H_t`` the held Grams and the
+    shared intercepts' terms ``(cols, gammas)``
+    (:meth:`GramDatafit.shared_intercept_terms`; the classes own disjoint tasks),
+    exactly, from the tasks' eigenvalues: a rank-one downdate moves the top
+    eigenvalue ``l_1`` of ``blockdiag(H_t)`` down to the root in ``[l_2, l_1]`` of the
+    secular equation ``1 = g sum_i c_i^2 / (l_i - lambda)`` (``c_i`` the components of
+    ``u`` on the eigenvectors; Brent's method); it stays ``l_1`` when that eigenvalue
+    is repeated or ``u`` has no component on it."""
+    K = len(gammas)
     values, vectors = np.linalg.eigh(held)  # (T, d), (T, d, d)
-    coords = np.einsum("tji,jt->ti", vectors, x_mean * delta.reshape(-1)) ** 2
-    values, coords = values.reshape(len(groups), -1), coords.reshape(len(groups), -1)
+    coords = np.einsum("tji,jt->ti", vectors, cols.sum(axis=0)) ** 2
+    values, coords = values.reshape(K, -1), coords.reshape(K, -1)
     tops = []
-    for eig, c, total in zip(values, coords, groups.sum(axis=1), strict=True):  # classes
+    for eig, c, rho in zip(values, coords, gammas, strict=True):  # classes
         top = float(eig.max())
         tie = 1e-12 * max(top, np.finfo(float).tiny)
         at_top = eig >= top - tie
-        if at_top.sum() > 1 or not c[at_top].sum() > 0 or not total > 0:
+        if at_top.sum() > 1 or not c[at_top].sum() > 0 or not rho > 0:
             tops.append(top)
             continue
-        rho = 1.0 / total
         below = float(eig[~at_top].max(initial=0.0))
         lo, hi = max(below, top - rho * float(c.sum()), 0.0) + tie, top - tie
 

@@ -280,13 +280,14 @@ def test_pooled_lipschitz_is_the_hessians_largest_eigenvalue(classes, case):
         delta = np.ones(T)
     if case == "zero_means":
         x_mean = np.zeros((d, T))
-    groups = delta.reshape(classes, -1) if classes > 1 else delta
     dense = np.zeros((d * T, d * T))  # task-major blocks
     for t in range(T):
         dense[t * d : (t + 1) * d, t * d : (t + 1) * d] = held[t]
-    for members in np.arange(T).reshape(classes, -1):
+    cols, gammas = np.zeros((classes, d, T)), np.zeros(classes)
+    for k, members in enumerate(np.arange(T).reshape(classes, -1)):
         u = np.zeros((T, d))
         u[members] = (x_mean * delta).T[members]
-        dense -= np.outer(u.ravel(), u.ravel()) / delta[members].sum()
+        cols[k], gammas[k] = u.T, 1 / delta[members].sum()
+        dense -= np.outer(u.ravel(), u.ravel()) * gammas[k]
     expected = np.linalg.eigvalsh(dense)[-1]
-    assert _pooled_largest_eigenvalue(held, x_mean, groups) == pytest.approx(expected, rel=1e-12)
+    assert _pooled_largest_eigenvalue(held, cols, gammas) == pytest.approx(expected, rel=1e-12)

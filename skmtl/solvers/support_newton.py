@@ -109,7 +109,7 @@ def support_newton(model, penalty, W, *, max_steps=10, rtol=1e-16):
         return W
     held = model.held_grams()
     held = np.broadcast_to(held, (T,) + held.shape[1:])
-    shared_terms = _shared_intercept_terms(model, T)
+    shared_terms = model.shared_intercept_terms()
     out = np.array(W, dtype=float)
 
     def penalty_value(V, rows):
@@ -205,19 +205,3 @@ def _woodbury_correction(Binv, x0, unit, c, penalized, dense, shared_terms):
         return np.zeros_like(x0)
     y = np.linalg.solve(S, rhs)
     return np.einsum("mit,m->it", parts, y)
-
-
-def _shared_intercept_terms(model, T):
-    """With pooled intercepts, the low-rank part of the Hessian that minimising out
-    the shared intercept leaves: columns ``(K, d, T)`` (one per class, ``u_t = delta_t
-    xbar_t`` on that class's tasks) and coefficients ``1 / sum_t delta_t``; None for
-    free intercepts."""
-    if model.precision is None:
-        return None
-    delta = model._delta()
-    groups = np.atleast_2d(delta)  # (K, T / K), class-major
-    totals = groups.sum(axis=1)
-    gammas = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
-    member = np.repeat(np.eye(len(groups)), groups.shape[1], axis=1)  # (K, T)
-    cols = (model.x_mean * delta.reshape(-1))[None] * member[:, None, :]
-    return cols, gammas
