@@ -10,7 +10,14 @@ balancing (Boyd et al. sec. 3.4.1), which refactors when it changes.
 A split model ``W = P + Q`` (:class:`~skmtl._datafit.SplitDatafit`) is solved as
 consensus over the stacked block ``[P; Q]`` with ``f(P + Q)``: its ``X``-step
 solves ``(C_t + rho / 2 I) s_t = rho / 2 (a_P + a_Q)_t + b_t`` for ``s = P + Q``,
-then ``P = a_P - g / rho``, ``Q = a_Q - g / rho`` with ``g = C s - b``.
+then ``P = a_P - g / rho`` with ``g = C s - b`` and ``Q = s - P``.
+
+The step's result is ``s`` itself (``Q = s - P`` rather than ``a_Q - g / rho``, the
+same in exact arithmetic): ``a - g / rho`` carries the round-off of ``g``, about
+``eps |b|``, divided by ``rho``, which the curvature ``C`` multiplies back into the
+gradient. On a column of scale 1000 next to one-hot ones (curvature ratio about
+1e7 to ``rho``) that noise held the gap at 1e-8 to 1e-6 relative, where ADMM
+stopped as stalled; from ``s``, 1e-11 in a few hundred iterations.
 
 The duality gap at the penalty's iterate ``Z`` (feasible for the penalty's
 structure) stops the iterations, as in FISTA.
@@ -168,8 +175,11 @@ def admm(
         """The data term's exact step ``X`` from ``Z - U``, and ``V = X + U``."""
         A = (Z - U).reshape(k, d, -1)
         s = solve(rho / k * A.sum(axis=0) + gram.b, rho / k)
-        g = gram.gradient(gram.linear(s))
-        X = (A - g / rho).reshape(k * d, -1)
+        if k == 1:
+            return s, s + U
+        X = A - gram.gradient(gram.linear(s)) / rho
+        X[-1] = s - X[:-1].sum(axis=0)  # the parts sum to s exactly (see above)
+        X = X.reshape(k * d, -1)
         return X, X + U
 
     gap, primal, n_iter, stalled, X = np.inf, np.nan, 0, False, None
