@@ -108,7 +108,9 @@ class CappedL1ClassifierCV(ClassifierMixin, _PathCV):
         _ranges,
         example="""    >>> from skmtl import CappedL1ClassifierCV
     >>> from skmtl.datasets import make_joint_sparse
-    >>> X, y, tasks = make_joint_sparse(n_tasks=4, random_state=0, loss="logistic")[:3]
+    >>> X, y, tasks = make_joint_sparse(
+    ...     n_tasks=4, n_samples=200, n_features=10, noise=2.0, random_state=0, loss="logistic"
+    ... )[:3]
     >>> model = CappedL1ClassifierCV(alphas=8, eps=0.05, intercept_poolings=[0.0], cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
@@ -206,7 +208,9 @@ class BlockMCPClassifierCV(ClassifierMixin, _PathCV):
         _ranges,
         example="""    >>> from skmtl import BlockMCPClassifierCV
     >>> from skmtl.datasets import make_joint_sparse
-    >>> X, y, tasks = make_joint_sparse(n_tasks=4, random_state=0, loss="logistic")[:3]
+    >>> X, y, tasks = make_joint_sparse(
+    ...     n_tasks=4, n_samples=200, n_features=10, noise=2.0, random_state=0, loss="logistic"
+    ... )[:3]
     >>> model = BlockMCPClassifierCV(alphas=8, eps=0.05, intercept_poolings=[0.0], cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
@@ -304,7 +308,9 @@ class BlockSCADClassifierCV(ClassifierMixin, _PathCV):
         _ranges,
         example="""    >>> from skmtl import BlockSCADClassifierCV
     >>> from skmtl.datasets import make_joint_sparse
-    >>> X, y, tasks = make_joint_sparse(n_tasks=4, random_state=0, loss="logistic")[:3]
+    >>> X, y, tasks = make_joint_sparse(
+    ...     n_tasks=4, n_samples=200, n_features=10, noise=2.0, random_state=0, loss="logistic"
+    ... )[:3]
     >>> model = BlockSCADClassifierCV(alphas=8, eps=0.05, intercept_poolings=[0.0], cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
