@@ -286,6 +286,9 @@ def per_task_runs(Est, loss, X, y, tasks, alpha, l1_ratio, group_norm, repeat):
             alpha=alpha,
             l1_ratio=l1_ratio,
             group_norm=group_norm,
+            # each task's mean loss once, as ``objective`` and ``alpha_max`` here
+            # (the default weighs tasks by their share of the samples)
+            task_weights="tasks",
             tol=PER_TASK_TOL,
             max_iter=MAX_ITER,
             solver=solver,
