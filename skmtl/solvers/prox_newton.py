@@ -50,7 +50,7 @@ _STALL, _TIGHTEN, _MIN_FRACTION = 1e-6, 0.1, 1e-4
 #: of 20 or more, whose gaps shrink only linearly)
 _SEMISMOOTH_FLOOR, _SETTLED = 1e-6, 0.01
 #: no inner solve is asked for a gap below this fraction of the outer threshold
-#: (its accuracy beyond that certifies nothing more; ADMM, asked for 1e-4 of it,
+#: (its accuracy beyond that certifies nothing more; ADMM, asked for 3e-5 of it,
 #: ran thousands of iterations for no better outer gap: the trace norm, squared
 #: hinge, School-like data, tol 1e-8: 8036 iterations, 1342 with the floor)
 _INNER_FLOOR = 1e-2
@@ -133,8 +133,9 @@ def prox_newton(
     # a majorizer's models (iteratively reweighted least squares) converge linearly:
     # once the samples' pieces of the loss settle, generalized Newton steps instead
     pattern, semismooth = None, False
-    # the inner method, chosen on the first model (where CD with Newton steps does
-    # not serve, by the curvature spread of its Gram, an eigendecomposition)
+    # the inner method, chosen on the first model by the curvature spread of its
+    # Gram (an eigendecomposition); FISTA hands the later models to CD with Newton
+    # steps if they turn ill-conditioned (_FISTA_PATIENCE)
     run = None
 
     def newton_step(C, z, gap, budget):
@@ -159,11 +160,6 @@ def prox_newton(
         else:
             model_gap = duality_gap(inner_datafit, penalty, start, inner_datafit.linear(start))[0]
         if run is None:
-            # CD with Newton steps on the support wherever it serves, whatever the
-            # features' scales: it is exact however the loss's curvature conditions
-            # the later models (near-separable classes: FISTA's inner solves grew from
-            # 20 to 290 iterations, the outer steps shrank, and BlockMCPClassifier
-            # stopped at a gap of 1.5e-2 after 1000 iterations; 19 CD epochs now)
             run = iterative_solver(method, inner_datafit, penalty)
             if run is _cd.cd and polish:
                 run = cd_polished
