@@ -156,3 +156,28 @@ def test_auto_takes_admm_for_costly_row_proxes_on_badly_scaled_features(
     if name == "Dirty":  # the parts of W, from its row norm
         P, Q = auto.shared_coef_, auto.specific_coef_
         np.testing.assert_allclose(P + Q, auto.coef_, atol=1e-12)
+
+
+@pytest.mark.parametrize("norm", ["l2", "l1"])
+def test_row_metric_makes_admm_invariant_to_feature_scales(norm):
+    """Rescaling column j by s_j and its row's weight by s_j is the same problem
+    (``W_j / s_j``). With each feature's curvature as ADMM's metric the iterates
+    follow: the same iteration count and the same model. With one rho for all
+    features (the old code) the rescaled problem took 2-3x more iterations."""
+    from skmtl import MultiTaskEstimator
+    from skmtl.penalties import WeightedL1, WeightedL21
+
+    rng = np.random.RandomState(0)
+    tasks = np.repeat(np.arange(3), [30, 40, 50])
+    X = rng.randn(len(tasks), 5)
+    y = X @ rng.randn(5) + 0.5 * rng.randn(len(tasks))
+    scales = np.array([0.01, 0.3, 1.0, 10.0, 300.0])
+    weights = np.array([1.0, 0.5, 2.0, 1.0, 1.5])
+    Penalty = WeightedL21 if norm == "l2" else WeightedL1
+    kw = dict(solver="admm", tol=1e-10, max_iter=100_000)
+    fits = [
+        MultiTaskEstimator(penalty=Penalty(0.05, w), **kw).fit(X * s, y, tasks=tasks)
+        for s, w in ((1.0, weights), (scales, weights * scales))
+    ]
+    assert abs(fits[0].n_iter_ - fits[1].n_iter_) <= 5
+    np.testing.assert_allclose(fits[1].coef_ * scales, fits[0].coef_, rtol=1e-6, atol=1e-8)

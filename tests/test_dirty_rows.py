@@ -1,9 +1,12 @@
 """The dirty model as one row-separable norm on W (DirtyRowNorm) and the solver
 choices for ill-conditioned data (issue 18), against cvxpy."""
 
+import warnings
+
 import cvxpy as cp
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from test_cd import ill_conditioned
 
 from skmtl import (
@@ -147,12 +150,29 @@ def test_dirty_on_well_scaled_features_is_fista_on_the_parts(group_norm, pooling
     assert np.any(auto.specific_coef_) and np.any(auto.shared_coef_)
 
 
-def test_dirty_classifier_keeps_cd_inside_proximal_newton():
-    """Proximal Newton's inner solves of the dirty model by CD at any spread."""
-    from test_cd import well_scaled
+def test_dirty_classifier_hands_struggling_fista_solves_to_admm(monkeypatch):
+    """Well-scaled features: proximal Newton's inner solves of the dirty model start
+    with FISTA (on the parts); once one takes more than ``_FISTA_PATIENCE``
+    iterations (the logistic curvature conditions the later models worse), ADMM
+    in each feature's metric takes over: at cvxpy's objective, in fewer iterations
+    than FISTA throughout, without a warning."""
+    from skmtl.datasets import make_joint_sparse
+    from skmtl.solvers import admm as admm_module
 
-    X, y, tasks = well_scaled("logistic", seed=2)
-    kw = dict(alpha_shared=0.04, alpha_specific=0.02, tol=1e-8, max_iter=100_000)
-    auto, cd = (DirtyClassifier(solver=s, **kw).fit(X, y, tasks=tasks) for s in ("auto", "cd"))
-    assert auto.n_iter_ == cd.n_iter_
-    np.testing.assert_array_equal(auto.coef_, cd.coef_)
+    calls = []
+    admm = admm_module.admm
+    monkeypatch.setattr(admm_module, "admm", lambda *a, **k: calls.append(1) or admm(*a, **k))
+    X, y, tasks = make_joint_sparse(
+        n_tasks=4, n_samples=100, n_features=8, noise=0.3, loss="logistic", random_state=1
+    )[:3]
+    kw = dict(alpha_shared=0.004, alpha_specific=0.002)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        auto = DirtyClassifier(tol=1e-8, max_iter=100_000, **kw).fit(X, y, tasks=tasks)
+    assert calls
+    calls.clear()
+    fista = DirtyClassifier(solver="fista", tol=1e-8, max_iter=100_000, **kw).fit(X, y, tasks=tasks)
+    assert not calls and auto.n_iter_ < fista.n_iter_
+    ref = DirtyClassifier(solver="cvxpy", **kw).fit(X, y, tasks=tasks)
+    assert (auto.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
+    assert 0 <= auto.dual_gap_ <= 1e-7 * max(1.0, abs(auto.objective_))

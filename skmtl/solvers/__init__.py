@@ -59,9 +59,9 @@ def solve_unguarded(
        solved) for a loss with ``newton`` and at most 100 features;
     3. a ``split`` penalty (``W = P + Q``): the dirty model (a group norm plus L1) as
        one row-separable norm on ``W`` (:class:`~skmtl.penalties.DirtyRowNorm`),
-       by the rules below (proximal Newton's inner solves by coordinate descent
-       always; FISTA, where rule 6 picks it, on the stacked parts, whose prox is
-       cheaper: :func:`~skmtl.solvers.select.fista_on_parts`); the others by FISTA
+       by the rules below (FISTA, where rule 6 picks it, on the stacked parts,
+       whose prox is cheaper: :func:`~skmtl.solvers.select.fista_on_parts`); the
+       others by FISTA
        on the stacked parts, or proximal Newton steps for a loss with ``newton``
        and at most 100 features;
     4. a ``row_separable`` penalty on more than 100 features: working sets;
@@ -102,11 +102,6 @@ def solve_unguarded(
     check_provides(penalty, PROXIMAL_NEEDS, "FISTA (solver='fista')")
     if penalty.split and _row_form(penalty, method) is not None:
         rows = _row_form(penalty, method)
-        if newton and method == "auto":
-            # proximal Newton's inner solves of the dirty model by CD at any curvature
-            # spread: warm-started, each to a few % of the outer gap, CD took 430-475
-            # epochs in all where FISTA took 11000 iterations (issue 18, 139 tasks)
-            method = "cd"
         kw = dict(method=method, precompute=precompute, **kw)
         return _with_parts(solve_unguarded(full, rows, C0, **kw), rows, data.n_features)
     if penalty.split:

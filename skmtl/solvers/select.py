@@ -38,7 +38,7 @@ def iterative_solver(method, datafit, penalty):
     (:mod:`~skmtl.solvers.cd`) for the row-separable penalties (L2,1, L1, weighted
     ones) but those of :data:`ADMM_FIRST`, ADMM (:mod:`~skmtl.solvers.admm`) for
     these (L1/Linf, the sparse-group norms, the dirty model's row norm on ``W``;
-    finished by CD where ADMM's gap stalls, :func:`_admm_then_cd`) and
+    finished by CD where ADMM's gap stalls, :func:`admm_then_cd`) and
     the other penalties (spectral, task relations) except two row penalties on a
     stacked ``[P; Q]`` (where neither beat FISTA on well-conditioned data); FISTA
     otherwise (rows, many features, well-scaled features, a stacked ``[P; Q]`` of
@@ -59,7 +59,7 @@ def iterative_solver(method, datafit, penalty):
     if _use_closed_form(datafit, penalty):
         return _closed_form_then(_cd.cd if _cd.serves(datafit, penalty) else _admm.admm)
     if _cd.use_cd(datafit, penalty):
-        return _admm_then_cd if type(penalty) in ADMM_FIRST else _cd.cd
+        return admm_then_cd if type(penalty) in ADMM_FIRST else _cd.cd
     # not two row penalties on a stacked [P; Q] (neither beat FISTA there)
     stacked_rows = isinstance(datafit, SplitDatafit) and _cd.serves(datafit, penalty)
     if _admm.use_admm(datafit, penalty) and not stacked_rows:
@@ -68,11 +68,11 @@ def iterative_solver(method, datafit, penalty):
 
 
 #: gap checks without progress after which ADMM hands over to coordinate descent
-#: (:func:`_admm_then_cd`)
+#: (:func:`admm_then_cd`)
 _ADMM_PATIENCE = 20
 
 
-def _admm_then_cd(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold=None, **kw):
+def admm_then_cd(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold=None, **kw):
     """ADMM (:func:`~skmtl.solvers.admm.admm`), then coordinate descent from its
     iterate when ADMM's gap stops falling above the threshold (``_ADMM_PATIENCE``
     checks without a new low): ADMM's fixed point is exact only up to the
