@@ -145,12 +145,21 @@ def matvec(data: TaskData, W: np.ndarray) -> np.ndarray:
 
     ``W`` has shape ``(d, T)``; the result has the shape of ``data.y``.
     """
-    return rowwise_dot(data.X, W, data.task_index)
+    X = data.X
+    if not data.shared and not sp.issparse(X) and W.shape[1] > 8:
+        segments = data.task_segments()
+        if segments is not False:  # W's columns repeated by segments, not gathered:
+            # 19345 rows, 27 features, 139 tasks: 0.27-0.43 ms against 1.2 ms
+            return np.einsum("ij,ji->i", X, np.repeat(W, segments[1], axis=1))
+    return rowwise_dot(X, W, data.task_index)
 
 
-#: most entries of a dense ``X`` whose products with ``theta`` are summed by task
-#: segments (``np.add.reduceat``) rather than by a sparse scatter: 2-7x faster below
-#: (a scipy.sparse matrix costs ~80 us to build), up to 2x slower far above it
+#: most entries of a dense C-ordered ``X`` whose products with ``theta`` are summed
+#: by task segments (``np.add.reduceat``) rather than by a sparse scatter: 2-7x
+#: faster below (a scipy.sparse matrix costs ~80 us to build), up to 5x slower far
+#: above it. A Fortran-ordered ``X`` (as pandas gives) is summed by segments at any
+#: size: its columns are contiguous (19345 rows, 27 features, 139 tasks: 0.34 ms,
+#: against 2.2 ms by the scatter)
 _SEGMENT_MAX_ENTRIES = 2**15
 
 
@@ -160,10 +169,12 @@ def rmatvec(data: TaskData, theta: np.ndarray) -> np.ndarray:
     if data.shared:
         out = X.T @ theta
     elif (
-        not sp.issparse(X) and X.size <= _SEGMENT_MAX_ENTRIES and data.task_segments() is not False
+        not sp.issparse(X)
+        and (X.size <= _SEGMENT_MAX_ENTRIES or X.flags.f_contiguous)
+        and data.task_segments() is not False
     ):
-        products = np.multiply(X.T, theta, order="C")
-        return np.add.reduceat(products, data.task_segments()[0], axis=1)
+        products = X * theta[:, None]  # the layout of X
+        return np.add.reduceat(products, data.task_segments()[0], axis=0).T
     else:
         out = X.T @ _scatter(data, theta)
     return out.toarray() if sp.issparse(out) else np.asarray(out)

@@ -1,0 +1,28 @@
+"""The stacked-rows products of skmtl._tasks against a loop over the tasks."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from skmtl._tasks import TaskData, matvec, rmatvec
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "csr"])
+@pytest.mark.parametrize("grouped", [True, False])
+@pytest.mark.parametrize("n, d", [(40, 3), (3000, 20)])  # both sides of the size switch
+@pytest.mark.parametrize("T", [3, 12])  # both sides of matvec's GEMM switch
+def test_products_match_a_loop_over_tasks(layout, grouped, n, d, T):
+    rng = np.random.RandomState(0)
+    tasks = np.r_[np.arange(T), rng.randint(T, size=n - T)]
+    if grouped:
+        tasks = np.sort(tasks)
+    X = rng.randn(n, d)
+    X = sp.csr_matrix(X) if layout == "csr" else np.asarray(X, order=layout)
+    theta, W = rng.randn(n), rng.randn(d, T)
+    data = TaskData(X, theta, np.ones(n), tasks, T)
+    assert (data.task_segments() is not False) == grouped
+    dense = X.toarray() if sp.issparse(X) else X
+    expected = np.stack([dense[tasks == t].T @ theta[tasks == t] for t in range(T)], axis=1)
+    np.testing.assert_allclose(rmatvec(data, theta), expected, rtol=1e-12, atol=1e-12)
+    z = np.einsum("ij,ji->i", dense, W[:, tasks])
+    np.testing.assert_allclose(matvec(data, W), z, rtol=1e-12, atol=1e-12)
