@@ -157,9 +157,9 @@ def matvec(data: TaskData, W: np.ndarray) -> np.ndarray:
 #: most entries of a dense C-ordered ``X`` whose products with ``theta`` are summed
 #: by task segments (``np.add.reduceat``) rather than by a sparse scatter: 2-7x
 #: faster below (a scipy.sparse matrix costs ~80 us to build), up to 5x slower far
-#: above it. A Fortran-ordered ``X`` (as pandas gives) is summed by segments at any
-#: size: its columns are contiguous (19345 rows, 27 features, 139 tasks: 0.34 ms,
-#: against 2.2 ms by the scatter)
+#: above it. A Fortran-ordered ``X`` (as pandas gives) is summed by segments up to
+#: 2**22 entries (a temporary of 32 MB): its columns are contiguous (19345 rows, 27
+#: features, 139 tasks: 0.34 ms, against 2.2 ms by the scatter)
 _SEGMENT_MAX_ENTRIES = 2**15
 
 
@@ -170,7 +170,7 @@ def rmatvec(data: TaskData, theta: np.ndarray) -> np.ndarray:
         out = X.T @ theta
     elif (
         not sp.issparse(X)
-        and (X.size <= _SEGMENT_MAX_ENTRIES or X.flags.f_contiguous)
+        and (X.size <= _SEGMENT_MAX_ENTRIES or (X.flags.f_contiguous and X.size <= 2**22))
         and data.task_segments() is not False
     ):
         products = X * theta[:, None]  # the layout of X

@@ -1,16 +1,17 @@
 """ADMM on per-task Gram statistics, for any penalty with an exact prox.
 
 Splits ``min_W f(W) + R(Z)`` over ``W = Z`` (scaled form, Boyd et al. 2011 sec. 3).
-The ``W``-step is one linear solve per task, ``(C_t + rho I) w_t = b_t + rho (z_t -
-u_t)``, exact whatever the conditioning of ``C_t``: the inverses are computed once
-per ``rho`` (one batched inverse, ``T d^3``, cheap with few features). The
-``Z``-step is the penalty's prox with step ``1 / rho``. ``rho`` follows residual
+The ``W``-step is one linear solve per task, ``(C_t + rho M) w_t = b_t + rho M (z_t
+- u_t)`` (``M`` the identity, or a metric for row norms, below), exact whatever the
+conditioning of ``C_t``: the inverses are computed once per ``rho`` (one batched
+inverse, ``T d^3``, cheap with few features). The ``Z``-step is the penalty's prox
+with step ``1 / rho`` in that metric. ``rho`` follows residual
 balancing (Boyd et al. sec. 3.4.1), which refactors when it changes.
 
 A split model ``W = P + Q`` (:class:`~skmtl._datafit.SplitDatafit`) is solved as
 consensus over the stacked block ``[P; Q]`` with ``f(P + Q)``: its ``X``-step
-solves ``(C_t + rho / 2 I) s_t = rho / 2 (a_P + a_Q)_t + b_t`` for ``s = P + Q``,
-then ``P = a_P - g / rho`` with ``g = C s - b`` and ``Q = s - P``.
+solves ``(C_t + rho / 2 M) s_t = rho / 2 M (a_P + a_Q)_t + b_t`` for ``s = P + Q``,
+then ``P = a_P - M^-1 g / rho`` with ``g = C s - b`` and ``Q = s - P``.
 
 The step's result is ``s`` itself (``Q = s - P`` rather than ``a_Q - g / rho``, the
 same in exact arithmetic): ``a - g / rho`` carries the round-off of ``g``, about
@@ -107,19 +108,18 @@ def use_admm(datafit, penalty):
 
 
 def row_metric(gram, penalty):
-    """Each feature's own curvature ``max_t C_t[j, j]`` (a constant feature's: the
-    smallest of the others), the metric of ADMM's proximal terms when the penalty
-    is a norm on each row (:class:`~skmtl.penalties.RowNormPenalty` without a
-    radius; both parts of a split model); None otherwise (one ``rho`` for all).
+    """Each feature's own curvature ``max_t C_t[j, j]`` (of the Grams with a shared
+    intercept held; a constant feature's: the smallest of the others), the metric of
+    ADMM's proximal terms when the penalty is a norm on each row
+    (:class:`~skmtl.penalties.RowNormPenalty`, also both parts of a split model);
+    None otherwise (one ``rho`` for all).
 
     In that metric the penalty's prox stays exact: ``omega`` being a norm, the prox of
     a row with step ``s / m_j`` is ``prox_{s omega}(m_j v) / m_j``."""
     parts = [penalty.first, penalty.second] if penalty.split else [penalty]
-    if not all(
-        isinstance(p, RowNormPenalty) and np.isinf(getattr(p, "radius", np.inf)) for p in parts
-    ):
+    if not all(isinstance(p, RowNormPenalty) for p in parts):
         return None
-    lips = np.diagonal(gram.grams, axis1=1, axis2=2).max(axis=0)
+    lips = np.diagonal(gram.held_grams(), axis1=1, axis2=2).max(axis=0)
     positive = lips[lips > 0]
     if len(positive) == 0:
         return None
@@ -182,8 +182,9 @@ def admm(
 ):
     """Minimise ``datafit(X) + penalty(X)`` by ADMM from ``C0``; ``n_iter`` counts
     ADMM iterations. Stops as :func:`~skmtl.solvers.fista.fista`. ``rho`` is the
-    first penalty parameter (default: the mean diagonal entry of the Gram matrices;
-    proximal Newton passes the last solve's, whose data term is similar).
+    first penalty parameter (default: the mean diagonal entry of the Gram matrices,
+    or 1 in the metric of :func:`row_metric`; proximal Newton passes the last
+    solve's, whose data term is similar, there kept within [0.01, 100]).
     ``dual_candidate``: also try the dual point of the data term's step ``X``
     (:func:`~skmtl.solvers.fista.duality_gap`); its result is ``dual_coef``.
     ``anderson``: extrapolate the iterates (see the module's docstring).
@@ -279,7 +280,8 @@ def admm(
         if (gap <= threshold and threshold > 0) or stalled or n_iter >= max_iter:
             break
         if impatient:
-            Z, X, gap, primal = best
+            if best is not None:
+                Z, X, gap, primal = best
             return SolverResult(Z, n_iter, float(gap), float(primal), float(rho), dual_coef=X)
         residual = norm(history[-1] - history[-2]) if len(history) > 1 else 0.0
         if anderson and len(history) > 2 and residual > _ANDERSON_FLOOR * norm(V):
@@ -289,7 +291,7 @@ def admm(
             # counted, and continued from when kept
             extrapolated = _cd.anderson([root * h for h in history])
             extrapolated = None if extrapolated is None else extrapolated / root
-            # (not as the last iteration: the gap returned is the last iterate's)
+            # (not as the last iteration: the gap of its result would be unchecked)
             if extrapolated is not None and n_iter + 1 < max_iter:
                 n_iter += 1
                 Z_try = prox(extrapolated, rho)

@@ -55,7 +55,8 @@ _SEMISMOOTH_FLOOR, _SETTLED = 1e-6, 0.01
 #: hinge, School-like data, tol 1e-8: 8036 iterations, 1342 with the floor)
 _INNER_FLOOR = 1e-2
 #: a FISTA inner solve of more iterations than this hands the later models to
-#: CD with Newton steps on the support, exact whatever their conditioning: the
+#: CD with Newton steps on the support (L2,1, L1 and their weighted forms), exact
+#: whatever their conditioning, or to ADMM (the others on Gram statistics): the
 #: loss's curvature can condition them far worse than the features' scales did the
 #: first (near-separable classes, BlockMCPClassifier, 100 rows and 10 features per
 #: task: FISTA's solves grew from 20 to 290 iterations, the outer steps shrank, and
@@ -138,7 +139,7 @@ def prox_newton(
     pattern, semismooth = None, False
     # the inner method, chosen on the first model by the curvature spread of its
     # Gram (an eigendecomposition); FISTA hands the later models to CD with Newton
-    # steps if they turn ill-conditioned (_FISTA_PATIENCE)
+    # steps, or to ADMM, if they turn ill-conditioned (_FISTA_PATIENCE)
     run = None
 
     def newton_step(C, z, gap, budget):
@@ -202,7 +203,9 @@ def prox_newton(
             if polish:
                 run = cd_polished
             elif _admm.serves(inner_datafit, penalty):
-                run = admm_then_cd if _cd.serves(inner_datafit, penalty) else _admm.admm
+                # (not CD on a stacked [P; Q]: its parts trade off along a flat direction)
+                cd_serves = not split and _cd.serves(inner_datafit, penalty)
+                run = admm_then_cd if cd_serves else _admm.admm
                 curvature = None  # FISTA's Lipschitz constant is no start for rho
         target = C.copy()
         target[:d] = inner.coef

@@ -100,6 +100,7 @@ def admm_then_cd(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold=Non
         datafit, penalty, first.coef, max_iter=max_iter - first.n_iter, threshold=threshold, **kw
     )
     result.n_iter += first.n_iter
+    result.lipschitz = first.lipschitz  # ADMM's rho, for the next solve's start
     return result
 
 
