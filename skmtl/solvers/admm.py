@@ -50,7 +50,7 @@ import numpy as np
 from .._datafit import SplitDatafit
 from ..penalties import RowNormPenalty
 from . import cd as _cd
-from .cd import curvature_spread
+from .cd import curvature_spread, feature_curvatures
 from .fista import SolverResult, duality_gap, warn_not_converged
 
 #: ADMM is chosen (solver="auto") up to this many features (a T d^3 inverse per rho)
@@ -119,7 +119,7 @@ def row_metric(gram, penalty):
     parts = [penalty.first, penalty.second] if penalty.split else [penalty]
     if not all(isinstance(p, RowNormPenalty) for p in parts):
         return None
-    lips = np.diagonal(gram.held_grams(), axis1=1, axis2=2).max(axis=0)
+    lips = feature_curvatures(gram)
     positive = lips[lips > 0]
     if len(positive) == 0:
         return None
@@ -204,8 +204,9 @@ def admm(
     blocks = Z.reshape(k, d, -1)
     metric = row_metric(gram, penalty)
     solve = _Solves(gram, metric)
-    m = (np.ones(d) if metric is None else metric)[:, None]
-    mk = np.tile(m, (k, 1))  # the metric of each stacked row
+    # the metric of each row, and of each stacked row (1: the identity)
+    m = 1.0 if metric is None else metric[:, None]
+    mk = 1.0 if metric is None else np.tile(m, (k, 1))
     if metric is not None:  # rho in units of each feature's curvature: about 1
         rho = 1.0 if rho is None or not np.isfinite(rho) or rho <= 0 else rho
         rho = min(max(rho, 1 / _METRIC_RHO_START), _METRIC_RHO_START)

@@ -72,6 +72,12 @@ def serves(datafit, penalty):
     return all(p.row_separable for p in penalties) and hasattr(gram, "grams")
 
 
+def feature_curvatures(gram):
+    """Each feature's own curvature ``L_j = max_t C_t[j, j]``, of the Grams with a
+    shared intercept held (:meth:`~skmtl._datafit.GramDatafit.held_grams`)."""
+    return np.diagonal(gram.held_grams(), axis1=1, axis2=2).max(axis=0)
+
+
 def curvature_spread(datafit):
     """``L / min_j L_j``: FISTA's Lipschitz constant ``L`` (the largest eigenvalue of
     the data term's Hessian) over the smallest of the blocks' own ones, ``L_j =
@@ -79,8 +85,7 @@ def curvature_spread(datafit):
     the least curved feature's row by steps this many times shorter than CD does: a
     large spread comes from features on very different scales (raw tabular data),
     not from correlations (which raise ``L`` by at most ``d`` times)."""
-    grams = datafit.held_grams()
-    lips = np.diagonal(grams, axis1=1, axis2=2).max(axis=0)
+    lips = feature_curvatures(datafit)
     positive = lips[lips > 0]
     if len(positive) == 0:
         return 1.0
