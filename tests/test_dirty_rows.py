@@ -82,6 +82,29 @@ def test_diagonal_prox_matches_cvxpy(shared, specific):
     np.testing.assert_allclose(rows, penalty.prox_diagonal(V, c), atol=1e-13)
 
 
+def test_projection_by_sorted_event_bits_matches_the_argsort_one():
+    # the unit-weight projection sorts the events with their kinds in the last bit
+    # (moving each by at most one ulp); against the argsort of the weighted one and
+    # the single-row one, on ties, zeros, entries at the box and mixed magnitudes
+    rng = np.random.default_rng(5)
+    V = rng.standard_normal((40, 30)) * np.logspace(-3, 3, 40)[:, None]
+    V[0] = 0.0
+    V[1, :10] = 0.25  # ties at the box
+    V[2] = np.repeat(rng.standard_normal(6), 5)  # ties between entries
+    V[3, ::2] = 0.0
+    project = DirtyRowNorm._project_l1_box
+    for radius, box in [(0.5, 0.25), (3.0, 0.1), (40.0, 2.0), (1e-3, 1e-4)]:
+        fast = project(V, radius, box)
+        scale = np.abs(V).max(axis=1, keepdims=True)
+        weighted = project(V, radius, box, np.ones(V.shape[1]))
+        assert np.all(np.abs(fast - weighted) <= 1e-14 * scale)
+        rows = np.vstack([project(V[j : j + 1], radius, box) for j in range(len(V))])
+        assert np.all(np.abs(fast - rows) <= 1e-14 * scale)
+        # feasible, up to the round-off of |v_i| - tau
+        assert np.all(np.abs(fast).sum(axis=1) <= radius + 1e-14 * V.shape[1] * scale[:, 0])
+        assert np.all(np.abs(fast) <= box)
+
+
 @pytest.mark.parametrize("loss", ["squared", "logistic"])
 @pytest.mark.parametrize("group_norm", ["linf", "l2"])
 def test_dirty_on_rows_matches_cvxpy_and_beats_the_stacked_fista(loss, group_norm):
