@@ -65,6 +65,23 @@ def test_derivatives_match_finite_differences(name):
     assert loss.value(y, w, z) == pytest.approx(np.sum(w * loss.pointwise(y, z)))
 
 
+def test_logistic_pieces_match_numpy_and_scipy_to_the_ulp():
+    # the logistic loss's own log(1 + exp(m)) and sigmoid (faster than
+    # np.logaddexp and scipy's expit) agree with them to a few ulps everywhere
+    from scipy.special import expit
+
+    from skmtl.losses.binary import log1p_exp, sigmoid
+
+    m = np.concatenate([np.linspace(-800, 800, 20001), [-np.inf, np.inf, 0.0, -0.0, 1e-300]])
+    m = np.concatenate([m, np.random.default_rng(0).standard_normal(1000) * 30])
+    with np.errstate(over="ignore"):
+        expected = np.logaddexp(0.0, m)
+    np.testing.assert_allclose(log1p_exp(m), expected, rtol=4 * np.finfo(float).eps, atol=0)
+    # (below exp(-745) expit gives 0, sigmoid the subnormal value)
+    np.testing.assert_allclose(sigmoid(m), expit(m), rtol=4 * np.finfo(float).eps, atol=1e-300)
+    assert np.isnan(log1p_exp(np.array([np.nan]))[0]) and np.isnan(sigmoid(np.array([np.nan]))[0])
+
+
 @pytest.mark.parametrize("name", LOSSES)
 @pytest.mark.parametrize("scale", [1.0, 0.6])
 def test_dual_value_is_the_conjugate(name, scale):
