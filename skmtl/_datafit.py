@@ -263,6 +263,7 @@ class DesignDatafit:
         infinite = p is not None and np.isinf(p).any()  # one intercept (per class)
         tiny = 1e-15 * self.data.task_sum(self.w)  # a relative round-off level
         current = None  # the objective at z (pooled intercepts), once computed
+        losses = None  # each task's loss at z (free intercepts), once computed
         for _ in range(n_steps):
             g = self.data.task_sum(self.loss.derivative(self.y, self.w, z))
             if pooled:
@@ -284,7 +285,7 @@ class DesignDatafit:
                 else:
                     step = pooling.solve_shifted(p, h, g)
             if p is None and not self.exact_bregman:
-                step = damped_intercept_step(self, z, step)
+                step, losses = damped_intercept_step(self, z, step, losses)
             elif not self.exact_bregman:  # Newton on a quadratic cannot overshoot
                 step, current = self._damped_pooled_step(z, C[-1], step, current)
             C[-1] -= step
@@ -357,19 +358,28 @@ class DesignDatafit:
         return b + np.einsum("jt,jt->t", self.x_mean, W) if self.center else b
 
 
-def damped_intercept_step(datafit, z, step, max_halvings=60):
+def damped_intercept_step(datafit, z, step, before=None, max_halvings=60):
     """Halve each task's Newton step on its intercept until that task's loss does not
     increase (beyond round-off). From far off (a warm start on new data: confident
-    rows, tiny curvature) the undamped step overshoots and the loss explodes."""
+    rows, tiny curvature) the undamped step overshoots and the loss explodes.
+    ``before``: each task's loss at ``z`` if known. Returns the step and each task's
+    loss after it (the next step's ``before``)."""
     data, loss, y, w = datafit.data, datafit.loss, datafit.y, datafit.w
-    before = data.task_sum(w * loss.pointwise(y, z))
+
+    def losses(step):
+        return data.task_sum(w * loss.pointwise(y, z - data.expand(step)))
+
+    if before is None:
+        before = losses(np.zeros_like(step))
     limit = before + 8 * np.finfo(float).eps * np.abs(before)
     for _ in range(max_halvings):
-        worse = data.task_sum(w * loss.pointwise(y, z - data.expand(step))) > limit
+        after = losses(step)
+        worse = after > limit
         if not worse.any():
-            return step
+            return step, after
         step = np.where(worse, 0.5 * step, step)
-    return np.where(worse, 0.0, step)
+    step = np.where(worse, 0.0, step)
+    return step, np.where(worse, before, after)
 
 
 class GramDatafit:
