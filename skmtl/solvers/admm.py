@@ -6,7 +6,8 @@ The ``W``-step is one linear solve per task, ``(C_t + rho M) w_t = b_t + rho M (
 conditioning of ``C_t``: the inverses are computed once per ``rho`` (one batched
 inverse, ``T d^3``, cheap with few features). The ``Z``-step is the penalty's prox
 with step ``1 / rho`` in that metric. ``rho`` follows residual
-balancing (Boyd et al. sec. 3.4.1), which refactors when it changes.
+balancing (Boyd et al. sec. 3.4.1, by the square root of the residuals' ratio as
+Wohlberg 2017), which refactors when it changes.
 
 A split model ``W = P + Q`` (:class:`~skmtl._datafit.SplitDatafit`) is solved as
 consensus over the stacked block ``[P; Q]`` with ``f(P + Q)``: its ``X``-step
@@ -64,9 +65,14 @@ MAX_FEATURES = 100
 MIN_SPREAD = 100.0
 #: iterations between duality gaps and between adaptations of rho
 _GAP_FREQ = 5
-#: residual balancing: change rho by this factor when one residual exceeds the other
-#: by _BALANCE
-_RHO_FACTOR, _BALANCE = 2.0, 10.0
+#: residual balancing: when one residual exceeds the other by more than _BALANCE,
+#: change rho by the square root of their ratio (Wohlberg 2017), at most
+#: _RHO_FACTOR_MAX. Measured against a fixed factor 2 (issue 18, School-like data,
+#: iterations at tol 1e-6): the dirty regressor 365 -> 203, L1/Linf group lasso 179
+#: -> 113, clustered 47 -> 35; 0.55-1.05x on every model that runs ADMM, 0.58-1.14x
+#: at tol 1e-10. Inside proximal Newton (test_spectral_newton_matches_cvxpy...,
+#: 8 fits): 3842 iterations in all, 2990 with the cap at 10, 3487 at 100
+_BALANCE, _RHO_FACTOR_MAX = 10.0, 10.0
 #: and keep rho within this factor of its first value either way
 _RHO_RANGE = 1e6
 #: with a metric (:func:`row_metric`), the first rho (proximal Newton passes the
@@ -306,10 +312,12 @@ def admm(
         # on a rank-deficient design), and within _RHO_RANGE of the first rho
         if max(primal_res, dual_res) <= 1e3 * floor:
             continue
-        if primal_res > _BALANCE * dual_res and rho * _RHO_FACTOR <= rho0 * _RHO_RANGE:
-            rho, U = rho * _RHO_FACTOR, U / _RHO_FACTOR
-        elif dual_res > _BALANCE * primal_res and rho / _RHO_FACTOR >= rho0 / _RHO_RANGE:
-            rho, U = rho / _RHO_FACTOR, U * _RHO_FACTOR
+        ratio = primal_res / dual_res if dual_res > 0 else np.inf
+        factor = min(np.sqrt(max(ratio, 1 / ratio)), _RHO_FACTOR_MAX)
+        if ratio > _BALANCE and rho * factor <= rho0 * _RHO_RANGE:
+            rho, U = rho * factor, U / factor
+        elif ratio < 1 / _BALANCE and rho / factor >= rho0 / _RHO_RANGE:
+            rho, U = rho / factor, U * factor
     if n_iter == 0:
         gap, primal, _, _ = duality_gap(datafit, penalty, Z, datafit.linear(Z))
     elif best_gap < gap:
