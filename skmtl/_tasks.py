@@ -148,8 +148,12 @@ def matvec(data: TaskData, W: np.ndarray) -> np.ndarray:
     X = data.X
     if not data.shared and not sp.issparse(X) and W.shape[1] > 8:
         segments = data.task_segments()
-        if segments is not False:  # W's columns repeated by segments, not gathered:
-            # 19345 rows, 27 features, 139 tasks: 0.27-0.43 ms against 1.2 ms
+        if segments is not False:  # W's columns repeated by segments, not gathered
+            # (19345 rows, 27 features, 139 tasks: 0.27-0.43 ms against 1.2 ms), in
+            # X's layout (C-ordered: 0.39 against 0.73 ms; 45000 rows, 417 tasks:
+            # 1.1 against 3.0 ms)
+            if X.flags.c_contiguous:
+                return np.einsum("ij,ij->i", X, np.repeat(W.T, segments[1], axis=0))
             return np.einsum("ij,ji->i", X, np.repeat(W, segments[1], axis=1))
     return rowwise_dot(X, W, data.task_index)
 
