@@ -122,7 +122,7 @@ def main(argv=None):
     parser.add_argument("--kinds", default="Regressor,Classifier")
     args = parser.parse_args(argv)
     if args.repeat is None:
-        args.repeat = 1 if args.quick else 2
+        args.repeat = 1 if args.quick else 5
     if args.output is None and not args.quick:
         args.output = RESULTS / "conditioning.md"
     monitor = CpuMonitor()
