@@ -53,6 +53,7 @@ from ..penalties import RowNormPenalty
 from . import cd as _cd
 from .cd import curvature_spread, feature_curvatures
 from .fista import SolverResult, duality_gap, warn_not_converged
+from .spd import spd_inverse
 
 #: ADMM is chosen (solver="auto") up to this many features (a T d^3 inverse per rho)
 MAX_FEATURES = 100
@@ -158,7 +159,7 @@ class _Solves:
     def __call__(self, rhs, shift):
         if shift != self.shift:
             self.shift = shift
-            self.inverse = np.linalg.inv(self.grams + shift * self.eye)
+            self.inverse = spd_inverse(self.grams + shift * self.eye)
             if self.pooled:  # s_t's slope in b_0, and b_0's coefficient in its equation
                 self.slope = self.delta * self._apply(self.xbar)
                 curvature = self.delta * (1.0 - np.einsum("jt,jt->t", self.xbar, self.slope))

@@ -17,6 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 from ..penalties import L1, L21, WeightedL1, WeightedL21
 from . import cd as _cd
 from .fista import SolverResult, duality_gap, warn_not_converged
+from .spd import spd_inverse
 
 #: coordinate descent epochs between Newton steps on the support (:func:`cd_polished`)
 _CD_CHUNK = 5
@@ -143,7 +144,7 @@ def support_newton(model, penalty, W, *, max_steps=10, rtol=1e-16):
         penalized = np.flatnonzero(c > 0)
         dense = None if shared_terms is None else shared_terms[0][:, rows] * mask
         try:
-            Binv = np.linalg.inv(B)
+            Binv = spd_inverse(B)
             x0 = np.matmul(Binv, grad.T[:, :, None])[:, :, 0].T  # (k, T)
             step = -x0 - _woodbury_correction(Binv, x0, unit, c, penalized, dense, shared_terms)
         except np.linalg.LinAlgError:

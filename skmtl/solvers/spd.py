@@ -1,0 +1,34 @@
+"""Inverses of stacks of symmetric positive definite matrices (the per-task systems
+of ADMM's data step and of the Newton steps on the support)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: stacks of fewer matrices than this go to ``np.linalg.inv`` (one 27 x 27 matrix:
+#: 0.02 ms by LU, 0.14 ms by the Cholesky route below, whose rows loop in Python)
+_MIN_STACK = 8
+
+
+def spd_inverse(A):
+    """The inverse of each matrix of a stack ``A`` (``(..., k, k)``) of symmetric
+    positive definite matrices, from its Cholesky factor ``L``: ``A^-1 = L^-T L^-1``
+    with ``L^-1`` by forward substitution, one row at a time for the whole stack.
+    139 matrices 27 x 27: 1.3 ms against 2.1 ms by ``np.linalg.inv`` (LU), with
+    residuals ``||A A^-1 - I||`` within a factor 2 of LU's. A stack that is not
+    numerically positive definite (or a short one) goes to ``np.linalg.inv``."""
+    A = np.asarray(A, dtype=float)
+    if A.ndim < 3 or A.shape[0] < _MIN_STACK:
+        return np.linalg.inv(A)
+    try:
+        L = np.linalg.cholesky(A)
+    except np.linalg.LinAlgError:
+        return np.linalg.inv(A)
+    k = A.shape[-1]
+    L_inv = np.zeros_like(L)
+    diagonal = np.diagonal(L, axis1=-2, axis2=-1)
+    for i in range(k):  # row i of L^-1: (e_i - L[i, :i] L^-1[:i]) / L[i, i]
+        row = -np.matmul(L[..., i : i + 1, :i], L_inv[..., :i, :])[..., 0, :]
+        row[..., i] += 1.0
+        L_inv[..., i, :] = row / diagonal[..., i : i + 1]
+    return np.matmul(np.swapaxes(L_inv, -1, -2), L_inv)
