@@ -313,11 +313,11 @@ def admm(
         # on a rank-deficient design), and within _RHO_RANGE of the first rho
         if max(primal_res, dual_res) <= 1e3 * floor:
             continue
-        ratio = primal_res / dual_res if dual_res > 0 else np.inf
-        factor = min(np.sqrt(max(ratio, 1 / ratio)), _RHO_FACTOR_MAX)
-        if ratio > _BALANCE and rho * factor <= rho0 * _RHO_RANGE:
+        high, low = max(primal_res, dual_res), min(primal_res, dual_res)
+        factor = min(np.sqrt(high / low), _RHO_FACTOR_MAX) if low > 0 else _RHO_FACTOR_MAX
+        if primal_res > _BALANCE * dual_res and rho * factor <= rho0 * _RHO_RANGE:
             rho, U = rho * factor, U / factor
-        elif ratio < 1 / _BALANCE and rho / factor >= rho0 / _RHO_RANGE:
+        elif dual_res > _BALANCE * primal_res and rho / factor >= rho0 / _RHO_RANGE:
             rho, U = rho / factor, U * factor
     if n_iter == 0:
         gap, primal, _, _ = duality_gap(datafit, penalty, Z, datafit.linear(Z))
