@@ -163,10 +163,11 @@ class DirtyRowNorm(RowNormPenalty):
             return out
         a, start = a[rows], start[rows]
         n, T = a.shape
-        c = 1.0 if weights is None else np.broadcast_to(weights, (T,))
         if weights is None:
+            c = 1.0
             where, rate = _unit_events(a, clipped[rows])
         else:
+            c = np.broadcast_to(weights, (T,))
             events = np.concatenate([(a - clipped[rows]) / c, a / c], axis=1)
             # any order of tied events gives the same h (continuous): no stable sort
             order = np.argsort(events, axis=1)

@@ -18,13 +18,13 @@ def spd_inverse(A):
     residuals ``||A A^-1 - I||`` within a factor 2 of LU's. A stack that is not
     numerically positive definite (or a short one) goes to ``np.linalg.inv``."""
     A = np.asarray(A, dtype=float)
-    if A.ndim < 3 or A.shape[0] < _MIN_STACK:
+    k = A.shape[-1]
+    if A.ndim < 3 or A.size < _MIN_STACK * k * k:  # every matrix of the stack counts
         return np.linalg.inv(A)
     try:
         L = np.linalg.cholesky(A)
     except np.linalg.LinAlgError:
         return np.linalg.inv(A)
-    k = A.shape[-1]
     L_inv = np.zeros_like(L)
     diagonal = np.diagonal(L, axis1=-2, axis2=-1)
     for i in range(k):  # row i of L^-1: (e_i - L[i, :i] L^-1[:i]) / L[i, i]
