@@ -245,16 +245,22 @@ class DesignDatafit:
         the intercepts holds to round-off before the gap is computed: each
         task's ``sum_i theta_ti = 0`` for free intercepts; with pooled ones
         ``task sums of theta = M(p) b``, in particular summing to zero. The last
-        call's result is remembered (a solve's start is polished twice: for the
-        warm-start guard and for the first gap)."""
+        call's result is remembered, with its ``z`` (a solve's start is polished
+        twice: for the warm-start guard and for the first gap; a dual candidate's
+        ``z`` need not be its block's predictions)."""
         if not self.intercept_row:
             return C, z
         last = getattr(self, "_last_polish", None)
-        if last is not None and last[0].shape == C.shape and np.array_equal(last[0], C):
-            return last[1].copy(), last[2]
-        C_in = C.copy()
+        if (
+            last is not None
+            and last[0].shape == C.shape
+            and np.array_equal(last[0], C)
+            and np.array_equal(last[1], z)
+        ):
+            return last[2].copy(), last[3]
+        C_in, z_in = C.copy(), np.array(z)
         C, z = self._polish(C.copy(), z, n_steps)
-        self._last_polish = (C_in, C.copy(), z)
+        self._last_polish = (C_in, z_in, C.copy(), z)
         return C, z
 
     def _polish(self, C, z, n_steps):

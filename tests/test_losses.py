@@ -103,6 +103,34 @@ def test_dual_value_is_the_conjugate(name, scale):
     assert loss.dual_value(y, w, z, scale) == pytest.approx(sum(minima), rel=1e-7, abs=1e-9)
 
 
+@pytest.mark.parametrize("name", [n for n in LOSSES if n != "squared"])
+def test_predictions_for_inverts_the_derivative(name):
+    """``predictions_for(g)`` has derivative ``g`` where ``-g`` is in the conjugate's
+    domain (any loss's derivative), and the nearest such point's elsewhere, with
+    finite predictions; zero-weight rows get a zero derivative."""
+    loss, rng = LOSSES[name], np.random.RandomState(2)
+    y, z = _targets(loss, rng, (60,)), 3 * rng.randn(60)
+    w = rng.uniform(0.5, 2.0, 60)
+    g = loss.derivative(y, w, z)
+    np.testing.assert_allclose(
+        loss.derivative(y, w, loss.predictions_for(y, w, g)), g, rtol=1e-9, atol=1e-12
+    )
+    # beyond the domain: the logistic's probability past 0 or 1, the hinge's and
+    # Huber's slopes past theirs, a Poisson mean below zero
+    far = g + 5 * rng.randn(60) * w
+    back = loss.derivative(y, w, loss.predictions_for(y, w, far))
+    assert np.all(np.isfinite(loss.predictions_for(y, w, far)))
+    nearest = {
+        "logistic": -w * y * np.clip(-far * y / w, 0, 1),
+        "squared_hinge": -w * y * np.maximum(-far * y / w, 0),
+        "huber": np.clip(far, -0.7 * w, 0.7 * w),
+        "poisson": np.maximum(far, -w * y),
+    }[name]
+    np.testing.assert_allclose(back, nearest, rtol=1e-9, atol=1e-12)
+    w[:5] = 0.0
+    assert np.all(loss.derivative(y, w, loss.predictions_for(y, w, g))[:5] == 0)
+
+
 def _make_data(loss, seed=0):
     rng = np.random.RandomState(seed)
     sizes = (15, 25, 40)

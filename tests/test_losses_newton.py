@@ -75,7 +75,9 @@ def test_group_lasso_newton_matches_cvxpy_on_school_like_data(loss, tol, pooling
         )
     ref = cls(alpha=0.02, loss=loss_, solver="cvxpy", intercept_pooling=pooling).fit(X, y, tasks)
     rel = (ours.objective_ - ref.objective_) / abs(ref.objective_)
-    assert rel < (1e-6 if tol < 1e-6 else 1e-4)
+    # tol is relative to the null model's loss, above the optimum's: at 1e-4 the
+    # fit may stop 1e-4 of the objective away (Poisson: 1.04e-4, certified)
+    assert rel < (1e-6 if tol < 1e-6 else 1e-3)
     assert ours.objective_ - ref.objective_ <= ours.dual_gap_ + 1e-8 * abs(ref.objective_)
     assert ours.n_iter_ < 500  # CD epochs in all: thousands before the Newton steps
 
@@ -132,7 +134,8 @@ def test_pooled_intercepts_converge_in_few_newton_steps(alpha):
     X, y, tasks = _contraception_like()
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        ours = GroupLassoClassifier(alpha=alpha, intercept_pooling=4.0).fit(X, y, tasks)
+        ours = GroupLassoClassifier(alpha=alpha, intercept_pooling=4.0, tol=1e-8)
+        ours.fit(X, y, tasks)
     ref = GroupLassoClassifier(alpha=alpha, intercept_pooling=4.0, solver="cvxpy")
     ref.fit(X, y, tasks)
     assert ours.n_iter_ < 100

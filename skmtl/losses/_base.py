@@ -137,6 +137,15 @@ class Loss:
         multi-class form."""
         return None
 
+    def predictions_for(self, y, w, g):
+        """Predictions ``z`` whose derivative ``f'(z)`` is ``g`` moved into the
+        conjugate's domain (where ``-g`` is a dual point), or None if the loss has no
+        such inverse. Proximal Newton's quadratic models give ``g`` (the model's
+        gradient at the inner solution): a dual point that certifies the outer gap
+        far sooner than the loss's own gradient at the iterate on ill-conditioned
+        data (see :mod:`skmtl.solvers.prox_newton`)."""
+        return None
+
     def curvature_blocks(self, y, w, z):
         """None when the Hessian in the predictions is diagonal (``second_derivative``
         is all of it); a loss that couples entries (the softmax over a row's class

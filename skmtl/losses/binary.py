@@ -52,6 +52,13 @@ class LogisticLoss(Loss):
         p = np.clip(scale * sigmoid(-y * z), 0.0, 1.0)
         return -np.sum(w * (xlogy(p, p) + xlogy(1.0 - p, 1.0 - p)))
 
+    def predictions_for(self, y, w, g):
+        """``p = -g y / w`` is ``sigmoid(-y z)``: clipped into [0, 1] (its ends within
+        ``1e-300`` and an ulp: finite predictions), ``z = y log((1 - p) / p)``."""
+        p = np.divide(-g * y, w, out=np.full_like(g, 0.5), where=w > 0)
+        p = np.clip(p, 1e-300, 1.0 - 2**-53)
+        return y * np.log((1.0 - p) / p)
+
     def null_intercept(self, mean):
         """The log-odds of the positive class (``mean`` of -1/+1 labels)."""
         positive = np.clip(0.5 * (1.0 + mean), 1e-6, 1 - 1e-6)
@@ -115,6 +122,12 @@ class SquaredHingeLoss(Loss):
         - theta^2 / (4 w)`` on ``y theta >= 0``: ``sum_i w_i (2 s h_i - s^2 h_i^2)``."""
         h = np.maximum(0.0, 1.0 - y * z)
         return np.sum(w * (2.0 * scale * h - scale**2 * h * h))
+
+    def predictions_for(self, y, w, g):
+        """``h = -g y / (2 w)`` is the margin's violation ``max(0, 1 - y z)``: clipped
+        at zero, ``z = y (1 - h)``."""
+        h = np.divide(-g * y, 2.0 * w, out=np.zeros_like(g), where=w > 0)
+        return y * (1.0 - np.maximum(h, 0.0))
 
     def null_intercept(self, mean):
         """``2 p - 1`` minimises ``p (1 - b)^2 + (1 - p) (1 + b)^2``: the mean label."""

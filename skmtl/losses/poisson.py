@@ -35,6 +35,11 @@ class PoissonLoss(Loss):
         m = (1.0 - scale) * y + scale * np.exp(z)
         return np.sum(w * (m - xlogy(m, m) + xlogy(y, y) - y))
 
+    def predictions_for(self, y, w, g):
+        """The mean ``exp(z) = y + g / w``, kept positive (at least ``1e-300``)."""
+        mean = y + np.divide(g, w, out=np.zeros_like(g), where=w > 0)
+        return np.log(np.maximum(mean, 1e-300))
+
     def null_intercept(self, mean):
         return np.log(np.maximum(mean, 1e-300))
 

@@ -104,6 +104,11 @@ class HuberLoss(Loss):
         wc = w * c
         return scale * np.vdot(wc, y) - 0.5 * scale**2 * np.vdot(wc, c)
 
+    def predictions_for(self, y, w, g):
+        """The residual ``y - z = -g / w``, clipped to ``[-epsilon, epsilon]``."""
+        r = np.divide(-g, w, out=np.zeros_like(g), where=w > 0)
+        return y - np.clip(r, -self.epsilon, self.epsilon)
+
     def dual_radius(self, gap):
         return np.sqrt(2.0 * max(gap, 0.0))
 

@@ -31,25 +31,30 @@ class SolverResult:
     dual_coef: np.ndarray | None = None
 
 
-def duality_gap(datafit, penalty, C, z, candidate=None):
+def duality_gap(datafit, penalty, C, z, candidates=()):
     """``(gap, primal, C, z)`` at ``C``, after polishing any logistic intercepts.
 
     The dual point is that of ``C`` (minus the loss's derivative at its
-    predictions, rescaled into the penalty's dual ball), or that of the coefficient
-    block ``candidate`` where its dual objective is higher: any dual-feasible point
-    bounds the optimum from below, so the gap stays exact. A solver's smooth iterate
-    (ADMM's data-term step) makes a better one on ill-conditioned data: its gradient
-    is near the penalty's subdifferential, while that at ``C`` is off by the
-    curvature times the (small) distance between the two."""
+    predictions, rescaled into the penalty's dual ball), or that of a candidate
+    where its dual objective is higher: any dual-feasible point bounds the optimum
+    from below, so the gap stays exact. ``candidates``: coefficient blocks, or
+    ``(block, predictions)`` pairs whose predictions are not the block's own (a
+    dual point that is the loss's derivative at them, not at ``X block``). A
+    solver's smooth iterate (ADMM's data-term step) makes a better one on
+    ill-conditioned data: its gradient is near the penalty's subdifferential, while
+    that at ``C`` is off by the curvature times the (small) distance between the
+    two."""
     C, z = datafit.polish(C, z)
     d = datafit.n_features
     primal = datafit.value(z) + penalty.value(C[:d])
     if C.shape[0] > d:  # the intercept row's own term (pooled intercepts)
         primal += datafit.intercept_value(C[d])
     dual = _dual_objective(datafit, penalty, C, z)
-    if candidate is not None:
-        other = np.array(candidate, dtype=float)
-        other, z_other = datafit.polish(other, datafit.linear(other))
+    for candidate in candidates:
+        other, z_other = candidate if isinstance(candidate, tuple) else (candidate, None)
+        other = np.array(other, dtype=float)
+        z_other = datafit.linear(other) if z_other is None else z_other
+        other, z_other = datafit.polish(other, z_other)
         dual = max(dual, _dual_objective(datafit, penalty, other, z_other))
     gap = primal - dual
     # round-off of the two sums (each a few dozen terms deep, of terms up to the
@@ -180,15 +185,15 @@ def certified_loop(
 
     ``inner_step(C, z, gap, budget)`` improves ``C`` (predictions ``z``, gap
     ``gap``) with at most ``budget`` FISTA iterations and returns the new ``C`` and
-    the iterations used, and optionally a coefficient block whose dual point the
-    next gap also tries (:func:`duality_gap`). Working sets and proximal Newton are
+    the iterations used, and optionally candidates whose dual points the next gap
+    also tries (:func:`duality_gap`). Working sets and proximal Newton are
     such steps.
     """
     threshold = tol * full.gap_scale()
     C = np.array(C0, dtype=float)
-    n_iter, candidate, best_dual = 0, None, -np.inf
+    n_iter, candidates, best_dual = 0, (), -np.inf
     while True:
-        gap, primal, C, z = duality_gap(full, penalty, C, full.linear(C), candidate)
+        gap, primal, C, z = duality_gap(full, penalty, C, full.linear(C), candidates)
         # the dual problem is the same at every step: its best point so far bounds
         # the optimum from below (round-off aside: the gap is kept non-negative)
         best_dual = max(best_dual, primal - gap)
@@ -197,8 +202,8 @@ def certified_loop(
             print(f"[{name}] {n_iter:5d} iterations  objective {primal:.10e}  gap {gap:.3e}")
         if gap <= threshold or n_iter >= max_iter:
             break
-        C, used, *candidate = inner_step(C, z, gap, max_iter - n_iter)
-        candidate = candidate[0] if candidate else None
+        C, used, *candidates = inner_step(C, z, gap, max_iter - n_iter)
+        candidates = candidates[0] if candidates else ()
         n_iter += used
     if gap > threshold:
         warn_not_converged(gap, n_iter, threshold, tol, method=name)
