@@ -74,6 +74,13 @@ _GAP_FREQ = 5
 #: at tol 1e-10. Inside proximal Newton (test_spectral_newton_matches_cvxpy...,
 #: 8 fits): 3842 iterations in all, 2990 with the cap at 10, 3487 at 100
 _BALANCE, _RHO_FACTOR_MAX = 10.0, 10.0
+#: in the metric of a row norm (rho about 1, in units of each feature's curvature)
+#: rho follows the residuals more closely: School-like data, tol 1e-6, against 10:
+#: the dirty classifier 486 -> 294 iterations (0.23 -> 0.185 s), dirty regressor
+#: 203 -> 119, L1/Linf group lasso 170 -> 116 and 113 -> 83. Not for the others:
+#: with 3 the trace norm, robust low-rank and clustered regressors took 1.2-1.3x
+#: the time
+_BALANCE_IN_METRIC = 3.0
 #: and keep rho within this factor of its first value either way
 _RHO_RANGE = 1e6
 #: with a metric (:func:`row_metric`), the first rho (proximal Newton passes the
@@ -210,6 +217,7 @@ def admm(
     Z = np.array(C0[: k * d], dtype=float)
     blocks = Z.reshape(k, d, -1)
     metric = row_metric(gram, penalty)
+    balance = _BALANCE if metric is None else _BALANCE_IN_METRIC
     solve = _Solves(gram, metric)
     # the metric of each row, and of each stacked row (1: the identity)
     m = 1.0 if metric is None else metric[:, None]
@@ -315,9 +323,9 @@ def admm(
             continue
         high, low = max(primal_res, dual_res), min(primal_res, dual_res)
         factor = min(np.sqrt(high / low), _RHO_FACTOR_MAX) if low > 0 else _RHO_FACTOR_MAX
-        if primal_res > _BALANCE * dual_res and rho * factor <= rho0 * _RHO_RANGE:
+        if primal_res > balance * dual_res and rho * factor <= rho0 * _RHO_RANGE:
             rho, U = rho * factor, U / factor
-        elif dual_res > _BALANCE * primal_res and rho / factor >= rho0 / _RHO_RANGE:
+        elif dual_res > balance * primal_res and rho / factor >= rho0 / _RHO_RANGE:
             rho, U = rho / factor, U * factor
     if n_iter == 0:
         gap, primal, _, _ = duality_gap(datafit, penalty, Z, datafit.linear(Z))
