@@ -29,6 +29,9 @@ class SolverResult:
     #: a coefficient block whose dual point certified the gap (see duality_gap),
     #: when it is not ``coef``'s (ADMM: its data-term step)
     dual_coef: np.ndarray | None = None
+    #: ADMM's dual variable at the end (in the gradient's units): the next solve's
+    #: start (see :func:`~skmtl.solvers.admm.admm`)
+    dual: np.ndarray | None = None
 
 
 def duality_gap(datafit, penalty, C, z, candidates=()):

@@ -123,6 +123,7 @@ def prox_newton(
         outer = QuadraticSmoothing(full, quadratic)
     d = outer.n_features
     curvature = None  # where the last inner solve ended: the next one starts there
+    admm_dual = None  # and ADMM's dual variable there
     floor = _INNER_FLOOR * tol * full.gap_scale()
     fraction, decrease = _INNER_FRACTION, np.inf
     # whether the models' gradients are the loss's near their expansion points (not a
@@ -147,7 +148,7 @@ def prox_newton(
     run = None
 
     def newton_step(C, z, gap, budget):
-        nonlocal curvature, fraction, decrease, pattern, semismooth, run
+        nonlocal curvature, admm_dual, fraction, decrease, pattern, semismooth, run
         # an inner solve certified by a better dual point than the outer gap's could
         # stop before it moves the primal: when the last step barely lowered the
         # objective, ask the next inner solve for more
@@ -186,7 +187,9 @@ def prox_newton(
         # certifies the model's solution early, but only a second-order model's
         # gradient there is the loss's (a majorizer's, as Huber's, is not: the
         # outer gap would not follow)
-        admm_options = dict(rho=curvature, dual_candidate=second_order or semismooth)
+        admm_options = dict(
+            rho=curvature, dual=admm_dual, dual_candidate=second_order or semismooth
+        )
         # an inner solve may stop short of its threshold (the outer budget spent):
         # the outer gap certifies the result, and the outer loop warns if it must
         with warnings.catch_warnings():
@@ -200,7 +203,7 @@ def prox_newton(
                 lipschitz=curvature,
                 **(admm_options if run in (_admm.admm, admm_then_cd) else {}),
             )
-        curvature = inner.lipschitz
+        curvature, admm_dual = inner.lipschitz, inner.dual
         if run in (fista, fista_on_parts) and inner.n_iter > _FISTA_PATIENCE and method == "auto":
             # the later models are ill-conditioned (see _FISTA_PATIENCE): CD with
             # Newton steps, else ADMM (finished by CD where CD serves)

@@ -94,8 +94,8 @@ def admm_then_cd(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold=Non
     )
     if first.dual_gap <= threshold or first.n_iter >= max_iter:
         return first
-    kw.pop("rho", None)
-    kw.pop("dual_candidate", None)
+    for option in ("rho", "dual_candidate", "dual"):
+        kw.pop(option, None)
     result = _cd.cd(
         datafit, penalty, first.coef, max_iter=max_iter - first.n_iter, threshold=threshold, **kw
     )
