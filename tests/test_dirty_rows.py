@@ -13,6 +13,7 @@ from skmtl import (
     DirtyClassifier,
     DirtyRegressor,
     MeanRegularizedClassifier,
+    TraceNormClassifier,
 )
 from skmtl.penalties import L1, L21, L1Linf, SplitPenalty
 from skmtl.penalties.dirty import DirtyRowNorm
@@ -151,10 +152,11 @@ def test_dirty_with_many_features_on_working_sets_matches_cvxpy():
 @pytest.mark.parametrize(
     "group_norm, pooling", [("linf", 0.0), ("l2", 0.0), ("linf", 3.0), ("linf", np.inf)]
 )
-def test_dirty_on_well_scaled_features_is_fista_on_the_parts(group_norm, pooling):
-    """Below the curvature spread of CD, solver="auto" runs FISTA on [P; Q] from the
-    parts of the start: the iterates of solver="fista", the minimum of cvxpy (also
-    with pooled intercepts)."""
+def test_dirty_on_well_scaled_features_is_admm(group_norm, pooling):
+    """Below the curvature spread of CD, solver="auto" still runs ADMM for the dirty
+    model (a split model: FISTA on [P; Q] crawls where one part's penalty is strong
+    and the other's weak): the iterates of solver="admm", the minimum of
+    solver="fista" on the parts and of cvxpy (also with pooled intercepts)."""
     from test_cd import well_scaled
 
     X, y, tasks = well_scaled("squared", seed=3)
@@ -162,10 +164,12 @@ def test_dirty_on_well_scaled_features_is_fista_on_the_parts(group_norm, pooling
         alpha_shared=0.08, alpha_specific=0.05, group_norm=group_norm, intercept_pooling=pooling
     )
     auto = DirtyRegressor(tol=1e-10, max_iter=100_000, **kw).fit(X, y, tasks=tasks)
+    admm = DirtyRegressor(solver="admm", tol=1e-10, max_iter=100_000, **kw).fit(X, y, tasks=tasks)
     fista = DirtyRegressor(solver="fista", tol=1e-10, max_iter=100_000, **kw).fit(X, y, tasks=tasks)
     ref = DirtyRegressor(solver="cvxpy", **kw).fit(X, y, tasks=tasks)
-    assert auto.n_iter_ == fista.n_iter_
-    np.testing.assert_allclose(auto.coef_, fista.coef_, rtol=0, atol=1e-12)
+    assert auto.n_iter_ == admm.n_iter_
+    np.testing.assert_allclose(auto.coef_, admm.coef_, rtol=0, atol=1e-12)
+    assert auto.objective_ == pytest.approx(fista.objective_, rel=1e-9)
     assert (auto.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
     assert 0 <= auto.dual_gap_ <= 1e-9 * max(1.0, abs(auto.objective_))
     np.testing.assert_allclose(auto.intercept_, ref.intercept_, atol=1e-5)
@@ -173,12 +177,20 @@ def test_dirty_on_well_scaled_features_is_fista_on_the_parts(group_norm, pooling
     assert np.any(auto.specific_coef_) and np.any(auto.shared_coef_)
 
 
-def test_dirty_classifier_hands_struggling_fista_solves_to_admm(monkeypatch):
-    """Well-scaled features: proximal Newton's inner solves of the dirty model start
-    with FISTA (on the parts); once one takes more than ``_FISTA_PATIENCE``
-    iterations (the logistic curvature conditions the later models worse), ADMM
-    in each feature's metric takes over: at cvxpy's objective, in fewer iterations
-    than FISTA throughout, without a warning."""
+@pytest.mark.parametrize(
+    "cls, kw",
+    [
+        (TraceNormClassifier, dict(alpha=0.001)),
+        (DirtyClassifier, dict(alpha_shared=0.004, alpha_specific=0.002)),
+    ],
+)
+def test_classifier_hands_struggling_fista_solves_to_admm(cls, kw, monkeypatch):
+    """Well-scaled features: proximal Newton's inner solves of the trace norm start
+    with FISTA; once one takes more than ``_FISTA_PATIENCE`` iterations (the
+    logistic curvature conditions the later models worse) ADMM takes over. The
+    dirty model (split) runs ADMM, in each feature's metric, from the first model.
+    Both at cvxpy's objective, in fewer iterations than FISTA throughout, without a
+    warning."""
     from skmtl.datasets import make_joint_sparse
     from skmtl.solvers import admm as admm_module
 
@@ -188,14 +200,13 @@ def test_dirty_classifier_hands_struggling_fista_solves_to_admm(monkeypatch):
     X, y, tasks = make_joint_sparse(
         n_tasks=4, n_samples=100, n_features=8, noise=0.3, loss="logistic", random_state=1
     )[:3]
-    kw = dict(alpha_shared=0.004, alpha_specific=0.002)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        auto = DirtyClassifier(tol=1e-8, max_iter=100_000, **kw).fit(X, y, tasks=tasks)
+        auto = cls(tol=1e-8, max_iter=100_000, **kw).fit(X, y, tasks=tasks)
     assert calls
     calls.clear()
-    fista = DirtyClassifier(solver="fista", tol=1e-8, max_iter=100_000, **kw).fit(X, y, tasks=tasks)
+    fista = cls(solver="fista", tol=1e-8, max_iter=100_000, **kw).fit(X, y, tasks=tasks)
     assert not calls and auto.n_iter_ < fista.n_iter_
-    ref = DirtyClassifier(solver="cvxpy", **kw).fit(X, y, tasks=tasks)
+    ref = cls(solver="cvxpy", **kw).fit(X, y, tasks=tasks)
     assert (auto.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
     assert 0 <= auto.dual_gap_ <= 1e-7 * max(1.0, abs(auto.objective_))
