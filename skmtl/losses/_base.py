@@ -143,7 +143,7 @@ class Loss:
         such inverse. Proximal Newton's quadratic models give ``g`` (the model's
         gradient at the inner solution): a dual point that certifies the outer gap
         far sooner than the loss's own gradient at the iterate on ill-conditioned
-        data (see :mod:`skmtl.solvers.prox_newton`)."""
+        data (see the user guide's page on solvers)."""
         return None
 
     def curvature_blocks(self, y, w, z):
