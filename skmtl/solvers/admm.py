@@ -113,12 +113,24 @@ def serves(datafit, penalty):
 def use_admm(datafit, penalty):
     """The ``solver="auto"`` rule: ADMM where it serves, on at most ``MAX_FEATURES``
     features whose curvature spread (:func:`~skmtl.solvers.cd.curvature_spread`, of
-    the Gram statistics of a split model's ``W``) is at least ``MIN_SPREAD``; FISTA
-    otherwise. Deterministic (a function of the Gram statistics alone)."""
+    the Gram statistics of a split model's ``W``) is at least ``MIN_SPREAD``, or of a
+    split model ``W = P + Q`` (a penalty on the stacked parts, or the dirty model's
+    row norm on ``W``) whatever the spread; FISTA otherwise. Deterministic (a
+    function of the penalty and the Gram statistics alone).
+
+    Split models, because FISTA on the parts crawls where a strong penalty on one
+    meets a weak one on the other. Measured on the Exam data's ``*CV`` paths (65
+    tasks, 4 well-scaled features, FISTA 100 to 800 iterations a solve there):
+    ADMM 4.2x faster for the robust low-rank model, 3.3x for the dirty one; on
+    Gaussian School-sized single fits (bench_low_rank's problems) 0.87-1.38x
+    FISTA's time, 1.05x on geometric mean."""
     if not serves(datafit, penalty):
         return False
     gram = _gram_of(datafit)[0]
-    return gram.n_features <= MAX_FEATURES and curvature_spread(gram) >= MIN_SPREAD
+    if gram.n_features > MAX_FEATURES:
+        return False
+    split = getattr(penalty, "split", False) or hasattr(penalty, "split_form")
+    return split or curvature_spread(gram) >= MIN_SPREAD
 
 
 def row_metric(gram, penalty):

@@ -241,10 +241,11 @@ def prox_newton(
             # at 2.0e-5 after 6 Newton steps, where the loss's gradient gave
             # 4.8e-3 and needed a 7th). It replaces the loss's gradient at the
             # same block (never the better one on the School-like benchmark)
-            block = target if candidate is None else candidate
-            # (the target's predictions are the line search's z + dz)
-            z_block = z_loss + dz if candidate is None else outer.linear(block)
-            theta = slope + weights * (z_block - z_loss)
+            if candidate is None:  # the target: its predictions are the line search's
+                block, dz_block = target, dz
+            else:
+                block, dz_block = candidate, outer.linear(candidate) - z_loss
+            theta = slope + weights * dz_block
             z_dual = full.loss.predictions_for(full.y, full.w, theta)
             if z_dual is not None and _little_moved(full, theta, z_dual):
                 candidates = [(block, z_dual)]

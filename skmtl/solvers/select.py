@@ -41,7 +41,7 @@ def iterative_solver(method, datafit, penalty):
     finished by CD where ADMM's gap stalls, :func:`admm_then_cd`) and
     the other penalties (spectral, task relations) except two row penalties on a
     stacked ``[P; Q]`` (where neither beat FISTA on well-conditioned data), and
-    for split models whatever the spread (:func:`_split_for_admm`); FISTA
+    for split models whatever the spread; FISTA
     otherwise (rows, many features, well-scaled features, a stacked ``[P; Q]`` of
     two row penalties). Pooled intercepts are served by both CD and ADMM. ``"cd"``,
     ``"admm"`` and ``"fista"`` force one (``"cd"`` and ``"admm"`` raise a
@@ -63,23 +63,9 @@ def iterative_solver(method, datafit, penalty):
         return admm_then_cd if type(penalty) in ADMM_FIRST else _cd.cd
     # not two row penalties on a stacked [P; Q] (neither beat FISTA there)
     stacked_rows = isinstance(datafit, SplitDatafit) and _cd.serves(datafit, penalty)
-    if not stacked_rows and (_admm.use_admm(datafit, penalty) or _split_for_admm(datafit, penalty)):
+    if _admm.use_admm(datafit, penalty) and not stacked_rows:
         return admm_then_cd if type(penalty) in ADMM_FIRST else _admm.admm
     return _fista_for(penalty)
-
-
-def _split_for_admm(datafit, penalty):
-    """A split model ``W = P + Q`` (a penalty on the stacked parts, or the dirty
-    model's row norm on ``W``) that ADMM serves, on up to ``MAX_FEATURES`` features,
-    whatever their scales: FISTA on the parts crawls where a strong penalty on one
-    meets a weak one on the other. Measured on the Exam data's ``*CV`` paths (65
-    tasks, 4 well-scaled features, FISTA 100 to 800 iterations a solve there):
-    ADMM 4.2x faster for the robust low-rank model, 3.3x for the dirty one; on
-    Gaussian School-sized single fits (bench_low_rank's problems) 0.87-1.38x
-    FISTA's time, 1.05x on geometric mean."""
-    split = getattr(penalty, "split", False) or hasattr(penalty, "split_form")
-    gram = _admm._gram_of(datafit)[0]
-    return split and _admm.serves(datafit, penalty) and gram.n_features <= _admm.MAX_FEATURES
 
 
 #: gap checks without progress after which ADMM hands over to coordinate descent
