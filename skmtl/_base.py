@@ -560,7 +560,10 @@ class _MultiTaskModel(BaseEstimator):
             if self._layout == "tasks":
                 raise ValueError(
                     "This model was fitted with a task label per sample; pass tasks= "
-                    "(or set task_column) to say which task each row belongs to."
+                    "(or set task_column) to say which task each row belongs to. Inside "
+                    "cross_val_score, cross_validate or GridSearchCV, tasks passed as a fit "
+                    "parameter reach predict and score only with metadata routing: "
+                    "sklearn.set_config(enable_metadata_routing=True) (or use task_column)."
                 )
             Z = np.asarray(X @ W) + b
             if K > 1:  # (n, T, K): every task's class scores

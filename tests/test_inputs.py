@@ -53,6 +53,17 @@ def test_unknown_task_at_predict(data):
         model.predict(X)
 
 
+def test_cross_val_score_without_routing_names_the_fix(data):
+    """``tasks`` passed to cross_val_score as a fit parameter, without metadata
+    routing, never reaches score: the recorded error names the routing switch."""
+    from sklearn.model_selection import cross_val_score
+
+    X, y, tasks = data
+    with pytest.warns(UserWarning, match="enable_metadata_routing=True"):
+        scores = cross_val_score(GroupLassoRegressor(alpha=0.1), X, y, params={"tasks": tasks})
+    assert np.isnan(scores).all()
+
+
 def test_classification_task_with_one_class(data):
     X, y, tasks = make_tasks(loss="logistic", seed=1)
     y = y.copy()
