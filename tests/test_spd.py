@@ -6,7 +6,7 @@ import pytest
 from skmtl.solvers.spd import spd_inverse
 
 
-@pytest.mark.parametrize("n, k", [(139, 27), (20, 5), (8, 1), (3, 6)])
+@pytest.mark.parametrize("n, k", [(139, 27), (200, 5), (20, 5), (8, 1), (3, 6)])
 def test_spd_inverse_matches_lu_on_badly_scaled_stacks(n, k):
     rng = np.random.default_rng(0)
     A = rng.standard_normal((n, 2 * k, k))
@@ -25,8 +25,8 @@ def test_spd_inverse_matches_lu_on_badly_scaled_stacks(n, k):
 
 def test_spd_inverse_falls_back_to_lu_off_positive_definite():
     rng = np.random.default_rng(1)
-    S = rng.standard_normal((10, 4, 4))
+    S = rng.standard_normal((250, 4, 4))  # a stack large enough for the Cholesky route
     S = S + np.swapaxes(S, 1, 2)  # symmetric, indefinite: no Cholesky factor
     np.testing.assert_allclose(spd_inverse(S), np.linalg.inv(S))
     with pytest.raises(np.linalg.LinAlgError):
-        spd_inverse(np.zeros((10, 3, 3)))  # singular: LU's error, as before
+        spd_inverse(np.zeros((300, 3, 3)))  # singular: LU's error, as before

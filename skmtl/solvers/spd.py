@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-#: stacks of fewer matrices than this go to ``np.linalg.inv`` (one 27 x 27 matrix:
-#: 0.02 ms by LU, 0.14 ms by the Cholesky route below, whose rows loop in Python)
-_MIN_STACK = 8
+#: stacks with fewer (matrices x rows) than this go to ``np.linalg.inv``: the
+#: Cholesky route below loops over the rows in Python, which pays only for large
+#: stacks (us, inv against it: 20 x 27 x 27 268 / 273, 32 x 27 x 27 426 / 350,
+#: 64 x 10 x 10 119 / 128, 139 x 10 x 10 253 / 210, 139 x 4 x 4 54 / 75)
+_MIN_STACK_ROWS = 800
 
 
 def spd_inverse(A):
@@ -19,7 +21,7 @@ def spd_inverse(A):
     numerically positive definite (or a short one) goes to ``np.linalg.inv``."""
     A = np.asarray(A, dtype=float)
     k = A.shape[-1]
-    if A.ndim < 3 or A.size < _MIN_STACK * k * k:  # every matrix of the stack counts
+    if A.ndim < 3 or A.size < _MIN_STACK_ROWS * k:  # (matrices x rows) of the stack
         return np.linalg.inv(A)
     try:
         L = np.linalg.cholesky(A)
