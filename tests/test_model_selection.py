@@ -47,6 +47,27 @@ def test_cv_equals_sklearn_multitask_lasso_cv():
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-6, atol=1e-9)
 
 
+def test_default_grid_is_sklearns_for_wide_y_and_shorter_with_poolings():
+    """alphas=None: scikit-learn's 100 values when alpha is the only axis (the same
+    grid and choice as MultiTaskLassoCV's defaults), 20 when the 12 poolings are
+    searched too."""
+    X, Y, _, _ = make_joint_sparse(
+        n_tasks=3, n_samples=60, n_features=8, shared_design=True, random_state=1
+    )
+    ours = GroupLassoRegressorCV(tol=1e-12, max_iter=100_000).fit(X, Y)
+    ref = MultiTaskLassoCV(tol=1e-12, max_iter=100_000).fit(X, Y)
+    np.testing.assert_allclose(ours.alphas_, ref.alphas_, rtol=1e-12)
+    assert ours.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)
+    X, y, tasks = make_tasks(seed=41, offset=0.5)
+    for Est in (GroupLassoRegressorCV, TraceNormRegressorCV):
+        search = Est(cv=3).fit(X, y, tasks=tasks)
+        assert search.mse_path_.shape == (12, 20, 3)
+        assert Est(cv=3, intercept_poolings=[0.0]).fit(X, y, tasks=tasks).mse_path_.shape == (
+            100,
+            3,
+        )
+
+
 @pytest.mark.parametrize(
     "Est, loss", [(GroupLassoRegressor, "squared"), (GroupLassoClassifier, "logistic")]
 )

@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._base import _MultiTaskModel, check_number
 from .._inputs import split_task_column
 from ._folds import _fold_errors, _warn_degenerate, _warn_unseen_tasks, held_out_criterion
-from ._grids import POOLING_GRID, check_grid, is_count, log_grid
+from ._grids import PATH_POINTS, POOLING_GRID, check_grid, is_count, log_grid
 from ._path import _default_alphas
 from ._split import TaskStratifiedKFold, task_class_groups
 
@@ -44,6 +44,9 @@ class _PathCV(_MultiTaskModel):
     #: strengths (not the path's) searched only when their grid is given: a grid of
     #: None keeps the estimator's parameter of that name (also one of this class)
     _optional = ()
+    #: whether the path's grid may be None: PATH_POINTS values, by whether
+    #: ``intercept_pooling`` is searched (the norm models' ``alphas=None``)
+    _sized_by_pooling = False
     #: the searched strengths, ``intercept_pooling`` last (set from ``_ranges``)
     _strengths = ("alpha", "intercept_pooling")
 
@@ -176,14 +179,18 @@ class _PathCV(_MultiTaskModel):
     def _grids(self, base, prepared):
         """The grid of each searched strength; the first one decreasing. ``prepared``
         is the validated ``(data, info, loss)`` of all the data."""
+        pooling = self.intercept_poolings
+        if pooling is None:
+            grouped = prepared[1]["layout"] == "tasks" and base.fit_intercept
+            pooling = POOLING_GRID if grouped else (0.0,)
         grids = []
         for i, name in enumerate(self._strengths):
             param = f"{name}s"
             grid = getattr(self, param)
+            if i == 0 and grid is None and self._sized_by_pooling:
+                grid = PATH_POINTS[np.size(pooling) > 1]
             if name == "intercept_pooling":
-                if grid is None:
-                    grouped = prepared[1]["layout"] == "tasks" and base.fit_intercept
-                    grid = POOLING_GRID if grouped else (0.0,)
+                grid = pooling
             elif self._unsearched(name):
                 grid = (getattr(base, name),)
             elif is_count(grid):  # scikit-learn's alphas=int: that many automatic values

@@ -106,6 +106,11 @@ def _grid_entry(name, default, first, decades, model, alpha_max=None):
             )
         else:
             text += f" that many values {auto}."
+    if first and default is None:
+        text += (
+            " None: 100 values when ``intercept_pooling`` is not searched (as "
+            "scikit-learn's ``MultiTaskLassoCV``), 20 when it is."
+        )
     text += " An array: these values (scikit-learn's ``alphas`` convention)."
     kind = "int, array-like or None" if default is None else "int or array-like"
     return f"    {param} : {kind}, default={default!r}\n{_wrap(text, 8)}\n"

@@ -16,13 +16,14 @@ from ._docs import cv_docstring
 
 class FeatureGroupLassoRegressorCV(RegressorMixin, _PathCV):
     _model = FeatureGroupLassoRegressor
+    _sized_by_pooling = True
     _ranges = {"alpha": None}
 
     def __init__(
         self,
         groups=None,
         *,
-        alphas=100,
+        alphas=None,
         intercept_poolings=None,
         l1_ratio=0.0,
         row_ratio=0.0,
@@ -68,13 +69,14 @@ class FeatureGroupLassoRegressorCV(RegressorMixin, _PathCV):
 
 class FeatureGroupLassoClassifierCV(ClassifierMixin, _PathCV):
     _model = FeatureGroupLassoClassifier
+    _sized_by_pooling = True
     _ranges = {"alpha": None}
 
     def __init__(
         self,
         groups=None,
         *,
-        alphas=100,
+        alphas=None,
         intercept_poolings=None,
         l1_ratio=0.0,
         row_ratio=0.0,

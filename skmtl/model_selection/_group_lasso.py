@@ -13,12 +13,13 @@ from ._docs import cv_docstring
 
 class GroupLassoRegressorCV(RegressorMixin, _PathCV):
     _model = GroupLassoRegressor
+    _sized_by_pooling = True
     _ranges = {"alpha": None}
 
     def __init__(
         self,
         *,
-        alphas=100,
+        alphas=None,
         intercept_poolings=None,
         l1_ratio=0.0,
         group_norm="l2",
@@ -62,12 +63,13 @@ class GroupLassoRegressorCV(RegressorMixin, _PathCV):
 
 class GroupLassoClassifierCV(ClassifierMixin, _PathCV):
     _model = GroupLassoClassifier
+    _sized_by_pooling = True
     _ranges = {"alpha": None}
 
     def __init__(
         self,
         *,
-        alphas=100,
+        alphas=None,
         intercept_poolings=None,
         l1_ratio=0.0,
         group_norm="l2",

@@ -20,12 +20,13 @@ from ._grids import RIDGE, STRENGTH
 
 class TraceNormRegressorCV(RegressorMixin, _PathCV):
     _model = TraceNormRegressor
+    _sized_by_pooling = True
     _ranges = {"alpha": STRENGTH}
 
     def __init__(
         self,
         *,
-        alphas=100,
+        alphas=None,
         intercept_poolings=None,
         squared=False,
         loss=None,
@@ -68,12 +69,13 @@ class TraceNormRegressorCV(RegressorMixin, _PathCV):
 
 class TraceNormClassifierCV(ClassifierMixin, _PathCV):
     _model = TraceNormClassifier
+    _sized_by_pooling = True
     _ranges = {"alpha": STRENGTH}
 
     def __init__(
         self,
         *,
-        alphas=100,
+        alphas=None,
         intercept_poolings=None,
         squared=False,
         loss=None,
