@@ -248,10 +248,11 @@ def admm(
         # the typical curvature of the data term (the mean diagonal entry)
         rho = float(np.mean(np.diagonal(gram.grams, axis1=1, axis2=2))) or 1.0
     rho0 = rho
-    U = -gram.gradient(gram.linear(blocks.sum(axis=0))) / (rho * m)  # the dual at the start
-    U = np.concatenate([U] * k)
-    if dual is not None and metric is None and dual.shape == U.shape:
-        U = dual / rho
+    if dual is not None and metric is None and dual.shape == Z.shape:
+        U = dual / rho  # a previous solve's dual variable
+    else:  # minus the gradient at the start
+        U = -gram.gradient(gram.linear(blocks.sum(axis=0))) / (rho * m)
+        U = np.concatenate([U] * k)
 
     root = np.sqrt(mk)
 
