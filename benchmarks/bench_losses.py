@@ -24,8 +24,11 @@ Single-task rows, where scikit-learn minimises the same objective:
   ``MeanRegularizedClassifier(beta=1/(2 C n))``, whose ``beta ||w_bar||^2`` is that
   with one task.
 
-scikit-learn's ``HuberRegressor`` estimates a scale jointly with the coefficients
-(a different objective), so the Huber loss has no single-task row.
+- ``HuberRegressor(epsilon, alpha)`` (``sum_i (s + s H(r_i / s)) + alpha ||w||^2``,
+  over the scale ``s`` too) against ``MeanRegularizedRegressor(loss=HuberLoss(epsilon
+  s), beta=alpha s / (2 n))`` at scikit-learn's scale ``s``: the same minimiser
+  ``w`` (scikit-learn's time includes finding ``s``; the objectives compared are
+  the fixed-scale one).
 
     python benchmarks/bench_losses.py            # 139 tasks: an hour or more (cvxpy)
     python benchmarks/bench_losses.py --quick    # 20 tasks, no file
@@ -57,7 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_group_lasso import environment_header, git_revision  # noqa: E402
 from bench_nonconvex import school_like  # noqa: E402
-from sklearn.linear_model import LogisticRegression, PoissonRegressor  # noqa: E402
+from sklearn.linear_model import HuberRegressor, LogisticRegression, PoissonRegressor  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 
 from skmtl import (  # noqa: E402
@@ -161,6 +164,29 @@ def single_task_rows(X, targets):
         deviance_objective,
     )
     rows.append(("PoissonRegressor vs MeanRegularizedRegressor(loss='poisson')",) + (sk_time,))
+    rows[-1] += (seconds, tol, rel)
+    y, epsilon, alpha = targets["huber"], 1.35, 1e-3
+    sk_time, sk = fit_time(
+        lambda: HuberRegressor(epsilon=epsilon, alpha=alpha, tol=1e-10, max_iter=10000),
+        lambda m: m.fit(X, y),
+    )
+    scale = sk.scale_
+
+    def huber_objective(model):  # scikit-learn's at its scale, divided by 2 n / scale
+        r = np.abs(y - X @ model.coef_ - model.intercept_)
+        e = epsilon * scale
+        loss = np.where(r <= e, 0.5 * r * r, e * r - 0.5 * e * e)
+        return np.mean(loss) + alpha * scale / (2 * n) * model.coef_ @ model.coef_
+
+    seconds, tol, rel, _ = match(
+        huber_objective(sk),
+        lambda **kw: MeanRegularizedRegressor(
+            beta=alpha * scale / (2 * n), loss=HuberLoss(epsilon * scale), **kw
+        ),
+        lambda m: m.fit(X, y),
+        huber_objective,
+    )
+    rows.append(("HuberRegressor vs MeanRegularizedRegressor(loss=HuberLoss(1.35 scale_))", sk_time))
     rows[-1] += (seconds, tol, rel)
     labels = np.where(targets["squared_hinge"] > 0, 1, -1)
     C = 1.0 / n

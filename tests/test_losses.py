@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from conftest import default_task_weights
 from scipy.optimize import minimize_scalar
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import PoissonRegressor
+from sklearn.linear_model import HuberRegressor, PoissonRegressor
 from sklearn.svm import LinearSVC
 from test_low_rank import MODELS as LOW_RANK_MODELS
 from test_task_relations import MODELS as RELATION_MODELS
@@ -286,6 +286,34 @@ def test_poisson_single_task_equals_sklearn():
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-7)
     assert ours.intercept_ == pytest.approx(ref.intercept_, abs=1e-7)
     np.testing.assert_allclose(ours.predict(X), ref.predict(X), rtol=1e-6)
+
+
+def test_huber_single_task_equals_sklearn_at_its_scale():
+    """scikit-learn's ``HuberRegressor`` minimises ``sum_i (s + s H(r_i / s)) +
+    alpha ||w||^2`` over the scale ``s`` too, with ``H(u) = u^2`` up to ``epsilon``
+    and ``2 epsilon |u| - epsilon^2`` beyond. At its scale ``s``, ``s H(r / s)`` is
+    ``2 / s`` times our Huber loss of threshold ``epsilon s``: ours divided by ``2 n /
+    s``, so ``beta = alpha s / (2 n)``, has the same minimiser."""
+    rng = np.random.RandomState(0)
+    n, epsilon, alpha = 300, 1.35, 0.5
+    X = rng.randn(n, 5)
+    y = X @ np.array([1.0, -2.0, 0.5, 0.0, 0.0]) + 0.5 + rng.standard_t(1.5, n)
+    ref = HuberRegressor(epsilon=epsilon, alpha=alpha, tol=1e-12, max_iter=10000).fit(X, y)
+    s = ref.scale_
+    ours = MeanRegularizedRegressor(
+        beta=alpha * s / (2 * n), loss=HuberLoss(epsilon * s), tol=1e-12
+    ).fit(X, y)
+
+    def sklearn_objective(model):
+        u = np.abs(y - X @ model.coef_ - model.intercept_) / s
+        H = np.where(u < epsilon, u * u, 2 * epsilon * u - epsilon**2)
+        return np.sum(s + s * H) + alpha * model.coef_ @ model.coef_
+
+    # scikit-learn's L-BFGS stops near its optimum (coefficients within 1e-5): ours,
+    # exact at its scale, is as good to round-off
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-4)
+    assert ours.intercept_ == pytest.approx(ref.intercept_, abs=1e-4)
+    assert sklearn_objective(ours) <= sklearn_objective(ref) * (1 + 1e-12)
 
 
 def test_squared_hinge_single_task_equals_liblinear():
