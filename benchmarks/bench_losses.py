@@ -186,7 +186,8 @@ def single_task_rows(X, targets):
         lambda m: m.fit(X, y),
         huber_objective,
     )
-    rows.append(("HuberRegressor vs MeanRegularizedRegressor(loss=HuberLoss(1.35 scale_))", sk_time))
+    name = "HuberRegressor vs MeanRegularizedRegressor(loss=HuberLoss(1.35 scale_))"
+    rows.append((name, sk_time))
     rows[-1] += (seconds, tol, rel)
     labels = np.where(targets["squared_hinge"] > 0, 1, -1)
     C = 1.0 / n
