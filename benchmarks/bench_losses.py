@@ -1,5 +1,5 @@
-"""Time the Huber, Poisson, squared-hinge and multinomial losses against cvxpy and
-against scikit-learn's single-task counterparts, at equal objective.
+"""Time the Huber, Poisson, quantile, squared-hinge and multinomial losses against
+cvxpy and against scikit-learn's single-task counterparts, at equal objective.
 
 Multi-task rows: the group lasso, the trace norm and the mean-regularized model with
 each new loss (the multinomial one: the classifiers' default ``loss="logistic"`` on
@@ -22,13 +22,15 @@ Single-task rows, where scikit-learn minimises the same objective:
 - ``LogisticRegression(C)`` on three classes (multinomial, l2: mean log loss +
   ``||W||_F^2 / (2 C n)``, intercepts free) against
   ``MeanRegularizedClassifier(beta=1/(2 C n))``, whose ``beta ||w_bar||^2`` is that
-  with one task.
-
+  with one task;
 - ``HuberRegressor(epsilon, alpha)`` (``sum_i (s + s H(r_i / s)) + alpha ||w||^2``,
   over the scale ``s`` too) against ``MeanRegularizedRegressor(loss=HuberLoss(epsilon
   s), beta=alpha s / (2 n))`` at scikit-learn's scale ``s``: the same minimiser
   ``w`` (scikit-learn's time includes finding ``s``; the objectives compared are
-  the fixed-scale one).
+  the fixed-scale one);
+- ``QuantileRegressor(quantile=0.5, alpha, solver="highs")`` (mean pinball loss +
+  ``alpha ||w||_1``, a linear program) against ``GroupLassoRegressor(alpha,
+  loss="quantile")`` on one task, where the group lasso is the L1 norm.
 
     python benchmarks/bench_losses.py            # 139 tasks: an hour or more (cvxpy)
     python benchmarks/bench_losses.py --quick    # 20 tasks, no file
@@ -60,7 +62,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_group_lasso import environment_header, git_revision  # noqa: E402
 from bench_nonconvex import school_like  # noqa: E402
-from sklearn.linear_model import HuberRegressor, LogisticRegression, PoissonRegressor  # noqa: E402
+from sklearn.linear_model import (  # noqa: E402
+    HuberRegressor,
+    LogisticRegression,
+    PoissonRegressor,
+    QuantileRegressor,
+)
 from sklearn.svm import LinearSVC  # noqa: E402
 
 from skmtl import (  # noqa: E402
@@ -114,7 +121,7 @@ def multitask_rows(X, targets, tasks, names=None):
     )
     if names:
         models = tuple(m for m in models if any(name in m[0] for name in names))
-    for loss in (HuberLoss(epsilon=1.0), "poisson", "squared_hinge", "multinomial"):
+    for loss in (HuberLoss(epsilon=1.0), "poisson", "squared_hinge", "multinomial", "quantile"):
         name = loss if isinstance(loss, str) else f"huber (epsilon={loss.epsilon:g})"
         binary = loss in ("squared_hinge", "multinomial")
         y = targets[name.split(" ")[0]]
@@ -188,6 +195,24 @@ def single_task_rows(X, targets):
     )
     name = "HuberRegressor vs MeanRegularizedRegressor(loss=HuberLoss(1.35 scale_))"
     rows.append((name, sk_time))
+    rows[-1] += (seconds, tol, rel)
+    alpha = 1e-3
+
+    def pinball_objective(model):  # scikit-learn's: mean pinball loss + alpha ||w||_1
+        r = y - X @ model.coef_ - model.intercept_
+        return np.mean(np.maximum(0.5 * r, -0.5 * r)) + alpha * np.abs(model.coef_).sum()
+
+    sk_time, sk = fit_time(
+        lambda: QuantileRegressor(quantile=0.5, alpha=alpha, solver="highs"),
+        lambda m: m.fit(X, y),
+    )
+    seconds, tol, rel, _ = match(
+        pinball_objective(sk),
+        lambda **kw: GroupLassoRegressor(alpha=alpha, loss="quantile", **kw),
+        lambda m: m.fit(X, y),
+        pinball_objective,
+    )
+    rows.append(("QuantileRegressor vs GroupLassoRegressor(loss='quantile')", sk_time))
     rows[-1] += (seconds, tol, rel)
     labels = np.where(targets["squared_hinge"] > 0, 1, -1)
     C = 1.0 / n
@@ -264,15 +289,18 @@ def main(argv=None):
         # three classes: terciles of a noisy linear score
         "multinomial": np.digitize(z + rng.randn(len(z)), np.quantile(z, [1 / 3, 2 / 3])),
     }
+    targets["quantile"] = targets["huber"]  # the median of the targets with outliers
     multi = multitask_rows(X, targets, tasks, args.models)
     single = single_task_rows(X, targets)
     lines = [
-        "# The Huber, Poisson, squared-hinge and multinomial losses against cvxpy and scikit-learn",
+        "# The Huber, Poisson, quantile, squared-hinge and multinomial losses against cvxpy and "
+        "scikit-learn",
         "",
         header,
         f"- data: {len(np.unique(tasks))} tasks, {len(tasks)} rows, 27 features (20 "
         "one-hot, 7 continuous unscaled, scales 1-1000), `bench_nonconvex.school_like`; "
-        "Huber targets with 5% Cauchy outliers, Poisson counts of mean exp(z / 3 std z), "
+        "Huber and quantile (median) targets with 5% Cauchy outliers, Poisson counts of "
+        "mean exp(z / 3 std z), "
         "three classes: terciles of z plus unit noise, on standardized features (multinomial "
         "rows only)",
         f"- run time {time.perf_counter() - started:.0f} s",

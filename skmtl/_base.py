@@ -7,6 +7,7 @@ the penalty from flat parameters.
 from __future__ import annotations
 
 import functools
+import inspect
 import numbers
 import warnings
 
@@ -35,6 +36,7 @@ from ._tasks import rowwise_dot
 from .losses import get_loss, is_classification
 from .penalties import L21, NormPenalty, Penalty, for_classes
 from .solvers import solve, solve_gram
+from .solvers.smoothing import null_gradient
 
 _SOLVERS = ("auto", "fista", "cd", "admm", "closed_form", "cvxpy")
 _UNKNOWN_TASK = ("warn", "error", "mean")
@@ -134,7 +136,11 @@ class _MultiTaskModel(BaseEstimator):
         # the one rule for every estimator and *CV class: fit and partial_fit are atomic
         super().__init_subclass__(**kwargs)
         for name in ("fit", "partial_fit"):
-            if hasattr(cls, name):
+            raw = inspect.getattr_static(cls, name, None)
+            if hasattr(raw, "fn") and hasattr(raw, "check"):  # kept available_if
+                if not getattr(raw.fn, "_atomic", False):
+                    setattr(cls, name, available_if(raw.check)(atomic(raw.fn)))
+            elif raw is not None:
                 setattr(cls, name, atomic(getattr(cls, name)))
 
     def _make_penalty(self, n_tasks, n_features=None) -> Penalty:  # pragma: no cover
@@ -482,6 +488,8 @@ class _MultiTaskModel(BaseEstimator):
             loss, self._weigh_tasks(data, info), self.fit_intercept, self.intercept_pooling
         )
         C0 = self._initial_coef(datafit, data, info, warm=False)
+        if not loss.smooth:  # the multipliers of the intercepts-only problem
+            return null_gradient(datafit, C0)[: data.n_features]
         C0, z0 = datafit.polish(C0, datafit.linear(C0))
         return -datafit.gradient(z0)[: data.n_features]
 
@@ -674,14 +682,19 @@ class RegressorMixin:
         tags = super().__sklearn_tags__()
         tags.estimator_type = "regressor"
         tags.regressor_tags = _regressor_tags()
+        # counts (the Poisson loss) are non-negative
+        loss = _loss_or_none(self)
+        tags.target_tags.positive_only = loss is not None and loss.target == "counts"
         return tags
 
 
 class IncrementalRegressorMixin(RegressorMixin):
     """A regressor that also learns chunk by chunk, from sufficient statistics."""
 
+    @available_if(lambda self: _quadratic(self))
     def partial_fit(self, X, y, tasks=None, sample_weight=None):
-        """Add a chunk of rows and refit on all the rows seen so far.
+        """Add a chunk of rows and refit on all the rows seen so far (the squared loss
+        only: ``hasattr(model, "partial_fit")`` is False with the others).
 
         The squared loss depends on the data only through per-task sufficient
         statistics (:class:`~skmtl.statistics.TaskStatistics`), which are merged
@@ -795,6 +808,9 @@ class ClassifierMixin:
         tags = super().__sklearn_tags__()
         tags.estimator_type = "classifier"
         tags.classifier_tags = _classifier_tags()
+        # a binary loss without a multi-class form (the squared hinge)
+        loss = _loss_or_none(self)
+        tags.classifier_tags.multi_class = loss is None or loss.multiclass(3) is not None
         return tags
 
 
@@ -805,6 +821,23 @@ def _binary(estimator):
         return is_classification(estimator._loss())
     except ValueError:
         return False
+
+
+def _loss_or_none(estimator):
+    """The estimator's loss, or None for an invalid ``loss`` (``fit`` says why)."""
+    try:
+        return estimator._loss()
+    except ValueError:
+        return None
+
+
+def _quadratic(estimator):
+    """Whether the estimator's loss is the squared loss (True for an invalid loss:
+    ``partial_fit`` then says what is wrong)."""
+    try:
+        return estimator._loss().quadratic
+    except ValueError:
+        return True
 
 
 def _probabilistic(estimator):
@@ -839,8 +872,9 @@ class MultiTaskEstimator(_MultiTaskModel):
     ----------
     loss : str or Loss, default="squared"
         The loss, by name or as a :class:`~skmtl.losses.Loss` instance (e.g.
-        ``HuberLoss(epsilon=2.0)``): for regression ``"squared"``, ``"huber"`` or
-        ``"poisson"`` (counts, log link), for classification per task
+        ``HuberLoss(epsilon=2.0)``): for regression ``"squared"``, ``"huber"``,
+        ``"poisson"`` (counts, log link) or ``"quantile"`` (the pinball loss of
+        the median), for classification per task
         ``"logistic"`` (multinomial with more than two classes; also
         ``MultinomialLoss(n_classes)``) or ``"squared_hinge"`` (two classes). The
         estimator then behaves as a regressor or a classifier. With ``K`` classes

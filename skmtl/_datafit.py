@@ -94,6 +94,10 @@ class DesignDatafit:
             if data.shared:  # keep missing entries at zero
                 self.y = np.where(data.weights > 0, self.y, 0.0)
 
+    def with_loss(self, loss):
+        """The same data term with another loss (a non-smooth loss's smoothings)."""
+        return DesignDatafit(loss, self.data, self.fit_intercept, self.pooling, self._shared_gram)
+
     def column_norms(self):
         """``||x_tj||_w = sqrt(sum_i w_i (x_ij - mean_tj)^2)`` for every feature and task
         (d, T), with the data term's weights; computed once."""
@@ -248,7 +252,9 @@ class DesignDatafit:
         call's result is remembered, with its ``z`` (a solve's start is polished
         twice: for the warm-start guard and for the first gap; a dual candidate's
         ``z`` need not be its block's predictions)."""
-        if not self.intercept_row:
+        if not self.intercept_row or not self.loss.smooth:
+            # (a loss without derivative, the pinball loss, has no Newton steps: its
+            # solvers polish the intercepts on its smooth envelopes)
             return C, z
         last = getattr(self, "_last_polish", None)
         if (
@@ -290,10 +296,14 @@ class DesignDatafit:
                     step = np.divide(g, h, out=np.zeros_like(g), where=h > 1e-300)
                 else:
                     step = pooling.solve_shifted(p, h, g)
+            # a loss with near-singular models (piecewise quadratic: the quantile
+            # loss's envelopes) needs sufficient decrease: its undamped steps can jump
+            # between two points of equal loss on either side of the minimum
+            slope = g if self.loss.singular_models else None
             if p is None and not self.exact_bregman:
-                step, losses = damped_intercept_step(self, z, step, losses)
+                step, losses = damped_intercept_step(self, z, step, losses, slope=slope)
             elif not self.exact_bregman:  # Newton on a quadratic cannot overshoot
-                step, current = self._damped_pooled_step(z, C[-1], step, current)
+                step, current = self._damped_pooled_step(z, C[-1], step, current, slope=slope)
             C[-1] -= step
             z = z - self.data.expand(step)
             if self.exact_bregman:  # a quadratic loss: one Newton step is exact
@@ -316,7 +326,7 @@ class DesignDatafit:
         sums = np.stack([self.data.task_sum(b) for b in blocks])  # (K_l, K T): a loop over classes
         return sums.reshape(K, K, -1).transpose(2, 1, 0)
 
-    def _damped_pooled_step(self, z, b, step, before=None, max_halvings=60):
+    def _damped_pooled_step(self, z, b, step, before=None, max_halvings=60, slope=None):
         """As :func:`damped_intercept_step`, on the loss of all tasks plus the pooling
         term, which couples them. Returns the step and the objective after it
         (``before``, the objective at ``z``, is computed if not given)."""
@@ -329,7 +339,7 @@ class DesignDatafit:
         limit = before + 8 * np.finfo(float).eps * abs(before)
         for _ in range(max_halvings):
             after = value(step)
-            if after <= limit:
+            if after <= limit - (0.0 if slope is None else _ARMIJO * np.vdot(slope, step)):
                 return step, after
             step = 0.5 * step
         return np.zeros_like(step), before
@@ -364,12 +374,20 @@ class DesignDatafit:
         return b + np.einsum("jt,jt->t", self.x_mean, W) if self.center else b
 
 
-def damped_intercept_step(datafit, z, step, before=None, max_halvings=60):
+#: the sufficient decrease of the intercepts' damped Newton steps (Armijo)
+_ARMIJO = 1e-4
+
+
+def damped_intercept_step(datafit, z, step, before=None, max_halvings=60, slope=None):
     """Halve each task's Newton step on its intercept until that task's loss does not
     increase (beyond round-off). From far off (a warm start on new data: confident
     rows, tiny curvature) the undamped step overshoots and the loss explodes.
-    ``before``: each task's loss at ``z`` if known. Returns the step and each task's
-    loss after it (the next step's ``before``)."""
+    ``before``: each task's loss at ``z`` if known. With each task's derivative in its
+    intercept (``slope``), the loss must also fall by ``_ARMIJO`` times the step's
+    first-order decrease: on a piecewise quadratic loss (the pinball loss's
+    envelopes) undamped Newton steps can jump between two points of equal loss on
+    either side of the minimum. Returns the step and each task's loss after it (the
+    next step's ``before``)."""
     data, loss, y, w = datafit.data, datafit.loss, datafit.y, datafit.w
 
     def losses(step):
@@ -380,7 +398,7 @@ def damped_intercept_step(datafit, z, step, before=None, max_halvings=60):
     limit = before + 8 * np.finfo(float).eps * np.abs(before)
     for _ in range(max_halvings):
         after = losses(step)
-        worse = after > limit
+        worse = after > limit - (0.0 if slope is None else _ARMIJO * slope * step)
         if not worse.any():
             return step, after
         step = np.where(worse, 0.5 * step, step)

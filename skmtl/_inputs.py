@@ -195,9 +195,9 @@ def encode_class_labels(y, loss):
     multi = loss.multiclass(K)
     if multi is None:
         raise ValueError(
-            f"y has {K} classes {format_labels(classes)}, but the {loss.name} loss is "
-            "binary only; use loss='logistic' (multinomial logistic regression with "
-            "more than two classes)."
+            f"Only binary classification is supported by the {loss.name} loss: y has {K} "
+            f"classes {format_labels(classes)}; use loss='logistic' (multinomial logistic "
+            "regression with more than two classes)."
         )
     return classes, np.searchsorted(classes, y), multi
 

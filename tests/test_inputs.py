@@ -75,7 +75,10 @@ def test_classification_task_with_one_class(data):
     # three classes: multinomial, which needs every class in every task (or pooling)
     with pytest.raises(ValueError, match=r"lack some of the 3 classes.*intercept_pooling > 0"):
         GroupLassoClassifier().fit(X, tasks % 3, tasks=tasks)
-    with pytest.raises(ValueError, match="squared_hinge loss is binary only; use loss='logistic'"):
+    with pytest.raises(
+        ValueError,
+        match="Only binary classification is supported by the squared_hinge loss: y has 3",
+    ):
         GroupLassoClassifier(loss="squared_hinge").fit(X, tasks % 3, tasks=tasks)
 
 

@@ -27,6 +27,7 @@ from skmtl.losses import (
     LogisticLoss,
     Loss,
     PoissonLoss,
+    QuantileLoss,
     SquaredHingeLoss,
     SquaredLoss,
     get_loss,
@@ -37,6 +38,7 @@ LOSSES = {
     "squared": SquaredLoss(),
     "huber": HuberLoss(epsilon=0.7),
     "poisson": PoissonLoss(),
+    "quantile": QuantileLoss(0.3),
     "logistic": LogisticLoss(),
     "squared_hinge": SquaredHingeLoss(),
 }
@@ -103,7 +105,7 @@ def test_dual_value_is_the_conjugate(name, scale):
     assert loss.dual_value(y, w, z, scale) == pytest.approx(sum(minima), rel=1e-7, abs=1e-9)
 
 
-@pytest.mark.parametrize("name", [n for n in LOSSES if n != "squared"])
+@pytest.mark.parametrize("name", [n for n in LOSSES if n not in ("squared", "quantile")])
 def test_predictions_for_inverts_the_derivative(name):
     """``predictions_for(g)`` has derivative ``g`` where ``-g`` is in the conjugate's
     domain (any loss's derivative), and the nearest such point's elsewhere, with
@@ -172,7 +174,7 @@ def _recomputed_objective(model, loss, X, y, tasks, sample_weight):
 
 
 @pytest.mark.parametrize("model", ALL_MODELS)
-@pytest.mark.parametrize("loss_name", ["huber", "poisson", "squared_hinge"])
+@pytest.mark.parametrize("loss_name", ["huber", "poisson", "squared_hinge", "quantile"])
 def test_every_model_with_every_loss_matches_cvxpy(model, loss_name):
     regressor, classifier, params = ALL_MODELS[model]
     loss = LOSSES[loss_name]
@@ -190,7 +192,9 @@ def test_every_model_with_every_loss_matches_cvxpy(model, loss_name):
         assert value == pytest.approx(ours.objective_, rel=1e-9)
 
 
-@pytest.mark.parametrize("loss", [HuberLoss(0.5), PoissonLoss(), SquaredHingeLoss()])
+@pytest.mark.parametrize(
+    "loss", [HuberLoss(0.5), PoissonLoss(), SquaredHingeLoss(), QuantileLoss(0.7)], ids=str
+)
 @pytest.mark.parametrize("pooling", [4.0, np.inf])
 def test_pooled_intercepts_with_new_losses_match_cvxpy(loss, pooling):
     X, y, tasks = _make_data(loss, seed=3)
@@ -358,3 +362,12 @@ def test_loss_names_and_kinds():
     with pytest.raises(ValueError, match="epsilon"):
         HuberLoss(epsilon=-1)
     assert isinstance(get_loss("squared_hinge"), Loss)
+
+
+def test_partial_fit_only_with_the_squared_loss():
+    """Sufficient statistics serve the squared loss alone: the other losses' models
+    have no ``partial_fit`` (as scikit-learn hides ``predict_proba`` where it does
+    not apply), rather than one that always raises."""
+    assert hasattr(GroupLassoRegressor(), "partial_fit")
+    for loss in ("huber", "poisson", "quantile"):
+        assert not hasattr(GroupLassoRegressor(loss=loss), "partial_fit")

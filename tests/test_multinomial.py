@@ -287,7 +287,9 @@ def test_clear_errors():
     y[(tasks == 1) & (y == 0)] = 2
     with pytest.raises(ValueError, match=r"Task\(s\) \[1\] lack some of the 3 classes"):
         GroupLassoClassifier().fit(X, y, tasks=tasks)
-    with pytest.raises(ValueError, match="binary only; use loss='logistic'"):
+    with pytest.raises(
+        ValueError, match="Only binary classification is supported.*use loss='logistic'"
+    ):
         GroupLassoClassifier(loss="squared_hinge").fit(X, y, tasks=tasks)
     with pytest.raises(ValueError, match="task_weights='uncertainty'"):
         GroupLassoClassifier(task_weights="uncertainty", intercept_pooling=1.0).fit(

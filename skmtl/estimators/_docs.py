@@ -11,15 +11,17 @@ _TOL_UNIT = {
     "logistic": "``T log 2`` (the logistic loss of the zero model; ``T`` for the squared hinge)",
 }
 _LOSS_PARAMETER = {
-    "squared": """    loss : {"squared", "huber", "poisson"} or Loss, default=None
+    "squared": """    loss : {"squared", "huber", "poisson", "quantile"} or Loss, default=None
         The data-fitting loss, by name or as a :class:`~skmtl.losses.Loss` instance
         (None: ``"squared"``). ``"huber"`` (:class:`~skmtl.losses.HuberLoss`) for
         targets with outliers: quadratic in the residual up to ``epsilon=1.35``, in
         the units of ``y``, linear beyond (``HuberLoss(epsilon=...)`` for another
         threshold). ``"poisson"`` (:class:`~skmtl.losses.PoissonLoss`) for counts:
         half the Poisson deviance with the log link, so that :meth:`predict` gives
-        ``exp(x^T w_t + b_t)``. The objective's data term is then ``sum_t tau_t/n_t
-        sum_i loss(y_ti, x_ti^T w_t + b_t)``.
+        ``exp(x^T w_t + b_t)``. ``"quantile"`` (:class:`~skmtl.losses.QuantileLoss`)
+        for conditional quantiles: the pinball loss of the median
+        (``QuantileLoss(quantile=...)`` for another quantile). The objective's data
+        term is then ``sum_t tau_t/n_t sum_i loss(y_ti, x_ti^T w_t + b_t)``.
 """,
     "logistic": """    loss : {"logistic", "squared_hinge"} or Loss, default=None
         The data-fitting loss on labels ``y_ti`` in {-1, +1}, by name or as a

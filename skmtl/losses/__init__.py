@@ -10,6 +10,7 @@ from ._base import Loss
 from .binary import LogisticLoss, SquaredHingeLoss
 from .multinomial import MultinomialLoss
 from .poisson import PoissonLoss
+from .quantile import QuantileLoss
 from .squared import HuberLoss, SquaredLoss
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "SquaredLoss",
     "HuberLoss",
     "PoissonLoss",
+    "QuantileLoss",
     "LogisticLoss",
     "SquaredHingeLoss",
     "MultinomialLoss",
@@ -26,7 +28,7 @@ __all__ = [
 #: the built-in losses by name, for ``loss="..."``
 LOSSES = {
     loss.name: loss
-    for loss in (SquaredLoss, HuberLoss, PoissonLoss, LogisticLoss, SquaredHingeLoss)
+    for loss in (SquaredLoss, HuberLoss, PoissonLoss, QuantileLoss, LogisticLoss, SquaredHingeLoss)
 }
 
 
@@ -49,7 +51,7 @@ def get_loss(loss, *, classifier=None):
         raise ValueError(
             f"{type(loss).__name__} has target={loss.target!r}, which does not suit {kind}; "
             "use a binary loss for classifiers (e.g. 'logistic', 'squared_hinge') and a "
-            "real or count loss for regressors (e.g. 'squared', 'huber', 'poisson')."
+            "real or count loss for regressors (e.g. 'squared', 'huber', 'poisson', 'quantile')."
         )
     return loss
 

@@ -46,6 +46,17 @@ class Loss:
         Whether ``newton_curvature`` makes a quadratic that majorizes the loss
         (iteratively reweighted least squares) rather than its second-order model:
         the model's gradient away from its expansion point is then not the loss's.
+    singular_models : bool
+        Whether the quadratic models of proximal Newton steps are near-singular by
+        design (curvature on a few samples only: the pinball loss's envelopes), so
+        that their inner solves take an exact method (coordinate descent with Newton
+        steps on the support, or ADMM) from the first model rather than FISTA.
+    smooth : bool
+        Whether the loss has a continuous derivative. A loss that has not (the
+        pinball loss) provides ``smoothed(width)``: smooth losses above it, equal to
+        it but within ``width`` of its kinks, whose duality gaps are its own (their
+        ``dual_value`` is its conjugate's); the solvers minimise them for shrinking
+        widths (:mod:`skmtl.solvers.smoothing`).
     """
 
     name = "loss"
@@ -55,6 +66,8 @@ class Loss:
     probabilistic = False
     newton = False
     majorizer = False
+    singular_models = False
+    smooth = True
 
     def __repr__(self):
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))

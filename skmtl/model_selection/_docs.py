@@ -134,7 +134,8 @@ def _attributes(strengths, model, loss):
     if loss == "squared":
         lines.append(
             """    mse_path_ : ndarray of shape (one axis per searched grid..., n_folds)
-        Held-out mean squared error (the path's axis is the last grid).
+        Held-out mean squared error (the path's axis is the last grid); with
+        ``loss="quantile"``, the held-out mean pinball loss instead.
 """
         )
     else:

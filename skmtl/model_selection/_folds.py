@@ -74,18 +74,23 @@ def held_out_criterion(estimator):
     """What a search minimises on the test rows: ``"log_loss"`` for a classifier
     whose loss gives probabilities (the logistic loss; as scikit-learn's
     ``LogisticRegressionCV`` from version 1.11), ``"misclassification"`` for the
-    other classifiers, ``"squared"`` (error) for regressors."""
+    other classifiers, ``"squared"`` (error) for regressors but those of a loss that
+    is not smooth (the pinball loss), which are scored by it (``"loss"``: the mean
+    pinball loss of a quantile, as scikit-learn's ``mean_pinball_loss``; a squared
+    error would favour models of the mean)."""
     if not estimator._is_classifier:
-        return "squared"
+        return "squared" if estimator._loss().smooth else "loss"
     return "log_loss" if estimator._loss().probabilistic else "misclassification"
 
 
 def _pointwise_errors(estimator, pred, y, criterion):
     """Each test entry's error (shaped like ``y``) for the model's predictions: the
-    mean target (squared), class labels (misclassification) or the probabilities
+    mean target (squared, or the loss), class labels (misclassification) or the probabilities
     of ``classes_[1]`` (one column per class for more than two classes: log-loss)."""
     if criterion == "squared":
         return (y - pred) ** 2
+    if criterion == "loss":
+        return estimator._loss().pointwise(y, pred)
     if criterion == "misclassification":
         return (pred != y).astype(float)
     classes = estimator.classes_

@@ -15,6 +15,7 @@ from .composite import QuadraticSmoothing
 from .fista import SolverResult, duality_gap, fista
 from .prox_newton import prox_newton
 from .select import iterative_solver
+from .smoothing import augmented_lagrangian
 from .working_set import use_working_sets, working_sets
 
 #: proximal Newton for the non-quadratic losses up to this many features
@@ -27,7 +28,16 @@ def solve(full, penalty, C0, **kw):
     """Minimise ``full(C) + penalty(C[:d])`` from ``C0`` with the best-suited method
     (:func:`solve_unguarded`), with a warm start guarded by :func:`guarded`.
 
-    Returns ``(SolverResult, datafit)``."""
+    Returns ``(SolverResult, datafit)``. A loss that is not smooth is solved through
+    its Moreau envelopes (:func:`~skmtl.solvers.smoothing.augmented_lagrangian`), each
+    by this rule.
+    """
+    if not full.loss.smooth:
+
+        def run(C):
+            return augmented_lagrangian(full, penalty, C, solve_smooth=solve_unguarded, **kw)
+
+        return guarded(run, full, penalty, C0)
     return guarded(lambda C: solve_unguarded(full, penalty, C, **kw), full, penalty, C0)
 
 

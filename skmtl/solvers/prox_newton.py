@@ -175,6 +175,8 @@ def prox_newton(
             run = iterative_solver(method, inner_datafit, penalty)
             if run is _cd.cd and polish:
                 run = cd_polished
+            if run in (fista, fista_on_parts) and method == "auto" and full.loss.singular_models:
+                run = _instead_of_fista(run, inner_datafit, penalty, polish, split)
         # an iterative inner solve (ADMM, FISTA) of a second-order model also stops
         # at _INNER_FRACTION of the last step's decrease: the outer gap, far above the
         # distance to the optimum until the gradient is accurate on the large-scale
@@ -208,14 +210,9 @@ def prox_newton(
             )
         curvature, admm_dual = inner.lipschitz, inner.dual
         if run in (fista, fista_on_parts) and inner.n_iter > _FISTA_PATIENCE and method == "auto":
-            # the later models are ill-conditioned (see _FISTA_PATIENCE): CD with
-            # Newton steps, else ADMM (finished by CD where CD serves)
-            if polish:
-                run = cd_polished
-            elif _admm.serves(inner_datafit, penalty):
-                # (not CD on a stacked [P; Q]: its parts trade off along a flat direction)
-                cd_serves = not split and _cd.serves(inner_datafit, penalty)
-                run = admm_then_cd if cd_serves else _admm.admm
+            # the later models are ill-conditioned (see _FISTA_PATIENCE)
+            run = _instead_of_fista(run, inner_datafit, penalty, polish, split)
+            if run is not cd_polished and run not in (fista, fista_on_parts):
                 curvature = None  # FISTA's Lipschitz constant is no start for rho
         target = C.copy()
         target[:d] = inner.coef
@@ -261,6 +258,18 @@ def prox_newton(
         verbose=verbose,
         name="prox-Newton",
     )
+
+
+def _instead_of_fista(run, model, penalty, polish, split):
+    """The inner method for ill-conditioned models: CD with Newton steps on the
+    support (``polish``), else ADMM (finished by CD where CD serves), else ``run``."""
+    if polish:
+        return cd_polished
+    if _admm.serves(model, penalty):
+        # (not CD on a stacked [P; Q]: its parts trade off along a flat direction)
+        cd_serves = not split and _cd.serves(model, penalty)
+        return admm_then_cd if cd_serves else _admm.admm
+    return run
 
 
 def _little_moved(full, theta, z_dual):

@@ -1,0 +1,104 @@
+"""Losses that are not smooth (the pinball loss), by an augmented Lagrangian loop on
+their Moreau envelopes.
+
+Such a loss provides ``smoothed(width, slopes)``: its Moreau envelope of that width
+at the residuals shifted by ``width`` times the multipliers ``slopes``
+(:class:`~skmtl.losses.quantile.QuantileEnvelope`), a smooth loss that every solver
+minimises. Each round of :func:`augmented_lagrangian` minimises the envelope and
+sets the multipliers to its slopes at the solution (the method of multipliers,
+Rockafellar 1976): at their fixed point the envelope's minimiser is the non-smooth
+loss's, exactly, whatever the width.
+
+Every round is certified for the non-smooth problem. The envelope's dual points
+(slopes in the pinball conjugate's box, task sums zero, rescaled into the penalty's
+dual ball) are the pinball problem's too, and at any of them the pinball dual
+objective is at least the envelope's minus ``h / 2 sum_i w_i a_i^2`` (the conjugate
+of the envelope is the pinball loss's plus ``h / 2`` times the square). So the
+pinball gap at the round's solution ``C`` is at most the round's own gap plus
+``pinball(C) - envelope(C) + h / 2 sum_i w_i a_i^2``, which vanishes at the fixed
+point (the envelope then takes the pinball loss's value there, less that sum).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: each round's solve stops at this fraction of the last round's certified gap (0.1:
+#: School-like group lasso, 20 tasks, rounds that stalled; 0.01: 16 rounds, 0.25 s)
+_INNER = 0.01
+#: each round's width is this fraction of the last one's, down to _MIN_WIDTH times the
+#: first (the mean absolute residual of the model without features): narrower
+#: envelopes make the multipliers converge faster, wider ones the solves easier
+#: (Gaussian group lasso, 300 rows, tol 1e-11: 3e-3 0.12 s, 3e-4 0.17 s, 1e-2 as 3e-3)
+_SHRINK, _MIN_WIDTH = 0.1, 3e-3
+
+
+def first_width(full):
+    """The mean absolute residual of the model without features (1 if the targets
+    are constant)."""
+    w, r = full.w, full.y - full.null_predictions()
+    width = np.sum(w * np.abs(r)) / np.sum(w)
+    return float(width) if width > 0 else 1.0
+
+
+def augmented_lagrangian(
+    full, penalty, C0, *, solve_smooth, max_iter=1000, tol=1e-4, verbose=0, **kw
+):
+    """Minimise ``full(C) + penalty(C[:d])``, where ``full.loss`` is not smooth, by
+    ``solve_smooth`` (a solver's signature, e.g. :func:`~skmtl.solvers.solve_unguarded`)
+    on its shifted Moreau envelopes (see the module docstring).
+
+    Returns ``(SolverResult, full)``, with the non-smooth problem's objective and
+    duality gap."""
+    threshold = tol * full.gap_scale()
+    start = first_width(full)
+    width, slopes = start, None  # the loss's first multipliers
+    C, used, gap = np.array(C0, dtype=float), 0, full.gap_scale()
+    while True:
+        stage = full.with_loss(full.loss.smoothed(width, slopes))
+        slopes = stage.loss.slopes
+        level = max(_INNER * gap, 0.1 * threshold)
+        result, _ = solve_smooth(
+            stage,
+            penalty,
+            C,
+            max_iter=max_iter - used,
+            tol=level / stage.gap_scale(),
+            verbose=verbose,
+            **kw,
+        )
+        used += result.n_iter
+        C = result.coef
+        # the non-smooth problem's gap, bounded through the solve's best dual point
+        # (see the module docstring)
+        z = full.linear(C)
+        excess = full.value(z) - stage.value(z)
+        primal = result.primal + excess
+        gap = max(result.dual_gap + excess + 0.5 * width * np.sum(full.w * slopes**2), 0.0)
+        if verbose:
+            print(f"[augmented Lagrangian] width {width:.3e}  iterations {used:5d}  gap {gap:.3e}")
+        if gap <= threshold or used >= max_iter:
+            break
+        slopes = stage.loss.slope(full.y, z)
+        width = max(width * _SHRINK, _MIN_WIDTH * start)
+    # (a first round whose start was optimal counts one iteration, as the other solvers)
+    result.primal, result.dual_gap, result.n_iter = primal, gap, max(used, 1)
+    return result, full
+
+
+def null_gradient(full, C0, max_rounds=100):
+    """``-grad`` of a non-smooth loss's data term at the model without features (its
+    intercepts fitted), ``(n_rows, T)``: the multipliers of the intercepts-only
+    problem, by the loop of :func:`augmented_lagrangian` with intercept polishing as
+    its solver, until they stop changing. ``C0``: the start (intercept row set)."""
+    start = first_width(full)
+    width, slopes = start, None
+    z = full.linear(C0)
+    for _ in range(max_rounds):
+        stage = full.with_loss(full.loss.smoothed(width, slopes))
+        C0, z = stage.polish(C0, z, n_steps=50)
+        new = stage.loss.slope(full.y, z)
+        if slopes is not None and np.array_equal(new, slopes):
+            break
+        slopes, width = new, max(width * _SHRINK, _MIN_WIDTH * start)
+    return -stage.gradient(z)

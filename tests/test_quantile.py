@@ -1,0 +1,143 @@
+"""The quantile (pinball) loss: its Moreau envelopes, the augmented Lagrangian loop
+that solves through them, and the reductions to scikit-learn's QuantileRegressor."""
+
+import numpy as np
+import pytest
+from scipy.optimize import minimize_scalar
+from sklearn.linear_model import QuantileRegressor
+
+from skmtl import GroupLassoClassifier, GroupLassoRegressor, TraceNormRegressor
+from skmtl.losses import QuantileLoss, get_loss
+from skmtl.losses.quantile import QuantileEnvelope
+
+
+def _data(seed=0, n=240, d=5, T=4):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, d)
+    tasks = np.repeat(np.arange(T), n // T)
+    W = rng.randn(d, T)
+    W[3:] = 0.0
+    y = np.einsum("ij,ji->i", X, W[:, tasks]) + 0.5 + rng.standard_t(2, n)
+    return X, y, tasks
+
+
+def _envelope_by_search(q, h, u):
+    """``min_s pinball(s) + (u - s)^2 / (2 h)`` on a fine grid around ``u``."""
+    s = np.append(np.linspace(u - 3 * h - 1, u + 3 * h + 1, 200_001), 0.0)  # and the kink
+    return np.min(np.maximum(q * s, (q - 1) * s) + (u - s) ** 2 / (2 * h))
+
+
+def test_envelope_is_the_moreau_envelope_and_its_derivatives_match():
+    rng = np.random.RandomState(0)
+    y, z, w = rng.randn(30), rng.randn(30), rng.uniform(0.5, 2.0, 30)
+    slopes = rng.uniform(-0.7, 0.3, 30)
+    env = QuantileEnvelope(0.3, 0.4, slopes)
+    u = y - z + 0.4 * slopes
+    expected = [_envelope_by_search(0.3, 0.4, ui) for ui in u]
+    np.testing.assert_allclose(env.pointwise(y, z), expected, atol=1e-8)
+    step = 1e-6
+    numeric = w * (env.pointwise(y, z + step) - env.pointwise(y, z - step)) / (2 * step)
+    np.testing.assert_allclose(env.derivative(y, w, z), numeric, atol=1e-7)
+    # predictions_for maps a derivative back to predictions that have it
+    g = env.derivative(y, w, z)
+    np.testing.assert_allclose(env.derivative(y, w, env.predictions_for(y, w, g)), g, atol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.6])
+def test_envelope_dual_value_is_its_conjugate(scale):
+    """``-sum_i f_i^*(-s theta_i) = sum_i min_z f_i(z) + s theta_i z`` (the pinball
+    loss's own: tests/test_losses.py)."""
+    loss, rng = QuantileEnvelope(0.3, 0.4, 0.1), np.random.RandomState(1)
+    y, z, w = rng.randn(20), rng.randn(20), rng.uniform(0.5, 2.0, 20)
+    theta = -loss.derivative(y, w, z)
+    total = 0.0
+    for i in range(20):
+
+        def term(v, i=i):
+            return w[i] * loss.pointwise(y[i], v) + scale * theta[i] * v
+
+        total += minimize_scalar(
+            term, bounds=(-40, 40), method="bounded", options=dict(xatol=1e-11)
+        ).fun
+    assert loss.dual_value(y, w, z, scale) == pytest.approx(total, abs=1e-7)
+
+
+def test_envelope_dual_is_below_the_pinball_dual():
+    """The bound the solver's gap rests on: at the same dual point, the envelope's
+    dual objective (plus ``h/2 sum w a^2``) never exceeds the pinball loss's."""
+    rng = np.random.RandomState(2)
+    y, z, w = rng.randn(50), rng.randn(50), rng.uniform(0.5, 2.0, 50)
+    slopes = rng.uniform(-0.7, 0.3, 50)
+    env = QuantileEnvelope(0.3, 0.25, slopes)
+    for scale in (1.0, 0.7, 0.1):
+        envelope_dual = env.dual_value(y, w, z, scale) - 0.125 * np.sum(w * slopes**2)
+        pinball_dual = scale * np.vdot(-env.derivative(y, w, z), y)
+        assert envelope_dual <= pinball_dual + 1e-12
+
+
+@pytest.mark.parametrize("q", [0.2, 0.5, 0.85])
+def test_one_task_with_l1_equals_sklearn_quantile_regressor(q):
+    """One task: the group lasso is the L1 penalty, the objective scikit-learn's
+    ``QuantileRegressor`` (mean pinball loss plus ``alpha ||w||_1``) solves by linear
+    programming."""
+    X, y, _ = _data(seed=3, n=160)
+    ref = QuantileRegressor(quantile=q, alpha=0.02, solver="highs").fit(X, y)
+    ours = GroupLassoRegressor(alpha=0.02, loss=QuantileLoss(q), tol=1e-12).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
+    assert ours.intercept_ == pytest.approx(ref.intercept_, abs=1e-6)
+    pinball = QuantileLoss(q).pointwise
+    mine = np.mean(pinball(y, ours.predict(X))) + 0.02 * np.abs(ours.coef_).sum()
+    assert mine == pytest.approx(ours.objective_, rel=1e-10)
+    assert ours.dual_gap_ <= 1e-11 * ours.objective_
+
+
+@pytest.mark.parametrize("Est", [GroupLassoRegressor, TraceNormRegressor])
+def test_each_task_puts_a_share_q_of_its_residuals_below(Est):
+    """The free intercept's optimality: in each task at most a share ``q`` of the
+    residuals is negative and at least ``q`` is non-positive."""
+    X, y, tasks = _data(seed=4)
+    q = 0.3
+    model = Est(alpha=0.05, loss=QuantileLoss(q), tol=1e-10, max_iter=50_000)
+    r = y - model.fit(X, y, tasks=tasks).predict(X, tasks=tasks)
+    for t in np.unique(tasks):
+        rt = r[tasks == t]
+        assert np.mean(rt < -1e-7) <= q + 1e-12 <= np.mean(rt <= 1e-7) + 2e-12
+
+
+def test_alpha_max_is_exact():
+    X, y, tasks = _data(seed=5)
+    for q in (0.25, 0.5):
+        alpha_max = GroupLassoRegressor(loss=QuantileLoss(q)).alpha_max(X, y, tasks)
+        kw = dict(loss=QuantileLoss(q), tol=1e-10)
+        above = GroupLassoRegressor(alpha=alpha_max * 1.0001, **kw).fit(X, y, tasks=tasks)
+        below = GroupLassoRegressor(alpha=alpha_max * 0.99, **kw).fit(X, y, tasks=tasks)
+        assert not np.any(above.coef_)
+        assert np.any(below.coef_)
+
+
+def test_names_and_parameters():
+    assert get_loss("quantile") == QuantileLoss(0.5)
+    with pytest.raises(ValueError, match="quantile must be a number strictly between 0 and 1"):
+        QuantileLoss(1.0)
+    with pytest.raises(ValueError, match="does not suit a classifier"):
+        GroupLassoClassifier(loss="quantile").fit(np.ones((4, 1)), [0, 1, 0, 1])
+
+
+def test_cv_selects_by_the_held_out_pinball_loss():
+    """``*CV`` with the quantile loss scores the test folds by the mean pinball loss
+    (scikit-learn's ``mean_pinball_loss``), not the squared error."""
+    from sklearn.metrics import mean_pinball_loss
+
+    from skmtl.model_selection import GroupLassoRegressorCV, TaskStratifiedKFold
+
+    X, y, tasks = _data(seed=6)
+    cv = TaskStratifiedKFold(3)
+    loss = QuantileLoss(0.8)
+    model = GroupLassoRegressorCV(
+        alphas=[0.05], intercept_poolings=[0.0], loss=loss, cv=cv, tol=1e-10
+    ).fit(X, y, tasks=tasks)
+    for k, (train, test) in enumerate(cv.split(X, y, groups=tasks)):
+        fold = GroupLassoRegressor(alpha=0.05, loss=loss, tol=1e-10)
+        fold.fit(X[train], y[train], tasks=tasks[train])
+        expected = mean_pinball_loss(y[test], fold.predict(X[test], tasks=tasks[test]), alpha=0.8)
+        assert model.mse_path_.ravel()[k] == pytest.approx(expected, rel=1e-6)
