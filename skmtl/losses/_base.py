@@ -56,7 +56,7 @@ class Loss:
         pinball loss) provides ``smoothed(width)``: smooth losses above it, equal to
         it but within ``width`` of its kinks, whose duality gaps are its own (their
         ``dual_value`` is its conjugate's); the solvers minimise them for shrinking
-        widths (:mod:`skmtl.solvers.smoothing`).
+        widths (``skmtl.solvers.smoothing``).
     """
 
     name = "loss"

@@ -1,5 +1,5 @@
 """Conditional quantiles: the pinball loss, and the smooth losses through which the
-solvers minimise it (:mod:`skmtl.solvers.smoothing`)."""
+solvers minimise it (``skmtl.solvers.smoothing``)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ class QuantileLoss(Loss):
     each task's conditional ``q``-quantile, as scikit-learn's ``QuantileRegressor``.
     The loss is not smooth: the solvers minimise its Moreau envelopes
     (:meth:`smoothed`) in an augmented Lagrangian loop, certified by the pinball
-    loss's own duality gap (:func:`skmtl.solvers.smoothing.augmented_lagrangian`).
+    loss's own duality gap (``skmtl.solvers.smoothing``).
 
     Parameters
     ----------
@@ -53,7 +53,7 @@ class QuantileLoss(Loss):
 
     def smoothed(self, width, slopes=None):
         """The Moreau envelope of width ``width`` (units of ``y``), shifted by the
-        multipliers ``slopes``: :class:`QuantileEnvelope`."""
+        multipliers ``slopes``: a ``QuantileEnvelope``."""
         slopes = self.quantile - 0.5 if slopes is None else slopes
         return QuantileEnvelope(self.quantile, width, slopes)
 
@@ -74,7 +74,7 @@ class QuantileEnvelope(Loss):
     pinball loss's lines beyond; its derivative in the residual is ``clip(r / h, q -
     1, q)``. The minimiser of the pinball loss is that of this loss whose
     multipliers are its own slopes there: the augmented Lagrangian loop of
-    :func:`skmtl.solvers.smoothing.augmented_lagrangian` finds them.
+    ``skmtl.solvers.smoothing.augmented_lagrangian`` finds them.
     """
 
     name = "quantile"
