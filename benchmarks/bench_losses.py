@@ -313,7 +313,7 @@ def main(argv=None):
         "|---|---:|---:|---:|---:|---:|",
     ]
     lines += [
-        f"| {m} | {c:.2f} | {s:.3f} | {c / s:.0f}x | {t:g} | {r:+.1e} |" for m, c, s, t, r in multi
+        f"| {m} | {c:.2f} | {s:.3f} | {c / s:.3g}x | {t:g} | {r:+.1e} |" for m, c, s, t, r in multi
     ]
     lines += [
         "",
