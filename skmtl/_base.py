@@ -814,15 +814,6 @@ class ClassifierMixin:
         return tags
 
 
-def _binary(estimator):
-    """Whether the estimator's loss is a classification loss (False for an invalid
-    loss: ``fit`` then says what is wrong)."""
-    try:
-        return is_classification(estimator._loss())
-    except ValueError:
-        return False
-
-
 def _loss_or_none(estimator):
     """The estimator's loss, or None for an invalid ``loss`` (``fit`` says why)."""
     try:
@@ -831,13 +822,18 @@ def _loss_or_none(estimator):
         return None
 
 
+def _binary(estimator):
+    """Whether the estimator's loss is a classification loss (False for an invalid
+    loss: ``fit`` then says what is wrong)."""
+    loss = _loss_or_none(estimator)
+    return loss is not None and is_classification(loss)
+
+
 def _quadratic(estimator):
     """Whether the estimator's loss is the squared loss (True for an invalid loss:
     ``partial_fit`` then says what is wrong)."""
-    try:
-        return estimator._loss().quadratic
-    except ValueError:
-        return True
+    loss = _loss_or_none(estimator)
+    return loss is None or loss.quadratic
 
 
 def _probabilistic(estimator):

@@ -48,15 +48,19 @@ class Loss:
         the model's gradient away from its expansion point is then not the loss's.
     singular_models : bool
         Whether the quadratic models of proximal Newton steps are near-singular by
-        design (curvature on a few samples only: the pinball loss's envelopes), so
-        that their inner solves take an exact method (coordinate descent with Newton
-        steps on the support, or ADMM) from the first model rather than FISTA.
+        design (curvature on a few samples only: the pinball loss's envelopes). Their
+        inner solves then take an exact method (coordinate descent with Newton steps
+        on the support, or ADMM) from the first model rather than FISTA; where that
+        is coordinate descent, a majorizing loss takes its generalized Newton models
+        from the first step; and the intercepts' Newton steps need sufficient
+        decrease (on a piecewise quadratic loss they can jump between two points of
+        equal loss).
     smooth : bool
         Whether the loss has a continuous derivative. A loss that has not (the
-        pinball loss) provides ``smoothed(width)``: smooth losses above it, equal to
-        it but within ``width`` of its kinks, whose duality gaps are its own (their
-        ``dual_value`` is its conjugate's); the solvers minimise them for shrinking
-        widths (``skmtl.solvers.smoothing``).
+        pinball loss) provides ``smoothed(width, slopes)``: its Moreau envelope of
+        that width, shifted by per-sample multipliers, a smooth loss with its own
+        conjugate. The solvers minimise these envelopes in an augmented Lagrangian
+        loop whose gaps bound the non-smooth problem's (``skmtl.solvers.smoothing``).
     """
 
     name = "loss"

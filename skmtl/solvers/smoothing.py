@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import numpy as np
 
-#: each round's solve stops at this fraction of the last round's certified gap (0.1:
-#: School-like group lasso, 20 tasks, rounds that stalled; 0.01: 16 rounds, 0.25 s)
+#: each round's solve stops at this fraction of the last round's certified gap (0.01
+#: against 0.1, School-like, 20 tasks, tol 1e-7: trace norm 3.6 / 1.9 s, group lasso
+#: 1.7 / 1.7 s; Gaussian group lasso, tol 1e-11: 0.13 / 0.26 s)
 _INNER = 0.01
 #: each round's width is this fraction of the last one's, down to _MIN_WIDTH times the
 #: first (the mean absolute residual of the model without features): narrower
