@@ -51,6 +51,13 @@ LOSS_VARIANTS = [
     skmtl.GroupLassoRegressor(loss="poisson"),
     skmtl.GroupLassoClassifier(loss="squared_hinge"),
     skmtl.TraceNormClassifier(loss="squared_hinge"),
+] + [
+    _small_cv(cls).set_params(loss="quantile")
+    for cls in (
+        model_selection.GroupLassoRegressorCV,
+        model_selection.TraceNormRegressorCV,
+        model_selection.MeanRegularizedRegressorCV,
+    )
 ]
 
 
@@ -59,6 +66,15 @@ def _expected_failures(estimator):
     multi-output check data those grow to the stage bound and the probabilities
     saturate at 1, so their ranks tie where the decision values do not (also through
     their *CV, which refits them)."""
+    if type(estimator).__name__ == "GroupLassoRegressorCV" and estimator.loss == "quantile":
+        # its refit's predictions differ by 3e-7 (relative) between weighted and
+        # repeated rows, above the check's 1e-7: at the default tol=1e-4 the pinball
+        # solution depends on the solver's path (the model without CV passes)
+        reason = "quantile solutions at tol=1e-4 agree to 3e-7"
+        return {
+            "check_sample_weight_equivalence_on_dense_data": reason,
+            "check_sample_weight_equivalence_on_sparse_data": reason,
+        }
     if getattr(estimator, "loss", None) == "poisson":
         # the check draws real targets whatever the positive_only tag
         return {"check_regressor_multioutput": "negative targets for the Poisson loss"}
