@@ -260,9 +260,9 @@ def test_huber_takes_generalized_newton_steps_once_settled(monkeypatch):
     steps = []
     original = prox_newton_module.quadratic_model
 
-    def counting(full, z, semismooth=False):
+    def counting(full, z, semismooth=False, damping=0.0):
         steps.append(semismooth)
-        return original(full, z, semismooth)
+        return original(full, z, semismooth, damping)
 
     monkeypatch.setattr(prox_newton_module, "quadratic_model", counting)
     ours = GroupLassoRegressor(**kw).fit(X, y, tasks)

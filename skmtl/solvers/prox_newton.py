@@ -49,6 +49,13 @@ _STALL, _TIGHTEN, _MIN_FRACTION = 1e-6, 0.1, 1e-4
 #: of them between two iterates (GroupLasso, School-like data: 11 outer steps instead
 #: of 20 or more, whose gaps shrink only linearly)
 _SEMISMOOTH_FLOOR, _SETTLED = 1e-6, 0.01
+#: the generalized Newton models are floored at a damping times the majorizer's
+#: curvature (Levenberg-Marquardt): _DAMPING at first, _DAMP times more after a
+#: step the line search cut below _CUT, _UNDAMP times less after a unit step (none
+#: below _MIN_DAMPING). A round of the quantile loss's envelopes starts with few
+#: samples on their quadratic pieces, whose near-singular models took steps that
+#: the line search cut to 1e-6
+_DAMPING, _DAMP, _UNDAMP, _CUT, _MIN_DAMPING = 0.01, 10.0, 0.1, 0.1, 1e-4
 #: no inner solve is asked for a gap below this fraction of the outer threshold
 #: (its accuracy beyond that certifies nothing more; ADMM, asked for 3e-5 of it,
 #: ran thousands of iterations for no better outer gap: the trace norm, squared
@@ -74,18 +81,22 @@ _MOVED = 1e-3
 _ARMIJO, _MAX_HALVINGS = 1e-4, 30
 
 
-def quadratic_model(full, z, semismooth=False):
+def quadratic_model(full, z, semismooth=False, damping=0.0):
     """The loss's second-order model at predictions ``z``, as Gram statistics, and
     the loss's derivative ``g`` and the model's weights ``h`` there.
 
     ``sum_i h_i / 2 (z'_i - v_i)^2`` with ``h = f''(z)`` and ``v = z - f'(z) / h``:
     the loss's ``newton_curvature``, or with ``semismooth`` (for a majorizer) its
-    generalized second derivative, floored at ``_SEMISMOOTH_FLOOR`` times the weight.
+    generalized second derivative, floored at ``_SEMISMOOTH_FLOOR`` times the weight
+    and at ``damping`` times the ``newton_curvature``.
     """
     data = full.data
     g = full.loss.derivative(full.y, full.w, z)
     if semismooth:
-        h = np.maximum(full.loss.second_derivative(full.y, full.w, z), _SEMISMOOTH_FLOOR * full.w)
+        floor = _SEMISMOOTH_FLOOR * full.w
+        if damping:
+            floor = np.maximum(floor, damping * full.loss.newton_curvature(full.y, full.w, z))
+        h = np.maximum(full.loss.second_derivative(full.y, full.w, z), floor)
     else:
         h = full.loss.newton_curvature(full.y, full.w, z)
     h = np.maximum(h, 1e-12 * full.w)  # keep v finite for confident rows
@@ -146,19 +157,25 @@ def prox_newton(
     # once the samples' pieces of the loss settle, generalized Newton steps instead
     # (a loss whose models are near-singular, the quantile envelopes, takes the
     # generalized Newton models from the start where the inner solves are exact, CD
-    # with Newton steps on the support: its majorizers converged too slowly for the
-    # group lasso far below alpha_max, Exam, q = 0.9, alpha_max / 1000: no certificate
-    # in 1000 iterations, 156 so, but School-like group lasso at tol 1e-7 0.31 s ->
-    # 1.8 s; the other inner methods keep the majorizers, on which ADMM converges)
+    # with Newton steps on the support, damped (_DAMPING): its majorizers converged
+    # too slowly for the group lasso far below alpha_max, Exam, q = 0.9, alpha_max /
+    # 1000: no certificate in 1000 iterations; undamped, School-like group lasso at
+    # tol 1e-7 took 1.8 s, damped 0.44 s. The other inner methods keep the
+    # majorizers, on which ADMM converges)
     pattern = None
     semismooth = full.loss.majorizer and full.loss.singular_models and polish
+    # those models are damped (see _DAMPING); the others turn semismooth once their
+    # pieces settle, undamped (damped, the trace norm's ADMM solves of the quantile
+    # envelopes' models stalled)
+    damped = semismooth
+    damping = _DAMPING if damped else 0.0
     # the inner method, chosen on the first model by the curvature spread of its
     # Gram (an eigendecomposition); FISTA hands the later models to CD with Newton
     # steps, or to ADMM, if they turn ill-conditioned (_FISTA_PATIENCE)
     run = None
 
     def newton_step(C, z, gap, budget):
-        nonlocal curvature, admm_dual, fraction, decrease, pattern, semismooth, run
+        nonlocal curvature, admm_dual, fraction, decrease, pattern, semismooth, run, damping
         # an inner solve certified by a better dual point than the outer gap's could
         # stop before it moves the primal: when the last step barely lowered the
         # objective, ask the next inner solve for more
@@ -169,7 +186,7 @@ def prox_newton(
             pieces = full.loss.second_derivative(full.y, full.w, z_loss) > 0
             semismooth = pattern is not None and np.mean(pieces != pattern) <= _SETTLED
             pattern = pieces
-        model, slope, weights = quadratic_model(full, z_loss, semismooth)
+        model, slope, weights = quadratic_model(full, z_loss, semismooth, damping)
         inner_datafit = SplitDatafit(model) if split else model
         if quadratic is not None:
             inner_datafit = QuadraticSmoothing(model, quadratic)
@@ -231,7 +248,12 @@ def prox_newton(
                 if block is not None:
                     W = coef[: d // 2] + coef[d // 2 :] if split else coef
                     block[d] = full.intercept_variable(W, model.intercept(W))
-        C_new, decrease, dz = _line_search(outer, penalty, C, z, target - C)
+        C_new, decrease, dz, step = _line_search(outer, penalty, C, z, target - C)
+        if damped:  # Levenberg-Marquardt: damp the models while they overshoot
+            if step == 1.0:
+                damping = damping * _UNDAMP if damping * _UNDAMP >= _MIN_DAMPING else 0.0
+            elif step < _CUT:
+                damping = min(max(damping * _DAMP, _MIN_DAMPING), 1.0)
         if semismooth and decrease <= 0:  # no progress: back to the majorizer's models
             pattern, semismooth = None, False
         candidates = [] if candidate is None else [candidate]
@@ -293,7 +315,7 @@ def _little_moved(full, theta, z_dual):
 
 def _line_search(full, penalty, C, z, direction):
     """Armijo backtracking from the unit step: the new point, the objective's
-    decrease and the direction's predictions ``dz``."""
+    decrease, the direction's predictions ``dz`` and the step taken."""
     d = full.n_features
 
     def nonsmooth(C):  # the penalty and the intercept row's own term
@@ -308,6 +330,6 @@ def _line_search(full, penalty, C, z, direction):
         trial = C + step * direction
         value = full.value(z + step * dz) + nonsmooth(trial)
         if value <= primal + _ARMIJO * step * decrease:
-            return trial, primal - value, dz
+            return trial, primal - value, dz, step
         step *= 0.5
-    return C, 0.0, dz
+    return C, 0.0, dz, 0.0
