@@ -77,6 +77,12 @@ _FISTA_PATIENCE = 100
 #: the share of the model's dual point that its move into the conjugate's domain
 #: may change for it to be tried (see _little_moved)
 _MOVED = 1e-3
+#: the Newton steps on the support (cd_polished) stop once their decrease is below
+#: this fraction of the inner threshold, not at round-off (School-like group lasso,
+#: tol 1e-4: Huber 42 -> 22 ms, squared hinge 97 -> 69 ms). Not for a loss with
+#: near-singular models (the quantile envelopes): rows on their way to zero need
+#: the exact solve to drop out (a fit just above alpha_max kept a row of 1e-6)
+_NEWTON_ATOL = 0.1
 #: Armijo sufficient-decrease constant and the most halvings of the step
 _ARMIJO, _MAX_HALVINGS = 1e-4, 30
 
@@ -219,6 +225,9 @@ def prox_newton(
         admm_options = dict(
             rho=curvature, dual=admm_dual, dual_candidate=second_order or semismooth
         )
+        options = admm_options if run in (_admm.admm, admm_then_cd) else {}
+        if run is cd_polished and not full.loss.singular_models:
+            options = dict(newton_atol=_NEWTON_ATOL * threshold)
         # an inner solve may stop short of its threshold (the outer budget spent):
         # the outer gap certifies the result, and the outer loop warns if it must
         with warnings.catch_warnings():
@@ -230,7 +239,7 @@ def prox_newton(
                 max_iter=budget,
                 threshold=threshold,
                 lipschitz=curvature,
-                **(admm_options if run in (_admm.admm, admm_then_cd) else {}),
+                **options,
             )
         curvature, admm_dual = inner.lipschitz, inner.dual
         if run in (fista, fista_on_parts) and inner.n_iter > _FISTA_PATIENCE and method == "auto":
