@@ -146,6 +146,26 @@ def test_cv_selects_by_the_held_out_pinball_loss():
         assert model.mse_path_.ravel()[k] == pytest.approx(expected, rel=1e-6)
 
 
+def _exam_training_fold(k=0, **shuffle):
+    """The training rows of fold ``k`` of ``TaskStratifiedKFold(5, **shuffle)`` on Exam."""
+    from skmtl.datasets import load_exam
+    from skmtl.model_selection import TaskStratifiedKFold
+
+    exam = load_exam()
+    X, y, tasks = exam.data, exam.target, exam.tasks
+    train = list(TaskStratifiedKFold(5, **shuffle).split(X, y, groups=tasks))[k][0]
+    return X[train], y[train], tasks[train]
+
+
+def _fit_and_cvxpy(X, y, tasks, solver_kw, **kw):
+    """``GroupLassoRegressor(**kw, **solver_kw)`` fitted with ConvergenceWarnings as
+    errors, and the same model by cvxpy."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ours = GroupLassoRegressor(**kw, **solver_kw).fit(X, y, tasks=tasks)
+    return ours, GroupLassoRegressor(**kw, solver="cvxpy").fit(X, y, tasks=tasks)
+
+
 def test_group_lasso_far_below_alpha_max_certifies_on_exam():
     """The near-unpenalized group lasso on real grouped data (Exam, one training fold,
     q = 0.9, alpha_max / 1000, pooled intercepts) certifies at cvxpy's optimum without
@@ -153,21 +173,13 @@ def test_group_lasso_far_below_alpha_max_certifies_on_exam():
     quadratic pieces: majorizing models alone stalled on this fit (a gap of 4.6 after
     1000 iterations), and so did generalized Newton models under a constant damping
     of 0.03 (the solver adapts it)."""
-    from skmtl.datasets import load_exam
-    from skmtl.model_selection import TaskStratifiedKFold
-
     pytest.importorskip("cvxpy")
-    exam = load_exam()
-    X, y, tasks = exam.data, exam.target, exam.tasks
-    train, _ = next(TaskStratifiedKFold(5).split(X, y, groups=tasks))
-    X, y, tasks = X[train], y[train], tasks[train]
+    X, y, tasks = _exam_training_fold()
     loss = QuantileLoss(0.9)
     alpha = GroupLassoRegressor(loss=loss).alpha_max(X, y, tasks) / 1000
-    kw = dict(alpha=alpha, intercept_pooling=6.0, loss=loss)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        ours = GroupLassoRegressor(**kw, tol=1e-8).fit(X, y, tasks=tasks)
-    ref = GroupLassoRegressor(**kw, solver="cvxpy").fit(X, y, tasks=tasks)
+    ours, ref = _fit_and_cvxpy(
+        X, y, tasks, dict(tol=1e-8), alpha=alpha, intercept_pooling=6.0, loss=loss
+    )
     assert ours.dual_gap_ <= 1e-8 * ours.objective_ * 10
     assert (ours.objective_ - ref.objective_) / ref.objective_ < 1e-6
 
@@ -177,20 +189,9 @@ def test_sparse_group_lasso_far_below_alpha_max_certifies_on_exam():
     training fold, median, alpha_max / 1000) an ADMM solve of a near-singular
     generalized Newton model stalled and spent the whole budget (gap 17 after 20000
     iterations); capped, the fit certifies at cvxpy's optimum."""
-    from skmtl.datasets import load_exam
-    from skmtl.model_selection import TaskStratifiedKFold
-
     pytest.importorskip("cvxpy")
-    exam = load_exam()
-    X, y, tasks = exam.data, exam.target, exam.tasks
-    folds = TaskStratifiedKFold(5, shuffle=True, random_state=2).split(X, y, groups=tasks)
-    train = list(folds)[1][0]
-    X, y, tasks = X[train], y[train], tasks[train]
+    X, y, tasks = _exam_training_fold(1, shuffle=True, random_state=2)
     kw = dict(loss=QuantileLoss(0.5), l1_ratio=0.5)
     alpha = GroupLassoRegressor(**kw).alpha_max(X, y, tasks) / 1000
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        ours = GroupLassoRegressor(alpha=alpha, tol=1e-6, max_iter=20000, **kw)
-        ours.fit(X, y, tasks=tasks)
-    ref = GroupLassoRegressor(alpha=alpha, solver="cvxpy", **kw).fit(X, y, tasks=tasks)
+    ours, ref = _fit_and_cvxpy(X, y, tasks, dict(tol=1e-6, max_iter=20000), alpha=alpha, **kw)
     assert (ours.objective_ - ref.objective_) / ref.objective_ < 1e-6

@@ -56,8 +56,8 @@ _SEMISMOOTH_FLOOR, _SETTLED = 1e-6, 0.01
 #: samples on their quadratic pieces, whose near-singular models took steps that
 #: the line search cut to 1e-6
 _DAMPING, _DAMP, _UNDAMP, _CUT, _MIN_DAMPING = 0.01, 10.0, 0.1, 0.1, 1e-4
-#: an iterative inner solve (ADMM) of a generalized Newton model runs at most this
-#: many iterations: on the quantile envelopes' near-singular models it could stall
+#: an iterative inner solve (ADMM, FISTA) of a generalized Newton model runs at most
+#: this many iterations: on the quantile envelopes' near-singular models it could stall
 #: and spend the whole budget (sparse-group lasso, Exam, q 0.5, alpha_max / 1000:
 #: 18000 iterations for one model, no certificate in 20000; capped: certified in
 #: 5302). The outer line search takes what it reached, and a step that lowers
@@ -226,16 +226,18 @@ def prox_newton(
         iterative = not exact and run is not cd_polished
         progress = decrease if second_order and iterative and decrease > 0 else np.inf
         threshold = max(fraction * min(gap, model_gap, progress), floor)
-        # ADMM: from the last solve's rho; the dual point of its data-term step
-        # certifies the model's solution early, but only a second-order model's
-        # gradient there is the loss's (a majorizer's, as Huber's, is not: the
-        # outer gap would not follow)
-        admm_options = dict(
-            rho=curvature, dual=admm_dual, dual_candidate=second_order or semismooth
-        )
-        options = admm_options if run in (_admm.admm, admm_then_cd) else {}
-        if run is cd_polished and not full.loss.singular_models:
+        options = {}
+        if run in (_admm.admm, admm_then_cd):
+            # from the last solve's rho; the dual point of its data-term step
+            # certifies the model's solution early, but only a second-order model's
+            # gradient there is the loss's (a majorizer's, as Huber's, is not: the
+            # outer gap would not follow)
+            options = dict(rho=curvature, dual=admm_dual, dual_candidate=second_order or semismooth)
+        elif run is cd_polished and not full.loss.singular_models:
             options = dict(newton_atol=_NEWTON_ATOL * threshold)
+        inner_budget = budget
+        if semismooth and run is not cd_polished:  # an iterative solve (_SEMISMOOTH_INNER_MAX)
+            inner_budget = min(budget, _SEMISMOOTH_INNER_MAX)
         # an inner solve may stop short of its threshold (the outer budget spent):
         # the outer gap certifies the result, and the outer loop warns if it must
         with warnings.catch_warnings():
@@ -244,9 +246,7 @@ def prox_newton(
                 inner_datafit,
                 penalty,
                 start,
-                max_iter=budget
-                if not semismooth or run is cd_polished
-                else min(budget, _SEMISMOOTH_INNER_MAX),
+                max_iter=inner_budget,
                 threshold=threshold,
                 lipschitz=curvature,
                 **options,
