@@ -237,7 +237,8 @@ class _MultiTaskModel(BaseEstimator):
         return self
 
     def _solve(self, data, info, loss, penalty, C0=None, full=None):
-        """Solve once; set ``n_iter_``, ``dual_gap_``, ``objective_``. Returns ``(W,
+        """Solve once; set ``n_iter_``, ``dual_gap_``, ``gap_threshold_``, ``objective_``.
+        Returns ``(W,
         intercept, parts, C)`` with ``C`` the solver's coefficient block (for warm
         starts). ``full``: the :class:`DesignDatafit` of ``data``, when the caller
         keeps one across solves (a path: its caches, e.g. the Gram matrices, are
@@ -255,6 +256,7 @@ class _MultiTaskModel(BaseEstimator):
                 pooling=self.intercept_pooling,
             )
             self.n_iter_, self.dual_gap_, self.objective_ = 0, np.nan, objective
+            self.gap_threshold_ = np.nan
             return W, intercept, parts, None
         if full is None:
             full = DesignDatafit(loss, data, self.fit_intercept, self.intercept_pooling)
@@ -271,6 +273,7 @@ class _MultiTaskModel(BaseEstimator):
             verbose=self.verbose,
         )
         self.n_iter_, self.dual_gap_ = result.n_iter, result.dual_gap
+        self.gap_threshold_ = self.tol * datafit.gap_scale()
         self.objective_ = result.primal
         return (result.coef[:d], datafit.intercept(result.coef), result.parts, result.coef)
 
@@ -309,6 +312,7 @@ class _MultiTaskModel(BaseEstimator):
             result.dual_gap,
             result.primal,
         )
+        self.gap_threshold_ = self.tol * gram.gap_scale()
         self.task_weights_ = np.ones(T) if weights is None else weights
         W = result.coef
         self._set_solution(W, gram.intercept(W), info, weights)
@@ -888,9 +892,9 @@ class MultiTaskEstimator(_MultiTaskModel):
     max_iter : int, default=1000
         Maximum number of FISTA iterations.
     tol : float, default=1e-4
-        Stop when the duality gap is below ``tol`` times ``sum_t ||y_t||^2 / n_t``
-        (squared loss, centered ``y``; sklearn's convention) or ``tol * T log 2``
-        (logistic loss).
+        Stop when the duality gap is below ``tol`` times ``sum_t tau_t/n_t ||y_t -
+        mean(y_t)||^2`` (squared loss; sklearn's convention), ``T log 2`` (logistic
+        loss), or the loss of the model without features (the others).
     warm_start : bool, default=False
         Start from the previous solution when refitting on the same tasks.
     solver : {"auto", "fista", "cd", "admm", "closed_form", "cvxpy"}, default="auto"
@@ -926,6 +930,10 @@ class MultiTaskEstimator(_MultiTaskModel):
     n_iter_ : int
     dual_gap_ : float
         Duality gap at the solution, in objective units.
+    gap_threshold_ : float
+        The gap below which the solver stopped: ``tol`` times the objective's scale
+        (see ``tol``). ``dual_gap_`` exceeds it only when ``max_iter`` was reached
+        (with a ``ConvergenceWarning``); NaN with ``solver="cvxpy"``.
     objective_ : float
         Objective value at the solution.
     """

@@ -176,24 +176,14 @@ def at_edge(value, grid):
     return len(np.unique(grid)) > 1 and bool(close.any())
 
 
-def gap_ratio(model, y, tasks, classification):
+def gap_ratio(model):
     """The final duality gap of a fitted skmtl model over its stopping threshold
-    (``tol`` times ``sum_t ||y_t - mean y_t||^2 / n_t`` for the squared loss,
-    ``tol * T log 2`` for the logistic loss); NaN when the model has no gap."""
+    (``gap_threshold_``); NaN when the model has no gap."""
     gap = getattr(model, "dual_gap_", None)
-    tol = getattr(model, "tol", None)
-    if gap is None or not tol:
+    threshold = getattr(model, "gap_threshold_", None)
+    if gap is None or threshold is None or not threshold > 0:
         return np.nan
-    labels = np.unique(tasks)
-    if classification:
-        scale = len(labels) * np.log(2.0)
-    else:
-        centre = getattr(model, "fit_intercept", True)
-        scale = sum(
-            np.mean((y[tasks == t] - (y[tasks == t].mean() if centre else 0.0)) ** 2)
-            for t in labels
-        )
-    return float(gap) / (tol * scale) if scale > 0 else np.nan
+    return float(gap) / threshold
 
 
 def splits(tasks, y, classification, n_splits, seed):
@@ -222,7 +212,7 @@ def fit_one(model, Xt, y, train, test, classification):
     return {
         "score": float(metric(y[test], pred)),
         "time": elapsed,
-        "gap": gap_ratio(model, y[train], Xt[train, 0], classification),
+        "gap": gap_ratio(model),
         "chosen": chosen_strengths(model),
         "warnings": [(w.category.__name__, str(w.message)) for w in caught],
     }

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from skmtl import GroupLassoClassifier, GroupLassoRegressor
+from skmtl import DirtyRegressor, GroupLassoClassifier, GroupLassoRegressor
 from skmtl.cli import (
     _pooled_logistic,
     _ratio,
@@ -138,10 +138,12 @@ def test_chosen_strengths_of_a_pipeline_and_sklearn_cv():
 
 def test_gap_ratio_matches_the_solver_threshold():
     X, y, tasks, _ = make_joint_sparse(n_tasks=4, n_features=30, random_state=0)
-    y = y + 5.0  # the threshold uses the centred targets
-    for model, target, classification in (
-        (GroupLassoRegressor(alpha=1e-3, max_iter=3), y, False),
-        (GroupLassoClassifier(alpha=1e-3, max_iter=3), (y > 5).astype(int), True),
+    keep = (tasks != 0) | (np.arange(len(tasks)) % 4 == 0)  # tasks of unequal sizes
+    X, y, tasks = X[keep], y[keep] + 5.0, tasks[keep]  # the threshold centres the targets
+    for model, target in (
+        (GroupLassoRegressor(alpha=1e-3, max_iter=3), y),
+        (GroupLassoClassifier(alpha=1e-3, max_iter=3), (y > 5).astype(int)),
+        (DirtyRegressor(alpha_shared=1e-3, alpha_specific=1e-2, max_iter=3), y),
     ):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -149,9 +151,16 @@ def test_gap_ratio_matches_the_solver_threshold():
         # the last warning is the outer solver's (proximal Newton's inner solves warn too)
         message = [str(w.message) for w in caught if "tolerance" in str(w.message)][-1]
         threshold = float(re.search(r"tolerance ([-+.e\d]+)", message).group(1))
-        ratio = gap_ratio(model, target, tasks, classification)
+        ratio = gap_ratio(model)
         assert ratio > 1
         np.testing.assert_allclose(ratio, model.dual_gap_ / threshold, rtol=1e-3)
+    # the squared loss's unit: sum_t tau_t / n_t ||y_t - mean y_t||^2, tau_t = n_t T / N
+    labels, counts = np.unique(tasks, return_counts=True)
+    unit = sum(np.sum((y[tasks == t] - y[tasks == t].mean()) ** 2) for t in labels)
+    unit *= len(labels) / len(y)
+    fitted = GroupLassoRegressor(alpha=1e-3).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(fitted.gap_threshold_, fitted.tol * unit, rtol=1e-12)
+    assert fitted.dual_gap_ <= fitted.gap_threshold_
 
 
 def test_gap_ratio_rounded_away_from_one():

@@ -6,8 +6,9 @@ import re
 import textwrap
 
 _TOL_UNIT = {
-    "squared": "``sum_t ||y_t - mean(y_t)||^2 / n_t`` (sklearn's convention) for the "
-    "squared loss, the loss of the model without features for the others",
+    "squared": "``sum_t tau_t/n_t ||y_t - mean(y_t)||^2`` (twice the data term of the "
+    "model without features; sklearn's convention) for the squared loss, the loss of the "
+    "model without features for the others",
     "logistic": "``T log 2`` (the logistic loss of the zero model; ``T`` for the squared hinge)",
 }
 _LOSS_PARAMETER = {
@@ -174,6 +175,10 @@ def _common_attributes(loss):
         for the proximal Newton steps of the logistic loss).
     dual_gap_ : float
         Duality gap at the solution, in units of the objective.
+    gap_threshold_ : float
+        The gap below which the solver stopped: ``tol`` times the objective's scale
+        (see ``tol``). ``dual_gap_`` exceeds it only when ``max_iter`` was reached
+        (with a ``ConvergenceWarning``); NaN with ``solver="cvxpy"``.
     objective_ : float
         Objective value at the solution.
     n_features_in_ : int

@@ -201,7 +201,7 @@ class _IncompleteMultiSource(BaseEstimator):
         self.coef_ = np.atleast_2d(model.coef_)
         self.intercept_ = np.atleast_1d(model.intercept_)
         self.source_labels_ = labels
-        for name in ("n_iter_", "dual_gap_", "objective_", "classes_"):
+        for name in ("n_iter_", "dual_gap_", "gap_threshold_", "objective_", "classes_"):
             if hasattr(model, name):
                 setattr(self, name, getattr(model, name))
         return self
@@ -331,7 +331,7 @@ _IMSF_PARAMETERS = """    sources : list of array-like of int or array-like of s
         The source of each column, numbered from 0.
     estimator_ : FeatureGroupLasso{name}
         The fitted multi-task model (tasks = patterns).
-    n_iter_, dual_gap_, objective_ : int, float, float
+    n_iter_, dual_gap_, gap_threshold_, objective_ : int, float, float, float
         As in the fitted multi-task model.
     n_features_in_ : int
 
