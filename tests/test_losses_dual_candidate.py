@@ -68,7 +68,7 @@ def test_prox_newton_with_admm_candidates_matches_cvxpy(cls, loss):
     [
         (DirtyClassifier, dict(alpha_shared=0.05, alpha_specific=0.02), "labels"),
         (GroupLassoRegressor, dict(alpha=0.05, loss="poisson"), "counts"),
-        (TraceNormRegressor, dict(alpha=0.05, loss=HuberLoss(1.0)), "y"),
+        (TraceNormClassifier, dict(alpha=0.05), "labels"),
     ],
 )
 def test_prox_newton_model_dual_point_certifies_sooner(cls, params, target, monkeypatch):
@@ -82,7 +82,6 @@ def test_prox_newton_model_dual_point_certifies_sooner(cls, params, target, monk
     t = {
         "labels": (y > np.median(y)).astype(int),
         "counts": np.random.RandomState(0).poisson(np.exp(np.clip(z, -3, 3))).astype(float),
-        "y": y,
     }[target]
     kw = dict(params, tol=1e-8, max_iter=20_000)
     with warnings.catch_warnings():
