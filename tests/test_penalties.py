@@ -128,3 +128,29 @@ def test_penalties_keep_no_state(solver):
         before = copy.deepcopy(vars(penalty))
         MultiTaskEstimator(penalty=penalty, solver=solver).fit(X, Y)
         assert vars(penalty).keys() == before.keys()
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_water_fill_solves_its_equation(seed):
+    """``x = clip(a tau - shift, low, high)`` sums to ``total``, with ``tau`` found
+    independently by bisection; zero entries (padded spectra) all take one value."""
+    from scipy.optimize import brentq
+
+    from skmtl.penalties.spectral import water_fill
+
+    rng = np.random.RandomState(seed)
+    n = rng.randint(2, 70)
+    a = np.zeros(n)
+    k = rng.randint(1, n + 1)
+    a[:k] = rng.exponential(size=k) * 10 ** rng.uniform(-3, 3)
+    shift = 10 ** rng.uniform(-3, 1)
+    low, high = (0.0, 1.0) if seed % 2 else (rng.uniform(0, 0.5), rng.uniform(1, 3))
+    total = rng.uniform(low * n, min(high * n, high * k + min(max(-shift, low), high) * (n - k)))
+    x = water_fill(a, shift, total, low, high)
+    np.testing.assert_allclose(x.sum(), total, rtol=1e-12)
+
+    def excess(tau):
+        return np.clip(a * tau - shift, low, high).sum() - total
+
+    tau = brentq(excess, 0.0, (high + shift) / a[a > 0].min(), xtol=1e-15, rtol=1e-15)
+    np.testing.assert_allclose(x, np.clip(a * tau - shift, low, high), atol=1e-9)

@@ -32,18 +32,20 @@ def water_fill(a, shift, total, low=0.0, high=1.0):
     a = np.asarray(a, float)
     # entries that reach a bound only at a tau past the float range count as zero
     a = np.where(a > 1e-300 * (abs(low) + abs(high) + abs(shift)), a, 0.0)  # no overflow
-    reachable = np.sum(np.where(a > 0, high, np.clip(-shift, low, high)))
-    if reachable <= total:
+    positive = a[a > 0]
+    # the zero entries (most of a padded spectrum) all sit at one value: counted, not
+    # broadcast (a 65-task Exam fold of ClusteredRegressorCV: 34 -> 26 us a call)
+    n_zero = len(a) - len(positive)
+    at_zero = min(max(-shift, low), high)
+    if high * len(positive) + at_zero * n_zero <= total:
         x = np.where(a > 0, high, low)
-        zeros = a <= 0
-        if zeros.any():
-            x[zeros] = np.clip((total - high * np.count_nonzero(~zeros)) / zeros.sum(), low, high)
+        if n_zero:
+            x[a <= 0] = min(max((total - high * len(positive)) / n_zero, low), high)
         return x
     # sum x is piecewise linear in tau, with breakpoints where an entry meets a bound:
     # evaluate it at every breakpoint (one broadcast), then interpolate in the segment
-    positive = a[a > 0]
     taus = np.unique(np.concatenate([(low + shift) / positive, (high + shift) / positive]))
-    sums = np.clip(np.outer(taus, a) - shift, low, high).sum(axis=1)
+    sums = np.clip(np.outer(taus, positive) - shift, low, high).sum(axis=1) + n_zero * at_zero
     k = int(np.searchsorted(sums, total))  # first breakpoint reaching the total
     if k == 0 or sums[k] == sums[k - 1]:
         tau = taus[k]
