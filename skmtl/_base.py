@@ -237,12 +237,11 @@ class _MultiTaskModel(BaseEstimator):
         return self
 
     def _solve(self, data, info, loss, penalty, C0=None, full=None):
-        """Solve once; set ``n_iter_``, ``dual_gap_``, ``gap_threshold_``, ``objective_``.
-        Returns ``(W,
-        intercept, parts, C)`` with ``C`` the solver's coefficient block (for warm
-        starts). ``full``: the :class:`DesignDatafit` of ``data``, when the caller
-        keeps one across solves (a path: its caches, e.g. the Gram matrices, are
-        then computed once)."""
+        """Solve once; set the solve's attributes (:meth:`_record_solve`). Returns
+        ``(W, intercept, parts, C)`` with ``C`` the solver's coefficient block (for
+        warm starts). ``full``: the :class:`DesignDatafit` of ``data``, when the caller
+        keeps one across solves (a path: its caches, e.g. the Gram matrices, are then
+        computed once)."""
         d = data.n_features
         if self.solver == "cvxpy":
             from .solvers.cvxpy import solve_cvxpy
@@ -272,10 +271,19 @@ class _MultiTaskModel(BaseEstimator):
             tol=self.tol,
             verbose=self.verbose,
         )
-        self.n_iter_, self.dual_gap_ = result.n_iter, result.dual_gap
-        self.gap_threshold_ = self.tol * datafit.gap_scale()
-        self.objective_ = result.primal
+        self._record_solve(result, datafit)
         return (result.coef[:d], datafit.intercept(result.coef), result.parts, result.coef)
+
+    def _record_solve(self, result, datafit):
+        """Set ``n_iter_``, ``dual_gap_``, ``objective_`` from a solver's ``result``,
+        and ``gap_threshold_``, the gap it was held to (``tol`` times ``datafit``'s
+        gap scale, as the solvers compute it)."""
+        self.n_iter_, self.dual_gap_, self.objective_ = (
+            result.n_iter,
+            result.dual_gap,
+            result.primal,
+        )
+        self.gap_threshold_ = self.tol * datafit.gap_scale()
 
     def _fit_statistics(self, statistics, layout):
         """Solve from per-task sufficient statistics (squared loss), warm-started from
@@ -307,12 +315,7 @@ class _MultiTaskModel(BaseEstimator):
             known = np.isin(tasks, self.tasks_)
             C0[:, known] = self._coef_matrix()[np.searchsorted(self.tasks_, tasks[known])].T
         result = self._solve_statistics(gram, penalty, C0)
-        self.n_iter_, self.dual_gap_, self.objective_ = (
-            result.n_iter,
-            result.dual_gap,
-            result.primal,
-        )
-        self.gap_threshold_ = self.tol * gram.gap_scale()
+        self._record_solve(result, gram)
         self.task_weights_ = np.ones(T) if weights is None else weights
         W = result.coef
         self._set_solution(W, gram.intercept(W), info, weights)
