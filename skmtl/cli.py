@@ -106,8 +106,8 @@ def _models(classification, n_tasks, n_features, quick):
     strengths = np.logspace(1, -3, n)
     ridge = (1e-4, 1e-2, 1.0)
     kw = dict(task_column=0, cv=folds)
-    # three intercept poolings (none, partial, complete) keep the run under a minute
-    kw["intercept_poolings"] = (0.0, 4.0, np.inf)
+    if classification:  # three poolings (none, partial, complete): under a minute
+        kw["intercept_poolings"] = (0.0, 4.0, np.inf)  # (the squared loss estimates it)
     kind = "Classifier" if classification else "Regressor"
     group, mean, cluster, relation, trace, graph, subspace, dirty, robust = (
         getattr(model_selection, f"{name}{kind}CV")
@@ -316,8 +316,12 @@ def format_report(results, info):
         )
         + f"{info['test_share']:.0%} of each task held out, every task in each training part",
         f"strengths chosen by {info['folds']}-fold task-stratified CV on each training part, "
-        f"grids of at most {info['grid']} values per strength and intercept poolings "
-        "0, 4 and inf"
+        f"grids of at most {info['grid']} values per strength, "
+        + (
+            "intercept poolings 0, 4 and inf"
+            if info["classification"]
+            else "intercept pooling estimated (a random-intercept model's variance ratio)"
+        )
         + (
             " (--quick: small grids)"
             if info["quick"]

@@ -82,7 +82,9 @@ def test_complete_graph_model_equals_cvxpy(pooling):
 def test_cv_path_in_closed_form_equals_one_fit_per_strength():
     """The held-out errors of the batched path are those of separate fits."""
     X, y, tasks = make_tasks(4, 3, sizes=(15, 25, 40, 9), seed=1)
-    cv = MeanRegularizedRegressorCV(alphas=[1.0, 0.1, 0.01], betas=[0.05], cv=3)
+    cv = MeanRegularizedRegressorCV(
+        alphas=[1.0, 0.1, 0.01], betas=[0.05], intercept_poolings=[0.0, 4.0, np.inf], cv=3
+    )
     cv.fit(X, y, tasks=tasks)
     folds = list(TaskStratifiedKFold(3).split(X, y, groups=tasks))
     for j, pooling in enumerate(cv.intercept_poolings_):

@@ -50,7 +50,8 @@ def test_cv_equals_sklearn_multitask_lasso_cv():
 def test_default_grid_is_sklearns_for_wide_y_and_shorter_with_poolings():
     """alphas=None: scikit-learn's 100 values when alpha is the only axis (the same
     grid and choice as MultiTaskLassoCV's defaults), 20 when the 12 poolings are
-    searched too."""
+    searched too (an explicit grid: with the squared loss the default pooling is one
+    estimated value)."""
     X, Y, _, _ = make_joint_sparse(
         n_tasks=3, n_samples=60, n_features=8, shared_design=True, random_state=1
     )
@@ -60,12 +61,9 @@ def test_default_grid_is_sklearns_for_wide_y_and_shorter_with_poolings():
     assert ours.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)
     X, y, tasks = make_tasks(seed=41, offset=0.5)
     for Est in (GroupLassoRegressorCV, TraceNormRegressorCV):
-        search = Est(cv=3).fit(X, y, tasks=tasks)
+        search = Est(cv=3, intercept_poolings=POOLING_GRID).fit(X, y, tasks=tasks)
         assert search.mse_path_.shape == (12, 20, 3)
-        assert Est(cv=3, intercept_poolings=[0.0]).fit(X, y, tasks=tasks).mse_path_.shape == (
-            100,
-            3,
-        )
+        assert Est(cv=3).fit(X, y, tasks=tasks).mse_path_.shape == (100, 3)
 
 
 @pytest.mark.parametrize(
@@ -100,7 +98,9 @@ def test_path_needs_a_grid_without_alpha_max():
 def test_cv_and_grid_search_pick_the_same_alpha():
     X, y, tasks = make_tasks(seed=42, sizes=(40, 50, 60))
     cv = TaskStratifiedKFold(4, shuffle=True, random_state=0)
-    model = GroupLassoRegressorCV(alphas=10, eps=1e-2, cv=cv, tol=1e-10).fit(X, y, tasks=tasks)
+    model = GroupLassoRegressorCV(
+        alphas=10, eps=1e-2, intercept_poolings=[0.0, 4.0, 16.0], cv=cv, tol=1e-10
+    ).fit(X, y, tasks=tasks)
     Xt = np.column_stack([tasks, X])
     search = GridSearchCV(
         GroupLassoRegressor(task_column=0, tol=1e-10),
@@ -294,9 +294,11 @@ def test_cv_on_a_dask_cluster_equals_the_serial_fit():
 
 def test_verbose_reports_progress(capsys):
     X, y, tasks = make_tasks(seed=47)
-    GroupLassoRegressorCV(alphas=5, cv=3, verbose=1).fit(X, y, tasks=tasks)
+    GroupLassoRegressorCV(alphas=5, intercept_poolings=[0.0, 4.0], cv=3, verbose=1).fit(
+        X, y, tasks=tasks
+    )
     err = capsys.readouterr().err  # 5 alphas for each intercept pooling
-    assert err.count("fold") == 3 and f"{5 * len(POOLING_GRID)} fits" in err
+    assert err.count("fold") == 3 and "10 fits" in err
 
 
 def test_cv_task_column_form_and_kfold():
@@ -307,7 +309,7 @@ def test_cv_task_column_form_and_kfold():
     np.testing.assert_allclose(a.mse_path_, b.mse_path_)
     np.testing.assert_allclose(a.predict(Xt), b.predict(X, tasks=tasks))
     c = GroupLassoRegressorCV(alphas=6, cv=KFold(3, shuffle=True, random_state=0))
-    assert c.fit(X, y, tasks=tasks).mse_path_.shape == (len(POOLING_GRID), 6, 3)
+    assert c.fit(X, y, tasks=tasks).mse_path_.shape == (6, 3)  # one estimated pooling
 
 
 @pytest.mark.parametrize("average", ["tasks", "samples"])
@@ -411,3 +413,76 @@ def test_a_new_estimator_parameter_needs_only_the_cv_signature():
     model = MarkedCV(mark="seen", tol=1e-6, cv=2).fit(X, y, tasks=tasks)
     assert model.estimator_.mark == "seen" and model.estimator_.tol == 1e-6
     assert MarkedCV.__module__ != "skmtl.model_selection"  # only ours are moved there
+
+
+def _anova_pooling(X, y, tasks, w):
+    """The moment estimate of ``sigma^2 / tau^2`` from explicit designs: weighted
+    least squares with one dummy per task, and with one intercept."""
+    labels, t = np.unique(tasks, return_inverse=True)
+    T = len(labels)
+    dummies = np.eye(T)[t]
+    root = np.sqrt(w)[:, None]
+
+    def residuals(design):
+        coef = np.linalg.lstsq(design * root, y * root[:, 0], rcond=None)[0]
+        return y - design @ coef, np.linalg.matrix_rank(design * root)
+
+    within, rank = residuals(np.column_stack([X, dummies]))
+    sigma2 = w @ within**2 / (len(y) - rank)
+    pooled, _ = residuals(np.column_stack([np.ones(len(y)), X]))
+    n_t = np.bincount(t, w)
+    rbar = np.bincount(t, w * pooled) / n_t
+    ssb = n_t @ (rbar - n_t @ rbar / n_t.sum()) ** 2
+    tau2 = (ssb - (T - 1) * sigma2) / (n_t.sum() - n_t @ n_t / n_t.sum())
+    return sigma2 / tau2
+
+
+def _random_intercepts(seed, n_tasks, sigma2=1.0, tau2=0.25, sizes=(3, 30)):
+    rng = np.random.RandomState(seed)
+    tasks = np.repeat(np.arange(n_tasks), rng.randint(*sizes, n_tasks))
+    X = rng.randn(len(tasks), 3) * [1.0, 10.0, 0.1] + rng.randn(n_tasks, 3)[tasks]
+    b = np.sqrt(tau2) * rng.randn(n_tasks)
+    y = X @ [1.0, -0.2, 3.0] + 2.0 + b[tasks] + np.sqrt(sigma2) * rng.randn(len(tasks))
+    return X, y, tasks
+
+
+def test_default_intercept_pooling_is_the_moment_estimate():
+    """With the squared loss and task labels, ``intercept_poolings=None`` fits the
+    noise-to-intercept variance ratio of a random-intercept model by the method of
+    moments (unequal task sizes, sample weights, correlated task-level features)
+    instead of searching a grid: the closed form from explicit dummy designs; scaling
+    the sample weights scales it (its unit is the sum of sample weights) and leaves
+    the model unchanged; on many tasks it recovers the simulated ratio."""
+    X, y, tasks = _random_intercepts(0, 12)
+    w = np.random.RandomState(1).uniform(0.5, 2.0, len(y))
+    search = MeanRegularizedRegressorCV(cv=3).fit(X, y, tasks=tasks, sample_weight=w)
+    assert search.intercept_pooling_ == pytest.approx(_anova_pooling(X, y, tasks, w), rel=1e-9)
+    assert "intercept_pooling" not in search.searched_strengths_
+    np.testing.assert_array_equal(search.intercept_poolings_, [search.intercept_pooling_])
+    scaled = MeanRegularizedRegressorCV(cv=3).fit(X, y, tasks=tasks, sample_weight=3 * w)
+    assert scaled.intercept_pooling_ == pytest.approx(3 * search.intercept_pooling_, rel=1e-9)
+    np.testing.assert_allclose(scaled.coef_, search.coef_, rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(scaled.intercept_, search.intercept_, rtol=1e-7, atol=1e-10)
+    X, y, tasks = _random_intercepts(2, 400)
+    ratio = MeanRegularizedRegressorCV(alphas=[0.1], cv=2).fit(X, y, tasks=tasks).intercept_pooling_
+    assert ratio == pytest.approx(4.0, rel=0.2)
+
+
+def test_default_intercept_pooling_limits():
+    """Tasks whose rows are copies of each other (no spread of their mean residuals):
+    one common intercept (``inf``). No degree of freedom left for the noise (two rows
+    per task, as many features as tasks) or a loss other than the squared loss: the
+    grid ``POOLING_GRID`` is searched."""
+    X, y, _ = _random_intercepts(3, 6)
+    copies = np.repeat(np.arange(6), 10)
+    search = MeanRegularizedRegressorCV(cv=3).fit(
+        np.tile(X[:10], (6, 1)), np.tile(y[:10], 6), tasks=copies
+    )
+    assert search.intercept_pooling_ == np.inf
+    pairs = np.repeat(np.arange(3), 2)
+    tiny = MeanRegularizedRegressorCV(cv=2).fit(X[:6], y[:6], tasks=pairs)
+    np.testing.assert_array_equal(tiny.intercept_poolings_, POOLING_GRID)
+    assert "intercept_pooling" in tiny.searched_strengths_
+    Xb, yb, tb = make_tasks(loss="logistic", seed=3)
+    clf = GroupLassoClassifierCV(alphas=3, cv=3).fit(Xb, yb, tasks=tb)
+    np.testing.assert_array_equal(clf.intercept_poolings_, POOLING_GRID)

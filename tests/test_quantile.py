@@ -194,4 +194,8 @@ def test_sparse_group_lasso_far_below_alpha_max_certifies_on_exam():
     kw = dict(loss=QuantileLoss(0.5), l1_ratio=0.5)
     alpha = GroupLassoRegressor(**kw).alpha_max(X, y, tasks) / 1000
     ours, ref = _fit_and_cvxpy(X, y, tasks, dict(tol=1e-6, max_iter=20000), alpha=alpha, **kw)
-    assert (ours.objective_ - ref.objective_) / ref.objective_ < 1e-6
+    # within the certified gap of cvxpy's optimum (its threshold is 1.4e-6 of the
+    # objective here, so the relative error may reach that: 1.16e-6 on one CPU)
+    assert ours.dual_gap_ <= ours.gap_threshold_
+    assert ours.objective_ - ref.objective_ <= ours.dual_gap_ + 1e-9 * ref.objective_
+    assert (ours.objective_ - ref.objective_) / ref.objective_ < 2e-6

@@ -19,7 +19,14 @@ from sklearn.utils.validation import check_is_fitted
 from .._base import _MultiTaskModel, check_number
 from .._inputs import split_task_column
 from ._folds import _fold_errors, _warn_degenerate, _warn_unseen_tasks, held_out_criterion
-from ._grids import PATH_POINTS, POOLING_GRID, check_grid, is_count, log_grid
+from ._grids import (
+    PATH_POINTS,
+    POOLING_GRID,
+    check_grid,
+    is_count,
+    log_grid,
+    moment_pooling,
+)
 from ._path import _default_alphas
 from ._split import TaskStratifiedKFold, task_class_groups
 
@@ -181,8 +188,11 @@ class _PathCV(_MultiTaskModel):
         is the validated ``(data, info, loss)`` of all the data."""
         pooling = self.intercept_poolings
         if pooling is None:
-            grouped = prepared[1]["layout"] == "tasks" and base.fit_intercept
-            pooling = POOLING_GRID if grouped else (0.0,)
+            data, info, loss = prepared
+            pooling = (0.0,)
+            if info["layout"] == "tasks" and base.fit_intercept:
+                estimate = moment_pooling(data) if loss.quadratic else None
+                pooling = POOLING_GRID if estimate is None else (estimate,)
         grids = []
         for i, name in enumerate(self._strengths):
             param = f"{name}s"

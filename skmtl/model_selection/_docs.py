@@ -31,10 +31,15 @@ _CV_PARAMETERS = {
 """,
     "intercept_poolings": """    intercept_poolings : array-like, default=None
         Grid of ``intercept_pooling``, searched with the other strengths when it
-        has more than one value. None: ``POOLING_GRID`` (0, 1, 2, 3, 4, 6, 8, 12, 16,
-        32, 64 and inf pseudo-samples per task) when each row has a task label (``tasks=`` or
-        ``task_column``) and intercepts are fitted, else 0 (free intercepts, as
-        sklearn's ``MultiTaskLassoCV`` for wide ``y``).
+        has more than one value. None, when each row has a task label (``tasks=`` or
+        ``task_column``) and intercepts are fitted: with the squared loss, the one
+        value a random-intercept model's variances give, estimated by the method of
+        moments on all the data (the noise variance of least squares with free task
+        intercepts over the variance of the tasks' mean residuals of least squares
+        with one intercept; ``inf`` when that is not positive); with another loss, or
+        too few samples for that estimate, ``POOLING_GRID`` (0, 1, 2, 3, 4, 6, 8, 12,
+        16, 32, 64 and inf pseudo-samples per task). Otherwise 0 (free intercepts,
+        as sklearn's ``MultiTaskLassoCV`` for wide ``y``).
 """,
 }
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
 
-#: the default grid of ``intercept_pooling`` when each row has a task label, in
+#: the default grid of ``intercept_pooling`` when each row has a task label and the
+#: loss is not the squared loss (which estimates it: :func:`moment_pooling`), in
 #: pseudo-samples per task: from free intercepts to one common intercept, dense
 #: where the real grouped data sets choose (4 to 12: radon, Exam, MathAchieve; the
 #: coarser 0, 1, 4, 16, 64, inf lost 0.002 held-out R^2 on radon and MathAchieve)
@@ -58,3 +61,53 @@ def log_grid(decades, count):
     """``count`` values from ``10**decades[0]`` to ``10**decades[1]``, evenly spaced in
     log scale (rounded to 12 decimals, as the published default grids)."""
     return np.logspace(*decades, count).round(12)
+
+
+def moment_pooling(data):
+    """The intercept pooling of a random-intercept model fitted by the method of
+    moments: ``sigma^2 / tau^2``, the noise variance over the variance of the task
+    intercepts (the unit of ``intercept_pooling``, pseudo-samples per task).
+
+    ``y_i = x_i^T w + b_t + e_i`` with ``b_t ~ (b_0, tau^2)`` and ``e_i ~ (0,
+    sigma^2 / s_i)`` (``s_i`` the sample weights): ``sigma^2`` is the residual
+    variance of least squares with free task intercepts (``n - T - rank`` degrees
+    of freedom), and ``tau^2`` comes from the spread of the task means of the
+    residuals of least squares with one intercept, ``SSB = sum_t n_t rbar_t^2``,
+    whose expectation is ``(T - 1) sigma^2 + (n - sum_t n_t^2 / n) tau^2`` (the
+    unbalanced one-way ANOVA estimator; ``n_t`` the tasks' sums of sample weights).
+    ``inf`` when the estimate of ``tau^2`` is not positive; None when the data
+    leave no degree of freedom for ``sigma^2``. ``data``: a stacked-layout
+    :class:`~skmtl._tasks.TaskData`.
+    """
+    T, t = data.n_tasks, data.task_index
+    n_t = data.sample_totals.astype(float)
+    if T < 2:
+        return 0.0  # one task: its intercept is the shared one, pooling acts on nothing
+    w = data.weights * n_t[t]  # the sample weights; data.weights sum to 1 per task
+    X = data.X
+    Xw = X.multiply(w[:, None]).tocsr() if sp.issparse(X) else X * w[:, None]
+    gram, Xy = np.asarray((X.T @ Xw).todense() if sp.issparse(X) else X.T @ Xw), Xw.T @ data.y
+    by_task = sp.csr_matrix((data.weights, (t, np.arange(len(t)))), shape=(T, len(t)))
+    means = np.asarray((by_task @ X).todense() if sp.issparse(X) else by_task @ X)  # (T, d)
+    y_means = by_task @ data.y
+
+    def residuals(index, centres, y_centres, counts):
+        """Weighted least squares of ``y - y_centres[index]`` on ``X -
+        centres[index]``: the residuals and the rank of the centred Gram matrix."""
+        A = gram - (centres.T * counts) @ centres
+        coef, _, rank, _ = scipy.linalg.lstsq(A, Xy - centres.T @ (counts * y_centres))
+        return data.y - y_centres[index] - (X @ coef - (centres @ coef)[index]), rank
+
+    within, rank = residuals(t, means, y_means, n_t)
+    dof = np.count_nonzero(w) - T - rank
+    if dof < 1:
+        return None
+    sigma2 = float(w @ within**2) / dof
+    total = n_t.sum()
+    one = np.zeros_like(t)
+    centre, y_centre = (n_t @ means)[None] / total, np.array([n_t @ y_means]) / total
+    pooled, _ = residuals(one, centre, y_centre, np.array([total]))
+    rbar = by_task @ pooled
+    ssb = float(n_t @ (rbar - n_t @ rbar / total) ** 2)
+    tau2 = (ssb - (T - 1) * sigma2) / (total - (n_t @ n_t) / total)
+    return sigma2 / tau2 if tau2 > 0 else np.inf

@@ -52,9 +52,9 @@ class GroupLassoRegressorCV(RegressorMixin, _PathCV):
     >>> model = GroupLassoRegressorCV(alphas=5, cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha', 'intercept_pooling')
-    >>> model.mse_path_.shape  # (intercept_poolings, alphas, folds)
-    (12, 5, 3)
+    ('alpha',)
+    >>> model.mse_path_.shape  # (alphas, folds)
+    (5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,

@@ -58,9 +58,9 @@ class TraceNormRegressorCV(RegressorMixin, _PathCV):
     >>> model = TraceNormRegressorCV(alphas=5, cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha', 'intercept_pooling')
-    >>> model.mse_path_.shape  # (intercept_poolings, alphas, folds)
-    (12, 5, 3)
+    ('alpha',)
+    >>> model.mse_path_.shape  # (alphas, folds)
+    (5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,
@@ -156,9 +156,9 @@ class SharedSubspaceRegressorCV(RegressorMixin, _PathCV):
     >>> model = SharedSubspaceRegressorCV(alphas=5, betas=[0.01], cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha', 'beta', 'intercept_pooling')
-    >>> model.mse_path_.shape  # (betas, intercept_poolings, alphas, folds)
-    (1, 12, 5, 3)
+    ('alpha', 'beta')
+    >>> model.mse_path_.shape  # (betas, alphas, folds)
+    (1, 5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,
@@ -254,9 +254,9 @@ class DirtyRegressorCV(RegressorMixin, _PathCV):
     >>> model = DirtyRegressorCV(alpha_shareds=[0.3, 0.2, 0.15], alpha_specifics=[0.1], cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha_shared', 'alpha_specific', 'intercept_pooling')
-    >>> model.mse_path_.shape  # (alpha_specifics, intercept_poolings, alpha_shareds, folds)
-    (1, 12, 3, 3)
+    ('alpha_shared', 'alpha_specific')
+    >>> model.mse_path_.shape  # (alpha_specifics, alpha_shareds, folds)
+    (1, 3, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,
@@ -355,9 +355,9 @@ class RobustLowRankRegressorCV(RegressorMixin, _PathCV):
     ... )
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha_lowrank', 'alpha_outlier', 'intercept_pooling')
-    >>> model.mse_path_.shape  # (alpha_outliers, intercept_poolings, alpha_lowranks, folds)
-    (1, 12, 3, 3)
+    ('alpha_lowrank', 'alpha_outlier')
+    >>> model.mse_path_.shape  # (alpha_outliers, alpha_lowranks, folds)
+    (1, 3, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,

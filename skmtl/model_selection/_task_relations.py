@@ -59,9 +59,9 @@ class MeanRegularizedRegressorCV(RegressorMixin, _PathCV):
     >>> model = MeanRegularizedRegressorCV(alphas=5, betas=[0.01], cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha', 'beta', 'intercept_pooling')
-    >>> model.mse_path_.shape  # (betas, intercept_poolings, alphas, folds)
-    (1, 12, 5, 3)
+    ('alpha', 'beta')
+    >>> model.mse_path_.shape  # (betas, alphas, folds)
+    (1, 5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,
@@ -161,9 +161,9 @@ class GraphRegularizedRegressorCV(RegressorMixin, _PathCV):
     >>> model = GraphRegularizedRegressorCV(alphas=5, betas=[0.01], cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha', 'beta', 'intercept_pooling')
-    >>> model.mse_path_.shape  # (betas, intercept_poolings, alphas, folds)
-    (1, 12, 5, 3)
+    ('alpha', 'beta')
+    >>> model.mse_path_.shape  # (betas, alphas, folds)
+    (1, 5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,
@@ -264,9 +264,9 @@ class ClusteredRegressorCV(RegressorMixin, _PathCV):
     >>> model = ClusteredRegressorCV(alphas=5, betas=[0.01], cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha', 'beta', 'intercept_pooling')
-    >>> model.mse_path_.shape  # (betas, intercept_poolings, alphas, folds)
-    (1, 12, 5, 3)
+    ('alpha', 'beta')
+    >>> model.mse_path_.shape  # (betas, alphas, folds)
+    (1, 5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,
@@ -363,9 +363,9 @@ class ClusterNormRegressorCV(RegressorMixin, _PathCV):
     >>> model = ClusterNormRegressorCV(alpha_withins=5, alpha_means=[0.01], cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha_within', 'alpha_mean', 'intercept_pooling')
-    >>> model.mse_path_.shape  # (alpha_means, intercept_poolings, alpha_withins, folds)
-    (1, 12, 5, 3)
+    ('alpha_within', 'alpha_mean')
+    >>> model.mse_path_.shape  # (alpha_means, alpha_withins, folds)
+    (1, 5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,
@@ -463,9 +463,9 @@ class TaskRelationRegressorCV(RegressorMixin, _PathCV):
     >>> model = TaskRelationRegressorCV(alphas=5, betas=[0.01], cv=3)
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha', 'beta', 'intercept_pooling')
-    >>> model.mse_path_.shape  # (betas, intercept_poolings, alphas, folds)
-    (1, 12, 5, 3)
+    ('alpha', 'beta')
+    >>> model.mse_path_.shape  # (betas, alphas, folds)
+    (1, 5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,
