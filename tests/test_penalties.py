@@ -41,6 +41,33 @@ def test_prox_matches_definition(penalty):
     np.testing.assert_allclose(prox, W.value, atol=1e-4)
 
 
+@pytest.mark.parametrize(
+    "penalty", [p for p in PENALTIES if getattr(p, "diagonal_prox", False)], ids=repr
+)
+def test_prox_diagonal_minimises_the_row_model(penalty):
+    """``prox_diagonal(V, c)`` minimises ``sum_ij c_j (W_ij - V_ij)^2 / 2 + R(W)``
+    (coordinate descent's row update), for curvatures over eight orders of
+    magnitude, against cvxpy and the optimality conditions; equal curvatures give
+    the prox with step ``1 / c``."""
+    rng = np.random.RandomState(4)
+    V = rng.randn(6, 9)
+    V[2] = 0.0
+    c = 10.0 ** rng.uniform(-4, 4, 9)
+    V[3] = 0.5 / c  # ||c v|| = 1.5: the row is kept, its zero entries are not
+    out = penalty.prox_diagonal(V, c)
+    W = cp.Variable(V.shape)
+    model = cp.sum(cp.multiply(c, cp.square(W - V))) / 2
+    _solve(cp.Minimize(model + penalty.cvxpy(W)))
+    objective = lambda U: penalty.value(U) + np.sum(c * (U - V) ** 2) / 2
+    assert objective(out) <= objective(W.value) + 1e-9 * abs(objective(W.value))
+    G = c * (V - out)  # a subgradient of R at out: in the dual ball, on its face
+    assert penalty.dual_norm(G) <= penalty.alpha * (1 + 1e-9)
+    assert np.vdot(G, out) == pytest.approx(penalty.value(out), rel=1e-9)
+    np.testing.assert_allclose(
+        penalty.prox_diagonal(V, np.full(9, 2.5)), penalty.prox(V, 1 / 2.5), rtol=1e-12, atol=1e-15
+    )
+
+
 @pytest.mark.parametrize("penalty", PENALTIES, ids=repr)
 def test_dual_norm_matches_conic_solve(penalty):
     """dual_norm(G) = max <G, U> over the unit ball of the norm."""

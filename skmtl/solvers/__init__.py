@@ -80,7 +80,8 @@ def solve_unguarded(
        than the rows, the method of :func:`~skmtl.solvers.select.iterative_solver`
        (on badly scaled features, :func:`~skmtl.solvers.cd.use_cd`: FISTA's
        Lipschitz constant at least 100 times the smallest feature's own
-       curvature, and at most 100 features: coordinate descent for
+       curvature, and at most 100 features; L2,1 and L1 on at most 5 features
+       whatever their scales: coordinate descent for
        ``row_separable`` penalties but L1/Linf, the sparse-group norms and the
        dirty model's row norm, ADMM for these and the others), else FISTA.
 
