@@ -468,12 +468,12 @@ def test_default_intercept_pooling_is_the_moment_estimate():
     assert ratio == pytest.approx(4.0, rel=0.2)
 
 
-def test_default_intercept_pooling_limits():
+def test_default_intercept_pooling_limits(monkeypatch):
     """Tasks whose rows are copies of each other (no spread of their mean residuals):
     one common intercept (``inf``). No degree of freedom left for the noise (two rows
-    per task, as many features as tasks) or a loss other than the squared loss: the
-    grid ``POOLING_GRID`` is searched."""
-    X, y, _ = _random_intercepts(3, 6)
+    per task, as many features as tasks), more features than ``MOMENT_FEATURES`` or
+    a loss other than the squared loss: the grid ``POOLING_GRID`` is searched."""
+    X, y, tasks = _random_intercepts(3, 6)
     copies = np.repeat(np.arange(6), 10)
     search = MeanRegularizedRegressorCV(cv=3).fit(
         np.tile(X[:10], (6, 1)), np.tile(y[:10], 6), tasks=copies
@@ -483,6 +483,11 @@ def test_default_intercept_pooling_limits():
     tiny = MeanRegularizedRegressorCV(cv=2).fit(X[:6], y[:6], tasks=pairs)
     np.testing.assert_array_equal(tiny.intercept_poolings_, POOLING_GRID)
     assert "intercept_pooling" in tiny.searched_strengths_
+    from skmtl.model_selection import _grids
+
+    monkeypatch.setattr(_grids, "MOMENT_FEATURES", X.shape[1] - 1)
+    wide = MeanRegularizedRegressorCV(alphas=[0.1], cv=3).fit(X, y, tasks=tasks)
+    np.testing.assert_array_equal(wide.intercept_poolings_, POOLING_GRID)
     Xb, yb, tb = make_tasks(loss="logistic", seed=3)
     clf = GroupLassoClassifierCV(alphas=3, cv=3).fit(Xb, yb, tasks=tb)
     np.testing.assert_array_equal(clf.intercept_poolings_, POOLING_GRID)

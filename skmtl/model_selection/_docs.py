@@ -36,10 +36,10 @@ _CV_PARAMETERS = {
         value a random-intercept model's variances give, estimated by the method of
         moments on all the data (the noise variance of least squares with free task
         intercepts over the variance of the tasks' mean residuals of least squares
-        with one intercept; ``inf`` when that is not positive); with another loss, or
-        too few samples for that estimate, ``POOLING_GRID`` (0, 1, 2, 3, 4, 6, 8, 12,
-        16, 32, 64 and inf pseudo-samples per task). Otherwise 0 (free intercepts,
-        as sklearn's ``MultiTaskLassoCV`` for wide ``y``).
+        with one intercept; ``inf`` when that is not positive); with another loss, too
+        few samples or over 1000 features for that estimate, ``POOLING_GRID`` (0, 1,
+        2, 3, 4, 6, 8, 12, 16, 32, 64 and inf pseudo-samples per task). Otherwise 0
+        (free intercepts, as sklearn's ``MultiTaskLassoCV`` for wide ``y``).
 """,
 }
 

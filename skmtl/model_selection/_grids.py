@@ -15,6 +15,10 @@ import scipy.sparse as sp
 #: coarser 0, 1, 4, 16, 64, inf lost 0.002 held-out R^2 on radon and MathAchieve)
 POOLING_GRID = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 32.0, 64.0, np.inf)
 
+#: the most features for which :func:`moment_pooling` estimates the intercept
+#: pooling (its two least squares fits solve a d x d system: 0.6 s at 1000)
+MOMENT_FEATURES = 1000
+
 #: the default number of points of a path whose models have an ``alpha_max``
 #: (``alphas=None``): 100 when it is the only axis (scikit-learn's ``LassoCV`` and
 #: ``MultiTaskLassoCV``), 20 when ``intercept_pooling`` is searched too (the other
@@ -76,13 +80,16 @@ def moment_pooling(data):
     whose expectation is ``(T - 1) sigma^2 + (n - sum_t n_t^2 / n) tau^2`` (the
     unbalanced one-way ANOVA estimator; ``n_t`` the tasks' sums of sample weights).
     ``inf`` when the estimate of ``tau^2`` is not positive; None when the data
-    leave no degree of freedom for ``sigma^2``. ``data``: a stacked-layout
-    :class:`~skmtl._tasks.TaskData`.
+    leave no degree of freedom for ``sigma^2`` or have more than
+    ``MOMENT_FEATURES`` features (its least squares solve a ``d x d`` system).
+    ``data``: a stacked-layout :class:`~skmtl._tasks.TaskData`.
     """
     T, t = data.n_tasks, data.task_index
     n_t = data.sample_totals.astype(float)
     if T < 2:
         return 0.0  # one task: its intercept is the shared one, pooling acts on nothing
+    if data.X.shape[1] > MOMENT_FEATURES:
+        return None
     w = data.weights * n_t[t]  # the sample weights; data.weights sum to 1 per task
     X = data.X
     Xw = X.multiply(w[:, None]).tocsr() if sp.issparse(X) else X * w[:, None]
