@@ -48,10 +48,9 @@ def test_cv_equals_sklearn_multitask_lasso_cv():
 
 
 def test_default_grid_is_sklearns_for_wide_y_and_shorter_with_poolings():
-    """alphas=None: scikit-learn's 100 values when alpha is the only axis (the same
-    grid and choice as MultiTaskLassoCV's defaults), 20 when the 12 poolings are
-    searched too (an explicit grid: with the squared loss the default pooling is one
-    estimated value)."""
+    """alphas=None: scikit-learn's 100 values for wide y (the same grid and choice as
+    MultiTaskLassoCV's defaults), 20 on data with task labels, whether the 12
+    poolings are searched or the pooling is estimated (the squared loss's default)."""
     X, Y, _, _ = make_joint_sparse(
         n_tasks=3, n_samples=60, n_features=8, shared_design=True, random_state=1
     )
@@ -63,7 +62,7 @@ def test_default_grid_is_sklearns_for_wide_y_and_shorter_with_poolings():
     for Est in (GroupLassoRegressorCV, TraceNormRegressorCV):
         search = Est(cv=3, intercept_poolings=POOLING_GRID).fit(X, y, tasks=tasks)
         assert search.mse_path_.shape == (12, 20, 3)
-        assert Est(cv=3).fit(X, y, tasks=tasks).mse_path_.shape == (100, 3)
+        assert Est(cv=3).fit(X, y, tasks=tasks).mse_path_.shape == (20, 3)  # grouped
 
 
 @pytest.mark.parametrize(

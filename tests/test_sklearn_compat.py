@@ -230,8 +230,8 @@ def test_CV_class_is_public_with_its_estimators_signature(name):
             assert p.kind == theirs[param].kind, param
     assert all(own[f"{s}s"].kind is inspect.Parameter.KEYWORD_ONLY for s in strengths)
     # the first grid of a model with an alpha_max defaults to sklearn's alphas=100, or
-    # to None (100 values, 20 when the pooling is searched) for the group lasso and
-    # trace norm, whose grid searches the pooling too on data with task labels
+    # to None (100 values, 20 on data with task labels) for the group lasso and trace
+    # norm, which also tune the pooling on such data
     if cls._ranges[cls._strengths[0]] is None or name.startswith(("GroupLasso", "TraceNorm")):
         expected_default = None if cls._sized_by_pooling else 100
         assert own[f"{cls._strengths[0]}s"].default == expected_default

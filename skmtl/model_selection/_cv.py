@@ -51,8 +51,9 @@ class _PathCV(_MultiTaskModel):
     #: strengths (not the path's) searched only when their grid is given: a grid of
     #: None keeps the estimator's parameter of that name (also one of this class)
     _optional = ()
-    #: whether the path's grid may be None: PATH_POINTS values, by whether
-    #: ``intercept_pooling`` is searched (the norm models' ``alphas=None``)
+    #: whether the path's grid may be None: PATH_POINTS values, by whether the rows
+    #: have task labels (and intercepts) or ``intercept_pooling`` is searched (the
+    #: norm models' ``alphas=None``)
     _sized_by_pooling = False
     #: the searched strengths, ``intercept_pooling`` last (set from ``_ranges``)
     _strengths = ("alpha", "intercept_pooling")
@@ -186,11 +187,12 @@ class _PathCV(_MultiTaskModel):
     def _grids(self, base, prepared):
         """The grid of each searched strength; the first one decreasing. ``prepared``
         is the validated ``(data, info, loss)`` of all the data."""
+        data, info, loss = prepared
+        grouped = info["layout"] == "tasks" and base.fit_intercept
         pooling = self.intercept_poolings
         if pooling is None:
-            data, info, loss = prepared
             pooling = (0.0,)
-            if info["layout"] == "tasks" and base.fit_intercept:
+            if grouped:
                 estimate = moment_pooling(data) if loss.quadratic else None
                 pooling = POOLING_GRID if estimate is None else (estimate,)
         grids = []
@@ -198,7 +200,7 @@ class _PathCV(_MultiTaskModel):
             param = f"{name}s"
             grid = getattr(self, param)
             if i == 0 and grid is None and self._sized_by_pooling:
-                grid = PATH_POINTS[np.size(pooling) > 1]
+                grid = PATH_POINTS[grouped or np.size(pooling) > 1]
             if name == "intercept_pooling":
                 grid = pooling
             elif self._unsearched(name):

@@ -113,8 +113,9 @@ def _grid_entry(name, default, first, decades, model, alpha_max=None):
             text += f" that many values {auto}."
     if first and default is None:
         text += (
-            " None: 100 values when ``intercept_pooling`` is not searched (as "
-            "scikit-learn's ``MultiTaskLassoCV``), 20 when it is."
+            " None: 20 values when each row has a task label and intercepts are "
+            "fitted, or ``intercept_pooling`` is searched; else 100 (as scikit-learn's "
+            "``MultiTaskLassoCV``)."
         )
     text += " An array: these values (scikit-learn's ``alphas`` convention)."
     kind = "int, array-like or None" if default is None else "int or array-like"

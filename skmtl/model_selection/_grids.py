@@ -20,12 +20,14 @@ POOLING_GRID = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 32.0, 64.0, np.in
 MOMENT_FEATURES = 1000
 
 #: the default number of points of a path whose models have an ``alpha_max``
-#: (``alphas=None``): 100 when it is the only axis (scikit-learn's ``LassoCV`` and
-#: ``MultiTaskLassoCV``), 20 when ``intercept_pooling`` is searched too (the other
-#: models' paths have 20 or 25). With the 12 poolings, 20 values chose strengths
-#: whose held-out scores were those of 100 to the noise (GroupLasso and TraceNorm
-#: ``*CV``, 6 splits of bench_real_data: R^2 -0.0002 to +0.0015 on radon, Exam and
-#: MathAchieve; log-loss +0.0004 on Contraception) in a quarter of the time
+#: (``alphas=None``): 100 when it is the only axis and the rows carry no task label
+#: (scikit-learn's ``LassoCV`` and ``MultiTaskLassoCV``), 20 on grouped data (task
+#: labels and intercepts, whose pooling is estimated or searched) or when
+#: ``intercept_pooling`` is searched (the other models' paths have 20 or 25). With
+#: the 12 poolings, 20 values chose strengths whose held-out scores were those of
+#: 100 to the noise (GroupLasso and TraceNorm ``*CV``, 6 splits of bench_real_data:
+#: R^2 -0.0002 to +0.0015 on radon, Exam and MathAchieve; log-loss +0.0004 on
+#: Contraception) in a quarter of the time; with the estimated pooling, 10 splits:
 PATH_POINTS = {False: 100, True: 20}
 
 # Automatic grids of models without an alpha_max, as the powers of ten of their first
