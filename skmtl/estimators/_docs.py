@@ -122,7 +122,8 @@ _INTERCEPT_POOLING = """    intercept_pooling : float, default=0.0
         ``intercept_pooling``, so that small tasks borrow their intercept from the
         others. ``0`` leaves the intercepts free (no pooling), ``np.inf`` fits one
         common intercept (complete pooling of the intercepts). The ``*CV``
-        estimators tune it.
+        estimators set it: with the squared loss to that variance ratio estimated
+        from the data, with the other losses by cross-validation.
 """
 _UNKNOWN_TASK = """    unknown_task : {"warn", "error", "mean"}, default="warn"
         A task label not seen in fit (a new task: the cold start) is predicted with
