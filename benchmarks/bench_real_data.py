@@ -387,9 +387,11 @@ def pooling_cell(values):
     values = [v for v in values if v is not None]
     if not values:
         return ""
-    fmt = lambda v: "inf" if math.isinf(v) else f"{v:g}"  # noqa: E731
-    counts = {fmt(v): values.count(v) for v in sorted(set(values))}
+    fmt = lambda v: "inf" if math.isinf(v) else f"{v:.3g}"  # noqa: E731
     med = float(np.median(values))
+    if len(set(values)) > 4:  # estimated, not chosen from a grid: the range
+        return f"{fmt(med)} ({fmt(min(values))} to {fmt(max(values))})"
+    counts = {fmt(v): values.count(v) for v in sorted(set(values))}
     return f"{fmt(med)} ({', '.join(f'{k}: {c}' for k, c in counts.items())})"
 
 
@@ -397,7 +399,11 @@ def dataset_table(name, recs, binary):
     metric = "accuracy" if binary else "r2"
     columns = ["model", "splits", "accuracy" if binary else "held-out R²"]
     columns += ["log-loss"] if binary else []
-    columns += ["mean fit time (s)", "intercept_pooling_: median (count per value)", "notes"]
+    columns += [
+        "mean fit time (s)",
+        "intercept_pooling_: median (range, or count per value)",
+        "notes",
+    ]
     rows, summary = [], {}
     for model in model_names(binary):
         runs = [r for r in recs if r["model"] == model]
