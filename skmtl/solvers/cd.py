@@ -142,21 +142,23 @@ def _row_prox(penalty):
 
         return prox
     if type(penalty) is L1:
-
-        def prox(v, step):
-            out = np.abs(v) - step * alpha
-            if out.max() <= 0:
-                return None
-            np.maximum(out, 0.0, out=out)
-            return np.copysign(out, v, out=out)
-
-        return prox
+        return lambda v, step: _soft_threshold_row(v, step * alpha)
 
     def prox(v, step):
         out = penalty.prox(v[None], step)[0]
         return out if out.any() else None
 
     return prox
+
+
+def _soft_threshold_row(v, threshold):
+    """One row soft-thresholded (``threshold`` a scalar or one per task); None for
+    the zero row."""
+    out = np.abs(v) - threshold
+    if out.max() <= 0:
+        return None
+    np.maximum(out, 0.0, out=out)
+    return np.copysign(out, v, out=out)
 
 
 def _diagonal_prox(penalty, steps):
@@ -166,15 +168,7 @@ def _diagonal_prox(penalty, steps):
         return _l21_diagonal_prox(penalty.alpha, 1.0 / steps)
     if type(penalty) is L1:
         thresholds = penalty.alpha * steps
-
-        def prox(v, _):
-            out = np.abs(v) - thresholds
-            if out.max() <= 0:
-                return None
-            np.maximum(out, 0.0, out=out)
-            return np.copysign(out, v, out=out)
-
-        return prox
+        return lambda v, _: _soft_threshold_row(v, thresholds)
 
     def prox(v, steps):
         out = penalty.prox_diagonal(v[None], 1.0 / steps)[0]
