@@ -144,9 +144,8 @@ def _models(classification, n_tasks, n_features, quick):
         "shared subspace (cASO, 2)": subspace(
             alphas=strengths, betas=ridge, n_components=min(2, n_features), **kw
         ),
-        "dirty (shared + specific)": dirty(
-            alpha_shareds=strengths, alpha_specifics=[middle / 3], **kw
-        ),
+        # one ratio alpha_shared / alpha_specific: the middle of its useful range
+        "dirty (shared + specific)": dirty(alpha_shareds=n, shared_ratios=1, **kw),
         "robust (low rank + outliers)": robust(
             alpha_lowranks=strengths, alpha_outliers=[middle], **kw
         ),

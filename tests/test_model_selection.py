@@ -1,5 +1,7 @@
 """Paths, *CV estimators and the task-aware splitter."""
 
+import warnings
+
 import numpy as np
 import pytest
 import sklearn
@@ -206,18 +208,55 @@ def test_classifier_cv_and_low_rank_cv():
     assert 0 < model.rank_ <= 6 and model.score(X, y, tasks=tasks) > 0.8
 
 
-def test_dirty_cv_two_strengths():
+def test_dirty_cv_searches_ratios_inside_the_useful_range():
+    """The dirty model's search: paths of alpha_shared at ratios alpha_shared /
+    alpha_specific inside (1, T), from the alpha_max that zeroes both parts at every
+    ratio; its held-out errors are those of cold fits at the same pairs."""
+    X, y, tasks = make_tasks(seed=44)  # 3 tasks
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no grid point leaves a part unused
+        model = DirtyRegressorCV(alpha_shareds=6, intercept_poolings=[0.0], tol=1e-10)
+        model.fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(model.shared_ratios_, 3.0 ** (np.array([0.5, 1.5, 2.5]) / 3))
+    assert model.mse_path_.shape == (3, 6, 5)
+    assert model.alpha_specific_ == pytest.approx(model.alpha_shared_ / model.shared_ratio_)
+    assert model.estimator_.alpha_specific == model.alpha_specific_
+    # alpha_max: zero at the top of the path at every ratio, nonzero just below it
+    # at the largest ratio (where the task-specific part's bound binds)
+    top, largest = model.alpha_shareds_[0], model.shared_ratios_[-1]
+    for ratio in model.shared_ratios_:
+        est = DirtyRegressor(alpha_shared=top, alpha_specific=top / ratio, tol=1e-10)
+        assert np.abs(est.fit(X, y, tasks=tasks).coef_).max() < 1e-10
+    below = DirtyRegressor(alpha_shared=0.95 * top, alpha_specific=0.95 * top / largest)
+    assert np.abs(below.set_params(tol=1e-10).fit(X, y, tasks=tasks).coef_).max() > 1e-6
+    # the held-out errors of one grid point: cold fits on the same folds
+    folds = list(TaskStratifiedKFold(5).split(X, y, groups=tasks))
+    i, j = 1, 3
+    alpha = model.alpha_shareds_[j]
+    est = DirtyRegressor(alpha_shared=alpha, alpha_specific=alpha / model.shared_ratios_[i])
+    est.set_params(tol=1e-10, max_iter=100_000)
+    errors = []
+    for tr, te in folds:
+        est.fit(X[tr], y[tr], tasks=tasks[tr])
+        errors.append(np.mean((est.predict(X[te], tasks=tasks[te]) - y[te]) ** 2))
+    np.testing.assert_allclose(model.mse_path_[i, j], errors, rtol=1e-6)
+
+
+def test_dirty_cv_ratio_grid_given_and_checked():
     X, y, tasks = make_tasks(seed=44)
     model = DirtyRegressorCV(
-        alpha_shareds=[0.5, 0.1], alpha_specifics=[0.08], intercept_poolings=[0.0]
+        alpha_shareds=[0.5, 0.1], shared_ratios=[6.0], intercept_poolings=[0.0]
     )
-    with pytest.warns(UserWarning, match="never needed") as caught:  # 0.5 / 0.08 > T = 3
+    with pytest.warns(UserWarning, match="never needed") as caught:  # 6 > T = 3
         model.fit(X, y, tasks=tasks)
     assert model.mse_path_.shape == (1, 2, 5)
     # said once for the grid (not once per fold), plus once by a degenerate refit
-    grid = [w for w in caught if "1 of the 2 grid points" in str(w.message)]
+    grid = [w for w in caught if "2 of the 2 grid points" in str(w.message)]
     assert len(grid) == 1
     assert sum("never needed" in str(w.message) for w in caught) <= 2
+    for bad in ([0.0], [np.inf], [-1.0]):
+        with pytest.raises(ValueError, match="shared_ratios"):
+            DirtyRegressorCV(shared_ratios=bad, alpha_shareds=2).fit(X, y, tasks=tasks)
 
 
 def test_path_along_another_strength():

@@ -218,11 +218,16 @@ def test_CV_class_is_public_with_its_estimators_signature(name):
     own = inspect.signature(cls.__init__).parameters
     theirs = inspect.signature(model.__init__).parameters
     strengths = set(cls._strengths)
-    assert "intercept_pooling" in strengths and strengths < set(theirs)
+    # a searched ratio stands for an estimator's strength (the dirty model's
+    # shared_ratio for alpha_specific), which the *CV then lacks
+    ratios = {strength for strength, _ in cls._ratios.values()}
+    assert "intercept_pooling" in strengths and strengths - set(cls._ratios) < set(theirs)
+    assert ratios < set(theirs) - strengths
     # an optional strength (searched only when its grid is given) keeps its parameter
     optional = set(cls._optional)
     assert optional <= strengths
-    expected = (set(theirs) - strengths) | optional | {f"{s}s" for s in strengths} | CV_ONLY
+    expected = (set(theirs) - strengths - ratios) | optional | {f"{s}s" for s in strengths}
+    expected |= CV_ONLY
     assert set(own) == expected
     for param, p in own.items():
         if param in theirs:  # forwarded unchanged
@@ -239,5 +244,6 @@ def test_CV_class_is_public_with_its_estimators_signature(name):
     assert [p.name for p in doc["Parameters"]] == [n for n in own if n != "self"]
     documented = {a.name for a in doc["Attributes"]}
     assert {f"{s}_" for s in strengths} | {f"{s}s_" for s in strengths} <= documented
+    assert {f"{s}_" for s in ratios} <= documented
     assert {"estimator_", "searched_strengths_", "coef_"} <= documented
     assert doc["Examples"] and doc["See Also"]

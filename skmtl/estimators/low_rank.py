@@ -119,6 +119,14 @@ class _SharedSubspace(_MultiTaskModel):
         self.components_ = vectors[:, ::-1][:, : penalty.n_clusters].T
 
 
+def dirty_ratio_bound(n_tasks, group_norm):
+    """The top of the dirty model's useful range ``1 < alpha_shared / alpha_specific <
+    bound``: ``n_tasks`` for the L1/L-infinity group norm, ``sqrt(n_tasks)`` for L2,1.
+    Beyond it every row costs less in the task-specific part than in the shared one,
+    which stays zero; below 1 the reverse."""
+    return n_tasks if group_norm == "linf" else np.sqrt(n_tasks)
+
+
 class _Dirty(_MultiTaskModel):
     def __init__(
         self,
@@ -148,7 +156,7 @@ class _Dirty(_MultiTaskModel):
         if self.group_norm not in ("l2", "linf"):
             raise ValueError(f"group_norm must be one of ('l2', 'linf'); got {self.group_norm!r}.")
         ratio = self.alpha_shared / self.alpha_specific
-        top = n_tasks if self.group_norm == "linf" else np.sqrt(n_tasks)
+        top = dirty_ratio_bound(n_tasks, self.group_norm)
         if n_tasks > 1 and ratio <= 1:
             warnings.warn(
                 f"alpha_shared / alpha_specific = {ratio:.3g} <= 1: the task-specific part "

@@ -57,6 +57,10 @@ class _PathCV(_MultiTaskModel):
     _sized_by_pooling = False
     #: the searched strengths, ``intercept_pooling`` last (set from ``_ranges``)
     _strengths = ("alpha", "intercept_pooling")
+    #: searched ratios that stand for an estimator's strength: ``{ratio: (strength,
+    #: numerator)}`` sets ``strength = numerator / ratio`` at every grid point (as
+    #: scikit-learn's ``ElasticNetCV`` searches ``l1_ratio`` along each path)
+    _ratios = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -85,6 +89,21 @@ class _PathCV(_MultiTaskModel):
     def _unsearched(self, name):
         """Whether ``name`` is an optional strength without a grid (kept fixed)."""
         return name in self._optional and getattr(self, f"{name}s") is None
+
+    def _point_params(self, point):
+        """The estimator's parameters at a grid point ``{strength: value}`` (a ratio
+        of ``_ratios`` replaced by the strength it stands for)."""
+        params = dict(point)
+        for ratio, (strength, numerator) in self._ratios.items():
+            if ratio in params:
+                params[strength] = params[numerator] / params.pop(ratio)
+        return params
+
+    def _default_grid(self, name, count, data):
+        """The automatic grid of ``count`` values of a strength that is not the
+        path's (None: it has none): from ``_ranges``."""
+        decades = self._ranges[name]
+        return None if decades is None else log_grid(decades, count)
 
     def _path_alpha_max(self, base, data, info, loss):
         """The top of the automatic grid of the path's strength: the estimator's
@@ -133,7 +152,8 @@ class _PathCV(_MultiTaskModel):
         _warn_unseen_tasks(task_labels, folds)
         secondary = list(itertools.product(*grids[1:]))
         settings = [
-            [dict(zip(strengths, (a,) + rest, strict=True)) for a in grids[0]] for rest in secondary
+            [self._point_params(dict(zip(strengths, (a,) + rest, strict=True))) for a in grids[0]]
+            for rest in secondary
         ]
         _warn_degenerate(base, settings, prepared[0])
         errors = Parallel(n_jobs=self.n_jobs)(
@@ -168,6 +188,9 @@ class _PathCV(_MultiTaskModel):
             setattr(self, f"{name}_", float(value))
             grid = grids[strengths.index(name)] if name in strengths else [value]
             setattr(self, f"{name}s_", np.asarray(grid, dtype=float))
+        chosen = self._point_params(chosen)
+        for strength, _ in self._ratios.values():
+            setattr(self, f"{strength}_", float(chosen[strength]))
         if self._is_classifier:  # a score: higher is better
             criterion = held_out_criterion(base)
             self.score_path_ = -path if criterion == "log_loss" else 1.0 - path
@@ -211,8 +234,8 @@ class _PathCV(_MultiTaskModel):
                 if i == 0:
                     alpha_max = self._path_alpha_max(base, *prepared)
                     grid = _default_alphas(alpha_max, count, self.eps)
-                if grid is None and self._ranges[name] is not None:
-                    grid = log_grid(self._ranges[name], count)
+                if grid is None:
+                    grid = self._default_grid(name, count, data)
                 if grid is None:
                     raise ValueError(
                         f"{self._model.__name__} with these parameters has no alpha_max to "

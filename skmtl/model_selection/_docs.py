@@ -122,7 +122,7 @@ def _grid_entry(name, default, first, decades, model, alpha_max=None):
     return f"    {param} : {kind}, default={default!r}\n{_wrap(text, 8)}\n"
 
 
-def _attributes(strengths, model, loss):
+def _attributes(strengths, model, loss, extra):
     lines = []
     for name in strengths:
         order = " (decreasing)" if name == strengths[0] else ""
@@ -130,6 +130,7 @@ def _attributes(strengths, model, loss):
             f"    {name}_ : float\n        The chosen ``{name}``.\n"
             f"    {name}s_ : ndarray\n        The grid of ``{name}``{order}.\n"
         )
+    lines.append(extra)
     lines.append(
         """    searched_strengths_ : tuple of str
         The strengths searched, the path's first; the error path has an axis for each
@@ -161,12 +162,27 @@ def _attributes(strengths, model, loss):
     return "".join(lines) + _section(model.__doc__, "Attributes").rstrip("\n") + "\n"
 
 
-def cv_docstring(summary, model, init, ranges, *, example, optional=(), alpha_max=None):
+def cv_docstring(
+    summary,
+    model,
+    init,
+    ranges,
+    *,
+    example,
+    optional=(),
+    alpha_max=None,
+    grid_entries=None,
+    attributes="",
+):
     """The docstring of the ``*CV`` estimator of ``model`` whose ``__init__`` is
     ``init`` and whose searched strengths (the path's first) have the automatic
     grids ``ranges``; ``example`` is the body of its Examples section. ``optional``:
     the strengths searched only when their grid is given; ``alpha_max``: what the
-    top of the path's automatic grid is, when not the estimator's ``alpha_max``."""
+    top of the path's automatic grid is, when not the estimator's ``alpha_max``;
+    ``grid_entries``: the Parameters entry of a strength's grid, by strength, where
+    the generic one does not fit (a searched ratio); ``attributes``: more fitted
+    attributes (the strength a ratio sets)."""
+    grid_entries = grid_entries or {}
     doc = model.__doc__
     loss = "logistic" if model.__name__.endswith("Classifier") else "squared"
     strengths = (*ranges, "intercept_pooling")
@@ -175,6 +191,8 @@ def cv_docstring(summary, model, init, ranges, *, example, optional=(), alpha_ma
     for name, p in list(inspect.signature(init).parameters.items())[1:]:
         if name in _CV_PARAMETERS:
             parameters.append(_CV_PARAMETERS[name].format(default=p.default))
+        elif name[:-1] in grid_entries:
+            parameters.append(grid_entries[name[:-1]])
         elif name.endswith("s") and name[:-1] in ranges:
             first = name[:-1] == strengths[0]
             parameters.append(
@@ -213,7 +231,7 @@ def cv_docstring(summary, model, init, ranges, *, example, optional=(), alpha_ma
 {"".join(parameters)}
     Attributes
     ----------
-{_attributes(strengths, model, loss)}
+{_attributes(strengths, model, loss, attributes)}
     See Also
     --------
     skmtl.{model.__name__} : The model with fixed strengths.

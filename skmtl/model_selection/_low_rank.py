@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from .._base import ClassifierMixin, RegressorMixin, store_parameters
+import warnings
+
+import numpy as np
+from sklearn.base import clone
+
+from .._base import ClassifierMixin, RegressorMixin, check_number, store_parameters
 from ..estimators import (
     DirtyClassifier,
     DirtyRegressor,
@@ -13,9 +18,10 @@ from ..estimators import (
     TraceNormClassifier,
     TraceNormRegressor,
 )
+from ..estimators.low_rank import dirty_ratio_bound
 from ._cv import _PathCV
 from ._docs import cv_docstring
-from ._grids import RIDGE, STRENGTH
+from ._grids import RIDGE, STRENGTH, check_grid, is_count
 
 
 class TraceNormRegressorCV(RegressorMixin, _PathCV):
@@ -214,15 +220,69 @@ class SharedSubspaceClassifierCV(ClassifierMixin, _PathCV):
     )
 
 
-class DirtyRegressorCV(RegressorMixin, _PathCV):
+class _DirtyCV(_PathCV):
+    """The dirty model's search: a warm-started path of ``alpha_shared`` for each
+    ratio ``alpha_shared / alpha_specific``, inside the useful range where both
+    parts can be nonzero (as ``ElasticNetCV`` searches ``l1_ratio``): a grid of the
+    two strengths apart spent most of its points where one part stays zero."""
+
+    _sized_by_pooling = True
+    _ranges = {"alpha_shared": None, "shared_ratio": None}
+    _ratios = {"shared_ratio": ("alpha_specific", "alpha_shared")}
+
+    def _ratio_grid(self, data):
+        """The ratios searched: ``shared_ratios`` values, or that many spaced evenly in
+        log scale inside ``(1, bound)`` (the midpoints of equal steps)."""
+        grid = self.shared_ratios
+        if not is_count(grid):
+            grid = check_grid(grid, "shared_ratios")
+            if not np.all((grid > 0) & np.isfinite(grid)):
+                raise ValueError(f"shared_ratios must hold finite ratios > 0; got {grid!r}.")
+            return grid
+        check_number(grid, "shared_ratios", low=1, integer=True)
+        bound = dirty_ratio_bound(data.n_tasks // data.n_classes, self.group_norm)
+        return np.unique(bound ** ((np.arange(grid) + 0.5) / grid))
+
+    def _default_grid(self, name, count, data):
+        if name == "shared_ratio":
+            return self._ratio_grid(data)
+        return super()._default_grid(name, count, data)
+
+    def _path_alpha_max(self, base, data, info, loss):
+        """The smallest ``alpha_shared`` that zeroes both parts at every ratio
+        searched: ``max(alpha_max of the group norm, ratio * max |G0|)`` at the
+        largest ratio (``W = 0`` is optimal iff the null gradient ``G0`` is in both
+        parts' dual balls)."""
+        G = base._null_gradient(data, info, loss)
+        with warnings.catch_warnings():  # a ratio of 1 is outside the useful range
+            warnings.simplefilter("ignore", UserWarning)
+            penalty = clone(base).set_params(alpha_shared=1.0, alpha_specific=1.0)._penalty(data)
+        ratio = float(np.max(self._ratio_grid(data)))
+        return max(penalty.first.alpha_max(G), ratio * penalty.second.alpha_max(G))
+
+
+_RATIO_GRID = """    shared_ratios : int or array-like, default=3
+        Grid of ``shared_ratio = alpha_shared / alpha_specific``, one axis of the
+        search: each value sets ``alpha_specific = alpha_shared / shared_ratio`` along
+        its path. An int: that many values spaced evenly in log scale inside the
+        useful range ``(1, n_tasks)`` (``(1, sqrt(n_tasks))`` with
+        ``group_norm="l2"``), where both parts can be nonzero. An array: these
+        ratios (> 0).
+"""
+_RATIO_ATTRIBUTES = """    alpha_specific_ : float
+        The chosen ``alpha_specific``: ``alpha_shared_ / shared_ratio_``.
+"""
+_DIRTY_ALPHA_MAX = "the smallest ``alpha_shared`` whose solution is zero at every ratio searched"
+
+
+class DirtyRegressorCV(RegressorMixin, _DirtyCV):
     _model = DirtyRegressor
-    _ranges = {"alpha_shared": STRENGTH, "alpha_specific": RIDGE}
 
     def __init__(
         self,
         *,
-        alpha_shareds=20,
-        alpha_specifics=3,
+        alpha_shareds=None,
+        shared_ratios=3,
         intercept_poolings=None,
         group_norm="linf",
         loss=None,
@@ -247,31 +307,36 @@ class DirtyRegressorCV(RegressorMixin, _PathCV):
         "Cross-validated the dirty model (shared plus task-specific features) for regression.",
         _model,
         __init__,
-        _ranges,
+        _DirtyCV._ranges,
+        alpha_max=_DIRTY_ALPHA_MAX,
+        grid_entries={"shared_ratio": _RATIO_GRID},
+        attributes=_RATIO_ATTRIBUTES,
         example="""    >>> from skmtl import DirtyRegressorCV
     >>> from skmtl.datasets import make_shared_specific_tasks
     >>> X, y, tasks = make_shared_specific_tasks(n_tasks=4, random_state=0)[:3]
-    >>> model = DirtyRegressorCV(alpha_shareds=[0.3, 0.2, 0.15], alpha_specifics=[0.1], cv=3)
-    >>> model = model.fit(X, y, tasks=tasks)
+    >>> model = DirtyRegressorCV(alpha_shareds=5, cv=3).fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha_shared', 'alpha_specific')
-    >>> model.mse_path_.shape  # (alpha_specifics, alpha_shareds, folds)
-    (1, 3, 3)
+    ('alpha_shared', 'shared_ratio')
+    >>> model.shared_ratios_.round(2)  # inside (1, n_tasks)
+    array([1.26, 2.  , 3.17])
+    >>> model.mse_path_.shape  # (shared_ratios, alpha_shareds, folds)
+    (3, 5, 3)
+    >>> bool(model.alpha_specific_ == model.alpha_shared_ / model.shared_ratio_)
+    True
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,
     )
 
 
-class DirtyClassifierCV(ClassifierMixin, _PathCV):
+class DirtyClassifierCV(ClassifierMixin, _DirtyCV):
     _model = DirtyClassifier
-    _ranges = {"alpha_shared": STRENGTH, "alpha_specific": RIDGE}
 
     def __init__(
         self,
         *,
-        alpha_shareds=20,
-        alpha_specifics=3,
+        alpha_shareds=None,
+        shared_ratios=3,
         intercept_poolings=None,
         group_norm="linf",
         loss=None,
@@ -296,18 +361,23 @@ class DirtyClassifierCV(ClassifierMixin, _PathCV):
         "Cross-validated the dirty model (shared plus task-specific features) for classification.",
         _model,
         __init__,
-        _ranges,
+        _DirtyCV._ranges,
+        alpha_max=_DIRTY_ALPHA_MAX,
+        grid_entries={"shared_ratio": _RATIO_GRID},
+        attributes=_RATIO_ATTRIBUTES,
         example="""    >>> from skmtl import DirtyClassifierCV
     >>> from skmtl.datasets import make_shared_specific_tasks
     >>> X, y, tasks = make_shared_specific_tasks(n_tasks=4, random_state=0, loss="logistic")[:3]
     >>> model = DirtyClassifierCV(
-    ...     alpha_shareds=[0.3, 0.2, 0.15], alpha_specifics=[0.1], intercept_poolings=[0.0], cv=3
+    ...     alpha_shareds=5, shared_ratios=[2.0], intercept_poolings=[0.0], cv=3
     ... )
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha_shared', 'alpha_specific')
-    >>> model.score_path_.shape  # (alpha_specifics, alpha_shareds, folds)
-    (1, 3, 3)
+    ('alpha_shared', 'shared_ratio')
+    >>> model.alpha_specific_ == model.alpha_shared_ / 2
+    True
+    >>> model.score_path_.shape  # (shared_ratios, alpha_shareds, folds)
+    (1, 5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.6)
     True
 """,
