@@ -125,7 +125,6 @@ def _models(classification, n_tasks, n_features, quick):
     )
     pooled = _pooled_logistic() if classification else RidgeCV(np.logspace(-3, 3, 13))
     no_task_column = ColumnTransformer([("task", "drop", [0])], remainder="passthrough")
-    middle = strengths[n // 2]
     return {
         "pooled (tasks ignored)": make_pipeline(no_task_column, pooled),
         "single-task ridge": graph(
@@ -144,11 +143,9 @@ def _models(classification, n_tasks, n_features, quick):
         "shared subspace (cASO, 2)": subspace(
             alphas=strengths, betas=ridge, n_components=min(2, n_features), **kw
         ),
-        # one ratio alpha_shared / alpha_specific: the middle of its useful range
+        # one ratio of the two parts' strengths each: the middle of its useful range
         "dirty (shared + specific)": dirty(alpha_shareds=n, shared_ratios=1, **kw),
-        "robust (low rank + outliers)": robust(
-            alpha_lowranks=strengths, alpha_outliers=[middle], **kw
-        ),
+        "robust (low rank + outliers)": robust(alpha_lowranks=n, lowrank_ratios=1, **kw),
     }
 
 

@@ -17,6 +17,7 @@ from skmtl import (
     GroupLassoClassifier,
     GroupLassoRegressor,
     MeanRegularizedRegressor,
+    RobustLowRankRegressor,
 )
 from skmtl.datasets import (
     make_clustered_tasks,
@@ -31,6 +32,7 @@ from skmtl.model_selection import (
     GroupLassoClassifierCV,
     GroupLassoRegressorCV,
     MeanRegularizedRegressorCV,
+    RobustLowRankRegressorCV,
     TaskStratifiedKFold,
     TraceNormRegressorCV,
     regularization_path,
@@ -208,38 +210,54 @@ def test_classifier_cv_and_low_rank_cv():
     assert 0 < model.rank_ <= 6 and model.score(X, y, tasks=tasks) > 0.8
 
 
-def test_dirty_cv_searches_ratios_inside_the_useful_range():
-    """The dirty model's search: paths of alpha_shared at ratios alpha_shared /
-    alpha_specific inside (1, T), from the alpha_max that zeroes both parts at every
-    ratio; its held-out errors are those of cold fits at the same pairs."""
+@pytest.mark.parametrize(
+    "cv_class, model, first, second, bound",
+    [
+        (DirtyRegressorCV, DirtyRegressor, "alpha_shared", "alpha_specific", 3.0),
+        (
+            RobustLowRankRegressorCV,
+            RobustLowRankRegressor,
+            "alpha_lowrank",
+            "alpha_outlier",
+            np.sqrt(3.0),
+        ),
+    ],
+)
+def test_split_cv_searches_ratios_inside_the_useful_range(cv_class, model, first, second, bound):
+    """The dirty and robust low-rank models' searches: paths of the first part's
+    strength at ratios (first / second strength) inside their useful range (1,
+    bound), from the alpha_max that zeroes both parts at every ratio; the held-out
+    errors are those of cold fits at the same pairs."""
     X, y, tasks = make_tasks(seed=44)  # 3 tasks
+    ratio_name = next(iter(cv_class._ratios))
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)  # no grid point leaves a part unused
-        model = DirtyRegressorCV(alpha_shareds=6, intercept_poolings=[0.0], tol=1e-10)
-        model.fit(X, y, tasks=tasks)
-    np.testing.assert_allclose(model.shared_ratios_, 3.0 ** (np.array([0.5, 1.5, 2.5]) / 3))
-    assert model.mse_path_.shape == (3, 6, 5)
-    assert model.alpha_specific_ == pytest.approx(model.alpha_shared_ / model.shared_ratio_)
-    assert model.estimator_.alpha_specific == model.alpha_specific_
+        cv = cv_class(**{f"{first}s": 6}, intercept_poolings=[0.0], tol=1e-10)
+        cv.fit(X, y, tasks=tasks)
+    ratios = getattr(cv, f"{ratio_name}s_")
+    np.testing.assert_allclose(ratios, bound ** (np.array([0.5, 1.5, 2.5]) / 3))
+    assert cv.mse_path_.shape == (3, 6, 5)
+    chosen = getattr(cv, f"{first}_") / getattr(cv, f"{ratio_name}_")
+    assert getattr(cv, f"{second}_") == pytest.approx(chosen)
+    assert getattr(cv.estimator_, second) == getattr(cv, f"{second}_")
+
+    def fit(a, ratio, X=X, y=y, tasks=tasks):
+        est = model(**{first: a, second: a / ratio}, tol=1e-10, max_iter=100_000)
+        return est.fit(X, y, tasks=tasks)
+
     # alpha_max: zero at the top of the path at every ratio, nonzero just below it
-    # at the largest ratio (where the task-specific part's bound binds)
-    top, largest = model.alpha_shareds_[0], model.shared_ratios_[-1]
-    for ratio in model.shared_ratios_:
-        est = DirtyRegressor(alpha_shared=top, alpha_specific=top / ratio, tol=1e-10)
-        assert np.abs(est.fit(X, y, tasks=tasks).coef_).max() < 1e-10
-    below = DirtyRegressor(alpha_shared=0.95 * top, alpha_specific=0.95 * top / largest)
-    assert np.abs(below.set_params(tol=1e-10).fit(X, y, tasks=tasks).coef_).max() > 1e-6
+    # at the largest ratio (where the second part's bound binds)
+    top = getattr(cv, f"{first}s_")[0]
+    for ratio in ratios:
+        assert np.abs(fit(top, ratio).coef_).max() < 1e-10
+    assert np.abs(fit(0.95 * top, ratios[-1]).coef_).max() > 1e-6
     # the held-out errors of one grid point: cold fits on the same folds
-    folds = list(TaskStratifiedKFold(5).split(X, y, groups=tasks))
     i, j = 1, 3
-    alpha = model.alpha_shareds_[j]
-    est = DirtyRegressor(alpha_shared=alpha, alpha_specific=alpha / model.shared_ratios_[i])
-    est.set_params(tol=1e-10, max_iter=100_000)
     errors = []
-    for tr, te in folds:
-        est.fit(X[tr], y[tr], tasks=tasks[tr])
+    for tr, te in TaskStratifiedKFold(5).split(X, y, groups=tasks):
+        est = fit(getattr(cv, f"{first}s_")[j], ratios[i], X[tr], y[tr], tasks[tr])
         errors.append(np.mean((est.predict(X[te], tasks=tasks[te]) - y[te]) ** 2))
-    np.testing.assert_allclose(model.mse_path_[i, j], errors, rtol=1e-6)
+    np.testing.assert_allclose(cv.mse_path_[i, j], errors, rtol=1e-6)
 
 
 def test_dirty_cv_ratio_grid_given_and_checked():

@@ -18,7 +18,7 @@ from ..estimators import (
     TraceNormClassifier,
     TraceNormRegressor,
 )
-from ..estimators.low_rank import dirty_ratio_bound
+from ..estimators.low_rank import dirty_ratio_bound, robust_ratio_bound
 from ._cv import _PathCV
 from ._docs import cv_docstring
 from ._grids import RIDGE, STRENGTH, check_grid, is_count
@@ -220,59 +220,98 @@ class SharedSubspaceClassifierCV(ClassifierMixin, _PathCV):
     )
 
 
-class _DirtyCV(_PathCV):
-    """The dirty model's search: a warm-started path of ``alpha_shared`` for each
-    ratio ``alpha_shared / alpha_specific``, inside the useful range where both
-    parts can be nonzero (as ``ElasticNetCV`` searches ``l1_ratio``): a grid of the
-    two strengths apart spent most of its points where one part stays zero."""
+class _SplitRatioCV(_PathCV):
+    """The search of a model ``W = P + Q`` with two strengths: a warm-started path
+    of the first part's strength for each ratio of the first strength to the second,
+    inside the useful range ``(1, bound)`` where both parts can be nonzero (as
+    ``ElasticNetCV`` searches ``l1_ratio``); a grid of the two strengths apart spent
+    most of its points where one part stays zero. A subclass names the ratio
+    (``_ratios``, whose numerator is the path's strength) and its bound."""
 
     _sized_by_pooling = True
-    _ranges = {"alpha_shared": None, "shared_ratio": None}
-    _ratios = {"shared_ratio": ("alpha_specific", "alpha_shared")}
+
+    def _ratio_bound(self, n_tasks):
+        """The top of the useful range of the ratio for ``n_tasks`` tasks."""
+        raise NotImplementedError
 
     def _ratio_grid(self, data):
-        """The ratios searched: ``shared_ratios`` values, or that many spaced evenly in
-        log scale inside ``(1, bound)`` (the midpoints of equal steps)."""
-        grid = self.shared_ratios
+        """The ratios searched: the grid's values, or that many spaced evenly in log
+        scale inside ``(1, bound)`` (the midpoints of equal steps)."""
+        (name,) = self._ratios
+        param = f"{name}s"
+        grid = getattr(self, param)
         if not is_count(grid):
-            grid = check_grid(grid, "shared_ratios")
+            grid = check_grid(grid, param)
             if not np.all((grid > 0) & np.isfinite(grid)):
-                raise ValueError(f"shared_ratios must hold finite ratios > 0; got {grid!r}.")
+                raise ValueError(f"{param} must hold finite ratios > 0; got {grid!r}.")
             return grid
-        check_number(grid, "shared_ratios", low=1, integer=True)
-        bound = dirty_ratio_bound(data.n_tasks // data.n_classes, self.group_norm)
+        check_number(grid, param, low=1, integer=True)
+        bound = self._ratio_bound(data.n_tasks // data.n_classes)
         return np.unique(bound ** ((np.arange(grid) + 0.5) / grid))
 
     def _default_grid(self, name, count, data):
-        if name == "shared_ratio":
+        if name in self._ratios:
             return self._ratio_grid(data)
         return super()._default_grid(name, count, data)
 
     def _path_alpha_max(self, base, data, info, loss):
-        """The smallest ``alpha_shared`` that zeroes both parts at every ratio
-        searched: ``max(alpha_max of the group norm, ratio * max |G0|)`` at the
-        largest ratio (``W = 0`` is optimal iff the null gradient ``G0`` is in both
-        parts' dual balls)."""
+        """The smallest path strength that zeroes both parts at every ratio searched:
+        ``max(alpha_max(P), ratio * alpha_max(Q))`` at the largest ratio (``W = 0``
+        is optimal iff the null gradient ``G0`` is in both parts' dual balls)."""
         G = base._null_gradient(data, info, loss)
-        with warnings.catch_warnings():  # a ratio of 1 is outside the useful range
+        ((second, first),) = self._ratios.values()
+        with warnings.catch_warnings():  # a ratio of 1 may be outside the useful range
             warnings.simplefilter("ignore", UserWarning)
-            penalty = clone(base).set_params(alpha_shared=1.0, alpha_specific=1.0)._penalty(data)
+            penalty = clone(base).set_params(**{first: 1.0, second: 1.0})._penalty(data)
         ratio = float(np.max(self._ratio_grid(data)))
         return max(penalty.first.alpha_max(G), ratio * penalty.second.alpha_max(G))
 
 
-_RATIO_GRID = """    shared_ratios : int or array-like, default=3
-        Grid of ``shared_ratio = alpha_shared / alpha_specific``, one axis of the
-        search: each value sets ``alpha_specific = alpha_shared / shared_ratio`` along
-        its path. An int: that many values spaced evenly in log scale inside the
-        useful range ``(1, n_tasks)`` (``(1, sqrt(n_tasks))`` with
-        ``group_norm="l2"``), where both parts can be nonzero. An array: these
-        ratios (> 0).
+class _DirtyCV(_SplitRatioCV):
+    _ranges = {"alpha_shared": None, "shared_ratio": None}
+    _ratios = {"shared_ratio": ("alpha_specific", "alpha_shared")}
+
+    def _ratio_bound(self, n_tasks):
+        return dirty_ratio_bound(n_tasks, self.group_norm)
+
+
+class _RobustLowRankCV(_SplitRatioCV):
+    _ranges = {"alpha_lowrank": None, "lowrank_ratio": None}
+    _ratios = {"lowrank_ratio": ("alpha_outlier", "alpha_lowrank")}
+
+    def _ratio_bound(self, n_tasks):
+        return robust_ratio_bound(n_tasks)
+
+
+def _ratio_docs(ratio, first, second, useful):
+    """The docstring pieces of a ratio's search: its grid's Parameters entry, the
+    Attributes entry of the strength it sets (``second = first / ratio``) and the
+    top of the path; ``useful``: the ratio's useful range."""
+    grid = f"""    {ratio}s : int or array-like, default=3
+        Grid of ``{ratio} = {first} / {second}``, one axis of the search: each
+        value sets ``{second} = {first} / {ratio}`` along its path. An int: that
+        many values spaced evenly in log scale inside the useful range {useful},
+        where both parts can be nonzero. An array: these ratios (> 0).
 """
-_RATIO_ATTRIBUTES = """    alpha_specific_ : float
-        The chosen ``alpha_specific``: ``alpha_shared_ / shared_ratio_``.
+    attribute = f"""    {second}_ : float
+        The chosen ``{second}``: ``{first}_ / {ratio}_``.
 """
-_DIRTY_ALPHA_MAX = "the smallest ``alpha_shared`` whose solution is zero at every ratio searched"
+    return dict(
+        grid_entries={ratio: grid},
+        attributes=attribute,
+        alpha_max=f"the smallest ``{first}`` whose solution is zero at every ratio searched",
+    )
+
+
+_DIRTY_DOCS = _ratio_docs(
+    "shared_ratio",
+    "alpha_shared",
+    "alpha_specific",
+    """``(1, n_tasks)`` (``(1, sqrt(n_tasks))`` with ``group_norm="l2"``)""",
+)
+_ROBUST_DOCS = _ratio_docs(
+    "lowrank_ratio", "alpha_lowrank", "alpha_outlier", "``(1, sqrt(n_tasks))``"
+)
 
 
 class DirtyRegressorCV(RegressorMixin, _DirtyCV):
@@ -308,9 +347,7 @@ class DirtyRegressorCV(RegressorMixin, _DirtyCV):
         _model,
         __init__,
         _DirtyCV._ranges,
-        alpha_max=_DIRTY_ALPHA_MAX,
-        grid_entries={"shared_ratio": _RATIO_GRID},
-        attributes=_RATIO_ATTRIBUTES,
+        **_DIRTY_DOCS,
         example="""    >>> from skmtl import DirtyRegressorCV
     >>> from skmtl.datasets import make_shared_specific_tasks
     >>> X, y, tasks = make_shared_specific_tasks(n_tasks=4, random_state=0)[:3]
@@ -362,9 +399,7 @@ class DirtyClassifierCV(ClassifierMixin, _DirtyCV):
         _model,
         __init__,
         _DirtyCV._ranges,
-        alpha_max=_DIRTY_ALPHA_MAX,
-        grid_entries={"shared_ratio": _RATIO_GRID},
-        attributes=_RATIO_ATTRIBUTES,
+        **_DIRTY_DOCS,
         example="""    >>> from skmtl import DirtyClassifierCV
     >>> from skmtl.datasets import make_shared_specific_tasks
     >>> X, y, tasks = make_shared_specific_tasks(n_tasks=4, random_state=0, loss="logistic")[:3]
@@ -384,15 +419,14 @@ class DirtyClassifierCV(ClassifierMixin, _DirtyCV):
     )
 
 
-class RobustLowRankRegressorCV(RegressorMixin, _PathCV):
+class RobustLowRankRegressorCV(RegressorMixin, _RobustLowRankCV):
     _model = RobustLowRankRegressor
-    _ranges = {"alpha_lowrank": STRENGTH, "alpha_outlier": RIDGE}
 
     def __init__(
         self,
         *,
-        alpha_lowranks=20,
-        alpha_outliers=3,
+        alpha_lowranks=None,
+        lowrank_ratios=3,
         intercept_poolings=None,
         loss=None,
         fit_intercept=True,
@@ -416,33 +450,32 @@ class RobustLowRankRegressorCV(RegressorMixin, _PathCV):
         "Cross-validated robust low-rank multi-task learning for regression.",
         _model,
         __init__,
-        _ranges,
+        _RobustLowRankCV._ranges,
+        **_ROBUST_DOCS,
         example="""    >>> from skmtl import RobustLowRankRegressorCV
     >>> from skmtl.datasets import make_low_rank_tasks
     >>> X, y, tasks = make_low_rank_tasks(n_tasks=4, random_state=0)[:3]
-    >>> model = RobustLowRankRegressorCV(
-    ...     alpha_lowranks=[0.1, 0.03, 0.01], alpha_outliers=[0.1], cv=3
-    ... )
-    >>> model = model.fit(X, y, tasks=tasks)
+    >>> model = RobustLowRankRegressorCV(alpha_lowranks=5, cv=3).fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha_lowrank', 'alpha_outlier')
-    >>> model.mse_path_.shape  # (alpha_outliers, alpha_lowranks, folds)
-    (1, 3, 3)
+    ('alpha_lowrank', 'lowrank_ratio')
+    >>> model.lowrank_ratios_.round(2)  # inside (1, sqrt(n_tasks))
+    array([1.12, 1.41, 1.78])
+    >>> model.mse_path_.shape  # (lowrank_ratios, alpha_lowranks, folds)
+    (3, 5, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
 """,
     )
 
 
-class RobustLowRankClassifierCV(ClassifierMixin, _PathCV):
+class RobustLowRankClassifierCV(ClassifierMixin, _RobustLowRankCV):
     _model = RobustLowRankClassifier
-    _ranges = {"alpha_lowrank": STRENGTH, "alpha_outlier": RIDGE}
 
     def __init__(
         self,
         *,
-        alpha_lowranks=20,
-        alpha_outliers=3,
+        alpha_lowranks=None,
+        lowrank_ratios=3,
         intercept_poolings=None,
         loss=None,
         fit_intercept=True,
@@ -466,17 +499,20 @@ class RobustLowRankClassifierCV(ClassifierMixin, _PathCV):
         "Cross-validated robust low-rank multi-task learning for classification.",
         _model,
         __init__,
-        _ranges,
+        _RobustLowRankCV._ranges,
+        **_ROBUST_DOCS,
         example="""    >>> from skmtl import RobustLowRankClassifierCV
     >>> from skmtl.datasets import make_low_rank_tasks
     >>> X, y, tasks = make_low_rank_tasks(n_tasks=4, random_state=0, loss="logistic")[:3]
     >>> model = RobustLowRankClassifierCV(
-    ...     alpha_lowranks=[0.1, 0.03, 0.01], alpha_outliers=[0.1], intercept_poolings=[0.0], cv=3
+    ...     alpha_lowranks=[0.1, 0.03, 0.01], lowrank_ratios=[1.5], intercept_poolings=[0.0], cv=3
     ... )
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha_lowrank', 'alpha_outlier')
-    >>> model.score_path_.shape  # (alpha_outliers, alpha_lowranks, folds)
+    ('alpha_lowrank', 'lowrank_ratio')
+    >>> model.alpha_outlier_ == model.alpha_lowrank_ / 1.5
+    True
+    >>> model.score_path_.shape  # (lowrank_ratios, alpha_lowranks, folds)
     (1, 3, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.6)
     True
