@@ -130,9 +130,9 @@ def dirty_ratio_bound(n_tasks, group_norm):
 def robust_ratio_bound(n_tasks):
     """The top of the robust low-rank model's useful range ``1 < alpha_lowrank /
     alpha_outlier < sqrt(n_tasks)``: a matrix's trace norm is at most the sum of its
-    columns' norms, which is at most ``sqrt(n_tasks)`` times its trace norm, so at a
-    ratio of 1 or below the outlier part is never needed, at ``sqrt(n_tasks)`` or
-    above the low-rank part."""
+    columns' norms, which is at most ``sqrt(n_tasks)`` times its trace norm, so below
+    a ratio of 1 the outlier part is never needed (at 1 the split is not unique),
+    above ``sqrt(n_tasks)`` the low-rank part."""
     return np.sqrt(n_tasks)
 
 
