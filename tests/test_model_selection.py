@@ -17,7 +17,9 @@ from skmtl import (
     GroupLassoClassifier,
     GroupLassoRegressor,
     MeanRegularizedRegressor,
+    RobustFeatureLearningRegressor,
     RobustLowRankRegressor,
+    SparseLowRankRegressor,
 )
 from skmtl.datasets import (
     make_clustered_tasks,
@@ -32,7 +34,9 @@ from skmtl.model_selection import (
     GroupLassoClassifierCV,
     GroupLassoRegressorCV,
     MeanRegularizedRegressorCV,
+    RobustFeatureLearningRegressorCV,
     RobustLowRankRegressorCV,
+    SparseLowRankRegressorCV,
     TaskStratifiedKFold,
     TraceNormRegressorCV,
     regularization_path,
@@ -211,23 +215,37 @@ def test_classifier_cv_and_low_rank_cv():
 
 
 @pytest.mark.parametrize(
-    "cv_class, model, first, second, bound",
+    "cv_class, model, first, second, useful",
     [
-        (DirtyRegressorCV, DirtyRegressor, "alpha_shared", "alpha_specific", 3.0),
+        (DirtyRegressorCV, DirtyRegressor, "alpha_shared", "alpha_specific", lambda d, T: (1, T)),
         (
             RobustLowRankRegressorCV,
             RobustLowRankRegressor,
             "alpha_lowrank",
             "alpha_outlier",
-            np.sqrt(3.0),
+            lambda d, T: (1, np.sqrt(T)),
+        ),
+        (
+            SparseLowRankRegressorCV,
+            SparseLowRankRegressor,
+            "alpha_lowrank",
+            "alpha_sparse",
+            lambda d, T: (1, np.sqrt(d * T)),
+        ),
+        (
+            RobustFeatureLearningRegressorCV,
+            RobustFeatureLearningRegressor,
+            "alpha_shared",
+            "alpha_outlier",
+            lambda d, T: (1 / np.sqrt(d), np.sqrt(T)),
         ),
     ],
 )
-def test_split_cv_searches_ratios_inside_the_useful_range(cv_class, model, first, second, bound):
-    """The dirty and robust low-rank models' searches: paths of the first part's
-    strength at ratios (first / second strength) inside their useful range (1,
-    bound), from the alpha_max that zeroes both parts at every ratio; the held-out
-    errors are those of cold fits at the same pairs."""
+def test_split_cv_searches_ratios_inside_the_useful_range(cv_class, model, first, second, useful):
+    """The split models' searches: paths of one part's strength at ratios (first /
+    second strength) inside their useful range, from the alpha_max that zeroes both
+    parts at every ratio; the held-out errors are those of cold fits at the same
+    pairs."""
     X, y, tasks = make_tasks(seed=44)  # 3 tasks
     ratio_name = next(iter(cv_class._ratios))
     with warnings.catch_warnings():
@@ -235,7 +253,8 @@ def test_split_cv_searches_ratios_inside_the_useful_range(cv_class, model, first
         cv = cv_class(**{f"{first}s": 6}, intercept_poolings=[0.0], tol=1e-10)
         cv.fit(X, y, tasks=tasks)
     ratios = getattr(cv, f"{ratio_name}s_")
-    np.testing.assert_allclose(ratios, bound ** (np.array([0.5, 1.5, 2.5]) / 3))
+    low, high = useful(X.shape[1], 3)
+    np.testing.assert_allclose(ratios, low * (high / low) ** (np.array([0.5, 1.5, 2.5]) / 3))
     assert cv.mse_path_.shape == (3, 6, 5)
     chosen = getattr(cv, f"{first}_") / getattr(cv, f"{ratio_name}_")
     assert getattr(cv, f"{second}_") == pytest.approx(chosen)
@@ -246,7 +265,7 @@ def test_split_cv_searches_ratios_inside_the_useful_range(cv_class, model, first
         return est.fit(X, y, tasks=tasks)
 
     # alpha_max: zero at the top of the path at every ratio, nonzero just below it
-    # at the largest ratio (where the second part's bound binds)
+    # at the largest ratio (whichever part's bound binds there)
     top = getattr(cv, f"{first}s_")[0]
     for ratio in ratios:
         assert np.abs(fit(top, ratio).coef_).max() < 1e-10

@@ -127,15 +127,6 @@ def dirty_ratio_bound(n_tasks, group_norm):
     return n_tasks if group_norm == "linf" else np.sqrt(n_tasks)
 
 
-def robust_ratio_bound(n_tasks):
-    """The top of the robust low-rank model's useful range ``1 < alpha_lowrank /
-    alpha_outlier < sqrt(n_tasks)``: a matrix's trace norm is at most the sum of its
-    columns' norms, which is at most ``sqrt(n_tasks)`` times its trace norm, so below
-    a ratio of 1 the outlier part is never needed (at 1 the split is not unique),
-    above ``sqrt(n_tasks)`` the low-rank part."""
-    return np.sqrt(n_tasks)
-
-
 class _Dirty(_MultiTaskModel):
     def __init__(
         self,

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
-from sklearn.base import clone
 
-from .._base import ClassifierMixin, RegressorMixin, check_number, store_parameters
+from .._base import ClassifierMixin, RegressorMixin, store_parameters
 from ..estimators import (
     DirtyClassifier,
     DirtyRegressor,
@@ -18,10 +15,11 @@ from ..estimators import (
     TraceNormClassifier,
     TraceNormRegressor,
 )
-from ..estimators.low_rank import dirty_ratio_bound, robust_ratio_bound
+from ..estimators.low_rank import dirty_ratio_bound
 from ._cv import _PathCV
 from ._docs import cv_docstring
-from ._grids import RIDGE, STRENGTH, check_grid, is_count
+from ._grids import RIDGE, STRENGTH
+from ._split_ratio import _SplitRatioCV, ratio_docs
 
 
 class TraceNormRegressorCV(RegressorMixin, _PathCV):
@@ -220,96 +218,33 @@ class SharedSubspaceClassifierCV(ClassifierMixin, _PathCV):
     )
 
 
-class _SplitRatioCV(_PathCV):
-    """The search of a model ``W = P + Q`` with two strengths: a warm-started path
-    of the first part's strength for each ratio of the first strength to the second,
-    inside the useful range ``(1, bound)`` where both parts can be nonzero (as
-    ``ElasticNetCV`` searches ``l1_ratio``); a grid of the two strengths apart spent
-    most of its points where one part stays zero. A subclass names the ratio
-    (``_ratios``, whose numerator is the path's strength) and its bound."""
-
-    _sized_by_pooling = True
-
-    def _ratio_bound(self, n_tasks):
-        """The top of the useful range of the ratio for ``n_tasks`` tasks."""
-        raise NotImplementedError
-
-    def _ratio_grid(self, data):
-        """The ratios searched: the grid's values, or that many spaced evenly in log
-        scale inside ``(1, bound)`` (the midpoints of equal steps)."""
-        (name,) = self._ratios
-        param = f"{name}s"
-        grid = getattr(self, param)
-        if not is_count(grid):
-            grid = check_grid(grid, param)
-            if not np.all((grid > 0) & np.isfinite(grid)):
-                raise ValueError(f"{param} must hold finite ratios > 0; got {grid!r}.")
-            return grid
-        check_number(grid, param, low=1, integer=True)
-        bound = self._ratio_bound(data.n_tasks // data.n_classes)
-        return np.unique(bound ** ((np.arange(grid) + 0.5) / grid))
-
-    def _default_grid(self, name, count, data):
-        if name in self._ratios:
-            return self._ratio_grid(data)
-        return super()._default_grid(name, count, data)
-
-    def _path_alpha_max(self, base, data, info, loss):
-        """The smallest path strength that zeroes both parts at every ratio searched:
-        ``max(alpha_max(P), ratio * alpha_max(Q))`` at the largest ratio (``W = 0``
-        is optimal iff the null gradient ``G0`` is in both parts' dual balls)."""
-        G = base._null_gradient(data, info, loss)
-        ((second, first),) = self._ratios.values()
-        with warnings.catch_warnings():  # a ratio of 1 may be outside the useful range
-            warnings.simplefilter("ignore", UserWarning)
-            penalty = clone(base).set_params(**{first: 1.0, second: 1.0})._penalty(data)
-        ratio = float(np.max(self._ratio_grid(data)))
-        return max(penalty.first.alpha_max(G), ratio * penalty.second.alpha_max(G))
-
-
 class _DirtyCV(_SplitRatioCV):
     _ranges = {"alpha_shared": None, "shared_ratio": None}
     _ratios = {"shared_ratio": ("alpha_specific", "alpha_shared")}
 
-    def _ratio_bound(self, n_tasks):
-        return dirty_ratio_bound(n_tasks, self.group_norm)
+    def _ratio_range(self, data):
+        return 1.0, dirty_ratio_bound(data.n_tasks // data.n_classes, self.group_norm)
 
 
 class _RobustLowRankCV(_SplitRatioCV):
     _ranges = {"alpha_lowrank": None, "lowrank_ratio": None}
     _ratios = {"lowrank_ratio": ("alpha_outlier", "alpha_lowrank")}
 
-    def _ratio_bound(self, n_tasks):
-        return robust_ratio_bound(n_tasks)
+    def _ratio_range(self, data):
+        """``(1, sqrt(T))``: a matrix's trace norm is at most the sum of its columns'
+        norms, which is at most ``sqrt(T)`` times its trace norm; below 1 the outlier
+        part stays zero (at 1 the split is not unique), above ``sqrt(T)`` the
+        low-rank part."""
+        return 1.0, np.sqrt(data.n_tasks // data.n_classes)
 
 
-def _ratio_docs(ratio, first, second, useful):
-    """The docstring pieces of a ratio's search: its grid's Parameters entry, the
-    Attributes entry of the strength it sets (``second = first / ratio``) and the
-    top of the path; ``useful``: the ratio's useful range."""
-    grid = f"""    {ratio}s : int or array-like, default=3
-        Grid of ``{ratio} = {first} / {second}``, one axis of the search: each
-        value sets ``{second} = {first} / {ratio}`` along its path. An int: that
-        many values spaced evenly in log scale inside the useful range {useful},
-        where both parts can be nonzero. An array: these ratios (> 0).
-"""
-    attribute = f"""    {second}_ : float
-        The chosen ``{second}``: ``{first}_ / {ratio}_``.
-"""
-    return dict(
-        grid_entries={ratio: grid},
-        attributes=attribute,
-        alpha_max=f"the smallest ``{first}`` whose solution is zero at every ratio searched",
-    )
-
-
-_DIRTY_DOCS = _ratio_docs(
+_DIRTY_DOCS = ratio_docs(
     "shared_ratio",
     "alpha_shared",
     "alpha_specific",
     """``(1, n_tasks)`` (``(1, sqrt(n_tasks))`` with ``group_norm="l2"``)""",
 )
-_ROBUST_DOCS = _ratio_docs(
+_ROBUST_DOCS = ratio_docs(
     "lowrank_ratio", "alpha_lowrank", "alpha_outlier", "``(1, sqrt(n_tasks))``"
 )
 

@@ -4,6 +4,8 @@ plus low rank, and robust multi-task feature learning (two strengths each, as
 
 from __future__ import annotations
 
+import numpy as np
+
 from .._base import ClassifierMixin, RegressorMixin, store_parameters
 from ..estimators import (
     RobustFeatureLearningClassifier,
@@ -11,20 +13,53 @@ from ..estimators import (
     SparseLowRankClassifier,
     SparseLowRankRegressor,
 )
-from ._cv import _PathCV
 from ._docs import cv_docstring
-from ._grids import RIDGE, STRENGTH
+from ._split_ratio import _SplitRatioCV, ratio_docs
 
 
-class SparseLowRankRegressorCV(RegressorMixin, _PathCV):
+class _SparseLowRankCV(_SplitRatioCV):
+    _ranges = {"alpha_lowrank": None, "lowrank_ratio": None}
+    _ratios = {"lowrank_ratio": ("alpha_sparse", "alpha_lowrank")}
+
+    def _ratio_range(self, data):
+        """``(1, sqrt(d T))``: a matrix's trace norm is at most the L1 norm of its
+        entries, which is at most ``sqrt(d T)`` times its trace norm (``T`` the
+        task-class columns); below 1 the sparse part stays zero, above ``sqrt(d T)``
+        the low-rank part."""
+        return 1.0, np.sqrt(data.n_features * data.n_tasks)
+
+
+class _RobustFeatureLearningCV(_SplitRatioCV):
+    _ranges = {"alpha_shared": None, "shared_ratio": None}
+    _ratios = {"shared_ratio": ("alpha_outlier", "alpha_shared")}
+
+    def _ratio_range(self, data):
+        """``(1 / sqrt(d), sqrt(T))``: a matrix's sum of row norms is at most
+        ``sqrt(T)`` times its sum of column norms, which is at most ``sqrt(d)`` times
+        its sum of row norms; below ``1 / sqrt(d)`` the outlier part stays zero,
+        above ``sqrt(T)`` the shared part."""
+        return 1.0 / np.sqrt(data.n_features), np.sqrt(data.n_tasks // data.n_classes)
+
+
+_SPARSE_LOW_RANK_DOCS = ratio_docs(
+    "lowrank_ratio", "alpha_lowrank", "alpha_sparse", "``(1, sqrt(n_features * n_tasks))``"
+)
+_ROBUST_FEATURE_DOCS = ratio_docs(
+    "shared_ratio",
+    "alpha_shared",
+    "alpha_outlier",
+    "``(1 / sqrt(n_features), sqrt(n_tasks))``",
+)
+
+
+class SparseLowRankRegressorCV(RegressorMixin, _SparseLowRankCV):
     _model = SparseLowRankRegressor
-    _ranges = {"alpha_lowrank": STRENGTH, "alpha_sparse": RIDGE}
 
     def __init__(
         self,
         *,
-        alpha_lowranks=20,
-        alpha_sparses=3,
+        alpha_lowranks=None,
+        lowrank_ratios=3,
         intercept_poolings=None,
         loss=None,
         fit_intercept=True,
@@ -48,17 +83,18 @@ class SparseLowRankRegressorCV(RegressorMixin, _PathCV):
         "Cross-validated incoherent sparse and low-rank multi-task learning for regression.",
         _model,
         __init__,
-        _ranges,
+        _SparseLowRankCV._ranges,
+        **_SPARSE_LOW_RANK_DOCS,
         example="""    >>> from skmtl import SparseLowRankRegressorCV
     >>> from skmtl.datasets import make_low_rank_tasks
     >>> X, y, tasks = make_low_rank_tasks(n_tasks=4, random_state=0)[:3]
     >>> model = SparseLowRankRegressorCV(
-    ...     alpha_lowranks=[0.1, 0.03, 0.01], alpha_sparses=[0.01], intercept_poolings=[0.0], cv=3
+    ...     alpha_lowranks=[0.1, 0.03, 0.01], lowrank_ratios=[1.5], intercept_poolings=[0.0], cv=3
     ... )
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha_lowrank', 'alpha_sparse')
-    >>> model.mse_path_.shape  # (alpha_sparses, alpha_lowranks, folds)
+    ('alpha_lowrank', 'lowrank_ratio')
+    >>> model.mse_path_.shape  # (lowrank_ratios, alpha_lowranks, folds)
     (1, 3, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
@@ -66,15 +102,14 @@ class SparseLowRankRegressorCV(RegressorMixin, _PathCV):
     )
 
 
-class SparseLowRankClassifierCV(ClassifierMixin, _PathCV):
+class SparseLowRankClassifierCV(ClassifierMixin, _SparseLowRankCV):
     _model = SparseLowRankClassifier
-    _ranges = {"alpha_lowrank": STRENGTH, "alpha_sparse": RIDGE}
 
     def __init__(
         self,
         *,
-        alpha_lowranks=20,
-        alpha_sparses=3,
+        alpha_lowranks=None,
+        lowrank_ratios=3,
         intercept_poolings=None,
         loss=None,
         fit_intercept=True,
@@ -98,17 +133,18 @@ class SparseLowRankClassifierCV(ClassifierMixin, _PathCV):
         "Cross-validated incoherent sparse and low-rank multi-task learning for classification.",
         _model,
         __init__,
-        _ranges,
+        _SparseLowRankCV._ranges,
+        **_SPARSE_LOW_RANK_DOCS,
         example="""    >>> from skmtl import SparseLowRankClassifierCV
     >>> from skmtl.datasets import make_low_rank_tasks
     >>> X, y, tasks = make_low_rank_tasks(n_tasks=4, random_state=0, loss="logistic")[:3]
     >>> model = SparseLowRankClassifierCV(
-    ...     alpha_lowranks=[0.1, 0.03, 0.01], alpha_sparses=[0.01], intercept_poolings=[0.0], cv=3
+    ...     alpha_lowranks=[0.1, 0.03, 0.01], lowrank_ratios=[1.5], intercept_poolings=[0.0], cv=3
     ... )
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha_lowrank', 'alpha_sparse')
-    >>> model.score_path_.shape  # (alpha_sparses, alpha_lowranks, folds)
+    ('alpha_lowrank', 'lowrank_ratio')
+    >>> model.score_path_.shape  # (lowrank_ratios, alpha_lowranks, folds)
     (1, 3, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.6)
     True
@@ -116,15 +152,14 @@ class SparseLowRankClassifierCV(ClassifierMixin, _PathCV):
     )
 
 
-class RobustFeatureLearningRegressorCV(RegressorMixin, _PathCV):
+class RobustFeatureLearningRegressorCV(RegressorMixin, _RobustFeatureLearningCV):
     _model = RobustFeatureLearningRegressor
-    _ranges = {"alpha_shared": STRENGTH, "alpha_outlier": RIDGE}
 
     def __init__(
         self,
         *,
-        alpha_shareds=20,
-        alpha_outliers=3,
+        alpha_shareds=None,
+        shared_ratios=3,
         intercept_poolings=None,
         loss=None,
         fit_intercept=True,
@@ -148,17 +183,18 @@ class RobustFeatureLearningRegressorCV(RegressorMixin, _PathCV):
         "Cross-validated robust multi-task feature learning for regression.",
         _model,
         __init__,
-        _ranges,
+        _RobustFeatureLearningCV._ranges,
+        **_ROBUST_FEATURE_DOCS,
         example="""    >>> from skmtl import RobustFeatureLearningRegressorCV
     >>> from skmtl.datasets import make_joint_sparse
     >>> X, y, tasks = make_joint_sparse(n_tasks=4, random_state=0)[:3]
     >>> model = RobustFeatureLearningRegressorCV(
-    ...     alpha_shareds=[0.3, 0.1, 0.03], alpha_outliers=[0.1], intercept_poolings=[0.0], cv=3
+    ...     alpha_shareds=[0.3, 0.1, 0.03], shared_ratios=[1.5], intercept_poolings=[0.0], cv=3
     ... )
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha_shared', 'alpha_outlier')
-    >>> model.mse_path_.shape  # (alpha_outliers, alpha_shareds, folds)
+    ('alpha_shared', 'shared_ratio')
+    >>> model.mse_path_.shape  # (shared_ratios, alpha_shareds, folds)
     (1, 3, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.5)
     True
@@ -166,15 +202,14 @@ class RobustFeatureLearningRegressorCV(RegressorMixin, _PathCV):
     )
 
 
-class RobustFeatureLearningClassifierCV(ClassifierMixin, _PathCV):
+class RobustFeatureLearningClassifierCV(ClassifierMixin, _RobustFeatureLearningCV):
     _model = RobustFeatureLearningClassifier
-    _ranges = {"alpha_shared": STRENGTH, "alpha_outlier": RIDGE}
 
     def __init__(
         self,
         *,
-        alpha_shareds=20,
-        alpha_outliers=3,
+        alpha_shareds=None,
+        shared_ratios=3,
         intercept_poolings=None,
         loss=None,
         fit_intercept=True,
@@ -198,17 +233,18 @@ class RobustFeatureLearningClassifierCV(ClassifierMixin, _PathCV):
         "Cross-validated robust multi-task feature learning for classification.",
         _model,
         __init__,
-        _ranges,
+        _RobustFeatureLearningCV._ranges,
+        **_ROBUST_FEATURE_DOCS,
         example="""    >>> from skmtl import RobustFeatureLearningClassifierCV
     >>> from skmtl.datasets import make_joint_sparse
     >>> X, y, tasks = make_joint_sparse(n_tasks=4, random_state=0, loss="logistic")[:3]
     >>> model = RobustFeatureLearningClassifierCV(
-    ...     alpha_shareds=[0.3, 0.1, 0.03], alpha_outliers=[0.1], intercept_poolings=[0.0], cv=3
+    ...     alpha_shareds=[0.3, 0.1, 0.03], shared_ratios=[1.5], intercept_poolings=[0.0], cv=3
     ... )
     >>> model = model.fit(X, y, tasks=tasks)
     >>> model.searched_strengths_
-    ('alpha_shared', 'alpha_outlier')
-    >>> model.score_path_.shape  # (alpha_outliers, alpha_shareds, folds)
+    ('alpha_shared', 'shared_ratio')
+    >>> model.score_path_.shape  # (shared_ratios, alpha_shareds, folds)
     (1, 3, 3)
     >>> bool(model.score(X, y, tasks=tasks) > 0.6)
     True
