@@ -43,8 +43,10 @@ GRIDS = {
     "CappedL1": {"alpha": [0.3, 0.1, 0.03, 0.01]},
     "BlockMCP": {"alpha": [0.3, 0.1, 0.03, 0.01]},
     "BlockSCAD": {"alpha": [0.3, 0.1, 0.03, 0.01]},
-    "SparseLowRank": {"alpha_lowrank": [0.3, 0.1, 0.03], "alpha_sparse": [0.01, 0.1]},
-    "RobustFeatureLearning": {"alpha_shared": [0.3, 0.1, 0.03], "alpha_outlier": [0.05, 0.2]},
+    # a ratio of the two strengths, inside its useful range on these 6 features and 3
+    # tasks: (1, sqrt(18)) and (1 / sqrt(6), sqrt(3))
+    "SparseLowRank": {"alpha_lowrank": [0.3, 0.1, 0.03], "lowrank_ratio": [1.5, 3.0]},
+    "RobustFeatureLearning": {"alpha_shared": [0.3, 0.1, 0.03], "shared_ratio": [0.6, 1.2]},
     "FeatureGroupLasso": {"alpha": [0.3, 0.1, 0.03, 0.01]},
     "FusedSparseGroupLasso": {"alpha_l21": [0.3, 0.1, 0.03], "alpha_fused": [0.01, 0.1]},
 }
@@ -95,9 +97,17 @@ def _compare_with_grid_search(cls, grid, fixed, X, y, tasks, atol=0.0, **params)
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y, tasks=tasks)
         regressor = not model._is_classifier
+        # the estimator's parameters at each point, in the CV's order (second grids...,
+        # path): a searched ratio becomes the strength it stands for
+        points = list(itertools.product(*(grid[k] for k in [*others, first])))
+        names = [*others, first]
+        estimator_grid = [
+            {k: [v] for k, v in model._point_params(dict(zip(names, p, strict=True))).items()}
+            for p in points
+        ]
         search = GridSearchCV(
             cls._model(task_column=0, tol=TOL, max_iter=50_000, **fixed, **params),
-            grid,
+            estimator_grid,
             scoring=(
                 "neg_mean_squared_error"
                 if regressor
@@ -109,21 +119,15 @@ def _compare_with_grid_search(cls, grid, fixed, X, y, tasks, atol=0.0, **params)
         ).fit(np.column_stack([tasks, X]), y)
     # the CV's curve is (second grids..., path); the search's, looked up point by point
     curve = (model.mse_path_ if regressor else model.score_path_).mean(axis=-1)
-    scores = {
-        tuple(p[k] for k in [*others, first]): s
-        for p, s in zip(
-            search.cv_results_["params"], search.cv_results_["mean_test_score"], strict=True
-        )
-    }
-    searched = np.array(
-        [scores[point] for point in itertools.product(*(grid[k] for k in [*others, first]))]
-    ).reshape(curve.shape)
+    scores = dict(zip(points, search.cv_results_["mean_test_score"], strict=True))
+    searched = np.array([scores[point] for point in points]).reshape(curve.shape)
     np.testing.assert_allclose(curve, -searched if regressor else searched, rtol=1e-5, atol=atol)
     chosen = {name: getattr(model, f"{name}_") for name in grid}
     best = search.cv_results_["mean_test_score"].max()
     assert scores[tuple(chosen[k] for k in [*others, first])] == pytest.approx(best, rel=1e-6)
     assert model.searched_strengths_ == tuple(grid)
     # the refit is the estimator at the chosen strengths
+    chosen = model._point_params(chosen)
     refit = cls._model(**chosen, **fixed, tol=TOL, max_iter=50_000, **params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
