@@ -127,6 +127,23 @@ def dirty_ratio_bound(n_tasks, group_norm):
     return n_tasks if group_norm == "linf" else np.sqrt(n_tasks)
 
 
+def warn_unused_part(first, second, ratio, useful, parts):
+    """Warn when ``first / second = ratio`` lies outside the closed ``useful`` range
+    ``(low, high)`` of a split model: below it the second part of ``parts`` is never
+    needed, above it the first."""
+    low, high = useful
+    if low <= ratio <= high:
+        return
+    part, change = (parts[1], "raise") if ratio < low else (parts[0], "lower")
+    warnings.warn(
+        f"{first} / {second} = {ratio:.3g} is outside [{low:.3g}, {high:.3g}]: the {part} "
+        f"part is never needed and stays zero (the useful range is {low:.3g} < ratio < "
+        f"{high:.3g}); {change} {first}.",
+        UserWarning,
+        stacklevel=5,  # the caller of fit
+    )
+
+
 class _Dirty(_MultiTaskModel):
     def __init__(
         self,
@@ -206,6 +223,10 @@ class _RobustLowRank(_MultiTaskModel):
     def _make_penalty(self, n_tasks, n_features=None):
         check_number(self.alpha_lowrank, "alpha_lowrank", low=0, low_open=True)
         check_number(self.alpha_outlier, "alpha_outlier", low=0, low_open=True)
+        if n_tasks > 1:  # trace norm <= sum of column norms <= sqrt(T) trace norm
+            ratio = self.alpha_lowrank / self.alpha_outlier
+            parts = ("low-rank", "outlier")
+            warn_unused_part("alpha_lowrank", "alpha_outlier", ratio, (1, np.sqrt(n_tasks)), parts)
         return SplitPenalty(TraceNorm(self.alpha_lowrank), ColumnL21(self.alpha_outlier))
 
     def _fit_structure(self, W, penalty, parts=None):

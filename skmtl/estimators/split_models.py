@@ -5,6 +5,8 @@ robust multi-task feature learning. Next to the dirty and robust low-rank models
 
 from __future__ import annotations
 
+import numpy as np
+
 from .._base import (
     ClassifierMixin,
     IncrementalRegressorMixin,
@@ -14,6 +16,7 @@ from .._base import (
 )
 from ..penalties import L1, L21, ColumnL21, SplitPenalty, TraceNorm
 from ._docs import model_docstring
+from .low_rank import warn_unused_part
 
 
 class _SparseLowRank(_MultiTaskModel):
@@ -73,6 +76,11 @@ class _RobustFeatureLearning(_MultiTaskModel):
     def _make_penalty(self, n_tasks, n_features=None):
         check_number(self.alpha_shared, "alpha_shared", low=0, low_open=True)
         check_number(self.alpha_outlier, "alpha_outlier", low=0, low_open=True)
+        if n_tasks > 1 and n_features is not None:
+            # sum of row norms <= sqrt(T) sum of column norms <= sqrt(d T) sum of row norms
+            useful = (1 / np.sqrt(n_features), np.sqrt(n_tasks))
+            ratio = self.alpha_shared / self.alpha_outlier
+            warn_unused_part("alpha_shared", "alpha_outlier", ratio, useful, ("shared", "outlier"))
         return SplitPenalty(L21(self.alpha_shared), ColumnL21(self.alpha_outlier))
 
     def _fit_structure(self, W, penalty, parts=None):
