@@ -200,32 +200,30 @@ def test_dirty_warns_when_a_part_is_useless(params, message):
 
 
 @pytest.mark.parametrize(
-    "cls, first, parts, useful",
+    "cls, first, parts, low",
     [
-        (RobustLowRankRegressor, "alpha_lowrank", ("lowrank_coef_", "outlier_coef_"), "1, T"),
+        (RobustLowRankRegressor, "alpha_lowrank", ("lowrank", "low-rank"), lambda d: 1.0),
         (
             RobustFeatureLearningRegressor,
             "alpha_shared",
-            ("shared_coef_", "outlier_coef_"),
-            "1/d, T",
+            ("shared", "shared"),
+            lambda d: 1 / np.sqrt(d),
         ),
     ],
 )
-def test_split_models_warn_outside_their_useful_range(cls, first, parts, useful):
+def test_split_models_warn_outside_their_useful_range(cls, first, parts, low):
     """Outside its useful range a split model warns, and the part it names is zero:
     robust low rank (1, sqrt T), robust feature learning (1 / sqrt d, sqrt T)."""
     X, y, tasks = make_tasks(seed=34)
-    d, T = X.shape[1], len(np.unique(tasks))
-    low = 1.0 if useful == "1, T" else 1 / np.sqrt(d)
-    second = "alpha_outlier"
-    for ratio, zero, name in ((0.9 * low, parts[1], "outlier"), (1.1 * np.sqrt(T), parts[0], None)):
-        est = cls(**{first: 0.05, second: 0.05 / ratio}, tol=1e-10, max_iter=100_000)
-        name = name or ("low-rank" if first == "alpha_lowrank" else "shared")
-        with pytest.warns(UserWarning, match=f"the {name} part is never needed"):
+    low, high = low(X.shape[1]), np.sqrt(len(np.unique(tasks)))
+    attribute, name = parts
+    for ratio, zero, named in ((0.9 * low, "outlier", "outlier"), (1.1 * high, attribute, name)):
+        est = cls(**{first: 0.05, "alpha_outlier": 0.05 / ratio}, tol=1e-10, max_iter=100_000)
+        with pytest.warns(UserWarning, match=f"the {named} part is never needed"):
             est.fit(X, y, tasks=tasks)
-        assert np.abs(getattr(est, zero)).max() == 0.0
+        assert np.abs(getattr(est, f"{zero}_coef_")).max() == 0.0
         assert np.abs(est.coef_).max() > 0.0
-    inside = cls(**{first: 0.05, second: 0.05 / np.sqrt(low * np.sqrt(T))})
+    inside = cls(**{first: 0.05, "alpha_outlier": 0.05 / np.sqrt(low * high)})
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         inside.fit(X, y, tasks=tasks)

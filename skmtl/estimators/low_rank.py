@@ -119,14 +119,6 @@ class _SharedSubspace(_MultiTaskModel):
         self.components_ = vectors[:, ::-1][:, : penalty.n_clusters].T
 
 
-def dirty_ratio_bound(n_tasks, group_norm):
-    """The top of the dirty model's useful range ``1 < alpha_shared / alpha_specific <
-    bound``: ``n_tasks`` for the L1/L-infinity group norm, ``sqrt(n_tasks)`` for L2,1.
-    Beyond it every row costs less in the task-specific part than in the shared one,
-    which stays zero; below 1 the reverse."""
-    return n_tasks if group_norm == "linf" else np.sqrt(n_tasks)
-
-
 def warn_unused_part(first, second, ratio, useful, parts):
     """Warn when ``first / second = ratio`` lies outside the closed ``useful`` range
     ``(low, high)`` of a split model: below it the second part of ``parts`` is never
@@ -167,13 +159,20 @@ class _Dirty(_MultiTaskModel):
     ):
         store_parameters(self, locals())
 
+    def _useful_ratio(self, n_tasks, n_features=None):
+        """``(1, bound)``: outside it one part stays zero. A row costs ``alpha_shared
+        ||p||_inf`` in the shared part and ``alpha_specific ||p||_1`` in the other,
+        with ``||p||_inf <= ||p||_1 <= T ||p||_inf`` (``sqrt(T)`` and the 2-norm for
+        ``group_norm="l2"``)."""
+        return 1.0, n_tasks if self.group_norm == "linf" else np.sqrt(n_tasks)
+
     def _make_penalty(self, n_tasks, n_features=None):
         check_number(self.alpha_shared, "alpha_shared", low=0, low_open=True)
         check_number(self.alpha_specific, "alpha_specific", low=0, low_open=True)
         if self.group_norm not in ("l2", "linf"):
             raise ValueError(f"group_norm must be one of ('l2', 'linf'); got {self.group_norm!r}.")
         ratio = self.alpha_shared / self.alpha_specific
-        top = dirty_ratio_bound(n_tasks, self.group_norm)
+        top = self._useful_ratio(n_tasks)[1]
         if n_tasks > 1 and ratio <= 1:
             warnings.warn(
                 f"alpha_shared / alpha_specific = {ratio:.3g} <= 1: the task-specific part "
@@ -220,13 +219,22 @@ class _RobustLowRank(_MultiTaskModel):
     ):
         store_parameters(self, locals())
 
+    def _useful_ratio(self, n_tasks, n_features=None):
+        """``(1, sqrt(T))``: outside it one part stays zero. A matrix's trace norm is
+        at most the sum of its columns' norms, which is at most ``sqrt(T)`` times its
+        trace norm; below 1 the outlier part stays zero (at 1 the split is not
+        unique), above ``sqrt(T)`` the low-rank part."""
+        return 1.0, np.sqrt(n_tasks)
+
     def _make_penalty(self, n_tasks, n_features=None):
         check_number(self.alpha_lowrank, "alpha_lowrank", low=0, low_open=True)
         check_number(self.alpha_outlier, "alpha_outlier", low=0, low_open=True)
-        if n_tasks > 1:  # trace norm <= sum of column norms <= sqrt(T) trace norm
+        if n_tasks > 1:
             ratio = self.alpha_lowrank / self.alpha_outlier
-            parts = ("low-rank", "outlier")
-            warn_unused_part("alpha_lowrank", "alpha_outlier", ratio, (1, np.sqrt(n_tasks)), parts)
+            useful = self._useful_ratio(n_tasks)
+            warn_unused_part(
+                "alpha_lowrank", "alpha_outlier", ratio, useful, ("low-rank", "outlier")
+            )
         return SplitPenalty(TraceNorm(self.alpha_lowrank), ColumnL21(self.alpha_outlier))
 
     def _fit_structure(self, W, penalty, parts=None):

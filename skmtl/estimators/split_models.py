@@ -73,12 +73,18 @@ class _RobustFeatureLearning(_MultiTaskModel):
     ):
         store_parameters(self, locals())
 
+    def _useful_ratio(self, n_tasks, n_features):
+        """``(1 / sqrt(d), sqrt(T))``: outside it one part stays zero. A matrix's sum
+        of row norms is at most ``sqrt(T)`` times its sum of column norms, which is at
+        most ``sqrt(d)`` times its sum of row norms; below ``1 / sqrt(d)`` the outlier
+        part stays zero, above ``sqrt(T)`` the shared part."""
+        return 1.0 / np.sqrt(n_features), np.sqrt(n_tasks)
+
     def _make_penalty(self, n_tasks, n_features=None):
         check_number(self.alpha_shared, "alpha_shared", low=0, low_open=True)
         check_number(self.alpha_outlier, "alpha_outlier", low=0, low_open=True)
         if n_tasks > 1 and n_features is not None:
-            # sum of row norms <= sqrt(T) sum of column norms <= sqrt(d T) sum of row norms
-            useful = (1 / np.sqrt(n_features), np.sqrt(n_tasks))
+            useful = self._useful_ratio(n_tasks, n_features)
             ratio = self.alpha_shared / self.alpha_outlier
             warn_unused_part("alpha_shared", "alpha_outlier", ratio, useful, ("shared", "outlier"))
         return SplitPenalty(L21(self.alpha_shared), ColumnL21(self.alpha_outlier))

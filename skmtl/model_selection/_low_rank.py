@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from .._base import ClassifierMixin, RegressorMixin, store_parameters
 from ..estimators import (
     DirtyClassifier,
@@ -15,7 +13,6 @@ from ..estimators import (
     TraceNormClassifier,
     TraceNormRegressor,
 )
-from ..estimators.low_rank import dirty_ratio_bound
 from ._cv import _PathCV
 from ._docs import cv_docstring
 from ._grids import RIDGE, STRENGTH
@@ -222,20 +219,10 @@ class _DirtyCV(_SplitRatioCV):
     _ranges = {"alpha_shared": None, "shared_ratio": None}
     _ratios = {"shared_ratio": ("alpha_specific", "alpha_shared")}
 
-    def _ratio_range(self, data):
-        return 1.0, dirty_ratio_bound(data.n_tasks // data.n_classes, self.group_norm)
-
 
 class _RobustLowRankCV(_SplitRatioCV):
     _ranges = {"alpha_lowrank": None, "lowrank_ratio": None}
     _ratios = {"lowrank_ratio": ("alpha_outlier", "alpha_lowrank")}
-
-    def _ratio_range(self, data):
-        """``(1, sqrt(T))``: a matrix's trace norm is at most the sum of its columns'
-        norms, which is at most ``sqrt(T)`` times its trace norm; below 1 the outlier
-        part stays zero (at 1 the split is not unique), above ``sqrt(T)`` the
-        low-rank part."""
-        return 1.0, np.sqrt(data.n_tasks // data.n_classes)
 
 
 _DIRTY_DOCS = ratio_docs(

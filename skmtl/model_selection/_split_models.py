@@ -33,13 +33,6 @@ class _RobustFeatureLearningCV(_SplitRatioCV):
     _ranges = {"alpha_shared": None, "shared_ratio": None}
     _ratios = {"shared_ratio": ("alpha_outlier", "alpha_shared")}
 
-    def _ratio_range(self, data):
-        """``(1 / sqrt(d), sqrt(T))``: a matrix's sum of row norms is at most
-        ``sqrt(T)`` times its sum of column norms, which is at most ``sqrt(d)`` times
-        its sum of row norms; below ``1 / sqrt(d)`` the outlier part stays zero,
-        above ``sqrt(T)`` the shared part."""
-        return 1.0 / np.sqrt(data.n_features), np.sqrt(data.n_tasks // data.n_classes)
-
 
 _SPARSE_LOW_RANK_DOCS = ratio_docs(
     "lowrank_ratio", "alpha_lowrank", "alpha_sparse", "``(1, sqrt(n_features * n_tasks))``"

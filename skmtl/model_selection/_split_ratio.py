@@ -20,13 +20,15 @@ class _SplitRatioCV(_PathCV):
     useful range where both parts can be nonzero (as ``ElasticNetCV`` searches
     ``l1_ratio``); a grid of the two strengths apart spent most of its points where
     one part stays zero. A subclass names the ratio (``_ratios``, whose numerator is
-    the path's strength) and its useful range (``_ratio_range``)."""
+    the path's strength); its estimator gives the useful range."""
 
     _sized_by_pooling = True
 
     def _ratio_range(self, data):
-        """``(low, high)``: outside it one part stays zero on ``data``'s shape."""
-        raise NotImplementedError
+        """``(low, high)``: outside it one part stays zero on ``data``'s shape (the
+        estimator's ``_useful_ratio``)."""
+        model = self._model(**self._model_params())
+        return model._useful_ratio(data.n_tasks // data.n_classes, data.n_features)
 
     def _ratio_grid(self, data):
         """The ratios searched: the grid's values, or that many spaced evenly in log
