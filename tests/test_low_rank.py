@@ -16,6 +16,7 @@ from skmtl import (
     RobustLowRankRegressor,
     SharedSubspaceClassifier,
     SharedSubspaceRegressor,
+    SparseLowRankRegressor,
     TraceNormClassifier,
     TraceNormRegressor,
 )
@@ -227,6 +228,29 @@ def test_split_models_warn_outside_their_useful_range(cls, first, parts, low):
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         inside.fit(X, y, tasks=tasks)
+
+
+@pytest.mark.parametrize(
+    "cls, second, parts, top",
+    [
+        (RobustLowRankRegressor, "alpha_outlier", ("lowrank", "outlier"), lambda d, T: T),
+        (SparseLowRankRegressor, "alpha_sparse", ("lowrank", "sparse"), lambda d, T: d * T),
+    ],
+)
+def test_split_models_default_ratio_is_the_middle_of_the_useful_range(cls, second, parts, top):
+    """The second strength's default (None) puts ``alpha_lowrank / second`` at the
+    geometric middle of the useful range ``(1, sqrt(top))``: the same fit as that
+    strength given, no warning, and both parts nonzero."""
+    X, y, tasks = make_tasks(seed=34)
+    d, T = X.shape[1], len(np.unique(tasks))
+    kw = dict(alpha_lowrank=0.05, tol=1e-10, max_iter=100_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        default = cls(**kw).fit(X, y, tasks=tasks)
+    given = cls(**kw, **{second: 0.05 / top(d, T) ** 0.25}).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(default.coef_, given.coef_, rtol=0, atol=1e-12)
+    for part in parts:
+        assert np.abs(getattr(default, f"{part}_coef_")).max() > 0.0
 
 
 def test_subspace_default_components_on_one_feature_is_ridge():

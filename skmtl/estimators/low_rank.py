@@ -119,12 +119,22 @@ class _SharedSubspace(_MultiTaskModel):
         self.components_ = vectors[:, ::-1][:, : penalty.n_clusters].T
 
 
-def warn_unused_part(first, second, ratio, useful, parts):
+def middle_of_range(first, second, useful):
+    """The second strength of a split model: ``second`` if given, else (None) the
+    ``first / ratio`` whose ratio is the geometric middle of the ``useful`` range
+    ``(low, high)``, where both parts can be nonzero."""
+    if second is not None:
+        return second
+    low, high = useful
+    return first / np.sqrt(low * high)
+
+
+def warn_unused_part(first, second, ratio, useful, parts, check_top=True):
     """Warn when ``first / second = ratio`` lies outside the closed ``useful`` range
     ``(low, high)`` of a split model: below it the second part of ``parts`` is never
-    needed, above it the first."""
+    needed, above it the first (checked only with ``check_top``)."""
     low, high = useful
-    if low <= ratio <= high:
+    if low <= ratio and (ratio <= high or not check_top):
         return
     part, change = (parts[1], "raise") if ratio < low else (parts[0], "lower")
     warnings.warn(
@@ -201,7 +211,7 @@ class _RobustLowRank(_MultiTaskModel):
     def __init__(
         self,
         alpha_lowrank=0.1,
-        alpha_outlier=0.1,
+        alpha_outlier=None,
         *,
         loss=None,
         fit_intercept=True,
@@ -228,14 +238,15 @@ class _RobustLowRank(_MultiTaskModel):
 
     def _make_penalty(self, n_tasks, n_features=None):
         check_number(self.alpha_lowrank, "alpha_lowrank", low=0, low_open=True)
-        check_number(self.alpha_outlier, "alpha_outlier", low=0, low_open=True)
+        useful = self._useful_ratio(n_tasks)
+        alpha_outlier = middle_of_range(self.alpha_lowrank, self.alpha_outlier, useful)
+        check_number(alpha_outlier, "alpha_outlier", low=0, low_open=True)
         if n_tasks > 1:
-            ratio = self.alpha_lowrank / self.alpha_outlier
-            useful = self._useful_ratio(n_tasks)
+            ratio = self.alpha_lowrank / alpha_outlier
             warn_unused_part(
                 "alpha_lowrank", "alpha_outlier", ratio, useful, ("low-rank", "outlier")
             )
-        return SplitPenalty(TraceNorm(self.alpha_lowrank), ColumnL21(self.alpha_outlier))
+        return SplitPenalty(TraceNorm(self.alpha_lowrank), ColumnL21(alpha_outlier))
 
     def _fit_structure(self, W, penalty, parts=None):
         L, S = parts
@@ -331,12 +342,19 @@ _DIRTY = dict(
 _ROBUST = dict(
     summary="""Robust multi-task {task} (Chen, Zhou & Ye, 2011): ``W = L + S`` with a
     low-rank part shared by the regular tasks and a column-sparse part that lets a
-    few outlier tasks escape the subspace.""",
+    few outlier tasks escape the subspace.
+
+    Useful only for ``1 < alpha_lowrank / alpha_outlier < sqrt(T)``: outside that
+    range one part stays zero, and a warning says so; at equal strengths ``W`` is
+    the trace norm's solution and the split is not unique. The default
+    ``alpha_outlier`` sits in the middle of the range.""",
     penalty="alpha_lowrank * ||L||_* + alpha_outlier * sum_t ||S_t||_2,   W = L + S",
     parameters="""    alpha_lowrank : float, default=0.1
         Strength of the trace norm on the shared low-rank part, > 0.
-    alpha_outlier : float, default=0.1
-        Strength of the column norm on the outlier part, > 0.
+    alpha_outlier : float or None, default=None
+        Strength of the column norm on the outlier part, > 0. None:
+        ``alpha_lowrank / n_tasks ** 0.25``, whose ratio ``n_tasks ** 0.25`` is the
+        geometric middle of the useful range ``(1, sqrt(n_tasks))``.
 """,
     attributes="""    lowrank_coef_ : ndarray of shape (n_tasks, n_features)
         The low-rank part ``L^T``.

@@ -16,13 +16,13 @@ from .._base import (
 )
 from ..penalties import L1, L21, ColumnL21, SplitPenalty, TraceNorm
 from ._docs import model_docstring
-from .low_rank import warn_unused_part
+from .low_rank import middle_of_range, warn_unused_part
 
 
 class _SparseLowRank(_MultiTaskModel):
     def __init__(
         self,
-        alpha_sparse=0.1,
+        alpha_sparse=None,
         alpha_lowrank=0.1,
         *,
         loss=None,
@@ -41,10 +41,25 @@ class _SparseLowRank(_MultiTaskModel):
     ):
         store_parameters(self, locals())
 
+    def _useful_ratio(self, n_tasks, n_features):
+        """``(1, sqrt(d T))``: outside it one part stays zero. A matrix's trace norm is
+        at most the L1 norm of its entries, which is at most ``sqrt(d T)`` times its
+        trace norm; below 1 the sparse part stays zero, above ``sqrt(d T)`` the
+        low-rank part. (For ``K`` classes the trace norm acts on the ``(d K, T)``
+        task blocks and the range reaches ``sqrt(d K T)``.)"""
+        return 1.0, np.sqrt(n_features * n_tasks)
+
     def _make_penalty(self, n_tasks, n_features=None):
-        check_number(self.alpha_sparse, "alpha_sparse", low=0, low_open=True)
         check_number(self.alpha_lowrank, "alpha_lowrank", low=0, low_open=True)
-        return SplitPenalty(L1(self.alpha_sparse), TraceNorm(self.alpha_lowrank))
+        useful = self._useful_ratio(n_tasks, 1 if n_features is None else n_features)
+        alpha_sparse = middle_of_range(self.alpha_lowrank, self.alpha_sparse, useful)
+        check_number(alpha_sparse, "alpha_sparse", low=0, low_open=True)
+        # below 1 the sparse part stays zero whatever the number of classes; the top
+        # is checked by the *CV only (K classes raise it, and fit does not pass K)
+        ratio = self.alpha_lowrank / alpha_sparse
+        parts = ("low-rank", "sparse")
+        warn_unused_part("alpha_lowrank", "alpha_sparse", ratio, useful, parts, check_top=False)
+        return SplitPenalty(L1(alpha_sparse), TraceNorm(self.alpha_lowrank))
 
     def _fit_structure(self, W, penalty, parts=None):
         P, Q = parts
@@ -104,10 +119,16 @@ _SPARSE_LOWRANK = dict(
 
     Solved by FISTA on the stacked ``[P; Q]`` (soft-thresholding and singular value
     thresholding), stopped on the exact duality gap. (MALSAR sums the squared errors
-    where skmtl averages them per task: see ``task_weights="samples"``.)""",
+    where skmtl averages them per task: see ``task_weights="samples"``.)
+
+    Useful only for ``1 < alpha_lowrank / alpha_sparse < sqrt(d T)``: below that
+    range the sparse part stays zero (with a warning), above it the low-rank part;
+    the default ``alpha_sparse`` sits in the middle of the range.""",
     penalty="alpha_sparse * ||P||_1 + alpha_lowrank * ||Q||_*,   W = P + Q",
-    parameters="""    alpha_sparse : float, default=0.1
-        Strength of the entrywise L1 norm on the sparse part, > 0.
+    parameters="""    alpha_sparse : float or None, default=None
+        Strength of the entrywise L1 norm on the sparse part, > 0. None:
+        ``alpha_lowrank / (n_features * n_tasks) ** 0.25``, whose ratio is the
+        geometric middle of the useful range ``(1, sqrt(n_features * n_tasks))``.
     alpha_lowrank : float, default=0.1
         Strength of the trace norm on the low-rank part, > 0.
 """,
@@ -119,7 +140,7 @@ _SPARSE_LOWRANK = dict(
     example="""    >>> from skmtl import SparseLowRank{name}
     >>> from skmtl.datasets import make_low_rank_tasks
     >>> X, y, tasks, coef, _ = make_low_rank_tasks(n_tasks=8, rank=2, random_state=0{cls})
-    >>> model = SparseLowRank{name}(alpha_sparse=0.1, alpha_lowrank=0.1)
+    >>> model = SparseLowRank{name}(alpha_lowrank=0.1)
     >>> model.fit(X, y, tasks=tasks).lowrank_coef_.shape
     (8, 10)
 """,
