@@ -362,6 +362,17 @@ def _check_nonempty(totals, labels, wide=False):
         )
 
 
+def infinite_free_intercepts(data, info, loss):
+    """The error message that free intercepts would raise on ``data`` (a task with
+    samples of one class, or only zero counts: its free intercept is infinite), or
+    an empty string."""
+    try:
+        _check_degenerate_tasks(data, np.asarray(info["tasks_"]), loss, False)
+    except ValueError as error:
+        return str(error)
+    return ""
+
+
 def _check_degenerate_tasks(data, labels, loss, one_class_tasks):
     if loss.target == "multiclass":
         _check_all_classes(data, labels, one_class_tasks)

@@ -566,3 +566,22 @@ def test_default_intercept_pooling_limits(monkeypatch):
     Xb, yb, tb = make_tasks(loss="logistic", seed=3)
     clf = GroupLassoClassifierCV(alphas=3, cv=3).fit(Xb, yb, tasks=tb)
     np.testing.assert_array_equal(clf.intercept_poolings_, POOLING_GRID)
+
+
+def test_one_class_task_leaves_free_intercepts_out_of_the_search():
+    """A task with samples of one class has no finite free intercept: the default
+    pooling grid then leaves out 0 (the same fit as that grid given), a grid given
+    with 0 gets an error that names intercept_poolings, and the estimator that
+    raised is left as it was."""
+    X, y, tasks = make_tasks(loss="logistic", seed=3)
+    y = y.copy()
+    y[tasks == tasks[0]] = y.max()
+    search = GroupLassoClassifierCV(alphas=3, cv=3).fit(X, y, tasks=tasks)
+    np.testing.assert_array_equal(search.intercept_poolings_, POOLING_GRID[1:])
+    given = GroupLassoClassifierCV(alphas=3, cv=3, intercept_poolings=POOLING_GRID[1:])
+    given.fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(search.coef_, given.coef_, rtol=0, atol=1e-12)
+    with_zero = GroupLassoClassifierCV(alphas=3, cv=3, intercept_poolings=[0.0, 1.0])
+    with pytest.raises(ValueError, match=r"intercept_poolings holds 0.*only one class"):
+        with_zero.fit(X, y, tasks=tasks)
+    assert not hasattr(with_zero, "coef_")

@@ -17,7 +17,7 @@ from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import _MultiTaskModel, check_number
-from .._inputs import split_task_column
+from .._inputs import infinite_free_intercepts, split_task_column
 from ._folds import _fold_errors, _warn_degenerate, _warn_unseen_tasks, held_out_criterion
 from ._grids import (
     PATH_POINTS,
@@ -126,8 +126,13 @@ class _PathCV(_MultiTaskModel):
         base = self._model(**self._model_params())
         base._validate_params()
         check_number(self.eps, "eps", low=0, low_open=True)
-        # validate everything once (clear errors), then split rows of indexable inputs
-        prepared = clone(base)._prepare(X, y, tasks, sample_weight, True)
+        # validate everything once (clear errors), then split rows of indexable inputs;
+        # a grid with pooled intercepts allows tasks whose free intercept is infinite
+        # (one class, zero counts: see _grids)
+        lenient = clone(base)
+        if base.fit_intercept and self._may_pool():
+            lenient.set_params(intercept_pooling=np.inf)
+        prepared = lenient._prepare(X, y, tasks, sample_weight, True)
         if not hasattr(X, "iloc"):
             X = sp.csr_matrix(X) if sp.issparse(X) else np.asarray(X)
         y = np.asarray(y)
@@ -207,6 +212,14 @@ class _PathCV(_MultiTaskModel):
         self._n_classes = self.estimator_._n_classes
         return self
 
+    def _may_pool(self):
+        """Whether the pooling grid (given or default) may hold a value > 0."""
+        grid = self.intercept_poolings
+        try:
+            return grid is None or bool(np.any(np.asarray(grid, dtype=float) > 0))
+        except (TypeError, ValueError):  # (check_grid's error comes later)
+            return False
+
     def _grids(self, base, prepared):
         """The grid of each searched strength; the first one decreasing. ``prepared``
         is the validated ``(data, info, loss)`` of all the data."""
@@ -218,6 +231,14 @@ class _PathCV(_MultiTaskModel):
             if grouped:
                 estimate = moment_pooling(data) if loss.quadratic else None
                 pooling = POOLING_GRID if estimate is None else (estimate,)
+        infinite = base.fit_intercept and infinite_free_intercepts(data, info, loss)
+        if infinite and self.intercept_poolings is None:
+            pooling = tuple(p for p in pooling if p > 0)
+        elif infinite and not np.all(check_grid(pooling, "intercept_poolings") > 0):
+            raise ValueError(
+                f"intercept_poolings holds 0 (free intercepts), which these data do not "
+                f"allow: {infinite} Leave 0 out of intercept_poolings."
+            )
         grids = []
         for i, name in enumerate(self._strengths):
             param = f"{name}s"
