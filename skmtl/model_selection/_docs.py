@@ -38,7 +38,7 @@ _CV_PARAMETERS = {
         intercepts over the variance of the tasks' mean residuals of least squares
         with one intercept; ``inf`` when that is not positive); with another loss, too
         few samples or over 1000 features for that estimate, ``POOLING_GRID`` (0, 1,
-        2, 3, 4, 6, 8, 12, 16, 32, 64 and inf pseudo-samples per task), without 0
+        4, 16, 64 and inf pseudo-samples per task), without 0
         when a task's free intercept would be infinite (its samples of one class, or
         its counts all zero; a grid given must then leave 0 out). Otherwise 0 (free
         intercepts, as sklearn's ``MultiTaskLassoCV`` for wide ``y``).
