@@ -585,3 +585,6 @@ def test_one_class_task_leaves_free_intercepts_out_of_the_search():
     with pytest.raises(ValueError, match=r"intercept_poolings holds 0.*only one class"):
         with_zero.fit(X, y, tasks=tasks)
     assert not hasattr(with_zero, "coef_")
+    Y = np.column_stack([np.ones(30), y[:30]])  # wide: free intercepts only
+    with pytest.raises(ValueError, match=r"Task\(s\) \[0\] have samples of only one class"):
+        GroupLassoClassifierCV(alphas=3, cv=3).fit(X[:30], Y)

@@ -234,6 +234,8 @@ class _PathCV(_MultiTaskModel):
         infinite = base.fit_intercept and infinite_free_intercepts(data, info, loss)
         if infinite and self.intercept_poolings is None:
             pooling = tuple(p for p in pooling if p > 0)
+            if not pooling:  # free intercepts were the default's only value
+                raise ValueError(infinite)
         elif infinite and not np.all(check_grid(pooling, "intercept_poolings") > 0):
             raise ValueError(
                 f"intercept_poolings holds 0 (free intercepts), which these data do not "
