@@ -121,7 +121,7 @@ SCALED = [
     ("DirtyRegressor", ("alpha_shared", "alpha_specific"), {}, 1),
     ("TraceNormRegressor", ("alpha",), {}, 1),
     ("TraceNormRegressor", ("alpha",), {"squared": True}, 2),
-    ("RobustLowRankRegressor", ("alpha_lowrank", "alpha_outlier"), {}, 1),
+    ("RobustLowRankRegressor", ("alpha_lowrank", "alpha_outlier"), {"alpha_outlier": 0.08}, 1),
     ("ClusteredRegressor", ("alpha", "beta"), {}, 2),
     ("SharedSubspaceRegressor", ("alpha", "beta"), {}, 2),
     ("TaskRelationRegressor", ("alpha", "beta"), {}, 2),
