@@ -236,12 +236,12 @@ class _MultiTaskModel(BaseEstimator):
         self._fit_structure(W, penalty, parts)
         return self
 
-    def _solve(self, data, info, loss, penalty, C0=None, full=None):
+    def _solve(self, data, info, loss, penalty, C0=None, full=None, parts=None):
         """Solve once; set the solve's attributes (:meth:`_record_solve`). Returns
         ``(W, intercept, parts, C)`` with ``C`` the solver's coefficient block (for
-        warm starts). ``full``: the :class:`DesignDatafit` of ``data``, when the caller
-        keeps one across solves (a path: its caches, e.g. the Gram matrices, are then
-        computed once)."""
+        warm starts, with ``parts`` for a split model's). ``full``: the
+        :class:`DesignDatafit` of ``data``, when the caller keeps one across solves (a
+        path: its caches, e.g. the Gram matrices, are then computed once)."""
         d = data.n_features
         if self.solver == "cvxpy":
             from .solvers.cvxpy import solve_cvxpy
@@ -265,6 +265,7 @@ class _MultiTaskModel(BaseEstimator):
             full,
             penalty,
             C0,
+            parts=parts if C0 is not None else None,
             method=self.solver,
             precompute=self.precompute,
             max_iter=self.max_iter,
@@ -355,10 +356,10 @@ class _MultiTaskModel(BaseEstimator):
             raise ValueError(
                 "task_weights='uncertainty' alternates many solves; use solver='fista' (or 'auto')."
             )
-        sigma, C, n_iter = None, None, 0
+        sigma, C, parts, n_iter = None, None, None, 0
         for _ in range(weights.max_rounds):
             data.task_weights = None if sigma is None else 1.0 / sigma**2
-            W, intercept, parts, C = self._solve(data, info, loss, penalty, C)
+            W, intercept, parts, C = self._solve(data, info, loss, penalty, C, parts=parts)
             n_iter += self.n_iter_
             full = DesignDatafit(loss, data, self.fit_intercept, self.intercept_pooling)
             per_task = data.task_sum(data.weights * loss.pointwise(full.y, full.linear(C)))

@@ -46,7 +46,7 @@ class _NonConvexModel(_MultiTaskModel):
         return self._nonconvex().convex_penalty()
 
     # ------------------------------------------------------------ the stages
-    def _solve(self, data, info, loss, penalty, C0=None, full=None):
+    def _solve(self, data, info, loss, penalty, C0=None, full=None, parts=None):
         if full is None:
             full = DesignDatafit(loss, data, self.fit_intercept, self.intercept_pooling)
         d = data.n_features

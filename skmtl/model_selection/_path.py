@@ -54,12 +54,15 @@ def _path(estimator, data, info, loss, settings, certify=True, gram=None):
     if solved is not None:
         return solved
     C = estimator._initial_coef(full, data, info, warm=False)
+    parts = None  # a split model's (P, Q): the next solve starts from them
     out = []
     for params, penalty in zip(settings, penalties, strict=True):
         for name, value in params.items():
             setattr(estimator, name, value)
         # on the one datafit of the path
-        W, intercept, _, C = estimator._solve(data, info, loss, penalty, C, full=full)
+        W, intercept, parts, C = estimator._solve(
+            data, info, loss, penalty, C, full=full, parts=parts
+        )
         out.append((W.copy(), intercept, estimator.dual_gap_, estimator.n_iter_))
     return out
 

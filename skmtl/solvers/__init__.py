@@ -24,21 +24,26 @@ _NEWTON_MAX_FEATURES = 100
 PROXIMAL_NEEDS = ("value", "prox", "dual_scale", "conjugate")
 
 
-def solve(full, penalty, C0, **kw):
+def solve(full, penalty, C0, parts=None, **kw):
     """Minimise ``full(C) + penalty(C[:d])`` from ``C0`` with the best-suited method
     (:func:`solve_unguarded`), with a warm start guarded by :func:`guarded`.
 
     Returns ``(SolverResult, datafit)``. A loss that is not smooth is solved through
     its Moreau envelopes (:func:`~skmtl.solvers.smoothing.augmented_lagrangian`), each
-    by this rule.
+    by this rule. ``parts``: the ``(P, Q)`` of ``C0``'s ``W = P + Q`` for a split
+    penalty (a path's last solution), where its solve starts (else ``P = W, Q = 0``).
     """
     if not full.loss.smooth:
 
-        def run(C):
+        def run(C, parts):  # (the envelopes' solves warm-start from W alone)
             return augmented_lagrangian(full, penalty, C, solve_smooth=solve_unguarded, **kw)
 
         return guarded(run, full, penalty, C0)
-    return guarded(lambda C: solve_unguarded(full, penalty, C, **kw), full, penalty, C0)
+
+    def run(C, parts):
+        return solve_unguarded(full, penalty, C, parts=parts, **kw)
+
+    return guarded(run, full, penalty, C0, parts if penalty.split else None)
 
 
 def solve_unguarded(
@@ -51,8 +56,10 @@ def solve_unguarded(
     max_iter=1000,
     tol=1e-4,
     verbose=0,
+    parts=None,
 ):
-    """Minimise ``full(C) + penalty(C[:d])`` from ``C0`` with the best-suited method.
+    """Minimise ``full(C) + penalty(C[:d])`` from ``C0`` with the best-suited method
+    (a split penalty's parts from ``parts``, as in :func:`solve`).
 
     ``full`` is the :class:`~skmtl._datafit.DesignDatafit` of the whole problem;
     ``method`` is ``"auto"``, ``"closed_form"``, ``"fista"``, ``"cd"`` or ``"admm"``.
@@ -119,11 +126,13 @@ def solve_unguarded(
         if newton:
             d = data.n_features
             return _parts(
-                prox_newton(full, penalty, _stack(C0, d), split=True, method=method, **kw), d
+                prox_newton(full, penalty, _stack(C0, d, parts), split=True, method=method, **kw),
+                d,
             ), full
         forced = True if method == "admm" else precompute
         inner = full.gram() if use_gram(data, loss, forced) else full
-        return _rows_block(full, inner, _split(inner, penalty, C0[: inner.n_rows], kw, method))
+        C0 = C0[: inner.n_rows]
+        return _rows_block(full, inner, _split(inner, penalty, C0, kw, method, parts))
     if use_working_sets(penalty, data) and method != "cd":
         return working_sets(full, penalty, C0, precompute=precompute, **kw), full
     if newton:
@@ -147,7 +156,7 @@ def _rows_block(full, datafit, result):
 
 def solve_gram(gram, penalty, C0, **kw):
     """As :func:`solve` on Gram statistics (:func:`solve_gram_unguarded`), guarded."""
-    return guarded(lambda C: solve_gram_unguarded(gram, penalty, C, **kw), gram, penalty, C0)
+    return guarded(lambda C, _: solve_gram_unguarded(gram, penalty, C, **kw), gram, penalty, C0)
 
 
 def solve_gram_unguarded(gram, penalty, C0, *, method="auto", max_iter=1000, tol=1e-4, verbose=0):
@@ -169,21 +178,23 @@ def solve_gram_unguarded(gram, penalty, C0, *, method="auto", max_iter=1000, tol
     return iterative_solver(method, gram, penalty)(gram, penalty, C0, **kw), gram
 
 
-def start_objective(datafit, penalty, C):
+def start_objective(datafit, penalty, C, parts=None):
     """The objective at the start ``C`` (``[W; b]``), after polishing any logistic
-    intercepts, as the solvers count it (split models start at ``P = W, Q = 0``)."""
+    intercepts, as the solvers count it (split models start at ``parts``, or at
+    ``P = W, Q = 0``)."""
     d = datafit.n_features
     C, z = datafit.polish(np.array(C, dtype=float), datafit.linear(C))
-    block = _stack(C, d)[: 2 * d] if penalty.split else C[:d]
+    block = _stack(C, d, parts)[: 2 * d] if penalty.split else C[:d]
     intercept_term = datafit.intercept_value(C[d]) if len(C) > d else 0.0
     return float(datafit.value(z) + penalty.value(block) + intercept_term)
 
 
-def guarded(run, datafit, penalty, C0):
-    """``run(C0)``, with the warm start ``C0`` guarded: a start whose objective is above
-    the cold start's (``W = 0``) is replaced by the cold start, and a solve that ends
-    above its start's objective or at a non-finite one is rerun cold. A cold solve
-    that still does raises (non-finite) or warns (above its start)."""
+def guarded(run, datafit, penalty, C0, parts=None):
+    """``run(C0, parts)``, with the warm start ``C0`` (and a split penalty's ``parts``
+    of it) guarded: a start whose objective is above the cold start's (``W = 0``) is
+    replaced by the cold start, and a solve that ends above its start's objective or
+    at a non-finite one is rerun cold. A cold solve that still does raises
+    (non-finite) or warns (above its start)."""
     d = datafit.n_features
     cold = np.zeros_like(np.asarray(C0, dtype=float))
     warm = bool(np.any(np.asarray(C0)[:d]))
@@ -192,16 +203,16 @@ def guarded(run, datafit, penalty, C0):
     cold_value = getattr(datafit, "_cold_objective", None)
     if cold_value is None:  # first: linear() caches C0 next
         cold_value = datafit._cold_objective = start_objective(datafit, penalty, cold)
-    value = start_objective(datafit, penalty, C0) if warm else cold_value
+    value = start_objective(datafit, penalty, C0, parts) if warm else cold_value
     if warm and not value <= cold_value:  # also a NaN start
         C0, value, warm = cold, cold_value, False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result, fitted = run(C0)
+        result, fitted = run(C0, parts if warm else None)
     # the round-off of two sums of the objective's size
     slack = 64 * np.finfo(float).eps * max(abs(value), abs(result.primal))
     if warm and not result.primal <= value + slack:
-        result, fitted = run(cold)
+        result, fitted = run(cold, None)
         value, caught = cold_value, []
     for message in caught:  # the warnings of the solve that is kept
         warnings.warn_explicit(message.message, message.category, message.filename, message.lineno)
@@ -278,12 +289,12 @@ def solve_closed_form_path(
     ]
 
 
-def _split(inner, penalty, C0, kw, method="auto"):
-    """The iterative method on ``[P; Q]`` for ``W = P + Q``; the result holds ``P + Q``
-    and the parts."""
+def _split(inner, penalty, C0, kw, method="auto", parts=None):
+    """The iterative method on ``[P; Q]`` for ``W = P + Q`` (from ``parts``, or
+    ``P = W, Q = 0``); the result holds ``P + Q`` and the parts."""
     d, datafit = inner.n_features, SplitDatafit(inner)
     run = iterative_solver(method, datafit, penalty)
-    return _parts(run(datafit, penalty, _stack(C0, d), **kw), d)
+    return _parts(run(datafit, penalty, _stack(C0, d, parts), **kw), d)
 
 
 def _row_form(penalty, method):
@@ -309,9 +320,13 @@ def _quadratic_plus_norm(inner, penalty, C0, kw):
     return fista(smooth, penalty.norm_part, C0[: inner.n_rows], **kw)
 
 
-def _stack(C0, d):
-    """``[P; Q; b]`` with ``P`` from ``C0``'s coefficients and ``Q = 0``."""
-    return np.vstack([C0[:d], np.zeros_like(C0[:d]), C0[d:]])
+def _stack(C0, d, parts=None):
+    """``[P; Q; b]``: the ``parts`` ``(P, Q)`` of ``C0``'s coefficients ``W = P + Q``
+    if given (a path's last solution: its split stays, where ``P = W, Q = 0`` took
+    the solver up to 3x longer to find it again on real data), else ``P = W`` and
+    ``Q = 0``; ``b`` the rows below."""
+    P, Q = (C0[:d], np.zeros_like(C0[:d])) if parts is None else parts
+    return np.vstack([P, Q, C0[d:]])
 
 
 def _parts(result, d):
