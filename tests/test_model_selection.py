@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import sklearn
 from conftest import make_tasks
+from sklearn.base import clone
 from sklearn.linear_model import MultiTaskLassoCV
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from sklearn.pipeline import make_pipeline
@@ -312,6 +313,40 @@ def test_path_along_another_strength():
     cold.fit(X, y, tasks=tasks)
     np.testing.assert_allclose(coefs[-1], cold.coef_, atol=1e-6)
     assert np.abs(coefs[0] - coefs[-1]).max() > 1e-3  # the strength did change
+
+
+@pytest.mark.parametrize(
+    "est, first, second, ratio",
+    [
+        (RobustLowRankRegressor(), "alpha_lowrank", "alpha_outlier", 1.5),
+        (SparseLowRankRegressor(), "alpha_lowrank", "alpha_sparse", 2.0),
+        (RobustFeatureLearningRegressor(), "alpha_shared", "alpha_outlier", 1.0),
+    ],
+    ids=["RobustLowRank", "SparseLowRank", "RobustFeatureLearning"],
+)
+def test_split_model_paths_start_each_solve_from_the_last_parts(
+    est, first, second, ratio, monkeypatch
+):
+    """Along a path at a fixed ratio of the two strengths (as the ``*CV`` search)
+    each solve starts from the last solve's parts ``(P, Q)``: every point equals the
+    cold fit at its strengths, and the path takes fewer iterations than one whose
+    solves start from ``P = W, Q = 0``."""
+    from skmtl import solvers
+    from skmtl.model_selection._path import _path
+
+    X, y, tasks = make_tasks(seed=46)
+    est.set_params(tol=1e-10, max_iter=100_000)
+    settings = [{first: a, second: a / ratio} for a in (0.3, 0.2, 0.12, 0.08, 0.06)]
+    data, info, loss = est._prepare(X, y, tasks, None, True)
+    est._weigh_tasks(data, info)
+    path = _path(clone(est), data, info, loss, settings)
+    for (W, _, _, _), point in zip(path, settings, strict=True):
+        fit = clone(est).set_params(**point).fit(X, y, tasks=tasks)
+        np.testing.assert_allclose(W.T, fit.coef_, rtol=0, atol=1e-6)
+    stack = solvers._stack
+    monkeypatch.setattr(solvers, "_stack", lambda C0, d, parts=None: stack(C0, d))
+    from_w = _path(clone(est), data, info, loss, settings)
+    assert sum(n for *_, n in path) < sum(n for *_, n in from_w)
 
 
 def test_task_stratified_folds_keep_every_task_in_training():
