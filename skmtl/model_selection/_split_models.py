@@ -4,8 +4,6 @@ plus low rank, and robust multi-task feature learning (two strengths each, as
 
 from __future__ import annotations
 
-import numpy as np
-
 from .._base import ClassifierMixin, RegressorMixin, store_parameters
 from ..estimators import (
     RobustFeatureLearningClassifier,
@@ -22,11 +20,10 @@ class _SparseLowRankCV(_SplitRatioCV):
     _ratios = {"lowrank_ratio": ("alpha_sparse", "alpha_lowrank")}
 
     def _ratio_range(self, data):
-        """``(1, sqrt(d T))``: a matrix's trace norm is at most the L1 norm of its
-        entries, which is at most ``sqrt(d T)`` times its trace norm (``T`` the
-        task-class columns); below 1 the sparse part stays zero, above ``sqrt(d T)``
-        the low-rank part."""
-        return 1.0, np.sqrt(data.n_features * data.n_tasks)
+        """The estimator's range on all ``K T`` task-class columns: ``(1, sqrt(d K
+        T))``, where the trace norm acts on the ``(d K, T)`` task blocks."""
+        model = self._model(**self._model_params())
+        return model._useful_ratio(data.n_tasks, data.n_features)
 
 
 class _RobustFeatureLearningCV(_SplitRatioCV):
