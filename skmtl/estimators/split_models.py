@@ -153,7 +153,10 @@ _ROBUST_FEATURES = dict(
 
     Solved by FISTA on the stacked ``[P; Q]`` (row and column block
     soft-thresholding), stopped on the exact duality gap. (MALSAR sums the squared
-    errors where skmtl averages them per task: see ``task_weights="samples"``.)""",
+    errors where skmtl averages them per task: see ``task_weights="samples"``.)
+
+    Useful only for ``1 / sqrt(d) < alpha_shared / alpha_outlier < sqrt(T)``:
+    outside that range one part stays zero, and a warning says so.""",
     penalty="alpha_shared * sum_j ||P_j||_2 + alpha_outlier * sum_t ||q_t||_2,   W = P + Q",
     parameters="""    alpha_shared : float, default=0.1
         Strength of the L2,1 norm over the rows (features) of the shared part, > 0.
