@@ -49,9 +49,9 @@ class _SparseLowRank(_MultiTaskModel):
         task blocks and the range reaches ``sqrt(d K T)``.)"""
         return 1.0, np.sqrt(n_features * n_tasks)
 
-    def _make_penalty(self, n_tasks, n_features=None):
+    def _make_penalty(self, n_tasks, n_features):
         check_number(self.alpha_lowrank, "alpha_lowrank", low=0, low_open=True)
-        useful = self._useful_ratio(n_tasks, 1 if n_features is None else n_features)
+        useful = self._useful_ratio(n_tasks, n_features)
         alpha_sparse = middle_of_range(self.alpha_lowrank, self.alpha_sparse, useful)
         check_number(alpha_sparse, "alpha_sparse", low=0, low_open=True)
         # below 1 the sparse part stays zero whatever the number of classes; the top

@@ -127,10 +127,10 @@ class _PathCV(_MultiTaskModel):
         base._validate_params()
         check_number(self.eps, "eps", low=0, low_open=True)
         # validate everything once (clear errors), then split rows of indexable inputs;
-        # a grid with pooled intercepts allows tasks whose free intercept is infinite
-        # (one class, zero counts: see _grids)
+        # tasks whose free intercept is infinite (one class, zero counts) are checked
+        # against the pooling grid in _grids
         lenient = clone(base)
-        if base.fit_intercept and self._may_pool():
+        if base.fit_intercept:
             lenient.set_params(intercept_pooling=np.inf)
         prepared = lenient._prepare(X, y, tasks, sample_weight, True)
         if not hasattr(X, "iloc"):
@@ -211,14 +211,6 @@ class _PathCV(_MultiTaskModel):
         self._fitted_loss = self.estimator_._fitted_loss
         self._n_classes = self.estimator_._n_classes
         return self
-
-    def _may_pool(self):
-        """Whether the pooling grid (given or default) may hold a value > 0."""
-        grid = self.intercept_poolings
-        try:
-            return grid is None or bool(np.any(np.asarray(grid, dtype=float) > 0))
-        except (TypeError, ValueError):  # (check_grid's error comes later)
-            return False
 
     def _grids(self, base, prepared):
         """The grid of each searched strength; the first one decreasing. ``prepared``
