@@ -42,10 +42,10 @@ At 139 tasks cvxpy takes minutes on each trace-norm row (500 s for the Huber one
 and on the multinomial rows: ``--models`` keeps the rows whose model name contains
 one of the strings given.
 
-The multinomial rows (multi-task and single-task) standardize the features: on
-the raw columns (scales 1-1000) FISTA, the only solver of the multinomial loss
-(it has no proximal Newton steps), needs tens of thousands of iterations, and
-cvxpy is slow on it already at 20 tasks.
+The multinomial rows (multi-task and single-task) standardize the features, where
+skmtl solves the multinomial loss by FISTA (cvxpy is slow on the raw columns
+already at 20 tasks). On the raw columns (scales 1-1000) skmtl takes proximal
+Newton steps instead (FISTA needed tens of thousands of iterations there).
 """
 
 from __future__ import annotations

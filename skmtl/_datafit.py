@@ -484,7 +484,8 @@ class GramDatafit:
         if self.precision is None:
             return self.grams
         xbar = self.x_mean.T  # (T, d)
-        return self.grams + self._delta()[:, None, None] * xbar[:, :, None] * xbar[:, None, :]
+        delta = self._delta().reshape(-1)
+        return self.grams + delta[:, None, None] * xbar[:, :, None] * xbar[:, None, :]
 
     def _cw(self, W, out=None):
         if self.grams.shape[0] == 1:

@@ -163,25 +163,32 @@ def profile_weights(p, totals):
     """``delta_t = H_t p_t / (H_t + p_t)``: minimising ``H_t/2 sum_i w_i (r_i - b_t)^2
     + p_t/2 (b_t - b_0)^2`` over ``b_t`` leaves ``delta_t/2 (rbar_t - b_0)^2`` beside
     the centred loss (``H_t``: the task's total weight; ``delta_t = H_t`` for
-    infinite ``p_t``)."""
+    infinite ``p_t``). Shaped as ``p`` (by class for 2-D ``p``)."""
+    totals = _groups(p, totals).astype(float)
     if np.isinf(p).any():
-        return totals.astype(float)
+        return totals
     denominator = totals + p
     return np.divide(totals * p, denominator, out=np.zeros_like(p), where=denominator > 0)
 
 
 def profiled_intercepts(p, totals, rbar):
     """The minimising intercepts for mean residuals ``rbar``: ``b_0`` the
-    ``delta``-weighted mean of ``rbar`` and ``b_t = (H_t rbar_t + p_t b_0) / (H_t +
-    p_t)``. ``rbar`` may stack several models on leading axes (one ``p`` per task)."""
-    if rbar.ndim > 1:  # a path's models at once: b_0 per model, as shared_value
-        delta = profile_weights(p, totals)  # finite, also for infinite p
-        total = delta.sum()
-        b0 = (rbar @ delta / total)[..., None] if total > 0 else np.zeros(rbar.shape[:-1] + (1,))
-    else:
-        b0 = shared_value(profile_weights(p, totals), rbar)
+    ``delta``-weighted mean of ``rbar`` (one per class for 2-D ``p``) and ``b_t =
+    (H_t rbar_t + p_t b_0) / (H_t + p_t)``. ``rbar`` may stack several models on
+    leading axes (one ``p`` per task)."""
+    totals = _groups(p, totals)
+    groups = rbar.reshape(rbar.shape[:-1] + p.shape)
+    delta = profile_weights(p, totals)  # finite, also for infinite p
+    total = delta.sum(axis=-1, keepdims=True)
+    b0 = np.divide(
+        (groups * delta).sum(axis=-1, keepdims=True),
+        total,
+        out=np.zeros(groups.shape[:-1] + (1,)),
+        where=total > 0,
+    )
     if np.isinf(p).any():
-        return np.broadcast_to(b0, rbar.shape).astype(float)
+        return np.broadcast_to(b0, groups.shape).reshape(rbar.shape).astype(float)
     denominator = totals + p
     safe = np.where(denominator > 0, denominator, 1.0)
-    return np.where(denominator > 0, (totals * rbar + p * b0) / safe, b0)
+    out = np.where(denominator > 0, (totals * groups + p * b0) / safe, b0)
+    return out.reshape(rbar.shape)

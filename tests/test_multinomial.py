@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 from scipy.optimize import minimize
+from scipy.special import softmax
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
@@ -116,6 +117,52 @@ def test_curvature_bound_and_layouts():
     assert np.isclose(_cvxpy_value(loss, y1, w1, z1), loss.value(y1, w1, z1))
 
 
+def test_newton_models_centering_and_dual_predictions():
+    """Proximal Newton's diagonal model bounds each row's Hessian from above (and is
+    it along the difference of two classes); centering a task's class models keeps
+    every probability; ``predictions_for`` inverts the derivative on the simplex
+    and projects off it."""
+    rng = np.random.default_rng(2)
+    n = 50
+    loss = MultinomialLoss(K)
+    y = _one_hot(rng.integers(0, K, n), K)
+    w = np.tile(rng.random(n), K)
+    z = 3 * rng.standard_normal(K * n)
+    D = loss.newton_curvature(y, w, z).reshape(K, n)
+    blocks = loss.curvature_blocks(y, w, z).reshape(K, K, n)
+    for i in range(n):
+        assert np.linalg.eigvalsh(np.diag(D[:, i]) - blocks[:, :, i])[0] >= -1e-12
+    two = MultinomialLoss(2)
+    y2, w2, z2 = _one_hot(rng.integers(0, 2, n), 2), np.ones(2 * n), rng.standard_normal(2 * n)
+    D2 = two.newton_curvature(y2, w2, z2).reshape(2, n)
+    np.testing.assert_allclose(D2.sum(axis=0), 4 * two.second_derivative(y2, w2, z2)[:n])
+    # centering: the class means of each task's models are zero, the predictions'
+    # probabilities unchanged (X W with W of K T columns, class by class)
+    T, d = 4, 3
+    X, W = rng.standard_normal((7, d)), rng.standard_normal((d, K * T))
+    by_mean, by_median = loss.centered(W)
+    np.testing.assert_allclose(by_mean.reshape(d, K, T).mean(axis=1), 0.0, atol=1e-12)
+    np.testing.assert_allclose(np.median(by_median.reshape(d, K, T), axis=1), 0.0, atol=1e-12)
+    for centered in (by_mean, by_median):
+        np.testing.assert_allclose(
+            softmax((X @ centered).reshape(7, K, T), axis=1),
+            softmax((X @ W).reshape(7, K, T), axis=1),
+        )
+    assert LogisticLoss().centered(W) is None
+    # the derivative's own predictions come back; a point off the simplex is
+    # projected onto it: q = max(target - c, 0) with one c per row (the projection's
+    # optimality conditions)
+    g = loss.derivative(y, w, z)
+    p = softmax(loss.predictions_for(y, w, g).reshape(K, n), axis=0).ravel()
+    np.testing.assert_allclose(loss.derivative(y, w, np.log(p)), g, atol=1e-12)
+    off = g + 0.3 * w * rng.standard_normal(K * n)
+    q = softmax(loss.predictions_for(y, w, off).reshape(K, n), axis=0)
+    target = (y + off / w).reshape(K, n)
+    assert np.mean(q < 1e-200) > 0.05  # some rows were off the simplex
+    c = np.max(np.where(q > 1e-200, target - q, -np.inf), axis=0)
+    np.testing.assert_allclose(q, np.maximum(target - c, 0.0), atol=1e-12)
+
+
 def _cvxpy_value(loss, y, w, z):
     u = cp.Variable(len(z))
     problem = cp.Problem(cp.Minimize(loss.cvxpy(y, w, u)), [u == z])
@@ -160,10 +207,28 @@ def _against_cvxpy(model, X, y, tasks=None):
     return fitted
 
 
+# three classes on raw scales: the shift of a task's class models that the loss
+# does not see is best neither at their mean nor at their median for these norms
+# (an L1 part beside a group or spectral one); proximal Newton's diagonal models
+# then crawl along it and no certificate comes (nor did one by FISTA)
+_LIMIT = "known limitation: multinomial, raw scales, {} (no certificate in 20000 steps)"
+_UNCERTIFIED_RAW = {
+    "DirtyClassifier": _LIMIT.format("L1/Linf + L1"),
+    "SparseLowRankClassifier": _LIMIT.format("trace norm + L1"),
+    "FusedSparseGroupLassoClassifier": _LIMIT.format("fused + L1 + L2,1"),
+}
+
+
 @pytest.mark.parametrize("name", CLASSIFIERS)
 @pytest.mark.parametrize("pooled", [False, True], ids=["free", "pooled-unequal-classes"])
-def test_every_classifier_against_cvxpy(name, pooled):
+@pytest.mark.parametrize("scales", [1.0, [1.0, 30.0, 1000.0, 0.01]], ids=["scaled", "raw"])
+def test_every_classifier_against_cvxpy(name, pooled, scales):
+    """Also on features of very different scales, which proximal Newton solves
+    (FISTA on the standardized ones)."""
     X, y, tasks = _classes_data()
+    X = X * np.asarray(scales)
+    if scales != 1.0 and name in _UNCERTIFIED_RAW:
+        pytest.xfail(_UNCERTIFIED_RAW[name])
     if pooled:  # task 0 has no class 2, task 1 only classes 0 and 1 in half its rows
         y = y.copy()
         y[(tasks == 0) & (y == 2)] = 1

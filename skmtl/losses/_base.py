@@ -42,6 +42,10 @@ class Loss:
         Whether proximal Newton steps suit it: ``newton_curvature`` is positive
         everywhere (the second derivative, floored where it vanishes, or the
         curvature of a majorizing quadratic there).
+    newton_if_badly_scaled : bool
+        Whether proximal Newton steps pay only on badly scaled features: its models
+        merely bound a Hessian that couples entries (the multinomial loss's), so on
+        well-scaled ones FISTA converges faster.
     majorizer : bool
         Whether ``newton_curvature`` makes a quadratic that majorizes the loss
         (iteratively reweighted least squares) rather than its second-order model:
@@ -69,6 +73,7 @@ class Loss:
     quadratic = False
     probabilistic = False
     newton = False
+    newton_if_badly_scaled = False
     majorizer = False
     singular_models = False
     smooth = True
@@ -161,6 +166,14 @@ class Loss:
         gradient at the inner solution): a dual point that certifies the outer gap
         far sooner than the loss's own gradient at the iterate on ill-conditioned
         data (see the user guide's page on solvers)."""
+        return None
+
+    def centered(self, W):
+        """Points that the loss cannot tell from the coefficient block ``W`` (moved
+        along directions it does not see, to a centre: a list), or None for a loss
+        that sees every direction (all but the multinomial one). Proximal Newton's
+        models give those directions curvature; after each step it moves to the one
+        of these points that lowers the penalty most."""
         return None
 
     def curvature_blocks(self, y, w, z):

@@ -60,9 +60,12 @@ class MultinomialLoss(Loss):
     # the Hessian of logsumexp, diag(p) - p p^T, is <= (I - 11^T / K) / 2 (Boehning 1992)
     curvature = 0.5
     probabilistic = True
-    # proximal Newton's quadratic model is diagonal in the predictions; the softmax
-    # couples the class copies of a row, so FISTA solves (see the report of issue 17)
-    newton = False
+    newton = True
+    # its diagonal models (newton_curvature) converge only linearly: on well-scaled
+    # features FISTA is faster (School-like data, 20 tasks, standardized: the group
+    # lasso 0.15 s against 0.38 s, the trace norm 0.13 against 0.35); on raw ones
+    # it never certified (20000 iterations, 25 s; proximal Newton 0.29 and 0.90 s)
+    newton_if_badly_scaled = True
 
     def __init__(self, n_classes):
         if (
@@ -115,6 +118,47 @@ class MultinomialLoss(Loss):
         """The diagonal of the Hessian in the predictions, ``w p (1 - p)``."""
         p = self.probabilities(z)
         return w * p * (1.0 - p)
+
+    def newton_curvature(self, y, w, z):
+        """``2 w p (1 - p)``: the diagonal that bounds the Hessian ``w (diag(p) - p
+        p^T)`` of a row's class copies from above (its rows' absolute values sum to
+        ``2 p_k (1 - p_k)``: the difference is diagonally dominant). Proximal Newton's
+        models are diagonal in the predictions (one weighted least-squares problem
+        per virtual task); this one never overshoots the loss to second order, and
+        for two classes it is the Hessian along the difference of the copies, the
+        only direction the loss sees (with the diagonal ``p (1 - p)`` the steps
+        overshot: the group lasso on School-like data took 680 outer steps, not 50).
+        The common shift of the copies, which the loss does not see, gets curvature
+        too: :meth:`centered` removes it after each step."""
+        return 2.0 * self.second_derivative(y, w, z)
+
+    def centered(self, W):
+        """``W`` (rows of ``K T`` virtual-task columns) with each task's class
+        models shifted by their mean, and by their median: the same predicted
+        probabilities (the softmax does not see a common shift of a row's class
+        copies); the mean is where the L2-type norms (L2,1, trace norm, Frobenius)
+        are least along that shift, the median where L1 is."""
+        K = self.n_classes
+        V = W.reshape(W.shape[0], K, -1)
+        return [
+            (V - centre(V, axis=1, keepdims=True)).reshape(W.shape)
+            for centre in (np.mean, np.median)
+        ]
+
+    def predictions_for(self, y, w, g):
+        """The probabilities ``y + g / w`` of the derivative ``g = w (p - y)``,
+        projected onto the simplex row by row (Duchi et al. 2008), as log-odds
+        (``-inf`` for a zero probability, floored at ``log(1e-300)``)."""
+        g3, axis = self._split(np.divide(g, w, out=np.zeros_like(g), where=w > 0))
+        y3, _ = self._split(y)
+        q = np.moveaxis(y3 + g3, axis, -1)  # (..., K)
+        ranked = -np.sort(-q, axis=-1)
+        K = self.n_classes
+        excess = (np.cumsum(ranked, axis=-1) - 1.0) / np.arange(1, K + 1)
+        count = np.sum(ranked > excess, axis=-1, keepdims=True)
+        shift = np.take_along_axis(excess, count - 1, axis=-1)
+        p = np.maximum(q - shift, 1e-300)
+        return np.log(np.moveaxis(p, -1, axis)).reshape(g.shape)
 
     def curvature_blocks(self, y, w, z):
         """The Hessian's blocks that couple the class copies of a row: an array

@@ -10,6 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 from .._datafit import GRAM_MAX_ENTRIES, SplitDatafit, use_gram
 from ..losses import SquaredLoss
 from ..penalties._base import check_provides
+from .cd import MIN_SPREAD, curvature_spread
 from .closed_form import closed_form, closed_form_path, has_closed_form
 from .composite import QuadraticSmoothing
 from .fista import SolverResult, duality_gap, fista
@@ -82,7 +83,9 @@ def solve_unguarded(
        on the stacked parts, or proximal Newton steps for a loss with ``newton``
        and at most 100 features;
     4. a ``row_separable`` penalty on more than 100 features: working sets;
-    5. a loss with ``newton`` and at most 100 features: proximal Newton;
+    5. a loss with ``newton`` and at most 100 features: proximal Newton (a loss
+       ``newton_if_badly_scaled`` only where the features' curvature spread,
+       :func:`~skmtl.solvers.cd.curvature_spread`, is at least 100);
     6. otherwise, on Gram statistics when the loss is quadratic and they are cheaper
        than the rows, the method of :func:`~skmtl.solvers.select.iterative_solver`
        (on badly scaled features, :func:`~skmtl.solvers.cd.use_cd`: FISTA's
@@ -108,6 +111,8 @@ def solve_unguarded(
         and data.n_features <= _NEWTON_MAX_FEATURES
         and data.n_tasks * data.n_features**2 <= GRAM_MAX_ENTRIES
     )
+    if newton and loss.newton_if_badly_scaled:
+        newton = curvature_spread(full.gram()) >= MIN_SPREAD
     if penalty.composite:
         if newton:
             check_provides(penalty.norm_part, PROXIMAL_NEEDS, "FISTA (solver='fista')")

@@ -160,7 +160,8 @@ class _Solves:
     Pooled intercepts add ``1/2 sum_t delta_t (ybar_t - xbar_t^T s_t - b_0)^2`` over a
     shared ``b_0``: each task's matrix gains ``delta_t xbar_t xbar_t^T``, ``s_t`` is
     affine in ``b_0`` (``u_t - b_0 v_t``), and ``b_0``'s own optimality condition, one
-    scalar equation, fixes it."""
+    scalar equation, fixes it (one per class for a multinomial model's virtual
+    tasks, class by class)."""
 
     def __init__(self, gram, metric=None):
         self.grams, self.shift, self.inverse = gram.held_grams(), None, None
@@ -168,7 +169,9 @@ class _Solves:
         self.eye = np.eye(d) if metric is None else np.diag(metric)  # I, or the metric M
         self.pooled = gram.precision is not None
         if self.pooled:
-            self.delta, self.xbar, self.ybar = gram._delta(), gram.x_mean, gram.y_mean
+            delta = gram._delta()
+            self.n_groups = 1 if delta.ndim == 1 else delta.shape[0]
+            self.delta, self.xbar, self.ybar = delta.reshape(-1), gram.x_mean, gram.y_mean
 
     def _apply(self, rhs):
         if self.inverse.shape[0] == 1:
@@ -182,13 +185,14 @@ class _Solves:
             if self.pooled:  # s_t's slope in b_0, and b_0's coefficient in its equation
                 self.slope = self.delta * self._apply(self.xbar)
                 curvature = self.delta * (1.0 - np.einsum("jt,jt->t", self.xbar, self.slope))
-                self.total = curvature.sum()
+                self.total = curvature.reshape(self.n_groups, -1).sum(axis=1)
         if not self.pooled:
             return self._apply(rhs)
         u = self._apply(rhs + self.delta * self.ybar * self.xbar)
         residual = self.ybar - np.einsum("jt,jt->t", self.xbar, u)
-        b0 = (self.delta @ residual) / self.total if self.total > 0 else 0.0
-        return u - b0 * self.slope
+        sums = (self.delta * residual).reshape(self.n_groups, -1).sum(axis=1)
+        b0 = np.divide(sums, self.total, out=np.zeros_like(sums), where=self.total > 0)
+        return u - np.repeat(b0, len(residual) // self.n_groups) * self.slope
 
 
 def admm(

@@ -20,6 +20,7 @@ pieces settle. Inner solves do not warn: the outer loop does, on the true gap.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
@@ -274,6 +275,10 @@ def prox_newton(
                     W = coef[: d // 2] + coef[d // 2 :] if split else coef
                     block[d] = full.intercept_variable(W, model.intercept(W))
         C_new, decrease, dz, step = _line_search(outer, penalty, C, z, target - C)
+        parts = 2 if split else 1
+        C_centered, decrease = _centered(full.loss, outer, penalty, C_new, decrease, parts)
+        if C_centered is not C_new:  # (ADMM's dual variable was the other point's)
+            C_new, admm_dual = C_centered, None
         if damped:  # Levenberg-Marquardt: damp the models while they overshoot
             if step == 1.0:
                 damping = damping * _UNDAMP if damping * _UNDAMP >= _MIN_DAMPING else 0.0
@@ -338,22 +343,54 @@ def _little_moved(full, theta, z_dual):
     return moved <= _MOVED * np.abs(theta).sum()
 
 
+def _centered(loss, full, penalty, C, decrease, n_parts=1):
+    """``C`` moved by the best of the loss's :meth:`~skmtl.losses.Loss.centered`
+    points (the multinomial loss's common shifts of a task's class models, which it
+    does not see, but the models' diagonal curvature does) where that lowers the
+    objective, and the objective's decrease; each of ``n_parts`` stacked parts
+    (``[P; Q]``) by its own. (The group lasso, School-like data, three classes, raw
+    features: 42 outer steps with it, thousands without.)"""
+    d = full.n_features
+    rows = d // n_parts
+    options = [loss.centered(C[i * rows : (i + 1) * rows]) for i in range(n_parts)]
+    if options[0] is None:
+        return C, decrease
+    before = _objective(full, penalty, C)
+    best, lowest = C, before
+    for choice in itertools.product(*options):
+        moved = C.copy()
+        moved[:d] = np.concatenate(choice)
+        value = _objective(full, penalty, moved)
+        if value < lowest:
+            best, lowest = moved, value
+    return best, decrease + before - lowest
+
+
+def _objective(full, penalty, C):
+    return full.value(full.linear(C)) + _nonsmooth(full, penalty, C)
+
+
+def _nonsmooth(full, penalty, C):
+    """The penalty and the intercept row's own term."""
+    d = full.n_features
+    return penalty.value(C[:d]) + (full.intercept_value(C[d]) if len(C) > d else 0.0)
+
+
 def _line_search(full, penalty, C, z, direction):
     """Armijo backtracking from the unit step: the new point, the objective's
     decrease, the direction's predictions ``dz`` and the step taken."""
-    d = full.n_features
-
-    def nonsmooth(C):  # the penalty and the intercept row's own term
-        return penalty.value(C[:d]) + (full.intercept_value(C[d]) if len(C) > d else 0.0)
-
     dz = full.linear(direction)
-    penalty_now = nonsmooth(C)
+    penalty_now = _nonsmooth(full, penalty, C)
     primal = full.value(z) + penalty_now
-    decrease = np.vdot(full.gradient(z), direction) + nonsmooth(C + direction) - penalty_now
+    decrease = (
+        np.vdot(full.gradient(z), direction)
+        + _nonsmooth(full, penalty, C + direction)
+        - penalty_now
+    )
     step = 1.0
     for _ in range(_MAX_HALVINGS):
         trial = C + step * direction
-        value = full.value(z + step * dz) + nonsmooth(trial)
+        value = full.value(z + step * dz) + _nonsmooth(full, penalty, trial)
         if value <= primal + _ARMIJO * step * decrease:
             return trial, primal - value, dz, step
         step *= 0.5
