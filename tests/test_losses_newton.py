@@ -352,9 +352,9 @@ def test_trace_norm_inner_solves_follow_the_decrease(monkeypatch, loss, most):
     steps = []
     original = prox_newton_module._line_search
 
-    def counting(*args):
+    def counting(*args, **kwargs):
         steps.append(1)
-        return original(*args)
+        return original(*args, **kwargs)
 
     monkeypatch.setattr(prox_newton_module, "_line_search", counting)
     with warnings.catch_warnings():

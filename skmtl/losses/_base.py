@@ -42,10 +42,11 @@ class Loss:
         Whether proximal Newton steps suit it: ``newton_curvature`` is positive
         everywhere (the second derivative, floored where it vanishes, or the
         curvature of a majorizing quadratic there).
-    newton_if_badly_scaled : bool
-        Whether proximal Newton steps pay only on badly scaled features: its models
-        merely bound a Hessian that couples entries (the multinomial loss's), so on
-        well-scaled ones FISTA converges faster.
+    newton_bound : bool
+        Whether the models of proximal Newton steps merely bound a Hessian that
+        couples entries (the multinomial loss's, by a diagonal): their unit steps can
+        fall short (the line search then tries longer ones), and they pay only on
+        badly scaled features (on well-scaled ones FISTA converges faster).
     majorizer : bool
         Whether ``newton_curvature`` makes a quadratic that majorizes the loss
         (iteratively reweighted least squares) rather than its second-order model:
@@ -73,7 +74,7 @@ class Loss:
     quadratic = False
     probabilistic = False
     newton = False
-    newton_if_badly_scaled = False
+    newton_bound = False
     majorizer = False
     singular_models = False
     smooth = True

@@ -65,7 +65,7 @@ class MultinomialLoss(Loss):
     # features FISTA is faster (School-like data, 20 tasks, standardized: the group
     # lasso 0.15 s against 0.38 s, the trace norm 0.13 against 0.35); on raw ones
     # it never certified (20000 iterations, 25 s; proximal Newton 0.29 and 0.90 s)
-    newton_if_badly_scaled = True
+    newton_bound = True
 
     def __init__(self, n_classes):
         if (

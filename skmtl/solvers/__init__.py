@@ -84,7 +84,7 @@ def solve_unguarded(
        and at most 100 features;
     4. a ``row_separable`` penalty on more than 100 features: working sets;
     5. a loss with ``newton`` and at most 100 features: proximal Newton (a loss
-       ``newton_if_badly_scaled`` only where the features' curvature spread,
+       ``newton_bound`` only where the features' curvature spread,
        :func:`~skmtl.solvers.cd.curvature_spread`, is at least 100);
     6. otherwise, on Gram statistics when the loss is quadratic and they are cheaper
        than the rows, the method of :func:`~skmtl.solvers.select.iterative_solver`
@@ -111,7 +111,7 @@ def solve_unguarded(
         and data.n_features <= _NEWTON_MAX_FEATURES
         and data.n_tasks * data.n_features**2 <= GRAM_MAX_ENTRIES
     )
-    if newton and loss.newton_if_badly_scaled:
+    if newton and loss.newton_bound:
         newton = curvature_spread(full.gram()) >= MIN_SPREAD
     if penalty.composite:
         if newton:

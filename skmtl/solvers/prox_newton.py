@@ -94,6 +94,12 @@ _MOVED = 1e-3
 _NEWTON_ATOL = 0.1
 #: Armijo sufficient-decrease constant and the most halvings of the step
 _ARMIJO, _MAX_HALVINGS = 1e-4, 30
+#: the most doublings of an accepted unit step for a loss whose models merely bound
+#: its Hessian (``newton_bound``: the multinomial loss, three classes on raw
+#: School-like columns: the mean-regularized model at alpha 1e-4, beta 1 certified in
+#: 400 iterations, 0.33 s, where 1000 left a gap of 0.19; the trace norm at alpha 0.05
+#: in 981, where 1000 left 0.46; the group lasso 0.33 -> 0.21 s)
+_MAX_DOUBLINGS = 6
 
 
 def quadratic_model(full, z, semismooth=False, damping=0.0):
@@ -274,7 +280,9 @@ def prox_newton(
                 if block is not None:
                     W = coef[: d // 2] + coef[d // 2 :] if split else coef
                     block[d] = full.intercept_variable(W, model.intercept(W))
-        C_new, decrease, dz, step = _line_search(outer, penalty, C, z, target - C)
+        C_new, decrease, dz, step = _line_search(
+            outer, penalty, C, z, target - C, longer=full.loss.newton_bound
+        )
         parts = 2 if split else 1
         C_centered, decrease = _centered(full.loss, outer, penalty, C_new, decrease, parts)
         if C_centered is not C_new:  # (ADMM's dual variable was the other point's)
@@ -349,7 +357,7 @@ def _centered(loss, full, penalty, C, decrease, n_parts=1):
     does not see, but the models' diagonal curvature does) where that lowers the
     objective, and the objective's decrease; each of ``n_parts`` stacked parts
     (``[P; Q]``) by its own. (The group lasso, School-like data, three classes, raw
-    features: 42 outer steps with it, thousands without.)"""
+    features: 42 outer steps with it (34 with longer steps), thousands without.)"""
     d = full.n_features
     rows = d // n_parts
     options = [loss.centered(C[i * rows : (i + 1) * rows]) for i in range(n_parts)]
@@ -376,9 +384,12 @@ def _nonsmooth(full, penalty, C):
     return penalty.value(C[:d]) + (full.intercept_value(C[d]) if len(C) > d else 0.0)
 
 
-def _line_search(full, penalty, C, z, direction):
+def _line_search(full, penalty, C, z, direction, longer=False):
     """Armijo backtracking from the unit step: the new point, the objective's
-    decrease, the direction's predictions ``dz`` and the step taken."""
+    decrease, the direction's predictions ``dz`` and the step taken. With
+    ``longer``, an accepted unit step is doubled while that lowers the objective
+    further, up to ``_MAX_DOUBLINGS`` times (models that bound the Hessian from
+    above: their steps fall short where the bound is loose)."""
     dz = full.linear(direction)
     penalty_now = _nonsmooth(full, penalty, C)
     primal = full.value(z) + penalty_now
@@ -392,6 +403,14 @@ def _line_search(full, penalty, C, z, direction):
         trial = C + step * direction
         value = full.value(z + step * dz) + _nonsmooth(full, penalty, trial)
         if value <= primal + _ARMIJO * step * decrease:
-            return trial, primal - value, dz, step
+            break
         step *= 0.5
-    return C, 0.0, dz, 0.0
+    else:
+        return C, 0.0, dz, 0.0
+    for _ in range(_MAX_DOUBLINGS if longer and step == 1.0 else 0):
+        longer_trial = C + 2 * step * direction
+        longer_value = full.value(z + 2 * step * dz) + _nonsmooth(full, penalty, longer_trial)
+        if not longer_value < value:
+            break
+        trial, value, step = longer_trial, longer_value, 2 * step
+    return trial, primal - value, dz, step
