@@ -64,7 +64,7 @@ class MultinomialLoss(Loss):
     # its diagonal models (newton_curvature) converge only linearly: on well-scaled
     # features FISTA is faster (School-like data, 20 tasks, standardized: the group
     # lasso 0.15 s against 0.38 s, the trace norm 0.13 against 0.35); on raw ones
-    # it never certified (20000 iterations, 25 s; proximal Newton 0.29 and 0.90 s)
+    # it never certified (20000 iterations, 25 s; proximal Newton 0.2 and 0.6 s)
     newton_bound = True
 
     def __init__(self, n_classes):
@@ -127,7 +127,7 @@ class MultinomialLoss(Loss):
         per virtual task); this one never overshoots the loss to second order, and
         for two classes it is the Hessian along the difference of the copies, the
         only direction the loss sees (with the diagonal ``p (1 - p)`` the steps
-        overshot: the group lasso on School-like data took 680 outer steps, not 50).
+        overshot: the group lasso on School-like data took 680 outer steps, not 42).
         The common shift of the copies, which the loss does not see, gets curvature
         too: :meth:`centered` removes it after each step."""
         return 2.0 * self.second_derivative(y, w, z)
@@ -147,8 +147,8 @@ class MultinomialLoss(Loss):
 
     def predictions_for(self, y, w, g):
         """The probabilities ``y + g / w`` of the derivative ``g = w (p - y)``,
-        projected onto the simplex row by row (Duchi et al. 2008), as log-odds
-        (``-inf`` for a zero probability, floored at ``log(1e-300)``)."""
+        projected onto the simplex row by row (Duchi et al. 2008), as their logs (a
+        zero probability floored at 1e-300)."""
         g3, axis = self._split(np.divide(g, w, out=np.zeros_like(g), where=w > 0))
         y3, _ = self._split(y)
         q = np.moveaxis(y3 + g3, axis, -1)  # (..., K)
