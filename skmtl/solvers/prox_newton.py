@@ -280,13 +280,13 @@ def prox_newton(
                 if block is not None:
                     W = coef[: d // 2] + coef[d // 2 :] if split else coef
                     block[d] = full.intercept_variable(W, model.intercept(W))
-        C_new, decrease, dz, step = _line_search(
+        C_new, decrease, dz, step, value = _line_search(
             outer, penalty, C, z, target - C, longer=full.loss.newton_bound
         )
         parts = 2 if split else 1
-        C_centered, decrease = _centered(full.loss, outer, penalty, C_new, decrease, parts)
+        C_centered, lower = _centered(full.loss, outer, penalty, C_new, value, parts)
         if C_centered is not C_new:  # (ADMM's dual variable was the other point's)
-            C_new, admm_dual = C_centered, None
+            C_new, admm_dual, decrease = C_centered, None, decrease + value - lower
         if damped:  # Levenberg-Marquardt: damp the models while they overshoot
             if step == 1.0:
                 damping = damping * _UNDAMP if damping * _UNDAMP >= _MIN_DAMPING else 0.0
@@ -351,31 +351,27 @@ def _little_moved(full, theta, z_dual):
     return moved <= _MOVED * np.abs(theta).sum()
 
 
-def _centered(loss, full, penalty, C, decrease, n_parts=1):
-    """``C`` moved by the best of the loss's :meth:`~skmtl.losses.Loss.centered`
-    points (the multinomial loss's common shifts of a task's class models, which it
-    does not see, but the models' diagonal curvature does) where that lowers the
-    objective, and the objective's decrease; each of ``n_parts`` stacked parts
-    (``[P; Q]``) by its own. (The group lasso, School-like data, three classes, raw
-    features: 42 outer steps with it (34 with longer steps), thousands without.)"""
+def _centered(loss, full, penalty, C, value, n_parts=1):
+    """``C`` (of objective ``value``) moved by the best of the loss's
+    :meth:`~skmtl.losses.Loss.centered` points (the multinomial loss's common shifts
+    of a task's class models, which it does not see, but the models' diagonal
+    curvature does) where that lowers the objective, and the objective there; each
+    of ``n_parts`` stacked parts (``[P; Q]``) by its own. (The group lasso,
+    School-like data, three classes, raw features: 42 outer steps with it, 34 with
+    longer steps, thousands without.)"""
     d = full.n_features
     rows = d // n_parts
     options = [loss.centered(C[i * rows : (i + 1) * rows]) for i in range(n_parts)]
     if options[0] is None:
-        return C, decrease
-    before = _objective(full, penalty, C)
-    best, lowest = C, before
+        return C, value
+    best, lowest = C, value
     for choice in itertools.product(*options):
         moved = C.copy()
         moved[:d] = np.concatenate(choice)
-        value = _objective(full, penalty, moved)
-        if value < lowest:
-            best, lowest = moved, value
-    return best, decrease + before - lowest
-
-
-def _objective(full, penalty, C):
-    return full.value(full.linear(C)) + _nonsmooth(full, penalty, C)
+        moved_value = full.value(full.linear(moved)) + _nonsmooth(full, penalty, moved)
+        if moved_value < lowest:
+            best, lowest = moved, moved_value
+    return best, lowest
 
 
 def _nonsmooth(full, penalty, C):
@@ -386,7 +382,8 @@ def _nonsmooth(full, penalty, C):
 
 def _line_search(full, penalty, C, z, direction, longer=False):
     """Armijo backtracking from the unit step: the new point, the objective's
-    decrease, the direction's predictions ``dz`` and the step taken. With
+    decrease, the direction's predictions ``dz``, the step taken and the objective
+    at the new point. With
     ``longer``, an accepted unit step is doubled while that lowers the objective
     further, up to ``_MAX_DOUBLINGS`` times (models that bound the Hessian from
     above: their steps fall short where the bound is loose)."""
@@ -406,11 +403,11 @@ def _line_search(full, penalty, C, z, direction, longer=False):
             break
         step *= 0.5
     else:
-        return C, 0.0, dz, 0.0
+        return C, 0.0, dz, 0.0, primal
     for _ in range(_MAX_DOUBLINGS if longer and step == 1.0 else 0):
         longer_trial = C + 2 * step * direction
         longer_value = full.value(z + 2 * step * dz) + _nonsmooth(full, penalty, longer_trial)
         if not longer_value < value:
             break
         trial, value, step = longer_trial, longer_value, 2 * step
-    return trial, primal - value, dz, step
+    return trial, primal - value, dz, step, value
