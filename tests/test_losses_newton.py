@@ -308,6 +308,51 @@ def test_second_order_models_reach_a_bounded_distance(loss):
     np.testing.assert_allclose(target[3:], z[3:] - g[3:] / curvature, rtol=1e-12)
 
 
+def _inner_thresholds(monkeypatch, stuck):
+    """The inner solves' first two thresholds of a trace-norm logistic fit whose
+    first outer step lowers nothing (its line search made to fail), with the
+    factor ``_STUCK`` set to ``stuck``."""
+    X, targets, tasks = _school_like(1)
+    thresholds, steps = [], []
+
+    def recording(run):
+        def run_and_record(*args, **kw):
+            thresholds.append(kw["threshold"])
+            return run(*args, **kw)
+
+        return run_and_record
+
+    select, instead = prox_newton_module.iterative_solver, prox_newton_module._instead_of_fista
+    search = prox_newton_module._line_search
+
+    def first_lowers_nothing(full, penalty, C, z, direction, longer=False):
+        steps.append(1)
+        if len(steps) == 1:
+            primal = full.value(z) + prox_newton_module._nonsmooth(full, penalty, C)
+            return C, 0.0, full.linear(direction), 0.0, primal
+        return search(full, penalty, C, z, direction, longer)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(prox_newton_module, "_STUCK", stuck)
+        patch.setattr(prox_newton_module, "iterative_solver", lambda *a: recording(select(*a)))
+        patch.setattr(prox_newton_module, "_instead_of_fista", lambda *a: recording(instead(*a)))
+        patch.setattr(prox_newton_module, "_line_search", first_lowers_nothing)
+        TraceNormClassifier(alpha=0.05, tol=1e-6).fit(X, targets["logistic"], tasks)
+    return thresholds[:2]
+
+
+def test_a_step_that_lowers_nothing_tightens_the_next_inner_solve(monkeypatch):
+    """A step that lowers nothing would come back the same from the same inner
+    solve: the next one is asked for ``_STUCK`` times the threshold it would
+    have had (the same fit without the factor)."""
+    factor = prox_newton_module._STUCK
+    assert factor < 1.0
+    plain = _inner_thresholds(monkeypatch, 1.0)
+    tight = _inner_thresholds(monkeypatch, factor)
+    assert tight[0] == plain[0]
+    assert tight[1] == pytest.approx(factor * plain[1], rel=1e-12)
+
+
 def test_polish_of_pooled_intercepts_stops_at_round_off():
     """Newton steps on pooled logistic intercepts stop once two steps in a row
     promise a decrease below round-off, with the intercepts optimal to round-off.
