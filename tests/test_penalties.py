@@ -181,3 +181,22 @@ def test_water_fill_solves_its_equation(seed):
 
     tau = brentq(excess, 0.0, (high + shift) / a[a > 0].min(), xtol=1e-15, rtol=1e-15)
     np.testing.assert_allclose(x, np.clip(a * tau - shift, low, high), atol=1e-9)
+
+
+@pytest.mark.parametrize("shape", [(1, 7), (7, 1), (1, 1), (3, 5), (5, 3)])
+@pytest.mark.parametrize("zero", [False, True])
+def test_thin_svd_and_singular_values_match_numpy(shape, zero):
+    """A single row or column takes the vector fast path: the same factors' product,
+    orthonormal factors and numpy's singular values (also for the zero matrix)."""
+    from skmtl.penalties.spectral import singular_values, thin_svd
+
+    A = np.zeros(shape) if zero else np.random.RandomState(0).randn(*shape)
+    U, sigma, Vt = thin_svd(A)
+    k = min(shape)
+    assert U.shape == (shape[0], k) and sigma.shape == (k,) and Vt.shape == (k, shape[1])
+    np.testing.assert_allclose((U * sigma) @ Vt, A, atol=1e-14)
+    np.testing.assert_allclose(U.T @ U, np.eye(k), atol=1e-14)
+    np.testing.assert_allclose(Vt @ Vt.T, np.eye(k), atol=1e-14)
+    expected = np.linalg.svd(A, compute_uv=False)
+    np.testing.assert_allclose(sigma, expected, atol=1e-14)
+    np.testing.assert_allclose(singular_values(A), expected, atol=1e-14)

@@ -143,16 +143,34 @@ class SubspacePenalty(ClusterPenalty):
 
 def thin_svd(A):
     """``np.linalg.svd(A, full_matrices=False)``, computed on the transpose of a wide
-    ``A``: LAPACK is faster on tall matrices (27 x 139: 270 us wide, 210 us tall)."""
+    ``A``: LAPACK is faster on tall matrices (27 x 139: 270 us wide, 210 us tall).
+    A single row or column (one feature, or one task) is its norm times its
+    direction (radon's one feature, 85 tasks: 4 against 30 us)."""
+    if min(A.shape) == 1:
+        return _vector_svd(A)
     if A.shape[0] >= A.shape[1]:
         return np.linalg.svd(A, full_matrices=False)
     U, sigma, Vt = np.linalg.svd(A.T, full_matrices=False)
     return Vt.T, sigma, U.T
 
 
+def _vector_svd(A):
+    """The thin SVD of a matrix of one row or one column: ``A = u norm v^T`` (for
+    the zero matrix, any unit vector)."""
+    a = A.ravel()
+    norm = float(np.sqrt(a @ a))
+    direction = a / norm if norm > 0 else np.eye(len(a))[0]
+    if A.shape[0] == 1:
+        return np.ones((1, 1)), np.array([norm]), direction[None, :]
+    return direction[:, None], np.array([norm]), np.ones((1, 1))
+
+
 def singular_values(A):
     """The singular values of ``A``, decreasing, computed on its tall orientation
-    (27 x 139: 120 us wide, 90 us tall)."""
+    (27 x 139: 120 us wide, 90 us tall); a single row or column's is its norm."""
+    if min(A.shape) == 1:
+        a = A.ravel()
+        return np.array([np.sqrt(a @ a)])
     return np.linalg.svd(A.T if A.shape[0] < A.shape[1] else A, compute_uv=False)
 
 
