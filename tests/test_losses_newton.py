@@ -14,6 +14,7 @@ import skmtl
 from skmtl import (
     BlockMCPClassifier,
     CappedL1Classifier,
+    DirtyRegressor,
     GroupLassoClassifier,
     GroupLassoRegressor,
     TraceNormClassifier,
@@ -306,6 +307,30 @@ def test_second_order_models_reach_a_bounded_distance(loss):
     assert np.all(np.abs(target[:3] - z[:3]) > 0.99 * reach)  # the floor acted there
     curvature = loss_object.newton_curvature(full.y, full.w, z)[3:]
     np.testing.assert_allclose(target[3:], z[3:] - g[3:] / curvature, rtol=1e-12)
+
+
+def test_no_inner_solve_spends_more_than_its_cap(monkeypatch):
+    """An iterative inner solve (here ADMM then CD, the dirty model's Huber models)
+    runs at most ``_INNER_MAX`` iterations, whatever the outer budget left: on raw
+    School-like columns the first one spent the whole budget and the fit stopped at
+    a wrong objective."""
+    X, targets, tasks = _school_like(3)
+    budgets = []
+    select = prox_newton_module.iterative_solver
+
+    def recording(*args):
+        run = select(*args)
+
+        def run_and_record(*a, **kw):
+            budgets.append(kw["max_iter"])
+            return run(*a, **kw)
+
+        return run_and_record
+
+    monkeypatch.setattr(prox_newton_module, "iterative_solver", recording)
+    kw = dict(alpha_shared=0.02, alpha_specific=0.005, loss=HuberLoss(1.0), tol=1e-8)
+    DirtyRegressor(**kw, max_iter=5000).fit(X, targets["huber"], tasks)
+    assert budgets and max(budgets) <= prox_newton_module._INNER_MAX
 
 
 def _inner_thresholds(monkeypatch, stuck):
