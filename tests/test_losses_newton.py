@@ -28,7 +28,7 @@ from skmtl.datasets import load_contraception
 from skmtl.losses import HuberLoss
 from skmtl.penalties import L1, L21, WeightedL1, WeightedL21
 from skmtl.solvers.cd import cd
-from skmtl.solvers.fista import duality_gap
+from skmtl.solvers.fista import duality_gap, nonsmooth_value
 from skmtl.solvers.support_newton import cd_polished, support_newton
 
 prox_newton_module = importlib.import_module("skmtl.solvers.prox_newton")
@@ -353,7 +353,7 @@ def _inner_thresholds(monkeypatch, stuck):
     def first_lowers_nothing(full, penalty, C, z, direction, longer=False):
         steps.append(1)
         if len(steps) == 1:
-            primal = full.value(z) + prox_newton_module._nonsmooth(full, penalty, C)
+            primal = full.value(z) + nonsmooth_value(full, penalty, C)
             return C, 0.0, full.linear(direction), 0.0, primal
         return search(full, penalty, C, z, direction, longer)
 

@@ -48,10 +48,7 @@ def duality_gap(datafit, penalty, C, z, candidates=()):
     that at ``C`` is off by the curvature times the (small) distance between the
     two."""
     C, z = datafit.polish(C, z)
-    d = datafit.n_features
-    primal = datafit.value(z) + penalty.value(C[:d])
-    if C.shape[0] > d:  # the intercept row's own term (pooled intercepts)
-        primal += datafit.intercept_value(C[d])
+    primal = datafit.value(z) + nonsmooth_value(datafit, penalty, C)
     dual = _dual_objective(datafit, penalty, C, z)
     for candidate in candidates:
         other, z_other = candidate if isinstance(candidate, tuple) else (candidate, None)
@@ -65,6 +62,15 @@ def duality_gap(datafit, penalty, C, z, candidates=()):
     if abs(gap) <= 64 * np.finfo(float).eps * max(abs(primal), abs(dual), datafit.gap_scale()):
         gap = 0.0
     return gap, primal, C, z
+
+
+def nonsmooth_value(datafit, penalty, C):
+    """The objective's terms beside the data term at the block ``C``: the penalty on
+    its coefficients and, for an intercept row (pooled intercepts), that row's own
+    term."""
+    d = datafit.n_features
+    value = penalty.value(C[:d])
+    return value + datafit.intercept_value(C[d]) if len(C) > d else value
 
 
 def _dual_objective(datafit, penalty, C, z):

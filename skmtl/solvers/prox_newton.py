@@ -33,7 +33,7 @@ from . import admm as _admm
 from . import cd as _cd
 from .closed_form import has_closed_form
 from .composite import QuadraticSmoothing
-from .fista import certified_loop, duality_gap, fista
+from .fista import certified_loop, duality_gap, fista, nonsmooth_value
 from .select import admm_then_cd, fista_on_parts, iterative_solver
 from .support_newton import cd_polished, support_weights
 
@@ -395,16 +395,10 @@ def _centered(loss, full, penalty, C, value, n_parts=1):
     for choice in itertools.product(*options):
         moved = C.copy()
         moved[:d] = np.concatenate(choice)
-        moved_value = full.value(full.linear(moved)) + _nonsmooth(full, penalty, moved)
+        moved_value = full.value(full.linear(moved)) + nonsmooth_value(full, penalty, moved)
         if moved_value < lowest:
             best, lowest = moved, moved_value
     return best, lowest
-
-
-def _nonsmooth(full, penalty, C):
-    """The penalty and the intercept row's own term."""
-    d = full.n_features
-    return penalty.value(C[:d]) + (full.intercept_value(C[d]) if len(C) > d else 0.0)
 
 
 def _line_search(full, penalty, C, z, direction, longer=False):
@@ -415,17 +409,17 @@ def _line_search(full, penalty, C, z, direction, longer=False):
     further, up to ``_MAX_DOUBLINGS`` times (models that bound the Hessian from
     above: their steps fall short where the bound is loose)."""
     dz = full.linear(direction)
-    penalty_now = _nonsmooth(full, penalty, C)
+    penalty_now = nonsmooth_value(full, penalty, C)
     primal = full.value(z) + penalty_now
     decrease = (
         np.vdot(full.gradient(z), direction)
-        + _nonsmooth(full, penalty, C + direction)
+        + nonsmooth_value(full, penalty, C + direction)
         - penalty_now
     )
     step = 1.0
     for _ in range(_MAX_HALVINGS):
         trial = C + step * direction
-        value = full.value(z + step * dz) + _nonsmooth(full, penalty, trial)
+        value = full.value(z + step * dz) + nonsmooth_value(full, penalty, trial)
         if value <= primal + _ARMIJO * step * decrease:
             break
         step *= 0.5
@@ -433,7 +427,7 @@ def _line_search(full, penalty, C, z, direction, longer=False):
         return C, 0.0, dz, 0.0, primal
     for _ in range(_MAX_DOUBLINGS if longer and step == 1.0 else 0):
         longer_trial = C + 2 * step * direction
-        longer_value = full.value(z + 2 * step * dz) + _nonsmooth(full, penalty, longer_trial)
+        longer_value = full.value(z + 2 * step * dz) + nonsmooth_value(full, penalty, longer_trial)
         if not longer_value < value:
             break
         trial, value, step = longer_trial, longer_value, 2 * step
