@@ -96,3 +96,31 @@ def test_prox_newton_model_dual_point_certifies_sooner(cls, params, target, monk
     assert _certified(ours, ref) and _certified(plain, ref)
     assert ours.n_iter_ < plain.n_iter_
     assert abs(ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
+
+
+def test_candidates_are_tried_only_above_the_threshold():
+    """``duality_gap`` tries its candidates' dual points only while the gap of the
+    block's own is above ``threshold``: below it the gap is the block's own (no
+    candidate's gradient nor polish spent), above it the best of all."""
+    from skmtl._datafit import DesignDatafit
+    from skmtl._inputs import build_task_data
+    from skmtl.solvers.fista import duality_gap
+
+    X, y, tasks = _unscaled_with_outliers(seed=4)
+    counts = np.random.RandomState(0).poisson(np.exp(np.clip(y / (3 * y.std()), -3, 3)))
+    model = GroupLassoRegressor(alpha=0.05, loss="poisson", tol=1e-10).fit(X, counts, tasks)
+    data, _ = build_task_data(X, counts.astype(float), tasks, None, loss=PoissonLoss())
+    full = DesignDatafit(PoissonLoss(), data, True)
+    penalty = model._make_penalty(data.n_tasks, X.shape[1])
+    W = model.coef_.T
+    optimum = np.vstack([W, full.intercept_variable(W, model.intercept_)])
+    start = optimum.copy()
+    start[: X.shape[1]] *= 0.5  # far from the optimum: its own dual point is poor
+
+    def gap(*candidates, threshold=None):
+        return duality_gap(full, penalty, start, full.linear(start), candidates, threshold)[0]
+
+    own, best = gap(), gap(optimum)
+    assert best < 0.1 * own  # the optimum's dual point is the better one
+    assert gap(optimum, threshold=0.5 * own) == best
+    assert gap(optimum, threshold=2 * own) == own

@@ -384,7 +384,8 @@ def test_polish_of_pooled_intercepts_stops_at_round_off():
     Tiny tasks strongly pooled: the pooling term's round-off in each task's
     gradient lies above the per-task test, which ran all 10 steps of every polish
     (as in 1080 of the 7368 polishes of a MeanRegularizedClassifierCV fit on
-    Contraception)."""
+    Contraception). A polished point is not polished again (the next solve of a
+    path starts there)."""
     from skmtl._datafit import DesignDatafit
     from skmtl._inputs import build_task_data
     from skmtl.losses import LogisticLoss
@@ -413,7 +414,9 @@ def test_polish_of_pooled_intercepts_stops_at_round_off():
     )
     assert np.max(np.abs(residual)) <= 1e-14
     counted.clear()
-    C[0] += 1e-300  # not the remembered point: polished again, already optimal
+    C_again, _ = full.polish(C, full.linear(C))  # its output, predictions recomputed
+    assert not counted and np.array_equal(C_again, C)
+    C[0, 0] *= 1 + 1e-15  # not the remembered point: polished again, already optimal
     full.polish(C, full.linear(C))
     assert len(counted) <= 2
 

@@ -306,7 +306,9 @@ def admm(
         # the dual point of X (the data term's exact step) as well as Z's: on
         # ill-conditioned data X's certifies the same Z many iterations sooner
         candidates = [X] if dual_candidate else ()
-        gap, primal, _, _ = duality_gap(datafit, penalty, Z, datafit.linear(Z), candidates)
+        gap, primal, _, _ = duality_gap(
+            datafit, penalty, Z, datafit.linear(Z), candidates, threshold
+        )
         # or the gap's own round-off: with both residuals within 10 times that floor
         # (the iterates' last ulps, amplified in the gradient by the curvature, up
         # to 1e6 on unscaled features), a gap with no new low for _STALL_CHECKS

@@ -34,7 +34,7 @@ class SolverResult:
     dual: np.ndarray | None = None
 
 
-def duality_gap(datafit, penalty, C, z, candidates=()):
+def duality_gap(datafit, penalty, C, z, candidates=(), threshold=None):
     """``(gap, primal, C, z)`` at ``C``, after polishing any logistic intercepts.
 
     The dual point is that of ``C`` (minus the loss's derivative at its
@@ -46,11 +46,16 @@ def duality_gap(datafit, penalty, C, z, candidates=()):
     solver's smooth iterate (ADMM's data-term step) makes a better one on
     ill-conditioned data: its gradient is near the penalty's subdifferential, while
     that at ``C`` is off by the curvature times the (small) distance between the
-    two."""
+    two. The candidates are not tried once the gap is at or below ``threshold``
+    (each costs a gradient and an intercept polish: about a tenth of the time of
+    MeanRegularizedClassifierCV on Contraception, where one Newton step from the
+    warm start mostly reaches the optimum to round-off)."""
     C, z = datafit.polish(C, z)
     primal = datafit.value(z) + nonsmooth_value(datafit, penalty, C)
     dual = _dual_objective(datafit, penalty, C, z)
     for candidate in candidates:
+        if threshold is not None and primal - dual <= threshold:
+            break
         other, z_other = candidate if isinstance(candidate, tuple) else (candidate, None)
         other = np.array(other, dtype=float)
         z_other = datafit.linear(other) if z_other is None else z_other
@@ -188,7 +193,16 @@ def warn_not_converged(gap, n_iter, threshold, tol, method="FISTA"):
 
 
 def certified_loop(
-    full, penalty, C0, inner_step, *, max_iter=1000, tol=1e-4, verbose=0, name="outer"
+    full,
+    penalty,
+    C0,
+    inner_step,
+    *,
+    max_iter=1000,
+    tol=1e-4,
+    verbose=0,
+    name="outer",
+    certify_start=True,
 ):
     """An outer loop whose every iterate is certified by the full duality gap.
 
@@ -196,13 +210,20 @@ def certified_loop(
     ``gap``) with at most ``budget`` FISTA iterations and returns the new ``C`` and
     the iterations used, and optionally candidates whose dual points the next gap
     also tries (:func:`duality_gap`). Working sets and proximal Newton are
-    such steps.
+    such steps. Without ``certify_start`` the first step is taken without the
+    start's gap (``gap=inf``): for starts that are rarely certified (warm-started
+    proximal Newton along a path: none of the 2251 solves of
+    MeanRegularizedClassifierCV on Contraception).
     """
     threshold = tol * full.gap_scale()
     C = np.array(C0, dtype=float)
     n_iter, candidates, best_dual = 0, (), -np.inf
+    if not certify_start and max_iter > 0:
+        C, z = full.polish(C, full.linear(C))
+        C, n_iter, *candidates = inner_step(C, z, np.inf, max_iter)
+        candidates = candidates[0] if candidates else ()
     while True:
-        gap, primal, C, z = duality_gap(full, penalty, C, full.linear(C), candidates)
+        gap, primal, C, z = duality_gap(full, penalty, C, full.linear(C), candidates, threshold)
         # the dual problem is the same at every step: its best point so far bounds
         # the optimum from below (round-off aside: the gap is kept non-negative)
         best_dual = max(best_dual, primal - gap)
