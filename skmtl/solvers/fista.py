@@ -193,16 +193,7 @@ def warn_not_converged(gap, n_iter, threshold, tol, method="FISTA"):
 
 
 def certified_loop(
-    full,
-    penalty,
-    C0,
-    inner_step,
-    *,
-    max_iter=1000,
-    tol=1e-4,
-    verbose=0,
-    name="outer",
-    certify_start=True,
+    full, penalty, C0, inner_step, *, max_iter=1000, tol=1e-4, verbose=0, name="outer"
 ):
     """An outer loop whose every iterate is certified by the full duality gap.
 
@@ -210,18 +201,11 @@ def certified_loop(
     ``gap``) with at most ``budget`` FISTA iterations and returns the new ``C`` and
     the iterations used, and optionally candidates whose dual points the next gap
     also tries (:func:`duality_gap`). Working sets and proximal Newton are
-    such steps. Without ``certify_start`` the first step is taken without the
-    start's gap (``gap=inf``): for starts that are rarely certified (warm-started
-    proximal Newton along a path: none of the 2251 solves of
-    MeanRegularizedClassifierCV on Contraception).
+    such steps.
     """
     threshold = tol * full.gap_scale()
     C = np.array(C0, dtype=float)
     n_iter, candidates, best_dual = 0, (), -np.inf
-    if not certify_start and max_iter > 0:
-        C, z = full.polish(C, full.linear(C))
-        C, n_iter, *candidates = inner_step(C, z, np.inf, max_iter)
-        candidates = candidates[0] if candidates else ()
     while True:
         gap, primal, C, z = duality_gap(full, penalty, C, full.linear(C), candidates, threshold)
         # the dual problem is the same at every step: its best point so far bounds

@@ -351,12 +351,6 @@ def prox_newton(
         tol=tol,
         verbose=verbose,
         name="prox-Newton",
-        # a warm start along a path is rarely certified (see certified_loop); a cold
-        # start (W = 0) is where it is optimal, above alpha_max (a step from there
-        # could leave round-off in W: 5e-17), and so is the warm start of a round
-        # of the quantile envelopes (singular models) once the rounds settle (a
-        # step's line search would leave part of a row that should be zero)
-        certify_start=full.loss.singular_models or not np.any(np.asarray(C0)[:d]),
     )
 
 
