@@ -388,10 +388,8 @@ class DesignDatafit:
 
 
 def _round_off_equal(a, b):
-    """Whether two arrays of predictions differ by round-off only."""
-    a, b = np.asarray(a), np.asarray(b)
-    if a.shape != b.shape:
-        return False
+    """Whether two arrays of predictions (of one datafit: one shape) differ by
+    round-off only."""
     scale = max(np.max(np.abs(a), initial=0.0), 1.0)
     return bool(np.max(np.abs(a - b), initial=0.0) <= 1e-13 * scale)
 

@@ -169,8 +169,7 @@ def singular_values(A):
     """The singular values of ``A``, decreasing, computed on its tall orientation
     (27 x 139: 120 us wide, 90 us tall); a single row or column's is its norm."""
     if min(A.shape) == 1:
-        a = A.ravel()
-        return np.array([np.sqrt(a @ a)])
+        return _vector_svd(A)[1]
     return np.linalg.svd(A.T if A.shape[0] < A.shape[1] else A, compute_uv=False)
 
 
