@@ -23,12 +23,13 @@ from ._docs import cv_docstring
 
 class CappedL1RegressorCV(RegressorMixin, _PathCV):
     _model = CappedL1Regressor
+    _sized_by_pooling = True
     _ranges = {"alpha": None}
 
     def __init__(
         self,
         *,
-        alphas=100,
+        alphas=None,
         intercept_poolings=None,
         theta=1.0,
         max_stages=10,
@@ -73,12 +74,13 @@ class CappedL1RegressorCV(RegressorMixin, _PathCV):
 
 class CappedL1ClassifierCV(ClassifierMixin, _PathCV):
     _model = CappedL1Classifier
+    _sized_by_pooling = True
     _ranges = {"alpha": None}
 
     def __init__(
         self,
         *,
-        alphas=100,
+        alphas=None,
         intercept_poolings=None,
         theta=1.0,
         max_stages=10,
@@ -125,12 +127,13 @@ class CappedL1ClassifierCV(ClassifierMixin, _PathCV):
 
 class BlockMCPRegressorCV(RegressorMixin, _PathCV):
     _model = BlockMCPRegressor
+    _sized_by_pooling = True
     _ranges = {"alpha": None}
 
     def __init__(
         self,
         *,
-        alphas=100,
+        alphas=None,
         intercept_poolings=None,
         gamma=3.0,
         max_stages=10,
@@ -174,12 +177,13 @@ class BlockMCPRegressorCV(RegressorMixin, _PathCV):
 
 class BlockMCPClassifierCV(ClassifierMixin, _PathCV):
     _model = BlockMCPClassifier
+    _sized_by_pooling = True
     _ranges = {"alpha": None}
 
     def __init__(
         self,
         *,
-        alphas=100,
+        alphas=None,
         intercept_poolings=None,
         gamma=3.0,
         max_stages=10,
@@ -225,12 +229,13 @@ class BlockMCPClassifierCV(ClassifierMixin, _PathCV):
 
 class BlockSCADRegressorCV(RegressorMixin, _PathCV):
     _model = BlockSCADRegressor
+    _sized_by_pooling = True
     _ranges = {"alpha": None}
 
     def __init__(
         self,
         *,
-        alphas=100,
+        alphas=None,
         intercept_poolings=None,
         gamma=3.7,
         max_stages=10,
@@ -274,12 +279,13 @@ class BlockSCADRegressorCV(RegressorMixin, _PathCV):
 
 class BlockSCADClassifierCV(ClassifierMixin, _PathCV):
     _model = BlockSCADClassifier
+    _sized_by_pooling = True
     _ranges = {"alpha": None}
 
     def __init__(
         self,
         *,
-        alphas=100,
+        alphas=None,
         intercept_poolings=None,
         gamma=3.7,
         max_stages=10,

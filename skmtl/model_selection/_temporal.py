@@ -26,6 +26,7 @@ _ALPHA_MAX = (
 
 
 class _FusedCV(_PathCV):
+    _sized_by_pooling = True
     _ranges = {"alpha_l21": None, "alpha_fused": RIDGE}
 
     def _path_alpha_max(self, base, data, info, loss):
@@ -47,7 +48,7 @@ class FusedSparseGroupLassoRegressorCV(RegressorMixin, _FusedCV):
         self,
         alpha_l1=0.01,
         *,
-        alpha_l21s=100,
+        alpha_l21s=None,
         alpha_fuseds=3,
         intercept_poolings=None,
         loss=None,
@@ -98,7 +99,7 @@ class FusedSparseGroupLassoClassifierCV(ClassifierMixin, _FusedCV):
         self,
         alpha_l1=0.01,
         *,
-        alpha_l21s=100,
+        alpha_l21s=None,
         alpha_fuseds=3,
         intercept_poolings=None,
         loss=None,

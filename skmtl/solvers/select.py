@@ -34,14 +34,15 @@ def iterative_solver(method, datafit, penalty):
     solves of proximal Newton), then with up to 100 features whose curvatures are
     spread (badly scaled features: a :func:`~skmtl.solvers.cd.curvature_spread` of
     at least ``MIN_SPREAD`` = 100, :func:`~skmtl.solvers.cd.use_cd` and
-    :func:`~skmtl.solvers.admm.use_admm`; for L2,1 and L1 also on up to
-    ``FEW_FEATURES`` = 5 features, and for the dirty model's row norm there): coordinate descent
-    (:mod:`~skmtl.solvers.cd`) for the row-separable penalties (L2,1, L1, weighted
-    ones) but those of :data:`ADMM_FIRST`, ADMM (:mod:`~skmtl.solvers.admm`) for
-    these (L1/Linf, the sparse-group norms, the dirty model's row norm on ``W``;
-    finished by CD where ADMM's gap stalls, :func:`admm_then_cd`) and
-    the other penalties (spectral, task relations) except two row penalties on a
-    stacked ``[P; Q]`` (where neither beat FISTA on well-conditioned data), and
+    :func:`~skmtl.solvers.admm.use_admm`; for L2,1, L1 and their weighted forms
+    also on up to ``FEW_FEATURES`` = 5 features, and for the dirty model's row norm
+    there): coordinate descent (:mod:`~skmtl.solvers.cd`) for the row-separable
+    penalties (L2,1, L1, weighted ones) but those of :data:`ADMM_FIRST`, ADMM
+    (:mod:`~skmtl.solvers.admm`) for these (L1/Linf, the sparse-group norms, the
+    dirty model's row norm on ``W``; finished by CD where ADMM's gap stalls,
+    :func:`admm_then_cd`) and the other penalties (spectral, task relations) except
+    two row penalties on a stacked ``[P; Q]`` (where neither beat FISTA on
+    well-conditioned data), and
     for split models whatever the spread; FISTA
     otherwise (rows, many features, well-scaled features, a stacked ``[P; Q]`` of
     two row penalties). Pooled intercepts are served by both CD and ADMM. ``"cd"``,
