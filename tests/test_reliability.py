@@ -387,6 +387,36 @@ def test_strengths_must_be_finite(name):
 
 
 @pytest.mark.parametrize(
+    "alpha, error, match",
+    [
+        (np.nan, ValueError, "alpha must be a finite number >= 0; got nan"),
+        (-1.0, ValueError, "alpha must be a finite number >= 0; got -1.0"),
+        (np.inf, ValueError, "alpha must be a finite number >= 0; got inf"),
+        ("x", TypeError, "alpha must be a number; got 'x'"),
+        (True, TypeError, "alpha must be a number; got True"),
+    ],
+)
+def test_penalty_strengths_are_checked(alpha, error, match):
+    """A penalty object refuses a strength the solvers cannot use (a negative one
+    'fitted' to a negative gap; a NaN one hung the solver)."""
+    with pytest.raises(error, match=match):
+        L21(alpha)
+
+
+def test_overflowing_targets_raise_instead_of_hanging():
+    """Targets whose squares overflow make every FISTA step NaN: the fit raises the
+    solver's error (the backtracking used to double its curvature forever)."""
+    rng = np.random.RandomState(0)
+    X, tasks = rng.randn(60, 8), np.repeat([0, 1, 2], 20)
+    y = (X[:, 0] + rng.randn(60)) * 1e155
+    model = MultiTaskEstimator(penalty=L21(0.01), solver="fista")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the overflows themselves
+        with pytest.raises(FloatingPointError, match="The solver diverged"):
+            model.fit(X, y, tasks=tasks)
+
+
+@pytest.mark.parametrize(
     "params, match",
     [
         ({"squared": "no"}, "squared must be True or False"),

@@ -123,6 +123,20 @@ class Penalty:
     built_on = {"cvxpy_terms": ("cvxpy",)}
 
 
+def strength(value, name):
+    """``value`` as a float, checked to be a finite number >= 0 (a penalty's
+    strength): a NaN or negative one would make the solvers' steps meaningless."""
+    try:
+        if isinstance(value, (bool, np.bool_)):
+            raise TypeError
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number; got {value!r}.") from None
+    if not 0.0 <= value < np.inf:
+        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}.")
+    return value
+
+
 class NormPenalty(Penalty):
     """``alpha * Omega(W)`` with ``Omega`` a norm; subclasses give ``norm``,
     ``dual_norm``, ``prox`` and ``cvxpy_norm``.
@@ -139,7 +153,7 @@ class NormPenalty(Penalty):
     }
 
     def __init__(self, alpha=1.0):
-        self.alpha = float(alpha)
+        self.alpha = strength(alpha, "alpha")
 
     def __repr__(self):
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))

@@ -149,6 +149,10 @@ def fista(
             bound = 0.5 * L * np.vdot(step, step)
             if excess <= bound + slack:
                 break
+            # NaN (a NaN gradient or strength, overflowed targets, L doubled past
+            # the largest float): no step passes the test, and the caller raises
+            if np.isnan(excess) or np.isnan(bound):
+                return SolverResult(C_new, n_iter, np.nan, np.nan, float(L))
             # a step at the round-off of the iterate: the test compares round-off
             # (doubling L would never pass it, up to L = inf and a NaN bound)
             if np.max(np.abs(step), initial=0.0) <= 4 * _EPS * np.max(np.abs(Y), initial=0.0):
