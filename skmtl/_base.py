@@ -201,6 +201,7 @@ class _MultiTaskModel(BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
+        vars(self).pop("statistics_", None)  # partial_fit's rows: fit starts over
         if _is_dask(X):
             return self._fit_dask(X, y, tasks, sample_weight)
         data, info, loss = self._prepare(X, y, tasks, sample_weight, reset=True)
@@ -708,7 +709,8 @@ class IncrementalRegressorMixin(RegressorMixin):
         statistics (:class:`~skmtl.statistics.TaskStatistics`), which are merged
         chunk by chunk; each call then solves on them, warm-started from the last
         solution. Chunks may bring new tasks. The result equals ``fit`` on all the
-        rows.
+        rows given to ``partial_fit`` since the last ``fit`` (which starts over: its
+        rows are not counted).
 
         Parameters
         ----------

@@ -64,6 +64,21 @@ def test_partial_fit_meets_new_tasks():
         model.partial_fit(X[:3, :5], y[:3], tasks=tasks[:3])
 
 
+def test_fit_starts_partial_fit_over():
+    """fit forgets partial_fit's rows: chunks after it add up to fit on themselves
+    only (not to the chunks before it, nor to fit's rows)."""
+    X, y, tasks = make_tasks(seed=74, sizes=(40, 50, 60))
+    first, later = tasks == 0, tasks > 0
+    model = skmtl.GroupLassoRegressor(alpha=0.05, tol=1e-12)
+    model.partial_fit(X[first], y[first], tasks=tasks[first])
+    model.fit(X[:, :4], y, tasks=tasks)  # other data, other features
+    model.partial_fit(X[later], y[later], tasks=tasks[later])
+    alone = skmtl.GroupLassoRegressor(alpha=0.05, tol=1e-12)
+    alone.fit(X[later], y[later], tasks=tasks[later])
+    np.testing.assert_array_equal(model.tasks_, [1, 2])
+    np.testing.assert_allclose(model.coef_, alone.coef_, rtol=1e-7, atol=1e-9)
+
+
 def test_dask_fit_on_a_local_cluster_equals_the_in_memory_fit():
     distributed = pytest.importorskip("dask.distributed")
     da = pytest.importorskip("dask.array")
