@@ -49,8 +49,10 @@ def largest_eigenvalue(operator, shape):
     if size <= 64:
         dense = np.column_stack([apply(e) for e in np.eye(size)])
         return float(np.linalg.eigvalsh(0.5 * (dense + dense.T))[-1])
-    op = LinearOperator((size, size), matvec=apply, dtype=float)
     v0 = np.random.RandomState(0).standard_normal(size)
+    if not np.any(apply(v0)):  # a random vector in its null space: the zero operator
+        return 0.0  # (tasks of one row each: centred, their features vanish)
+    op = LinearOperator((size, size), matvec=apply, dtype=float)
     top = eigsh(op, k=1, which="LA", v0=v0, tol=1e-3, return_eigenvectors=False)[0]
     return float(top) * 1.01  # Lanczos converges from below; backtracking checks it
 

@@ -50,6 +50,20 @@ def test_one_feature_and_one_sample_tasks():
     assert model.predict([[0.5]], tasks=[7])[0] == pytest.approx(2.0)
 
 
+@pytest.mark.parametrize("name", ["GroupLassoRegressor", "TraceNormRegressor", "DirtyRegressor"])
+def test_every_task_of_one_sample(name):
+    """Free intercepts fit one-row tasks exactly: centred, their features vanish,
+    so the model is zero and each intercept is its target (an ARPACK error on the
+    zero operator, 60 tasks, before)."""
+    rng = np.random.RandomState(52)
+    X = rng.randn(60, 3)
+    y = X @ [1.0, 2.0, 3.0]
+    model = getattr(skmtl, name)().fit(X, y, tasks=np.arange(60))
+    assert not np.any(model.coef_)
+    np.testing.assert_allclose(model.intercept_, y, rtol=1e-12)
+    assert model.dual_gap_ <= 1e-12
+
+
 def test_a_thousand_small_tasks():
     rng = np.random.RandomState(52)
     tasks = np.repeat(np.arange(1000), 5)
