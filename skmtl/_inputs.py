@@ -25,8 +25,9 @@ def format_labels(labels, limit=10):
     return f"[{shown}{', ...' if len(labels) > limit else ''}]"
 
 
-def split_task_column(X, task_column):
-    """Return ``(features, labels)``: ``X`` without its task column, and that column."""
+def split_task_column(X, task_column, check_order=False):
+    """Return ``(features, labels)``: ``X`` without its task column, and that column
+    (with ``check_order``, :func:`warn_if_order_is_lost` on it)."""
     if hasattr(X, "columns"):  # a DataFrame
         columns = list(X.columns)
         # a ColumnTransformer names its outputs "<transformer>__<column>"
@@ -44,6 +45,8 @@ def split_task_column(X, task_column):
                 f"task_column={task_column!r} is not a column of X; X has the columns "
                 f"{format_labels(columns)}."
             )
+        if check_order:
+            warn_if_order_is_lost(X[name])
         return X.drop(columns=[name]), X[name].to_numpy()
     if not isinstance(task_column, numbers.Integral):
         raise ValueError(
@@ -65,6 +68,30 @@ def split_task_column(X, task_column):
         X = sp.csc_matrix(X)
         return X[:, keep], X[:, [position]].toarray().ravel()
     return X[:, keep], X[:, position]
+
+
+def warn_if_order_is_lost(labels):
+    """Warn when the task labels are a pandas ordered Categorical whose categories are
+    not in sorted order: ``tasks_`` (and the chain of ``graph="chain"`` and of the
+    fused models) follows the sorted labels, not the categories."""
+    dtype = getattr(labels, "dtype", None)
+    if not getattr(dtype, "ordered", False):
+        return
+    categories = list(dtype.categories)
+    try:
+        in_order = categories == sorted(categories)
+    except TypeError:  # labels of several types: sorting fails later, with its error
+        return
+    if not in_order:
+        warnings.warn(
+            "The task labels are an ordered Categorical whose order "
+            f"{format_labels(categories, limit=5)} is not the sorted order of the labels; "
+            "skmtl orders the tasks (tasks_, and the chain of graph='chain' and of the "
+            "fused models) by sorted label. To keep the categories' order, pass their "
+            "codes (e.g. frame[column].cat.codes) as the task labels.",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def warn_if_scaled(labels):
@@ -113,7 +140,9 @@ def validate_features(estimator, X, tasks, *, reset):
             raise ValueError(
                 "Give the task of each sample either as tasks= or through task_column, not both."
             )
-        X, tasks = split_task_column(X, estimator.task_column)
+        X, tasks = split_task_column(X, estimator.task_column, check_order=reset)
+    elif reset:
+        warn_if_order_is_lost(tasks)
     try:
         X = validate_data(
             estimator,

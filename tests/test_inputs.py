@@ -1,5 +1,7 @@
 """Bad input gets a clear ValueError that names the argument; odd input is converted."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -127,6 +129,28 @@ def test_task_column_errors(data):
         GroupLassoRegressor(task_column="school").fit(X, y)
     with pytest.raises(ValueError, match="either as tasks= or through task_column"):
         GroupLassoRegressor(task_column=0).fit(X, y, tasks=tasks)
+
+
+def test_ordered_categorical_tasks_out_of_sorted_order_warn(data):
+    """tasks_ follows sorted labels: an ordered Categorical whose order differs says
+    so (temporal models chain the tasks in tasks_ order), through tasks= and
+    task_column alike; its codes, or categories in sorted order, fit silently."""
+    pd = pytest.importorskip("pandas")
+    X, y, tasks = data
+    visits = np.array(["baseline", "6mo", "12mo"])
+    ordered = pd.Series(pd.Categorical(visits[tasks], categories=visits, ordered=True))
+    frame = pd.DataFrame(X).assign(visit=ordered)
+    with pytest.warns(UserWarning, match=r"order \[baseline, 6mo, 12mo\] is not the sorted"):
+        model = GroupLassoRegressor().fit(X, y, tasks=ordered)
+    np.testing.assert_array_equal(model.tasks_, ["12mo", "6mo", "baseline"])
+    with pytest.warns(UserWarning, match="pass their codes"):
+        model = GroupLassoRegressor(task_column="visit").fit(frame, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.predict(frame)  # said at fit only
+        GroupLassoRegressor().fit(X, y, tasks=ordered.cat.codes)
+        in_order = ordered.cat.reorder_categories(sorted(visits))
+        GroupLassoRegressor().fit(X, y, tasks=in_order)
 
 
 def test_mixed_task_label_types(data):
