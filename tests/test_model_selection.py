@@ -12,6 +12,7 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+import skmtl
 from skmtl import (
     ClusterNormRegressor,
     DirtyRegressor,
@@ -623,3 +624,22 @@ def test_one_class_task_leaves_free_intercepts_out_of_the_search():
     Y = np.column_stack([np.ones(30), y[:30]])  # wide: free intercepts only
     with pytest.raises(ValueError, match=r"Task\(s\) \[0\] have samples of only one class"):
         GroupLassoClassifierCV(alphas=3, cv=3).fit(X[:30], Y)
+
+
+@pytest.mark.parametrize("name", ["GroupLassoRegressorCV", "MeanRegularizedRegressorCV"])
+def test_cv_leaves_rows_of_zero_weight_out_of_the_folds(name):
+    """Zero-weight rows carry nothing: the default folds split the weighted rows, so
+    a task with one weighted row trains in every fold (it raised "no samples with
+    positive weight" when a test fold took that row), and the CV equals the CV
+    of the weighted rows alone."""
+    X, y, tasks = make_tasks(seed=75, sizes=(20, 20, 20))
+    weights = np.ones(len(y))
+    weights[:20] = 0.0
+    weights[3] = 1.0
+    cls = getattr(skmtl, name)
+    model = cls(cv=3).fit(X, y, tasks=tasks, sample_weight=weights)
+    keep = weights > 0
+    alone = cls(cv=3).fit(X[keep], y[keep], tasks=tasks[keep])
+    assert model.alpha_ == alone.alpha_
+    np.testing.assert_allclose(model.mse_path_, alone.mse_path_, rtol=1e-12)
+    np.testing.assert_allclose(model.coef_, alone.coef_, rtol=1e-10, atol=1e-12)

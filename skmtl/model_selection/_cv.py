@@ -149,6 +149,16 @@ class _PathCV(_MultiTaskModel):
             if task_labels is None:
                 cv = check_cv(n, y, classifier=self._is_classifier and y.ndim == 1)
             else:
+                if sample_weight is not None:
+                    # rows of zero weight carry nothing: left out of the folds, so that
+                    # a task's weighted rows are spread as its rows would be (a task
+                    # with one weighted row among many stays in every training fold)
+                    keep = np.asarray(sample_weight, dtype=float) > 0
+                    X = X.iloc[keep] if hasattr(X, "iloc") else X[keep]
+                    y, sample_weight = y[keep], np.asarray(sample_weight, dtype=float)[keep]
+                    task_labels = np.asarray(task_labels)[keep]
+                    tasks = None if tasks is None else task_labels
+                    groups = task_labels
                 cv = TaskStratifiedKFold(n)
                 if self._is_classifier:  # by task and class: both classes train
                     groups = task_class_groups(task_labels, y)
