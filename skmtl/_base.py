@@ -682,9 +682,8 @@ class RegressorMixin:
         :class:`~skmtl.model_selection.TaskScorer` ``(average="tasks")``.
         """
         y_pred = self.predict(X, tasks=tasks)
-        y, y_pred, sample_weight = self._restrict_to_main_task(
-            X, np.asarray(y, dtype=float), tasks, sample_weight, y_pred
-        )
+        y = check_score_targets(np.asarray(y, dtype=float), y_pred)
+        y, y_pred, sample_weight = self._restrict_to_main_task(X, y, tasks, sample_weight, y_pred)
         return pooled_r2(y, y_pred, sample_weight)
 
     def __sklearn_tags__(self):
@@ -737,6 +736,17 @@ class IncrementalRegressorMixin(RegressorMixin):
         self._fit_statistics(merged, layout)
         self.statistics_ = merged
         return self
+
+
+def check_score_targets(y, y_pred):
+    """``y`` for ``score``: as many targets as predictions (one per sample, and per
+    task for a wide ``y``), else a clear error."""
+    if y.size != y_pred.size:
+        raise ValueError(
+            f"y has shape {y.shape} but the predictions for X have shape {y_pred.shape}: "
+            "give one target per sample of X (one column per task for a wide y)."
+        )
+    return y
 
 
 def pooled_r2(y, y_pred, sample_weight=None):
@@ -802,9 +812,8 @@ class ClassifierMixin:
         """Mean accuracy over all labelled (sample, task) pairs (on ``main_task``
         only when it is set)."""
         y_pred = self.predict(X, tasks=tasks)
-        y, y_pred, sample_weight = self._restrict_to_main_task(
-            X, np.asarray(y), tasks, sample_weight, y_pred
-        )
+        y = check_score_targets(np.asarray(y), y_pred)
+        y, y_pred, sample_weight = self._restrict_to_main_task(X, y, tasks, sample_weight, y_pred)
         if y_pred.ndim == 2 and y.dtype.kind == "f":
             seen = ~np.isnan(y)
         else:

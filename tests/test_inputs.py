@@ -198,3 +198,17 @@ def test_non_numeric_features():
         [1.0, 2.0, 3.0, 1.0],
     )
     assert list(model.tasks_) == ["a", "b"]
+
+
+def test_score_names_targets_of_another_length(data):
+    X, y, tasks = data
+    model = GroupLassoRegressor().fit(X, y, tasks=tasks)
+    with pytest.raises(ValueError, match=r"y has shape \(5,\) but the predictions for X"):
+        model.score(X, y[:5], tasks=tasks)
+    wide = GroupLassoRegressor().fit(X[:20], np.column_stack([y[:20], y[20:40]]))
+    with pytest.raises(ValueError, match=r"one column per task for a wide y"):
+        wide.score(X[:20], y[:20])
+    labels = y > np.median(y)
+    classifier = GroupLassoClassifier().fit(X, labels, tasks=tasks)
+    with pytest.raises(ValueError, match=r"y has shape \(5,\)"):
+        classifier.score(X, labels[:5], tasks=tasks)
