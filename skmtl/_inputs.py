@@ -127,10 +127,25 @@ def encode_task_labels(labels, n_samples):
     try:
         return np.unique(labels, return_inverse=True)
     except TypeError:
+        if any(map(_is_missing, labels.tolist())):  # (the error path only: a loop)
+            raise ValueError(
+                "tasks contains missing labels (None, NaN or pandas.NA); every sample "
+                "needs a task label."
+            ) from None
         raise ValueError(
             "tasks mixes labels of types that cannot be compared (e.g. str and int); "
             "use labels of one type."
         ) from None
+
+
+def _is_missing(label):
+    """Whether a task label is None, NaN or pandas.NA (whose comparisons raise)."""
+    if label is None:
+        return True
+    try:
+        return bool(label != label)
+    except TypeError:
+        return True
 
 
 def validate_features(estimator, X, tasks, *, reset):

@@ -212,3 +212,18 @@ def test_score_names_targets_of_another_length(data):
     classifier = GroupLassoClassifier().fit(X, labels, tasks=tasks)
     with pytest.raises(ValueError, match=r"y has shape \(5,\)"):
         classifier.score(X, labels[:5], tasks=tasks)
+
+
+def test_missing_task_labels_are_named(data):
+    """A missing label among strings (None, NaN in an object column, pandas.NA) is
+    called missing, not a mix of label types."""
+    pd = pytest.importorskip("pandas")
+    X, y, tasks = data
+    names = np.array(["a", "b", "c"], dtype=object)[tasks]
+    with_none, with_nan = names.copy(), names.copy()
+    with_none[4], with_nan[4] = None, np.nan
+    with_na = pd.Series(names, dtype="string")
+    with_na[4] = pd.NA
+    for labels in (with_none, with_nan, with_na):
+        with pytest.raises(ValueError, match="tasks contains missing labels"):
+            GroupLassoRegressor().fit(X, y, tasks=labels)
