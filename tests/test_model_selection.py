@@ -643,3 +643,14 @@ def test_cv_leaves_rows_of_zero_weight_out_of_the_folds(name):
     assert model.alpha_ == alone.alpha_
     np.testing.assert_allclose(model.mse_path_, alone.mse_path_, rtol=1e-12)
     np.testing.assert_allclose(model.coef_, alone.coef_, rtol=1e-10, atol=1e-12)
+
+
+def test_cv_with_a_splitter_without_groups_does_not_warn_about_them():
+    """The task labels go to the splitter as groups; KFold ignores them and said so
+    in a UserWarning the user had not caused."""
+    X, y, tasks = make_tasks(seed=76)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", "The groups parameter is ignored")
+        skmtl.GroupLassoRegressorCV(cv=KFold(3, shuffle=True, random_state=0)).fit(
+            X, y, tasks=tasks
+        )

@@ -8,6 +8,7 @@ with the best held-out error are refitted on all data.
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -163,7 +164,11 @@ class _PathCV(_MultiTaskModel):
                 if self._is_classifier:  # by task and class: both classes train
                     groups = task_class_groups(task_labels, y)
         cv = check_cv(cv)
-        folds = list(cv.split(X, y, groups=groups))
+        with warnings.catch_warnings():
+            # the task labels go to every splitter as groups; one that takes none
+            # (KFold) need not say that it ignores what the user never passed
+            warnings.filterwarnings("ignore", "The groups parameter is ignored", UserWarning)
+            folds = list(cv.split(X, y, groups=groups))
         _warn_unseen_tasks(task_labels, folds)
         secondary = list(itertools.product(*grids[1:]))
         settings = [
