@@ -298,7 +298,7 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
     if y is None:
         raise ValueError("This estimator requires y to be passed, but the target y is None.")
     sw = check_sample_weight(sample_weight, n)
-    y = np.asarray(y)
+    y = _target_array(y, classifier)
     if y.shape[0] != n:
         raise ValueError(f"X has {n} samples but y has {y.shape[0]}; they must match.")
     if y.ndim == 2 and tasks is None:
@@ -339,6 +339,17 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
         data = _expand_stacked(X, y, sw / totals[index], index, totals, loss.n_classes)
     _check_degenerate_tasks(data, labels, loss, one_class_tasks)
     return data, info
+
+
+def _target_array(y, classifier):
+    """``y`` as a NumPy array; a regressor's pandas targets as floats, their missing
+    values (``pd.NA`` of the nullable dtypes) as NaN."""
+    if hasattr(y, "to_numpy") and not classifier:
+        try:
+            return y.to_numpy(dtype=float, na_value=np.nan)
+        except (TypeError, ValueError):  # not numbers: check_array says so
+            pass
+    return np.asarray(y)
 
 
 def _wide_data(X, Y, sw, loss, one_class_tasks):

@@ -227,3 +227,19 @@ def test_missing_task_labels_are_named(data):
     for labels in (with_none, with_nan, with_na):
         with pytest.raises(ValueError, match="tasks contains missing labels"):
             GroupLassoRegressor().fit(X, y, tasks=labels)
+
+
+def test_nullable_pandas_targets(data):
+    """A wide y of pandas' nullable Float64 marks missing labels with pd.NA: the same
+    fit as NaN in a float frame (it failed inside NumPy, 'float() argument must
+    be ... not NAType')."""
+    pd = pytest.importorskip("pandas")
+    X, y, _ = data
+    Y = pd.DataFrame(np.column_stack([y[:30], y[30:60]]))
+    with_nan = Y.copy()
+    with_nan.iloc[3, 1] = np.nan
+    nullable = Y.astype("Float64")
+    nullable.iloc[3, 1] = pd.NA
+    expected = GroupLassoRegressor(alpha=0.01).fit(X[:30], with_nan)
+    model = GroupLassoRegressor(alpha=0.01).fit(X[:30], nullable)
+    np.testing.assert_array_equal(model.coef_, expected.coef_)
