@@ -410,6 +410,22 @@ def test_imsf_bad_input():
         model.predict(new)
 
 
+def test_imsf_cross_validation_by_pattern_as_its_error_says():
+    """On rows sorted by pattern, folds grouped by the pattern code the error
+    suggests train every pattern: finite scores where plain KFold gives NaN."""
+    from sklearn.model_selection import cross_val_score
+
+    from skmtl.model_selection import TaskStratifiedKFold
+
+    X, y, sources = _incomplete_sources("squared")
+    order = np.argsort(np.isnan(X).sum(axis=1), kind="stable")
+    X, y = X[order], y[order]
+    patterns = np.isnan(X) @ 2 ** np.arange(X.shape[1])
+    folds = list(TaskStratifiedKFold(3).split(X, y, groups=patterns))
+    scores = cross_val_score(_imsf("squared", sources), X, y, cv=folds, error_score="raise")
+    assert np.all(scores > 0.5)
+
+
 @pytest.mark.parametrize(
     "estimator",
     [  # groups=None (check_estimator varies the number of features); the defaults are

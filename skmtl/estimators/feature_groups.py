@@ -217,7 +217,11 @@ class _IncompleteMultiSource(BaseEstimator):
             raise ValueError(
                 f"Row {int(np.flatnonzero(unseen)[0])} of X has a pattern of available "
                 f"sources {available[unseen][0].astype(int).tolist()} not seen in fit "
-                f"(seen: {self.patterns_.astype(int).tolist()}); no model was fitted for it."
+                f"(seen: {self.patterns_.astype(int).tolist()}); no model was fitted for it. "
+                "In cross-validation, split so that every pattern is in every training "
+                "fold: shuffle the rows (KFold(shuffle=True)), or split with "
+                "skmtl.model_selection.TaskStratifiedKFold with each row's pattern as "
+                "its group (e.g. np.isnan(X) @ 2 ** np.arange(X.shape[1]))."
             )
         return np.nan_to_num(X, nan=0.0), match.argmax(axis=1)
 
