@@ -133,6 +133,12 @@ class TaskStatistics:
                 "collections with the same row chunks."
             )
 
+        if getattr(y, "ndim", 1) != 1:
+            raise ValueError(
+                f"With Dask inputs y must be 1-D, one target per row, with the task of each "
+                f"row as tasks= (the stacked form); got y with shape {y.shape}. A wide y "
+                "(one column per task) is for in-memory arrays."
+            )
         X_parts, y_parts = blocks(X), blocks(y)
         t_parts = blocks(tasks) or [None] * len(X_parts)
         w_parts = blocks(sample_weight) or [None] * len(X_parts)

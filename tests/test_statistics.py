@@ -118,3 +118,13 @@ def test_statistics_need_the_squared_loss():
             da.from_array(y, chunks=20),
             tasks=da.from_array(tasks, chunks=20),
         )
+
+
+def test_dask_wide_y_is_refused_with_its_reason():
+    da = pytest.importorskip("dask.array")
+    X, y, _ = _shuffled(77)
+    Y = np.column_stack([y, y])
+    with pytest.raises(ValueError, match=r"y must be 1-D.*got y with shape \(150, 2\)"):
+        skmtl.GroupLassoRegressor().fit(
+            da.from_array(X, chunks=(50, X.shape[1])), da.from_array(Y, chunks=(50, 2))
+        )
