@@ -403,6 +403,17 @@ def test_penalty_strengths_are_checked(alpha, error, match):
         L21(alpha)
 
 
+def test_quadratic_penalty_for_other_tasks_is_named():
+    """A task-coupling matrix built for 5 tasks, data of 3: the error says so (it
+    failed inside a matrix product)."""
+    from skmtl.penalties import MeanPenalty
+
+    X, y, tasks = regression_tasks(1)
+    n_tasks = len(np.unique(tasks))
+    with pytest.raises(ValueError, match=f"couples 5 tasks .* the data have {n_tasks} tasks"):
+        MultiTaskEstimator(penalty=MeanPenalty(5, 1.0, 1.0)).fit(X, y, tasks=tasks)
+
+
 def test_overflowing_targets_raise_instead_of_hanging():
     """Targets whose squares overflow make every FISTA step NaN: the fit raises the
     solver's error (the backtracking used to double its curvature forever)."""
