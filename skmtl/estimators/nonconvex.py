@@ -54,7 +54,7 @@ class _NonConvexModel(_MultiTaskModel):
         stage's solution as ``parts``. (Each stage is convex: its solution does not
         depend on the start. The logistic capped L1's CV on 3 tasks of 24 rows took
         3.3 Newton steps a first stage and 5.8 a second one when both started from
-        the last stages, where unshrunk rows have grown; 1.6 and 1.4 thus.)"""
+        the last stages, where unshrunk rows have grown; 1.6 and 2.3 thus.)"""
         if full is None:
             full = DesignDatafit(loss, data, self.fit_intercept, self.intercept_pooling)
         d = data.n_features
