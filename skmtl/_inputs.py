@@ -214,13 +214,22 @@ def encode_binary_labels(y, classes=None):
 
 def _classes(y):
     """The sorted class labels of ``y``, with clear errors for non-class targets."""
-    target_type = type_of_target(y, input_name="y")
+    try:
+        target_type = type_of_target(y, input_name="y")
+        classes = np.unique(y)
+    except TypeError:  # labels that do not compare: pandas.NA, or None among strings
+        if any(map(_is_missing, np.ravel(y).tolist())):  # (the error path only: a loop)
+            raise ValueError(
+                "y contains missing labels (None, NaN or pandas.NA); every sample needs "
+                "a label (a wide y marks a missing one by NaN; the stacked form has none)."
+            ) from None
+        raise
     if target_type == "continuous":
         raise ValueError(
             "Unknown label type: continuous. A classifier needs class labels in y; "
             "for real-valued targets use the matching regressor."
         )
-    return np.unique(y)
+    return classes
 
 
 def encode_class_labels(y, loss):
@@ -342,13 +351,17 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
 
 
 def _target_array(y, classifier):
-    """``y`` as a NumPy array; a regressor's pandas targets as floats, their missing
-    values (``pd.NA`` of the nullable dtypes) as NaN."""
-    if hasattr(y, "to_numpy") and not classifier:
-        try:
-            return y.to_numpy(dtype=float, na_value=np.nan)
-        except (TypeError, ValueError):  # not numbers: check_array says so
-            pass
+    """``y`` as a NumPy array; pandas targets with their missing values (``pd.NA`` of
+    the nullable dtypes) as NaN: a regressor's as floats, a classifier's labels as
+    objects when some are missing."""
+    if hasattr(y, "to_numpy") and hasattr(y, "isna"):
+        if not classifier:
+            try:
+                return y.to_numpy(dtype=float, na_value=np.nan)
+            except (TypeError, ValueError):  # not numbers: check_array says so
+                pass
+        elif np.any(y.isna()):
+            return y.to_numpy(dtype=object, na_value=np.nan)
     return np.asarray(y)
 
 

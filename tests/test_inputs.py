@@ -243,3 +243,24 @@ def test_nullable_pandas_targets(data):
     expected = GroupLassoRegressor(alpha=0.01).fit(X[:30], with_nan)
     model = GroupLassoRegressor(alpha=0.01).fit(X[:30], nullable)
     np.testing.assert_array_equal(model.coef_, expected.coef_)
+
+
+def test_nullable_pandas_class_labels(data):
+    """A classifier's wide y of pandas' string dtype marks missing labels with pd.NA
+    (the fit of NaN in an object frame); in the stacked form a missing label is an
+    error that says so (both failed inside NumPy)."""
+    pd = pytest.importorskip("pandas")
+    X, y, tasks = data
+    words = np.where(y > np.median(y), "yes", "no")
+    Y = pd.DataFrame(np.column_stack([words[:30], words[30:60]])).astype("string")
+    Y.iloc[3, 1] = pd.NA
+    with_nan = Y.astype(object)
+    with_nan.iloc[3, 1] = np.nan
+    expected = GroupLassoClassifier().fit(X[:30], with_nan)
+    model = GroupLassoClassifier().fit(X[:30], Y)
+    np.testing.assert_array_equal(model.coef_, expected.coef_)
+    stacked = pd.Series(words, dtype="string")
+    stacked[4] = pd.NA
+    for labels in (stacked, stacked.astype(object).where(stacked.notna(), None)):
+        with pytest.raises(ValueError, match="y contains missing labels"):
+            GroupLassoClassifier().fit(X, labels, tasks=tasks)
