@@ -193,7 +193,10 @@ class _MultiTaskModel(BaseEstimator):
         tasks : array-like of shape (n_samples,), default=None
             The task label of each sample (any comparable labels).
         sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights, normalised within each task.
+            Sample weights: each task's loss is their weighted mean, and a task's
+            size ``n_t`` (in the task weights ``tau_t`` and in
+            ``intercept_pooling / n_t``) is the sum of its weights, so
+            ``intercept_pooling`` counts pseudo-samples in units of weight.
 
         Returns
         -------

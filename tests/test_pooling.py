@@ -291,3 +291,18 @@ def test_pooled_lipschitz_is_the_hessians_largest_eigenvalue(classes, case):
         dense -= np.outer(u.ravel(), u.ravel()) * gammas[k]
     expected = np.linalg.eigvalsh(dense)[-1]
     assert _pooled_largest_eigenvalue(held, cols, gammas) == pytest.approx(expected, rel=1e-12)
+
+
+def test_pooling_counts_pseudo_samples_in_units_of_weight():
+    """As fit's docstring says: n_t is a task's total weight, so doubling every
+    weight halves the pooling's pull (the fit with pooling k equals pooling k / 2
+    without weights)."""
+    rng = np.random.RandomState(0)
+    X, tasks = rng.randn(60, 3), np.repeat([0, 1, 2], 20)
+    y = X[:, 0] + tasks + rng.randn(60)
+    weighted = GroupLassoRegressor(alpha=0.01, intercept_pooling=5.0, tol=1e-12)
+    weighted.fit(X, y, tasks=tasks, sample_weight=np.full(60, 2.0))
+    plain = GroupLassoRegressor(alpha=0.01, intercept_pooling=2.5, tol=1e-12)
+    plain.fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(weighted.coef_, plain.coef_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(weighted.intercept_, plain.intercept_, rtol=1e-10)
