@@ -112,6 +112,9 @@ def warn_if_scaled(labels):
 
 def encode_task_labels(labels, n_samples):
     """``(unique labels, index of each row)``, with clear errors."""
+    if isinstance(labels, (list, tuple)) and any(map(_is_missing, labels)):
+        # (before NumPy turns None and NaN among strings into the labels "None", "nan")
+        raise ValueError(_MISSING_TASKS)
     labels = np.asarray(labels)
     if labels.ndim != 1:
         labels = labels.ravel() if labels.ndim == 2 and 1 in labels.shape else labels
@@ -128,14 +131,20 @@ def encode_task_labels(labels, n_samples):
         return np.unique(labels, return_inverse=True)
     except TypeError:
         if any(map(_is_missing, labels.tolist())):  # (the error path only: a loop)
-            raise ValueError(
-                "tasks contains missing labels (None, NaN or pandas.NA); every sample "
-                "needs a task label."
-            ) from None
+            raise ValueError(_MISSING_TASKS) from None
         raise ValueError(
             "tasks mixes labels of types that cannot be compared (e.g. str and int); "
             "use labels of one type."
         ) from None
+
+
+_MISSING_LABELS = (
+    "y contains missing labels (None, NaN or pandas.NA); every sample needs a label (a "
+    "wide y marks a missing one by NaN; the stacked form has none)."
+)
+_MISSING_TASKS = (
+    "tasks contains missing labels (None, NaN or pandas.NA); every sample needs a task label."
+)
 
 
 def _is_missing(label):
@@ -219,10 +228,7 @@ def _classes(y):
         classes = np.unique(y)
     except TypeError:  # labels that do not compare: pandas.NA, or None among strings
         if any(map(_is_missing, np.ravel(y).tolist())):  # (the error path only: a loop)
-            raise ValueError(
-                "y contains missing labels (None, NaN or pandas.NA); every sample needs "
-                "a label (a wide y marks a missing one by NaN; the stacked form has none)."
-            ) from None
+            raise ValueError(_MISSING_LABELS) from None
         raise
     if target_type == "continuous":
         raise ValueError(
@@ -362,6 +368,8 @@ def _target_array(y, classifier):
                 pass
         elif np.any(y.isna()):
             return y.to_numpy(dtype=object, na_value=np.nan)
+    elif classifier and isinstance(y, (list, tuple)) and any(map(_is_missing, y)):
+        raise ValueError(_MISSING_LABELS)  # (before NumPy makes "nan" a class among strings)
     return np.asarray(y)
 
 

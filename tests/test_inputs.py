@@ -224,7 +224,9 @@ def test_missing_task_labels_are_named(data):
     with_none[4], with_nan[4] = None, np.nan
     with_na = pd.Series(names, dtype="string")
     with_na[4] = pd.NA
-    for labels in (with_none, with_nan, with_na):
+    as_list = list(names)  # NumPy alone would make NaN the label "nan"
+    as_list[4] = np.nan
+    for labels in (with_none, with_nan, with_na, as_list):
         with pytest.raises(ValueError, match="tasks contains missing labels"):
             GroupLassoRegressor().fit(X, y, tasks=labels)
 
@@ -261,6 +263,8 @@ def test_nullable_pandas_class_labels(data):
     np.testing.assert_array_equal(model.coef_, expected.coef_)
     stacked = pd.Series(words, dtype="string")
     stacked[4] = pd.NA
-    for labels in (stacked, stacked.astype(object).where(stacked.notna(), None)):
+    as_list = list(words)  # NumPy alone would make NaN the class "nan"
+    as_list[4] = np.nan
+    for labels in (stacked, stacked.astype(object).where(stacked.notna(), None), as_list):
         with pytest.raises(ValueError, match="y contains missing labels"):
             GroupLassoClassifier().fit(X, labels, tasks=tasks)
