@@ -984,11 +984,11 @@ class MultiTaskEstimator(_MultiTaskModel):
                 f"penalty must be a skmtl.penalties.Penalty instance; got {self.penalty!r}."
             )
         coupling = getattr(self.penalty, "M", None)  # a quadratic penalty's T x T matrix
-        if coupling is not None and np.shape(coupling)[0] != n_tasks:
+        if coupling is not None and len(coupling) != n_tasks:
             raise ValueError(
-                f"penalty couples {np.shape(coupling)[0]} tasks (its matrix M is "
-                f"{np.shape(coupling)[0]} x {np.shape(coupling)[1]}) but the data have "
-                f"{n_tasks} tasks; build it for {n_tasks} tasks."
+                f"penalty couples {len(coupling)} tasks (its matrix M is "
+                f"{len(coupling)} x {len(coupling)}) but the data have {n_tasks} tasks; "
+                f"build it for {n_tasks} tasks."
             )
         return self.penalty
 

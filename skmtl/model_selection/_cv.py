@@ -154,9 +154,10 @@ class _PathCV(_MultiTaskModel):
                     # rows of zero weight carry nothing: left out of the folds, so that
                     # a task's weighted rows are spread as its rows would be (a task
                     # with one weighted row among many stays in every training fold)
-                    keep = np.asarray(sample_weight, dtype=float) > 0
+                    sample_weight = np.asarray(sample_weight, dtype=float)
+                    keep = sample_weight > 0
                     X = X.iloc[keep] if hasattr(X, "iloc") else X[keep]
-                    y, sample_weight = y[keep], np.asarray(sample_weight, dtype=float)[keep]
+                    y, sample_weight = y[keep], sample_weight[keep]
                     task_labels = np.asarray(task_labels)[keep]
                     tasks = None if tasks is None else task_labels
                     groups = task_labels
