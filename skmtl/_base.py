@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._datafit import DesignDatafit
 from ._inputs import (
     build_task_data,
+    check_label_kind,
     encode_task_labels,
     format_labels,
     split_task_column,
@@ -612,6 +613,7 @@ class _MultiTaskModel(BaseEstimator):
         """Position of each row's task in ``tasks_``; -1 for an unseen task when
         ``unknown_task="mean"``."""
         labels, inverse = encode_task_labels(tasks, n_samples)
+        check_label_kind(labels, self.tasks_)
         position = np.searchsorted(self.tasks_, labels)
         position = np.minimum(position, len(self.tasks_) - 1)
         is_unknown = self.tasks_[position] != labels

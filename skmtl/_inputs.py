@@ -18,10 +18,11 @@ from ._tasks import TaskData
 from .losses import is_classification
 
 
-def format_labels(labels, limit=10):
-    """``[a, b, ...]`` with plain (not numpy-repr) values, at most ``limit`` shown."""
-    labels = list(labels)
-    shown = ", ".join(str(v) for v in labels[:limit])
+def format_labels(labels, limit=10, show=str):
+    """``[a, b, ...]`` with plain (not numpy-repr) values (``show=repr``: quoted
+    strings), at most ``limit`` shown."""
+    labels = [v.item() if isinstance(v, np.generic) else v for v in labels]
+    shown = ", ".join(show(v) for v in labels[:limit])
     return f"[{shown}{', ...' if len(labels) > limit else ''}]"
 
 
@@ -138,6 +139,39 @@ def encode_task_labels(labels, n_samples):
         ) from None
 
 
+def _label_kind(labels):
+    """ "number", "string" or another type's name for an array of labels; "mixed"
+    for labels of several kinds."""
+    if labels.dtype.kind in "biuf":
+        return "number"
+    if labels.dtype.kind in "US":
+        return "string"
+    if labels.dtype.kind != "O":
+        return labels.dtype.name
+    kinds = {
+        "string"
+        if isinstance(v, str)
+        else "number"
+        if isinstance(v, numbers.Number)
+        else type(v).__name__
+        for v in labels.tolist()
+    }
+    return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
+def check_label_kind(labels, fitted):
+    """Raise when the (unique) task labels ``labels`` are of another kind than the
+    labels ``fitted`` seen in fit (the string "2" for the task 2): every row would
+    be an unseen task."""
+    kind, fitted_kind = _label_kind(labels), _label_kind(fitted)
+    if len(labels) and kind != fitted_kind:
+        raise ValueError(
+            f"tasks holds labels of type {kind} ({format_labels(labels, 3, repr)}), but "
+            f"the model was fitted on task labels of type {fitted_kind} "
+            f"({format_labels(fitted, 3, repr)}); pass the labels as in fit."
+        )
+
+
 _MISSING_LABELS = (
     "y contains missing labels (None, NaN or pandas.NA); every sample needs a label (a "
     "wide y marks a missing one by NaN; the stacked form has none)."
@@ -158,24 +192,30 @@ def _is_missing(label):
 
 
 def validate_features(estimator, X, tasks, *, reset):
-    """Validate ``X`` (after removing any task column); return ``(X, task labels)``."""
-    if estimator.task_column is not None:
+    """Validate ``X`` (after removing any task column); return ``(X, task labels)``.
+
+    ``n_features_in_`` and ``feature_names_in_`` describe the ``X`` given, as in
+    scikit-learn: with ``task_column``, its task column too."""
+    column = estimator.task_column is not None
+    if column:
         if tasks is not None:
             raise ValueError(
                 "Give the task of each sample either as tasks= or through task_column, not both."
             )
+        if not reset and getattr(X, "ndim", 2) == 2:  # (the column's own errors first)
+            _check_columns(estimator, X, reset=False)
+        full = X
         X, tasks = split_task_column(X, estimator.task_column, check_order=reset)
     elif reset:
         warn_if_order_is_lost(tasks)
     try:
-        X = validate_data(
-            estimator,
-            X,
-            reset=reset,
-            accept_sparse=True,
-            dtype=np.float64,
-            ensure_min_samples=1,
-        )
+        options = dict(accept_sparse=True, dtype=np.float64, ensure_min_samples=1)
+        if column:
+            X = check_array(X, **options)
+            if reset:  # (after the features' own checks)
+                _check_columns(estimator, full, reset=True)
+        else:
+            X = validate_data(estimator, X, reset=reset, **options)
     except ValueError as error:
         if "convert" not in str(error):
             raise
@@ -190,6 +230,19 @@ def validate_features(estimator, X, tasks, *, reset):
             X = X.copy()
             X.sum_duplicates()
     return X, tasks
+
+
+def _check_columns(estimator, X, reset):
+    """Set (``reset``) or check ``n_features_in_`` and ``feature_names_in_`` for ``X``
+    with its task column, whose values are not checked here."""
+    try:
+        validate_data(estimator, X, reset=reset, skip_check_array=True)
+    except TypeError:
+        if not hasattr(X, "columns"):
+            raise
+        # column names of mixed types (a task column "visit" among integer-named
+        # ones) name no features, as in scikit-learn: the count alone
+        validate_data(estimator, np.empty((0, X.shape[1])), reset=reset, skip_check_array=True)
 
 
 def check_sample_weight(sample_weight, n_samples):

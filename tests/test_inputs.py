@@ -160,6 +160,49 @@ def test_mixed_task_label_types(data):
         GroupLassoRegressor().fit(X, y, tasks=labels)
 
 
+def test_task_labels_of_another_type_at_predict(data):
+    """The string "2" for the task 2 (or the reverse) is refused, in every container,
+    not predicted with the population model as an unseen task."""
+    import pandas as pd
+
+    X, y, tasks = data
+    model = GroupLassoRegressor(alpha=0.1).fit(X, y, tasks=tasks)
+    expected = model.predict(X[:3], tasks=tasks[:3])
+    for strings in (["2"] * 3, pd.Series(["2"] * 3), np.array(["2"] * 3, dtype=object)):
+        with pytest.raises(ValueError, match=r"labels of type string \(\['2'\]\).*type number"):
+            model.predict(X[:3], tasks=strings)
+    on_strings = GroupLassoRegressor(alpha=0.1).fit(X, y, tasks=tasks.astype(str))
+    with pytest.raises(ValueError, match=r"type number \(\[2\]\).*type string"):
+        on_strings.predict(X[:3], tasks=[2, 2, 2])
+    # labels of the fit's kind in another container or dtype are the same tasks
+    same = (list(tasks[:3]), pd.Series(tasks[:3]), tasks[:3].astype(float))
+    for labels in same:
+        np.testing.assert_allclose(model.predict(X[:3], tasks=labels), expected)
+    np.testing.assert_allclose(
+        on_strings.predict(X[:3], tasks=pd.Series(tasks[:3].astype(str)).astype("category")),
+        expected,
+        rtol=1e-12,
+    )
+
+
+def test_task_column_counts_as_an_input_column(data):
+    """As in scikit-learn, n_features_in_ and feature_names_in_ describe the X given
+    to fit: with task_column, the task column too."""
+    pd = pytest.importorskip("pandas")
+    X, y, tasks = data
+    model = GroupLassoRegressor(task_column=0).fit(np.column_stack([tasks, X]), y)
+    assert model.n_features_in_ == X.shape[1] + 1 == model.coef_.shape[1] + 1
+    d = X.shape[1]
+    with pytest.raises(ValueError, match=f"X has {d} features.*expecting {d + 1}"):
+        model.predict(X)
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+    frame.insert(1, "school", tasks.astype(str))
+    model = GroupLassoRegressor(task_column="school").fit(frame, y)
+    np.testing.assert_array_equal(model.feature_names_in_, frame.columns)
+    with pytest.raises(ValueError, match="school"):
+        model.predict(frame.drop(columns="school"))
+
+
 def test_2d_y_with_tasks(data):
     X, y, tasks = data
     with pytest.raises(ValueError, match="With tasks=, y must be 1-D"):

@@ -183,8 +183,10 @@ def _common_attributes(loss):
     objective_ : float
         Objective value at the solution.
     n_features_in_ : int
+        Number of columns of the ``X`` given to fit (with ``task_column``, the task
+        column too).
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Defined when ``X`` has string column names.
+        Names of those columns, defined when ``X`` has string column names.
 """
     )
 
