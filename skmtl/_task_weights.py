@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 
 from ._inputs import format_labels
+from ._params import Params
 from ._tasks import TaskData
 
 
-class UncertaintyWeights:
+class UncertaintyWeights(Params):
     """Task weights learned from each task's noise (Kendall, Gal & Cipolla, 2018).
 
     Minimises ``sum_t [L_t(W) / (2 sigma_t^2) + log sigma_t] + penalty(W)`` over ``W``

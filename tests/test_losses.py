@@ -371,3 +371,33 @@ def test_partial_fit_only_with_the_squared_loss():
     assert hasattr(GroupLassoRegressor(), "partial_fit")
     for loss in ("huber", "poisson", "quantile"):
         assert not hasattr(GroupLassoRegressor(loss=loss), "partial_fit")
+
+
+def test_loss_parameters_are_tuned_by_nested_names():
+    """A grid search over ``loss__epsilon`` sets the parameter on its clone of the
+    loss, checked as the constructor checks it; the user's loss is left alone."""
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+
+    from skmtl import UncertaintyWeights
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 3)
+    y = X @ [1.0, -2.0, 0.5] + rng.standard_t(1, 60)
+    loss = HuberLoss(1.0)
+    model = GroupLassoRegressor(alpha=0.01, loss=loss)
+    assert model.get_params()["loss__epsilon"] == 1.0
+    search = GridSearchCV(model, {"loss__epsilon": [0.5, 2.0]}, cv=3).fit(X, y)
+    assert loss.epsilon == 1.0 and search.best_estimator_.loss.epsilon in (0.5, 2.0)
+    best = search.best_params_["loss__epsilon"]
+    refit = GroupLassoRegressor(alpha=0.01, loss=HuberLoss(best)).fit(X, y)
+    np.testing.assert_allclose(search.best_estimator_.coef_, refit.coef_, rtol=1e-10)
+    with pytest.raises(ValueError, match="epsilon must be a positive"):
+        model.set_params(loss__epsilon=-1.0)
+    assert model.loss.epsilon == 1.0  # as it was
+    with pytest.raises(ValueError, match=r"Invalid parameter\(s\) \['eps'\] for HuberLoss"):
+        loss.set_params(eps=1.0)
+    assert QuantileLoss().set_params(quantile=0.9).quantile == 0.9
+    assert LogisticLoss().get_params() == {}
+    weights = UncertaintyWeights(floor=0.1)
+    assert clone(weights).get_params() == {"floor": 0.1, "max_rounds": 50, "tol": 1e-6}

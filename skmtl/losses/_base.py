@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._params import Params
 
-class Loss:
+
+class Loss(Params):
     """Base class of the data-fitting losses.
 
     Task ``t`` contributes ``f_t(z) = sum_i w_i loss(y_i, z_i)`` to the objective,
@@ -16,7 +18,9 @@ class Loss:
     structure lives in the datafit.
 
     A new loss sets the attributes and implements the methods below; the ones with
-    a default here are optional.
+    a default here are optional. Its constructor's arguments are its parameters
+    (``get_params``, ``set_params``: a grid search tunes ``loss__epsilon``), stored
+    under their own names.
 
     Attributes
     ----------

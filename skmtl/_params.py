@@ -1,0 +1,43 @@
+"""scikit-learn's ``get_params``/``set_params`` for the parameter objects an estimator
+takes (losses, learned task weights), so that a grid search can tune their
+parameters by nested names (``loss__epsilon``)."""
+
+from __future__ import annotations
+
+import inspect
+
+
+class Params:
+    """The constructor's arguments as parameters, stored under their own names."""
+
+    def get_params(self, deep=True):
+        """The constructor's parameters and their values (``deep``: no nested objects)."""
+        signature = inspect.signature(type(self).__init__)
+        names = [
+            name
+            for name, parameter in signature.parameters.items()
+            if name != "self"
+            and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
+        ]
+        absent = [name for name in names if not hasattr(self, name)]
+        if absent:
+            raise AttributeError(
+                f"{type(self).__name__} does not store its constructor argument(s) "
+                f"{absent} as attributes of the same name, which get_params and "
+                "scikit-learn's clone need (e.g. self.epsilon = epsilon)."
+            )
+        return {name: getattr(self, name) for name in names}
+
+    def set_params(self, **params):
+        """Set parameters, checked as the constructor checks them (an invalid value
+        raises and leaves the object as it was)."""
+        valid = self.get_params()
+        unknown = sorted(set(params) - set(valid))
+        if unknown:
+            raise ValueError(
+                f"Invalid parameter(s) {unknown} for {type(self).__name__}; its parameters "
+                f"are {sorted(valid)}."
+            )
+        checked = type(self)(**{**valid, **params})
+        vars(self).update(vars(checked))
+        return self
