@@ -201,9 +201,14 @@ class DesignDatafit:
         return self.loss.dual_value(self.y, self.w, z, scale)
 
     def gap_scale(self):
-        """The stopping rule's unit (see the loss's ``gap_scale``), computed once."""
+        """The stopping rule's unit (see the loss's ``gap_scale``), computed once. Where
+        the model without features fits exactly (targets constant in each task:
+        zero, or round-off below it), the loss of the zero model instead: a unit of
+        the targets' size, not a threshold no gap can meet."""
         if getattr(self, "_gap_scale", None) is None:
-            self._gap_scale = self.loss.gap_scale(self.y, self.w, self.null_predictions())
+            scale = self.loss.gap_scale(self.y, self.w, self.null_predictions())
+            zero = self.loss.gap_scale(self.y, self.w, np.zeros_like(self.y))
+            self._gap_scale = scale if scale > 1e-12 * zero else zero
         return self._gap_scale
 
     def null_intercepts(self):

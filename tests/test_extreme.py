@@ -81,6 +81,28 @@ def test_a_thousand_small_tasks():
         assert np.allclose(np.median(model.coef_, axis=0), [1.0, -1.0, 0.5], atol=0.15)
 
 
+@pytest.mark.parametrize("loss", ["squared", "huber", "poisson", "quantile"])
+@pytest.mark.parametrize("pooling", [0.0, 4.0])
+def test_targets_constant_in_each_task(loss, pooling):
+    """Intercepts alone fit the targets: with free intercepts the exact fit at once,
+    with pooled ones cvxpy's optimum; never a threshold no gap can meet (the
+    quantile loss ran max_iter with a 0/0 warning, Poisson warned of round-off)."""
+    pytest.importorskip("cvxpy")
+    X, _, tasks = make_tasks(seed=3)
+    y = np.where(tasks == 0, 5.0, 2.0)
+    model = GroupLassoRegressor(alpha=0.01, loss=loss, intercept_pooling=pooling)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X, y, tasks=tasks)
+    assert model.n_iter_ < 100
+    if pooling == 0:
+        np.testing.assert_allclose(model.predict(X, tasks=tasks), y, rtol=1e-9)
+        assert abs(model.objective_) <= 1e-12 and not model.coef_.any()
+    else:
+        ref = clone(model).set_params(solver="cvxpy").fit(X, y, tasks=tasks)
+        assert model.objective_ - ref.objective_ <= model.dual_gap_ + 1e-6 * ref.objective_
+
+
 def test_constant_and_duplicated_columns():
     X, y, tasks = make_tasks(seed=53)
     X = np.column_stack([X, np.full(len(y), 3.0), X[:, 0]])

@@ -214,8 +214,10 @@ def guarded(run, datafit, penalty, C0, parts=None):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result, fitted = run(C0, parts if warm else None)
-    # the round-off of two sums of the objective's size
-    slack = 64 * np.finfo(float).eps * max(abs(value), abs(result.primal))
+    # the round-off of two sums of the objective's size (or of the data term's unit:
+    # terms that cancel, e.g. Poisson deviances of exactly fitted counts)
+    scale = max(abs(value), abs(result.primal), datafit.gap_scale())
+    slack = 64 * np.finfo(float).eps * scale
     if warm and not result.primal <= value + slack:
         result, fitted = run(cold, None)
         value, caught = cold_value, []
@@ -246,7 +248,7 @@ def _use_closed_form(penalty, loss, n_features, n_tasks, method):
             f"{type(penalty).__name__} on {n_features} features and {n_tasks} tasks. "
             "Use solver='fista'."
         )
-    return exact and method != "fista"
+    return exact and method in ("auto", "closed_form")
 
 
 def _closed_form(gram, penalty, kw):

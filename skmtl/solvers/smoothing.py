@@ -35,11 +35,15 @@ _SHRINK, _MIN_WIDTH = 0.1, 3e-3
 
 
 def first_width(full):
-    """The mean absolute residual of the model without features (1 if the targets
-    are constant)."""
-    w, r = full.w, full.y - full.null_predictions()
-    width = np.sum(w * np.abs(r)) / np.sum(w)
-    return float(width) if width > 0 else 1.0
+    """The mean absolute residual of the model without features; where that fits
+    exactly (targets constant in each task: zero, or round-off), the mean absolute
+    target (1 if that is zero too)."""
+    w = full.w
+    width = np.sum(w * np.abs(full.y - full.null_predictions())) / np.sum(w)
+    zero = np.sum(w * np.abs(full.y)) / np.sum(w)
+    if width > 1e-12 * zero:
+        return float(width)
+    return float(zero) if zero > 0 else 1.0
 
 
 def augmented_lagrangian(
@@ -59,12 +63,13 @@ def augmented_lagrangian(
         stage = full.with_loss(full.loss.smoothed(width, slopes))
         slopes = stage.loss.slopes
         level = max(_INNER * gap, 0.1 * threshold)
+        scale = stage.gap_scale()  # zero: intercepts alone fit the targets exactly
         result, _ = solve_smooth(
             stage,
             penalty,
             C,
             max_iter=max_iter - used,
-            tol=level / stage.gap_scale(),
+            tol=level / scale if scale > 0 else 0.0,
             verbose=verbose,
             **kw,
         )
