@@ -389,7 +389,7 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
         _check_label_values(y, "y")
         info["classes_"], y, info["loss"] = encode_class_labels(y, loss)
     else:
-        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        y = _numeric_targets(y)
         loss.check_target(y[sw > 0])
     _check_nonempty(totals, labels)
     keep = sw > 0
@@ -426,6 +426,19 @@ def _target_array(y, classifier):
     return np.asarray(y)
 
 
+def _numeric_targets(y, **options):
+    """A regressor's ``y`` as floats, with an error that names ``y`` and the fix."""
+    try:
+        return check_array(y, ensure_2d=False, dtype=np.float64, input_name="y", **options)
+    except ValueError as error:
+        if "convert" not in str(error):
+            raise
+        raise ValueError(
+            f"y must hold numbers (a regressor's targets); {error}. For class labels, "
+            "use a classifier (e.g. GroupLassoClassifier)."
+        ) from error
+
+
 def _wide_data(X, Y, sw, loss, one_class_tasks):
     n, T = Y.shape
     classifier = is_classification(loss)
@@ -436,7 +449,7 @@ def _wide_data(X, Y, sw, loss, one_class_tasks):
         Y = np.zeros((n, T), dtype=encoded.dtype)
         Y[observed] = encoded
     else:
-        Y = check_array(Y, dtype=np.float64, ensure_all_finite="allow-nan", input_name="y")
+        Y = _numeric_targets(Y, ensure_all_finite="allow-nan")
         if np.isinf(Y).any():
             raise ValueError(
                 "y contains infinity; targets must be finite (NaN marks a "

@@ -103,6 +103,17 @@ def test_targets_constant_in_each_task(loss, pooling):
         assert model.objective_ - ref.objective_ <= model.dual_gap_ + 1e-6 * ref.objective_
 
 
+@pytest.mark.parametrize("model", [GroupLassoRegressor(), skmtl.BlockMCPRegressor()])
+def test_all_zero_features_fit_the_intercepts_silently(model):
+    X, y, tasks = make_tasks(seed=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (a 1 / 0 for the constant columns' steps)
+        model.fit(np.zeros_like(X), y, tasks=tasks)
+    means = [y[tasks == t].mean() for t in model.tasks_]
+    np.testing.assert_allclose(model.intercept_, means, rtol=1e-12)
+    assert not model.coef_.any()
+
+
 def test_constant_and_duplicated_columns():
     X, y, tasks = make_tasks(seed=53)
     X = np.column_stack([X, np.full(len(y), 3.0), X[:, 0]])

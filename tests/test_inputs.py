@@ -203,6 +203,15 @@ def test_task_column_counts_as_an_input_column(data):
         model.predict(frame.drop(columns="school"))
 
 
+def test_regressor_with_string_targets_names_y(data):
+    X, _, tasks = data
+    labels = np.array(["a", "b"] * 40)
+    with pytest.raises(ValueError, match="y must hold numbers.*use a classifier"):
+        GroupLassoRegressor().fit(X, labels, tasks=tasks)
+    with pytest.raises(ValueError, match="y must hold numbers.*use a classifier"):
+        GroupLassoRegressor().fit(X, np.column_stack([labels, labels]))
+
+
 def test_2d_y_with_tasks(data):
     X, y, tasks = data
     with pytest.raises(ValueError, match="With tasks=, y must be 1-D"):

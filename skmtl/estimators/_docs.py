@@ -154,10 +154,12 @@ def _common_attributes(loss):
         The class labels of all tasks (sorted); with two, ``classes_[1]`` is the
         positive class. More than two make the logistic loss the multinomial one
         (scikit-learn's ``LogisticRegression``): the ``n_classes`` models of every
-        task are fitted as ``n_classes * n_tasks`` task-class columns of ``W``, on
-        which penalties on features act alike (a feature is kept for every task and
-        class) while penalties built from a task structure (mean, graph, clusters,
-        task covariance) couple the same class across tasks.
+        task are fitted as ``n_classes * n_tasks`` task-class columns of ``W``
+        (n_features x n_classes * n_tasks, class by class), on which penalties on
+        features act alike (a feature is kept for every task and class) and the
+        low-rank ones take this matrix's singular values, while penalties built from
+        a task structure (mean, graph, clusters, task covariance) couple the same
+        class across tasks.
 """
     return (
         text

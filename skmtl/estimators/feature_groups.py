@@ -298,7 +298,7 @@ _IMSF_SUMMARY = """Incomplete multi-source fusion (iMSF; Yuan et al., 2012) for 
 
         {loss}
             + alpha * sum_s sqrt(|s|) ||W_s||_F
-            + intercept_pooling / 2 * sum_p (b_p - b_0)^2 / n_p   (over b_0 too)"""
+            + intercept_pooling / 2 * sum_p tau_p / n_p (b_p - b_0)^2   (over b_0 too)"""
 _IMSF_PARAMETERS = """    sources : list of array-like of int or array-like of shape \
 (n_features,), default=None
         The sources: a list of disjoint arrays of column indices covering all

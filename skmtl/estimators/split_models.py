@@ -45,8 +45,8 @@ class _SparseLowRank(_MultiTaskModel):
         """``(1, sqrt(d T))``: outside it one part stays zero. A matrix's trace norm is
         at most the L1 norm of its entries, which is at most ``sqrt(d T)`` times its
         trace norm; below 1 the sparse part stays zero, above ``sqrt(d T)`` the
-        low-rank part. (For ``K`` classes the trace norm acts on the ``(d K, T)``
-        task blocks and the range reaches ``sqrt(d K T)``.)"""
+        low-rank part. (For ``K`` classes the trace norm acts on the ``(d, K T)``
+        block of every class's task models and the range reaches ``sqrt(d K T)``.)"""
         return 1.0, np.sqrt(n_features * n_tasks)
 
     def _make_penalty(self, n_tasks, n_features):

@@ -273,8 +273,9 @@ def cd(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold=None, verbose
     if len(penalties) == 1 and getattr(penalty, "diagonal_prox", False):
         # each task's own curvature C_t[j, j] (a zero one floored: still a majorant):
         # the exact minimiser of the row's model, not a step of 1 / max_t C_t[j, j]
-        steps = 1.0 / np.maximum(diag, 1e-10 * lips[:, None])  # (d, T): a row each
-        proxes = [[_diagonal_prox(penalty, steps[j]) for j in range(d)]]
+        steps = np.zeros_like(diag)  # (d, T): a row each; a constant feature has none
+        steps[active] = 1.0 / np.maximum(diag[active], 1e-10 * lips[active, None])
+        proxes = [[_diagonal_prox(penalty, steps[j]) if lips[j] > 0 else None for j in range(d)]]
     else:
         proxes = [_row_proxes(p, d) for p in penalties]
     nonzero = np.abs(W).sum(axis=1) > 0
