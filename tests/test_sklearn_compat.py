@@ -171,7 +171,8 @@ def test_dataframe_task_column_by_name():
     frame.insert(3, "school", np.array(["a", "b", "c"])[tasks])
     model = GroupLassoRegressor(alpha=0.05, task_column="school").fit(frame, y)
     assert list(model.tasks_) == ["a", "b", "c"]
-    assert "school" not in model.feature_names_in_
+    # the columns given to fit (as in scikit-learn), the task column included
+    np.testing.assert_array_equal(model.feature_names_in_, frame.columns)
     reference = GroupLassoRegressor(alpha=0.05).fit(X, y, tasks=tasks)
     np.testing.assert_allclose(model.coef_, reference.coef_)
     np.testing.assert_allclose(model.predict(frame), reference.predict(X, tasks=tasks))
