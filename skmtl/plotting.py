@@ -26,13 +26,30 @@ def _model_name(model):
 
 
 def plot_coefficients(coef, *, feature_names=None, task_names=None, title=None, ax=None):
-    """Heat map of the coefficients, tasks x features (a fitted model or ``coef_``).
+    """Heat map of the coefficients, tasks x features (a fitted model or ``coef_``);
+    for more than two classes (``coef_`` of shape (n_tasks, n_classes, n_features)),
+    a row for each task's model of each class, class by class within each task.
 
     Shared sparsity shows as whole empty columns, a shared subspace as similar rows.
     The default title names the model when one is given.
     """
     model = coef
-    coef = np.atleast_2d(getattr(coef, "coef_", coef))
+    coef = np.asarray(getattr(coef, "coef_", coef))
+    if not 1 <= coef.ndim <= 3:
+        raise ValueError(
+            "plot_coefficients takes a fitted model or its coef_, of shape (n_features,), "
+            "(n_tasks, n_features) or (n_tasks, n_classes, n_features); got shape "
+            f"{coef.shape}."
+        )
+    rows = "task"
+    if coef.ndim == 3:
+        n_tasks, n_classes, _ = coef.shape
+        coef = coef.reshape(n_tasks * n_classes, -1)
+        rows = f"task and class ({n_classes} classes"
+        if task_names is not None:
+            classes = getattr(model, "classes_", range(n_classes))
+            task_names = [f"{t}: {c}" for t in task_names for c in classes]
+    coef = np.atleast_2d(coef)
     ax = _axes(ax, figsize=(max(4, 0.4 * coef.shape[1] + 2), max(3, 0.15 * coef.shape[0] + 2)))
     limit = np.abs(coef).max() or 1.0
     image = ax.imshow(
@@ -40,7 +57,10 @@ def plot_coefficients(coef, *, feature_names=None, task_names=None, title=None, 
     )
     ax.figure.colorbar(image, ax=ax, label="coefficient")
     ax.set_xlabel("feature")
-    ax.set_ylabel(f"task ({coef.shape[0]} tasks)")
+    if rows == "task":
+        ax.set_ylabel(f"task ({coef.shape[0]} tasks)")
+    else:
+        ax.set_ylabel(f"{rows} in each task)")
     if feature_names is not None:
         ax.set_xticks(range(len(feature_names)), feature_names, rotation=90)
     if task_names is not None and len(task_names) <= 40:
@@ -52,13 +72,22 @@ def plot_coefficients(coef, *, feature_names=None, task_names=None, title=None, 
 
 
 def plot_path(alphas, coefs, *, title="Regularization path", ax=None):
-    """Regularization path: the norm of each feature's row across tasks against alpha.
+    """Regularization path: the norm of each feature's row across tasks (and classes)
+    against alpha.
 
     ``alphas`` and ``coefs`` as returned by
     :func:`skmtl.model_selection.regularization_path`.
     """
+    coefs = np.asarray(coefs)
+    if coefs.ndim not in (3, 4):
+        raise ValueError(
+            "plot_path takes the coefs of regularization_path, of shape (n_alphas, "
+            "n_tasks, n_features) or (n_alphas, n_tasks, n_classes, n_features); got "
+            f"shape {coefs.shape}."
+        )
     ax = _axes(ax)
-    norms = np.linalg.norm(np.asarray(coefs), axis=1)  # (n_alphas, n_features)
+    # (n_alphas, n_features): over tasks (and classes)
+    norms = np.sqrt(np.sum(coefs**2, axis=tuple(range(1, coefs.ndim - 1))))
     ax.plot(alphas, norms)
     ax.set_xscale("log")
     ax.invert_xaxis()
@@ -90,6 +119,11 @@ def plot_cv(model, *, slices="chosen", title=None, ax=None):
     """
     if slices not in ("chosen", "all"):
         raise ValueError(f"slices must be 'chosen' or 'all'; got {slices!r}.")
+    if not hasattr(model, "searched_strengths_"):
+        raise ValueError(
+            "plot_cv takes a fitted skmtl *CV estimator (e.g. GroupLassoRegressorCV "
+            f"after fit); got {_model_name(model)}, which has no searched_strengths_."
+        )
     ax = _axes(ax)
     name, others = model.searched_strengths_[0], model.searched_strengths_[1:]
     grid = np.asarray(getattr(model, f"{name}s_"), dtype=float)
@@ -170,8 +204,23 @@ def plot_task_matrix(
     when given, lines between the clusters), None keeps the given order, an array is
     the order. Tasks are named by ``labels`` (up to 40; else the clusters are).
     """
-    matrix = np.asarray(matrix)
+    try:
+        matrix = np.asarray(matrix, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "plot_task_matrix takes a task x task matrix (e.g. a model's "
+            f"task_similarity_), not a {type(matrix).__name__}."
+        ) from None
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or not np.isfinite(matrix).all():
+        raise ValueError(
+            "plot_task_matrix takes a square, finite task x task matrix (e.g. a model's "
+            f"task_similarity_ or task_correlation_); got shape {matrix.shape}"
+            + ("" if matrix.ndim != 2 or np.isfinite(matrix).all() else " with NaN or inf")
+            + "."
+        )
     T = len(matrix)
+    if clusters is not None and len(clusters) != T:
+        raise ValueError(f"clusters has {len(clusters)} labels for {T} tasks; give one per task.")
     if order is None:
         order, how = np.arange(T), ""
     elif isinstance(order, str):

@@ -143,3 +143,43 @@ def test_plot_cv_of_a_classifier_shows_its_score():
     assert "minus log-loss" in ax.get_ylabel() and "GroupLassoClassifier" in ax.get_title()
     with pytest.raises(ValueError, match="slices"):
         plotting.plot_cv(cv, slices="first")
+
+
+def test_multiclass_coefficients_and_path():
+    """More than two classes: a row of the heat map per task and class, and the
+    path's norms over tasks and classes."""
+    from skmtl import GroupLassoClassifier
+
+    X, y, tasks, _ = make_joint_sparse(
+        n_tasks=4, n_samples=30, n_features=3, n_informative=2, random_state=0
+    )
+    y3 = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))
+    model = GroupLassoClassifier(alpha=0.01).fit(X, y3, tasks=tasks)
+    ax = plotting.plot_coefficients(model, task_names=model.tasks_)
+    image = ax.get_images()[0].get_array()
+    np.testing.assert_array_equal(image, model.coef_.reshape(12, 3))  # task 0's classes first
+    assert [t.get_text() for t in ax.get_yticklabels()][:2] == ["0: 0", "0: 1"]
+    alphas, coefs, _, _ = regularization_path(GroupLassoClassifier(), X, y3, tasks, alphas=4)
+    lines = plotting.plot_path(alphas, coefs).get_lines()
+    expected = np.sqrt((coefs**2).sum(axis=(1, 2)))  # (n_alphas, n_features)
+    for j, line in enumerate(lines):
+        np.testing.assert_allclose(line.get_ydata(), expected[:, j])
+
+
+def test_wrong_inputs_are_named():
+    X, y, tasks, _ = make_joint_sparse(
+        n_tasks=3, n_samples=20, n_features=3, n_informative=2, random_state=0
+    )
+    plain = GroupLassoRegressor().fit(X, y, tasks=tasks)
+    with pytest.raises(ValueError, match="plot_cv takes a fitted skmtl \\*CV estimator"):
+        plotting.plot_cv(plain)
+    with pytest.raises(ValueError, match="not a GroupLassoRegressor"):
+        plotting.plot_task_matrix(plain)
+    with pytest.raises(ValueError, match=r"square, finite .* shape \(3, 4\)"):
+        plotting.plot_task_matrix(np.ones((3, 4)))
+    with pytest.raises(ValueError, match="with NaN or inf"):
+        plotting.plot_task_matrix(np.full((3, 3), np.nan))
+    with pytest.raises(ValueError, match="clusters has 2 labels for 3 tasks"):
+        plotting.plot_task_matrix(np.eye(3), clusters=[0, 1])
+    with pytest.raises(ValueError, match="plot_path takes the coefs"):
+        plotting.plot_path([1.0], np.ones((1, 3)))

@@ -111,7 +111,10 @@ def regularization_path(
     alphas : ndarray of shape (n_alphas,)
         Decreasing.
     coefs : ndarray of shape (n_alphas, n_tasks, n_features)
+        ``(n_alphas, n_tasks, n_classes, n_features)`` for a classifier of more than
+        two classes (the shape of its ``coef_`` at each alpha).
     intercepts : ndarray of shape (n_alphas, n_tasks)
+        ``(n_alphas, n_tasks, n_classes)`` for more than two classes.
     dual_gaps : ndarray of shape (n_alphas,)
 
     Examples
