@@ -363,6 +363,10 @@ def test_task_stratified_folds_keep_every_task_in_training():
     assert counts == [4] * 5  # stratified
     with pytest.raises(ValueError, match="needs the task labels"):
         list(TaskStratifiedKFold().split(tasks))
+    # every fold holds out a sample: 29 can be (task 0's one sample never is)
+    assert len(list(TaskStratifiedKFold(29).split(tasks, groups=tasks))) == 29
+    with pytest.raises(ValueError, match=r"n_splits=30 greater .* held out: 29 \(of 30"):
+        list(TaskStratifiedKFold(30).split(tasks, groups=tasks))
 
 
 def test_cross_validate_with_routed_tasks_and_the_splitter():
@@ -486,7 +490,9 @@ def test_int_grids_follow_sklearn_and_defaults_are_unchanged():
         (dict(betas=[]), "betas must be an int .* or a non-empty 1-D array"),
         (dict(betas=[[0.1]]), "betas must be an int"),
         (dict(alphas=[1.0, -0.1]), "alphas must be an int .* strengths >= 0"),
-        (dict(intercept_poolings="none"), "intercept_poolings must be an int"),
+        (dict(intercept_poolings="none"), "intercept_poolings must be a non-empty 1-D"),
+        (dict(intercept_poolings=3), r"intercept_poolings must be a non-empty .*\(inf allowed"),
+        (dict(alphas=[np.inf]), r"alphas must be an int .* >= 0 \(finite\)"),
         (dict(eps=0.0), "eps must be > 0"),
     ],
 )
@@ -654,3 +660,43 @@ def test_cv_with_a_splitter_without_groups_does_not_warn_about_them():
         skmtl.GroupLassoRegressorCV(cv=KFold(3, shuffle=True, random_state=0)).fit(
             X, y, tasks=tasks
         )
+
+
+def test_cv_splitters_take_groups_and_classifiers_split_by_class():
+    """A TaskStratifiedKFold given to a classifier *CV splits by task and class, as
+    cv=int does (a task with two rows of one class trains on both classes in every
+    fold); groups= reaches the splitter (patients for GroupKFold), as precomputed
+    folds do."""
+    from sklearn.model_selection import GroupKFold
+
+    X, y, tasks = make_tasks(seed=5, sizes=(30, 30, 30))
+    labels = (y > np.median(y)).astype(int)
+    rows = np.flatnonzero(tasks == 1)
+    labels[rows] = 0
+    labels[rows[[0, 3]]] = 1
+    grid = dict(alphas=3, intercept_poolings=[0.0])
+    by_int = GroupLassoClassifierCV(cv=3, **grid).fit(X, labels, tasks=tasks)
+    by_splitter = GroupLassoClassifierCV(cv=TaskStratifiedKFold(3), **grid).fit(
+        X, labels, tasks=tasks
+    )
+    np.testing.assert_array_equal(by_splitter.score_path_, by_int.score_path_)
+    patients = np.arange(len(y)) % 9
+    routed = GroupLassoRegressorCV(alphas=4, cv=GroupKFold(3)).fit(
+        X, y, tasks=tasks, groups=patients
+    )
+    folds = list(GroupKFold(3).split(X, y, groups=patients))
+    given = GroupLassoRegressorCV(alphas=4, cv=folds).fit(X, y, tasks=tasks)
+    np.testing.assert_array_equal(routed.mse_path_, given.mse_path_)
+    with pytest.raises(ValueError, match="groups has shape"):
+        GroupLassoRegressorCV(alphas=4).fit(X, y, tasks=tasks, groups=patients[:5])
+
+
+def test_cv_warm_start_refits_from_the_last_solution():
+    X, y, tasks = make_tasks(seed=6)
+    cold = GroupLassoRegressorCV(alphas=[0.05], tol=1e-8).fit(X, y, tasks=tasks)
+    warm = GroupLassoRegressorCV(alphas=[0.05], tol=1e-8, warm_start=True)
+    first = warm.fit(X, y, tasks=tasks).estimator_
+    warm.fit(X, y, tasks=tasks)
+    assert warm.estimator_ is not first and first.n_iter_ == cold.n_iter_  # (not mutated)
+    assert warm.n_iter_ < cold.n_iter_
+    np.testing.assert_allclose(warm.coef_, cold.coef_, rtol=1e-5, atol=1e-8)

@@ -7,6 +7,7 @@ with the best held-out error are refitted on all data.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import warnings
 
@@ -112,13 +113,21 @@ class _PathCV(_MultiTaskModel):
         strength gives that strength's)."""
         return base._alpha_max(data, info, loss)  # with fit's task weights
 
-    def fit(self, X, y, tasks=None, sample_weight=None):
+    def fit(self, X, y, tasks=None, sample_weight=None, groups=None):
         """Choose the strengths by cross-validation, then refit on all the data.
 
         Parameters
         ----------
         X, y, tasks, sample_weight
-            As in the base estimator's ``fit``.
+            As in the base estimator's ``fit``. The held-out errors are weighted by
+            ``sample_weight`` too; with the default folds, rows of zero weight are
+            left out of them.
+        groups : array-like of shape (n_samples,), default=None
+            Group labels for the splitter ``cv`` (e.g. patients for a
+            :class:`~sklearn.model_selection.GroupKFold`). None: the task labels (by
+            task and class for a classifier split by
+            :class:`~skmtl.model_selection.TaskStratifiedKFold`, so that both
+            classes of a task train).
 
         Returns
         -------
@@ -144,7 +153,16 @@ class _PathCV(_MultiTaskModel):
         base.set_params(intercept_pooling=grids[-1][0])  # the value when not searched
         strengths, grids = self._tuned(grids)
         cv = self.cv
-        groups = task_labels
+        own_groups = groups is not None
+        if own_groups:
+            groups = np.asarray(groups)
+            if groups.shape[:1] != (y.shape[0],):
+                raise ValueError(
+                    f"groups has shape {groups.shape}; give one group label per sample "
+                    f"({y.shape[0]})."
+                )
+        else:
+            groups = task_labels
         if cv is None or isinstance(cv, int):
             n = 5 if cv is None else cv
             if task_labels is None:
@@ -160,10 +178,15 @@ class _PathCV(_MultiTaskModel):
                     y, sample_weight = y[keep], sample_weight[keep]
                     task_labels = np.asarray(task_labels)[keep]
                     tasks = None if tasks is None else task_labels
-                    groups = task_labels
+                    groups = groups[keep] if own_groups else task_labels
                 cv = TaskStratifiedKFold(n)
-                if self._is_classifier:  # by task and class: both classes train
-                    groups = task_class_groups(task_labels, y)
+        if (
+            isinstance(cv, TaskStratifiedKFold)
+            and self._is_classifier
+            and not own_groups
+            and task_labels is not None
+        ):  # by task and class: both classes train
+            groups = task_class_groups(task_labels, y)
         cv = check_cv(cv)
         with warnings.catch_warnings():
             # the task labels go to every splitter as groups; one that takes none
@@ -217,9 +240,11 @@ class _PathCV(_MultiTaskModel):
             self.score_path_ = -path if criterion == "log_loss" else 1.0 - path
         else:
             self.mse_path_ = path
-        self.estimator_ = (
-            clone(base).set_params(**chosen).fit(X, y, tasks=tasks, sample_weight=sample_weight)
-        )
+        refit = clone(base).set_params(**chosen)
+        last = getattr(self, "estimator_", None)
+        if self.warm_start and type(last) is type(refit):  # from the last refit's solution
+            refit = copy.deepcopy(last).set_params(**refit.get_params())
+        self.estimator_ = refit.fit(X, y, tasks=tasks, sample_weight=sample_weight)
         for name, value in vars(self.estimator_).items():
             if name.endswith("_") and not name.startswith("_"):
                 setattr(self, name, value)
@@ -244,7 +269,7 @@ class _PathCV(_MultiTaskModel):
             pooling = tuple(p for p in pooling if p > 0)
             if not pooling:  # free intercepts were the default's only value
                 raise ValueError(infinite)
-        elif infinite and not np.all(check_grid(pooling, "intercept_poolings") > 0):
+        elif infinite and not np.all(check_grid(pooling, "intercept_poolings", False, True) > 0):
             raise ValueError(
                 f"intercept_poolings holds 0 (free intercepts), which these data do not "
                 f"allow: {infinite} Leave 0 out of intercept_poolings."
@@ -272,7 +297,8 @@ class _PathCV(_MultiTaskModel):
                         f"{self._model.__name__} with these parameters has no alpha_max to "
                         f"place {param}={count} values from; give {param} as an array."
                     )
-            grid = check_grid(grid, param)
+            pooled = name == "intercept_pooling"
+            grid = check_grid(grid, param, counts=not pooled, infinite=pooled)
             grids.append(np.sort(grid)[::-1] if i == 0 else grid)
         return grids
 

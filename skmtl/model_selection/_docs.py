@@ -21,6 +21,10 @@ _CV_PARAMETERS = {
         sample has a task label (by task and class for classifiers),
         :class:`~sklearn.model_selection.KFold` for a shared design.
 """,
+    "warm_start": """    warm_start : bool, default={default}
+        The refit on all the data starts from the last fit's solution (on the same
+        tasks); the folds' paths start afresh.
+""",
     "n_jobs": """    n_jobs : int, default=None
         Folds run in parallel through joblib (a Dask or Ray backend spreads them over
         a cluster).

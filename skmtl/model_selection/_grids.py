@@ -55,16 +55,28 @@ def is_count(grid):
     return isinstance(grid, numbers.Integral) and not isinstance(grid, (bool, np.bool_))
 
 
-def check_grid(grid, name):
-    """``grid`` as a non-empty 1-D float array of strengths >= 0 (``inf`` allowed)."""
+def check_grid(grid, name, counts=True, infinite=False):
+    """``grid`` as a non-empty 1-D float array of strengths >= 0; ``counts``: an int
+    also means that many automatic values (said in the error), else only arrays are
+    grids; ``infinite``: ``inf`` is a value (intercept pooling's one intercept)."""
     try:
-        values = np.atleast_1d(np.asarray(grid, dtype=float))
+        values = np.asarray(grid, dtype=float)
     except (TypeError, ValueError):
         values = None
-    if values is None or values.ndim != 1 or values.size == 0 or not np.all(values >= 0):
+    scalar = values is not None and values.ndim == 0
+    if counts and scalar:
+        values = np.atleast_1d(values)
+    high = np.inf if infinite else np.finfo(float).max
+    if (
+        values is None
+        or values.ndim != 1
+        or values.size == 0
+        or not np.all((values >= 0) & (values <= high))
+    ):
+        kind = "an int (that many automatic values) or " if counts else ""
+        which = "inf allowed" if infinite else "finite"
         raise ValueError(
-            f"{name} must be an int (that many automatic values) or a non-empty 1-D "
-            f"array of strengths >= 0; got {grid!r}."
+            f"{name} must be {kind}a non-empty 1-D array of strengths >= 0 ({which}); got {grid!r}."
         )
     return values
 

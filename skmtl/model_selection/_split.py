@@ -82,5 +82,12 @@ class TaskStratifiedKFold(BaseCrossValidator):
         # round robin within each task, each task starting where the last one stopped
         fold[order] = (rank + np.repeat(starts, counts)) % self.n_splits
         fold[order[np.repeat(counts, counts) == 1]] = -1  # single-sample tasks: train only
+        testable = int(np.sum(fold >= 0))
+        if testable < self.n_splits:
+            raise ValueError(
+                f"Cannot have n_splits={self.n_splits} greater than the number of samples "
+                f"that can be held out: {testable} (of {n}; a task of one sample is never "
+                "held out)."
+            )
         for k in range(self.n_splits):
             yield np.flatnonzero(fold == k)
