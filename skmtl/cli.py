@@ -210,8 +210,19 @@ def fit_one(model, Xt, y, train, test, classification):
         "time": elapsed,
         "gap": gap_ratio(model),
         "chosen": chosen_strengths(model),
+        "estimated": estimated_strengths(model),
         "warnings": [(w.category.__name__, str(w.message)) for w in caught],
     }
+
+
+def estimated_strengths(model):
+    """The strengths a fitted ``*CV`` estimator estimated rather than searched or was
+    given: the squared loss's intercept pooling, by the method of moments."""
+    model = model[-1] if isinstance(model, Pipeline) else model
+    searched = getattr(model, "intercept_poolings_", ())
+    if getattr(model, "intercept_poolings", ()) is None and len(searched) == 1:
+        return ["intercept_pooling"]
+    return []
 
 
 def _fit_split(models, Xt, y, train, test, classification, blas_threads):
@@ -286,7 +297,10 @@ def _summary(runs):
         edge = any(at_edge(v, g) for v, g in zip(values, grids, strict=True))
         fixed = all(len(np.unique(g)) == 1 for g in grids)
         cell = f"{name}={np.median(values):.3g}"
-        chosen.append(cell + (" (fixed)" if fixed else EDGE if edge else ""))
+        if name in runs[0].get("estimated", ()):
+            chosen.append(cell + " (estimated)")
+        else:
+            chosen.append(cell + (" (fixed)" if fixed else EDGE if edge else ""))
     counts = Counter(category for r in runs for category, _ in r["warnings"])
     return [
         _mean_std([r["score"] for r in runs], 3),
@@ -342,10 +356,13 @@ def format_report(results, info):
     lines += [line(name, row) for name, row in cells.items()]
     lines += [
         "",
-        f"held-out {metric}, fit time (CV and refit): mean ± std over the {n} splits",
+        f"held-out {metric}, fit time (CV and refit): mean ± std over the {n} split"
+        + ("s" if n != 1 else ""),
         "gap/tol: largest final duality gap of the refit over its stopping threshold "
         "(above 1: not converged)",
-        "chosen strengths: median over the splits; (fixed): a grid of one value",
+        "chosen strengths: median over the splits; (fixed): a grid of one value; "
+        "(estimated): estimated on each training part (the intercept pooling, by the "
+        "method of moments)",
         f"{EDGE} at an edge of its grid in at least one split: the best value may lie beyond it",
         "warnings: recorded during the fits and counted by kind (--show-warnings lists them)",
     ]
@@ -433,6 +450,36 @@ def write_plots(folder, results, fitted, info):
     return paths
 
 
+def _count(low):
+    """An argparse type: an int >= ``low`` (errors in the subcommand's usage)."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be an int >= {low}; got {value}")
+        return value
+
+    return parse
+
+
+def _jobs(text):
+    """An argparse type: a number of processes, >= 1, or -1 for all the cores."""
+    value = _count(-1)(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be >= 1, or -1 for all the cores; got 0")
+    return value
+
+
+def _directory(text):
+    """An argparse type: a directory, existing or to be made (not a file)."""
+    if Path(text).exists() and not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text} exists and is not a directory")
+    return text
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="skmtl", description="Classical multi-task learning with scikit-learn."
@@ -462,13 +509,16 @@ def build_parser():
     )
     cmp.add_argument(
         "--splits",
-        type=int,
+        type=_count(1),
         default=5,
         metavar="N",
         help="number of random train/test splits (default 5)",
     )
     cmp.add_argument(
-        "--plot", metavar="DIR", help="also write PNG pictures to DIR (needs matplotlib)"
+        "--plot",
+        type=_directory,
+        metavar="DIR",
+        help="also write PNG pictures to DIR (needs matplotlib)",
     )
     cmp.add_argument(
         "--quick",
@@ -482,7 +532,7 @@ def build_parser():
     )
     cmp.add_argument(
         "--jobs",
-        type=int,
+        type=_jobs,
         default=1,
         metavar="N",
         help="fit the splits in N parallel processes (default 1; fit times then include "
@@ -490,21 +540,19 @@ def build_parser():
     )
     cmp.add_argument(
         "--blas-threads",
-        type=int,
+        type=_count(1),
         default=1,
         metavar="N",
         help="threads of the linear algebra library during the fits (default 1: the "
         "problems are small, more threads only compete for the cores)",
     )
-    cmp.add_argument("--seed", type=int, default=0, help="random seed of the first split (0)")
+    cmp.add_argument("--seed", type=_count(0), default=0, help="random seed of the first split (0)")
     return parser
 
 
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.splits < 1:
-        parser.error("--splits must be at least 1")
     missing = missing_dependencies(args.dataset, args.plot)
     if missing:
         for what, extra, modules in missing:

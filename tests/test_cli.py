@@ -72,6 +72,9 @@ def test_compare_on_real_data_writes_plots(tmp_path, capsys):
     assert len(table) == 10 and captured.err == ""
     assert all(MEAN_STD.match(row[0]) and MEAN_STD.match(row[1]) for row in table.values())
     assert "mean ± std over the 2 splits" in out
+    # the squared loss's intercept pooling is estimated on each training part
+    assert "intercept_pooling=" in table["group lasso"][3]
+    assert table["group lasso"][3].endswith("(estimated)")
     pngs = sorted(tmp_path.glob("*.png"))
     assert [p.name for p in pngs] == [
         "coefficients.png",
@@ -233,3 +236,20 @@ def test_missing_dependency_exit_status_without_traceback(tmp_path):
     )
     assert result.returncode == 1 and result.stdout == ""
     assert "pip install 'skmtl[plot]'" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        (["--jobs", "0"], "--jobs: must be >= 1, or -1"),
+        (["--seed", "-1"], "--seed: must be an int >= 0"),
+        (["--blas-threads", "0"], "--blas-threads: must be an int >= 1"),
+        (["--splits", "0"], "--splits: must be an int >= 1"),
+        (["--plot", __file__], "--plot: .* exists and is not a directory"),
+    ],
+)
+def test_compare_options_are_checked_before_any_work(option, message, capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--dataset", "synthetic", *option])
+    err = capsys.readouterr().err
+    assert re.search(message, err) and err.startswith("usage: skmtl compare")

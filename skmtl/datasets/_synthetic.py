@@ -7,11 +7,14 @@ the structure a model assumes, then samples data from them with
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, check_scalar
 
 _SAMPLING = """    n_samples : int or array-like of int, default={n_samples}
-        Samples per task (one value for all tasks, or one per task).
+        Samples per task (one value for all tasks, or one per task; an int with
+        ``shared_design``).
     n_features : int, default={n_features}
     noise : float, default={noise}
         Standard deviation of the Gaussian noise added to the linear predictor.
@@ -30,17 +33,39 @@ _RETURNS = """    X : ndarray of shape (n_rows, n_features)
         The true coefficients."""
 
 
+def _check_sizes(noise, **sizes):
+    """The ``sizes`` (ints >= 1) and the noise (a number >= 0) of a generator, with
+    errors that name them."""
+    for name, value in sizes.items():
+        check_scalar(value, name, numbers.Integral, min_val=1)
+    check_scalar(noise, "noise", numbers.Real, min_val=0)
+
+
+def _task_sizes(n_samples, n_tasks, shared_design):
+    """``n_samples`` as one count per task (an int for a shared design)."""
+    if shared_design or np.ndim(n_samples) == 0:
+        check_scalar(n_samples, "n_samples", numbers.Integral, min_val=1)
+        return n_samples if shared_design else np.full(n_tasks, n_samples)
+    counts = np.asarray(n_samples)
+    if counts.shape != (n_tasks,) or counts.dtype.kind not in "iu" or counts.min() < 1:
+        raise ValueError(
+            f"n_samples must be an int >= 1 or one int >= 1 per task ({n_tasks}); got "
+            f"{n_samples!r}."
+        )
+    return counts
+
+
 def _sample_tasks(coef, n_samples, noise, loss, shared_design, rng):
     """Draw Gaussian features and targets ``x^T w_t + noise`` for every task."""
     if loss not in ("squared", "logistic"):
         raise ValueError(f"loss must be 'squared' or 'logistic'; got {loss!r}.")
     n_tasks, n_features = coef.shape
+    counts = _task_sizes(n_samples, n_tasks, shared_design)
     if shared_design:
-        X = rng.standard_normal((int(n_samples), n_features))
+        X = rng.standard_normal((counts, n_features))
         z = X @ coef.T + noise * rng.standard_normal((X.shape[0], n_tasks))
         tasks = None
     else:
-        counts = np.broadcast_to(np.asarray(n_samples, dtype=int), (n_tasks,))
         tasks = np.repeat(np.arange(n_tasks), counts)
         X = rng.standard_normal((len(tasks), n_features))
         z = np.einsum("ij,ij->i", X, coef[tasks]) + noise * rng.standard_normal(len(tasks))
@@ -59,6 +84,7 @@ def make_joint_sparse(
     shared_design=False,
     random_state=None,
 ):
+    _check_sizes(noise, n_tasks=n_tasks, n_features=n_features)
     rng = check_random_state(random_state)
     if not 0 <= n_informative <= n_features:
         raise ValueError(
@@ -105,6 +131,7 @@ def make_mean_tasks(
     shared_design=False,
     random_state=None,
 ):
+    _check_sizes(noise, n_tasks=n_tasks, n_features=n_features)
     rng = check_random_state(random_state)
     mean = rng.standard_normal(n_features)
     coef = mean + spread * rng.standard_normal((n_tasks, n_features))
@@ -147,6 +174,7 @@ def make_clustered_tasks(
     shared_design=False,
     random_state=None,
 ):
+    _check_sizes(noise, n_tasks=n_tasks, n_features=n_features)
     rng = check_random_state(random_state)
     if not 1 <= n_clusters <= n_tasks:
         raise ValueError(f"n_clusters must be in [1, n_tasks={n_tasks}]; got {n_clusters}.")
@@ -197,6 +225,7 @@ def make_chain_tasks(
     shared_design=False,
     random_state=None,
 ):
+    _check_sizes(noise, n_tasks=n_tasks, n_features=n_features)
     rng = check_random_state(random_state)
     steps = step * rng.standard_normal((n_tasks, n_features))
     steps[0] = rng.standard_normal(n_features)
@@ -245,6 +274,7 @@ def make_low_rank_tasks(
     shared_design=False,
     random_state=None,
 ):
+    _check_sizes(noise, n_tasks=n_tasks, n_features=n_features)
     rng = check_random_state(random_state)
     if not 1 <= rank <= min(n_tasks, n_features):
         raise ValueError(f"rank must be in [1, min(n_tasks, n_features)]; got {rank}.")
@@ -303,6 +333,7 @@ def make_shared_specific_tasks(
     shared_design=False,
     random_state=None,
 ):
+    _check_sizes(noise, n_tasks=n_tasks, n_features=n_features)
     rng = check_random_state(random_state)
     if n_shared + n_specific > n_features:
         raise ValueError("n_shared + n_specific must not exceed n_features.")
@@ -357,6 +388,7 @@ def make_disease_progression(
     loss="squared",
     random_state=None,
 ):
+    _check_sizes(noise, n_samples=n_samples, n_features=n_features, n_time_points=n_time_points)
     rng = check_random_state(random_state)
     if loss not in ("squared", "logistic"):
         raise ValueError(f"loss must be 'squared' or 'logistic'; got {loss!r}.")
