@@ -700,3 +700,21 @@ def test_cv_warm_start_refits_from_the_last_solution():
     assert warm.estimator_ is not first and first.n_iter_ == cold.n_iter_  # (not mutated)
     assert warm.n_iter_ < cold.n_iter_
     np.testing.assert_allclose(warm.coef_, cold.coef_, rtol=1e-5, atol=1e-8)
+
+
+def test_cv_on_new_tasks_follows_unknown_task():
+    """Folds that hold out whole tasks (GroupKFold) are scored by the population
+    model: with a warning by default, silently with 'mean'; 'error' cannot score
+    them and says so before any fit."""
+    from sklearn.model_selection import GroupKFold
+
+    X, y, tasks = make_tasks(seed=7, sizes=(30, 30, 30))
+    cv = GroupKFold(3)
+    with pytest.warns(skmtl.UnknownTaskWarning, match="3 of the 3 test folds hold tasks"):
+        warned = GroupLassoRegressorCV(alphas=3, cv=cv).fit(X, y, tasks=tasks)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", skmtl.UnknownTaskWarning)
+        silent = GroupLassoRegressorCV(alphas=3, cv=cv, unknown_task="mean").fit(X, y, tasks=tasks)
+    np.testing.assert_array_equal(warned.mse_path_, silent.mse_path_)
+    with pytest.raises(ValueError, match="unknown_task='error' cannot score"):
+        GroupLassoRegressorCV(alphas=3, cv=cv, unknown_task="error").fit(X, y, tasks=tasks)

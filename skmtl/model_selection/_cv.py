@@ -193,7 +193,7 @@ class _PathCV(_MultiTaskModel):
             # (KFold) need not say that it ignores what the user never passed
             warnings.filterwarnings("ignore", "The groups parameter is ignored", UserWarning)
             folds = list(cv.split(X, y, groups=groups))
-        _warn_unseen_tasks(task_labels, folds)
+        _warn_unseen_tasks(task_labels, folds, getattr(base, "unknown_task", "warn"))
         secondary = list(itertools.product(*grids[1:]))
         settings = [
             [self._point_params(dict(zip(strengths, (a,) + rest, strict=True))) for a in grids[0]]

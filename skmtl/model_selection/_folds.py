@@ -46,14 +46,23 @@ def _warn_degenerate(base, settings, data):
         )
 
 
-def _warn_unseen_tasks(task_labels, folds):
+def _warn_unseen_tasks(task_labels, folds, policy="warn"):
     """One warning when test folds hold tasks their training folds lack (their
-    errors are then those of the population model, a cold start)."""
+    errors are then those of the population model, a cold start); an error with
+    ``unknown_task="error"`` (``policy``), which could not score them."""
     if task_labels is None:
         return
     labels = np.asarray(task_labels)
     unseen = sum(not np.isin(labels[test], labels[train]).all() for train, test in folds)
-    if unseen:
+    if unseen and policy == "error":
+        raise ValueError(
+            f"{unseen} of the {len(folds)} test folds hold tasks that their training fold "
+            "lacks, which unknown_task='error' cannot score. Set unknown_task='mean' to "
+            "score them with the population model (new tasks on purpose, e.g. GroupKFold), "
+            "or use TaskStratifiedKFold (the default) to keep every task in every "
+            "training fold."
+        )
+    if unseen and policy == "warn":
         warnings.warn(
             f"{unseen} of the {len(folds)} test folds hold tasks that their training "
             "fold lacks; those are scored with the population model (a cold start). "
