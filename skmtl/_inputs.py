@@ -556,7 +556,8 @@ def _check_both_classes(data, labels, one_class_tasks):
             "intercept_pooling > 0 to shrink such tasks' intercepts towards the shared "
             "one, or, in cross-validation, split with "
             "TaskStratifiedKFold(...).split(X, y, groups=task_class_groups(tasks, y)) "
-            "(skmtl.model_selection) to keep both classes of every task in training."
+            "(skmtl.model_selection; a *CV or GridSearchCV: fit(..., groups=...)) to "
+            "keep both classes of every task in training."
         )
 
 
@@ -574,5 +575,6 @@ def _check_all_classes(data, labels, one_class_tasks):
         "infinity). Set intercept_pooling > 0 to shrink the task intercepts towards "
         "shared ones (which keeps them finite), or, in cross-validation, split with "
         "TaskStratifiedKFold(...).split(X, y, groups=task_class_groups(tasks, y)) "
-        "(skmtl.model_selection) to keep every class of every task in training."
+        "(skmtl.model_selection; a *CV or GridSearchCV: fit(..., groups=...)) to keep "
+        "every class of every task in training."
     )

@@ -663,11 +663,12 @@ def test_cv_with_a_splitter_without_groups_does_not_warn_about_them():
 
 
 def test_cv_splitters_take_groups_and_classifiers_split_by_class():
-    """A TaskStratifiedKFold given to a classifier *CV splits by task and class, as
-    cv=int does (a task with two rows of one class trains on both classes in every
-    fold); groups= reaches the splitter (patients for GroupKFold), as precomputed
-    folds do."""
+    """groups= reaches the splitter, as precomputed folds do: task and class groups
+    for a classifier's TaskStratifiedKFold, as cv=int makes (a task with two rows
+    of one class trains on both classes in every fold), patients for GroupKFold."""
     from sklearn.model_selection import GroupKFold
+
+    from skmtl.model_selection import task_class_groups
 
     X, y, tasks = make_tasks(seed=5, sizes=(30, 30, 30))
     labels = (y > np.median(y)).astype(int)
@@ -676,8 +677,10 @@ def test_cv_splitters_take_groups_and_classifiers_split_by_class():
     labels[rows[[0, 3]]] = 1
     grid = dict(alphas=3, intercept_poolings=[0.0])
     by_int = GroupLassoClassifierCV(cv=3, **grid).fit(X, labels, tasks=tasks)
+    with pytest.raises(ValueError, match=r"groups=task_class_groups\(tasks, y\)"):
+        GroupLassoClassifierCV(cv=TaskStratifiedKFold(3), **grid).fit(X, labels, tasks=tasks)
     by_splitter = GroupLassoClassifierCV(cv=TaskStratifiedKFold(3), **grid).fit(
-        X, labels, tasks=tasks
+        X, labels, tasks=tasks, groups=task_class_groups(tasks, labels)
     )
     np.testing.assert_array_equal(by_splitter.score_path_, by_int.score_path_)
     patients = np.arange(len(y)) % 9

@@ -123,11 +123,12 @@ class _PathCV(_MultiTaskModel):
             ``sample_weight`` too; with the default folds, rows of zero weight are
             left out of them.
         groups : array-like of shape (n_samples,), default=None
-            Group labels for the splitter ``cv`` (e.g. patients for a
-            :class:`~sklearn.model_selection.GroupKFold`). None: the task labels (by
-            task and class for a classifier split by
+            Group labels for the splitter ``cv``, as ``GridSearchCV.fit`` takes them
+            (e.g. patients for a :class:`~sklearn.model_selection.GroupKFold`;
+            ``task_class_groups(tasks, y)`` for a classifier split by a
             :class:`~skmtl.model_selection.TaskStratifiedKFold`, so that both
-            classes of a task train).
+            classes of every task train). None: the task labels (by task and class
+            for a classifier's default folds).
 
         Returns
         -------
@@ -180,13 +181,8 @@ class _PathCV(_MultiTaskModel):
                     tasks = None if tasks is None else task_labels
                     groups = groups[keep] if own_groups else task_labels
                 cv = TaskStratifiedKFold(n)
-        if (
-            isinstance(cv, TaskStratifiedKFold)
-            and self._is_classifier
-            and not own_groups
-            and task_labels is not None
-        ):  # by task and class: both classes train
-            groups = task_class_groups(task_labels, y)
+                if self._is_classifier and not own_groups:  # by task and class: both
+                    groups = task_class_groups(task_labels, y)  # classes train
         cv = check_cv(cv)
         with warnings.catch_warnings():
             # the task labels go to every splitter as groups; one that takes none
@@ -242,7 +238,8 @@ class _PathCV(_MultiTaskModel):
             self.mse_path_ = path
         refit = clone(base).set_params(**chosen)
         last = getattr(self, "estimator_", None)
-        if self.warm_start and type(last) is type(refit):  # from the last refit's solution
+        if getattr(self, "warm_start", False) and type(last) is type(refit):
+            # from the last refit's solution (a copy: fits replace attributes)
             refit = copy.deepcopy(last).set_params(**refit.get_params())
         self.estimator_ = refit.fit(X, y, tasks=tasks, sample_weight=sample_weight)
         for name, value in vars(self.estimator_).items():
