@@ -735,9 +735,17 @@ class IncrementalRegressorMixin(RegressorMixin):
             raise ValueError(
                 f"partial_fit takes 1-D y with tasks= (one target per row); got shape {y.shape}."
             )
+        if not first and (tasks is None) != (self._layout == "single"):
+            raise ValueError(
+                "This model's earlier chunks had a task label per row; pass tasks= (or "
+                "set task_column) for this chunk too."
+                if tasks is None
+                else "This model's earlier chunks had no task labels (one task); give "
+                "every chunk without tasks=, or start over with fit or a new model."
+            )
         chunk = TaskStatistics.from_data(X, y, tasks, sample_weight)
         merged = chunk if first else self.statistics_.merge(chunk)  # kept on success only
-        layout = "single" if tasks is None and (first or self._layout == "single") else "tasks"
+        layout = "single" if tasks is None else "tasks"
         self._fit_statistics(merged, layout)
         self.statistics_ = merged
         return self

@@ -139,7 +139,7 @@ def encode_task_labels(labels, n_samples):
         ) from None
 
 
-def _label_kind(labels):
+def label_kind(labels):
     """ "number", "string" or another type's name for an array of labels; "mixed"
     for labels of several kinds."""
     if labels.dtype.kind in "biuf":
@@ -163,7 +163,7 @@ def check_label_kind(labels, fitted):
     """Raise when the (unique) task labels ``labels`` are of another kind than the
     labels ``fitted`` seen in fit (the string "2" for the task 2): every row would
     be an unseen task."""
-    kind, fitted_kind = _label_kind(labels), _label_kind(fitted)
+    kind, fitted_kind = label_kind(labels), label_kind(fitted)
     if len(labels) and kind != fitted_kind:
         raise ValueError(
             f"tasks holds labels of type {kind} ({format_labels(labels, 3, repr)}), but "

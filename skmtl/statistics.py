@@ -16,20 +16,16 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_array
 
 from ._datafit import GramDatafit
-from ._inputs import check_sample_weight, encode_task_labels, format_labels
+from ._inputs import check_sample_weight, encode_task_labels, format_labels, label_kind
 
 __all__ = ["TaskStatistics"]
-
-
-def _label_kind(labels):
-    kind = np.asarray(labels).dtype.kind
-    return "number" if kind in "biuf" else "string" if kind in "US" else kind
 
 
 def check_label_kinds(first, second):
     """Task labels keep one type across chunks: numbers and strings do not mix (a
     union would turn every label into a string)."""
-    if len(first) and len(second) and _label_kind(first) != _label_kind(second):
+    kinds = label_kind(np.asarray(first)), label_kind(np.asarray(second))
+    if len(first) and len(second) and kinds[0] != kinds[1]:
         raise ValueError(
             f"The task labels of this chunk ({np.asarray(second).dtype}: "
             f"{format_labels(second, 3)}) are not of the type of the labels seen before "
@@ -179,6 +175,12 @@ class TaskStatistics:
         )
 
     __add__ = merge
+
+    def __radd__(self, other):
+        """``0 + statistics``: what ``sum(chunks)`` starts with."""
+        if isinstance(other, int) and other == 0:
+            return self
+        return NotImplemented
 
     def _aligned(self, tasks):
         """The same statistics on a superset of task labels (zeros elsewhere)."""

@@ -290,6 +290,29 @@ def test_partial_fit_label_types_do_not_mix():
         model.partial_fit(X[30:], y[30:], tasks=tasks[30:].astype(str))
     assert model.tasks_.dtype.kind == "i"
     model.predict(X[:3], tasks=[0, 1, 2])
+    # strings in a list and in a pandas Series (object) are one type
+    pd = pytest.importorskip("pandas")
+    labels = np.array(["a", "b", "c"])[tasks]
+    chunked = skmtl.GroupLassoRegressor(alpha=0.01, tol=1e-10).partial_fit(
+        X[:30], y[:30], tasks=list(labels[:30])
+    )
+    chunked.partial_fit(X[30:], y[30:], tasks=pd.Series(labels[30:], dtype=object))
+    whole = skmtl.GroupLassoRegressor(alpha=0.01, tol=1e-10).fit(X, y, tasks=labels)
+    np.testing.assert_allclose(chunked.coef_, whole.coef_, rtol=1e-6, atol=1e-9)
+
+
+def test_partial_fit_chunks_keep_their_layout():
+    """A chunk without tasks= after chunks with them was merged into the first
+    task, silently; each layout now asks for the other's form."""
+    X, y, tasks = regression_tasks(10, n=60)
+    model = skmtl.GroupLassoRegressor(alpha=0.01).partial_fit(X[:40], y[:40], tasks=tasks[:40])
+    counts = model.statistics_.counts.copy()
+    with pytest.raises(ValueError, match="pass tasks="):
+        model.partial_fit(X[40:], y[40:])
+    np.testing.assert_array_equal(model.statistics_.counts, counts)  # as it was
+    single = skmtl.GroupLassoRegressor(alpha=0.01).partial_fit(X[:40], y[:40])
+    with pytest.raises(ValueError, match="give every chunk without tasks="):
+        single.partial_fit(X[40:], y[40:], tasks=tasks[40:])
 
 
 def test_failed_refit_still_predicts_like_sklearn():

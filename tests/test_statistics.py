@@ -39,6 +39,17 @@ def test_merged_chunks_equal_the_whole(sparse):
         )
 
 
+def test_sum_of_chunks_is_their_merge():
+    X, y, tasks = _shuffled()
+    parts = [
+        TaskStatistics.from_data(X[rows], y[rows], tasks[rows])
+        for rows in np.array_split(np.arange(len(y)), 3)
+    ]
+    total, whole = sum(parts), TaskStatistics.from_data(X, y, tasks)
+    np.testing.assert_allclose(total.xx, whole.xx, rtol=1e-12)
+    np.testing.assert_allclose(total.xy, whole.xy, rtol=1e-12)
+
+
 @pytest.mark.parametrize("Est", REGRESSORS, ids=lambda e: e.__name__)
 def test_partial_fit_equals_fit(Est):
     X, y, tasks = _shuffled(71)
