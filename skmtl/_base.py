@@ -35,7 +35,16 @@ from ._task_weights import (
 )
 from ._tasks import rowwise_dot
 from .losses import get_loss, is_classification
-from .penalties import L21, NormPenalty, Penalty, for_classes
+from .penalties import (
+    L21,
+    BlockMCP,
+    BlockSCAD,
+    NormPenalty,
+    Penalty,
+    RowCappedL1,
+    TaskBlocks,
+    for_classes,
+)
 from .solvers import solve, solve_gram
 from .solvers.smoothing import null_gradient
 
@@ -989,9 +998,22 @@ class MultiTaskEstimator(_MultiTaskModel):
     def _make_penalty(self, n_tasks, n_features=None):
         if self.penalty is None:
             return L21(1.0)
+        if isinstance(self.penalty, (RowCappedL1, BlockMCP, BlockSCAD)):
+            name = type(self.penalty).__name__.replace("Row", "")
+            raise ValueError(
+                f"penalty={self.penalty!r} is non-convex: it is fitted by a multi-stage "
+                f"convex relaxation, which {name}Regressor and {name}Classifier run; "
+                "MultiTaskEstimator takes a convex Penalty."
+            )
         if not isinstance(self.penalty, Penalty):
             raise ValueError(
                 f"penalty must be a skmtl.penalties.Penalty instance; got {self.penalty!r}."
+                + (
+                    " (TaskBlocks is built by the estimators for more than two classes: "
+                    "give the penalty of one class's task models.)"
+                    if isinstance(self.penalty, TaskBlocks)
+                    else ""
+                )
             )
         coupling = getattr(self.penalty, "M", None)  # a quadratic penalty's T x T matrix
         if coupling is not None and len(coupling) != n_tasks:

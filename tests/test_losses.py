@@ -401,3 +401,24 @@ def test_loss_parameters_are_tuned_by_nested_names():
     assert LogisticLoss().get_params() == {}
     weights = UncertaintyWeights(floor=0.1)
     assert clone(weights).get_params() == {"floor": 0.1, "max_rounds": 50, "tol": 1e-6}
+
+
+def test_a_loss_without_a_required_method_names_it():
+    from skmtl.penalties import L21
+
+    class Half(Loss):  # no second_derivative, no dual_value
+        def pointwise(self, y, z):
+            return 0.5 * (y - z) ** 2
+
+        def derivative(self, y, w, z):
+            return -w * (y - z)
+
+    class Curved(Half):  # no dual_value
+        def second_derivative(self, y, w, z):
+            return w + 0 * z
+
+    X, tasks = np.random.RandomState(0).randn(30, 3), np.arange(30) % 3
+    for loss, method in ((Half(), "second_derivative"), (Curved(), "dual_value")):
+        with pytest.raises(NotImplementedError, match=f"{type(loss).__name__} does not "
+                           f"implement {method}"):  # fmt: skip
+            MultiTaskEstimator(loss=loss, penalty=L21(0.1)).fit(X, X[:, 0], tasks=tasks)

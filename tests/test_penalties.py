@@ -200,3 +200,44 @@ def test_thin_svd_and_singular_values_match_numpy(shape, zero):
     expected = np.linalg.svd(A, compute_uv=False)
     np.testing.assert_allclose(sigma, expected, atol=1e-14)
     np.testing.assert_allclose(singular_values(A), expected, atol=1e-14)
+
+
+def test_penalties_that_multitaskestimator_cannot_take_are_named():
+    from skmtl import MultiTaskEstimator
+    from skmtl.penalties import (
+        BlockMCP,
+        MeanPenalty,
+        Penalty,
+        QuadraticPenalty,
+        RowCappedL1,
+        for_classes,
+    )
+
+    rng = np.random.RandomState(0)
+    X, tasks = rng.randn(30, 3), np.arange(30) % 3
+    y = X[:, 0] + rng.randn(30)
+    for penalty, match in (
+        (BlockMCP(0.1), "non-convex.*BlockMCPRegressor"),
+        (RowCappedL1(0.1), "non-convex.*CappedL1Regressor"),
+        (for_classes(MeanPenalty(3), 3), "TaskBlocks is built by the estimators"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            MultiTaskEstimator(penalty=penalty).fit(X, y, tasks=tasks)
+
+    class Ridge(Penalty):  # declares quadratic, without its matrix M
+        quadratic = True
+
+        def value(self, W):
+            return 0.5 * np.sum(W * W)
+
+        def prox(self, V, step):
+            return V / (1.0 + step)
+
+        def conjugate(self, G):
+            return 0.5 * np.sum(G * G)
+
+    with pytest.raises(TypeError, match="Ridge declares quadratic = True but has no matrix M"):
+        MultiTaskEstimator(penalty=Ridge()).fit(X, y, tasks=tasks)
+    # every penalty prints its parameters, matrices by their shape
+    assert repr(MeanPenalty(4, alpha=2.0)) == "MeanPenalty(alpha=2.0, beta=1.0, n_tasks=4)"
+    assert "M=<array of shape (4, 4)>" in repr(QuadraticPenalty(np.eye(4)))

@@ -96,23 +96,31 @@ class Loss(Params):
     # -- required -----------------------------------------------------------------
     def pointwise(self, y, z):
         """The loss of each sample, unweighted."""
-        raise NotImplementedError
+        raise NotImplementedError(_missing(self, "pointwise(y, z)", "every solver needs"))
 
     def derivative(self, y, w, z):
         """``f'(z)``, elementwise: the gradient in the predictions. Minus it is the
         dual point ``theta`` of the duality gap."""
-        raise NotImplementedError
+        raise NotImplementedError(_missing(self, "derivative(y, w, z)", "every solver needs"))
 
     def second_derivative(self, y, w, z):
         """``f''(z)``, elementwise (a generalized one where ``f'`` has kinks): the
         weights of the proximal Newton steps' quadratic models."""
-        raise NotImplementedError
+        raise NotImplementedError(
+            _missing(
+                self,
+                "second_derivative(y, w, z)",
+                "the intercepts' Newton steps and proximal Newton steps need",
+            )
+        )
 
     def dual_value(self, y, w, z, scale):
         """``-sum_i f_i^*(-s theta_i)`` at the dual point ``theta = -f'(z)`` of ``z``,
         rescaled by ``0 < s <= 1`` (``f_i = w_i loss(y_i, .)``). Every loss's domain
         must contain the segment from 0 to ``theta``."""
-        raise NotImplementedError
+        raise NotImplementedError(
+            _missing(self, "dual_value(y, w, z, scale)", "the duality gap needs")
+        )
 
     def cvxpy(self, y, w, z):
         """The same weighted sum as a cvxpy expression in the predictions ``z``."""
@@ -190,3 +198,11 @@ class Loss(Params):
     def check_target(self, y):
         """Raise a ValueError if ``y`` (finite, as numbers) is outside the loss's
         domain."""
+
+
+def _missing(loss, method, needed_by):
+    """The message for a method a loss leaves at its stub."""
+    return (
+        f"{type(loss).__name__} does not implement {method}, which {needed_by}; see "
+        "skmtl.losses.Loss for what a loss provides."
+    )

@@ -87,6 +87,18 @@ class Penalty:
         without it acts on the ``K T`` task-class columns alike.
     """
 
+    def __repr__(self):
+        """The class and its public attributes (arrays of more than six entries by
+        their shape)."""
+
+        def show(value):
+            if isinstance(value, np.ndarray) and value.size > 6:
+                return f"<array of shape {value.shape}>"
+            return repr(value)
+
+        params = ", ".join(f"{k}={show(v)}" for k, v in vars(self).items() if not k.startswith("_"))
+        return f"{type(self).__name__}({params})"
+
     row_separable = False
     split = False
     quadratic = False
@@ -154,10 +166,6 @@ class NormPenalty(Penalty):
 
     def __init__(self, alpha=1.0):
         self.alpha = strength(alpha, "alpha")
-
-    def __repr__(self):
-        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
-        return f"{type(self).__name__}({params})"
 
     def value(self, W):
         return self.alpha * self.norm(W)

@@ -20,6 +20,12 @@ def has_closed_form(penalty, loss, n_features, n_tasks):
     """A quadratic loss, a ``quadratic`` penalty, and per-task Gram matrices that fit
     in memory (for a penalty that couples the tasks' systems, unlike the mean, also
     a small enough linear system)."""
+    if penalty.quadratic and getattr(penalty, "M", None) is None:
+        raise TypeError(
+            f"{type(penalty).__name__} declares quadratic = True but has no matrix M "
+            "(the penalty tr(W M W^T) that a quadratic penalty is); give it M, or leave "
+            "quadratic False."
+        )
     return (
         loss.quadratic
         and penalty.quadratic
