@@ -114,6 +114,18 @@ def test_all_zero_features_fit_the_intercepts_silently(model):
     assert not model.coef_.any()
 
 
+def test_poisson_counts_of_a_hundred_million():
+    """Trial steps of the intercepts that overflow exp are rejected, silently."""
+    rng = np.random.RandomState(0)
+    X, tasks = rng.randn(300, 3), np.repeat([0, 1, 2], 100)
+    y = rng.poisson(np.exp(18 + 0.5 * X[:, 0])).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = GroupLassoRegressor(alpha=1e-3, loss="poisson").fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(model.coef_[:, 0], 0.5, rtol=1e-3)
+    np.testing.assert_allclose(model.intercept_, 18.0, rtol=1e-3)
+
+
 def test_constant_and_duplicated_columns():
     X, y, tasks = make_tasks(seed=53)
     X = np.column_stack([X, np.full(len(y), 3.0), X[:, 0]])

@@ -21,7 +21,9 @@ class PoissonLoss(Loss):
     newton = True
 
     def pointwise(self, y, z):
-        return np.exp(z) - y * z + xlogy(y, y) - y
+        # (an overflow is an infinite loss: the trial steps that reach it are rejected)
+        with np.errstate(over="ignore"):
+            return np.exp(z) - y * z + xlogy(y, y) - y
 
     def derivative(self, y, w, z):
         return w * (np.exp(z) - y)
