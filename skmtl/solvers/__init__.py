@@ -23,6 +23,7 @@ from .working_set import use_working_sets, working_sets
 _NEWTON_MAX_FEATURES = 100
 #: what the proximal solvers (FISTA and those built on it) need of a penalty
 PROXIMAL_NEEDS = ("value", "prox", "dual_scale", "conjugate")
+PROXIMAL = "every proximal solver (FISTA, CD, ADMM, proximal Newton)"
 
 
 def solve(full, penalty, C0, parts=None, **kw):
@@ -115,14 +116,14 @@ def solve_unguarded(
         newton = curvature_spread(full.gram()) >= MIN_SPREAD
     if penalty.composite:
         if newton:
-            check_provides(penalty.norm_part, PROXIMAL_NEEDS, "FISTA (solver='fista')")
+            check_provides(penalty.norm_part, PROXIMAL_NEEDS, PROXIMAL)
             quadratic = penalty.quadratic_part
             return prox_newton(
                 full, penalty.norm_part, C0, quadratic=quadratic, method=method, **kw
             ), full
         inner = full.gram() if use_gram(data, loss, precompute) else full
         return _rows_block(full, inner, _quadratic_plus_norm(inner, penalty, C0, kw))
-    check_provides(penalty, PROXIMAL_NEEDS, "FISTA (solver='fista')")
+    check_provides(penalty, PROXIMAL_NEEDS, PROXIMAL)
     if penalty.split and _row_form(penalty, method) is not None:
         rows = _row_form(penalty, method)
         kw = dict(method=method, precompute=precompute, **kw)
@@ -173,7 +174,7 @@ def solve_gram_unguarded(gram, penalty, C0, *, method="auto", max_iter=1000, tol
         return _closed_form(gram, penalty, kw), gram
     if penalty.composite:
         return _quadratic_plus_norm(gram, penalty, C0, kw), gram
-    check_provides(penalty, PROXIMAL_NEEDS, "FISTA (solver='fista')")
+    check_provides(penalty, PROXIMAL_NEEDS, PROXIMAL)
     if penalty.split and _row_form(penalty, method) is not None:
         rows = _row_form(penalty, method)
         solved = solve_gram_unguarded(gram, rows, C0, method=method, **kw)
@@ -322,7 +323,7 @@ def _with_parts(solved, rows, d):
 
 def _quadratic_plus_norm(inner, penalty, C0, kw):
     """FISTA with the quadratic part of the penalty in the smooth term."""
-    check_provides(penalty.norm_part, PROXIMAL_NEEDS, "FISTA (solver='fista')")
+    check_provides(penalty.norm_part, PROXIMAL_NEEDS, PROXIMAL)
     smooth = QuadraticSmoothing(inner, penalty.quadratic_part)
     return fista(smooth, penalty.norm_part, C0[: inner.n_rows], **kw)
 
