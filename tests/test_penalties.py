@@ -239,5 +239,51 @@ def test_penalties_that_multitaskestimator_cannot_take_are_named():
     with pytest.raises(TypeError, match="Ridge declares quadratic = True but has no matrix M"):
         MultiTaskEstimator(penalty=Ridge()).fit(X, y, tasks=tasks)
     # every penalty prints its parameters, matrices by their shape
-    assert repr(MeanPenalty(4, alpha=2.0)) == "MeanPenalty(alpha=2.0, beta=1.0, n_tasks=4)"
+    assert repr(MeanPenalty(4, alpha=2.0)) == "MeanPenalty(n_tasks=4, alpha=2.0, beta=1.0)"
     assert "M=<array of shape (4, 4)>" in repr(QuadraticPenalty(np.eye(4)))
+
+
+def test_penalty_parameters_are_nested_estimator_parameters():
+    """GridSearchCV over penalty__alpha: each point is the fit with that penalty,
+    the user's penalty untouched; a bad value raises and leaves the penalty."""
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+
+    from skmtl import MultiTaskEstimator
+    from skmtl.penalties import (
+        ClusterPenalty,
+        FusedSparseGroupNorm,
+        GraphPenalty,
+        MeanPenalty,
+        SparseGroupNorm,
+        SubspacePenalty,
+        TaskCovariancePenalty,
+        WeightedL21,
+    )
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 4)
+    y = X[:, 0] - X[:, 1] + rng.randn(60)
+    penalty = L21(0.1)
+    model = MultiTaskEstimator(penalty=penalty)
+    search = GridSearchCV(model, {"penalty__alpha": [0.01, 0.3]}, cv=3).fit(X, y)
+    best = search.best_params_["penalty__alpha"]
+    refit = MultiTaskEstimator(penalty=L21(best)).fit(X, y)
+    np.testing.assert_allclose(search.best_estimator_.coef_, refit.coef_, rtol=1e-10)
+    assert penalty.alpha == 0.1
+    with pytest.raises(ValueError, match="alpha must be a finite number >= 0"):
+        model.set_params(penalty__alpha=-1.0)
+    assert penalty.alpha == 0.1
+    for built_in in (  # clone's check: the constructor keeps each parameter as given
+        SparseGroupNorm(0.1, 0.5),
+        WeightedL21(0.1, np.ones(4)),
+        MeanPenalty(3, 0.5, 0.1),
+        GraphPenalty(np.ones((3, 3)) - np.eye(3), 0.5, 0.1),
+        ClusterPenalty(1.0, 2.0, 2),
+        SubspacePenalty(1.0, 2.0, 2),
+        TaskCovariancePenalty(1.0, 2.0),
+        FusedSparseGroupNorm(0.1, 0.2, 0.3),
+        TraceNorm(0.2),
+    ):
+        copy = clone(built_in)
+        assert copy is not built_in and repr(copy) == repr(built_in)

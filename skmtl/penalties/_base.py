@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._params import Params
+
 
 def required(method):
     """Mark a base-class method as a stub that a penalty must override for the solvers
@@ -88,15 +90,19 @@ class Penalty:
     """
 
     def __repr__(self):
-        """The class and its public attributes (arrays of more than six entries by
-        their shape)."""
+        """The class and its parameters (``get_params``), else its public attributes;
+        arrays of more than six entries by their shape."""
 
         def show(value):
             if isinstance(value, np.ndarray) and value.size > 6:
                 return f"<array of shape {value.shape}>"
             return repr(value)
 
-        params = ", ".join(f"{k}={show(v)}" for k, v in vars(self).items() if not k.startswith("_"))
+        try:  # the constructor's parameters, where the penalty has them
+            shown = self.get_params()
+        except AttributeError:
+            shown = {k: v for k, v in vars(self).items() if not k.startswith("_")}
+        params = ", ".join(f"{k}={show(v)}" for k, v in shown.items())
         return f"{type(self).__name__}({params})"
 
     row_separable = False
@@ -149,7 +155,7 @@ def strength(value, name):
     return value
 
 
-class NormPenalty(Penalty):
+class NormPenalty(Params, Penalty):
     """``alpha * Omega(W)`` with ``Omega`` a norm; subclasses give ``norm``,
     ``dual_norm``, ``prox`` and ``cvxpy_norm``.
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._params import Params
 from ._base import Penalty
 from ._dual_root import nested_dual_norm
 from ._tv import tv_prox
@@ -22,7 +23,7 @@ from .norms import block_soft_threshold, soft_threshold
 __all__ = ["FusedSparseGroupNorm", "tv_prox"]
 
 
-class FusedSparseGroupNorm(Penalty):
+class FusedSparseGroupNorm(Params, Penalty):
     """``alpha_l1 ||W||_1 + alpha_fused sum_j sum_t |W_j,t+1 - W_jt|
     + alpha_l21 sum_j ||W_j||_2``, the tasks (columns) in their order (time).
 
@@ -35,12 +36,6 @@ class FusedSparseGroupNorm(Penalty):
         self.alpha_l1 = float(alpha_l1)
         self.alpha_fused = float(alpha_fused)
         self.alpha_l21 = float(alpha_l21)
-
-    def __repr__(self):
-        return (
-            f"FusedSparseGroupNorm(alpha_l1={self.alpha_l1}, alpha_fused={self.alpha_fused}, "
-            f"alpha_l21={self.alpha_l21})"
-        )
 
     def value(self, W):
         return float(

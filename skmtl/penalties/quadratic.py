@@ -13,6 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import helmert
 
+from .._params import Params
 from ._base import Penalty
 
 __all__ = ["QuadraticPenalty", "MeanPenalty", "GraphPenalty", "mean_matrix", "laplacian"]
@@ -72,7 +73,7 @@ def laplacian(adjacency):
     return np.diag(A.sum(axis=1)) - A
 
 
-class MeanPenalty(QuadraticPenalty):
+class MeanPenalty(Params, QuadraticPenalty):
     """``alpha * sum_t ||w_t - w_bar||^2 + beta * ||w_bar||^2`` (Evgeniou & Pontil)."""
 
     def __init__(self, n_tasks, alpha=1.0, beta=1.0):
@@ -98,10 +99,11 @@ class MeanPenalty(QuadraticPenalty):
         return mean_matrix(self.n_tasks, self.alpha, self.beta)
 
 
-class GraphPenalty(QuadraticPenalty):
+class GraphPenalty(Params, QuadraticPenalty):
     """``alpha * sum_{s<t} a_st ||w_s - w_t||^2 + beta * ||W||_F^2`` on a task graph."""
 
     def __init__(self, adjacency, alpha=1.0, beta=1.0, allow_singular=False):
+        self.adjacency, self.allow_singular = adjacency, allow_singular
         self.alpha, self.beta = float(alpha), float(beta)
         L = laplacian(adjacency)
         values, vectors = _laplacian_eigh(L.tobytes(), L.shape[0])  # shared along paths

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse.linalg import svds
 
+from .._params import Params
 from ._base import NormPenalty, Penalty
 
 __all__ = [
@@ -67,7 +68,7 @@ def _last_true(condition):
     return hits[-1] + 1 if len(hits) else 0
 
 
-class ClusterPenalty(Penalty):
+class ClusterPenalty(Params, Penalty):
     """Convex clustered MTL (Zhou, Chen & Ye 2011):
     ``c * min_M tr(W (eta I + M)^{-1} W^T)`` over ``{tr M = k, 0 <= M <= I}``.
 
@@ -139,6 +140,7 @@ class SubspacePenalty(ClusterPenalty):
 
     def __init__(self, alpha=1.0, beta=1.0, n_components=2):
         super().__init__(alpha, beta, n_components)
+        self.alpha, self.beta, self.n_components = self.rho1, self.rho2, n_components
 
 
 def thin_svd(A):
@@ -184,7 +186,7 @@ def _padded(sigma, n):
     return np.concatenate([sigma, np.zeros(n - len(sigma))])
 
 
-class TaskCovariancePenalty(Penalty):
+class TaskCovariancePenalty(Params, Penalty):
     """MTRL (Zhang & Yeung 2010) with the task covariance eliminated:
     ``alpha / 2 * ||W||_*^2 + beta / 2 * ||W||_F^2``
     ``= min_{Omega >= 0, tr Omega = 1} alpha / 2 tr(W Omega^{-1} W^T) + beta / 2 ||W||_F^2``.
@@ -235,7 +237,7 @@ class TaskCovariancePenalty(Penalty):
         return 0.5 * (self.alpha * cp.square(cp.normNuc(W)) + self.beta * cp.sum_squares(W))
 
 
-class ClusterNormPenalty(Penalty):
+class ClusterNormPenalty(Params, Penalty):
     """The convex cluster norm of Jacob, Bach & Vert (2008):
     ``eps_mean * T ||w_bar||^2 + min_{Sigma in S_c} tr(W Pi Sigma^{-1} Pi W^T)``.
 
