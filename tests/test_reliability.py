@@ -57,7 +57,8 @@ def _refit_objectives(model, data1, data2):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(X1, y1, tasks=t1)
-        cold = type(model)(**{**model.get_params(), "warm_start": False}).fit(X2, y2, tasks=t2)
+        cold = type(model)(**{**model.get_params(deep=False), "warm_start": False})
+        cold.fit(X2, y2, tasks=t2)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(X2, y2, tasks=t2)

@@ -59,7 +59,7 @@ def test_weighted_objective_matches_cvxpy(model):
     X, y, tasks = make_tasks(loss=loss, seed=60, offset=0.5)
     params = dict(task_weights=WEIGHTS, tol=1e-11, max_iter=100_000)
     ours = model.set_params(**params).fit(X, y, tasks=tasks)
-    ref = type(model)(**{**model.get_params(), "solver": "cvxpy"}).fit(X, y, tasks=tasks)
+    ref = type(model)(**{**model.get_params(deep=False), "solver": "cvxpy"}).fit(X, y, tasks=tasks)
     assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
     np.testing.assert_array_equal(ours.task_weights_, WEIGHTS)
     data_term = _weighted_objective(ours, X, y, tasks, WEIGHTS)

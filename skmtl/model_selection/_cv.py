@@ -240,7 +240,7 @@ class _PathCV(_MultiTaskModel):
         last = getattr(self, "estimator_", None)
         if getattr(self, "warm_start", False) and type(last) is type(refit):
             # from the last refit's solution (a copy: fits replace attributes)
-            refit = copy.deepcopy(last).set_params(**refit.get_params())
+            refit = copy.deepcopy(last).set_params(**refit.get_params(deep=False))
         self.estimator_ = refit.fit(X, y, tasks=tasks, sample_weight=sample_weight)
         for name, value in vars(self.estimator_).items():
             if name.endswith("_") and not name.startswith("_"):
