@@ -6,6 +6,25 @@ from __future__ import annotations
 
 import inspect
 
+import numpy as np
+
+
+def describe(obj, params):
+    """``Name(key=value, ...)`` of ``obj`` with ``params``; arrays of more than six
+    entries by their shape."""
+
+    def show(value):
+        if isinstance(value, np.ndarray) and value.size > 6:
+            return f"<array of shape {value.shape}>"
+        return repr(value)
+
+    shown = ", ".join(f"{k}={show(v)}" for k, v in params.items())
+    return f"{type(obj).__name__}({shown})"
+
+
+def public_attributes(obj):
+    return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
+
 
 class Params:
     """The constructor's arguments as parameters, stored under their own names."""
@@ -41,3 +60,10 @@ class Params:
         checked = type(self)(**{**valid, **params})
         vars(self).update(vars(checked))
         return self
+
+    def __repr__(self):
+        try:
+            params = self.get_params()
+        except AttributeError:  # (arguments stored under other names: still printable)
+            params = public_attributes(self)
+        return describe(self, params)

@@ -33,12 +33,6 @@ class UncertaintyWeights(Params):
     def __init__(self, floor=1e-3, max_rounds=50, tol=1e-6):
         self.floor, self.max_rounds, self.tol = floor, max_rounds, tol
 
-    def __repr__(self):
-        return (
-            f"UncertaintyWeights(floor={self.floor!r}, max_rounds={self.max_rounds!r}, "
-            f"tol={self.tol!r})"
-        )
-
     def noise(self, per_task_loss):
         """The sigma step: ``max(sqrt(2 * mean loss), floor)`` for each task."""
         return np.maximum(np.sqrt(2.0 * np.maximum(per_task_loss, 0.0)), self.floor)

@@ -41,11 +41,11 @@ def plot_coefficients(coef, *, feature_names=None, task_names=None, title=None, 
             "(n_tasks, n_features) or (n_tasks, n_classes, n_features); got shape "
             f"{coef.shape}."
         )
-    rows = "task"
+    ylabel = None
     if coef.ndim == 3:
         n_tasks, n_classes, _ = coef.shape
         coef = coef.reshape(n_tasks * n_classes, -1)
-        rows = f"task and class ({n_classes} classes"
+        ylabel = f"task and class ({n_classes} classes in each task)"
         if task_names is not None:
             classes = getattr(model, "classes_", range(n_classes))
             task_names = [f"{t}: {c}" for t in task_names for c in classes]
@@ -57,10 +57,7 @@ def plot_coefficients(coef, *, feature_names=None, task_names=None, title=None, 
     )
     ax.figure.colorbar(image, ax=ax, label="coefficient")
     ax.set_xlabel("feature")
-    if rows == "task":
-        ax.set_ylabel(f"task ({coef.shape[0]} tasks)")
-    else:
-        ax.set_ylabel(f"{rows} in each task)")
+    ax.set_ylabel(ylabel or f"task ({coef.shape[0]} tasks)")
     if feature_names is not None:
         ax.set_xticks(range(len(feature_names)), feature_names, rotation=90)
     if task_names is not None and len(task_names) <= 40:

@@ -83,10 +83,6 @@ class Loss(Params):
     singular_models = False
     smooth = True
 
-    def __repr__(self):
-        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
-        return f"{type(self).__name__}({params})"
-
     def __eq__(self, other):  # losses are values: equal type, equal parameters
         return type(self) is type(other) and vars(self) == vars(other)
 

@@ -63,8 +63,7 @@ def check_grid(grid, name, counts=True, infinite=False):
         values = np.asarray(grid, dtype=float)
     except (TypeError, ValueError):
         values = None
-    scalar = values is not None and values.ndim == 0
-    if counts and scalar:
+    if counts and values is not None:
         values = np.atleast_1d(values)
     high = np.inf if infinite else np.finfo(float).max
     if (

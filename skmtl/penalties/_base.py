@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._params import Params
+from .._params import Params, describe, public_attributes
 
 
 def required(method):
@@ -89,21 +89,8 @@ class Penalty:
         without it acts on the ``K T`` task-class columns alike.
     """
 
-    def __repr__(self):
-        """The class and its parameters (``get_params``), else its public attributes;
-        arrays of more than six entries by their shape."""
-
-        def show(value):
-            if isinstance(value, np.ndarray) and value.size > 6:
-                return f"<array of shape {value.shape}>"
-            return repr(value)
-
-        try:  # the constructor's parameters, where the penalty has them
-            shown = self.get_params()
-        except AttributeError:
-            shown = {k: v for k, v in vars(self).items() if not k.startswith("_")}
-        params = ", ".join(f"{k}={show(v)}" for k, v in shown.items())
-        return f"{type(self).__name__}({params})"
+    def __repr__(self):  # (those with parameters: from get_params, the mixin's)
+        return describe(self, public_attributes(self))
 
     row_separable = False
     split = False

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._params import describe, public_attributes
 from .norms import L1, L21, _row_norms
 from .weighted import WeightedL1, WeightedL21
 
@@ -30,8 +31,7 @@ class _NonConvexRows:
     _ord = 2
 
     def __repr__(self):
-        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
-        return f"{type(self).__name__}({params})"
+        return describe(self, public_attributes(self))
 
     def row_norms(self, W):
         return _row_norms(W, self._ord)
