@@ -231,23 +231,29 @@ def test_split_models_warn_outside_their_useful_range(cls, first, parts, low):
 
 
 @pytest.mark.parametrize(
-    "cls, second, parts, top",
+    "cls, first, second, parts, top",
     [
-        (RobustLowRankRegressor, "alpha_outlier", ("lowrank", "outlier"), lambda d, T: T),
-        (SparseLowRankRegressor, "alpha_sparse", ("lowrank", "sparse"), lambda d, T: d * T),
+        (RobustLowRankRegressor, "alpha_lowrank", "alpha_outlier", ("lowrank", "outlier"), 1),
+        (SparseLowRankRegressor, "alpha_lowrank", "alpha_sparse", ("lowrank", "sparse"), "dT"),
+        (DirtyRegressor, "alpha_shared", "alpha_specific", ("shared", "specific"), "T2"),
     ],
 )
-def test_split_models_default_ratio_is_the_middle_of_the_useful_range(cls, second, parts, top):
-    """The second strength's default (None) puts ``alpha_lowrank / second`` at the
-    geometric middle of the useful range ``(1, sqrt(top))``: the same fit as that
-    strength given, no warning, and both parts nonzero."""
-    X, y, tasks = make_tasks(seed=34)
-    d, T = X.shape[1], len(np.unique(tasks))
-    kw = dict(alpha_lowrank=0.05, tol=1e-10, max_iter=100_000)
+@pytest.mark.parametrize("n_tasks", [2, 4])
+def test_split_models_default_ratio_is_the_middle_of_the_useful_range(
+    cls, first, second, parts, top, n_tasks
+):
+    """The second strength's default (None) puts ``first / second`` at the geometric
+    middle of the useful range ``(1, sqrt(top))`` (the dirty model's ``(1, T)``): the
+    same fit as that strength given, no warning (also with two tasks), and both parts
+    nonzero."""
+    X, y, tasks = make_tasks(n_tasks, sizes=(15, 25, 40, 30), seed=34)
+    d, T = X.shape[1], n_tasks
+    top = {1: T, "dT": d * T, "T2": T * T}[top]
+    kw = {first: 0.05, "tol": 1e-10, "max_iter": 100_000}
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         default = cls(**kw).fit(X, y, tasks=tasks)
-    given = cls(**kw, **{second: 0.05 / top(d, T) ** 0.25}).fit(X, y, tasks=tasks)
+    given = cls(**kw, **{second: 0.05 / top**0.25}).fit(X, y, tasks=tasks)
     np.testing.assert_allclose(default.coef_, given.coef_, rtol=0, atol=1e-12)
     for part in parts:
         assert np.abs(getattr(default, f"{part}_coef_")).max() > 0.0

@@ -150,7 +150,7 @@ class _Dirty(_MultiTaskModel):
     def __init__(
         self,
         alpha_shared=0.1,
-        alpha_specific=0.05,
+        alpha_specific=None,
         *,
         group_norm="linf",
         loss=None,
@@ -178,11 +178,13 @@ class _Dirty(_MultiTaskModel):
 
     def _make_penalty(self, n_tasks, n_features=None):
         check_number(self.alpha_shared, "alpha_shared", low=0, low_open=True)
-        check_number(self.alpha_specific, "alpha_specific", low=0, low_open=True)
+        if self.alpha_specific is not None:
+            check_number(self.alpha_specific, "alpha_specific", low=0, low_open=True)
         if self.group_norm not in ("l2", "linf"):
             raise ValueError(f"group_norm must be one of ('l2', 'linf'); got {self.group_norm!r}.")
-        ratio = self.alpha_shared / self.alpha_specific
-        top = self._useful_ratio(n_tasks)[1]
+        useful = self._useful_ratio(n_tasks)
+        alpha_specific = middle_of_range(self.alpha_shared, self.alpha_specific, useful)
+        ratio, top = self.alpha_shared / alpha_specific, useful[1]
         if n_tasks > 1 and ratio <= 1:
             warnings.warn(
                 f"alpha_shared / alpha_specific = {ratio:.3g} <= 1: the task-specific part "
@@ -200,7 +202,7 @@ class _Dirty(_MultiTaskModel):
                 stacklevel=3,
             )
         shared = L1Linf if self.group_norm == "linf" else L21
-        return SplitPenalty(shared(self.alpha_shared), L1(self.alpha_specific))
+        return SplitPenalty(shared(self.alpha_shared), L1(alpha_specific))
 
     def _fit_structure(self, W, penalty, parts=None):
         P, Q = parts
@@ -317,12 +319,15 @@ _DIRTY = dict(
     ``P`` selects features for all tasks together (rows, L1/L-infinity or L2,1),
     ``Q`` adds entries for single tasks. Useful only for ``1 < alpha_shared /
     alpha_specific < T`` (``sqrt(T)`` with ``group_norm="l2"``): outside that range one
-    part stays zero, and a warning says so.""",
+    part stays zero, and a warning says so. The default ``alpha_specific`` sits in
+    the middle of the range.""",
     penalty="alpha_shared * sum_j ||P_j|| + alpha_specific * ||Q||_1,   W = P + Q",
     parameters="""    alpha_shared : float, default=0.1
         Strength of the row norm on the shared part, > 0.
-    alpha_specific : float, default=0.05
-        Strength of the entrywise L1 norm on the specific part, > 0.
+    alpha_specific : float or None, default=None
+        Strength of the entrywise L1 norm on the specific part, > 0. None:
+        ``alpha_shared / sqrt(n_tasks)`` (``/ n_tasks ** 0.25`` with ``group_norm="l2"``),
+        whose ratio is the geometric middle of the useful range.
     group_norm : {"linf", "l2"}, default="linf"
         Row norm of the shared part.
 """,
