@@ -14,6 +14,7 @@ from .cd import MIN_SPREAD, curvature_spread
 from .closed_form import closed_form, closed_form_path, has_closed_form
 from .composite import QuadraticSmoothing
 from .fista import SolverResult, duality_gap, fista
+from .kernel_form import kernel_form_path, use_kernel_form
 from .prox_newton import prox_newton
 from .select import iterative_solver
 from .smoothing import augmented_lagrangian
@@ -104,6 +105,8 @@ def solve_unguarded(
     """
     kw = dict(max_iter=max_iter, tol=tol, verbose=verbose)
     data, loss = full.data, full.loss
+    if use_kernel_form(full, penalty, method):
+        return _certified(full, penalty, kernel_form_path(full, [penalty])[0], kw), full
     if _use_closed_form(penalty, loss, data.n_features, data.n_tasks, method):
         return _rows_block(full, full.gram(), _closed_form(full.gram(), penalty, kw))
     newton = (
@@ -280,17 +283,23 @@ def solve_closed_form_path(
     continues one whose round-off leaves it above ``tol``); else the gaps are NaN,
     for callers that only compare the solutions' predictions (cross-validation)."""
     data, loss = full.data, full.loss
+    kw = dict(max_iter=max_iter, tol=tol, verbose=verbose)
+    d = full.n_features
+    if all(use_kernel_form(full, p, method) for p in penalties):
+        blocks = kernel_form_path(full, penalties)
+        if not certify:
+            return [(C[:d], full.intercept(C), np.nan, 1) for C in blocks]
+        results = (_certified(full, p, C, kw) for p, C in zip(penalties, blocks, strict=True))
+        return [(r.coef[:d], full.intercept(r.coef), r.dual_gap, r.n_iter) for r in results]
     if method not in ("auto", "closed_form") or not all(
         has_closed_form(p, loss, data.n_features, data.n_tasks) for p in penalties
     ):
         return None
-    kw = dict(max_iter=max_iter, tol=tol, verbose=verbose)
     gram = full.gram()
     solutions = closed_form_path(gram, penalties)
     if not certify:  # the intercepts of the whole path at once
         return list(zip(solutions, gram.intercept(solutions), repeat(np.nan), repeat(1)))
     results = (_certified(gram, p, W, kw) for p, W in zip(penalties, solutions, strict=True))
-    d = full.n_features
     return [
         (r.coef[:d], fitted.intercept(r.coef), r.dual_gap, r.n_iter)
         for r, fitted in (_rows_block(full, gram, result) for result in results)
