@@ -23,7 +23,9 @@ from ._inputs import (
     check_label_kind,
     encode_task_labels,
     format_labels,
+    missing_labels,
     split_task_column,
+    target_array,
     validate_features,
 )
 from ._pooling import precision, shared_value
@@ -696,7 +698,7 @@ class RegressorMixin:
         :class:`~skmtl.model_selection.TaskScorer` ``(average="tasks")``.
         """
         y_pred = self.predict(X, tasks=tasks)
-        y = check_score_targets(np.asarray(y, dtype=float), y_pred)
+        y = check_score_targets(np.asarray(target_array(y, False), dtype=float), y_pred)
         y, y_pred, sample_weight = self._restrict_to_main_task(X, y, tasks, sample_weight, y_pred)
         return pooled_r2(y, y_pred, sample_weight)
 
@@ -834,10 +836,10 @@ class ClassifierMixin:
         """Mean accuracy over all labelled (sample, task) pairs (on ``main_task``
         only when it is set)."""
         y_pred = self.predict(X, tasks=tasks)
-        y = check_score_targets(np.asarray(y), y_pred)
+        y = check_score_targets(target_array(y, True), y_pred)
         y, y_pred, sample_weight = self._restrict_to_main_task(X, y, tasks, sample_weight, y_pred)
-        if y_pred.ndim == 2 and y.dtype.kind == "f":
-            seen = ~np.isnan(y)
+        if y_pred.ndim == 2:  # wide: missing labels are left out
+            seen = ~missing_labels(y)
         else:
             seen = np.ones(y.shape, dtype=bool)
             y = y.reshape(y_pred.shape)

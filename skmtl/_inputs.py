@@ -366,7 +366,7 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
     if y is None:
         raise ValueError("This estimator requires y to be passed, but the target y is None.")
     sw = check_sample_weight(sample_weight, n)
-    y = _target_array(y, classifier)
+    y = target_array(y, classifier)
     if y.shape[0] != n:
         raise ValueError(f"X has {n} samples but y has {y.shape[0]}; they must match.")
     if y.ndim == 2 and tasks is None:
@@ -409,7 +409,7 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
     return data, info
 
 
-def _target_array(y, classifier):
+def target_array(y, classifier):
     """``y`` as a NumPy array; pandas targets with their missing values (``pd.NA`` of
     the nullable dtypes) as NaN: a regressor's as floats, a classifier's labels as
     objects when some are missing."""
@@ -444,7 +444,7 @@ def _wide_data(X, Y, sw, loss, one_class_tasks):
     classifier = is_classification(loss)
     if classifier:
         Y = check_array(Y, dtype=None, ensure_all_finite="allow-nan", input_name="y")
-        observed = ~_isnan(Y)
+        observed = ~missing_labels(Y)
         classes, encoded, loss = encode_class_labels(Y[observed], loss)
         Y = np.zeros((n, T), dtype=encoded.dtype)
         Y[observed] = encoded
@@ -476,7 +476,9 @@ def _wide_data(X, Y, sw, loss, one_class_tasks):
     return data, info
 
 
-def _isnan(Y):
+def missing_labels(Y):
+    """Which entries of a target array are missing: NaN, also among the labels of an
+    object array (a pandas ``pd.NA`` is NaN after :func:`target_array`)."""
     if Y.dtype.kind == "f":
         return np.isnan(Y)
     if Y.dtype.kind == "O":

@@ -165,6 +165,25 @@ def test_separable_classification_is_finite_and_warns_without_penalty():
     assert np.all(np.isfinite(free.coef_))
 
 
+@pytest.mark.parametrize("Est", [GroupLassoClassifier, skmtl.BlockMCPClassifier])
+def test_alpha_zero_classifier_is_unpenalized_logistic_regression(Est):
+    """alpha=0 (no gap certifies it): the Newton steps run until they stop moving,
+    to scikit-learn's unpenalized fit of each task, without a ConvergenceWarning."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 4) * [1.0, 10.0, 100.0, 0.1]
+    tasks = np.repeat([0, 1, 2], 100)
+    y = (X[:, 0] + 2 * rng.randn(300) > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        with pytest.warns(UserWarning, match="alpha=0"):
+            model = Est(alpha=0.0).fit(X, y, tasks=tasks)
+    for t in range(3):
+        rows = tasks == t
+        ref = LogisticRegression(C=np.inf, tol=1e-12, max_iter=100_000).fit(X[rows], y[rows])
+        np.testing.assert_allclose(model.coef_[t], ref.coef_[0], rtol=1e-6)
+        np.testing.assert_allclose(model.intercept_[t], ref.intercept_[0], rtol=1e-6)
+
+
 def test_alpha_zero_is_least_squares():
     X, y, tasks = make_tasks(seed=56)
     with pytest.warns(UserWarning, match="alpha=0"):

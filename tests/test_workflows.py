@@ -145,3 +145,65 @@ def test_classifier_default_cross_val_score_on_sorted_data():
     pooled = free.set_params(intercept_pooling=1.0, unknown_task="mean")
     scores = cross_val_score(pooled, frame, y, cv=3)
     assert np.all((scores >= 0) & (scores <= 1))
+
+
+def test_missing_string_labels_are_left_out_of_every_score():
+    """A wide y of string labels with NaN (or a nullable pandas frame with pd.NA) for
+    missing entries: score, TaskScorer and the *CV criterion leave them out, as they
+    do for numeric labels."""
+    from sklearn.model_selection import KFold
+
+    from skmtl.model_selection import GroupLassoClassifierCV
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(120, 4)
+    Y = np.column_stack([X[:, 0] + 0.5 * rng.randn(120), X[:, 1] + 0.5 * rng.randn(120)]) > 0
+    missing = rng.rand(120) < 0.4
+    numeric = Y.astype(float)
+    numeric[missing, 1] = np.nan
+    strings = np.array(["n", "p"], dtype=object)[Y.astype(int)]
+    strings[missing, 1] = np.nan
+    nullable = pd.DataFrame(Y.astype(int)).astype("Int64")
+    nullable.iloc[np.flatnonzero(missing), 1] = pd.NA
+    seen = ~np.isnan(numeric)
+    for y in (strings, nullable):
+        model = GroupLassoClassifier(alpha=0.01).fit(X, y)
+        truth = np.asarray(Y)[seen]
+        pred = model.predict(X)[seen]
+        expected = np.mean(
+            pred == (np.array(["n", "p"])[truth.astype(int)] if y is strings else truth)
+        )
+        assert model.score(X, y) == pytest.approx(expected)
+        assert TaskScorer("accuracy")(model, X, y) == pytest.approx(expected)
+    kw = dict(alphas=[0.1, 0.01, 0.001], cv=KFold(3))
+    by_number = GroupLassoClassifierCV(**kw).fit(X, numeric)
+    by_string = GroupLassoClassifierCV(**kw).fit(X, strings)
+    np.testing.assert_allclose(by_string.score_path_, by_number.score_path_, rtol=1e-10)
+
+
+def test_cv_log_loss_of_a_class_the_training_fold_lacked():
+    """A test row of a class its training fold never saw has probability zero: the
+    fold's score is scikit-learn's log_loss over every label (clipped), for two and
+    for three classes in training."""
+    from sklearn.metrics import log_loss
+    from sklearn.model_selection import KFold
+
+    from skmtl.model_selection import GroupLassoClassifierCV
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(100, 3)
+    for labels in ("ab", "abd"):
+        y = np.array(list(labels), dtype=object)[
+            np.digitize(X[:, 0], [0.0, 0.8][: len(labels) - 1])
+        ]
+        y[7] = "c"  # one row of a class: only its test fold holds it
+        cv = KFold(5)
+        search = GroupLassoClassifierCV(alphas=[0.01], cv=cv).fit(X, y)
+        train, test = next(cv.split(X))
+        fold = GroupLassoClassifier(alpha=0.01).fit(X[train], y[train])
+        assert "c" not in fold.classes_
+        everything = sorted([*fold.classes_, "c"])
+        proba = np.zeros((len(test), len(everything)))
+        proba[:, np.searchsorted(everything, fold.classes_)] = fold.predict_proba(X[test])
+        expected = -log_loss(y[test], proba, labels=everything)
+        assert search.score_path_[0, 0] == pytest.approx(expected, rel=1e-6)

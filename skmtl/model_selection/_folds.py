@@ -13,7 +13,7 @@ from sklearn.base import clone
 
 from .._base import UnknownTaskWarning, class_labels
 from .._datafit import DesignDatafit
-from .._inputs import validate_features
+from .._inputs import missing_labels, validate_features
 from .._task_weights import check_main_task
 from .._tasks import rowwise_dot
 from ._path import _DEGENERATE, _path
@@ -102,12 +102,15 @@ def _pointwise_errors(estimator, pred, y, criterion):
         return estimator._loss().pointwise(y, pred)
     if criterion == "misclassification":
         return (pred != y).astype(float)
+    # a label outside the model's classes_ (a class the training fold lacked) has
+    # probability zero, as for scikit-learn's log_loss given every label
     classes = estimator.classes_
     if pred.ndim > y.ndim:  # (..., n_classes): the probability of each entry's class
         codes = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
         truth = np.take_along_axis(pred, codes[..., None], axis=-1)[..., 0]
+        truth = np.where(classes[codes] == y, truth, 0.0)
     else:
-        truth = np.where(y == classes[1], pred, 1.0 - pred)
+        truth = np.where(y == classes[1], pred, np.where(y == classes[0], 1.0 - pred, 0.0))
     return -np.log(np.maximum(truth, np.finfo(float).eps))  # as sklearn's log_loss clips
 
 
@@ -124,7 +127,9 @@ def _error_function(estimator, X, y, tasks, sample_weight, criterion):
         if prepared is None:  # the estimator is fitted now
             per_class = criterion == "log_loss" and estimator._n_classes > 1
             labels = y.reshape(pred.shape[:-1] if per_class else pred.shape)
-            seen = ~np.isnan(labels) if labels.dtype.kind == "f" else np.ones(labels.shape, bool)
+            seen = ~missing_labels(labels)
+            if estimator._is_classifier:  # (any label in the unlabelled entries)
+                labels = np.where(seen, labels, estimator.classes_[0])
             kept, _, sw = estimator._restrict_to_main_task(X, seen, tasks, sample_weight, seen)
             sw = np.ones(len(kept)) if sw is None else np.asarray(sw, dtype=float)
             sw = np.broadcast_to(sw.reshape(-1, *([1] * (kept.ndim - 1))), kept.shape) * kept

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, mean_squared_error, r2_score
 from sklearn.utils.metadata_routing import MetadataRequest
 
-from .._inputs import split_task_column
+from .._inputs import missing_labels, split_task_column, target_array
 
 
 class TaskScorer:
@@ -60,15 +60,17 @@ class TaskScorer:
 
     def __call__(self, estimator, X, y, tasks=None, sample_weight=None):
         pred = np.asarray(estimator.predict(X, tasks=tasks))
-        y = np.asarray(y).reshape(pred.shape)
+        y = target_array(y, self.metric == "accuracy").reshape(pred.shape)
         if tasks is None and getattr(estimator, "task_column", None) is not None:
             tasks = split_task_column(X, estimator.task_column)[1]
         sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
         sw = np.broadcast_to(sw.reshape(-1, *([1] * (y.ndim - 1))), y.shape)
         if pred.ndim == 2:  # wide y: a task per column, NaN unlabelled
             columns = np.broadcast_to(np.arange(y.shape[1]), y.shape)
-            seen = ~np.isnan(y) if y.dtype.kind == "f" else np.ones(y.shape, bool)
+            seen = ~missing_labels(y)
             y, pred, sw, tasks = y[seen], pred[seen], sw[seen], columns[seen]
+            if y.dtype == object:  # labels that were objects for their missing entries
+                y, pred = np.array(y.tolist()), np.array(pred.tolist())
         if tasks is None or self.average == "samples":
             return self._score(y, pred, sw)
         tasks = np.asarray(tasks)

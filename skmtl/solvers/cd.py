@@ -194,6 +194,8 @@ def _l21_diagonal_prox(alpha, c):
         norm = math.sqrt(a @ a)
         if norm <= alpha:
             return None
+        if alpha == 0:  # an unpenalized row (alpha=0): the minimiser is v
+            return np.array(v, dtype=float)
         bound = alpha * c_max / (norm - alpha)
         mu = last[0] if 0 < last[0] < bound else bound
         for _ in range(100):

@@ -29,6 +29,7 @@ from sklearn.exceptions import ConvergenceWarning
 from .._datafit import GramDatafit, SplitDatafit
 from .._tasks import TaskData
 from ..losses import SquaredLoss
+from ..penalties import NormPenalty
 from . import admm as _admm
 from . import cd as _cd
 from .closed_form import has_closed_form
@@ -219,6 +220,9 @@ def prox_newton(
     # Gram (an eigendecomposition); FISTA hands the later models to CD with Newton
     # steps, or to ADMM, if they turn ill-conditioned (_FISTA_PATIENCE)
     run = None
+    # alpha=0 leaves the model unpenalized, which no duality gap certifies: the steps
+    # stop once one lowers the objective by round-off only
+    unpenalized = isinstance(penalty, NormPenalty) and penalty.alpha == 0
 
     def newton_step(C, z, gap, budget):
         nonlocal curvature, admm_dual, fraction, decrease, pattern, semismooth, run, damping
@@ -321,6 +325,8 @@ def prox_newton(
                 damping = min(max(damping * _DAMP, _MIN_DAMPING), 1.0)
         if semismooth and decrease <= 0:  # no progress: back to the majorizer's models
             pattern, semismooth = None, False
+        if unpenalized and decrease <= 16 * np.finfo(float).eps * abs(value):
+            return C_new, 0, []  # (no iterations: the loop ends)
         candidates = [] if candidate is None else [candidate]
         if (second_order or semismooth) and quadratic is None:
             # the model's own gradient at the inner solution, g + h (z' - z): near the

@@ -23,6 +23,7 @@ from .spd import spd_inverse
 _CD_CHUNK = 5
 #: Newton steps on the support give up after a step damped below this
 _MIN_STEP = 1 / 64
+_EPS = np.finfo(float).eps
 
 
 def cd_polished(
@@ -39,7 +40,7 @@ def cd_polished(
     round-off)."""
     if threshold is None:
         threshold = tol * datafit.gap_scale()
-    W, used = np.array(W0, dtype=float), 0
+    W, used, last = np.array(W0, dtype=float), 0, None
     if np.any(W):
         # Newton steps on the start's support first: from the last outer step's
         # solution it is often the optimal one (School-like data, group lasso: 8-37
@@ -59,10 +60,19 @@ def cd_polished(
             return result
         W = support_newton(datafit, penalty, result.coef, atol=newton_atol)
         gap, primal, W, _ = duality_gap(datafit, penalty, W, datafit.linear(W))
-        if gap <= threshold or used >= max_iter:
-            if gap > threshold:
+        # a round that moved nothing is a fixed point: the minimiser, where no gap can
+        # certify it (alpha=0: no dual point is feasible)
+        fixed = last is not None and _round_off_equal(W, last)
+        last = W
+        if gap <= threshold or used >= max_iter or fixed:
+            if gap > threshold and not fixed:
                 warn_not_converged(gap, used, threshold, tol, method="Coordinate descent")
             return SolverResult(W, used, float(gap), float(primal), result.lipschitz)
+
+
+def _round_off_equal(A, B):
+    """Whether two coefficient blocks differ by round-off only."""
+    return bool(np.max(np.abs(A - B), initial=0.0) <= 4 * _EPS * np.max(np.abs(A), initial=0.0))
 
 
 def support_weights(penalty, d):
