@@ -21,6 +21,8 @@ from ._datafit import DesignDatafit
 from ._inputs import (
     build_task_data,
     check_label_kind,
+    check_number,
+    check_score_weights,
     encode_task_labels,
     format_labels,
     missing_labels,
@@ -67,21 +69,6 @@ def store_parameters(estimator, arguments):
     for name, value in arguments.items():
         if name not in ("self", "__class__"):
             setattr(estimator, name, value)
-
-
-def check_number(value, name, *, low=None, high=None, low_open=False, integer=False):
-    """Raise a ValueError naming ``name`` unless ``value`` is a finite number in range."""
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, kind) or value != value:
-        raise ValueError(
-            f"{name} must be {'an integer' if integer else 'a real number'}; got {value!r}."
-        )
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite; got {value!r}.")
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; got {value!r}.")
-    if high is not None and value > high:
-        raise ValueError(f"{name} must be <= {high}; got {value!r}.")
 
 
 def atomic(method):
@@ -594,8 +581,11 @@ class _MultiTaskModel(BaseEstimator):
                     "This model was fitted with a task label per sample; pass tasks= "
                     "(or set task_column) to say which task each row belongs to. Inside "
                     "cross_val_score, cross_validate or GridSearchCV, tasks passed as a fit "
-                    "parameter reach predict and score only with metadata routing: "
-                    "sklearn.set_config(enable_metadata_routing=True) (or use task_column)."
+                    "parameter reach the estimator's score only with metadata routing "
+                    "(sklearn.set_config(enable_metadata_routing=True)); scikit-learn's "
+                    "named scorers (scoring='neg_log_loss', 'roc_auc', ...) call predict "
+                    "without them: use skmtl.model_selection.TaskScorer, or task_column "
+                    "(the labels then travel in X, and every scorer works)."
                 )
             Z = np.asarray(X @ W) + b
             if K > 1:  # (n, T, K): every task's class scores
@@ -645,7 +635,7 @@ class _MultiTaskModel(BaseEstimator):
                 "training fold, or GroupKFold to score new tasks on purpose; set "
                 "unknown_task='mean' to silence this or 'error' to raise.",
                 UnknownTaskWarning,
-                stacklevel=4,
+                stacklevel=5,  # the caller of predict
             )
         position[is_unknown] = -1
         return position[inverse]
@@ -699,6 +689,7 @@ class RegressorMixin:
         """
         y_pred = self.predict(X, tasks=tasks)
         y = check_score_targets(np.asarray(target_array(y, False), dtype=float), y_pred)
+        sample_weight = check_score_weights(sample_weight, len(y))
         y, y_pred, sample_weight = self._restrict_to_main_task(X, y, tasks, sample_weight, y_pred)
         return pooled_r2(y, y_pred, sample_weight)
 
@@ -837,6 +828,7 @@ class ClassifierMixin:
         only when it is set)."""
         y_pred = self.predict(X, tasks=tasks)
         y = check_score_targets(target_array(y, True), y_pred)
+        sample_weight = check_score_weights(sample_weight, len(y))
         y, y_pred, sample_weight = self._restrict_to_main_task(X, y, tasks, sample_weight, y_pred)
         if y_pred.ndim == 2:  # wide: missing labels are left out
             seen = ~missing_labels(y)

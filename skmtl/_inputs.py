@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, validate_data
 
@@ -245,6 +246,21 @@ def _check_columns(estimator, X, reset):
         validate_data(estimator, np.empty((0, X.shape[1])), reset=reset, skip_check_array=True)
 
 
+def check_number(value, name, *, low=None, high=None, low_open=False, integer=False):
+    """Raise a ValueError naming ``name`` unless ``value`` is a finite number in range."""
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, kind) or value != value:
+        raise ValueError(
+            f"{name} must be {'an integer' if integer else 'a real number'}; got {value!r}."
+        )
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite; got {value!r}.")
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; got {value!r}.")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}; got {value!r}.")
+
+
 def check_sample_weight(sample_weight, n_samples):
     if sample_weight is None:
         return np.ones(n_samples)
@@ -258,6 +274,17 @@ def check_sample_weight(sample_weight, n_samples):
         )
     if (sw < 0).any():
         raise ValueError("sample_weight has negative values; weights must be >= 0.")
+    return sw
+
+
+def check_score_weights(sample_weight, n_samples):
+    """A score's ``sample_weight`` (None stays None), checked as ``fit``'s, with a
+    positive total (scikit-learn's metrics raise likewise)."""
+    if sample_weight is None:
+        return None
+    sw = check_sample_weight(sample_weight, n_samples)
+    if not sw.sum() > 0:
+        raise ValueError("sample_weight must contain at least one positive weight to score.")
     return sw
 
 
@@ -280,9 +307,14 @@ def _classes(y):
         target_type = type_of_target(y, input_name="y")
         classes = np.unique(y)
     except TypeError:  # labels that do not compare: pandas.NA, or None among strings
-        if any(map(_is_missing, np.ravel(y).tolist())):  # (the error path only: a loop)
+        labels = np.ravel(y).tolist()  # (the error path only: loops)
+        if any(map(_is_missing, labels)):
             raise ValueError(_MISSING_LABELS) from None
-        raise
+        kinds = sorted({type(label).__name__ for label in labels})
+        raise ValueError(
+            f"Unknown label type: y mixes labels of the types {kinds}, which do not "
+            "sort; give class labels of one type (e.g. all strings)."
+        ) from None
     if target_type == "continuous":
         raise ValueError(
             "Unknown label type: continuous. A classifier needs class labels in y; "
@@ -369,6 +401,17 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
     y = target_array(y, classifier)
     if y.shape[0] != n:
         raise ValueError(f"X has {n} samples but y has {y.shape[0]}; they must match.")
+    if classifier and y.ndim == 2 and y.shape[1] == 1 and tasks is None:
+        # as scikit-learn's classifiers: one column of labels is one task's (a wide y
+        # of one task would predict probabilities of one class only)
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected: y of shape "
+            f"{y.shape} is taken as the labels of one task, shape ({n},). Pass "
+            "y.ravel() to avoid this warning.",
+            DataConversionWarning,
+            stacklevel=5,  # the caller of fit
+        )
+        y = y[:, 0]
     if y.ndim == 2 and tasks is None:
         return _wide_data(X, y, sw, loss, one_class_tasks)
     if y.ndim == 2 and y.shape[1] == 1:
@@ -483,7 +526,7 @@ def missing_labels(Y):
         return np.isnan(Y)
     if Y.dtype.kind == "O":
         return np.array(
-            [[isinstance(v, float) and v != v for v in row] for row in Y], dtype=bool
+            [isinstance(v, float) and v != v for v in Y.ravel().tolist()], dtype=bool
         ).reshape(Y.shape)
     return np.zeros(Y.shape, dtype=bool)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._inputs import format_labels
+from ._inputs import check_number, format_labels
 from ._params import Params
 from ._tasks import TaskData
 
@@ -31,6 +31,9 @@ class UncertaintyWeights(Params):
     """
 
     def __init__(self, floor=1e-3, max_rounds=50, tol=1e-6):
+        check_number(floor, "floor", low=0, low_open=True)
+        check_number(max_rounds, "max_rounds", low=1, integer=True)
+        check_number(tol, "tol", low=0)
         self.floor, self.max_rounds, self.tol = floor, max_rounds, tol
 
     def noise(self, per_task_loss):
@@ -52,8 +55,8 @@ def resolve_task_weights(spec, data: TaskData | None, labels, sample_weight_tota
             return None
         return totals * (totals.size / totals.sum())
     if isinstance(spec, str):
-        if spec == "samples":
-            return np.asarray(sample_weight_totals, dtype=float)
+        if spec == "samples":  # (a copy: the fitted task_weights_ is its own array)
+            return np.array(sample_weight_totals, dtype=float)
         if spec == "tasks":
             return None
         raise ValueError(
@@ -69,10 +72,10 @@ def resolve_task_weights(spec, data: TaskData | None, labels, sample_weight_tota
             )
         weights = np.array([spec.get(label, 1.0) for label in labels.tolist()], dtype=float)
     else:
-        weights = np.asarray(spec, dtype=float).ravel()
+        weights = np.array(spec, dtype=float)  # (a copy of the user's array)
         if weights.shape != (T,):
             raise ValueError(
-                f"task_weights has {weights.size} values but there are {T} "
+                f"task_weights has shape {weights.shape} but there are {T} "
                 "tasks; give one weight per task, in the order of the "
                 "sorted task labels (tasks_), or a dict by label."
             )

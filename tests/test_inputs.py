@@ -320,3 +320,33 @@ def test_nullable_pandas_class_labels(data):
     for labels in (stacked, stacked.astype(object).where(stacked.notna(), None), as_list):
         with pytest.raises(ValueError, match="y contains missing labels"):
             GroupLassoClassifier().fit(X, labels, tasks=tasks)
+
+
+def test_mixed_label_types_are_a_clear_error():
+    X, _, tasks = make_tasks(seed=70)
+    y = np.array([1, "a"], dtype=object)[(X[:, 0] > 0).astype(int)]
+    with pytest.raises(ValueError, match=r"mixes labels of the types \['int', 'str'\]"):
+        GroupLassoClassifier().fit(X, y, tasks=tasks)
+
+
+def test_column_vector_labels_are_one_task_as_in_scikit_learn():
+    """A classifier's y of shape (n, 1) is raveled with a DataConversionWarning, as
+    scikit-learn's classifiers do: predictions of shape (n,), probabilities (n, 2)."""
+    from sklearn.exceptions import DataConversionWarning
+
+    X, _, _ = make_tasks(seed=71)
+    y = (X[:, 0] > 0).astype(int)
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        column = GroupLassoClassifier(alpha=0.01).fit(X, y[:, None])
+    flat = GroupLassoClassifier(alpha=0.01).fit(X, y)
+    assert column.predict(X).shape == (len(y),)
+    np.testing.assert_array_equal(column.predict_proba(X), flat.predict_proba(X))
+
+
+def test_unknown_task_warning_points_at_the_caller():
+    X, y, tasks = make_tasks(seed=72)
+    model = GroupLassoClassifier().fit(X, y > np.median(y), tasks=tasks)
+    for method in ("predict", "predict_proba", "decision_function"):
+        with pytest.warns(UnknownTaskWarning) as caught:
+            getattr(model, method)(X, tasks=np.full(len(X), 9))
+        assert caught[0].filename == __file__

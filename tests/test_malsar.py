@@ -394,6 +394,22 @@ def test_imsf_complete_data_is_one_task(loss):
     np.testing.assert_allclose(columns.coef_[0], lasso.coef_, atol=1e-9)
 
 
+def test_imsf_probabilities_only_for_a_probabilistic_loss():
+    """As every classifier: predict_proba and predict_log_proba exist for the logistic
+    loss (the pattern models' probabilities) and not for the squared hinge, so that
+    scikit-learn's meta-estimators fall back to decision_function."""
+    X, y, sources = _incomplete_sources("logistic")
+    model = _imsf("logistic", sources).fit(X, y)
+    tasks = np.r_[np.zeros(40, int), np.ones(30, int), np.full(80, 2)]
+    proba = model.estimator_.predict_proba(np.nan_to_num(X), tasks)
+    np.testing.assert_array_equal(model.predict_proba(X), proba)
+    np.testing.assert_allclose(np.exp(model.predict_log_proba(X)), proba, rtol=1e-12)
+    hinge = IncompleteMultiSourceClassifier(sources, alpha=0.05, loss="squared_hinge")
+    assert not hasattr(hinge, "predict_proba") and not hasattr(hinge, "predict_log_proba")
+    assert hasattr(hinge.fit(X, y), "decision_function")
+    assert not hasattr(hinge, "predict_proba")
+
+
 def test_imsf_bad_input():
     X, y, sources = _incomplete_sources("squared")
     model = _imsf("squared", sources)

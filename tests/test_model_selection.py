@@ -721,3 +721,26 @@ def test_cv_on_new_tasks_follows_unknown_task():
     np.testing.assert_array_equal(warned.mse_path_, silent.mse_path_)
     with pytest.raises(ValueError, match="unknown_task='error' cannot score"):
         GroupLassoRegressorCV(alphas=3, cv=cv, unknown_task="error").fit(X, y, tasks=tasks)
+
+
+def test_default_folds_leave_out_zero_weight_rows_for_wide_y():
+    """As with task labels: rows of zero weight are left out of the default folds of
+    a wide y, so that they change nothing."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((30, 5))
+    Y = X @ rng.standard_normal((5, 3)) + rng.standard_normal((30, 3))
+    weights = np.random.default_rng(0).integers(0, 4, 30)
+    keep = weights > 0
+    zero = GroupLassoRegressorCV(alphas=20, cv=3).fit(X, Y, sample_weight=weights)
+    kept = GroupLassoRegressorCV(alphas=20, cv=3).fit(X[keep], Y[keep], sample_weight=weights[keep])
+    np.testing.assert_array_equal(zero.mse_path_, kept.mse_path_)
+    assert zero.alpha_ == kept.alpha_
+
+
+def test_main_task_held_out_of_a_fold_is_named():
+    from sklearn.model_selection import GroupKFold
+
+    X, y, tasks = make_tasks(seed=74)
+    cv = GroupLassoRegressorCV(alphas=3, cv=GroupKFold(3), main_task=2)
+    with pytest.raises(ValueError, match="holds main_task=2 out of its training rows"):
+        cv.fit(X, y, tasks=tasks, groups=tasks)

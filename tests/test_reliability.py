@@ -119,7 +119,7 @@ SCALED = [
     ("GroupLassoRegressor", ("alpha",), {}, 1),
     ("GroupLassoRegressor", ("alpha",), {"l1_ratio": 0.5, "precompute": False}, 1),
     ("GroupLassoRegressor", ("alpha",), {"group_norm": "linf"}, 1),
-    ("DirtyRegressor", ("alpha_shared", "alpha_specific"), {}, 1),
+    ("DirtyRegressor", ("alpha_shared", "alpha_specific"), {"alpha_specific": 0.05}, 1),
     ("TraceNormRegressor", ("alpha",), {}, 1),
     ("TraceNormRegressor", ("alpha",), {"squared": True}, 2),
     ("RobustLowRankRegressor", ("alpha_lowrank", "alpha_outlier"), {"alpha_outlier": 0.08}, 1),

@@ -78,6 +78,37 @@ def test_zero_weight_equals_leaving_the_task_out(Est):
     assert not np.any(zero.coef_[2])  # no data: the penalty alone sets it to zero
 
 
+@pytest.mark.parametrize(
+    "Est, loss",
+    [
+        (GroupLassoClassifier, "logistic"),
+        (GroupLassoClassifier, "multinomial"),
+        (GroupLassoRegressor, "poisson"),
+        (skmtl.TraceNormClassifier, "logistic"),
+    ],
+)
+def test_zero_weight_task_for_every_loss(Est, loss):
+    """A task of weight zero has no data term, for any loss (its mean, which starts
+    the solvers, is taken without the weight): the others' models are those fitted
+    without it."""
+    rng = np.random.RandomState(3)
+    X, tasks = rng.randn(120, 3), np.repeat([0, 1, 2], 40)
+    z = X[:, 0] + 0.5 * rng.randn(120)
+    y = {
+        "logistic": (z > 0).astype(int),
+        "multinomial": np.digitize(z, [-0.5, 0.5]),
+        "poisson": rng.poisson(np.exp(z / 2)).astype(float),
+    }[loss]
+    kw = dict(alpha=0.02, tol=1e-12, max_iter=100_000)
+    if loss == "poisson":
+        kw["loss"] = "poisson"
+    zero = Est(task_weights={0: 0.0}, **kw).fit(X, y, tasks=tasks)
+    kept = tasks != 0
+    without = Est(task_weights="tasks", **kw).fit(X[kept], y[kept], tasks=tasks[kept])
+    np.testing.assert_allclose(zero.coef_[1:], without.coef_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(zero.intercept_[1:], without.intercept_, rtol=1e-6, atol=1e-8)
+
+
 def test_zero_weight_task_still_takes_part_in_the_coupling():
     X, y, tasks = make_tasks(seed=62)
     model = MeanRegularizedRegressor(alpha=0.5, beta=0.01, task_weights=[1, 1, 0])
@@ -150,7 +181,7 @@ def test_main_task_scores_and_selects_on_that_task_only():
         ([1.0, np.nan, 1.0], "finite and non-negative"),
         ([0.0, 0.0, 0.0], "all zero"),
         ({5: 1.0}, r"unknown task\(s\) \[5\]"),
-        ([1.0, 1.0], "2 values but there are 3 tasks"),
+        ([1.0, 1.0], r"shape \(2,\) but there are 3 tasks"),
         ("equal", "task_weights must be None, 'tasks', 'samples'"),
     ],
 )
@@ -180,3 +211,33 @@ def test_default_weights_count_every_sample_once():
     equal = make_tasks(seed=63, sizes=(30, 30, 30))
     model = GroupLassoRegressor(alpha=0.05).fit(*equal[:2], tasks=equal[2])
     np.testing.assert_array_equal(model.task_weights_, np.ones(T))
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(max_rounds=0), "max_rounds must be >= 1"),
+        (dict(tol="x"), "tol must be a real number"),
+        (dict(floor=-1.0), "floor must be > 0"),
+        (dict(floor=0.0), "floor must be > 0"),
+    ],
+)
+def test_uncertainty_weights_parameters_are_checked(params, message):
+    with pytest.raises(ValueError, match=message):
+        UncertaintyWeights(**params)
+    with pytest.raises(ValueError, match=message):
+        UncertaintyWeights().set_params(**params)
+
+
+def test_task_weights_are_copied_and_one_dimensional():
+    """The fitted task_weights_ is the estimator's own array (partial_fit too), and a
+    2-D array of weights is an error, not flattened."""
+    X, y, tasks = make_tasks(seed=64)
+    weights = np.array([1.0, 2.0, 0.5])
+    for method in ("fit", "partial_fit"):
+        model = getattr(GroupLassoRegressor(task_weights=weights), method)(X, y, tasks=tasks)
+        weights[0] = 99.0
+        np.testing.assert_array_equal(model.task_weights_, [1.0, 2.0, 0.5])
+        weights[0] = 1.0
+    with pytest.raises(ValueError, match=r"task_weights has shape \(3, 1\)"):
+        GroupLassoRegressor(task_weights=[[1.0], [2.0], [3.0]]).fit(X, y, tasks=tasks)

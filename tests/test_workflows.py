@@ -207,3 +207,58 @@ def test_cv_log_loss_of_a_class_the_training_fold_lacked():
         proba[:, np.searchsorted(everything, fold.classes_)] = fold.predict_proba(X[test])
         expected = -log_loss(y[test], proba, labels=everything)
         assert search.score_path_[0, 0] == pytest.approx(expected, rel=1e-6)
+
+
+def test_score_weights_are_checked_as_fit_checks_them():
+    """A NaN, all-zero or wrong-length sample_weight in score or TaskScorer raises
+    a clear error (scikit-learn's metrics raise too), never a NaN score."""
+    X, y, tasks = make_tasks(seed=73)
+    labels = y > np.median(y)
+    models = (
+        (GroupLassoClassifier().fit(X, labels, tasks=tasks), labels),
+        (GroupLassoRegressor(main_task=1).fit(X, y, tasks=tasks), y),
+    )
+    bad = {
+        "contains NaN": np.r_[np.nan, np.ones(len(y) - 1)],
+        "at least one positive weight": np.zeros(len(y)),
+        r"must have shape \(80,\)": np.ones(len(y) - 1),
+    }
+    for model, target in models:
+        for message, weights in bad.items():
+            with pytest.raises(ValueError, match=message):
+                model.score(X, target, tasks=tasks, sample_weight=weights)
+    wide = GroupLassoRegressor().fit(X[:20], np.column_stack([y[:20], y[20:40]]))
+    with pytest.raises(ValueError, match=r"must have shape \(20,\)"):
+        TaskScorer()(wide, X[:20], np.column_stack([y[:20], y[20:40]]), sample_weight=np.ones(3))
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_task_scorer_probability_metrics_equal_scikit_learn(n_classes):
+    """TaskScorer's neg_log_loss and roc_auc (from predict_proba, with the tasks) are
+    scikit-learn's metrics on the same probabilities, stacked and wide."""
+    from sklearn.metrics import log_loss, roc_auc_score
+
+    rng = np.random.RandomState(0)
+    X, tasks = rng.randn(90, 3), np.repeat([0, 1, 2], 30)
+    z = X[:, 0] + rng.randn(90)
+    y = np.digitize(z, [-0.5, 0.5]) if n_classes == 3 else (z > 0).astype(int)
+    model = GroupLassoClassifier(alpha=0.01).fit(X, y, tasks=tasks)
+    P = model.predict_proba(X, tasks=tasks)
+    auc = roc_auc_score(y, P[:, 1]) if n_classes == 2 else roc_auc_score(y, P, multi_class="ovr")
+    with sklearn.config_context(enable_metadata_routing=True):
+        assert TaskScorer("neg_log_loss")(model, X, y, tasks=tasks) == pytest.approx(
+            -log_loss(y, P)
+        )
+        assert TaskScorer("roc_auc")(model, X, y, tasks=tasks) == pytest.approx(auc)
+        per_task = np.mean(
+            [-log_loss(y[tasks == t], P[tasks == t], labels=model.classes_) for t in range(3)]
+        )
+        scorer = TaskScorer("neg_log_loss", average="tasks")
+        assert scorer(model, X, y, tasks=tasks) == pytest.approx(per_task)
+    Y = np.column_stack([y, np.roll(y, 7)]).astype(float)
+    Y[:5, 1] = np.nan
+    wide = GroupLassoClassifier(alpha=0.01).fit(X, Y)
+    P, seen = wide.predict_proba(X), ~np.isnan(Y)
+    P = np.stack([1 - P, P], axis=-1) if n_classes == 2 else P
+    expected = -log_loss(Y[seen], P[seen], labels=wide.classes_)
+    assert TaskScorer("neg_log_loss")(wide, X, Y) == pytest.approx(expected)

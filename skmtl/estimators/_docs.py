@@ -96,7 +96,9 @@ def _common_parameters(loss):
         than a small task's, which borrows more from the others. ``"tasks"``: each
         task's mean loss counts once (``tau_t = 1``, RMTL's convention), however
         many samples it has; ``"samples"``: ``tau_t = n_t``, the sum-of-squares
-        objective of MALSAR (the default with strengths scaled by ``N / T``); a
+        objective of MALSAR (the default with strengths scaled by ``N / T``, for
+        the convex penalties and the capped L1; not for MCP and SCAD, whose
+        ``gamma`` is in units of the objective); a
         dict by task label or an array in the order of ``tasks_``;
         ``"uncertainty"`` (or an :class:`~skmtl.UncertaintyWeights`), learned from
         each task's noise level. A zero weight removes a task's data term, while

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.base import ClassifierMixin as SklearnClassifierMixin
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import (
@@ -276,10 +277,21 @@ class _IncompleteMultiSourceClassifier(SklearnClassifierMixin, _IncompleteMultiS
         X, tasks = self._tasks_of(X)
         return self.estimator_.decision_function(X, tasks)
 
+    def _probabilistic(self):
+        """Whether the loss gives probabilities (as the inner classifier says)."""
+        return hasattr(self._inner(loss=self.loss), "predict_proba")
+
+    @available_if(_probabilistic)
     def predict_proba(self, X):
         """Class probabilities, shape (n_samples, n_classes)."""
         X, tasks = self._tasks_of(X)
         return self.estimator_.predict_proba(X, tasks)
+
+    @available_if(_probabilistic)
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`."""
+        X, tasks = self._tasks_of(X)
+        return self.estimator_.predict_log_proba(X, tasks)
 
 
 _IMSF_SUMMARY = """Incomplete multi-source fusion (iMSF; Yuan et al., 2012) for {task}.

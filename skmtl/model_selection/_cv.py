@@ -166,20 +166,21 @@ class _PathCV(_MultiTaskModel):
             groups = task_labels
         if cv is None or isinstance(cv, int):
             n = 5 if cv is None else cv
+            if sample_weight is not None:
+                # rows of zero weight carry nothing: left out of the folds, so that
+                # a task's weighted rows are spread as its rows would be (a task
+                # with one weighted row among many stays in every training fold)
+                sample_weight = np.asarray(sample_weight, dtype=float)
+                keep = sample_weight > 0
+                X = X.iloc[keep] if hasattr(X, "iloc") else X[keep]
+                y, sample_weight = y[keep], sample_weight[keep]
+                if task_labels is not None:
+                    task_labels = np.asarray(task_labels)[keep]
+                    tasks = None if tasks is None else task_labels
+                groups = groups[keep] if own_groups else task_labels
             if task_labels is None:
                 cv = check_cv(n, y, classifier=self._is_classifier and y.ndim == 1)
             else:
-                if sample_weight is not None:
-                    # rows of zero weight carry nothing: left out of the folds, so that
-                    # a task's weighted rows are spread as its rows would be (a task
-                    # with one weighted row among many stays in every training fold)
-                    sample_weight = np.asarray(sample_weight, dtype=float)
-                    keep = sample_weight > 0
-                    X = X.iloc[keep] if hasattr(X, "iloc") else X[keep]
-                    y, sample_weight = y[keep], sample_weight[keep]
-                    task_labels = np.asarray(task_labels)[keep]
-                    tasks = None if tasks is None else task_labels
-                    groups = groups[keep] if own_groups else task_labels
                 cv = TaskStratifiedKFold(n)
                 if self._is_classifier and not own_groups:  # by task and class: both
                     groups = task_class_groups(task_labels, y)  # classes train

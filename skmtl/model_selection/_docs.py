@@ -40,7 +40,9 @@ _CV_PARAMETERS = {
         value a random-intercept model's variances give, estimated by the method of
         moments on all the data (the noise variance of least squares with free task
         intercepts over the variance of the tasks' mean residuals of least squares
-        with one intercept; ``inf`` when that is not positive); with another loss, too
+        with one intercept; ``inf`` when that is not positive; ``sample_weight`` read
+        as precision weights there, so that scaling every weight changes nothing,
+        while integer weights are not repeated rows); with another loss, too
         few samples or over 1000 features for that estimate, ``POOLING_GRID`` (0, 1,
         4, 16, 64 and inf pseudo-samples per task), without 0
         when a task's free intercept would be infinite (its samples of one class, or

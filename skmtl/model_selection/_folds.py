@@ -166,7 +166,16 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
         _take(sample_weight, train),
         True,
     )
-    est._main_index = check_main_task(est.main_task, info["tasks_"])
+    try:
+        est._main_index = check_main_task(est.main_task, info["tasks_"])
+    except ValueError:
+        raise ValueError(
+            f"Fold {k + 1} of {n_folds} holds main_task={est.main_task!r} out of its "
+            "training rows: the held-out errors of main_task need a model of it. Use a "
+            "splitter that keeps every task in every training fold (the default, "
+            "skmtl.model_selection.TaskStratifiedKFold), not one that holds tasks out "
+            "(GroupKFold)."
+        ) from None
     est._weigh_tasks(data, info)  # the paths solve fit's objective
     X_test, y_test = _take(X, test), _take(np.asarray(y), test)
     tasks_test, sw_test = _take(tasks, test), _take(sample_weight, test)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import accuracy_score, mean_squared_error, r2_score
+from sklearn.metrics import (
+    accuracy_score,
+    log_loss,
+    mean_squared_error,
+    r2_score,
+    roc_auc_score,
+)
 from sklearn.utils.metadata_routing import MetadataRequest
 
-from .._inputs import missing_labels, split_task_column, target_array
+from .._inputs import check_score_weights, missing_labels, split_task_column, target_array
 
 
 class TaskScorer:
@@ -18,7 +24,10 @@ class TaskScorer:
 
     Parameters
     ----------
-    metric : {"r2", "neg_mean_squared_error", "accuracy"}, default="r2"
+    metric : {"r2", "neg_mean_squared_error", "accuracy", "neg_log_loss", "roc_auc"}, \
+            default="r2"
+        The last two from ``predict_proba`` (``roc_auc``: one-vs-rest for more
+        than two classes), as scikit-learn's scorers of those names.
     average : {"samples", "tasks"}, default="samples"
         ``"samples"``: the metric on all labelled entries together, as the
         estimators' ``score``; ``"tasks"``: the metric on each task, averaged with
@@ -41,7 +50,8 @@ class TaskScorer:
     3
     """
 
-    _METRICS = ("r2", "neg_mean_squared_error", "accuracy")
+    _PROBABILITY_METRICS = ("neg_log_loss", "roc_auc")
+    _METRICS = ("r2", "neg_mean_squared_error", "accuracy") + _PROBABILITY_METRICS
 
     def __init__(self, metric="r2", average="samples"):
         if metric not in self._METRICS:
@@ -59,31 +69,55 @@ class TaskScorer:
         return request
 
     def __call__(self, estimator, X, y, tasks=None, sample_weight=None):
-        pred = np.asarray(estimator.predict(X, tasks=tasks))
-        y = target_array(y, self.metric == "accuracy").reshape(pred.shape)
+        proba = self.metric in self._PROBABILITY_METRICS
+        if proba:  # (n, K) stacked; (n, T) (positive class) or (n, T, K) wide
+            pred = np.asarray(estimator.predict_proba(X, tasks=tasks))
+            wide = getattr(estimator, "_layout", None) == "wide"
+            if wide and pred.ndim == 2:  # a wide binary model: both classes' columns
+                pred = np.stack([1.0 - pred, pred], axis=-1)
+            shape = pred.shape[:-1]
+        else:
+            pred = np.asarray(estimator.predict(X, tasks=tasks))
+            shape = pred.shape
+        y = target_array(y, self.metric != "r2" and "squared" not in self.metric)
+        y = y.reshape(shape)
         if tasks is None and getattr(estimator, "task_column", None) is not None:
             tasks = split_task_column(X, estimator.task_column)[1]
-        sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+        sw = check_score_weights(sample_weight, len(y))
+        sw = np.ones(len(y)) if sw is None else sw
         sw = np.broadcast_to(sw.reshape(-1, *([1] * (y.ndim - 1))), y.shape)
-        if pred.ndim == 2:  # wide y: a task per column, NaN unlabelled
+        if y.ndim == 2:  # wide y: a task per column, NaN unlabelled
             columns = np.broadcast_to(np.arange(y.shape[1]), y.shape)
             seen = ~missing_labels(y)
             y, pred, sw, tasks = y[seen], pred[seen], sw[seen], columns[seen]
             if y.dtype == object:  # labels that were objects for their missing entries
-                y, pred = np.array(y.tolist()), np.array(pred.tolist())
+                y = np.array(y.tolist())
+                pred = pred if proba else np.array(pred.tolist())
+        classes = getattr(estimator, "classes_", None)
         if tasks is None or self.average == "samples":
-            return self._score(y, pred, sw)
+            return self._score(y, pred, sw, classes)
         tasks = np.asarray(tasks)
         scores = [  # scoring, not a hot path
-            self._score(y[tasks == t], pred[tasks == t], sw[tasks == t])
+            self._score(y[tasks == t], pred[tasks == t], sw[tasks == t], classes)
             for t in np.unique(tasks)
             if self.metric != "r2" or np.count_nonzero(tasks == t) > 1
         ]
         return float(np.mean(scores))
 
-    def _score(self, y, pred, sample_weight):
+    def _score(self, y, pred, sample_weight, classes=None):
         if self.metric == "r2":
             return float(r2_score(y, pred, sample_weight=sample_weight))
         if self.metric == "accuracy":
             return float(accuracy_score(y, pred, sample_weight=sample_weight))
+        if self.metric == "neg_log_loss":
+            return -float(log_loss(y, pred, sample_weight=sample_weight, labels=classes))
+        if self.metric == "roc_auc":
+            if len(classes) == 2:
+                positive = np.asarray(y == classes[1], dtype=int)
+                return float(roc_auc_score(positive, pred[:, 1], sample_weight=sample_weight))
+            return float(
+                roc_auc_score(
+                    y, pred, sample_weight=sample_weight, multi_class="ovr", labels=classes
+                )
+            )
         return -float(mean_squared_error(y, pred, sample_weight=sample_weight))
