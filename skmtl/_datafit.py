@@ -215,12 +215,14 @@ class DesignDatafit:
         """Each task's intercept in the model without features (the solvers' start);
         with infinitely pooled intercepts, the one intercept (per class) of all rows."""
         data = self.data
+        sums, totals = data.task_sum(self.w * self.y), data.task_sum(self.w)
         p = self.precision
         if p is not None and np.isinf(p).any():
-            sums, totals = data.task_sum(self.w * self.y), data.task_sum(self.w)
             sums, totals = (pooling.group_sum(p, v) for v in (sums, totals))
-        else:  # each task's own mean (also of a task of weight zero, with no data term)
-            sums, totals = data.task_sum(data.weights * self.y), data.task_sum(data.weights)
+        elif not np.all(totals > 0):  # a task of weight zero (no data term): its own mean
+            empty = totals <= 0
+            sums[empty] = data.task_sum(data.weights * self.y)[empty]
+            totals[empty] = data.task_sum(data.weights)[empty]
         return self.loss.null_intercept(sums / totals)
 
     def null_predictions(self):

@@ -138,7 +138,9 @@ class _NonConvexModel(_MultiTaskModel):
                 warnings.warn(
                     f"An unpenalized feature reached the bound {radius:.3g} on its "
                     "coefficients that certifies its stage (ten times the largest at "
-                    "the stage's start): the stage solved the bounded problem. With "
+                    "the stage's start): the stage's duality gap certifies the problem "
+                    "within that bound, which the solution left, so dual_gap_ "
+                    "certifies nothing (it can even be negative). With "
                     "the logistic loss this means separable data, where an unshrunk "
                     "feature has no finite optimum; raise theta (capped L1) or gamma "
                     "(MCP, SCAD), so that fewer features pass the point where the "

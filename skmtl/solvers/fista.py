@@ -196,6 +196,11 @@ def warn_not_converged(gap, n_iter, threshold, tol, method="FISTA"):
     )
 
 
+#: what an inner step of :func:`certified_loop` returns as its candidates when its
+#: iterates stopped moving on a problem without a certificate
+STATIONARY = object()
+
+
 def certified_loop(
     full, penalty, C0, inner_step, *, max_iter=1000, tol=1e-4, verbose=0, name="outer"
 ):
@@ -205,8 +210,9 @@ def certified_loop(
     ``gap``) with at most ``budget`` FISTA iterations and returns the new ``C`` and
     the iterations used, and optionally candidates whose dual points the next gap
     also tries (:func:`duality_gap`). Working sets and proximal Newton are
-    such steps. A step that used no iterations ends the loop without a warning (the
-    iterates stopped moving on a problem that no gap certifies: ``alpha=0``).
+    such steps. A step that returns :data:`STATIONARY` as its candidates ends the
+    loop without a warning (its iterates stopped moving on a problem that no gap
+    certifies: ``alpha=0``).
     """
     threshold = tol * full.gap_scale()
     C = np.array(C0, dtype=float)
@@ -224,7 +230,7 @@ def certified_loop(
         C, used, *candidates = inner_step(C, z, gap, max_iter - n_iter)
         candidates = candidates[0] if candidates else ()
         n_iter += used
-        if used == 0:
+        if candidates is STATIONARY:
             gap, primal, C, z = duality_gap(full, penalty, C, full.linear(C))
             return SolverResult(C, n_iter, float(gap), float(primal), np.nan)
     if gap > threshold:

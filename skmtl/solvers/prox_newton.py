@@ -34,7 +34,7 @@ from . import admm as _admm
 from . import cd as _cd
 from .closed_form import has_closed_form
 from .composite import QuadraticSmoothing
-from .fista import certified_loop, duality_gap, fista, nonsmooth_value
+from .fista import STATIONARY, certified_loop, duality_gap, fista, nonsmooth_value
 from .select import admm_then_cd, fista_on_parts, iterative_solver
 from .support_newton import cd_polished, support_weights
 
@@ -326,7 +326,7 @@ def prox_newton(
         if semismooth and decrease <= 0:  # no progress: back to the majorizer's models
             pattern, semismooth = None, False
         if unpenalized and decrease <= 16 * np.finfo(float).eps * abs(value):
-            return C_new, 0, []  # (no iterations: the loop ends)
+            return C_new, inner.n_iter, STATIONARY  # (the loop ends)
         candidates = [] if candidate is None else [candidate]
         if (second_order or semismooth) and quadratic is None:
             # the model's own gradient at the inner solution, g + h (z' - z): near the
