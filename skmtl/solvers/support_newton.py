@@ -49,6 +49,7 @@ def cd_polished(
         gap, primal, polished, _ = duality_gap(datafit, penalty, polished, datafit.linear(polished))
         if gap <= threshold:
             return SolverResult(polished, 1, float(gap), float(primal), kw.get("lipschitz"))
+        W = polished  # (never worse than the start: the epochs go on from there)
     while True:
         budget = min(_CD_CHUNK, max_iter - used)
         with warnings.catch_warnings():
