@@ -33,7 +33,8 @@ def cd_polished(
     epochs, each followed by Newton steps on the support found
     (:func:`support_newton`), until the duality gap is below ``threshold``: the
     epochs find the support, the Newton steps the accuracy that certifies it (the
-    start's support is tried first). On
+    start's support is tried first; from zero, every row of the tasks' least-squares
+    models: :func:`_least_squares_start`). On
     ill-conditioned Grams (one-hot blocks, unscaled columns) CD alone took hundreds
     of epochs per proximal Newton step. Signature and result of ``cd``, and
     ``newton_atol``, the decrease below which the Newton steps stop (0: at
