@@ -13,7 +13,7 @@ from ..penalties._base import check_provides
 from .cd import MIN_SPREAD, curvature_spread
 from .closed_form import closed_form, closed_form_path, has_closed_form
 from .composite import QuadraticSmoothing
-from .fista import SolverResult, duality_gap, fista
+from .fista import SolverResult, duality_gap, fista, nonsmooth_value
 from .kernel_form import kernel_form_path, use_kernel_form
 from .prox_newton import prox_newton
 from .select import iterative_solver
@@ -327,6 +327,9 @@ def _with_parts(solved, rows, d):
     penalty, with the optimal parts ``(P, Q)`` of ``W`` stored in the result."""
     result, datafit = solved
     result.parts = rows.parts(result.coef[:d])
+    # the objective of the optimal parts (a solve on the stacked parts measured its own)
+    C = result.coef
+    result.primal = float(datafit.value(datafit.linear(C)) + nonsmooth_value(datafit, rows, C))
     return result, datafit
 
 

@@ -175,8 +175,8 @@ def fista(
                 print(f"iter {n_iter:5d}  objective {primal:.10e}  gap {gap:.3e}")
             # tol=0 asks for all the accuracy floating point allows: iterate until
             # the iterates stall, past the point where the gap is pure round-off
-            if (gap <= threshold and threshold > 0) or stalled:
-                C, z = C_pol, z_pol
+            if (gap <= threshold and threshold > 0) or stalled or n_iter == max_iter:
+                C, z = C_pol, z_pol  # (the point whose objective the gap measured)
                 break
     if n_iter == 0:  # max_iter=0
         gap, primal, C, z = duality_gap(datafit, penalty, C, z)

@@ -21,7 +21,12 @@ point (the envelope then takes the pinball loss's value there, less that sum).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from .fista import warn_not_converged
 
 #: each round's solve stops at this fraction of the last round's certified gap (0.01
 #: against 0.1, School-like, 20 tasks, tol 1e-7: trace norm 3.6 / 1.9 s, group lasso
@@ -64,15 +69,17 @@ def augmented_lagrangian(
         slopes = stage.loss.slopes
         level = max(_INNER * gap, 0.1 * threshold)
         scale = stage.gap_scale()  # zero: intercepts alone fit the targets exactly
-        result, _ = solve_smooth(
-            stage,
-            penalty,
-            C,
-            max_iter=max_iter - used,
-            tol=level / scale if scale > 0 else 0.0,
-            verbose=verbose,
-            **kw,
-        )
+        with warnings.catch_warnings():  # (the rounds' gaps are not the problem's)
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            result, _ = solve_smooth(
+                stage,
+                penalty,
+                C,
+                max_iter=max_iter - used,
+                tol=level / scale if scale > 0 else 0.0,
+                verbose=verbose,
+                **kw,
+            )
         used += result.n_iter
         C = result.coef
         # the non-smooth problem's gap, bounded through the solve's best dual point
@@ -87,6 +94,9 @@ def augmented_lagrangian(
             break
         slopes = stage.loss.slope(full.y, z)
         width = max(width * _SHRINK, _MIN_WIDTH * start)
+    if gap > threshold:  # the non-smooth problem's own gap, not a round's
+        method = f"The augmented Lagrangian of the {full.loss.name} loss"
+        warn_not_converged(gap, used, threshold, tol, method=method)
     # (a first round whose start was optimal counts one iteration, as the other solvers)
     result.primal, result.dual_gap, result.n_iter = primal, gap, max(used, 1)
     return result, full
