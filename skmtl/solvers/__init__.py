@@ -72,8 +72,10 @@ def solve_unguarded(
 
     The rule, read from what the loss and the penalty declare:
 
-    1. a quadratic loss with a ``quadratic`` penalty (and per-task Gram matrices
-       that fit in memory): the closed form;
+    1. a quadratic loss with a ``quadratic`` penalty: the closed form, in the rows
+       when they are fewer than the features
+       (:func:`~skmtl.solvers.kernel_form.kernel_form_path`), else where the per-task
+       Gram matrices fit in memory;
     2. a ``composite`` penalty (a quadratic plus a norm): FISTA with the quadratic
        in the smooth part, or proximal Newton steps (each inner problem so
        solved) for a loss with ``newton`` and at most 100 features;
