@@ -540,7 +540,7 @@ def _check_nonempty(totals, labels, wide=False):
     empty = labels[totals <= 0]
     if len(empty):
         what = (
-            "labelled (non-NaN) targets"
+            "labelled (non-NaN) targets of positive sample weight"
             if wide
             else "samples with positive weight (their sample weights are all zero)"
         )

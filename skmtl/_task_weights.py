@@ -89,6 +89,8 @@ def resolve_task_weights(spec, data: TaskData | None, labels, sample_weight_tota
 def check_main_task(main_task, labels):
     if main_task is None:
         return None
+    if isinstance(main_task, (bool, np.bool_)) or np.ndim(main_task) != 0:
+        raise ValueError(f"main_task must be one task label (of tasks_); got {main_task!r}.")
     position = (
         np.flatnonzero(labels == main_task)
         if labels.dtype.kind != "O"

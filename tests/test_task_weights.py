@@ -241,3 +241,11 @@ def test_task_weights_are_copied_and_one_dimensional():
         weights[0] = 1.0
     with pytest.raises(ValueError, match=r"task_weights has shape \(3, 1\)"):
         GroupLassoRegressor(task_weights=[[1.0], [2.0], [3.0]]).fit(X, y, tasks=tasks)
+
+
+@pytest.mark.parametrize("main_task", [True, [1]])
+def test_main_task_is_one_label(main_task):
+    """True and [1] are not the label 1 (both selected task 1)."""
+    X, y, tasks = make_tasks(seed=65)
+    with pytest.raises(ValueError, match="main_task must be one task label"):
+        GroupLassoRegressor(main_task=main_task).fit(X, y, tasks=tasks)
