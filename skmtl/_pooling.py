@@ -80,6 +80,12 @@ def apply_m(p, v):
     return (p * (_groups(p, v) - _shared(p, v))).reshape(shape)
 
 
+def m_matrix(p):
+    """``M(p) = diag(p) - p p^T / sum(p)`` as a dense matrix, for finite 1-D ``p``
+    (the closed forms' linear systems)."""
+    return np.diag(p) - np.outer(p, p) / p.sum()
+
+
 def group_sum(p, v):
     """Each group's sum of ``v``, repeated over the group (``v``'s shape)."""
     groups = _groups(p, v)

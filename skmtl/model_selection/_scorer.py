@@ -79,7 +79,7 @@ class TaskScorer:
         else:
             pred = np.asarray(estimator.predict(X, tasks=tasks))
             shape = pred.shape
-        y = target_array(y, self.metric != "r2" and "squared" not in self.metric)
+        y = target_array(y, self.metric not in ("r2", "neg_mean_squared_error"))
         y = y.reshape(shape)
         if tasks is None and getattr(estimator, "task_column", None) is not None:
             tasks = split_task_column(X, estimator.task_column)[1]

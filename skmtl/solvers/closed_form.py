@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._datafit import GRAM_MAX_ENTRIES
+from .._pooling import m_matrix
 from ..penalties import MeanPenalty
 
 #: largest d * T solved as one dense linear system
@@ -67,7 +68,7 @@ def closed_form_path(gram, penalties):
     pooling = None
     if gram.precision is not None:
         delta, xbar = gram._delta(), gram.x_mean.T  # (T,), (T, d)
-        M = np.diag(delta) - np.outer(delta, delta) / delta.sum()
+        M = m_matrix(delta)
         rhs += xbar * (M @ gram.y_mean)[:, None]
         pooling = (delta, xbar, M)
     forms = [mean_form(p) for p in penalties]

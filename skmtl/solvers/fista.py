@@ -216,7 +216,7 @@ def certified_loop(
     """
     threshold = tol * full.gap_scale()
     C = np.array(C0, dtype=float)
-    n_iter, candidates, best_dual = 0, (), -np.inf
+    n_iter, candidates, best_dual, stationary = 0, (), -np.inf, False
     while True:
         gap, primal, C, z = duality_gap(full, penalty, C, full.linear(C), candidates, threshold)
         # the dual problem is the same at every step: its best point so far bounds
@@ -225,14 +225,14 @@ def certified_loop(
         gap = max(primal - best_dual, 0.0)
         if verbose:
             print(f"[{name}] {n_iter:5d} iterations  objective {primal:.10e}  gap {gap:.3e}")
-        if gap <= threshold or n_iter >= max_iter:
+        if gap <= threshold or n_iter >= max_iter or stationary:
             break
         C, used, *candidates = inner_step(C, z, gap, max_iter - n_iter)
         candidates = candidates[0] if candidates else ()
         n_iter += used
-        if candidates is STATIONARY:
-            gap, primal, C, z = duality_gap(full, penalty, C, full.linear(C))
-            return SolverResult(C, n_iter, float(gap), float(primal), np.nan)
-    if gap > threshold:
+        stationary = candidates is STATIONARY
+        if stationary:
+            candidates = ()
+    if gap > threshold and not stationary:
         warn_not_converged(gap, n_iter, threshold, tol, method=name)
     return SolverResult(C, n_iter, float(gap), float(primal), np.nan)

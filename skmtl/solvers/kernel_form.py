@@ -23,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._datafit import GRAM_MAX_ENTRIES
+from .._pooling import m_matrix
 from .._tasks import rmatvec
 
 
@@ -68,7 +69,7 @@ def kernel_form_path(full, penalties):
     else:
         columns = (tasks[:, None] == np.arange(T)).astype(float)
         p = full.precision
-        pooling = np.zeros((T, T)) if p is None else np.diag(p) - np.outer(p, p) / p.sum()
+        pooling = np.zeros((T, T)) if p is None else m_matrix(p)
     k = columns.shape[1]
     rhs = np.concatenate([y[kept], np.zeros(k)])
     blocks = []

@@ -42,7 +42,6 @@ def cd_polished(
     if threshold is None:
         threshold = tol * datafit.gap_scale()
     W, used, last = np.array(W0, dtype=float), 0, None
-    zero = np.zeros_like(W)
     cold = not np.any(W)
     if cold:
         W = _least_squares_start(datafit, penalty, W)
@@ -56,8 +55,8 @@ def cd_polished(
             return SolverResult(polished, 1, float(gap), float(primal), kw.get("lipschitz"))
         # the epochs go on from there (never worse than the start), a cold start's
         # least squares only where it ended below zero's objective
-        if cold and not primal < datafit.value(datafit.linear(zero)):
-            polished = zero
+        if cold and not primal < datafit.value(datafit.linear(np.zeros_like(W))):
+            polished = np.zeros_like(W)
         W = polished
     while True:
         budget = min(_CD_CHUNK, max_iter - used)
