@@ -521,13 +521,17 @@ def _wide_data(X, Y, sw, loss, one_class_tasks):
 
 def missing_labels(Y):
     """Which entries of a target array are missing: NaN, also among the labels of an
-    object array (a pandas ``pd.NA`` is NaN after :func:`target_array`)."""
+    object array (a pandas ``pd.NA`` is NaN after :func:`target_array`). ``None``
+    raises, as in ``fit``: a wide ``y`` marks a missing label by NaN."""
     if Y.dtype.kind == "f":
         return np.isnan(Y)
     if Y.dtype.kind == "O":
-        return np.array(
-            [isinstance(v, float) and v != v for v in Y.ravel().tolist()], dtype=bool
-        ).reshape(Y.shape)
+        labels = Y.ravel().tolist()
+        if any(v is None for v in labels):
+            raise ValueError(_MISSING_LABELS)
+        return np.array([isinstance(v, float) and v != v for v in labels], dtype=bool).reshape(
+            Y.shape
+        )
     return np.zeros(Y.shape, dtype=bool)
 
 

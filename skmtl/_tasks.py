@@ -62,7 +62,7 @@ class TaskData:
         """Whether the data term weighs the rows alike for every task: flat
         ``weights`` and equal task weights."""
         tw = self.task_weights
-        return self.flat_weights() and (tw is None or np.ptp(tw, initial=0.0) == 0.0)
+        return self.flat_weights() and (tw is None or np.ptp(tw) == 0.0)
 
     @property
     def loss_weights(self) -> np.ndarray:

@@ -445,6 +445,15 @@ def test_task_scorer_in_grid_search_with_routing(average):
     pooled = r2_score(y, model.predict(X, tasks=tasks))
     expected = per_task if average == "tasks" else pooled
     assert scorer(model, X, y, tasks=tasks) == pytest.approx(expected)
+    if average == "tasks":  # a task whose rows all weigh zero is left out of the average
+        weights = np.where(tasks == 0, 0.0, 1.0)
+        without = np.mean(
+            [
+                r2_score(y[tasks == t], model.predict(X[tasks == t], tasks=tasks[tasks == t]))
+                for t in (1, 2)
+            ]
+        )
+        assert scorer(model, X, y, tasks=tasks, sample_weight=weights) == pytest.approx(without)
     sklearn.set_config(enable_metadata_routing=True)
     try:
         search = GridSearchCV(

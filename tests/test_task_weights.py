@@ -249,3 +249,20 @@ def test_main_task_is_one_label(main_task):
     X, y, tasks = make_tasks(seed=65)
     with pytest.raises(ValueError, match="main_task must be one task label"):
         GroupLassoRegressor(main_task=main_task).fit(X, y, tasks=tasks)
+
+
+@pytest.mark.parametrize(
+    "weights", [WEIGHTS, {1: 3.0}, "samples"], ids=["array", "dict", "samples"]
+)
+@pytest.mark.parametrize("Est", [GroupLassoRegressor, MeanRegularizedRegressor])
+def test_wide_y_with_task_weights_equals_the_stacked_fit(Est, weights):
+    # (a wide y with task weights once raised a TypeError from np.ptp)
+    rng = np.random.default_rng(62)
+    X = rng.standard_normal((30, 4))
+    Y = X @ rng.standard_normal((4, 3)) + 0.3 * rng.standard_normal((30, 3))
+    kw = dict(task_weights=weights, tol=1e-12, max_iter=100_000)
+    wide = Est(**kw).fit(X, Y)
+    tasks = np.repeat(np.arange(3), 30)
+    stacked = Est(**kw).fit(np.tile(X, (3, 1)), Y.T.ravel(), tasks=tasks)
+    np.testing.assert_allclose(wide.coef_, stacked.coef_, rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(wide.intercept_, stacked.intercept_, rtol=1e-7, atol=1e-10)

@@ -175,6 +175,13 @@ def test_missing_string_labels_are_left_out_of_every_score():
         )
         assert model.score(X, y) == pytest.approx(expected)
         assert TaskScorer("accuracy")(model, X, y) == pytest.approx(expected)
+    with_none = strings.copy()  # None is not NaN's missing label: an error, as in fit
+    with_none[np.flatnonzero(missing)[0], 1] = None
+    model = GroupLassoClassifier(alpha=0.01).fit(X, strings)
+    with pytest.raises(ValueError, match="missing labels"):
+        model.score(X, with_none)
+    with pytest.raises(ValueError, match="missing labels"):
+        TaskScorer("accuracy")(model, X, with_none)
     kw = dict(alphas=[0.1, 0.01, 0.001], cv=KFold(3))
     by_number = GroupLassoClassifierCV(**kw).fit(X, numeric)
     by_string = GroupLassoClassifierCV(**kw).fit(X, strings)

@@ -32,7 +32,8 @@ class TaskScorer:
         ``"samples"``: the metric on all labelled entries together, as the
         estimators' ``score``; ``"tasks"``: the metric on each task, averaged with
         equal weight (sklearn's multi-output convention; tasks whose held-out part
-        has fewer than two samples are left out of an R^2 average).
+        has no sample of positive weight are left out, and of an R^2 average also
+        those with fewer than two).
 
     Examples
     --------
@@ -100,7 +101,8 @@ class TaskScorer:
         scores = [  # scoring, not a hot path
             self._score(y[tasks == t], pred[tasks == t], sw[tasks == t], classes)
             for t in np.unique(tasks)
-            if self.metric != "r2" or np.count_nonzero(tasks == t) > 1
+            if np.any(sw[tasks == t] > 0)
+            and (self.metric != "r2" or np.count_nonzero(sw[tasks == t]) > 1)
         ]
         return float(np.mean(scores))
 
