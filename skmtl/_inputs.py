@@ -603,10 +603,9 @@ def _check_both_classes(data, labels, one_class_tasks):
             f"Task(s) {format_labels(bad)} have samples of only one class; each task is a "
             "binary problem whose free intercept then has no finite optimum. Set "
             "intercept_pooling > 0 to shrink such tasks' intercepts towards the shared "
-            "one, or, in cross-validation, split with "
-            "TaskStratifiedKFold(...).split(X, y, groups=task_class_groups(tasks, y)) "
-            "(skmtl.model_selection; a *CV or GridSearchCV: fit(..., groups=...)) to "
-            "keep both classes of every task in training."
+            "one, or, in cross-validation, split with TaskStratifiedKFold(..., "
+            "by_class=True) (skmtl.model_selection) to keep both classes of every task "
+            "in training."
         )
 
 
@@ -623,7 +622,6 @@ def _check_all_classes(data, labels, one_class_tasks):
         "the free intercept of a missing class has no finite optimum (minus "
         "infinity). Set intercept_pooling > 0 to shrink the task intercepts towards "
         "shared ones (which keeps them finite), or, in cross-validation, split with "
-        "TaskStratifiedKFold(...).split(X, y, groups=task_class_groups(tasks, y)) "
-        "(skmtl.model_selection; a *CV or GridSearchCV: fit(..., groups=...)) to keep "
-        "every class of every task in training."
+        "TaskStratifiedKFold(..., by_class=True) (skmtl.model_selection) to keep every "
+        "class of every task in training."
     )

@@ -359,6 +359,8 @@ def test_loss_names_and_kinds():
         GroupLassoRegressor(loss="logistic").fit(np.ones((4, 1)), [0.0, 1, 0, 1])
     with pytest.raises(ValueError, match="loss must be one of"):
         GroupLassoRegressor(loss="hinge").fit(np.ones((4, 1)), [0.0, 1, 0, 1])
+    with pytest.raises(ValueError, match="multinomial loss by itself with loss='logistic'"):
+        GroupLassoClassifier(loss="multinomial").fit(np.ones((4, 1)), [0, 1, 2, 1])
     with pytest.raises(ValueError, match="epsilon"):
         HuberLoss(epsilon=-1)
     assert isinstance(get_loss("squared_hinge"), Loss)

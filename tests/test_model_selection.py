@@ -369,6 +369,45 @@ def test_task_stratified_folds_keep_every_task_in_training():
         list(TaskStratifiedKFold(30).split(tasks, groups=tasks))
 
 
+def test_task_stratified_folds_by_class_keep_every_class_of_every_task():
+    """by_class=True: the folds of task_class_groups(tasks, y); a classifier with free
+    intercepts then fits every fold of cross_val_score, where the task-only folds
+    leave a task with one class in training."""
+    from sklearn.model_selection import cross_val_score
+
+    from skmtl import GroupLassoClassifier
+    from skmtl.model_selection import task_class_groups
+
+    rng = np.random.RandomState(0)
+    tasks = np.repeat([0, 1, 2], [12, 15, 20])
+    y = np.zeros(len(tasks), dtype=int)
+    y[[0, 12, 13, 14, 27, 28, 29, 30]] = 1  # few positives (one in task 0)
+    y[40] = 2  # a class of one sample in task 2: it trains only
+    by_class = TaskStratifiedKFold(5, by_class=True)
+    folds = list(by_class.split(tasks, y, groups=tasks))
+    grouped = TaskStratifiedKFold(5).split(tasks, y, groups=task_class_groups(tasks, y))
+    for (train, test), (_, test_g) in zip(folds, grouped, strict=True):
+        np.testing.assert_array_equal(test, test_g)
+        for t in range(3):
+            assert set(y[train][tasks[train] == t]) == set(y[tasks == t])
+    assert 40 not in np.concatenate([test for _, test in folds])
+    X = np.column_stack([tasks, rng.randn(len(tasks), 2)])
+    binary = (y > 0).astype(int)
+    model = GroupLassoClassifier(alpha=0.01, task_column=0)
+    with pytest.raises(ValueError, match=r"only one class.*by_class=True"):
+        cross_val_score(
+            model, X, binary, cv=TaskStratifiedKFold(5, task_column=0), error_score="raise"
+        )
+    scores = cross_val_score(
+        model, X, binary, cv=TaskStratifiedKFold(5, task_column=0, by_class=True)
+    )
+    assert np.all(np.isfinite(scores))
+    with pytest.raises(ValueError, match=r"by_class=True\) needs y"):
+        list(by_class.split(tasks, groups=tasks))
+    with pytest.raises(ValueError, match="by_class must be True or False"):
+        list(TaskStratifiedKFold(by_class="yes").split(tasks, y, groups=tasks))
+
+
 def test_cross_validate_with_routed_tasks_and_the_splitter():
     X, y, tasks = make_tasks(seed=45, sizes=(40, 50, 60))
     sklearn.set_config(enable_metadata_routing=True)
@@ -686,12 +725,16 @@ def test_cv_splitters_take_groups_and_classifiers_split_by_class():
     labels[rows[[0, 3]]] = 1
     grid = dict(alphas=3, intercept_poolings=[0.0])
     by_int = GroupLassoClassifierCV(cv=3, **grid).fit(X, labels, tasks=tasks)
-    with pytest.raises(ValueError, match=r"groups=task_class_groups\(tasks, y\)"):
+    with pytest.raises(ValueError, match=r"TaskStratifiedKFold\(..., by_class=True\)"):
         GroupLassoClassifierCV(cv=TaskStratifiedKFold(3), **grid).fit(X, labels, tasks=tasks)
     by_splitter = GroupLassoClassifierCV(cv=TaskStratifiedKFold(3), **grid).fit(
         X, labels, tasks=tasks, groups=task_class_groups(tasks, labels)
     )
     np.testing.assert_array_equal(by_splitter.score_path_, by_int.score_path_)
+    by_class = GroupLassoClassifierCV(cv=TaskStratifiedKFold(3, by_class=True), **grid)
+    np.testing.assert_array_equal(
+        by_class.fit(X, labels, tasks=tasks).score_path_, by_int.score_path_
+    )
     patients = np.arange(len(y)) % 9
     routed = GroupLassoRegressorCV(alphas=4, cv=GroupKFold(3)).fit(
         X, y, tasks=tasks, groups=patients

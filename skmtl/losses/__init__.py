@@ -43,8 +43,15 @@ def get_loss(loss, *, classifier=None):
             for n, cls in LOSSES.items()
             if classifier is None or is_classification(cls) == classifier
         ]
+        hint = ""
+        if loss == "multinomial" and classifier is not False:
+            hint = (
+                " A classifier fits the multinomial loss by itself with loss='logistic' "
+                "(the default) when y has more than two classes."
+            )
         raise ValueError(
-            f"loss must be one of {tuple(names)} or a skmtl.losses.Loss instance; got {loss!r}."
+            f"loss must be one of {tuple(names)} or a skmtl.losses.Loss instance; got "
+            f"{loss!r}.{hint}"
         )
     if classifier is not None and is_classification(loss) != classifier:
         kind = "a classifier" if classifier else "a regressor"

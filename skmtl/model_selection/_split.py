@@ -29,7 +29,10 @@ class TaskStratifiedKFold(BaseCrossValidator):
 
     Rule for small tasks: a task with fewer samples than ``n_splits`` has a test
     sample in only some folds, and a task with a single sample is never in a test
-    fold (it could not be both trained and tested).
+    fold (it could not be both trained and tested). The folds are then not a
+    partition of the samples, which scikit-learn's ``cross_val_predict`` needs: use
+    it with ``KFold`` (and ``unknown_task="mean"`` where a task may be held out
+    whole) or on tasks of two samples or more.
 
     Parameters
     ----------
@@ -40,6 +43,12 @@ class TaskStratifiedKFold(BaseCrossValidator):
         Used when ``shuffle`` is True.
     task_column : int or str, default=None
         Read the task labels from this column of ``X`` instead of ``groups``.
+    by_class : bool, default=False
+        Stratify by task and class (the groups of :func:`task_class_groups`, from
+        the task labels and ``y``): every class of a task with two samples of it or
+        more is in every training fold, and a class with one sample in a task
+        trains only. For classifiers with free intercepts (``intercept_pooling=0``),
+        whose tasks need every class in training.
 
     Examples
     --------
@@ -52,11 +61,14 @@ class TaskStratifiedKFold(BaseCrossValidator):
 
     __metadata_request__split = {"groups": True}
 
-    def __init__(self, n_splits=5, *, shuffle=False, random_state=None, task_column=None):
+    def __init__(
+        self, n_splits=5, *, shuffle=False, random_state=None, task_column=None, by_class=False
+    ):
         self.n_splits = n_splits
         self.shuffle = shuffle
         self.random_state = random_state
         self.task_column = task_column
+        self.by_class = by_class
 
     def get_n_splits(self, X=None, y=None, groups=None):
         return self.n_splits
@@ -67,8 +79,18 @@ class TaskStratifiedKFold(BaseCrossValidator):
             _, groups = split_task_column(X, self.task_column)
         if groups is None:
             raise ValueError(
-                "TaskStratifiedKFold needs the task labels: pass groups=tasks or set task_column."
+                "TaskStratifiedKFold needs the task labels: pass groups=tasks (with "
+                "metadata routing enabled: params={..., 'groups': tasks}) or set task_column."
             )
+        if not isinstance(self.by_class, (bool, np.bool_)):
+            raise ValueError(f"by_class must be True or False; got {self.by_class!r}.")
+        if self.by_class:
+            if y is None or np.ndim(y) != 1 or len(y) != len(groups):
+                raise ValueError(
+                    "TaskStratifiedKFold(by_class=True) needs y: one class label per "
+                    "sample (a 1-D array as long as the task labels)."
+                )
+            groups = task_class_groups(groups, y)
         _, index = np.unique(np.asarray(groups), return_inverse=True)
         n = len(index)
         order = np.arange(n)
