@@ -80,14 +80,21 @@ def test_cd_and_fista_agree_on_shared_design(loss):
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("loss", ["squared", "logistic"])
 def test_auto_chooses_cd_for_row_penalties_with_few_features(loss):
-    """The same iterates as solver="cd" (one more Newton inner solver for logistic)."""
+    """The same iterates as solver="cd" for the logistic loss (whose Newton models
+    both solve by CD with Newton steps on the support); for the squared loss, CD
+    that goes on with Newton steps on the support after 20 epochs: the same model,
+    in fewer epochs than CD alone."""
     X, y, tasks = ill_conditioned(loss)
     Est = ESTIMATORS[loss]
-    fits = [Est(alpha=0.01, solver=s, tol=1e-8).fit(X, y, tasks=tasks) for s in ("auto", "cd")]
-    assert fits[0].n_iter_ == fits[1].n_iter_
-    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
+    auto, cd = [Est(alpha=0.01, solver=s, tol=1e-8).fit(X, y, tasks=tasks) for s in ("auto", "cd")]
+    if loss == "logistic":
+        assert auto.n_iter_ == cd.n_iter_
+        np.testing.assert_array_equal(auto.coef_, cd.coef_)
+    else:
+        assert 20 < auto.n_iter_ < cd.n_iter_
+        assert abs(auto.objective_ - cd.objective_) <= auto.dual_gap_ + cd.dual_gap_
     fista = Est(alpha=0.01, solver="fista", tol=1e-8).fit(X, y, tasks=tasks)
-    assert fista.n_iter_ > fits[0].n_iter_
+    assert fista.n_iter_ > auto.n_iter_
 
 
 def test_forcing_cd_where_it_does_not_apply_raises():

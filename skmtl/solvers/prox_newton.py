@@ -36,7 +36,7 @@ from .closed_form import has_closed_form
 from .composite import QuadraticSmoothing
 from .fista import STATIONARY, certified_loop, duality_gap, fista, nonsmooth_value
 from .select import admm_then_cd, fista_on_parts, iterative_solver
-from .support_newton import cd_polished, support_weights
+from .support_newton import cd_polished, cd_then_polished, support_weights
 
 #: inner solves stop at this fraction of the smaller of the outer gap and the
 #: quadratic model's own gap at the start (and, for the iterative solves of a
@@ -250,7 +250,7 @@ def prox_newton(
             model_gap = duality_gap(inner_datafit, penalty, start, inner_datafit.linear(start))[0]
         if run is None:
             run = iterative_solver(method, inner_datafit, penalty)
-            if run is _cd.cd and polish:
+            if run in (_cd.cd, cd_then_polished) and polish:
                 run = cd_polished
             if run in (fista, fista_on_parts) and method == "auto" and full.loss.singular_models:
                 run = _instead_of_fista(run, inner_datafit, penalty, polish, split)

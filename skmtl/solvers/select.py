@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._datafit import SplitDatafit
+from .._datafit import GramDatafit, SplitDatafit
 from ..losses import SquaredLoss
 from ..penalties import DirtyRowNorm, L1Linf, SparseGroupNorm
 from . import admm as _admm
 from . import cd as _cd
 from .closed_form import closed_form, has_closed_form
 from .fista import SolverResult, duality_gap, fista
+from .support_newton import cd_then_polished, support_weights
 
 #: the methods a user can force, beside "auto", "closed_form" and "cvxpy"
 ITERATIVE = ("fista", "cd", "admm")
@@ -37,7 +38,10 @@ def iterative_solver(method, datafit, penalty):
     :func:`~skmtl.solvers.admm.use_admm`; for L2,1, L1 and their weighted forms
     also on up to ``FEW_FEATURES`` = 5 features, and for the dirty model's row norm
     there): coordinate descent (:mod:`~skmtl.solvers.cd`) for the row-separable
-    penalties (L2,1, L1, weighted ones) but those of :data:`ADMM_FIRST`, ADMM
+    penalties (L2,1, L1, weighted ones) but those of :data:`ADMM_FIRST` (for the
+    penalties of :func:`~skmtl.solvers.support_newton.support_weights` on Gram
+    statistics, finished by Newton steps on the support where it crawls:
+    :func:`~skmtl.solvers.support_newton.cd_then_polished`), ADMM
     (:mod:`~skmtl.solvers.admm`) for these (L1/Linf, the sparse-group norms, the
     dirty model's row norm on ``W``; finished by CD where ADMM's gap stalls,
     :func:`admm_then_cd`) and the other penalties (spectral, task relations) except
@@ -68,7 +72,12 @@ def iterative_solver(method, datafit, penalty):
         if _cd.serves(datafit, penalty):
             return _cd.cd
     if _cd.use_cd(datafit, penalty):
-        return admm_then_cd if type(penalty) in ADMM_FIRST else _cd.cd
+        if type(penalty) in ADMM_FIRST:
+            return admm_then_cd
+        gram = type(datafit) is GramDatafit
+        if gram and support_weights(penalty, datafit.n_features) is not None:
+            return cd_then_polished  # CD, finished by Newton steps where it crawls
+        return _cd.cd
     # not two row penalties on a stacked [P; Q] (neither beat FISTA there)
     stacked_rows = isinstance(datafit, SplitDatafit) and _cd.serves(datafit, penalty)
     if _admm.use_admm(datafit, penalty) and not stacked_rows:
