@@ -12,8 +12,27 @@ from .._inputs import split_task_column
 
 def task_class_groups(tasks, y):
     """One group label per (task, class) pair: splitting by it with
-    :class:`TaskStratifiedKFold` keeps both classes of every task in every training
-    fold."""
+    :class:`TaskStratifiedKFold` keeps every class of every task in every training
+    fold (``TaskStratifiedKFold(by_class=True)`` does so itself).
+
+    Parameters
+    ----------
+    tasks : array-like of shape (n_samples,)
+        The task labels.
+    y : array-like of shape (n_samples,)
+        The class labels.
+
+    Returns
+    -------
+    groups : ndarray of shape (n_samples,)
+        Integer labels, one per (task, class) pair present.
+
+    Examples
+    --------
+    >>> from skmtl.model_selection import task_class_groups
+    >>> task_class_groups([0, 0, 1, 1], ["a", "b", "a", "a"]).tolist()
+    [0, 1, 2, 2]
+    """
     pairs = np.column_stack(
         [
             np.unique(tasks, return_inverse=True)[1].ravel(),
