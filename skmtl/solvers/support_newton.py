@@ -105,10 +105,19 @@ def cd_then_polished(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold
         first = _cd.cd(datafit, penalty, W0, max_iter=_CD_FIRST, threshold=threshold, **kw)
     if first.dual_gap <= threshold or first.n_iter < _CD_FIRST:  # certified, or a fixed point
         return first
-    rest = cd_polished(
-        datafit, penalty, first.coef, max_iter=max_iter - first.n_iter, threshold=threshold, **kw
-    )
+    with warnings.catch_warnings():  # said below, with the epochs of both
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        rest = cd_polished(
+            datafit,
+            penalty,
+            first.coef,
+            max_iter=max_iter - first.n_iter,
+            threshold=threshold,
+            **kw,
+        )
     rest.n_iter += first.n_iter
+    if rest.dual_gap > threshold and rest.n_iter >= max_iter:
+        warn_not_converged(rest.dual_gap, rest.n_iter, threshold, tol, method="Coordinate descent")
     return rest
 
 
