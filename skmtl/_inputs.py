@@ -466,7 +466,13 @@ def target_array(y, classifier):
             return y.to_numpy(dtype=object, na_value=np.nan)
     elif classifier and isinstance(y, (list, tuple)) and any(map(_is_missing, y)):
         raise ValueError(_MISSING_LABELS)  # (before NumPy makes "nan" a class among strings)
-    return np.asarray(y)
+    y = np.asarray(y)
+    if not classifier and y.dtype == object:  # None as NaN, as a regressor's fit reads it
+        try:
+            return y.astype(float)
+        except (TypeError, ValueError):  # not numbers: check_array says so
+            pass
+    return y
 
 
 def _numeric_targets(y, **options):

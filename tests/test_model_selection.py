@@ -510,6 +510,22 @@ def test_task_scorer_in_grid_search_with_routing(average):
         TaskScorer("auc")
 
 
+def test_task_scorer_reads_none_in_a_regressors_object_y_as_missing():
+    """As the regressor's fit and score do: None in a wide object y is a missing target."""
+    from skmtl.model_selection import TaskScorer
+
+    rng = np.random.RandomState(3)
+    X = rng.randn(30, 3)
+    Y = X @ rng.randn(3, 3) + rng.randn(30, 3)
+    with_nan, with_none = Y.copy(), Y.astype(object)
+    with_nan[0, 0], with_none[0, 0] = np.nan, None
+    model = GroupLassoRegressor(alpha=0.05).fit(X, with_none)
+    for average in ("samples", "tasks"):
+        scorer = TaskScorer("r2", average=average)
+        assert scorer(model, X, with_none) == pytest.approx(scorer(model, X, with_nan))
+    assert model.score(X, with_none) == pytest.approx(model.score(X, with_nan))
+
+
 def test_int_grids_follow_sklearn_and_defaults_are_unchanged():
     """alphas=int: that many values from alpha_max where the model has one (as
     sklearn's MultiTaskLassoCV), else on the model's range; the same for a second

@@ -262,6 +262,11 @@ def test_task_scorer_probability_metrics_equal_scikit_learn(n_classes):
         )
         scorer = TaskScorer("neg_log_loss", average="tasks")
         assert scorer(model, X, y, tasks=tasks) == pytest.approx(per_task)
+        if n_classes == 2:  # a task whose weighted rows hold one class: left out of the AUC
+            weights = np.where((tasks == 0) & (y == 1), 0.0, 1.0)
+            kept = np.mean([roc_auc_score(y[tasks == t], P[tasks == t, 1]) for t in (1, 2)])
+            scorer = TaskScorer("roc_auc", average="tasks")
+            assert scorer(model, X, y, tasks=tasks, sample_weight=weights) == pytest.approx(kept)
     Y = np.column_stack([y, np.roll(y, 7)]).astype(float)
     Y[:5, 1] = np.nan
     wide = GroupLassoClassifier(alpha=0.01).fit(X, Y)

@@ -33,7 +33,7 @@ class TaskScorer:
         estimators' ``score``; ``"tasks"``: the metric on each task, averaged with
         equal weight (sklearn's multi-output convention; tasks whose held-out part
         has no sample of positive weight are left out, and of an R^2 average also
-        those with fewer than two).
+        those with fewer than two, of a ROC AUC average those of one class).
 
     Examples
     --------
@@ -101,10 +101,18 @@ class TaskScorer:
         scores = [  # scoring, not a hot path
             self._score(y[tasks == t], pred[tasks == t], sw[tasks == t], classes)
             for t in np.unique(tasks)
-            if np.any(sw[tasks == t] > 0)
-            and (self.metric != "r2" or np.count_nonzero(sw[tasks == t]) > 1)
+            if self._defined(y[(tasks == t) & (sw > 0)])
         ]
         return float(np.mean(scores))
+
+    def _defined(self, y):
+        """Whether the metric is defined on a task's samples of positive weight ``y``:
+        one at least; two for R^2; two classes for ROC AUC."""
+        if self.metric == "r2":
+            return len(y) > 1
+        if self.metric == "roc_auc":
+            return len(np.unique(y)) > 1
+        return len(y) > 0
 
     def _score(self, y, pred, sample_weight, classes=None):
         if self.metric == "r2":
