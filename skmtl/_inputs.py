@@ -114,7 +114,7 @@ def warn_if_scaled(labels):
 
 def encode_task_labels(labels, n_samples):
     """``(unique labels, index of each row)``, with clear errors."""
-    if isinstance(labels, (list, tuple)) and any(map(_is_missing, labels)):
+    if isinstance(labels, (list, tuple)) and any(map(is_missing_label, labels)):
         # (before NumPy turns None and NaN among strings into the labels "None", "nan")
         raise ValueError(_MISSING_TASKS)
     labels = np.asarray(labels)
@@ -132,7 +132,7 @@ def encode_task_labels(labels, n_samples):
     try:
         return np.unique(labels, return_inverse=True)
     except TypeError:
-        if any(map(_is_missing, labels.tolist())):  # (the error path only: a loop)
+        if any(map(is_missing_label, labels.tolist())):  # (the error path only: a loop)
             raise ValueError(_MISSING_TASKS) from None
         raise ValueError(
             "tasks mixes labels of types that cannot be compared (e.g. str and int); "
@@ -182,7 +182,7 @@ _MISSING_TASKS = (
 )
 
 
-def _is_missing(label):
+def is_missing_label(label):
     """Whether a task label is None, NaN or pandas.NA (whose comparisons raise)."""
     if label is None:
         return True
@@ -308,7 +308,7 @@ def _classes(y):
         classes = np.unique(y)
     except TypeError:  # labels that do not compare: pandas.NA, or None among strings
         labels = np.ravel(y).tolist()  # (the error path only: loops)
-        if any(map(_is_missing, labels)):
+        if any(map(is_missing_label, labels)):
             raise ValueError(_MISSING_LABELS) from None
         kinds = sorted({type(label).__name__ for label in labels})
         raise ValueError(
@@ -464,7 +464,7 @@ def target_array(y, classifier):
                 pass
         elif np.any(y.isna()):
             return y.to_numpy(dtype=object, na_value=np.nan)
-    elif classifier and isinstance(y, (list, tuple)) and any(map(_is_missing, y)):
+    elif classifier and isinstance(y, (list, tuple)) and any(map(is_missing_label, y)):
         raise ValueError(_MISSING_LABELS)  # (before NumPy makes "nan" a class among strings)
     y = np.asarray(y)
     if not classifier and y.dtype == object:  # None as NaN, as a regressor's fit reads it

@@ -404,6 +404,12 @@ def test_task_stratified_folds_by_class_keep_every_class_of_every_task():
     assert np.all(np.isfinite(scores))
     with pytest.raises(ValueError, match=r"by_class=True\) needs y"):
         list(by_class.split(tasks, groups=tasks))
+    with_none = y.astype(object)
+    with_none[3] = None
+    with pytest.raises(ValueError, match="class label for every sample"):
+        list(by_class.split(tasks, with_none, groups=tasks))
+    with pytest.raises(ValueError, match="class label for every sample"):
+        list(by_class.split(tasks, np.where(np.arange(len(y)) == 3, np.nan, y), groups=tasks))
     with pytest.raises(ValueError, match="by_class must be True or False"):
         list(TaskStratifiedKFold(by_class="yes").split(tasks, y, groups=tasks))
 

@@ -7,7 +7,7 @@ from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils import check_random_state
 
 from .._base import check_number
-from .._inputs import split_task_column
+from .._inputs import is_missing_label, split_task_column
 
 
 def task_class_groups(tasks, y):
@@ -108,6 +108,14 @@ class TaskStratifiedKFold(BaseCrossValidator):
                 raise ValueError(
                     "TaskStratifiedKFold(by_class=True) needs y: one class label per "
                     "sample (a 1-D array as long as the task labels)."
+                )
+            labels = np.asarray(y)
+            if (labels.dtype.kind == "f" and np.isnan(labels).any()) or (
+                labels.dtype == object and any(map(is_missing_label, labels.tolist()))
+            ):
+                raise ValueError(
+                    "TaskStratifiedKFold(by_class=True) needs a class label for every "
+                    "sample; y contains missing labels (None, NaN or pandas.NA)."
                 )
             groups = task_class_groups(groups, y)
         _, index = np.unique(np.asarray(groups), return_inverse=True)
