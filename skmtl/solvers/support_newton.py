@@ -203,7 +203,7 @@ def support_newton(model, penalty, W, *, max_steps=10, rtol=1e-16, atol=0.0, lea
     derivative is within ``max(rtol * objective, atol)`` of zero, or after
     ``max_steps``. With ``least_norm``, each task's system is solved by a
     pseudo-inverse that leaves out the eigenvalues below 1e-10 of its largest
-    (:func:`_least_norm_inverse`), not by the inverse of the system plus 1e-12 of its
+    (``np.linalg.pinv``), not by the inverse of the system plus 1e-12 of its
     largest entry: a nearly flat direction (two nearly identical columns) then takes
     no step, where the inverse sent it wherever round-off pointed (a capped L1 on two
     columns 1e-6 apart: the mass spread over both, both rows passed the cap, and the
@@ -254,7 +254,8 @@ def support_newton(model, penalty, W, *, max_steps=10, rtol=1e-16, atol=0.0, lea
         penalized = np.flatnonzero(c > 0)
         dense = None if shared_terms is None else shared_terms[0][:, rows] * mask
         try:
-            Binv = _least_norm_inverse(B) if least_norm else spd_inverse(B)
+            # least-norm: each task's eigenvalues below 1e-10 of its largest left out
+            Binv = np.linalg.pinv(B, rcond=1e-10, hermitian=True) if least_norm else spd_inverse(B)
             x0 = np.matmul(Binv, grad.T[:, :, None])[:, :, 0].T  # (k, T)
             step = -x0 - _woodbury_correction(Binv, x0, unit, c, penalized, dense, shared_terms)
         except np.linalg.LinAlgError:
@@ -296,17 +297,6 @@ def support_newton(model, penalty, W, *, max_steps=10, rtol=1e-16, atol=0.0, lea
             break
     out[rows] = V
     return out
-
-
-def _least_norm_inverse(B, rcond=1e-10):
-    """The pseudo-inverse of each symmetric matrix of a stack, its eigenvalues below
-    ``rcond`` times the largest of all left out: the Newton steps then leave the
-    nearly flat directions alone (two nearly identical columns: their coefficients
-    trade off at no cost, where a step by the inverse went wherever round-off sent it)."""
-    lam, V = np.linalg.eigh(B)
-    cut = rcond * max(float(np.abs(lam).max(initial=0.0)), np.finfo(float).tiny)
-    inv = np.divide(1.0, lam, out=np.zeros_like(lam), where=lam > cut)
-    return np.matmul(V * inv[..., None, :], np.swapaxes(V, -1, -2))
 
 
 def _woodbury_correction(Binv, x0, unit, c, penalized, dense, shared_terms):
