@@ -33,6 +33,14 @@ def task_class_groups(tasks, y):
     >>> task_class_groups([0, 0, 1, 1], ["a", "b", "a", "a"]).tolist()
     [0, 1, 2, 2]
     """
+    labels = np.asarray(y)
+    if (labels.dtype.kind == "f" and np.isnan(labels).any()) or (
+        labels.dtype == object and any(map(is_missing_label, labels.tolist()))
+    ):
+        raise ValueError(
+            "task_class_groups needs a class label for every sample; y contains "
+            "missing labels (None, NaN or pandas.NA)."
+        )
     pairs = np.column_stack(
         [
             np.unique(tasks, return_inverse=True)[1].ravel(),
@@ -108,14 +116,6 @@ class TaskStratifiedKFold(BaseCrossValidator):
                 raise ValueError(
                     "TaskStratifiedKFold(by_class=True) needs y: one class label per "
                     "sample (a 1-D array as long as the task labels)."
-                )
-            labels = np.asarray(y)
-            if (labels.dtype.kind == "f" and np.isnan(labels).any()) or (
-                labels.dtype == object and any(map(is_missing_label, labels.tolist()))
-            ):
-                raise ValueError(
-                    "TaskStratifiedKFold(by_class=True) needs a class label for every "
-                    "sample; y contains missing labels (None, NaN or pandas.NA)."
                 )
             groups = task_class_groups(groups, y)
         _, index = np.unique(np.asarray(groups), return_inverse=True)
