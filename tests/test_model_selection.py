@@ -818,3 +818,72 @@ def test_main_task_held_out_of_a_fold_is_named():
     cv = GroupLassoRegressorCV(alphas=3, cv=GroupKFold(3), main_task=2)
     with pytest.raises(ValueError, match="holds main_task=2 out of its training rows"):
         cv.fit(X, y, tasks=tasks, groups=tasks)
+
+
+def _random_intercept_logistic(seed, n_tasks=30, n_samples=10, tau=0.3):
+    """Samples of a random-intercept logistic model, and new samples of its tasks."""
+    rng = np.random.RandomState(seed)
+    intercepts = tau * rng.randn(n_tasks) - 0.5
+
+    def draw(m):
+        tasks = np.repeat(np.arange(n_tasks), m)
+        X = rng.randn(n_tasks * m, 3)
+        z = X @ [1.0, -0.5, 0.0] + intercepts[tasks]
+        return X, (rng.rand(len(z)) < 1 / (1 + np.exp(-z))).astype(int), tasks
+
+    return draw(n_samples), draw(300)
+
+
+def test_classifier_cv_folds_do_not_flatter_free_intercepts():
+    """The default folds of a classifier's search split each task's samples, not its
+    samples of each class: those give a task's held-out samples the class mix of its
+    training ones, and the search chose a pooling of 1 where the intercepts' spread
+    (0.3 on the log-odds scale, 10 samples per task) asks for about 1 / 0.3^2 = 11;
+    the default chooses 16, with a lower log-loss on new samples of the same tasks."""
+    from sklearn.metrics import log_loss
+
+    from skmtl.model_selection import task_class_groups
+
+    (X, y, tasks), (X_new, y_new, tasks_new) = _random_intercept_logistic(0)
+    default = GroupLassoClassifierCV().fit(X, y, tasks=tasks)
+    by_class = GroupLassoClassifierCV().fit(X, y, tasks=tasks, groups=task_class_groups(tasks, y))
+    assert default.intercept_pooling_ >= 4 and by_class.intercept_pooling_ <= 1
+    new_loss = {
+        name: log_loss(y_new, model.predict_proba(X_new, tasks=tasks_new)[:, 1])
+        for name, model in (("default", default), ("by_class", by_class))
+    }
+    assert new_loss["default"] < new_loss["by_class"] - 0.005
+    # free intercepts are infinite in a fold where a task trains on one class: an
+    # infinite error at pooling 0 there, finite ones elsewhere
+    path = -default.score_path_  # (poolings, alphas, folds)
+    folds = list(TaskStratifiedKFold(5).split(X, y, groups=tasks))
+    one_class = np.array(
+        [any(np.ptp(y[train][tasks[train] == t]) == 0 for t in range(30)) for train, _ in folds]
+    )
+    assert one_class.any()
+    assert default.intercept_poolings_[0] == 0
+    np.testing.assert_array_equal(np.isinf(path[0]).all(axis=0), one_class)
+    assert np.isfinite(path[1:]).all()
+
+
+def test_cv_of_counts_goes_on_where_a_fold_trains_a_task_on_zero_counts():
+    """A task whose only nonzero count is held out trains on zeros: its free intercept
+    is minus infinity there. The search scores pooling 0 as infinite in that fold
+    (it raised before) and chooses among the others; free intercepts alone raise an
+    error that says what to search."""
+    rng = np.random.RandomState(0)
+    tasks = np.repeat(np.arange(10), 12)
+    X = rng.randn(120, 3)
+    y = rng.poisson(np.exp(0.3 * X[:, 0] + 0.5)).astype(float)
+    rows = np.flatnonzero(tasks == 3)
+    y[rows] = 0.0
+    y[rows[0]] = 2.0
+    search = GroupLassoRegressorCV(loss="poisson").fit(X, y, tasks=tasks)
+    folds = list(TaskStratifiedKFold(5).split(X, y, groups=tasks))
+    held_out = np.array([rows[0] in test for _, test in folds])
+    assert search.intercept_poolings_[0] == 0 and search.intercept_pooling_ > 0
+    np.testing.assert_array_equal(np.isinf(search.mse_path_[0]).all(axis=0), held_out)
+    assert np.isfinite(search.mse_path_[0][:, ~held_out]).all()
+    assert np.isfinite(search.mse_path_[1:]).all()
+    with pytest.raises(ValueError, match=r"infinite in some fold.*intercept_poolings > 0"):
+        GroupLassoRegressorCV(loss="poisson", intercept_poolings=[0.0]).fit(X, y, tasks=tasks)

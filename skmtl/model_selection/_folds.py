@@ -13,7 +13,7 @@ from sklearn.base import clone
 
 from .._base import UnknownTaskWarning, class_labels
 from .._datafit import DesignDatafit
-from .._inputs import missing_labels, validate_features
+from .._inputs import infinite_free_intercepts, missing_labels, validate_features
 from .._task_weights import check_main_task
 from .._tasks import rowwise_dot
 from ._path import _DEGENERATE, _path
@@ -159,6 +159,9 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
     est = clone(base)
     tasks = None if tasks is None else np.asarray(tasks)
     sample_weight = None if sample_weight is None else np.asarray(sample_weight)
+    pooling = est.intercept_pooling
+    if est.fit_intercept:  # validated as pooled intercepts, which any task allows
+        est.set_params(intercept_pooling=np.inf)
     data, info, loss = est._prepare(
         _take(X, train),
         _take(np.asarray(y), train),
@@ -166,6 +169,10 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
         _take(sample_weight, train),
         True,
     )
+    est.set_params(intercept_pooling=pooling)
+    # a task whose training rows hold one class (or only zero counts) has an infinite
+    # free intercept: the grid's points of free intercepts score an infinite error
+    infinite = est.fit_intercept and bool(infinite_free_intercepts(data, info, loss))
     try:
         est._main_index = check_main_task(est.main_task, info["tasks_"])
     except ValueError:
@@ -188,6 +195,9 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=UnknownTaskWarning)  # said once, by fit
         for path_settings in settings:
+            if infinite and path_settings[0].get("intercept_pooling", pooling) == 0:
+                errors.append([np.inf] * len(path_settings))
+                continue
             row = []
             for W, b, _, _ in _path(est, data, info, loss, path_settings, certify=False, gram=gram):
                 if index is not None:  # a regressor's rows of seen tasks: z_i = x_i w_t + b_t

@@ -75,7 +75,9 @@ class TaskStratifiedKFold(BaseCrossValidator):
         the task labels and ``y``): every class of a task with two samples of it or
         more is in every training fold, and a class with one sample in a task
         trains only. For classifiers with free intercepts (``intercept_pooling=0``),
-        whose tasks need every class in training.
+        whose tasks need every class in training. Such folds give each task's
+        held-out samples the class mix of its training ones, which flatters free
+        intercepts: to compare intercept poolings, split by task only.
 
     Examples
     --------
