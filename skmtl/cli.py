@@ -184,7 +184,10 @@ def gap_ratio(model):
 
 def splits(tasks, y, classification, n_splits, seed):
     """``n_splits`` train/test index pairs: a quarter of each task held out (of each
-    (task, class) pair for classification), every task in every training part."""
+    (task, class) pair for classification, so that the single-task models' free
+    intercepts are finite: such splits flatter free intercepts a little, as the
+    held-out part of a task has the class mix of its training part), every task in
+    every training part."""
     groups = task_class_groups(tasks, y) if classification else tasks
     out = []
     for r in range(n_splits):

@@ -138,7 +138,10 @@ def plot_cv(model, *, slices="chosen", title=None, ax=None):
 
     for idx in index:
         values = path[idx]  # (n_alphas, n_folds)
-        mean, spread = values.mean(axis=-1), values.std(axis=-1)
+        if slices == "all" and not np.isfinite(values).any():
+            continue  # free intercepts, infinite in some fold at every strength
+        with np.errstate(invalid="ignore"):  # a point infinite in some fold
+            mean, spread = values.mean(axis=-1), values.std(axis=-1)
         best = idx == chosen
         label = describe(idx) or "mean over folds"
         if best and others:

@@ -839,7 +839,8 @@ def test_classifier_cv_folds_do_not_flatter_free_intercepts():
     samples of each class: those give a task's held-out samples the class mix of its
     training ones, and the search chose a pooling of 1 where the intercepts' spread
     (0.3 on the log-odds scale, 10 samples per task) asks for about 1 / 0.3^2 = 11;
-    the default chooses 16, with a lower log-loss on new samples of the same tasks."""
+    the default chooses 4 or more (here inf), with a lower log-loss on new samples of
+    the same tasks."""
     from sklearn.metrics import log_loss
 
     from skmtl.model_selection import task_class_groups
@@ -885,5 +886,25 @@ def test_cv_of_counts_goes_on_where_a_fold_trains_a_task_on_zero_counts():
     np.testing.assert_array_equal(np.isinf(search.mse_path_[0]).all(axis=0), held_out)
     assert np.isfinite(search.mse_path_[0][:, ~held_out]).all()
     assert np.isfinite(search.mse_path_[1:]).all()
-    with pytest.raises(ValueError, match=r"infinite in some fold.*intercept_poolings > 0"):
+    fold = np.flatnonzero(held_out)[0] + 1
+    with pytest.raises(ValueError, match=rf"infinite in fold {fold} of 5: Task\(s\) \[3\] have"):
         GroupLassoRegressorCV(loss="poisson", intercept_poolings=[0.0]).fit(X, y, tasks=tasks)
+
+
+def test_classifier_cv_folds_keep_a_rare_class_in_training():
+    """Folds by task only can hold out every sample of a rare class at once (one per
+    task, each in the same place): the default folds then split by task and class,
+    so that it trains, and the fit goes on."""
+    from skmtl.model_selection import task_class_groups
+
+    rng = np.random.RandomState(0)
+    tasks = np.repeat(np.arange(20), 10)
+    X = rng.randn(200, 3)
+    y = np.zeros(200, dtype=int)
+    y[::10] = 1
+    assert any(y[train].max() == 0 for train, _ in TaskStratifiedKFold(5).split(X, y, tasks))
+    search = GroupLassoClassifierCV(alphas=3).fit(X, y, tasks=tasks)
+    by_class = GroupLassoClassifierCV(alphas=3).fit(
+        X, y, tasks=tasks, groups=task_class_groups(tasks, y)
+    )
+    np.testing.assert_array_equal(search.score_path_, by_class.score_path_)

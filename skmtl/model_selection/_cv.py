@@ -157,6 +157,7 @@ class _PathCV(_MultiTaskModel):
         strengths, grids = self._tuned(grids)
         cv = self.cv
         own_groups = groups is not None
+        by_task = False  # a classifier's default folds by task only
         if own_groups:
             groups = np.asarray(groups)
             if groups.shape[:1] != (y.shape[0],):
@@ -184,16 +185,23 @@ class _PathCV(_MultiTaskModel):
                 cv = check_cv(n, y, classifier=self._is_classifier and y.ndim == 1)
             else:
                 cv = TaskStratifiedKFold(n)
-                if self._is_classifier and not own_groups and _free_only(base, poolings):
-                    # by task and class, so that both classes of every task train: the
-                    # free intercepts' only folds (see _free_only)
-                    groups = task_class_groups(task_labels, y)
+                if self._is_classifier and not own_groups:
+                    if _free_only(base, poolings):
+                        # by task and class, so that every class of every task trains:
+                        # the free intercepts' only folds (see _free_only)
+                        groups = task_class_groups(task_labels, y)
+                    else:
+                        by_task = True
         cv = check_cv(cv)
         with warnings.catch_warnings():
             # the task labels go to every splitter as groups; one that takes none
             # (KFold) need not say that it ignores what the user never passed
             warnings.filterwarnings("ignore", "The groups parameter is ignored", UserWarning)
             folds = list(cv.split(X, y, groups=groups))
+        if by_task and not all(_every_class(y, train) for train, _ in folds):
+            # a class whose samples all fell in one test fold (a rare class, a single
+            # sample per task in the same place): by task and class, it trains
+            folds = list(cv.split(X, y, groups=task_class_groups(task_labels, y)))
         _warn_unseen_tasks(task_labels, folds, getattr(base, "unknown_task", "warn"))
         secondary = list(itertools.product(*grids[1:]))
         settings = [
@@ -201,7 +209,7 @@ class _PathCV(_MultiTaskModel):
             for rest in secondary
         ]
         _warn_degenerate(base, settings, prepared[0])
-        errors = Parallel(n_jobs=self.n_jobs)(
+        results = Parallel(n_jobs=self.n_jobs)(
             delayed(_fold_errors)(
                 base,
                 X,
@@ -217,20 +225,16 @@ class _PathCV(_MultiTaskModel):
             )
             for k, (train, test) in enumerate(folds)
         )
+        errors = [fold_errors for fold_errors, _ in results]
         path = np.moveaxis(np.array(errors), 0, -1)  # (n_secondary, n_alphas, n_folds)
         shape = tuple(len(g) for g in grids[1:]) + (len(grids[0]), len(folds))
         path = path.reshape(shape)
-        if not np.isfinite(path.mean(axis=-1)).any():  # free intercepts infinite
-            fix = "Search intercept_poolings > 0 too"
-            if self._is_classifier:
-                fix += (
-                    ", or split each task's samples of each class across the folds: "
-                    "cv=TaskStratifiedKFold(..., by_class=True) (skmtl.model_selection)"
-                )
+        infinite = [k for k, (_, reason) in enumerate(results) if reason]
+        if infinite and not np.isfinite(path.mean(axis=-1)).any():
+            k = infinite[0]
             raise ValueError(
                 "Free intercepts (intercept_pooling=0, the only value searched) are "
-                "infinite in some fold: a task's training samples there hold one class "
-                f"(or only zero counts). {fix}."
+                f"infinite in fold {k + 1} of {len(folds)}: {results[k][1]}"
             )
         best = np.unravel_index(np.argmin(path.mean(axis=-1)), shape[:-1])
         chosen = dict(
@@ -336,3 +340,8 @@ def _free_only(base, poolings):
     pooling 4 with such folds; with folds by task, free intercepts infinite in
     every split and 0.656 at pooling 4, the best)."""
     return base.fit_intercept and not np.any(np.asarray(poolings) > 0)
+
+
+def _every_class(y, train):
+    """Whether the training rows ``train`` hold every class of ``y``."""
+    return len(np.unique(y[train])) == len(np.unique(y))

@@ -154,7 +154,8 @@ def _seen_task_index(est, validated):
 
 
 def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_folds, verbose):
-    """Held-out errors of the paths of one fold: shape (n_secondary, n_alphas)."""
+    """Held-out errors of the paths of one fold, shape (n_secondary, n_alphas), and
+    why free intercepts are infinite on its training rows ("" if they are not)."""
     start = time.perf_counter()
     est = clone(base)
     tasks = None if tasks is None else np.asarray(tasks)
@@ -170,9 +171,10 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
         True,
     )
     est.set_params(intercept_pooling=pooling)
-    # a task whose training rows hold one class (or only zero counts) has an infinite
-    # free intercept: the grid's points of free intercepts score an infinite error
-    infinite = est.fit_intercept and bool(infinite_free_intercepts(data, info, loss))
+    # a task whose training rows lack a class (or hold only zero counts) has an
+    # infinite free intercept: the grid's points of free intercepts score an infinite
+    # error (the reason is returned, for the caller's error when all are infinite)
+    infinite = infinite_free_intercepts(data, info, loss) if est.fit_intercept else ""
     try:
         est._main_index = check_main_task(est.main_task, info["tasks_"])
     except ValueError:
@@ -221,4 +223,4 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
             f"{time.perf_counter() - start:.2f} s",
             file=sys.stderr,
         )
-    return errors
+    return errors, infinite
