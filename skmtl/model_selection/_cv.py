@@ -20,7 +20,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._base import _MultiTaskModel, check_number
 from .._inputs import infinite_free_intercepts, split_task_column
-from ._folds import _fold_errors, _warn_degenerate, _warn_unseen_tasks, held_out_criterion
+from ._folds import (
+    _fold_errors,
+    _warn_degenerate,
+    _warn_unseen_tasks,
+    held_out_criterion,
+    prepare_pooled,
+)
 from ._grids import (
     PATH_POINTS,
     POOLING_GRID,
@@ -141,10 +147,7 @@ class _PathCV(_MultiTaskModel):
         # validate everything once (clear errors), then split rows of indexable inputs;
         # tasks whose free intercept is infinite (one class, zero counts) are checked
         # against the pooling grid in _grids
-        lenient = clone(base)
-        if base.fit_intercept:
-            lenient.set_params(intercept_pooling=np.inf)
-        prepared = lenient._prepare(X, y, tasks, sample_weight, True)
+        prepared = prepare_pooled(clone(base), X, y, tasks, sample_weight)
         if not hasattr(X, "iloc"):
             X = sp.csr_matrix(X) if sp.issparse(X) else np.asarray(X)
         y = np.asarray(y)
@@ -198,7 +201,8 @@ class _PathCV(_MultiTaskModel):
             # (KFold) need not say that it ignores what the user never passed
             warnings.filterwarnings("ignore", "The groups parameter is ignored", UserWarning)
             folds = list(cv.split(X, y, groups=groups))
-        if by_task and not all(_every_class(y, train) for train, _ in folds):
+        n_classes = len(np.unique(y)) if by_task else 0
+        if by_task and any(len(np.unique(y[train])) < n_classes for train, _ in folds):
             # a class whose samples all fell in one test fold (a rare class, a single
             # sample per task in the same place): by task and class, it trains
             folds = list(cv.split(X, y, groups=task_class_groups(task_labels, y)))
@@ -340,8 +344,3 @@ def _free_only(base, poolings):
     pooling 4 with such folds; with folds by task, free intercepts infinite in
     every split and 0.656 at pooling 4, the best)."""
     return base.fit_intercept and not np.any(np.asarray(poolings) > 0)
-
-
-def _every_class(y, train):
-    """Whether the training rows ``train`` hold every class of ``y``."""
-    return len(np.unique(y[train])) == len(np.unique(y))

@@ -153,6 +153,20 @@ def _seen_task_index(est, validated):
     return index if np.all(index >= 0) else None
 
 
+def prepare_pooled(estimator, X, y, tasks, sample_weight):
+    """``estimator._prepare(..., reset=True)`` as for pooled intercepts, which any
+    task allows: a task whose free intercept is infinite (one class, zero counts) is
+    the caller's to check (``infinite_free_intercepts``). The estimator keeps its
+    ``intercept_pooling``."""
+    pooling = estimator.intercept_pooling
+    if estimator.fit_intercept:
+        estimator.set_params(intercept_pooling=np.inf)
+    try:
+        return estimator._prepare(X, y, tasks, sample_weight, True)
+    finally:
+        estimator.set_params(intercept_pooling=pooling)
+
+
 def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_folds, verbose):
     """Held-out errors of the paths of one fold, shape (n_secondary, n_alphas), and
     why free intercepts are infinite on its training rows ("" if they are not)."""
@@ -161,16 +175,13 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
     tasks = None if tasks is None else np.asarray(tasks)
     sample_weight = None if sample_weight is None else np.asarray(sample_weight)
     pooling = est.intercept_pooling
-    if est.fit_intercept:  # validated as pooled intercepts, which any task allows
-        est.set_params(intercept_pooling=np.inf)
-    data, info, loss = est._prepare(
+    data, info, loss = prepare_pooled(
+        est,
         _take(X, train),
         _take(np.asarray(y), train),
         _take(tasks, train),
         _take(sample_weight, train),
-        True,
     )
-    est.set_params(intercept_pooling=pooling)
     # a task whose training rows lack a class (or hold only zero counts) has an
     # infinite free intercept: the grid's points of free intercepts score an infinite
     # error (the reason is returned, for the caller's error when all are infinite)
