@@ -239,6 +239,33 @@ def test_score_weights_are_checked_as_fit_checks_them():
         TaskScorer()(wide, X[:20], np.column_stack([y[:20], y[20:40]]), sample_weight=np.ones(3))
 
 
+def test_task_scorer_roc_auc_of_a_margin_classifier_uses_decision_function():
+    """A squared hinge classifier has no predict_proba: TaskScorer("roc_auc") ranks
+    by decision_function, as scikit-learn's "roc_auc" scorer (it raised a bare
+    AttributeError), stacked and wide; "neg_log_loss" says why it cannot."""
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.RandomState(1)
+    X, tasks = rng.randn(90, 3), np.repeat([0, 1, 2], 30)
+    y = (X[:, 0] + rng.randn(90) > 0).astype(int)
+    model = GroupLassoClassifier(alpha=0.01, loss="squared_hinge").fit(X, y, tasks=tasks)
+    scores = model.decision_function(X, tasks=tasks)
+    with sklearn.config_context(enable_metadata_routing=True):
+        assert TaskScorer("roc_auc")(model, X, y, tasks=tasks) == pytest.approx(
+            roc_auc_score(y, scores)
+        )
+        per_task = np.mean([roc_auc_score(y[tasks == t], scores[tasks == t]) for t in range(3)])
+        scorer = TaskScorer("roc_auc", average="tasks")
+        assert scorer(model, X, y, tasks=tasks) == pytest.approx(per_task)
+        with pytest.raises(ValueError, match="needs predict_proba.*squared_hinge"):
+            TaskScorer("neg_log_loss")(model, X, y, tasks=tasks)
+    Y = np.column_stack([y, np.roll(y, 7)])
+    wide = GroupLassoClassifier(alpha=0.01, loss="squared_hinge").fit(X, Y)
+    assert TaskScorer("roc_auc")(wide, X, Y) == pytest.approx(
+        roc_auc_score(Y.ravel(), wide.decision_function(X).ravel())
+    )
+
+
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_task_scorer_probability_metrics_equal_scikit_learn(n_classes):
     """TaskScorer's neg_log_loss and roc_auc (from predict_proba, with the tasks) are

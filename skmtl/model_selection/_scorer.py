@@ -27,7 +27,9 @@ class TaskScorer:
     metric : {"r2", "neg_mean_squared_error", "accuracy", "neg_log_loss", "roc_auc"}, \
             default="r2"
         The last two from ``predict_proba`` (``roc_auc``: one-vs-rest for more
-        than two classes), as scikit-learn's scorers of those names.
+        than two classes; from ``decision_function`` for a model without
+        probabilities, a squared hinge classifier), as scikit-learn's scorers of
+        those names.
     average : {"samples", "tasks"}, default="samples"
         ``"samples"``: the metric on all labelled entries together, as the
         estimators' ``score``; ``"tasks"``: the metric on each task, averaged with
@@ -72,8 +74,10 @@ class TaskScorer:
     def __call__(self, estimator, X, y, tasks=None, sample_weight=None):
         proba = self.metric in self._PROBABILITY_METRICS
         if proba:  # (n, K) stacked; (n, T) (positive class) or (n, T, K) wide
-            pred = np.asarray(estimator.predict_proba(X, tasks=tasks))
+            pred = np.asarray(self._probabilities(estimator, X, tasks))
             wide = getattr(estimator, "_layout", None) == "wide"
+            if not wide and pred.ndim == 1:  # binary decision values: as two columns
+                pred = np.stack([-pred, pred], axis=-1)
             if wide and pred.ndim == 2:  # a wide binary model: both classes' columns
                 pred = np.stack([1.0 - pred, pred], axis=-1)
             shape = pred.shape[:-1]
@@ -104,6 +108,20 @@ class TaskScorer:
             if self._defined(y[(tasks == t) & (sw > 0)])
         ]
         return float(np.mean(scores))
+
+    def _probabilities(self, estimator, X, tasks):
+        """``predict_proba``; for ROC AUC of a model without probabilities (a margin
+        loss, ``loss="squared_hinge"``) its ``decision_function``, as scikit-learn's
+        ``"roc_auc"`` scorer (AUC depends on the ranking only)."""
+        if hasattr(estimator, "predict_proba"):
+            return estimator.predict_proba(X, tasks=tasks)
+        if self.metric == "roc_auc" and hasattr(estimator, "decision_function"):
+            return estimator.decision_function(X, tasks=tasks)
+        raise ValueError(
+            f"TaskScorer({self.metric!r}) needs predict_proba, which {estimator!r} does "
+            "not have (a margin loss such as loss='squared_hinge' gives no "
+            "probabilities); score it by 'roc_auc' or 'accuracy', or fit a logistic loss."
+        )
 
     def _defined(self, y):
         """Whether the metric is defined on a task's samples of positive weight ``y``:
