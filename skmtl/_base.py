@@ -142,6 +142,26 @@ class _MultiTaskModel(BaseEstimator):
             elif raw is not None:
                 setattr(cls, name, atomic(getattr(cls, name)))
 
+    def set_params(self, **params):
+        """Set the parameters (scikit-learn's ``set_params``); a nested one of a
+        parameter given by name (``loss__epsilon`` with ``loss="huber"``) raises an
+        error that names the object to pass instead."""
+        for key in params:
+            name, nested, _ = key.partition("__")
+            value = getattr(self, name, None)
+            if nested and isinstance(value, str) and name not in params:
+                example = ""
+                if name == "loss":
+                    try:
+                        example = f" (e.g. loss={get_loss(value)!r})"
+                    except ValueError:
+                        pass
+                raise ValueError(
+                    f"Cannot set {key}: {name}={value!r} is a name, which has no "
+                    f"parameters. Pass {name} as an object{example} to set or tune {key}."
+                )
+        return super().set_params(**params)
+
     def _make_penalty(self, n_tasks, n_features=None) -> Penalty:  # pragma: no cover
         raise NotImplementedError
 

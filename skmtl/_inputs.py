@@ -212,7 +212,7 @@ def validate_features(estimator, X, tasks, *, reset):
     try:
         options = dict(accept_sparse=True, dtype=np.float64, ensure_min_samples=1)
         if column:
-            X = check_array(X, **options)
+            X = check_array(X, input_name="X", estimator=estimator, **options)
             if reset:  # (after the features' own checks)
                 _check_columns(estimator, full, reset=True)
         else:
@@ -480,6 +480,11 @@ def _numeric_targets(y, **options):
     try:
         return check_array(y, ensure_2d=False, dtype=np.float64, input_name="y", **options)
     except ValueError as error:
+        if "NaN" in str(error) and np.ndim(y) == 1:
+            raise ValueError(
+                f"{error} Every sample of a 1-D y needs a target: drop the rows without "
+                "one (a NaN marks a missing target only in a 2-D y, one column per task)."
+            ) from error
         if "convert" not in str(error):
             raise
         raise ValueError(

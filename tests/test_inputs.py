@@ -22,13 +22,22 @@ def test_nan_or_inf_in_X(data):
         Xb[3, 1] = bad
         with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
             GroupLassoRegressor().fit(Xb, y, tasks=tasks)
+        # through task_column, fit and predict name X and the estimator, as above
+        frame = np.column_stack([Xb, tasks])
+        model = GroupLassoRegressor(task_column=-1)
+        named = "Input X contains (NaN.\n.*GroupLassoRegressor|infinity)"
+        with pytest.raises(ValueError, match=named):
+            model.fit(frame, y)
+        model.fit(np.column_stack([X, tasks]), y)
+        with pytest.raises(ValueError, match=named):
+            model.predict(frame)
 
 
 def test_nan_in_y_with_tasks(data):
     X, y, tasks = data
     y = y.copy()
     y[0] = np.nan
-    with pytest.raises(ValueError, match="Input y contains NaN"):
+    with pytest.raises(ValueError, match="Input y contains NaN. .*drop the rows"):
         GroupLassoRegressor().fit(X, y, tasks=tasks)
     with pytest.raises(ValueError, match="y contains NaN"):
         GroupLassoClassifier().fit(X, np.where(np.isnan(y), np.nan, y > 0), tasks=tasks)

@@ -301,3 +301,27 @@ def test_task_scorer_probability_metrics_equal_scikit_learn(n_classes):
     P = np.stack([1 - P, P], axis=-1) if n_classes == 2 else P
     expected = -log_loss(Y[seen], P[seen], labels=wide.classes_)
     assert TaskScorer("neg_log_loss")(wide, X, Y) == pytest.approx(expected)
+
+
+def test_tuning_a_nested_parameter_of_a_loss_given_by_name_says_what_to_pass():
+    """GridSearchCV over loss__epsilon with loss="huber" failed deep inside scikit-learn
+    ('str' object has no attribute 'set_params'): the error names the loss object to
+    pass, with which the same search runs."""
+    from sklearn.model_selection import GridSearchCV
+
+    from skmtl.losses import HuberLoss
+
+    rng = np.random.RandomState(0)
+    X, tasks = rng.randn(60, 3), np.tile([0, 1, 2], 20)
+    y = X[:, 0] + rng.standard_t(2, 60)
+    Xt = np.column_stack([X, tasks])
+    grid = {"loss__epsilon": [0.5, 2.0]}
+    by_name = GridSearchCV(GroupLassoRegressor(loss="huber", task_column=-1), grid, cv=3)
+    with pytest.raises(ValueError, match=r"loss='huber' is a name.*loss=HuberLoss\(epsilon="):
+        by_name.fit(Xt, y)
+    search = GridSearchCV(GroupLassoRegressor(loss=HuberLoss(), task_column=-1), grid, cv=3)
+    search.fit(Xt, y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.best_estimator_.loss.epsilon == search.best_params_["loss__epsilon"]
+    model = GroupLassoRegressor(loss="huber").set_params(loss=HuberLoss(), loss__epsilon=2.0)
+    assert model.loss.epsilon == 2.0
