@@ -234,7 +234,7 @@ def cv_docstring(
     kind, other = ("Regressor", "Classifier") if loss == "squared" else ("Classifier", "Regressor")
     other_loss = "logistic" if loss == "squared" else "squared"
     error = (
-        "mean squared error"
+        'mean squared error (mean pinball loss for ``loss="quantile"``)'
         if loss == "squared"
         else "log-loss (misclassification rate for a loss without probabilities)"
     )
