@@ -305,7 +305,7 @@ class DesignDatafit:
             if blocks is not None:  # the loss couples the intercepts of a task
                 step = pooling.solve_blocks(p, self._block_hessians(blocks), g)
             else:
-                h = self._intercept_curvature(z)
+                h = self._intercept_curvature(z, exact=pooled)
                 if p is None:
                     step = np.divide(g, h, out=np.zeros_like(g), where=h > 1e-300)
                 else:
@@ -334,10 +334,13 @@ class DesignDatafit:
                 break
         return C, z
 
-    def _intercept_curvature(self, z):
+    def _intercept_curvature(self, z, exact=False):
         """Each task's second derivative in its intercept; on a flat stretch (zero),
-        the curvature of a majorizing quadratic (``newton_curvature``) instead."""
+        the curvature of a majorizing quadratic (``newton_curvature``) instead, but
+        with ``exact`` where some task's is positive."""
         h = self.data.task_sum(self.loss.second_derivative(self.y, self.w, z))
+        if exact and np.any(h > 0):
+            return h
         if not np.all(h > 0):
             flat = self.data.task_sum(self.loss.newton_curvature(self.y, self.w, z))
             h = np.where(h > 0, h, flat)

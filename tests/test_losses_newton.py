@@ -421,6 +421,44 @@ def test_polish_of_pooled_intercepts_stops_at_round_off():
     assert len(counted) <= 2
 
 
+def test_polish_of_pooled_intercepts_takes_exact_steps_on_flat_tasks():
+    """Pooled Huber intercepts where some tasks' residuals all lie beyond epsilon
+    (the loss is flat in their intercepts' second derivative): the pooling term
+    gives those tasks curvature, so the Newton steps use the exact second
+    derivatives and end at the optimum to round-off in a few steps. The majorizer's
+    curvature there (IRLS) halved their gradient at each step and every polish ran
+    its 10 steps (3475 of the 4380 polishes of a quantile GroupLassoRegressorCV
+    path on radon, half of its time)."""
+    from skmtl._datafit import DesignDatafit
+    from skmtl._inputs import build_task_data
+
+    counted = []
+
+    class Counting(HuberLoss):
+        def derivative(self, y, w, z):
+            counted.append(1)
+            return super().derivative(y, w, z)
+
+    rng = np.random.RandomState(0)
+    T = 12
+    tasks = np.repeat(np.arange(T), 8)
+    X = rng.randn(8 * T, 2)
+    y = rng.randn(8 * T) + np.where(tasks < 4, 20.0 * (tasks + 1), 0.0)  # 4 far tasks
+    loss = Counting(1.0)
+    data, _ = build_task_data(X, y, tasks, None, loss=loss)
+    full = DesignDatafit(loss, data, True, pooling=4.0)
+    C = np.zeros((3, T))
+    C[:2] = 0.3 * rng.randn(2, T)
+    z = full.linear(C)
+    assert np.all(np.abs(y - z)[tasks < 4] > 1.0)  # flat tasks at the start
+    C, z = full.polish(C, z)
+    residual = data.task_sum(full.loss.derivative(full.y, full.w, z)) + apply_m(
+        full.precision, C[-1]
+    )
+    assert np.max(np.abs(residual)) <= 1e-12
+    assert len(counted) <= 8
+
+
 @pytest.mark.parametrize(
     "make",
     [
