@@ -63,6 +63,21 @@ def test_tv_prox_against_cvxpy_and_edge_cases():
     np.testing.assert_allclose(tv_prox(Y, 0.0), Y, rtol=0, atol=1e-12)
 
 
+def test_tv_prox_of_two_time_points():
+    """Two time points (two tasks) leave one difference per row; with one row, the
+    Newton system has one equation, which LAPACK's gtsv refused (a ValueError from
+    every fused model on two tasks): the prox is Condat's, and a fit matches cvxpy."""
+    Y = np.array([[0.0, 1.0]])
+    for lam in (0.1, 0.6):
+        np.testing.assert_allclose(tv_prox(Y, lam), tv_prox_condat(Y, np.array([lam])))
+    pytest.importorskip("cvxpy")
+    for loss in ("squared", "logistic"):
+        X, y, tasks = make_tasks(n_tasks=2, loss=loss, seed=4)
+        ours = _fused(loss, tol=1e-10).fit(X, y, tasks=tasks)
+        ref = _fused(loss, solver="cvxpy").fit(X, y, tasks=tasks)
+        assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
+
+
 def test_tv_prox_newton_matches_condat():
     """The projected-Newton prox and Condat's direct algorithm (exact by
     construction) agree to round-off: random, random-walk and piecewise-constant

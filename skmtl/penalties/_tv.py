@@ -46,6 +46,8 @@ def _newton_direction(grad, free):
     off = link.ravel()[:-1]
     diagonal = np.where(free, 2.0, 1.0).ravel()
     rhs = np.where(free, grad, 0.0).ravel()
+    if rhs.size == 1:  # one difference of one row (two tasks): gtsv takes no empty band
+        return (rhs / diagonal).reshape(n, m)
     solution, info = dgtsv(off, diagonal, off.copy(), rhs, True, True, True, True)[3:]
     if info:  # not reached: the free block of D D^T is positive definite
         raise np.linalg.LinAlgError(f"tridiagonal solve failed (info={info})")
