@@ -378,6 +378,33 @@ def test_a_step_that_lowers_nothing_tightens_the_next_inner_solve(monkeypatch):
     assert tight[1] == pytest.approx(factor * plain[1], rel=1e-12)
 
 
+def _counting_polish(loss_class, X, y, tasks, pooling, rng, **build):
+    """A pooled ``DesignDatafit`` whose loss counts its derivative calls, and a
+    start with random coefficients and zero intercepts: ``(full, data, C, counted)``."""
+    from skmtl._datafit import DesignDatafit
+    from skmtl._inputs import build_task_data
+
+    counted = []
+
+    class Counting(loss_class):
+        def derivative(self, y, w, z):
+            counted.append(1)
+            return super().derivative(y, w, z)
+
+    loss = Counting(**build.pop("loss_params", {}))
+    data, _ = build_task_data(X, y, tasks, None, loss=loss, **build)
+    full = DesignDatafit(loss, data, True, pooling=pooling)
+    C = np.zeros((X.shape[1] + 1, data.n_tasks))
+    C[:-1] = 0.3 * rng.randn(X.shape[1], data.n_tasks)
+    return full, data, C, counted
+
+
+def _intercept_residual(full, data, C, z):
+    """The pooled intercepts' optimality residual: each task's loss derivative sum
+    plus the pooling term's."""
+    return data.task_sum(full.loss.derivative(full.y, full.w, z)) + apply_m(full.precision, C[-1])
+
+
 def test_polish_of_pooled_intercepts_stops_at_round_off():
     """Newton steps on pooled logistic intercepts stop once two steps in a row
     promise a decrease below round-off, with the intercepts optimal to round-off.
@@ -386,16 +413,7 @@ def test_polish_of_pooled_intercepts_stops_at_round_off():
     (as in 1080 of the 7368 polishes of a MeanRegularizedClassifierCV fit on
     Contraception). A polished point is not polished again (the next solve of a
     path starts there)."""
-    from skmtl._datafit import DesignDatafit
-    from skmtl._inputs import build_task_data
     from skmtl.losses import LogisticLoss
-
-    counted = []
-
-    class Counting(LogisticLoss):
-        def derivative(self, y, w, z):
-            counted.append(1)
-            return super().derivative(y, w, z)
 
     rng = np.random.RandomState(0)
     T = 30
@@ -403,16 +421,12 @@ def test_polish_of_pooled_intercepts_stops_at_round_off():
     X = rng.randn(2 * T, 2)
     y = (rng.rand(2 * T) < 0.95).astype(int)
     y[::7] = 0
-    data, _ = build_task_data(X, y, tasks, None, loss=Counting(), one_class_tasks=True)
-    full = DesignDatafit(Counting(), data, True, pooling=64.0)
-    C = np.zeros((3, T))
-    C[:2] = 0.3 * rng.randn(2, T)
+    full, data, C, counted = _counting_polish(
+        LogisticLoss, X, y, tasks, 64.0, rng, one_class_tasks=True
+    )
     C, z = full.polish(C, full.linear(C))
     assert len(counted) < 10
-    residual = data.task_sum(full.loss.derivative(full.y, full.w, z)) + apply_m(
-        full.precision, C[-1]
-    )
-    assert np.max(np.abs(residual)) <= 1e-14
+    assert np.max(np.abs(_intercept_residual(full, data, C, z))) <= 1e-14
     counted.clear()
     C_again, _ = full.polish(C, full.linear(C))  # its output, predictions recomputed
     assert not counted and np.array_equal(C_again, C)
@@ -429,33 +443,18 @@ def test_polish_of_pooled_intercepts_takes_exact_steps_on_flat_tasks():
     curvature there (IRLS) halved their gradient at each step and every polish ran
     its 10 steps (3475 of the 4380 polishes of a quantile GroupLassoRegressorCV
     path on radon, half of its time)."""
-    from skmtl._datafit import DesignDatafit
-    from skmtl._inputs import build_task_data
-
-    counted = []
-
-    class Counting(HuberLoss):
-        def derivative(self, y, w, z):
-            counted.append(1)
-            return super().derivative(y, w, z)
-
     rng = np.random.RandomState(0)
     T = 12
     tasks = np.repeat(np.arange(T), 8)
     X = rng.randn(8 * T, 2)
     y = rng.randn(8 * T) + np.where(tasks < 4, 20.0 * (tasks + 1), 0.0)  # 4 far tasks
-    loss = Counting(1.0)
-    data, _ = build_task_data(X, y, tasks, None, loss=loss)
-    full = DesignDatafit(loss, data, True, pooling=4.0)
-    C = np.zeros((3, T))
-    C[:2] = 0.3 * rng.randn(2, T)
+    full, data, C, counted = _counting_polish(
+        HuberLoss, X, y, tasks, 4.0, rng, loss_params={"epsilon": 1.0}
+    )
     z = full.linear(C)
     assert np.all(np.abs(y - z)[tasks < 4] > 1.0)  # flat tasks at the start
     C, z = full.polish(C, z)
-    residual = data.task_sum(full.loss.derivative(full.y, full.w, z)) + apply_m(
-        full.precision, C[-1]
-    )
-    assert np.max(np.abs(residual)) <= 1e-12
+    assert np.max(np.abs(_intercept_residual(full, data, C, z))) <= 1e-12
     assert len(counted) <= 8
 
 
