@@ -306,3 +306,20 @@ def test_weighted_stage_on_every_solver_matches_cvxpy(n_features):
     for solver in ("auto", "fista") + (("cd",) if n_features <= 100 else ()):
         ours = MultiTaskEstimator(penalty=penalty, solver=solver, tol=1e-10).fit(X, Y)
         assert (ours.objective_ - ref.objective_) / ref.objective_ < 1e-6, solver
+
+
+def test_stages_cut_by_max_stages_warn():
+    """Stages that still lower the objective by more than tol when max_stages ends
+    them leave a non-stationary point: a ConvergenceWarning says so (it was silent;
+    a random sweep found BlockMCP fits 0.5% above the point more stages reach).
+    Enough stages reach a stationary point, lower, without it."""
+    X, y, tasks = make_tasks(seed=1)
+    kw = dict(alpha=0.1, tol=1e-8)
+    with pytest.warns(ConvergenceWarning, match="did not settle in max_stages=3"):
+        cut = BlockMCPRegressor(max_stages=3, **kw).fit(X, y, tasks=tasks)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        full = BlockMCPRegressor(max_stages=100, **kw).fit(X, y, tasks=tasks)
+    assert cut.n_stages_ == 3 < full.n_stages_ < 100
+    assert full.objective_ < cut.objective_
+    assert full.stationarity_ <= 1e-6 < cut.stationarity_

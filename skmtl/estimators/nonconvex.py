@@ -153,6 +153,17 @@ class _NonConvexModel(_MultiTaskModel):
             gaps.append(gap)
             if values[-2] - values[-1] <= threshold:
                 break
+        else:
+            if len(values) > 1 and values[-2] - values[-1] > threshold:
+                warnings.warn(
+                    f"The stages did not settle in max_stages={self.max_stages}: the "
+                    f"last one lowered the objective by {values[-2] - values[-1]:.3e}, "
+                    f"above the tolerance {threshold:.3e} (tol={self.tol}), so the "
+                    "model is not yet a stationary point (see stationarity_). Raise "
+                    "max_stages.",
+                    ConvergenceWarning,
+                    stacklevel=5,
+                )
         self.n_stages_ = len(values)
         self.stage_objectives_ = np.array(values)
         self.stage_gaps_ = np.array(gaps)
@@ -164,7 +175,8 @@ class _NonConvexModel(_MultiTaskModel):
 _STAGES = """    max_stages : int, default=10
         Largest number of convex stages (the first is the convex model). The stages
         stop earlier when their weights stop changing or the objective decreases by
-        less than ``tol`` times the gap's unit.
+        less than ``tol`` times the gap's unit; a ConvergenceWarning says when the
+        last of ``max_stages`` stages still lowered it by more.
 """
 _STAGE_ATTRIBUTES = """    n_stages_ : int
         Number of convex stages solved.
