@@ -347,7 +347,7 @@ def _inner_thresholds(monkeypatch, stuck):
 
         return run_and_record
 
-    select, instead = prox_newton_module.iterative_solver, prox_newton_module._instead_of_fista
+    select, instead = prox_newton_module.iterative_solver, prox_newton_module._for_ill_conditioned
     search = prox_newton_module._line_search
 
     def first_lowers_nothing(full, penalty, C, z, direction, longer=False):
@@ -360,7 +360,7 @@ def _inner_thresholds(monkeypatch, stuck):
     with monkeypatch.context() as patch:
         patch.setattr(prox_newton_module, "_STUCK", stuck)
         patch.setattr(prox_newton_module, "iterative_solver", lambda *a: recording(select(*a)))
-        patch.setattr(prox_newton_module, "_instead_of_fista", lambda *a: recording(instead(*a)))
+        patch.setattr(prox_newton_module, "_for_ill_conditioned", lambda *a: recording(instead(*a)))
         patch.setattr(prox_newton_module, "_line_search", first_lowers_nothing)
         TraceNormClassifier(alpha=0.05, tol=1e-6).fit(X, targets["logistic"], tasks)
     return thresholds[:2]

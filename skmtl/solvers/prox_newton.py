@@ -265,7 +265,7 @@ def prox_newton(
             if run in (_cd.cd, cd_then_polished) and polish:
                 run = cd_polished
             if run in (fista, fista_on_parts) and method == "auto" and full.loss.singular_models:
-                run = _instead_of_fista(run, inner_datafit, penalty, polish, split)
+                run = _for_ill_conditioned(run, inner_datafit, penalty, polish, split)
         # an iterative inner solve (ADMM, FISTA) of a second-order model also stops
         # at _INNER_FRACTION of the last step's decrease: the outer gap, far above the
         # distance to the optimum until the gradient is accurate on the large-scale
@@ -307,14 +307,15 @@ def prox_newton(
                 **options,
             )
         curvature, admm_dual = inner.lipschitz, inner.dual
-        if run in (fista, fista_on_parts) and inner.n_iter > _FISTA_PATIENCE and method == "auto":
-            # the later models are ill-conditioned (see _FISTA_PATIENCE)
-            run = _instead_of_fista(run, inner_datafit, penalty, polish, split)
-            if run is not cd_polished and run not in (fista, fista_on_parts):
-                curvature = None  # FISTA's Lipschitz constant is no start for rho
-        elif run is _cd.cd and inner.n_iter > _CD_PATIENCE and method == "auto":
-            if _admm.serves(inner_datafit, penalty) and not full.loss.newton_bound:
-                run, curvature = admm_then_cd, None
+        first_order = run in (fista, fista_on_parts)
+        patience = _FISTA_PATIENCE if first_order else _CD_PATIENCE
+        crawls = first_order or (run is _cd.cd and not full.loss.newton_bound)
+        if crawls and inner.n_iter > patience and method == "auto":
+            # the later models are ill-conditioned (see _FISTA_PATIENCE, _CD_PATIENCE)
+            instead = _for_ill_conditioned(run, inner_datafit, penalty, polish, split)
+            if instead is not run and instead is not cd_polished:
+                curvature = None  # no start for ADMM's rho (FISTA's Lipschitz constant)
+            run = instead
         target = C.copy()
         target[:d] = inner.coef
         candidate = None if inner.dual_coef is None else C.copy()
@@ -375,7 +376,7 @@ def prox_newton(
     )
 
 
-def _instead_of_fista(run, model, penalty, polish, split):
+def _for_ill_conditioned(run, model, penalty, polish, split):
     """The inner method for ill-conditioned models: CD with Newton steps on the
     support (``polish``), else ADMM (finished by CD where CD serves), else ``run``."""
     if polish:
