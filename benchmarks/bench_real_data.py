@@ -27,8 +27,9 @@ Models, all fitted on the training rows only:
   feature-group and fused ``*CV`` are left out (each non-convex one took about 2 min
   a split on Exam, their multi-stage fit at every grid point; the feature groups
   and the temporal order are not in these data); by default the regressors estimate
-  ``intercept_pooling`` by the method of moments and the classifiers search
-  ``POOLING_GRID`` (0 to 64 and inf) with their other strengths, by the estimator's
+  ``intercept_pooling`` by the method of moments and the classifiers by the
+  Laplace approximation of a random-intercept logistic model (before session 31
+  they searched ``POOLING_GRID``, 0 to 64 and inf), by the estimator's
   own 5-fold ``TaskStratifiedKFold``;
 - ``GroupLasso*CV(intercept_poolings=[0.0])``: free task intercepts, as before
   intercept pooling existed, to show what pooling buys;

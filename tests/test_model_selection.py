@@ -1,5 +1,6 @@
 """Paths, *CV estimators and the task-aware splitter."""
 
+import re
 import warnings
 
 import numpy as np
@@ -207,9 +208,8 @@ def test_cluster_norm_cv_equals_grid_search():
 def test_classifier_cv_and_low_rank_cv():
     X, y, tasks = make_tasks(loss="logistic", seed=43, sizes=(60, 60, 60))
     clf = GroupLassoClassifierCV(alphas=8).fit(X, y, tasks=tasks)
-    assert clf.score_path_.shape == (len(POOLING_GRID), 8, 5) and np.all(
-        clf.score_path_ <= 0
-    )  # minus log-loss
+    # the logistic loss's intercept pooling is estimated: one value, no grid
+    assert clf.score_path_.shape == (8, 5) and np.all(clf.score_path_ <= 0)  # minus log-loss
     assert clf.predict(X, tasks=tasks).shape == y.shape
     X, y, tasks, _, _ = make_low_rank_tasks(n_tasks=6, rank=2, random_state=2)
     model = TraceNormRegressorCV(alphas=8).fit(X, y, tasks=tasks)
@@ -655,11 +655,84 @@ def test_default_intercept_pooling_is_the_moment_estimate():
     assert ratio == pytest.approx(4.0, rel=0.2)
 
 
+def _gaussian_reml_pooling(X, y, tasks, s):
+    """``1 / tau^2`` of a random-intercept model with noise variance ``1 / s_i``,
+    fitted by restricted maximum likelihood from the dense marginal covariance
+    ``V = diag(1 / s) + tau^2 Z Z^T`` (``Z`` the task dummies)."""
+    from scipy.optimize import minimize_scalar
+
+    _, t = np.unique(tasks, return_inverse=True)
+    same = (t[:, None] == t[None, :]).astype(float)
+    A = np.column_stack([X, np.ones(len(y))])
+
+    def restricted(log_pooling):
+        V = np.diag(1.0 / s) + np.exp(-log_pooling) * same
+        Vinv = np.linalg.inv(V)
+        G = A.T @ Vinv @ A
+        r = y - A @ np.linalg.solve(G, A.T @ Vinv @ y)
+        return np.linalg.slogdet(V)[1] + np.linalg.slogdet(G)[1] + r @ Vinv @ r
+
+    bounds = np.log([1e-3, 1e4])
+    result = minimize_scalar(restricted, bounds=bounds, method="bounded", options={"xatol": 1e-9})
+    return np.exp(result.x)
+
+
+def test_laplace_pooling_is_exact_for_a_gaussian_model():
+    """The Laplace approximation of the restricted likelihood is exact for the
+    squared loss (a Gaussian model of unit noise variance, sample weights its
+    precisions): :func:`laplace_pooling` then equals REML's ``1 / tau^2`` from the
+    dense marginal covariance, with correlated task-level features and unequal
+    tasks."""
+    from skmtl.losses import SquaredLoss
+    from skmtl.model_selection._folds import prepare_pooled
+    from skmtl.model_selection._grids import laplace_pooling
+
+    X, y, tasks = _random_intercepts(4, 9, sigma2=1.0, tau2=0.5)
+    s = np.random.RandomState(5).uniform(0.5, 2.0, len(y))
+    data, _, _ = prepare_pooled(MeanRegularizedRegressor(), X, y, tasks, s)
+    estimate = laplace_pooling(data, SquaredLoss())
+    assert estimate == pytest.approx(_gaussian_reml_pooling(X, y, tasks, s), rel=1e-5)
+
+
+def _glmm_tasks(seed, loss, n_tasks, tau2):
+    rng = np.random.RandomState(seed)
+    tasks = np.repeat(np.arange(n_tasks), rng.randint(15, 60, n_tasks))
+    X = rng.randn(len(tasks), 2) * [1.0, 5.0] + rng.randn(n_tasks, 2)[tasks]
+    z = X @ [0.5, -0.1] - 0.3 + np.sqrt(tau2) * rng.randn(n_tasks)[tasks]
+    if loss == "logistic":
+        return X, (rng.rand(len(z)) < 1.0 / (1.0 + np.exp(-z))).astype(int), tasks
+    return X, rng.poisson(np.exp(z)).astype(float), tasks
+
+
+@pytest.mark.parametrize("loss, tau2", [("logistic", 0.5), ("poisson", 0.25)])
+def test_default_intercept_pooling_of_a_likelihood_is_the_laplace_estimate(loss, tau2):
+    """With the logistic and Poisson losses (negative log-likelihoods) and task
+    labels, ``intercept_poolings=None`` estimates ``1 / tau^2`` of a random-intercept
+    model instead of searching a grid: on many tasks it recovers the simulated
+    value, and on the logistic data it agrees with statsmodels' variational Bayes
+    fit of the same model (``BinomialBayesMixedGLM``)."""
+    X, y, tasks = _glmm_tasks(0, loss, 300, tau2)
+    Est = GroupLassoClassifierCV if loss == "logistic" else GroupLassoRegressorCV
+    params = {} if loss == "logistic" else {"loss": "poisson"}
+    search = Est(alphas=[1e-4], cv=2, **params).fit(X, y, tasks=tasks)
+    assert "intercept_pooling" not in search.searched_strengths_
+    assert search.intercept_pooling_ == pytest.approx(1.0 / tau2, rel=0.2)
+    if loss == "logistic":
+        mixed_glm = pytest.importorskip("statsmodels.genmod.bayes_mixed_glm")
+        dummies = np.eye(300)[tasks]
+        model = mixed_glm.BinomialBayesMixedGLM(
+            y.astype(float), np.column_stack([np.ones(len(y)), X]), dummies, np.zeros(300, int)
+        )
+        vb = model.fit_vb()
+        assert search.intercept_pooling_ == pytest.approx(np.exp(-2 * vb.vcp_mean[0]), rel=0.1)
+
+
 def test_default_intercept_pooling_limits(monkeypatch):
     """Tasks whose rows are copies of each other (no spread of their mean residuals):
     one common intercept (``inf``). No degree of freedom left for the noise (two rows
     per task, as many features as tasks), more features than ``MOMENT_FEATURES`` or
-    a loss other than the squared loss: the grid ``POOLING_GRID`` is searched."""
+    a loss that is neither the squared loss nor a likelihood: the grid
+    ``POOLING_GRID`` is searched."""
     X, y, tasks = _random_intercepts(3, 6)
     copies = np.repeat(np.arange(6), 10)
     search = MeanRegularizedRegressorCV(cv=3).fit(
@@ -676,18 +749,34 @@ def test_default_intercept_pooling_limits(monkeypatch):
     wide = MeanRegularizedRegressorCV(alphas=[0.1], cv=3).fit(X, y, tasks=tasks)
     np.testing.assert_array_equal(wide.intercept_poolings_, POOLING_GRID)
     Xb, yb, tb = make_tasks(loss="logistic", seed=3)
+    clf = GroupLassoClassifierCV(alphas=3, cv=3, loss="squared_hinge").fit(Xb, yb, tasks=tb)
+    np.testing.assert_array_equal(clf.intercept_poolings_, POOLING_GRID)
+    monkeypatch.undo()
+    clf = GroupLassoClassifierCV(alphas=3, cv=3).fit(Xb, yb, tasks=tb)
+    assert clf.intercept_poolings_.shape == (1,)  # the Laplace estimate
+    copies = np.repeat(np.arange(4), 30)  # (no spread: one common intercept)
+    clf = GroupLassoClassifierCV(alphas=3, cv=3)
+    clf.fit(np.tile(Xb[:30], (4, 1)), np.tile(yb[:30], 4), tasks=copies)
+    assert clf.intercept_pooling_ == np.inf
+    monkeypatch.setattr(_grids, "MOMENT_FEATURES", Xb.shape[1] - 1)
     clf = GroupLassoClassifierCV(alphas=3, cv=3).fit(Xb, yb, tasks=tb)
     np.testing.assert_array_equal(clf.intercept_poolings_, POOLING_GRID)
 
 
-def test_one_class_task_leaves_free_intercepts_out_of_the_search():
+def test_one_class_task_leaves_free_intercepts_out_of_the_search(monkeypatch):
     """A task with samples of one class has no finite free intercept: the default
-    pooling grid then leaves out 0 (the same fit as that grid given), a grid given
-    with 0 gets an error that names intercept_poolings, and the estimator that
-    raised is left as it was."""
+    pooling (estimated) is positive, the default grid (where no estimate is made)
+    leaves out 0 (the same fit as that grid given), a grid given with 0 gets an
+    error that names intercept_poolings, and the estimator that raised is left as
+    it was."""
+    from skmtl.model_selection import _grids
+
     X, y, tasks = make_tasks(loss="logistic", seed=3)
     y = y.copy()
     y[tasks == tasks[0]] = y.max()
+    estimated = GroupLassoClassifierCV(alphas=3, cv=3).fit(X, y, tasks=tasks)
+    assert 0 < estimated.intercept_pooling_ < np.inf
+    monkeypatch.setattr(_grids, "MOMENT_FEATURES", X.shape[1] - 1)
     search = GroupLassoClassifierCV(alphas=3, cv=3).fit(X, y, tasks=tasks)
     np.testing.assert_array_equal(search.intercept_poolings_, POOLING_GRID[1:])
     given = GroupLassoClassifierCV(alphas=3, cv=3, intercept_poolings=POOLING_GRID[1:])
@@ -835,19 +924,23 @@ def _random_intercept_logistic(seed, n_tasks=30, n_samples=10, tau=0.3):
 
 
 def test_classifier_cv_folds_do_not_flatter_free_intercepts():
-    """The default folds of a classifier's search split each task's samples, not its
-    samples of each class: those give a task's held-out samples the class mix of its
-    training ones, and the search chose a pooling of 1 where the intercepts' spread
-    (0.3 on the log-odds scale, 10 samples per task) asks for about 1 / 0.3^2 = 11;
-    the default chooses 4 or more (here inf), with a lower log-loss on new samples of
-    the same tasks."""
+    """The default folds of a classifier's search of poolings split each task's
+    samples, not its samples of each class: those give a task's held-out samples the
+    class mix of its training ones, and the search chose a pooling of 1 where the
+    intercepts' spread (0.3 on the log-odds scale, 10 samples per task) asks for
+    about 1 / 0.3^2 = 11; the default folds choose 4 or more (here inf), with a lower
+    log-loss on new samples of the same tasks."""
     from sklearn.metrics import log_loss
 
     from skmtl.model_selection import task_class_groups
 
     (X, y, tasks), (X_new, y_new, tasks_new) = _random_intercept_logistic(0)
-    default = GroupLassoClassifierCV().fit(X, y, tasks=tasks)
-    by_class = GroupLassoClassifierCV().fit(X, y, tasks=tasks, groups=task_class_groups(tasks, y))
+    # the default estimate (no folds involved) is near the simulated 1 / 0.3^2
+    estimated = GroupLassoClassifierCV().fit(X, y, tasks=tasks).intercept_pooling_
+    assert estimated == pytest.approx(1 / 0.3**2, rel=0.25)
+    default = GroupLassoClassifierCV(intercept_poolings=POOLING_GRID).fit(X, y, tasks=tasks)
+    by_class = GroupLassoClassifierCV(intercept_poolings=POOLING_GRID)
+    by_class.fit(X, y, tasks=tasks, groups=task_class_groups(tasks, y))
     assert default.intercept_pooling_ >= 4 and by_class.intercept_pooling_ <= 1
     new_loss = {
         name: log_loss(y_new, model.predict_proba(X_new, tasks=tasks_new)[:, 1])
@@ -879,7 +972,8 @@ def test_cv_of_counts_goes_on_where_a_fold_trains_a_task_on_zero_counts():
     rows = np.flatnonzero(tasks == 3)
     y[rows] = 0.0
     y[rows[0]] = 2.0
-    search = GroupLassoRegressorCV(loss="poisson").fit(X, y, tasks=tasks)
+    search = GroupLassoRegressorCV(loss="poisson", intercept_poolings=POOLING_GRID)
+    search.fit(X, y, tasks=tasks)
     folds = list(TaskStratifiedKFold(5).split(X, y, groups=tasks))
     held_out = np.array([rows[0] in test for _, test in folds])
     assert search.intercept_poolings_[0] == 0 and search.intercept_pooling_ > 0
@@ -908,3 +1002,27 @@ def test_classifier_cv_folds_keep_a_rare_class_in_training():
         X, y, tasks=tasks, groups=task_class_groups(tasks, y)
     )
     np.testing.assert_array_equal(search.score_path_, by_class.score_path_)
+
+
+@pytest.mark.parametrize("n_jobs", [None, 2])
+def test_cv_sums_up_the_convergence_warnings_of_its_folds(n_jobs):
+    """The fits on the folds that stop short give one ConvergenceWarning together,
+    with their count and the first one's message (a non-convex ``*CV`` on
+    Contraception gave about 150, each with its own numbers, and Python showed them
+    all; with ``n_jobs`` they were lost in the workers); the refit on all the data
+    warns on its own."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y, tasks = make_tasks(seed=3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        GroupLassoRegressorCV(alphas=5, cv=3, max_iter=2, n_jobs=n_jobs).fit(X, y, tasks=tasks)
+    messages = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert len(messages) == 2
+    summary, refit = messages
+    assert re.match(
+        r"\d+ convergence warning\(s\) from the fits on 3 of the 3 cross-validation folds "
+        r"\(15 fits in all\).* The first: FISTA did not converge",
+        summary,
+    )
+    assert refit.startswith("FISTA did not converge")

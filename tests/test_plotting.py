@@ -135,7 +135,8 @@ def test_plot_cv_of_a_classifier_shows_its_score():
     from skmtl.model_selection import GroupLassoClassifierCV
 
     X, y, tasks, _ = make_joint_sparse(n_tasks=3, n_features=6, random_state=0)
-    cv = GroupLassoClassifierCV(alphas=4, cv=3).fit(X, y > 0, tasks=tasks)
+    cv = GroupLassoClassifierCV(alphas=4, cv=3, intercept_poolings=[0.0, 4.0, np.inf])
+    cv.fit(X, y > 0, tasks=tasks)
     ax = plotting.plot_cv(cv)  # at the chosen intercept pooling
     chosen = cv.score_path_[plotting.cv_slice(cv)]
     assert cv.searched_strengths_ == ("alpha", "intercept_pooling")

@@ -42,6 +42,12 @@ class Loss(Params):
     probabilistic : bool
         Whether ``inverse_link`` of a binary loss gives a probability
         (``predict_proba``).
+    likelihood : bool
+        Whether ``loss(y, z)`` is, up to terms free of ``z``, the negative
+        log-likelihood of ``y`` given one prediction ``z``, with no dispersion
+        parameter (the logistic and Poisson losses). The ``*CV`` estimators then
+        estimate the intercept pooling of grouped data as the inverse variance of
+        random task intercepts, instead of searching a grid of poolings.
     newton : bool
         Whether proximal Newton steps suit it: ``newton_curvature`` is positive
         everywhere (the second derivative, floored where it vanishes, or the
@@ -77,6 +83,7 @@ class Loss(Params):
     curvature = None
     quadratic = False
     probabilistic = False
+    likelihood = False
     newton = False
     newton_bound = False
     majorizer = False

@@ -32,6 +32,7 @@ class LogisticLoss(Loss):
     curvature = 0.25
     newton = True
     probabilistic = True
+    likelihood = True
 
     def value(self, y, w, z):
         return np.sum(w * log1p_exp(-y * z))

@@ -19,6 +19,7 @@ class PoissonLoss(Loss):
     name = "poisson"
     target = "counts"
     newton = True
+    likelihood = True
 
     def pointwise(self, y, z):
         # (an overflow is an infinite loss: the trial steps that reach it are rejected)

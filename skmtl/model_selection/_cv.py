@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_is_fitted
 
@@ -32,6 +33,7 @@ from ._grids import (
     POOLING_GRID,
     check_grid,
     is_count,
+    laplace_pooling,
     log_grid,
     moment_pooling,
 )
@@ -229,11 +231,12 @@ class _PathCV(_MultiTaskModel):
             )
             for k, (train, test) in enumerate(folds)
         )
-        errors = [fold_errors for fold_errors, _ in results]
+        errors = [fold_errors for fold_errors, _, _ in results]
         path = np.moveaxis(np.array(errors), 0, -1)  # (n_secondary, n_alphas, n_folds)
         shape = tuple(len(g) for g in grids[1:]) + (len(grids[0]), len(folds))
         path = path.reshape(shape)
-        infinite = [k for k, (_, reason) in enumerate(results) if reason]
+        _warn_not_converged([messages for _, _, messages in results], settings)
+        infinite = [k for k, (_, reason, _) in enumerate(results) if reason]
         if infinite and not np.isfinite(path.mean(axis=-1)).any():
             k = infinite[0]
             raise ValueError(
@@ -284,7 +287,11 @@ class _PathCV(_MultiTaskModel):
         if pooling is None:
             pooling = (0.0,)
             if grouped:
-                estimate = moment_pooling(data) if loss.quadratic else None
+                estimate = None
+                if loss.quadratic:
+                    estimate = moment_pooling(data)
+                elif loss.likelihood:
+                    estimate = laplace_pooling(data, loss)
                 pooling = POOLING_GRID if estimate is None else (estimate,)
         infinite = base.fit_intercept and infinite_free_intercepts(data, info, loss)
         if infinite and self.intercept_poolings is None:
@@ -330,6 +337,27 @@ class _PathCV(_MultiTaskModel):
 
     def __sklearn_tags__(self):
         return self._model().__sklearn_tags__()
+
+
+def _warn_not_converged(messages, settings):
+    """One ConvergenceWarning for the ``messages`` of the ConvergenceWarnings of the
+    fits on each fold (paths of ``settings``), instead of each fit's: a non-convex
+    ``*CV`` on Contraception raised about 150, each with its own numbers, so that
+    Python showed them all."""
+    count = sum(len(fold) for fold in messages)
+    if not count:
+        return
+    first = next(message for fold in messages for message in fold)
+    folds = sum(bool(fold) for fold in messages)
+    fits = len(messages) * len(settings) * len(settings[0])
+    warnings.warn(
+        f"{count} convergence warning(s) from the fits on {folds} of the "
+        f"{len(messages)} cross-validation folds ({fits} fits in all); their held-out "
+        f"scores chose the strengths, and the refit on all the data warns on its own. "
+        f"The first: {first}",
+        ConvergenceWarning,
+        stacklevel=3,
+    )
 
 
 def _free_only(base, poolings):

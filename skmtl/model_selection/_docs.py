@@ -59,9 +59,13 @@ _CV_PARAMETERS = {
         intercepts over the variance of the tasks' mean residuals of least squares
         with one intercept; ``inf`` when that is not positive; ``sample_weight`` read
         as precision weights there, so that scaling every weight changes nothing,
-        while integer weights are not repeated rows); with another loss, too
-        few samples or over 1000 features for that estimate, ``POOLING_GRID`` (0, 1,
-        4, 16, 64 and inf pseudo-samples per task), without 0
+        while integer weights are not repeated rows); with the logistic loss (two
+        classes) and the Poisson loss, ``1 / tau^2`` of a random-intercept model
+        (``tau^2`` the variance of the task intercepts, on the scale of the
+        predictions), fitted by the Laplace approximation of its restricted
+        likelihood (sample weights read as repeated rows); with another loss, too
+        few samples or over 1000 features for these estimates, ``POOLING_GRID`` (0,
+        1, 4, 16, 64 and inf pseudo-samples per task), without 0
         when a task's free intercept would be infinite (its samples of one class, or
         its counts all zero; a grid given must then leave 0 out). Otherwise 0 (free
         intercepts, as sklearn's ``MultiTaskLassoCV`` for wide ``y``).

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 
 from .._base import UnknownTaskWarning, class_labels
 from .._datafit import DesignDatafit
@@ -168,8 +169,10 @@ def prepare_pooled(estimator, X, y, tasks, sample_weight):
 
 
 def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_folds, verbose):
-    """Held-out errors of the paths of one fold, shape (n_secondary, n_alphas), and
-    why free intercepts are infinite on its training rows ("" if they are not)."""
+    """Held-out errors of the paths of one fold, shape (n_secondary, n_alphas), why
+    free intercepts are infinite on its training rows ("" if they are not), and the
+    messages of the ConvergenceWarnings of its fits (held back: the caller sums up
+    those of all folds in one warning; its other warnings pass through)."""
     start = time.perf_counter()
     est = clone(base)
     tasks = None if tasks is None else np.asarray(tasks)
@@ -205,7 +208,8 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
     errors, validated, index = [], None, None
     criterion = held_out_criterion(est)
     mean_error = _error_function(est, X_test, y_test, tasks_test, sw_test, criterion)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         warnings.filterwarnings("ignore", category=UnknownTaskWarning)  # said once, by fit
         for path_settings in settings:
             if infinite and path_settings[0].get("intercept_pooling", pooling) == 0:
@@ -227,6 +231,17 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
                     pred = est._fitted_loss.inverse_link(pred)  # the probabilities
                 row.append(mean_error(pred))
             errors.append(row)
+    not_converged = []
+    for caught_warning in caught:
+        if issubclass(caught_warning.category, ConvergenceWarning):
+            not_converged.append(str(caught_warning.message))
+        else:  # under the caller's filters
+            warnings.warn_explicit(
+                caught_warning.message,
+                caught_warning.category,
+                caught_warning.filename,
+                caught_warning.lineno,
+            )
     if verbose:
         print(
             f"[{type(base).__name__}CV] fold {k + 1}/{n_folds}: "
@@ -234,4 +249,4 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
             f"{time.perf_counter() - start:.2f} s",
             file=sys.stderr,
         )
-    return errors, infinite
+    return errors, infinite, not_converged

@@ -6,10 +6,12 @@ import numbers
 
 import numpy as np
 import scipy.linalg
+import scipy.optimize
 import scipy.sparse as sp
 
 #: the default grid of ``intercept_pooling`` when each row has a task label and the
-#: loss is not the squared loss (which estimates it: :func:`moment_pooling`), in
+#: loss is neither the squared loss nor a likelihood (which estimate it:
+#: :func:`moment_pooling`, :func:`laplace_pooling`), in
 #: pseudo-samples per task: from free intercepts to one common intercept in steps
 #: of 4. The held-out log-loss of the logistic GroupLasso and MeanRegularized
 #: ``*CV`` at each pooling of the denser 0, 1, 2, 3, 4, 6, 8, 12, 16, 32, 64, inf
@@ -137,3 +139,112 @@ def moment_pooling(data):
     ssb = float(n_t @ (rbar - n_t @ rbar / total) ** 2)
     tau2 = (ssb - (T - 1) * sigma2) / (total - (n_t @ n_t) / total)
     return sigma2 / tau2 if tau2 > 0 else np.inf
+
+
+#: the range of the pooling that :func:`laplace_pooling` searches (``1 / tau^2``, the
+#: inverse variance of the random intercepts on the scale of the predictions); an
+#: optimum at its upper end is one common intercept (``inf``)
+LAPLACE_RANGE = (1e-3, 1e4)
+
+
+def laplace_pooling(data, loss):
+    """The intercept pooling of a random-intercept model fitted by the Laplace
+    approximation: ``1 / tau^2``, for a ``loss`` that is a negative log-likelihood
+    without a dispersion (logistic, Poisson: its pseudo-samples per task are then
+    the inverse variance of the task intercepts on the scale of the predictions).
+
+    ``z_i = x_i^T beta + b_0 + u_t`` with ``u_t ~ N(0, tau^2)``, sample weights ``s_i``
+    as repeated rows: for each ``lam = 1 / tau^2`` the joint mode of ``sum_i s_i
+    loss(y_i, z_i) + lam / 2 sum_t u_t^2`` (:func:`_random_intercept_mode`) and the
+    Laplace approximation of the restricted negative log-likelihood (``u`` and ``a =
+    (beta, b_0)`` integrated out, ``a`` under a flat prior): the mode's value plus
+    ``1/2 sum_t log(h_t + lam) - T/2 log lam + 1/2 log det S`` (``h_t`` the task's
+    curvature in its intercept, ``S`` the Hessian in ``a`` with ``u`` eliminated),
+    minimised over ``log lam`` in :data:`LAPLACE_RANGE` (an end of the range: that
+    end, the upper one, within 1e-3 in ``log lam``, as ``inf``). Exact for the
+    squared loss, where it is REML of a unit noise variance. Contraception (60
+    districts, 5 features): 5.19, where statsmodels' ``BinomialBayesMixedGLM``
+    (``fit_vb``) gives 5.05 and the criterion without ``log det S`` (the plain
+    Laplace likelihood) 5.44; over the real-data benchmark's 10 splits the
+    restricted one's held-out accuracy and log-loss were both the better (group
+    lasso and mean-regularized ``*CV``). None when the data have more than
+    ``MOMENT_FEATURES`` features or a mode is not finite (separable data). ``data``:
+    a stacked-layout :class:`~skmtl._tasks.TaskData`
+    with the loss's encoding of ``y``.
+    """
+    T, t = data.n_tasks, data.task_index
+    if T < 2:
+        return 0.0
+    X = data.X
+    if X.shape[1] > MOMENT_FEATURES:
+        return None
+    n = X.shape[0]
+    ones = np.ones((n, 1))
+    A = sp.hstack([X, ones]).tocsr() if sp.issparse(X) else np.hstack([X, ones])
+    by_task = sp.csr_matrix((np.ones(n), (t, np.arange(n))), shape=(T, n))
+    s = data.weights * data.sample_totals[t]  # the sample weights
+    start = [np.zeros(A.shape[1]), np.zeros(T)]
+    start[0][-1] = loss.null_intercept(float(s @ data.y) / float(s.sum()))
+
+    def criterion(log_lam):
+        lam = np.exp(log_lam)
+        mode = _random_intercept_mode(A, by_task, t, data.y, s, loss, lam, start)
+        if mode is None:
+            return np.inf
+        start[:] = mode[:2]  # the next evaluation starts there
+        value, h, logdet = mode[2:]
+        return value + 0.5 * np.sum(np.log(h + lam)) - 0.5 * T * log_lam + 0.5 * logdet
+
+    low, high = np.log(LAPLACE_RANGE)
+    result = scipy.optimize.minimize_scalar(criterion, bounds=(low, high), method="bounded")
+    if not np.isfinite(result.fun):
+        return None
+    ends = [(low, criterion(low)), (high, criterion(high)), (result.x, result.fun)]
+    best = min(ends, key=lambda end: end[1])[0]
+    # (the criterion flattens as the intercepts merge: an optimum at the upper end is
+    # one common intercept, also where round-off placed it a little inside)
+    return np.inf if best >= high - 1e-3 else float(np.exp(best))
+
+
+def _random_intercept_mode(A, by_task, t, y, s, loss, lam, start, max_iter=100):
+    """Newton's method for ``min_{a, u} sum_i s_i loss(y_i, (A a)_i + u_{t_i}) + lam / 2
+    ||u||^2`` from ``start = (a, u)``, the task intercepts ``u`` eliminated from each
+    Newton system (their block of the Hessian is diagonal). Returns ``(a, u, value,
+    h, logdet)`` at the mode: ``h`` the tasks' curvatures in ``u``, ``logdet`` the
+    log pseudo-determinant of the Hessian in ``a`` with ``u`` eliminated (its
+    eigenvalues above 1e-10 of the largest: collinear columns leave a flat
+    direction, whose volume does not depend on ``lam``); None if the iterates stop
+    being finite or do not converge in ``max_iter`` steps."""
+    a, u = start
+
+    def value_at(a, u):
+        z = A @ a + u[t]
+        return loss.value(y, s, z) + 0.5 * lam * (u @ u), z
+
+    value, z = value_at(a, u)
+    for _ in range(max_iter):
+        g, D = loss.derivative(y, s, z), loss.second_derivative(y, s, z)
+        g_a, g_u = A.T @ g, by_task @ g + lam * u
+        h = by_task @ D
+        DA = A.multiply(D[:, None]).tocsr() if sp.issparse(A) else A * D[:, None]
+        B = np.asarray((by_task @ DA).todense() if sp.issparse(DA) else by_task @ DA)
+        H = A.T @ DA
+        inverse = 1.0 / (h + lam)
+        schur = (np.asarray(H.todense()) if sp.issparse(H) else H) - B.T @ (inverse[:, None] * B)
+        da = -np.linalg.lstsq(schur, g_a - B.T @ (inverse * g_u), rcond=None)[0]
+        du = -(g_u + B @ da) * inverse
+        slope = g_a @ da + g_u @ du
+        step = 1.0
+        while slope < 0 and -slope > 1e-12 * max(abs(value), 1.0) and step > 1e-12:
+            new_value, new_z = value_at(a + step * da, u + step * du)
+            if new_value <= value + 1e-4 * step * slope:
+                break
+            step *= 0.5
+        else:  # no descent left: the mode, to round-off
+            eig = np.linalg.eigvalsh(schur)
+            logdet = float(np.sum(np.log(eig[eig > 1e-10 * eig.max()])))
+            return a, u, value, h, logdet
+        a, u, value, z = a + step * da, u + step * du, new_value, new_z
+        if not np.isfinite(value):
+            return None
+    return None
