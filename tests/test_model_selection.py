@@ -1026,3 +1026,47 @@ def test_cv_sums_up_the_convergence_warnings_of_its_folds(n_jobs):
         summary,
     )
     assert refit.startswith("FISTA did not converge")
+
+
+def test_cv_folds_pass_other_warnings_through_the_callers_filters():
+    """Only the folds' ConvergenceWarnings are held back for the summary: another
+    warning raised in a fold (here by a loss's ``inverse_link`` on the held-out
+    rows) meets the caller's filters as raised, ``module=`` filters included."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from skmtl.losses import HuberLoss
+
+    class NoisyHuber(HuberLoss):
+        def inverse_link(self, z):
+            warnings.warn("noisy inverse link", UserWarning, stacklevel=1)
+            return z
+
+    X, y, tasks = make_tasks(seed=3)
+    search = GroupLassoRegressorCV(loss=NoisyHuber(), alphas=3, cv=3, max_iter=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", "noisy", UserWarning, module=__name__)
+        search.fit(X, y, tasks=tasks)
+    assert not [w for w in caught if "noisy" in str(w.message)]
+    assert any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        search.fit(X, y, tasks=tasks)
+    assert any("noisy" in str(w.message) for w in caught)  # (unfiltered: shown)
+
+
+def test_laplace_pooling_estimates_nothing_where_no_mode_is_finite():
+    """Classes separable by the features (the mode runs off: the estimate would be
+    round-off) and tasks that each hold one class (the criterion falls to the lower
+    end of its range) give no estimate: the ``*CV`` searches ``POOLING_GRID``."""
+    rng = np.random.RandomState(0)
+    tasks = np.repeat(np.arange(6), 30)
+    X = rng.randn(180, 3)
+    separable = (X[:, 0] + 0.3 * X[:, 1] > 0).astype(int)
+    search = GroupLassoClassifierCV(alphas=3, cv=3).fit(X, separable, tasks=tasks)
+    np.testing.assert_array_equal(search.intercept_poolings_, POOLING_GRID)
+    from skmtl.model_selection._folds import prepare_pooled
+    from skmtl.model_selection._grids import laplace_pooling
+
+    data, _, loss = prepare_pooled(GroupLassoClassifier(), X, tasks % 2, tasks, None)
+    assert laplace_pooling(data, loss) is None

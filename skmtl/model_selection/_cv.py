@@ -356,7 +356,7 @@ def _warn_not_converged(messages, settings):
         f"scores chose the strengths, and the refit on all the data warns on its own. "
         f"The first: {first}",
         ConvergenceWarning,
-        stacklevel=3,
+        stacklevel=4,  # (fit is wrapped: see _base.atomic)
     )
 
 

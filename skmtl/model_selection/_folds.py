@@ -168,6 +168,16 @@ def prepare_pooled(estimator, X, y, tasks, sample_weight):
         estimator.set_params(intercept_pooling=pooling)
 
 
+def _hold_convergence(show, held, message, category, filename, lineno, file=None, line=None):
+    """``warnings.showwarning`` (with ``show`` and ``held`` bound): the messages of
+    ConvergenceWarnings are appended to ``held``, the other warnings shown by
+    ``show``."""
+    if issubclass(category, ConvergenceWarning):
+        held.append(str(message))
+    else:
+        show(message, category, filename, lineno, file, line)
+
+
 def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_folds, verbose):
     """Held-out errors of the paths of one fold, shape (n_secondary, n_alphas), why
     free intercepts are infinite on its training rows ("" if they are not), and the
@@ -208,9 +218,14 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
     errors, validated, index = [], None, None
     criterion = held_out_criterion(est)
     mean_error = _error_function(est, X_test, y_test, tasks_test, sw_test, criterion)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    not_converged = []
+    with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=UnknownTaskWarning)  # said once, by fit
+        # every ConvergenceWarning is counted here (shown by the caller in one); the
+        # others go through the caller's filters and display as they would
+        warnings.simplefilter("always", ConvergenceWarning)
+        show = warnings.showwarning
+        warnings.showwarning = functools.partial(_hold_convergence, show, not_converged)
         for path_settings in settings:
             if infinite and path_settings[0].get("intercept_pooling", pooling) == 0:
                 errors.append([np.inf] * len(path_settings))
@@ -231,17 +246,6 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
                     pred = est._fitted_loss.inverse_link(pred)  # the probabilities
                 row.append(mean_error(pred))
             errors.append(row)
-    not_converged = []
-    for caught_warning in caught:
-        if issubclass(caught_warning.category, ConvergenceWarning):
-            not_converged.append(str(caught_warning.message))
-        else:  # under the caller's filters
-            warnings.warn_explicit(
-                caught_warning.message,
-                caught_warning.category,
-                caught_warning.filename,
-                caught_warning.lineno,
-            )
     if verbose:
         print(
             f"[{type(base).__name__}CV] fold {k + 1}/{n_folds}: "
