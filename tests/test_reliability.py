@@ -85,6 +85,24 @@ def test_warm_refit_generic_logistic_l21():
     assert warm <= cold + 1e-3 * abs(cold)
 
 
+def test_solver_warnings_meet_the_callers_filters_as_raised():
+    """The guard around each solve holds its warnings until it keeps the solve; they
+    then reach the caller as raised, so that a filter by module matches them (it
+    did not when they were re-sent from the guard) and the default filters show
+    each one."""
+    X, y, tasks = make_tasks(seed=3)
+    model = skmtl.GroupLassoRegressor(alpha=0.01, max_iter=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", category=ConvergenceWarning, module=r"skmtl\.")
+        model.fit(X, y, tasks=tasks)
+    assert not caught
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y, tasks=tasks)
+    assert [issubclass(w.category, ConvergenceWarning) for w in caught] == [True]
+
+
 @pytest.mark.parametrize("name", ESTIMATORS)
 def test_warm_refit_every_model(name):
     """Every model and its default solver path: warm refit on new data."""

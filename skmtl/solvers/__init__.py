@@ -217,8 +217,9 @@ def guarded(run, datafit, penalty, C0, parts=None):
     value = start_objective(datafit, penalty, C0, parts) if warm else cold_value
     if warm and not value <= cold_value:  # also a NaN start
         C0, value, warm = cold, cold_value, False
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    caught = []  # the warnings that pass the caller's filters, shown once kept
+    with warnings.catch_warnings():
+        warnings.showwarning = lambda *shown: caught.append(shown)
         result, fitted = run(C0, parts if warm else None)
     # the round-off of two sums of the objective's size (or of the data term's unit:
     # terms that cancel, e.g. Poisson deviances of exactly fitted counts)
@@ -227,8 +228,8 @@ def guarded(run, datafit, penalty, C0, parts=None):
     if warm and not result.primal <= value + slack:
         result, fitted = run(cold, None)
         value, caught = cold_value, []
-    for message in caught:  # the warnings of the solve that is kept
-        warnings.warn_explicit(message.message, message.category, message.filename, message.lineno)
+    for shown in caught:  # the warnings of the solve that is kept
+        warnings.showwarning(*shown)
     if not np.isfinite(result.primal):
         raise FloatingPointError(
             f"The solver diverged: objective {result.primal} from a start at {value:.6g}. "
