@@ -1070,3 +1070,13 @@ def test_laplace_pooling_estimates_nothing_where_no_mode_is_finite():
 
     data, _, loss = prepare_pooled(GroupLassoClassifier(), X, tasks % 2, tasks, None)
     assert laplace_pooling(data, loss) is None
+
+
+def test_cv_input_errors_name_the_cv_estimator():
+    """scikit-learn's NaN message names the estimator called (it named the inner
+    model that the ``*CV`` validates the data with)."""
+    X, y, tasks = make_tasks(loss="logistic", seed=3)
+    X = X.copy()
+    X[0, 0] = np.nan
+    with pytest.raises(ValueError, match="^Input X contains NaN.\nGroupLassoClassifierCV does not"):
+        GroupLassoClassifierCV(alphas=3, cv=3).fit(X, y, tasks=tasks)

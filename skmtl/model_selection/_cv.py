@@ -149,7 +149,13 @@ class _PathCV(_MultiTaskModel):
         # validate everything once (clear errors), then split rows of indexable inputs;
         # tasks whose free intercept is infinite (one class, zero counts) are checked
         # against the pooling grid in _grids
-        prepared = prepare_pooled(clone(base), X, y, tasks, sample_weight)
+        try:
+            prepared = prepare_pooled(clone(base), X, y, tasks, sample_weight)
+        except ValueError as error:  # scikit-learn's checks name the inner model
+            inner, outer = f"{type(base).__name__} does not", f"{type(self).__name__} does not"
+            if inner not in str(error):
+                raise
+            raise ValueError(str(error).replace(inner, outer)) from None
         if not hasattr(X, "iloc"):
             X = sp.csr_matrix(X) if sp.issparse(X) else np.asarray(X)
         y = np.asarray(y)
