@@ -105,9 +105,7 @@ def _models(classification, n_tasks, n_features, quick):
     n, folds = _grid_sizes(quick, classification)
     strengths = np.logspace(1, -3, n)
     ridge = (1e-4, 1e-2, 1.0)
-    kw = dict(task_column=0, cv=folds)
-    if classification:  # three poolings (none, partial, complete): under a minute
-        kw["intercept_poolings"] = (0.0, 4.0, np.inf)  # (the squared loss estimates it)
+    kw = dict(task_column=0, cv=folds)  # (the intercept pooling is estimated)
     kind = "Classifier" if classification else "Regressor"
     group, mean, cluster, relation, trace, graph, subspace, dirty, robust = (
         getattr(model_selection, f"{name}{kind}CV")
@@ -220,7 +218,7 @@ def fit_one(model, Xt, y, train, test, classification):
 
 def estimated_strengths(model):
     """The strengths a fitted ``*CV`` estimator estimated rather than searched or was
-    given: the squared loss's intercept pooling, by the method of moments."""
+    given: the intercept pooling (a random-intercept model's)."""
     model = model[-1] if isinstance(model, Pipeline) else model
     searched = getattr(model, "intercept_poolings_", ())
     if getattr(model, "intercept_poolings", ()) is None and len(searched) == 1:
@@ -331,17 +329,12 @@ def format_report(results, info):
         f"strengths chosen by {info['folds']}-fold task-stratified CV on each training part, "
         f"grids of at most {info['grid']} values per strength, "
         + (
-            "intercept poolings 0, 4 and inf"
+            "intercept pooling estimated (a random-intercept logistic model's inverse "
+            "intercept variance)"
             if info["classification"]
             else "intercept pooling estimated (a random-intercept model's variance ratio)"
         )
-        + (
-            " (--quick: small grids)"
-            if info["quick"]
-            else " (fewer for classification: logistic fits iterate)"
-            if info["classification"]
-            else ""
-        ),
+        + (" (--quick: small grids)" if info["quick"] else ""),
     ]
     columns = [f"held-out {metric}", "fit time (s)", "gap/tol", "chosen strengths", "warnings"]
     cells = {name: _summary(runs) for name, runs in results.items()}
@@ -364,8 +357,8 @@ def format_report(results, info):
         "gap/tol: largest final duality gap of the refit over its stopping threshold "
         "(above 1: not converged)",
         "chosen strengths: median over the splits; (fixed): a grid of one value; "
-        "(estimated): estimated on each training part (the intercept pooling, by the "
-        "method of moments)",
+        "(estimated): estimated on each training part (the intercept pooling: by the "
+        "method of moments for regression, the Laplace approximation for classification)",
         f"{EDGE} at an edge of its grid in at least one split: the best value may lie beyond it",
         "warnings: recorded during the fits and counted by kind (--show-warnings lists them)",
     ]
