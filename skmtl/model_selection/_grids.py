@@ -170,9 +170,8 @@ def laplace_pooling(data, loss):
     lasso and mean-regularized ``*CV``). None when the data have more than
     ``MOMENT_FEATURES`` features, a mode is not finite (separable classes: the
     loss's curvature at the mode below 1e-6 of the weights) or the optimum is at
-    the lower end. ``data``:
-    a stacked-layout :class:`~skmtl._tasks.TaskData`
-    with the loss's encoding of ``y``.
+    the lower end. ``data``: a stacked-layout :class:`~skmtl._tasks.TaskData` with
+    the loss's encoding of ``y``.
     """
     T, t = data.n_tasks, data.task_index
     if T < 2:
@@ -220,7 +219,8 @@ def _random_intercept_mode(A, by_task, t, y, s, loss, lam, start, max_iter=100):
     log pseudo-determinant of the Hessian in ``a`` with ``u`` eliminated (its
     eigenvalues above 1e-10 of the largest: collinear columns leave a flat
     direction, whose volume does not depend on ``lam``); None if the iterates stop
-    being finite or do not converge in ``max_iter`` steps."""
+    being finite, do not converge in ``max_iter`` steps, or end where the loss is
+    flat (its predictions ran off: no finite mode)."""
     a, u = start
 
     def value_at(a, u):
