@@ -863,9 +863,13 @@ class ClassifierMixin:
         tags = super().__sklearn_tags__()
         tags.estimator_type = "classifier"
         tags.classifier_tags = _classifier_tags()
-        # a binary loss without a multi-class form (the squared hinge)
+        # whether three classes fit: not for a binary loss without a multi-class form
+        # (the squared hinge), nor a multinomial loss of another number of classes
         loss = _loss_or_none(self)
-        tags.classifier_tags.multi_class = loss is None or loss.multiclass(3) is not None
+        try:
+            tags.classifier_tags.multi_class = loss is None or loss.multiclass(3) is not None
+        except ValueError:
+            tags.classifier_tags.multi_class = False
         return tags
 
 

@@ -179,6 +179,27 @@ def test_loss_arguments():
         MultiTaskEstimator(loss=MultinomialLoss(4)).fit(X, y, tasks=tasks)
 
 
+def test_classifiers_take_a_multinomial_loss_of_any_number_of_classes():
+    """``loss=MultinomialLoss(K)`` on a classifier fits ``K`` classes as the default
+    logistic loss does (its multi-class form); the estimator tags say whether three
+    classes fit. (Any ``K`` but 3 raised in scikit-learn's validation, from the
+    tags.)"""
+    from sklearn.utils import get_tags
+
+    X, y, tasks = _classes_data()
+    y4 = np.where(X[:, 3] > 1.0, 3, y)
+    given = GroupLassoClassifier(alpha=0.01, loss=MultinomialLoss(4), tol=1e-10)
+    default = GroupLassoClassifier(alpha=0.01, tol=1e-10)
+    given.fit(X, y4, tasks=tasks)
+    np.testing.assert_allclose(given.coef_, default.fit(X, y4, tasks=tasks).coef_, atol=1e-8)
+    assert given.predict_proba(X, tasks=tasks).shape == (len(y), 4)
+    assert not get_tags(given).classifier_tags.multi_class
+    assert get_tags(given.set_params(loss=MultinomialLoss(3))).classifier_tags.multi_class
+    two = GroupLassoClassifier(alpha=0.01, loss=MultinomialLoss(2)).fit(X, y > 0, tasks=tasks)
+    assert two.coef_.shape == (3, 2, 4)
+    assert not get_tags(two).classifier_tags.multi_class
+
+
 # ---------------------------------------------------------- every classifier
 _STRENGTHS = {
     "GroupLassoClassifier": dict(alpha=0.01),
@@ -242,6 +263,26 @@ def test_every_classifier_against_cvxpy(name, pooled, scales):
     proba = fitted.predict_proba(X, tasks=tasks)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     np.testing.assert_array_equal(fitted.predict(X, tasks=tasks), np.argmax(proba, axis=1))
+
+
+def test_many_small_tasks_at_a_small_penalty_are_certified():
+    """Well-scaled features whose conditioning comes from the loss (40 tasks of
+    15-60 rows, near-separable at alpha 1e-3): FISTA, the first method there,
+    crawled (620 iterations to certify); proximal Newton steps take over after
+    ``_NEWTON_AFTER`` of its iterations and certify within ``max_iter=300`` at
+    cvxpy's optimum."""
+    rng = np.random.RandomState(2)
+    tasks = np.repeat(np.arange(40), rng.randint(15, 60, 40))
+    X = rng.randn(len(tasks), 2) * [1.0, 5.0] + rng.randn(40, 2)[tasks]
+    Z = X @ (rng.randn(2, K) * [[0.5], [0.1]]) + np.sqrt(0.5) * rng.randn(40, K)[tasks]
+    P = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+    y = (P.cumsum(axis=1) > rng.rand(len(Z), 1)).argmax(axis=1)
+    model = GroupLassoClassifier(alpha=1e-3, intercept_pooling=2.0, max_iter=300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X, y, tasks=tasks)
+    reference = clone(model).set_params(solver="cvxpy").fit(X, y, tasks=tasks)
+    assert model.objective_ == pytest.approx(reference.objective_, rel=1e-6)
 
 
 def test_generic_estimator_wide_and_single_layouts():
