@@ -727,6 +727,107 @@ def test_default_intercept_pooling_of_a_likelihood_is_the_laplace_estimate(loss,
         assert search.intercept_pooling_ == pytest.approx(np.exp(-2 * vb.vcp_mean[0]), rel=0.1)
 
 
+def _multinomial_tasks(seed, n_tasks, tau2, K=3):
+    """``K`` classes, task intercepts ``N(0, tau2 I)`` (one per class)."""
+    rng = np.random.RandomState(seed)
+    tasks = np.repeat(np.arange(n_tasks), rng.randint(15, 60, n_tasks))
+    X = rng.randn(len(tasks), 2) * [1.0, 5.0] + rng.randn(n_tasks, 2)[tasks]
+    Z = X @ (rng.randn(2, K) * [[0.5], [0.1]]) + np.sqrt(tau2) * rng.randn(n_tasks, K)[tasks]
+    P = np.exp(Z - Z.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    return X, (P.cumsum(axis=1) > rng.rand(len(Z), 1)).argmax(axis=1), tasks
+
+
+def _dense_multinomial_laplace(X, labels, tasks, K):
+    """The multinomial Laplace criterion of :func:`laplace_pooling` minimised over
+    ``log(1 / tau^2)``, from one dense design of all the parameters (each class's
+    coefficients and intercept, each task's class intercepts) and the pseudo-
+    determinant of the whole Hessian at the mode (found by Newton's method with
+    least-squares steps), without eliminating the task intercepts."""
+    from scipy.optimize import minimize_scalar
+    from scipy.special import logsumexp, softmax
+
+    n, T = len(labels), tasks.max() + 1
+    A = np.column_stack([X, np.ones(n)])
+    p = A.shape[1]
+    # z (n, K) flattened row-major = D @ theta, theta = (a (K, p), u (T, K))
+    D = np.zeros((n, K, K * p + T * K))
+    for k in range(K):
+        D[:, k, k * p : (k + 1) * p] = A
+        D[np.arange(n), k, K * p + tasks * K + k] = 1.0
+    D = D.reshape(n * K, -1)
+    Y = np.eye(K)[labels]
+    prior = np.r_[np.zeros(K * p), np.ones(T * K)]
+
+    def restricted(log_lam):
+        lam, theta = np.exp(log_lam), np.zeros(D.shape[1])
+        for _ in range(100):
+            Z = (D @ theta).reshape(n, K)
+            P = softmax(Z, axis=1)
+            grad = D.T @ (P - Y).ravel() + lam * prior * theta
+            blocks = np.einsum("ik,kl->ikl", P, np.eye(K)) - np.einsum("ik,il->ikl", P, P)
+            H = D.T @ (_block_diag(blocks) @ D) + np.diag(lam * prior)
+            step = np.linalg.lstsq(H, grad, rcond=None)[0]
+            theta = theta - step
+            if np.abs(step).max() < 1e-12:
+                break
+        Z = (D @ theta).reshape(n, K)
+        value = np.sum(logsumexp(Z, axis=1) - np.sum(Y * Z, axis=1))
+        value += 0.5 * lam * np.sum(prior * theta**2)
+        eig = np.linalg.eigvalsh(H)
+        logdet = np.sum(np.log(eig[eig > 1e-10 * eig.max()]))
+        return value + 0.5 * logdet - 0.5 * T * K * log_lam
+
+    bounds = np.log([1e-3, 1e4])
+    result = minimize_scalar(restricted, bounds=bounds, method="bounded", options={"xatol": 1e-8})
+    return np.exp(result.x)
+
+
+def _block_diag(blocks):
+    import scipy.linalg
+
+    return scipy.linalg.block_diag(*blocks)
+
+
+def test_laplace_pooling_of_the_multinomial_loss():
+    """Three classes: the criterion of :func:`laplace_pooling` (task intercepts
+    eliminated) has the optimum of the same Laplace approximation computed from one
+    dense design of all the parameters; with two classes the multinomial loss's
+    estimate is twice the logistic loss's (its intercepts' difference is the
+    logistic intercept: the same model, whose pooling term the multinomial
+    classifiers count twice, checked on the fits); on many tasks the
+    ``*CV`` estimate recovers the simulated ``1 / tau^2`` instead of searching a grid."""
+    from skmtl.losses import MultinomialLoss
+    from skmtl.model_selection._folds import prepare_pooled
+    from skmtl.model_selection._grids import laplace_pooling
+
+    X, labels, tasks = _multinomial_tasks(0, 5, 1.0)
+    X, labels, tasks = X[::3], labels[::3], tasks[::3]  # (a small dense design)
+    data, _, loss = prepare_pooled(GroupLassoClassifier(), X, labels, tasks, None)
+    assert loss == MultinomialLoss(3)
+    estimate = laplace_pooling(data, loss)
+    assert estimate == pytest.approx(_dense_multinomial_laplace(X, labels, tasks, 3), rel=1e-4)
+
+    X, y, tasks = _glmm_tasks(1, "logistic", 40, 0.5)
+    two = GroupLassoClassifier(loss=MultinomialLoss(2))
+    logistic = laplace_pooling(*prepare_pooled(GroupLassoClassifier(), X, y, tasks, None)[::2])
+    multinomial = laplace_pooling(*prepare_pooled(two, X, y, tasks, None)[::2])
+    assert multinomial == pytest.approx(2 * logistic, rel=1e-4)
+    fits = [
+        Est.fit(X, y, tasks=tasks).predict_proba(X, tasks=tasks)
+        for Est in (
+            GroupLassoClassifier(alpha=1e-3, intercept_pooling=logistic, tol=1e-12),
+            two.set_params(alpha=1e-3 * np.sqrt(2), intercept_pooling=multinomial, tol=1e-12),
+        )
+    ]
+    np.testing.assert_allclose(fits[0], fits[1], atol=1e-4)
+
+    X, labels, tasks = _multinomial_tasks(2, 300, 0.5)
+    search = GroupLassoClassifierCV(alphas=[1e-4], cv=2).fit(X, labels, tasks=tasks)
+    assert "intercept_pooling" not in search.searched_strengths_
+    assert search.intercept_pooling_ == pytest.approx(2.0, rel=0.2)
+
+
 def test_default_intercept_pooling_limits(monkeypatch):
     """Tasks whose rows are copies of each other (no spread of their mean residuals):
     one common intercept (``inf``). No degree of freedom left for the noise (two rows

@@ -44,8 +44,9 @@ class Loss(Params):
         (``predict_proba``).
     likelihood : bool
         Whether ``loss(y, z)`` is, up to terms free of ``z``, the negative
-        log-likelihood of ``y`` given one prediction ``z``, with no dispersion
-        parameter (the logistic and Poisson losses). The ``*CV`` estimators then
+        log-likelihood of ``y`` given its prediction ``z`` (one per class for the
+        multinomial loss), with no dispersion parameter (the logistic, Poisson and
+        multinomial losses). The ``*CV`` estimators then
         estimate the intercept pooling of grouped data as the inverse variance of
         random task intercepts, instead of searching a grid of poolings.
     newton : bool

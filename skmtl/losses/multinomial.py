@@ -60,6 +60,7 @@ class MultinomialLoss(Loss):
     # the Hessian of logsumexp, diag(p) - p p^T, is <= (I - 11^T / K) / 2 (Boehning 1992)
     curvature = 0.5
     probabilistic = True
+    likelihood = True
     newton = True
     # its diagonal models (newton_curvature) converge only linearly: on well-scaled
     # features FISTA is faster (School-like data, 20 tasks, standardized: the group
