@@ -59,8 +59,9 @@ _CV_PARAMETERS = {
         intercepts over the variance of the tasks' mean residuals of least squares
         with one intercept; ``inf`` when that is not positive; ``sample_weight`` read
         as precision weights there, so that scaling every weight changes nothing,
-        while integer weights are not repeated rows); with the logistic loss (two
-        classes) and the Poisson loss, ``1 / tau^2`` of a random-intercept model
+        while integer weights are not repeated rows); with the logistic loss (also
+        its multinomial form: one intercept per class, independent with equal
+        variances) and the Poisson loss, ``1 / tau^2`` of a random-intercept model
         (``tau^2`` the variance of the task intercepts, on the scale of the
         predictions), fitted by the Laplace approximation of its restricted
         likelihood (sample weights read as repeated rows); with another loss, too
