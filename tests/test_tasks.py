@@ -26,3 +26,21 @@ def test_products_match_a_loop_over_tasks(layout, grouped, n, d, T):
     np.testing.assert_allclose(rmatvec(data, theta), expected, rtol=1e-12, atol=1e-12)
     z = np.einsum("ij,ji->i", dense, W[:, tasks])
     np.testing.assert_allclose(matvec(data, W), z, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("layout", ["C", "csr"])
+@pytest.mark.parametrize("grouped", [True, False])
+def test_sums_over_tasks_without_rows_are_zero(layout, grouped):
+    """A task with no rows (as in a fold) has a zero column, in every layout and
+    order of the rows (the task segments do not apply, the sparse sums do)."""
+    rng = np.random.RandomState(1)
+    tasks = np.r_[0, 2, 3, rng.choice([0, 2, 3], 3000 - 3)]
+    tasks = np.sort(tasks) if grouped else tasks
+    X = rng.randn(3000, 20)
+    X = sp.csr_matrix(X) if layout == "csr" else X
+    theta = rng.randn(3000)
+    data = TaskData(X, theta, np.ones(3000), tasks, 4)
+    dense = X.toarray() if sp.issparse(X) else X
+    expected = np.stack([dense[tasks == t].T @ theta[tasks == t] for t in range(4)], axis=1)
+    np.testing.assert_allclose(rmatvec(data, theta), expected, rtol=1e-12, atol=1e-12)
+    assert not rmatvec(data, theta)[:, 1].any()

@@ -166,7 +166,13 @@ def quadratic_model(full, z, semismooth=False, damping=0.0):
     weights = np.divide(h, total, out=np.zeros_like(h), where=total > 0)
     model = GramDatafit.from_data(
         TaskData(
-            data.X, v, weights, data.task_index, data.n_tasks, _segment_cache=data._segment_cache
+            data.X,
+            v,
+            weights,
+            data.task_index,
+            data.n_tasks,
+            _segment_cache=data._segment_cache,
+            _rows_cache=data._rows_cache,
         ),
         full.fit_intercept,
         full.precision,
