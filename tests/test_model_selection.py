@@ -789,14 +789,15 @@ def _block_diag(blocks):
     return scipy.linalg.block_diag(*blocks)
 
 
-def test_laplace_pooling_of_the_multinomial_loss():
+def test_laplace_pooling_of_the_multinomial_loss(monkeypatch):
     """Three classes: the criterion of :func:`laplace_pooling` (task intercepts
     eliminated) has the optimum of the same Laplace approximation computed from one
     dense design of all the parameters; with two classes the multinomial loss's
     estimate is twice the logistic loss's (its intercepts' difference is the
     logistic intercept: the same model, whose pooling term the multinomial
     classifiers count twice, checked on the fits); on many tasks the
-    ``*CV`` estimate recovers the simulated ``1 / tau^2`` instead of searching a grid."""
+    ``*CV`` estimate recovers the simulated ``1 / tau^2`` instead of searching a
+    grid; with more features than ``MOMENT_FEATURES / K`` it estimates nothing."""
     from skmtl.losses import MultinomialLoss
     from skmtl.model_selection._folds import prepare_pooled
     from skmtl.model_selection._grids import laplace_pooling
@@ -823,9 +824,15 @@ def test_laplace_pooling_of_the_multinomial_loss():
     np.testing.assert_allclose(fits[0], fits[1], atol=1e-4)
 
     X, labels, tasks = _multinomial_tasks(2, 300, 0.5)
-    search = GroupLassoClassifierCV(alphas=[1e-4], cv=2).fit(X, labels, tasks=tasks)
+    search = GroupLassoClassifierCV(alphas=[1e-2], cv=2).fit(X, labels, tasks=tasks)
     assert "intercept_pooling" not in search.searched_strengths_
     assert search.intercept_pooling_ == pytest.approx(2.0, rel=0.2)
+    # its Newton systems have K (d + 1) unknowns: K d above MOMENT_FEATURES, no estimate
+    from skmtl.model_selection import _grids
+
+    monkeypatch.setattr(_grids, "MOMENT_FEATURES", 3 * X.shape[1] - 1)
+    data, _, loss = prepare_pooled(GroupLassoClassifier(), X, labels, tasks, None)
+    assert laplace_pooling(data, loss) is None
 
 
 def test_default_intercept_pooling_limits(monkeypatch):

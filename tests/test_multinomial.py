@@ -265,26 +265,6 @@ def test_every_classifier_against_cvxpy(name, pooled, scales):
     np.testing.assert_array_equal(fitted.predict(X, tasks=tasks), np.argmax(proba, axis=1))
 
 
-def test_many_small_tasks_at_a_small_penalty_are_certified():
-    """Well-scaled features whose conditioning comes from the loss (40 tasks of
-    15-60 rows, near-separable at alpha 1e-3): FISTA, the first method there,
-    crawled (620 iterations to certify); proximal Newton steps take over after
-    ``_NEWTON_AFTER`` of its iterations and certify within ``max_iter=300`` at
-    cvxpy's optimum."""
-    rng = np.random.RandomState(2)
-    tasks = np.repeat(np.arange(40), rng.randint(15, 60, 40))
-    X = rng.randn(len(tasks), 2) * [1.0, 5.0] + rng.randn(40, 2)[tasks]
-    Z = X @ (rng.randn(2, K) * [[0.5], [0.1]]) + np.sqrt(0.5) * rng.randn(40, K)[tasks]
-    P = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
-    y = (P.cumsum(axis=1) > rng.rand(len(Z), 1)).argmax(axis=1)
-    model = GroupLassoClassifier(alpha=1e-3, intercept_pooling=2.0, max_iter=300)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        model.fit(X, y, tasks=tasks)
-    reference = clone(model).set_params(solver="cvxpy").fit(X, y, tasks=tasks)
-    assert model.objective_ == pytest.approx(reference.objective_, rel=1e-6)
-
-
 def test_generic_estimator_wide_and_single_layouts():
     X, y, tasks = _classes_data()
     _against_cvxpy(MultiTaskEstimator(loss="logistic", penalty=L1Linf(0.01)), X, y, tasks)

@@ -125,7 +125,9 @@ _INTERCEPT_POOLING = """    intercept_pooling : float, default=0.0
         others. ``0`` leaves the intercepts free (no pooling), ``np.inf`` fits one
         common intercept (complete pooling of the intercepts). The ``*CV``
         estimators set it: with the squared loss to that variance ratio estimated
-        from the data, with the other losses by cross-validation.
+        from the data, with the logistic (also multinomial) and Poisson losses to
+        the inverse variance of random task intercepts, estimated from the data,
+        with the other losses by cross-validation.
 """
 _UNKNOWN_TASK = """    unknown_task : {"warn", "error", "mean"}, default="warn"
         A task label not seen in fit (a new task: the cold start) is predicted with

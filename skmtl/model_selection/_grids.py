@@ -167,15 +167,16 @@ def laplace_pooling(data, loss):
     classes (the multinomial loss) each task has ``K`` intercepts, one per class,
     ``u_t ~ N(0, tau^2 I)``: the softmax does not see their common shift, which the
     prior then holds at zero and whose terms in the criterion cancel, so that ``u_t``
-    has the isotropic normal law on the class contrasts (two classes: half the
-    pooling of the logistic loss on the same data, which has one intercept, the
-    difference of the two). Exact for the squared loss, where it is REML of a unit
-    noise variance. Contraception (57 districts, 5 features): 5.19, where
+    has the isotropic normal law on the class contrasts (two classes: twice the
+    pooling of the logistic loss on the same data, whose one intercept is the
+    difference of the two, of twice their variance). Exact for the squared loss,
+    where it is REML of a unit noise variance. Contraception (57 districts, 5 features): 5.19, where
     statsmodels' ``BinomialBayesMixedGLM`` (``fit_vb``) gives 5.05 and the criterion
     without ``log det S`` (the plain Laplace likelihood) 5.44; over the real-data
     benchmark's 10 splits the restricted one's held-out accuracy and log-loss were
     both the better (group lasso and mean-regularized ``*CV``). None when the data
-    have more than ``MOMENT_FEATURES`` features, a mode is not finite (separable
+    have more than ``MOMENT_FEATURES`` features (``MOMENT_FEATURES / K`` with ``K``
+    classes: the Newton systems have ``K (d + 1)`` unknowns), a mode is not finite (separable
     classes: the loss's curvature at the mode below 1e-6 of the weights) or the
     optimum is at the lower end. ``data``: a stacked-layout
     :class:`~skmtl._tasks.TaskData` with the loss's encoding of ``y`` (with ``K``
@@ -186,7 +187,7 @@ def laplace_pooling(data, loss):
     if T < 2:
         return 0.0
     X, t = data.X[:n], data.task_index[:n]  # (the first class's copies of the rows)
-    if X.shape[1] > MOMENT_FEATURES:
+    if K * X.shape[1] > MOMENT_FEATURES:  # (Newton systems of K (d + 1) unknowns)
         return None
     ones = np.ones((n, 1))
     A = sp.hstack([X, ones]).tocsr() if sp.issparse(X) else np.hstack([X, ones])
@@ -273,31 +274,33 @@ def _random_intercept_mode(A, by_task, t, y, s, loss, lam, start, max_iter=100):
         da = -np.linalg.lstsq(schur, g_a - IB.reshape(T * K, -1).T @ g_u.ravel(), rcond=None)[0]
         du = -np.matmul(inverse, (g_u + B @ da)[..., None])[..., 0]
         slope = g_a @ da + np.vdot(g_u, du)
-        step = 1.0
         if slope < 0 and -slope > 1e-12 * max(abs(value), 1.0):
+            step = 1.0
             while step >= 1e-12:
                 new_value, new_z = value_at(a + step * da.reshape(K, p), u + step * du)
                 if new_value <= value + 1e-4 * step * slope:
                     break
                 step *= 0.5
-            settled = step < 1e-12  # (no descent left: the mode, to round-off)
+            if step >= 1e-12:
+                a, u, value, z = a + step * da.reshape(K, p), u + step * du, new_value, new_z
+                settled = False
+                if not np.isfinite(value):
+                    return None
+                continue
+            # (no step lowers the value: the mode, to round-off)
         elif not settled:
             # the mode in value, to round-off: one more full step puts it there in
             # position too (the log determinants move with it to first order: 1e-6
             # of the criterion, a relative 1e-4 of the estimate, without it)
-            settled = True
-            new_value, new_z = value_at(a + da.reshape(K, p), u + du)
-        else:
-            if not np.trace(H_tasks, axis1=1, axis2=2).sum() > 1e-6 * s[:n].sum():
-                # the loss flat at the mode: its predictions ran off (separable
-                # classes, counts all zero), where no mode is finite
-                return None
-            eig = np.linalg.eigvalsh(schur)
-            logdet = float(np.sum(np.log(eig[eig > 1e-10 * eig.max()])))
-            logdet_tasks = float(np.sum(np.linalg.slogdet(H_tasks + lam * eye)[1]))
-            return a, u, value, logdet_tasks, logdet
-        if step >= 1e-12:
-            a, u, value, z = a + step * da.reshape(K, p), u + step * du, new_value, new_z
-        if not np.isfinite(value):
+            a, u, settled = a + da.reshape(K, p), u + du, True
+            value, z = value_at(a, u)
+            continue
+        if not np.trace(H_tasks, axis1=1, axis2=2).sum() > 1e-6 * s[:n].sum():
+            # the loss flat at the mode: its predictions ran off (separable classes,
+            # counts all zero), where no mode is finite
             return None
+        eig = np.linalg.eigvalsh(schur)
+        logdet = float(np.sum(np.log(eig[eig > 1e-10 * eig.max()])))
+        logdet_tasks = float(np.sum(np.linalg.slogdet(H_tasks + lam * eye)[1]))
+        return a, u, value, logdet_tasks, logdet
     return None

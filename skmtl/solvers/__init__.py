@@ -60,11 +60,9 @@ def solve_unguarded(
     tol=1e-4,
     verbose=0,
     parts=None,
-    newton=None,
 ):
     """Minimise ``full(C) + penalty(C[:d])`` from ``C0`` with the best-suited method
-    (a split penalty's parts from ``parts``, as in :func:`solve`; ``newton`` True or
-    False forces proximal Newton steps or none where rule 5 leaves a choice).
+    (a split penalty's parts from ``parts``, as in :func:`solve`).
 
     ``full`` is the :class:`~skmtl._datafit.DesignDatafit` of the whole problem;
     ``method`` is ``"auto"``, ``"closed_form"``, ``"fista"``, ``"cd"`` or ``"admm"``.
@@ -90,10 +88,8 @@ def solve_unguarded(
        and at most 100 features;
     4. a ``row_separable`` penalty on more than 100 features: working sets;
     5. a loss with ``newton`` and at most 100 features: proximal Newton (a loss
-       ``newton_bound`` where the features' curvature spread,
-       :func:`~skmtl.solvers.cd.curvature_spread`, is at least 100; where it is
-       less, the rules below for up to ``_NEWTON_AFTER`` iterations, then proximal
-       Newton from where they stopped: :func:`_first_order_then_newton`);
+       ``newton_bound`` only where the features' curvature spread,
+       :func:`~skmtl.solvers.cd.curvature_spread`, is at least 100);
     6. otherwise, on Gram statistics when the loss is quadratic and they are cheaper
        than the rows, the method of :func:`~skmtl.solvers.select.iterative_solver`
        (on badly scaled features, :func:`~skmtl.solvers.cd.use_cd`: FISTA's
@@ -115,16 +111,14 @@ def solve_unguarded(
         return _certified(full, penalty, kernel_form_path(full, [penalty])[0], kw), full
     if _use_closed_form(penalty, loss, data.n_features, data.n_tasks, method):
         return _rows_block(full, full.gram(), _closed_form(full.gram(), penalty, kw))
-    if newton is None:
-        newton = (
-            loss.newton
-            and precompute is not False
-            and data.n_features <= _NEWTON_MAX_FEATURES
-            and data.n_tasks * data.n_features**2 <= GRAM_MAX_ENTRIES
-        )
-        if newton and loss.newton_bound and curvature_spread(full.gram()) < MIN_SPREAD:
-            kw.update(method=method, precompute=precompute, parts=parts)
-            return _first_order_then_newton(full, penalty, C0, **kw)
+    newton = (
+        loss.newton
+        and precompute is not False
+        and data.n_features <= _NEWTON_MAX_FEATURES
+        and data.n_tasks * data.n_features**2 <= GRAM_MAX_ENTRIES
+    )
+    if newton and loss.newton_bound:
+        newton = curvature_spread(full.gram()) >= MIN_SPREAD
     if penalty.composite:
         if newton:
             check_provides(penalty.norm_part, PROXIMAL_NEEDS, PROXIMAL)
@@ -158,45 +152,6 @@ def solve_unguarded(
     datafit = full.gram() if use_gram(data, loss, True if forced else precompute) else full
     run = iterative_solver(method, datafit, penalty)
     return _rows_block(full, datafit, run(datafit, penalty, C0[: datafit.n_rows], **kw))
-
-
-#: a loss whose Newton models merely bound its Hessian (``newton_bound``: the
-#: multinomial one) on well-scaled features takes the first-order methods for up to
-#: this many iterations, then proximal Newton steps from where they stopped. Where
-#: the loss's curvature, not the features' scales, conditions the problem (many
-#: tasks of a few rows, near-separable at a small penalty) the first-order methods
-#: crawl: three classes, 300 tasks of 15-60 rows, pooled intercepts, the group lasso
-#: at alpha 1e-3: FISTA left a gap of 1.8 after 1000 iterations (2.3 s); proximal
-#: Newton alone certified in 14 (0.20 s), after 100 of FISTA's in 107 (0.51 s). On
-#: standardized School-like data FISTA often certifies first (20 tasks, tol 1e-7,
-#: best of 2, FISTA alone / after 100 / Newton alone: the group lasso 0.20 / 0.14 /
-#: 0.13 s, the trace norm 0.15 / 0.15 / 0.23 s, the mean-regularized model 0.048 /
-#: 0.043 / 0.072 s; 139 tasks, tol 1e-4: 0.93 / 0.75 / 0.65, 0.62 / 0.71 / 0.57,
-#: 0.34 / 0.31 / 0.20 s)
-_NEWTON_AFTER = 100
-
-
-def _first_order_then_newton(full, penalty, C0, *, max_iter, tol, **kw):
-    """:func:`solve_unguarded` without proximal Newton for up to ``_NEWTON_AFTER``
-    iterations (its ConvergenceWarning held back), then with it from that result if
-    its gap is above the threshold; ``n_iter`` counts both."""
-    if max_iter <= _NEWTON_AFTER:
-        return solve_unguarded(full, penalty, C0, newton=False, max_iter=max_iter, tol=tol, **kw)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        first = solve_unguarded(
-            full, penalty, C0, newton=False, max_iter=_NEWTON_AFTER, tol=tol, **kw
-        )
-    result = first[0]
-    if result.dual_gap <= tol * full.gap_scale() or result.n_iter < _NEWTON_AFTER:
-        return first  # certified (or stopped where its iterates stopped moving)
-    kw["parts"] = result.parts
-    budget = max_iter - result.n_iter
-    second, fitted = solve_unguarded(
-        full, penalty, result.coef, newton=True, max_iter=budget, tol=tol, **kw
-    )
-    second.n_iter += result.n_iter
-    return second, fitted
 
 
 def _rows_block(full, datafit, result):
