@@ -64,8 +64,10 @@ _CV_PARAMETERS = {
         variances) and the Poisson loss, ``1 / tau^2`` of a random-intercept model
         (``tau^2`` the variance of the task intercepts, on the scale of the
         predictions), fitted by the Laplace approximation of its restricted
-        likelihood (sample weights read as repeated rows); with another loss, too
-        few samples or over 1000 features for these estimates, ``POOLING_GRID`` (0,
+        likelihood (sample weights read as repeated rows); both estimates leave
+        ``task_weights`` out (the multilevel model weighs every row alike); with
+        another loss, too few samples or over 1000 features (1000 / ``K`` with
+        ``K`` classes) for these estimates, ``POOLING_GRID`` (0,
         1, 4, 16, 64 and inf pseudo-samples per task), without 0
         when a task's free intercept would be infinite (its samples of one class, or
         its counts all zero; a grid given must then leave 0 out). Otherwise 0 (free
