@@ -170,17 +170,17 @@ def laplace_pooling(data, loss):
     has the isotropic normal law on the class contrasts (two classes: twice the
     pooling of the logistic loss on the same data, whose one intercept is the
     difference of the two, of twice their variance). Exact for the squared loss,
-    where it is REML of a unit noise variance. Contraception (57 districts, 5 features): 5.19, where
-    statsmodels' ``BinomialBayesMixedGLM`` (``fit_vb``) gives 5.05 and the criterion
-    without ``log det S`` (the plain Laplace likelihood) 5.44; over the real-data
-    benchmark's 10 splits the restricted one's held-out accuracy and log-loss were
-    both the better (group lasso and mean-regularized ``*CV``). None when the data
-    have more than ``MOMENT_FEATURES`` features (``MOMENT_FEATURES / K`` with ``K``
-    classes: the Newton systems have ``K (d + 1)`` unknowns), a mode is not finite (separable
-    classes: the loss's curvature at the mode below 1e-6 of the weights) or the
-    optimum is at the lower end. ``data``: a stacked-layout
-    :class:`~skmtl._tasks.TaskData` with the loss's encoding of ``y`` (with ``K``
-    classes: its class-expanded virtual tasks).
+    where it is REML of a unit noise variance. Contraception (57 districts, 5
+    features): 5.19, where statsmodels' ``BinomialBayesMixedGLM`` (``fit_vb``) gives
+    5.05 and the criterion without ``log det S`` (the plain Laplace likelihood)
+    5.44; over the real-data benchmark's 10 splits the restricted one's held-out
+    accuracy and log-loss were both the better (group lasso and mean-regularized
+    ``*CV``). None when the data have more than ``MOMENT_FEATURES`` features
+    (``MOMENT_FEATURES / K`` with ``K`` classes: the Newton systems have ``K (d +
+    1)`` unknowns), a mode is not finite (separable classes: the loss's curvature at
+    the mode below 1e-6 of the weights) or the optimum is at the lower end.
+    ``data``: a stacked-layout :class:`~skmtl._tasks.TaskData` with the loss's
+    encoding of ``y`` (with ``K`` classes: its class-expanded virtual tasks).
     """
     K = data.n_classes
     T, n = data.n_tasks // K, data.X.shape[0] // K
@@ -262,8 +262,8 @@ def _random_intercept_mode(A, by_task, t, y, s, loss, lam, start, max_iter=100):
         M = _hessian_blocks(loss, y, s, z, K)  # (n, K, K)
         g_a, g_u = (A.T @ G).T.ravel(), by_task @ G + lam * u
         H_tasks = (by_task @ M.reshape(n, K * K)).reshape(T, K, K)  # without the prior
-        H = np.empty((K, p, K, p))  # in a: H[k, :, l, :] = A^T diag(M[:, k, l]) A
-        B = np.empty((T, K, K, p))  # between u_t and a: B[t, k, l] = sum_i M_ikl A_i
+        H = np.empty((K, p, K, p))  # in a: H[k, :, c, :] = A^T diag(M[:, k, c]) A
+        B = np.empty((T, K, K, p))  # between u_t and a: B[t, k, c] = sum_i M_ikc A_i
         for k, c in itertools.product(range(K), range(K)):
             MA = A.multiply(M[:, k, c, None]).tocsr() if sp.issparse(A) else A * M[:, k, c, None]
             H[k, :, c, :], B[:, k, c, :] = dense(A.T @ MA), dense(by_task @ MA)
@@ -294,6 +294,8 @@ def _random_intercept_mode(A, by_task, t, y, s, loss, lam, start, max_iter=100):
             # of the criterion, a relative 1e-4 of the estimate, without it)
             a, u, settled = a + da.reshape(K, p), u + du, True
             value, z = value_at(a, u)
+            if not np.isfinite(value):
+                return None
             continue
         if not np.trace(H_tasks, axis1=1, axis2=2).sum() > 1e-6 * s[:n].sum():
             # the loss flat at the mode: its predictions ran off (separable classes,
