@@ -264,9 +264,10 @@ def _random_intercept_mode(A, by_task, t, y, s, loss, lam, start, max_iter=100):
         H_tasks = (by_task @ M.reshape(n, K * K)).reshape(T, K, K)  # without the prior
         H = np.empty((K, p, K, p))  # in a: H[k, :, c, :] = A^T diag(M[:, k, c]) A
         B = np.empty((T, K, K, p))  # between u_t and a: B[t, k, c] = sum_i M_ikc A_i
-        for k, c in itertools.product(range(K), range(K)):
+        for k, c in itertools.combinations_with_replacement(range(K), 2):  # (symmetric)
             MA = A.multiply(M[:, k, c, None]).tocsr() if sp.issparse(A) else A * M[:, k, c, None]
             H[k, :, c, :], B[:, k, c, :] = dense(A.T @ MA), dense(by_task @ MA)
+            H[c, :, k, :], B[:, c, k, :] = H[k, :, c, :].T, B[:, k, c, :]
         B = B.reshape(T, K, K * p)
         inverse = np.linalg.inv(H_tasks + lam * eye)  # (T, K, K)
         IB = np.matmul(inverse, B)
