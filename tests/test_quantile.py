@@ -199,21 +199,3 @@ def test_sparse_group_lasso_far_below_alpha_max_certifies_on_exam():
     assert ours.dual_gap_ <= ours.gap_threshold_
     assert ours.objective_ - ref.objective_ <= ours.dual_gap_ + 1e-9 * ref.objective_
     assert (ours.objective_ - ref.objective_) / ref.objective_ < 2e-6
-
-
-@pytest.mark.parametrize("q", [0.5, 0.9])
-def test_warm_start_skips_rounds_and_reaches_the_cold_optimum(q):
-    """A warm start (``warm_start=True``, a path's last solution) begins at a narrow
-    envelope with the multipliers of its residuals: it certifies the new strength's
-    solution at the cold fit's objective, in fewer iterations."""
-    X, y, tasks = _data(seed=3)
-    cold = GroupLassoRegressor(alpha=0.02, loss=QuantileLoss(q), tol=1e-8)
-    cold.fit(X, y, tasks=tasks)
-    warm = GroupLassoRegressor(alpha=0.03, loss=QuantileLoss(q), tol=1e-8, warm_start=True)
-    warm.fit(X, y, tasks=tasks)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        warm.set_params(alpha=0.02).fit(X, y, tasks=tasks)
-    assert warm.objective_ == pytest.approx(cold.objective_, rel=1e-7)
-    assert warm.dual_gap_ <= warm.gap_threshold_
-    assert warm.n_iter_ < cold.n_iter_

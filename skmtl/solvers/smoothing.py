@@ -37,16 +37,6 @@ _INNER = 0.01
 #: envelopes make the multipliers converge faster, wider ones the solves easier
 #: (Gaussian group lasso, 300 rows, tol 1e-11: 3e-3 0.12 s, 3e-4 0.17 s, 1e-2 as 3e-3)
 _SHRINK, _MIN_WIDTH = 0.1, 3e-3
-#: a warm start (a path's last solution, ``warm_start=True``) skips this many rounds:
-#: it starts at their width, with the multipliers that the envelope of that width
-#: gives its residuals (near the last solution's own, where the first rounds would
-#: have brought them). Quantile ``*CV`` (one pooling, 20 alphas, 5 folds), one fit
-#: each, skipping none / 2: radon GroupLasso 5.6 / 2.9 s, TraceNorm 6.7 / 4.0 s,
-#: MeanRegularized 9.0 / 6.2 s; MathAchieve GroupLasso 17.1 / 13.1 s; Exam
-#: GroupLasso 11.4 / 9.4 s, at q 0.9 8.7-9.6 s both; the same strengths chosen,
-#: every fit certified at the same tolerance (1 round skipped: radon 3.9 s, Exam
-#: 9.4 s; 3: 3.1 and 9.1 s)
-_WARM_ROUNDS = 2
 
 
 def first_width(full):
@@ -74,9 +64,6 @@ def augmented_lagrangian(
     start = first_width(full)
     width, slopes = start, None  # the loss's first multipliers
     C, used, gap = np.array(C0, dtype=float), 0, full.gap_scale()
-    if np.any(C[: full.n_features]):  # a warm start: rounds of narrower width
-        width = max(start * _SHRINK**_WARM_ROUNDS, _MIN_WIDTH * start)
-        slopes = full.loss.smoothed(width, None).slope(full.y, full.linear(C))
     while True:
         stage = full.with_loss(full.loss.smoothed(width, slopes))
         slopes = stage.loss.slopes
