@@ -744,6 +744,7 @@ def _dense_multinomial_laplace(X, labels, tasks, K):
     coefficients and intercept, each task's class intercepts) and the pseudo-
     determinant of the whole Hessian at the mode (found by Newton's method with
     least-squares steps), without eliminating the task intercepts."""
+    from scipy.linalg import block_diag
     from scipy.optimize import minimize_scalar
     from scipy.special import logsumexp, softmax
 
@@ -766,7 +767,7 @@ def _dense_multinomial_laplace(X, labels, tasks, K):
             P = softmax(Z, axis=1)
             grad = D.T @ (P - Y).ravel() + lam * prior * theta
             blocks = np.einsum("ik,kl->ikl", P, np.eye(K)) - np.einsum("ik,il->ikl", P, P)
-            H = D.T @ (_block_diag(blocks) @ D) + np.diag(lam * prior)
+            H = D.T @ (block_diag(*blocks) @ D) + np.diag(lam * prior)
             step = np.linalg.lstsq(H, grad, rcond=None)[0]
             theta = theta - step
             if np.abs(step).max() < 1e-12:
@@ -781,12 +782,6 @@ def _dense_multinomial_laplace(X, labels, tasks, K):
     bounds = np.log([1e-3, 1e4])
     result = minimize_scalar(restricted, bounds=bounds, method="bounded", options={"xatol": 1e-8})
     return np.exp(result.x)
-
-
-def _block_diag(blocks):
-    import scipy.linalg
-
-    return scipy.linalg.block_diag(*blocks)
 
 
 def test_laplace_pooling_of_the_multinomial_loss(monkeypatch):

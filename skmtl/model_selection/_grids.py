@@ -89,6 +89,11 @@ def log_grid(decades, count):
     return np.logspace(*decades, count).round(12)
 
 
+def _dense(M):
+    """``M`` as a numpy array (a product with a sparse matrix may be sparse)."""
+    return np.asarray(M.todense()) if sp.issparse(M) else np.asarray(M)
+
+
 def moment_pooling(data):
     """The intercept pooling of a random-intercept model fitted by the method of
     moments: ``sigma^2 / tau^2``, the noise variance over the variance of the task
@@ -115,9 +120,9 @@ def moment_pooling(data):
     w = data.weights * n_t[t]  # the sample weights; data.weights sum to 1 per task
     X = data.X
     Xw = X.multiply(w[:, None]).tocsr() if sp.issparse(X) else X * w[:, None]
-    gram, Xy = np.asarray((X.T @ Xw).todense() if sp.issparse(X) else X.T @ Xw), Xw.T @ data.y
+    gram, Xy = _dense(X.T @ Xw), Xw.T @ data.y
     by_task = sp.csr_matrix((data.weights, (t, np.arange(len(t)))), shape=(T, len(t)))
-    means = np.asarray((by_task @ X).todense() if sp.issparse(X) else by_task @ X)  # (T, d)
+    means = _dense(by_task @ X)  # (T, d)
     y_means = by_task @ data.y
 
     def residuals(index, centres, y_centres, counts):
@@ -252,9 +257,6 @@ def _random_intercept_mode(A, by_task, t, y, s, loss, lam, start, max_iter=100):
         z = (A @ a.T + u[t]).T.ravel()  # the class copies, class by class
         return loss.value(y, s, z) + 0.5 * lam * np.vdot(u, u), z
 
-    def dense(M):
-        return np.asarray(M.todense()) if sp.issparse(M) else M
-
     value, z = value_at(a, u)
     settled = False
     for _ in range(max_iter):
@@ -266,7 +268,7 @@ def _random_intercept_mode(A, by_task, t, y, s, loss, lam, start, max_iter=100):
         B = np.empty((T, K, K, p))  # between u_t and a: B[t, k, c] = sum_i M_ikc A_i
         for k, c in itertools.combinations_with_replacement(range(K), 2):  # (symmetric)
             MA = A.multiply(M[:, k, c, None]).tocsr() if sp.issparse(A) else A * M[:, k, c, None]
-            H[k, :, c, :], B[:, k, c, :] = dense(A.T @ MA), dense(by_task @ MA)
+            H[k, :, c, :], B[:, k, c, :] = _dense(A.T @ MA), _dense(by_task @ MA)
             H[c, :, k, :], B[:, c, k, :] = H[k, :, c, :].T, B[:, k, c, :]
         B = B.reshape(T, K, K * p)
         inverse = np.linalg.inv(H_tasks + lam * eye)  # (T, K, K)
