@@ -727,6 +727,68 @@ def test_default_intercept_pooling_of_a_likelihood_is_the_laplace_estimate(loss,
         assert search.intercept_pooling_ == pytest.approx(np.exp(-2 * vb.vcp_mean[0]), rel=0.1)
 
 
+def test_m_estimate_pooling_of_the_huber_and_pinball_losses():
+    """With a loss of the residual alone (``location``: Huber, pinball) and task
+    labels, ``intercept_poolings=None`` estimates the pooling of a random-intercept
+    model for that M-estimator, ``E[psi^2] / (E[psi'] tau^2)``, instead of
+    searching a grid: Huber with an ``epsilon`` beyond every residual gives the
+    squared loss's moment estimate (closed form), and with a tiny one ``2 epsilon``
+    times the median's; scaling every sample weight (precision weights) scales the
+    estimate alike; the pinball loss's estimate scales as ``1 / c`` with the
+    targets' scale ``c`` (its loss is linear in them); on many tasks with normal
+    noise both recover the simulated model's value (``q (1 - q) / (phi(z_q)
+    tau^2)`` for the pinball loss), and on tasks of one or two rows the median's
+    estimate keeps its ratio ``sqrt(2 pi) / 4`` to the moment estimate (one-row
+    tasks, whose residuals are zero, left out); a loss that is not a ``location``
+    one (the Poisson loss declared no likelihood) gets the grid."""
+    from scipy import stats
+
+    from skmtl.losses import HuberLoss, PoissonLoss, QuantileLoss
+    from skmtl.model_selection._folds import prepare_pooled
+    from skmtl.model_selection._grids import m_estimate_pooling
+
+    def estimate(loss, X, y, tasks, w=None):
+        data, _, fitted = prepare_pooled(GroupLassoRegressor(loss=loss), X, y, tasks, w)
+        return m_estimate_pooling(data, fitted)
+
+    X, y, tasks = _random_intercepts(0, 12)
+    w = np.random.RandomState(1).uniform(0.5, 2.0, len(y))
+    squared = _anova_pooling(X, y, tasks, w)
+    assert estimate(HuberLoss(1e9), X, y, tasks, w) == pytest.approx(squared, rel=1e-9)
+    median = estimate(QuantileLoss(0.5), X, y, tasks)
+    assert estimate(HuberLoss(1e-3), X, y, tasks) == pytest.approx(2e-3 * median, rel=0.01)
+    for loss in (HuberLoss(1.35), QuantileLoss(0.8)):
+        once = estimate(loss, X, y, tasks, w)
+        assert 0 < once < np.inf
+        assert estimate(loss, X, y, tasks, 3 * w) == pytest.approx(3 * once, rel=1e-6)
+    once = estimate(QuantileLoss(0.8), X, y, tasks, w)
+    assert estimate(QuantileLoss(0.8), X, 4 * y, tasks, w) == pytest.approx(once / 4, rel=1e-6)
+    search = GroupLassoRegressorCV(loss=QuantileLoss(0.8), alphas=[0.01], cv=2)
+    search.fit(X, y, tasks=tasks, sample_weight=w)
+    assert "intercept_pooling" not in search.searched_strengths_
+    assert search.intercept_pooling_ == pytest.approx(once)
+
+    class Counts(PoissonLoss):  # neither a likelihood (so declared) nor a location loss
+        likelihood = False
+
+    search = GroupLassoRegressorCV(loss=Counts(), alphas=[0.01], cv=2)
+    search.fit(X, np.round(np.abs(y)), tasks=tasks)
+    np.testing.assert_array_equal(search.intercept_poolings_, POOLING_GRID)
+    X, y, tasks = _random_intercepts(2, 400)  # sigma^2 = 1, tau^2 = 0.25
+    for q in (0.5, 0.9):
+        expected = q * (1 - q) / (stats.norm.pdf(stats.norm.ppf(q)) * 0.25)
+        assert estimate(QuantileLoss(q), X, y, tasks) == pytest.approx(expected, rel=0.2)
+    eps = 1.35
+    inside = 2 * stats.norm.cdf(eps) - 1  # E[psi'] = P(|e| <= eps)
+    psi2 = inside - 2 * eps * stats.norm.pdf(eps) + eps**2 * (1 - inside)
+    expected = psi2 / (inside * 0.25)
+    assert estimate(HuberLoss(eps), X, y, tasks) == pytest.approx(expected, rel=0.2)
+    X, y, tasks = _random_intercepts(3, 600, sizes=(1, 3))
+    moments = _anova_pooling(X, y, tasks, np.ones(len(y)))
+    ratio = estimate(QuantileLoss(0.5), X, y, tasks) / moments
+    assert ratio == pytest.approx(np.sqrt(2 * np.pi) / 4, rel=0.15)
+
+
 def _multinomial_tasks(seed, n_tasks, tau2, K=3):
     """``K`` classes, task intercepts ``N(0, tau2 I)`` (one per class)."""
     rng = np.random.RandomState(seed)

@@ -49,6 +49,12 @@ class Loss(Params):
         multinomial losses). The ``*CV`` estimators then
         estimate the intercept pooling of grouped data as the inverse variance of
         random task intercepts, instead of searching a grid of poolings.
+    location : bool
+        Whether ``loss(y, z)`` is a function of the residual ``y - z`` alone (an
+        M-estimator of location: the squared, Huber and pinball losses). The
+        ``*CV`` estimators of such a loss (but the squared one, which has its own
+        estimate) then estimate the intercept pooling of grouped data from the
+        loss's derivative at the residuals, instead of searching a grid.
     newton : bool
         Whether proximal Newton steps suit it: ``newton_curvature`` is positive
         everywhere (the second derivative, floored where it vanishes, or the
@@ -85,6 +91,7 @@ class Loss(Params):
     quadratic = False
     probabilistic = False
     likelihood = False
+    location = False
     newton = False
     newton_bound = False
     majorizer = False
@@ -198,6 +205,14 @@ class Loss(Params):
         is all of it); a loss that couples entries (the softmax over a row's class
         copies) returns the coupling blocks (see :class:`MultinomialLoss`)."""
         return None
+
+    def smoothed(self, width, slopes=None):
+        """For a loss that is not smooth (``smooth = False``): its Moreau envelope of
+        width ``width`` at the residuals shifted by ``width`` times the multipliers
+        ``slopes``, a smooth loss (see :class:`~skmtl.losses.QuantileLoss`)."""
+        raise NotImplementedError(
+            _missing(self, "smoothed(width, slopes)", "the solvers of a non-smooth loss need")
+        )
 
     def check_target(self, y):
         """Raise a ValueError if ``y`` (finite, as numbers) is outside the loss's

@@ -26,6 +26,7 @@ class QuantileLoss(Loss):
     """
 
     name = "quantile"
+    location = True
     smooth = False
 
     def __init__(self, quantile=0.5):

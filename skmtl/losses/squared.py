@@ -15,6 +15,7 @@ class SquaredLoss(Loss):
     """
 
     name = "squared"
+    location = True
     curvature = 1.0
     quadratic = True
 
@@ -70,6 +71,7 @@ class HuberLoss(Loss):
     """
 
     name = "huber"
+    location = True
     curvature = 1.0
     newton = True
     majorizer = True

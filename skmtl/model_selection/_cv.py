@@ -35,6 +35,7 @@ from ._grids import (
     is_count,
     laplace_pooling,
     log_grid,
+    m_estimate_pooling,
     moment_pooling,
 )
 from ._path import _default_alphas
@@ -298,6 +299,8 @@ class _PathCV(_MultiTaskModel):
                     estimate = moment_pooling(data)
                 elif loss.likelihood:
                     estimate = laplace_pooling(data, loss)
+                elif loss.location:
+                    estimate = m_estimate_pooling(data, loss)
                 pooling = POOLING_GRID if estimate is None else (estimate,)
         infinite = base.fit_intercept and infinite_free_intercepts(data, info, loss)
         if infinite and self.intercept_poolings is None:

@@ -64,10 +64,15 @@ _CV_PARAMETERS = {
         variances) and the Poisson loss, ``1 / tau^2`` of a random-intercept model
         (``tau^2`` the variance of the task intercepts, on the scale of the
         predictions), fitted by the Laplace approximation of its restricted
-        likelihood (sample weights read as repeated rows); both estimates leave
+        likelihood (sample weights read as repeated rows); with the Huber and
+        pinball (quantile) losses (a loss's ``location``), ``E[psi^2] / (E[psi']
+        tau^2)`` of the same random-intercept model for that M-estimator (``psi``
+        the loss's derivative in the residual, over the residuals and with the
+        ``tau^2`` of the method of moments above, sample weights read as precision
+        weights again); the estimates leave
         ``task_weights`` out (the multilevel model weighs every row alike); with
-        another loss, too few samples or over 1000 features (1000 / ``K`` with
-        ``K`` classes) for these estimates, ``POOLING_GRID`` (0,
+        another loss (the squared hinge), too few samples or over 1000 features
+        (1000 / ``K`` with ``K`` classes) for these estimates, ``POOLING_GRID`` (0,
         1, 4, 16, 64 and inf pseudo-samples per task), without 0
         when a task's free intercept would be infinite (its samples of one class, or
         its counts all zero; a grid given must then leave 0 out). Otherwise 0 (free
