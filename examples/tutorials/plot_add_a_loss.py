@@ -68,7 +68,9 @@ the built-in losses, and fit it.
 # ---------
 #
 # The attributes say what the loss is (``target="real"``: real targets, so it suits
-# regressors; ``curvature``; ``newton``), the methods compute it. The constructor
+# regressors; ``curvature``; ``newton``; ``location``: a function of the residual
+# ``y - z`` alone, whose ``*CV`` then estimate the intercept pooling of grouped data
+# as an M-estimator's), the methods compute it. The constructor
 # validates and stores its parameters; equality, hashing and ``repr`` come from them
 # (a loss is a value, with no state between calls). ``pointwise`` uses
 # ``logaddexp`` so that large residuals do not overflow ``cosh``.
@@ -99,6 +101,7 @@ class LogCoshLoss(Loss):
     target = "real"
     curvature = 1.0  # sup of the second derivative, 1 - tanh^2 <= 1
     newton = True  # the second derivative is positive everywhere
+    location = True  # a function of y - z
 
     def __init__(self, delta=1.0):
         if not (isinstance(delta, Real) and 0 < delta < np.inf):
