@@ -194,8 +194,11 @@ def m_estimate_pooling(data, loss):
     far below the residuals' spread, where that share would be a count of a few).
     ``inf`` when ``tau^2`` is not positive; None when :func:`moment_pooling` is, or
     when too few residuals are left. Radon, Exam and MathAchieve, 3 splits each,
-    group lasso ``*CV`` (``benchmarks/bench_robust_pooling.py``): the held-out loss
-    of the grid ``POOLING_GRID``'s search to the noise, in a sixth of the time.
+    group lasso ``*CV``, Huber and pinball (0.5, 0.9) losses
+    (``benchmarks/bench_robust_pooling.py``): 5-7x faster than the search of
+    ``POOLING_GRID``, the held-out loss better on 12 of 27 splits, on average
+    within 0.2% of the grid's but for MathAchieve's 0.9-quantile (+0.5%: the grid
+    chose 4, this 0.8; the schools' 0.9-quantiles spread less than their means).
     ``data``: a stacked-layout :class:`~skmtl._tasks.TaskData`.
     """
     if data.n_tasks < 2:
