@@ -198,7 +198,28 @@ class DesignDatafit:
         return self.loss.bregman(self.y, self.w, z_new, z_old, value_old, grad_dot_step)
 
     def dual_value(self, z, scale):
+        """The loss's dual value at the dual point of ``z``; for a ``location`` loss
+        with intercepts, at targets and predictions shifted by the targets' weighted
+        mean: the same value where the dual point's sums meet the intercepts'
+        optimality (``sum_i theta_i`` zero, the pooling's sums in its range), and far
+        less sensitive to their round-off, which the mean multiplies (radon's log
+        radon plus 1e4, Huber loss, pooled intercepts: a gap of zero 0.018 above the
+        optimum, 180 times the tolerance)."""
+        shift = self._target_shift()
+        if shift:
+            return self.loss.dual_value(self.y - shift, self.w, z - shift, scale)
         return self.loss.dual_value(self.y, self.w, z, scale)
+
+    def _target_shift(self):
+        """The weighted mean of the targets for a ``location`` loss with intercepts,
+        else 0 (computed once)."""
+        if getattr(self, "_shift", None) is None:
+            shift = 0.0
+            if self.fit_intercept and getattr(self.loss, "location", False):
+                total = np.sum(self.w)
+                shift = float(np.sum(self.w * self.y) / total) if total > 0 else 0.0
+            self._shift = shift
+        return self._shift
 
     def gap_scale(self):
         """The stopping rule's unit (see the loss's ``gap_scale``), computed once. Where

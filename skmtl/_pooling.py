@@ -99,7 +99,10 @@ def value(p, b):
         groups = _groups(p, b)
         spread = np.ptp(groups, axis=-1).max()
         return 0.0 if spread <= 1e-10 * max(1.0, np.abs(groups).max()) else np.inf
-    return 0.5 * float(np.ravel(b) @ np.ravel(apply_m(p, b)))
+    # as a sum of squares about the shared value: ``b^T M(p) b`` lost the digits of
+    # the spread to those of ``b`` (intercepts near 1e8 gave negative values)
+    spread = _groups(p, b) - _shared(p, b)
+    return 0.5 * float(np.sum(p * spread * spread))
 
 
 def conjugate(p, u):

@@ -1,12 +1,14 @@
 """Partial pooling of the task intercepts: cvxpy optimum for every model and both
 losses, the two exact limits, the random-intercept shrinkage and cold starts."""
 
+import warnings
 from functools import partial
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from conftest import check_fista_against_cvxpy, make_tasks
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, MultiTaskLasso
 from test_low_rank import MODELS as LOW_RANK_MODELS
 from test_low_rank import _split_parts
@@ -18,6 +20,7 @@ from skmtl import (
     MeanRegularizedClassifier,
     MeanRegularizedRegressor,
 )
+from skmtl.datasets import load_radon
 
 MODELS = {
     "group-lasso": (GroupLassoRegressor, GroupLassoClassifier, dict(alpha=0.05)),
@@ -227,6 +230,31 @@ def test_pooling_term_prox_conjugate_and_newton_step():
     np.testing.assert_allclose(_pooling.solve_shifted(inf, np.full(6, 1.0), v), v.mean())
     assert _pooling.value(inf, np.ones(6)) == 0.0
     assert _pooling.value(inf, v) == np.inf  # off the constraint b_t = b_0
+    # a common shift of the intercepts changes nothing, also far from zero
+    assert _pooling.value(p, v + 1e8) == pytest.approx(_pooling.value(p, v), rel=1e-6)
+
+
+@pytest.mark.parametrize("loss", ["huber", "quantile"])
+def test_pooled_fit_of_a_location_loss_follows_a_shift_of_the_targets(loss):
+    """The Huber and pinball losses depend on ``y - z`` only: adding a constant to
+    the targets moves the intercepts by it and nothing else, with the same objective,
+    also where the intercepts are far from zero (radon's log radon plus 1e4 and
+    1e8): the gap's dual value was dominated by the round-off of the intercepts'
+    optimality times the targets' level (Huber: a gap of zero 0.018 above the
+    optimum), and the pooling term's value by that of the intercepts themselves
+    (negative objectives at 1e8)."""
+    bunch = load_radon()
+    X, y, tasks = bunch.data, bunch.target, bunch.tasks
+    params = dict(alpha=0.684, loss=loss, intercept_pooling=4.56)
+    base = GroupLassoRegressor(**params).fit(X, y, tasks=tasks)
+    for shift in (1e4, 1e8):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            moved = GroupLassoRegressor(**params).fit(X, y + shift, tasks=tasks)
+        tol = 2 * max(base.dual_gap_, moved.dual_gap_, 1e-4 * abs(base.objective_))
+        assert abs(moved.objective_ - base.objective_) <= tol
+        np.testing.assert_allclose(moved.coef_, base.coef_, atol=1e-3)
+        np.testing.assert_allclose(moved.intercept_ - shift, base.intercept_, atol=1e-3)
 
 
 @pytest.mark.parametrize("alpha", [100.0, 0.01])

@@ -79,6 +79,7 @@ class QuantileEnvelope(Loss):
     """
 
     name = "quantile"
+    location = True  # (of y - z, the multipliers fixed)
     newton = True
     majorizer = True
     singular_models = True
