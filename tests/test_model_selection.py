@@ -739,7 +739,8 @@ def test_m_estimate_pooling_of_the_huber_and_pinball_losses():
     noise both recover the simulated model's value (``q (1 - q) / (phi(z_q)
     tau^2)`` for the pinball loss), and on tasks of one or two rows the median's
     estimate keeps its ratio ``sqrt(2 pi) / 4`` to the moment estimate (one-row
-    tasks, whose residuals are zero, left out); a loss that is not a ``location``
+    tasks, whose residuals are zero, left out); a few gross outliers leave it
+    nearly unchanged (their rows are left out of the moments); a loss that is not a ``location``
     one (the Poisson loss declared no likelihood) gets the grid."""
     from scipy import stats
 
@@ -787,6 +788,17 @@ def test_m_estimate_pooling_of_the_huber_and_pinball_losses():
     moments = _anova_pooling(X, y, tasks, np.ones(len(y)))
     ratio = estimate(QuantileLoss(0.5), X, y, tasks) / moments
     assert ratio == pytest.approx(np.sqrt(2 * np.pi) / 4, rel=0.15)
+    # a few gross outliers (6 rows of 600 moved by 50 sd) leave it where it was: they
+    # would have moved their tasks' means, tau^2 and the residuals of their tasks
+    rng = np.random.RandomState(0)
+    tasks = np.repeat(np.arange(40), 15)
+    X = rng.randn(600, 2)
+    y = X @ [1.0, -1.0] + rng.randn(40)[tasks] + rng.randn(600)
+    spoiled = y.copy()
+    spoiled[rng.choice(600, 6, replace=False)] += 50.0
+    for loss in (HuberLoss(), QuantileLoss(0.5), QuantileLoss(0.9)):
+        clean = estimate(loss, X, y, tasks)
+        assert estimate(loss, X, spoiled, tasks) == pytest.approx(clean, rel=0.15)
 
 
 def _multinomial_tasks(seed, n_tasks, tau2, K=3):
