@@ -11,6 +11,7 @@ import scipy.sparse as sp
 from conftest import make_tasks, objective
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 import skmtl
@@ -517,12 +518,24 @@ def test_alpha_max_honours_task_weights(name, task_weights):
 
 
 def test_cv_default_grid_starts_at_the_weighted_alpha_max():
+    """With task weights, and at the intercept pooling the ``*CV`` estimated: its first
+    strength zeroes the coefficients (at free intercepts only, the pooled fit kept
+    some there); with a grid of poolings, at every one of them."""
     X, y, tasks = regression_tasks(2, n=60)
     tasks = np.repeat([0, 1, 2], [6, 18, 36])
     cv = skmtl.model_selection.GroupLassoRegressorCV(task_weights="samples", alphas=4, cv=2)
     cv.fit(X, y, tasks=tasks)
-    alpha_max = skmtl.GroupLassoRegressor(task_weights="samples").alpha_max(X, y, tasks)
-    assert cv.alphas_[0] == pytest.approx(alpha_max)
+    pooled = skmtl.GroupLassoRegressor(
+        task_weights="samples", intercept_pooling=cv.intercept_pooling_
+    )
+    assert cv.alphas_[0] == pytest.approx(pooled.alpha_max(X, y, tasks))
+    assert np.all(clone(pooled).set_params(alpha=cv.alphas_[0]).fit(X, y, tasks=tasks).coef_ == 0)
+    poolings = [0.0, 1.0, 16.0]
+    search = skmtl.model_selection.GroupLassoRegressorCV(
+        task_weights="samples", alphas=4, cv=2, intercept_poolings=poolings
+    ).fit(X, y, tasks=tasks)
+    tops = [clone(pooled).set_params(intercept_pooling=p).alpha_max(X, y, tasks) for p in poolings]
+    assert search.alphas_[0] == pytest.approx(max(tops))
 
 
 # ------------------------------------------------- 7. the closed form meets tol

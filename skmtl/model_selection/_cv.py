@@ -326,8 +326,7 @@ class _PathCV(_MultiTaskModel):
                 check_number(grid, param, low=1, integer=True)
                 count, grid = grid, None
                 if i == 0:
-                    alpha_max = self._path_alpha_max(base, *prepared)
-                    grid = _default_alphas(alpha_max, count, self.eps)
+                    grid = _default_alphas(self._top(base, pooling, prepared), count, self.eps)
                 if grid is None:
                     grid = self._default_grid(name, count, data)
                 if grid is None:
@@ -339,6 +338,19 @@ class _PathCV(_MultiTaskModel):
             grid = check_grid(grid, param, counts=not pooled, infinite=pooled)
             grids.append(np.sort(grid)[::-1] if i == 0 else grid)
         return grids
+
+    def _top(self, base, poolings, prepared):
+        """The largest ``alpha_max`` of the path over the intercept ``poolings``
+        searched (None: the model has none): the grid's first strength zeroes the
+        coefficients at every pooling, as ``LassoCV``'s. (At free intercepts only, a
+        pooled model kept coefficients there, and targets constant in each task made
+        the grid round-off, 1e-32, whose fits warned.)"""
+        tops = []
+        for pooling in np.unique(poolings):
+            model = base if pooling == base.intercept_pooling else clone(base)
+            model.set_params(intercept_pooling=pooling)
+            tops.append(self._path_alpha_max(model, *prepared))
+        return None if None in tops else max(tops)
 
     def _decision(self, X, tasks):
         check_is_fitted(self, "estimator_")
