@@ -323,3 +323,23 @@ def test_stages_cut_by_max_stages_warn():
     assert cut.n_stages_ == 3 < full.n_stages_ < 100
     assert full.objective_ < cut.objective_
     assert full.stationarity_ <= 1e-6 < cut.stationarity_
+
+
+def test_a_freed_feature_beyond_its_stage_bound_is_solved_again(monkeypatch):
+    """A feature freed by a stage may grow beyond the bound that certifies it (ten
+    times the largest row norm at the stage's start): radon's one feature, Huber
+    loss, shrunk in stage 1 and freed in stage 2. The stage is solved again with a
+    wider bound instead of warning that its gap certifies nothing: no warning, and
+    the model of a bound that never binds (a factor of 1e4)."""
+    from skmtl.datasets import load_radon
+    from skmtl.estimators import nonconvex
+
+    bunch = load_radon()
+    params = dict(alpha=0.2287, intercept_pooling=4.173, loss="huber")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = CappedL1Regressor(**params).fit(bunch.data, bunch.target, tasks=bunch.tasks)
+    monkeypatch.setattr(nonconvex, "_RADIUS_FACTOR", 1e4)
+    wide = CappedL1Regressor(**params).fit(bunch.data, bunch.target, tasks=bunch.tasks)
+    assert model.objective_ == pytest.approx(wide.objective_, abs=2 * wide.dual_gap_ + 1e-9)
+    np.testing.assert_allclose(model.coef_, wide.coef_, atol=1e-3)
