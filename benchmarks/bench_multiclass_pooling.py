@@ -25,7 +25,7 @@ from sklearn.metrics import accuracy_score, log_loss
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import RESULTS, environment_header, git_revision  # noqa: E402
+from _common import RESULTS, environment_header, git_revision, write_report  # noqa: E402
 
 from skmtl.datasets import load_exam  # noqa: E402
 from skmtl.model_selection import (  # noqa: E402
@@ -100,11 +100,7 @@ def main(argv=None):
             f"| {name} | {variant} | {np.mean(times):.2f} | {np.mean(losses):.4f} | "
             f"{np.mean(accuracies):.4f} | {chosen} |"
         )
-    text = "\n".join(lines) + "\n"
-    print(text)
-    output = args.output or (None if args.quick else OUTPUT)
-    if output is not None:
-        output.write_text(text)
+    write_report("\n".join(lines) + "\n", args.output or (None if args.quick else OUTPUT))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import RESULTS, environment_header, git_revision  # noqa: E402
+from _common import RESULTS, environment_header, git_revision, write_report  # noqa: E402
 from bench_real_data import load_data, split  # noqa: E402
 
 from skmtl.losses import HuberLoss, QuantileLoss  # noqa: E402
@@ -122,11 +122,7 @@ def main(argv=None):
             f"| {name} | {label} | {diff.mean():+.5f} | {relative:+.2%} | "
             f"{better} of {len(diff)} | {ratio:.1f}x |"
         )
-    text = "\n".join(lines) + "\n"
-    print(text)
-    output = args.output or (None if args.quick else OUTPUT)
-    if output is not None:
-        output.write_text(text)
+    write_report("\n".join(lines) + "\n", args.output or (None if args.quick else OUTPUT))
 
 
 if __name__ == "__main__":

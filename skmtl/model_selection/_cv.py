@@ -345,11 +345,10 @@ class _PathCV(_MultiTaskModel):
         coefficients at every pooling, as ``LassoCV``'s. (At free intercepts only, a
         pooled model kept coefficients there, and targets constant in each task made
         the grid round-off, 1e-32, whose fits warned.)"""
-        tops = []
-        for pooling in np.unique(poolings):
-            model = base if pooling == base.intercept_pooling else clone(base)
-            model.set_params(intercept_pooling=pooling)
-            tops.append(self._path_alpha_max(model, *prepared))
+        tops = [
+            self._path_alpha_max(clone(base).set_params(intercept_pooling=pooling), *prepared)
+            for pooling in np.unique(poolings)
+        ]
         return None if None in tops else max(tops)
 
     def _decision(self, X, tasks):

@@ -121,19 +121,19 @@ def moment_pooling(data):
     return sigma2 / tau2 if tau2 > 0 else np.inf
 
 
-def _moments(data, robust=None):
+def _moments(data, kept=None):
     """The pieces of :func:`moment_pooling`: the residuals of least squares with free
     task intercepts, the sample weights and the estimates of ``sigma^2`` and
-    ``tau^2``; None where :func:`moment_pooling` is None. ``robust``: factors of the
-    sample weights (of each row)."""
+    ``tau^2``; None where :func:`moment_pooling` is None. ``kept``: 1 for the rows
+    the fits use, 0 for those they leave out (all rows: None)."""
     T, t = data.n_tasks, data.task_index
     n_t = data.sample_totals.astype(float)
     if data.X.shape[1] > MOMENT_FEATURES:
         return None
     w = data.weights * n_t[t]  # the sample weights; data.weights sum to 1 per task
     shares = data.weights
-    if robust is not None:  # (the weights of an M-estimator's reweighted least squares)
-        w = w * robust
+    if kept is not None:
+        w = w * kept
         n_t = np.bincount(t, w, minlength=T)
         shares = np.divide(w, n_t[t], out=np.zeros_like(w), where=n_t[t] > 0)
     X = data.X
@@ -229,19 +229,19 @@ def m_estimate_pooling(data, loss):
     counts = np.bincount(data.task_index[s > 0], minlength=data.n_tasks)[data.task_index]
     rows = (s > 0) & (counts > 1)  # (a one-row task's residual is zero)
     inflation = np.sqrt(counts[rows] / (counts[rows] - 1.0))  # (the task mean it lost)
-    kept = None
+    kept = np.ones(len(s))
     for _ in range(_REJECTION_ROUNDS):
         # gross outliers left out: they moved their tasks' means, and with them
         # tau^2 and every residual of those tasks (6 rows of 600 shifted by 50 sd:
         # the estimate 1 -> 3 to 5, the intercepts worse than the grid's)
         size = np.abs(moments[0][rows]) * inflation
-        live = size if kept is None else size[kept[rows] > 0]
+        live = size[kept[rows] > 0]
         cutoff = _REJECT * 1.4826 * float(np.median(live)) if len(live) else 0.0
         if not cutoff > 0:
             break
         inside = np.ones(len(s))
         inside[rows] = size <= cutoff
-        if kept is not None and np.array_equal(inside, kept):
+        if np.array_equal(inside, kept):  # (no row left out, or the same ones again)
             break
         kept = inside
         moments = _moments(data, kept)
@@ -250,7 +250,6 @@ def m_estimate_pooling(data, loss):
     within, _, sigma2, tau2 = moments
     if not tau2 > 0:
         return np.inf
-    kept = np.ones(len(s)) if kept is None else kept
     e, s, kept = within[rows] * inflation, s[rows], kept[rows]
     total, spread = s.sum(), float((kept * s**2) @ e**2)
     if len(e) < 2 or not spread > 0:
