@@ -105,6 +105,17 @@ def check_flags(estimator):
         check_number(verbose, "verbose", low=0, integer=True)
 
 
+#: what the ``alpha=0`` warning suggests instead, by loss
+_UNPENALIZED_ADVICE = {
+    "squared": "For least squares prefer sklearn's LinearRegression.",
+    "logistic": "Separable classes have no finite unpenalized model; for an "
+    "unpenalized logistic regression prefer sklearn's LogisticRegression(C=np.inf).",
+    "multinomial": "Separable classes have no finite unpenalized model; for an "
+    "unpenalized logistic regression prefer sklearn's LogisticRegression(C=np.inf).",
+    "poisson": "For an unpenalized Poisson regression prefer sklearn's PoissonRegressor(alpha=0).",
+}
+
+
 class _MultiTaskModel(BaseEstimator):
     """Shared machinery; subclasses give ``_make_penalty``, and the mixins the kind
     of estimator: ``_default_loss`` (the loss of ``loss=None``) and ``_classifier``
@@ -232,8 +243,8 @@ class _MultiTaskModel(BaseEstimator):
         if isinstance(penalty, NormPenalty) and penalty.alpha == 0:
             warnings.warn(
                 "alpha=0 leaves the model unpenalized: no duality gap can certify it, so "
-                "the solver stops when its iterates stop moving (or at max_iter). For "
-                "least squares prefer sklearn's LinearRegression.",
+                "the solver stops when its iterates stop moving (or at max_iter). "
+                + _UNPENALIZED_ADVICE.get(loss.name, ""),
                 UserWarning,
                 stacklevel=2,
             )
@@ -458,6 +469,11 @@ class _MultiTaskModel(BaseEstimator):
             self.population_intercept_ = (weights @ b) / weights.sum()
         else:
             self.population_intercept_ = b.mean(axis=0)
+
+    def _tasks_ordered(self):
+        """Whether the model orders its tasks (by sorted label, ``tasks_``): a chain or
+        graph over them, a time axis."""
+        return False
 
     def _fit_structure(self, W, penalty, parts=None):
         """Set the fitted task structure (similarities, clusters, ...) from ``W``

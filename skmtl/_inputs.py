@@ -7,6 +7,7 @@ Every error about user input is raised here, with the argument named.
 from __future__ import annotations
 
 import numbers
+import re
 import warnings
 
 import numpy as np
@@ -53,7 +54,8 @@ def split_task_column(X, task_column, check_order=False):
     if not isinstance(task_column, numbers.Integral):
         raise ValueError(
             f"task_column={task_column!r} is a column name, but X has no column names "
-            "(it is not a DataFrame); give an integer position instead."
+            "(it is not a DataFrame); pass X as a DataFrame that has this column (as in "
+            "fit, at predict time), or set task_column to the column's integer position."
         )
     if not sp.issparse(X):
         X = np.asarray(X)
@@ -91,6 +93,32 @@ def warn_if_order_is_lost(labels):
             "skmtl orders the tasks (tasks_, and the chain of graph='chain' and of the "
             "fused models) by sorted label. To keep the categories' order, pass their "
             "codes (e.g. frame[column].cat.codes) as the task labels.",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
+def warn_if_text_order_differs(labels):
+    """Warn when string task labels with numbers in them sort differently as text
+    than by their numbers (``"month10"`` before ``"month2"``): for the models whose
+    tasks have an order (``graph="chain"`` or a graph matrix, the fused models),
+    which follows the sorted labels (``tasks_``)."""
+    values = np.unique(np.asarray(labels, dtype=object))
+    if not all(isinstance(v, str) for v in values):
+        return
+    parts = [re.split(r"(\d+)", v) for v in values]
+    if not any(len(p) > 1 for p in parts):
+        return
+    numeric = [tuple((0, int(c)) if c.isdigit() else (1, c) for c in p) for p in parts]
+    order = sorted(range(len(values)), key=numeric.__getitem__)
+    if order != list(range(len(values))):  # (values are in text order)
+        warnings.warn(
+            "The task labels are strings whose text order "
+            f"{format_labels(values, limit=5)} is not the order of their numbers "
+            f"{format_labels(values[order], limit=5)}; skmtl orders the tasks (tasks_, "
+            "the chain of graph='chain', the rows of a graph matrix, the fused models' "
+            "time) by sorted label. Pass labels that sort in the intended order, e.g. "
+            "zero-padded ('month02') or integers.",
             UserWarning,
             stacklevel=4,
         )
@@ -209,6 +237,8 @@ def validate_features(estimator, X, tasks, *, reset):
         X, tasks = split_task_column(X, estimator.task_column, check_order=reset)
     elif reset:
         warn_if_order_is_lost(tasks)
+    if reset and tasks is not None and estimator._tasks_ordered():
+        warn_if_text_order_differs(tasks)
     try:
         options = dict(accept_sparse=True, dtype=np.float64, ensure_min_samples=1)
         if column:
@@ -588,7 +618,13 @@ def _check_some_counts(data, labels, one_class_tasks):
     """Counts: a task whose counts are all zero has its free intercept at minus
     infinity (its mean count is zero)."""
     total = data.task_sum(data.weights * data.y)
-    if one_class_tasks and total.sum() > 0:
+    if not total.sum() > 0:
+        raise ValueError(
+            "y holds no positive count (of nonzero sample weight): every intercept of a "
+            "Poisson model, the shared one too, would be minus infinity. Counts need "
+            "at least one positive value."
+        )
+    if one_class_tasks:
         return
     bad = labels[total <= 0]
     if len(bad):

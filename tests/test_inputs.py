@@ -138,6 +138,13 @@ def test_task_column_errors(data):
         GroupLassoRegressor(task_column="school").fit(X, y)
     with pytest.raises(ValueError, match="either as tasks= or through task_column"):
         GroupLassoRegressor(task_column=0).fit(X, y, tasks=tasks)
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X[:, 1:]).assign(school=tasks)
+    model = GroupLassoRegressor(task_column="school").fit(frame, y)
+    with warnings.catch_warnings():  # (scikit-learn's feature-names warning first)
+        warnings.simplefilter("ignore", UserWarning)
+        with pytest.raises(ValueError, match="pass X as a DataFrame that has this column"):
+            model.predict(frame.to_numpy())
 
 
 def test_ordered_categorical_tasks_out_of_sorted_order_warn(data):
@@ -160,6 +167,32 @@ def test_ordered_categorical_tasks_out_of_sorted_order_warn(data):
         GroupLassoRegressor().fit(X, y, tasks=ordered.cat.codes)
         in_order = ordered.cat.reorder_categories(sorted(visits))
         GroupLassoRegressor().fit(X, y, tasks=in_order)
+
+
+def test_numbered_string_tasks_out_of_numeric_order_warn_where_order_matters():
+    """Labels "month1".."month12" sort as text (month10 before month2): the chain of
+    graph="chain" and the fused models' time would link the wrong months, so those
+    models say so at fit; models without a task order, zero-padded labels and labels
+    whose text order is their numbers' fit silently."""
+    from skmtl import FusedSparseGroupLassoRegressor, GraphRegularizedRegressor
+
+    rng = np.random.RandomState(0)
+    months = np.repeat(np.arange(1, 13), 6)
+    X = rng.randn(len(months), 2)
+    y = X[:, 0] * months / 12 + 0.1 * rng.randn(len(months))
+    text = np.array([f"month{m}" for m in months])
+    for model in (GraphRegularizedRegressor(graph="chain"), FusedSparseGroupLassoRegressor()):
+        with pytest.warns(UserWarning, match=r"month10.*is not the order of their numbers"):
+            model.fit(X, y, tasks=text)
+    padded = np.array([f"month{m:02d}" for m in months])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        GraphRegularizedRegressor().fit(X, y, tasks=text)  # (every pair linked)
+        GroupLassoRegressor(alpha=0.01).fit(X, y, tasks=text)
+        chained = GraphRegularizedRegressor(graph="chain").fit(X, y, tasks=padded)
+        by_number = GraphRegularizedRegressor(graph="chain").fit(X, y, tasks=months)
+    # the padded labels chain the months in order: the integer labels' model
+    np.testing.assert_allclose(chained.coef_, by_number.coef_, rtol=1e-6, atol=1e-9)
 
 
 def test_mixed_task_label_types(data):

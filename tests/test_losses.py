@@ -348,6 +348,24 @@ def test_poisson_predicts_counts_and_rejects_negative_targets():
     with pytest.raises(ValueError, match="only zero counts"):
         GroupLassoRegressor(loss="poisson").fit(X, zero, tasks)
     GroupLassoRegressor(loss="poisson", intercept_pooling=1.0).fit(X, zero, tasks)
+    # no count at all: pooling cannot help, and the message does not suggest it
+    with pytest.raises(ValueError, match="no positive count") as error:
+        GroupLassoRegressor(loss="poisson", intercept_pooling=5.0).fit(X, 0 * y, tasks)
+    assert "intercept_pooling" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "loss, advice",
+    [("squared", "LinearRegression"), ("poisson", "PoissonRegressor"), ("logistic", "C=np.inf")],
+)
+def test_unpenalized_warning_advises_the_loss_own_sklearn_estimator(loss, advice):
+    X, y, tasks = _make_data(get_loss(loss))
+    Est = GroupLassoClassifier if loss == "logistic" else GroupLassoRegressor
+    with pytest.warns(UserWarning, match="alpha=0 leaves the model unpenalized") as caught:
+        Est(alpha=0.0, loss=loss, max_iter=50).fit(X, y, tasks)
+    texts = " ".join(str(w.message) for w in caught)
+    assert advice in texts
+    assert loss == "squared" or "LinearRegression" not in texts
 
 
 def test_loss_names_and_kinds():

@@ -93,6 +93,9 @@ class _GraphRegularized(_TaskRelationModel):
     ):
         store_parameters(self, locals())
 
+    def _tasks_ordered(self):
+        return self.graph is not None
+
     def _make_penalty(self, n_tasks, n_features=None):
         check_number(self.alpha, "alpha", low=0)
         check_number(self.alpha_l1, "alpha_l1", low=0)

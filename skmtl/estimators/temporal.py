@@ -40,6 +40,9 @@ class _FusedSparseGroup(_MultiTaskModel):
     ):
         store_parameters(self, locals())
 
+    def _tasks_ordered(self):
+        return True
+
     def _make_penalty(self, n_tasks, n_features=None):
         for name in ("alpha_l1", "alpha_fused", "alpha_l21"):
             check_number(getattr(self, name), name, low=0)
