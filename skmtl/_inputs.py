@@ -664,10 +664,20 @@ def _check_all_classes(data, labels, one_class_tasks):
     lacking = (counts <= 0).any(axis=0)
     if one_class_tasks or not lacking.any():
         return
+    # binary tasks that name their two classes differently ("churned"/"stayed" in
+    # one, "bought"/"declined" in another) share no class: a cause to name first
+    own_labels = ((counts > 0).sum(axis=0) <= 2).all() and (counts > 0).sum(axis=1).max() == 1
+    hint = (
+        "Each task holds its own class labels, none shared by two tasks: if the tasks "
+        "are binary problems whose labels are named differently, encode each task's "
+        "labels as the same two classes (e.g. 0 and 1) first. Otherwise set "
+        if own_labels
+        else "Set "
+    )
     raise ValueError(
         f"Task(s) {format_labels(labels[lacking])} lack some of the {K} classes of y; "
         "the free intercept of a missing class has no finite optimum (minus "
-        "infinity). Set intercept_pooling > 0 to shrink the task intercepts towards "
+        f"infinity). {hint}intercept_pooling > 0 to shrink the task intercepts towards "
         "shared ones (which keeps them finite), or, in cross-validation, split with "
         "TaskStratifiedKFold(..., by_class=True) (skmtl.model_selection) to keep every "
         "class of every task in training."

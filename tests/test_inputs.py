@@ -91,6 +91,18 @@ def test_classification_task_with_one_class(data):
         match="Only binary classification is supported by the squared_hinge loss: y has 3",
     ):
         GroupLassoClassifier(loss="squared_hinge").fit(X, tasks % 3, tasks=tasks)
+    # binary tasks whose labels are named differently share no class: said first
+    two = np.unique(tasks)[:2]
+    rows = np.isin(tasks, two)
+    named = np.where(tasks[rows] == two[0], np.where(y[rows] > 0, "churned", "stayed"), "")
+    named = np.where(tasks[rows] == two[1], np.where(y[rows] > 0, "bought", "declined"), named)
+    with pytest.raises(ValueError, match="encode each task's labels as the same two classes"):
+        GroupLassoClassifier().fit(X[rows], named, tasks=tasks[rows])
+    shared = np.arange(len(y)) % 3
+    shared[(tasks == two[0]) & (shared == 2)] = 0  # (the first task lacks class 2)
+    with pytest.raises(ValueError, match=r"lack some of the 3 classes") as error:
+        GroupLassoClassifier().fit(X, shared, tasks=tasks)
+    assert "encode each task" not in str(error.value)  # (classes shared by tasks)
 
 
 def test_task_with_no_samples(data):
