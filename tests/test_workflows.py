@@ -134,6 +134,32 @@ def test_score_is_one_number_in_every_input_form():
     assert TaskScorer(average="tasks")(column, Xt, Y[rows, tasks]) == pytest.approx(per_task)
 
 
+def test_task_scorer_default_is_the_estimators_score():
+    """TaskScorer() scores as ``score`` does: the accuracy of a classifier (it was
+    the R^2 of the 0/1 labels, and string labels failed), and with main_task only
+    the main task's rows or column, in each input form and for the *CV too."""
+    X, y, tasks = make_tasks(loss="logistic", seed=3)
+    labels = np.where(y > 0, "yes", "no")
+    model = GroupLassoClassifier(alpha=0.01).fit(X, labels, tasks=tasks)
+    with sklearn.config_context(enable_metadata_routing=True):
+        scored = TaskScorer()(model, X, labels, tasks=tasks)
+    assert scored == pytest.approx(model.score(X, labels, tasks=tasks))
+    assert scored == pytest.approx(np.mean(model.predict(X, tasks=tasks) == labels))
+    rng = np.random.RandomState(0)
+    Xw = rng.randn(60, 4)
+    Y = Xw @ rng.randn(4, 3) + rng.randn(60, 3) * [0.3, 1.0, 3.0]
+    wide = GroupLassoRegressor(alpha=0.05, main_task=2).fit(Xw, Y)
+    assert TaskScorer()(wide, Xw, Y) == pytest.approx(wide.score(Xw, Y))
+    assert TaskScorer()(wide, Xw, Y) == pytest.approx(r2_score(Y[:, 2], wide.predict(Xw)[:, 2]))
+    rows, column = np.nonzero(np.ones_like(Y, dtype=bool))
+    Xt = np.column_stack([column, Xw[rows]])
+    for est in (GroupLassoRegressor(alpha=0.05), GroupLassoRegressorCV(cv=3)):
+        fitted = est.set_params(main_task=2, task_column=0).fit(Xt, Y[rows, column])
+        expected = fitted.score(Xt, Y[rows, column])
+        assert TaskScorer()(fitted, Xt, Y[rows, column]) == pytest.approx(expected)
+        assert TaskScorer(average="tasks")(fitted, Xt, Y[rows, column]) == pytest.approx(expected)
+
+
 def test_classifier_default_cross_val_score_on_sorted_data():
     """StratifiedKFold on data sorted by task leaves tasks with one class in training:
     free intercepts then have no finite optimum, and the error names both fixes;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import is_classifier
 from sklearn.metrics import (
     accuracy_score,
     log_loss,
@@ -25,14 +26,17 @@ class TaskScorer:
     Parameters
     ----------
     metric : {"r2", "neg_mean_squared_error", "accuracy", "neg_log_loss", "roc_auc"}, \
-            default="r2"
+            default=None
         The last two from ``predict_proba`` (``roc_auc``: one-vs-rest for more
         than two classes; from ``decision_function`` for a model without
         probabilities, a squared hinge classifier), as scikit-learn's scorers of
-        those names.
+        those names. None: the metric of the estimators' ``score``, ``"r2"`` for a
+        regressor and ``"accuracy"`` for a classifier.
     average : {"samples", "tasks"}, default="samples"
         ``"samples"``: the metric on all labelled entries together, as the
-        estimators' ``score``; ``"tasks"``: the metric on each task, averaged with
+        estimators' ``score`` (on the rows of ``main_task`` only when the estimator
+        has one, as ``score``: then both averages are that task's score);
+        ``"tasks"``: the metric on each task, averaged with
         equal weight (sklearn's multi-output convention; tasks whose held-out part
         has no sample of positive weight are left out, and of an R^2 average also
         those with fewer than two, of a ROC AUC average those of one class).
@@ -56,8 +60,8 @@ class TaskScorer:
     _PROBABILITY_METRICS = ("neg_log_loss", "roc_auc")
     _METRICS = ("r2", "neg_mean_squared_error", "accuracy") + _PROBABILITY_METRICS
 
-    def __init__(self, metric="r2", average="samples"):
-        if metric not in self._METRICS:
+    def __init__(self, metric=None, average="samples"):
+        if metric is not None and metric not in self._METRICS:
             raise ValueError(f"metric must be one of {self._METRICS}; got {metric!r}.")
         if average not in ("tasks", "samples"):
             raise ValueError(f"average must be 'tasks' or 'samples'; got {average!r}.")
@@ -72,9 +76,10 @@ class TaskScorer:
         return request
 
     def __call__(self, estimator, X, y, tasks=None, sample_weight=None):
-        proba = self.metric in self._PROBABILITY_METRICS
+        metric = self.metric or ("accuracy" if is_classifier(estimator) else "r2")
+        proba = metric in self._PROBABILITY_METRICS
         if proba:  # (n, K) stacked; (n, T) (positive class) or (n, T, K) wide
-            pred = np.asarray(self._probabilities(estimator, X, tasks))
+            pred = np.asarray(self._probabilities(estimator, X, tasks, metric))
             wide = getattr(estimator, "_layout", None) == "wide"
             if not wide and pred.ndim == 1:  # binary decision values: as two columns
                 pred = np.stack([-pred, pred], axis=-1)
@@ -84,13 +89,24 @@ class TaskScorer:
         else:
             pred = np.asarray(estimator.predict(X, tasks=tasks))
             shape = pred.shape
-        y = target_array(y, self.metric not in ("r2", "neg_mean_squared_error"))
+        y = target_array(y, metric not in ("r2", "neg_mean_squared_error"))
         y = y.reshape(shape)
         if tasks is None and getattr(estimator, "task_column", None) is not None:
             tasks = split_task_column(X, estimator.task_column)[1]
         sw = check_score_weights(sample_weight, len(y))
         sw = np.ones(len(y)) if sw is None else sw
         sw = np.broadcast_to(sw.reshape(-1, *([1] * (y.ndim - 1))), y.shape)
+        main = getattr(estimator, "main_task", None)
+        if main is not None and getattr(estimator, "_layout", None) != "single":
+            # as the estimators' score: the main task's column or rows only
+            if y.ndim == 2:
+                column = [list(estimator.tasks_).index(main)]
+                y, pred, sw = y[:, column], pred[:, column], sw[:, column]
+            else:
+                rows = np.asarray(tasks) == main
+                if not rows.any():
+                    raise ValueError(f"No sample of the main task {main!r} to score.")
+                y, pred, sw, tasks = y[rows], pred[rows], sw[rows], np.asarray(tasks)[rows]
         if y.ndim == 2:  # wide y: a task per column, NaN unlabelled
             columns = np.broadcast_to(np.arange(y.shape[1]), y.shape)
             seen = ~missing_labels(y)
@@ -100,46 +116,48 @@ class TaskScorer:
                 pred = pred if proba else np.array(pred.tolist())
         classes = getattr(estimator, "classes_", None)
         if tasks is None or self.average == "samples":
-            return self._score(y, pred, sw, classes)
+            return self._score(metric, y, pred, sw, classes)
         tasks = np.asarray(tasks)
         scores = [  # scoring, not a hot path
-            self._score(y[tasks == t], pred[tasks == t], sw[tasks == t], classes)
+            self._score(metric, y[tasks == t], pred[tasks == t], sw[tasks == t], classes)
             for t in np.unique(tasks)
-            if self._defined(y[(tasks == t) & (sw > 0)])
+            if self._defined(metric, y[(tasks == t) & (sw > 0)])
         ]
         return float(np.mean(scores))
 
-    def _probabilities(self, estimator, X, tasks):
+    def _probabilities(self, estimator, X, tasks, metric):
         """``predict_proba``; for ROC AUC of a model without probabilities (a margin
         loss, ``loss="squared_hinge"``) its ``decision_function``, as scikit-learn's
         ``"roc_auc"`` scorer (AUC depends on the ranking only)."""
         if hasattr(estimator, "predict_proba"):
             return estimator.predict_proba(X, tasks=tasks)
-        if self.metric == "roc_auc" and hasattr(estimator, "decision_function"):
+        if metric == "roc_auc" and hasattr(estimator, "decision_function"):
             return estimator.decision_function(X, tasks=tasks)
         raise ValueError(
-            f"TaskScorer({self.metric!r}) needs predict_proba, which {estimator!r} does "
+            f"TaskScorer({metric!r}) needs predict_proba, which {estimator!r} does "
             "not have (a margin loss such as loss='squared_hinge' gives no "
             "probabilities); score it by 'roc_auc' or 'accuracy', or fit a logistic loss."
         )
 
-    def _defined(self, y):
-        """Whether the metric is defined on a task's samples of positive weight ``y``:
+    @staticmethod
+    def _defined(metric, y):
+        """Whether ``metric`` is defined on a task's samples of positive weight ``y``:
         one at least; two for R^2; two classes for ROC AUC."""
-        if self.metric == "r2":
+        if metric == "r2":
             return len(y) > 1
-        if self.metric == "roc_auc":
+        if metric == "roc_auc":
             return len(np.unique(y)) > 1
         return len(y) > 0
 
-    def _score(self, y, pred, sample_weight, classes=None):
-        if self.metric == "r2":
+    @staticmethod
+    def _score(metric, y, pred, sample_weight, classes=None):
+        if metric == "r2":
             return float(r2_score(y, pred, sample_weight=sample_weight))
-        if self.metric == "accuracy":
+        if metric == "accuracy":
             return float(accuracy_score(y, pred, sample_weight=sample_weight))
-        if self.metric == "neg_log_loss":
+        if metric == "neg_log_loss":
             return -float(log_loss(y, pred, sample_weight=sample_weight, labels=classes))
-        if self.metric == "roc_auc":
+        if metric == "roc_auc":
             if len(classes) == 2:
                 positive = np.asarray(y == classes[1], dtype=int)
                 return float(roc_auc_score(positive, pred[:, 1], sample_weight=sample_weight))
