@@ -564,6 +564,10 @@ def test_int_grids_follow_sklearn_and_defaults_are_unchanged():
         (dict(intercept_poolings=3), r"intercept_poolings must be a non-empty .*\(inf allowed"),
         (dict(alphas=[np.inf]), r"alphas must be an int .* >= 0 \(finite\)"),
         (dict(eps=0.0), "eps must be > 0"),
+        # a float is neither a count nor values (it was one value, searching nothing)
+        (dict(alphas=5.0), "alphas must be an int .*got 5.0. For one value, give it in a list"),
+        (dict(betas=True), "betas must be an int .*got True"),
+        (dict(intercept_poolings=[]), "intercept_poolings must be a non-empty 1-D"),
     ],
 )
 def test_bad_grids_are_named(params, match):

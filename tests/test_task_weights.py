@@ -158,6 +158,35 @@ def test_uncertainty_recovers_noise_ratios_and_helps_clean_tasks():
     assert floor.fit(X, y, tasks=tasks).task_noise_.min() == pytest.approx(0.5)
 
 
+def test_learned_weights_are_refused_where_weights_are_fixed():
+    """Paths, alpha_max and every *CV solve for fixed task weights: with learned ones
+    they tuned another model than fit's (a search identical to the unweighted one,
+    then a refit whose weights follow the units of y; coefficients nonzero at 3
+    alpha_max), so they say so and name the two ways out; GridSearchCV, whose fits
+    each learn the weights, and fixed weights from a first fit work."""
+    from sklearn.model_selection import GridSearchCV
+
+    from skmtl import model_selection
+
+    X, y, tasks = make_tasks(n_tasks=3, seed=4)
+    model = GroupLassoRegressor(task_weights="uncertainty")
+    message = "does not support task_weights='uncertainty'"
+    with pytest.raises(ValueError, match=f"alpha_max {message}"):
+        model.alpha_max(X, y, tasks)
+    with pytest.raises(ValueError, match=f"regularization_path {message}"):
+        model_selection.regularization_path(model, X, y, tasks, alphas=3)
+    for name in model_selection.__all__:
+        cls = getattr(model_selection, name)
+        if name.endswith("CV") and "task_weights" in cls().get_params():
+            with pytest.raises(ValueError, match=message):
+                cls(task_weights="uncertainty", cv=2).fit(X, y, tasks=tasks)
+    search = GridSearchCV(model, {"alpha": [0.01, 0.1]}, cv=2).fit(X, y, tasks=tasks)
+    fixed = model.set_params(alpha=search.best_params_["alpha"]).fit(X, y, tasks=tasks)
+    weights = fixed.task_weights_
+    cv = GroupLassoRegressorCV(task_weights=weights, cv=2).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(cv.task_weights_, weights)
+
+
 def test_main_task_scores_and_selects_on_that_task_only():
     X, y, tasks = make_tasks(seed=65, sizes=(40, 50, 60))
     model = GroupLassoRegressor(alpha=0.05, main_task=1).fit(X, y, tasks=tasks)
@@ -192,9 +221,18 @@ def test_bad_task_weights(weights, message):
 
 
 def test_unknown_main_task():
+    """The *CV says the same as fit (it blamed the folds, even the default ones), and
+    folds without a test row of the main task name the splitter."""
+    from sklearn.model_selection import GroupKFold
+
     X, y, tasks = make_tasks(seed=67)
     with pytest.raises(ValueError, match="main_task=9 is not one of the tasks"):
         GroupLassoRegressor(main_task=9).fit(X, y, tasks=tasks)
+    with pytest.raises(ValueError, match="main_task=9 is not one of the tasks"):
+        GroupLassoRegressorCV(main_task=9, alphas=3).fit(X, y, tasks=tasks)
+    held_out = GroupLassoRegressorCV(main_task=0, alphas=3, cv=GroupKFold(3), unknown_task="mean")
+    with pytest.raises(ValueError, match="main_task=0.*TaskStratifiedKFold.*GroupKFold"):
+        held_out.fit(X, y, tasks=tasks)
 
 
 def test_default_weights_count_every_sample_once():

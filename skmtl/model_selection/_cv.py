@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._base import _MultiTaskModel, check_number
 from .._inputs import infinite_free_intercepts, split_task_column
+from .._task_weights import check_main_task
 from ._folds import (
     _fold_errors,
     _warn_degenerate,
@@ -146,6 +147,7 @@ class _PathCV(_MultiTaskModel):
         """
         base = self._model(**self._model_params())
         base._validate_params()
+        base._check_fixed_task_weights(type(self).__name__)
         check_number(self.eps, "eps", low=0, low_open=True)
         # validate everything once (clear errors), then split rows of indexable inputs;
         # tasks whose free intercept is infinite (one class, zero counts) are checked
@@ -157,6 +159,7 @@ class _PathCV(_MultiTaskModel):
             if inner not in str(error):
                 raise
             raise ValueError(str(error).replace(inner, outer)) from None
+        check_main_task(base.main_task, prepared[1]["tasks_"])  # (before any fold's)
         if not hasattr(X, "iloc"):
             X = sp.csr_matrix(X) if sp.issparse(X) else np.asarray(X)
         y = np.asarray(y)
@@ -291,6 +294,8 @@ class _PathCV(_MultiTaskModel):
         data, info, loss = prepared
         grouped = info["layout"] == "tasks" and base.fit_intercept
         pooling = self.intercept_poolings
+        if pooling is not None:  # (checked before the grids use it)
+            pooling = check_grid(pooling, "intercept_poolings", False, True)
         if pooling is None:
             pooling = (0.0,)
             if grouped:

@@ -14,7 +14,12 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .._base import UnknownTaskWarning, class_labels
 from .._datafit import DesignDatafit
-from .._inputs import infinite_free_intercepts, missing_labels, validate_features
+from .._inputs import (
+    infinite_free_intercepts,
+    missing_labels,
+    split_task_column,
+    validate_features,
+)
 from .._task_weights import check_main_task
 from .._tasks import rowwise_dot
 from ._path import _DEGENERATE, _path
@@ -68,7 +73,8 @@ def _warn_unseen_tasks(task_labels, folds, policy="warn"):
             f"{unseen} of the {len(folds)} test folds hold tasks that their training "
             "fold lacks; those are scored with the population model (a cold start). "
             "Use TaskStratifiedKFold (the default) to keep every task in every training "
-            "fold, or GroupKFold to select for new tasks on purpose.",
+            "fold; to select for new tasks on purpose (e.g. with GroupKFold), set "
+            "unknown_task='mean', which says so and silences this warning.",
             UnknownTaskWarning,
             stacklevel=3,
         )
@@ -212,6 +218,18 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
     est._weigh_tasks(data, info)  # the paths solve fit's objective
     X_test, y_test = _take(X, test), _take(np.asarray(y), test)
     tasks_test, sw_test = _take(tasks, test), _take(sample_weight, test)
+    if est.main_task is not None:
+        labels = tasks_test
+        if labels is None and est.task_column is not None:
+            labels = split_task_column(X_test, est.task_column)[1]
+        if labels is not None and not np.any(np.asarray(labels) == est.main_task):
+            raise ValueError(
+                f"Fold {k + 1} of {n_folds} has no test row of main_task="
+                f"{est.main_task!r}, whose held-out errors choose the strengths. Use a "
+                "splitter that puts rows of every task in every fold (the default, "
+                "skmtl.model_selection.TaskStratifiedKFold), not one that holds tasks "
+                "out (GroupKFold)."
+            )
     # the Gram statistics of the training rows, computed once for the fold's paths
     # when a solve first needs them (working sets build only their features')
     gram = functools.cache(lambda: DesignDatafit(loss, data, est.fit_intercept).gram())

@@ -63,6 +63,13 @@ def check_grid(grid, name, counts=True, infinite=False):
     """``grid`` as a non-empty 1-D float array of strengths >= 0; ``counts``: an int
     also means that many automatic values (said in the error), else only arrays are
     grids; ``infinite``: ``inf`` is a value (intercept pooling's one intercept)."""
+    if counts and np.ndim(grid) == 0 and not is_count(grid):
+        # a float (or bool) where a count or values were meant: alphas=5.0 read as
+        # the one value 5.0 searched nothing
+        raise ValueError(
+            f"{name} must be an int (that many automatic values) or a non-empty 1-D "
+            f"array of strengths; got {grid!r}. For one value, give it in a list."
+        )
     try:
         values = np.asarray(grid, dtype=float)
     except (TypeError, ValueError):

@@ -135,6 +135,7 @@ def regularization_path(
             f"expected one of {strengths}."
         )
     est._validate_params()
+    est._check_fixed_task_weights("regularization_path")
     data, info, loss = est._prepare(X, y, tasks, sample_weight, reset=True)
     est._weigh_tasks(data, info)  # the paths solve fit's objective
     if is_count(alphas):
@@ -157,4 +158,8 @@ def regularization_path(
     if K > 1:  # (n_alphas, n_tasks, n_classes, n_features) and (n_alphas, n_tasks, n_classes)
         coefs = coefs.reshape(len(alphas), K, -1, coefs.shape[-1]).transpose(0, 2, 1, 3)
         intercepts = intercepts.reshape(len(alphas), K, -1).transpose(0, 2, 1)
+        # a softmax's intercepts up to a shift, fixed as fit fixes it: free ones
+        # centred per task, pooled ones (a common shift left) as a whole
+        axes = (1, 2) if est.intercept_pooling else (2,)
+        intercepts = intercepts - intercepts.mean(axis=axes, keepdims=True)
     return alphas, coefs, intercepts, np.array([gap for _, _, gap, _ in results])
