@@ -319,6 +319,17 @@ class _MultiTaskModel(BaseEstimator):
             result.primal,
         )
         self.gap_threshold_ = self.tol * datafit.gap_scale()
+        if self.dual_gap_ < -(self.gap_threshold_ + 1e-8 * abs(self.objective_)):
+            # weak duality: a dual objective above the primal one is a wrong conjugate
+            # (or dual scaling) of the loss or the penalty, as a user-written one
+            warnings.warn(
+                f"The duality gap is negative ({self.dual_gap_:.3e}, objective "
+                f"{self.objective_:.6e}): the dual objective exceeds the primal one, "
+                "which a correct conjugate cannot give. Check the conjugate, dual_scale "
+                "or dual_norm of the penalty, or the dual_value of the loss.",
+                UserWarning,
+                stacklevel=2,
+            )
 
     def _fit_statistics(self, statistics, layout):
         """Solve from per-task sufficient statistics (squared loss), warm-started from
@@ -509,6 +520,7 @@ class _MultiTaskModel(BaseEstimator):
         float
         """
         self._validate_params()
+        self._check_fixed_task_weights("alpha_max")
         # on a clone, so that validation leaves no fitted state on self
         data, info, loss = clone(self)._prepare(X, y, tasks, sample_weight, reset=True)
         value = self._alpha_max(data, info, loss)
@@ -518,6 +530,20 @@ class _MultiTaskModel(BaseEstimator):
                 "strength zeroes every coefficient at a finite value."
             )
         return value
+
+    def _check_fixed_task_weights(self, what):
+        """Refuse learned task weights (``task_weights="uncertainty"``) in ``what`` (a
+        path, ``alpha_max``, a ``*CV`` search): those solve the objective of fixed
+        weights, so they would tune, and scale, a model other than the one ``fit``
+        learns (whose weights, 1 / noise^2, follow the units of ``y``)."""
+        if is_uncertainty(getattr(self, "task_weights", None)):
+            raise ValueError(
+                f"{what} does not support task_weights='uncertainty': it solves the "
+                "model for fixed task weights, while fit learns them along with the "
+                "coefficients. Tune alpha with GridSearchCV (each of its fits learns the "
+                "weights), or fix the weights of a first fit: "
+                "task_weights=model.task_weights_."
+            )
 
     def _alpha_max(self, data, info, loss):
         """``alpha_max`` on validated data, with the task weights fit would use (the
@@ -767,6 +793,14 @@ class IncrementalRegressorMixin(RegressorMixin):
 
         self._validate_params()
         first = not hasattr(self, "statistics_")
+        if first and hasattr(self, "coef_"):  # (fit keeps no statistics of its rows)
+            warnings.warn(
+                "partial_fit after fit starts over from this chunk: fit's rows are not "
+                "kept, so they do not count (scikit-learn's partial_fit would continue "
+                "from them). Give every chunk to partial_fit, or call fit on all rows.",
+                UserWarning,
+                stacklevel=3,
+            )
         X, tasks = validate_features(self, X, tasks, reset=first)
         y = np.asarray(y)
         if y.ndim != 1:

@@ -559,6 +559,12 @@ def main(argv=None):
                 file=sys.stderr,
             )
         return 1
+    if args.plot:  # the folder first, not after every fit
+        try:
+            Path(args.plot).mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            print(f"skmtl compare: --plot {args.plot}: cannot create it ({error})", file=sys.stderr)
+            return 1
     results, fitted, info = compare(args)
     print(format_report(results, info))
     if args.show_warnings:

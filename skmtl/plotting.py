@@ -50,6 +50,15 @@ def plot_coefficients(coef, *, feature_names=None, task_names=None, title=None, 
             classes = getattr(model, "classes_", range(n_classes))
             task_names = [f"{t}: {c}" for t in task_names for c in classes]
     coef = np.atleast_2d(coef)
+    for names, size, what in (
+        (feature_names, coef.shape[1], "features"),
+        (task_names, coef.shape[0], "rows (tasks, or task and class)"),
+    ):
+        if names is not None and len(names) != size:
+            raise ValueError(
+                f"plot_coefficients got {len(names)} names for {size} {what}; give one "
+                "name each (or None)."
+            )
     ax = _axes(ax, figsize=(max(4, 0.4 * coef.shape[1] + 2), max(3, 0.15 * coef.shape[0] + 2)))
     limit = np.abs(coef).max() or 1.0
     image = ax.imshow(

@@ -210,6 +210,15 @@ def test_missing_dependency_stops_before_any_work(monkeypatch, capsys, module, a
     assert "Traceback" not in captured.err
 
 
+def test_unwritable_plot_folder_stops_before_any_work(monkeypatch, capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    monkeypatch.setattr("skmtl.cli.compare", lambda args: pytest.fail("fitted anyway"))
+    blocker = tmp_path / "a file"
+    blocker.write_text("")
+    assert main(["compare", "--dataset", "synthetic", "--plot", str(blocker / "plots")]) == 1
+    assert "cannot create it" in capsys.readouterr().err
+
+
 def test_module_entry_point_help():
     result = subprocess.run(
         [sys.executable, "-m", "skmtl", "compare", "--help"],

@@ -221,3 +221,18 @@ def test_disease_progression_generator():
     assert np.count_nonzero(kept & ~np.any(coef, axis=0)) < 5
     with pytest.raises(ValueError, match="dropout"):
         make_disease_progression(dropout=1.0)
+
+
+def test_alpha_max_scales_the_three_strengths_together():
+    """The model has no alpha: alpha_max is the factor of all three strengths at
+    which every coefficient is zero (nonzero just below it)."""
+    from skmtl import FusedSparseGroupLassoRegressor
+    from skmtl.datasets import make_joint_sparse
+
+    X, y, tasks, _ = make_joint_sparse(n_tasks=4, n_samples=30, n_features=6, random_state=0)
+    strengths = dict(alpha_l1=0.02, alpha_fused=0.3, alpha_l21=0.05)
+    c = FusedSparseGroupLassoRegressor(**strengths).alpha_max(X, y, tasks)
+    for factor, zero in ((1.0, True), (0.99, False)):
+        scaled = {k: v * c * factor for k, v in strengths.items()}
+        fitted = FusedSparseGroupLassoRegressor(**scaled, tol=1e-8).fit(X, y, tasks=tasks)
+        assert (np.abs(fitted.coef_).max() == 0) == zero

@@ -142,6 +142,46 @@ def test_a_penalty_without_a_conjugate_is_refused_by_name():
         MultiTaskEstimator(penalty=Ridge(), solver="fista").fit(X, Y)
 
 
+def test_a_wrong_conjugate_is_flagged_by_its_negative_gap():
+    """An L1 norm written as a plain Penalty (conjugate 0 everywhere, the default
+    dual_scale): its dual objective can exceed the primal one, which weak duality
+    forbids; the fit says so instead of reporting a negative gap as a certificate.
+    The NormPenalty L1 fits silently."""
+    import warnings
+
+    from skmtl import MultiTaskEstimator
+    from skmtl.datasets import make_joint_sparse
+    from skmtl.penalties import Penalty
+
+    class NaiveL1(Penalty):
+        def __init__(self, alpha):
+            self.alpha = alpha
+
+        def value(self, W):
+            return self.alpha * np.abs(W).sum()
+
+        def prox(self, V, step):
+            return np.sign(V) * np.maximum(np.abs(V) - step * self.alpha, 0)
+
+        def conjugate(self, G):
+            return 0.0  # (the indicator of the dual ball: +inf outside it)
+
+    X, Y, _, _ = make_joint_sparse(
+        n_tasks=4,
+        n_samples=80,
+        n_features=40,
+        n_informative=4,
+        shared_design=True,
+        random_state=0,
+    )
+    with pytest.warns(UserWarning, match="duality gap is negative"):
+        naive = MultiTaskEstimator(penalty=NaiveL1(0.01)).fit(X, Y)
+    assert naive.dual_gap_ < -naive.gap_threshold_
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        MultiTaskEstimator(penalty=L1(0.01)).fit(X, Y)
+
+
 @pytest.mark.parametrize("solver", ["auto", "cvxpy"])
 def test_penalties_keep_no_state(solver):
     """Fitting leaves the penalty objects exactly as they were."""

@@ -39,6 +39,10 @@ def test_coefficients_path_cv_and_task_matrix():
     ax = plotting.plot_coefficients(model, feature_names=[f"x{j}" for j in range(8)])
     np.testing.assert_array_equal(ax.images[0].get_array(), model.coef_)
     assert _described(ax) and "GroupLassoRegressor" in ax.get_title()
+    with pytest.raises(ValueError, match="got 1 names for 8 features"):
+        plotting.plot_coefficients(model, feature_names=["x0"])
+    with pytest.raises(ValueError, match="got 3 names for 4 rows"):
+        plotting.plot_coefficients(model, task_names=["a", "b", "c"])
     alphas, coefs, _, _ = regularization_path(GroupLassoRegressor(), X, y, tasks, alphas=6)
     ax = plotting.plot_path(alphas, coefs)
     assert len(ax.lines) == 8 and _described(ax)

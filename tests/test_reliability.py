@@ -294,6 +294,21 @@ def test_partial_fit_that_raises_merges_nothing():
     np.testing.assert_allclose(model.coef_, whole.coef_, rtol=1e-6, atol=1e-8)
 
 
+def test_partial_fit_after_fit_says_it_starts_over():
+    """fit keeps no statistics of its rows: a partial_fit after it fits its chunk
+    alone (scikit-learn's partial_fit would continue), and says so; chunks after that
+    one accumulate silently."""
+    X, y, tasks = regression_tasks(8, n=90)
+    model = skmtl.GroupLassoRegressor(alpha=0.01, tol=1e-10).fit(X[:45], y[:45], tasks=tasks[:45])
+    with pytest.warns(UserWarning, match="partial_fit after fit starts over"):
+        model.partial_fit(X[45:], y[45:], tasks=tasks[45:])
+    alone = skmtl.GroupLassoRegressor(alpha=0.01, tol=1e-10).fit(X[45:], y[45:], tasks=tasks[45:])
+    np.testing.assert_allclose(model.coef_, alone.coef_, rtol=1e-6, atol=1e-8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        model.partial_fit(X[:45], y[:45], tasks=tasks[:45])
+
+
 def test_partial_fit_chunk_with_an_empty_new_task_is_rejected_cleanly():
     X, y, tasks = regression_tasks(9, n=60)
     model = skmtl.GroupLassoRegressor(alpha=0.01).partial_fit(X[:30], y[:30], tasks=tasks[:30])

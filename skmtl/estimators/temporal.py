@@ -43,6 +43,27 @@ class _FusedSparseGroup(_MultiTaskModel):
     def _tasks_ordered(self):
         return True
 
+    def alpha_max(self, X, y, tasks=None, sample_weight=None):
+        """Smallest factor ``c`` such that the strengths ``c * alpha_l1``, ``c *
+        alpha_fused`` and ``c * alpha_l21`` make all coefficients zero, on this data.
+
+        The model has no single ``alpha``: this scales its three strengths together,
+        in their given ratios (the fused term alone zeroes nothing: a row constant
+        over time costs it nothing). ``c = 1`` means the current strengths are just
+        strong enough to zero every coefficient; a path over one strength
+        (``regularization_path(..., param="alpha_l21")``) takes an explicit grid.
+
+        Parameters
+        ----------
+        X, y, tasks, sample_weight
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        float
+        """
+        return super().alpha_max(X, y, tasks, sample_weight)
+
     def _make_penalty(self, n_tasks, n_features=None):
         for name in ("alpha_l1", "alpha_fused", "alpha_l21"):
             check_number(getattr(self, name), name, low=0)
