@@ -85,6 +85,9 @@ class QuadraticSmoothing:
     def intercept_conjugate(self, u):
         return self.inner.intercept_conjugate(u)
 
+    def intercepts_optimal(self, z, sums):
+        return self.inner.intercepts_optimal(z.inner, sums)
+
     @property
     def intercept_row(self):
         return self.inner.intercept_row

@@ -63,8 +63,10 @@ def duality_gap(datafit, penalty, C, z, candidates=(), threshold=None):
         dual = max(dual, _dual_objective(datafit, penalty, other, z_other))
     gap = primal - dual
     # round-off of the two sums (each a few dozen terms deep, of terms up to the
-    # problem's own scale, never an absolute one) is not a gap
-    if abs(gap) <= 64 * np.finfo(float).eps * max(abs(primal), abs(dual), datafit.gap_scale()):
+    # problem's own scale, never an absolute one) is not a gap; no dual-feasible
+    # point (-inf) leaves it infinite
+    roundoff = 64 * np.finfo(float).eps * max(abs(primal), abs(dual), datafit.gap_scale())
+    if np.isfinite(dual) and abs(gap) <= roundoff:
         gap = 0.0
     return gap, primal, C, z
 
@@ -83,6 +85,8 @@ def _dual_objective(datafit, penalty, C, z):
     polished)."""
     d = datafit.n_features
     minus_grad = -datafit.gradient(z)
+    if C.shape[0] > d and not datafit.intercepts_optimal(z, minus_grad[d]):
+        return -np.inf  # (not a dual-feasible point: it bounds nothing)
     G = minus_grad[:d]
     scale = penalty.dual_scale(G)
     dual = datafit.dual_value(z, scale) - penalty.conjugate(scale * G)
