@@ -113,6 +113,10 @@ _UNPENALIZED_ADVICE = {
     "multinomial": "Separable classes have no finite unpenalized model; for an "
     "unpenalized logistic regression prefer sklearn's LogisticRegression(C=np.inf).",
     "poisson": "For an unpenalized Poisson regression prefer sklearn's PoissonRegressor(alpha=0).",
+    "huber": "For an unpenalized Huber regression prefer sklearn's HuberRegressor(alpha=0).",
+    "quantile": "For an unpenalized quantile regression prefer sklearn's "
+    "QuantileRegressor(alpha=0).",
+    "squared_hinge": "Separable classes have no finite unpenalized model.",
 }
 
 
@@ -241,10 +245,11 @@ class _MultiTaskModel(BaseEstimator):
         d, T = data.n_features, data.n_tasks // data.n_classes
         penalty = self._make_penalty(T, d)
         if isinstance(penalty, NormPenalty) and penalty.alpha == 0:
+            advice = _UNPENALIZED_ADVICE.get(loss.name)
             warnings.warn(
                 "alpha=0 leaves the model unpenalized: no duality gap can certify it, so "
-                "the solver stops when its iterates stop moving (or at max_iter). "
-                + _UNPENALIZED_ADVICE.get(loss.name, ""),
+                "the solver stops when its iterates stop moving (or at max_iter)."
+                + (f" {advice}" if advice else ""),
                 UserWarning,
                 stacklevel=2,
             )
@@ -268,7 +273,25 @@ class _MultiTaskModel(BaseEstimator):
         self.task_weights_ = np.ones(T) if weights is None else weights[:T].copy()
         self._set_solution(W, intercept, info, data.task_weights)
         self._fit_structure(W, penalty, parts)
+        self._warn_if_gap_negative()
         return self
+
+    def _warn_if_gap_negative(self):
+        """Weak duality: a dual objective above the primal one is a wrong conjugate
+        (or dual scaling) of the loss or the penalty, as a user-written one. (Not for
+        the non-convex models, whose stages warn when their bound leaves the gap
+        meaningless.)"""
+        if hasattr(self, "_nonconvex") or not np.isfinite(self.dual_gap_):
+            return
+        if self.dual_gap_ < -(self.gap_threshold_ + 1e-8 * abs(self.objective_)):
+            warnings.warn(
+                f"The duality gap is negative ({self.dual_gap_:.3e}, objective "
+                f"{self.objective_:.6e}): the dual objective exceeds the primal one, "
+                "which a correct conjugate cannot give. Check the conjugate, dual_scale "
+                "or dual_norm of the penalty, or the dual_value of the loss.",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def _solve(self, data, info, loss, penalty, C0=None, full=None, parts=None):
         """Solve once; set the solve's attributes (:meth:`_record_solve`). Returns
@@ -319,17 +342,6 @@ class _MultiTaskModel(BaseEstimator):
             result.primal,
         )
         self.gap_threshold_ = self.tol * datafit.gap_scale()
-        if self.dual_gap_ < -(self.gap_threshold_ + 1e-8 * abs(self.objective_)):
-            # weak duality: a dual objective above the primal one is a wrong conjugate
-            # (or dual scaling) of the loss or the penalty, as a user-written one
-            warnings.warn(
-                f"The duality gap is negative ({self.dual_gap_:.3e}, objective "
-                f"{self.objective_:.6e}): the dual objective exceeds the primal one, "
-                "which a correct conjugate cannot give. Check the conjugate, dual_scale "
-                "or dual_norm of the penalty, or the dual_value of the loss.",
-                UserWarning,
-                stacklevel=2,
-            )
 
     def _fit_statistics(self, statistics, layout):
         """Solve from per-task sufficient statistics (squared loss), warm-started from

@@ -54,8 +54,9 @@ def split_task_column(X, task_column, check_order=False):
     if not isinstance(task_column, numbers.Integral):
         raise ValueError(
             f"task_column={task_column!r} is a column name, but X has no column names "
-            "(it is not a DataFrame); pass X as a DataFrame that has this column (as in "
-            "fit, at predict time), or set task_column to the column's integer position."
+            "(it is not a DataFrame): pass X as a DataFrame that has this column (the "
+            "frame's columns, as the model was fitted on), or fit with task_column set "
+            "to the column's integer position."
         )
     if not sp.issparse(X):
         X = np.asarray(X)
@@ -98,29 +99,53 @@ def warn_if_order_is_lost(labels):
         )
 
 
+#: the start of the warning of :func:`warn_if_text_order_differs` (a *CV says it once)
+TEXT_ORDER_WARNING = "The task labels are strings whose text order"
+
+
 def warn_if_text_order_differs(labels):
-    """Warn when string task labels with numbers in them sort differently as text
-    than by their numbers (``"month10"`` before ``"month2"``): for the models whose
-    tasks have an order (``graph="chain"`` or a graph matrix, the fused models),
-    which follows the sorted labels (``tasks_``)."""
-    values = np.unique(np.asarray(labels, dtype=object))
+    """Warn when string task labels that differ only in their numbers sort
+    differently as text than by those numbers (``"month10"`` before ``"month2"``,
+    ``"10"`` before ``"2"``): for the models whose tasks have an order
+    (``graph="chain"``, the fused models), which follows the sorted labels
+    (``tasks_``). Labels that are all numbers are compared as numbers (``"1.25"``
+    before ``"1.5"``); an ordered Categorical is left to
+    :func:`warn_if_order_is_lost`; labels that do not sort (missing, mixed types)
+    to the labels' own checks."""
+    if getattr(getattr(labels, "dtype", None), "ordered", False):
+        return
+    array = np.asarray(labels)
+    if array.dtype.kind not in "UO":
+        return
+    try:
+        values = np.unique(array)
+    except TypeError:  # (None, mixed types: refused with their own message later)
+        return
     if not all(isinstance(v, str) for v in values):
         return
-    parts = [re.split(r"(\d+)", v) for v in values]
-    if not any(len(p) > 1 for p in parts):
-        return
-    numeric = [tuple((0, int(c)) if c.isdigit() else (1, c) for c in p) for p in parts]
-    order = sorted(range(len(values)), key=numeric.__getitem__)
-    if order != list(range(len(values))):  # (values are in text order)
+    try:
+        keys = [(float(v),) for v in values]  # numbers written as text
+        if not np.all(np.isfinite([key[0] for key in keys])):  # ("nan", "inf": text)
+            raise ValueError
+    except ValueError:
+        # each label as its text between numbers (its template) and its numbers
+        parts = [re.split(r"(\d+)", v) for v in values]
+        keys = [(tuple(p[::2]), tuple(int(n) for n in p[1::2])) for p in parts]
+    # labels of one template in the order of their numbers, against their text order
+    # (the values are in text order; labels of different templates are not compared)
+    templates = [key[0] if len(key) > 1 else () for key in keys]
+    by_numbers = sorted(range(len(values)), key=keys.__getitem__)
+    by_text = sorted(range(len(values)), key=lambda i: (templates[i], i))
+    if by_numbers != by_text:
         warnings.warn(
-            "The task labels are strings whose text order "
-            f"{format_labels(values, limit=5)} is not the order of their numbers "
-            f"{format_labels(values[order], limit=5)}; skmtl orders the tasks (tasks_, "
-            "the chain of graph='chain', the rows of a graph matrix, the fused models' "
-            "time) by sorted label. Pass labels that sort in the intended order, e.g. "
+            f"{TEXT_ORDER_WARNING} {format_labels(values, limit=5)} is not the "
+            f"order of their numbers {format_labels(values[by_numbers], limit=5)}; skmtl "
+            "orders the "
+            "tasks (tasks_, the chain of graph='chain', the fused models' time) by "
+            "sorted label. Pass labels that sort in the intended order, e.g. "
             "zero-padded ('month02') or integers.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=6,  # (the caller of fit, through validate_features and _prepare)
         )
 
 

@@ -205,6 +205,31 @@ def test_numbered_string_tasks_out_of_numeric_order_warn_where_order_matters():
         by_number = GraphRegularizedRegressor(graph="chain").fit(X, y, tasks=months)
     # the padded labels chain the months in order: the integer labels' model
     np.testing.assert_allclose(chained.coef_, by_number.coef_, rtol=1e-6, atol=1e-9)
+    with pytest.warns(UserWarning, match=r"order \[10, 2, 3\] is not the order"):
+        GraphRegularizedRegressor(graph="chain").fit(
+            X, y, tasks=np.array(["2", "3", "10"])[months % 3]
+        )
+    chain = GraphRegularizedRegressor(graph="chain")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # numbers in text order ("1.25" < "1.5"), or labels that differ by more than
+        # their numbers, or a graph matrix (which follows tasks_ as given)
+        chain.fit(X, y, tasks=np.array(["1.25", "1.5", "2.0"])[months % 3])
+        chain.fit(X, y, tasks=np.array(["x-1", "x1", "site-A"])[months % 3])
+        graph = np.ones((12, 12)) - np.eye(12)
+        GraphRegularizedRegressor(graph=graph).fit(X, y, tasks=text)
+    # labels the check cannot sort get the labels' own errors
+    with pytest.raises(ValueError, match="missing labels"):
+        chain.fit(X, y, tasks=np.where(months == 1, None, text).astype(object))
+    # a *CV says it once (not for each fold and the refit)
+    from skmtl.model_selection import GraphRegularizedRegressorCV
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        GraphRegularizedRegressorCV(graph="chain", alphas=2, betas=[0.01], cv=2).fit(
+            X, y, tasks=text
+        )
+    assert sum("is not the order of their numbers" in str(w.message) for w in caught) == 1
 
 
 def test_mixed_task_label_types(data):

@@ -94,7 +94,7 @@ class _GraphRegularized(_TaskRelationModel):
         store_parameters(self, locals())
 
     def _tasks_ordered(self):
-        return self.graph is not None
+        return isinstance(self.graph, str)  # "chain" (a matrix follows tasks_ as given)
 
     def _make_penalty(self, n_tasks, n_features=None):
         check_number(self.alpha, "alpha", low=0)

@@ -20,7 +20,7 @@ from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import _MultiTaskModel, check_number
-from .._inputs import infinite_free_intercepts, split_task_column
+from .._inputs import TEXT_ORDER_WARNING, infinite_free_intercepts, split_task_column
 from .._task_weights import check_main_task
 from ._folds import (
     _fold_errors,
@@ -225,22 +225,24 @@ class _PathCV(_MultiTaskModel):
             for rest in secondary
         ]
         _warn_degenerate(base, settings, prepared[0])
-        results = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fold_errors)(
-                base,
-                X,
-                y,
-                tasks,
-                sample_weight,
-                train,
-                test,
-                settings,
-                k,
-                len(folds),
-                self.verbose,
+        with warnings.catch_warnings():  # said once, when the data were validated
+            warnings.filterwarnings("ignore", TEXT_ORDER_WARNING, UserWarning)
+            results = Parallel(n_jobs=self.n_jobs)(
+                delayed(_fold_errors)(
+                    base,
+                    X,
+                    y,
+                    tasks,
+                    sample_weight,
+                    train,
+                    test,
+                    settings,
+                    k,
+                    len(folds),
+                    self.verbose,
+                )
+                for k, (train, test) in enumerate(folds)
             )
-            for k, (train, test) in enumerate(folds)
-        )
         errors = [fold_errors for fold_errors, _, _ in results]
         path = np.moveaxis(np.array(errors), 0, -1)  # (n_secondary, n_alphas, n_folds)
         shape = tuple(len(g) for g in grids[1:]) + (len(grids[0]), len(folds))
@@ -279,7 +281,9 @@ class _PathCV(_MultiTaskModel):
         if getattr(self, "warm_start", False) and type(last) is type(refit):
             # from the last refit's solution (a copy: fits replace attributes)
             refit = copy.deepcopy(last).set_params(**refit.get_params(deep=False))
-        self.estimator_ = refit.fit(X, y, tasks=tasks, sample_weight=sample_weight)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", TEXT_ORDER_WARNING, UserWarning)
+            self.estimator_ = refit.fit(X, y, tasks=tasks, sample_weight=sample_weight)
         for name, value in vars(self.estimator_).items():
             if name.endswith("_") and not name.startswith("_"):
                 setattr(self, name, value)
