@@ -370,6 +370,12 @@ def test_unpenalized_warning_advises_the_loss_own_sklearn_estimator(loss, advice
 
 def test_loss_names_and_kinds():
     assert get_loss("huber") == HuberLoss()
+
+    class Banana(HuberLoss):
+        target = "banana"
+
+    with pytest.raises(ValueError, match=r"target='banana'; a loss's target is one of"):
+        GroupLassoRegressor(loss=Banana()).fit(np.ones((4, 1)), [0.0, 1, 0, 1])
     assert HuberLoss(2.0) != HuberLoss(1.0)
     with pytest.raises(ValueError, match="does not suit a classifier"):
         GroupLassoClassifier(loss="poisson").fit(np.ones((4, 1)), [0, 1, 0, 1])

@@ -141,6 +141,12 @@ def test_a_penalty_without_a_conjugate_is_refused_by_name():
     with pytest.raises(TypeError, match="Ridge does not implement conjugate"):
         MultiTaskEstimator(penalty=Ridge(), solver="fista").fit(X, Y)
 
+    class NoValue(Ridge):  # (value was asked for mid-solve, by NotImplementedError)
+        value = Penalty.value
+
+    with pytest.raises(TypeError, match="NoValue does not implement value"):
+        MultiTaskEstimator(penalty=NoValue()).fit(X, Y)
+
 
 def test_a_wrong_conjugate_is_flagged_by_its_negative_gap():
     """An L1 norm written as a plain Penalty (conjugate 0 everywhere, the default

@@ -53,6 +53,12 @@ def get_loss(loss, *, classifier=None):
             f"loss must be one of {tuple(names)} or a skmtl.losses.Loss instance; got "
             f"{loss!r}.{hint}"
         )
+    targets = ("real", "counts", "binary", "multiclass")
+    if loss.target not in targets:
+        raise ValueError(
+            f"{type(loss).__name__} has target={loss.target!r}; a loss's target is one "
+            f"of {targets} (the kind of y it models)."
+        )
     if classifier is not None and is_classification(loss) != classifier:
         kind = "a classifier" if classifier else "a regressor"
         raise ValueError(

@@ -36,6 +36,8 @@ def solve(full, penalty, C0, parts=None, **kw):
     by this rule. ``parts``: the ``(P, Q)`` of ``C0``'s ``W = P + Q`` for a split
     penalty (a path's last solution), where its solve starts (else ``P = W, Q = 0``).
     """
+    # (the guard's objective at the start needs it before any solver's own checks)
+    check_provides(penalty, ("value",), "every solver (the objective)")
     if not full.loss.smooth:
 
         def run(C, parts):  # (the envelopes' solves warm-start from W alone)
