@@ -29,6 +29,7 @@ from ._inputs import (
     split_task_column,
     target_array,
     validate_features,
+    warn_if_text_order_differs,
 )
 from ._pooling import precision, shared_value
 from ._task_weights import (
@@ -829,6 +830,9 @@ class IncrementalRegressorMixin(RegressorMixin):
             )
         chunk = TaskStatistics.from_data(X, y, tasks, sample_weight)
         merged = chunk if first else self.statistics_.merge(chunk)  # kept on success only
+        if not first and self._tasks_ordered() and tasks is not None:
+            if len(merged.tasks) > len(self.statistics_.tasks):  # (new labels: the order)
+                warn_if_text_order_differs(merged.tasks, stacklevel=4)
         layout = "single" if tasks is None else "tasks"
         self._fit_statistics(merged, layout)
         self.statistics_ = merged

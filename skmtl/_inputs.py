@@ -103,7 +103,7 @@ def warn_if_order_is_lost(labels):
 TEXT_ORDER_WARNING = "The task labels are strings whose text order"
 
 
-def warn_if_text_order_differs(labels):
+def warn_if_text_order_differs(labels, stacklevel=6):
     """Warn when string task labels that differ only in their numbers sort
     differently as text than by those numbers (``"month10"`` before ``"month2"``,
     ``"10"`` before ``"2"``): for the models whose tasks have an order
@@ -145,7 +145,7 @@ def warn_if_text_order_differs(labels):
             "sorted label. Pass labels that sort in the intended order, e.g. "
             "zero-padded ('month02') or integers.",
             UserWarning,
-            stacklevel=6,  # (the caller of fit, through validate_features and _prepare)
+            stacklevel=stacklevel,  # (default: fit's caller, through validate_features)
         )
 
 

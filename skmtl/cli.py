@@ -212,14 +212,20 @@ def fit_one(model, Xt, y, train, test, classification):
         "gap": gap_ratio(model),
         "chosen": chosen_strengths(model),
         "estimated": estimated_strengths(model),
+        "no_slopes": not np.any(getattr(_final(model), "coef_", 1)),
         "warnings": [(w.category.__name__, str(w.message)) for w in caught],
     }
+
+
+def _final(model):
+    """The estimator of ``model``, or of its last step when it is a Pipeline."""
+    return model[-1] if isinstance(model, Pipeline) else model
 
 
 def estimated_strengths(model):
     """The strengths a fitted ``*CV`` estimator estimated rather than searched or was
     given: the intercept pooling (a random-intercept model's)."""
-    model = model[-1] if isinstance(model, Pipeline) else model
+    model = _final(model)
     searched = getattr(model, "intercept_poolings_", ())
     if getattr(model, "intercept_poolings", ()) is None and len(searched) == 1:
         return ["intercept_pooling"]
@@ -297,9 +303,16 @@ def _summary(runs):
         grids = [r["chosen"][name][1] for r in runs]
         edge = any(at_edge(v, g) for v, g in zip(values, grids, strict=True))
         fixed = all(len(np.unique(g)) == 1 for g in grids)
+        # at the top of its grid with every slope zero (alpha_max): nothing lies beyond
+        flat = all(
+            r.get("no_slopes") and v >= np.max(g)
+            for r, v, g in zip(runs, values, grids, strict=True)
+        )
         cell = f"{name}={np.median(values):.3g}"
         if name in runs[0].get("estimated", ()):
             chosen.append(cell + " (estimated)")
+        elif flat and not fixed:
+            chosen.append(cell + " (no slopes)")
         else:
             chosen.append(cell + (" (fixed)" if fixed else EDGE if edge else ""))
     counts = Counter(category for r in runs for category, _ in r["warnings"])
@@ -360,6 +373,8 @@ def format_report(results, info):
         "(estimated): estimated on each training part (the intercept pooling: by the "
         "method of moments for regression, the Laplace approximation for classification)",
         f"{EDGE} at an edge of its grid in at least one split: the best value may lie beyond it",
+        "(no slopes): at the top of its grid with every coefficient zero in every split "
+        "(the intercepts alone): a larger value changes nothing",
         "warnings: recorded during the fits and counted by kind (--show-warnings lists them)",
     ]
     return "\n".join(lines)

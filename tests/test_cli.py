@@ -102,6 +102,10 @@ def _info(n_splits=1):
     )
 
 
+def _noise(n):
+    return np.random.RandomState(0).randn(n)
+
+
 def test_strength_at_grid_edge_is_flagged():
     X, y, tasks, _ = make_joint_sparse(
         n_tasks=4, n_samples=20, n_features=10, n_informative=3, noise=0.01, random_state=0
@@ -124,6 +128,14 @@ def test_strength_at_grid_edge_is_flagged():
     assert "alpha=1*" in table["middle"][3] and "beta=0.001*" not in table["middle"][3]
     assert "beta=0.001" in table["middle"][3]
     assert "* at an edge of its grid" in report
+    # at the top of its grid with every slope zero: nothing beyond, said so
+    from skmtl.model_selection import GroupLassoRegressorCV
+
+    flat = GroupLassoRegressorCV(alphas=[1e3, 1e2], task_column=0, cv=3)
+    run = fit_one(flat, Xt, y + 100 * _noise(len(y)), train, test, False)
+    assert run["no_slopes"] and run["chosen"]["alpha"][0] == 1e3
+    table = _table(format_report({"flat": [run]}, _info()))
+    assert "alpha=1e+03 (no slopes)" in table["flat"][3]
     # a single value is fixed, not at an edge; tiny grids compare relatively
     assert not at_edge(0.5, [0.5])
     assert not at_edge(1e-10, [1e-9, 1e-10, 1e-11]) and at_edge(1e-11, [1e-9, 1e-10, 1e-11])

@@ -230,6 +230,14 @@ def test_numbered_string_tasks_out_of_numeric_order_warn_where_order_matters():
             X, y, tasks=text
         )
     assert sum("is not the order of their numbers" in str(w.message) for w in caught) == 1
+    # partial_fit: said when a later chunk's new labels break the order
+    chunked = GraphRegularizedRegressor(graph="chain")
+    early = months <= 9
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        chunked.partial_fit(X[early], y[early], tasks=text[early])
+    with pytest.warns(UserWarning, match="month10.*is not the order of their numbers"):
+        chunked.partial_fit(X[~early], y[~early], tasks=text[~early])
 
 
 def test_mixed_task_label_types(data):
