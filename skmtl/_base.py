@@ -512,7 +512,7 @@ class _MultiTaskModel(BaseEstimator):
             tasks,
             sample_weight,
             loss=loss,
-            one_class_tasks=self.fit_intercept and self.intercept_pooling > 0,
+            one_class_tasks=self.intercept_pooling > 0 if self.fit_intercept else None,
         )
         return data, info, info["loss"]  # the multinomial loss for > 2 classes
 

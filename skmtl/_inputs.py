@@ -446,7 +446,8 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
     Returns ``(data, info)`` where ``info`` holds ``layout`` ("single", "wide" or
     "tasks"), ``tasks_`` (labels) and, for classifiers, ``classes_``.
     ``one_class_tasks`` allows degenerate tasks (one class; zero counts) whose
-    intercepts are kept finite by pooling.
+    intercepts are kept finite by pooling; None: a model without intercepts, where
+    such tasks are well posed (the penalty bounds the coefficients).
     """
     classifier = is_classification(loss)
     n = X.shape[0]
@@ -631,6 +632,8 @@ def infinite_free_intercepts(data, info, loss):
 
 
 def _check_degenerate_tasks(data, labels, loss, one_class_tasks):
+    if one_class_tasks is None:  # no intercepts, none infinite
+        return
     if loss.target == "multiclass":
         _check_all_classes(data, labels, one_class_tasks)
     elif loss.target == "binary":

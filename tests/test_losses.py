@@ -354,6 +354,26 @@ def test_poisson_predicts_counts_and_rejects_negative_targets():
     assert "intercept_pooling" not in str(error.value)
 
 
+def test_degenerate_tasks_are_well_posed_without_intercepts():
+    """Zero counts and one-class tasks make free intercepts infinite, not a model
+    without intercepts, whose penalty bounds the coefficients: they fit, at cvxpy's
+    optimum (they were refused)."""
+    pytest.importorskip("cvxpy")
+    X, y, tasks = _make_data(PoissonLoss())
+    labels = np.where(np.arange(len(y)) % 2 == 0, 1, 0)
+    labels[tasks == 0] = 1
+    for Est, target, loss in (
+        (GroupLassoRegressor, 0.0 * y, "poisson"),
+        (GroupLassoClassifier, labels, "logistic"),
+    ):
+        kw = dict(alpha=0.05, loss=loss, fit_intercept=False)
+        ours = Est(**kw, tol=1e-8).fit(X, target, tasks)
+        ref = Est(**kw, solver="cvxpy").fit(X, target, tasks)
+        assert abs(ours.objective_ - ref.objective_) <= 1e-6 * abs(ref.objective_) + 1e-9
+        with pytest.raises(ValueError, match="no positive count|only one class"):
+            Est(alpha=0.05, loss=loss).fit(X, target, tasks)
+
+
 @pytest.mark.parametrize(
     "loss, advice",
     [("squared", "LinearRegression"), ("poisson", "PoissonRegressor"), ("logistic", "C=np.inf")],
