@@ -1261,3 +1261,14 @@ def test_cv_input_errors_name_the_cv_estimator():
     X[0, 0] = np.nan
     with pytest.raises(ValueError, match="^Input X contains NaN.\nGroupLassoClassifierCV does not"):
         GroupLassoClassifierCV(alphas=3, cv=3).fit(X, y, tasks=tasks)
+
+
+def test_a_fold_whose_training_rows_fail_is_named():
+    """Data valid as a whole may not be in a fold's training part (the one positive
+    count held out): the error names the fold, not only the data."""
+    rng = np.random.RandomState(0)
+    tasks = np.repeat(np.arange(3), 10)
+    X, y = rng.randn(30, 2), np.zeros(30)
+    y[0] = 3.0
+    with pytest.raises(ValueError, match=r"Fold 1 of 2, its training rows: y holds no positive"):
+        GroupLassoRegressorCV(loss="poisson", cv=2).fit(X, y, tasks=tasks)

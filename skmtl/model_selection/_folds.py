@@ -194,13 +194,16 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
     tasks = None if tasks is None else np.asarray(tasks)
     sample_weight = None if sample_weight is None else np.asarray(sample_weight)
     pooling = est.intercept_pooling
-    data, info, loss = prepare_pooled(
-        est,
-        _take(X, train),
-        _take(np.asarray(y), train),
-        _take(tasks, train),
-        _take(sample_weight, train),
-    )
+    try:
+        data, info, loss = prepare_pooled(
+            est,
+            _take(X, train),
+            _take(np.asarray(y), train),
+            _take(tasks, train),
+            _take(sample_weight, train),
+        )
+    except ValueError as error:  # (the data passed as a whole: this fold's part fails)
+        raise ValueError(f"Fold {k + 1} of {n_folds}, its training rows: {error}") from None
     # a task whose training rows lack a class (or hold only zero counts) has an
     # infinite free intercept: the grid's points of free intercepts score an infinite
     # error (the reason is returned, for the caller's error when all are infinite)
