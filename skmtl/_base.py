@@ -106,18 +106,21 @@ def check_flags(estimator):
         check_number(verbose, "verbose", low=0, integer=True)
 
 
+_SEPARABLE = "Separable classes have no finite unpenalized model"
+_LOGISTIC_ADVICE = (
+    f"{_SEPARABLE}; for an unpenalized logistic regression prefer sklearn's "
+    "LogisticRegression(C=np.inf)."
+)
 #: what the ``alpha=0`` warning suggests instead, by loss
 _UNPENALIZED_ADVICE = {
     "squared": "For least squares prefer sklearn's LinearRegression.",
-    "logistic": "Separable classes have no finite unpenalized model; for an "
-    "unpenalized logistic regression prefer sklearn's LogisticRegression(C=np.inf).",
-    "multinomial": "Separable classes have no finite unpenalized model; for an "
-    "unpenalized logistic regression prefer sklearn's LogisticRegression(C=np.inf).",
+    "logistic": _LOGISTIC_ADVICE,
+    "multinomial": _LOGISTIC_ADVICE,
     "poisson": "For an unpenalized Poisson regression prefer sklearn's PoissonRegressor(alpha=0).",
     "huber": "For an unpenalized Huber regression prefer sklearn's HuberRegressor(alpha=0).",
     "quantile": "For an unpenalized quantile regression prefer sklearn's "
     "QuantileRegressor(alpha=0).",
-    "squared_hinge": "Separable classes have no finite unpenalized model.",
+    "squared_hinge": f"{_SEPARABLE}.",
 }
 
 
@@ -830,9 +833,9 @@ class IncrementalRegressorMixin(RegressorMixin):
             )
         chunk = TaskStatistics.from_data(X, y, tasks, sample_weight)
         merged = chunk if first else self.statistics_.merge(chunk)  # kept on success only
-        if not first and self._tasks_ordered() and tasks is not None:
-            if len(merged.tasks) > len(self.statistics_.tasks):  # (new labels: the order)
-                warn_if_text_order_differs(merged.tasks, stacklevel=4)
+        new_labels = not first and len(merged.tasks) > len(self.statistics_.tasks)
+        if new_labels and self._tasks_ordered():  # (their order among the earlier ones)
+            warn_if_text_order_differs(merged.tasks, stacklevel=4)
         layout = "single" if tasks is None else "tasks"
         self._fit_statistics(merged, layout)
         self.statistics_ = merged

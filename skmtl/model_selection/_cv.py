@@ -23,6 +23,7 @@ from .._base import _MultiTaskModel, check_number
 from .._inputs import TEXT_ORDER_WARNING, infinite_free_intercepts, split_task_column
 from .._task_weights import check_main_task
 from ._folds import (
+    _check_main_task_folds,
     _fold_errors,
     _warn_degenerate,
     _warn_unseen_tasks,
@@ -218,6 +219,7 @@ class _PathCV(_MultiTaskModel):
             # a class whose samples all fell in one test fold (a rare class, a single
             # sample per task in the same place): by task and class, it trains
             folds = list(cv.split(X, y, groups=task_class_groups(task_labels, y)))
+        _check_main_task_folds(task_labels, folds, base.main_task)
         _warn_unseen_tasks(task_labels, folds, getattr(base, "unknown_task", "warn"))
         secondary = list(itertools.product(*grids[1:]))
         settings = [

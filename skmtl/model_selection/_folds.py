@@ -14,12 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .._base import UnknownTaskWarning, class_labels
 from .._datafit import DesignDatafit
-from .._inputs import (
-    infinite_free_intercepts,
-    missing_labels,
-    split_task_column,
-    validate_features,
-)
+from .._inputs import infinite_free_intercepts, missing_labels, validate_features
 from .._task_weights import check_main_task
 from .._tasks import rowwise_dot
 from ._path import _DEGENERATE, _path
@@ -50,6 +45,32 @@ def _warn_degenerate(base, settings, data):
             UserWarning,
             stacklevel=3,
         )
+
+
+def _check_main_task_folds(task_labels, folds, main_task):
+    """An error for the first fold whose training or test rows have no row of
+    ``main_task``: its held-out errors alone choose the strengths, and need a model of
+    it (a splitter that holds tasks out, as GroupKFold)."""
+    if main_task is None or task_labels is None:
+        return
+    labels = np.asarray(task_labels)
+    for k, (train, test) in enumerate(folds):
+        fold = f"Fold {k + 1} of {len(folds)}"
+        if not np.any(labels[train] == main_task):
+            raise ValueError(
+                f"{fold} holds main_task={main_task!r} out of its training rows: the "
+                "held-out errors of main_task need a model of it. Use a splitter that "
+                "keeps every task in every training fold (the default, "
+                "skmtl.model_selection.TaskStratifiedKFold), not one that holds tasks "
+                "out (GroupKFold)."
+            )
+        if not np.any(labels[test] == main_task):
+            raise ValueError(
+                f"{fold} has no test row of main_task={main_task!r}, whose held-out "
+                "errors choose the strengths. Use a splitter that puts rows of every "
+                "task in every fold (the default, skmtl.model_selection."
+                "TaskStratifiedKFold), not one that holds tasks out (GroupKFold)."
+            )
 
 
 def _warn_unseen_tasks(task_labels, folds, policy="warn"):
@@ -208,31 +229,11 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
     # infinite free intercept: the grid's points of free intercepts score an infinite
     # error (the reason is returned, for the caller's error when all are infinite)
     infinite = infinite_free_intercepts(data, info, loss) if est.fit_intercept else ""
-    try:
-        est._main_index = check_main_task(est.main_task, info["tasks_"])
-    except ValueError:
-        raise ValueError(
-            f"Fold {k + 1} of {n_folds} holds main_task={est.main_task!r} out of its "
-            "training rows: the held-out errors of main_task need a model of it. Use a "
-            "splitter that keeps every task in every training fold (the default, "
-            "skmtl.model_selection.TaskStratifiedKFold), not one that holds tasks out "
-            "(GroupKFold)."
-        ) from None
+    # (in every training fold: _check_main_task_folds)
+    est._main_index = check_main_task(est.main_task, info["tasks_"])
     est._weigh_tasks(data, info)  # the paths solve fit's objective
     X_test, y_test = _take(X, test), _take(np.asarray(y), test)
     tasks_test, sw_test = _take(tasks, test), _take(sample_weight, test)
-    if est.main_task is not None:
-        labels = tasks_test
-        if labels is None and est.task_column is not None:
-            labels = split_task_column(X_test, est.task_column)[1]
-        if labels is not None and not np.any(np.asarray(labels) == est.main_task):
-            raise ValueError(
-                f"Fold {k + 1} of {n_folds} has no test row of main_task="
-                f"{est.main_task!r}, whose held-out errors choose the strengths. Use a "
-                "splitter that puts rows of every task in every fold (the default, "
-                "skmtl.model_selection.TaskStratifiedKFold), not one that holds tasks "
-                "out (GroupKFold)."
-            )
     # the Gram statistics of the training rows, computed once for the fold's paths
     # when a solve first needs them (working sets build only their features')
     gram = functools.cache(lambda: DesignDatafit(loss, data, est.fit_intercept).gram())
