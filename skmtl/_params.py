@@ -26,25 +26,36 @@ def public_attributes(obj):
     return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
 
 
+def constructor_arguments(obj):
+    """The names of ``obj``'s constructor arguments, and those of them that it does
+    not store as attributes of the same name."""
+    signature = inspect.signature(type(obj).__init__)
+    names = [
+        name
+        for name, parameter in signature.parameters.items()
+        if name != "self"
+        and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
+    ]
+    return names, [name for name in names if not hasattr(obj, name)]
+
+
+def not_stored_error(obj, absent):
+    return AttributeError(
+        f"{type(obj).__name__} does not store its constructor argument(s) {absent} as "
+        "attributes of the same name, which get_params, set_params and nested "
+        "parameters (penalty__alpha) need, as scikit-learn's clone does (e.g. "
+        "self.alpha = alpha)."
+    )
+
+
 class Params:
     """The constructor's arguments as parameters, stored under their own names."""
 
     def get_params(self, deep=True):
         """The constructor's parameters and their values (``deep``: no nested objects)."""
-        signature = inspect.signature(type(self).__init__)
-        names = [
-            name
-            for name, parameter in signature.parameters.items()
-            if name != "self"
-            and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
-        ]
-        absent = [name for name in names if not hasattr(self, name)]
+        names, absent = constructor_arguments(self)
         if absent:
-            raise AttributeError(
-                f"{type(self).__name__} does not store its constructor argument(s) "
-                f"{absent} as attributes of the same name, which get_params and "
-                "scikit-learn's clone need (e.g. self.epsilon = epsilon)."
-            )
+            raise not_stored_error(self, absent)
         return {name: getattr(self, name) for name in names}
 
     def set_params(self, **params):
@@ -67,3 +78,27 @@ class Params:
         except AttributeError:  # (arguments stored under other names: still printable)
             params = public_attributes(self)
         return describe(self, params)
+
+
+class StoredParams:
+    """:class:`Params`'s ``get_params`` and ``set_params`` for an object that stores
+    each constructor argument under its own name (as the built-in penalties and
+    losses do); for one that does not, both are absent (``hasattr`` is false, the
+    AttributeError names the arguments), and scikit-learn's ``clone`` deep-copies
+    it."""
+
+    @property
+    def get_params(self):
+        return self._stored(Params.get_params)
+
+    @property
+    def set_params(self):
+        return self._stored(Params.set_params)
+
+    def _stored(self, method):
+        absent = constructor_arguments(self)[1]
+        if absent:
+            raise not_stored_error(self, absent)
+        return method.__get__(self)
+
+    __repr__ = Params.__repr__

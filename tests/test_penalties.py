@@ -333,3 +333,63 @@ def test_penalty_parameters_are_nested_estimator_parameters():
     ):
         copy = clone(built_in)
         assert copy is not built_in and repr(copy) == repr(built_in)
+
+
+def test_a_users_penalty_is_tuned_by_its_nested_parameters():
+    """A Penalty subclass that stores its constructor arguments under their own
+    names (as the add-a-penalty tutorial's) gets get_params/set_params: GridSearchCV
+    tunes penalty__alpha, each point the fit with that penalty. One that stores them
+    otherwise is still cloned (deep-copied) and fitted; asking for its nested
+    parameters names what is missing."""
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+
+    from skmtl import MultiTaskEstimator
+    from skmtl.penalties import Penalty
+
+    class RowLasso(Penalty):  # L21 written by a user
+        def __init__(self, alpha=1.0):
+            self.alpha = alpha
+
+        def value(self, W):
+            return self.alpha * np.sqrt((W * W).sum(axis=1)).sum()
+
+        def prox(self, V, step):
+            return L21(self.alpha).prox(V, step)
+
+        def dual_scale(self, G):
+            return L21(self.alpha).dual_scale(G)
+
+        def conjugate(self, G):
+            return 0.0
+
+    class Hidden(RowLasso):  # its argument stored under another name
+        def __init__(self, strength=1.0):
+            self.alpha = strength
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 4)
+    y = X[:, 0] - X[:, 1] + rng.randn(60)
+    penalty = RowLasso(0.1)
+    assert penalty.get_params() == {"alpha": 0.1}
+    model = MultiTaskEstimator(penalty=penalty, tol=1e-10)
+    search = GridSearchCV(model, {"penalty__alpha": [0.01, 0.3, 1.0]}, cv=3).fit(X, y)
+    builtin = GridSearchCV(MultiTaskEstimator(penalty=L21(), tol=1e-10), search.param_grid, cv=3)
+    builtin.fit(X, y)
+    np.testing.assert_allclose(
+        search.cv_results_["mean_test_score"], builtin.cv_results_["mean_test_score"], rtol=1e-8
+    )
+    np.testing.assert_allclose(
+        search.best_estimator_.coef_, builtin.best_estimator_.coef_, rtol=1e-8
+    )
+    assert penalty.alpha == 0.1  # the user's object untouched
+    assert clone(penalty).get_params() == {"alpha": 0.1}
+    hidden = Hidden(0.1)
+    assert not hasattr(hidden, "get_params")  # so clone deep-copies it
+    copy = clone(hidden, safe=False)
+    assert copy is not hidden and copy.alpha == 0.1
+    scores = cross_val_score(MultiTaskEstimator(penalty=hidden, tol=1e-10), X, y, cv=3)
+    reference = MultiTaskEstimator(penalty=L21(0.1), tol=1e-10)
+    np.testing.assert_allclose(scores, cross_val_score(reference, X, y, cv=3), rtol=1e-8)
+    with pytest.raises(AttributeError, match=r"Hidden does not store .*\['strength'\]"):
+        MultiTaskEstimator(penalty=hidden).set_params(penalty__alpha=0.3)

@@ -211,6 +211,20 @@ if cp is not None:
         )
 
 # %%
+# Tune it
+# -------
+#
+# The penalty stores each constructor argument under its own name (``self.alpha =
+# alpha``), as scikit-learn's estimators do, so it has ``get_params`` and
+# ``set_params``: a grid search tunes its parameters by nested names.
+
+from sklearn.model_selection import GridSearchCV
+
+grid = {"penalty__alpha": [0.01, 0.1, 1.0], "penalty__beta": [0.05, 0.5]}
+search = GridSearchCV(MultiTaskEstimator(penalty=RowElasticNet()), grid, cv=4).fit(X, Y)
+print(f"best {search.best_params_}, mean R^2 over the folds {search.best_score_:.3f}")
+
+# %%
 # What the ridge adds
 # -------------------
 #

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._params import Params, describe, public_attributes
+from .._params import Params, StoredParams
 
 
 def required(method):
@@ -51,7 +51,7 @@ def check_provides(penalty, names, solver):
         )
 
 
-class Penalty:
+class Penalty(StoredParams):
     """Base class of penalties ``R(W)`` on the coefficients ``W`` of shape (d, T).
 
     A new penalty implements:
@@ -69,7 +69,11 @@ class Penalty:
         ``cvxpy_terms(W)``, an expression and its constraints).
 
     Every method is a function of its arguments: a penalty keeps no state between
-    calls. It declares what else it offers through these attributes, which the
+    calls. One that stores each constructor argument as an attribute of the same
+    name (``self.alpha = alpha``) has scikit-learn's ``get_params`` and
+    ``set_params``: a grid search tunes ``penalty__alpha``.
+
+    A penalty declares what else it offers through these attributes, which the
     solver choice reads (the solver rule, :ref:`extending-skmtl`):
 
     ``row_separable``
@@ -88,9 +92,6 @@ class Penalty:
         ``K`` class models as one column (``skmtl.penalties.classes``). A penalty
         without it acts on the ``K T`` task-class columns alike.
     """
-
-    def __repr__(self):  # (those with parameters: from get_params, the mixin's)
-        return describe(self, public_attributes(self))
 
     row_separable = False
     split = False
