@@ -95,6 +95,36 @@ def test_path_equals_cold_fits(Est, loss):
     assert np.all(gaps >= 0)
 
 
+def test_path_of_a_generic_estimator_over_its_penalty_strength():
+    """MultiTaskEstimator's path runs over penalty__alpha (its default param): the
+    group lasso's path for L21, cold fits for a penalty without alpha_max; the
+    user's penalty is left as it was."""
+    from skmtl import MultiTaskEstimator
+    from skmtl.penalties import L21, MeanPenalty
+
+    X, y, tasks = make_tasks(seed=44)
+    penalty = L21(0.5)
+    generic = MultiTaskEstimator(penalty=penalty, tol=1e-10, max_iter=50_000)
+    alphas, coefs, intercepts, gaps = regularization_path(generic, X, y, tasks, alphas=5)
+    named = GroupLassoRegressor(tol=1e-10, max_iter=50_000)
+    reference = regularization_path(named, X, y, tasks, alphas=5)
+    np.testing.assert_allclose(alphas, reference[0], rtol=1e-12)
+    np.testing.assert_allclose(coefs, reference[1], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(intercepts, reference[2], rtol=1e-6, atol=1e-8)
+    assert penalty.alpha == 0.5
+    mean = MultiTaskEstimator(penalty=MeanPenalty(3, alpha=1.0, beta=0.1), tol=1e-10)
+    with pytest.raises(ValueError, match="has no alpha_max to place alphas=100 values"):
+        regularization_path(mean, X, y, tasks)
+    alphas, coefs, _, _ = regularization_path(mean, X, y, tasks, alphas=[0.1, 10.0])
+    for alpha, coef in zip(alphas, coefs, strict=True):
+        cold = MultiTaskEstimator(penalty=MeanPenalty(3, alpha=alpha, beta=0.1)).fit(
+            X, y, tasks=tasks
+        )
+        np.testing.assert_allclose(coef, cold.coef_, rtol=1e-6, atol=1e-8)
+    with pytest.raises(ValueError, match=r"param='beta' is not a strength.*penalty__alpha"):
+        regularization_path(mean, X, y, tasks, alphas=[0.1], param="beta")
+
+
 def test_path_needs_a_grid_without_alpha_max():
     X, y, tasks = make_tasks(seed=41)
     with pytest.raises(ValueError, match="has no alpha_max to place alphas=100 values"):

@@ -27,15 +27,15 @@ def _path(estimator, data, info, loss, settings, certify=True, gram=None):
     if estimator.solver == "cvxpy":
         raise ValueError("Paths are solved by FISTA; solver='cvxpy' is for single fits.")
     for name, value in settings[0].items():  # the pooling is fixed along a path
-        setattr(estimator, name, value)
+        _set(estimator, name, value)
     estimator.verbose = 0  # quiet solves: the caller reports the progress
     full = DesignDatafit(
         loss, data, estimator.fit_intercept, estimator.intercept_pooling, gram=gram
     )
     penalties = []
     for params in settings:
-        for name, value in params.items():  # plain attributes: cheaper than set_params
-            setattr(estimator, name, value)
+        for name, value in params.items():
+            _set(estimator, name, value)
         with warnings.catch_warnings():  # said once, by the caller
             warnings.filterwarnings("ignore", ".*" + _DEGENERATE, UserWarning)
             penalties.append(estimator._penalty(data))
@@ -58,13 +58,24 @@ def _path(estimator, data, info, loss, settings, certify=True, gram=None):
     out = []
     for params, penalty in zip(settings, penalties, strict=True):
         for name, value in params.items():
-            setattr(estimator, name, value)
+            _set(estimator, name, value)
         # on the one datafit of the path
         W, intercept, parts, C = estimator._solve(
             data, info, loss, penalty, C, full=full, parts=parts
         )
         out.append((W.copy(), intercept, estimator.dual_gap_, estimator.n_iter_))
     return out
+
+
+def _set(estimator, name, value):
+    """Set a strength: a plain attribute (cheaper than set_params), or a nested one
+    (``penalty__alpha``) on a new copy of that object, which the penalties already
+    built keep as they were."""
+    if "__" not in name:
+        setattr(estimator, name, value)
+        return
+    outer, inner = name.split("__", 1)
+    setattr(estimator, outer, clone(getattr(estimator, outer)).set_params(**{inner: value}))
 
 
 def _default_alphas(alpha_max, n_alphas, eps):
@@ -104,7 +115,9 @@ def regularization_path(
         ``alpha_min / alpha_max`` of the automatic grid.
     param : str, default="alpha"
         The strength that varies along the path, for models without an ``alpha``
-        (e.g. ``"alpha_shared"`` of :class:`~skmtl.DirtyRegressor`).
+        (e.g. ``"alpha_shared"`` of :class:`~skmtl.DirtyRegressor`); for
+        :class:`~skmtl.MultiTaskEstimator`, its penalty's (``"penalty__alpha"``,
+        taken for ``"alpha"``).
 
     Returns
     -------
@@ -128,7 +141,10 @@ def regularization_path(
     ((5, 3, 30), True)
     """
     est = clone(estimator)
-    strengths = [k for k in est.get_params() if k.startswith("alpha")]
+    # the named models' strengths, or a generic model's penalty's (penalty__alpha)
+    strengths = [k for k in est.get_params() if k.split("__")[-1].startswith("alpha")]
+    if param == "alpha" and "alpha" not in strengths and "penalty__alpha" in strengths:
+        param = "penalty__alpha"
     if param not in strengths:
         raise ValueError(
             f"param={param!r} is not a strength of {type(estimator).__name__}; "
@@ -142,7 +158,7 @@ def regularization_path(
         check_number(alphas, "alphas", low=1, integer=True)
         check_number(eps, "eps", low=0, low_open=True)
         count, alphas = alphas, None
-        if param == "alpha":
+        if param in ("alpha", "penalty__alpha"):
             alpha_max = est._alpha_max(data, info, loss)
             alphas = _default_alphas(alpha_max, count, eps)
         if alphas is None:
