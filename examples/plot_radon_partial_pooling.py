@@ -5,7 +5,8 @@ Partial pooling of task intercepts: radon in Minnesota counties
 Gelman & Hill's radon data: log radon in 919 homes of 85 counties, one regression
 task per county. Many counties have only a handful of homes, so a county's own
 intercept is noisy. ``intercept_pooling`` adds
-``k / 2 * sum_t (b_t - b_0)^2 / n_t`` to the objective: each county's intercept is
+``k / 2 * sum_t tau_t / n_t * (b_t - b_0)^2`` to the objective (``tau_t`` the
+task weights, ``n_t T / N`` by default): each county's intercept is
 pulled towards a shared intercept ``b_0``, the more the fewer homes it has
 (``b_t = (n_t rbar_t + k b_0) / (n_t + k)`` for the squared loss), as in a
 random-intercept multilevel model. ``k = 0`` leaves the intercepts free (no

@@ -984,8 +984,10 @@ def _classifier_tags():
 class MultiTaskEstimator(_MultiTaskModel):
     """Generic multi-task linear model: any loss with any penalty.
 
-    The objective is ``sum_t f_t(X_t w_t + b_t) + penalty(W)`` with ``f_t`` the
-    per-task mean ``loss`` and ``W`` of shape (n_features, n_tasks).
+    The objective is ``sum_t tau_t f_t(X_t w_t + b_t) + penalty(W)`` with ``f_t``
+    the per-task mean ``loss``, ``tau_t`` the task weights (``n_t T / N`` by
+    default: every sample counts once; see ``task_weights``) and ``W`` of shape
+    (n_features, n_tasks).
     Its solver is chosen from what the loss and the penalty provide (see the
     solver rule in :ref:`extending-skmtl`).
     The named estimators (e.g. :class:`~skmtl.GroupLassoRegressor`) are this class
@@ -1014,7 +1016,7 @@ class MultiTaskEstimator(_MultiTaskModel):
         ``intercept_pooling / 2 * sum_t tau_t / n_t (b_t - b_0)^2`` over ``b_0`` too
         (see :class:`~skmtl.GroupLassoRegressor`); 0: free, ``np.inf``: one intercept.
     max_iter : int, default=1000
-        Maximum number of FISTA iterations.
+        Maximum number of iterations (FISTA or ADMM iterations, CD epochs).
     tol : float, default=1e-4
         Stop when the duality gap is below ``tol`` times ``sum_t tau_t/n_t ||y_t -
         mean(y_t)||^2`` (squared loss; sklearn's convention), ``T log 2`` (logistic

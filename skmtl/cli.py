@@ -26,6 +26,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegressionCV, RidgeCV
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from . import datasets, model_selection
@@ -232,8 +233,22 @@ def estimated_strengths(model):
     return []
 
 
-def _fit_split(models, Xt, y, train, test, classification, blas_threads):
-    """``{name: (result, fitted model)}`` of every model on one split."""
+def standardized(Xt, train):
+    """``Xt`` with its feature columns (all but the task column 0) standardized by the
+    means and standard deviations of the ``train`` rows (a constant column is only
+    centred), as the user guide advises before a penalized fit: on raw columns a
+    feature's penalty depends on its units (Contraception's age in years made the
+    group lasso drop every slope)."""
+    out = np.array(Xt, dtype=float)
+    out[:, 1:] = StandardScaler().fit(Xt[train, 1:]).transform(Xt[:, 1:])
+    return out
+
+
+def _fit_split(models, Xt, y, train, test, classification, blas_threads, scale=True):
+    """``{name: (result, fitted model)}`` of every model on one split (its features
+    standardized on the training part with ``scale``)."""
+    if scale:
+        Xt = standardized(Xt, train)
     # small dense problems: BLAS threads only compete for the cores (5x slower fits of
     # the closed-form models seen on a busy 2-core machine)
     with threadpool_limits(blas_threads):
@@ -254,7 +269,9 @@ def compare(args):
     pairs = splits(tasks, y, classification, args.splits, args.seed)
     models = _models(classification, len(np.unique(tasks)), X.shape[1], args.quick)
     jobs = Parallel(n_jobs=args.jobs)(
-        delayed(_fit_split)(models, Xt, y, train, test, classification, args.blas_threads)
+        delayed(_fit_split)(
+            models, Xt, y, train, test, classification, args.blas_threads, not args.no_scale
+        )
         for train, test in pairs
     )
     results = {name: [runs[name][0] for runs in jobs] for name in models}
@@ -274,6 +291,7 @@ def compare(args):
         "folds": folds,
         "quick": args.quick,
         "test_share": len(pairs[0][1]) / len(y),
+        "scaled": not args.no_scale,
     }
     return results, fitted, info
 
@@ -339,6 +357,9 @@ def format_report(results, info):
             else f"1 random split (seed {info['seed']}): "
         )
         + f"{info['test_share']:.0%} of each task held out, every task in each training part",
+        "features standardized by each training part's means and standard deviations"
+        if info.get("scaled", True)
+        else "features as given (--no-scale)",
         f"strengths chosen by {info['folds']}-fold task-stratified CV on each training part, "
         f"grids of at most {info['grid']} values per strength, "
         + (
@@ -431,7 +452,9 @@ def write_plots(folder, results, fitted, info):
             fitted["group lasso"],
             feature_names=info["feature_names"],
             task_names=info["task_names"],
-            title=f"Group lasso coefficients on {data}\n{first}",
+            title=f"Group lasso coefficients on {data}"
+            + (" (standardized features)" if info.get("scaled", True) else "")
+            + f"\n{first}",
             ax=ax,
         ),
         "cv_group_lasso.png": lambda ax: _retitle(
@@ -535,6 +558,12 @@ def build_parser():
         "--quick",
         action="store_true",
         help="grids of 4 values and 3 CV folds: a fast smoke run (same splits and table)",
+    )
+    cmp.add_argument(
+        "--no-scale",
+        action="store_true",
+        help="fit the features as given (default: standardized by each training part's "
+        "means and standard deviations, so that no feature's penalty depends on its units)",
     )
     cmp.add_argument(
         "--show-warnings",

@@ -22,6 +22,7 @@ from skmtl.cli import (
     gap_ratio,
     main,
     splits,
+    standardized,
 )
 from skmtl.datasets import make_joint_sparse
 from skmtl.model_selection import MeanRegularizedRegressorCV
@@ -50,6 +51,7 @@ def test_compare_on_synthetic_data(capsys):
     table = _table(captured.out)
     assert len(table) == 10  # one line per model
     assert "1 random split (seed 0)" in captured.out
+    assert "features standardized by each training part's" in captured.out
     for score, time, gap, _chosen, warned in table.values():
         assert MEAN_STD.match(score) and MEAN_STD.match(time)
         assert gap == "-" or float(gap) >= 0
@@ -59,6 +61,23 @@ def test_compare_on_synthetic_data(capsys):
     assert "did not converge" not in captured.out and "warnings.warn" not in captured.out
     # tasks share 5 of 50 features: the group lasso beats independent ridge models
     assert _score(table["group lasso"][0]) > _score(table["single-task ridge"][0]) + 0.1
+
+
+def test_features_standardized_by_the_training_rows_only(capsys):
+    """Feature columns (not the task column 0) are standardized with the training
+    rows' means and standard deviations; --no-scale fits them as given."""
+    rng = np.random.RandomState(0)
+    Xt = np.column_stack([rng.randint(3, size=40), 1000 * rng.randn(40), rng.rand(40) > 0.5])
+    train, test = np.arange(30), np.arange(30, 40)
+    out = standardized(Xt, train)
+    np.testing.assert_array_equal(out[:, 0], Xt[:, 0])
+    mean, std = Xt[train, 1:].mean(axis=0), Xt[train, 1:].std(axis=0)
+    np.testing.assert_allclose(out[test, 1:], (Xt[test, 1:] - mean) / std, rtol=1e-12)
+    np.testing.assert_allclose(out[train, 1:].std(axis=0), 1.0, rtol=1e-12)
+    assert not np.allclose(out[test, 1:].mean(axis=0), 0.0)  # (not the test rows' own)
+    argv = ["compare", "--dataset", "synthetic", "--quick", "--splits", "1", "--no-scale"]
+    assert main(argv) == 0
+    assert "features as given (--no-scale)" in capsys.readouterr().out
 
 
 def test_compare_on_real_data_writes_plots(tmp_path, capsys):

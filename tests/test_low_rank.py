@@ -230,6 +230,19 @@ def test_split_models_warn_outside_their_useful_range(cls, first, parts, low):
         inside.fit(X, y, tasks=tasks)
 
 
+def test_sparse_low_rank_regressor_warns_on_both_sides_of_its_range():
+    """Below 1 the sparse part stays zero, above sqrt(d T) the low-rank part: both
+    with a warning that names it."""
+    X, y, tasks = make_tasks(seed=34)
+    high = np.sqrt(X.shape[1] * len(np.unique(tasks)))
+    for ratio, zero, named in ((0.9, "sparse", "sparse"), (1.1 * high, "lowrank", "low-rank")):
+        est = SparseLowRankRegressor(alpha_lowrank=0.05, alpha_sparse=0.05 / ratio, tol=1e-10)
+        with pytest.warns(UserWarning, match=f"the {named} part is never needed"):
+            est.fit(X, y, tasks=tasks)
+        assert np.abs(getattr(est, f"{zero}_coef_")).max() == 0.0
+        assert np.abs(est.coef_).max() > 0.0
+
+
 @pytest.mark.parametrize(
     "cls, first, second, parts, top",
     [

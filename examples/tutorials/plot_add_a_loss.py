@@ -178,8 +178,8 @@ for scale in (1.0, 0.6):
 # Data with outliers
 # ------------------
 #
-# Five tasks share three relevant features out of ten; 5 % of the targets are
-# corrupted by gross errors (+30).
+# Five tasks share three relevant features out of ten; each target is corrupted by
+# a gross error (+30) with probability 5 % (20 of the 300 here).
 
 X, y, tasks, coef = make_joint_sparse(
     n_tasks=5, n_samples=60, n_features=10, n_informative=3, noise=0.3, random_state=0

@@ -65,6 +65,7 @@ from numbers import Real
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.linear_model import MultiTaskElasticNet
+from sklearn.model_selection import GridSearchCV
 
 from skmtl import MultiTaskEstimator
 from skmtl.datasets import make_joint_sparse
@@ -217,8 +218,6 @@ if cp is not None:
 # The penalty stores each constructor argument under its own name (``self.alpha =
 # alpha``), as scikit-learn's estimators do, so it has ``get_params`` and
 # ``set_params``: a grid search tunes its parameters by nested names.
-
-from sklearn.model_selection import GridSearchCV
 
 grid = {"penalty__alpha": [0.01, 0.1, 1.0], "penalty__beta": [0.05, 0.5]}
 search = GridSearchCV(MultiTaskEstimator(penalty=RowElasticNet()), grid, cv=4).fit(X, Y)

@@ -67,9 +67,11 @@ def _common_parameters(loss):
         smallest feature's): block coordinate descent over features (``"cd"``) for
         the L2,1 and L1 group lasso, ADMM with per-task factorizations
         (``"admm"``) for the other penalties (L1/Linf and sparse-group lasso, the
-        dirty model, the low-rank and task-relation models); FISTA (``"fista"``)
-        in every other case (also on well-scaled features, where it is faster).
-        Both keep
+        dirty model, the low-rank and task-relation models); coordinate descent
+        also for the L2,1 and L1 norms on at most 5 features whatever their
+        scales, and ADMM for the split models (``W = P + Q``); FISTA
+        (``"fista"``) in every other case (also on well-scaled features, where it
+        is faster). The full rule: :ref:`extending-skmtl`. Both keep
         their iteration count when features are unscaled or collinear, where
         FISTA's grows. Each can
         be forced (``"cd"`` serves the group lasso and dirty models, ``"admm"`` every

@@ -6,6 +6,7 @@ robust multi-task feature learning. Next to the dirty and robust low-rank models
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import is_regressor
 
 from .._base import (
     ClassifierMixin,
@@ -55,10 +56,13 @@ class _SparseLowRank(_MultiTaskModel):
         alpha_sparse = middle_of_range(self.alpha_lowrank, self.alpha_sparse, useful)
         check_number(alpha_sparse, "alpha_sparse", low=0, low_open=True)
         # below 1 the sparse part stays zero whatever the number of classes; the top
-        # is checked by the *CV only (K classes raise it, and fit does not pass K)
+        # is checked for regressors (K classes raise a classifier's, and fit does not
+        # pass K: its *CV checks it)
         ratio = self.alpha_lowrank / alpha_sparse
         parts = ("low-rank", "sparse")
-        warn_unused_part("alpha_lowrank", "alpha_sparse", ratio, useful, parts, check_top=False)
+        warn_unused_part(
+            "alpha_lowrank", "alpha_sparse", ratio, useful, parts, check_top=is_regressor(self)
+        )
         return SplitPenalty(L1(alpha_sparse), TraceNorm(self.alpha_lowrank))
 
     def _fit_structure(self, W, penalty, parts=None):
@@ -122,7 +126,8 @@ _SPARSE_LOWRANK = dict(
     where skmtl averages them per task: see ``task_weights="samples"``.)
 
     Useful only for ``1 < alpha_lowrank / alpha_sparse < sqrt(d T)``: below that
-    range the sparse part stays zero (with a warning), above it the low-rank part;
+    range the sparse part stays zero (with a warning), above it the low-rank part
+    (with a warning for regressors; with ``K`` classes the top is ``sqrt(d K T)``);
     the default ``alpha_sparse`` sits in the middle of the range.""",
     penalty="alpha_sparse * ||P||_1 + alpha_lowrank * ||Q||_*,   W = P + Q",
     parameters="""    alpha_sparse : float or None, default=None
