@@ -202,6 +202,36 @@ def test_two_strengths_cv_grid():
     np.testing.assert_allclose(model.coef_, refit.coef_)
 
 
+def test_cluster_norm_cv_grid_follows_alpha_between():
+    """The automatic alpha_within grid is relative to alpha_between, which it must
+    exceed (alpha_between above 0.0316 crashed inside the folds, naming the base
+    estimator's alpha_within); a given grid that does not exceed it is refused up
+    front."""
+    X, y, tasks, _, _ = make_clustered_tasks(n_tasks=6, n_clusters=2, random_state=3)
+    default = ClusterNormRegressorCV(alpha_withins=4, alpha_means=[0.01], cv=3).fit(
+        X, y, tasks=tasks
+    )
+    np.testing.assert_allclose(default.alpha_withins_, np.logspace(1, -1.5, 4), rtol=1e-10)
+    model = ClusterNormRegressorCV(alpha_between=0.5, alpha_withins=4, alpha_means=[0.01], cv=3)
+    model.fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(model.alpha_withins_, 0.5 * np.logspace(3, 0.5, 4), rtol=1e-10)
+    refit = ClusterNormRegressor(
+        alpha_between=0.5,
+        alpha_within=model.alpha_within_,
+        alpha_mean=0.01,
+        intercept_pooling=model.intercept_pooling_,
+    ).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(model.coef_, refit.coef_, rtol=1e-8, atol=1e-10)
+    with pytest.raises(
+        ValueError,
+        match=r"alpha_withins must all be larger than alpha_between "
+        r"\(0.5\).*got 0.5, 0.1",
+    ):
+        ClusterNormRegressorCV(alpha_between=0.5, alpha_withins=[2.0, 0.5, 0.1]).fit(
+            X, y, tasks=tasks
+        )
+
+
 def test_cluster_norm_cv_equals_grid_search():
     """Three strengths: alpha_within along the path, alpha_mean on the second axis,
     alpha_between fixed; the same choice and curve as GridSearchCV on the same folds."""

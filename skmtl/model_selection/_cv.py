@@ -116,7 +116,10 @@ class _PathCV(_MultiTaskModel):
         """The automatic grid of ``count`` values of a strength that is not the
         path's (None: it has none): from ``_ranges``."""
         decades = self._ranges[name]
-        return None if decades is None else log_grid(decades, count)
+        if decades is None:
+            return None
+        grid = log_grid(decades[:2], count)
+        return grid * getattr(self, decades[2]) if len(decades) > 2 else grid
 
     def _path_alpha_max(self, base, data, info, loss):
         """The top of the automatic grid of the path's strength: the estimator's

@@ -129,6 +129,8 @@ def _grid_entry(name, default, first, decades, model, alpha_max=None):
     param = f"{name}s"
     if decades is not None:
         auto = f"``logspace({decades[0]:g}, {decades[1]:g}, {param})``"
+        if len(decades) > 2:  # relative to another parameter
+            auto = f"``{decades[2]} * logspace({decades[0]:g}, {decades[1]:g}, {param})``"
     if not first:
         text = f"Grid of ``{name}``, one axis of the search. An int: that many values {auto}."
         if default is None:

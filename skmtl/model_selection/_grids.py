@@ -49,9 +49,10 @@ STRENGTH = (0.0, -4.0)
 COUPLING = (2.0, -4.0)
 #: a second, ridge-like strength, increasing: 1e-3, 1e-2, 1e-1 by default
 RIDGE = (-3.0, -1.0)
-#: the cluster norm's within-cluster strength stays above alpha_between (default
-#: 0.01); 12 values by default
-WITHIN = (1.0, -1.5)
+#: the cluster norm's within-cluster strength, relative to (a third entry: times)
+#: alpha_between, which it must exceed: 1000 down to 3.16 times it (10 to 0.0316 at
+#: the default 0.01); 12 values by default
+WITHIN = (3.0, 0.5, "alpha_between")
 
 
 def is_count(grid):

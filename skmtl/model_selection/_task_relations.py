@@ -322,9 +322,30 @@ class ClusteredClassifierCV(ClassifierMixin, _PathCV):
     )
 
 
-class ClusterNormRegressorCV(RegressorMixin, _PathCV):
-    _model = ClusterNormRegressor
+class _ClusterNormCV(_PathCV):
+    """The cluster norm's search: ``alpha_within`` along the path, which must exceed
+    the fixed ``alpha_between`` (its automatic grid is relative to it)."""
+
     _ranges = {"alpha_within": WITHIN, "alpha_mean": RIDGE}
+
+    def _path_alpha_max(self, base, data, info, loss):
+        return None  # (no alpha_max; the base's own alpha_within is not searched)
+
+    def _grids(self, base, prepared):
+        grids = super()._grids(base, prepared)
+        below = grids[0][grids[0] <= self.alpha_between]
+        if len(below):
+            raise ValueError(
+                f"alpha_withins must all be larger than alpha_between "
+                f"({self.alpha_between:g}), which bounds the task covariance's "
+                f"eigenvalues from the other side; got {', '.join(f'{v:g}' for v in below)}."
+                " An int gives that many values from 1000 down to 3.16 times alpha_between."
+            )
+        return grids
+
+
+class ClusterNormRegressorCV(RegressorMixin, _ClusterNormCV):
+    _model = ClusterNormRegressor
 
     def __init__(
         self,
@@ -356,7 +377,7 @@ class ClusterNormRegressorCV(RegressorMixin, _PathCV):
         "Cross-validated cluster-norm multi-task learning for regression.",
         _model,
         __init__,
-        _ranges,
+        _ClusterNormCV._ranges,
         example="""    >>> from skmtl import ClusterNormRegressorCV
     >>> from skmtl.datasets import make_clustered_tasks
     >>> X, y, tasks = make_clustered_tasks(n_tasks=4, random_state=0)[:3]
@@ -372,9 +393,8 @@ class ClusterNormRegressorCV(RegressorMixin, _PathCV):
     )
 
 
-class ClusterNormClassifierCV(ClassifierMixin, _PathCV):
+class ClusterNormClassifierCV(ClassifierMixin, _ClusterNormCV):
     _model = ClusterNormClassifier
-    _ranges = {"alpha_within": WITHIN, "alpha_mean": RIDGE}
 
     def __init__(
         self,
@@ -406,7 +426,7 @@ class ClusterNormClassifierCV(ClassifierMixin, _PathCV):
         "Cross-validated cluster-norm multi-task learning for classification.",
         _model,
         __init__,
-        _ranges,
+        _ClusterNormCV._ranges,
         example="""    >>> from skmtl import ClusterNormClassifierCV
     >>> from skmtl.datasets import make_clustered_tasks
     >>> X, y, tasks = make_clustered_tasks(n_tasks=4, random_state=0, loss="logistic")[:3]
