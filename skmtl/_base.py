@@ -247,7 +247,7 @@ class _MultiTaskModel(BaseEstimator):
             return self._fit_dask(X, y, tasks, sample_weight)
         data, info, loss = self._prepare(X, y, tasks, sample_weight, reset=True)
         d, T = data.n_features, data.n_tasks // data.n_classes
-        penalty = self._make_penalty(T, d)
+        penalty = self._class_penalty(T, d, data.n_classes)
         if isinstance(penalty, NormPenalty) and penalty.alpha == 0:
             advice = _UNPENALIZED_ADVICE.get(loss.name)
             warnings.warn(
@@ -599,7 +599,13 @@ class _MultiTaskModel(BaseEstimator):
         """The model's penalty for ``data``: on the ``K T`` task-class columns of a
         ``K``-class model (:func:`skmtl.penalties.for_classes`)."""
         K = data.n_classes
-        return for_classes(self._make_penalty(data.n_tasks // K, data.n_features), K)
+        return for_classes(self._class_penalty(data.n_tasks // K, data.n_features, K), K)
+
+    def _class_penalty(self, n_tasks, n_features, n_classes):
+        """The penalty of one class's task models of a ``n_classes``-class model
+        (:meth:`_make_penalty`; a split model's useful range of its two strengths
+        depends on the number of classes)."""
+        return self._make_penalty(n_tasks, n_features)
 
     def _initial_coef(self, datafit, data, info, warm=True):
         d, T = data.n_features, data.n_tasks

@@ -10,9 +10,11 @@ from sklearn.model_selection import GridSearchCV, KFold
 
 from skmtl import (
     DirtyClassifier,
+    DirtyClassifierCV,
     DirtyRegressor,
     RobustFeatureLearningRegressor,
     RobustLowRankClassifier,
+    RobustLowRankClassifierCV,
     RobustLowRankRegressor,
     SharedSubspaceClassifier,
     SharedSubspaceRegressor,
@@ -297,3 +299,51 @@ def test_round_off_steps_do_not_hang_backtracking():
     fit = RobustLowRankRegressor(tol=1e-10).fit(X, y)
     ref = RobustLowRankRegressor(solver="cvxpy").fit(X, y)
     assert abs(fit.objective_ - ref.objective_) <= 1e-6 * abs(ref.objective_)
+
+
+def _three_class_tasks(T=3, n=80, d=6, K=3, seed=1):
+    rng = np.random.RandomState(seed)
+    X, tasks = rng.randn(T * n, d), np.repeat(np.arange(T), n)
+    W = np.zeros((T, K, d))
+    W[:, :, :2] = 2.0 * rng.randn(T, K, 2)  # features 0 and 1 shared
+    Z = np.einsum("ij,ikj->ik", X, W[tasks])
+    P = np.exp(Z - Z.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    y = (rng.rand(len(P), 1) > np.cumsum(P, axis=1)).sum(axis=1)
+    return X, y, tasks
+
+
+@pytest.mark.parametrize(
+    "make, zero, low, high",
+    [
+        # the dirty model's rows hold K T = 9 task-class models: range (1, 9), not (1, 3)
+        (lambda r: DirtyClassifier(alpha_shared=0.05, alpha_specific=0.05 / r), "shared", 1, 9),
+        # a task's outlier column holds its K = 3 class models: (1 / sqrt(3), sqrt(3))
+        (
+            lambda r: RobustLowRankClassifier(alpha_lowrank=0.05, alpha_outlier=0.05 / r),
+            "outlier",
+            1 / np.sqrt(3),
+            np.sqrt(3),
+        ),
+    ],
+    ids=["Dirty", "RobustLowRank"],
+)
+def test_split_model_ranges_count_the_classes(make, zero, low, high):
+    """With three classes, inside the range of K T task-class columns (outside the
+    two-class one) both parts are used, at cvxpy's optimum, and no warning says a
+    part stays zero; outside it the warning comes. The *CV's ratios lie inside."""
+    X, y, tasks = _three_class_tasks()
+    ratio = 6.0 if zero == "shared" else 0.95
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        model = make(ratio).set_params(tol=1e-10, max_iter=100_000).fit(X, y, tasks=tasks)
+    assert np.count_nonzero(getattr(model, f"{zero}_coef_")) > 0
+    reference = make(ratio).set_params(solver="cvxpy").fit(X, y, tasks=tasks)
+    assert model.objective_ == pytest.approx(reference.objective_, rel=1e-6)
+    outside = 1.1 * high if zero == "shared" else 0.9 * low
+    with pytest.warns(UserWarning, match=f"the {zero} part is never needed"):
+        make(outside).fit(X, y, tasks=tasks)
+    cv_class = {"shared": DirtyClassifierCV, "outlier": RobustLowRankClassifierCV}[zero]
+    ratios = cv_class(cv=2)._ratio_grid(model._prepare(X, y, tasks, None, True)[0])
+    assert np.all((ratios > low) & (ratios < high))
+    assert np.any((ratios < 1) | (ratios > 3))  # beyond the two-class range (1, T = 3)

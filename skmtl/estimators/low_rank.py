@@ -129,12 +129,12 @@ def middle_of_range(first, second, useful):
     return first / np.sqrt(low * high)
 
 
-def warn_unused_part(first, second, ratio, useful, parts, check_top=True):
+def warn_unused_part(first, second, ratio, useful, parts):
     """Warn when ``first / second = ratio`` lies outside the closed ``useful`` range
     ``(low, high)`` of a split model: below it the second part of ``parts`` is never
-    needed, above it the first (checked only with ``check_top``)."""
+    needed, above it the first."""
     low, high = useful
-    if low <= ratio and (ratio <= high or not check_top):
+    if low <= ratio <= high:
         return
     part, change = (parts[1], "raise") if ratio < low else (parts[0], "lower")
     warnings.warn(
@@ -169,38 +169,29 @@ class _Dirty(_MultiTaskModel):
     ):
         store_parameters(self, locals())
 
-    def _useful_ratio(self, n_tasks, n_features=None):
+    def _useful_ratio(self, n_tasks, n_features=None, n_classes=1):
         """``(1, bound)``: outside it one part stays zero. A row costs ``alpha_shared
         ||p||_inf`` in the shared part and ``alpha_specific ||p||_1`` in the other,
         with ``||p||_inf <= ||p||_1 <= T ||p||_inf`` (``sqrt(T)`` and the 2-norm for
-        ``group_norm="l2"``)."""
-        return 1.0, n_tasks if self.group_norm == "linf" else np.sqrt(n_tasks)
+        ``group_norm="l2"``); with ``K`` classes a row holds the ``K T`` task-class
+        models."""
+        columns = n_tasks * n_classes
+        return 1.0, columns if self.group_norm == "linf" else np.sqrt(columns)
 
     def _make_penalty(self, n_tasks, n_features=None):
+        return self._class_penalty(n_tasks, n_features, 1)
+
+    def _class_penalty(self, n_tasks, n_features, n_classes):
         check_number(self.alpha_shared, "alpha_shared", low=0, low_open=True)
         if self.alpha_specific is not None:
             check_number(self.alpha_specific, "alpha_specific", low=0, low_open=True)
         if self.group_norm not in ("l2", "linf"):
             raise ValueError(f"group_norm must be one of ('l2', 'linf'); got {self.group_norm!r}.")
-        useful = self._useful_ratio(n_tasks)
+        useful = self._useful_ratio(n_tasks, n_features, n_classes)
         alpha_specific = middle_of_range(self.alpha_shared, self.alpha_specific, useful)
-        ratio, top = self.alpha_shared / alpha_specific, useful[1]
-        if n_tasks > 1 and ratio <= 1:
-            warnings.warn(
-                f"alpha_shared / alpha_specific = {ratio:.3g} <= 1: the task-specific part "
-                f"is never needed and stays zero (the useful range is 1 < ratio < {top:.3g}); "
-                "raise alpha_shared.",
-                UserWarning,
-                stacklevel=3,
-            )
-        elif n_tasks > 1 and ratio >= top:
-            warnings.warn(
-                f"alpha_shared / alpha_specific = {ratio:.3g} >= {top:.3g}: the shared part "
-                "is never needed and stays zero (the useful range is 1 < ratio < that bound); "
-                "lower alpha_shared.",
-                UserWarning,
-                stacklevel=3,
-            )
+        if n_tasks * n_classes > 1:  # (at either end the split is not unique)
+            ratio, parts = self.alpha_shared / alpha_specific, ("shared", "task-specific")
+            warn_unused_part("alpha_shared", "alpha_specific", ratio, useful, parts)
         shared = L1Linf if self.group_norm == "linf" else L21
         return SplitPenalty(shared(self.alpha_shared), L1(alpha_specific))
 
@@ -231,16 +222,23 @@ class _RobustLowRank(_MultiTaskModel):
     ):
         store_parameters(self, locals())
 
-    def _useful_ratio(self, n_tasks, n_features=None):
+    def _useful_ratio(self, n_tasks, n_features=None, n_classes=1):
         """``(1, sqrt(T))``: outside it one part stays zero. A matrix's trace norm is
         at most the sum of its columns' norms, which is at most ``sqrt(T)`` times its
         trace norm; below 1 the outlier part stays zero (at 1 the split is not
-        unique), above ``sqrt(T)`` the low-rank part."""
-        return 1.0, np.sqrt(n_tasks)
+        unique), above ``sqrt(T)`` the low-rank part. With ``K`` classes a task's
+        column holds its ``K`` class models (a ``d x K`` block, whose trace norm is
+        at most ``sqrt(min(d, K))`` times its Frobenius norm): ``(1 / sqrt(min(d,
+        K)), sqrt(T))``."""
+        blocks = n_classes if n_features is None else min(n_features, n_classes)
+        return 1.0 / np.sqrt(blocks), np.sqrt(n_tasks)
 
     def _make_penalty(self, n_tasks, n_features=None):
+        return self._class_penalty(n_tasks, n_features, 1)
+
+    def _class_penalty(self, n_tasks, n_features, n_classes):
         check_number(self.alpha_lowrank, "alpha_lowrank", low=0, low_open=True)
-        useful = self._useful_ratio(n_tasks)
+        useful = self._useful_ratio(n_tasks, n_features, n_classes)
         alpha_outlier = middle_of_range(self.alpha_lowrank, self.alpha_outlier, useful)
         check_number(alpha_outlier, "alpha_outlier", low=0, low_open=True)
         if n_tasks > 1:
@@ -318,15 +316,17 @@ _DIRTY = dict(
 
     ``P`` selects features for all tasks together (rows, L1/L-infinity or L2,1),
     ``Q`` adds entries for single tasks. Useful only for ``1 < alpha_shared /
-    alpha_specific < T`` (``sqrt(T)`` with ``group_norm="l2"``): outside that range one
-    part stays zero, and a warning says so. The default ``alpha_specific`` sits in
-    the middle of the range.""",
+    alpha_specific < T`` (``sqrt(T)`` with ``group_norm="l2"``; ``K T`` and ``sqrt(K
+    T)`` with ``K`` classes, whose rows hold every task-class model): outside that
+    range one part stays zero, and a warning says so. The default ``alpha_specific``
+    sits in the middle of the range.""",
     penalty="alpha_shared * sum_j ||P_j|| + alpha_specific * ||Q||_1,   W = P + Q",
     parameters="""    alpha_shared : float, default=0.1
         Strength of the row norm on the shared part, > 0.
     alpha_specific : float or None, default=None
         Strength of the entrywise L1 norm on the specific part, > 0. None:
-        ``alpha_shared / sqrt(n_tasks)`` (``/ n_tasks ** 0.25`` with ``group_norm="l2"``),
+        ``alpha_shared / sqrt(n_tasks)`` (``/ n_tasks ** 0.25`` with ``group_norm="l2"``;
+        ``n_tasks * n_classes`` in place of ``n_tasks`` with more than two classes),
         whose ratio is the geometric middle of the useful range.
     group_norm : {"linf", "l2"}, default="linf"
         Row norm of the shared part.
@@ -349,17 +349,19 @@ _ROBUST = dict(
     low-rank part shared by the regular tasks and a column-sparse part that lets a
     few outlier tasks escape the subspace.
 
-    Useful only for ``1 < alpha_lowrank / alpha_outlier < sqrt(T)``: outside that
-    range one part stays zero, and a warning says so; at equal strengths ``W`` is
-    the trace norm's solution and the split is not unique. The default
-    ``alpha_outlier`` sits in the middle of the range.""",
+    Useful only for ``1 < alpha_lowrank / alpha_outlier < sqrt(T)`` (from ``1 /
+    sqrt(min(d, K))`` with ``K`` classes, whose outlier columns hold a task's ``K``
+    class models): outside that range one part stays zero, and a warning says so; at
+    the lower end ``W`` is the trace norm's solution and the split is not unique.
+    The default ``alpha_outlier`` sits in the middle of the range.""",
     penalty="alpha_lowrank * ||L||_* + alpha_outlier * sum_t ||S_t||_2,   W = L + S",
     parameters="""    alpha_lowrank : float, default=0.1
         Strength of the trace norm on the shared low-rank part, > 0.
     alpha_outlier : float or None, default=None
         Strength of the column norm on the outlier part, > 0. None:
         ``alpha_lowrank / n_tasks ** 0.25``, whose ratio ``n_tasks ** 0.25`` is the
-        geometric middle of the useful range ``(1, sqrt(n_tasks))``.
+        geometric middle of the useful range ``(1, sqrt(n_tasks))`` (of ``(1 /
+        sqrt(min(d, K)), sqrt(n_tasks))`` with ``K`` classes).
 """,
     attributes="""    lowrank_coef_ : ndarray of shape (n_tasks, n_features)
         The low-rank part ``L^T``.

@@ -6,7 +6,6 @@ robust multi-task feature learning. Next to the dirty and robust low-rank models
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import is_regressor
 
 from .._base import (
     ClassifierMixin,
@@ -42,27 +41,25 @@ class _SparseLowRank(_MultiTaskModel):
     ):
         store_parameters(self, locals())
 
-    def _useful_ratio(self, n_tasks, n_features):
+    def _useful_ratio(self, n_tasks, n_features, n_classes=1):
         """``(1, sqrt(d T))``: outside it one part stays zero. A matrix's trace norm is
         at most the L1 norm of its entries, which is at most ``sqrt(d T)`` times its
         trace norm; below 1 the sparse part stays zero, above ``sqrt(d T)`` the
         low-rank part. (For ``K`` classes the trace norm acts on the ``(d, K T)``
         block of every class's task models and the range reaches ``sqrt(d K T)``.)"""
-        return 1.0, np.sqrt(n_features * n_tasks)
+        return 1.0, np.sqrt(n_features * n_tasks * n_classes)
 
     def _make_penalty(self, n_tasks, n_features):
+        return self._class_penalty(n_tasks, n_features, 1)
+
+    def _class_penalty(self, n_tasks, n_features, n_classes):
         check_number(self.alpha_lowrank, "alpha_lowrank", low=0, low_open=True)
-        useful = self._useful_ratio(n_tasks, n_features)
+        useful = self._useful_ratio(n_tasks, n_features, n_classes)
         alpha_sparse = middle_of_range(self.alpha_lowrank, self.alpha_sparse, useful)
         check_number(alpha_sparse, "alpha_sparse", low=0, low_open=True)
-        # below 1 the sparse part stays zero whatever the number of classes; the top
-        # is checked for regressors (K classes raise a classifier's, and fit does not
-        # pass K: its *CV checks it)
         ratio = self.alpha_lowrank / alpha_sparse
         parts = ("low-rank", "sparse")
-        warn_unused_part(
-            "alpha_lowrank", "alpha_sparse", ratio, useful, parts, check_top=is_regressor(self)
-        )
+        warn_unused_part("alpha_lowrank", "alpha_sparse", ratio, useful, parts)
         return SplitPenalty(L1(alpha_sparse), TraceNorm(self.alpha_lowrank))
 
     def _fit_structure(self, W, penalty, parts=None):
@@ -92,11 +89,13 @@ class _RobustFeatureLearning(_MultiTaskModel):
     ):
         store_parameters(self, locals())
 
-    def _useful_ratio(self, n_tasks, n_features):
+    def _useful_ratio(self, n_tasks, n_features, n_classes=1):
         """``(1 / sqrt(d), sqrt(T))``: outside it one part stays zero. A matrix's sum
-        of row norms is at most ``sqrt(T)`` times its sum of column norms, which is at
-        most ``sqrt(d)`` times its sum of row norms; below ``1 / sqrt(d)`` the outlier
-        part stays zero, above ``sqrt(T)`` the shared part."""
+        of row norms is at most ``sqrt(d)`` times its sum of column norms, which is at
+        most ``sqrt(T)`` times its sum of row norms; below ``1 / sqrt(d)`` the outlier
+        part stays zero, above ``sqrt(T)`` the shared part. (With ``K`` classes, rows
+        of ``K T`` task-class models and columns of a task's ``K`` class models: the
+        same range.)"""
         return 1.0 / np.sqrt(n_features), np.sqrt(n_tasks)
 
     def _make_penalty(self, n_tasks, n_features=None):
@@ -126,9 +125,9 @@ _SPARSE_LOWRANK = dict(
     where skmtl averages them per task: see ``task_weights="samples"``.)
 
     Useful only for ``1 < alpha_lowrank / alpha_sparse < sqrt(d T)``: below that
-    range the sparse part stays zero (with a warning), above it the low-rank part
-    (with a warning for regressors; with ``K`` classes the top is ``sqrt(d K T)``);
-    the default ``alpha_sparse`` sits in the middle of the range.""",
+    range the sparse part stays zero, above it the low-rank part (with a warning;
+    with ``K`` classes the top is ``sqrt(d K T)``); the default ``alpha_sparse`` sits
+    in the middle of the range.""",
     penalty="alpha_sparse * ||P||_1 + alpha_lowrank * ||Q||_*,   W = P + Q",
     parameters="""    alpha_sparse : float or None, default=None
         Strength of the entrywise L1 norm on the sparse part, > 0. None:

@@ -19,12 +19,6 @@ class _SparseLowRankCV(_SplitRatioCV):
     _ranges = {"alpha_lowrank": None, "lowrank_ratio": None}
     _ratios = {"lowrank_ratio": ("alpha_sparse", "alpha_lowrank")}
 
-    def _ratio_range(self, data):
-        """The estimator's range on all ``K T`` task-class columns: ``(1, sqrt(d K
-        T))``, where the trace norm acts on the ``(d K, T)`` task blocks."""
-        model = self._model(**self._model_params())
-        return model._useful_ratio(data.n_tasks, data.n_features)
-
 
 class _RobustFeatureLearningCV(_SplitRatioCV):
     _ranges = {"alpha_shared": None, "shared_ratio": None}

@@ -28,7 +28,8 @@ class _SplitRatioCV(_PathCV):
         """``(low, high)``: outside it one part stays zero on ``data``'s shape (the
         estimator's ``_useful_ratio``)."""
         model = self._model(**self._model_params())
-        return model._useful_ratio(data.n_tasks // data.n_classes, data.n_features)
+        K = data.n_classes
+        return model._useful_ratio(data.n_tasks // K, data.n_features, K)
 
     def _ratio_grid(self, data):
         """The ratios searched: the grid's values, or that many spaced evenly in log
