@@ -190,11 +190,23 @@ def _check_n_clusters(k, n_tasks):
 
 
 def _cluster_labels(matrix, k, n_vectors):
-    """k-means on the rows of the top ``n_vectors`` eigenvectors of a task matrix."""
+    """k-means on the rows of the top ``n_vectors`` eigenvectors of a task matrix,
+    but those whose eigenvalue ties with the largest one left out: eigh returns an
+    arbitrary basis of a repeated eigenvalue's space, whose rows then cluster the
+    tasks at random, differently for each order of the tasks (fewer features than
+    clusters, where the learned matrix gives every direction beyond the rank of
+    ``W`` one value: radon, one feature, 2 clusters of 85 counties). All tied (no
+    structure): one cluster."""
     if k == 1 or matrix.shape[0] == 1:
         return np.zeros(matrix.shape[0], dtype=int)
-    _, vectors = np.linalg.eigh(matrix)
-    return KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(vectors[:, -n_vectors:])
+    values, vectors = np.linalg.eigh(matrix)
+    below = values[-n_vectors - 1] if n_vectors < len(values) else -np.inf
+    values, vectors = values[-n_vectors:], vectors[:, -n_vectors:]
+    tie = 1e-8 * max(np.abs(values).max(), np.finfo(float).tiny)
+    vectors = vectors[:, values > below + tie]
+    if vectors.shape[1] == 0:
+        return np.zeros(matrix.shape[0], dtype=int)
+    return KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(vectors)
 
 
 class _ClusterNorm(_TaskRelationModel):
