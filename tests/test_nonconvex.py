@@ -343,3 +343,27 @@ def test_a_freed_feature_beyond_its_stage_bound_is_solved_again(monkeypatch):
     wide = CappedL1Regressor(**params).fit(bunch.data, bunch.target, tasks=bunch.tasks)
     assert model.objective_ == pytest.approx(wide.objective_, abs=2 * wide.dual_gap_ + 1e-9)
     np.testing.assert_allclose(model.coef_, wide.coef_, atol=1e-3)
+
+
+@pytest.mark.parametrize("cls", [CappedL1Classifier, BlockMCPClassifier, BlockSCADClassifier])
+def test_separated_task_without_shrinkage_warns_and_names_the_task(cls):
+    """A task whose classes the unshrunk features separate has no finite optimum:
+    its coefficients grow as tol shrinks (they did with no warning); the fit warns
+    and names that task only. A task that is not separated is left alone."""
+    rng = np.random.RandomState(0)
+    n, d = 30, 5
+    X, tasks = rng.randn(3 * n, d), np.repeat(["a", "b", "c"], n)
+    y = (X[:, 0] + 0.3 * X[:, 1] > 0).astype(int)
+    y[tasks != "b"] ^= rng.rand(2 * n) < 0.2  # noisy labels but in task b
+    params = dict(alpha=0.05, theta=0.5) if cls is CappedL1Classifier else dict(alpha=0.1)
+    fits = []
+    for tol in (1e-4, 1e-8):
+        with pytest.warns(
+            ConvergenceWarning,
+            match=r"classes \(or the zero counts\) of task\(s\) "
+            r"\[b\]: the loss keeps falling",
+        ):
+            fits.append(cls(**params, tol=tol, max_iter=20_000).fit(X, y, tasks=tasks))
+    grown = np.abs(fits[1].coef_[1]).max() / np.abs(fits[0].coef_[1]).max()
+    assert grown > 1.2  # what the warning says: tol sets the separated task's scale
+    np.testing.assert_allclose(fits[1].coef_[[0, 2]], fits[0].coef_[[0, 2]], atol=1e-2)

@@ -63,9 +63,9 @@ LOSS_VARIANTS = [
 
 def _expected_failures(estimator):
     """The non-convex classifiers leave large features unshrunk: on the separable
-    multi-output check data those grow to the stage bound and the probabilities
-    saturate at 1, so their ranks tie where the decision values do not (also through
-    their *CV, which refits them)."""
+    multi-output check data those grow without bound (the fits warn so) and the
+    probabilities saturate at 1, so their ranks tie where the decision values do not
+    (also through their *CV, which refits them)."""
     if type(estimator).__name__ == "GroupLassoRegressorCV" and estimator.loss == "quantile":
         # its refit's predictions differ by 3e-7 (relative) between weighted and
         # repeated rows, above the check's 1e-7: at the default tol=1e-4 the pinball
