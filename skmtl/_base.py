@@ -651,6 +651,11 @@ class _MultiTaskModel(BaseEstimator):
             return W.reshape(W.shape[0], K, -1).transpose(2, 1, 0).copy()
         return np.ascontiguousarray(W.T)
 
+    def _as_coef(self, W):
+        """A ``(d, T)`` part of ``W`` in ``coef_``'s layout (one task: its own)."""
+        blocks = self._task_blocks(W)
+        return blocks[0] if self._layout == "single" else blocks
+
     # -------------------------------------------------------------- predict
     def _decision(self, X, tasks):
         check_is_fitted(self, "coef_")

@@ -347,3 +347,22 @@ def test_split_model_ranges_count_the_classes(make, zero, low, high):
     ratios = cv_class(cv=2)._ratio_grid(model._prepare(X, y, tasks, None, True)[0])
     assert np.all((ratios > low) & (ratios < high))
     assert np.any((ratios < 1) | (ratios > 3))  # beyond the two-class range (1, T = 3)
+
+
+@pytest.mark.parametrize(
+    "model, parts",
+    [
+        (DirtyRegressor(), ("shared", "specific")),
+        (RobustLowRankRegressor(), ("lowrank", "outlier")),
+        (SparseLowRankRegressor(), ("sparse", "lowrank")),
+        (RobustFeatureLearningRegressor(), ("shared", "outlier")),
+    ],
+    ids=lambda v: type(v).__name__ if hasattr(v, "fit") else "",
+)
+def test_split_parts_take_the_shape_of_coef(model, parts):
+    """One task (1-D y): coef_ is (d,), and so is each part (they were (1, d))."""
+    X, y, tasks = make_tasks(seed=35)
+    model.fit(X, y)
+    first, second = (getattr(model, f"{p}_coef_") for p in parts)
+    assert first.shape == second.shape == model.coef_.shape == (X.shape[1],)
+    np.testing.assert_allclose(first + second, model.coef_, rtol=1e-12)

@@ -165,6 +165,11 @@ def test_task_correlation_has_the_planted_sign_pattern():
     model = TaskRelationRegressor(alpha=0.1, beta=0.01).fit(X, y, tasks=tasks)
     np.testing.assert_array_equal(np.sign(model.task_correlation_), np.outer(signs, signs))
     assert np.trace(model.task_covariance_) == pytest.approx(1)
+    y[tasks == 2] = 3.0  # a constant task: its model is zero, uncorrelated with the others
+    model = TaskRelationRegressor(alpha=0.1, beta=0.01).fit(X, y, tasks=tasks)
+    assert np.abs(model.coef_[2]).max() < 1e-12
+    np.testing.assert_array_equal(np.diag(model.task_correlation_), 1.0)
+    assert not np.any(np.delete(model.task_correlation_[2], 2))
 
 
 @pytest.mark.parametrize(

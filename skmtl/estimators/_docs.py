@@ -77,7 +77,9 @@ def _common_parameters(loss):
         be forced (``"cd"`` serves the group lasso and dirty models, ``"admm"`` every
         penalty; both raise a ValueError where they do not apply). ``"cvxpy"``
         solves the same objective with cvxpy (the reference solver; ``pip install
-        'skmtl[cvxpy]'``).
+        'skmtl[cvxpy]'``) to its conic solver's accuracy: entries that are zero at
+        the optimum come out near 1e-9, not 0, so the attributes that count zeros or
+        ranks (``rank_``, ``outlier_tasks_``, the parts' sparsity) count them too.
     precompute : {{"auto", True, False}}, default="auto"
 {_wrap(_PRECOMPUTE[loss])}
     task_column : int or str, default=None

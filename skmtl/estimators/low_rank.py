@@ -197,7 +197,7 @@ class _Dirty(_MultiTaskModel):
 
     def _fit_structure(self, W, penalty, parts=None):
         P, Q = parts
-        self.shared_coef_, self.specific_coef_ = self._task_blocks(P), self._task_blocks(Q)
+        self.shared_coef_, self.specific_coef_ = self._as_coef(P), self._as_coef(Q)
 
 
 class _RobustLowRank(_MultiTaskModel):
@@ -250,8 +250,8 @@ class _RobustLowRank(_MultiTaskModel):
 
     def _fit_structure(self, W, penalty, parts=None):
         L, S = parts
-        self.lowrank_coef_, self.outlier_coef_ = self._task_blocks(L), self._task_blocks(S)
-        outlier = self.outlier_coef_ != 0
+        self.lowrank_coef_, self.outlier_coef_ = self._as_coef(L), self._as_coef(S)
+        outlier = self._task_blocks(S) != 0
         self.outlier_tasks_ = self.tasks_[outlier.reshape(len(outlier), -1).any(axis=1)]
 
 
@@ -334,7 +334,8 @@ _DIRTY = dict(
     attributes="""    shared_coef_ : ndarray of shape (n_tasks, n_features)
         The shared part ``P^T``.
     specific_coef_ : ndarray of shape (n_tasks, n_features)
-        The task-specific part ``Q^T``; ``coef_ = shared_coef_ + specific_coef_``.
+        The task-specific part ``Q^T``; ``coef_ = shared_coef_ + specific_coef_``
+        (both of ``coef_``'s shape).
 """,
     example="""    >>> from skmtl import Dirty{name}
     >>> from skmtl.datasets import make_joint_sparse
@@ -366,7 +367,8 @@ _ROBUST = dict(
     attributes="""    lowrank_coef_ : ndarray of shape (n_tasks, n_features)
         The low-rank part ``L^T``.
     outlier_coef_ : ndarray of shape (n_tasks, n_features)
-        The outlier part ``S^T``; ``coef_ = lowrank_coef_ + outlier_coef_``.
+        The outlier part ``S^T``; ``coef_ = lowrank_coef_ + outlier_coef_``
+        (both of ``coef_``'s shape).
     outlier_tasks_ : ndarray
         Labels of the tasks whose outlier part is non-zero.
 """,

@@ -64,7 +64,7 @@ class _SparseLowRank(_MultiTaskModel):
 
     def _fit_structure(self, W, penalty, parts=None):
         P, Q = parts
-        self.sparse_coef_, self.lowrank_coef_ = self._task_blocks(P), self._task_blocks(Q)
+        self.sparse_coef_, self.lowrank_coef_ = self._as_coef(P), self._as_coef(Q)
 
 
 class _RobustFeatureLearning(_MultiTaskModel):
@@ -109,9 +109,9 @@ class _RobustFeatureLearning(_MultiTaskModel):
 
     def _fit_structure(self, W, penalty, parts=None):
         P, Q = parts
-        self.shared_coef_, self.outlier_coef_ = self._task_blocks(P), self._task_blocks(Q)
+        self.shared_coef_, self.outlier_coef_ = self._as_coef(P), self._as_coef(Q)
         # (T, d) or, with K classes, (T, K, d): a task is an outlier in any class
-        outlier = self.outlier_coef_ != 0
+        outlier = self._task_blocks(Q) != 0
         self.outlier_tasks_ = self.tasks_[outlier.reshape(len(outlier), -1).any(axis=1)]
 
 
@@ -139,7 +139,8 @@ _SPARSE_LOWRANK = dict(
     attributes="""    sparse_coef_ : ndarray of shape (n_tasks, n_features)
         The sparse part ``P^T``.
     lowrank_coef_ : ndarray of shape (n_tasks, n_features)
-        The low-rank part ``Q^T``; ``coef_ = sparse_coef_ + lowrank_coef_``.
+        The low-rank part ``Q^T``; ``coef_ = sparse_coef_ + lowrank_coef_``
+        (both of ``coef_``'s shape).
 """,
     example="""    >>> from skmtl import SparseLowRank{name}
     >>> from skmtl.datasets import make_low_rank_tasks
@@ -170,7 +171,8 @@ _ROBUST_FEATURES = dict(
     attributes="""    shared_coef_ : ndarray of shape (n_tasks, n_features)
         The row-sparse part ``P^T``.
     outlier_coef_ : ndarray of shape (n_tasks, n_features)
-        The column-sparse part ``Q^T``; ``coef_ = shared_coef_ + outlier_coef_``.
+        The column-sparse part ``Q^T``; ``coef_ = shared_coef_ + outlier_coef_``
+        (both of ``coef_``'s shape).
     outlier_tasks_ : ndarray
         Labels of the tasks whose outlier part is non-zero.
 """,

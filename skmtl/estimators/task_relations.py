@@ -284,8 +284,12 @@ class _TaskRelation(_TaskRelationModel):
     def _fit_structure(self, W, penalty, parts=None):
         Omega = penalty.task_covariance(W)
         self.task_covariance_ = Omega
-        scale = np.sqrt(np.clip(np.diag(Omega), np.finfo(float).tiny, None))
-        self.task_correlation_ = Omega / np.outer(scale, scale)
+        # a task whose model is zero (to round-off) has no variance: uncorrelated
+        variance = np.diag(Omega)
+        zero = variance <= 1e-12 * variance.max(initial=0.0)
+        scale = np.sqrt(np.where(zero, 1.0, variance))
+        self.task_correlation_ = np.where(zero[:, None] | zero, 0.0, Omega / np.outer(scale, scale))
+        np.fill_diagonal(self.task_correlation_, 1.0)
 
 
 _MEAN = dict(
@@ -436,7 +440,7 @@ _RELATION = dict(
     attributes="""    task_covariance_ : ndarray of shape (n_tasks, n_tasks)
         ``Omega = (W^T W)^{1/2} / tr (W^T W)^{1/2}``.
     task_correlation_ : ndarray of shape (n_tasks, n_tasks)
-        ``Omega`` scaled to unit diagonal.
+        ``Omega`` scaled to unit diagonal (a task whose model is zero: 0 off it).
 """,
     example="""    >>> from skmtl import TaskRelation{name}
     >>> from skmtl.datasets import make_mean_tasks
