@@ -370,7 +370,10 @@ _ROBUST = dict(
         The outlier part ``S^T``; ``coef_ = lowrank_coef_ + outlier_coef_``
         (both of ``coef_``'s shape).
     outlier_tasks_ : ndarray
-        Labels of the tasks whose outlier part is non-zero.
+        Labels of the tasks whose outlier part is non-zero, small deviations
+        included: inside the useful range most tasks may have some. Rank the tasks
+        by the norms of their outlier parts (``np.linalg.norm(outlier_coef_,
+        axis=1)``) to find the clear outliers.
 """,
     example="""    >>> from skmtl import RobustLowRank{name}
     >>> from skmtl.datasets import make_low_rank_tasks
