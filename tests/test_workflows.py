@@ -160,6 +160,36 @@ def test_task_scorer_default_is_the_estimators_score():
         assert TaskScorer(average="tasks")(fitted, Xt, Y[rows, column]) == pytest.approx(expected)
 
 
+def test_task_scorer_on_a_pipeline_reads_its_last_step():
+    """A Pipeline (ColumnTransformer + a model with task_column, the README's
+    pattern) is scored as its model: per-task averages by the task column, main_task
+    and a wide classifier's probabilities (the pipeline's lack of those attributes
+    made average="tasks" the pooled score and wide log-loss crash)."""
+    frame, y = _sorted_frame()
+    frame["school"] = frame["school"].map({1: "a", 2: "b", 3: "c"})
+    scaler = make_column_transformer(
+        ("passthrough", ["school"]), remainder=StandardScaler()
+    ).set_output(transform="pandas")
+    pipe = make_pipeline(scaler, GroupLassoRegressor(alpha=0.01, task_column="school"))
+    pipe.fit(frame, y)
+    pred, tasks = pipe.predict(frame), frame["school"].to_numpy()
+    per_task = np.mean([r2_score(y[tasks == t], pred[tasks == t]) for t in "abc"])
+    assert TaskScorer(average="tasks")(pipe, frame, y) == pytest.approx(per_task)
+    assert TaskScorer()(pipe, frame, y) == pytest.approx(r2_score(y, pred))
+    pipe.set_params(grouplassoregressor__main_task="b").fit(frame, y)
+    main = TaskScorer()(pipe, frame, y)
+    assert main == pytest.approx(pipe.score(frame, y))
+    assert main == pytest.approx(r2_score(y[tasks == "b"], pred[tasks == "b"]), rel=1e-3)
+    rng = np.random.RandomState(0)
+    X = rng.randn(50, 3)
+    Y = (X @ rng.randn(3, 3) + rng.randn(50, 3) > 0).astype(int)
+    wide = make_pipeline(StandardScaler(), GroupLassoClassifier(alpha=0.01)).fit(X, Y)
+    bare = GroupLassoClassifier(alpha=0.01).fit(StandardScaler().fit_transform(X), Y)
+    assert TaskScorer("neg_log_loss")(wide, X, Y) == pytest.approx(
+        TaskScorer("neg_log_loss")(bare, StandardScaler().fit_transform(X), Y)
+    )
+
+
 def test_classifier_default_cross_val_score_on_sorted_data():
     """StratifiedKFold on data sorted by task leaves tasks with one class in training:
     free intercepts then have no finite optimum, and the error names both fixes;

@@ -11,6 +11,7 @@ from sklearn.metrics import (
     r2_score,
     roc_auc_score,
 )
+from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import MetadataRequest
 
 from .._inputs import check_score_weights, missing_labels, split_task_column, target_array
@@ -78,9 +79,15 @@ class TaskScorer:
     def __call__(self, estimator, X, y, tasks=None, sample_weight=None):
         metric = self.metric or ("accuracy" if is_classifier(estimator) else "r2")
         proba = metric in self._PROBABILITY_METRICS
+        # a Pipeline predicts; its last step says how (layout, task column, main task)
+        model, model_X = estimator, X
+        if isinstance(estimator, Pipeline):
+            model = estimator[-1]
+            if tasks is None and getattr(model, "task_column", None) is not None:
+                model_X = estimator[:-1].transform(X)  # where its task column is
         if proba:  # (n, K) stacked; (n, T) (positive class) or (n, T, K) wide
             pred = np.asarray(self._probabilities(estimator, X, tasks, metric))
-            wide = getattr(estimator, "_layout", None) == "wide"
+            wide = getattr(model, "_layout", None) == "wide"
             if not wide and pred.ndim == 1:  # binary decision values: as two columns
                 pred = np.stack([-pred, pred], axis=-1)
             if wide and pred.ndim == 2:  # a wide binary model: both classes' columns
@@ -91,16 +98,16 @@ class TaskScorer:
             shape = pred.shape
         y = target_array(y, metric not in ("r2", "neg_mean_squared_error"))
         y = y.reshape(shape)
-        if tasks is None and getattr(estimator, "task_column", None) is not None:
-            tasks = split_task_column(X, estimator.task_column)[1]
+        if tasks is None and getattr(model, "task_column", None) is not None:
+            tasks = split_task_column(model_X, model.task_column)[1]
         sw = check_score_weights(sample_weight, len(y))
         sw = np.ones(len(y)) if sw is None else sw
         sw = np.broadcast_to(sw.reshape(-1, *([1] * (y.ndim - 1))), y.shape)
-        main = getattr(estimator, "main_task", None)
-        if main is not None and getattr(estimator, "_layout", None) != "single":
+        main = getattr(model, "main_task", None)
+        if main is not None and getattr(model, "_layout", None) != "single":
             # as the estimators' score: the main task's column or rows only
             if y.ndim == 2:
-                column = [list(estimator.tasks_).index(main)]
+                column = [list(model.tasks_).index(main)]
                 y, pred, sw = y[:, column], pred[:, column], sw[:, column]
             else:
                 rows = np.asarray(tasks) == main
@@ -114,7 +121,7 @@ class TaskScorer:
             if y.dtype == object:  # labels that were objects for their missing entries
                 y = np.array(y.tolist())
                 pred = pred if proba else np.array(pred.tolist())
-        classes = getattr(estimator, "classes_", None)
+        classes = getattr(model, "classes_", None)
         if tasks is None or self.average == "samples":
             return self._score(metric, y, pred, sw, classes)
         tasks = np.asarray(tasks)
