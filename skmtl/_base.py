@@ -855,11 +855,18 @@ class IncrementalRegressorMixin(RegressorMixin):
 
 def check_score_targets(y, y_pred):
     """``y`` for ``score``: as many targets as predictions (one per sample, and per
-    task for a wide ``y``), else a clear error."""
+    task for a wide ``y``), none missing but in a wide ``y``, else a clear error."""
     if y.size != y_pred.size:
         raise ValueError(
             f"y has shape {y.shape} but the predictions for X have shape {y_pred.shape}: "
             "give one target per sample of X (one column per task for a wide y)."
+        )
+    missing = int(np.sum(missing_labels(y))) if y_pred.ndim == 1 else 0
+    if missing:  # (fit refuses them too; they were dropped or counted as errors)
+        raise ValueError(
+            f"y has {missing} missing target(s) (NaN or None): every sample of a 1-D y "
+            "needs a target to be scored; drop the rows without one (a NaN marks a "
+            "missing target only in a 2-D y, one column per task)."
         )
     return y
 

@@ -381,3 +381,27 @@ def test_tuning_a_nested_parameter_of_a_loss_given_by_name_says_what_to_pass():
     assert search.best_estimator_.loss.epsilon == search.best_params_["loss__epsilon"]
     model = GroupLassoRegressor(loss="huber").set_params(loss=HuberLoss(), loss__epsilon=2.0)
     assert model.loss.epsilon == 2.0
+
+
+def test_score_refuses_missing_targets_of_a_1d_y():
+    """A NaN in a 1-D y has no task column to be missing from: score refuses it, as
+    fit does (a regressor dropped those rows, a classifier counted them as errors);
+    in a wide y it marks a missing label."""
+    X, y, tasks = make_tasks(seed=51)
+    y_missing = y.copy()
+    y_missing[:5] = np.nan
+    labels = (y > np.median(y)).astype(float)  # (NaN labels were counted as errors)
+    labels_missing = labels.copy()
+    labels_missing[:5] = np.nan
+    for model, target, missing in (
+        (GroupLassoRegressor(alpha=0.01), y, y_missing),
+        (GroupLassoClassifier(alpha=0.01), labels, labels_missing),
+    ):
+        model.fit(X, target, tasks=tasks)
+        with pytest.raises(ValueError, match="y has 5 missing target.*2-D y"):
+            model.score(X, missing, tasks=tasks)
+    rng = np.random.RandomState(0)
+    Xw, Y = rng.randn(40, 3), rng.randn(40, 2)
+    wide = GroupLassoRegressor(alpha=0.01).fit(Xw, Y)
+    Y[:5, 0] = np.nan
+    assert np.isfinite(wide.score(Xw, Y))
