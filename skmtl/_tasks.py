@@ -228,11 +228,14 @@ def from_task_list(datasets):
     ----------
     datasets : sequence of (X_t, y_t) pairs
         One pair per task, as in MALSAR and RMTL. ``X_t`` may be dense or
-        scipy.sparse; all must have the same number of columns.
+        scipy.sparse; all must have the same number of columns. Or pandas
+        DataFrames, all with the same column names: they are matched by name
+        (a frame whose columns come in another order is reordered).
 
     Returns
     -------
-    X : ndarray or sparse matrix of shape (sum n_t, d)
+    X : ndarray, sparse matrix or DataFrame of shape (sum n_t, d)
+        A DataFrame (the first frame's column order) for DataFrames.
     y : ndarray of shape (sum n_t,)
     tasks : ndarray of shape (sum n_t,)
         The position of each pair in ``datasets``.
@@ -249,6 +252,8 @@ def from_task_list(datasets):
     datasets = list(datasets)
     if not datasets:
         raise ValueError("from_task_list needs at least one (X_t, y_t) pair; got none.")
+    if any(isinstance(pair, (tuple, list)) and hasattr(pair[0], "columns") for pair in datasets):
+        return _from_frame_list(datasets)
     Xs, ys = [], []
     for t, pair in enumerate(datasets):
         try:
@@ -275,5 +280,36 @@ def from_task_list(datasets):
         X = sp.vstack([sp.csr_matrix(X_t) for X_t in Xs], format="csr")
     else:
         X = np.vstack(Xs)
+    tasks = np.repeat(np.arange(len(Xs)), [len(y_t) for y_t in ys])
+    return X, np.concatenate(ys), tasks
+
+
+def _from_frame_list(datasets):
+    """:func:`from_task_list` for DataFrames: matched by column name, stacked into
+    one DataFrame in the first frame's column order."""
+    import pandas as pd
+
+    Xs, ys = [], []
+    for t, (X_t, y_t) in enumerate(datasets):
+        if not hasattr(X_t, "columns"):
+            raise ValueError(
+                f"Task {t}: X_t is not a DataFrame while other tasks' are; give every "
+                "X_t as a DataFrame (matched by column name) or none."
+            )
+        if Xs and set(X_t.columns) != set(Xs[0].columns):
+            extra = sorted(map(str, set(X_t.columns) - set(Xs[0].columns)))
+            lacking = sorted(map(str, set(Xs[0].columns) - set(X_t.columns)))
+            raise ValueError(
+                f"Task {t}: the columns of X_t differ from task 0's (not in task 0: "
+                f"{extra}; missing: {lacking}); every task needs the same features."
+            )
+        y_t = np.asarray(y_t).ravel()
+        if len(X_t) != len(y_t):
+            raise ValueError(
+                f"Task {t}: X_t has {len(X_t)} rows but y_t has {len(y_t)} values; they must match."
+            )
+        Xs.append(X_t if not Xs else X_t[list(Xs[0].columns)])
+        ys.append(y_t)
+    X = pd.concat(Xs, ignore_index=True)
     tasks = np.repeat(np.arange(len(Xs)), [len(y_t) for y_t in ys])
     return X, np.concatenate(ys), tasks

@@ -44,3 +44,28 @@ def test_sums_over_tasks_without_rows_are_zero(layout, grouped):
     expected = np.stack([dense[tasks == t].T @ theta[tasks == t] for t in range(4)], axis=1)
     np.testing.assert_allclose(rmatvec(data, theta), expected, rtol=1e-12, atol=1e-12)
     assert not rmatvec(data, theta)[:, 1].any()
+
+
+def test_from_task_list_matches_data_frames_by_column_name():
+    """Per-task DataFrames are stacked by column name (a task whose columns come in
+    another order was stacked by position: its coefficients came out permuted), into
+    a DataFrame; differing column sets and a mix with arrays are refused."""
+    pd = pytest.importorskip("pandas")
+    from skmtl import GroupLassoRegressor, from_task_list
+
+    rng = np.random.RandomState(0)
+    names = ["age", "income", "score"]
+    pairs = []
+    for t in range(3):
+        frame = pd.DataFrame(rng.randn(40, 3), columns=names)
+        y_t = frame.to_numpy() @ [1.0, -2.0, 0.5] + 0.01 * rng.randn(40)
+        pairs.append((frame[["score", "age", "income"]] if t == 1 else frame, y_t))
+    X, y, tasks = from_task_list(pairs)
+    assert list(X.columns) == names
+    model = GroupLassoRegressor(alpha=1e-4).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(model.coef_, np.tile([1.0, -2.0, 0.5], (3, 1)), atol=0.01)
+    assert list(model.feature_names_in_) == names
+    with pytest.raises(ValueError, match=r"Task 1: the columns of X_t differ.*\['other'\]"):
+        from_task_list([pairs[0], (pairs[1][0].rename(columns={"age": "other"}), pairs[1][1])])
+    with pytest.raises(ValueError, match="Task 1: X_t is not a DataFrame"):
+        from_task_list([pairs[0], (pairs[1][0].to_numpy(), pairs[1][1])])
