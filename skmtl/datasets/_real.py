@@ -3,7 +3,6 @@ package (it ships the data), and a reader for MALSAR-style ``.mat`` files."""
 
 from __future__ import annotations
 
-import numpy as np
 from sklearn.utils import Bunch
 
 from .._tasks import from_task_list
@@ -24,8 +23,8 @@ def _frame(package, name, loader):
 
 def _bunch(frame, features, target, task, descr, return_X_y, as_frame):
     X, y, tasks = frame[features].astype(float), frame[target], frame[task]
-    if not as_frame:
-        X, y, tasks = X.to_numpy(), y.to_numpy(), tasks.to_numpy()
+    if not as_frame:  # copies: pandas' own arrays may be read-only (copy-on-write)
+        X, y, tasks = (part.to_numpy(copy=True) for part in (X, y, tasks))
     if return_X_y:
         return X, y, tasks
     return Bunch(
@@ -179,7 +178,19 @@ def load_malsar_mat(path):
         raise ValueError(
             f"{path} has no variable(s) {missing}; a MALSAR-style file holds cell arrays X and Y."
         )
-    cells = [np.asarray(content[key], dtype=object).ravel() for key in ("X", "Y")]
+    cells = []
+    for key in ("X", "Y"):
+        value = content[key]
+        # a cell array: a 1 x T or T x 1 array of objects, each a matrix
+        if value.dtype != object or value.ndim != 2 or min(value.shape) != 1:
+            raise ValueError(
+                f"{path}: {key} is a {value.dtype} array of shape {value.shape}, not a "
+                "cell array; a MALSAR-style file holds X and Y as 1 x T (or T x 1) cell "
+                f"arrays of per-task matrices (X{{t}} n_t x d, Y{{t}} n_t x 1). (From "
+                "Python: savemat with an object array of shape (1, T) whose entries are "
+                "the tasks' arrays.)"
+            )
+        cells.append(value.ravel())
     if len(cells[0]) != len(cells[1]):
         raise ValueError(f"{path}: X has {len(cells[0])} tasks but Y has {len(cells[1])}.")
     return from_task_list(zip(*cells, strict=True))
