@@ -1050,8 +1050,8 @@ class MultiTaskEstimator(_MultiTaskModel):
     precompute : {"auto", True, False}, default="auto"
         Use per-task Gram matrices (squared loss) when rows far outnumber features.
     task_column : int or str, default=None
-        Column of ``X`` holding the task label of each row; it is removed from the
-        features.
+        Column of ``X`` holding the task label of each row (its position, or its
+        name in a DataFrame); it is removed from the features.
     unknown_task : {"warn", "error", "mean"}, default="warn"
         A task label not seen in fit is predicted with the population model
         (``population_coef_``, ``population_intercept_``) with an

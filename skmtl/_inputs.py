@@ -35,6 +35,18 @@ def split_task_column(X, task_column, check_order=False):
         columns = list(X.columns)
         # a ColumnTransformer names its outputs "<transformer>__<column>"
         renamed = [c for c in columns if str(c).endswith(f"__{task_column}")]
+        positional = isinstance(task_column, numbers.Integral) and (
+            -len(columns) <= task_column < len(columns)
+        )
+        if task_column in columns and positional and columns[task_column] != task_column:
+            raise ValueError(
+                f"task_column={task_column!r} is ambiguous for this DataFrame: it is the "
+                f"label of its column at position {columns.index(task_column)} and the "
+                f"position of its column labelled {columns[task_column]!r} (pandas reads "
+                "an int as a label, scikit-learn's ColumnTransformer as a position). Make "
+                "the labels strings (X.columns = X.columns.astype(str)) and give the "
+                "name, or reorder the columns so that labels and positions agree."
+            )
         if task_column in columns:
             name = task_column
         elif isinstance(task_column, str) and len(renamed) == 1:

@@ -157,6 +157,16 @@ def test_task_column_errors(data):
         warnings.simplefilter("ignore", UserWarning)
         with pytest.raises(ValueError, match="pass X as a DataFrame that has this column"):
             model.predict(frame.to_numpy())
+    # int labels that are not positions (a column dropped): an int is ambiguous
+    shifted = pd.DataFrame(np.column_stack([tasks, X[:, 1:]])).drop(columns=[0])
+    shifted.insert(1, 0, tasks)  # labels [1, 0, 2, ...]: the task column, label 0
+    with pytest.raises(ValueError, match=r"task_column=1 is ambiguous.*position 0.*labelled 0"):
+        GroupLassoRegressor(task_column=1).fit(shifted, y)
+    agreeing = pd.DataFrame(np.column_stack([tasks, X[:, 1:]]))  # labels = positions
+    reference = GroupLassoRegressor(task_column=0).fit(np.column_stack([tasks, X[:, 1:]]), y)
+    np.testing.assert_array_equal(
+        GroupLassoRegressor(task_column=0).fit(agreeing, y).coef_, reference.coef_
+    )
 
 
 def test_ordered_categorical_tasks_out_of_sorted_order_warn(data):

@@ -83,9 +83,10 @@ def _common_parameters(loss):
     precompute : {{"auto", True, False}}, default="auto"
 {_wrap(_PRECOMPUTE[loss])}
     task_column : int or str, default=None
-        Column of ``X`` holding each row's task label (removed from the features).
-        With it, every scorer and ``cross_val_predict`` work without metadata
-        routing.
+        Column of ``X`` holding each row's task label (removed from the features):
+        its position, or its name in a DataFrame (an int that is a column's label
+        at another position is refused as ambiguous). With it, every scorer and
+        ``cross_val_predict`` work without metadata routing.
 """
     text += _UNKNOWN_TASK
     return (
