@@ -185,6 +185,12 @@ def encode_task_labels(labels, n_samples):
     labels = np.asarray(labels)
     if labels.ndim != 1:
         labels = labels.ravel() if labels.ndim == 2 and 1 in labels.shape else labels
+    if labels.ndim == 0:  # (a column's name, as tasks="school")
+        raise ValueError(
+            f"tasks must be 1-D, one label per sample; got the single value {labels.item()!r}. "
+            "To read the labels from a column of X, set the estimator's task_column "
+            f"(task_column={labels.item()!r}) instead of passing tasks."
+        )
     if labels.ndim != 1:
         raise ValueError(f"tasks must be 1-D, one label per sample; got shape {labels.shape}.")
     if labels.shape[0] != n_samples:

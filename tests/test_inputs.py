@@ -144,6 +144,8 @@ def test_negative_sample_weight(data):
 
 def test_task_column_errors(data):
     X, y, tasks = data
+    with pytest.raises(ValueError, match=r"single value 'school'.*task_column='school'"):
+        GroupLassoRegressor().fit(X, y, tasks="school")
     with pytest.raises(ValueError, match="task_column=9 is out of range for X with 6"):
         GroupLassoRegressor(task_column=9).fit(X, y)
     with pytest.raises(ValueError, match="'school' is a column name, but X has no column"):
