@@ -1102,6 +1102,26 @@ class MultiTaskEstimator(_MultiTaskModel):
     ):
         store_parameters(self, locals())
 
+    def set_params(self, **params):
+        """scikit-learn's ``set_params``; a nested ``penalty__<name>`` needs a
+        penalty with ``set_params`` (a :class:`~skmtl.penalties.Params` subclass)."""
+        penalty = params.get("penalty", self.penalty)
+        nested = sorted(key for key in params if key.startswith("penalty__"))
+        if nested and penalty is None:
+            raise ValueError(
+                f"{nested} cannot be set: penalty is None (which fits L21(alpha=1.0)); "
+                "give the penalty, e.g. MultiTaskEstimator(penalty=L21()), to tune it."
+            )
+        if nested and not hasattr(penalty, "set_params"):
+            name = type(penalty).__name__
+            raise ValueError(
+                f"{nested} cannot be set: {name} has no set_params. Make it a subclass of "
+                f"skmtl.penalties.Params (class {name}(Params, Penalty)) that stores each "
+                "constructor argument under its own name, or search over whole penalties "
+                f"({{'penalty': [{name}(...), ...]}})."
+            )
+        return super().set_params(**params)
+
     def _make_penalty(self, n_tasks, n_features=None):
         if self.penalty is None:
             return L21(1.0)

@@ -49,7 +49,16 @@ def not_stored_error(obj, absent):
 
 
 class Params:
-    """The constructor's arguments as parameters, stored under their own names."""
+    """scikit-learn's ``get_params`` and ``set_params`` from the constructor's
+    arguments, stored under their own names (``self.alpha = alpha``, unchanged, as
+    scikit-learn's ``clone`` checks): a grid search then tunes the parameters of a
+    penalty or a loss by nested names (``penalty__alpha``, ``loss__epsilon``). The
+    losses have it; a penalty of your own takes it as a first base class,
+    ``class MyPenalty(Params, Penalty)``.
+
+    ``set_params`` checks the new values as the constructor does: an invalid one
+    raises and leaves the object as it was.
+    """
 
     def get_params(self, deep=True):
         """The constructor's parameters and their values (``deep``: no nested objects)."""
@@ -69,6 +78,7 @@ class Params:
                 f"are {sorted(valid)}."
             )
         checked = type(self)(**{**valid, **params})
+        vars(self).clear()  # (no state cached from the old values, e.g. a matrix)
         vars(self).update(vars(checked))
         return self
 
@@ -78,27 +88,3 @@ class Params:
         except AttributeError:  # (arguments stored under other names: still printable)
             params = public_attributes(self)
         return describe(self, params)
-
-
-class StoredParams:
-    """:class:`Params`'s ``get_params`` and ``set_params`` for an object that stores
-    each constructor argument under its own name (as the built-in penalties and
-    losses do); for one that does not, both are absent (``hasattr`` is false, the
-    AttributeError names the arguments), and scikit-learn's ``clone`` deep-copies
-    it."""
-
-    @property
-    def get_params(self):
-        return self._stored(Params.get_params)
-
-    @property
-    def set_params(self):
-        return self._stored(Params.set_params)
-
-    def _stored(self, method):
-        absent = constructor_arguments(self)[1]
-        if absent:
-            raise not_stored_error(self, absent)
-        return method.__get__(self)
-
-    __repr__ = Params.__repr__

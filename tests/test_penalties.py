@@ -336,16 +336,16 @@ def test_penalty_parameters_are_nested_estimator_parameters():
 
 
 def test_a_users_penalty_is_tuned_by_its_nested_parameters():
-    """A Penalty subclass that stores its constructor arguments under their own
-    names (as the add-a-penalty tutorial's) gets get_params/set_params: GridSearchCV
-    tunes penalty__alpha, each point the fit with that penalty. One that stores them
-    otherwise is still cloned (deep-copied) and fitted; asking for its nested
-    parameters names what is missing."""
+    """A Penalty subclass that takes Params first (as the add-a-penalty tutorial's)
+    gets get_params/set_params: GridSearchCV tunes penalty__alpha, each point the
+    fit with that penalty. One without Params is cloned by copy, with its settings
+    (those made after construction too), and asking for its nested parameters
+    names the fix."""
     from sklearn.base import clone
     from sklearn.model_selection import GridSearchCV, cross_val_score
 
     from skmtl import MultiTaskEstimator
-    from skmtl.penalties import Penalty
+    from skmtl.penalties import Params, Penalty
 
     class RowLasso(Penalty):  # L21 written by a user
         def __init__(self, alpha=1.0):
@@ -363,14 +363,13 @@ def test_a_users_penalty_is_tuned_by_its_nested_parameters():
         def conjugate(self, G):
             return 0.0
 
-    class Hidden(RowLasso):  # its argument stored under another name
-        def __init__(self, strength=1.0):
-            self.alpha = strength
+    class TunableRowLasso(Params, RowLasso):
+        pass
 
     rng = np.random.RandomState(0)
     X = rng.randn(60, 4)
     y = X[:, 0] - X[:, 1] + rng.randn(60)
-    penalty = RowLasso(0.1)
+    penalty = TunableRowLasso(0.1)
     assert penalty.get_params() == {"alpha": 0.1}
     model = MultiTaskEstimator(penalty=penalty, tol=1e-10)
     search = GridSearchCV(model, {"penalty__alpha": [0.01, 0.3, 1.0]}, cv=3).fit(X, y)
@@ -383,13 +382,26 @@ def test_a_users_penalty_is_tuned_by_its_nested_parameters():
         search.best_estimator_.coef_, builtin.best_estimator_.coef_, rtol=1e-8
     )
     assert penalty.alpha == 0.1  # the user's object untouched
-    assert clone(penalty).get_params() == {"alpha": 0.1}
-    hidden = Hidden(0.1)
-    assert not hasattr(hidden, "get_params")  # so clone deep-copies it
-    copy = clone(hidden, safe=False)
-    assert copy is not hidden and copy.alpha == 0.1
-    scores = cross_val_score(MultiTaskEstimator(penalty=hidden, tol=1e-10), X, y, cv=3)
+    # without Params: copied as it is, a setting made after construction included
+    plain = RowLasso()
+    plain.alpha = 0.1
+    assert not hasattr(plain, "get_params")
+    assert clone(MultiTaskEstimator(penalty=plain)).penalty.alpha == 0.1
+    scores = cross_val_score(MultiTaskEstimator(penalty=plain, tol=1e-10), X, y, cv=3)
     reference = MultiTaskEstimator(penalty=L21(0.1), tol=1e-10)
     np.testing.assert_allclose(scores, cross_val_score(reference, X, y, cv=3), rtol=1e-8)
-    with pytest.raises(AttributeError, match=r"Hidden does not store .*\['strength'\]"):
-        MultiTaskEstimator(penalty=hidden).set_params(penalty__alpha=0.3)
+    with pytest.raises(ValueError, match=r"RowLasso has no set_params.*Params"):
+        MultiTaskEstimator(penalty=plain).set_params(penalty__alpha=0.3)
+    with pytest.raises(ValueError, match=r"penalty is None.*penalty=L21\(\)"):
+        MultiTaskEstimator().set_params(penalty__alpha=0.3)
+
+
+def test_set_params_leaves_no_state_of_the_old_values():
+    """A penalty's set_params rebuilds it: a matrix cached from the old strengths
+    goes (MeanPenalty.M kept the old alpha's, so a refit used a stale gradient)."""
+    from skmtl.penalties import MeanPenalty
+
+    penalty = MeanPenalty(3, alpha=1.0, beta=0.1)
+    _ = penalty.M  # cached
+    penalty.set_params(alpha=100.0)
+    np.testing.assert_allclose(penalty.M, MeanPenalty(3, alpha=100.0, beta=0.1).M)

@@ -58,6 +58,9 @@ scikit-learn's ``MultiTaskElasticNet``, which gives us a known answer to check.
 #
 # Value and prox are enough to iterate, but not to know when to stop. The solver
 # checks what a penalty provides before it starts and names what is missing.
+# :class:`~skmtl.penalties.Params`, the first base class, gives ``get_params`` and
+# ``set_params`` from the constructor's arguments, which the constructor stores
+# under their own names (so that a grid search can tune them, below).
 
 import warnings
 from numbers import Real
@@ -69,14 +72,14 @@ from sklearn.model_selection import GridSearchCV
 
 from skmtl import MultiTaskEstimator
 from skmtl.datasets import make_joint_sparse
-from skmtl.penalties import L21, Penalty
+from skmtl.penalties import L21, Params, Penalty
 
 
 def _row_norms(W):
     return np.sqrt(np.einsum("ij,ij->i", W, W))
 
 
-class RowElasticNetDraft(Penalty):
+class RowElasticNetDraft(Params, Penalty):
     def __init__(self, alpha=1.0, beta=1.0):
         for name, value in (("alpha", alpha), ("beta", beta)):
             if not (isinstance(value, Real) and 0 <= value < np.inf):
@@ -123,9 +126,6 @@ class RowElasticNet(RowElasticNetDraft):
         import cvxpy as cp
 
         return self.alpha * cp.sum(cp.norm(W, 2, axis=1)) + 0.5 * self.beta * cp.sum_squares(W)
-
-    def __repr__(self):
-        return f"RowElasticNet(alpha={self.alpha}, beta={self.beta})"
 
 
 penalty = RowElasticNet(alpha=0.7, beta=0.5)
@@ -215,8 +215,7 @@ if cp is not None:
 # Tune it
 # -------
 #
-# The penalty stores each constructor argument under its own name (``self.alpha =
-# alpha``), as scikit-learn's estimators do, so it has ``get_params`` and
+# Through :class:`~skmtl.penalties.Params` the penalty has ``get_params`` and
 # ``set_params``: a grid search tunes its parameters by nested names.
 
 grid = {"penalty__alpha": [0.01, 0.1, 1.0], "penalty__beta": [0.05, 0.5]}

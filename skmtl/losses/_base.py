@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._params import StoredParams
+from .._params import Params
 
 
-class Loss(StoredParams):
+class Loss(Params):
     """Base class of the data-fitting losses.
 
     Task ``t`` contributes ``f_t(z) = sum_i w_i loss(y_i, z_i)`` to the objective,

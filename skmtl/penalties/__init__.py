@@ -1,5 +1,6 @@
 """Penalties: the regularizers that couple the tasks."""
 
+from .._params import Params
 from ._base import NormPenalty, Penalty, RowNormPenalty
 from .classes import TaskBlocks, for_classes
 from .composite import QuadraticPlusNorm
@@ -21,6 +22,7 @@ from .split import SplitPenalty
 from .weighted import WeightedL1, WeightedL21
 
 __all__ = [
+    "Params",
     "Penalty",
     "NormPenalty",
     "RowNormPenalty",

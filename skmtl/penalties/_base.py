@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._params import Params, StoredParams
+from .._params import Params, describe, public_attributes
 
 
 def required(method):
@@ -51,7 +51,7 @@ def check_provides(penalty, names, solver):
         )
 
 
-class Penalty(StoredParams):
+class Penalty:
     """Base class of penalties ``R(W)`` on the coefficients ``W`` of shape (d, T).
 
     A new penalty implements:
@@ -69,9 +69,12 @@ class Penalty(StoredParams):
         ``cvxpy_terms(W)``, an expression and its constraints).
 
     Every method is a function of its arguments: a penalty keeps no state between
-    calls. One that stores each constructor argument as an attribute of the same
-    name (``self.alpha = alpha``) has scikit-learn's ``get_params`` and
-    ``set_params``: a grid search tunes ``penalty__alpha``.
+    calls. To tune its parameters by nested names (a grid search over
+    ``penalty__alpha``), subclass :class:`~skmtl.penalties.Params` first
+    (``class MyPenalty(Params, Penalty)``) and store each constructor argument as
+    an attribute of the same name, unchanged (``self.alpha = alpha``), as
+    scikit-learn's estimators do; without it, scikit-learn's ``clone`` copies the
+    penalty as it is.
 
     A penalty declares what else it offers through these attributes, which the
     solver choice reads (the solver rule, :ref:`extending-skmtl`):
@@ -92,6 +95,9 @@ class Penalty(StoredParams):
         ``K`` class models as one column (``skmtl.penalties.classes``). A penalty
         without it acts on the ``K T`` task-class columns alike.
     """
+
+    def __repr__(self):  # (those with parameters: from get_params, the mixin's)
+        return describe(self, public_attributes(self))
 
     row_separable = False
     split = False
