@@ -314,36 +314,50 @@ def _three_class_tasks(T=3, n=80, d=6, K=3, seed=1):
 
 
 @pytest.mark.parametrize(
-    "make, zero, low, high",
+    "make, zero, inside, outside, low, high",
     [
-        # the dirty model's rows hold K T = 9 task-class models: range (1, 9), not (1, 3)
-        (lambda r: DirtyClassifier(alpha_shared=0.05, alpha_specific=0.05 / r), "shared", 1, 9),
-        # a task's outlier column holds its K = 3 class models: (1 / sqrt(3), sqrt(3))
+        # the dirty model's rows hold K T task-class gradients, each task's K summing
+        # to zero: range (2, 2 floor(K / 2) T) = (2, 6), not the two-class (1, 3)
+        (
+            lambda r: DirtyClassifier(alpha_shared=0.05, alpha_specific=0.05 / r),
+            "specific",
+            4.0,
+            1.5,
+            2.0,
+            6.0,
+        ),
+        # a task's outlier column: a d x K gradient block of rank <= K - 1 = 2
         (
             lambda r: RobustLowRankClassifier(alpha_lowrank=0.05, alpha_outlier=0.05 / r),
             "outlier",
-            1 / np.sqrt(3),
+            0.95,
+            0.68,
+            1 / np.sqrt(2),
             np.sqrt(3),
         ),
     ],
     ids=["Dirty", "RobustLowRank"],
 )
-def test_split_model_ranges_count_the_classes(make, zero, low, high):
-    """With three classes, inside the range of K T task-class columns (outside the
-    two-class one) both parts are used, at cvxpy's optimum, and no warning says a
-    part stays zero; outside it the warning comes. The *CV's ratios lie inside."""
+def test_split_model_ranges_count_the_classes(make, zero, inside, outside, low, high):
+    """Three classes: inside the range of the task-class gradients (outside the
+    two-class one) both parts are used, at cvxpy's optimum, with no warning; below
+    it the part that cvxpy leaves zero is named by a warning. The *CV's ratios lie
+    inside."""
+    pytest.importorskip("cvxpy")
     X, y, tasks = _three_class_tasks()
-    ratio = 6.0 if zero == "shared" else 0.95
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
-        model = make(ratio).set_params(tol=1e-10, max_iter=100_000).fit(X, y, tasks=tasks)
-    assert np.count_nonzero(getattr(model, f"{zero}_coef_")) > 0
-    reference = make(ratio).set_params(solver="cvxpy").fit(X, y, tasks=tasks)
+        model = make(inside).set_params(tol=1e-10, max_iter=100_000).fit(X, y, tasks=tasks)
+    reference = make(inside).set_params(solver="cvxpy").fit(X, y, tasks=tasks)
     assert model.objective_ == pytest.approx(reference.objective_, rel=1e-6)
-    outside = 1.1 * high if zero == "shared" else 0.9 * low
-    with pytest.warns(UserWarning, match=f"the {zero} part is never needed"):
+    assert np.abs(getattr(reference, f"{zero}_coef_")).max() > 1e-3
+    with pytest.warns(UserWarning, match=f"the (task-)?{zero} part is never needed"):
         make(outside).fit(X, y, tasks=tasks)
-    cv_class = {"shared": DirtyClassifierCV, "outlier": RobustLowRankClassifierCV}[zero]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        reference = make(outside).set_params(solver="cvxpy").fit(X, y, tasks=tasks)
+    assert np.abs(getattr(reference, f"{zero}_coef_")).max() < 1e-6
+    cv_class = {"specific": DirtyClassifierCV, "outlier": RobustLowRankClassifierCV}[zero]
     ratios = cv_class(cv=2)._ratio_grid(model._prepare(X, y, tasks, None, True)[0])
     assert np.all((ratios > low) & (ratios < high))
     assert np.any((ratios < 1) | (ratios > 3))  # beyond the two-class range (1, T = 3)

@@ -173,10 +173,16 @@ class _Dirty(_MultiTaskModel):
         """``(1, bound)``: outside it one part stays zero. A row costs ``alpha_shared
         ||p||_inf`` in the shared part and ``alpha_specific ||p||_1`` in the other,
         with ``||p||_inf <= ||p||_1 <= T ||p||_inf`` (``sqrt(T)`` and the 2-norm for
-        ``group_norm="l2"``); with ``K`` classes a row holds the ``K T`` task-class
-        models."""
-        columns = n_tasks * n_classes
-        return 1.0, columns if self.group_norm == "linf" else np.sqrt(columns)
+        ``group_norm="l2"``). With ``K`` classes, the same on the duals: a row of the
+        gradient holds ``K T`` entries whose ``K`` of each task sum to zero, so that
+        ``2 ||g||_inf <= ||g||_1 <= 2 floor(K / 2) T ||g||_inf`` and ``sqrt(K / (K
+        - 1)) ||g||_inf <= ||g||_2 <= sqrt(2 floor(K / 2) T) ||g||_inf``."""
+        if n_classes == 1:
+            return 1.0, n_tasks if self.group_norm == "linf" else np.sqrt(n_tasks)
+        paired = 2 * (n_classes // 2) * n_tasks
+        if self.group_norm == "linf":
+            return 2.0, float(paired)
+        return np.sqrt(n_classes / (n_classes - 1)), np.sqrt(paired)
 
     def _make_penalty(self, n_tasks, n_features=None):
         return self._class_penalty(n_tasks, n_features, 1)
@@ -227,11 +233,14 @@ class _RobustLowRank(_MultiTaskModel):
         at most the sum of its columns' norms, which is at most ``sqrt(T)`` times its
         trace norm; below 1 the outlier part stays zero (at 1 the split is not
         unique), above ``sqrt(T)`` the low-rank part. With ``K`` classes a task's
-        column holds its ``K`` class models (a ``d x K`` block, whose trace norm is
-        at most ``sqrt(min(d, K))`` times its Frobenius norm): ``(1 / sqrt(min(d,
-        K)), sqrt(T))``."""
-        blocks = n_classes if n_features is None else min(n_features, n_classes)
-        return 1.0 / np.sqrt(blocks), np.sqrt(n_tasks)
+        column holds its ``K`` class models, whose gradients (a ``d x K`` block with
+        rows summing to zero: rank at most ``min(d, K - 1)``) have a spectral norm
+        at least ``1 / sqrt(min(d, K - 1))`` times their Frobenius norm: ``(1 /
+        sqrt(min(d, K - 1)), sqrt(T))``."""
+        if n_classes == 1:
+            return 1.0, np.sqrt(n_tasks)
+        rank = n_classes - 1 if n_features is None else min(n_features, n_classes - 1)
+        return 1.0 / np.sqrt(rank), np.sqrt(n_tasks)
 
     def _make_penalty(self, n_tasks, n_features=None):
         return self._class_penalty(n_tasks, n_features, 1)
@@ -316,18 +325,19 @@ _DIRTY = dict(
 
     ``P`` selects features for all tasks together (rows, L1/L-infinity or L2,1),
     ``Q`` adds entries for single tasks. Useful only for ``1 < alpha_shared /
-    alpha_specific < T`` (``sqrt(T)`` with ``group_norm="l2"``; ``K T`` and ``sqrt(K
-    T)`` with ``K`` classes, whose rows hold every task-class model): outside that
-    range one part stays zero, and a warning says so. The default ``alpha_specific``
-    sits in the middle of the range.""",
+    alpha_specific < T`` (``sqrt(T)`` with ``group_norm="l2"``; with ``K > 2``
+    classes, whose gradients sum to zero over each task's classes, ``(2, 2 floor(K /
+    2) T)`` and ``(sqrt(K / (K - 1)), sqrt(2 floor(K / 2) T))``): outside that range
+    one part stays zero, and a warning says so. The default ``alpha_specific`` sits
+    in the middle of the range.""",
     penalty="alpha_shared * sum_j ||P_j|| + alpha_specific * ||Q||_1,   W = P + Q",
     parameters="""    alpha_shared : float, default=0.1
         Strength of the row norm on the shared part, > 0.
     alpha_specific : float or None, default=None
         Strength of the entrywise L1 norm on the specific part, > 0. None:
-        ``alpha_shared / sqrt(n_tasks)`` (``/ n_tasks ** 0.25`` with ``group_norm="l2"``;
-        ``n_tasks * n_classes`` in place of ``n_tasks`` with more than two classes),
-        whose ratio is the geometric middle of the useful range.
+        ``alpha_shared / sqrt(n_tasks)`` (``/ n_tasks ** 0.25`` with ``group_norm="l2"``),
+        whose ratio is the geometric middle of the useful range (of the ``K``-class
+        one with more than two classes).
     group_norm : {"linf", "l2"}, default="linf"
         Row norm of the shared part.
 """,
@@ -351,9 +361,10 @@ _ROBUST = dict(
     few outlier tasks escape the subspace.
 
     Useful only for ``1 < alpha_lowrank / alpha_outlier < sqrt(T)`` (from ``1 /
-    sqrt(min(d, K))`` with ``K`` classes, whose outlier columns hold a task's ``K``
-    class models): outside that range one part stays zero, and a warning says so; at
-    the lower end ``W`` is the trace norm's solution and the split is not unique.
+    sqrt(min(d, K - 1))`` with ``K > 2`` classes, whose outlier columns hold a task's
+    ``K`` class models): outside that range one part stays zero, and a warning says
+    so; at the lower end ``W`` is the trace norm's solution and the split is not
+    unique.
     The default ``alpha_outlier`` sits in the middle of the range.""",
     penalty="alpha_lowrank * ||L||_* + alpha_outlier * sum_t ||S_t||_2,   W = L + S",
     parameters="""    alpha_lowrank : float, default=0.1
@@ -362,7 +373,7 @@ _ROBUST = dict(
         Strength of the column norm on the outlier part, > 0. None:
         ``alpha_lowrank / n_tasks ** 0.25``, whose ratio ``n_tasks ** 0.25`` is the
         geometric middle of the useful range ``(1, sqrt(n_tasks))`` (of ``(1 /
-        sqrt(min(d, K)), sqrt(n_tasks))`` with ``K`` classes).
+        sqrt(min(d, K - 1)), sqrt(n_tasks))`` with ``K > 2`` classes).
 """,
     attributes="""    lowrank_coef_ : ndarray of shape (n_tasks, n_features)
         The low-rank part ``L^T``.

@@ -45,9 +45,15 @@ class _SparseLowRank(_MultiTaskModel):
         """``(1, sqrt(d T))``: outside it one part stays zero. A matrix's trace norm is
         at most the L1 norm of its entries, which is at most ``sqrt(d T)`` times its
         trace norm; below 1 the sparse part stays zero, above ``sqrt(d T)`` the
-        low-rank part. (For ``K`` classes the trace norm acts on the ``(d, K T)``
-        block of every class's task models and the range reaches ``sqrt(d K T)``.)"""
-        return 1.0, np.sqrt(n_features * n_tasks * n_classes)
+        low-rank part. With ``K`` classes, on the duals: the gradient's ``K`` class
+        entries of each task and feature sum to zero, so that its largest entry is
+        at most ``sqrt((K - 1) / K)`` times its spectral norm, which is at most
+        ``sqrt(d 2 floor(K / 2) T)`` times its largest entry: ``(sqrt(K / (K - 1)),
+        sqrt(d 2 floor(K / 2) T))``."""
+        if n_classes == 1:
+            return 1.0, np.sqrt(n_features * n_tasks)
+        paired = 2 * (n_classes // 2) * n_tasks
+        return np.sqrt(n_classes / (n_classes - 1)), np.sqrt(n_features * paired)
 
     def _make_penalty(self, n_tasks, n_features):
         return self._class_penalty(n_tasks, n_features, 1)
@@ -126,13 +132,14 @@ _SPARSE_LOWRANK = dict(
 
     Useful only for ``1 < alpha_lowrank / alpha_sparse < sqrt(d T)``: below that
     range the sparse part stays zero, above it the low-rank part (with a warning;
-    with ``K`` classes the top is ``sqrt(d K T)``); the default ``alpha_sparse`` sits
-    in the middle of the range.""",
+    with ``K > 2`` classes the range is ``(sqrt(K / (K - 1)), sqrt(2 floor(K / 2) d
+    T))``); the default ``alpha_sparse`` sits in the middle of the range.""",
     penalty="alpha_sparse * ||P||_1 + alpha_lowrank * ||Q||_*,   W = P + Q",
     parameters="""    alpha_sparse : float or None, default=None
         Strength of the entrywise L1 norm on the sparse part, > 0. None:
         ``alpha_lowrank / (n_features * n_tasks) ** 0.25``, whose ratio is the
-        geometric middle of the useful range ``(1, sqrt(n_features * n_tasks))``.
+        geometric middle of the useful range ``(1, sqrt(n_features * n_tasks))`` (of
+        the ``K``-class one with more than two classes).
     alpha_lowrank : float, default=0.1
         Strength of the trace norm on the low-rank part, > 0.
 """,
