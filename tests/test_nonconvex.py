@@ -367,3 +367,8 @@ def test_separated_task_without_shrinkage_warns_and_names_the_task(cls):
     grown = np.abs(fits[1].coef_[1]).max() / np.abs(fits[0].coef_[1]).max()
     assert grown > 1.2  # what the warning says: tol sets the separated task's scale
     np.testing.assert_allclose(fits[1].coef_[[0, 2]], fits[0].coef_[[0, 2]], atol=1e-2)
+    # the squared hinge reaches zero at finite coefficients: nothing to warn about
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        hinge = cls(**params, loss="squared_hinge", max_iter=20_000).fit(X, y, tasks=tasks)
+    assert np.all(np.isfinite(hinge.coef_))

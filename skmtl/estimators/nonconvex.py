@@ -13,6 +13,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 
 from .._base import (
@@ -37,14 +38,17 @@ from ._docs import docstring
 _RADIUS_FACTOR, _WIDENINGS = 10.0, 2
 
 
-def _warn_if_unbounded(datafit, C, free, free_intercepts, task_labels):
-    """Warn when the loss keeps falling along the unpenalized rows of the last stage:
-    doubling them (and free intercepts) lowers it. The classes of a task are then
-    separated by the features the penalty no longer shrinks (with the logistic loss;
-    a task's zero counts with the Poisson one), the model has no finite optimum, and
-    its coefficients are set by ``tol`` (separable tasks, capped L1: the largest
-    grew 277, 380, 494 at tol 1e-4, 1e-6, 1e-8 with no warning). At an optimum
-    every task's loss rises when its rows that move its predictions double."""
+def _warn_if_unbounded(datafit, C, free, free_intercepts, task_labels, convex_model):
+    """Warn when the loss keeps falling along the unpenalized rows of the last stage
+    (``free``): doubling them (and free intercepts) lowers some task's loss. For a
+    loss whose infimum lies at infinity (``asymptotic``: the logistic one, the
+    Poisson one of zero counts) the features the penalty no longer shrinks then
+    separate that task's classes, the model has no finite optimum, and its
+    coefficients are set by ``tol`` (separable tasks, capped L1: the largest grew
+    277, 380, 494 at tol 1e-4, 1e-6, 1e-8 with no warning). At an optimum every
+    task's loss rises when its rows that move its predictions double; the test
+    sees separation along the fitted direction, and can miss a task whose
+    separating direction is only part of it (quasi-complete separation)."""
     d = len(free)
     if not np.any(C[:d][free]):
         return
@@ -68,8 +72,8 @@ def _warn_if_unbounded(datafit, C, free, free_intercepts, task_labels):
             "grow, so the model has no finite optimum and its coefficients (largest "
             f"{np.abs(C[:d]).max():.3g}) are set by tol, not by the data. Raise theta "
             "(capped L1) or gamma (MCP, SCAD), so that fewer features pass the point "
-            "where the shrinkage stops, raise alpha, or use the convex model "
-            "(GroupLassoClassifier).",
+            f"where the shrinkage stops, raise alpha, or use the convex model "
+            f"({convex_model}).",
             ConvergenceWarning,
             stacklevel=5,
         )
@@ -127,15 +131,25 @@ class _NonConvexModel(_MultiTaskModel):
             C, z = full.polish(np.array(C, dtype=float), full.linear(C))
             return -full.gradient(z)[:d]
 
+        def check_last_stage(state, free):  # (its unpenalized rows: free)
+            if state[2] is not None:  # (not cvxpy's)
+                pooled = not self.fit_intercept or self.intercept_pooling
+                kind = "Classifier" if is_classifier(self) else "Regressor"
+                convex = f"GroupLasso{kind}"
+                _warn_if_unbounded(full, state[2], free, not pooled, info["tasks_"], convex)
+
         start = C0 if parts is None else parts
         state = self._run_stages(
-            penalty, start, solve_stage, minus_gradient, lambda s: s[0], lambda s: s[2], full
+            penalty,
+            start,
+            solve_stage,
+            minus_gradient,
+            lambda s: s[0],
+            lambda s: s[2],
+            full,
+            check_last_stage if loss.asymptotic else None,
         )
         W, intercept, C = state
-        if C is not None and not loss.quadratic:
-            free = nonconvex.stage_weights(W) == 0
-            free_intercepts = self.fit_intercept and not self.intercept_pooling
-            _warn_if_unbounded(full, C, free, free_intercepts, info["tasks_"])
         return W, intercept, first_stage[0], C
 
     def _solve_statistics(self, gram, penalty, C0):
@@ -158,14 +172,17 @@ class _NonConvexModel(_MultiTaskModel):
         result.primal, result.dual_gap = self.objective_, self.dual_gap_
         return result
 
-    def _run_stages(self, first, C0, solve_stage, minus_gradient, coef_of, start_of, datafit):
+    def _run_stages(
+        self, first, C0, solve_stage, minus_gradient, coef_of, start_of, datafit, check=None
+    ):
         """Stage 1 with ``first`` (from ``C0``), then reweighted stages, each warm-
         started from the last, until the weights stop changing, the objective stops
         decreasing (by less than ``tol`` in the gap's units) or ``max_stages``.
 
         ``solve_stage(penalty, start) -> (state, objective, gap, n_iter)``; the
         objective includes ``penalty``. Sets the stage attributes and returns the
-        last state."""
+        last state; ``check(state, free)``, if given, sees the last state of a
+        reweighted stage and the rows its penalty left unpenalized."""
         nonconvex = self._nonconvex()
         state, objective, gap, n_iter = solve_stage(first, C0)
         W = coef_of(state)
@@ -218,6 +235,8 @@ class _NonConvexModel(_MultiTaskModel):
                     ConvergenceWarning,
                     stacklevel=5,
                 )
+        if check is not None and len(values) > 1:
+            check(state, penalty.weights == 0)
         self.n_stages_ = len(values)
         self.stage_objectives_ = np.array(values)
         self.stage_gaps_ = np.array(gaps)

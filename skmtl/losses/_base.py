@@ -83,6 +83,11 @@ class Loss(Params):
         that width, shifted by per-sample multipliers, a smooth loss with its own
         conjugate. The solvers minimise these envelopes in an augmented Lagrangian
         loop whose gaps bound the non-smooth problem's (``skmtl.solvers.smoothing``).
+    asymptotic : bool
+        Whether the loss approaches its infimum only as a prediction goes to
+        infinity (the logistic and multinomial losses, the Poisson loss of a zero
+        count): unpenalized coefficients can then grow without bound (separated
+        classes), which the non-convex models' fits check for.
     """
 
     name = "loss"
@@ -97,6 +102,7 @@ class Loss(Params):
     majorizer = False
     singular_models = False
     smooth = True
+    asymptotic = False
 
     def __eq__(self, other):  # losses are values: equal type, equal parameters
         return type(self) is type(other) and vars(self) == vars(other)

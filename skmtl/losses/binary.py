@@ -33,6 +33,7 @@ class LogisticLoss(Loss):
     newton = True
     probabilistic = True
     likelihood = True
+    asymptotic = True
 
     def value(self, y, w, z):
         return np.sum(w * log1p_exp(-y * z))

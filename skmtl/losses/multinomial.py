@@ -61,6 +61,7 @@ class MultinomialLoss(Loss):
     curvature = 0.5
     probabilistic = True
     likelihood = True
+    asymptotic = True
     newton = True
     # its diagonal models (newton_curvature) converge only linearly: on well-scaled
     # features FISTA is faster (School-like data, 20 tasks, standardized: the group

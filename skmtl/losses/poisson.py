@@ -20,6 +20,7 @@ class PoissonLoss(Loss):
     target = "counts"
     newton = True
     likelihood = True
+    asymptotic = True
 
     def pointwise(self, y, z):
         # (an overflow is an infinite loss: the trial steps that reach it are rejected)
