@@ -112,6 +112,11 @@ def test_path_of_a_generic_estimator_over_its_penalty_strength():
     np.testing.assert_allclose(coefs, reference[1], rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(intercepts, reference[2], rtol=1e-6, atol=1e-8)
     assert penalty.alpha == 0.5
+    default = regularization_path(MultiTaskEstimator(tol=1e-10), X, y, tasks, alphas=3)
+    expected = regularization_path(
+        MultiTaskEstimator(penalty=L21(), tol=1e-10), X, y, tasks, alphas=3
+    )
+    np.testing.assert_allclose(default[1], expected[1], rtol=1e-10, atol=1e-12)
     mean = MultiTaskEstimator(penalty=MeanPenalty(3, alpha=1.0, beta=0.1), tol=1e-10)
     with pytest.raises(ValueError, match="has no alpha_max to place alphas=100 values"):
         regularization_path(mean, X, y, tasks)
@@ -230,6 +235,8 @@ def test_cluster_norm_cv_grid_follows_alpha_between():
         ClusterNormRegressorCV(alpha_between=0.5, alpha_withins=[2.0, 0.5, 0.1]).fit(
             X, y, tasks=tasks
         )
+    with pytest.raises(ValueError, match="alpha_between must be > 0; got 0"):
+        ClusterNormRegressorCV(alpha_between=0).fit(X, y, tasks=tasks)
 
 
 def test_cluster_norm_cv_equals_grid_search():

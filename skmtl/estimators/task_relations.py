@@ -284,9 +284,10 @@ class _TaskRelation(_TaskRelationModel):
     def _fit_structure(self, W, penalty, parts=None):
         Omega = penalty.task_covariance(W)
         self.task_covariance_ = Omega
-        # a task whose model is zero (to round-off) has no variance: uncorrelated
+        # a task whose model is zero (to round-off) has no variance: uncorrelated (a
+        # variance scales as the square of a task's model: round-off is 1e-24 of it)
         variance = np.diag(Omega)
-        zero = variance <= 1e-12 * variance.max(initial=0.0)
+        zero = variance <= 1e-24 * variance.max(initial=0.0)
         scale = np.sqrt(np.where(zero, 1.0, variance))
         self.task_correlation_ = np.where(zero[:, None] | zero, 0.0, Omega / np.outer(scale, scale))
         np.fill_diagonal(self.task_correlation_, 1.0)

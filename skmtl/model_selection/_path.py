@@ -10,6 +10,7 @@ from sklearn.base import clone
 
 from .._base import _MultiTaskModel, check_number
 from .._datafit import DesignDatafit
+from ..penalties import L21
 from ..solvers import solve_closed_form_path
 from ._grids import check_grid, is_count
 
@@ -141,6 +142,8 @@ def regularization_path(
     ((5, 3, 30), True)
     """
     est = clone(estimator)
+    if "penalty" in est.get_params(deep=False) and est.penalty is None:
+        est.penalty = L21(1.0)  # (what None fits)
     # the named models' strengths, or a generic model's penalty's (penalty__alpha)
     strengths = [k for k in est.get_params() if k.split("__")[-1].startswith("alpha")]
     if param == "alpha" and "alpha" not in strengths and "penalty__alpha" in strengths:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._base import ClassifierMixin, RegressorMixin, store_parameters
+from .._base import ClassifierMixin, RegressorMixin, check_number, store_parameters
 from ..estimators import (
     ClusteredClassifier,
     ClusteredRegressor,
@@ -332,6 +332,8 @@ class _ClusterNormCV(_PathCV):
         return None  # (no alpha_max; the base's own alpha_within is not searched)
 
     def _grids(self, base, prepared):
+        # (alpha_between scales the automatic grid: its own error first)
+        check_number(self.alpha_between, "alpha_between", low=0, low_open=True)
         grids = super()._grids(base, prepared)
         below = grids[0][grids[0] <= self.alpha_between]
         if len(below):
