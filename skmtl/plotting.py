@@ -42,6 +42,9 @@ def plot_coefficients(coef, *, feature_names=None, task_names=None, title=None, 
             f"{coef.shape}."
         )
     ylabel = None
+    if coef.ndim == 2 and getattr(model, "_layout", None) == "single":
+        if getattr(model, "_n_classes", 1) > 1:  # one task, a row per class
+            coef = coef[None]
     if coef.ndim == 3:
         n_tasks, n_classes, _ = coef.shape
         coef = coef.reshape(n_tasks * n_classes, -1)

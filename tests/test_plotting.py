@@ -164,6 +164,10 @@ def test_multiclass_coefficients_and_path():
     image = ax.get_images()[0].get_array()
     np.testing.assert_array_equal(image, model.coef_.reshape(12, 3))  # task 0's classes first
     assert [t.get_text() for t in ax.get_yticklabels()][:2] == ["0: 0", "0: 1"]
+    single = GroupLassoClassifier(alpha=0.01).fit(X, y3)  # one task: a row per class
+    ax = plotting.plot_coefficients(single, task_names=["all"])
+    assert "3 classes" in ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["all: 0", "all: 1", "all: 2"]
     alphas, coefs, _, _ = regularization_path(GroupLassoClassifier(), X, y3, tasks, alphas=4)
     lines = plotting.plot_path(alphas, coefs).get_lines()
     expected = np.sqrt((coefs**2).sum(axis=(1, 2)))  # (n_alphas, n_features)
