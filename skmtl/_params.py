@@ -4,6 +4,7 @@ parameters by nested names (``loss__epsilon``)."""
 
 from __future__ import annotations
 
+import functools
 import inspect
 
 import numpy as np
@@ -48,6 +49,10 @@ def not_stored_error(obj, absent):
     )
 
 
+def _cached(cls, name):
+    return isinstance(getattr(cls, name, None), functools.cached_property)
+
+
 class Params:
     """scikit-learn's ``get_params`` and ``set_params`` from the constructor's
     arguments, stored under their own names (``self.alpha = alpha``, unchanged, as
@@ -78,7 +83,9 @@ class Params:
                 f"are {sorted(valid)}."
             )
         checked = type(self)(**{**valid, **params})
-        vars(self).clear()  # (no state cached from the old values, e.g. a matrix)
+        # no value cached from the old parameters (a cached_property, e.g. a matrix)
+        for name in [name for name in vars(self) if _cached(type(self), name)]:
+            del vars(self)[name]
         vars(self).update(vars(checked))
         return self
 

@@ -18,6 +18,8 @@ from skmtl import (
     RobustLowRankRegressor,
     SharedSubspaceClassifier,
     SharedSubspaceRegressor,
+    SparseLowRankClassifier,
+    SparseLowRankClassifierCV,
     SparseLowRankRegressor,
     TraceNormClassifier,
     TraceNormRegressor,
@@ -314,35 +316,40 @@ def _three_class_tasks(T=3, n=80, d=6, K=3, seed=1):
 
 
 @pytest.mark.parametrize(
-    "make, zero, inside, outside, low, high",
+    "make, parts, inside, low, high",
     [
         # the dirty model's rows hold K T task-class gradients, each task's K summing
         # to zero: range (2, 2 floor(K / 2) T) = (2, 6), not the two-class (1, 3)
         (
             lambda r: DirtyClassifier(alpha_shared=0.05, alpha_specific=0.05 / r),
-            "specific",
+            ("shared", "specific"),
             4.0,
-            1.5,
             2.0,
             6.0,
         ),
         # a task's outlier column: a d x K gradient block of rank <= K - 1 = 2
         (
             lambda r: RobustLowRankClassifier(alpha_lowrank=0.05, alpha_outlier=0.05 / r),
-            "outlier",
+            ("lowrank", "outlier"),
             0.95,
-            0.68,
             1 / np.sqrt(2),
             np.sqrt(3),
         ),
+        # (sqrt(K / (K - 1)), sqrt(2 floor(K / 2) d T)) = (1.22, 6)
+        (
+            lambda r: SparseLowRankClassifier(alpha_lowrank=0.05, alpha_sparse=0.05 / r),
+            ("lowrank", "sparse"),
+            3.0,
+            np.sqrt(1.5),
+            6.0,
+        ),
     ],
-    ids=["Dirty", "RobustLowRank"],
+    ids=["Dirty", "RobustLowRank", "SparseLowRank"],
 )
-def test_split_model_ranges_count_the_classes(make, zero, inside, outside, low, high):
-    """Three classes: inside the range of the task-class gradients (outside the
-    two-class one) both parts are used, at cvxpy's optimum, with no warning; below
-    it the part that cvxpy leaves zero is named by a warning. The *CV's ratios lie
-    inside."""
+def test_split_model_ranges_count_the_classes(make, parts, inside, low, high):
+    """Three classes: inside the range of the task-class gradients both parts are
+    used, at cvxpy's optimum, with no warning; beyond either end the part that
+    cvxpy leaves zero is named by a warning. The *CV's ratios lie inside."""
     pytest.importorskip("cvxpy")
     X, y, tasks = _three_class_tasks()
     with warnings.catch_warnings():
@@ -350,17 +357,23 @@ def test_split_model_ranges_count_the_classes(make, zero, inside, outside, low, 
         model = make(inside).set_params(tol=1e-10, max_iter=100_000).fit(X, y, tasks=tasks)
     reference = make(inside).set_params(solver="cvxpy").fit(X, y, tasks=tasks)
     assert model.objective_ == pytest.approx(reference.objective_, rel=1e-6)
-    assert np.abs(getattr(reference, f"{zero}_coef_")).max() > 1e-3
-    with pytest.warns(UserWarning, match=f"the (task-)?{zero} part is never needed"):
-        make(outside).fit(X, y, tasks=tasks)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        reference = make(outside).set_params(solver="cvxpy").fit(X, y, tasks=tasks)
-    assert np.abs(getattr(reference, f"{zero}_coef_")).max() < 1e-6
-    cv_class = {"specific": DirtyClassifierCV, "outlier": RobustLowRankClassifierCV}[zero]
+    for part in parts:
+        assert np.abs(getattr(reference, f"{part}_coef_")).max() > 1e-3
+    for ratio, zero in ((0.9 * low, parts[1]), (1.1 * high, parts[0])):
+        named = {"lowrank": "low-rank", "specific": "task-specific"}.get(zero, zero)
+        with pytest.warns(UserWarning, match=f"the {named} part is never needed"):
+            make(ratio).fit(X, y, tasks=tasks)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            reference = make(ratio).set_params(solver="cvxpy").fit(X, y, tasks=tasks)
+        assert np.abs(getattr(reference, f"{zero}_coef_")).max() < 1e-6
+    cv_class = {
+        DirtyClassifier: DirtyClassifierCV,
+        RobustLowRankClassifier: RobustLowRankClassifierCV,
+        SparseLowRankClassifier: SparseLowRankClassifierCV,
+    }[type(model)]
     ratios = cv_class(cv=2)._ratio_grid(model._prepare(X, y, tasks, None, True)[0])
     assert np.all((ratios > low) & (ratios < high))
-    assert np.any((ratios < 1) | (ratios > 3))  # beyond the two-class range (1, T = 3)
 
 
 @pytest.mark.parametrize(

@@ -176,6 +176,10 @@ def test_task_scorer_on_a_pipeline_reads_its_last_step():
     per_task = np.mean([r2_score(y[tasks == t], pred[tasks == t]) for t in "abc"])
     assert TaskScorer(average="tasks")(pipe, frame, y) == pytest.approx(per_task)
     assert TaskScorer()(pipe, frame, y) == pytest.approx(r2_score(y, pred))
+    alone = make_pipeline(GroupLassoRegressor(alpha=0.01, task_column="school"))
+    alone.fit(frame, y)  # one step: no transform before it
+    expected = TaskScorer(average="tasks")(alone[-1], frame, y)
+    assert TaskScorer(average="tasks")(alone, frame, y) == pytest.approx(expected)
     pipe.set_params(grouplassoregressor__main_task="b").fit(frame, y)
     main = TaskScorer()(pipe, frame, y)
     assert main == pytest.approx(pipe.score(frame, y))

@@ -183,8 +183,8 @@ _ROBUST_FEATURES = dict(
     outlier_tasks_ : ndarray
         Labels of the tasks whose outlier part is non-zero, small deviations
         included: inside the useful range most tasks may have some. Rank the tasks
-        by the norms of their outlier parts (``np.linalg.norm(outlier_coef_,
-        axis=1)``) to find the clear outliers.
+        by the norms of their outlier parts (``np.linalg.norm(outlier_coef_.reshape(
+        len(tasks_), -1), axis=1)``, classes included) to find the clear outliers.
 """,
     example="""    >>> from skmtl import RobustFeatureLearning{name}
     >>> from skmtl.datasets import make_joint_sparse

@@ -84,7 +84,8 @@ class TaskScorer:
         if isinstance(estimator, Pipeline):
             model = estimator[-1]
             if tasks is None and getattr(model, "task_column", None) is not None:
-                model_X = estimator[:-1].transform(X)  # where its task column is
+                if len(estimator) > 1:  # where its task column is
+                    model_X = estimator[:-1].transform(X)
         if proba:  # (n, K) stacked; (n, T) (positive class) or (n, T, K) wide
             pred = np.asarray(self._probabilities(estimator, X, tasks, metric))
             wide = getattr(model, "_layout", None) == "wide"

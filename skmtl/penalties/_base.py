@@ -74,7 +74,8 @@ class Penalty:
     (``class MyPenalty(Params, Penalty)``) and store each constructor argument as
     an attribute of the same name, unchanged (``self.alpha = alpha``), as
     scikit-learn's estimators do; without it, scikit-learn's ``clone`` copies the
-    penalty as it is.
+    penalty as it is. (:class:`NormPenalty` and the other built-in penalties with
+    parameters have it already: a subclass of one stores its own arguments so.)
 
     A penalty declares what else it offers through these attributes, which the
     solver choice reads (the solver rule, :ref:`extending-skmtl`):
