@@ -180,6 +180,14 @@ def test_task_scorer_on_a_pipeline_reads_its_last_step():
     alone.fit(frame, y)  # one step: no transform before it
     expected = TaskScorer(average="tasks")(alone[-1], frame, y)
     assert TaskScorer(average="tasks")(alone, frame, y) == pytest.approx(expected)
+    # other wrappers: a fitted search (nested CV; it takes no tasks=) and a target
+    # transform (scored pooled before)
+    from sklearn.compose import TransformedTargetRegressor
+
+    search = GridSearchCV(alone[-1], {"alpha": [0.01]}, cv=2).fit(frame, y)
+    assert TaskScorer(average="tasks")(search, frame, y) == pytest.approx(expected)
+    identity = TransformedTargetRegressor(alone[-1], func=None).fit(frame, y)
+    assert TaskScorer(average="tasks")(identity, frame, y) == pytest.approx(expected)
     pipe.set_params(grouplassoregressor__main_task="b").fit(frame, y)
     main = TaskScorer()(pipe, frame, y)
     assert main == pytest.approx(pipe.score(frame, y))

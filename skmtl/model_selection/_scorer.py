@@ -79,13 +79,9 @@ class TaskScorer:
     def __call__(self, estimator, X, y, tasks=None, sample_weight=None):
         metric = self.metric or ("accuracy" if is_classifier(estimator) else "r2")
         proba = metric in self._PROBABILITY_METRICS
-        # a Pipeline predicts; its last step says how (layout, task column, main task)
-        model, model_X = estimator, X
-        if isinstance(estimator, Pipeline):
-            model = estimator[-1]
-            if tasks is None and getattr(model, "task_column", None) is not None:
-                if len(estimator) > 1:  # where its task column is
-                    model_X = estimator[:-1].transform(X)
+        # the estimator predicts; the skmtl model inside says how (layout, task
+        # column, main task), on the X its own steps see
+        model = _inner_model(estimator)[0]
         if proba:  # (n, K) stacked; (n, T) (positive class) or (n, T, K) wide
             pred = np.asarray(self._probabilities(estimator, X, tasks, metric))
             wide = getattr(model, "_layout", None) == "wide"
@@ -95,12 +91,12 @@ class TaskScorer:
                 pred = np.stack([1.0 - pred, pred], axis=-1)
             shape = pred.shape[:-1]
         else:
-            pred = np.asarray(estimator.predict(X, tasks=tasks))
+            pred = np.asarray(estimator.predict(X, **_tasks_argument(tasks)))
             shape = pred.shape
         y = target_array(y, metric not in ("r2", "neg_mean_squared_error"))
         y = y.reshape(shape)
         if tasks is None and getattr(model, "task_column", None) is not None:
-            tasks = split_task_column(model_X, model.task_column)[1]
+            tasks = split_task_column(_inner_model(estimator, X)[1], model.task_column)[1]
         sw = check_score_weights(sample_weight, len(y))
         sw = np.ones(len(y)) if sw is None else sw
         sw = np.broadcast_to(sw.reshape(-1, *([1] * (y.ndim - 1))), y.shape)
@@ -138,9 +134,9 @@ class TaskScorer:
         loss, ``loss="squared_hinge"``) its ``decision_function``, as scikit-learn's
         ``"roc_auc"`` scorer (AUC depends on the ranking only)."""
         if hasattr(estimator, "predict_proba"):
-            return estimator.predict_proba(X, tasks=tasks)
+            return estimator.predict_proba(X, **_tasks_argument(tasks))
         if metric == "roc_auc" and hasattr(estimator, "decision_function"):
-            return estimator.decision_function(X, tasks=tasks)
+            return estimator.decision_function(X, **_tasks_argument(tasks))
         raise ValueError(
             f"TaskScorer({metric!r}) needs predict_proba, which {estimator!r} does "
             "not have (a margin loss such as loss='squared_hinge' gives no "
@@ -175,3 +171,28 @@ class TaskScorer:
                 )
             )
         return -float(mean_squared_error(y, pred, sample_weight=sample_weight))
+
+
+def _tasks_argument(tasks):
+    """``tasks=`` for a predict call, only when given: a meta-estimator around the
+    model (a grid search, nested cross-validation) takes no such argument, and the
+    model reads a task column itself."""
+    return {} if tasks is None else {"tasks": tasks}
+
+
+def _inner_model(estimator, X=None):
+    """The skmtl model inside ``estimator`` (the last step of a Pipeline, the best
+    estimator of a fitted search, the regressor of a TransformedTargetRegressor), and
+    ``X`` (if given) as the steps before it transform it (where its task column is)."""
+    model = estimator
+    while True:
+        if isinstance(model, Pipeline):
+            if len(model) > 1 and X is not None:
+                X = model[:-1].transform(X)
+            model = model[-1]
+        elif hasattr(model, "best_estimator_"):
+            model = model.best_estimator_
+        elif hasattr(model, "regressor_"):
+            model = model.regressor_
+        else:
+            return model, X
