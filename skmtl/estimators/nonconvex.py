@@ -63,13 +63,14 @@ def _warn_if_unbounded(datafit, C, free, free_intercepts, task_labels, convex_mo
 
     now = task_losses(C)
     falling = np.flatnonzero(task_losses(doubled) < now - 1e-6 * np.abs(now))
+    falling = np.union1d(falling, _interpolating_tasks(datafit.data, free, free_intercepts))
     if len(falling):
         tasks = np.unique(falling % len(task_labels))  # (class copies: their task)
         warnings.warn(
             "The features that the penalty no longer shrinks separate the classes (or "
-            f"the zero counts) of task(s) {format_labels(task_labels[tasks], 5)}: the "
-            "loss keeps falling as their coefficients "
-            "grow, so the model has no finite optimum and its coefficients (largest "
+            "the zero counts, or fit every row exactly) of task(s) "
+            f"{format_labels(task_labels[tasks], 5)}: the loss keeps falling as their "
+            "coefficients grow, so the model has no finite optimum and its coefficients (largest "
             f"{np.abs(C[:d]).max():.3g}) are set by tol, not by the data. Raise theta "
             "(capped L1) or gamma (MCP, SCAD), so that fewer features pass the point "
             f"where the shrinkage stops, raise alpha, or use the convex model "
@@ -77,6 +78,30 @@ def _warn_if_unbounded(datafit, C, free, free_intercepts, task_labels, convex_mo
             ConvergenceWarning,
             stacklevel=5,
         )
+
+
+def _interpolating_tasks(data, free, free_intercepts):
+    """The tasks whose rows the unpenalized columns (and a free intercept) fit
+    exactly: their design on those columns has full row rank (no more rows than
+    columns, as 54 tasks of a count data set of 40 features), so that any labels are
+    separated and any zero count's prediction can fall without bound, a direction
+    that doubling the fitted coefficients misses when the fit mixes it with a
+    bounded part (MCP, Poisson: predictions of 7e59 on held-out rows, no warning).
+    Stacked rows of a binary or real target only (a check after the fit)."""
+    if data.shared or data.n_classes > 1 or not np.any(free):
+        return np.array([], dtype=int)
+    columns = int(np.sum(free)) + bool(free_intercepts)
+    counts = np.bincount(data.task_index[data.weights > 0], minlength=data.n_tasks)
+    found = []
+    for t in np.flatnonzero((counts > 0) & (counts <= columns)):  # (few tasks, once)
+        rows = (data.task_index == t) & (data.weights > 0)
+        block = data.X[rows][:, free]
+        block = block.toarray() if hasattr(block, "toarray") else np.asarray(block)
+        if free_intercepts:
+            block = np.column_stack([block, np.ones(len(block))])
+        if np.linalg.matrix_rank(block) == len(block):
+            found.append(t)
+    return np.array(found, dtype=int)
 
 
 class _NonConvexModel(_MultiTaskModel):
