@@ -27,28 +27,6 @@ def public_attributes(obj):
     return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
 
 
-def constructor_arguments(obj):
-    """The names of ``obj``'s constructor arguments, and those of them that it does
-    not store as attributes of the same name."""
-    signature = inspect.signature(type(obj).__init__)
-    names = [
-        name
-        for name, parameter in signature.parameters.items()
-        if name != "self"
-        and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
-    ]
-    return names, [name for name in names if not hasattr(obj, name)]
-
-
-def not_stored_error(obj, absent):
-    return AttributeError(
-        f"{type(obj).__name__} does not store its constructor argument(s) {absent} as "
-        "attributes of the same name, which get_params, set_params and nested "
-        "parameters (penalty__alpha) need, as scikit-learn's clone does (e.g. "
-        "self.alpha = alpha)."
-    )
-
-
 def _cached(cls, name):
     return isinstance(getattr(cls, name, None), functools.cached_property)
 
@@ -67,9 +45,21 @@ class Params:
 
     def get_params(self, deep=True):
         """The constructor's parameters and their values (``deep``: no nested objects)."""
-        names, absent = constructor_arguments(self)
+        signature = inspect.signature(type(self).__init__)
+        names = [
+            name
+            for name, parameter in signature.parameters.items()
+            if name != "self"
+            and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
+        ]
+        absent = [name for name in names if not hasattr(self, name)]
         if absent:
-            raise not_stored_error(self, absent)
+            raise AttributeError(
+                f"{type(self).__name__} does not store its constructor argument(s) "
+                f"{absent} as attributes of the same name, which get_params, set_params "
+                "and nested parameters (penalty__alpha) need, as scikit-learn's clone "
+                "does (e.g. self.alpha = alpha)."
+            )
         return {name: getattr(self, name) for name in names}
 
     def set_params(self, **params):

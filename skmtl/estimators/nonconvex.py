@@ -158,10 +158,10 @@ class _NonConvexModel(_MultiTaskModel):
 
         def check_last_stage(state, free):  # (its unpenalized rows: free)
             if state[2] is not None:  # (not cvxpy's)
-                pooled = not self.fit_intercept or self.intercept_pooling
+                free_intercepts = self.fit_intercept and not self.intercept_pooling
                 kind = "Classifier" if is_classifier(self) else "Regressor"
                 convex = f"GroupLasso{kind}"
-                _warn_if_unbounded(full, state[2], free, not pooled, info["tasks_"], convex)
+                _warn_if_unbounded(full, state[2], free, free_intercepts, info["tasks_"], convex)
 
         start = C0 if parts is None else parts
         state = self._run_stages(
