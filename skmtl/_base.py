@@ -17,7 +17,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ._datafit import DesignDatafit
+from ._datafit import DesignDatafit, own_intercepts
 from ._inputs import (
     build_task_data,
     check_label_kind,
@@ -317,7 +317,7 @@ class _MultiTaskModel(BaseEstimator):
             )
             self.n_iter_, self.dual_gap_, self.objective_ = 0, np.nan, objective
             self.gap_threshold_ = np.nan
-            return W, intercept, parts, None
+            return W, self._own_intercepts(loss, data, W, intercept), parts, None
         if full is None:
             full = DesignDatafit(loss, data, self.fit_intercept, self.intercept_pooling)
         if C0 is None:
@@ -334,7 +334,18 @@ class _MultiTaskModel(BaseEstimator):
             verbose=self.verbose,
         )
         self._record_solve(result, datafit)
-        return (result.coef[:d], datafit.intercept(result.coef), result.parts, result.coef)
+        W, intercept = result.coef[:d], datafit.intercept(result.coef)
+        return W, self._own_intercepts(loss, data, W, intercept), result.parts, result.coef
+
+    def _own_intercepts(self, loss, data, W, intercept):
+        """The intercepts, those of tasks of zero task weight (free intercepts) each
+        minimising its own task's loss (:func:`~skmtl._datafit.own_intercepts`)."""
+        weights = data.task_weights
+        if weights is None or not self.fit_intercept or self.intercept_pooling != 0:
+            return intercept
+        if not np.any(weights == 0):
+            return intercept
+        return own_intercepts(loss, data, W, intercept)
 
     def _record_solve(self, result, datafit):
         """Set ``n_iter_``, ``dual_gap_``, ``objective_`` from a solver's ``result``,

@@ -18,6 +18,8 @@ variable, its last row):
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import brentq
@@ -459,6 +461,40 @@ _ARMIJO = 1e-4
 #: the dual point's task sums that :meth:`DesignDatafit.intercepts_optimal` takes for
 #: zero, relative to the sums of its magnitudes
 _INTERCEPT_RTOL = 1e-8
+
+
+def own_intercepts(loss, data: TaskData, W, b):
+    """``b`` with the free intercepts of the tasks of zero task weight replaced: no
+    data term decides them, so each minimises its task's own loss with the task's
+    coefficients (column of ``W``) held, the squared loss's mean residual. By
+    bisection on each task's derivative in its intercept, which a convex loss makes
+    non-decreasing (a pinball loss's too, whose Newton steps ``polish`` cannot take);
+    the softmax's intercepts of a task are coupled: Newton steps (``polish``)."""
+    zero = data.task_weights == 0
+    own = replace(data, task_weights=None)
+    if data.n_classes > 1:
+        datafit = DesignDatafit(loss, own)
+        C = np.vstack([W, datafit.intercept_variable(W, b)])
+        C, _ = datafit.polish(C, datafit.linear(C), n_steps=100)
+        return np.where(zero, datafit.intercept(C), b)
+    z = matvec(own, W)
+
+    def slope(shift):
+        return own.task_sum(loss.derivative(own.y, own.weights, z + own.expand(shift)))
+
+    low, high = -np.ones(own.n_tasks), np.ones(own.n_tasks)
+    for _ in range(64):  # a bracket of the minimiser: the slope <= 0 at low, >= 0 at high
+        below, above = slope(low) > 0, slope(high) < 0
+        if not (below[zero].any() or above[zero].any()):
+            break
+        low, high = np.where(below, 2 * low, low), np.where(above, 2 * high, high)
+    for _ in range(200):
+        middle = 0.5 * (low + high)
+        rising = slope(middle) >= 0
+        low, high = np.where(rising, low, middle), np.where(rising, middle, high)
+        if np.all((high - low)[zero] <= 4 * np.finfo(float).eps * np.abs(middle[zero])):
+            break
+    return np.where(zero, 0.5 * (low + high), b)
 
 
 def damped_intercept_step(datafit, z, step, before=None, max_halvings=60, slope=None):

@@ -109,6 +109,56 @@ def test_zero_weight_task_for_every_loss(Est, loss):
     np.testing.assert_allclose(zero.intercept_[1:], without.intercept_, rtol=1e-6, atol=1e-8)
 
 
+@pytest.mark.parametrize(
+    "loss", ["squared", "huber", "poisson", "quantile", "logistic", "squared_hinge", "multinomial"]
+)
+@pytest.mark.parametrize("solver", ["auto", "cvxpy"])
+def test_zero_weight_task_intercept_minimises_its_own_loss(loss, solver):
+    """No data term decides a zero-weight task's free intercept: it minimises the
+    task's own mean loss with its coefficients held (for the squared loss its mean
+    residual), whatever the loss and the solver; not 0, far from the task's level."""
+    if solver == "cvxpy":
+        pytest.importorskip("cvxpy")
+    from scipy.optimize import minimize, minimize_scalar
+
+    rng = np.random.RandomState(5)
+    X, tasks = rng.randn(150, 3), np.repeat([0, 1, 2], 50)
+    z = X[:, 0] + 0.5 * rng.randn(150) + 2.0 * (tasks == 2)  # task 2 sits apart
+    classes = loss in ("logistic", "squared_hinge", "multinomial")
+    y = {
+        "poisson": rng.poisson(np.exp(z / 2)).astype(float),
+        "logistic": (z > 0.5).astype(int),
+        "squared_hinge": (z > 0.5).astype(int),
+        "multinomial": np.digitize(z, [0.0, 1.5]),
+    }.get(loss, 3.0 * z)
+    Est = GroupLassoClassifier if classes else GroupLassoRegressor
+    name = "logistic" if loss == "multinomial" else loss
+    model = Est(alpha=0.02, loss=name, task_weights={2: 0.0}, solver=solver, tol=1e-10)
+    model.fit(X, y, tasks=tasks)
+    rows = tasks == 2
+    scores = X[rows] @ model.coef_[2].T
+    if loss == "multinomial":  # the softmax's intercepts (up to a shift): its own fit
+        onehot = np.eye(3)[y[rows]]
+
+        def own(b):
+            s = scores + b
+            return np.mean(np.log(np.exp(s).sum(axis=1)) - (s * onehot).sum(axis=1))
+
+        best = minimize(own, np.zeros(3), method="BFGS", options=dict(gtol=1e-10)).x
+        np.testing.assert_allclose(model.intercept_[2], best - best.mean(), atol=1e-5)
+        return
+    target = np.where(y[rows] > 0, 1.0, -1.0) if classes else y[rows]
+    pointwise = skmtl.losses.get_loss(name).pointwise
+
+    def own(b):
+        return np.mean(pointwise(target, scores + b))
+
+    best = minimize_scalar(own, bracket=(-1.0, 1.0), tol=1e-12).x
+    # the same minimum (the pinball loss's is flat between two residuals)
+    assert own(model.intercept_[2]) <= own(best) + 1e-9 * max(1.0, abs(own(best)))
+    assert abs(model.intercept_[2] - best) < 1e-4 or loss == "quantile"
+
+
 def test_zero_weight_task_still_takes_part_in_the_coupling():
     X, y, tasks = make_tasks(seed=62)
     model = MeanRegularizedRegressor(alpha=0.5, beta=0.01, task_weights=[1, 1, 0])

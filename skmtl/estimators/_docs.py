@@ -107,7 +107,8 @@ def _common_parameters(loss):
         dict by task label or an array in the order of ``tasks_``;
         ``"uncertainty"`` (or an :class:`~skmtl.UncertaintyWeights`), learned from
         each task's noise level. A zero weight removes a task's data term, while
-        the task still takes part in any coupling of the penalty.
+        the task still takes part in any coupling of the penalty; its free
+        intercept minimises its own loss given its coefficients.
     main_task : task label, default=None
         The task of interest: all tasks are fitted, but ``score`` (and so model
         selection) uses this task's samples only.
