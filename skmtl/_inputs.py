@@ -30,7 +30,8 @@ def format_labels(labels, limit=10, show=str):
 
 def split_task_column(X, task_column, check_order=False):
     """Return ``(features, labels)``: ``X`` without its task column, and that column
-    (with ``check_order``, :func:`warn_if_order_is_lost` on it)."""
+    (with ``check_order``, :func:`warn_if_order_is_lost` and
+    :func:`warn_if_text_order_differs` on it, for a model whose tasks have an order)."""
     if hasattr(X, "columns"):  # a DataFrame
         columns = list(X.columns)
         # a ColumnTransformer names its outputs "<transformer>__<column>"
@@ -60,8 +61,9 @@ def split_task_column(X, task_column, check_order=False):
                 f"task_column={task_column!r} is not a column of X; X has the columns "
                 f"{format_labels(columns)}."
             )
-        if check_order:
-            warn_if_order_is_lost(X[name])
+        if check_order:  # (on the column itself: an ordered Categorical's dtype)
+            warn_if_order_is_lost(X[name], stacklevel=7)
+            warn_if_text_order_differs(X[name], stacklevel=7)
         return X.drop(columns=[name]), X[name].to_numpy()
     if not isinstance(task_column, numbers.Integral):
         raise ValueError(
@@ -87,10 +89,11 @@ def split_task_column(X, task_column, check_order=False):
     return X[:, keep], X[:, position]
 
 
-def warn_if_order_is_lost(labels):
+def warn_if_order_is_lost(labels, stacklevel=6):
     """Warn when the task labels are a pandas ordered Categorical whose categories are
-    not in sorted order: ``tasks_`` (and the chain of ``graph="chain"`` and of the
-    fused models) follows the sorted labels, not the categories."""
+    not in sorted order, for the models whose tasks have an order: the chain of
+    ``graph="chain"`` and the fused models' time follow the sorted labels
+    (``tasks_``), not the categories."""
     dtype = getattr(labels, "dtype", None)
     if not getattr(dtype, "ordered", False):
         return
@@ -107,7 +110,7 @@ def warn_if_order_is_lost(labels):
             "fused models) by sorted label. To keep the categories' order, pass their "
             "codes (e.g. frame[column].cat.codes) as the task labels.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,  # (default: fit's caller, through validate_features)
         )
 
 
@@ -269,6 +272,7 @@ def validate_features(estimator, X, tasks, *, reset):
     ``n_features_in_`` and ``feature_names_in_`` describe the ``X`` given, as in
     scikit-learn: with ``task_column``, its task column too."""
     column = estimator.task_column is not None
+    ordered = reset and estimator._tasks_ordered()  # (whose order labels may lose)
     if column:
         if tasks is not None:
             raise ValueError(
@@ -277,10 +281,9 @@ def validate_features(estimator, X, tasks, *, reset):
         if not reset and getattr(X, "ndim", 2) == 2:  # (the column's own errors first)
             _check_columns(estimator, X, reset=False)
         full = X
-        X, tasks = split_task_column(X, estimator.task_column, check_order=reset)
-    elif reset:
+        X, tasks = split_task_column(X, estimator.task_column, check_order=ordered)
+    elif ordered and tasks is not None:
         warn_if_order_is_lost(tasks)
-    if reset and tasks is not None and estimator._tasks_ordered():
         warn_if_text_order_differs(tasks)
     try:
         options = dict(accept_sparse=True, dtype=np.float64, ensure_min_samples=1)

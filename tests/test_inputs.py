@@ -173,24 +173,38 @@ def test_task_column_errors(data):
 
 def test_ordered_categorical_tasks_out_of_sorted_order_warn(data):
     """tasks_ follows sorted labels: an ordered Categorical whose order differs says
-    so (temporal models chain the tasks in tasks_ order), through tasks= and
-    task_column alike; its codes, or categories in sorted order, fit silently."""
+    so to the models that chain the tasks in tasks_ order (graph="chain", the fused
+    models), once, at the caller's line, through tasks= and task_column alike; models
+    without a task order, its codes, or categories in sorted order fit silently."""
     pd = pytest.importorskip("pandas")
+    from skmtl import FusedSparseGroupLassoRegressor, GraphRegularizedRegressor
+
     X, y, tasks = data
     visits = np.array(["baseline", "6mo", "12mo"])
     ordered = pd.Series(pd.Categorical(visits[tasks], categories=visits, ordered=True))
     frame = pd.DataFrame(X).assign(visit=ordered)
+    frame.columns = frame.columns.astype(str)
+    chain = GraphRegularizedRegressor(graph="chain")
     with pytest.warns(UserWarning, match=r"order \[baseline, 6mo, 12mo\] is not the sorted"):
-        model = GroupLassoRegressor().fit(X, y, tasks=ordered)
+        model = chain.fit(X, y, tasks=ordered)
     np.testing.assert_array_equal(model.tasks_, ["12mo", "6mo", "baseline"])
-    with pytest.warns(UserWarning, match="pass their codes"):
-        model = GroupLassoRegressor(task_column="visit").fit(frame, y)
+    for fit in (
+        lambda: chain.fit(X, y, tasks=ordered),
+        lambda: FusedSparseGroupLassoRegressor(task_column="visit").fit(frame, y),
+    ):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fit()
+        assert [str(w.message)[:39] for w in caught] == ["The task labels are an ordered Categori"]
+        assert caught[0].filename == __file__  # (the caller's line, not skmtl's)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        model.predict(frame)  # said at fit only
-        GroupLassoRegressor().fit(X, y, tasks=ordered.cat.codes)
+        model.predict(X, tasks=ordered)  # said at fit only
+        GroupLassoRegressor().fit(X, y, tasks=ordered)  # no task order
+        GroupLassoRegressor(task_column="visit").fit(frame, y)
+        chain.fit(X, y, tasks=ordered.cat.codes)
         in_order = ordered.cat.reorder_categories(sorted(visits))
-        GroupLassoRegressor().fit(X, y, tasks=in_order)
+        chain.fit(X, y, tasks=in_order)
 
 
 def test_numbered_string_tasks_out_of_numeric_order_warn_where_order_matters():
