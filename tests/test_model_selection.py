@@ -583,6 +583,40 @@ def test_task_scorer_in_grid_search_with_routing(average):
         TaskScorer("auc")
 
 
+def test_task_scorer_sample_weight_is_requested_as_scikit_learns_scorers():
+    """Through metadata routing, sample weights that weigh the fits are refused by a
+    TaskScorer until requested (then they weigh the scores, as the estimator's own
+    score does) or declined, as scikit-learn's scorers do; never silently dropped."""
+    from sklearn.exceptions import UnsetMetadataPassedError
+    from sklearn.model_selection import KFold, cross_validate
+
+    from skmtl.model_selection import TaskScorer
+
+    X, y, tasks = make_tasks(seed=50, sizes=(40, 40, 40))
+    weights = np.where(np.arange(len(y)) % 2, 10.0, 0.1)
+    cv = KFold(3, shuffle=True, random_state=0)
+    params = {"tasks": tasks, "sample_weight": weights}
+    sklearn.set_config(enable_metadata_routing=True)
+    try:
+        model = GroupLassoRegressor(alpha=0.05).set_fit_request(tasks=True, sample_weight=True)
+        with pytest.raises(UnsetMetadataPassedError, match="set_score_request"):
+            cross_validate(model, X, y, cv=cv, scoring=TaskScorer(), params=params)
+        weighted = TaskScorer().set_score_request(sample_weight=True)
+        scores = cross_validate(model, X, y, cv=cv, scoring=weighted, params=params)
+        unweighted = TaskScorer().set_score_request(sample_weight=False)
+        plain = cross_validate(model, X, y, cv=cv, scoring=unweighted, params=params)
+    finally:
+        sklearn.set_config(enable_metadata_routing=False)
+    for k, (train, test) in enumerate(cv.split(X)):
+        fitted = GroupLassoRegressor(alpha=0.05).fit(
+            X[train], y[train], tasks=tasks[train], sample_weight=weights[train]
+        )
+        own = fitted.score(X[test], y[test], tasks=tasks[test], sample_weight=weights[test])
+        assert scores["test_score"][k] == pytest.approx(own)
+        bare = fitted.score(X[test], y[test], tasks=tasks[test])
+        assert plain["test_score"][k] == pytest.approx(bare)
+
+
 def test_task_scorer_reads_none_in_a_regressors_object_y_as_missing():
     """As the regressor's fit and score do: None in a wide object y is a missing target."""
     from skmtl.model_selection import TaskScorer

@@ -12,7 +12,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 from sklearn.pipeline import Pipeline
-from sklearn.utils.metadata_routing import MetadataRequest
+from sklearn.utils.metadata_routing import UNCHANGED, MetadataRequest
 
 from .._inputs import check_score_weights, missing_labels, split_task_column, target_array
 
@@ -22,7 +22,9 @@ class TaskScorer:
 
     sklearn's scorers call ``predict(X)`` alone, which a model fitted with
     ``tasks=`` cannot answer; this one receives ``tasks`` through metadata routing
-    (it requests it by default) and scores per task or pooled.
+    (it requests it by default) and scores per task or pooled. Sample weights that
+    weigh the fits weigh its scores once requested, as for scikit-learn's scorers:
+    ``TaskScorer().set_score_request(sample_weight=True)``.
 
     Parameters
     ----------
@@ -71,9 +73,36 @@ class TaskScorer:
     def __repr__(self):
         return f"TaskScorer(metric={self.metric!r}, average={self.average!r})"
 
+    def set_score_request(self, *, sample_weight=UNCHANGED, tasks=UNCHANGED):
+        """Set which metadata the scorer requests through scikit-learn's metadata
+        routing, as scikit-learn's own scorers: ``tasks`` is requested by default;
+        ``sample_weight`` is not, and passing it to a search or ``cross_validate``
+        (which weigh the fits with it) then raises until it is requested (True:
+        weigh the scores too) or declined (False).
+
+        Parameters
+        ----------
+        sample_weight, tasks : bool, None or str, default=UNCHANGED
+            True: requested; False: not requested; None: raise if passed; a str: an
+            alias; ``UNCHANGED``: keep the current request.
+
+        Returns
+        -------
+        self : TaskScorer
+        """
+        changes = {"sample_weight": sample_weight, "tasks": tasks}
+        self._requests = {
+            **getattr(self, "_requests", {}),
+            **{name: value for name, value in changes.items() if value is not UNCHANGED},
+        }
+        return self
+
     def get_metadata_routing(self):
+        """The metadata the scorer requests (see :meth:`set_score_request`)."""
         request = MetadataRequest(owner=type(self).__name__)
-        request.score.add_request(param="tasks", alias=True)
+        requests = {"tasks": True, "sample_weight": None, **getattr(self, "_requests", {})}
+        for param, alias in requests.items():
+            request.score.add_request(param=param, alias=alias)
         return request
 
     def __call__(self, estimator, X, y, tasks=None, sample_weight=None):
