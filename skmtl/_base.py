@@ -242,7 +242,8 @@ class _MultiTaskModel(BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
-        vars(self).pop("statistics_", None)  # partial_fit's rows: fit starts over
+        for stale in ("statistics_", "task_noise_"):  # partial_fit's rows, learned weights
+            vars(self).pop(stale, None)  # (fit starts over)
         if _is_dask(X):
             return self._fit_dask(X, y, tasks, sample_weight)
         data, info, loss = self._prepare(X, y, tasks, sample_weight, reset=True)
@@ -255,7 +256,7 @@ class _MultiTaskModel(BaseEstimator):
                 "the solver stops when its iterates stop moving (or at max_iter)."
                 + (f" {advice}" if advice else ""),
                 UserWarning,
-                stacklevel=2,
+                stacklevel=3,  # (the caller of fit, through the atomic wrapper)
             )
         penalty = for_classes(penalty, data.n_classes)
         spec = getattr(self, "task_weights", None)

@@ -264,11 +264,7 @@ def from_task_list(datasets):
             ) from None
         X_t = X_t if sp.issparse(X_t) else np.atleast_2d(np.asarray(X_t))
         y_t = np.asarray(y_t).ravel()
-        if X_t.shape[0] != y_t.shape[0]:
-            raise ValueError(
-                f"Task {t}: X_t has {X_t.shape[0]} rows but y_t has {y_t.shape[0]} "
-                "values; they must match."
-            )
+        _check_task_rows(t, X_t.shape[0], y_t.shape[0])
         if Xs and X_t.shape[1] != Xs[0].shape[1]:
             raise ValueError(
                 f"Task {t}: X_t has {X_t.shape[1]} columns but task 0 has "
@@ -282,6 +278,20 @@ def from_task_list(datasets):
         X = np.vstack(Xs)
     tasks = np.repeat(np.arange(len(Xs)), [len(y_t) for y_t in ys])
     return X, np.concatenate(ys), tasks
+
+
+def _check_task_rows(t, n_rows, n_values):
+    """Task ``t``'s ``X_t`` and ``y_t`` have as many rows, and some: a task without
+    rows would vanish from the labels, shifting the later tasks' positions."""
+    if n_rows != n_values:
+        raise ValueError(
+            f"Task {t}: X_t has {n_rows} rows but y_t has {n_values} values; they must match."
+        )
+    if n_rows == 0:
+        raise ValueError(
+            f"Task {t}: X_t has no rows; every task needs at least one sample. Drop the "
+            "pair (the later tasks' labels then move down by one)."
+        )
 
 
 def _from_frame_list(datasets):
@@ -304,10 +314,7 @@ def _from_frame_list(datasets):
                 f"{extra}; missing: {lacking}); every task needs the same features."
             )
         y_t = np.asarray(y_t).ravel()
-        if len(X_t) != len(y_t):
-            raise ValueError(
-                f"Task {t}: X_t has {len(X_t)} rows but y_t has {len(y_t)} values; they must match."
-            )
+        _check_task_rows(t, len(X_t), len(y_t))
         Xs.append(X_t if not Xs else X_t[list(Xs[0].columns)])
         ys.append(y_t)
     X = pd.concat(Xs, ignore_index=True)

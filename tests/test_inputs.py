@@ -350,6 +350,9 @@ def test_from_task_list_errors():
         from_task_list([(np.ones((2, 2)), [1, 2]), (np.ones((2, 2)), [1, 2, 3])])
     with pytest.raises(ValueError, match="Task 1: X_t has 3 columns but task 0 has 2"):
         from_task_list([(np.ones((2, 2)), [1, 2]), (np.ones((2, 3)), [1, 2])])
+    # a task without rows would vanish from the labels (pair 2 would become task 1)
+    with pytest.raises(ValueError, match="Task 1: X_t has no rows"):
+        from_task_list([(np.ones((2, 2)), [1, 2]), (np.ones((0, 2)), []), (np.ones((1, 2)), [3])])
     X, y, tasks = from_task_list([(sp.csr_matrix(np.eye(2)), [1, 2]), (np.ones((1, 2)), [3])])
     assert sp.issparse(X) and X.shape == (3, 2) and list(tasks) == [0, 0, 1]
 

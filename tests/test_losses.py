@@ -383,6 +383,8 @@ def test_unpenalized_warning_advises_the_loss_own_sklearn_estimator(loss, advice
     Est = GroupLassoClassifier if loss == "logistic" else GroupLassoRegressor
     with pytest.warns(UserWarning, match="alpha=0 leaves the model unpenalized") as caught:
         Est(alpha=0.0, loss=loss, max_iter=50).fit(X, y, tasks)
+    unpenalized = [w for w in caught if "alpha=0" in str(w.message)]
+    assert unpenalized[0].filename == __file__  # the caller's line
     texts = " ".join(str(w.message) for w in caught)
     assert advice in texts
     assert loss == "squared" or "LinearRegression" not in texts
@@ -435,6 +437,8 @@ def test_loss_parameters_are_tuned_by_nested_names():
     assert model.get_params()["loss__epsilon"] == 1.0
     search = GridSearchCV(model, {"loss__epsilon": [0.5, 2.0]}, cv=3).fit(X, y)
     assert loss.epsilon == 1.0 and search.best_estimator_.loss.epsilon in (0.5, 2.0)
+    # a NumPy grid, as for HuberRegressor(epsilon=...)
+    GridSearchCV(model, {"loss__epsilon": np.arange(1, 3)}, cv=3).fit(X, y)
     best = search.best_params_["loss__epsilon"]
     refit = GroupLassoRegressor(alpha=0.01, loss=HuberLoss(best)).fit(X, y)
     np.testing.assert_allclose(search.best_estimator_.coef_, refit.coef_, rtol=1e-10)

@@ -122,6 +122,9 @@ def test_names_and_parameters():
     assert get_loss("quantile") == QuantileLoss(0.5)
     with pytest.raises(ValueError, match="quantile must be a number strictly between 0 and 1"):
         QuantileLoss(1.0)
+    with pytest.raises(ValueError, match="quantile must be a number strictly between 0 and 1"):
+        QuantileLoss(True)
+    assert QuantileLoss(np.float32(0.25)).quantile == 0.25  # NumPy numbers, as in a grid
     with pytest.raises(ValueError, match="does not suit a classifier"):
         GroupLassoClassifier(loss="quantile").fit(np.ones((4, 1)), [0, 1, 0, 1])
 

@@ -49,6 +49,7 @@ LOSS_VARIANTS = [
     skmtl.MeanRegularizedRegressor(loss="quantile"),
     skmtl.DirtyRegressor(loss="quantile"),
     skmtl.GroupLassoRegressor(loss="poisson"),
+    skmtl.IncompleteMultiSourceRegressor(loss="poisson"),  # (its tags: counts)
     skmtl.GroupLassoClassifier(loss="squared_hinge"),
     skmtl.TraceNormClassifier(loss="squared_hinge"),
 ] + [

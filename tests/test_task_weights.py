@@ -206,6 +206,8 @@ def test_uncertainty_recovers_noise_ratios_and_helps_clean_tasks():
     assert error(learned) < error(equal)
     floor = MeanRegularizedRegressor(task_weights=UncertaintyWeights(floor=0.5), **kw)
     assert floor.fit(X, y, tasks=tasks).task_noise_.min() == pytest.approx(0.5)
+    # a refit with given weights learns no noise: none of the last fit's is kept
+    assert not hasattr(floor.set_params(task_weights=None).fit(X, y, tasks=tasks), "task_noise_")
 
 
 def test_learned_weights_are_refused_where_weights_are_fixed():

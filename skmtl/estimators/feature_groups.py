@@ -253,6 +253,14 @@ def _unique_rows(available):
 class _IncompleteMultiSourceRegressor(RegressorMixin, _IncompleteMultiSource):
     _inner = FeatureGroupLassoRegressor
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # counts (the Poisson loss) are non-negative, as for the inner model
+        tags.target_tags.positive_only = (
+            self._inner(loss=self.loss).__sklearn_tags__().target_tags.positive_only
+        )
+        return tags
+
 
 class _IncompleteMultiSourceClassifier(SklearnClassifierMixin, _IncompleteMultiSource):
     _inner = FeatureGroupLassoClassifier

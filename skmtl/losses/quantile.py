@@ -3,6 +3,8 @@ solvers minimise it (``skmtl.solvers.smoothing``)."""
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ._base import Loss
@@ -30,7 +32,11 @@ class QuantileLoss(Loss):
     smooth = False
 
     def __init__(self, quantile=0.5):
-        if not (isinstance(quantile, (int, float, np.floating)) and 0 < quantile < 1):
+        if not (
+            isinstance(quantile, numbers.Real)
+            and not isinstance(quantile, bool)
+            and 0 < quantile < 1
+        ):
             raise ValueError(
                 f"quantile must be a number strictly between 0 and 1; got {quantile!r}."
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ._base import Loss
@@ -77,7 +79,11 @@ class HuberLoss(Loss):
     majorizer = True
 
     def __init__(self, epsilon=1.35):
-        if not (isinstance(epsilon, (int, float, np.floating)) and 0 < epsilon < np.inf):
+        if not (
+            isinstance(epsilon, numbers.Real)
+            and not isinstance(epsilon, bool)
+            and 0 < epsilon < np.inf
+        ):
             raise ValueError(f"epsilon must be a positive finite number; got {epsilon!r}.")
         self.epsilon = float(epsilon)
 
