@@ -362,6 +362,21 @@ def test_task_scorer_probability_metrics_equal_scikit_learn(n_classes):
             kept = np.mean([roc_auc_score(y[tasks == t], P[tasks == t, 1]) for t in (1, 2)])
             scorer = TaskScorer("roc_auc", average="tasks")
             assert scorer(model, X, y, tasks=tasks, sample_weight=weights) == pytest.approx(kept)
+        else:  # a task whose rows hold two of the classes: one-vs-rest over those two
+            rows = (tasks != 0) | (y != 2)
+            Y1 = y[rows][:, None] == model.classes_
+            task0 = np.mean(
+                [
+                    roc_auc_score(Y1[tasks[rows] == 0, k], P[rows][tasks[rows] == 0, k])
+                    for k in (0, 1)
+                ]
+            )
+            others = [
+                roc_auc_score(y[tasks == t], P[tasks == t], multi_class="ovr") for t in (1, 2)
+            ]
+            scorer = TaskScorer("roc_auc", average="tasks")
+            score = scorer(model, X[rows], y[rows], tasks=tasks[rows])
+            assert score == pytest.approx(np.mean([task0] + others))
     Y = np.column_stack([y, np.roll(y, 7)]).astype(float)
     Y[:5, 1] = np.nan
     wide = GroupLassoClassifier(alpha=0.01).fit(X, Y)

@@ -31,7 +31,8 @@ class TaskScorer:
     metric : {"r2", "neg_mean_squared_error", "accuracy", "neg_log_loss", "roc_auc"}, \
             default=None
         The last two from ``predict_proba`` (``roc_auc``: one-vs-rest for more
-        than two classes; from ``decision_function`` for a model without
+        than two classes, the mean over the classes that the scored samples hold
+        (a task may lack some); from ``decision_function`` for a model without
         probabilities, a squared hinge classifier), as scikit-learn's scorers of
         those names. None: the metric of the estimators' ``score``, ``"r2"`` for a
         regressor and ``"accuracy"`` for a classifier.
@@ -194,9 +195,17 @@ class TaskScorer:
             if len(classes) == 2:
                 positive = np.asarray(y == classes[1], dtype=int)
                 return float(roc_auc_score(positive, pred[:, 1], sample_weight=sample_weight))
+            # one-vs-rest, macro: scikit-learn's multi_class="ovr" when every class
+            # is held out, else over the classes that are (a task may lack some)
+            members = np.asarray(y)[:, None] == np.asarray(classes)
+            counted = members[sample_weight > 0]
+            scored = np.flatnonzero(counted.any(axis=0) & ~counted.all(axis=0))
             return float(
-                roc_auc_score(
-                    y, pred, sample_weight=sample_weight, multi_class="ovr", labels=classes
+                np.mean(
+                    [
+                        roc_auc_score(members[:, k], pred[:, k], sample_weight=sample_weight)
+                        for k in scored  # (a loop over classes)
+                    ]
                 )
             )
         return -float(mean_squared_error(y, pred, sample_weight=sample_weight))
