@@ -948,8 +948,9 @@ class ClassifierMixin:
         y_pred = self.predict(X, tasks=tasks)
         y = check_score_targets(target_array(y, True), y_pred)
         sample_weight = check_score_weights(sample_weight, len(y))
+        wide = y_pred.ndim == 2  # (before main_task takes its column)
         y, y_pred, sample_weight = self._restrict_to_main_task(X, y, tasks, sample_weight, y_pred)
-        if y_pred.ndim == 2:  # wide: missing labels are left out
+        if wide:  # missing labels are left out
             seen = ~missing_labels(y)
         else:
             seen = np.ones(y.shape, dtype=bool)

@@ -101,6 +101,16 @@ def test_forcing_cd_where_it_does_not_apply_raises():
     X, y, tasks = ill_conditioned("squared")
     with pytest.raises(ValueError, match="solver='cd'"):
         TraceNormRegressor(alpha=0.1, solver="cd").fit(X, y, tasks=tasks)
+    # a quadratic plus a norm: refused whatever the route (it was ignored without
+    # precompute, and said 'needs L1 ... got L1' with it)
+    from skmtl import GraphRegularizedClassifier
+
+    labels = (y > np.median(y)).astype(int)
+    for solver in ("cd", "admm"):
+        for precompute in ("auto", False):
+            model = GraphRegularizedClassifier(alpha_l1=0.01, solver=solver, precompute=precompute)
+            with pytest.raises(ValueError, match=f"solver='{solver}' does not serve a quadratic"):
+                model.fit(X, labels, tasks=tasks)
 
 
 def test_solver_parameter_is_validated():

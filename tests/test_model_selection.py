@@ -1373,3 +1373,24 @@ def test_a_fold_whose_training_rows_fail_is_named():
     y[0] = 3.0
     with pytest.raises(ValueError, match=r"Fold 1 of 2, its training rows: y holds no positive"):
         GroupLassoRegressorCV(loss="poisson", cv=2).fit(X, y, tasks=tasks)
+
+
+def test_classifier_cv_takes_a_column_vector_y_as_one_tasks_labels():
+    """As fit does (with one warning): y of shape (n, 1) is y.ravel(), split by the
+    same stratified folds (unstratified, an imbalanced y sorted by class left a
+    training fold of one class and the fit failed)."""
+    from sklearn.exceptions import DataConversionWarning
+
+    from skmtl.model_selection import GroupLassoClassifierCV
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(100, 3)
+    y = np.r_[np.zeros(88), np.ones(12)].astype(int)
+    X[88:, 0] += 1.5
+    flat = GroupLassoClassifierCV().fit(X, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        column = GroupLassoClassifierCV().fit(X, y[:, None])
+    assert [w.category for w in caught] == [DataConversionWarning]
+    assert column.alpha_ == flat.alpha_
+    np.testing.assert_array_equal(column.coef_, flat.coef_)

@@ -255,6 +255,19 @@ def test_main_task_scores_and_selects_on_that_task_only():
     assert cv.mse_path_.shape == (6, 5)  # one estimated intercept pooling
 
 
+def test_main_task_score_of_a_wide_classifier_leaves_its_missing_labels_out():
+    """A wide y's NaN marks a missing label: with main_task, score is the accuracy on
+    the main task's labelled entries (it counted the missing ones as errors)."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(100, 3)
+    Y = (X @ rng.randn(3, 3) + rng.logistic(size=(100, 3)) > 0).astype(float)
+    Y[:10, 1] = np.nan
+    model = GroupLassoClassifier(main_task=1).fit(X, Y)
+    seen = ~np.isnan(Y[:, 1])
+    expected = np.mean(model.predict(X)[seen, 1] == Y[seen, 1])
+    assert model.score(X, Y) == pytest.approx(expected)
+
+
 @pytest.mark.parametrize(
     "weights, message",
     [

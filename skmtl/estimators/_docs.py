@@ -75,7 +75,8 @@ def _common_parameters(loss):
         their iteration count when features are unscaled or collinear, where
         FISTA's grows. Each can
         be forced (``"cd"`` serves the group lasso and dirty models, ``"admm"`` every
-        penalty; both raise a ValueError where they do not apply). ``"cvxpy"``
+        penalty but a quadratic plus a norm (the graph penalty with ``alpha_l1`` or
+        ``alpha_l21``); both raise a ValueError where they do not apply). ``"cvxpy"``
         solves the same objective with cvxpy (the reference solver; ``pip install
         'skmtl[cvxpy]'``) to its conic solver's accuracy: entries that are zero at
         the optimum come out near 1e-9, not 0, so the attributes that count zeros or
@@ -198,7 +199,10 @@ def _common_attributes(loss):
         Number of columns of the ``X`` given to fit (with ``task_column``, the task
         column too).
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of those columns, defined when ``X`` has string column names.
+        Names of those columns, defined when ``X`` has string column names. With
+        ``task_column`` the task column is among them but not among the columns
+        of ``coef_``: those are
+        ``feature_names_in_[feature_names_in_ != task_column]``.
 """
     )
 

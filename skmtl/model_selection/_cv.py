@@ -170,6 +170,8 @@ class _PathCV(_MultiTaskModel):
         task_labels = tasks
         if self.task_column is not None:
             task_labels = split_task_column(X, self.task_column)[1]
+        if base._is_classifier and task_labels is None and y.shape[1:] == (1,):
+            y = y[:, 0]  # one task's labels, as prepare_pooled warned: stratified folds
         grids = self._grids(base, prepared)
         poolings = grids[-1]
         base.set_params(intercept_pooling=poolings[0])  # the value when not searched

@@ -122,6 +122,13 @@ def solve_unguarded(
     if newton and loss.newton_bound:
         newton = curvature_spread(full.gram()) >= MIN_SPREAD
     if penalty.composite:
+        if method in ("cd", "admm"):  # (its quadratic is in the smooth part)
+            raise ValueError(
+                f"solver={method!r} does not serve a quadratic penalty plus a norm (the "
+                "graph penalty with alpha_l1 or alpha_l21): its quadratic is solved "
+                "in the smooth part, by FISTA or proximal Newton steps. Use "
+                "solver='auto' or 'fista'."
+            )
         if newton:
             check_provides(penalty.norm_part, PROXIMAL_NEEDS, PROXIMAL)
             quadratic = penalty.quadratic_part
