@@ -339,14 +339,20 @@ class _MultiTaskModel(BaseEstimator):
         return W, self._own_intercepts(loss, data, W, intercept), result.parts, result.coef
 
     def _own_intercepts(self, loss, data, W, intercept):
-        """The intercepts, those of tasks of zero task weight (free intercepts) each
-        minimising its own task's loss (:func:`~skmtl._datafit.own_intercepts`)."""
-        weights = data.task_weights
-        if weights is None or not self.fit_intercept or self.intercept_pooling != 0:
+        """The intercepts, with those of the tasks of zero task weight, which no term
+        of the objective decides: free ones each minimising its own task's loss
+        (:func:`~skmtl._datafit.own_intercepts`), pooled ones the shared intercept
+        (of each class)."""
+        weights, pooling = data.task_weights, self.intercept_pooling
+        if weights is None or not self.fit_intercept or not np.any(weights == 0):
             return intercept
-        if not np.any(weights == 0):
+        if pooling == 0:
+            return own_intercepts(loss, data, W, intercept)
+        p = precision(pooling, weights, data.sample_totals, data.n_classes)
+        if p is None or np.isinf(pooling):  # (one intercept: every task's already)
             return intercept
-        return own_intercepts(loss, data, W, intercept)
+        shared = np.reshape(shared_value(p, intercept), (-1, 1))  # (K, 1), class-major
+        return np.where(weights == 0, np.repeat(shared, p.size // len(shared)), intercept)
 
     def _record_solve(self, result, datafit):
         """Set ``n_iter_``, ``dual_gap_``, ``objective_`` from a solver's ``result``,
@@ -840,6 +846,8 @@ class IncrementalRegressorMixin(RegressorMixin):
                 UserWarning,
                 stacklevel=3,
             )
+        if first:
+            vars(self).pop("task_noise_", None)  # (an earlier fit's learned weights)
         X, tasks = validate_features(self, X, tasks, reset=first)
         y = np.asarray(y)
         if y.ndim != 1:
@@ -858,7 +866,7 @@ class IncrementalRegressorMixin(RegressorMixin):
         merged = chunk if first else self.statistics_.merge(chunk)  # kept on success only
         new_labels = not first and len(merged.tasks) > len(self.statistics_.tasks)
         if new_labels and self._tasks_ordered():  # (their order among the earlier ones)
-            warn_if_text_order_differs(merged.tasks, stacklevel=4)
+            warn_if_text_order_differs(merged.tasks)
         layout = "single" if tasks is None else "tasks"
         self._fit_statistics(merged, layout)
         self.statistics_ = merged

@@ -482,8 +482,11 @@ def own_intercepts(loss, data: TaskData, W, b):
     def slope(shift):
         return own.task_sum(loss.derivative(own.y, own.weights, z + own.expand(shift)))
 
-    low, high = -np.ones(own.n_tasks), np.ones(own.n_tasks)
-    for _ in range(64):  # a bracket of the minimiser: the slope <= 0 at low, >= 0 at high
+    # a bracket of the minimiser (the slope <= 0 at low, >= 0 at high), from the
+    # scale of the targets and predictions (a location loss's lies within it)
+    scale = 1.0 + np.max(np.abs(own.y), initial=0.0) + np.max(np.abs(z), initial=0.0)
+    low, high = np.full(own.n_tasks, -scale), np.full(own.n_tasks, scale)
+    for _ in range(64):
         below, above = slope(low) > 0, slope(high) < 0
         if not (below[zero].any() or above[zero].any()):
             break

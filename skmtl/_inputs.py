@@ -7,7 +7,9 @@ Every error about user input is raised here, with the argument named.
 from __future__ import annotations
 
 import numbers
+import os
 import re
+import sys
 import warnings
 
 import numpy as np
@@ -62,8 +64,8 @@ def split_task_column(X, task_column, check_order=False):
                 f"{format_labels(columns)}."
             )
         if check_order:  # (on the column itself: an ordered Categorical's dtype)
-            warn_if_order_is_lost(X[name], stacklevel=7)
-            warn_if_text_order_differs(X[name], stacklevel=7)
+            warn_if_order_is_lost(X[name])
+            warn_if_text_order_differs(X[name])
         return X.drop(columns=[name]), X[name].to_numpy()
     if not isinstance(task_column, numbers.Integral):
         raise ValueError(
@@ -89,11 +91,34 @@ def split_task_column(X, task_column, check_order=False):
     return X[:, keep], X[:, position]
 
 
-def warn_if_order_is_lost(labels, stacklevel=6):
+#: the directory of the package: warnings name the first frame outside it
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def user_stacklevel():
+    """The ``stacklevel`` at which a warning issued by the caller of this function
+    names the first frame outside skmtl: the user's line (or a library's that called
+    skmtl, as scikit-learn's model selection), whatever the path through skmtl
+    (``fit``, ``partial_fit``, a ``*CV``'s validation)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def task_order_matters(estimator):
+    """Whether the fit depends on the order of the tasks (``tasks_``, by sorted
+    label): a chain or time over them, or arrays given in that order
+    (``task_weights``, a ``graph`` matrix)."""
+    arrays = (getattr(estimator, name, None) for name in ("task_weights", "graph"))
+    return estimator._tasks_ordered() or any(np.ndim(value) > 0 for value in arrays)
+
+
+def warn_if_order_is_lost(labels):
     """Warn when the task labels are a pandas ordered Categorical whose categories are
-    not in sorted order, for the models whose tasks have an order: the chain of
-    ``graph="chain"`` and the fused models' time follow the sorted labels
-    (``tasks_``), not the categories."""
+    not in sorted order, for the models whose fit depends on the tasks' order
+    (:func:`task_order_matters`): it follows the sorted labels (``tasks_``), not the
+    categories."""
     dtype = getattr(labels, "dtype", None)
     if not getattr(dtype, "ordered", False):
         return
@@ -106,24 +131,26 @@ def warn_if_order_is_lost(labels, stacklevel=6):
         warnings.warn(
             "The task labels are an ordered Categorical whose order "
             f"{format_labels(categories, limit=5)} is not the sorted order of the labels; "
-            "skmtl orders the tasks (tasks_, and the chain of graph='chain' and of the "
-            "fused models) by sorted label. To keep the categories' order, pass their "
-            "codes (e.g. frame[column].cat.codes) as the task labels.",
+            "skmtl orders the tasks (tasks_, the chain of graph='chain' and of the "
+            "fused models, arrays of task_weights and graph) by sorted label. To keep "
+            "the categories' order, pass their codes (e.g. frame[column].cat.codes) as "
+            "the task labels.",
             UserWarning,
-            stacklevel=stacklevel,  # (default: fit's caller, through validate_features)
+            stacklevel=user_stacklevel(),
         )
 
 
-#: the start of the warning of :func:`warn_if_text_order_differs` (a *CV says it once)
+#: the start of the warning of :func:`warn_if_text_order_differs`
 TEXT_ORDER_WARNING = "The task labels are strings whose text order"
+#: the starts of the task-order warnings (a regular expression: a *CV says them once)
+TASK_ORDER_WARNINGS = rf"({TEXT_ORDER_WARNING}|The task labels are an ordered Categorical)"
 
 
-def warn_if_text_order_differs(labels, stacklevel=6):
+def warn_if_text_order_differs(labels):
     """Warn when string task labels that differ only in their numbers sort
     differently as text than by those numbers (``"month10"`` before ``"month2"``,
-    ``"10"`` before ``"2"``): for the models whose tasks have an order
-    (``graph="chain"``, the fused models), which follows the sorted labels
-    (``tasks_``). Labels that are all numbers are compared as numbers (``"1.25"``
+    ``"10"`` before ``"2"``): for the models whose fit depends on the tasks' order
+    (:func:`task_order_matters`), which follows the sorted labels (``tasks_``). Labels that are all numbers are compared as numbers (``"1.25"``
     before ``"1.5"``); an ordered Categorical is left to
     :func:`warn_if_order_is_lost`; labels that do not sort (missing, mixed types)
     to the labels' own checks."""
@@ -156,11 +183,12 @@ def warn_if_text_order_differs(labels, stacklevel=6):
             f"{TEXT_ORDER_WARNING} {format_labels(values, limit=5)} is not the "
             f"order of their numbers {format_labels(values[by_numbers], limit=5)}; skmtl "
             "orders the "
-            "tasks (tasks_, the chain of graph='chain', the fused models' time) by "
+            "tasks (tasks_, the chain of graph='chain', the fused models' time, "
+            "arrays of task_weights and graph) by "
             "sorted label. Pass labels that sort in the intended order, e.g. "
             "zero-padded ('month02') or integers.",
             UserWarning,
-            stacklevel=stacklevel,  # (default: fit's caller, through validate_features)
+            stacklevel=user_stacklevel(),
         )
 
 
@@ -272,7 +300,7 @@ def validate_features(estimator, X, tasks, *, reset):
     ``n_features_in_`` and ``feature_names_in_`` describe the ``X`` given, as in
     scikit-learn: with ``task_column``, its task column too."""
     column = estimator.task_column is not None
-    ordered = reset and estimator._tasks_ordered()  # (whose order labels may lose)
+    ordered = reset and task_order_matters(estimator)  # (an order labels may lose)
     if column:
         if tasks is not None:
             raise ValueError(

@@ -283,14 +283,14 @@ def from_task_list(datasets):
 def _check_task_rows(t, n_rows, n_values):
     """Task ``t``'s ``X_t`` and ``y_t`` have as many rows, and some: a task without
     rows would vanish from the labels, shifting the later tasks' positions."""
-    if n_rows != n_values:
-        raise ValueError(
-            f"Task {t}: X_t has {n_rows} rows but y_t has {n_values} values; they must match."
-        )
-    if n_rows == 0:
+    if n_rows == 0 or n_values == 0:
         raise ValueError(
             f"Task {t}: X_t has no rows; every task needs at least one sample. Drop the "
             "pair (the later tasks' labels then move down by one)."
+        )
+    if n_rows != n_values:
+        raise ValueError(
+            f"Task {t}: X_t has {n_rows} rows but y_t has {n_values} values; they must match."
         )
 
 

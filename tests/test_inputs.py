@@ -188,19 +188,26 @@ def test_ordered_categorical_tasks_out_of_sorted_order_warn(data):
     with pytest.warns(UserWarning, match=r"order \[baseline, 6mo, 12mo\] is not the sorted"):
         model = chain.fit(X, y, tasks=ordered)
     np.testing.assert_array_equal(model.tasks_, ["12mo", "6mo", "baseline"])
+    from skmtl.model_selection import FusedSparseGroupLassoRegressorCV
+
     for fit in (
         lambda: chain.fit(X, y, tasks=ordered),
         lambda: FusedSparseGroupLassoRegressor(task_column="visit").fit(frame, y),
+        lambda: FusedSparseGroupLassoRegressorCV(task_column="visit", cv=3).fit(frame, y),
+        lambda: GraphRegularizedRegressor(graph="chain").partial_fit(X, y, tasks=ordered),
     ):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             fit()
         assert [str(w.message)[:39] for w in caught] == ["The task labels are an ordered Categori"]
         assert caught[0].filename == __file__  # (the caller's line, not skmtl's)
+    with pytest.warns(UserWarning, match="pass their codes"):  # weights in task order
+        GroupLassoRegressor(task_weights=[1.0, 1.0, 0.0]).fit(X, y, tasks=ordered)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.predict(X, tasks=ordered)  # said at fit only
         GroupLassoRegressor().fit(X, y, tasks=ordered)  # no task order
+        GroupLassoRegressor(task_weights={"12mo": 0.0}).fit(X, y, tasks=ordered)  # by label
         GroupLassoRegressor(task_column="visit").fit(frame, y)
         chain.fit(X, y, tasks=ordered.cat.codes)
         in_order = ordered.cat.reorder_categories(sorted(visits))
@@ -242,8 +249,14 @@ def test_numbered_string_tasks_out_of_numeric_order_warn_where_order_matters():
         # their numbers, or a graph matrix (which follows tasks_ as given)
         chain.fit(X, y, tasks=np.array(["1.25", "1.5", "2.0"])[months % 3])
         chain.fit(X, y, tasks=np.array(["x-1", "x1", "site-A"])[months % 3])
-        graph = np.ones((12, 12)) - np.eye(12)
-        GraphRegularizedRegressor(graph=graph).fit(X, y, tasks=text)
+    # arrays in task order (a graph matrix, task weights) follow tasks_ too
+    graph = np.ones((12, 12)) - np.eye(12)
+    for model in (
+        GraphRegularizedRegressor(graph=graph),
+        GroupLassoRegressor(task_weights=months[::6]),
+    ):
+        with pytest.warns(UserWarning, match=r"month10.*is not the order of their numbers"):
+            model.fit(X, y, tasks=text)
     # labels the check cannot sort get the labels' own errors
     with pytest.raises(ValueError, match="missing labels"):
         chain.fit(X, y, tasks=np.where(months == 1, None, text).astype(object))
@@ -353,6 +366,8 @@ def test_from_task_list_errors():
     # a task without rows would vanish from the labels (pair 2 would become task 1)
     with pytest.raises(ValueError, match="Task 1: X_t has no rows"):
         from_task_list([(np.ones((2, 2)), [1, 2]), (np.ones((0, 2)), []), (np.ones((1, 2)), [3])])
+    with pytest.raises(ValueError, match="Task 1: X_t has no rows"):
+        from_task_list([(np.ones((2, 2)), [1, 2]), ([], [])])
     X, y, tasks = from_task_list([(sp.csr_matrix(np.eye(2)), [1, 2]), (np.ones((1, 2)), [3])])
     assert sp.issparse(X) and X.shape == (3, 2) and list(tasks) == [0, 0, 1]
 

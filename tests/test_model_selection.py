@@ -607,6 +607,8 @@ def test_task_scorer_sample_weight_is_requested_as_scikit_learns_scorers():
         plain = cross_validate(model, X, y, cv=cv, scoring=unweighted, params=params)
     finally:
         sklearn.set_config(enable_metadata_routing=False)
+    with pytest.raises(RuntimeError, match="needs metadata routing"):  # (as scikit-learn)
+        TaskScorer().set_score_request(sample_weight=True)
     for k, (train, test) in enumerate(cv.split(X)):
         fitted = GroupLassoRegressor(alpha=0.05).fit(
             X[train], y[train], tasks=tasks[train], sample_weight=weights[train]

@@ -113,7 +113,8 @@ def test_zero_weight_task_for_every_loss(Est, loss):
     "loss", ["squared", "huber", "poisson", "quantile", "logistic", "squared_hinge", "multinomial"]
 )
 @pytest.mark.parametrize("solver", ["auto", "cvxpy"])
-def test_zero_weight_task_intercept_minimises_its_own_loss(loss, solver):
+@pytest.mark.parametrize("model", ["GroupLasso", "MeanRegularized"])
+def test_zero_weight_task_intercept_minimises_its_own_loss(loss, solver, model):
     """No data term decides a zero-weight task's free intercept: it minimises the
     task's own mean loss with its coefficients held (for the squared loss its mean
     residual), whatever the loss and the solver; not 0, far from the task's level."""
@@ -131,9 +132,10 @@ def test_zero_weight_task_intercept_minimises_its_own_loss(loss, solver):
         "squared_hinge": (z > 0.5).astype(int),
         "multinomial": np.digitize(z, [0.0, 1.5]),
     }.get(loss, 3.0 * z)
-    Est = GroupLassoClassifier if classes else GroupLassoRegressor
+    Est = getattr(skmtl, model + ("Classifier" if classes else "Regressor"))
     name = "logistic" if loss == "multinomial" else loss
-    model = Est(alpha=0.02, loss=name, task_weights={2: 0.0}, solver=solver, tol=1e-10)
+    strength = dict(alpha=0.02) if model == "GroupLasso" else {}
+    model = Est(**strength, loss=name, task_weights={2: 0.0}, solver=solver, tol=1e-10)
     model.fit(X, y, tasks=tasks)
     rows = tasks == 2
     scores = X[rows] @ model.coef_[2].T
@@ -157,6 +159,23 @@ def test_zero_weight_task_intercept_minimises_its_own_loss(loss, solver):
     # the same minimum (the pinball loss's is flat between two residuals)
     assert own(model.intercept_[2]) <= own(best) + 1e-9 * max(1.0, abs(own(best)))
     assert abs(model.intercept_[2] - best) < 1e-4 or loss == "quantile"
+
+
+@pytest.mark.parametrize("loss", ["squared", "huber", "logistic"])
+@pytest.mark.parametrize("alpha", [10.0, 0.05])  # above alpha_max (no iteration), below
+def test_zero_weight_task_pooled_intercept_is_the_shared_one(loss, alpha):
+    """With pooled intercepts a zero-weight task's intercept (no term decides it) is
+    the shared intercept, also where the solver stops at its start (Huber above
+    alpha_max kept the start's: the task's own mean)."""
+    rng = np.random.RandomState(5)
+    X, tasks = rng.randn(150, 3), np.repeat([0, 1, 2], 50)
+    z = X[:, 0] + 0.5 * rng.randn(150) + 2.0 * (tasks == 2)
+    Est = GroupLassoClassifier if loss == "logistic" else GroupLassoRegressor
+    y = (z > 0.5).astype(int) if loss == "logistic" else 3.0 * z
+    model = Est(alpha=alpha, loss=loss, intercept_pooling=0.2, task_weights=[1, 1, 0])
+    model.fit(X, y, tasks=tasks)
+    assert model.intercept_[2] == pytest.approx(model.population_intercept_, abs=1e-12)
+    assert abs(model.intercept_[2] - model.intercept_[:2].mean()) < 1.0  # not task 2's level
 
 
 def test_zero_weight_task_still_takes_part_in_the_coupling():
@@ -208,6 +227,9 @@ def test_uncertainty_recovers_noise_ratios_and_helps_clean_tasks():
     assert floor.fit(X, y, tasks=tasks).task_noise_.min() == pytest.approx(0.5)
     # a refit with given weights learns no noise: none of the last fit's is kept
     assert not hasattr(floor.set_params(task_weights=None).fit(X, y, tasks=tasks), "task_noise_")
+    learned.set_params(task_weights=None)
+    with pytest.warns(UserWarning, match="partial_fit after fit starts over"):
+        assert not hasattr(learned.partial_fit(X, y, tasks=tasks), "task_noise_")
 
 
 def test_learned_weights_are_refused_where_weights_are_fixed():

@@ -20,7 +20,7 @@ from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import _MultiTaskModel, check_number
-from .._inputs import TEXT_ORDER_WARNING, infinite_free_intercepts, split_task_column
+from .._inputs import TASK_ORDER_WARNINGS, infinite_free_intercepts, split_task_column
 from .._task_weights import check_main_task
 from ._folds import (
     _check_main_task_folds,
@@ -233,7 +233,7 @@ class _PathCV(_MultiTaskModel):
         ]
         _warn_degenerate(base, settings, prepared[0])
         with warnings.catch_warnings():  # said once, when the data were validated
-            warnings.filterwarnings("ignore", TEXT_ORDER_WARNING, UserWarning)
+            warnings.filterwarnings("ignore", TASK_ORDER_WARNINGS, UserWarning)
             results = Parallel(n_jobs=self.n_jobs)(
                 delayed(_fold_errors)(
                     base,
@@ -289,7 +289,7 @@ class _PathCV(_MultiTaskModel):
             # from the last refit's solution (a copy: fits replace attributes)
             refit = copy.deepcopy(last).set_params(**refit.get_params(deep=False))
         with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", TEXT_ORDER_WARNING, UserWarning)
+            warnings.filterwarnings("ignore", TASK_ORDER_WARNINGS, UserWarning)
             self.estimator_ = refit.fit(X, y, tasks=tasks, sample_weight=sample_weight)
         for name, value in vars(self.estimator_).items():
             if name.endswith("_") and not name.startswith("_"):

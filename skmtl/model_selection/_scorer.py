@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import sklearn
 from sklearn.base import is_classifier
 from sklearn.metrics import (
     accuracy_score,
@@ -91,6 +92,11 @@ class TaskScorer:
         -------
         self : TaskScorer
         """
+        if not sklearn.get_config()["enable_metadata_routing"]:
+            raise RuntimeError(
+                "TaskScorer.set_score_request needs metadata routing, as scikit-learn's "
+                "set_*_request methods: sklearn.set_config(enable_metadata_routing=True)."
+            )
         changes = {"sample_weight": sample_weight, "tasks": tasks}
         self._requests = {
             **getattr(self, "_requests", {}),
@@ -200,6 +206,8 @@ class TaskScorer:
             members = np.asarray(y)[:, None] == np.asarray(classes)
             counted = members[sample_weight > 0]
             scored = np.flatnonzero(counted.any(axis=0) & ~counted.all(axis=0))
+            if len(scored) == 0:  # one class: undefined, as scikit-learn says (NaN)
+                return float(roc_auc_score(members[:, 0], pred[:, 0], sample_weight=sample_weight))
             return float(
                 np.mean(
                     [
