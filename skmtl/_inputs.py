@@ -150,8 +150,9 @@ def warn_if_text_order_differs(labels):
     """Warn when string task labels that differ only in their numbers sort
     differently as text than by those numbers (``"month10"`` before ``"month2"``,
     ``"10"`` before ``"2"``): for the models whose fit depends on the tasks' order
-    (:func:`task_order_matters`), which follows the sorted labels (``tasks_``). Labels that are all numbers are compared as numbers (``"1.25"``
-    before ``"1.5"``); an ordered Categorical is left to
+    (:func:`task_order_matters`), which follows the sorted labels (``tasks_``).
+    Labels that are all numbers are compared as numbers (``"1.25"`` before
+    ``"1.5"``); an ordered Categorical is left to
     :func:`warn_if_order_is_lost`; labels that do not sort (missing, mixed types)
     to the labels' own checks."""
     if getattr(getattr(labels, "dtype", None), "ordered", False):
