@@ -258,6 +258,13 @@ class _MultiTaskModel(BaseEstimator):
                 UserWarning,
                 stacklevel=3,  # (the caller of fit, through the atomic wrapper)
             )
+        if self.intercept_pooling and not self.fit_intercept:
+            warnings.warn(
+                f"intercept_pooling={self.intercept_pooling!r} has no effect with "
+                "fit_intercept=False: there are no intercepts to pool.",
+                UserWarning,
+                stacklevel=3,  # (the caller of fit, through the atomic wrapper)
+            )
         penalty = for_classes(penalty, data.n_classes)
         spec = getattr(self, "task_weights", None)
         self._main_index = check_main_task(getattr(self, "main_task", None), info["tasks_"])

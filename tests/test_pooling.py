@@ -130,6 +130,40 @@ def test_squared_pooling_is_the_random_intercept_shrinkage():
     assert np.all(np.diff(shrink) < 0)
 
 
+def test_mean_regularized_model_is_the_random_slopes_blup():
+    """The mapping of the user guide: MeanRegularizedRegressor(alpha=T s2 / (2 N
+    s2_s), beta -> 0, intercept_pooling=s2 / s2_b) gives the BLUPs of a mixed model
+    with random intercepts and slopes of known variances, from Henderson's mixed
+    model equations (a ridge over the random effects, flat on the fixed ones)."""
+    rng = np.random.RandomState(8)
+    sizes = np.array([3, 7, 12, 25, 40, 60])
+    T, N, d = len(sizes), sizes.sum(), 2
+    tasks = np.repeat(np.arange(T), sizes)
+    X = rng.randn(N, d)
+    s2, s2_b, s2_s = 1.0, 0.5, 0.2
+    y = (
+        0.3
+        + X @ [1.0, -0.5]
+        + rng.randn(T)[tasks] * np.sqrt(s2_b)
+        + np.einsum("ij,ij->i", X, rng.randn(T, d)[tasks] * np.sqrt(s2_s))
+        + rng.randn(N)
+    )
+    onehot = np.eye(T)[tasks]
+    design = np.hstack(
+        [np.ones((N, 1)), X, onehot, (X[:, :, None] * onehot[:, None]).reshape(N, -1)]
+    )
+    ridge = np.r_[
+        np.zeros(1 + d), np.full(T, np.sqrt(s2 / s2_b)), np.full(d * T, np.sqrt(s2 / s2_s))
+    ]
+    theta = np.linalg.lstsq(np.vstack([design, np.diag(ridge)]), np.r_[y, np.zeros(len(ridge))])[0]
+    b0, w, u_b, u_s = theta[0], theta[1 : 1 + d], theta[1 + d : 1 + d + T], theta[1 + d + T :]
+    model = MeanRegularizedRegressor(
+        alpha=T * s2 / (2 * N * s2_s), beta=1e-12, intercept_pooling=s2 / s2_b
+    ).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(model.coef_, w + u_s.reshape(d, T).T, atol=1e-8)
+    np.testing.assert_allclose(model.intercept_, b0 + u_b, atol=1e-8)
+
+
 def test_pooling_with_statistics_equals_fit():
     """partial_fit (sufficient statistics) solves the same pooled objective."""
     X, y, tasks = make_tasks(seed=43, offset=1.0)
@@ -163,6 +197,20 @@ def test_cold_start_predicts_with_the_population_model(name, loss):
     np.testing.assert_allclose(seen, model._decision(X[:3], tasks[:3]))
     with pytest.raises(ValueError, match="Unknown task"):
         model.set_params(unknown_task="error")._decision(X[:5], new)
+
+
+def test_pooling_without_intercepts_says_it_does_nothing():
+    """With fit_intercept=False there is nothing to pool: a pooling warns (it was a
+    silent no-op) and a *CV searches 0 only (it reported a pooling it never used)."""
+    from skmtl.model_selection import GroupLassoRegressorCV
+
+    X, y, tasks = make_tasks()
+    with pytest.warns(UserWarning, match="has no effect with fit_intercept=False"):
+        GroupLassoRegressor(intercept_pooling=1.0, fit_intercept=False).fit(X, y, tasks=tasks)
+    cv = GroupLassoRegressorCV(intercept_poolings=[1.0, 10.0], fit_intercept=False, cv=3)
+    with pytest.warns(UserWarning, match="intercept_poolings has no effect"):
+        cv.fit(X, y, tasks=tasks)
+    assert cv.intercept_pooling_ == 0.0
 
 
 @pytest.mark.parametrize("bad", [-1.0, "a", None, True, np.nan])

@@ -307,6 +307,14 @@ class _PathCV(_MultiTaskModel):
         pooling = self.intercept_poolings
         if pooling is not None:  # (checked before the grids use it)
             pooling = check_grid(pooling, "intercept_poolings", False, True)
+            if not base.fit_intercept and np.any(pooling > 0):
+                warnings.warn(
+                    "intercept_poolings has no effect with fit_intercept=False: there "
+                    "are no intercepts to pool; searching intercept_pooling=0 only.",
+                    UserWarning,
+                    stacklevel=4,  # (the caller of fit, through the atomic wrapper)
+                )
+                pooling = (0.0,)
         if pooling is None:
             pooling = (0.0,)
             if grouped:

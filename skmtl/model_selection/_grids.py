@@ -221,8 +221,8 @@ def m_estimate_pooling(data, loss):
     ``inf`` when ``tau^2`` is not positive; None when :func:`moment_pooling` is, or
     when too few residuals are left. Radon, Exam and MathAchieve, 3 splits each,
     group lasso ``*CV``, Huber and pinball (0.5, 0.9) losses
-    (``benchmarks/bench_robust_pooling.py``): 5-8x faster than the search of
-    ``POOLING_GRID``, the held-out loss better on 13 of 27 splits, on average
+    (``benchmarks/bench_robust_pooling.py``): 4.7-8.3x faster than the search of
+    ``POOLING_GRID``, the held-out loss better on 11 of 27 splits, on average
     within 0.35% of the grid's but for the 0.9-quantiles of Exam (+0.8%, at about
     the grid's pooling: the strength grids differ) and MathAchieve (+1.0%: the grid
     chose 4, this 0.8; the schools' 0.9-quantiles spread less than their means).
