@@ -18,6 +18,7 @@ from .kernel_form import kernel_form_path, use_kernel_form
 from .prox_newton import prox_newton
 from .select import iterative_solver
 from .smoothing import augmented_lagrangian
+from .threads import solve_threads
 from .working_set import use_working_sets, working_sets
 
 #: proximal Newton for the non-quadratic losses up to this many features
@@ -227,7 +228,7 @@ def guarded(run, datafit, penalty, C0, parts=None):
     if warm and not value <= cold_value:  # also a NaN start
         C0, value, warm = cold, cold_value, False
     caught = []  # the warnings that pass the caller's filters, shown once kept
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), solve_threads(datafit):
         warnings.showwarning = lambda *shown: caught.append(shown)
         result, fitted = run(C0, parts if warm else None)
     # the round-off of two sums of the objective's size (or of the data term's unit:
@@ -235,7 +236,8 @@ def guarded(run, datafit, penalty, C0, parts=None):
     scale = max(abs(value), abs(result.primal), datafit.gap_scale())
     slack = 64 * np.finfo(float).eps * scale
     if warm and not result.primal <= value + slack:
-        result, fitted = run(cold, None)
+        with solve_threads(datafit):
+            result, fitted = run(cold, None)
         value, caught = cold_value, []
     for shown in caught:  # the warnings of the solve that is kept
         warnings.showwarning(*shown)

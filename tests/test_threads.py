@@ -1,0 +1,34 @@
+"""One BLAS thread for the solves of small problems (skmtl.solvers.threads)."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import scipy.sparse as sp
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from skmtl.solvers.threads import SMALL, solve_threads
+
+
+def _blas_threads():
+    return {info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"}
+
+
+def _datafit(X):
+    return SimpleNamespace(data=SimpleNamespace(X=X))
+
+
+def test_small_dense_solves_take_one_blas_thread_and_others_keep_the_setting():
+    with threadpool_limits(2, user_api="blas"):
+        outer = _blas_threads()
+        small = np.empty((SMALL // 4, 4))
+        with solve_threads(_datafit(small)):
+            assert _blas_threads() <= {1}
+        assert _blas_threads() == outer  # restored
+        large = SimpleNamespace(shape=(SMALL // 4 + 1, 4))  # (a shape is all it reads)
+        with solve_threads(_datafit(large)):
+            assert _blas_threads() == outer
+        with solve_threads(_datafit(sp.csr_matrix((10, 10)))):  # sparse: no BLAS
+            assert _blas_threads() == outer
+        grams = SimpleNamespace(grams=np.empty((3, 5, 5)))  # statistics only
+        with solve_threads(grams):
+            assert _blas_threads() <= {1}
