@@ -28,6 +28,7 @@ from ._inputs import (
     missing_labels,
     split_task_column,
     target_array,
+    user_stacklevel,
     validate_features,
     warn_if_text_order_differs,
 )
@@ -242,6 +243,7 @@ class _MultiTaskModel(BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
+        self._warn_if_pooling_unused()
         for stale in ("statistics_", "task_noise_"):  # partial_fit's rows, learned weights
             vars(self).pop(stale, None)  # (fit starts over)
         if _is_dask(X):
@@ -255,13 +257,6 @@ class _MultiTaskModel(BaseEstimator):
                 "alpha=0 leaves the model unpenalized: no duality gap can certify it, so "
                 "the solver stops when its iterates stop moving (or at max_iter)."
                 + (f" {advice}" if advice else ""),
-                UserWarning,
-                stacklevel=3,  # (the caller of fit, through the atomic wrapper)
-            )
-        if self.intercept_pooling and not self.fit_intercept:
-            warnings.warn(
-                f"intercept_pooling={self.intercept_pooling!r} has no effect with "
-                "fit_intercept=False: there are no intercepts to pool.",
                 UserWarning,
                 stacklevel=3,  # (the caller of fit, through the atomic wrapper)
             )
@@ -287,6 +282,16 @@ class _MultiTaskModel(BaseEstimator):
         self._fit_structure(W, penalty, parts)
         self._warn_if_gap_negative()
         return self
+
+    def _warn_if_pooling_unused(self):
+        """Say that ``intercept_pooling`` does nothing without intercepts."""
+        if self.intercept_pooling and not self.fit_intercept:
+            warnings.warn(
+                f"intercept_pooling={self.intercept_pooling!r} has no effect with "
+                "fit_intercept=False: there are no intercepts to pool.",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
 
     def _warn_if_gap_negative(self):
         """Weak duality: a dual objective above the primal one is a wrong conjugate
@@ -844,6 +849,7 @@ class IncrementalRegressorMixin(RegressorMixin):
         from .statistics import TaskStatistics
 
         self._validate_params()
+        self._warn_if_pooling_unused()
         first = not hasattr(self, "statistics_")
         if first and hasattr(self, "coef_"):  # (fit keeps no statistics of its rows)
             warnings.warn(

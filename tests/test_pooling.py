@@ -205,8 +205,12 @@ def test_pooling_without_intercepts_says_it_does_nothing():
     from skmtl.model_selection import GroupLassoRegressorCV
 
     X, y, tasks = make_tasks()
+    unused = GroupLassoRegressor(intercept_pooling=1.0, fit_intercept=False)
+    with pytest.warns(UserWarning, match="has no effect with fit_intercept=False") as caught:
+        unused.fit(X, y, tasks=tasks)
+    assert caught[0].filename == __file__
     with pytest.warns(UserWarning, match="has no effect with fit_intercept=False"):
-        GroupLassoRegressor(intercept_pooling=1.0, fit_intercept=False).fit(X, y, tasks=tasks)
+        unused.partial_fit(X, y, tasks=tasks)
     cv = GroupLassoRegressorCV(intercept_poolings=[1.0, 10.0], fit_intercept=False, cv=3)
     with pytest.warns(UserWarning, match="intercept_poolings has no effect"):
         cv.fit(X, y, tasks=tasks)

@@ -32,3 +32,33 @@ def test_small_dense_solves_take_one_blas_thread_and_others_keep_the_setting():
         grams = SimpleNamespace(grams=np.empty((3, 5, 5)))  # statistics only
         with solve_threads(grams):
             assert _blas_threads() <= {1}
+
+
+def test_solves_in_threads_leave_blas_as_it_was():
+    """BLAS's thread count is one setting per process: limits in overlapping threads
+    would restore each other's (it stayed at one after GridSearchCV on a threading
+    backend). Only the main thread limits it."""
+    import threading
+
+    from joblib import Parallel, delayed
+
+    from skmtl import GroupLassoRegressor
+
+    rng = np.random.RandomState(0)
+    X, y, tasks = rng.randn(200, 5), rng.randn(200), np.repeat([0, 1], 100)
+    seen = []
+
+    def in_a_thread():
+        with solve_threads(_datafit(np.empty((10, 10)))):
+            seen.append(_blas_threads())
+
+    with threadpool_limits(2, user_api="blas"):
+        outer = _blas_threads()
+        worker = threading.Thread(target=in_a_thread)
+        worker.start()
+        worker.join()
+        assert seen == [outer]  # no limit off the main thread
+        Parallel(n_jobs=2, backend="threading")(
+            delayed(GroupLassoRegressor(alpha=a).fit)(X, y, tasks=tasks) for a in (0.1, 0.01) * 8
+        )
+        assert _blas_threads() == outer

@@ -2,10 +2,11 @@
 
 Their BLAS calls (Gram products, the SVDs of the spectral penalties' proxes) are
 too small for threads to pay off, and threads that wait for a busy core make them
-slow: on a 2-core machine with other work running, a trace-norm fit of 100 tasks
-of 30 rows and 100 features took 4.5 s with OpenBLAS's two threads against 0.44 s
-with one, the sparse plus low-rank model 21.8 s against 1.05 s; on the idle
-machine the two took the same time (0.32, 0.63 s). From about two million entries
+slow: on a 2-core machine next to two busy processes, a trace-norm fit of 100
+tasks of 30 rows and 100 features took 1.43 s with OpenBLAS's two threads against
+0.95 s with one, the sparse plus low-rank model 3.3 s against 0.86 s (with four
+other jobs: 4.5 s against 0.44 s, 21.8 s against 1.05 s); on the idle machine the
+two took the same time (0.32, 0.63 s). From about two million entries
 of ``X`` threads help (10-25% at 2 to 20 million, idle machine), and the solves
 keep BLAS's own setting.
 """
@@ -13,6 +14,7 @@ keep BLAS's own setting.
 from __future__ import annotations
 
 import contextlib
+import threading
 
 import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
@@ -27,8 +29,13 @@ _controller = None
 
 def solve_threads(datafit):
     """A context for a solve on ``datafit``: one BLAS thread for a small problem
-    (at most :data:`SMALL` entries, dense), else nothing changed."""
+    (at most :data:`SMALL` entries, dense), else nothing changed; on the main thread
+    only. BLAS's thread count is one setting for the whole process, which each limit
+    saves and restores: two solves in threads (a threading backend of joblib) that
+    overlap would restore each other's limit, and leave BLAS at one thread."""
     global _controller
+    if threading.current_thread() is not threading.main_thread():
+        return contextlib.nullcontext()
     X = getattr(getattr(datafit, "data", None), "X", None)
     if X is not None:
         entries = X.shape[0] * X.shape[1]
