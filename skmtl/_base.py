@@ -258,7 +258,7 @@ class _MultiTaskModel(BaseEstimator):
                 "the solver stops when its iterates stop moving (or at max_iter)."
                 + (f" {advice}" if advice else ""),
                 UserWarning,
-                stacklevel=3,  # (the caller of fit, through the atomic wrapper)
+                stacklevel=user_stacklevel(),
             )
         penalty = for_classes(penalty, data.n_classes)
         spec = getattr(self, "task_weights", None)
@@ -307,7 +307,7 @@ class _MultiTaskModel(BaseEstimator):
                 "which a correct conjugate cannot give. Check the conjugate, dual_scale "
                 "or dual_norm of the penalty, or the dual_value of the loss.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
 
     def _solve(self, data, info, loss, penalty, C0=None, full=None, parts=None):
@@ -754,7 +754,7 @@ class _MultiTaskModel(BaseEstimator):
                 "training fold, or GroupKFold to score new tasks on purpose; set "
                 "unknown_task='mean' to silence this or 'error' to raise.",
                 UnknownTaskWarning,
-                stacklevel=5,  # the caller of predict
+                stacklevel=user_stacklevel(),
             )
         position[is_unknown] = -1
         return position[inverse]
@@ -857,7 +857,7 @@ class IncrementalRegressorMixin(RegressorMixin):
                 "kept, so they do not count (scikit-learn's partial_fit would continue "
                 "from them). Give every chunk to partial_fit, or call fit on all rows.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
         if first:
             vars(self).pop("task_noise_", None)  # (an earlier fit's learned weights)

@@ -205,7 +205,7 @@ def warn_if_scaled(labels):
             "make_column_transformer(('passthrough', [task_column]), "
             "remainder=StandardScaler()).set_output(transform='pandas').",
             UserWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
 
 
@@ -515,7 +515,7 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
             f"{y.shape} is taken as the labels of one task, shape ({n},). Pass "
             "y.ravel() to avoid this warning.",
             DataConversionWarning,
-            stacklevel=5,  # the caller of fit
+            stacklevel=user_stacklevel(),
         )
         y = y[:, 0]
     if y.ndim == 2 and tasks is None:

@@ -15,6 +15,7 @@ from .._base import (
     check_number,
     store_parameters,
 )
+from .._inputs import user_stacklevel
 from ..penalties import (
     L1,
     L21,
@@ -142,7 +143,7 @@ def warn_unused_part(first, second, ratio, useful, parts):
         f"part is never needed and stays zero (the useful range is {low:.3g} < ratio < "
         f"{high:.3g}); {change} {first}.",
         UserWarning,
-        stacklevel=5,  # the caller of fit
+        stacklevel=user_stacklevel(),
     )
 
 

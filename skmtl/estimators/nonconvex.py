@@ -24,7 +24,7 @@ from .._base import (
     store_parameters,
 )
 from .._datafit import DesignDatafit
-from .._inputs import format_labels
+from .._inputs import format_labels, user_stacklevel
 from ..penalties import BlockMCP, BlockSCAD, RowCappedL1
 from ._docs import docstring
 
@@ -76,7 +76,7 @@ def _warn_if_unbounded(datafit, C, free, free_intercepts, task_labels, convex_mo
             f"where the shrinkage stops, raise alpha, or use the convex model "
             f"({convex_model}).",
             ConvergenceWarning,
-            stacklevel=5,
+            stacklevel=user_stacklevel(),
         )
 
 
@@ -242,7 +242,7 @@ class _NonConvexModel(_MultiTaskModel):
                     "(MCP, SCAD), so that fewer features pass the point where the "
                     "shrinkage stops, or scale the features.",
                     ConvergenceWarning,
-                    stacklevel=5,
+                    stacklevel=user_stacklevel(),
                 )
             state, W, weights, total = new_state, new_W, new_weights, total + n_iter
             values.append(objective - penalty.value(W) + nonconvex.value(W))
@@ -258,7 +258,7 @@ class _NonConvexModel(_MultiTaskModel):
                     "model is not yet a stationary point (see stationarity_). Raise "
                     "max_stages.",
                     ConvergenceWarning,
-                    stacklevel=5,
+                    stacklevel=user_stacklevel(),
                 )
         if check is not None and len(values) > 1:
             check(state, penalty.weights == 0)

@@ -20,7 +20,12 @@ from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import _MultiTaskModel, check_number
-from .._inputs import TASK_ORDER_WARNINGS, infinite_free_intercepts, split_task_column
+from .._inputs import (
+    TASK_ORDER_WARNINGS,
+    infinite_free_intercepts,
+    split_task_column,
+    user_stacklevel,
+)
 from .._task_weights import check_main_task
 from ._folds import (
     _check_main_task_folds,
@@ -312,7 +317,7 @@ class _PathCV(_MultiTaskModel):
                     "intercept_poolings has no effect with fit_intercept=False: there "
                     "are no intercepts to pool; searching intercept_pooling=0 only.",
                     UserWarning,
-                    stacklevel=4,  # (the caller of fit, through the atomic wrapper)
+                    stacklevel=user_stacklevel(),
                 )
                 pooling = (0.0,)
         if pooling is None:
@@ -400,7 +405,7 @@ def _warn_not_converged(messages, settings):
         f"scores chose the strengths, and the refit on all the data warns on its own. "
         f"The first: {first}",
         ConvergenceWarning,
-        stacklevel=4,  # (fit is wrapped: see _base.atomic)
+        stacklevel=user_stacklevel(),
     )
 
 

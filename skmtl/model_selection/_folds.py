@@ -14,7 +14,12 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .._base import UnknownTaskWarning, class_labels
 from .._datafit import DesignDatafit
-from .._inputs import infinite_free_intercepts, missing_labels, validate_features
+from .._inputs import (
+    infinite_free_intercepts,
+    missing_labels,
+    user_stacklevel,
+    validate_features,
+)
 from .._task_weights import check_main_task
 from .._tasks import rowwise_dot
 from ._path import _DEGENERATE, _path
@@ -43,7 +48,7 @@ def _warn_degenerate(base, settings, data):
             f"{len(messages)} of the {len(points)} grid points of {type(base).__name__} "
             f"{UNUSED_PART}, e.g. {messages[0]} They stay in the search.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
 
 
@@ -97,7 +102,7 @@ def _warn_unseen_tasks(task_labels, folds, policy="warn"):
             "fold; to select for new tasks on purpose (e.g. with GroupKFold), set "
             "unknown_task='mean', which says so and silences this warning.",
             UnknownTaskWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
 
 
