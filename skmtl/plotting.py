@@ -25,16 +25,47 @@ def _model_name(model):
     return type(getattr(model, "estimator_", model)).__name__
 
 
+def _not_a_model(function, model, what):
+    """The error for a ``model`` that ``function`` cannot read ``what`` from: it
+    names the model to pass instead (a pipeline's last step, a search's best
+    estimator) or says to fit it."""
+    name = type(model).__name__
+    if hasattr(model, "steps"):
+        fix = f"pass its last step, {function}(pipe[-1])"
+    elif hasattr(model, "best_estimator_") or hasattr(model, "param_grid"):
+        fix = f"pass the search's best model, {function}(search.best_estimator_), after fit"
+    elif hasattr(model, "fit"):
+        fix = "fit it first"
+    else:
+        fix = f"pass {what}"
+    return ValueError(f"{function} takes {what}; got a {name}: {fix}.")
+
+
+def _integer_ticks(axis):
+    """Ticks at whole positions only (the rows or columns of an image)."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
 def plot_coefficients(coef, *, feature_names=None, task_names=None, title=None, ax=None):
     """Heat map of the coefficients, tasks x features (a fitted model or ``coef_``);
     for more than two classes (``coef_`` of shape (n_tasks, n_classes, n_features)),
     a row for each task's model of each class, class by class within each task.
 
     Shared sparsity shows as whole empty columns, a shared subspace as similar rows.
-    The default title names the model when one is given.
+    For a fitted model the default title names it, and the rows and columns are
+    named by its ``tasks_`` (and ``classes_``) and feature names (``feature_names_in_``
+    without a task column), where not given.
     """
     model = coef
+    if hasattr(model, "fit") and not hasattr(model, "coef_"):
+        raise _not_a_model("plot_coefficients", model, "a fitted skmtl model or its coef_")
     coef = np.asarray(getattr(coef, "coef_", coef))
+    if coef.dtype == object:
+        raise _not_a_model("plot_coefficients", model, "a fitted skmtl model or its coef_")
+    if model is not coef:
+        feature_names, task_names = _default_names(model, feature_names, task_names)
     if not 1 <= coef.ndim <= 3:
         raise ValueError(
             "plot_coefficients takes a fitted model or its coef_, of shape (n_features,), "
@@ -72,20 +103,39 @@ def plot_coefficients(coef, *, feature_names=None, task_names=None, title=None, 
     ax.set_ylabel(ylabel or f"task ({coef.shape[0]} tasks)")
     if feature_names is not None:
         ax.set_xticks(range(len(feature_names)), feature_names, rotation=90)
+    else:
+        _integer_ticks(ax.xaxis)
     if task_names is not None and len(task_names) <= 40:
         ax.set_yticks(range(len(task_names)), task_names)
+    else:
+        _integer_ticks(ax.yaxis)
     if title is None:
         title = "coefficients" if model is coef else f"{_model_name(model)} coefficients"
     ax.set_title(title)
     return ax
 
 
-def plot_path(alphas, coefs, *, title="Regularization path", ax=None):
+def _default_names(model, feature_names, task_names):
+    """A fitted model's names of its features (``feature_names_in_`` without a task
+    column) and tasks (``tasks_``; None for one task), where not given."""
+    if feature_names is None and hasattr(model, "feature_names_in_"):
+        names = np.asarray(model.feature_names_in_)
+        column = getattr(model, "task_column", None)
+        feature_names = list(names[names != column] if column is not None else names)
+    if task_names is None and getattr(model, "_layout", None) not in (None, "single"):
+        task_names = [str(t) for t in np.asarray(model.tasks_).tolist()]
+    return feature_names, task_names
+
+
+def plot_path(
+    alphas, coefs, *, param="alpha", feature_names=None, title="Regularization path", ax=None
+):
     """Regularization path: the norm of each feature's row across tasks (and classes)
-    against alpha.
+    against the strength ``param`` (``regularization_path``'s).
 
     ``alphas`` and ``coefs`` as returned by
-    :func:`skmtl.model_selection.regularization_path`.
+    :func:`skmtl.model_selection.regularization_path`; ``feature_names`` (one per
+    feature) label the lines in a legend.
     """
     coefs = np.asarray(coefs)
     if coefs.ndim not in (3, 4):
@@ -97,10 +147,17 @@ def plot_path(alphas, coefs, *, title="Regularization path", ax=None):
     ax = _axes(ax)
     # (n_alphas, n_features): over tasks (and classes)
     norms = np.sqrt(np.sum(coefs**2, axis=tuple(range(1, coefs.ndim - 1))))
-    ax.plot(alphas, norms)
+    if feature_names is not None and len(feature_names) != norms.shape[1]:
+        raise ValueError(
+            f"plot_path got {len(feature_names)} feature_names for {norms.shape[1]} "
+            "features; give one each (or None)."
+        )
+    lines = ax.plot(alphas, norms)
+    if feature_names is not None:
+        ax.legend(lines, feature_names, fontsize="small")
     ax.set_xscale("log")
     ax.invert_xaxis()
-    ax.set_xlabel("alpha")
+    ax.set_xlabel(param)
     ax.set_ylabel("norm of each feature's coefficients across tasks")
     ax.set_title(title)
     return ax
@@ -129,15 +186,17 @@ def plot_cv(model, *, slices="chosen", title=None, ax=None):
     if slices not in ("chosen", "all"):
         raise ValueError(f"slices must be 'chosen' or 'all'; got {slices!r}.")
     if not hasattr(model, "searched_strengths_"):
-        raise ValueError(
-            "plot_cv takes a fitted skmtl *CV estimator (e.g. GroupLassoRegressorCV "
-            f"after fit); got {_model_name(model)}, which has no searched_strengths_."
+        raise _not_a_model(
+            "plot_cv", model, "a fitted skmtl *CV estimator (e.g. GroupLassoRegressorCV)"
         )
     ax = _axes(ax)
     name, others = model.searched_strengths_[0], model.searched_strengths_[1:]
     grid = np.asarray(getattr(model, f"{name}s_"), dtype=float)
     path = getattr(model, "mse_path_", None)
-    what = "mean squared error"
+    loss = model.estimator_._fitted_loss
+    # (a loss that is not smooth, the pinball loss, is scored by itself)
+    what = "mean squared error" if loss.smooth else f"mean {loss.name} loss"
+    what = what.replace("quantile loss", "pinball loss")
     if path is None:
         probabilities = model.estimator_._fitted_loss.probabilistic
         path, what = model.score_path_, "minus log-loss" if probabilities else "accuracy"
@@ -231,6 +290,8 @@ def plot_task_matrix(
             + "."
         )
     T = len(matrix)
+    if labels is not None and len(labels) != T:
+        raise ValueError(f"labels has {len(labels)} names for {T} tasks; give one per task.")
     if clusters is not None and len(clusters) != T:
         raise ValueError(f"clusters has {len(clusters)} labels for {T} tasks; give one per task.")
     if order is None:

@@ -192,3 +192,63 @@ def test_wrong_inputs_are_named():
         plotting.plot_task_matrix(np.eye(3), clusters=[0, 1])
     with pytest.raises(ValueError, match="plot_path takes the coefs"):
         plotting.plot_path([1.0], np.ones((1, 3)))
+
+
+def test_a_fitted_model_names_its_rows_and_columns():
+    """Rows by tasks_ (and classes_), columns by feature names without a task
+    column: row 1 of tasks [10, 20, 30] is task 20, not 'task 1'."""
+    pd = pytest.importorskip("pandas")
+    from skmtl import GroupLassoClassifier
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.randn(90, 3), columns=["age", "bmi", "bp"])
+    frame.insert(1, "site", np.repeat([10, 20, 30], 30))
+    y = frame["bmi"] + rng.randn(90)
+    model = GroupLassoRegressor(alpha=0.01, task_column="site").fit(frame, y)
+    ax = plotting.plot_coefficients(model)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["10", "20", "30"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["age", "bmi", "bp"]
+    classes = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))
+    multi = GroupLassoClassifier(alpha=0.01, task_column="site").fit(frame, classes)
+    ticks = [t.get_text() for t in plotting.plot_coefficients(multi).get_yticklabels()]
+    assert ticks[:4] == ["10: 0", "10: 1", "10: 2", "20: 0"]
+    ax = plotting.plot_coefficients(model.coef_)  # an array: whole positions only
+    assert all(float(t).is_integer() for t in ax.get_yticks())
+
+
+def test_plots_say_what_they_show_for_other_strengths_and_losses():
+    X, y, tasks, _ = make_joint_sparse(
+        n_tasks=3, n_samples=30, n_features=3, n_informative=2, random_state=0
+    )
+    quantile = GroupLassoRegressorCV(loss="quantile", alphas=4, cv=3).fit(X, y, tasks=tasks)
+    assert "mean pinball loss" in plotting.plot_cv(quantile).get_ylabel()
+    from skmtl import DirtyRegressor
+
+    alphas, coefs, _, _ = regularization_path(
+        DirtyRegressor(), X, y, tasks, alphas=[1.0, 0.1], param="alpha_shared"
+    )
+    ax = plotting.plot_path(alphas, coefs, param="alpha_shared", feature_names=["a", "b", "c"])
+    assert ax.get_xlabel() == "alpha_shared"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b", "c"]
+
+
+def test_a_model_it_cannot_read_names_the_fix():
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y, tasks, _ = make_joint_sparse(
+        n_tasks=3, n_samples=20, n_features=3, n_informative=2, random_state=0
+    )
+    pipe = make_pipeline(StandardScaler(), GroupLassoRegressor()).fit(X, y)
+    with pytest.raises(ValueError, match=r"pass its last step, plot_coefficients\(pipe\[-1\]\)"):
+        plotting.plot_coefficients(pipe)
+    with pytest.raises(ValueError, match="fit it first"):
+        plotting.plot_coefficients(GroupLassoRegressor())
+    search = GridSearchCV(GroupLassoRegressor(), {"alpha": [0.1, 1.0]}, cv=3).fit(X, y)
+    with pytest.raises(ValueError, match="best_estimator_"):
+        plotting.plot_coefficients(search)
+    with pytest.raises(ValueError, match=r"pipe\[-1\]"):
+        plotting.plot_cv(pipe)
+    with pytest.raises(ValueError, match="labels has 5 names for 3 tasks"):
+        plotting.plot_task_matrix(np.eye(3), labels=list("abcde"))
