@@ -378,6 +378,31 @@ def test_imsf_matches_cvxpy_and_the_feature_group_model(loss):
 
 
 @pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_imsf_task_weights_are_the_feature_group_models(loss):
+    """task_weights as the README promises for every estimator: "samples" (MALSAR's
+    sum over rows) is the default with alpha scaled by N / P (P patterns), and a
+    given array weighs the patterns as the feature-group model weighs its tasks."""
+    X, y, sources = _incomplete_sources(loss)
+    kw = dict(tol=1e-12, max_iter=100_000)
+    samples = _imsf(loss, sources, task_weights="samples", **kw).fit(X, y)
+    scaled = _imsf(loss, sources, **kw)
+    scaled.set_params(alpha=scaled.alpha * 3 / 150).fit(X, y)
+    np.testing.assert_allclose(samples.coef_, scaled.coef_, atol=1e-8)
+    weights = [2.0, 0.5, 1.0]
+    ours = _imsf(loss, sources, task_weights=weights, **kw).fit(X, y)
+    tasks = np.r_[np.zeros(40, int), np.ones(30, int), np.full(80, 2)]
+    Est = FeatureGroupLassoRegressor if loss == "squared" else FeatureGroupLassoClassifier
+    direct = Est(
+        sources,
+        alpha=ours.alpha,
+        intercept_pooling=ours.intercept_pooling,
+        task_weights=weights,
+        **kw,
+    ).fit(np.nan_to_num(X), y, tasks=tasks)
+    np.testing.assert_allclose(ours.coef_, direct.coef_, atol=1e-8)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
 def test_imsf_complete_data_is_one_task(loss):
     """Without missing values: one pattern, the (single-task) feature-group lasso; with
     each column its own source, the lasso."""

@@ -134,6 +134,7 @@ class _IncompleteMultiSource(BaseEstimator):
         loss=None,
         fit_intercept=True,
         intercept_pooling=0.0,
+        task_weights=None,
         max_iter=1000,
         tol=1e-4,
         solver="auto",
@@ -192,6 +193,7 @@ class _IncompleteMultiSource(BaseEstimator):
             loss=self.loss,
             fit_intercept=self.fit_intercept,
             intercept_pooling=self.intercept_pooling,
+            task_weights=self.task_weights,
             max_iter=self.max_iter,
             tol=self.tol,
             solver=self.solver,
@@ -273,6 +275,7 @@ class _IncompleteMultiSourceClassifier(SklearnClassifierMixin, _IncompleteMultiS
         loss=None,
         fit_intercept=True,
         intercept_pooling=1.0,
+        task_weights=None,
         max_iter=1000,
         tol=1e-4,
         solver="auto",
@@ -335,6 +338,11 @@ _IMSF_PARAMETERS = """    sources : list of array-like of int or array-like of s
         ``intercept_pooling`` pseudo-samples at it for every pattern (see
         :class:`~skmtl.FeatureGroupLasso{name}`). With the logistic loss the default
         1.0 keeps a rare pattern whose rows all have one class well-posed.
+    task_weights : None, "tasks", "samples", dict or array-like, default=None
+        The factor ``tau_p`` of each pattern's data term, as the ``task_weights``
+        of :class:`~skmtl.FeatureGroupLasso{name}` with the patterns as tasks (a
+        dict or an array by position in ``patterns_``); ``"samples"`` gives
+        MALSAR's sum-of-squares objective.
     max_iter : int, default=1000
         Maximum number of FISTA iterations.
     tol : float, default=1e-4
