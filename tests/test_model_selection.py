@@ -1396,3 +1396,25 @@ def test_classifier_cv_takes_a_column_vector_y_as_one_tasks_labels():
     assert [w.category for w in caught] == [DataConversionWarning]
     assert column.alpha_ == flat.alpha_
     np.testing.assert_array_equal(column.coef_, flat.coef_)
+
+
+def test_folds_without_a_score_are_named_not_chosen_from():
+    """A test fold whose rows all weigh zero scores 0/0 (NaN), which argmin took for
+    the best error (alpha_max: an all-zero model); a cv with no split gave an empty
+    path and the same model. Both are named errors; groups passed to a splitter
+    that ignores them are said to be ignored, as scikit-learn says."""
+    from skmtl.model_selection import GroupLassoRegressorCV
+
+    rng = np.random.RandomState(5)
+    X = rng.randn(60, 4)
+    y = 3 * X[:, 0] + rng.randn(60)
+    weights = np.r_[np.zeros(20), np.ones(40)]
+    with pytest.raises(ValueError, match="Fold 1 of 3 has no test sample of positive weight"):
+        GroupLassoRegressorCV(alphas=5, cv=KFold(3)).fit(X, y, sample_weight=weights)
+    assert GroupLassoRegressorCV(alphas=5, cv=3).fit(X, y, sample_weight=weights).coef_[0] > 2
+    splits = KFold(3).split(X)  # a generator: one fit uses it up
+    GroupLassoRegressorCV(alphas=5, cv=splits).fit(X, y)
+    with pytest.raises(ValueError, match="cv gave no train/test split"):
+        GroupLassoRegressorCV(alphas=5, cv=splits).fit(X, y)
+    with pytest.warns(UserWarning, match="The groups parameter is ignored by KFold"):
+        GroupLassoRegressorCV(alphas=5, cv=KFold(3)).fit(X, y, groups=np.arange(60) % 6)

@@ -49,6 +49,15 @@ from ._path import _default_alphas
 from ._split import TaskStratifiedKFold, task_class_groups
 
 
+def _unscored_fold(k, n_folds):
+    """The error for fold ``k`` whose test rows carry no weight (or no label)."""
+    return ValueError(
+        f"Fold {k + 1} of {n_folds} has no test sample of positive weight: its held-out "
+        "error is undefined (0/0). The default folds (cv=None or an int) leave out the "
+        "rows of zero weight; or pass a splitter whose test folds hold weighted rows."
+    )
+
+
 class _PathCV(_MultiTaskModel):
     """Cross-validation over warm-started paths, shared by every ``*CV`` estimator
     (as scikit-learn's ``LinearModelCV``).
@@ -222,8 +231,20 @@ class _PathCV(_MultiTaskModel):
         with warnings.catch_warnings():
             # the task labels go to every splitter as groups; one that takes none
             # (KFold) need not say that it ignores what the user never passed
-            warnings.filterwarnings("ignore", "The groups parameter is ignored", UserWarning)
+            if not own_groups:
+                warnings.filterwarnings("ignore", "The groups parameter is ignored", UserWarning)
             folds = list(cv.split(X, y, groups=groups))
+        if not folds:
+            raise ValueError(
+                "cv gave no train/test split (an empty list, or a generator that an "
+                "earlier fit used up): pass a splitter, e.g. TaskStratifiedKFold(5), or "
+                "a list of (train, test) index pairs."
+            )
+        if sample_weight is not None:
+            weights = np.asarray(sample_weight, dtype=float)
+            for k, (_, test) in enumerate(folds):
+                if not np.any(weights[test] > 0):
+                    raise _unscored_fold(k, len(folds))
         n_classes = len(np.unique(y)) if by_task else 0
         if by_task and any(len(np.unique(y[train])) < n_classes for train, _ in folds):
             # a class whose samples all fell in one test fold (a rare class, a single
@@ -260,6 +281,9 @@ class _PathCV(_MultiTaskModel):
         shape = tuple(len(g) for g in grids[1:]) + (len(grids[0]), len(folds))
         path = path.reshape(shape)
         _warn_not_converged([messages for _, _, messages in results], settings)
+        undefined = [k for k in range(len(folds)) if np.isnan(path[..., k]).all()]
+        if undefined:  # (else its NaN would be the smallest error: argmin's first)
+            raise _unscored_fold(undefined[0], len(folds))
         infinite = [k for k, (_, reason, _) in enumerate(results) if reason]
         if infinite and not np.isfinite(path.mean(axis=-1)).any():
             k = infinite[0]
