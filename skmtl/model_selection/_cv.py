@@ -157,7 +157,9 @@ class _PathCV(_MultiTaskModel):
             :class:`~skmtl.model_selection.TaskStratifiedKFold`, so that both
             classes of every task train). None: the task labels (by task and class
             for a classifier's default folds when it searches free intercepts
-            only; see ``cv``).
+            only; see ``cv``). With the default ``cv`` (a ``TaskStratifiedKFold``)
+            the groups given are its strata, spread over every fold: to hold
+            whole groups out, pass a splitter that does (``cv=GroupKFold(5)``).
 
         Returns
         -------
