@@ -26,6 +26,7 @@ from scipy.optimize import brentq
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from . import _pooling as pooling
+from ._linalg import inner
 from ._pooling import precision
 from ._tasks import TaskData, matvec, rmatvec
 
@@ -196,7 +197,7 @@ class DesignDatafit:
         return g
 
     def bregman(self, z_new, z_old, value_old, grad, step):
-        grad_dot_step = None if self.exact_bregman else np.vdot(grad, step)
+        grad_dot_step = None if self.exact_bregman else inner(grad, step)
         return self.loss.bregman(self.y, self.w, z_new, z_old, value_old, grad_dot_step)
 
     def dual_value(self, z, scale):
@@ -344,7 +345,7 @@ class DesignDatafit:
             # round-off, which the test above, task by task, may never see (pooled
             # intercepts add their term's round-off: on Contraception,
             # MeanRegularizedClassifierCV ran all 10 steps in 1080 of 7368 polishes)
-            settled = settled + 1 if abs(np.vdot(g, step)) <= 4 * tiny.sum() else 0
+            settled = settled + 1 if abs(inner(g, step)) <= 4 * tiny.sum() else 0
             if settled:
                 losses = current = None
             elif p is None and not self.exact_bregman:
@@ -389,7 +390,7 @@ class DesignDatafit:
         limit = before + 8 * np.finfo(float).eps * abs(before)
         for _ in range(max_halvings):
             after = value(step)
-            if after <= limit - (0.0 if slope is None else _ARMIJO * np.vdot(slope, step)):
+            if after <= limit - (0.0 if slope is None else _ARMIJO * inner(slope, step)):
                 return step, after
             step = 0.5 * step
         return np.zeros_like(step), before
@@ -636,7 +637,7 @@ class GramDatafit:
     def value(self, z):
         d = self.n_features
         W, CW = z[:d], z[d : 2 * d]
-        value = 0.5 * np.vdot(W, CW) - np.vdot(W, self.b) + 0.5 * self.q.sum()
+        value = 0.5 * inner(W, CW) - inner(W, self.b) + 0.5 * self.q.sum()
         if self.precision is not None:
             rbar, m_rbar = self._pooled_residual(z)
             value += 0.5 * rbar @ m_rbar
@@ -652,7 +653,7 @@ class GramDatafit:
     def bregman(self, z_new, z_old, value_old, grad, step):
         d = self.n_features
         dz = z_new - z_old
-        excess = 0.5 * np.vdot(dz[:d], dz[d : 2 * d])
+        excess = 0.5 * inner(dz[:d], dz[d : 2 * d])
         if self.precision is not None:
             excess += 0.5 * dz[2 * d] @ pooling.apply_m(self._delta(), dz[2 * d])
         return excess

@@ -17,7 +17,7 @@ def _datafit(X):
     return SimpleNamespace(data=SimpleNamespace(X=X))
 
 
-def test_small_dense_solves_take_one_blas_thread_and_others_keep_the_setting():
+def test_small_solves_take_one_blas_thread_and_others_keep_the_setting():
     with threadpool_limits(2, user_api="blas"):
         outer = _blas_threads()
         small = np.empty((SMALL // 4, 4))
@@ -27,7 +27,9 @@ def test_small_dense_solves_take_one_blas_thread_and_others_keep_the_setting():
         large = SimpleNamespace(shape=(SMALL // 4 + 1, 4))  # (a shape is all it reads)
         with solve_threads(_datafit(large)):
             assert _blas_threads() == outer
-        with solve_threads(_datafit(sp.csr_matrix((10, 10)))):  # sparse: no BLAS
+        with solve_threads(_datafit(sp.random(10, 10, density=0.5, format="csr"))):
+            assert _blas_threads() <= {1}  # a sparse design: by its stored entries
+        with solve_threads(_datafit(sp.eye(SMALL + 1, format="csr"))):
             assert _blas_threads() == outer
         grams = SimpleNamespace(grams=np.empty((3, 5, 5)))  # statistics only
         with solve_threads(grams):

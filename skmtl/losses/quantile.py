@@ -7,6 +7,7 @@ import numbers
 
 import numpy as np
 
+from .._linalg import inner
 from ._base import Loss
 
 
@@ -56,7 +57,7 @@ class QuantileLoss(Loss):
     def dual_value(self, y, w, z, scale):
         """``-sum_i f_i^*(-s theta_i)`` at ``theta = -f'(z) = w a``, the slopes ``a``
         in ``[q - 1, q]``, the conjugate's domain: ``s sum_i w_i a_i y_i``."""
-        return scale * np.vdot(-self.derivative(y, w, z), y)
+        return scale * inner(-self.derivative(y, w, z), y)
 
     def smoothed(self, width, slopes=None):
         """The Moreau envelope of width ``width`` (units of ``y``), shifted by the
@@ -128,9 +129,9 @@ class QuantileEnvelope(Loss):
         - 1, q]``) plus ``h / 2`` times the square, shifted by the multipliers."""
         slope = self.slope(y, z)
         wa = w * slope
-        return scale * np.vdot(wa, y + self.width * self.slopes) - 0.5 * self.width * (
+        return scale * inner(wa, y + self.width * self.slopes) - 0.5 * self.width * (
             scale**2
-        ) * np.vdot(wa, slope)
+        ) * inner(wa, slope)
 
     def predictions_for(self, y, w, g):
         """The slope ``-g / w`` clipped into ``[q - 1, q]`` is the derivative's at the

@@ -6,6 +6,7 @@ import numbers
 
 import numpy as np
 
+from .._linalg import inner
 from ._base import Loss
 
 
@@ -37,7 +38,7 @@ class SquaredLoss(Loss):
         """``s theta^T y - s^2/2 sum theta^2 / w`` at ``theta = w (y - z)``."""
         r = y - z
         wr = w * r
-        return scale * np.vdot(wr, y) - 0.5 * scale**2 * np.vdot(wr, r)
+        return scale * inner(wr, y) - 0.5 * scale**2 * inner(wr, r)
 
     def bregman(self, y, w, z_new, z_old, value_old, grad_dot_step):
         return 0.5 * np.sum(w * (z_new - z_old) ** 2)
@@ -110,7 +111,7 @@ class HuberLoss(Loss):
         ``-f^*(-theta) = theta y - theta^2 / (2 w)`` on ``|theta| <= w epsilon``."""
         c = np.clip(y - z, -self.epsilon, self.epsilon)
         wc = w * c
-        return scale * np.vdot(wc, y) - 0.5 * scale**2 * np.vdot(wc, c)
+        return scale * inner(wc, y) - 0.5 * scale**2 * inner(wc, c)
 
     def predictions_for(self, y, w, g):
         """The residual ``y - z = -g / w``, clipped to ``[-epsilon, epsilon]``."""

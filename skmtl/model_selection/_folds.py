@@ -20,6 +20,7 @@ from .._inputs import (
     user_stacklevel,
     validate_features,
 )
+from .._linalg import inner
 from .._task_weights import check_main_task
 from .._tasks import rowwise_dot
 from ._path import _DEGENERATE, _path
@@ -170,7 +171,7 @@ def _error_function(estimator, X, y, tasks, sample_weight, criterion):
         labels, seen, sw = prepared
         errors = np.where(seen, _pointwise_errors(estimator, pred, labels, criterion), 0.0)
         errors = estimator._restrict_to_main_task(X, errors, tasks, None, errors)[1]
-        return float(np.vdot(sw, errors))
+        return float(inner(sw, errors))
 
     return mean_error
 

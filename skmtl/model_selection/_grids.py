@@ -10,6 +10,8 @@ import scipy.linalg
 import scipy.optimize
 import scipy.sparse as sp
 
+from .._linalg import inner
+
 #: the default grid of ``intercept_pooling`` when each row has a task label and the
 #: loss is neither the squared loss, a likelihood nor a regression loss (which
 #: estimate it: :func:`moment_pooling`, :func:`laplace_pooling`,
@@ -394,7 +396,7 @@ def _random_intercept_mode(A, by_task, t, y, s, loss, lam, start, max_iter=100):
 
     def value_at(a, u):
         z = (A @ a.T + u[t]).T.ravel()  # the class copies, class by class
-        return loss.value(y, s, z) + 0.5 * lam * np.vdot(u, u), z
+        return loss.value(y, s, z) + 0.5 * lam * inner(u, u), z
 
     value, z = value_at(a, u)
     settled = False
@@ -415,7 +417,7 @@ def _random_intercept_mode(A, by_task, t, y, s, loss, lam, start, max_iter=100):
         schur = H.reshape(K * p, K * p) - B.reshape(T * K, -1).T @ IB.reshape(T * K, -1)
         da = -np.linalg.lstsq(schur, g_a - IB.reshape(T * K, -1).T @ g_u.ravel(), rcond=None)[0]
         du = -np.matmul(inverse, (g_u + B @ da)[..., None])[..., 0]
-        slope = g_a @ da + np.vdot(g_u, du)
+        slope = g_a @ da + inner(g_u, du)
         if slope < 0 and -slope > 1e-12 * max(abs(value), 1.0):
             step = 1.0
             while step >= 1e-12:

@@ -49,6 +49,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._datafit import SplitDatafit
+from .._linalg import inner
 from ..penalties import RowNormPenalty
 from . import cd as _cd
 from .cd import curvature_spread, feature_curvatures
@@ -261,7 +262,8 @@ def admm(
     root = np.sqrt(mk)
 
     def norm(x):  # the metric's norm ||x||_M: the same for rescaled features
-        return np.linalg.norm(root * x)
+        scaled = root * x
+        return np.sqrt(inner(scaled, scaled))
 
     def prox(V, rho):
         """The penalty's prox with step ``1 / rho`` in the metric (row by row)."""

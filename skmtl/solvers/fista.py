@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from .._linalg import inner
+
 #: each iteration first tries a step this much longer than the last accepted one:
 #: the local curvature is often well below the global Lipschitz constant
 #: (Scheinberg, Goldfarb & Bai 2014); backtracking restores a safe step
@@ -150,7 +152,7 @@ def fista(
             z_new = datafit.linear(C_new)
             step = C_new - Y
             excess = datafit.bregman(z_new, zY, value_Y, grad, step)
-            bound = 0.5 * L * np.vdot(step, step)
+            bound = 0.5 * L * inner(step, step)
             if excess <= bound + slack:
                 break
             # NaN (a NaN gradient or strength, overflowed targets, L doubled past
@@ -166,7 +168,7 @@ def fista(
         # the step's quadratic term below round-off, the test tells nothing
         grow = excess <= bound and bound > slack
         move = C_new - C
-        if np.vdot(step, move) < 0:  # gradient restart (O'Donoghue & Candes)
+        if inner(step, move) < 0:  # gradient restart (O'Donoghue & Candes)
             t = 1.0
         t_new = 0.5 * (1 + np.sqrt(1 + 4 * t * t))
         beta = (t - 1) / t_new

@@ -27,6 +27,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from .._datafit import GramDatafit, SplitDatafit
+from .._linalg import inner
 from .._tasks import TaskData
 from ..losses import SquaredLoss
 from ..penalties import NormPenalty, RowNormPenalty
@@ -255,6 +256,10 @@ def prox_newton(
     # alpha=0 leaves the model unpenalized, which no duality gap certifies: the steps
     # stop once one lowers the objective by round-off only
     unpenalized = isinstance(penalty, NormPenalty) and penalty.alpha == 0
+    # models that bound the loss's curvature from above (a majorizer's, until they
+    # turn semismooth; the multinomial loss's diagonal bound) take steps that fall
+    # short: the line search tries longer ones
+    bounding = full.loss.newton_bound or full.loss.majorizer
 
     def newton_step(C, z, gap, budget):
         nonlocal curvature, admm_dual, fraction, decrease, pattern, semismooth, run, damping
@@ -345,7 +350,7 @@ def prox_newton(
                     W = coef[: d // 2] + coef[d // 2 :] if split else coef
                     block[d] = full.intercept_variable(W, model.intercept(W))
         C_new, decrease, dz, step, value = _line_search(
-            outer, penalty, C, z, target - C, longer=full.loss.newton_bound
+            outer, penalty, C, z, target - C, longer=bounding and not semismooth
         )
         stuck = max(stuck * _STUCK, 1e-8) if decrease <= 0 else 1.0
         parts = 2 if split else 1
@@ -452,7 +457,7 @@ def _line_search(full, penalty, C, z, direction, longer=False):
     penalty_now = nonsmooth_value(full, penalty, C)
     primal = full.value(z) + penalty_now
     decrease = (
-        np.vdot(full.gradient(z), direction)
+        inner(full.gradient(z), direction)
         + nonsmooth_value(full, penalty, C + direction)
         - penalty_now
     )

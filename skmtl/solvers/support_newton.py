@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from .._linalg import inner
 from ..penalties import L1, L21, WeightedL1, WeightedL21
 from . import cd as _cd
 from .fista import SolverResult, duality_gap, warn_not_converged
@@ -260,7 +261,7 @@ def support_newton(model, penalty, W, *, max_steps=10, rtol=1e-16, atol=0.0, lea
             step = -x0 - _woodbury_correction(Binv, x0, unit, c, penalized, dense, shared_terms)
         except np.linalg.LinAlgError:
             break
-        slope = np.vdot(grad, step)
+        slope = inner(grad, step)
         if not (np.all(np.isfinite(step)) and slope < 0):
             break
         # the objective's round-off: near the minimiser a full Newton step lowers it
