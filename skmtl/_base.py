@@ -32,6 +32,7 @@ from ._inputs import (
     validate_features,
     warn_if_text_order_differs,
 )
+from ._params import recheck
 from ._pooling import precision, shared_value
 from ._task_weights import (
     as_uncertainty,
@@ -199,6 +200,7 @@ class _MultiTaskModel(BaseEstimator):
         check_number(self.tol, "tol", low=0)
         check_flags(self)
         self._loss()
+        recheck(getattr(self, "loss", None), "loss")
         if self.solver not in _SOLVERS:
             raise ValueError(f"solver must be one of {_SOLVERS}; got {self.solver!r}.")
         if self.precompute not in ("auto", True, False):
@@ -377,9 +379,10 @@ class _MultiTaskModel(BaseEstimator):
         )
         self.gap_threshold_ = self.tol * datafit.gap_scale()
 
-    def _fit_statistics(self, statistics, layout):
+    def _fit_statistics(self, statistics, layout, partial=False):
         """Solve from per-task sufficient statistics (squared loss), warm-started from
-        the current solution for the tasks it already has."""
+        the current solution for the tasks it already has; ``partial``: the rows seen
+        so far (``main_task`` and a ``task_weights`` dict may name later tasks)."""
         if not self._loss().quadratic:
             raise ValueError(
                 "Fitting from sufficient statistics (partial_fit, Dask inputs) needs the "
@@ -394,10 +397,12 @@ class _MultiTaskModel(BaseEstimator):
             )
         tasks, (T, d) = statistics.tasks, statistics.xy.shape
         info = {"layout": layout, "tasks_": tasks, "sample_totals": statistics.counts}
-        self._main_index = check_main_task(getattr(self, "main_task", None), tasks)
+        self._main_index = check_main_task(getattr(self, "main_task", None), tasks, partial)
         penalty = self._make_penalty(T, d)
         gram = statistics.datafit(self.fit_intercept)
-        weights = resolve_task_weights(spec, None, tasks, statistics.counts, n_tasks=T)
+        weights = resolve_task_weights(
+            spec, None, tasks, statistics.counts, n_tasks=T, unseen_ok=partial
+        )
         if weights is not None:
             gram.scale_tasks(weights)
         if self.fit_intercept:
@@ -881,7 +886,7 @@ class IncrementalRegressorMixin(RegressorMixin):
         if new_labels and self._tasks_ordered():  # (their order among the earlier ones)
             warn_if_text_order_differs(merged.tasks)
         layout = "single" if tasks is None else "tasks"
-        self._fit_statistics(merged, layout)
+        self._fit_statistics(merged, layout, partial=True)
         self.statistics_ = merged
         return self
 
@@ -976,6 +981,13 @@ class ClassifierMixin:
         else:
             seen = np.ones(y.shape, dtype=bool)
             y = y.reshape(y_pred.shape)
+        if _is_text(y[seen]) != _is_text(y_pred[seen]):  # (they would never match)
+            kinds = ("numbers", "strings") if _is_text(y_pred[seen]) else ("strings", "numbers")
+            raise ValueError(
+                f"y's labels are {kinds[0]} but the model's classes are {kinds[1]}: score "
+                "with labels like those it was fitted on (scikit-learn refuses a mix of "
+                "label types too)."
+            )
         sw = np.ones(y.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
         sw = np.broadcast_to(sw.reshape(-1, *([1] * (y.ndim - 1))), y.shape)
         return float(np.sum(sw * seen * (y == y_pred)) / np.sum(sw * seen))
@@ -992,6 +1004,12 @@ class ClassifierMixin:
         except ValueError:
             tags.classifier_tags.multi_class = False
         return tags
+
+
+def _is_text(labels):
+    """Whether ``labels`` (an array) are strings (of an object array: its first)."""
+    kind = labels.dtype.kind
+    return kind in "US" or (kind == "O" and labels.size > 0 and isinstance(labels.flat[0], str))
 
 
 def _loss_or_none(estimator):
@@ -1176,6 +1194,7 @@ class MultiTaskEstimator(_MultiTaskModel):
                     else ""
                 )
             )
+        recheck(self.penalty, "penalty")
         coupling = getattr(self.penalty, "M", None)  # a quadratic penalty's T x T matrix
         if coupling is not None and len(coupling) != n_tasks:
             raise ValueError(

@@ -11,6 +11,7 @@ import os
 import re
 import sys
 import warnings
+from collections import Counter
 
 import numpy as np
 import scipy.sparse as sp
@@ -34,6 +35,11 @@ def split_task_column(X, task_column, check_order=False):
     """Return ``(features, labels)``: ``X`` without its task column, and that column
     (with ``check_order``, :func:`warn_if_order_is_lost` and
     :func:`warn_if_text_order_differs` on it, for a model whose tasks have an order)."""
+    if isinstance(task_column, (bool, np.bool_)):  # (True == 1: not a position)
+        raise ValueError(
+            f"task_column={task_column!r} is a bool; it must be the task column's "
+            "integer position or its name in a DataFrame X."
+        )
     if hasattr(X, "columns"):  # a DataFrame
         columns = list(X.columns)
         # a ColumnTransformer names its outputs "<transformer>__<column>"
@@ -67,7 +73,12 @@ def split_task_column(X, task_column, check_order=False):
             warn_if_order_is_lost(X[name])
             warn_if_text_order_differs(X[name])
         return X.drop(columns=[name]), X[name].to_numpy()
-    if not isinstance(task_column, numbers.Integral):
+    if not isinstance(task_column, (numbers.Integral, str)):
+        raise ValueError(
+            f"task_column={task_column!r} ({type(task_column).__name__}) must be the task "
+            "column's integer position, or its name when X is a DataFrame."
+        )
+    if isinstance(task_column, str):
         raise ValueError(
             f"task_column={task_column!r} is a column name, but X has no column names "
             "(it is not a DataFrame): pass X as a DataFrame that has this column (the "
@@ -302,6 +313,14 @@ def validate_features(estimator, X, tasks, *, reset):
     scikit-learn: with ``task_column``, its task column too."""
     column = estimator.task_column is not None
     ordered = reset and task_order_matters(estimator)  # (an order labels may lose)
+    if hasattr(X, "columns"):
+        repeated = [name for name, count in Counter(X.columns).items() if count > 1]
+        if repeated:
+            raise ValueError(
+                f"X has duplicate column names {format_labels(repeated, show=repr)}: give each "
+                "column its own name (a model keeps the columns' names and finds them "
+                "by name)."
+            )
     if column:
         if tasks is not None:
             raise ValueError(
@@ -364,6 +383,17 @@ def check_number(value, name, *, low=None, high=None, low_open=False, integer=Fa
         raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; got {value!r}.")
     if high is not None and value > high:
         raise ValueError(f"{name} must be <= {high}; got {value!r}.")
+
+
+def check_eps(eps):
+    """``eps``, the ratio ``alpha_min / alpha_max`` of an automatic grid: in (0, 1)
+    (at or above 1 every strength of the grid gives the all-zero model)."""
+    check_number(eps, "eps", low=0, low_open=True)
+    if eps >= 1:
+        raise ValueError(
+            f"eps must be below 1; got {eps!r}: the grid runs from alpha_max, where every "
+            "coefficient is zero, down to eps * alpha_max (e.g. eps=1e-3)."
+        )
 
 
 def check_sample_weight(sample_weight, n_samples):

@@ -23,6 +23,23 @@ def describe(obj, params):
     return f"{type(obj).__name__}({shown})"
 
 
+def recheck(obj, name):
+    """Run the constructor's checks of a :class:`Params` object ``obj`` (the
+    estimator's parameter ``name``) on its current values: an attribute assigned
+    after construction (``penalty.alpha = -1``) skips them, and would fit a
+    meaningless model. A ValueError names the parameter and the value."""
+    if not isinstance(obj, Params):
+        return
+    try:
+        params = obj.get_params()
+    except AttributeError:  # (a class that does not store its arguments: unchecked)
+        return
+    try:
+        type(obj)(**params)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{name}={obj!r} is invalid: {error}") from None
+
+
 def public_attributes(obj):
     return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
 

@@ -41,9 +41,12 @@ class UncertaintyWeights(Params):
         return np.maximum(np.sqrt(2.0 * np.maximum(per_task_loss, 0.0)), self.floor)
 
 
-def resolve_task_weights(spec, data: TaskData | None, labels, sample_weight_totals, n_tasks=None):
+def resolve_task_weights(
+    spec, data: TaskData | None, labels, sample_weight_totals, n_tasks=None, unseen_ok=False
+):
     """The (T,) weights for ``spec`` (None, "tasks", "samples", a dict or an array),
-    or None for equal weights.
+    or None for equal weights; with ``unseen_ok`` (``partial_fit``: later chunks may
+    bring more tasks), a dict may name tasks not among ``labels``.
 
     None, the default, counts every sample once: task ``t``'s mean loss is weighted
     by its share of the samples, ``n_t T / sum_s n_s`` (weights of mean one), which
@@ -65,7 +68,7 @@ def resolve_task_weights(spec, data: TaskData | None, labels, sample_weight_tota
         )
     if isinstance(spec, dict):
         unknown = [key for key in spec if key not in set(labels.tolist())]
-        if unknown:
+        if unknown and not unseen_ok:
             raise ValueError(
                 f"task_weights names unknown task(s) {format_labels(unknown)}; "
                 f"the tasks are {format_labels(labels)}."
@@ -86,7 +89,9 @@ def resolve_task_weights(spec, data: TaskData | None, labels, sample_weight_tota
     return weights
 
 
-def check_main_task(main_task, labels):
+def check_main_task(main_task, labels, unseen_ok=False):
+    """The position of ``main_task`` among ``labels``; None for no main task, or
+    with ``unseen_ok`` (``partial_fit``) for one not among them yet."""
     if main_task is None:
         return None
     if isinstance(main_task, (bool, np.bool_)) or np.ndim(main_task) != 0:
@@ -97,6 +102,8 @@ def check_main_task(main_task, labels):
         else np.flatnonzero([label == main_task for label in labels])
     )
     if not len(position):
+        if unseen_ok:
+            return None
         raise ValueError(
             f"main_task={main_task!r} is not one of the tasks {format_labels(labels)}."
         )

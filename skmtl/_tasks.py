@@ -262,8 +262,16 @@ def from_task_list(datasets):
             raise ValueError(
                 f"from_task_list expects (X_t, y_t) pairs; item {t} is not a pair."
             ) from None
-        X_t = X_t if sp.issparse(X_t) else np.atleast_2d(np.asarray(X_t))
         y_t = np.asarray(y_t).ravel()
+        if not sp.issparse(X_t):
+            X_t = np.asarray(X_t)
+            if X_t.ndim == 1 and len(y_t) > 1:  # (1-D: one sample's features)
+                raise ValueError(
+                    f"Task {t}: X_t is 1-D (shape {X_t.shape}) but y_t has {len(y_t)} "
+                    "values: give X_t as a 2-D array (n_samples, n_features), e.g. "
+                    "X_t.reshape(-1, 1) for one feature."
+                )
+            X_t = np.atleast_2d(X_t)
         _check_task_rows(t, X_t.shape[0], y_t.shape[0])
         if Xs and X_t.shape[1] != Xs[0].shape[1]:
             raise ValueError(

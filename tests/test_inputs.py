@@ -171,6 +171,29 @@ def test_task_column_errors(data):
     )
 
 
+def test_task_column_of_a_wrong_type_and_duplicate_names(data):
+    """A bool is not a position (True == 1 would take column 1), a float or a list
+    neither; duplicate column names are refused before scikit-learn's checks."""
+    X, y, tasks = data
+    with pytest.raises(ValueError, match="task_column=True is a bool"):
+        GroupLassoRegressor(task_column=True).fit(X, y)
+    for bad, kind in ((1.5, "float"), ([0, 1], "list")):
+        with pytest.raises(ValueError, match=rf"\({kind}\) must be the task column's integer"):
+            GroupLassoRegressor(task_column=bad).fit(X, y)
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X[:, :3], columns=["a", "a", "b"])
+    with pytest.raises(ValueError, match=r"X has duplicate column names \['a'\]"):
+        GroupLassoRegressor().fit(frame, y, tasks=tasks)
+
+
+def test_from_task_list_names_a_1d_design():
+    x = np.arange(20.0)
+    with pytest.raises(ValueError, match=r"Task 0: X_t is 1-D \(shape \(20,\)\)"):
+        from_task_list([(x, 2 * x)])
+    X, _, _ = from_task_list([(np.ones(3), [1.0]), (np.zeros((2, 3)), [0.0, 1.0])])
+    assert X.shape == (3, 3)  # a 1-D X_t of one sample is its row
+
+
 def test_ordered_categorical_tasks_out_of_sorted_order_warn(data):
     """tasks_ follows sorted labels: an ordered Categorical whose order differs says
     so to the models that chain the tasks in tasks_ order (graph="chain", the fused

@@ -325,7 +325,9 @@ def test_feature_groups_input_forms(name, loss):
 def test_feature_groups_bad_input():
     X, y, tasks = make_tasks(seed=0)
     cases = [
-        ([[0, 1], [1, 2]], "disjoint"),
+        ([[0, 1], [1, 2]], r"disjoint: entry 1 lists feature\(s\) \[1\]"),
+        # a negative index counts back from the last feature: the message says so
+        ([[-1, 0], [1, 2, 5]], r"lists feature\(s\) \[5\].*negative indices count back"),
         ([[0, 9]], "out of range"),
         (np.zeros(4, int), "one integer label per feature"),
         ([[0, 1]], "unpenalized"),
@@ -444,6 +446,8 @@ def test_imsf_bad_input():
         model.fit(partly, y)
     with pytest.raises(ValueError, match="cover every column"):
         _imsf("squared", [[0, 1], [2, 3, 4]]).fit(X, y)
+    with pytest.raises(ValueError, match="takes no tasks: its tasks are the patterns"):
+        model.fit(X, y, tasks=np.arange(len(y)) % 2)
     model.fit(X, y)
     new = X[:3].copy()
     new[:, :2] = np.nan

@@ -667,6 +667,9 @@ def test_int_grids_follow_sklearn_and_defaults_are_unchanged():
         (dict(intercept_poolings=3), r"intercept_poolings must be a non-empty .*\(inf allowed"),
         (dict(alphas=[np.inf]), r"alphas must be an int .* >= 0 \(finite\)"),
         (dict(eps=0.0), "eps must be > 0"),
+        # at or above 1 every strength of the grid fits the all-zero model
+        (dict(eps=2.0), "eps must be below 1; got 2.0"),
+        (dict(n_jobs=0), "n_jobs must be a positive number of processes"),
         # a float is neither a count nor values (it was one value, searching nothing)
         (dict(alphas=5.0), "alphas must be an int .*got 5.0. For one value, give it in a list"),
         (dict(betas=True), "betas must be an int .*got True"),
@@ -1103,6 +1106,29 @@ def test_cv_with_a_splitter_without_groups_does_not_warn_about_them():
         skmtl.GroupLassoRegressorCV(cv=KFold(3, shuffle=True, random_state=0)).fit(
             X, y, tasks=tasks
         )
+
+
+def test_cv_refit_on_an_array_forgets_the_last_frames_column_names():
+    """A *CV carries its refit's fitted attributes: none of an earlier fit's stays
+    (feature_names_in_ of a DataFrame, after a refit on an array of 4 features)."""
+    pd = pytest.importorskip("pandas")
+    X, y, tasks = make_tasks(seed=5, sizes=(30, 30, 30))
+    model = GroupLassoRegressorCV(alphas=3, cv=3)
+    model.fit(pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])]), y, tasks=tasks)
+    assert hasattr(model, "feature_names_in_")
+    model.fit(X[:, :4], y, tasks=tasks)
+    assert not hasattr(model, "feature_names_in_")
+    assert model.n_features_in_ == 4
+
+
+def test_task_stratified_kfold_checks_its_flags_and_class_labels():
+    X, y, tasks = make_tasks(seed=5, sizes=(30, 30, 30))
+    with pytest.raises(ValueError, match="shuffle must be True or False; got 'no'"):
+        list(TaskStratifiedKFold(3, shuffle="no").split(X, y, groups=tasks))
+    with pytest.raises(ValueError, match="needs class labels in y; y is continuous"):
+        list(TaskStratifiedKFold(3, by_class=True).split(X, y, groups=tasks))
+    labels = (y > 0).astype(float)  # class labels as floats are labels
+    assert len(list(TaskStratifiedKFold(3, by_class=True).split(X, labels, groups=tasks))) == 3
 
 
 def test_cv_splitters_take_groups_and_classifiers_split_by_class():

@@ -405,3 +405,22 @@ def test_set_params_leaves_no_state_of_the_old_values():
     _ = penalty.M  # cached
     penalty.set_params(alpha=100.0)
     np.testing.assert_allclose(penalty.M, MeanPenalty(3, alpha=100.0, beta=0.1).M)
+
+
+def test_fit_checks_values_assigned_after_construction():
+    """``penalty.alpha = -1`` skips the constructor's checks; fit runs them again
+    (a negative strength fitted a model of negative objective, blamed on the gap)."""
+    from conftest import make_tasks
+
+    from skmtl import GroupLassoRegressor, MultiTaskEstimator
+    from skmtl.losses import HuberLoss
+
+    X, y, tasks = make_tasks(seed=0)
+    penalty = L21(0.1)
+    penalty.alpha = -1.0
+    with pytest.raises(ValueError, match=r"penalty=L21\(alpha=-1.0\) is invalid: alpha must"):
+        MultiTaskEstimator(penalty=penalty).fit(X, y, tasks=tasks)
+    loss = HuberLoss(1.0)
+    loss.epsilon = 0.0
+    with pytest.raises(ValueError, match=r"loss=HuberLoss\(epsilon=0.0\) is invalid: epsilon"):
+        GroupLassoRegressor(loss=loss).fit(X, y, tasks=tasks)

@@ -650,3 +650,14 @@ def test_huber_group_lasso_inner_solves_are_capped():
         warnings.simplefilter("error", ConvergenceWarning)
         model = skmtl.GroupLassoRegressor(loss="huber", alpha=0.00937092).fit(X, y, tasks=tasks)
     assert model.dual_gap_ <= model.gap_threshold_
+
+
+def test_classifier_score_refuses_labels_of_another_type():
+    """Labels "0"/"1" never equal predictions 0/1: an accuracy of 0.0 said nothing
+    (scikit-learn raises on a mix of label types)."""
+    X, y, tasks = make_tasks(seed=0)
+    labels = (y > np.median(y)).astype(int)
+    model = skmtl.GroupLassoClassifier().fit(X, labels, tasks=tasks)
+    with pytest.raises(ValueError, match="labels are strings but the model.s classes are numbers"):
+        model.score(X, np.array(["0", "1"])[labels], tasks=tasks)
+    assert model.score(X, labels.astype(float), tasks=tasks) == model.score(X, labels, tasks=tasks)

@@ -75,6 +75,23 @@ def test_partial_fit_meets_new_tasks():
         model.partial_fit(X[:3, :5], y[:3], tasks=tasks[:3])
 
 
+@pytest.mark.parametrize("params", [dict(main_task=2), dict(task_weights={0: 1.0, 2: 3.0})])
+def test_partial_fit_takes_settings_that_name_later_tasks(params):
+    """Chunks may bring new tasks: main_task and a task_weights dict may name one
+    that a later chunk brings (fit on all the rows takes them)."""
+    X, y, tasks = make_tasks(seed=72, sizes=(40, 50, 60))
+    model = skmtl.GroupLassoRegressor(alpha=0.05, tol=1e-12, **params)
+    for chunk in (tasks == 0, tasks > 0):
+        model.partial_fit(X[chunk], y[chunk], tasks=tasks[chunk])
+    full = skmtl.GroupLassoRegressor(alpha=0.05, tol=1e-12, **params).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(model.coef_, full.coef_, rtol=1e-7, atol=1e-9)
+    assert model.score(X, y, tasks=tasks) == pytest.approx(full.score(X, y, tasks=tasks))
+    with pytest.raises(ValueError, match="is not one of the tasks|names unknown task"):
+        skmtl.GroupLassoRegressor(**params).fit(
+            X[tasks == 0], y[tasks == 0], tasks=tasks[tasks == 0]
+        )
+
+
 def test_fit_starts_partial_fit_over():
     """fit forgets partial_fit's rows: chunks after it add up to fit on themselves
     only (not to the chunks before it, nor to fit's rows)."""

@@ -18,6 +18,7 @@ from skmtl import (
     GraphRegularizedRegressor,
     MeanRegularizedClassifier,
     MeanRegularizedRegressor,
+    SharedSubspaceRegressor,
     TaskRelationClassifier,
     TaskRelationRegressor,
 )
@@ -127,6 +128,19 @@ def test_complete_graph_equals_mean_penalty():
     )
     default = GraphRegularizedRegressor(alpha=a, beta=b).fit(X, y, tasks=tasks)
     np.testing.assert_allclose(default.coef_, graph.coef_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_clustered_equals_shared_subspace(k):
+    """Both relaxed penalties are the same function of W's singular values
+    (``sum_i s_i^2 / (eta + m_i)`` minimised over ``0 <= m_i <= 1``, ``sum m_i = k``),
+    so the same strengths and k clusters or components fit the same coefficients."""
+    X, y, tasks = make_tasks(seed=3)
+    kw = dict(alpha=0.1, beta=0.02, tol=1e-12, max_iter=100000)
+    clustered = ClusteredRegressor(n_clusters=k, **kw).fit(X, y, tasks=tasks)
+    subspace = SharedSubspaceRegressor(n_components=k, **kw).fit(X, y, tasks=tasks)
+    assert clustered.objective_ == pytest.approx(subspace.objective_, rel=1e-10)
+    np.testing.assert_allclose(clustered.coef_, subspace.coef_, atol=1e-6)
 
 
 @pytest.mark.parametrize("loss", ["squared", "logistic"])

@@ -161,7 +161,7 @@ class _IncompleteMultiSource(BaseEstimator):
         return counts == 0
 
     @atomic
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, tasks=None):
         """Fit one model per pattern of available sources, jointly.
 
         Parameters
@@ -172,11 +172,20 @@ class _IncompleteMultiSource(BaseEstimator):
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights, normalised within each pattern.
+        tasks : None
+            Not taken: the tasks are the patterns of available sources in the rows
+            of ``X`` (``patterns_``). Given, it raises a ValueError that says so.
 
         Returns
         -------
         self : object
         """
+        if tasks is not None:
+            raise ValueError(
+                f"{type(self).__name__}.fit takes no tasks: its tasks are the patterns "
+                "of available sources in the rows of X (one task per pattern of NaN "
+                "blocks, patterns_). Mark a row's missing sources as NaN in X instead."
+            )
         X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", y_numeric=False)
         labels = check_groups(self.sources, X.shape[1], name="sources")
         if np.any(labels < 0):

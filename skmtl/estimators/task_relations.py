@@ -335,8 +335,10 @@ _GRAPH = dict(
     parameters="""    graph : {array-like, sparse matrix} of shape (n_tasks, n_tasks) or "chain", \
 default=None
         Symmetric non-negative adjacency matrix, rows and columns in the order of
-        the sorted task labels (``tasks_``). None links every pair of tasks (the
-        mean-regularized model, up to a factor ``n_tasks``); ``"chain"`` links
+        the sorted task labels (``tasks_``). None links every pair of tasks: the
+        mean-regularized model with ``alpha' = n_tasks * alpha + beta`` and ``beta' =
+        n_tasks * beta`` (as ``sum_(s<t) ||w_s - w_t||^2 = T sum_t ||w_t - w_bar||^2``
+        and ``||W||^2 = sum_t ||w_t - w_bar||^2 + T ||w_bar||^2``); ``"chain"`` links
         consecutive tasks in that order (time points).
     alpha : float, default=0.1
         Strength of the pull along the edges, >= 0.
@@ -365,7 +367,14 @@ _CLUSTERED = dict(
     indicator matrix ``F F^T`` and is eliminated in closed form; for a hard
     clustering the penalty is ``alpha * (within-cluster spread of the w_t) +
     beta * ||W||_F^2``. Solved by FISTA with the exact prox, stopped on the exact
-    duality gap.""",
+    duality gap.
+
+    The penalty depends on ``W`` only through its singular values, as that of the
+    shared-subspace model (convex ASO) does, on the other side of ``W``: with the
+    same ``alpha`` and ``beta`` and ``n_clusters`` equal to its ``n_components``
+    (at most the number of features) the two fit the same coefficients (the
+    equivalence shown by Zhou, Chen & Ye); they differ in what is read off, task
+    clusters here and a feature subspace there.""",
     penalty="""c * min_M tr(W (eta I + M)^{-1} W^T),  tr M = n_clusters,  0 <= M <= I
             with eta = beta / alpha and c = alpha * eta * (1 + eta)""",
     parameters="""    alpha : float, default=0.1

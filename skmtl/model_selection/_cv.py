@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._base import _MultiTaskModel, check_number
 from .._inputs import (
     TASK_ORDER_WARNINGS,
+    check_eps,
     infinite_free_intercepts,
     split_task_column,
     user_stacklevel,
@@ -168,7 +169,14 @@ class _PathCV(_MultiTaskModel):
         base = self._model(**self._model_params())
         base._validate_params()
         base._check_fixed_task_weights(type(self).__name__)
-        check_number(self.eps, "eps", low=0, low_open=True)
+        check_eps(self.eps)
+        if self.n_jobs is not None:
+            check_number(self.n_jobs, "n_jobs", integer=True)
+            if self.n_jobs == 0:
+                raise ValueError(
+                    "n_jobs must be a positive number of processes, -1 for all cores or "
+                    "None for one; got 0."
+                )
         # validate everything once (clear errors), then split rows of indexable inputs;
         # tasks whose free intercept is infinite (one class, zero counts) are checked
         # against the pooling grid in _grids
@@ -322,9 +330,11 @@ class _PathCV(_MultiTaskModel):
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", TASK_ORDER_WARNINGS, UserWarning)
             self.estimator_ = refit.fit(X, y, tasks=tasks, sample_weight=sample_weight)
-        for name, value in vars(self.estimator_).items():
-            if name.endswith("_") and not name.startswith("_"):
-                setattr(self, name, value)
+        learned = _learned(self.estimator_)
+        for name in _learned(last).keys() - learned.keys():  # (e.g. feature_names_in_)
+            vars(self).pop(name, None)
+        for name, value in learned.items():
+            setattr(self, name, value)
         self._layout = self.estimator_._layout
         self._fitted_loss = self.estimator_._fitted_loss
         self._n_classes = self.estimator_._n_classes
@@ -447,3 +457,15 @@ def _free_only(base, poolings):
     pooling 4 with such folds; with folds by task, free intercepts infinite in
     every split and 0.656 at pooling 4, the best)."""
     return base.fit_intercept and not np.any(np.asarray(poolings) > 0)
+
+
+def _learned(estimator):
+    """The fitted attributes of ``estimator`` (public, ending in ``_``) by name; none
+    for None. A ``*CV`` carries its refit's."""
+    if estimator is None:
+        return {}
+    return {
+        name: value
+        for name, value in vars(estimator).items()
+        if name.endswith("_") and not name.startswith("_")
+    }

@@ -10,6 +10,7 @@ from sklearn.base import clone
 
 from .._base import _MultiTaskModel, check_number
 from .._datafit import DesignDatafit
+from .._inputs import check_eps
 from ..penalties import L21
 from ..solvers import solve_closed_form_path
 from ._grids import check_grid, is_count
@@ -159,7 +160,7 @@ def regularization_path(
     est._weigh_tasks(data, info)  # the paths solve fit's objective
     if is_count(alphas):
         check_number(alphas, "alphas", low=1, integer=True)
-        check_number(eps, "eps", low=0, low_open=True)
+        check_eps(eps)
         count, alphas = alphas, None
         if param in ("alpha", "penalty__alpha"):
             alpha_max = est._alpha_max(data, info, loss)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import type_of_target
 
 from .._base import check_number
 from .._inputs import is_missing_label, split_task_column
@@ -111,15 +112,22 @@ class TaskStratifiedKFold(BaseCrossValidator):
                 "TaskStratifiedKFold needs the task labels: pass groups=tasks (with "
                 "metadata routing enabled: params={..., 'groups': tasks}) or set task_column."
             )
-        if not isinstance(self.by_class, (bool, np.bool_)):
-            raise ValueError(f"by_class must be True or False; got {self.by_class!r}.")
+        for name in ("by_class", "shuffle"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValueError(f"{name} must be True or False; got {getattr(self, name)!r}.")
         if self.by_class:
             if y is None or np.ndim(y) != 1 or len(y) != len(groups):
                 raise ValueError(
                     "TaskStratifiedKFold(by_class=True) needs y: one class label per "
                     "sample (a 1-D array as long as the task labels)."
                 )
-            groups = task_class_groups(groups, y)
+            groups = task_class_groups(groups, y)  # (its own checks of y first)
+            if type_of_target(y) == "continuous":
+                raise ValueError(
+                    "TaskStratifiedKFold(by_class=True) needs class labels in y; y is "
+                    "continuous (every distinct value would be a class): use "
+                    "by_class=False for a regression target."
+                )
         _, index = np.unique(np.asarray(groups), return_inverse=True)
         n = len(index)
         order = np.arange(n)

@@ -32,6 +32,7 @@ def check_groups(groups, n_features, name="groups"):
         isinstance(g, numbers.Integral) for g in groups
     ):
         labels = np.full(n_features, -1)
+        negative = False  # (a negative index counts from the last feature)
         for k, members in enumerate(groups):
             members = np.asarray(members)
             if members.dtype == bool:
@@ -45,11 +46,18 @@ def check_groups(groups, n_features, name="groups"):
                 raise ValueError(
                     f"{name}: entry {k} has a feature index out of range for {n_features} features."
                 )
+            negative = negative or bool(np.any(members < 0))
             members = members % n_features
-            if np.any(labels[members] >= 0) or len(np.unique(members)) < len(members):
+            taken = labels[members] >= 0
+            repeated = np.unique(members, return_counts=True)
+            twice = set(members[taken].tolist()) | set(repeated[0][repeated[1] > 1].tolist())
+            if twice:
+                counted = f" (negative indices count back from feature {n_features - 1})"
                 raise ValueError(
-                    f"{name} must be disjoint: feature(s) "
-                    f"{sorted(set(members[labels[members] >= 0].tolist()))} are in two groups."
+                    f"{name} must be disjoint: entry {k} lists feature(s) {sorted(twice)}, "
+                    "which it or an earlier entry already lists"
+                    + (counted if negative else "")
+                    + "."
                 )
             labels[members] = k
         return _renumber(labels)

@@ -231,8 +231,9 @@ def admm(
     never)."""
     if not serves(datafit, penalty):
         raise ValueError(
-            "solver='admm' needs the squared loss through Gram statistics (or a "
-            "logistic loss with up to 100 features). Use solver='fista'."
+            "solver='admm' needs the squared loss through Gram statistics (or another "
+            "loss, whose proximal Newton models are Gram statistics on up to 100 "
+            "features). Use solver='fista'."
         )
     gram, k = _gram_of(datafit)
     if threshold is None:

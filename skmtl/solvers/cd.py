@@ -246,8 +246,9 @@ def cd(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold=None, verbose
     """
     if not serves(datafit, penalty):
         raise ValueError(
-            "solver='cd' needs the squared loss through Gram statistics (or a "
-            "logistic loss with up to 100 features), a row-separable penalty (L1, "
+            "solver='cd' needs the squared loss through Gram statistics (or another "
+            "loss, whose proximal Newton models are Gram statistics on up to 100 "
+            "features), a row-separable penalty (L1, "
             "L2,1, sparse-group, L1/Linf); got "
             f"{type(penalty).__name__}. Use solver='fista'."
         )
