@@ -33,6 +33,10 @@ from ._tasks import TaskData, matvec, rmatvec
 # Assumed iteration count and memory cap in the choice of Gram statistics.
 _GRAM_ITERATIONS = 200
 GRAM_MAX_ENTRIES = 2e7
+#: up to this many features a design's Lipschitz constant (free intercepts) comes
+#: from the Gram statistics (``n d^2`` flops and one batched eigvalsh) rather than
+#: Lanczos iterations (about 50 passes of ``2 n d``)
+_EIGVALSH_FEATURES = 64
 
 
 def nonzero_rows(W):
@@ -274,6 +278,19 @@ class DesignDatafit:
             return DesignDatafit(self.loss, first, self.fit_intercept).lipschitz()
         else:
             w = self.w
+        d = self.n_features
+        if (
+            self.center
+            and self.intercept_row
+            and d <= _EIGVALSH_FEATURES
+            and data.n_tasks * d * d <= GRAM_MAX_ENTRIES
+        ):
+            # the Hessian is block diagonal: the centred features' Gram of each task
+            # (the squared loss's statistics) and its intercept's weight sum.
+            # Measured: three classes of School-like data (139 tasks, 27 features,
+            # 45657 expanded rows), 58 ms by Lanczos, a few by the Grams
+            top = max(self.gram().lipschitz(), float(data.task_sum(w).max()))
+            return curvature * top
         top = largest_eigenvalue(
             lambda V: self.adjoint(w * self._linear(V)), (self.n_rows, data.n_tasks)
         )
