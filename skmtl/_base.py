@@ -397,11 +397,12 @@ class _MultiTaskModel(BaseEstimator):
             )
         tasks, (T, d) = statistics.tasks, statistics.xy.shape
         info = {"layout": layout, "tasks_": tasks, "sample_totals": statistics.counts}
-        self._main_index = check_main_task(getattr(self, "main_task", None), tasks, partial)
+        unseen_ok = partial and layout == "tasks"  # (later chunks may bring tasks)
+        self._main_index = check_main_task(getattr(self, "main_task", None), tasks, unseen_ok)
         penalty = self._make_penalty(T, d)
         gram = statistics.datafit(self.fit_intercept)
         weights = resolve_task_weights(
-            spec, None, tasks, statistics.counts, n_tasks=T, unseen_ok=partial
+            spec, None, tasks, statistics.counts, n_tasks=T, unseen_ok=unseen_ok
         )
         if weights is not None:
             gram.scale_tasks(weights)
@@ -981,10 +982,10 @@ class ClassifierMixin:
         else:
             seen = np.ones(y.shape, dtype=bool)
             y = y.reshape(y_pred.shape)
-        if _is_text(y[seen]) != _is_text(y_pred[seen]):  # (they would never match)
-            kinds = ("numbers", "strings") if _is_text(y_pred[seen]) else ("strings", "numbers")
+        given, predicted = _label_kind(y[seen]), _label_kind(y_pred[seen])
+        if given != predicted:  # (labels of another kind never match a prediction)
             raise ValueError(
-                f"y's labels are {kinds[0]} but the model's classes are {kinds[1]}: score "
+                f"y's labels are {given} but the model's classes are {predicted}: score "
                 "with labels like those it was fitted on (scikit-learn refuses a mix of "
                 "label types too)."
             )
@@ -1006,10 +1007,17 @@ class ClassifierMixin:
         return tags
 
 
-def _is_text(labels):
-    """Whether ``labels`` (an array) are strings (of an object array: its first)."""
-    kind = labels.dtype.kind
-    return kind in "US" or (kind == "O" and labels.size > 0 and isinstance(labels.flat[0], str))
+def _label_kind(labels):
+    """``"strings"``, ``"numbers"`` or ``"a mix of strings and numbers"``: the kind
+    of the class labels in the array ``labels``."""
+    if labels.dtype.kind in "US":
+        return "strings"
+    if labels.dtype.kind != "O":
+        return "numbers"
+    text = np.fromiter((isinstance(v, str) for v in labels.flat), bool, labels.size)
+    if text.all() and text.size:
+        return "strings"
+    return "a mix of strings and numbers" if text.any() else "numbers"
 
 
 def _loss_or_none(estimator):
@@ -1194,15 +1202,15 @@ class MultiTaskEstimator(_MultiTaskModel):
                     else ""
                 )
             )
-        recheck(self.penalty, "penalty")
-        coupling = getattr(self.penalty, "M", None)  # a quadratic penalty's T x T matrix
+        penalty = recheck(self.penalty, "penalty")  # (a copy: no state on the user's)
+        coupling = getattr(penalty, "M", None)  # a quadratic penalty's T x T matrix
         if coupling is not None and len(coupling) != n_tasks:
             raise ValueError(
                 f"penalty couples {len(coupling)} tasks (its matrix M is "
                 f"{len(coupling)} x {len(coupling)}) but the data have {n_tasks} tasks; "
                 f"build it for {n_tasks} tasks."
             )
-        return self.penalty
+        return penalty
 
     def _mixin(self):
         return ClassifierMixin if self._is_classifier else RegressorMixin

@@ -37,8 +37,9 @@ def split_task_column(X, task_column, check_order=False):
     :func:`warn_if_text_order_differs` on it, for a model whose tasks have an order)."""
     if isinstance(task_column, (bool, np.bool_)):  # (True == 1: not a position)
         raise ValueError(
-            f"task_column={task_column!r} is a bool; it must be the task column's "
-            "integer position or its name in a DataFrame X."
+            f"task_column={task_column!r} is a bool; give the task column's integer "
+            "position or its name in a DataFrame X (a column named by a bool is not "
+            "supported: rename it)."
         )
     if hasattr(X, "columns"):  # a DataFrame
         columns = list(X.columns)

@@ -24,18 +24,24 @@ def describe(obj, params):
 
 
 def recheck(obj, name):
-    """Run the constructor's checks of a :class:`Params` object ``obj`` (the
-    estimator's parameter ``name``) on its current values: an attribute assigned
-    after construction (``penalty.alpha = -1``) skips them, and would fit a
-    meaningless model. A ValueError names the parameter and the value."""
+    """``obj`` (the estimator's parameter ``name``) rebuilt from its values by its
+    constructor, which checks them: an attribute assigned after construction
+    (``penalty.alpha = -1``) skips the checks, and state the constructor derived
+    (a graph penalty's eigendecomposition) would keep the old value's. A ValueError
+    names the parameter and the value. ``obj`` itself where it is no
+    :class:`Params` or its constructor cannot be called by keywords (``*args``,
+    positional-only parameters)."""
     if not isinstance(obj, Params):
-        return
+        return obj
+    kinds = {p.kind for p in inspect.signature(type(obj).__init__).parameters.values()}
+    if kinds & {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.POSITIONAL_ONLY}:
+        return obj
     try:
         params = obj.get_params()
-    except AttributeError:  # (a class that does not store its arguments: unchecked)
-        return
+    except AttributeError:  # (a class that does not store its arguments)
+        return obj
     try:
-        type(obj)(**params)
+        return type(obj)(**params)
     except (ValueError, TypeError) as error:
         raise ValueError(f"{name}={obj!r} is invalid: {error}") from None
 

@@ -68,7 +68,9 @@ def resolve_task_weights(
         )
     if isinstance(spec, dict):
         unknown = [key for key in spec if key not in set(labels.tolist())]
-        if unknown and not unseen_ok:
+        if unseen_ok:  # but not of another kind than the labels (it could never come)
+            unknown = [key for key in unknown if not _could_be_a_label(key, labels)]
+        if unknown:
             raise ValueError(
                 f"task_weights names unknown task(s) {format_labels(unknown)}; "
                 f"the tasks are {format_labels(labels)}."
@@ -102,12 +104,17 @@ def check_main_task(main_task, labels, unseen_ok=False):
         else np.flatnonzero([label == main_task for label in labels])
     )
     if not len(position):
-        if unseen_ok:
+        if unseen_ok and _could_be_a_label(main_task, labels):
             return None
         raise ValueError(
             f"main_task={main_task!r} is not one of the tasks {format_labels(labels)}."
         )
     return int(position[0])
+
+
+def _could_be_a_label(key, labels):
+    """Whether ``key`` is of the kind of the task ``labels``: text or not."""
+    return isinstance(key, str) == any(isinstance(label, str) for label in labels.tolist())
 
 
 def is_uncertainty(spec):

@@ -1,5 +1,7 @@
 """The data terms' constants (skmtl._datafit)."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -34,3 +36,37 @@ def test_design_lipschitz_is_the_largest_eigenvalue_of_the_dense_hessian_bound(l
     dense = np.column_stack(columns)
     expected = loss.curvature * np.linalg.eigvalsh(0.5 * (dense + dense.T))[-1]
     assert full.lipschitz() == pytest.approx(expected, rel=1e-10)
+
+
+def _tiny_unscaled_tasks(seed=0, n_tasks=60, scales=(1.0, 1e4)):
+    """Many tasks of 3-8 rows, six continuous columns on scales 1 to 1e4 and six
+    one-hot ones: rows are cheaper to iterate on than per-task Gram statistics."""
+    rng = np.random.RandomState(seed)
+    sizes = rng.randint(3, 9, n_tasks)
+    tasks = np.repeat(np.arange(n_tasks), sizes)
+    n = len(tasks)
+    continuous = rng.randn(n, 6) * np.logspace(np.log10(scales[0]), np.log10(scales[1]), 6)
+    X = np.hstack([continuous, np.eye(6)[rng.randint(0, 6, n)]])
+    y = continuous[:, 0] + continuous[:, 5] / 1e4 + X[:, 7] + rng.randn(n)
+    return X, y, tasks
+
+
+def test_badly_scaled_features_take_gram_statistics():
+    """Per-iteration cost favours the rows here, but FISTA on them crawls at the
+    largest feature's step: Gram statistics (coordinate descent) certify the fit."""
+    from skmtl import GroupLassoRegressor
+    from skmtl._datafit import scale_spread, use_gram
+    from skmtl.losses import SquaredLoss
+
+    X, y, tasks = _tiny_unscaled_tasks()
+    data, _ = build_task_data(X, y, tasks, None, loss=SquaredLoss())
+    assert scale_spread(data) > 1e6
+    assert use_gram(data, SquaredLoss())
+    scaled, _ = build_task_data(X / X.std(axis=0), y, tasks, None, loss=SquaredLoss())
+    assert not use_gram(scaled, SquaredLoss())  # well scaled: the rows, by cost
+    alpha = 1e-3 * GroupLassoRegressor().alpha_max(X, y, tasks=tasks)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (no ConvergenceWarning)
+        model = GroupLassoRegressor(alpha=alpha, tol=1e-8).fit(X, y, tasks=tasks)
+    reference = GroupLassoRegressor(alpha=alpha, solver="cvxpy").fit(X, y, tasks=tasks)
+    assert model.objective_ <= reference.objective_ * (1 + 1e-6)

@@ -669,7 +669,7 @@ def test_int_grids_follow_sklearn_and_defaults_are_unchanged():
         (dict(eps=0.0), "eps must be > 0"),
         # at or above 1 every strength of the grid fits the all-zero model
         (dict(eps=2.0), "eps must be below 1; got 2.0"),
-        (dict(n_jobs=0), "n_jobs must be a positive number of processes"),
+        (dict(n_jobs=0), "n_jobs must be a number of processes, -1 for all cores"),
         # a float is neither a count nor values (it was one value, searching nothing)
         (dict(alphas=5.0), "alphas must be an int .*got 5.0. For one value, give it in a list"),
         (dict(betas=True), "betas must be an int .*got True"),

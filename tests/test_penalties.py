@@ -420,7 +420,37 @@ def test_fit_checks_values_assigned_after_construction():
     penalty.alpha = -1.0
     with pytest.raises(ValueError, match=r"penalty=L21\(alpha=-1.0\) is invalid: alpha must"):
         MultiTaskEstimator(penalty=penalty).fit(X, y, tasks=tasks)
+    # a value that passes is the one fitted (a graph penalty's eigendecomposition
+    # was the old alpha's): the fit equals set_params'
+    from skmtl.penalties import GraphPenalty
+
+    T = len(np.unique(tasks))
+    graph = GraphPenalty(np.ones((T, T)) - np.eye(T), alpha=1.0, beta=0.1)
+    graph.alpha = 50.0
+    assigned = MultiTaskEstimator(penalty=graph, tol=1e-10).fit(X, y, tasks=tasks)
+    graph_set = GraphPenalty(np.ones((T, T)) - np.eye(T), alpha=1.0, beta=0.1)
+    expected = MultiTaskEstimator(penalty=graph_set.set_params(alpha=50.0), tol=1e-10)
+    np.testing.assert_allclose(assigned.coef_, expected.fit(X, y, tasks=tasks).coef_, atol=1e-8)
     loss = HuberLoss(1.0)
     loss.epsilon = 0.0
     with pytest.raises(ValueError, match=r"loss=HuberLoss\(epsilon=0.0\) is invalid: epsilon"):
         GroupLassoRegressor(loss=loss).fit(X, y, tasks=tasks)
+
+
+def test_a_penalty_whose_constructor_takes_args_is_fitted_as_given():
+    """A constructor that keywords cannot call (``*args``) is not rebuilt at fit."""
+    from conftest import make_tasks
+
+    from skmtl import MultiTaskEstimator
+
+    class Scaled(L21):
+        def __init__(self, *scales, alpha=1.0):
+            if not scales:
+                raise ValueError("give at least one scale")
+            super().__init__(alpha * scales[0])
+            self.scales = scales
+
+    X, y, tasks = make_tasks(seed=0)
+    fitted = MultiTaskEstimator(penalty=Scaled(2.0, alpha=0.05), tol=1e-10).fit(X, y, tasks=tasks)
+    plain = MultiTaskEstimator(penalty=L21(0.1), tol=1e-10).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(fitted.coef_, plain.coef_, atol=1e-10)

@@ -169,13 +169,13 @@ class _PathCV(_MultiTaskModel):
         base = self._model(**self._model_params())
         base._validate_params()
         base._check_fixed_task_weights(type(self).__name__)
-        check_eps(self.eps)
+        check_number(self.eps, "eps", low=0, low_open=True)  # (below 1: automatic grids)
         if self.n_jobs is not None:
             check_number(self.n_jobs, "n_jobs", integer=True)
             if self.n_jobs == 0:
                 raise ValueError(
-                    "n_jobs must be a positive number of processes, -1 for all cores or "
-                    "None for one; got 0."
+                    "n_jobs must be a number of processes, -1 for all cores (-2 all but "
+                    "one, as joblib counts) or None for one; got 0."
                 )
         # validate everything once (clear errors), then split rows of indexable inputs;
         # tasks whose free intercept is infinite (one class, zero counts) are checked
@@ -391,6 +391,7 @@ class _PathCV(_MultiTaskModel):
                 check_number(grid, param, low=1, integer=True)
                 count, grid = grid, None
                 if i == 0:
+                    check_eps(self.eps)
                     grid = _default_alphas(self._top(base, pooling, prepared), count, self.eps)
                 if grid is None:
                     grid = self._default_grid(name, count, data)

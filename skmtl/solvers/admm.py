@@ -232,8 +232,8 @@ def admm(
     if not serves(datafit, penalty):
         raise ValueError(
             "solver='admm' needs the squared loss through Gram statistics (or another "
-            "loss, whose proximal Newton models are Gram statistics on up to 100 "
-            "features). Use solver='fista'."
+            "loss, whose proximal Newton models are Gram statistics). Use "
+            "solver='fista'."
         )
     gram, k = _gram_of(datafit)
     if threshold is None:

@@ -41,20 +41,21 @@ import math
 
 import numpy as np
 
-from .._datafit import SplitDatafit
+from .._datafit import BADLY_SCALED_MAX_FEATURES, BADLY_SCALED_SPREAD, SplitDatafit
 from ..penalties import L1, L21, WeightedL1, WeightedL21
 from .fista import SolverResult, duality_gap, warn_not_converged
 
 #: CD is chosen (solver="auto") up to this many features
-MAX_FEATURES = 100
+MAX_FEATURES = BADLY_SCALED_MAX_FEATURES
 #: and where the curvature spread (:func:`curvature_spread`) is at least this: FISTA
 #: below. Measured (issue 18: 139 tasks, 27 Gaussian features rescaled to a spread,
 #: one run each): at spreads 3-14 L2,1 even, L1/Linf FISTA 2-5x faster, the dirty
 #: model FISTA 15-25x; at 40, L2,1 CD 1.3x, L1/Linf FISTA 2x, dirty FISTA 10x; at
 #: 115, L2,1 CD 1.9x, L1/Linf even, dirty CD 1.15x; at 1000, CD 1.1-4x faster (3x on
 #: the School-like data, spread 2e5). One threshold for all: L2,1 alone would
-#: switch nearer 30
-MIN_SPREAD = 100.0
+#: switch nearer 30 (Gram statistics are taken over rows from that spread on:
+#: :func:`~skmtl._datafit.use_gram`)
+MIN_SPREAD = BADLY_SCALED_SPREAD
 #: and, for L2,1 and L1 (exact row updates, each a few small-vector operations),
 #: on at most this many features whatever the spread. Measured (single fits, tol
 #: 1e-6, 0.2 and 0.02 alpha_max): Gaussian features, 20 or 139 tasks of 20-249 rows,

@@ -5,10 +5,8 @@ too small for threads to pay off, and threads that wait for a busy core make the
 slow: on a 2-core machine next to two busy processes, a trace-norm fit of 100
 tasks of 30 rows and 100 features took 1.43 s with OpenBLAS's two threads against
 0.95 s with one, the sparse plus low-rank model 3.3 s against 0.86 s (with four
-other jobs: 4.5 s against 0.44 s, 21.8 s against 1.05 s); the multinomial group
-lasso of 139 tasks and three classes (1.2 million entries of the rows expanded by
-class), next to a loaded machine, 3.1 s against 1.3 s; on the idle machine they
-took the same time (0.32, 0.63 s). From about two million entries of ``X`` threads
+other jobs: 4.5 s against 0.44 s, 21.8 s against 1.05 s); on the idle machine the
+two took the same time (0.32, 0.63 s). From about two million entries of ``X`` threads
 help (10-25% at 2 to 20 million, idle machine), and the solves keep BLAS's own
 setting. (The solvers' inner products of vectors avoid BLAS at any size:
 :func:`skmtl._linalg.inner`.)
