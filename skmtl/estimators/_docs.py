@@ -36,7 +36,9 @@ _LOSS_PARAMETER = {
 }
 _PRECOMPUTE = {
     "squared": "Solve through per-task Gram matrices when rows far outnumber features "
-    "(``'auto'`` decides by cost; squared loss). With the other losses and up to 100 "
+    "(``'auto'`` decides by cost; squared loss), or when the features are badly scaled "
+    "(their curvatures spread by 100 or more, up to 100 features: coordinate descent "
+    "or ADMM then solve them). With the other losses and up to 100 "
     "features, solve by proximal Newton steps whose quadratic models use per-task Gram "
     "matrices; ``False`` forces plain FISTA.",
     "logistic": "With up to 100 features, solve by proximal Newton steps whose quadratic "
