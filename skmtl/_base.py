@@ -383,18 +383,8 @@ class _MultiTaskModel(BaseEstimator):
         """Solve from per-task sufficient statistics (squared loss), warm-started from
         the current solution for the tasks it already has; ``partial``: the rows seen
         so far (``main_task`` and a ``task_weights`` dict may name later tasks)."""
-        if not self._loss().quadratic:
-            raise ValueError(
-                "Fitting from sufficient statistics (partial_fit, Dask inputs) needs the "
-                f"squared loss: the {self._loss().name} loss needs a pass over the rows at "
-                "every iteration."
-            )
+        self._check_statistics_fit()
         spec = getattr(self, "task_weights", None)
-        if is_uncertainty(spec) or self.solver == "cvxpy":
-            raise ValueError(
-                "partial_fit and Dask inputs support neither "
-                "task_weights='uncertainty' nor solver='cvxpy'."
-            )
         tasks, (T, d) = statistics.tasks, statistics.xy.shape
         info = {"layout": layout, "tasks_": tasks, "sample_totals": statistics.counts}
         unseen_ok = partial and layout == "tasks"  # (later chunks may bring tasks)
@@ -420,6 +410,21 @@ class _MultiTaskModel(BaseEstimator):
         self._fit_structure(W, penalty, result.parts)
         return self
 
+    def _check_statistics_fit(self):
+        """What a fit from sufficient statistics (partial_fit, Dask inputs) needs,
+        checked before any pass over the data."""
+        if not self._loss().quadratic:
+            raise ValueError(
+                "Fitting from sufficient statistics (partial_fit, Dask inputs) needs the "
+                f"squared loss: the {self._loss().name} loss needs a pass over the rows at "
+                "every iteration."
+            )
+        if is_uncertainty(getattr(self, "task_weights", None)) or self.solver == "cvxpy":
+            raise ValueError(
+                "partial_fit and Dask inputs support neither "
+                "task_weights='uncertainty' nor solver='cvxpy'."
+            )
+
     def _solve_statistics(self, gram, penalty, C0):
         """Solve on Gram statistics (a hook: multi-stage models solve several times)."""
         result, _ = solve_gram(
@@ -443,8 +448,14 @@ class _MultiTaskModel(BaseEstimator):
                 "With Dask inputs give the task labels as tasks=, a Dask "
                 "collection with the row chunks of X."
             )
+        self._check_statistics_fit()  # (before a pass over the data)
         statistics = TaskStatistics.from_dask(X, y, tasks, sample_weight)
         self.n_features_in_ = statistics.xy.shape[1]
+        names = np.asarray(getattr(X, "columns", []), dtype=object)
+        if len(names) and all(isinstance(name, str) for name in names):  # as sklearn
+            self.feature_names_in_ = names
+        else:
+            vars(self).pop("feature_names_in_", None)
         return self._fit_statistics(statistics, "tasks" if tasks is not None else "single")
 
     def _fit_uncertainty(self, weights, data, info, loss, penalty):

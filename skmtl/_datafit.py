@@ -239,7 +239,21 @@ class DesignDatafit:
         zero, or round-off below it), the loss of the zero model instead: a unit of
         the targets' size, not a threshold no gap can meet."""
         if getattr(self, "_gap_scale", None) is None:
-            scale = self.loss.gap_scale(self.y, self.w, self.null_predictions())
+            y = self.y
+            if self.loss.quadratic and self.fit_intercept and not self.center:
+                # pooled intercepts keep y uncentred: the unit is free intercepts'
+                # (the Gram statistics' q), whatever the pooling and the targets'
+                # offset (the uncentred sum of squares made tol loose by a factor
+                # 2 on grouped data, and by the offset's square on log radon + 1e4)
+                totals = self.data.task_sum(self.w)
+                means = np.divide(
+                    self.data.task_sum(self.w * y),
+                    totals,
+                    out=np.zeros_like(totals),
+                    where=totals > 0,
+                )
+                y = y - self.data.expand(means)
+            scale = self.loss.gap_scale(y, self.w, self.null_predictions())
             zero = self.loss.gap_scale(self.y, self.w, np.zeros_like(self.y))
             self._gap_scale = scale if scale > 1e-12 * zero else zero
         return self._gap_scale

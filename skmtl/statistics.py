@@ -75,11 +75,18 @@ class TaskStatistics:
 
     @classmethod
     def from_data(cls, X, y, tasks=None, sample_weight=None):
-        """Statistics of one chunk of rows (dense or sparse ``X``; one pass)."""
-        X = check_array(X, accept_sparse="csr", dtype=np.float64, input_name="X")
-        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y").ravel()
+        """Statistics of one chunk of rows (dense or sparse ``X``; one pass). A chunk
+        without rows (an empty partition, after a filter) has no tasks: merging it
+        changes nothing."""
+        options = dict(dtype=np.float64, ensure_min_samples=0)
+        X = check_array(X, accept_sparse="csr", input_name="X", **options)
+        y = check_array(y, ensure_2d=False, input_name="y", **options).ravel()
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} samples but y has {y.shape[0]}.")
+        if X.shape[0] == 0:
+            d, empty = X.shape[1], np.zeros(0)
+            rows, products = np.zeros((0, d)), np.zeros((0, d, d))
+            return cls(empty, empty, rows, empty, products, rows.copy(), empty)
         labels, index = encode_task_labels(
             np.zeros(len(y), dtype=int) if tasks is None else tasks, len(y)
         )
@@ -123,6 +130,11 @@ class TaskStatistics:
             if hasattr(a, "to_delayed") and hasattr(a, "divisions"):  # dask dataframe/series
                 return list(a.to_delayed())
             if hasattr(a, "to_delayed"):  # dask array, chunked along rows only
+                if a.ndim == 2 and len(a.chunks[1]) > 1:
+                    raise ValueError(
+                        f"A Dask X must have one chunk along its columns; it has "
+                        f"{len(a.chunks[1])}: use X.rechunk({{1: -1}})."
+                    )
                 return list(np.ravel(a.to_delayed()))
             raise ValueError(
                 "With a Dask X, give y (and tasks, sample_weight) as Dask "
@@ -157,6 +169,8 @@ class TaskStatistics:
             raise ValueError(
                 f"Cannot merge statistics of {self.xx.shape[1]} and {other.xx.shape[1]} features."
             )
+        if len(other.tasks) == 0 or len(self.tasks) == 0:  # (a chunk without rows)
+            return self if len(other.tasks) == 0 else other
         check_label_kinds(self.tasks, other.tasks)
         tasks = np.union1d(self.tasks, other.tasks)
         a, b = self._aligned(tasks), other._aligned(tasks)

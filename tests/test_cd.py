@@ -247,3 +247,40 @@ def test_cd_row_updates_are_exact_on_tasks_of_unequal_curvature(l1_ratio):
         )
     ref = GroupLassoRegressor(solver="cvxpy", **kw).fit(X, y, tasks=tasks)
     assert abs(ours.objective_ - ref.objective_) / ref.objective_ < 1e-8
+
+
+def test_a_stall_far_above_the_tolerance_warns():
+    """A row penalty whose rows differ but that does not restrict itself to one row
+    (its weight read from the number of rows it sees) makes coordinate descent's
+    row proxes wrong: the epochs stop moving at a large gap, which now warns
+    instead of returning silently."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from skmtl import MultiTaskEstimator
+    from skmtl.datasets import make_joint_sparse
+    from skmtl.penalties import RowNormPenalty
+
+    class HeavyFirstRow(RowNormPenalty):  # alpha (10 ||W_0|| + sum_j>0 ||W_j||)
+        def _weights(self, n_rows):
+            return np.r_[10.0, np.ones(n_rows - 1)]
+
+        def norm(self, W):
+            return float(self._weights(len(W)) @ np.linalg.norm(W, axis=1))
+
+        def dual_norm_rows(self, G):
+            return np.linalg.norm(G, axis=1) / self._weights(len(G))
+
+        def prox(self, V, step):
+            norms = np.linalg.norm(V, axis=1)
+            kept = np.maximum(norms - step * self.alpha * self._weights(len(V)), 0.0)
+            return V * np.divide(kept, norms, out=np.zeros_like(norms), where=norms > 0)[:, None]
+
+    X, Y, tasks, _ = make_joint_sparse(n_tasks=3, n_samples=50, n_features=8, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="stopped moving at a duality gap"):
+        model = MultiTaskEstimator(penalty=HeavyFirstRow(0.3), solver="cd").fit(X, Y, tasks=tasks)
+    assert model.dual_gap_ > 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # FISTA's full prox is right
+        MultiTaskEstimator(penalty=HeavyFirstRow(0.3), solver="fista").fit(X, Y, tasks=tasks)

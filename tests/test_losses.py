@@ -472,3 +472,17 @@ def test_a_loss_without_a_required_method_names_it():
         with pytest.raises(NotImplementedError, match=f"{type(loss).__name__} does not "
                            f"implement {method}"):  # fmt: skip
             MultiTaskEstimator(loss=loss, penalty=L21(0.1)).fit(X, X[:, 0], tasks=tasks)
+
+
+def test_a_loss_with_an_array_parameter_is_a_value():
+    """Equality and hashing by the parameters' values, arrays by their entries."""
+    from skmtl.losses import LogisticLoss
+
+    class CostSensitive(LogisticLoss):
+        def __init__(self, costs=(1.0, 1.0)):
+            self.costs = np.asarray(costs, dtype=float)
+
+    assert CostSensitive([1.0, 3.0]) == CostSensitive(np.array([1.0, 3.0]))
+    assert CostSensitive([1.0, 3.0]) != CostSensitive([1.0, 2.0])
+    assert hash(CostSensitive([1.0, 3.0])) == hash(CostSensitive([1.0, 3.0]))
+    assert len({CostSensitive([1.0, 3.0]), CostSensitive([1.0, 3.0])}) == 1

@@ -156,3 +156,70 @@ def test_dask_wide_y_is_refused_with_its_reason():
         skmtl.GroupLassoRegressor().fit(
             da.from_array(X, chunks=(50, X.shape[1])), da.from_array(Y, chunks=(50, 2))
         )
+
+
+def test_dask_inputs_checked_before_any_pass_and_by_their_chunks():
+    """Unsupported settings raise before the data are read; X split along its columns
+    gets the fix; an empty partition (after a filter) merges as nothing."""
+    dask = pytest.importorskip("dask")
+    da = pytest.importorskip("dask.array")
+    X, y, tasks = _shuffled(78)
+    chunks = len(y) // 3
+    Xd = da.from_array(X, chunks=(chunks, X.shape[1]))
+    yd, td = da.from_array(y, chunks=chunks), da.from_array(tasks, chunks=chunks)
+    passes = []
+
+    class Counting(dask.callbacks.Callback):
+        def _start(self, dsk):
+            passes.append(1)
+
+    with Counting(), pytest.raises(ValueError, match="support neither"):
+        skmtl.GroupLassoRegressor(solver="cvxpy").fit(Xd, yd, tasks=td)
+    assert passes == []  # refused before any graph ran
+    by_columns = da.from_array(X, chunks=(chunks, 2))
+    with pytest.raises(ValueError, match=r"one chunk along its columns.*rechunk"):
+        skmtl.GroupLassoRegressor().fit(by_columns, yd, tasks=td)
+    keep = da.from_array(np.arange(len(y)) >= chunks, chunks=chunks)  # first one empty
+    filtered = [a[keep] for a in (Xd, yd, td)]
+    filtered[0].compute_chunk_sizes()
+    for a in filtered[1:]:
+        a.compute_chunk_sizes()
+    model = skmtl.GroupLassoRegressor(tol=1e-12).fit(*filtered[:2], tasks=filtered[2])
+    rows = slice(chunks, None)
+    full = skmtl.GroupLassoRegressor(tol=1e-12).fit(X[rows], y[rows], tasks=tasks[rows])
+    np.testing.assert_allclose(model.coef_, full.coef_, rtol=1e-9, atol=1e-12)
+
+
+def test_dask_dataframe_column_names_are_feature_names():
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    X, y, tasks = _shuffled(79)
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+    try:
+        Xd = dd.from_pandas(frame, npartitions=3)
+    except ImportError:  # (dask.dataframe needs pyarrow)
+        pytest.skip("dask.dataframe needs pyarrow")
+    yd = dd.from_pandas(pd.Series(y), npartitions=3)
+    td = dd.from_pandas(pd.Series(tasks), npartitions=3)
+    model = skmtl.GroupLassoRegressor().fit(Xd, yd, tasks=td)
+    np.testing.assert_array_equal(model.feature_names_in_, frame.columns)
+    with pytest.raises(ValueError, match="feature names should match"):
+        model.predict(frame[frame.columns[::-1]], tasks=tasks)
+
+
+@pytest.mark.parametrize("pooling", [0.0, 3.0, np.inf])
+def test_pooled_fits_stop_on_the_unit_of_partial_fit_whatever_the_offset(pooling):
+    """The squared loss's unit is the sum of squares of the targets centred per
+    task, on rows and on statistics alike: with pooled intercepts the rows took the
+    uncentred one (a threshold 2x looser on this data, and growing with the
+    targets' offset), so fit and partial_fit stopped on different rules."""
+    X, y, tasks = make_tasks(seed=80, sizes=(10, 30, 60))
+    threshold = None
+    for offset in (0.0, 1e4):
+        model = skmtl.GroupLassoRegressor(intercept_pooling=pooling, precompute=False)
+        model.fit(X, y + offset, tasks=tasks)
+        chunked = skmtl.GroupLassoRegressor(intercept_pooling=pooling)
+        chunked.partial_fit(X, y + offset, tasks=tasks)
+        assert model.gap_threshold_ == pytest.approx(chunked.gap_threshold_, rel=1e-10)
+        threshold = threshold or model.gap_threshold_
+        assert model.gap_threshold_ == pytest.approx(threshold, rel=1e-6)

@@ -105,10 +105,12 @@ class Loss(Params):
     asymptotic = False
 
     def __eq__(self, other):  # losses are values: equal type, equal parameters
-        return type(self) is type(other) and vars(self) == vars(other)
+        if type(self) is not type(other) or vars(self).keys() != vars(other).keys():
+            return False
+        return all(_same_value(v, vars(other)[k]) for k, v in vars(self).items())
 
     def __hash__(self):
-        return hash((type(self), tuple(sorted(vars(self).items()))))
+        return hash((type(self), tuple(sorted((k, _hashable(v)) for k, v in vars(self).items()))))
 
     # -- required -----------------------------------------------------------------
     def pointwise(self, y, z):
@@ -141,7 +143,7 @@ class Loss(Params):
 
     def cvxpy(self, y, w, z):
         """The same weighted sum as a cvxpy expression in the predictions ``z``."""
-        raise NotImplementedError(f"{type(self).__name__} has no cvxpy expression.")
+        raise NotImplementedError(_missing(self, "cvxpy(y, w, z)", 'solver="cvxpy" needs'))
 
     # -- optional -----------------------------------------------------------------
     def value(self, y, w, z):
@@ -223,6 +225,20 @@ class Loss(Params):
     def check_target(self, y):
         """Raise a ValueError if ``y`` (finite, as numbers) is outside the loss's
         domain."""
+
+
+def _same_value(a, b):
+    """Equality of two parameter values, arrays by their entries."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.shape(a) == np.shape(b) and bool(np.array_equal(a, b))
+    return bool(a == b)
+
+
+def _hashable(value):
+    """A hashable stand-in for a parameter value (an array: its shape and entries)."""
+    if isinstance(value, np.ndarray):
+        return (value.shape, value.tobytes())
+    return value
 
 
 def _missing(loss, method, needed_by):

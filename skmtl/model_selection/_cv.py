@@ -19,7 +19,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_is_fitted
 
-from .._base import _MultiTaskModel, check_number
+from .._base import _is_dask, _MultiTaskModel, check_number
 from .._inputs import (
     TASK_ORDER_WARNINGS,
     check_eps,
@@ -177,6 +177,11 @@ class _PathCV(_MultiTaskModel):
                     "n_jobs must be a number of processes, -1 for all cores (-2 all but "
                     "one, as joblib counts) or None for one; got 0."
                 )
+        if any(_is_dask(a) for a in (X, y, tasks, sample_weight)):
+            # the folds need rows: the data in memory, computed once (not at each use)
+            import dask
+
+            X, y, tasks, sample_weight = dask.compute(X, y, tasks, sample_weight)
         # validate everything once (clear errors), then split rows of indexable inputs;
         # tasks whose free intercept is infinite (one class, zero counts) are checked
         # against the pooling grid in _grids

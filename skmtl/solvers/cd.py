@@ -38,8 +38,10 @@ where an epoch is a handful of row updates.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 from .._datafit import BADLY_SCALED_MAX_FEATURES, BADLY_SCALED_SPREAD, SplitDatafit
 from ..penalties import L1, L21, WeightedL1, WeightedL21
@@ -66,6 +68,9 @@ MIN_SPREAD = BADLY_SCALED_SPREAD
 #: of 24 rows, 4 Gaussian features, one pooling, 1.76 s with FISTA's stages, 1.19 s
 FEW_FEATURES = 5
 _FEW_FEATURE_PENALTIES = (L21, L1, WeightedL21, WeightedL1)
+#: a stall (an epoch that moves nothing) at a gap above this fraction of the
+#: objective (and the threshold) is no round-off: it warns
+_STALL_ROUND_OFF = 1e-8
 #: epochs between duality gaps, and between Anderson extrapolations
 _GAP_FREQ = 5
 _ANDERSON = 5
@@ -331,4 +336,15 @@ def cd(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold=None, verbose
         gap, primal, _, _ = duality_gap(datafit, penalty, W, datafit.linear(W))
     if gap > threshold and not stalled:
         warn_not_converged(gap, n_iter, threshold, tol, method="Coordinate descent")
+    elif stalled and gap > max(threshold, _STALL_ROUND_OFF * abs(primal)):
+        # not the gap's round-off: the row proxes do not minimise the penalty's
+        # value (a row penalty whose rows differ must give restrict(rows))
+        warnings.warn(
+            f"Coordinate descent stopped moving at a duality gap of {gap:.3e}, above "
+            f"the tolerance {threshold:.3e}: the penalty's row proxes do not match its "
+            "value and conjugate (a row penalty whose rows differ must implement "
+            "restrict(rows), the penalty on those rows only).",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
     return SolverResult(W, n_iter, float(gap), float(primal), float(lips.max(initial=0.0)))
