@@ -907,7 +907,11 @@ def scale_spread(data: TaskData):
     squares = X.multiply(X).tocsr() if sp.issparse(X) else X * X
     second = rmatvec(TaskData(squares, data.y, w, data.task_index, data.n_tasks), w)
     x_mean, _ = data.task_means()
-    curvatures = (second - data.task_sum(w) * x_mean**2).max(axis=1)
+    centred = second - data.task_sum(w) * x_mean**2
+    # a column constant within a task leaves the difference's round-off, not a
+    # curvature (a column of ones read as a spread of 1e16)
+    centred[centred <= 1e-10 * second] = 0.0
+    curvatures = centred.max(axis=1)
     positive = curvatures[curvatures > 0]
     return float(positive.max() / positive.min()) if len(positive) else 1.0
 

@@ -28,22 +28,27 @@ def recheck(obj, name):
     constructor, which checks them: an attribute assigned after construction
     (``penalty.alpha = -1``) skips the checks, and state the constructor derived
     (a graph penalty's eigendecomposition) would keep the old value's. A ValueError
-    names the parameter and the value. ``obj`` itself where it is no
-    :class:`Params` or its constructor cannot be called by keywords (``*args``,
-    positional-only parameters)."""
+    names the parameter and the value. ``obj`` itself for a class outside skmtl
+    (checked, not replaced: it may keep more than its parameters), one that is no
+    :class:`Params`, or whose constructor keywords cannot rebuild (``*args``,
+    ``**kwargs``, positional-only parameters)."""
     if not isinstance(obj, Params):
         return obj
     kinds = {p.kind for p in inspect.signature(type(obj).__init__).parameters.values()}
-    if kinds & {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.POSITIONAL_ONLY}:
+    by_keywords = {inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY}
+    if not kinds <= by_keywords:  # (*args, **kwargs, positional-only: not rebuilt)
         return obj
     try:
         params = obj.get_params()
     except AttributeError:  # (a class that does not store its arguments)
         return obj
     try:
-        return type(obj)(**params)
+        rebuilt = type(obj)(**params)
     except (ValueError, TypeError) as error:
         raise ValueError(f"{name}={obj!r} is invalid: {error}") from None
+    # skmtl's own classes keep nothing but their parameters: the fit takes the
+    # rebuilt one; a user's class may keep more, and is fitted as given
+    return rebuilt if type(obj).__module__.startswith("skmtl.") else obj
 
 
 def public_attributes(obj):

@@ -109,13 +109,22 @@ class TaskStatistics:
             w = sw[rows]
             if counts[t] <= 0:
                 continue
-            Xt = X[rows].toarray() if sp.issparse(X) else X[rows]
-            stats.x_mean[t] = w @ Xt / counts[t]
             stats.y_mean[t] = w @ y[rows] / counts[t]
-            Xc, yc = Xt - stats.x_mean[t], y[rows] - stats.y_mean[t]
+            yc = y[rows] - stats.y_mean[t]
+            stats.yy[t] = w @ yc**2
+            if sp.issparse(X):  # sparse products, then the rank-one mean correction
+                Xt = X[rows]
+                mean = np.asarray(Xt.T @ w).ravel() / counts[t]
+                weighted = Xt.multiply(w[:, None]).tocsr()
+                stats.x_mean[t] = mean
+                stats.xx[t] = (Xt.T @ weighted).toarray() - counts[t] * np.outer(mean, mean)
+                stats.xy[t] = np.asarray(Xt.T @ (w * yc)).ravel()  # (sum_i w_i yc_i = 0)
+                continue
+            Xt = X[rows]
+            stats.x_mean[t] = w @ Xt / counts[t]
+            Xc = Xt - stats.x_mean[t]
             stats.xx[t] = Xc.T @ (Xc * w[:, None])
             stats.xy[t] = Xc.T @ (w * yc)
-            stats.yy[t] = w @ yc**2
         return stats
 
     @classmethod

@@ -70,3 +70,21 @@ def test_badly_scaled_features_take_gram_statistics():
         model = GroupLassoRegressor(alpha=alpha, tol=1e-8).fit(X, y, tasks=tasks)
     reference = GroupLassoRegressor(alpha=alpha, solver="cvxpy").fit(X, y, tasks=tasks)
     assert model.objective_ <= reference.objective_ * (1 + 1e-6)
+
+
+def test_columns_constant_within_tasks_do_not_count_as_badly_scaled():
+    """A column of ones, or one constant within each task (a task-level covariate),
+    has no curvature: its round-off (1e-17) read as a spread of 1e16 sent
+    well-scaled fits to Gram statistics and coordinate descent."""
+    from skmtl._datafit import scale_spread
+    from skmtl.losses import SquaredLoss
+
+    rng = np.random.RandomState(0)
+    tasks = np.repeat(np.arange(200), 5)
+    X = rng.randn(len(tasks), 10)
+    level = rng.uniform(0.1, 3.0, 200)[tasks]  # constant within each task
+    for extra in (np.ones(len(tasks)), 0.1 * np.ones(len(tasks)), level):
+        data, _ = build_task_data(
+            np.column_stack([X, extra]), rng.randn(len(tasks)), tasks, None, loss=SquaredLoss()
+        )
+        assert scale_spread(data) < 10.0

@@ -454,3 +454,35 @@ def test_a_penalty_whose_constructor_takes_args_is_fitted_as_given():
     fitted = MultiTaskEstimator(penalty=Scaled(2.0, alpha=0.05), tol=1e-10).fit(X, y, tasks=tasks)
     plain = MultiTaskEstimator(penalty=L21(0.1), tol=1e-10).fit(X, y, tasks=tasks)
     np.testing.assert_allclose(fitted.coef_, plain.coef_, atol=1e-10)
+
+
+def test_a_users_penalty_is_checked_but_fitted_as_given():
+    """Rebuilt from get_params, a penalty of one's own could lose what its
+    constructor does not store (here **options): it is checked, not replaced."""
+    from conftest import make_tasks
+
+    from skmtl import MultiTaskEstimator
+
+    class Scaled(L21):
+        def __init__(self, alpha=1.0, **options):
+            super().__init__(alpha)
+            self.scale = options.get("scale", 1.0)
+
+        def norm(self, W):
+            return self.scale * super().norm(W)
+
+        def dual_norm(self, G):
+            return super().dual_norm(G) / self.scale
+
+        def dual_norm_rows(self, G):
+            return super().dual_norm_rows(G) / self.scale
+
+        def prox(self, V, step):
+            return super().prox(V, step * self.scale)
+
+    X, y, tasks = make_tasks(seed=0)
+    scaled = MultiTaskEstimator(penalty=Scaled(0.01, scale=10.0), tol=1e-10, solver="fista")
+    plain = MultiTaskEstimator(penalty=L21(0.1), tol=1e-10, solver="fista")
+    np.testing.assert_allclose(
+        scaled.fit(X, y, tasks=tasks).coef_, plain.fit(X, y, tasks=tasks).coef_, atol=1e-8
+    )

@@ -39,6 +39,20 @@ def test_merged_chunks_equal_the_whole(sparse):
         )
 
 
+def test_sparse_statistics_equal_the_dense_ones():
+    """Sparse chunks are summed by sparse products and a rank-one mean correction
+    (not densified task by task: 1e5 x 2000 rows at density 1e-3 took 13.9 s and
+    1.2 GB): the same statistics as the dense rows, here with large means."""
+    X, y, tasks = _shuffled()
+    X[np.abs(X) < 80.0] = 0.0  # mostly zeros
+    sw = np.random.RandomState(1).uniform(0.5, 2.0, len(y))
+    sparse = TaskStatistics.from_data(sp.csr_matrix(X), y, tasks, sw)
+    dense = TaskStatistics.from_data(X, y, tasks, sw)
+    for name in ("counts", "x_mean", "y_mean", "xx", "xy", "yy"):
+        expected = getattr(dense, name)
+        np.testing.assert_allclose(getattr(sparse, name), expected, rtol=1e-9, atol=1e-7)
+
+
 def test_sum_of_chunks_is_their_merge():
     X, y, tasks = _shuffled()
     parts = [
