@@ -869,10 +869,12 @@ def _stacked_grams(data: TaskData, w, x_mean):
     return grams
 
 
-def use_gram(data: TaskData, loss, precompute="auto", iterations=_GRAM_ITERATIONS):
+def use_gram(data: TaskData, loss, precompute="auto", iterations=_GRAM_ITERATIONS, centred=True):
     """Whether to solve through Gram statistics: squared loss only; with
     ``"auto"``, when their set-up plus ``iterations`` iterations cost less than
-    iterating on the rows, within a memory cap."""
+    iterating on the rows, within a memory cap, or when the features are badly
+    scaled (:func:`scale_spread`; ``centred``: the features are centred per task,
+    as with free intercepts)."""
     if not loss.quadratic or precompute is False:
         return False
     if precompute is True:
@@ -894,24 +896,28 @@ def use_gram(data: TaskData, loss, precompute="auto", iterations=_GRAM_ITERATION
     # rows stopped at 1000 iterations (gap 0.7, tolerance 0.003) in 0.63 s, CD on the
     # Grams certified in 25 epochs, 0.12 s; GroupLassoRegressorCV() 40 s with 95 of
     # its 100 fold fits unconverged
-    return d <= BADLY_SCALED_MAX_FEATURES and scale_spread(data) >= BADLY_SCALED_SPREAD
+    return d <= BADLY_SCALED_MAX_FEATURES and scale_spread(data, centred) >= BADLY_SCALED_SPREAD
 
 
-def scale_spread(data: TaskData):
+def scale_spread(data: TaskData, centred=True):
     """The ratio of the largest to the smallest positive feature curvature ``max_t
-    sum_i w_ti (x_ij - mean_tj)^2`` (one pass over the rows): a lower bound of the
+    sum_i w_ti (x_ij - mean_tj)^2`` (one pass over the rows; without ``centred``,
+    no intercepts or pooled ones, the means are kept): a lower bound of the
     curvature spread of the Gram statistics that chooses coordinate descent
     (:func:`~skmtl.solvers.cd.curvature_spread`, which divides the Hessian's largest
     eigenvalue instead)."""
     X, w = data.X, data.weights
     squares = X.multiply(X).tocsr() if sp.issparse(X) else X * X
     second = rmatvec(TaskData(squares, data.y, w, data.task_index, data.n_tasks), w)
-    x_mean, _ = data.task_means()
-    centred = second - data.task_sum(w) * x_mean**2
-    # a column constant within a task leaves the difference's round-off, not a
-    # curvature (a column of ones read as a spread of 1e16)
-    centred[centred <= 1e-10 * second] = 0.0
-    curvatures = centred.max(axis=1)
+    if centred:
+        x_mean, _ = data.task_means()
+        moments = second - data.task_sum(w) * x_mean**2
+        # a column constant within a task leaves the difference's round-off, not a
+        # curvature (a column of ones read as a spread of 1e16)
+        moments[moments <= 1e-10 * second] = 0.0
+    else:
+        moments = second
+    curvatures = moments.max(axis=1)
     positive = curvatures[curvatures > 0]
     return float(positive.max() / positive.min()) if len(positive) else 1.0
 

@@ -88,3 +88,17 @@ def test_columns_constant_within_tasks_do_not_count_as_badly_scaled():
             np.column_stack([X, extra]), rng.randn(len(tasks)), tasks, None, loss=SquaredLoss()
         )
         assert scale_spread(data) < 10.0
+
+
+def test_without_centring_an_offset_feature_is_badly_scaled():
+    """Without free intercepts the features are not centred: a column of mean 1e3
+    has that curvature, whatever its spread within the tasks."""
+    from skmtl._datafit import scale_spread, use_gram
+    from skmtl.losses import SquaredLoss
+
+    rng = np.random.RandomState(0)
+    tasks = np.repeat(np.arange(300), 4)
+    X = np.column_stack([rng.randn(len(tasks), 6), 1e3 + rng.randn(len(tasks))])
+    data, _ = build_task_data(X, rng.randn(len(tasks)), tasks, None, loss=SquaredLoss())
+    assert scale_spread(data) < 10.0 < 1e5 < scale_spread(data, centred=False)
+    assert not use_gram(data, SquaredLoss()) and use_gram(data, SquaredLoss(), centred=False)

@@ -136,7 +136,7 @@ def solve_unguarded(
             return prox_newton(
                 full, penalty.norm_part, C0, quadratic=quadratic, method=method, **kw
             ), full
-        inner = full.gram() if use_gram(data, loss, precompute) else full
+        inner = full.gram() if use_gram(data, loss, precompute, centred=full.center) else full
         return _rows_block(full, inner, _quadratic_plus_norm(inner, penalty, C0, kw))
     check_provides(penalty, PROXIMAL_NEEDS, PROXIMAL)
     if penalty.split and _row_form(penalty, method) is not None:
@@ -151,7 +151,7 @@ def solve_unguarded(
                 d,
             ), full
         forced = True if method == "admm" else precompute
-        inner = full.gram() if use_gram(data, loss, forced) else full
+        inner = full.gram() if use_gram(data, loss, forced, centred=full.center) else full
         C0 = C0[: inner.n_rows]
         return _rows_block(full, inner, _split(inner, penalty, C0, kw, method, parts))
     if use_working_sets(penalty, data) and method != "cd":
@@ -159,7 +159,8 @@ def solve_unguarded(
     if newton:
         return prox_newton(full, penalty, C0, method=method, **kw), full
     forced = method in ("cd", "admm")
-    datafit = full.gram() if use_gram(data, loss, True if forced else precompute) else full
+    grams = use_gram(data, loss, True if forced else precompute, centred=full.center)
+    datafit = full.gram() if grams else full
     run = iterative_solver(method, datafit, penalty)
     return _rows_block(full, datafit, run(datafit, penalty, C0[: datafit.n_rows], **kw))
 
