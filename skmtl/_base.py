@@ -384,6 +384,11 @@ class _MultiTaskModel(BaseEstimator):
         the current solution for the tasks it already has; ``partial``: the rows seen
         so far (``main_task`` and a ``task_weights`` dict may name later tasks)."""
         self._check_statistics_fit()
+        weighed = statistics.counts > 0
+        if partial and layout == "tasks" and weighed.any() and not weighed.all():
+            # a task whose rows so far all have weight zero waits for a chunk that
+            # gives it some (fit on all the rows then counts it, as fit does)
+            statistics = statistics.restrict(weighed)
         spec = getattr(self, "task_weights", None)
         tasks, (T, d) = statistics.tasks, statistics.xy.shape
         info = {"layout": layout, "tasks_": tasks, "sample_totals": statistics.counts}

@@ -205,6 +205,15 @@ class TaskStatistics:
             return self
         return NotImplemented
 
+    def restrict(self, keep):
+        """The statistics of the tasks ``keep`` (a boolean mask) only."""
+        return TaskStatistics(
+            *(
+                getattr(self, name)[keep]
+                for name in ("tasks", "counts", "x_mean", "y_mean", "xx", "xy", "yy")
+            )
+        )
+
     def _aligned(self, tasks):
         """The same statistics on a superset of task labels (zeros elsewhere)."""
         if len(tasks) == len(self.tasks):

@@ -309,13 +309,16 @@ def test_partial_fit_after_fit_says_it_starts_over():
         model.partial_fit(X[:45], y[:45], tasks=tasks[:45])
 
 
-def test_partial_fit_chunk_with_an_empty_new_task_is_rejected_cleanly():
+def test_partial_fit_chunk_with_a_new_task_of_zero_weight_waits_for_its_weight():
+    """A new task whose rows so far all weigh zero is kept in the statistics but not
+    fitted (it has no data term yet); the other tasks are, and later chunks work."""
     X, y, tasks = regression_tasks(9, n=60)
     model = skmtl.GroupLassoRegressor(alpha=0.01).partial_fit(X[:30], y[:30], tasks=tasks[:30])
     weights = np.r_[np.ones(9), 0.0]
-    with pytest.raises(ValueError, match=r"Task\(s\) \[7\] have no samples"):
-        model.partial_fit(X[30:40], y[30:40], tasks=np.r_[tasks[30:39], 7], sample_weight=weights)
-    model.partial_fit(X[30:], y[30:], tasks=tasks[30:])  # later calls work
+    model.partial_fit(X[30:40], y[30:40], tasks=np.r_[tasks[30:39], 7], sample_weight=weights)
+    np.testing.assert_array_equal(model.tasks_, [0, 1, 2])
+    np.testing.assert_array_equal(model.statistics_.tasks, [0, 1, 2, 7])
+    model.partial_fit(X[40:], y[40:], tasks=tasks[40:])  # later calls work
     np.testing.assert_array_equal(model.tasks_, [0, 1, 2])
 
 

@@ -237,3 +237,19 @@ def test_pooled_fits_stop_on_the_unit_of_partial_fit_whatever_the_offset(pooling
         assert model.gap_threshold_ == pytest.approx(chunked.gap_threshold_, rel=1e-10)
         threshold = threshold or model.gap_threshold_
         assert model.gap_threshold_ == pytest.approx(threshold, rel=1e-6)
+
+
+def test_a_task_of_zero_weight_so_far_waits_for_a_later_chunk():
+    """A chunk in which a task's rows all have weight zero is taken (fit on all the
+    rows takes them): the task joins the model with the chunk that weighs it."""
+    X, y, tasks = make_tasks(seed=81, sizes=(30, 30, 30))
+    sw = np.ones(len(y))
+    first = np.arange(len(y)) < 45  # (task 1: rows 30-59, half in each chunk)
+    sw[first & (tasks == 1)] = 0.0  # task 1 weighs nothing in the first chunk
+    model = skmtl.GroupLassoRegressor(alpha=0.05, tol=1e-12)
+    model.partial_fit(X[first], y[first], tasks=tasks[first], sample_weight=sw[first])
+    np.testing.assert_array_equal(model.tasks_, [0])  # (task 1 waits)
+    model.partial_fit(X[~first], y[~first], tasks=tasks[~first], sample_weight=sw[~first])
+    full = skmtl.GroupLassoRegressor(alpha=0.05, tol=1e-12).fit(X, y, tasks=tasks, sample_weight=sw)
+    np.testing.assert_array_equal(model.tasks_, full.tasks_)
+    np.testing.assert_allclose(model.coef_, full.coef_, rtol=1e-7, atol=1e-9)
