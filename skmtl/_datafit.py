@@ -116,14 +116,7 @@ class DesignDatafit:
         """``||x_tj||_w = sqrt(sum_i w_i (x_ij - mean_tj)^2)`` for every feature and task
         (d, T), with the data term's weights; computed once."""
         if getattr(self, "_column_norms", None) is None:
-            X, data = self.data.X, self.data
-            if data.same_rows() and not sp.issparse(X):  # one weighted pass, no X * X
-                second = np.einsum("ij,ij,i->j", X, X, self.w[:, 0])[:, None]
-                second = np.repeat(second, data.n_tasks, axis=1)
-            else:
-                squares = X.multiply(X).tocsr() if sp.issparse(X) else X * X
-                squared = TaskData(squares, self.y, self.w, data.task_index, data.n_tasks)
-                second = rmatvec(squared, self.w)
+            second = weighted_squares(self.data, self.w)
             if self.center:
                 second = second - self.data.task_sum(self.w) * self.x_mean**2
             self._column_norms = np.sqrt(np.maximum(second, 0.0))
@@ -899,6 +892,18 @@ def use_gram(data: TaskData, loss, precompute="auto", iterations=_GRAM_ITERATION
     return d <= BADLY_SCALED_MAX_FEATURES and scale_spread(data, centred) >= BADLY_SCALED_SPREAD
 
 
+def weighted_squares(data: TaskData, w):
+    """``sum_i w_ti x_ij^2`` for every feature and task ``(d, T)``: one weighted pass
+    over the squares of ``X`` (without squaring it for a dense design that every
+    task weighs alike)."""
+    X = data.X
+    if data.same_rows() and not sp.issparse(X):  # one weighted pass, no X * X
+        second = np.einsum("ij,ij,i->j", X, X, w[:, 0])[:, None]
+        return np.repeat(second, data.n_tasks, axis=1)
+    squares = X.multiply(X).tocsr() if sp.issparse(X) else X * X
+    return rmatvec(TaskData(squares, data.y, w, data.task_index, data.n_tasks), w)
+
+
 def scale_spread(data: TaskData, centred=True):
     """The ratio of the largest to the smallest positive feature curvature ``max_t
     sum_i w_ti (x_ij - mean_tj)^2`` (one pass over the rows; without ``centred``,
@@ -906,9 +911,8 @@ def scale_spread(data: TaskData, centred=True):
     curvature spread of the Gram statistics that chooses coordinate descent
     (:func:`~skmtl.solvers.cd.curvature_spread`, which divides the Hessian's largest
     eigenvalue instead)."""
-    X, w = data.X, data.weights
-    squares = X.multiply(X).tocsr() if sp.issparse(X) else X * X
-    second = rmatvec(TaskData(squares, data.y, w, data.task_index, data.n_tasks), w)
+    w = data.weights
+    second = weighted_squares(data, w)
     if centred:
         x_mean, _ = data.task_means()
         moments = second - data.task_sum(w) * x_mean**2
