@@ -12,6 +12,7 @@ import numbers
 import warnings
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import BaseEstimator, clone
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
@@ -718,15 +719,26 @@ class _MultiTaskModel(BaseEstimator):
         K = getattr(self, "_n_classes", 1)
         if tasks is None:
             if self._layout == "tasks":
+                if get_config()["enable_metadata_routing"]:
+                    routing = (
+                        "With metadata routing on, a caller passes them to predict only "
+                        "where predict requests them (set_predict_request(tasks=True)); "
+                        "cross_val_predict and scikit-learn's named scorers "
+                        "(scoring='neg_log_loss', 'roc_auc', ...) never do"
+                    )
+                else:
+                    routing = (
+                        "Inside cross_val_score, cross_validate or GridSearchCV, tasks "
+                        "passed as a fit parameter reach the estimator's score only with "
+                        "metadata routing (sklearn.set_config(enable_metadata_routing="
+                        "True)); scikit-learn's named scorers (scoring='neg_log_loss', "
+                        "'roc_auc', ...) call predict without them"
+                    )
                 raise ValueError(
                     "This model was fitted with a task label per sample; pass tasks= "
-                    "(or set task_column) to say which task each row belongs to. Inside "
-                    "cross_val_score, cross_validate or GridSearchCV, tasks passed as a fit "
-                    "parameter reach the estimator's score only with metadata routing "
-                    "(sklearn.set_config(enable_metadata_routing=True)); scikit-learn's "
-                    "named scorers (scoring='neg_log_loss', 'roc_auc', ...) call predict "
-                    "without them: use skmtl.model_selection.TaskScorer, or task_column "
-                    "(the labels then travel in X, and every scorer works)."
+                    f"(or set task_column) to say which task each row belongs to. {routing}: "
+                    "use skmtl.model_selection.TaskScorer, or task_column (the labels then "
+                    "travel in X, and every scorer and cross_val_predict work)."
                 )
             Z = np.asarray(X @ W) + b
             if K > 1:  # (n, T, K): every task's class scores
@@ -826,7 +838,10 @@ class RegressorMixin:
         (each task's mean loss). It is defined for any split, also one that holds a
         single sample of a task. The average of per-task R^2 (sklearn's
         multi-output convention, which suits tasks in different units) is
-        :class:`~skmtl.model_selection.TaskScorer` ``(average="tasks")``.
+        :class:`~skmtl.model_selection.TaskScorer` ``(average="tasks")``. So on a
+        wide ``y`` this differs from ``scoring="r2"`` (scikit-learn's uniform
+        average over the columns, which also refuses NaN targets): pass ``scoring=
+        TaskScorer()`` to a search to select by this score.
         """
         y_pred = self.predict(X, tasks=tasks)
         y = check_score_targets(np.asarray(target_array(y, False), dtype=float), y_pred)

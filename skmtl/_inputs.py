@@ -65,6 +65,12 @@ def split_task_column(X, task_column, check_order=False):
             columns
         ):
             name = columns[task_column]
+        elif isinstance(task_column, str) and len(renamed) > 1:
+            raise ValueError(
+                f"task_column={task_column!r} matches several renamed columns of X "
+                f"({format_labels(renamed)}); give the full name of the one that holds "
+                "the task labels."
+            )
         else:
             raise ValueError(
                 f"task_column={task_column!r} is not a column of X; X has the columns "
@@ -290,7 +296,7 @@ def check_label_kind(labels, fitted):
 
 _MISSING_LABELS = (
     "y contains missing labels (None, NaN or pandas.NA); every sample needs a label (a "
-    "wide y marks a missing one by NaN; the stacked form has none)."
+    "wide y marks a missing one by NaN, not None; the stacked form has none)."
 )
 _MISSING_TASKS = (
     "tasks contains missing labels (None, NaN or pandas.NA); every sample needs a task label."
@@ -307,11 +313,30 @@ def is_missing_label(label):
         return True
 
 
+def _is_task_list(X):
+    """Whether ``X`` is a list of ``(X_t, y_t)`` pairs (MALSAR's and RMTL's form)."""
+    return (
+        isinstance(X, (list, tuple))
+        and len(X) > 0
+        and all(
+            isinstance(pair, (list, tuple))
+            and len(pair) == 2
+            and getattr(pair[0], "ndim", None) == 2
+            for pair in X
+        )
+    )
+
+
 def validate_features(estimator, X, tasks, *, reset):
     """Validate ``X`` (after removing any task column); return ``(X, task labels)``.
 
     ``n_features_in_`` and ``feature_names_in_`` describe the ``X`` given, as in
     scikit-learn: with ``task_column``, its task column too."""
+    if _is_task_list(X):
+        raise ValueError(
+            "X is a list of per-task (X_t, y_t) pairs; stack them first: X, y, tasks = "
+            "skmtl.from_task_list(pairs), then fit(X, y, tasks=tasks)."
+        )
     column = estimator.task_column is not None
     ordered = reset and task_order_matters(estimator)  # (an order labels may lose)
     if hasattr(X, "columns"):
@@ -477,7 +502,8 @@ def encode_class_labels(y, loss):
         raise ValueError(
             f"Only binary classification is supported by the {loss.name} loss: y has {K} "
             f"classes {format_labels(classes)}; use loss='logistic' (multinomial logistic "
-            "regression with more than two classes)."
+            "regression with more than two classes), or fit one model per class with "
+            "scikit-learn's OneVsRestClassifier and the task labels in a task_column."
         )
     return classes, np.searchsorted(classes, y), multi
 
@@ -564,6 +590,12 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
         warn_if_scaled(labels)
         layout = "tasks"
     totals = np.bincount(index, weights=sw, minlength=len(labels))
+    if layout == "tasks" and 0 < np.count_nonzero(totals) < len(labels):
+        # a task whose samples all weigh zero is absent, as its rows are (scikit-
+        # learn's meaning of a zero weight; BaggingRegressor's bootstrap leaves
+        # small tasks out so): predicted as a task not seen in fit
+        present = totals > 0
+        labels, index, totals = labels[present], np.cumsum(present)[index] - 1, totals[present]
     info = {"layout": layout, "tasks_": labels, "sample_totals": totals, "loss": loss}
     if classifier:
         _check_label_values(y, "y")
@@ -761,8 +793,15 @@ def _check_both_classes(data, labels, one_class_tasks):
             "intercept_pooling > 0 to shrink such tasks' intercepts towards the shared "
             "one, or, in cross-validation, split with TaskStratifiedKFold(..., "
             "by_class=True) (skmtl.model_selection) to keep both classes of every task "
-            "in training."
+            f"in training{_SUBSAMPLED}."
         )
+
+
+#: the one-class tasks' errors: where splitting by class cannot serve
+_SUBSAMPLED = (
+    " (learning_curve and HalvingGridSearchCV subsample the training folds, which can "
+    "leave a task one class whatever the splitter: there only intercept_pooling > 0 serves)"
+)
 
 
 def _check_all_classes(data, labels, one_class_tasks):
@@ -789,5 +828,5 @@ def _check_all_classes(data, labels, one_class_tasks):
         f"infinity). {hint}intercept_pooling > 0 to shrink the task intercepts towards "
         "shared ones (which keeps them finite), or, in cross-validation, split with "
         "TaskStratifiedKFold(..., by_class=True) (skmtl.model_selection) to keep every "
-        "class of every task in training."
+        f"class of every task in training{_SUBSAMPLED}."
     )

@@ -234,6 +234,19 @@ def test_split_models_warn_outside_their_useful_range(cls, first, parts, low):
         inside.fit(X, y, tasks=tasks)
 
 
+def test_split_model_on_one_task_says_its_range_is_one_ratio():
+    """One task of three classes: the dirty model's useful range is the single ratio
+    2 (it warned "the useful range is 2 < ratio < 2"); away from it one part is zero,
+    as said."""
+    X, y, tasks = make_tasks(seed=34)
+    one = tasks == tasks[0]
+    classes = np.digitize(y[one], np.quantile(y[one], [1 / 3, 2 / 3]))
+    est = DirtyClassifier(alpha_shared=0.1, alpha_specific=0.1, tol=1e-8)
+    with pytest.warns(UserWarning, match="with one task only the ratio 2 uses both parts"):
+        est.fit(X[one], classes)
+    assert np.abs(est.shared_coef_).max() == 0.0 or np.abs(est.specific_coef_).max() == 0.0
+
+
 def test_sparse_low_rank_regressor_warns_on_both_sides_of_its_range():
     """Below 1 the sparse part stays zero, above sqrt(d T) the low-rank part: both
     with a warning that names it."""

@@ -1055,7 +1055,7 @@ def test_one_class_task_leaves_free_intercepts_out_of_the_search(monkeypatch):
     pooling (estimated) is positive, the default grid (where no estimate is made)
     leaves out 0 (the same fit as that grid given), a grid given with 0 gets an
     error that names intercept_poolings, and the estimator that raised is left as
-    it was."""
+    it was; a wide y, whose default is free intercepts, searches the pooled ones."""
     from skmtl.model_selection import _grids
 
     X, y, tasks = make_tasks(loss="logistic", seed=3)
@@ -1073,9 +1073,14 @@ def test_one_class_task_leaves_free_intercepts_out_of_the_search(monkeypatch):
     with pytest.raises(ValueError, match=r"intercept_poolings holds 0.*only one class"):
         with_zero.fit(X, y, tasks=tasks)
     assert not hasattr(with_zero, "coef_")
-    Y = np.column_stack([np.ones(30), y[:30]])  # wide: free intercepts only
-    with pytest.raises(ValueError, match=r"Task\(s\) \[0\] have samples of only one class"):
-        GroupLassoClassifierCV(alphas=3, cv=3).fit(X[:30], Y)
+    # wide: the default is free intercepts, which a one-class task does not allow:
+    # the pooled ones of the default grid instead (it raised, naming a parameter the
+    # *CV estimators do not have)
+    Y = np.column_stack([np.ones(30), y[:30]])
+    wide = GroupLassoClassifierCV(alphas=3, cv=3).fit(X[:30], Y)
+    np.testing.assert_array_equal(wide.intercept_poolings_, POOLING_GRID[1:])
+    given = GroupLassoClassifierCV(alphas=3, cv=3, intercept_poolings=POOLING_GRID[1:])
+    np.testing.assert_allclose(wide.coef_, given.fit(X[:30], Y).coef_, rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", ["GroupLassoRegressorCV", "MeanRegularizedRegressorCV"])

@@ -432,3 +432,75 @@ def test_score_refuses_missing_targets_of_a_1d_y():
     wide = GroupLassoRegressor(alpha=0.01).fit(Xw, Y)
     Y[:5, 0] = np.nan
     assert np.isfinite(wide.score(Xw, Y))
+
+
+def test_task_column_errors_name_the_fix():
+    """Two renamed columns that end in the task column's name: the error lists them
+    (it said the column was not in X); a list of per-task (X_t, y_t) pairs points to
+    from_task_list (it was numpy's ragged-array error)."""
+    frame, y = _sorted_frame()
+    twice = pd.concat(
+        [frame.add_prefix("keep__")[["keep__school"]], frame.add_prefix("sc__")], axis=1
+    )
+    with pytest.raises(ValueError, match=r"matches several renamed columns.*keep__school"):
+        GroupLassoRegressor(task_column="school").fit(twice, y)
+    GroupLassoRegressor(task_column="keep__school").fit(twice.drop(columns="sc__school"), y)
+    X = frame.drop(columns="school").to_numpy()
+    pairs = [(X[frame["school"] == t], y[frame["school"] == t]) for t in (1, 2, 3)]
+    with pytest.raises(ValueError, match="from_task_list"):
+        GroupLassoRegressor().fit(pairs, None)
+
+
+def test_feature_selection_with_task_labels():
+    """RFE given the labels as tasks= ranks the features by the group lasso's row
+    norms (the task column in X would shift them: the docs say to pass tasks=)."""
+    from sklearn.feature_selection import RFE
+
+    frame, y = _sorted_frame()
+    X, tasks = frame.drop(columns="school").to_numpy(), frame["school"].to_numpy()
+    model = GroupLassoRegressor(alpha=0.05).fit(X, y, tasks=tasks)
+    weakest = np.argmin(np.linalg.norm(model.coef_, axis=0))
+    selector = RFE(GroupLassoRegressor(alpha=0.05), n_features_to_select=X.shape[1] - 1)
+    dropped = np.flatnonzero(~selector.fit(X, y, tasks=tasks).support_)
+    np.testing.assert_array_equal(dropped, [weakest])
+
+
+def test_task_scorer_sees_through_one_vs_rest():
+    """TaskScorer(average="tasks") on a OneVsRestClassifier of a task_column model
+    (the squared hinge's multi-class recipe) averages the per-task scores (it returned
+    the pooled one); where it finds no labels it raises instead of pooling."""
+    from sklearn.ensemble import BaggingClassifier
+    from sklearn.metrics import accuracy_score
+    from sklearn.multiclass import OneVsRestClassifier
+
+    rng = np.random.RandomState(3)
+    tasks = np.repeat([0, 1, 2], [90, 30, 15])
+    X = rng.randn(len(tasks), 4)
+    y = np.array(list("abc"))[np.argmax(X[:, :3] + 1.5 * rng.randn(len(tasks), 3), axis=1)]
+    Xc = np.column_stack([tasks, X])
+    model = GroupLassoClassifier(
+        alpha=0.01, loss="squared_hinge", task_column=0, intercept_pooling=1.0
+    )
+    ovr = OneVsRestClassifier(model).fit(Xc, y)
+    pred = ovr.predict(Xc)
+    per_task = np.mean([accuracy_score(y[tasks == t], pred[tasks == t]) for t in range(3)])
+    assert abs(per_task - accuracy_score(y, pred)) > 1e-3  # (the two averages differ)
+    assert TaskScorer(average="tasks")(ovr, Xc, y) == pytest.approx(per_task, abs=1e-12)
+    logistic = model.set_params(loss="logistic")
+    bagged = BaggingClassifier(logistic, n_estimators=2, random_state=0).fit(Xc, y)
+    with pytest.raises(ValueError, match="found no task labels.*BaggingClassifier"):
+        TaskScorer(average="tasks")(bagged, Xc, y)
+
+
+def test_missing_tasks_message_with_routing_on():
+    """With routing on, predict without tasks says which callers never route them
+    (it told the user to turn routing on)."""
+    frame, y = _sorted_frame()
+    X, tasks = frame.drop(columns="school").to_numpy(), frame["school"].to_numpy()
+    model = GroupLassoRegressor(alpha=0.05).fit(X, y, tasks=tasks)
+    with sklearn.config_context(enable_metadata_routing=True):
+        with pytest.raises(ValueError, match="cross_val_predict") as error:
+            model.predict(X)
+    assert "enable_metadata_routing=True" not in str(error.value)
+    with pytest.raises(ValueError, match=r"enable_metadata_routing=True"):
+        model.predict(X)

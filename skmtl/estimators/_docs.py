@@ -136,7 +136,9 @@ _INTERCEPT_POOLING = """    intercept_pooling : float, default=0.0
         estimators set it: with the squared loss to that variance ratio estimated
         from the data, with the logistic (also multinomial) and Poisson losses to
         the inverse variance of random task intercepts, estimated from the data,
-        with the other losses by cross-validation.
+        with the Huber and quantile losses to the same random-intercept model's
+        pooling for an M-estimator (in the targets' units), and with the squared
+        hinge by cross-validation over a grid.
 """
 _UNKNOWN_TASK = """    unknown_task : {"warn", "error", "mean"}, default="warn"
         A task label not seen in fit (a new task: the cold start) is predicted with

@@ -346,7 +346,9 @@ _IMSF_PARAMETERS = """    sources : list of array-like of int or array-like of s
         Partial pooling of the patterns' intercepts towards a shared one, as
         ``intercept_pooling`` pseudo-samples at it for every pattern (see
         :class:`~skmtl.FeatureGroupLasso{name}`). With the logistic loss the default
-        1.0 keeps a rare pattern whose rows all have one class well-posed.
+        1.0 keeps a rare pattern whose rows all have one class well-posed; it counts
+        in units of the sample weights (weights scaled by ``c`` act as a pooling of
+        ``1 / c``).
     task_weights : None, "tasks", "samples", dict or array-like, default=None
         The factor ``tau_p`` of each pattern's data term, as the ``task_weights``
         of :class:`~skmtl.FeatureGroupLasso{name}` with the patterns as tasks (a

@@ -137,6 +137,15 @@ def warn_unused_part(first, second, ratio, useful, parts):
     low, high = useful
     if low <= ratio <= high:
         return
+    if low >= high:  # (one task)
+        warnings.warn(
+            f"{first} / {second} = {ratio:.3g}: with one task only the ratio {low:.3g} "
+            f"uses both parts (at any other, one of the {parts[0]} and {parts[1]} parts "
+            "stays zero): a split model adds nothing to a single-part one here.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+        return
     part, change = (parts[1], "raise") if ratio < low else (parts[0], "lower")
     warnings.warn(
         f"{first} / {second} = {ratio:.3g} is outside [{low:.3g}, {high:.3g}]: the {part} "

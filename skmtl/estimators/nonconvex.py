@@ -480,7 +480,9 @@ _MCP_PARAMETERS = """    alpha : float, default={alpha}
         Regularization strength, >= 0.
     gamma : float, default=3.0
         Concavity, > 1: rows whose 2-norm passes ``gamma * alpha`` are not shrunk;
-        a large ``gamma`` approaches the group lasso.
+        a large ``gamma`` approaches the group lasso. It is read on the features'
+        scale (X rescaled by ``c`` asks for ``c alpha`` and ``gamma / c^2`` for the
+        same model): standardize X first, as grpreg does.
 """
 _MCP_PENALTY = """sum_j mcp(||W_j||_2),
               mcp(r) = alpha r - r^2 / (2 gamma)  if r <= gamma alpha,
@@ -525,7 +527,8 @@ _SCAD_PARAMETERS = """    alpha : float, default={alpha}
         Regularization strength, >= 0.
     gamma : float, default=3.7
         Concavity, > 2 (3.7: Fan & Li's choice): rows whose 2-norm passes ``gamma *
-        alpha`` are not shrunk; a large ``gamma`` approaches the group lasso.
+        alpha`` are not shrunk; a large ``gamma`` approaches the group lasso. It is
+        read on the features' scale: standardize X first, as grpreg does.
 """
 _SCAD_PENALTY = """sum_j scad(||W_j||_2),
               scad(r) = alpha r                          if r <= alpha,

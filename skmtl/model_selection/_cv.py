@@ -374,9 +374,9 @@ class _PathCV(_MultiTaskModel):
                 pooling = POOLING_GRID if estimate is None else (estimate,)
         infinite = base.fit_intercept and infinite_free_intercepts(data, info, loss)
         if infinite and self.intercept_poolings is None:
-            pooling = tuple(p for p in pooling if p > 0)
-            if not pooling:  # free intercepts were the default's only value
-                raise ValueError(infinite)
+            # free intercepts were the default's only value (wide y): search the
+            # pooled ones instead
+            pooling = tuple(p for p in pooling if p > 0) or tuple(p for p in POOLING_GRID if p > 0)
         elif infinite and not np.all(check_grid(pooling, "intercept_poolings", False, True) > 0):
             raise ValueError(
                 f"intercept_poolings holds 0 (free intercepts), which these data do not "

@@ -12,6 +12,8 @@ from sklearn.metrics import (
     r2_score,
     roc_auc_score,
 )
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.multioutput import MultiOutputRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import UNCHANGED, MetadataRequest
 
@@ -154,7 +156,17 @@ class TaskScorer:
             if y.dtype == object:  # labels that were objects for their missing entries
                 y = np.array(y.tolist())
                 pred = pred if proba else np.array(pred.tolist())
-        classes = getattr(model, "classes_", None)
+        # (a one-vs-rest wrapper's classes, not its binary models')
+        classes = getattr(estimator, "classes_", getattr(model, "classes_", None))
+        single = getattr(model, "_layout", None) == "single"
+        if tasks is None and self.average == "tasks" and not single:
+            raise ValueError(
+                f"TaskScorer(average='tasks') found no task labels for the rows of X to "
+                f"average over: pass them as tasks (metadata routing), or give the skmtl "
+                f"model a task_column (found inside Pipelines, searches, one-vs-rest, "
+                f"calibration and multi-output wrappers; not inside "
+                f"{type(estimator).__name__})."
+            )
         if tasks is None or self.average == "samples":
             return self._score(metric, y, pred, sw, classes)
         tasks = np.asarray(tasks)
@@ -228,8 +240,10 @@ def _tasks_argument(tasks):
 
 def _inner_model(estimator, X=None):
     """The skmtl model inside ``estimator`` (the last step of a Pipeline, the best
-    estimator of a fitted search, the regressor of a TransformedTargetRegressor), and
-    ``X`` (if given) as the steps before it transform it (where its task column is)."""
+    estimator of a fitted search, the regressor of a TransformedTargetRegressor, the
+    first fitted model of a wrapper that passes ``X`` on whole: one-vs-rest,
+    calibration, multi-output), and ``X`` (if given) as the steps before it transform
+    it (where its task column is)."""
     model = estimator
     while True:
         if isinstance(model, Pipeline):
@@ -240,5 +254,11 @@ def _inner_model(estimator, X=None):
             model = model.best_estimator_
         elif hasattr(model, "regressor_"):
             model = model.regressor_
+        elif getattr(model, "calibrated_classifiers_", None):
+            model = model.calibrated_classifiers_[0].estimator
+        elif isinstance(model, (OneVsRestClassifier, MultiOutputRegressor)) and hasattr(
+            model, "estimators_"
+        ):
+            model = model.estimators_[0]
         else:
             return model, X
