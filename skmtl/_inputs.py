@@ -590,12 +590,6 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
         warn_if_scaled(labels)
         layout = "tasks"
     totals = np.bincount(index, weights=sw, minlength=len(labels))
-    if layout == "tasks" and 0 < np.count_nonzero(totals) < len(labels):
-        # a task whose samples all weigh zero is absent, as its rows are (scikit-
-        # learn's meaning of a zero weight; BaggingRegressor's bootstrap leaves
-        # small tasks out so): predicted as a task not seen in fit
-        present = totals > 0
-        labels, index, totals = labels[present], np.cumsum(present)[index] - 1, totals[present]
     info = {"layout": layout, "tasks_": labels, "sample_totals": totals, "loss": loss}
     if classifier:
         _check_label_values(y, "y")
@@ -728,8 +722,16 @@ def _check_nonempty(totals, labels, wide=False):
             if wide
             else "samples with positive weight (their sample weights are all zero)"
         )
+        fix = (
+            ""
+            if wide
+            else " Leave that task's rows out (nothing in them fits its coefficients "
+            "and intercept); inside BaggingRegressor or BaggingClassifier, whose bootstrap "
+            "weighs rows zero, use bootstrap=False (it subsamples the rows instead: a task "
+            "left out is then predicted as one not seen in fit)."
+        )
         raise ValueError(
-            f"Task(s) {format_labels(empty)} have no {what}; every task needs at least one."
+            f"Task(s) {format_labels(empty)} have no {what}; every task needs at least one.{fix}"
         )
 
 

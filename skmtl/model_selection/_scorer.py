@@ -13,7 +13,6 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 from sklearn.multiclass import OneVsRestClassifier
-from sklearn.multioutput import MultiOutputRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import UNCHANGED, MetadataRequest
 
@@ -163,8 +162,8 @@ class TaskScorer:
             raise ValueError(
                 f"TaskScorer(average='tasks') found no task labels for the rows of X to "
                 f"average over: pass them as tasks (metadata routing), or give the skmtl "
-                f"model a task_column (found inside Pipelines, searches, one-vs-rest, "
-                f"calibration and multi-output wrappers; not inside "
+                f"model a task_column (found inside Pipelines, searches, one-vs-rest "
+                f"and calibration wrappers; not inside "
                 f"{type(estimator).__name__})."
             )
         if tasks is None or self.average == "samples":
@@ -242,7 +241,7 @@ def _inner_model(estimator, X=None):
     """The skmtl model inside ``estimator`` (the last step of a Pipeline, the best
     estimator of a fitted search, the regressor of a TransformedTargetRegressor, the
     first fitted model of a wrapper that passes ``X`` on whole: one-vs-rest,
-    calibration, multi-output), and ``X`` (if given) as the steps before it transform
+    calibration), and ``X`` (if given) as the steps before it transform
     it (where its task column is)."""
     model = estimator
     while True:
@@ -256,9 +255,7 @@ def _inner_model(estimator, X=None):
             model = model.regressor_
         elif getattr(model, "calibrated_classifiers_", None):
             model = model.calibrated_classifiers_[0].estimator
-        elif isinstance(model, (OneVsRestClassifier, MultiOutputRegressor)) and hasattr(
-            model, "estimators_"
-        ):
+        elif isinstance(model, OneVsRestClassifier) and hasattr(model, "estimators_"):
             model = model.estimators_[0]
         else:
             return model, X
