@@ -10,8 +10,10 @@ from conftest import check_fista_against_cvxpy, make_tasks
 from sklearn.utils.estimator_checks import check_estimator
 
 from skmtl import (
+    DirtyRegressor,
     FeatureGroupLassoClassifier,
     FeatureGroupLassoRegressor,
+    FusedSparseGroupLassoRegressor,
     GraphRegularizedClassifier,
     GraphRegularizedRegressor,
     GroupLassoClassifier,
@@ -20,8 +22,11 @@ from skmtl import (
     IncompleteMultiSourceRegressor,
     RobustFeatureLearningClassifier,
     RobustFeatureLearningRegressor,
+    RobustLowRankRegressor,
     SparseLowRankClassifier,
     SparseLowRankRegressor,
+    TraceNormRegressor,
+    from_task_list,
 )
 from skmtl.penalties import FeatureGroupNorm, GraphPenalty, QuadraticPlusNorm
 from skmtl.penalties.feature_groups import check_groups
@@ -482,3 +487,208 @@ def test_imsf_cross_validation_by_pattern_as_its_error_says():
 )
 def test_feature_groups_check_estimator(estimator):
     check_estimator(estimator)
+
+
+# ----------------------------------------------------- MALSAR's and RMTL's parameters
+# The objectives of MALSAR's and RMTL's functions, written from their code (MALSAR's
+# Least_* sum half squared errors, Least_Dirty/RMTL/rMTFL the squared errors; its
+# Logistic_* and RMTL average each task's loss, with an intercept; RMTL adds lam2
+# ||W||_F^2), minimised by cvxpy and compared with skmtl's fit at the parameters of
+# docs/user_guide/from_malsar.rst.
+
+
+def _malsar_tasks(classify=False, seed=0):
+    rng = np.random.RandomState(seed)
+    Xs = [rng.randn(n, 4) for n in (8, 11, 14)]
+    W = rng.randn(4, 3) * [[1.0], [1.0], [0.0], [0.5]]
+    ys = [X @ W[:, t] + 0.5 * rng.randn(len(X)) for t, X in enumerate(Xs)]
+    if classify:
+        ys = [np.where(y > 0, 1.0, -1.0) for y in ys]
+    return Xs, ys
+
+
+def _malsar_objective(model, Xs, ys, half=True, mean=False, split=None):
+    """(cvxpy objective in W (and the parts, and intercepts), its variables)."""
+    import cvxpy as cp
+
+    T = len(Xs)
+    W = cp.Variable((4, T))
+    parts = (cp.Variable((4, T)), cp.Variable((4, T))) if split else None
+    c = cp.Variable(T) if mean else None
+    model_W = parts[0] + parts[1] if split else W
+    terms = []
+    for t, (X, y) in enumerate(zip(Xs, ys, strict=True)):
+        z = X @ model_W[:, t] + (c[t] if mean else 0)
+        if model == "logistic":
+            terms.append(cp.sum(cp.logistic(-cp.multiply(y, z))) / len(y))
+        else:
+            loss = cp.sum_squares(y - z) * (0.5 if half else 1.0)
+            terms.append(loss / len(y) if mean else loss)
+    return sum(terms), W, parts, c
+
+
+def _chain(T):
+    R = np.zeros((T, T - 1))
+    R[np.arange(T - 1), np.arange(T - 1)], R[np.arange(1, T), np.arange(T - 1)] = 1.0, -1.0
+    return R
+
+
+def _malsar_cases():
+    import cvxpy as cp
+
+    least = dict(fit_intercept=False, task_weights="samples")
+    R = _chain(3)
+    edges = np.array([[1.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])  # SRMTL: 1-2 and 1-3
+    graph = np.array([[0, 1, 1], [1, 0, 0], [1, 0, 0]], dtype=float)
+    return {
+        "Least_L21": (
+            lambda W, P: 0.3 * cp.sum(cp.norm(W, 2, axis=1)),
+            GroupLassoRegressor(alpha=0.3, **least),
+            {},
+        ),
+        "Least_Lasso": (
+            lambda W, P: 0.3 * cp.sum(cp.abs(W)),
+            GroupLassoRegressor(alpha=0.3, l1_ratio=1.0, **least),
+            {},
+        ),
+        "Least_Trace": (
+            lambda W, P: 0.5 * cp.normNuc(W),
+            TraceNormRegressor(alpha=0.5, **least),
+            {},
+        ),
+        "Least_SRMTL": (
+            lambda W, P: 0.4 * cp.sum_squares(W @ edges) + 0.2 * cp.sum(cp.abs(W)),
+            GraphRegularizedRegressor(graph=graph, alpha=0.4, beta=0.0, alpha_l1=0.2, **least),
+            {},
+        ),
+        "Least_SRMTL, R = I - 11^T / T": (
+            lambda W, P: (
+                0.6 * cp.sum_squares(W @ (np.eye(3) - np.ones((3, 3)) / 3))
+                + 0.2 * cp.sum(cp.abs(W))
+            ),
+            GraphRegularizedRegressor(alpha=0.6 / 3, beta=0.0, alpha_l1=0.2, **least),
+            {},
+        ),
+        "Least_TGL": (
+            lambda W, P: (
+                0.1 * cp.sum_squares(W)
+                + 0.4 * cp.sum_squares(W @ R)
+                + 0.3 * cp.sum(cp.norm(W, 2, axis=1))
+            ),
+            GraphRegularizedRegressor(graph="chain", alpha=0.4, beta=0.1, alpha_l21=0.3, **least),
+            {},
+        ),
+        "Least_CFGLasso": (
+            lambda W, P: (
+                0.1 * cp.sum(cp.abs(W))
+                + 0.4 * cp.sum(cp.abs(W @ R))
+                + 0.3 * cp.sum(cp.norm(W, 2, axis=1))
+            ),
+            FusedSparseGroupLassoRegressor(alpha_l1=0.1, alpha_fused=0.4, alpha_l21=0.3, **least),
+            {},
+        ),
+        "Least_Dirty": (
+            lambda W, P: 1.2 * cp.sum(cp.max(cp.abs(P[0]), axis=1)) + 0.5 * cp.sum(cp.abs(P[1])),
+            DirtyRegressor(alpha_shared=0.6, alpha_specific=0.25, **least),
+            dict(half=False, split=("shared_coef_", "specific_coef_")),
+        ),
+        "Least_RMTL": (
+            lambda W, P: 1.0 * cp.normNuc(P[0]) + 0.8 * cp.sum(cp.norm(P[1], 2, axis=0)),
+            RobustLowRankRegressor(alpha_lowrank=0.5, alpha_outlier=0.4, **least),
+            dict(half=False, split=("lowrank_coef_", "outlier_coef_")),
+        ),
+        "Least_rMTFL": (
+            lambda W, P: (
+                1.0 * cp.sum(cp.norm(P[0], 2, axis=1)) + 0.8 * cp.sum(cp.norm(P[1], 2, axis=0))
+            ),
+            RobustFeatureLearningRegressor(alpha_shared=0.5, alpha_outlier=0.4, **least),
+            dict(half=False, split=("shared_coef_", "outlier_coef_")),
+        ),
+        "Logistic_L21": (
+            lambda W, P: 0.05 * cp.sum(cp.norm(W, 2, axis=1)),
+            GroupLassoClassifier(alpha=0.05, task_weights="tasks"),
+            dict(model="logistic", mean=True),
+        ),
+        "RMTL L21": (
+            lambda W, P: 0.05 * cp.sum(cp.norm(W, 2, axis=1)) + 0.02 * cp.sum_squares(W),
+            GraphRegularizedRegressor(alpha=0.0, beta=0.02, alpha_l21=0.05, task_weights="tasks"),
+            dict(mean=True),
+        ),
+        "RMTL Graph": (
+            lambda W, P: 0.05 * cp.sum_squares(W @ edges) + 0.02 * cp.sum_squares(W),
+            GraphRegularizedRegressor(graph=graph, alpha=0.05, beta=0.02, task_weights="tasks"),
+            dict(mean=True),
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", list(_malsar_cases()))
+def test_malsar_and_rmtl_parameters_map_as_documented(name):
+    """skmtl at the documented parameters minimises the MALSAR or RMTL function's own
+    objective (cvxpy's optimum of it, relative 1e-6)."""
+    import cvxpy as cp
+
+    penalty, model, options = _malsar_cases()[name]
+    classify = options.get("model") == "logistic"
+    Xs, ys = _malsar_tasks(classify=classify)
+    split = options.get("split")
+    data, W, parts, c = _malsar_objective(
+        options.get("model", "squared"),
+        Xs,
+        ys,
+        half=options.get("half", True),
+        mean=options.get("mean", False),
+        split=split,
+    )
+    objective = data + penalty(W, parts)
+    problem = cp.Problem(cp.Minimize(objective))
+    problem.solve(solver=cp.CLARABEL)
+    X, y, tasks = from_task_list(list(zip(Xs, ys, strict=True)))
+    fitted = model.set_params(tol=1e-12, max_iter=100_000).fit(X, y, tasks=tasks)
+    W.value = fitted.coef_.T
+    if split:
+        for variable, attribute in zip(parts, split, strict=True):
+            variable.value = getattr(fitted, attribute).T
+    if c is not None:
+        c.value = fitted.intercept_
+    assert abs(objective.value - problem.value) <= 1e-6 * abs(problem.value)
+
+
+@pytest.mark.parametrize("side", ["tasks", "features"])
+def test_malsar_clustered_and_caso_parameters_map_as_documented(side):
+    """Least_CMTL (rho1, rho2, k) is ClusteredRegressor(alpha=rho1, beta=rho2,
+    n_clusters=k), Least_CASO SharedSubspaceRegressor(alpha=rho1, beta=rho2,
+    n_components=h): skmtl's fit attains cvxpy's optimum of MALSAR's objective,
+    ``1/2 sum_t ||X_t w_t - y_t||^2 + rho1 eta (1 + eta) tr(W (eta I + M)^-1 W^T)``
+    over ``tr M = k, 0 <= M <= I`` (``M`` over tasks, or ``W^T`` and features)."""
+    import cvxpy as cp
+
+    from skmtl import ClusteredRegressor, SharedSubspaceRegressor
+
+    rho1, rho2, k = 0.4, 0.1, 2
+    eta = rho2 / rho1
+    Xs, ys = _malsar_tasks()
+    data, W, _, _ = _malsar_objective("squared", Xs, ys)
+    size = 3 if side == "tasks" else 4
+
+    def penalty(W):
+        M = cp.Variable((size, size), symmetric=True)
+        rows = W.T if side == "tasks" else W  # tr(rows^T (eta I + M)^-1 rows)
+        value = rho1 * eta * (1 + eta) * cp.matrix_frac(rows, eta * np.eye(size) + M)
+        return value, [cp.trace(M) == k, M >> 0, np.eye(size) - M >> 0]
+
+    value, constraints = penalty(W)
+    optimum = cp.Problem(cp.Minimize(data + value), constraints)
+    optimum.solve(solver=cp.CLARABEL)
+    if side == "tasks":
+        model = ClusteredRegressor(alpha=rho1, beta=rho2, n_clusters=k)
+    else:
+        model = SharedSubspaceRegressor(alpha=rho1, beta=rho2, n_components=k)
+    X, y, tasks = from_task_list(list(zip(Xs, ys, strict=True)))
+    model.set_params(fit_intercept=False, task_weights="samples", tol=1e-12, max_iter=100_000)
+    fitted = model.fit(X, y, tasks=tasks)
+    at_fit, constraints = penalty(fitted.coef_.T)  # the minimum over M at skmtl's W
+    ours = cp.Problem(cp.Minimize(at_fit), constraints)
+    ours.solve(solver=cp.CLARABEL)
+    W.value = fitted.coef_.T
+    assert abs(data.value + ours.value - optimum.value) <= 1e-6 * abs(optimum.value)
