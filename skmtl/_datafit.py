@@ -823,17 +823,21 @@ def _gram_statistics(data: TaskData, fit_intercept):
 
 
 #: most entries of the (rows, d, d) outer products summed into the per-task Gram
-#: matrices, and most features: beyond either, one BLAS product per task (2198 rows
-#: of 20 tasks: 7.2 ms summed against 0.2 ms by task at 27 features; 0.11 against
-#: 0.16 ms at 5 features and 57 tasks, 0.20 against 0.45 ms at 3 and 160)
-_OUTER_MAX_ENTRIES, _OUTER_MAX_FEATURES = 2**22, 5
+#: matrices, in all and per task: beyond either, one BLAS product per task, whose
+#: call costs about 4 us (outer products against products by task, ms: 20 tasks of
+#: 110 rows, 27 features 2.0 / 0.2; 139 of 110, 27: 42 / 1.4; 100 of 100, 8: 1.5 /
+#: 0.5; 57 of 33, 5: 0.11 / 0.24; 1000 of 6, 6: 0.5 / 3.9, 1000 of 6, 12: 1.7 / 4.0;
+#: 2000 of 4, 20: 11.9 / 8.9; the per-task loop on 1000 tasks was half of a
+#: MeanRegularizedClassifierCV fit)
+_OUTER_MAX_ENTRIES, _OUTER_ENTRIES_PER_TASK = 2**22, 1000
 
 
 def _stacked_grams(data: TaskData, w, x_mean):
     """The per-task weighted centred Grams ``(T, d, d)`` of stacked rows.
 
-    Few features: the rows' outer products summed by task (by segments when the
-    rows come task by task, else in one sparse product).
+    Few entries per task (small tasks, few features): the rows' outer products
+    summed by task (by segments when the rows come task by task, else in one sparse
+    product).
     Else one BLAS product (syrk) per task, on that task's rows only (a slice when
     the rows come task by task), so the temporaries stay the size of one task. (One
     batched product over the tasks padded to the longest was 5x slower for 139
@@ -842,7 +846,8 @@ def _stacked_grams(data: TaskData, w, x_mean):
     X, T = data.X, data.n_tasks
     n, d = X.shape
     segments = data.task_segments()
-    if not sp.issparse(X) and n * d * d <= _OUTER_MAX_ENTRIES and d <= _OUTER_MAX_FEATURES:
+    entries = n * d * d
+    if not sp.issparse(X) and entries <= min(_OUTER_MAX_ENTRIES, _OUTER_ENTRIES_PER_TASK * T):
         centred = (X - x_mean.T[data.task_index]) * np.sqrt(w)[:, None]
         outer = np.einsum("ij,ik->ijk", centred, centred).reshape(n, d * d)
         if segments is not False:  # summed by segments: no sparse matrix to build

@@ -43,7 +43,7 @@ def _dense(gram, penalty):
         delta, xbar = gram._delta(), gram.x_mean.T
         M = np.diag(delta) - np.outer(delta, delta) / delta.sum()
         rhs += xbar * (M @ gram.y_mean)[:, None]
-        pooling = (delta, xbar, M)
+        pooling = (delta, xbar)
     return _coupled(grams, rhs, penalty.M, pooling)
 
 

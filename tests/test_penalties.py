@@ -486,3 +486,23 @@ def test_a_users_penalty_is_checked_but_fitted_as_given():
     np.testing.assert_allclose(
         scaled.fit(X, y, tasks=tasks).coef_, plain.fit(X, y, tasks=tasks).coef_, atol=1e-8
     )
+
+
+@pytest.mark.parametrize("alpha, beta", [(0.7, 0.05), (1e-3, 4.0)])
+def test_mean_penalty_equals_its_matrix_form(alpha, beta):
+    """The mean penalty works on the mean and the deviations (O(d T)); each method
+    equals the T x T matrix form tr(W M W^T) it stands for."""
+    from skmtl.penalties import MeanPenalty, QuadraticPenalty
+    from skmtl.penalties.quadratic import mean_matrix
+
+    T = 6
+    mean, dense = MeanPenalty(T, alpha, beta), QuadraticPenalty(mean_matrix(T, alpha, beta))
+    W = np.random.RandomState(0).randn(4, T)
+    np.testing.assert_allclose(mean.value(W), dense.value(W), rtol=1e-12)
+    np.testing.assert_allclose(mean.gradient(W), dense.gradient(W), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(mean.prox(W, 0.3), dense.prox(W, 0.3), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(mean.conjugate(W), dense.conjugate(W), rtol=1e-12)
+    np.testing.assert_allclose(mean.lipschitz(), dense.lipschitz(), rtol=1e-12)
+    np.testing.assert_allclose(mean.M, dense.M, rtol=1e-12)
+    with pytest.raises(ValueError, match="positive definite"):
+        MeanPenalty(T, alpha, 0.0)

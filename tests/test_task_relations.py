@@ -275,3 +275,30 @@ def test_clusters_on_fewer_features_than_clusters_do_not_depend_on_task_names(Mo
         model = Model(n_clusters=3, **params).fit(X, y, tasks=relabel[tasks])
         clusters = model.task_clusters_[np.searchsorted(model.tasks_, relabel)]
         assert adjusted_rand_score(np.repeat([0, 1, 2], 3), clusters) == 1.0
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: MeanRegularizedRegressor(alpha=1.0),
+        lambda: MeanRegularizedClassifier(alpha=1.0, intercept_pooling=1.0),
+        lambda: GraphRegularizedRegressor(alpha=0.01),  # graph=None: all pairs
+    ],
+)
+def test_mean_models_need_no_task_by_task_matrix(make):
+    """Thousands of small tasks (customers, patients): the mean and all-pairs graph
+    models allocate nothing of size T x T (they built the dense M, a T x T basis and
+    its products: 8 GB and 35 s at 16000 tasks of 4 rows)."""
+    import tracemalloc
+
+    T = 3000
+    rng = np.random.RandomState(0)
+    tasks = np.repeat(np.arange(T), 3)
+    X = rng.randn(len(tasks), 4)
+    z = X @ [0.5, -0.5, 0.3, 0.0] + 0.5 * rng.randn(T)[tasks] + rng.randn(len(tasks))
+    y = (z > 0).astype(int) if "Classifier" in type(make()).__name__ else z
+    tracemalloc.start()
+    make().fit(X, y, tasks=tasks)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 8 * T * T / 4  # a quarter of one T x T matrix of floats

@@ -96,6 +96,16 @@ class _GraphRegularized(_TaskRelationModel):
     def _tasks_ordered(self):
         return isinstance(self.graph, str)  # "chain" (a matrix follows tasks_ as given)
 
+    def _graph_penalty(self, n_tasks, allow_singular=False):
+        """The graph term; on all pairs (``graph=None``) with a ridge, the mean
+        penalty it equals, ``alpha' = T alpha + beta``, ``beta' = T beta``, whose
+        methods cost O(d T) where a T x T graph costs O(T^2) memory and an O(T^3)
+        eigendecomposition (thousands of tasks)."""
+        if self.graph is None and self.beta > 0:
+            return MeanPenalty(n_tasks, n_tasks * self.alpha + self.beta, n_tasks * self.beta)
+        graph = check_graph(self.graph, n_tasks)
+        return GraphPenalty(graph, self.alpha, self.beta, allow_singular=allow_singular)
+
     def _make_penalty(self, n_tasks, n_features=None):
         check_number(self.alpha, "alpha", low=0)
         check_number(self.alpha_l1, "alpha_l1", low=0)
@@ -103,11 +113,9 @@ class _GraphRegularized(_TaskRelationModel):
         l1, l21 = self.alpha_l1, self.alpha_l21
         if l1 == 0 and l21 == 0:
             check_number(self.beta, "beta", low=0, low_open=True)
-            return GraphPenalty(check_graph(self.graph, n_tasks), self.alpha, self.beta)
+            return self._graph_penalty(n_tasks)
         check_number(self.beta, "beta", low=0)
-        graph = GraphPenalty(
-            check_graph(self.graph, n_tasks), self.alpha, self.beta, allow_singular=True
-        )
+        graph = self._graph_penalty(n_tasks, allow_singular=True)
         if l21 == 0:
             norm = L1(l1)
         elif l1 == 0:

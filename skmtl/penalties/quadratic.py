@@ -11,7 +11,6 @@ import functools
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import helmert
 
 from .._params import Params
 from ._base import Penalty
@@ -74,29 +73,58 @@ def laplacian(adjacency):
 
 
 class MeanPenalty(Params, QuadraticPenalty):
-    """``alpha * sum_t ||w_t - w_bar||^2 + beta * ||w_bar||^2`` (Evgeniou & Pontil)."""
+    """``alpha * sum_t ||w_t - w_bar||^2 + beta * ||w_bar||^2`` (Evgeniou & Pontil).
+
+    ``M`` has the eigenvalue ``beta / T`` on the mean direction and ``alpha`` on its
+    complement, so every method works on the mean ``w_bar`` and the deviations
+    ``W - w_bar 1^T``: O(d T), where a T x T basis took O(d T^2) time and O(T^2)
+    memory (16000 tasks of 4 samples: 8 GB)."""
 
     def __init__(self, n_tasks, alpha=1.0, beta=1.0):
         self.alpha, self.beta, self.n_tasks = float(alpha), float(beta), int(n_tasks)
-        T = self.n_tasks
-        # eigenvalues beta / T (the mean direction) and alpha (its complement); the
-        # Helmert matrix is an orthonormal basis whose first vector is the mean's
-        self._eigvals = np.full(T, self.alpha)
-        self._eigvals[0] = self.beta / T
-        self._eigvecs = _mean_basis(T)
-        if self.alpha < self.beta / T:  # in increasing order, as eigh's
-            self._eigvals = np.roll(self._eigvals, -1)
-            self._eigvecs = np.roll(self._eigvecs, -1, axis=1)
-        if self._eigvals[0] <= 0:
+        if min(self.alpha, self.beta) <= 0:
             raise ValueError(
                 "The task coupling matrix must be positive definite; add a ridge term (beta > 0)."
             )
 
     @functools.cached_property
     def M(self):
-        """Built when asked for: the eigendecomposition serves the prox, the value
-        and the conjugate, and a path builds a penalty at every strength."""
+        """The T x T matrix, built only when asked for (dense linear systems)."""
         return mean_matrix(self.n_tasks, self.alpha, self.beta)
+
+    def _split(self, W):
+        """``(mean, deviations)`` of ``W``'s task columns: ``(d, 1)`` and ``(d, T)``."""
+        mean = W.mean(axis=1, keepdims=True)
+        return mean, W - mean
+
+    def _scaled(self, W, on_mean, on_deviations):
+        mean, deviations = self._split(W)
+        return on_deviations * deviations + on_mean * mean
+
+    def value(self, W):
+        mean, deviations = self._split(W)
+        return float(self.alpha * np.sum(deviations**2) + self.beta * np.sum(mean**2))
+
+    def gradient(self, W):
+        return self._scaled(W, 2.0 * self.beta / self.n_tasks, 2.0 * self.alpha)
+
+    def lipschitz(self):
+        return 2.0 * max(self.alpha, self.beta / self.n_tasks)
+
+    def prox(self, V, step):
+        on_mean = 1.0 / (1.0 + 2.0 * step * self.beta / self.n_tasks)
+        return self._scaled(V, on_mean, 1.0 / (1.0 + 2.0 * step * self.alpha))
+
+    def conjugate(self, G):
+        mean, deviations = self._split(G)
+        T = self.n_tasks
+        return float(np.sum(deviations**2) / self.alpha + T**2 * np.sum(mean**2) / self.beta) / 4
+
+    def cvxpy(self, W):
+        import cvxpy as cp
+
+        mean = cp.sum(W, axis=1, keepdims=True) / W.shape[1]
+        return self.alpha * cp.sum_squares(W - mean) + self.beta * cp.sum_squares(mean)
 
 
 class GraphPenalty(Params, QuadraticPenalty):
@@ -120,11 +148,3 @@ def _laplacian_eigh(buffer, n_tasks):
     values, vectors = np.linalg.eigh(L)
     values.flags.writeable = vectors.flags.writeable = False
     return values, vectors
-
-
-@functools.lru_cache(maxsize=8)
-def _mean_basis(n_tasks):
-    """The transposed Helmert matrix, which every strength of a path shares; read-only."""
-    basis = helmert(n_tasks, full=True).T
-    basis.flags.writeable = False
-    return basis

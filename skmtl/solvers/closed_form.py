@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._datafit import GRAM_MAX_ENTRIES
-from .._pooling import m_matrix
+from .._pooling import apply_m, m_matrix
 from ..penalties import MeanPenalty
 
 #: largest d * T solved as one dense linear system
@@ -21,7 +21,12 @@ def has_closed_form(penalty, loss, n_features, n_tasks):
     """A quadratic loss, a ``quadratic`` penalty, and per-task Gram matrices that fit
     in memory (for a penalty that couples the tasks' systems, unlike the mean, also
     a small enough linear system)."""
-    if penalty.quadratic and getattr(penalty, "M", None) is None:
+    # (the mean penalty builds its T x T matrix only when asked)
+    if (
+        penalty.quadratic
+        and not isinstance(penalty, MeanPenalty)
+        and getattr(penalty, "M", None) is None
+    ):
         raise TypeError(
             f"{type(penalty).__name__} declares quadratic = True but has no matrix M "
             "(the penalty tr(W M W^T) that a quadratic penalty is); give it M, or leave "
@@ -68,9 +73,8 @@ def closed_form_path(gram, penalties):
     pooling = None
     if gram.precision is not None:
         delta, xbar = gram._delta(), gram.x_mean.T  # (T,), (T, d)
-        M = m_matrix(delta)
-        rhs += xbar * (M @ gram.y_mean)[:, None]
-        pooling = (delta, xbar, M)
+        rhs += xbar * apply_m(delta, gram.y_mean)[:, None]
+        pooling = (delta, xbar)
     forms = [mean_form(p) for p in penalties]
     if all(form is not None for form in forms):
         a, m = np.array(forms, dtype=float).T
@@ -91,8 +95,8 @@ def _coupled(grams, rhs, M_penalty, pooling):
     system = np.kron(2.0 * M_penalty, np.eye(d)).reshape(T, d, T, d)
     system[np.arange(T), :, np.arange(T), :] += grams
     if pooling is not None:
-        _, xbar, M = pooling
-        system += np.einsum("ti,ts,sj->tisj", xbar, M, xbar)
+        delta, xbar = pooling
+        system += np.einsum("ti,ts,sj->tisj", xbar, m_matrix(delta), xbar)
     solution = np.linalg.solve(system.reshape(T * d, T * d), rhs.ravel())
     return solution.reshape(T, d).T
 
@@ -109,7 +113,7 @@ def _mean_form(grams, B, a, m, pooling=None):
     d = B.shape[0]
     kappa = 2.0 * (a - m)
     if pooling is not None:
-        delta, xbar, _ = pooling
+        delta, xbar = pooling
         grams = grams + delta[:, None, None] * xbar[:, :, None] * xbar[:, None, :]
     apply_a, system = _inverses(grams, a, m)
     Ab = apply_a(B[None])

@@ -38,11 +38,11 @@ def use_kernel_form(full, penalty, method):
     are fewer than the features and their kernel fits the Gram budget."""
     if method not in ("auto", "closed_form") or not (full.loss.quadratic and penalty.quadratic):
         return False
-    M = getattr(penalty, "M", None)
-    if M is None:
-        return False
     n_rows = np.count_nonzero(full.w)
     if not (n_rows < full.n_features and n_rows**2 <= GRAM_MAX_ENTRIES):
+        return False  # (before M: the mean penalty builds it only when asked)
+    M = getattr(penalty, "M", None)
+    if M is None:
         return False
     if full.fit_intercept and not np.all(full.data.task_sum((full.w > 0).astype(float)) > 0):
         return False  # a task without rows: its free intercept is not determined
