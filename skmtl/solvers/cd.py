@@ -114,11 +114,35 @@ def curvature_spread(datafit):
     return max(float(datafit.lipschitz()) / float(positive.min()), 1.0)
 
 
+def task_spread(datafit):
+    """``L / min_t L_t``: FISTA's Lipschitz constant over the smallest of the tasks'
+    own largest curvatures ``L_t = max_j C_t[j, j]`` (tasks of zero curvature left
+    out), at least 1. One step for all tasks moves a task of a few rows next to one
+    of thousands (whose weight ``tau_t`` is a thousand times larger) by steps this
+    many times shorter than its own: 300 tasks of 3 rows and one of 20000, 6
+    standardized features, the group lasso and the trace norm stopped at 1000 FISTA
+    iterations 50-100 times above the tolerance (certified in 2460 and 3000); CD
+    certified in 25 epochs, ADMM in 29 iterations. On Exam (65 schools of 2-198
+    pupils) the trace norm's CV path took 0.16 s by FISTA, 0.11 by ADMM."""
+    own = np.diagonal(datafit.held_grams(), axis1=1, axis2=2).max(axis=1)
+    positive = own[own > 0]
+    if len(positive) == 0:
+        return 1.0
+    return max(float(datafit.lipschitz()) / float(positive.min()), 1.0)
+
+
+def spread(datafit):
+    """The larger of :func:`curvature_spread` and :func:`task_spread`: how much
+    shorter FISTA's one step is than the blocks' (features') or the tasks' own."""
+    return max(curvature_spread(datafit), task_spread(datafit))
+
+
 def use_cd(datafit, penalty):
     """The ``solver="auto"`` rule: CD where it serves (not on the stacked ``[P; Q]``
-    of a split model), on at most ``MAX_FEATURES`` features whose
-    :func:`curvature_spread` is at least ``MIN_SPREAD``, and for L2,1, L1 and their
-    weighted forms on at most ``FEW_FEATURES`` features; FISTA otherwise.
+    of a split model), on at most ``MAX_FEATURES`` features whose :func:`spread`
+    (of the features' or the tasks' curvatures) is at least ``MIN_SPREAD``, and for
+    L2,1, L1 and their weighted forms on at most ``FEW_FEATURES`` features; FISTA
+    otherwise.
 
     Deterministic (a function of the Gram statistics alone)."""
     # not the dirty model on [P; Q]: its rows P_j and Q_j trade off along a flat
@@ -130,7 +154,7 @@ def use_cd(datafit, penalty):
         serves(datafit, penalty)
         and not isinstance(datafit, SplitDatafit)
         and datafit.n_features <= MAX_FEATURES
-        and (few or curvature_spread(datafit) >= MIN_SPREAD)
+        and (few or spread(datafit) >= MIN_SPREAD)
     )
 
 
