@@ -227,6 +227,25 @@ def warn_if_scaled(labels):
         )
 
 
+def warn_if_near_duplicates(labels):
+    """Warn when text task labels differ only in case or white space ("Store 01",
+    " store 01 "): separate tasks, which a table's typing often made of one."""
+    text = [label for label in np.asarray(labels).tolist() if isinstance(label, str)]
+    groups = {}
+    for label in text:
+        groups.setdefault(" ".join(label.split()).casefold(), []).append(label)
+    alike = [group for group in groups.values() if len(group) > 1]
+    if alike:
+        warnings.warn(
+            f"{len(alike)} group(s) of task labels differ only in case or white space, "
+            f"e.g. {format_labels(alike[0], show=repr)}: each label is a task of its "
+            "own. If they name the same task, normalize them first (e.g. "
+            "labels.str.strip().str.lower() on a pandas column).",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+
+
 def encode_task_labels(labels, n_samples):
     """``(unique labels, index of each row)``, with clear errors."""
     if isinstance(labels, (list, tuple)) and any(map(is_missing_label, labels)):
@@ -359,6 +378,14 @@ def validate_features(estimator, X, tasks, *, reset):
     elif ordered and tasks is not None:
         warn_if_order_is_lost(tasks)
         warn_if_text_order_differs(tasks)
+    kinds = X.dtypes.items() if hasattr(X, "columns") else ()
+    dates = [name for name, kind in kinds if getattr(kind, "kind", "") in "mM"]
+    if dates:  # (numpy and pandas fail on them with a dtype-promotion traceback)
+        raise ValueError(
+            f"X's column(s) {format_labels(dates, show=repr)} hold dates or durations, "
+            "which are not numbers: turn them into features first (e.g. the day of the "
+            "year, or the days since a start date) or drop them."
+        )
     try:
         options = dict(accept_sparse=True, dtype=np.float64, ensure_min_samples=1)
         if column:
@@ -588,6 +615,7 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
     else:
         labels, index = encode_task_labels(tasks, n)
         warn_if_scaled(labels)
+        warn_if_near_duplicates(labels)
         layout = "tasks"
     totals = np.bincount(index, weights=sw, minlength=len(labels))
     info = {"layout": layout, "tasks_": labels, "sample_totals": totals, "loss": loss}

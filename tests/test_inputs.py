@@ -506,3 +506,35 @@ def test_unknown_task_warning_points_at_the_caller():
         with pytest.warns(UnknownTaskWarning) as caught:
             getattr(model, method)(X, tasks=np.full(len(X), 9))
         assert caught[0].filename == __file__
+
+
+def test_task_labels_that_differ_in_case_or_space_warn(data):
+    """ "Store 01", " store 01 " and "STORE 01" are three tasks: a warning names
+    them and the fix (they were separate tasks silently)."""
+    X, y, tasks = data
+    names = np.array(["Store 01", " store 01 ", "STORE  01", "Store 02"], dtype=object)
+    labels = names[tasks % 4]
+    with pytest.warns(UserWarning, match=r"1 group\(s\) of task labels differ only in case"):
+        GroupLassoRegressor().fit(X, y, tasks=labels)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        GroupLassoRegressor().fit(X, y, tasks=np.array(["a", "b", "c"])[tasks % 3])
+
+
+def test_a_date_column_in_x_is_named():
+    """A datetime column left in a DataFrame X: an error that names it and the fix
+    (numpy's dtype-promotion traceback before)."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {
+            "store": np.repeat(["A", "B"], 10),
+            "price": rng.randn(20),
+            "date": pd.date_range("2023-01-01", periods=20, freq="D"),
+        }
+    )
+    y = rng.randn(20)
+    with pytest.raises(ValueError, match=r"column\(s\) \['date'\] hold dates"):
+        GroupLassoRegressor(task_column="store").fit(frame, y)
+    with pytest.raises(ValueError, match=r"\['date'\] hold dates"):
+        GroupLassoRegressor().fit(frame.drop(columns="store"), y, tasks=frame["store"])

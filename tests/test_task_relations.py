@@ -302,3 +302,26 @@ def test_mean_models_need_no_task_by_task_matrix(make):
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 8 * T * T / 4  # a quarter of one T x T matrix of floats
+
+
+@pytest.mark.parametrize("shape", [(3, 40), (6, 4), (1, 12)])
+def test_clustered_task_matrix_and_clusters_from_the_thin_svd(shape):
+    """The learned task matrix ``M`` and the task clusters come from W's thin SVD
+    (O(d T min(d, T))): equal to the full SVD's ``Q diag(gamma) Q^T`` and to the
+    clusters of ``M``'s own eigendecomposition (3000 tasks took 11 s there)."""
+    from skmtl.estimators.task_relations import _cluster_labels
+    from skmtl.penalties import ClusterPenalty
+    from skmtl.penalties.spectral import water_fill
+
+    W = np.random.RandomState(1).randn(*shape)
+    W[:, : shape[1] // 2] += 3.0  # two groups of tasks
+    penalty = ClusterPenalty(0.5, 0.1, 2)
+    _, sigma, Vt = np.linalg.svd(W, full_matrices=True)
+    padded = np.concatenate([sigma, np.zeros(shape[1] - len(sigma))])[: shape[1]]
+    gamma = water_fill(padded, penalty.eta, 2)
+    expected = (Vt.T * gamma) @ Vt
+    spectrum = penalty.spectrum(W)
+    M = penalty.task_matrix(W, spectrum)
+    np.testing.assert_allclose(M, expected, atol=1e-12)
+    fast, dense = _cluster_labels(M, 2, 2, spectrum), _cluster_labels(M, 2, 2)
+    assert adjusted_rand_score(dense, fast) == 1.0

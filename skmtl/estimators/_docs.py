@@ -153,7 +153,8 @@ def _common_attributes(loss):
     text = """    coef_ : ndarray of shape (n_tasks, n_features), or (n_features,) for one task
     intercept_ : ndarray of shape (n_tasks,), or float for one task
     tasks_ : ndarray of shape (n_tasks,)
-        Task labels seen in fit (column positions when ``y`` is 2-D).
+        Task labels seen in fit, sorted (column positions when ``y`` is 2-D, whose
+        column names are not kept, as in scikit-learn's multi-output models).
 """
     if loss == "logistic":
         text = """    coef_ : ndarray of shape (n_tasks, n_features), or (n_features,) for one task
@@ -164,7 +165,8 @@ def _common_attributes(loss):
         softmax's intercepts are defined up to a shift, so free ones sum to zero
         over the classes of each task (pooled ones over all tasks and classes).
     tasks_ : ndarray of shape (n_tasks,)
-        Task labels seen in fit (column positions when ``y`` is 2-D).
+        Task labels seen in fit, sorted (column positions when ``y`` is 2-D, whose
+        column names are not kept, as in scikit-learn's multi-output models).
     classes_ : ndarray of shape (n_classes,)
         The class labels of all tasks (sorted); with two, ``classes_[1]`` is the
         positive class. More than two make the logistic loss the multinomial one

@@ -184,9 +184,10 @@ class _Clustered(_TaskRelationModel):
         return ClusterPenalty(self.alpha, self.beta, k)
 
     def _fit_structure(self, W, penalty, parts=None):
-        self.task_similarity_ = penalty.task_matrix(W)
+        spectrum = penalty.spectrum(W)
+        self.task_similarity_ = penalty.task_matrix(W, spectrum)
         k = penalty.n_clusters
-        self.task_clusters_ = _cluster_labels(self.task_similarity_, k, n_vectors=k)
+        self.task_clusters_ = _cluster_labels(self.task_similarity_, k, k, spectrum)
 
 
 def _check_n_clusters(k, n_tasks):
@@ -197,23 +198,36 @@ def _check_n_clusters(k, n_tasks):
     return min(k, n_tasks)
 
 
-def _cluster_labels(matrix, k, n_vectors):
+def _cluster_labels(matrix, k, n_vectors, spectrum=None):
     """k-means on the rows of the top ``n_vectors`` eigenvectors of a task matrix,
     but those whose eigenvalue ties with the largest one left out: eigh returns an
     arbitrary basis of a repeated eigenvalue's space, whose rows then cluster the
     tasks at random, differently for each order of the tasks (fewer features than
     clusters, where the learned matrix gives every direction beyond the rank of
     ``W`` one value: radon, one feature, 2 clusters of 85 counties). All tied (no
-    structure): one cluster."""
-    if k == 1 or matrix.shape[0] == 1:
-        return np.zeros(matrix.shape[0], dtype=int)
-    values, vectors = np.linalg.eigh(matrix)
+    structure): one cluster. ``spectrum``: the matrix as ``(gamma, Q, rest)`` (see
+    ``ClusterPenalty.spectrum``), whose eigenpairs need no T x T eigendecomposition
+    (3000 tasks: 7.5 s) unless a kept one is ``rest``'s."""
+    n = matrix.shape[0]
+    if k == 1 or n == 1:
+        return np.zeros(n, dtype=int)
+    if spectrum is None:
+        values, vectors = np.linalg.eigh(matrix)
+    else:  # the rest's value, as often as it can matter, with no vectors (NaN)
+        gamma, Q, rest = spectrum
+        copies = min(n - Q.shape[1], n_vectors + 1)
+        values = np.concatenate([gamma, np.full(copies, rest)])
+        vectors = np.hstack([Q, np.full((n, copies), np.nan)])
+        order = np.argsort(values, kind="stable")
+        values, vectors = values[order], vectors[:, order]
     below = values[-n_vectors - 1] if n_vectors < len(values) else -np.inf
     values, vectors = values[-n_vectors:], vectors[:, -n_vectors:]
     tie = 1e-8 * max(np.abs(values).max(), np.finfo(float).tiny)
     vectors = vectors[:, values > below + tie]
+    if np.isnan(vectors).any():  # a kept eigenvector of the rest's space
+        return _cluster_labels(matrix, k, n_vectors)
     if vectors.shape[1] == 0:
-        return np.zeros(matrix.shape[0], dtype=int)
+        return np.zeros(n, dtype=int)
     return KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(vectors)
 
 
@@ -393,7 +407,8 @@ _CLUSTERED = dict(
         Number of task clusters, at most the number of tasks.
 """,
     attributes="""    task_similarity_ : ndarray of shape (n_tasks, n_tasks)
-        The optimal ``M``: a relaxed co-clustering matrix of the tasks.
+        The optimal ``M``: a relaxed co-clustering matrix of the tasks (its
+        memory grows with the square of the number of tasks: 2 GB for 16000).
     task_clusters_ : ndarray of shape (n_tasks,)
         Cluster label of each task (k-means on the top eigenvectors of ``M``).
 """,

@@ -32,6 +32,7 @@ _ON_BLOCK = (
     "norm",
     "dual_norm",
     "task_matrix",
+    "spectrum",
     "task_covariance",
 )
 

@@ -90,12 +90,24 @@ class ClusterPenalty(Params, Penalty):
         self.eta = self.rho2 / self.rho1
         self.c = self.rho1 * self.eta * (1.0 + self.eta)
 
-    def task_matrix(self, W):
-        """The optimal ``M`` for ``W``: ``Q diag(gamma) Q^T``."""
-        U, sigma, Vt = np.linalg.svd(W, full_matrices=True)
+    def spectrum(self, W):
+        """The optimal ``M`` for ``W`` as ``(gamma, Q, rest)``: ``M = Q diag(gamma) Q^T
+        + rest (I - Q Q^T)``, ``Q`` the singular vectors of ``W``'s thin SVD on the
+        side of ``M`` (every direction beyond ``W``'s rank takes one value,
+        ``rest``): O(d T min(d, T)), where the full SVD's T x T basis took O(T^3)
+        (3000 tasks of 5 features: 2.4 s)."""
+        U, sigma, Vt = thin_svd(W)
         Q = Vt.T if self.axis == 1 else U
-        gamma = water_fill(_padded(sigma, Q.shape[0]), self.eta, self.n_clusters)
-        return (Q * gamma) @ Q.T
+        n = W.shape[self.axis]
+        gamma = water_fill(_padded(sigma, n), self.eta, self.n_clusters)
+        return gamma[: Q.shape[1]], Q, float(gamma[-1]) if n > Q.shape[1] else 0.0
+
+    def task_matrix(self, W, spectrum=None):
+        """The optimal ``M`` for ``W`` (from its :meth:`spectrum` if given)."""
+        gamma, Q, rest = self.spectrum(W) if spectrum is None else spectrum
+        M = (Q * (gamma - rest)) @ Q.T
+        M[np.diag_indices_from(M)] += rest
+        return M
 
     def value(self, W):
         sigma = _padded_singular_values(W, W.shape[self.axis])
