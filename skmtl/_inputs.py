@@ -379,7 +379,7 @@ def validate_features(estimator, X, tasks, *, reset):
         warn_if_order_is_lost(tasks)
         warn_if_text_order_differs(tasks)
     kinds = X.dtypes.items() if hasattr(X, "columns") else ()
-    dates = [name for name, kind in kinds if getattr(kind, "kind", "") in "mM"]
+    dates = [name for name, kind in kinds if getattr(kind, "kind", None) in ("m", "M")]
     if dates:  # (numpy and pandas fail on them with a dtype-promotion traceback)
         raise ValueError(
             f"X's column(s) {format_labels(dates, show=repr)} hold dates or durations, "

@@ -286,21 +286,24 @@ def test_a_stall_far_above_the_tolerance_warns():
         MultiTaskEstimator(penalty=HeavyFirstRow(0.3), solver="fista").fit(X, Y, tasks=tasks)
 
 
+@pytest.mark.parametrize("n_features", [6, 40])
 @pytest.mark.parametrize("name", ["GroupLassoRegressor", "TraceNormRegressor"])
-def test_one_large_task_among_tiny_ones_certifies_by_default(name):
+def test_one_large_task_among_tiny_ones_certifies_by_default(name, n_features):
     """One task of 6000 rows next to 200 of 3, standardized features: their task
     weights differ 2000-fold, and one FISTA step for all moved the tiny tasks by
     steps as much shorter (1000 iterations, a gap 50 times the tolerance); the
     tasks' curvature spread routes such data to CD and ADMM, whose steps are each
-    block's or each task's own. The fit certifies within the default budget and
-    equals a long FISTA solve's objective."""
+    block's or each task's own (with 40 features the rows cost less than the
+    statistics: the task weights' spread takes the statistics all the same). The
+    fit certifies within the default budget and equals a long FISTA solve's
+    objective."""
     import skmtl
 
     rng = np.random.default_rng(0)
     tasks = np.repeat(np.arange(201), [6000] + [3] * 200)
-    X = rng.normal(size=(len(tasks), 6))
+    X = rng.normal(size=(len(tasks), n_features))
     X = (X - X.mean(0)) / X.std(0)
-    y = X @ np.arange(1, 7) * 0.3 + rng.normal(size=201)[tasks] + rng.normal(size=len(tasks))
+    y = X[:, :6] @ np.arange(1, 7) * 0.3 + rng.normal(size=201)[tasks] + rng.normal(size=len(tasks))
     Est = getattr(skmtl, name)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)

@@ -25,6 +25,7 @@ from skmtl import (
     RobustLowRankRegressor,
     SparseLowRankClassifier,
     SparseLowRankRegressor,
+    TraceNormClassifier,
     TraceNormRegressor,
     from_task_list,
 )
@@ -612,6 +613,21 @@ def _malsar_cases():
         "RMTL L21": (
             lambda W, P: 0.05 * cp.sum(cp.norm(W, 2, axis=1)) + 0.02 * cp.sum_squares(W),
             GraphRegularizedRegressor(alpha=0.0, beta=0.02, alpha_l21=0.05, task_weights="tasks"),
+            dict(mean=True),
+        ),
+        "Logistic_Trace": (
+            lambda W, P: 0.05 * cp.normNuc(W),
+            TraceNormClassifier(alpha=0.05, task_weights="tasks"),
+            dict(model="logistic", mean=True),
+        ),
+        "RMTL Lasso": (
+            lambda W, P: 0.05 * cp.sum(cp.abs(W)) + 0.02 * cp.sum_squares(W),
+            GraphRegularizedRegressor(alpha=0.0, beta=0.02, alpha_l1=0.05, task_weights="tasks"),
+            dict(mean=True),
+        ),
+        "RMTL Trace": (
+            lambda W, P: 0.3 * cp.normNuc(W),
+            TraceNormRegressor(alpha=0.3, task_weights="tasks"),
             dict(mean=True),
         ),
         "RMTL Graph": (

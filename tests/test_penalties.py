@@ -506,3 +506,22 @@ def test_mean_penalty_equals_its_matrix_form(alpha, beta):
     np.testing.assert_allclose(mean.M, dense.M, rtol=1e-12)
     with pytest.raises(ValueError, match="positive definite"):
         MeanPenalty(T, alpha, 0.0)
+
+
+def test_mean_model_on_one_task_is_ridge_whatever_alpha():
+    """One task has no deviations from the mean: alpha=0 is allowed and the model is
+    scikit-learn's Ridge with alpha = 2 n beta (it raised 'add a ridge term' for a
+    while, beta > 0 given)."""
+    from sklearn.linear_model import Ridge
+
+    from skmtl import MeanRegularizedRegressor
+    from skmtl.penalties import MeanPenalty
+
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(30, 4), rng.randn(30)
+    ours = MeanRegularizedRegressor(alpha=0.0, beta=0.1).fit(X, y)
+    ridge = Ridge(alpha=2 * 30 * 0.1).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ridge.coef_, rtol=1e-9)
+    one = MeanPenalty(1, 0.0, 0.1)
+    assert one.lipschitz() == pytest.approx(0.2)
+    assert one.conjugate(np.ones((4, 1))) == pytest.approx(4 / (4 * 0.1))

@@ -82,7 +82,8 @@ class MeanPenalty(Params, QuadraticPenalty):
 
     def __init__(self, n_tasks, alpha=1.0, beta=1.0):
         self.alpha, self.beta, self.n_tasks = float(alpha), float(beta), int(n_tasks)
-        if min(self.alpha, self.beta) <= 0:
+        # (one task has no deviations: alpha plays no part)
+        if self.beta <= 0 or (self.alpha <= 0 and self.n_tasks > 1):
             raise ValueError(
                 "The task coupling matrix must be positive definite; add a ridge term (beta > 0)."
             )
@@ -109,7 +110,8 @@ class MeanPenalty(Params, QuadraticPenalty):
         return self._scaled(W, 2.0 * self.beta / self.n_tasks, 2.0 * self.alpha)
 
     def lipschitz(self):
-        return 2.0 * max(self.alpha, self.beta / self.n_tasks)
+        on_mean = self.beta / self.n_tasks
+        return 2.0 * (max(self.alpha, on_mean) if self.n_tasks > 1 else on_mean)
 
     def prox(self, V, step):
         on_mean = 1.0 / (1.0 + 2.0 * step * self.beta / self.n_tasks)
@@ -118,7 +120,8 @@ class MeanPenalty(Params, QuadraticPenalty):
     def conjugate(self, G):
         mean, deviations = self._split(G)
         T = self.n_tasks
-        return float(np.sum(deviations**2) / self.alpha + T**2 * np.sum(mean**2) / self.beta) / 4
+        spread = np.sum(deviations**2) / self.alpha if T > 1 else 0.0
+        return float(spread + T**2 * np.sum(mean**2) / self.beta) / 4
 
     def cvxpy(self, W):
         import cvxpy as cp
