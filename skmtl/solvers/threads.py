@@ -6,10 +6,13 @@ slow: on a 2-core machine next to two busy processes, a trace-norm fit of 100
 tasks of 30 rows and 100 features took 1.43 s with OpenBLAS's two threads against
 0.95 s with one, the sparse plus low-rank model 3.3 s against 0.86 s (with four
 other jobs: 4.5 s against 0.44 s, 21.8 s against 1.05 s); on the idle machine the
-two took the same time (0.32, 0.63 s). From about two million entries of ``X`` threads
-help (10-25% at 2 to 20 million, idle machine), and the solves keep BLAS's own
-setting. (The solvers' inner products of vectors avoid BLAS at any size:
-:func:`skmtl._linalg.inner`.)
+two took the same time (0.32, 0.63 s). From about half a million entries of ``X``
+threads help on an idle machine, and the solves keep BLAS's own setting: the
+100-strength group lasso path of ``bench_paths.py`` on 1000 x 1000 (10 tasks) took
+0.81 s (tol 1e-4) and 3.24 s (1e-6) with one thread, 0.53 and 2.00 s with two; on
+2000 x 1000 (20 tasks) 0.78 and 1.60 s against 0.54 and 1.03 s (it had one thread
+below 2^21 entries). (The solvers' inner products of vectors avoid BLAS at any
+size: :func:`skmtl._linalg.inner`.)
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from threadpoolctl import ThreadpoolController
 
 #: most entries of the design (rows x features, the stored ones of a sparse one;
 #: of the Gram statistics when the solve has no rows) solved with one BLAS thread
-SMALL = 2**21
+SMALL = 2**19
 #: threadpoolctl's view of the loaded BLAS libraries, made at the first small solve
 #: (a limit then costs about 12 us against 0.3 ms for threadpool_limits)
 _controller = None
