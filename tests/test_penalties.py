@@ -285,7 +285,9 @@ def test_penalties_that_multitaskestimator_cannot_take_are_named():
     with pytest.raises(TypeError, match="Ridge declares quadratic = True but has no matrix M"):
         MultiTaskEstimator(penalty=Ridge()).fit(X, y, tasks=tasks)
     # every penalty prints its parameters, matrices by their shape
-    assert repr(MeanPenalty(4, alpha=2.0)) == "MeanPenalty(n_tasks=4, alpha=2.0, beta=1.0)"
+    assert repr(MeanPenalty(4, alpha=2.0)) == (
+        "MeanPenalty(n_tasks=4, alpha=2.0, beta=1.0, allow_singular=False)"
+    )
     assert "M=<array of shape (4, 4)>" in repr(QuadraticPenalty(np.eye(4)))
 
 

@@ -283,6 +283,7 @@ def test_clusters_on_fewer_features_than_clusters_do_not_depend_on_task_names(Mo
         lambda: MeanRegularizedRegressor(alpha=1.0),
         lambda: MeanRegularizedClassifier(alpha=1.0, intercept_pooling=1.0),
         lambda: GraphRegularizedRegressor(alpha=0.01),  # graph=None: all pairs
+        lambda: GraphRegularizedRegressor(alpha=0.01, beta=0.0, alpha_l1=0.01),  # SRMTL
     ],
 )
 def test_mean_models_need_no_task_by_task_matrix(make):
@@ -325,3 +326,28 @@ def test_clustered_task_matrix_and_clusters_from_the_thin_svd(shape):
     np.testing.assert_allclose(M, expected, atol=1e-12)
     fast, dense = _cluster_labels(M, 2, 2, spectrum), _cluster_labels(M, 2, 2)
     assert adjusted_rand_score(dense, fast) == 1.0
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(alpha=0.3, beta=0.0, alpha_l1=0.05),
+        dict(alpha=0.3, beta=0.0, alpha_l21=0.05),
+        dict(alpha=0.3, beta=0.02, alpha_l1=0.05, intercept_pooling=2.0),
+    ],
+)
+def test_all_pairs_graph_equals_its_explicit_matrix(params):
+    """graph=None is solved as the mean penalty it equals (O(d T)), also without a
+    ridge beside a norm (MALSAR's mean-case SRMTL): the same fit as the explicit
+    complete graph's T x T Laplacian."""
+    rng = np.random.RandomState(0)
+    tasks = np.repeat(np.arange(5), 20)
+    X = rng.randn(100, 4)
+    y = X @ [1.0, -1.0, 0.0, 0.5] + rng.randn(100) + tasks
+    full = np.ones((5, 5)) - np.eye(5)
+    kw = dict(params, tol=1e-12, max_iter=100_000)
+    for Est, target in ((GraphRegularizedRegressor, y), (GraphRegularizedClassifier, y > 2)):
+        implicit = Est(**kw).fit(X, target, tasks=tasks)
+        explicit = Est(graph=full, **kw).fit(X, target, tasks=tasks)
+        np.testing.assert_allclose(implicit.coef_, explicit.coef_, atol=1e-9)
+        assert implicit.objective_ == pytest.approx(explicit.objective_, rel=1e-12)

@@ -97,12 +97,18 @@ class _GraphRegularized(_TaskRelationModel):
         return isinstance(self.graph, str)  # "chain" (a matrix follows tasks_ as given)
 
     def _graph_penalty(self, n_tasks, allow_singular=False):
-        """The graph term; on all pairs (``graph=None``) with a ridge, the mean
-        penalty it equals, ``alpha' = T alpha + beta``, ``beta' = T beta``, whose
-        methods cost O(d T) where a T x T graph costs O(T^2) memory and an O(T^3)
-        eigendecomposition (thousands of tasks)."""
-        if self.graph is None and self.beta > 0:
-            return MeanPenalty(n_tasks, n_tasks * self.alpha + self.beta, n_tasks * self.beta)
+        """The graph term; on all pairs (``graph=None``) with a ridge or beside a
+        norm (``allow_singular``), the mean penalty it equals, ``alpha' = T alpha +
+        beta``, ``beta' = T beta``, whose methods cost O(d T) where a T x T graph
+        costs O(T^2) memory and an O(T^3) eigendecomposition (thousands of
+        tasks)."""
+        if self.graph is None and (self.beta > 0 or allow_singular):
+            return MeanPenalty(
+                n_tasks,
+                n_tasks * self.alpha + self.beta,
+                n_tasks * self.beta,
+                allow_singular=allow_singular,
+            )
         graph = check_graph(self.graph, n_tasks)
         return GraphPenalty(graph, self.alpha, self.beta, allow_singular=allow_singular)
 

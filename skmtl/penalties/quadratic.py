@@ -80,10 +80,14 @@ class MeanPenalty(Params, QuadraticPenalty):
     ``W - w_bar 1^T``: O(d T), where a T x T basis took O(d T^2) time and O(T^2)
     memory (16000 tasks of 4 samples: 8 GB)."""
 
-    def __init__(self, n_tasks, alpha=1.0, beta=1.0):
+    def __init__(self, n_tasks, alpha=1.0, beta=1.0, allow_singular=False):
         self.alpha, self.beta, self.n_tasks = float(alpha), float(beta), int(n_tasks)
+        self.allow_singular = allow_singular  # (beside a norm: zero strengths allowed)
         # (one task has no deviations: alpha plays no part)
-        if self.beta <= 0 or (self.alpha <= 0 and self.n_tasks > 1):
+        if allow_singular:
+            if min(self.alpha, self.beta) < 0:
+                raise ValueError("The task coupling matrix must be positive semidefinite.")
+        elif self.beta <= 0 or (self.alpha <= 0 and self.n_tasks > 1):
             raise ValueError(
                 "The task coupling matrix must be positive definite; add a ridge term (beta > 0)."
             )
@@ -120,8 +124,16 @@ class MeanPenalty(Params, QuadraticPenalty):
     def conjugate(self, G):
         mean, deviations = self._split(G)
         T = self.n_tasks
-        spread = np.sum(deviations**2) / self.alpha if T > 1 else 0.0
-        return float(spread + T**2 * np.sum(mean**2) / self.beta) / 4
+        terms = [(np.sum(deviations**2) if T > 1 else 0.0, self.alpha)]
+        terms.append((T**2 * np.sum(mean**2), self.beta))
+        # (a zero strength: the conjugate is finite only where G has no part there)
+        return (
+            sum(
+                (part / strength if strength > 0 else (0.0 if part == 0 else np.inf))
+                for part, strength in terms
+            )
+            / 4
+        )
 
     def cvxpy(self, W):
         import cvxpy as cp
