@@ -122,24 +122,23 @@ class MeanPenalty(Params, QuadraticPenalty):
         return self._scaled(V, on_mean, 1.0 / (1.0 + 2.0 * step * self.alpha))
 
     def conjugate(self, G):
-        mean, deviations = self._split(G)
-        T = self.n_tasks
-        terms = [(np.sum(deviations**2) if T > 1 else 0.0, self.alpha)]
-        terms.append((T**2 * np.sum(mean**2), self.beta))
-        # (a zero strength: the conjugate is finite only where G has no part there)
-        return (
-            sum(
-                (part / strength if strength > 0 else (0.0 if part == 0 else np.inf))
-                for part, strength in terms
-            )
-            / 4
-        )
+        mean, deviations = self._split(G)  # (one task: deviations exactly zero)
+        on_mean = _over_strength(self.n_tasks**2 * np.sum(mean**2), self.beta)
+        return float(_over_strength(np.sum(deviations**2), self.alpha) + on_mean) / 4
 
     def cvxpy(self, W):
         import cvxpy as cp
 
         mean = cp.sum(W, axis=1, keepdims=True) / W.shape[1]
         return self.alpha * cp.sum_squares(W - mean) + self.beta * cp.sum_squares(mean)
+
+
+def _over_strength(part, strength):
+    """``part / strength``; for a zero strength, 0 if ``part`` is 0, else infinite
+    (the conjugate of a direction the quadratic does not penalize)."""
+    if strength > 0:
+        return part / strength
+    return 0.0 if part == 0 else np.inf
 
 
 class GraphPenalty(Params, QuadraticPenalty):

@@ -94,10 +94,22 @@ def serves(datafit, penalty):
     return all(p.row_separable for p in penalties) and hasattr(gram, "grams")
 
 
+def _held_diagonals(gram):
+    """The diagonals ``C_t[j, j]`` (tasks x features) of the Grams with a shared
+    intercept held (:meth:`~skmtl._datafit.GramDatafit.held_grams`)."""
+    return np.diagonal(gram.held_grams(), axis1=1, axis2=2)
+
+
 def feature_curvatures(gram):
-    """Each feature's own curvature ``L_j = max_t C_t[j, j]``, of the Grams with a
-    shared intercept held (:meth:`~skmtl._datafit.GramDatafit.held_grams`)."""
-    return np.diagonal(gram.held_grams(), axis1=1, axis2=2).max(axis=0)
+    """Each feature's own curvature ``L_j = max_t C_t[j, j]``."""
+    return _held_diagonals(gram).max(axis=0)
+
+
+def _over_smallest(top, curvatures, floor=0.0):
+    """``top`` over the smallest of ``curvatures`` above ``floor``, at least 1 (1
+    when none is)."""
+    positive = curvatures[curvatures > floor]
+    return max(top / float(positive.min()), 1.0) if len(positive) else 1.0
 
 
 def curvature_spread(datafit):
@@ -107,36 +119,27 @@ def curvature_spread(datafit):
     the least curved feature's row by steps this many times shorter than CD does: a
     large spread comes from features on very different scales (raw tabular data),
     not from correlations (which raise ``L`` by at most ``d`` times)."""
-    lips = feature_curvatures(datafit)
-    positive = lips[lips > 0]
-    if len(positive) == 0:
-        return 1.0
-    return max(float(datafit.lipschitz()) / float(positive.min()), 1.0)
-
-
-def task_spread(datafit):
-    """``L / min_t L_t``: FISTA's Lipschitz constant over the smallest of the tasks'
-    own largest curvatures ``L_t = max_j C_t[j, j]`` (tasks of zero curvature left
-    out), at least 1. One step for all tasks moves a task of a few rows next to one
-    of thousands (whose weight ``tau_t`` is a thousand times larger) by steps this
-    many times shorter than its own: 300 tasks of 3 rows and one of 20000, 6
-    standardized features, the group lasso and the trace norm stopped at 1000 FISTA
-    iterations 50-100 times above the tolerance (certified in 2460 and 3000); CD
-    certified in 25 epochs, ADMM in 29 iterations. On Exam (65 schools of 2-198
-    pupils) the trace norm's CV path took 0.16 s by FISTA, 0.11 by ADMM."""
-    own = np.diagonal(datafit.held_grams(), axis1=1, axis2=2).max(axis=1)
-    # (a task whose rows repeat one row leaves its centring's round-off, not a
-    # curvature)
-    positive = own[own > 1e-10 * own.max(initial=0.0)]
-    if len(positive) == 0:
-        return 1.0
-    return max(float(datafit.lipschitz()) / float(positive.min()), 1.0)
+    return _over_smallest(float(datafit.lipschitz()), feature_curvatures(datafit))
 
 
 def spread(datafit):
-    """The larger of :func:`curvature_spread` and :func:`task_spread`: how much
-    shorter FISTA's one step is than the blocks' (features') or the tasks' own."""
-    return max(curvature_spread(datafit), task_spread(datafit))
+    """How much shorter FISTA's one step is than the blocks' (features') or the
+    tasks' own: the larger of :func:`curvature_spread` and ``L / min_t L_t``, the
+    Lipschitz constant over the smallest of the tasks' own largest curvatures ``L_t
+    = max_j C_t[j, j]`` (a round-off curvature left out: a task whose rows repeat
+    one row). One step for all tasks moves a task of a few rows next to one of
+    thousands (whose weight ``tau_t`` is a thousand times larger) by steps this many
+    times shorter than its own: 300 tasks of 3 rows and one of 20000, 6 standardized
+    features, the group lasso and the trace norm stopped at 1000 FISTA iterations
+    50-100 times above the tolerance (certified in 2460 and 3000); CD certified in
+    25 epochs, ADMM in 29 iterations. On Exam (65 schools of 2-198 pupils) the trace
+    norm's CV path took 0.16 s by FISTA, 0.11 by ADMM."""
+    diagonals, top = _held_diagonals(datafit), float(datafit.lipschitz())
+    tasks = diagonals.max(axis=1)
+    return max(
+        _over_smallest(top, diagonals.max(axis=0)),
+        _over_smallest(top, tasks, 1e-10 * tasks.max(initial=0.0)),
+    )
 
 
 def use_cd(datafit, penalty):

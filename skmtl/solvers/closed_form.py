@@ -21,11 +21,10 @@ def has_closed_form(penalty, loss, n_features, n_tasks):
     """A quadratic loss, a ``quadratic`` penalty, and per-task Gram matrices that fit
     in memory (for a penalty that couples the tasks' systems, unlike the mean, also
     a small enough linear system)."""
-    # (the mean penalty builds its T x T matrix only when asked)
-    if (
-        penalty.quadratic
-        and not isinstance(penalty, MeanPenalty)
-        and getattr(penalty, "M", None) is None
+    # (a matrix the class declares, the mean penalty's lazy property, is not built
+    # to check that it is there)
+    if penalty.quadratic and not (
+        hasattr(type(penalty), "M") or getattr(penalty, "M", None) is not None
     ):
         raise TypeError(
             f"{type(penalty).__name__} declares quadratic = True but has no matrix M "
