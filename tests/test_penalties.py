@@ -125,6 +125,24 @@ def test_trace_norm_partial_svd_equals_full_svd(monkeypatch):
     np.testing.assert_allclose(penalty.prox(V, step), full, atol=1e-10)
 
 
+@pytest.mark.parametrize("shape", [(27, 20), (20, 27), (6, 40)])
+def test_trace_norm_prox_from_the_gram_equals_the_svd_definition(shape):
+    """The prox from the eigendecomposition of the Gram matrix of V's short side
+    equals ``U diag((sigma - threshold)_+) V^T`` from the SVD, on spectra spread over
+    eight decades, for thresholds down to the Gram route's range and below it
+    (where the SVD serves)."""
+    rng = np.random.RandomState(5)
+    k = min(shape)
+    U = np.linalg.qr(rng.randn(shape[0], k))[0]
+    Vt = np.linalg.qr(rng.randn(shape[1], k))[0].T
+    sigma = np.logspace(0, -8, k)
+    V = (U * sigma) @ Vt
+    for threshold in (0.5, 1e-2, 1.01e-3, 1e-5):
+        expected = (U * np.maximum(sigma - threshold, 0.0)) @ Vt
+        prox = TraceNorm(2.0).prox(V, threshold / 2.0)
+        np.testing.assert_allclose(prox, expected, rtol=0, atol=1e-13)
+
+
 def test_a_penalty_without_a_conjugate_is_refused_by_name():
     """A user penalty with value and prox only: the solver names what the gap needs."""
     from skmtl import MultiTaskEstimator
