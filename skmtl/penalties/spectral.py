@@ -185,7 +185,7 @@ def _shrink_by_gram(V, threshold):
     tall = V.shape[0] >= V.shape[1]
     A = V if tall else V.T
     lam, Q = np.linalg.eigh(A.T @ A)
-    if not threshold**2 >= _GRAM_RANGE**2 * lam[-1]:
+    if not threshold >= _GRAM_RANGE * np.sqrt(max(lam[-1], 0.0)):
         return None
     sigma = np.sqrt(np.maximum(lam, 0.0))
     keep = sigma > threshold
