@@ -723,22 +723,24 @@ class _MultiTaskModel(BaseEstimator):
                     routing = (
                         "With metadata routing on, a caller passes them to predict only "
                         "where predict requests them (set_predict_request(tasks=True)); "
-                        "cross_val_predict and scikit-learn's named scorers "
-                        "(scoring='neg_log_loss', 'roc_auc', ...) never do"
+                        "cross_val_predict, permutation_importance, partial_dependence "
+                        "and scikit-learn's named scorers (scoring='neg_log_loss', "
+                        "'roc_auc', ...) never do: score with "
+                        "skmtl.model_selection.TaskScorer, or use task_column"
                     )
                 else:
                     routing = (
-                        "Inside cross_val_score, cross_validate or GridSearchCV, tasks "
-                        "passed as a fit parameter reach the estimator's score only with "
-                        "metadata routing (sklearn.set_config(enable_metadata_routing="
-                        "True)); scikit-learn's named scorers (scoring='neg_log_loss', "
-                        "'roc_auc', ...) call predict without them"
+                        "Without metadata routing scikit-learn drops tasks= on its way to "
+                        "predict and score inside cross_val_score, cross_validate, "
+                        "GridSearchCV and Pipeline.score: turn routing on "
+                        "(sklearn.set_config(enable_metadata_routing=True)) and score "
+                        "with skmtl.model_selection.TaskScorer, or use task_column"
                     )
                 raise ValueError(
                     "This model was fitted with a task label per sample; pass tasks= "
-                    f"(or set task_column) to say which task each row belongs to. {routing}: "
-                    "use skmtl.model_selection.TaskScorer, or task_column (the labels then "
-                    "travel in X, and every scorer and cross_val_predict work)."
+                    f"(or set task_column) to say which task each row belongs to. {routing} "
+                    "(the labels then travel in X, and every scorer and cross_val_predict "
+                    "work)."
                 )
             Z = np.asarray(X @ W) + b
             if K > 1:  # (n, T, K): every task's class scores

@@ -89,8 +89,9 @@ def split_task_column(X, task_column, check_order=False):
         raise ValueError(
             f"task_column={task_column!r} is a column name, but X has no column names "
             "(it is not a DataFrame): pass X as a DataFrame that has this column (the "
-            "frame's columns, as the model was fitted on), or fit with task_column set "
-            "to the column's integer position."
+            "frame's columns, as the model was fitted on; a scikit-learn transformer "
+            "before the model outputs one after set_output(transform='pandas')), or fit "
+            "with task_column set to the column's integer position."
         )
     if not sp.issparse(X):
         X = np.asarray(X)
@@ -756,7 +757,9 @@ def _check_nonempty(totals, labels, wide=False):
             else " Leave that task's rows out (nothing in them fits its coefficients "
             "and intercept); inside BaggingRegressor or BaggingClassifier, whose bootstrap "
             "weighs rows zero, use bootstrap=False (it subsamples the rows instead: a task "
-            "left out is then predicted as one not seen in fit)."
+            "left out is then predicted as one not seen in fit), and with max_features "
+            "below 1 pass the labels as tasks=, not in a task column (Bagging draws and "
+            "reorders X's columns, the task column among them)."
         )
         raise ValueError(
             f"Task(s) {format_labels(empty)} have no {what}; every task needs at least one.{fix}"
