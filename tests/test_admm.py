@@ -218,3 +218,23 @@ def test_prox_newton_starts_admm_from_the_last_dual(name, monkeypatch):
     for fit in (warm, plain):
         assert 0 <= fit.dual_gap_ <= 1e-9 * max(1.0, abs(fit.objective_))
     assert warm.objective_ == pytest.approx(plain.objective_, rel=1e-9)
+
+
+def test_admm_then_cd_warns_with_the_fit_s_tol_and_all_its_iterations():
+    """ADMM handing over to coordinate descent warns once, with the fit's tol and the
+    iterations of both (coordinate descent's own warning said tol=0.0001 and counted
+    its 45 epochs of a 200-iteration budget)."""
+    rng = np.random.default_rng(1)
+    tasks = np.repeat(np.arange(3), 30)
+    X = rng.standard_normal((90, 5))
+    X = np.column_stack([X, X[:, 0] + 1e-9 * rng.standard_normal(90)])  # nearly collinear
+    y = np.einsum("ij,ji->i", X[:, :5], rng.standard_normal((5, 3))[:, tasks])
+    y = y + 0.3 * rng.standard_normal(90)
+    model = skmtl.DirtyRegressor(alpha_shared=1e-9, tol=1e-8, max_iter=200)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y, tasks=tasks)
+    messages = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert model.n_iter_ == 200
+    assert len(messages) == 1
+    assert "after 200 iterations" in messages[0] and "tol=1e-08" in messages[0]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 from .._datafit import GramDatafit, SplitDatafit
 from ..losses import SquaredLoss
@@ -10,7 +13,7 @@ from ..penalties import DirtyRowNorm, L1Linf, SparseGroupNorm
 from . import admm as _admm
 from . import cd as _cd
 from .closed_form import closed_form, has_closed_form
-from .fista import SolverResult, duality_gap, fista
+from .fista import SolverResult, duality_gap, fista, warn_not_converged
 from .support_newton import cd_then_polished, support_weights
 
 #: the methods a user can force, beside "auto", "closed_form" and "cvxpy"
@@ -114,10 +117,20 @@ def admm_then_cd(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold=Non
         return first
     for option in ("rho", "dual_candidate", "dual"):
         kw.pop(option, None)
-    result = _cd.cd(
-        datafit, penalty, first.coef, max_iter=max_iter - first.n_iter, threshold=threshold, **kw
-    )
+    with warnings.catch_warnings():  # (warned below, counting both methods' iterations)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = _cd.cd(
+            datafit,
+            penalty,
+            first.coef,
+            max_iter=max_iter - first.n_iter,
+            threshold=threshold,
+            **kw,
+        )
     result.n_iter += first.n_iter
+    if result.dual_gap > threshold:
+        method = "ADMM, then coordinate descent,"
+        warn_not_converged(result.dual_gap, result.n_iter, threshold, tol, method=method)
     result.lipschitz = first.lipschitz  # ADMM's rho, for the next solve's start
     return result
 
