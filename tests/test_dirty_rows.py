@@ -235,3 +235,32 @@ def test_classifier_hands_crawling_cd_solves_to_admm():
     assert ours.dual_gap_ <= ours.tol * abs(ours.objective_)
     ref = DirtyClassifier(solver="cvxpy", **kw).fit(X, y, tasks=tasks)
     assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
+
+
+@pytest.mark.parametrize("weights", [None, np.array([0.93, 0.70, 0.91])])
+def test_l1_box_projection_with_a_box_below_the_round_off_of_the_entries(weights):
+    """Entries of 1e8 and a box of 6e-10: each entry's two events are one float, so
+    the projection cannot interpolate between them (it divided by a zero rate and
+    returned zero); each entry then falls from the box to zero as a step, in
+    decreasing order of ``|v| / weight``, and the radius is spent exactly. One row
+    (coordinate descent's path) and several rows give the same."""
+    v = np.array([1.7e8, -3.8e7, 1.4e7])
+    radius, box = 1e-9, 5.77e-10
+    expected = np.array([box, -(radius - box), 0.0])
+    V = np.vstack([v, v[::-1], [0.7e-9, -0.45e-9, 0.25e-9]])
+    with np.errstate(all="raise"):
+        one = DirtyRowNorm._project_l1_box(v[None], radius, box, weights)
+        rows = DirtyRowNorm._project_l1_box(V, radius, box, weights)
+    np.testing.assert_allclose(one[0], expected, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(rows[0], expected, rtol=1e-12, atol=0)
+    w = np.ones(3) if weights is None else weights
+    assert np.abs(rows[1]).sum() == pytest.approx(radius, rel=1e-12)
+    assert np.abs(rows[1]).max() <= box
+    # a row in the box's scale still interpolates (cvxpy on it scaled by 1e9)
+    x = cp.Variable(3)
+    cp.Problem(
+        cp.Minimize(cp.sum(cp.multiply(1 / w, cp.square(x - 1e9 * V[2])))),
+        [cp.norm1(x) <= 1e9 * radius, cp.abs(x) <= 1e9 * box],
+    ).solve(solver=cp.CLARABEL)
+    np.testing.assert_allclose(1e9 * rows[2], x.value, atol=1e-7)
+    assert 0 < np.abs(rows[2]).min() and np.abs(rows[2]).max() < box

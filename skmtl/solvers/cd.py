@@ -377,7 +377,10 @@ def cd(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold=None, verbose
         # value (a row penalty whose rows differ must give restrict(rows))
         warnings.warn(
             f"Coordinate descent stopped moving at a duality gap of {gap:.3e}, above "
-            f"the tolerance {threshold:.3e}: the penalty's row proxes do not match its "
+            f"the tolerance {threshold:.3e}. Either the strengths are too small for a "
+            "certificate at the scale of X and y (the gradient that the optimum "
+            "balances against them is below round-off: raise them, or scale the "
+            "data), or, for a penalty of your own, its row proxes do not match its "
             "value and conjugate (a row penalty whose rows differ must implement "
             "restrict(rows), the penalty on those rows only).",
             ConvergenceWarning,
