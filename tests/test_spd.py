@@ -28,5 +28,34 @@ def test_spd_inverse_falls_back_to_lu_off_positive_definite():
     S = rng.standard_normal((250, 4, 4))  # a stack large enough for the Cholesky route
     S = S + np.swapaxes(S, 1, 2)  # symmetric, indefinite: no Cholesky factor
     np.testing.assert_allclose(spd_inverse(S), np.linalg.inv(S))
-    with pytest.raises(np.linalg.LinAlgError):
-        spd_inverse(np.zeros((300, 3, 3)))  # singular: LU's error, as before
+    # singular: the pseudo-inverse (below), zero for the zero matrix
+    np.testing.assert_array_equal(spd_inverse(np.zeros((300, 3, 3))), 0.0)
+
+
+@pytest.mark.parametrize("n_matrices", [2, 200])
+def test_a_singular_matrix_gets_the_pseudo_inverse(n_matrices):
+    """A stack holding a numerically singular matrix (a Gram of duplicated columns
+    plus a shift below its round-off): the pseudo-inverse, not a LinAlgError from
+    inside the fit (split-model classifiers, strengths 1e-9)."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(n_matrices, 30, 5)
+    X = np.concatenate([X, X[:, :, :1]], axis=2)  # a duplicated column
+    A = np.einsum("sij,sik->sjk", X, X) + 1e-300 * np.eye(6)
+    np.testing.assert_allclose(spd_inverse(A), np.linalg.pinv(A, hermitian=True), rtol=1e-10)
+
+
+def test_split_classifiers_fit_duplicated_columns_at_tiny_strengths():
+    import warnings
+
+    import skmtl
+
+    rng = np.random.default_rng(1)
+    tasks = np.repeat(np.arange(3), 30)
+    X = rng.standard_normal((90, 5))
+    y = np.einsum("ij,ji->i", X, rng.standard_normal((5, 3))[:, tasks])
+    y = (y + 0.5 * rng.standard_normal(90) > 0).astype(int)
+    X = np.column_stack([X, X[:, 0], X[:, 1]])  # two duplicated columns
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (no certificate that near-separable)
+        model = skmtl.SparseLowRankClassifier(alpha_lowrank=1e-9).fit(X, y, tasks=tasks)
+    assert np.isfinite(model.objective_) and np.all(np.isfinite(model.coef_))
