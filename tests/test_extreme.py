@@ -217,3 +217,18 @@ def test_bitwise_reproducible_picklable_clonable(model):
     restored = pickle.loads(pickle.dumps(a))
     assert np.array_equal(restored.predict(X, tasks=tasks), a.predict(X, tasks=tasks))
     assert clone(a).get_params() == model.get_params()
+
+
+def test_no_warning_for_ending_above_the_start_within_the_certified_gap():
+    """Features of scale 1e-6 put the default strengths beyond alpha_max: the solve
+    ended 6e-13 above its zero start (coefficients of 7e-12), within its own gap of
+    6e-13, and warned that 'the result is not reliable'."""
+    rng = np.random.default_rng(1)
+    tasks = np.repeat(np.arange(3), 30)
+    X = rng.standard_normal((90, 5))
+    y = np.einsum("ij,ji->i", X, rng.standard_normal((5, 3))[:, tasks])
+    y = y + 0.3 * rng.standard_normal(90)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = skmtl.DirtyRegressor().fit(X * 1e-6, y, tasks=tasks)
+    assert np.abs(model.coef_).max() < 1e-10
