@@ -369,9 +369,10 @@ class TraceNorm(NormPenalty):
     """``alpha * ||W||_*`` (sum of singular values): the task models share a
     low-dimensional subspace (Ji & Ye 2009).
 
-    Prox: singular value soft-thresholding, through a partial SVD first on large
-    matrices (most proxes keep few singular values). Dual norm: the largest
-    singular value.
+    Prox: singular value soft-thresholding, from the eigendecomposition of the
+    Gram matrix of the short side where the threshold allows it
+    (:func:`_shrink_by_gram`), through a partial SVD first on large matrices (most
+    proxes keep few singular values). Dual norm: the largest singular value.
     """
 
     #: try a partial SVD of this many singular values first (the full SVD follows
