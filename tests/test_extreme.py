@@ -232,3 +232,7 @@ def test_no_warning_for_ending_above_the_start_within_the_certified_gap():
         warnings.simplefilter("error")
         model = skmtl.DirtyRegressor().fit(X * 1e-6, y, tasks=tasks)
     assert np.abs(model.coef_).max() < 1e-10
+    # an unconverged solve's large gap allows nothing: one ADMM iteration from zero
+    # ended at 10 times the zero model's objective, and says so
+    with pytest.warns(ConvergenceWarning, match="above its start"):
+        skmtl.RobustLowRankRegressor(max_iter=1).fit(X[:57], y[:57], tasks=tasks[:57])

@@ -130,7 +130,7 @@ def test_trace_norm_prox_from_the_gram_equals_the_svd_definition(shape):
     """The prox from the eigendecomposition of the Gram matrix of V's short side
     equals ``U diag((sigma - threshold)_+) V^T`` from the SVD, on spectra spread over
     eight decades, for thresholds down to the Gram route's range and below it
-    (where the SVD serves)."""
+    (where the SVD serves), at any scale of V."""
     rng = np.random.RandomState(5)
     k = min(shape)
     U = np.linalg.qr(rng.randn(shape[0], k))[0]
@@ -141,6 +141,10 @@ def test_trace_norm_prox_from_the_gram_equals_the_svd_definition(shape):
         expected = (U * np.maximum(sigma - threshold, 0.0)) @ Vt
         prox = TraceNorm(2.0).prox(V, threshold / 2.0)
         np.testing.assert_allclose(prox, expected, rtol=0, atol=1e-13)
+        # far from unit scale: the Gram of V itself would underflow or overflow
+        for scale in (1e-165, 1e160):
+            prox = TraceNorm(2.0).prox(scale * V, scale * threshold / 2.0)
+            np.testing.assert_allclose(prox / scale, expected, rtol=0, atol=1e-13)
 
 
 def test_a_penalty_without_a_conjugate_is_refused_by_name():
