@@ -31,6 +31,44 @@ def format_labels(labels, limit=10, show=str):
     return f"[{shown}{', ...' if len(labels) > limit else ''}]"
 
 
+def task_column_name(columns, task_column):
+    """The label, among a DataFrame's ``columns``, of its task column
+    ``task_column``: that label, the one ColumnTransformer renamed from it
+    (``"<transformer>__<name>"``), or the column at that integer position."""
+    # a ColumnTransformer names its outputs "<transformer>__<column>"
+    renamed = [c for c in columns if str(c).endswith(f"__{task_column}")]
+    positional = isinstance(task_column, numbers.Integral) and (
+        -len(columns) <= task_column < len(columns)
+    )
+    if task_column in columns and positional and columns[task_column] != task_column:
+        raise ValueError(
+            f"task_column={task_column!r} is ambiguous for this DataFrame: it is the "
+            f"label of its column at position {columns.index(task_column)} and the "
+            f"position of its column labelled {columns[task_column]!r} (pandas reads "
+            "an int as a label, scikit-learn's ColumnTransformer as a position). Make "
+            "the labels strings (X.columns = X.columns.astype(str)) and give the "
+            "name, or reorder the columns so that labels and positions agree."
+        )
+    if task_column in columns:
+        name = task_column
+    elif isinstance(task_column, str) and len(renamed) == 1:
+        name = renamed[0]
+    elif positional:
+        name = columns[task_column]
+    elif isinstance(task_column, str) and len(renamed) > 1:
+        raise ValueError(
+            f"task_column={task_column!r} matches several renamed columns of X "
+            f"({format_labels(renamed)}); give the full name of the one that holds "
+            "the task labels."
+        )
+    else:
+        raise ValueError(
+            f"task_column={task_column!r} is not a column of X; X has the columns "
+            f"{format_labels(columns)}."
+        )
+    return name
+
+
 def split_task_column(X, task_column, check_order=False):
     """Return ``(features, labels)``: ``X`` without its task column, and that column
     (with ``check_order``, :func:`warn_if_order_is_lost` and
@@ -42,40 +80,7 @@ def split_task_column(X, task_column, check_order=False):
             "supported: rename it)."
         )
     if hasattr(X, "columns"):  # a DataFrame
-        columns = list(X.columns)
-        # a ColumnTransformer names its outputs "<transformer>__<column>"
-        renamed = [c for c in columns if str(c).endswith(f"__{task_column}")]
-        positional = isinstance(task_column, numbers.Integral) and (
-            -len(columns) <= task_column < len(columns)
-        )
-        if task_column in columns and positional and columns[task_column] != task_column:
-            raise ValueError(
-                f"task_column={task_column!r} is ambiguous for this DataFrame: it is the "
-                f"label of its column at position {columns.index(task_column)} and the "
-                f"position of its column labelled {columns[task_column]!r} (pandas reads "
-                "an int as a label, scikit-learn's ColumnTransformer as a position). Make "
-                "the labels strings (X.columns = X.columns.astype(str)) and give the "
-                "name, or reorder the columns so that labels and positions agree."
-            )
-        if task_column in columns:
-            name = task_column
-        elif isinstance(task_column, str) and len(renamed) == 1:
-            name = renamed[0]
-        elif isinstance(task_column, numbers.Integral) and -len(columns) <= task_column < len(
-            columns
-        ):
-            name = columns[task_column]
-        elif isinstance(task_column, str) and len(renamed) > 1:
-            raise ValueError(
-                f"task_column={task_column!r} matches several renamed columns of X "
-                f"({format_labels(renamed)}); give the full name of the one that holds "
-                "the task labels."
-            )
-        else:
-            raise ValueError(
-                f"task_column={task_column!r} is not a column of X; X has the columns "
-                f"{format_labels(columns)}."
-            )
+        name = task_column_name(list(X.columns), task_column)
         if check_order:  # (on the column itself: an ordered Categorical's dtype)
             warn_if_order_is_lost(X[name])
             warn_if_text_order_differs(X[name])

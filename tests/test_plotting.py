@@ -182,6 +182,12 @@ def test_wrong_inputs_are_named():
     plain = GroupLassoRegressor().fit(X, y, tasks=tasks)
     with pytest.raises(ValueError, match="plot_cv takes a fitted skmtl \\*CV estimator"):
         plotting.plot_cv(plain)
+    with pytest.raises(ValueError, match="this fitted model is not one"):  # (not "fit it")
+        plotting.plot_cv(plain)
+    with pytest.raises(ValueError, match="order must hold each task's position 0 to 2 once"):
+        plotting.plot_task_matrix(np.eye(3), order=[0, 1])
+    with pytest.raises(ValueError, match="plot_scores got 1 scores for 3 names"):
+        plotting.plot_scores(["a", "b", "c"], [0.5])
     with pytest.raises(ValueError, match="not a GroupLassoRegressor"):
         plotting.plot_task_matrix(plain)
     with pytest.raises(ValueError, match=r"square, finite .* shape \(3, 4\)"):
@@ -214,6 +220,23 @@ def test_a_fitted_model_names_its_rows_and_columns():
     assert ticks[:4] == ["10: 0", "10: 1", "10: 2", "20: 0"]
     ax = plotting.plot_coefficients(model.coef_)  # an array: whole positions only
     assert all(float(t).is_integer() for t in ax.get_yticks())
+    assert ax.get_title() == "coefficients"
+    assert plotting.plot_coefficients(model.coef_.tolist()).get_title() == "coefficients"
+    # the task column renamed by a ColumnTransformer, or given by position
+    from sklearn.compose import make_column_transformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    scale = make_column_transformer(("passthrough", ["site"]), remainder=StandardScaler())
+    pipe = make_pipeline(
+        scale.set_output(transform="pandas"), GroupLassoRegressor(alpha=0.01, task_column="site")
+    ).fit(frame, y)
+    ax = plotting.plot_coefficients(pipe[-1])
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks == ["remainder__age", "remainder__bmi", "remainder__bp"]
+    by_position = GroupLassoRegressor(alpha=0.01, task_column=1).fit(frame, y)
+    ax = plotting.plot_coefficients(by_position)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["age", "bmi", "bp"]
 
 
 def test_plots_say_what_they_show_for_other_strengths_and_losses():

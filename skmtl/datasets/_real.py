@@ -119,7 +119,7 @@ load_radon.__doc__ = (
     measurement: 0 in the basement, 1 on the first floor (Gelman & Hill's ``floor``;
     17% of the homes, with lower radon). The county's log soil ``uranium`` is left out
     of ``data`` (it is constant within a task) but is a column of ``frame``. Many
-    counties have only a few homes (one has a single home): the setting where
+    counties have only a few homes (three have a single home): the setting where
     borrowing strength across tasks matters most.
 """
     + _RETURNS

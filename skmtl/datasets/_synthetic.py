@@ -34,11 +34,20 @@ _RETURNS = """    X : ndarray of shape (n_rows, n_features)
 
 
 def _check_sizes(noise, **sizes):
-    """The ``sizes`` (ints >= 1) and the noise (a number >= 0) of a generator, with
-    errors that name them."""
+    """The ``sizes`` (ints >= 1) and the noise (a finite number >= 0) of a
+    generator, with errors that name them."""
     for name, value in sizes.items():
-        check_scalar(value, name, numbers.Integral, min_val=1)
+        _check_count(value, name, 1)
     check_scalar(noise, "noise", numbers.Real, min_val=0)
+    if not np.isfinite(noise):
+        raise ValueError(f"noise must be a finite number >= 0; got {noise!r}.")
+
+
+def _check_count(value, name, low, high=None):
+    """An int (not a bool) in ``[low, high]``, with errors that name it."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an int; got the bool {value!r}.")
+    check_scalar(value, name, numbers.Integral, min_val=low, max_val=high)
 
 
 def _task_sizes(n_samples, n_tasks, shared_design):
@@ -86,10 +95,7 @@ def make_joint_sparse(
 ):
     _check_sizes(noise, n_tasks=n_tasks, n_features=n_features)
     rng = check_random_state(random_state)
-    if not 0 <= n_informative <= n_features:
-        raise ValueError(
-            f"n_informative must be in [0, n_features={n_features}]; got {n_informative}."
-        )
+    _check_count(n_informative, "n_informative", 0, n_features)
     coef = np.zeros((n_tasks, n_features))
     coef[:, :n_informative] = rng.standard_normal((n_tasks, n_informative)) + 1.0
     return (*_sample_tasks(coef, n_samples, noise, loss, shared_design, rng), coef)
@@ -176,8 +182,7 @@ def make_clustered_tasks(
 ):
     _check_sizes(noise, n_tasks=n_tasks, n_features=n_features)
     rng = check_random_state(random_state)
-    if not 1 <= n_clusters <= n_tasks:
-        raise ValueError(f"n_clusters must be in [1, n_tasks={n_tasks}]; got {n_clusters}.")
+    _check_count(n_clusters, "n_clusters", 1, n_tasks)
     labels = np.arange(n_tasks) % n_clusters
     centers = 2.0 * rng.standard_normal((n_clusters, n_features))
     coef = centers[labels] + spread * rng.standard_normal((n_tasks, n_features))
@@ -276,10 +281,8 @@ def make_low_rank_tasks(
 ):
     _check_sizes(noise, n_tasks=n_tasks, n_features=n_features)
     rng = check_random_state(random_state)
-    if not 1 <= rank <= min(n_tasks, n_features):
-        raise ValueError(f"rank must be in [1, min(n_tasks, n_features)]; got {rank}.")
-    if not 0 <= n_outliers < n_tasks:
-        raise ValueError(f"n_outliers must be in [0, n_tasks); got {n_outliers}.")
+    _check_count(rank, "rank", 1, min(n_tasks, n_features))
+    _check_count(n_outliers, "n_outliers", 0, n_tasks - 1)
     basis = np.linalg.qr(rng.standard_normal((n_features, rank)))[0]
     coef = 2.0 * rng.standard_normal((n_tasks, rank)) @ basis.T
     outliers = np.arange(n_tasks - n_outliers, n_tasks)
@@ -335,6 +338,8 @@ def make_shared_specific_tasks(
 ):
     _check_sizes(noise, n_tasks=n_tasks, n_features=n_features)
     rng = check_random_state(random_state)
+    _check_count(n_shared, "n_shared", 0)
+    _check_count(n_specific, "n_specific", 0)
     if n_shared + n_specific > n_features:
         raise ValueError("n_shared + n_specific must not exceed n_features.")
     shared = np.zeros((n_tasks, n_features))
@@ -392,10 +397,7 @@ def make_disease_progression(
     rng = check_random_state(random_state)
     if loss not in ("squared", "logistic"):
         raise ValueError(f"loss must be 'squared' or 'logistic'; got {loss!r}.")
-    if not 0 < n_informative <= n_features:
-        raise ValueError(
-            f"n_informative must be in [1, n_features={n_features}]; got {n_informative}."
-        )
+    _check_count(n_informative, "n_informative", 1, n_features)
     if not 0 <= dropout < 1:
         raise ValueError(f"dropout must be in [0, 1); got {dropout!r}.")
     T = n_time_points
