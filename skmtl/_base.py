@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 from sklearn import get_config
 from sklearn.base import BaseEstimator, clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
@@ -472,18 +473,28 @@ class _MultiTaskModel(BaseEstimator):
             )
         sigma, C, parts, n_iter = None, None, None, 0
         for _ in range(weights.max_rounds):
-            data.task_weights = None if sigma is None else 1.0 / sigma**2
+            used = sigma  # (the noise levels of this round's solve)
+            data.task_weights = None if used is None else 1.0 / used**2
             W, intercept, parts, C = self._solve(data, info, loss, penalty, C, parts=parts)
             n_iter += self.n_iter_
             full = DesignDatafit(loss, data, self.fit_intercept, self.intercept_pooling)
             per_task = data.task_sum(data.weights * loss.pointwise(full.y, full.linear(C)))
-            new = weights.noise(per_task)
-            done = sigma is not None and np.max(np.abs(new - sigma) / sigma) <= weights.tol
-            sigma = new
-            if done:
+            sigma = weights.noise(per_task)
+            change = np.inf if used is None else np.max(np.abs(sigma - used) / used)
+            if change <= weights.tol:
                 break
-        data.task_weights = 1.0 / sigma**2
-        self.task_noise_, self.n_iter_ = sigma, n_iter
+        else:
+            warnings.warn(
+                f"task_weights='uncertainty': the noise levels still changed by {change:.2e} "
+                f"(relative) after {weights.max_rounds} rounds, above their tol="
+                f"{weights.tol:g}; the fit is that of the last round's weights. Raise "
+                "UncertaintyWeights(max_rounds=...).",
+                ConvergenceWarning,
+                stacklevel=user_stacklevel(),
+            )
+        # the weights and noise levels of the last solve, which coef_ and objective_ are
+        data.task_weights = None if used is None else 1.0 / used**2
+        self.task_noise_, self.n_iter_ = (sigma if used is None else used), n_iter
         return W, intercept, parts
 
     def _restrict_to_main_task(self, X, y, tasks, sample_weight, y_pred):

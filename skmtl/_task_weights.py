@@ -17,7 +17,9 @@ class UncertaintyWeights(Params):
     and the noise levels ``sigma``, with ``L_t`` twice the task's mean loss (its mean
     squared error for least squares), by alternating warm-started solves of the
     weighted problem with the closed-form step ``sigma_t = max(sqrt(L_t), floor)``.
-    The task weights are ``1 / sigma_t^2``.
+    The task weights are ``1 / sigma_t^2``: ``task_weights_`` and ``task_noise_`` are
+    those of the last weighted solve, whose objective (without the ``log sigma_t``
+    terms) is the model's ``objective_``.
 
     Parameters
     ----------
@@ -25,7 +27,7 @@ class UncertaintyWeights(Params):
         Smallest noise level: keeps a task that is fitted exactly from taking all
         the weight.
     max_rounds : int, default=50
-        Most alternations.
+        Most alternations (a ``ConvergenceWarning`` when they run out).
     tol : float, default=1e-6
         Stop when no ``sigma_t`` changes by more than this, relatively.
     """

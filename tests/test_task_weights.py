@@ -1,8 +1,12 @@
 """Task weights: given, by sample count, learned from noise; a main task."""
 
+import warnings
+
 import numpy as np
 import pytest
 from conftest import make_tasks, objective
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 
 import skmtl
 from skmtl import (
@@ -230,6 +234,28 @@ def test_uncertainty_recovers_noise_ratios_and_helps_clean_tasks():
     learned.set_params(task_weights=None)
     with pytest.warns(UserWarning, match="partial_fit after fit starts over"):
         assert not hasattr(learned.partial_fit(X, y, tasks=tasks), "task_noise_")
+
+
+def test_uncertainty_reports_the_weights_of_its_last_solve():
+    """task_weights_ and task_noise_ are those that weighted the solve of coef_ and
+    objective_ (a refit with them as fixed weights gives the same model), also when
+    the rounds run out, which warns (3 rounds: the reported weights were one noise
+    step ahead, coef_ 9e-3 away from the refit's)."""
+    rng = np.random.RandomState(64)
+    noise = np.array([0.1, 0.1, 1.0, 3.0])
+    tasks = np.repeat(np.arange(4), 60)
+    X = rng.randn(len(tasks), 5)
+    y = X @ rng.randn(5) + noise[tasks] * rng.randn(len(tasks))
+    for weights in (UncertaintyWeights(), UncertaintyWeights(max_rounds=3)):
+        model = MeanRegularizedRegressor(alpha=5.0, beta=0.001, task_weights=weights, tol=1e-10)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.fit(X, y, tasks=tasks)
+        ran_out = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+        assert len(ran_out) == (weights.max_rounds == 3)
+        np.testing.assert_allclose(model.task_weights_, 1 / model.task_noise_**2)
+        fixed = clone(model).set_params(task_weights=model.task_weights_)
+        np.testing.assert_allclose(fixed.fit(X, y, tasks=tasks).coef_, model.coef_, atol=1e-8)
 
 
 def test_learned_weights_are_refused_where_weights_are_fixed():

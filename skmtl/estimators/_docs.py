@@ -185,7 +185,8 @@ def _common_attributes(loss):
         ((n_classes, n_features) with more than two classes).
     population_intercept_ : float
         Its intercept: the shared intercept ``b_0`` with ``intercept_pooling`` > 0
-        (the mean of the intercepts weighted by ``tau_t / n_t``), else their mean.
+        (the mean of the intercepts weighted by ``tau_t / n_t``), else their mean
+        (an ndarray of shape (n_classes,) with more than two classes).
     task_weights_ : ndarray of shape (n_tasks,)
         The weight of each task's data term used in the fit.
     task_noise_ : ndarray of shape (n_tasks,)
@@ -209,6 +210,10 @@ def _common_attributes(loss):
         ``task_column`` the task column is among them but not among the columns
         of ``coef_``: those are
         ``feature_names_in_[feature_names_in_ != task_column]``.
+    statistics_ : TaskStatistics
+        After ``partial_fit`` (estimators that have it): the sums over the chunks
+        seen so far (:class:`~skmtl.statistics.TaskStatistics`), from which each
+        call refits.
 """
     )
 

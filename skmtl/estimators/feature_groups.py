@@ -368,8 +368,12 @@ _IMSF_PARAMETERS = """    sources : list of array-like of int or array-like of s
     patterns_ : ndarray of shape (n_patterns, n_sources), dtype bool
         The patterns of available sources seen in fit, one per task.
     coef_ : ndarray of shape (n_patterns, n_features)
-        The model of each pattern (zero on its missing sources).
+        The model of each pattern (zero on its missing sources); (n_patterns,
+        n_classes, n_features) with more than two classes.
     intercept_ : ndarray of shape (n_patterns,)
+        (n_patterns, n_classes) with more than two classes.
+    classes_ : ndarray of shape (n_classes,)
+        The class labels (classifier only).
     source_labels_ : ndarray of shape (n_features,)
         The source of each column, numbered from 0.
     estimator_ : FeatureGroupLasso{name}
@@ -377,6 +381,8 @@ _IMSF_PARAMETERS = """    sources : list of array-like of int or array-like of s
     n_iter_, dual_gap_, gap_threshold_, objective_ : int, float, float, float
         As in the fitted multi-task model.
     n_features_in_ : int
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the columns of ``X``, defined when it has string column names.
 
     Examples
     --------

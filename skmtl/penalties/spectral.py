@@ -376,9 +376,10 @@ class TraceNorm(NormPenalty):
     low-dimensional subspace (Ji & Ye 2009).
 
     Prox: singular value soft-thresholding, from the eigendecomposition of the
-    Gram matrix of the short side where the threshold allows it
-    (:func:`_shrink_by_gram`), through a partial SVD first on large matrices (most
-    proxes keep few singular values). Dual norm: the largest singular value.
+    Gram matrix of the short side where the threshold is at least 1e-3 of the
+    largest singular value (else by the SVD), through a partial SVD first on large
+    matrices (most proxes keep few singular values). Dual norm: the largest
+    singular value.
     """
 
     #: try a partial SVD of this many singular values first (the full SVD follows
