@@ -27,14 +27,15 @@ class UncertaintyWeights(Params):
         Smallest noise level: keeps a task that is fitted exactly from taking all
         the weight.
     max_rounds : int, default=50
-        Most alternations (a ``ConvergenceWarning`` when they run out).
+        Most alternations, at least 2: the first solve is unweighted (a
+        ``ConvergenceWarning`` when they run out).
     tol : float, default=1e-6
         Stop when no ``sigma_t`` changes by more than this, relatively.
     """
 
     def __init__(self, floor=1e-3, max_rounds=50, tol=1e-6):
         check_number(floor, "floor", low=0, low_open=True)
-        check_number(max_rounds, "max_rounds", low=1, integer=True)
+        check_number(max_rounds, "max_rounds", low=2, integer=True)  # (1: unweighted)
         check_number(tol, "tol", low=0)
         self.floor, self.max_rounds, self.tol = floor, max_rounds, tol
 

@@ -139,7 +139,10 @@ def _default_names(model, feature_names, task_names):
         feature_names = list(model.feature_names_in_)
         column = getattr(model, "task_column", None)
         if column is not None:  # (by name, renamed by a ColumnTransformer, or position)
-            feature_names.remove(task_column_name(feature_names, column))
+            try:
+                feature_names.remove(task_column_name(feature_names, column))
+            except ValueError:  # (task_column set after a fit without it)
+                pass
     if task_names is None and getattr(model, "_layout", None) not in (None, "single"):
         task_names = [str(t) for t in np.asarray(model.tasks_).tolist()]
     return feature_names, task_names

@@ -367,7 +367,7 @@ def test_default_weights_count_every_sample_once():
 @pytest.mark.parametrize(
     "params, message",
     [
-        (dict(max_rounds=0), "max_rounds must be >= 1"),
+        (dict(max_rounds=1), "max_rounds must be >= 2"),
         (dict(tol="x"), "tol must be a real number"),
         (dict(floor=-1.0), "floor must be > 0"),
         (dict(floor=0.0), "floor must be > 0"),

@@ -43,11 +43,15 @@ def _check_sizes(noise, **sizes):
         raise ValueError(f"noise must be a finite number >= 0; got {noise!r}.")
 
 
-def _check_count(value, name, low, high=None):
-    """An int (not a bool) in ``[low, high]``, with errors that name it."""
+def _check_count(value, name, low, high=None, bound=None):
+    """An int (not a bool) in ``[low, high]``, with errors that name it (and what
+    ``high`` is, ``bound``)."""
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be an int; got the bool {value!r}.")
-    check_scalar(value, name, numbers.Integral, min_val=low, max_val=high)
+    try:
+        check_scalar(value, name, numbers.Integral, min_val=low, max_val=high)
+    except ValueError as error:
+        raise ValueError(f"{error} ({bound})" if bound else str(error)) from None
 
 
 def _task_sizes(n_samples, n_tasks, shared_design):
@@ -95,7 +99,7 @@ def make_joint_sparse(
 ):
     _check_sizes(noise, n_tasks=n_tasks, n_features=n_features)
     rng = check_random_state(random_state)
-    _check_count(n_informative, "n_informative", 0, n_features)
+    _check_count(n_informative, "n_informative", 0, n_features, "n_features")
     coef = np.zeros((n_tasks, n_features))
     coef[:, :n_informative] = rng.standard_normal((n_tasks, n_informative)) + 1.0
     return (*_sample_tasks(coef, n_samples, noise, loss, shared_design, rng), coef)
@@ -182,7 +186,7 @@ def make_clustered_tasks(
 ):
     _check_sizes(noise, n_tasks=n_tasks, n_features=n_features)
     rng = check_random_state(random_state)
-    _check_count(n_clusters, "n_clusters", 1, n_tasks)
+    _check_count(n_clusters, "n_clusters", 1, n_tasks, "n_tasks")
     labels = np.arange(n_tasks) % n_clusters
     centers = 2.0 * rng.standard_normal((n_clusters, n_features))
     coef = centers[labels] + spread * rng.standard_normal((n_tasks, n_features))
@@ -281,8 +285,8 @@ def make_low_rank_tasks(
 ):
     _check_sizes(noise, n_tasks=n_tasks, n_features=n_features)
     rng = check_random_state(random_state)
-    _check_count(rank, "rank", 1, min(n_tasks, n_features))
-    _check_count(n_outliers, "n_outliers", 0, n_tasks - 1)
+    _check_count(rank, "rank", 1, min(n_tasks, n_features), "min(n_tasks, n_features)")
+    _check_count(n_outliers, "n_outliers", 0, n_tasks - 1, "n_tasks - 1")
     basis = np.linalg.qr(rng.standard_normal((n_features, rank)))[0]
     coef = 2.0 * rng.standard_normal((n_tasks, rank)) @ basis.T
     outliers = np.arange(n_tasks - n_outliers, n_tasks)
@@ -397,7 +401,7 @@ def make_disease_progression(
     rng = check_random_state(random_state)
     if loss not in ("squared", "logistic"):
         raise ValueError(f"loss must be 'squared' or 'logistic'; got {loss!r}.")
-    _check_count(n_informative, "n_informative", 1, n_features)
+    _check_count(n_informative, "n_informative", 1, n_features, "n_features")
     if not 0 <= dropout < 1:
         raise ValueError(f"dropout must be in [0, 1); got {dropout!r}.")
     T = n_time_points

@@ -208,8 +208,8 @@ def _common_attributes(loss):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of those columns, defined when ``X`` has string column names. With
         ``task_column`` the task column is among them but not among the columns
-        of ``coef_``: those are
-        ``feature_names_in_[feature_names_in_ != task_column]``.
+        of ``coef_``: those are the others (the task column found by its name, its
+        ColumnTransformer name ``"<transformer>__<name>"`` or its position).
     statistics_ : TaskStatistics
         After ``partial_fit`` (estimators that have it): the sums over the chunks
         seen so far (:class:`~skmtl.statistics.TaskStatistics`), from which each
