@@ -492,9 +492,10 @@ class _MultiTaskModel(BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=user_stacklevel(),
             )
-        # the weights and noise levels of the last solve, which coef_ and objective_ are
-        data.task_weights = None if used is None else 1.0 / used**2
-        self.task_noise_, self.n_iter_ = (sigma if used is None else used), n_iter
+        # the weights and noise levels of the last solve (max_rounds >= 2: a weighted
+        # one), which coef_ and objective_ are
+        data.task_weights = 1.0 / used**2
+        self.task_noise_, self.n_iter_ = used, n_iter
         return W, intercept, parts
 
     def _restrict_to_main_task(self, X, y, tasks, sample_weight, y_pred):
