@@ -1449,3 +1449,16 @@ def test_folds_without_a_score_are_named_not_chosen_from():
         GroupLassoRegressorCV(alphas=5, cv=splits).fit(X, y)
     with pytest.warns(UserWarning, match="The groups parameter is ignored by KFold"):
         GroupLassoRegressorCV(alphas=5, cv=KFold(3)).fit(X, y, groups=np.arange(60) % 6)
+
+
+def test_tied_mean_errors_go_to_the_first_in_grid_order():
+    """Errors within 1e-7 (relative) of the lowest are ties, decided by grid order
+    (the path's strongest first), not by round-off: a non-convex model's flat stretch
+    of equal models chose alpha_ 0.041 on dense X and 0.060 on the same X as CSR."""
+    from skmtl.model_selection._cv import _first_best
+
+    flat = np.array([4.1, 0.0913041734, 0.0913041686, 0.0913041686, 0.0913041686])
+    assert _first_best(flat) == 1  # 5e-9 apart: tied with the lowest
+    assert _first_best(np.array([4.1, 0.0914, 0.0913, 0.0913])) == 2  # a real difference
+    assert _first_best(np.array([[np.nan, 0.5], [0.2, 0.2]])) == 2  # NaN left out
+    assert _first_best(np.array([np.nan, np.nan])) == 0
