@@ -198,7 +198,9 @@ def test_two_strengths_cv_grid():
     # before the path's, then the folds
     assert model.mse_path_.shape == (2, 2, 3, 5)
     assert model.alpha_ in (1.0, 0.1, 0.01) and model.beta_ in (1e-3, 1e-1)
-    best = np.unravel_index(np.argmin(model.mse_path_.mean(axis=-1)), (2, 2, 3))
+    from skmtl.model_selection._cv import _first_best  # (the argmin, ties to the strongest)
+
+    best = np.unravel_index(_first_best(model.mse_path_.mean(axis=-1)), (2, 2, 3))
     chosen = (model.betas_[best[0]], model.intercept_poolings_[best[1]], model.alphas_[best[2]])
     assert chosen == (model.beta_, model.intercept_pooling_, model.alpha_)
     refit = MeanRegularizedRegressor(
@@ -1462,3 +1464,6 @@ def test_tied_mean_errors_go_to_the_first_in_grid_order():
     assert _first_best(np.array([4.1, 0.0914, 0.0913, 0.0913])) == 2  # a real difference
     assert _first_best(np.array([[np.nan, 0.5], [0.2, 0.2]])) == 2  # NaN left out
     assert _first_best(np.array([np.nan, np.nan])) == 0
+    assert _first_best(np.array([np.nan, np.inf])) == 1
+    # ties along the path only: another grid's point is another model
+    assert _first_best(np.array([[1.0, 0.5 + 1e-9], [0.5, 2.0]])) == 2

@@ -430,21 +430,26 @@ class _PathCV(_MultiTaskModel):
         return self._model().__sklearn_tags__()
 
 
-#: mean held-out errors within this relative distance of the lowest are ties, which
-#: go to the first in grid order (the path's strongest): their differences are the
-#: solves' round-off (a non-convex model's flat stretch of the path, equal models to
-#: 1e-8, errors 5e-9 apart: alpha_ 0.041 on dense X, 0.060 on the same X as CSR or
-#: with the tasks renamed)
+#: mean held-out errors along the path within this relative distance of the lowest
+#: are ties, which go to the path's strongest: their differences are the solves'
+#: round-off (a non-convex model's flat stretch of the path, equal models to 1e-8,
+#: errors 5e-9 apart: alpha_ 0.041 on dense X, 0.060 on the same X as CSR or with
+#: the tasks renamed)
 _TIE_RTOL = 1e-7
 
 
 def _first_best(errors):
-    """The flat index of the lowest of ``errors`` (NaN left out), the first of those
-    within ``_TIE_RTOL`` of it."""
-    low = np.nanmin(errors) if not np.isnan(errors).all() else np.nan
-    if not np.isfinite(low):
-        return int(np.argmin(errors))
-    return int(np.flatnonzero(errors <= low + _TIE_RTOL * abs(low))[0])
+    """The flat index of the lowest of ``errors`` (``(n_secondary..., n_alphas)``,
+    NaN left out), or of the strongest point of its path (the first along the last
+    axis, whose grid decreases) within ``_TIE_RTOL`` of it."""
+    if np.isnan(errors).all():
+        return 0
+    low = np.nanmin(errors)
+    best = np.unravel_index(np.flatnonzero(errors == low)[0], errors.shape)
+    if np.isfinite(low):
+        row = errors[best[:-1]]
+        best = (*best[:-1], np.flatnonzero(row <= low + _TIE_RTOL * abs(low))[0])
+    return int(np.ravel_multi_index(best, errors.shape))
 
 
 def _warn_not_converged(messages, settings):

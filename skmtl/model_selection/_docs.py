@@ -258,8 +258,8 @@ def cv_docstring(
         f"with {searched} chosen from the grids below by cross-validation (the other "
         f"parameters are fixed): each fold solves a warm-started path of ``{strengths[0]}`` "
         f"for each point of the other grids, and the strengths with the lowest held-out "
-        f"{error}, averaged over the folds, are refitted on all data (errors within "
-        f"1e-7 of the lowest, relatively, are ties: the first in grid order wins)."
+        f"{error}, averaged over the folds, are refitted on all data (errors along "
+        f"the path within 1e-7 of the lowest, relatively, are ties: the strongest wins)."
     )
     return f"""{summary}
 
