@@ -45,9 +45,8 @@ def water_fill(a, shift, total, low=0.0, high=1.0):
         return x
     # sum x is piecewise linear in tau, with breakpoints where an entry meets a bound:
     # evaluate it at every breakpoint (one broadcast), then interpolate in the segment
-    taus = np.sort(np.concatenate([(low + shift) / positive, (high + shift) / positive]))
-    sums = np.minimum(np.maximum(taus[:, None] * positive - shift, low), high).sum(axis=1)
-    sums += n_zero * at_zero
+    taus = np.unique(np.concatenate([(low + shift) / positive, (high + shift) / positive]))
+    sums = np.clip(np.outer(taus, positive) - shift, low, high).sum(axis=1) + n_zero * at_zero
     k = int(np.searchsorted(sums, total))  # first breakpoint reaching the total
     if k == 0 or sums[k] == sums[k - 1]:
         tau = taus[k]
