@@ -30,7 +30,7 @@ operations each, one row prox each): an epoch costs several FISTA iterations (wh
 prox is one vectorised call), up to about 30 for the dirty model's row norm. CD pays
 off where FISTA's single step is much shorter than the blocks' own steps, that is
 on badly scaled features: :func:`use_cd` (the ``solver="auto"`` rule) takes CD
-when the :func:`curvature_spread` is at least ``MIN_SPREAD``, on at most
+when the :func:`spread` is at least ``MIN_SPREAD``, on at most
 ``MAX_FEATURES`` features, and for L2,1 and L1 on few features (``FEW_FEATURES``),
 where an epoch is a handful of row updates.
 """
@@ -49,7 +49,7 @@ from .fista import SolverResult, duality_gap, warn_not_converged
 
 #: CD is chosen (solver="auto") up to this many features
 MAX_FEATURES = BADLY_SCALED_MAX_FEATURES
-#: and where the curvature spread (:func:`curvature_spread`) is at least this: FISTA
+#: and where the curvature spread (:func:`spread`) is at least this: FISTA
 #: below. Measured (issue 18: 139 tasks, 27 Gaussian features rescaled to a spread,
 #: one run each): at spreads 3-14 L2,1 even, L1/Linf FISTA 2-5x faster, the dirty
 #: model FISTA 15-25x; at 40, L2,1 CD 1.3x, L1/Linf FISTA 2x, dirty FISTA 10x; at

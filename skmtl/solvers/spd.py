@@ -40,9 +40,8 @@ def spd_inverse(A):
 def _inverse(A):
     """``np.linalg.inv``, or for a stack holding a matrix that it finds singular (an
     exact zero pivot) the pseudo-inverse (eigenvalues below 1e-15 of the largest
-    left out): a Gram of
-    duplicated columns plus a shift below its round-off (ADMM's ``rho`` after
-    strengths of 1e-9) raised LinAlgError from inside the fit."""
+    left out): a Gram of duplicated columns plus a shift below its round-off (ADMM's
+    ``rho`` after strengths of 1e-9) raised LinAlgError from inside the fit."""
     try:
         return np.linalg.inv(A)
     except np.linalg.LinAlgError:
