@@ -492,9 +492,8 @@ class _MultiTaskModel(BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=user_stacklevel(),
             )
-        # the weights and noise levels of the last solve (max_rounds >= 2: a weighted
-        # one), which coef_ and objective_ are
-        data.task_weights = 1.0 / used**2
+        # the noise levels whose weights (data.task_weights, set above) the last solve
+        # used (max_rounds >= 2: a weighted one), which coef_ and objective_ are
         self.task_noise_, self.n_iter_ = used, n_iter
         return W, intercept, parts
 
