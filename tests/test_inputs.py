@@ -519,6 +519,16 @@ def test_task_labels_that_differ_in_case_or_space_warn(data):
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         GroupLassoRegressor().fit(X, y, tasks=np.array(["a", "b", "c"])[tasks % 3])
+    # partial_fit checks them too, across its chunks (once, when new labels arrive)
+    first, later = tasks == 0, tasks == 1  # "Store 01", then " store 01 "
+    model = GroupLassoRegressor().partial_fit(X[first], y[first], tasks=labels[first])
+    with pytest.warns(UserWarning, match=r"1 group\(s\) of task labels differ only in case"):
+        model.partial_fit(X[later], y[later], tasks=labels[later])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        model.partial_fit(X[later], y[later], tasks=labels[later])
+    with pytest.warns(UserWarning, match="was the task column scaled"):
+        GroupLassoRegressor().partial_fit(X, y, tasks=tasks + 0.5)
 
 
 def test_a_date_column_in_x_is_named():

@@ -57,10 +57,11 @@ def _check_count(value, name, low, high=None, bound=None):
 def _task_sizes(n_samples, n_tasks, shared_design):
     """``n_samples`` as one count per task (an int for a shared design)."""
     if shared_design or np.ndim(n_samples) == 0:
-        check_scalar(n_samples, "n_samples", numbers.Integral, min_val=1)
+        _check_count(n_samples, "n_samples", 1)
         return n_samples if shared_design else np.full(n_tasks, n_samples)
     counts = np.asarray(n_samples)
-    if counts.shape != (n_tasks,) or counts.dtype.kind not in "iu" or counts.min() < 1:
+    bools = any(isinstance(c, (bool, np.bool_)) for c in np.ravel(np.asarray(n_samples, object)))
+    if counts.shape != (n_tasks,) or counts.dtype.kind not in "iu" or bools or counts.min() < 1:
         raise ValueError(
             f"n_samples must be an int >= 1 or one int >= 1 per task ({n_tasks}); got "
             f"{n_samples!r}."
