@@ -865,13 +865,7 @@ class RegressorMixin:
         return pooled_r2(y, y_pred, sample_weight)
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.estimator_type = "regressor"
-        tags.regressor_tags = _regressor_tags()
-        # counts (the Poisson loss) are non-negative
-        loss = _loss_or_none(self)
-        tags.target_tags.positive_only = loss is not None and loss.target == "counts"
-        return tags
+        return _regressor_tags(super().__sklearn_tags__(), _loss_or_none(self))
 
 
 class IncrementalRegressorMixin(RegressorMixin):
@@ -1043,17 +1037,7 @@ class ClassifierMixin:
         return float(np.sum(sw * seen * (y == y_pred)) / np.sum(sw * seen))
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.estimator_type = "classifier"
-        tags.classifier_tags = _classifier_tags()
-        # whether three classes fit: not for a binary loss without a multi-class form
-        # (the squared hinge), nor a multinomial loss of another number of classes
-        loss = _loss_or_none(self)
-        try:
-            tags.classifier_tags.multi_class = loss is None or loss.multiclass(3) is not None
-        except ValueError:
-            tags.classifier_tags.multi_class = False
-        return tags
+        return _classifier_tags(super().__sklearn_tags__(), _loss_or_none(self))
 
 
 def _label_kind(labels):
@@ -1096,16 +1080,28 @@ def _probabilistic(estimator):
     return _binary(estimator) and estimator._loss().probabilistic
 
 
-def _regressor_tags():
+def _regressor_tags(tags, loss):
+    """``tags`` of a regressor of ``loss`` (None: invalid): counts (the Poisson
+    loss) are non-negative."""
     from sklearn.utils import RegressorTags
 
-    return RegressorTags()
+    tags.estimator_type, tags.regressor_tags = "regressor", RegressorTags()
+    tags.target_tags.positive_only = loss is not None and loss.target == "counts"
+    return tags
 
 
-def _classifier_tags():
+def _classifier_tags(tags, loss):
+    """``tags`` of a classifier of ``loss`` (None: invalid): whether three classes
+    fit, not for a binary loss without a multi-class form (the squared hinge), nor a
+    multinomial loss of another number of classes."""
     from sklearn.utils import ClassifierTags
 
-    return ClassifierTags(multi_class=True)
+    tags.estimator_type, tags.classifier_tags = "classifier", ClassifierTags()
+    try:
+        tags.classifier_tags.multi_class = loss is None or loss.multiclass(3) is not None
+    except ValueError:
+        tags.classifier_tags.multi_class = False
+    return tags
 
 
 class MultiTaskEstimator(_MultiTaskModel):
@@ -1283,14 +1279,10 @@ class MultiTaskEstimator(_MultiTaskModel):
         return ClassifierMixin.predict_log_proba(self, X, tasks)
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        if _binary(self):
-            tags.estimator_type = "classifier"
-            tags.classifier_tags = _classifier_tags()
-        else:
-            tags.estimator_type = "regressor"
-            tags.regressor_tags = _regressor_tags()
-        return tags
+        tags, loss = super().__sklearn_tags__(), _loss_or_none(self)
+        if loss is not None and is_classification(loss):
+            return _classifier_tags(tags, loss)
+        return _regressor_tags(tags, loss)
 
 
 def _is_dask(X):

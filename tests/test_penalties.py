@@ -170,6 +170,75 @@ def test_a_penalty_without_a_conjugate_is_refused_by_name():
         MultiTaskEstimator(penalty=NoValue()).fit(X, Y)
 
 
+def test_row_declarations_are_checked_before_the_solve():
+    """``row_separable`` on a plain Penalty (the row solvers' methods missing) and a
+    row penalty with one weight per row but the default ``restrict`` (working sets and
+    CD would pair rows with other rows' weights): TypeErrors that name the fix, not an
+    AttributeError or a broadcasting error from inside a solver, nor a wrong fit."""
+    from skmtl import MultiTaskEstimator
+    from skmtl.penalties import L21, Params, Penalty, RowNormPenalty
+
+    pytest.importorskip("cvxpy")
+
+    class RowFlag(Params, Penalty):
+        row_separable = True
+
+        def __init__(self, alpha=0.1):
+            self.alpha = alpha
+
+        def value(self, W):
+            return L21(self.alpha).value(W)
+
+        def prox(self, V, step):
+            return L21(self.alpha).prox(V, step)
+
+        def dual_scale(self, G):
+            return L21(self.alpha).dual_scale(G)
+
+        def conjugate(self, G):
+            return 0.0
+
+        def dual_norm_rows(self, G):
+            return L21(self.alpha).dual_norm_rows(G)
+
+    class WeightedRows(RowNormPenalty):  # sum_j weights_j ||W_j||, alpha = 1
+        def __init__(self, weights):
+            self.alpha, self.weights = 1.0, weights
+
+        def norm(self, W):
+            return float(self.weights @ np.linalg.norm(W, axis=1))
+
+        def prox(self, V, step):
+            norms = np.linalg.norm(V, axis=1)
+            return V * np.maximum(1 - step * self.weights / np.maximum(norms, 1e-300), 0)[:, None]
+
+        def dual_norm_rows(self, G):
+            return np.linalg.norm(G, axis=1) / self.weights
+
+        def cvxpy_norm(self, W):
+            import cvxpy as cp
+
+            return cp.sum(cp.multiply(self.weights, cp.norm(W, 2, axis=1)))
+
+    X, Y = np.random.RandomState(0).randn(30, 4), np.random.RandomState(1).randn(30, 2)
+    for solver in ("auto", "fista", "cd", "admm"):
+        with pytest.raises(TypeError, match="free_rows, restrict, safe_rows.*RowNormPenalty"):
+            MultiTaskEstimator(penalty=RowFlag(), solver=solver).fit(X, Y)
+        with pytest.raises(TypeError, match=r"\(weights: 4 entries\).*restrict\(rows\)"):
+            MultiTaskEstimator(penalty=WeightedRows(np.arange(1.0, 5.0)), solver=solver).fit(X, Y)
+
+    class Restricted(WeightedRows):
+        def restrict(self, rows):
+            return Restricted(self.weights[rows])
+
+    weights = np.array([0.05, 0.1, 0.2, 0.4])
+    for solver in ("auto", "cd", "admm", "fista"):  # then each matches cvxpy
+        model = MultiTaskEstimator(penalty=Restricted(weights), solver=solver, tol=1e-10)
+        reference = MultiTaskEstimator(penalty=Restricted(weights), solver="cvxpy")
+        objective = reference.fit(X, Y).objective_
+        assert abs(model.fit(X, Y).objective_ - objective) <= 1e-7 * abs(objective)
+
+
 def test_a_wrong_conjugate_is_flagged_by_its_negative_gap():
     """An L1 norm written as a plain Penalty (conjugate 0 everywhere, the default
     dual_scale): its dual objective can exceed the primal one, which weak duality

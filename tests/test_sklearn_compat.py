@@ -18,7 +18,7 @@ from skmtl import (
     MultiTaskEstimator,
     model_selection,
 )
-from skmtl.penalties import L1Linf, SparseGroupNorm
+from skmtl.penalties import L21, L1Linf, SparseGroupNorm
 
 NAMED = [
     getattr(skmtl, name)() for name in skmtl.__all__ if name.endswith(("Regressor", "Classifier"))
@@ -101,6 +101,9 @@ def _expected_failures(estimator):
         GroupLassoRegressor(l1_ratio=0.5, group_norm="linf"),
         MultiTaskEstimator(penalty=SparseGroupNorm(0.01, 0.5)),
         MultiTaskEstimator(loss="logistic", penalty=L1Linf(0.01)),
+        # the tags follow the loss: binary only, counts
+        MultiTaskEstimator(loss="squared_hinge"),
+        MultiTaskEstimator(loss="poisson", penalty=L21(0.01)),
     ]
     + LOSS_VARIANTS,
     expected_failed_checks=_expected_failures,

@@ -38,16 +38,51 @@ def missing(penalty, names):
     return absent
 
 
+#: what a ``row_separable`` penalty offers the solvers that work on some rows only
+#: (working sets, screening, coordinate descent): :class:`RowNormPenalty`'s methods
+ROW_NEEDS = ("dual_norm_rows", "free_rows", "restrict", "safe_rows")
+
+
 def check_provides(penalty, names, solver):
     """Raise a TypeError naming what ``penalty`` lacks for ``solver``."""
     absent = missing(penalty, names)
     if absent:
+        rows = (
+            " A row_separable penalty subclasses RowNormPenalty, which gives "
+            "free_rows, restrict and safe_rows defaults (it implements dual_norm_rows)."
+            if set(absent) & set(ROW_NEEDS)
+            else ""
+        )
         raise TypeError(
             f"{type(penalty).__name__} does not implement {', '.join(absent)}, which "
             f"{solver} needs. A penalty gives value and prox for the iterations, and "
             "dual_scale and conjugate (or, for a norm, a NormPenalty subclass with norm "
             "and dual_norm) for the duality gap that certifies and stops the solve; "
-            "cvxpy (or cvxpy_terms) for solver='cvxpy'. See skmtl.penalties.Penalty."
+            f"cvxpy (or cvxpy_terms) for solver='cvxpy'.{rows} See skmtl.penalties.Penalty."
+        )
+
+
+def check_restrict(penalty, n_rows):
+    """Raise a TypeError when a row penalty holds a parameter with one entry per row
+    of ``W`` (an array of ``n_rows`` entries) but keeps the default ``restrict``,
+    which treats every row alike: working sets and coordinate descent would pair
+    rows with another row's entries."""
+    if not getattr(penalty, "row_separable", False) or n_rows < 2:
+        return
+    if getattr(type(penalty), "restrict", None) is not RowNormPenalty.restrict:
+        return
+    per_row = [
+        name
+        for name, value in public_attributes(penalty).items()
+        if isinstance(value, (np.ndarray, list, tuple)) and np.shape(value)[:1] == (n_rows,)
+    ]
+    if per_row:
+        raise TypeError(
+            f"{type(penalty).__name__} has a parameter with one entry per row of W "
+            f"({', '.join(per_row)}: {n_rows} entries) but does not implement "
+            "restrict(rows), the same penalty on those rows only, which working sets "
+            "and coordinate descent solve on. Implement it (e.g. a copy with the "
+            "entries of those rows)."
         )
 
 
@@ -81,8 +116,9 @@ class Penalty:
     solver choice reads (the solver rule, :ref:`extending-skmtl`):
 
     ``row_separable``
-        A sum over the rows of ``W`` with ``dual_norm_rows``: working sets and
-        gap-safe screening (:class:`RowNormPenalty`).
+        A sum over the rows of ``W``: working sets, gap-safe screening and
+        coordinate descent. Declared by subclassing :class:`RowNormPenalty`
+        (``dual_norm_rows``, and ``restrict`` where the rows differ).
     ``split``
         It acts on a stacked ``[P; Q]`` of a model ``W = P + Q``.
     ``quadratic``

@@ -9,7 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .._datafit import GRAM_MAX_ENTRIES, SplitDatafit, use_gram
 from ..losses import SquaredLoss
-from ..penalties._base import check_provides
+from ..penalties._base import ROW_NEEDS, check_provides, check_restrict
 from .cd import MIN_SPREAD, curvature_spread
 from .closed_form import closed_form, closed_form_path, has_closed_form
 from .composite import QuadraticSmoothing
@@ -26,6 +26,16 @@ _NEWTON_MAX_FEATURES = 100
 #: what the proximal solvers (FISTA and those built on it) need of a penalty
 PROXIMAL_NEEDS = ("value", "prox", "dual_scale", "conjugate")
 PROXIMAL = "every proximal solver (FISTA, CD, ADMM, proximal Newton)"
+
+
+def _check_proximal(penalty, n_rows):
+    """Raise a TypeError naming what ``penalty`` lacks for the proximal solvers
+    (:data:`PROXIMAL_NEEDS`; declared ``row_separable``, also what the solvers on
+    some rows need, :data:`~skmtl.penalties._base.ROW_NEEDS`, and a ``restrict`` if
+    its rows differ)."""
+    row_separable = getattr(penalty, "row_separable", False)
+    check_provides(penalty, PROXIMAL_NEEDS + (ROW_NEEDS if row_separable else ()), PROXIMAL)
+    check_restrict(penalty, n_rows)
 
 
 def solve(full, penalty, C0, parts=None, **kw):
@@ -131,14 +141,14 @@ def solve_unguarded(
                 "solver='auto' or 'fista'."
             )
         if newton:
-            check_provides(penalty.norm_part, PROXIMAL_NEEDS, PROXIMAL)
+            _check_proximal(penalty.norm_part, data.n_features)
             quadratic = penalty.quadratic_part
             return prox_newton(
                 full, penalty.norm_part, C0, quadratic=quadratic, method=method, **kw
             ), full
         inner = full.gram() if use_gram(data, loss, precompute, centred=full.center) else full
         return _rows_block(full, inner, _quadratic_plus_norm(inner, penalty, C0, kw))
-    check_provides(penalty, PROXIMAL_NEEDS, PROXIMAL)
+    _check_proximal(penalty, data.n_features)
     if penalty.split and _row_form(penalty, method) is not None:
         rows = _row_form(penalty, method)
         kw = dict(method=method, precompute=precompute, **kw)
@@ -190,7 +200,7 @@ def solve_gram_unguarded(gram, penalty, C0, *, method="auto", max_iter=1000, tol
         return _closed_form(gram, penalty, kw), gram
     if penalty.composite:
         return _quadratic_plus_norm(gram, penalty, C0, kw), gram
-    check_provides(penalty, PROXIMAL_NEEDS, PROXIMAL)
+    _check_proximal(penalty, n_features)
     if penalty.split and _row_form(penalty, method) is not None:
         rows = _row_form(penalty, method)
         solved = solve_gram_unguarded(gram, rows, C0, method=method, **kw)
@@ -266,8 +276,9 @@ def _use_closed_form(penalty, loss, n_features, n_tasks, method):
     exact = has_closed_form(penalty, loss, n_features, n_tasks)
     if method == "closed_form" and not exact:
         raise ValueError(
-            "solver='closed_form' needs the squared loss with a quadratic penalty (mean, "
-            "or graph with n_features * n_tasks <= 3000); got the "
+            "solver='closed_form' needs the squared loss with a quadratic penalty "
+            "(quadratic = True with a matrix M: the mean penalty, or another, as the "
+            "graph's, with n_features * n_tasks <= 3000); got the "
             f"{loss.name} loss with "
             f"{type(penalty).__name__} on {n_features} features and {n_tasks} tasks. "
             "Use solver='fista'."
@@ -355,7 +366,7 @@ def _with_parts(solved, rows, d):
 
 def _quadratic_plus_norm(inner, penalty, C0, kw):
     """FISTA with the quadratic part of the penalty in the smooth term."""
-    check_provides(penalty.norm_part, PROXIMAL_NEEDS, PROXIMAL)
+    _check_proximal(penalty.norm_part, inner.n_features)
     smooth = QuadraticSmoothing(inner, penalty.quadratic_part)
     return fista(smooth, penalty.norm_part, C0[: inner.n_rows], **kw)
 

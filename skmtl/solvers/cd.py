@@ -282,12 +282,14 @@ def cd(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold=None, verbose
     moves ``W``. ``n_iter`` counts epochs.
     """
     if not serves(datafit, penalty):
+        rows = all(p.row_separable for p in _parts(datafit, penalty)[1])
+        loss = getattr(getattr(datafit, "loss", None), "name", "this")
+        got = f"the {loss} loss on the rows" if rows else type(penalty).__name__
         raise ValueError(
             "solver='cd' needs the squared loss through Gram statistics (or another "
-            "loss, whose proximal Newton models are Gram statistics on up to 100 "
-            "features), a row-separable penalty (L1, "
-            "L2,1, sparse-group, L1/Linf); got "
-            f"{type(penalty).__name__}. Use solver='fista'."
+            "loss with newton=True, whose proximal Newton models are Gram statistics "
+            "on up to 100 features), and a row-separable penalty (L1, L2,1, "
+            f"sparse-group, L1/Linf); got {got}. Use solver='fista'."
         )
     gram, penalties = _parts(datafit, penalty)
     if threshold is None:

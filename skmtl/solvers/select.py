@@ -54,7 +54,10 @@ def iterative_solver(method, datafit, penalty):
     otherwise (rows, many features, well-scaled features, a stacked ``[P; Q]`` of
     two row penalties). Pooled intercepts are served by both CD and ADMM. ``"cd"``,
     ``"admm"`` and ``"fista"`` force one (``"cd"`` and ``"admm"`` raise a
-    ValueError where they do not apply); ``"closed_form"`` falls back to FISTA.
+    ValueError where they do not apply); ``"closed_form"`` gets FISTA here (a fit
+    with it reaches an iterative method only for the inner solves of problems that
+    the closed form serves; it raises a ValueError where the closed form does not
+    apply).
     """
     if method == "cd":
         if not _cd.serves(datafit, penalty):
