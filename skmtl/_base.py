@@ -585,6 +585,11 @@ class _MultiTaskModel(BaseEstimator):
         )
         return data, info, info["loss"]  # the multinomial loss for > 2 classes
 
+    #: whether the estimator searches its strengths (the ``*CV`` estimators: they
+    #: have no ``alpha_max`` of their own; their ``alphas_`` start at the model's)
+    _searches_strengths = False
+
+    @available_if(lambda self: not self._searches_strengths)
     def alpha_max(self, X, y, tasks=None, sample_weight=None):
         """Smallest ``alpha`` for which all coefficients are zero, on this data.
 
@@ -1185,6 +1190,22 @@ class MultiTaskEstimator(_MultiTaskModel):
         (with a ``ConvergenceWarning``); NaN with ``solver="cvxpy"``.
     objective_ : float
         Objective value at the solution.
+
+    Examples
+    --------
+    >>> from skmtl import GroupLassoRegressor, MultiTaskEstimator
+    >>> from skmtl.datasets import make_joint_sparse
+    >>> from skmtl.penalties import L1Linf, L21
+    >>> X, y, tasks, _ = make_joint_sparse(n_tasks=3, n_samples=40, random_state=0)
+    >>> model = MultiTaskEstimator(penalty=L21(alpha=0.1)).fit(X, y, tasks=tasks)
+    >>> model.coef_.shape
+    (3, 30)
+    >>> named = GroupLassoRegressor(alpha=0.1).fit(X, y, tasks=tasks)  # the same model
+    >>> bool(abs(model.objective_ - named.objective_) <= 1e-12 * named.objective_)
+    True
+    >>> robust = MultiTaskEstimator(loss="huber", penalty=L1Linf(alpha=0.1))
+    >>> bool(robust.fit(X, y, tasks=tasks).dual_gap_ <= robust.gap_threshold_)
+    True
     """
 
     def __init__(

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from conftest import check_fista_against_cvxpy, make_tasks
 
-from skmtl import GroupLassoClassifier, GroupLassoRegressor
+from skmtl import GroupLassoClassifier, GroupLassoRegressor, MultiTaskEstimator
 from skmtl.penalties import L1Lq
 from skmtl.penalties.lq import lq_prox, project_lp_ball
 
@@ -81,10 +81,20 @@ def test_q_two_equals_l21(loss):
     X, y, tasks = make_tasks(loss=loss, seed=4)
     alpha = 0.1 if loss == "squared" else 0.02
     est = ESTIMATORS[loss]
-    lq = est(alpha=alpha, group_norm=2.0, tol=1e-12, max_iter=20000).fit(X, y, tasks=tasks)
+    lq = MultiTaskEstimator(loss=loss, penalty=L1Lq(alpha, 2.0), tol=1e-12, max_iter=20000)
+    lq.fit(X, y, tasks=tasks)
     l2 = est(alpha=alpha, group_norm="l2", tol=1e-12, max_iter=20000).fit(X, y, tasks=tasks)
     np.testing.assert_allclose(lq.coef_, l2.coef_, atol=1e-7)
     assert lq.objective_ == pytest.approx(l2.objective_, rel=1e-10)
+
+
+def test_group_norm_two_and_inf_are_l2_and_linf():
+    """The numbers 2 and inf name the L2,1 and L1/Linf norms (also mixed with L1)."""
+    for q, name in ((2, "l2"), (2.0, "l2"), (np.inf, "linf")):
+        for l1_ratio in (0.0, 0.5):
+            number = GroupLassoRegressor(group_norm=q, l1_ratio=l1_ratio)._make_penalty(3, 5)
+            text = GroupLassoRegressor(group_norm=name, l1_ratio=l1_ratio)._make_penalty(3, 5)
+            assert repr(number) == repr(text)
 
 
 def test_large_q_approaches_l1_linf():
@@ -106,7 +116,7 @@ def test_zero_exactly_above_alpha_max():
     assert model.set_params(alpha=alpha_max * 0.95).fit(X, y, tasks=tasks).coef_.any()
 
 
-@pytest.mark.parametrize("group_norm", [1.0, 0.5, np.inf, "l3", True])
+@pytest.mark.parametrize("group_norm", [1.0, 0.5, -np.inf, np.nan, "l3", True])
 def test_bad_group_norm_names_the_argument(group_norm):
     X, y, tasks = make_tasks(seed=7)
     with pytest.raises(ValueError, match="group_norm"):

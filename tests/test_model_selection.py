@@ -1467,3 +1467,13 @@ def test_tied_mean_errors_go_to_the_first_in_grid_order():
     assert _first_best(np.array([np.nan, np.inf])) == 1
     # ties along the path only: another grid's point is another model
     assert _first_best(np.array([[1.0, 0.5 + 1e-9], [0.5, 2.0]])) == 2
+
+
+@pytest.mark.parametrize("name", [n for n in skmtl.model_selection.__all__ if n.endswith("CV")])
+def test_cv_estimators_have_no_alpha_max_of_their_own(name):
+    """A *CV searches its strengths: the model's alpha_max (which read the strength
+    parameters a *CV does not have, an AttributeError from inside) is not offered;
+    its default alphas_ start at the tuned model's."""
+    cv = getattr(skmtl.model_selection, name)()
+    assert not hasattr(cv, "alpha_max")
+    assert hasattr(cv._model(), "alpha_max")

@@ -45,33 +45,35 @@ class _GroupLasso(_MultiTaskModel):
     def _make_penalty(self, n_tasks, n_features=None):
         check_number(self.alpha, "alpha", low=0)
         check_number(self.l1_ratio, "l1_ratio", low=0, high=1)
-        q = _group_q(self.group_norm)
+        norm = _group_norm(self.group_norm)
         if self.l1_ratio == 1:
             return L1(self.alpha)
+        q = None if isinstance(norm, str) else norm
         if q is not None and self.l1_ratio > 0:
             raise ValueError(
-                "A numeric group_norm (L1/Lq) needs l1_ratio=0 (or 1); got "
+                "A group_norm q other than 2 and inf (L1/Lq) needs l1_ratio=0 (or 1); got "
                 f"l1_ratio={self.l1_ratio!r}. Use group_norm='l2' or 'linf' to mix."
             )
         if q is not None:
             return L1Lq(self.alpha, q)
         if self.l1_ratio == 0:
-            return L21(self.alpha) if self.group_norm == "l2" else L1Linf(self.alpha)
-        return SparseGroupNorm(self.alpha, self.l1_ratio, self.group_norm)
+            return L21(self.alpha) if norm == "l2" else L1Linf(self.alpha)
+        return SparseGroupNorm(self.alpha, self.l1_ratio, norm)
 
 
-def _group_q(group_norm):
-    """None for "l2"/"linf", the exponent ``q`` of a numeric group norm; raises for
-    anything else."""
+def _group_norm(group_norm):
+    """``"l2"``, ``"linf"`` or the exponent ``q`` of an L1/Lq norm (a float in (1,
+    inf)), from ``group_norm``: the numbers 2 and inf are ``"l2"`` and ``"linf"``;
+    raises for anything else."""
     if isinstance(group_norm, str) and group_norm in _GROUP_NORMS:
-        return None
+        return group_norm
     numeric = isinstance(group_norm, numbers.Real) and not isinstance(group_norm, bool)
-    if not numeric or not 1 < group_norm < np.inf:
+    if not numeric or not 1 < group_norm <= np.inf:
         raise ValueError(
-            f"group_norm must be one of {_GROUP_NORMS} or a number q in (1, inf) "
+            f"group_norm must be one of {_GROUP_NORMS} or a number q in (1, inf] "
             f"(the L1/Lq norm); got {group_norm!r}."
         )
-    return float(group_norm)
+    return {2.0: "l2", np.inf: "linf"}.get(float(group_norm), float(group_norm))
 
 
 _PARAMETERS = """    alpha : float, default={alpha}
@@ -81,9 +83,9 @@ _PARAMETERS = """    alpha : float, default={alpha}
         and the group norm over rows (``l1_ratio=0``: the group lasso).
     group_norm : {{"l2", "linf"}} or float, default="l2"
         Norm of each row across tasks: ``"l2"`` (L2,1, multi-task lasso),
-        ``"linf"`` (L1/L-infinity, Turlach et al.) or a number ``q`` in (1, inf),
-        the ``q``-norm (L1/Lq, Liu & Ye 2010; with ``l1_ratio`` 0 only): ``q = 2``
-        is ``"l2"``, a large ``q`` approaches ``"linf"``.
+        ``"linf"`` (L1/L-infinity, Turlach et al.) or a number ``q`` in (1, inf],
+        the ``q``-norm (L1/Lq, Liu & Ye 2010; with ``l1_ratio`` 0 only but for
+        ``q = 2``, which is ``"l2"``, and ``q = inf``, which is ``"linf"``).
 """
 _PENALTY = "alpha * (l1_ratio * ||W||_1 + (1 - l1_ratio) * sum_j ||W_j||)"
 

@@ -73,6 +73,7 @@ class _PathCV(_MultiTaskModel):
     """
 
     _model = None  # the estimator class being tuned
+    _searches_strengths = True  # (no alpha_max: that of the model it tunes)
     #: the searched strengths, the path's first, each with its automatic grid as the
     #: powers of ten of its first and last values (None: from alpha_max only)
     _ranges = {"alpha": None}
