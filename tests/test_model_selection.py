@@ -1477,3 +1477,23 @@ def test_cv_estimators_have_no_alpha_max_of_their_own(name):
     cv = getattr(skmtl.model_selection, name)()
     assert not hasattr(cv, "alpha_max")
     assert hasattr(cv._model(), "alpha_max")
+
+
+def test_cv_predicts_with_the_unknown_task_policy_of_the_moment():
+    """unknown_task is a prediction-time policy: set on a fitted *CV it applies at
+    once, as on the estimators (the refit model kept the policy of fit)."""
+    X, y, tasks = make_tasks(seed=3)
+    model = GroupLassoClassifierCV(alphas=3, cv=3, unknown_task="mean").fit(X, y > 0, tasks=tasks)
+    new = np.full(len(X), 9)
+    for method in ("predict", "predict_proba", "decision_function"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            silent = getattr(model, method)(X, tasks=new)
+        with pytest.warns(skmtl.UnknownTaskWarning):
+            np.testing.assert_array_equal(
+                getattr(model.set_params(unknown_task="warn"), method)(X, tasks=new), silent
+            )
+        with pytest.raises(ValueError, match="Unknown task label"):
+            getattr(model.set_params(unknown_task="error"), method)(X, tasks=new)
+        model.set_params(unknown_task="mean")
+    assert model.estimator_.unknown_task == "mean"

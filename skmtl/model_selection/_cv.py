@@ -425,7 +425,11 @@ class _PathCV(_MultiTaskModel):
 
     def _decision(self, X, tasks):
         check_is_fitted(self, "estimator_")
-        return self.estimator_._decision(X, tasks)
+        estimator = self.estimator_
+        if estimator.unknown_task != self.unknown_task:  # (a policy set after fit)
+            estimator = copy.copy(estimator)
+            estimator.unknown_task = self.unknown_task
+        return estimator._decision(X, tasks)
 
     def __sklearn_tags__(self):
         return self._model().__sklearn_tags__()
