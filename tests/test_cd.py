@@ -311,3 +311,34 @@ def test_one_large_task_among_tiny_ones_certifies_by_default(name, n_features):
     assert fit.n_iter_ < 200
     long = Est(alpha=0.01, tol=1e-8, solver="fista", max_iter=100_000).fit(X, y, tasks=tasks)
     assert abs(fit.objective_ - long.objective_) <= 1e-7 * abs(long.objective_)
+
+
+def test_spread_reaches_decides_from_the_diagonals_when_it_can():
+    """The spread test equals the one on the exact spread (Lipschitz constant over the
+    least curved feature, and over the least curved task), and needs no eigenvalue
+    when the diagonals alone reach the bound (the largest diagonal entry bounds L
+    from below)."""
+    from skmtl.solvers.cd import spread_reaches
+
+    class Counted(_Grams):
+        calls = 0
+
+        def lipschitz(self):
+            Counted.calls += 1
+            return super().lipschitz()
+
+    rng = np.random.RandomState(0)
+    for _ in range(50):
+        T, d = rng.randint(1, 4), rng.randint(1, 5)
+        A = rng.randn(T, d, 6) * np.exp(rng.uniform(-4, 4, (T, d, 1)))
+        grams = Counted(A @ A.transpose(0, 2, 1))
+        diagonals = np.diagonal(grams.grams, axis1=1, axis2=2)
+        L = grams.lipschitz()
+        features = L / diagonals.max(axis=0).min()
+        both = max(features, L / diagonals.max(axis=1).min())
+        for bound in (1.5, 10.0, 100.0, 1e4):
+            assert spread_reaches(grams, bound, tasks=False) == (features >= bound)
+            assert spread_reaches(grams, bound) == (both >= bound)
+    grams = Counted([np.diag([1e4, 1.0])])  # the diagonals decide: L is not computed
+    Counted.calls = 0
+    assert spread_reaches(grams, 100.0) and Counted.calls == 0

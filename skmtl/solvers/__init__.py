@@ -10,7 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 from .._datafit import GRAM_MAX_ENTRIES, SplitDatafit, use_gram
 from ..losses import SquaredLoss
 from ..penalties._base import ROW_NEEDS, check_provides, check_restrict
-from .cd import MIN_SPREAD, curvature_spread
+from .cd import spread_reaches
 from .closed_form import closed_form, closed_form_path, has_closed_form
 from .composite import QuadraticSmoothing
 from .fista import SolverResult, duality_gap, fista, nonsmooth_value
@@ -131,7 +131,7 @@ def solve_unguarded(
         and data.n_tasks * data.n_features**2 <= GRAM_MAX_ENTRIES
     )
     if newton and loss.newton_bound:
-        newton = curvature_spread(full.gram()) >= MIN_SPREAD
+        newton = spread_reaches(full.gram(), tasks=False)
     if penalty.composite:
         if method in ("cd", "admm"):  # (its quadratic is in the smooth part)
             raise ValueError(

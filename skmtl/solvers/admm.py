@@ -52,7 +52,7 @@ from .._datafit import SplitDatafit
 from .._linalg import inner
 from ..penalties import RowNormPenalty
 from . import cd as _cd
-from .cd import feature_curvatures, spread
+from .cd import feature_curvatures, spread_reaches
 from .fista import SolverResult, duality_gap, warn_not_converged
 from .spd import spd_inverse
 
@@ -113,7 +113,7 @@ def serves(datafit, penalty):
 
 def use_admm(datafit, penalty):
     """The ``solver="auto"`` rule: ADMM where it serves, on at most ``MAX_FEATURES``
-    features whose curvature spread (:func:`~skmtl.solvers.cd.spread`, of the
+    features whose curvature spread (:func:`~skmtl.solvers.cd.spread_reaches`, of the
     features' or the tasks' curvatures in the Gram statistics of a split model's
     ``W``) is at least ``MIN_SPREAD``, or of a
     split model ``W = P + Q`` (a penalty on the stacked parts, or the dirty model's
@@ -132,7 +132,7 @@ def use_admm(datafit, penalty):
     if gram.n_features > MAX_FEATURES:
         return False
     split = getattr(penalty, "split", False) or hasattr(penalty, "split_form")
-    return split or spread(gram) >= MIN_SPREAD
+    return split or spread_reaches(gram, MIN_SPREAD)
 
 
 def row_metric(gram, penalty):
