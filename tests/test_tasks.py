@@ -11,7 +11,10 @@ from skmtl._tasks import TaskData, matvec, rmatvec
 @pytest.mark.parametrize("grouped", [True, False])
 @pytest.mark.parametrize("n, d", [(40, 3), (3000, 20)])  # both sides of the size switch
 @pytest.mark.parametrize("T", [3, 12])  # both sides of matvec's GEMM switch
-def test_products_match_a_loop_over_tasks(layout, grouped, n, d, T):
+@pytest.mark.parametrize("blocks", [False, True])  # a large X by blocks of rows
+def test_products_match_a_loop_over_tasks(layout, grouped, n, d, T, blocks, monkeypatch):
+    if blocks:  # blocks of 7 rows, cutting through the tasks' segments
+        monkeypatch.setattr("skmtl._tasks._CHUNK_ENTRIES", 7 * d)
     rng = np.random.RandomState(0)
     tasks = np.r_[np.arange(T), rng.randint(T, size=n - T)]
     if grouped:
