@@ -931,7 +931,10 @@ class IncrementalRegressorMixin(RegressorMixin):
         new_labels = not first and len(merged.tasks) > len(self.statistics_.tasks)
         if tasks is not None and (first or new_labels):  # (the checks of fit's labels)
             warn_if_scaled(chunk.tasks)
-            warn_if_near_duplicates(merged.tasks)
+            # (the groups of alike labels that a new one joins)
+            seen = set() if first else set(self.statistics_.tasks.tolist())
+            new = [label for label in chunk.tasks.tolist() if label not in seen]
+            warn_if_near_duplicates(merged.tasks, new)
         if new_labels and self._tasks_ordered():  # (their order among the earlier ones)
             warn_if_text_order_differs(merged.tasks)
         layout = "single" if tasks is None else "tasks"

@@ -233,14 +233,18 @@ def warn_if_scaled(labels):
         )
 
 
-def warn_if_near_duplicates(labels):
+def warn_if_near_duplicates(labels, new=None):
     """Warn when text task labels differ only in case or white space ("Store 01",
-    " store 01 "): separate tasks, which a table's typing often made of one."""
+    " store 01 "): separate tasks, which a table's typing often made of one. With
+    ``new``, only of the groups that hold one of these labels."""
     text = [label for label in np.asarray(labels).tolist() if isinstance(label, str)]
     groups = {}
     for label in text:
         groups.setdefault(" ".join(label.split()).casefold(), []).append(label)
     alike = [group for group in groups.values() if len(group) > 1]
+    if new is not None:
+        new = set(np.asarray(new).tolist())
+        alike = [group for group in alike if new.intersection(group)]
     if alike:
         warnings.warn(
             f"{len(alike)} group(s) of task labels differ only in case or white space, "

@@ -250,10 +250,11 @@ def test_cd_row_updates_are_exact_on_tasks_of_unequal_curvature(l1_ratio):
 
 
 def test_a_stall_far_above_the_tolerance_warns():
-    """A row penalty whose rows differ but that does not restrict itself to one row
-    (its weight read from the number of rows it sees) makes coordinate descent's
-    row proxes wrong: the epochs stop moving at a large gap, which now warns
-    instead of returning silently."""
+    """A row penalty whose restriction to some rows has the right value but the wrong
+    prox (the first row's weight on every row it sees) makes coordinate descent's row
+    proxes wrong: the epochs stop moving at a large gap, which warns instead of
+    returning silently. (Restrictions of the wrong value are refused before the
+    solve: tests/test_penalties.py)"""
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
@@ -263,8 +264,14 @@ def test_a_stall_far_above_the_tolerance_warns():
     from skmtl.penalties import RowNormPenalty
 
     class HeavyFirstRow(RowNormPenalty):  # alpha (10 ||W_0|| + sum_j>0 ||W_j||)
+        def __init__(self, alpha=1.0, first=True):  # first: row 0 is among its rows
+            self.alpha, self.first = alpha, first
+
+        def restrict(self, rows):
+            return HeavyFirstRow(self.alpha, first=self.first and rows[0] == 0)
+
         def _weights(self, n_rows):
-            return np.r_[10.0, np.ones(n_rows - 1)]
+            return np.r_[10.0 if self.first else 1.0, np.ones(n_rows - 1)]
 
         def norm(self, W):
             return float(self._weights(len(W)) @ np.linalg.norm(W, axis=1))
@@ -272,9 +279,10 @@ def test_a_stall_far_above_the_tolerance_warns():
         def dual_norm_rows(self, G):
             return np.linalg.norm(G, axis=1) / self._weights(len(G))
 
-        def prox(self, V, step):
+        def prox(self, V, step):  # (wrong on a restriction without row 0)
+            weights = np.r_[10.0, np.ones(len(V) - 1)]
             norms = np.linalg.norm(V, axis=1)
-            kept = np.maximum(norms - step * self.alpha * self._weights(len(V)), 0.0)
+            kept = np.maximum(norms - step * self.alpha * weights, 0.0)
             return V * np.divide(kept, norms, out=np.zeros_like(norms), where=norms > 0)[:, None]
 
     X, Y, tasks, _ = make_joint_sparse(n_tasks=3, n_samples=50, n_features=8, random_state=0)

@@ -524,9 +524,11 @@ def test_task_labels_that_differ_in_case_or_space_warn(data):
     model = GroupLassoRegressor().partial_fit(X[first], y[first], tasks=labels[first])
     with pytest.warns(UserWarning, match=r"1 group\(s\) of task labels differ only in case"):
         model.partial_fit(X[later], y[later], tasks=labels[later])
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # the same labels, then an unrelated new one
         warnings.simplefilter("error", UserWarning)
         model.partial_fit(X[later], y[later], tasks=labels[later])
+        other = np.where(later, "Other", labels)[later]
+        model.partial_fit(X[later], y[later], tasks=np.r_[other[:3], labels[later][3:]])
     with pytest.warns(UserWarning, match="was the task column scaled"):
         GroupLassoRegressor().partial_fit(X, y, tasks=tasks + 0.5)
 

@@ -176,7 +176,8 @@ def test_row_declarations_are_checked_before_the_solve():
     CD would pair rows with other rows' weights): TypeErrors that name the fix, not an
     AttributeError or a broadcasting error from inside a solver, nor a wrong fit."""
     from skmtl import MultiTaskEstimator
-    from skmtl.penalties import L21, Params, Penalty, RowNormPenalty
+    from skmtl.penalties import L1, L21, Params, Penalty, RowNormPenalty
+    from skmtl.penalties.split import SplitPenalty
 
     pytest.importorskip("cvxpy")
 
@@ -224,8 +225,29 @@ def test_row_declarations_are_checked_before_the_solve():
     for solver in ("auto", "fista", "cd", "admm"):
         with pytest.raises(TypeError, match="free_rows, restrict, safe_rows.*RowNormPenalty"):
             MultiTaskEstimator(penalty=RowFlag(), solver=solver).fit(X, Y)
-        with pytest.raises(TypeError, match=r"\(weights: 4 entries\).*restrict\(rows\)"):
+        with pytest.raises(TypeError, match=r"WeightedRows.restrict\(rows\) is not the penalty"):
             MultiTaskEstimator(penalty=WeightedRows(np.arange(1.0, 5.0)), solver=solver).fit(X, Y)
+        split = SplitPenalty(WeightedRows(np.arange(1.0, 5.0)), L1(0.1))  # (each part)
+        with pytest.raises(TypeError, match=r"WeightedRows.restrict\(rows\) is not the penalty"):
+            MultiTaskEstimator(penalty=split, solver=solver).fit(X, Y)
+
+    class TaskWeighted(RowNormPenalty):  # per-column weights: every row alike
+        def __init__(self, task_weights, groups=None):
+            self.alpha, self.task_weights, self.groups = 1.0, task_weights, groups
+
+        def norm(self, W):
+            return float(np.linalg.norm(W * self.task_weights, axis=1).sum())
+
+        def prox(self, V, step):  # (the scaled rows' prox, for the check only)
+            return L21(1.0).prox(V, step)
+
+        def dual_norm_rows(self, G):
+            return np.linalg.norm(G / self.task_weights, axis=1)
+
+    # no false alarm on a parameter as long as the rows (T = d) or a ragged list
+    X3, Y3 = X[:, :3], np.random.RandomState(2).randn(30, 3)
+    penalty = TaskWeighted(np.array([1.0, 2.0, 3.0]), groups=[[0, 1], [2]])
+    MultiTaskEstimator(penalty=penalty, solver="cd", max_iter=5).fit(X3, Y3)
 
     class Restricted(WeightedRows):
         def restrict(self, rows):

@@ -41,48 +41,56 @@ def missing(penalty, names):
 #: what a ``row_separable`` penalty offers the solvers that work on some rows only
 #: (working sets, screening, coordinate descent): :class:`RowNormPenalty`'s methods
 ROW_NEEDS = ("dual_norm_rows", "free_rows", "restrict", "safe_rows")
+#: the solvers that need them
+ROW_SOLVERS = (
+    "a row_separable penalty (for working sets, gap-safe screening and coordinate "
+    "descent; subclass RowNormPenalty, which has defaults for free_rows, restrict and "
+    "safe_rows)"
+)
 
 
 def check_provides(penalty, names, solver):
     """Raise a TypeError naming what ``penalty`` lacks for ``solver``."""
     absent = missing(penalty, names)
     if absent:
-        rows = (
-            " A row_separable penalty subclasses RowNormPenalty, which gives "
-            "free_rows, restrict and safe_rows defaults (it implements dual_norm_rows)."
-            if set(absent) & set(ROW_NEEDS)
-            else ""
-        )
         raise TypeError(
             f"{type(penalty).__name__} does not implement {', '.join(absent)}, which "
             f"{solver} needs. A penalty gives value and prox for the iterations, and "
             "dual_scale and conjugate (or, for a norm, a NormPenalty subclass with norm "
             "and dual_norm) for the duality gap that certifies and stops the solve; "
-            f"cvxpy (or cvxpy_terms) for solver='cvxpy'.{rows} See skmtl.penalties.Penalty."
+            "cvxpy (or cvxpy_terms) for solver='cvxpy'. See skmtl.penalties.Penalty."
         )
 
 
-def check_restrict(penalty, n_rows):
-    """Raise a TypeError when a row penalty holds a parameter with one entry per row
-    of ``W`` (an array of ``n_rows`` entries) but keeps the default ``restrict``,
-    which treats every row alike: working sets and coordinate descent would pair
-    rows with another row's entries."""
-    if not getattr(penalty, "row_separable", False) or n_rows < 2:
+def check_restrict(penalty, shape):
+    """Raise a TypeError when a row penalty's ``restrict`` (the default: the penalty
+    itself, for one that treats every row alike) does not give the penalty on the
+    rows kept: probed on a ``W`` of ``shape`` (``(n_rows, n_columns)``) whose rows
+    but the last two are zero, where a row-separable penalty's value is that of its
+    restriction to those two rows. A penalty with one weight per row that keeps the
+    default ``restrict`` fails it (working sets and coordinate descent would pair
+    rows with other rows' weights, or fail on the shapes)."""
+    n_rows, n_columns = shape
+    if not getattr(penalty, "row_separable", False) or n_rows < 3:
         return
-    if getattr(type(penalty), "restrict", None) is not RowNormPenalty.restrict:
-        return
-    per_row = [
-        name
-        for name, value in public_attributes(penalty).items()
-        if isinstance(value, (np.ndarray, list, tuple)) and np.shape(value)[:1] == (n_rows,)
-    ]
-    if per_row:
+    rows = np.array([n_rows - 2, n_rows - 1])
+    W = np.zeros(shape)
+    W[rows] = np.linspace(-1.0, 2.0, 2 * n_columns).reshape(2, n_columns)
+    problem = None
+    try:
+        whole, part = float(penalty.value(W)), float(penalty.restrict(rows).value(W[rows]))
+        if not (whole == part or abs(whole - part) <= 1e-9 * max(abs(whole), abs(part))):
+            problem = f"{whole!r} on all rows against {part!r} on those two"
+    except Exception as error:  # (a user penalty's shapes that do not match)
+        problem = f"{type(error).__name__}: {error}"
+    if problem is not None:
         raise TypeError(
-            f"{type(penalty).__name__} has a parameter with one entry per row of W "
-            f"({', '.join(per_row)}: {n_rows} entries) but does not implement "
-            "restrict(rows), the same penalty on those rows only, which working sets "
-            "and coordinate descent solve on. Implement it (e.g. a copy with the "
-            "entries of those rows)."
+            f"{type(penalty).__name__}.restrict(rows) is not the penalty on the rows "
+            "kept: on a W whose rows but the last two are zero, value(W) and "
+            f"restrict(rows).value(W[rows]) differ ({problem}). Working sets and "
+            "coordinate descent solve on the restriction: a row penalty whose rows "
+            "differ (one weight per row) implements restrict, e.g. a copy with the "
+            "entries of those rows."
         )
 
 

@@ -9,7 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .._datafit import GRAM_MAX_ENTRIES, SplitDatafit, use_gram
 from ..losses import SquaredLoss
-from ..penalties._base import ROW_NEEDS, check_provides, check_restrict
+from ..penalties._base import ROW_NEEDS, ROW_SOLVERS, check_provides, check_restrict
 from .cd import spread_reaches
 from .closed_form import closed_form, closed_form_path, has_closed_form
 from .composite import QuadraticSmoothing
@@ -28,14 +28,18 @@ PROXIMAL_NEEDS = ("value", "prox", "dual_scale", "conjugate")
 PROXIMAL = "every proximal solver (FISTA, CD, ADMM, proximal Newton)"
 
 
-def _check_proximal(penalty, n_rows):
-    """Raise a TypeError naming what ``penalty`` lacks for the proximal solvers
-    (:data:`PROXIMAL_NEEDS`; declared ``row_separable``, also what the solvers on
-    some rows need, :data:`~skmtl.penalties._base.ROW_NEEDS`, and a ``restrict`` if
-    its rows differ)."""
-    row_separable = getattr(penalty, "row_separable", False)
-    check_provides(penalty, PROXIMAL_NEEDS + (ROW_NEEDS if row_separable else ()), PROXIMAL)
-    check_restrict(penalty, n_rows)
+def _check_proximal(penalty, shape):
+    """Raise a TypeError naming what ``penalty`` (or a part of a split one) lacks for
+    the proximal solvers (:data:`PROXIMAL_NEEDS`; declared ``row_separable``, also
+    what the solvers on some rows need, :data:`~skmtl.penalties._base.ROW_NEEDS`,
+    and a ``restrict`` that gives the penalty on those rows), for a ``W`` of
+    ``shape``."""
+    check_provides(penalty, PROXIMAL_NEEDS, PROXIMAL)
+    parts = (getattr(penalty, "first", None), getattr(penalty, "second", None))
+    for part in parts if penalty.split and None not in parts else (penalty,):
+        if getattr(part, "row_separable", False):
+            check_provides(part, ROW_NEEDS, ROW_SOLVERS)
+            check_restrict(part, shape)
 
 
 def solve(full, penalty, C0, parts=None, **kw):
@@ -141,14 +145,14 @@ def solve_unguarded(
                 "solver='auto' or 'fista'."
             )
         if newton:
-            _check_proximal(penalty.norm_part, data.n_features)
+            _check_proximal(penalty.norm_part, C0[: data.n_features].shape)
             quadratic = penalty.quadratic_part
             return prox_newton(
                 full, penalty.norm_part, C0, quadratic=quadratic, method=method, **kw
             ), full
         inner = full.gram() if use_gram(data, loss, precompute, centred=full.center) else full
         return _rows_block(full, inner, _quadratic_plus_norm(inner, penalty, C0, kw))
-    _check_proximal(penalty, data.n_features)
+    _check_proximal(penalty, C0[: data.n_features].shape)
     if penalty.split and _row_form(penalty, method) is not None:
         rows = _row_form(penalty, method)
         kw = dict(method=method, precompute=precompute, **kw)
@@ -200,7 +204,7 @@ def solve_gram_unguarded(gram, penalty, C0, *, method="auto", max_iter=1000, tol
         return _closed_form(gram, penalty, kw), gram
     if penalty.composite:
         return _quadratic_plus_norm(gram, penalty, C0, kw), gram
-    _check_proximal(penalty, n_features)
+    _check_proximal(penalty, gram.b.shape)
     if penalty.split and _row_form(penalty, method) is not None:
         rows = _row_form(penalty, method)
         solved = solve_gram_unguarded(gram, rows, C0, method=method, **kw)
@@ -366,7 +370,7 @@ def _with_parts(solved, rows, d):
 
 def _quadratic_plus_norm(inner, penalty, C0, kw):
     """FISTA with the quadratic part of the penalty in the smooth term."""
-    _check_proximal(penalty.norm_part, inner.n_features)
+    _check_proximal(penalty.norm_part, (inner.n_features, C0.shape[1]))
     smooth = QuadraticSmoothing(inner, penalty.quadratic_part)
     return fista(smooth, penalty.norm_part, C0[: inner.n_rows], **kw)
 

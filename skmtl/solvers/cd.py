@@ -294,12 +294,11 @@ def cd(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold=None, verbose
     """
     if not serves(datafit, penalty):
         rows = all(p.row_separable for p in _parts(datafit, penalty)[1])
-        loss = getattr(getattr(datafit, "loss", None), "name", "this")
-        got = f"the {loss} loss on the rows" if rows else type(penalty).__name__
+        got = "the data term on the rows, not Gram statistics" if rows else type(penalty).__name__
         raise ValueError(
-            "solver='cd' needs the squared loss through Gram statistics (or another "
-            "loss with newton=True, whose proximal Newton models are Gram statistics "
-            "on up to 100 features), and a row-separable penalty (L1, L2,1, "
+            "solver='cd' needs Gram statistics (the squared loss, or another loss with "
+            "newton=True through its proximal Newton models on up to 100 features; "
+            "not with precompute=False) and a row-separable penalty (L1, L2,1, "
             f"sparse-group, L1/Linf); got {got}. Use solver='fista'."
         )
     gram, penalties = _parts(datafit, penalty)
