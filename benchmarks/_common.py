@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_group_lasso import (  # noqa: E402,F401  (re-exported for the scripts)
     HERE,
+    data_term,
     environment_header,
     fmt_rel,
     fmt_time,

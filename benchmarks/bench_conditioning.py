@@ -61,11 +61,11 @@ def scales(X, y, tasks):
     }
 
 
-def models(kind, s, f=0.02):
+def models(kind, s, T, f=0.02):
     """``(name, estimator)`` of every model for ``kind`` ("Regressor" or
-    "Classifier"), at strengths ``f`` times the ``alpha_max`` in ``s``."""
+    "Classifier") on ``T`` tasks, at strengths ``f`` times the ``alpha_max`` in
+    ``s``."""
     cls = {name: getattr(skmtl, name + kind) for name in _NAMES}
-    T = 139
     return [
         ("GroupLasso", cls["GroupLasso"](alpha=f * s["l21"])),
         ("GroupLasso linf", cls["GroupLasso"](alpha=f * s["linf"], group_norm="linf")),
@@ -146,7 +146,7 @@ def main(argv=None):
         fits = {}
         for gname, (X, y_reg, y_clf, tasks) in data.items():
             y = y_reg if kind == "Regressor" else y_clf
-            for name, est in models(kind, scales(X, y, tasks)):
+            for name, est in models(kind, scales(X, y, tasks), len(np.unique(tasks))):
                 if wanted and not any(w in name for w in wanted):
                     continue
                 for tol in TOLS:

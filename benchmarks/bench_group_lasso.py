@@ -110,6 +110,15 @@ def task_means(values, tasks):
     return np.bincount(tasks, weights=values) / np.bincount(tasks)
 
 
+def data_term(per_sample, tasks):
+    """The estimators' default data term (``task_weights=None``): each task's mean
+    loss weighted by ``tau_t = n_t T / N``, i.e. ``T / N`` times the sum over all
+    rows (every sample counts once). Shared design: the sum of the column means."""
+    if tasks is None:
+        return float(per_sample.mean(axis=0).sum())
+    return float(per_sample.sum() * len(np.unique(tasks)) / len(tasks))
+
+
 def predictions(X, coef, intercept, tasks):
     """``x_i^T w_t + b_t`` for every (row, task) pair; coef is (T, d)."""
     if tasks is None:

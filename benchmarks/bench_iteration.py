@@ -62,7 +62,7 @@ QUICK = dict(shared=((200, 100, 5), (60, 400, 4)), per_task=(12, (20, 40), 8), i
 
 def iteration_split(X, y, tasks, divisor, iterations, repeat):
     """``(FISTA s/iteration, products s/iteration, iterations, support size)``."""
-    data, _ = build_task_data(X, y, tasks, None, classifier=False)
+    data, _ = build_task_data(X, y, tasks, None, loss=SquaredLoss())
     full = DesignDatafit(SquaredLoss(), data, fit_intercept=True)
     full.lipschitz()  # once per fit, not per iteration
     d, T = data.n_features, data.n_tasks

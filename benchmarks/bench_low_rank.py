@@ -43,6 +43,7 @@ from _common import (  # noqa: E402
     best_of,
     best_of_adaptive,
     cvxpy_cell,
+    data_term,
     finish_args,
     fmt_rel,
     fmt_time,
@@ -233,14 +234,15 @@ def penalty_value(family, params, coef, parts, n_features):
 
 
 def objective(problem, family, params, coef, intercept, parts):
-    """Sum over tasks of the mean loss + the penalty, recomputed from the solution."""
+    """The data term (the estimators' default task weights) + the penalty, recomputed
+    from the solution."""
     z = predictions(problem.X, coef, intercept, problem.tasks)
     if problem.loss == "squared":
         per_sample = 0.5 * (problem.y - z) ** 2
     else:  # 0/1 labels
         per_sample = np.logaddexp(0.0, -(2.0 * problem.y - 1.0) * z)
     return float(
-        task_means(per_sample, problem.tasks).sum()
+        data_term(per_sample, problem.tasks)
         + penalty_value(family, params, coef, parts, problem.X.shape[1])
     )
 

@@ -55,6 +55,7 @@ from _common import (  # noqa: E402
     best_of,
     busy_cpu_seconds,
     cvxpy_cell,
+    data_term,
     exit_with_parent,
     fmt_rel,
     fmt_time,
@@ -64,7 +65,6 @@ from _common import (  # noqa: E402
     ratio_summary,
     rel_diff,
     script_header,
-    task_means,
     warning_texts,
     write_report,
 )
@@ -157,7 +157,8 @@ def make_problem(kind, loss, n_tasks, sizes, seed=0):
 
 # ------------------------------------------------------------------------ objective
 def objective(estimator, problem, coef, intercept):
-    """Sum over tasks of the mean loss + ``estimator``'s penalty at ``coef`` (T, d)."""
+    """The data term (the estimators' default task weights) + ``estimator``'s penalty
+    at ``coef`` (T, d)."""
     coef, intercept = np.atleast_2d(coef), np.atleast_1d(intercept)
     z = predictions(problem.X, coef, intercept, problem.tasks)
     if problem.loss == "squared":
@@ -165,7 +166,7 @@ def objective(estimator, problem, coef, intercept):
     else:  # labels 0/1
         per_sample = np.logaddexp(0.0, -(2.0 * problem.y - 1.0) * z)
     penalty = estimator._make_penalty(coef.shape[0]).value(coef.T)
-    return float(task_means(per_sample, problem.tasks).sum() + penalty)
+    return float(data_term(per_sample, problem.tasks) + penalty)
 
 
 def task_spread(coef):

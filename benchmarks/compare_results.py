@@ -12,8 +12,10 @@ a fit whose automatic choice changed is still compared.
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -70,7 +72,7 @@ def records(path, any_method=False):
             cells = [row[i] for i in keys]
             if any_method:
                 cells = ["auto" if c in METHODS else c for c in cells]
-            key = " | ".join(cells)
+            key = " / ".join(cells)  # (one cell of the output table)
             for i in times:
                 value = number(row[i])
                 if value is not None:
@@ -78,9 +80,27 @@ def records(path, any_method=False):
     return found
 
 
-def main(before_path, after_path, any_method=False):
-    before, after = records(before_path, any_method), records(after_path, any_method)
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("before", type=Path, help="the earlier results file (markdown)")
+    parser.add_argument("after", type=Path, help="the later results file of the same script")
+    parser.add_argument(
+        "--any-method",
+        action="store_true",
+        help='read a key cell naming the method solver="auto" ran as "auto"',
+    )
+    args = parser.parse_args(argv)
+    for path in (args.before, args.after):
+        if not path.is_file():
+            parser.error(f"no file {path}")
+    before, after = records(args.before, args.any_method), records(args.after, args.any_method)
     common = sorted(set(before) & set(after))
+    if not common:
+        print(
+            f"No skmtl time is in both files ({len(before)} in {args.before}, {len(after)} "
+            f"in {args.after}): are they from the same script on the same problems?"
+        )
+        return 1
     lines = ["| row | column | before (s) | after (s) | after / before |", "|---|---|---|---|---|"]
     ratios = np.array([after[k] / before[k] for k in common])
     for k, r in zip(common, ratios, strict=True):
@@ -92,9 +112,8 @@ def main(before_path, after_path, any_method=False):
         f"{np.exp(np.log(ratios).mean()):.2f}, min {ratios.min():.2f}, max {ratios.max():.2f}"
     )
     print("\n".join(lines))
+    return 0
 
 
 if __name__ == "__main__":
-    flags = [a for a in sys.argv[1:] if a.startswith("--")]
-    paths = [a for a in sys.argv[1:] if not a.startswith("--")]
-    main(*paths[:2], any_method="--any-method" in flags)
+    sys.exit(main())

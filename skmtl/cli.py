@@ -126,7 +126,7 @@ def _models(classification, n_tasks, n_features, quick):
     no_task_column = ColumnTransformer([("task", "drop", [0])], remainder="passthrough")
     return {
         "pooled (tasks ignored)": make_pipeline(no_task_column, pooled),
-        "single-task ridge": graph(
+        "single-task (L2 penalty)": graph(
             graph=np.zeros((n_tasks, n_tasks)),
             alphas=[0.0],
             betas=strengths / 10,
@@ -213,9 +213,18 @@ def fit_one(model, Xt, y, train, test, classification):
         "gap": gap_ratio(model),
         "chosen": chosen_strengths(model),
         "estimated": estimated_strengths(model),
-        "no_slopes": not np.any(getattr(_final(model), "coef_", 1)),
+        "no_slopes": _no_slopes(_final(model)),
         "warnings": [(w.category.__name__, str(w.message)) for w in caught],
     }
+
+
+def _no_slopes(model):
+    """Whether the fitted ``model`` has no slopes: every coefficient zero, or within
+    round-off of it (a ``*CV`` refit at the top of its grid, ``alpha_max``, can leave
+    coefficients of 1e-17 beside intercepts of order one)."""
+    coef = np.abs(np.asarray(getattr(model, "coef_", 1.0), dtype=float))
+    intercept = np.abs(np.asarray(getattr(model, "intercept_", 0.0), dtype=float))
+    return bool(coef.max(initial=0.0) <= 1e-12 * max(1.0, intercept.max(initial=0.0)))
 
 
 def _final(model):
