@@ -793,6 +793,8 @@ class _MultiTaskModel(BaseEstimator):
         is_unknown = self.tasks_[position] != labels
         unknown = labels[is_unknown]
         policy = getattr(self, "unknown_task", "error")
+        if policy not in _UNKNOWN_TASK:  # (set after fit: a typo of "error" is no "mean")
+            raise ValueError(f"unknown_task must be one of {_UNKNOWN_TASK}; got {policy!r}.")
         if len(unknown) and policy == "error":
             raise ValueError(
                 f"Unknown task label(s) {format_labels(unknown)}: the model was fitted on "

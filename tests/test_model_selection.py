@@ -1497,3 +1497,6 @@ def test_cv_predicts_with_the_unknown_task_policy_of_the_moment():
             getattr(model.set_params(unknown_task="error"), method)(X, tasks=new)
         model.set_params(unknown_task="mean")
     assert model.estimator_.unknown_task == "mean"
+    for typo in ("raise", "Error", None):  # refused, not taken as "mean"
+        with pytest.raises(ValueError, match="unknown_task must be one of"):
+            model.set_params(unknown_task=typo).predict(X, tasks=new)
