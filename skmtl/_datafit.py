@@ -580,9 +580,6 @@ class GramDatafit:
         self.precision = precision if center else None
         #: each task's total weight in the data term (scaled with the tasks)
         self.totals = np.ones(b.shape[1])
-        #: the fewest rows (of positive weight) of a task, when known: with fewer
-        #: than ``n_features`` that task's Gram is singular
-        self.fewest_rows = None
         self._lipschitz = None
 
     @classmethod
@@ -591,12 +588,6 @@ class GramDatafit:
         gram = cls(*_gram_statistics(data, fit_intercept), fit_intercept, precision)
         if data.task_weights is not None:
             gram.scale_tasks(data.task_weights)
-        positive = data.weights > 0
-        if data.shared:
-            rows = positive.sum(axis=0)
-        else:
-            rows = np.bincount(data.task_index[positive], minlength=data.n_tasks)
-        gram.fewest_rows = int(rows.min()) if rows.size else 0
         return gram
 
     def with_precision(self, precision):
@@ -605,7 +596,7 @@ class GramDatafit:
         gram = GramDatafit(
             self.grams, self.b, self.q, self.x_mean, self.y_mean, self.center, precision
         )
-        gram.totals, gram.fewest_rows = self.totals, self.fewest_rows
+        gram.totals = self.totals
         return gram
 
     def scale_tasks(self, factors):
@@ -628,7 +619,7 @@ class GramDatafit:
             self.center,
             self.precision,
         )
-        gram.totals, gram.fewest_rows = self.totals, self.fewest_rows
+        gram.totals = self.totals
         return gram
 
     def _delta(self):
@@ -876,20 +867,12 @@ def _stacked_grams(data: TaskData, w, x_mean):
     return grams
 
 
-def use_gram(
-    data: TaskData,
-    loss,
-    precompute="auto",
-    iterations=_GRAM_ITERATIONS,
-    centred=True,
-    row_norm=False,
-):
+def use_gram(data: TaskData, loss, precompute="auto", iterations=_GRAM_ITERATIONS, centred=True):
     """Whether to solve through Gram statistics: squared loss only; with
     ``"auto"``, when their set-up plus ``iterations`` iterations cost less than
     iterating on the rows, within a memory cap, or when the features are badly
     scaled (:func:`scale_spread`; ``centred``: the features are centred per task,
-    as with free intercepts), or, for a penalty that is a norm on each row
-    (``row_norm``), when a task has fewer rows than features."""
+    as with free intercepts)."""
     if not loss.quadratic or precompute is False:
         return False
     if precompute is True:
@@ -916,13 +899,6 @@ def use_gram(
     # 1000 iterations; CD on the statistics certified in 30)
     if d > BADLY_SCALED_MAX_FEATURES:
         return False
-    # tasks of fewer rows than features (singular Grams), where FISTA converges
-    # sublinearly and ADMM on the statistics does not (a row norm's solver rule,
-    # skmtl.solvers.admm.use_admm): 2000 tasks of 2-10 rows, 8 standardized
-    # features, the group lasso: FISTA on the rows stopped at 1000 iterations, ADMM
-    # on the Grams certified in 29 (L1: 173)
-    if row_norm and not data.shared and np.bincount(data.task_index, minlength=T).min() < d:
-        return True
     weights = data.task_weights
     positive = weights[weights > 0] if weights is not None else np.ones(1)
     if positive.max() >= BADLY_SCALED_SPREAD * positive.min():

@@ -238,37 +238,3 @@ def test_admm_then_cd_warns_with_the_fit_s_tol_and_all_its_iterations():
     assert model.n_iter_ == 200
     assert len(messages) == 1
     assert "after 200 iterations" in messages[0] and "tol=1e-08" in messages[0]
-
-
-@pytest.mark.parametrize(
-    "Est, params",
-    [
-        (skmtl.GroupLassoRegressor, dict(alpha=0.02)),
-        (skmtl.GroupLassoRegressor, dict(alpha=0.02, l1_ratio=1.0)),
-        (skmtl.GroupLassoClassifier, dict(alpha=0.005, l1_ratio=1.0, intercept_pooling=1.0)),
-    ],
-)
-def test_auto_takes_admm_on_tasks_of_fewer_rows_than_features(Est, params):
-    """Many tiny tasks of well-scaled features: a task of fewer rows than features
-    has a singular Gram, where FISTA converges sublinearly; solver="auto" takes ADMM
-    on the Gram statistics for the row norms (the same iterates as solver="admm"),
-    which certifies in far fewer iterations at the default tol (at tol 1e-8 FISTA
-    needs fewer for the L1 norm), at cvxpy's optimum."""
-    rng = np.random.RandomState(0)
-    tasks = np.repeat(np.arange(60), rng.randint(2, 11, 60))
-    X = rng.randn(len(tasks), 8)
-    W = rng.randn(60, 8) * (rng.rand(8) < 0.4) + rng.randn(8)
-    z = np.einsum("ij,ij->i", X, W[tasks])
-    y = (
-        z + rng.randn(len(z))
-        if Est is skmtl.GroupLassoRegressor
-        else z + rng.logistic(size=len(z)) > 0
-    )
-    fits = {s: Est(solver=s, **params).fit(X, y, tasks=tasks) for s in ("auto", "admm", "fista")}
-    assert fits["auto"].n_iter_ == fits["admm"].n_iter_
-    np.testing.assert_array_equal(fits["auto"].coef_, fits["admm"].coef_)
-    assert fits["auto"].n_iter_ < fits["fista"].n_iter_ / 2  # at the default tol
-    pytest.importorskip("cvxpy")
-    reference = Est(solver="cvxpy", **params).fit(X, y, tasks=tasks).objective_
-    tight = Est(tol=1e-8, max_iter=20_000, **params).fit(X, y, tasks=tasks)
-    assert tight.objective_ == pytest.approx(reference, rel=1e-6)

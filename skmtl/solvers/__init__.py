@@ -173,10 +173,7 @@ def solve_unguarded(
     if newton:
         return prox_newton(full, penalty, C0, method=method, **kw), full
     forced = method in ("cd", "admm")
-    row_norm = getattr(penalty, "row_separable", False)
-    grams = use_gram(
-        data, loss, True if forced else precompute, centred=full.center, row_norm=row_norm
-    )
+    grams = use_gram(data, loss, True if forced else precompute, centred=full.center)
     datafit = full.gram() if grams else full
     run = iterative_solver(method, datafit, penalty)
     return _rows_block(full, datafit, run(datafit, penalty, C0[: datafit.n_rows], **kw))

@@ -117,17 +117,8 @@ def use_admm(datafit, penalty):
     features' or the tasks' curvatures in the Gram statistics of a split model's
     ``W``) is at least ``MIN_SPREAD``, or of a
     split model ``W = P + Q`` (a penalty on the stacked parts, or the dirty model's
-    row norm on ``W``) whatever the spread, or of a ``row_separable`` penalty on
-    tasks of fewer rows than features (singular Grams); FISTA otherwise.
-    Deterministic (a function of the penalty and the Gram statistics alone).
-
-    Singular Grams, because FISTA converges sublinearly there and ADMM's per-task
-    systems are exact: 1000 tasks of 5-50 rows, 20 standardized features, at the
-    default tol: 0.16 against 0.36 s for the L1 norm (179 against 860 iterations),
-    0.04 against 0.07 s for L2,1; 2000 tasks of 2-10 rows, 8 features: FISTA on the
-    rows stopped at 1000 iterations where ADMM certified in 173 (L1) and 29 (L2,1);
-    the logistic loss's inner solves 1.1-7x faster. (At tol 1e-8 FISTA needs fewer
-    iterations for the L1 norm: 850 against 1529 on 60 tasks of 2-10 rows.)
+    row norm on ``W``) whatever the spread; FISTA otherwise. Deterministic (a
+    function of the penalty and the Gram statistics alone).
 
     Split models, because FISTA on the parts crawls where a strong penalty on one
     meets a weak one on the other. Measured on the Exam data's ``*CV`` paths (65
@@ -141,11 +132,7 @@ def use_admm(datafit, penalty):
     if gram.n_features > MAX_FEATURES:
         return False
     split = getattr(penalty, "split", False) or hasattr(penalty, "split_form")
-    # a row norm on tasks of fewer rows than features (singular Grams)
-    rows = getattr(gram, "fewest_rows", None)
-    singular = rows is not None and rows < gram.n_features
-    row_norm = getattr(penalty, "row_separable", False)
-    return split or (singular and row_norm) or spread_reaches(gram, MIN_SPREAD)
+    return split or spread_reaches(gram, MIN_SPREAD)
 
 
 def row_metric(gram, penalty):

@@ -37,8 +37,7 @@ def iterative_solver(method, datafit, penalty):
     it applies (:func:`~skmtl.solvers.closed_form.has_closed_form`; the inner
     solves of proximal Newton), then with up to 100 features whose curvatures are
     spread (badly scaled features: a :func:`~skmtl.solvers.cd.curvature_spread` of
-    at least ``MIN_SPREAD`` = 100, :func:`~skmtl.solvers.cd.spread_reaches`,
-    :func:`~skmtl.solvers.cd.use_cd` and
+    at least ``MIN_SPREAD`` = 100, :func:`~skmtl.solvers.cd.use_cd` and
     :func:`~skmtl.solvers.admm.use_admm`; for L2,1, L1 and their weighted forms
     also on up to ``FEW_FEATURES`` = 5 features, and for the dirty model's row norm
     there): coordinate descent (:mod:`~skmtl.solvers.cd`) for the row-separable
@@ -51,8 +50,7 @@ def iterative_solver(method, datafit, penalty):
     :func:`admm_then_cd`) and the other penalties (spectral, task relations) except
     two row penalties on a stacked ``[P; Q]`` (where neither beat FISTA on
     well-conditioned data), and
-    for split models whatever the spread, and ADMM for the row-separable penalties
-    on tasks of fewer rows than features (singular Grams); FISTA
+    for split models whatever the spread; FISTA
     otherwise (rows, many features, well-scaled features, a stacked ``[P; Q]`` of
     two row penalties). Pooled intercepts are served by both CD and ADMM. ``"cd"``,
     ``"admm"`` and ``"fista"`` force one (``"cd"`` and ``"admm"`` raise a

@@ -94,7 +94,7 @@ def working_sets(full, penalty, C0, *, precompute="auto", max_iter=1000, tol=1e-
         kw = {}
         if data.shared:
             kw["iterations"] = max(getattr(full, "_inner_iterations", 0), _FIRST_ITERATIONS)
-        if not use_gram(sub, loss, precompute, centred=full.center, row_norm=True, **kw):
+        if not use_gram(sub, loss, precompute, centred=full.center, **kw):
             inner = (
                 DesignDatafit(loss, sub, full.fit_intercept, full.pooling)
                 if len(features) < d
