@@ -708,7 +708,8 @@ def report(args, head, rows, svd_rows, profiles, elapsed):
         f'are timed once ("1 run"); a fit is stopped after {sizes.cvxpy_timeout:g} s. '
         f"Every objective is recomputed from `coef_`, `intercept_` and, for the split "
         f"models, the parts (`shared_coef_`/`specific_coef_`, `lowrank_coef_`/"
-        f"`outlier_coef_`): sum over tasks of the mean loss + the penalty in numpy (cASO's "
+        f"`outlier_coef_`): the data term (every sample counting once, the estimators' "
+        f"default task weights) + the penalty in numpy (cASO's "
         f"through `_make_penalty(T, d).value`); `objective_` is checked against it. "
         f"Whole run: {elapsed:.0f} s.",
         "## Summary\n\n" + "\n".join(summary_lines(rows, svd_rows, sizes)),

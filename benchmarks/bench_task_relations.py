@@ -816,7 +816,8 @@ def report(args, header, rows, elapsed):
             else "the memory"
         )
         + ". Every objective is recomputed from `coef_` and "
-        f"`intercept_` (sum over tasks of the mean loss + `_make_penalty(T).value`); "
+        f"`intercept_` (the data term, every sample counting once as the estimators' "
+        f"default task weights weigh it, + `_make_penalty(T).value`); "
         f"`objective_` is checked against it ({OBJECTIVE_RTOL:g} relative). "
         f"Whole run: {elapsed:.0f} s.",
         "## Summary\n\n" + "\n".join(summary_lines(rows, sizes)),
