@@ -350,3 +350,34 @@ def test_spread_reaches_decides_from_the_diagonals_when_it_can():
     grams = Counted([np.diag([1e4, 1.0])])  # the diagonals decide: L is not computed
     Counted.calls = 0
     assert spread_reaches(grams, 100.0) and Counted.calls == 0
+
+
+def test_spread_reaches_with_pooled_intercepts_equals_the_exact_spread():
+    """With pooled intercepts the held Grams' diagonals can exceed L (a task-level
+    covariate of large mean): the shortcut's lower bound comes from the Grams
+    without the pooled term, and the decisions equal those of the exact spread."""
+    from skmtl._datafit import GramDatafit
+    from skmtl.solvers.cd import _held_diagonals, _over_smallest, spread_reaches
+
+    rng = np.random.RandomState(0)
+    for _ in range(200):
+        T, d = rng.randint(1, 5), rng.randint(2, 5)
+        A = rng.randn(T, 8, d) * np.exp(rng.uniform(-1, 1, d))
+        A[:, :, 0] = 0.0  # constant within each task
+        x_mean = rng.randn(d, T) * np.exp(rng.uniform(0, 3))
+        gram = GramDatafit(
+            np.einsum("tij,tik->tjk", A, A) / 8,
+            rng.randn(d, T),
+            np.ones(T),
+            x_mean,
+            np.zeros(T),
+            True,
+            np.exp(rng.uniform(-2, 3, T)),
+        )
+        diagonals, L = _held_diagonals(gram), gram.lipschitz()
+        features = _over_smallest(L, diagonals.max(axis=0))
+        tops = diagonals.max(axis=1)
+        both = max(features, _over_smallest(L, tops, 1e-10 * tops.max()))
+        for bound in (3.0, 30.0, 100.0):
+            assert spread_reaches(gram, bound, tasks=False) == (features >= bound)
+            assert spread_reaches(gram, bound) == (both >= bound)

@@ -88,9 +88,9 @@ def check_restrict(penalty, shape):
             f"{type(penalty).__name__}.restrict(rows) is not the penalty on the rows "
             "kept: on a W whose rows but the last two are zero, value(W) and "
             f"restrict(rows).value(W[rows]) differ ({problem}). Working sets and "
-            "coordinate descent solve on the restriction: a row penalty whose rows "
-            "differ (one weight per row) implements restrict, e.g. a copy with the "
-            "entries of those rows."
+            "coordinate descent solve on the restriction: a row penalty is a sum over "
+            "the rows, zero on a zero row, and one whose rows differ (one weight per "
+            "row) implements restrict, e.g. a copy with the entries of those rows."
         )
 
 

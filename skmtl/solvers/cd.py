@@ -141,7 +141,11 @@ def spread_reaches(datafit, bound=None, tasks=True):
     27 x 27: 2.6 ms, 7% of a Huber group lasso's fit on the School-like benchmark)."""
     bound = MIN_SPREAD if bound is None else bound
     diagonals = _held_diagonals(datafit)
-    for top in (float(diagonals.max(initial=0.0)), None):
+    # (of the Grams without the pooled term: minimising out the shared intercept
+    # leaves a positive semidefinite remainder, so L is at least each of them; not
+    # of the held Grams, whose diagonals can exceed L)
+    lower = float(np.diagonal(datafit.grams, axis1=1, axis2=2).max(initial=0.0))
+    for top in (lower, None):
         top = float(datafit.lipschitz()) if top is None else top
         value = _over_smallest(top, diagonals.max(axis=0))
         if tasks:
