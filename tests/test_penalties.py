@@ -3,9 +3,27 @@
 import numpy as np
 import pytest
 
-from skmtl.penalties import L1, L21, ColumnL21, L1Linf, SparseGroupNorm, TraceNorm
+from skmtl.penalties import L1, L21, ColumnL21, L1Linf, Penalty, SparseGroupNorm, TraceNorm
 
 cp = pytest.importorskip("cvxpy")
+
+
+class RowLasso(Penalty):  # L21 written by a user
+    def __init__(self, alpha=1.0):
+        self.alpha = alpha
+
+    def value(self, W):
+        return self.alpha * np.sqrt((W * W).sum(axis=1)).sum()
+
+    def prox(self, V, step):
+        return L21(self.alpha).prox(V, step)
+
+    def dual_scale(self, G):
+        return L21(self.alpha).dual_scale(G)
+
+    def conjugate(self, G):
+        return 0.0
+
 
 PENALTIES = [
     L21(0.7),
@@ -176,28 +194,13 @@ def test_row_declarations_are_checked_before_the_solve():
     CD would pair rows with other rows' weights): TypeErrors that name the fix, not an
     AttributeError or a broadcasting error from inside a solver, nor a wrong fit."""
     from skmtl import MultiTaskEstimator
-    from skmtl.penalties import L1, L21, Params, Penalty, RowNormPenalty
+    from skmtl.penalties import L1, L21, Params, RowNormPenalty
     from skmtl.penalties.split import SplitPenalty
 
     pytest.importorskip("cvxpy")
 
-    class RowFlag(Params, Penalty):
+    class RowFlag(Params, RowLasso):  # declared row_separable, not a RowNormPenalty
         row_separable = True
-
-        def __init__(self, alpha=0.1):
-            self.alpha = alpha
-
-        def value(self, W):
-            return L21(self.alpha).value(W)
-
-        def prox(self, V, step):
-            return L21(self.alpha).prox(V, step)
-
-        def dual_scale(self, G):
-            return L21(self.alpha).dual_scale(G)
-
-        def conjugate(self, G):
-            return 0.0
 
         def dual_norm_rows(self, G):
             return L21(self.alpha).dual_norm_rows(G)
@@ -224,7 +227,7 @@ def test_row_declarations_are_checked_before_the_solve():
     X, Y = np.random.RandomState(0).randn(30, 4), np.random.RandomState(1).randn(30, 2)
     for solver in ("auto", "fista", "cd", "admm"):
         with pytest.raises(TypeError, match="free_rows, restrict, safe_rows.*RowNormPenalty"):
-            MultiTaskEstimator(penalty=RowFlag(), solver=solver).fit(X, Y)
+            MultiTaskEstimator(penalty=RowFlag(0.1), solver=solver).fit(X, Y)
         with pytest.raises(TypeError, match=r"WeightedRows.restrict\(rows\) is not the penalty"):
             MultiTaskEstimator(penalty=WeightedRows(np.arange(1.0, 5.0)), solver=solver).fit(X, Y)
         split = SplitPenalty(WeightedRows(np.arange(1.0, 5.0)), L1(0.1))  # (each part)
@@ -460,23 +463,7 @@ def test_a_users_penalty_is_tuned_by_its_nested_parameters():
     from sklearn.model_selection import GridSearchCV, cross_val_score
 
     from skmtl import MultiTaskEstimator
-    from skmtl.penalties import Params, Penalty
-
-    class RowLasso(Penalty):  # L21 written by a user
-        def __init__(self, alpha=1.0):
-            self.alpha = alpha
-
-        def value(self, W):
-            return self.alpha * np.sqrt((W * W).sum(axis=1)).sum()
-
-        def prox(self, V, step):
-            return L21(self.alpha).prox(V, step)
-
-        def dual_scale(self, G):
-            return L21(self.alpha).dual_scale(G)
-
-        def conjugate(self, G):
-            return 0.0
+    from skmtl.penalties import Params
 
     class TunableRowLasso(Params, RowLasso):
         pass
