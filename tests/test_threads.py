@@ -31,6 +31,13 @@ def test_small_solves_take_one_blas_thread_and_others_keep_the_setting():
             assert _blas_threads() <= {1}  # a sparse design: by its stored entries
         with solve_threads(_datafit(sp.eye(SMALL + 1, format="csr"))):
             assert _blas_threads() == outer
+        # dense stacked rows: by the largest task's rows (BLAS calls are per task)
+        stacked = SimpleNamespace(X=large, task_index=np.repeat([0, 1, 2], [2, 5, 3]))
+        with solve_threads(SimpleNamespace(data=stacked)):
+            assert _blas_threads() <= {1}
+        big_task = SimpleNamespace(X=large, task_index=np.zeros(SMALL // 4 + 1, dtype=int))
+        with solve_threads(SimpleNamespace(data=big_task)):
+            assert _blas_threads() == outer
         grams = SimpleNamespace(grams=np.empty((3, 5, 5)))  # statistics only
         with solve_threads(grams):
             assert _blas_threads() <= {1}

@@ -11,8 +11,12 @@ threads help on an idle machine, and the solves keep BLAS's own setting: the
 100-strength group lasso path of ``bench_paths.py`` on 1000 x 1000 (10 tasks) took
 0.81 s (tol 1e-4) and 3.24 s (1e-6) with one thread, 0.53 and 2.00 s with two; on
 2000 x 1000 (20 tasks) 0.78 and 1.60 s against 0.54 and 1.03 s (it had one thread
-below 2^21 entries). (The solvers' inner products of vectors avoid BLAS at any
-size: :func:`skmtl._linalg.inner`.)
+below 2^21 entries). Dense stacked rows count their largest task's rows: the
+BLAS calls there are per-task Grams (the other products are einsums and sparse
+ones), which threads did not speed up on the idle machine (300k x 50, 50 tasks, a
+Huber group lasso: 0.58 s with one thread or two) but slowed 14x next to busy
+processes (24.4 s against 1.75 s). (The solvers' inner products of vectors avoid
+BLAS at any size: :func:`skmtl._linalg.inner`.)
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from __future__ import annotations
 import contextlib
 import threading
 
+import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
 #: most entries of the design (rows x features, the stored ones of a sparse one;
+#: of the largest task's rows for dense stacked rows, whose BLAS calls are per task;
 #: of the Gram statistics when the solve has no rows) solved with one BLAS thread
 SMALL = 2**19
 #: threadpoolctl's view of the loaded BLAS libraries, made at the first small solve
@@ -40,9 +46,16 @@ def solve_threads(datafit):
     global _controller
     if threading.current_thread() is not threading.main_thread():
         return contextlib.nullcontext()
-    X = getattr(getattr(datafit, "data", None), "X", None)
+    data = getattr(datafit, "data", None)
+    X = getattr(data, "X", None)
     if X is not None:
         entries = X.nnz if sp.issparse(X) else X.shape[0] * X.shape[1]
+        index = getattr(data, "task_index", None)
+        if index is not None and not sp.issparse(X) and len(index):
+            # stacked rows: BLAS sees one task's rows at a time (its Gram), never X
+            segments = data.task_segments() if hasattr(data, "task_segments") else False
+            rows = segments[1] if segments is not False else np.bincount(index)
+            entries = int(rows.max()) * X.shape[1]
     else:  # statistics only
         grams = getattr(datafit, "grams", None)
         entries = SMALL + 1 if grams is None else grams.size
