@@ -31,13 +31,20 @@ def test_small_solves_take_one_blas_thread_and_others_keep_the_setting():
             assert _blas_threads() <= {1}  # a sparse design: by its stored entries
         with solve_threads(_datafit(sp.eye(SMALL + 1, format="csr"))):
             assert _blas_threads() == outer
-        # dense stacked rows: by the largest task's rows (BLAS calls are per task)
-        stacked = SimpleNamespace(X=large, task_index=np.repeat([0, 1, 2], [2, 5, 3]))
-        with solve_threads(SimpleNamespace(data=stacked)):
-            assert _blas_threads() <= {1}
-        big_task = SimpleNamespace(X=large, task_index=np.zeros(SMALL // 4 + 1, dtype=int))
-        with solve_threads(SimpleNamespace(data=big_task)):
-            assert _blas_threads() == outer
+        # dense stacked rows of more than 8 tasks: by the largest task's rows (BLAS
+        # calls are per task); of 8 or fewer, or fewer rows than features: all of X
+        rows = SMALL // 4 + 1
+        for T, shape, limited in (
+            (10, (rows, 4), True),
+            (1, (rows, 4), False),  # one task of all the rows
+            (5, (rows, 4), False),  # X @ W over all rows
+            (10, (600, 1000), False),  # fewer rows than features (the kernel form)
+        ):
+            stacked = SimpleNamespace(
+                X=SimpleNamespace(shape=shape), n_tasks=T, task_index=np.arange(shape[0]) % T
+            )
+            with solve_threads(SimpleNamespace(data=stacked)):
+                assert (_blas_threads() <= {1}) if limited else (_blas_threads() == outer)
         grams = SimpleNamespace(grams=np.empty((3, 5, 5)))  # statistics only
         with solve_threads(grams):
             assert _blas_threads() <= {1}

@@ -11,11 +11,15 @@ threads help on an idle machine, and the solves keep BLAS's own setting: the
 100-strength group lasso path of ``bench_paths.py`` on 1000 x 1000 (10 tasks) took
 0.81 s (tol 1e-4) and 3.24 s (1e-6) with one thread, 0.53 and 2.00 s with two; on
 2000 x 1000 (20 tasks) 0.78 and 1.60 s against 0.54 and 1.03 s (it had one thread
-below 2^21 entries). Dense stacked rows count their largest task's rows: the
-BLAS calls there are per-task Grams (the other products are einsums and sparse
-ones), which threads did not speed up on the idle machine (300k x 50, 50 tasks, a
-Huber group lasso: 0.58 s with one thread or two) but slowed 14x next to busy
-processes (24.4 s against 1.75 s). (The solvers' inner products of vectors avoid
+below 2^21 entries). Dense stacked rows of more than 8 tasks and at least as many
+rows as features count their largest task's rows: the BLAS calls there are
+per-task Grams (the other products are einsums and sparse ones), which threads
+did not speed up on the idle machine (300k x 50, 50 tasks, a Huber group lasso:
+0.58 s with one thread or two) but slowed 4x next to two busy processes (3.17 s
+against 0.79 s; 14x at a load of 5 to 7). With 8 tasks or fewer the predictions
+are one product ``X @ W`` (80000 x 50, 8 tasks: 50 of them took 0.46 s with one
+thread, 0.26 s with two), and with fewer rows than features the kernel form
+multiplies X by itself: those count all of X. (The solvers' inner products of vectors avoid
 BLAS at any size: :func:`skmtl._linalg.inner`.)
 """
 
@@ -51,11 +55,15 @@ def solve_threads(datafit):
     if X is not None:
         entries = X.nnz if sp.issparse(X) else X.shape[0] * X.shape[1]
         index = getattr(data, "task_index", None)
-        if index is not None and not sp.issparse(X) and len(index):
-            # stacked rows: BLAS sees one task's rows at a time (its Gram), never X
+        n, d = X.shape
+        # stacked rows of more than 8 tasks, at least as many as features: BLAS sees
+        # one task's rows at a time (its Gram), never X (with 8 tasks or fewer the
+        # predictions are one product X @ W; with fewer rows than features the kernel
+        # form multiplies X by itself)
+        if index is not None and not sp.issparse(X) and n >= d and data.n_tasks > 8:
             segments = data.task_segments() if hasattr(data, "task_segments") else False
             rows = segments[1] if segments is not False else np.bincount(index)
-            entries = int(rows.max()) * X.shape[1]
+            entries = int(rows.max()) * d
     else:  # statistics only
         grams = getattr(datafit, "grams", None)
         entries = SMALL + 1 if grams is None else grams.size
