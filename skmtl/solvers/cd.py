@@ -30,7 +30,7 @@ operations each, one row prox each): an epoch costs several FISTA iterations (wh
 prox is one vectorised call), up to about 30 for the dirty model's row norm. CD pays
 off where FISTA's single step is much shorter than the blocks' own steps, that is
 on badly scaled features: :func:`use_cd` (the ``solver="auto"`` rule) takes CD
-when the :func:`spread` is at least ``MIN_SPREAD``, on at most
+when the curvature spread is at least ``MIN_SPREAD`` (:func:`spread_reaches`), on at most
 ``MAX_FEATURES`` features, and for L2,1 and L1 on few features (``FEW_FEATURES``),
 where an epoch is a handful of row updates.
 """
@@ -49,7 +49,7 @@ from .fista import SolverResult, duality_gap, warn_not_converged
 
 #: CD is chosen (solver="auto") up to this many features
 MAX_FEATURES = BADLY_SCALED_MAX_FEATURES
-#: and where the curvature spread (:func:`spread`) is at least this: FISTA
+#: and where the curvature spread (:func:`spread_reaches`) is at least this: FISTA
 #: below. Measured (issue 18: 139 tasks, 27 Gaussian features rescaled to a spread,
 #: one run each): at spreads 3-14 L2,1 even, L1/Linf FISTA 2-5x faster, the dirty
 #: model FISTA 15-25x; at 40, L2,1 CD 1.3x, L1/Linf FISTA 2x, dirty FISTA 10x; at
@@ -138,22 +138,23 @@ def spread_reaches(datafit, bound=None, tasks=True):
 
     From the largest diagonal entry of the Grams first, a lower bound of ``L``: on
     badly scaled features it already decides, without the eigenvalues (139 Grams
-    27 x 27: 2.6 ms, 7% of a Huber group lasso's fit on the School-like benchmark)."""
+    27 x 27: 2.6 ms of eigvalsh; a Huber group lasso's fit on the School-like
+    benchmark took the same time within noise, 42 ms)."""
     bound = MIN_SPREAD if bound is None else bound
     diagonals = _held_diagonals(datafit)
+    features, task_tops = diagonals.max(axis=0), diagonals.max(axis=1)
+
+    def reaches(top):
+        value = _over_smallest(top, features)
+        if tasks:
+            value = max(value, _over_smallest(top, task_tops, 1e-10 * task_tops.max(initial=0.0)))
+        return value >= bound
+
     # (of the Grams without the pooled term: minimising out the shared intercept
     # leaves a positive semidefinite remainder, so L is at least each of them; not
     # of the held Grams, whose diagonals can exceed L)
     lower = float(np.diagonal(datafit.grams, axis1=1, axis2=2).max(initial=0.0))
-    for top in (lower, None):
-        top = float(datafit.lipschitz()) if top is None else top
-        value = _over_smallest(top, diagonals.max(axis=0))
-        if tasks:
-            task_tops = diagonals.max(axis=1)
-            value = max(value, _over_smallest(top, task_tops, 1e-10 * task_tops.max(initial=0.0)))
-        if value >= bound:
-            return True
-    return False
+    return reaches(lower) or reaches(float(datafit.lipschitz()))
 
 
 def use_cd(datafit, penalty):

@@ -94,7 +94,7 @@ def augmented_lagrangian(
         primal = result.primal + excess
         gap = max(result.dual_gap + excess + 0.5 * width * np.sum(full.w * slopes**2), 0.0)
         if best is None or primal < best[1]:
-            best = (result, primal, gap)
+            best = (result, primal)
         lower = max(lower, primal - gap)
         if verbose:
             print(f"[augmented Lagrangian] width {width:.3e}  iterations {used:5d}  gap {gap:.3e}")
@@ -104,7 +104,7 @@ def augmented_lagrangian(
         width = max(width * _SHRINK, _MIN_WIDTH * start)
     if gap > threshold:  # (out of iterations: the best round instead of the last,
         # certified by the best lower bound of all rounds)
-        result, primal, _ = best
+        result, primal = best
         gap = max(primal - lower, 0.0)
     if gap > threshold:  # the non-smooth problem's own gap, not a round's
         method = f"The augmented Lagrangian of the {full.loss.name} loss"
