@@ -1153,7 +1153,9 @@ class MultiTaskEstimator(_MultiTaskModel):
     tol : float, default=1e-4
         Stop when the duality gap is below ``tol`` times ``sum_t tau_t/n_t ||y_t -
         mean(y_t)||^2`` (squared loss; sklearn's convention), ``T log 2`` (logistic
-        loss), or the loss of the model without features (the others).
+        loss; ``T log K`` with ``K`` classes), ``T`` (squared hinge), or the data term
+        of the model without features, its intercepts at each task's ``mean(y_t)``
+        (the Poisson loss: at their best, ``log mean(y_t)``).
     warm_start : bool, default=False
         Start from the previous solution when refitting on the same tasks.
     solver : {"auto", "fista", "cd", "admm", "closed_form", "cvxpy"}, default="auto"
@@ -1171,8 +1173,13 @@ class MultiTaskEstimator(_MultiTaskModel):
         A task label not seen in fit is predicted with the population model
         (``population_coef_``, ``population_intercept_``) with an
         :class:`~skmtl.UnknownTaskWarning` ("warn") or without ("mean"), or raises.
-    task_weights, main_task
-        As in :class:`~skmtl.GroupLassoRegressor`.
+    task_weights : None, str, dict or array-like, default=None
+        The weights ``tau_t`` of the tasks' mean losses, as in
+        :class:`~skmtl.GroupLassoRegressor` (None: ``n_t T / N``, every sample
+        counts once).
+    main_task : task label, default=None
+        The task of interest, as in :class:`~skmtl.GroupLassoRegressor`: all tasks
+        are fitted, but ``score`` uses this task's samples only.
     verbose : int, default=0
         Print the objective and duality gap during the solve.
 
@@ -1186,6 +1193,14 @@ class MultiTaskEstimator(_MultiTaskModel):
     classes_ : ndarray of shape (n_classes,)
         Class labels (logistic loss), of all tasks; more than two make the logistic
         loss the multinomial one (``coef_`` (n_tasks, n_classes, n_features)).
+    population_coef_ : ndarray of shape (n_features,)
+        The model of a task not seen in fit: the average of the task models
+        ((n_classes, n_features) with more than two classes).
+    population_intercept_ : float
+        Its intercept: the shared intercept ``b_0`` with ``intercept_pooling`` > 0,
+        else the mean of the intercepts (per class with more than two classes).
+    task_weights_ : ndarray of shape (n_tasks,)
+        The weight of each task's data term used in the fit.
     n_iter_ : int
     dual_gap_ : float
         Duality gap at the solution, in objective units.
@@ -1195,6 +1210,10 @@ class MultiTaskEstimator(_MultiTaskModel):
         (with a ``ConvergenceWarning``); NaN with ``solver="cvxpy"``.
     objective_ : float
         Objective value at the solution.
+    n_features_in_ : int
+        Number of columns of the ``X`` given to fit (the task column included).
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of those columns, defined when ``X`` has string column names.
 
     Examples
     --------

@@ -7,9 +7,11 @@ import textwrap
 
 _TOL_UNIT = {
     "squared": "``sum_t tau_t/n_t ||y_t - mean(y_t)||^2`` (twice the data term of the "
-    "model without features; sklearn's convention) for the squared loss, the loss of the "
-    "model without features for the others",
-    "logistic": "``T log 2`` (the logistic loss of the zero model; ``T`` for the squared hinge)",
+    "model without features; sklearn's convention) for the squared loss, the data term of "
+    "the model without features for the Poisson loss, and for the Huber and quantile "
+    "losses the data term with no features and each task's intercept at ``mean(y_t)``",
+    "logistic": "``T log 2`` (the logistic loss of the zero model; ``T log K`` with ``K`` "
+    "classes, ``T`` for the squared hinge)",
 }
 _LOSS_PARAMETER = {
     "squared": """    loss : {"squared", "huber", "poisson", "quantile"} or Loss, default=None
@@ -176,7 +178,11 @@ def _common_attributes(loss):
         features act alike (a feature is kept for every task and class) and the
         low-rank ones take this matrix's singular values, while penalties built from
         a task structure (mean, graph, clusters, task covariance) couple the same
-        class across tasks.
+        class across tasks: they act on the (n_classes * n_features, n_tasks) stack
+        of the classes' blocks, with one task structure (clusters, covariance)
+        shared by all classes. So the clustered and shared-subspace models, and
+        the task-relation and squared trace-norm models, equal for two classes,
+        differ with more.
 """
     return (
         text

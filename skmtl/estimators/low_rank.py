@@ -308,7 +308,9 @@ _SUBSPACE = dict(
     as the relaxed projector ``M`` (d x d) and eliminated in closed form. Solved by
     FISTA with the exact prox, stopped on the exact duality gap. With ``n_components``
     up to the number of tasks it fits the same coefficients as the clustered model
-    with as many clusters and the same strengths (see ``ClusteredRegressor``).""",
+    with as many clusters and the same strengths (see ``ClusteredRegressor``), for
+    regression and two classes: with more classes the two stack the class models
+    differently (see ``classes_``).""",
     penalty="""c * min_M tr(W^T (eta I + M)^{-1} W),  tr M = n_components,  0 <= M <= I
             with eta = beta / alpha and c = alpha * eta * (1 + eta)""",
     parameters="""    alpha : float, default=0.1

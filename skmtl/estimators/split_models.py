@@ -168,7 +168,8 @@ _ROBUST_FEATURES = dict(
     errors where skmtl averages them per task: see ``task_weights="samples"``.)
 
     Useful only for ``1 / sqrt(d) < alpha_shared / alpha_outlier < sqrt(T)``:
-    outside that range one part stays zero, and a warning says so.""",
+    outside that range one part stays zero, and a warning says so. With ``K > 2``
+    classes ``q_t`` holds task ``t``'s ``K`` class models.""",
     penalty="alpha_shared * sum_j ||P_j||_2 + alpha_outlier * sum_t ||q_t||_2,   W = P + Q",
     parameters="""    alpha_shared : float, default=0.1
         Strength of the L2,1 norm over the rows (features) of the shared part, > 0.

@@ -401,7 +401,9 @@ _CLUSTERED = dict(
     shared-subspace model (convex ASO) does, on the other side of ``W``: with the
     same ``alpha`` and ``beta`` and ``n_clusters`` equal to its ``n_components``
     (at most the number of features) the two fit the same coefficients (the
-    equivalence shown by Zhou, Chen & Ye); they differ in what is read off, task
+    equivalence shown by Zhou, Chen & Ye; for regression and two classes: with
+    more classes the two stack the class models differently, see ``classes_``);
+    they differ in what is read off, task
     clusters here and a feature subspace there.""",
     penalty="""c * min_M tr(W (eta I + M)^{-1} W^T),  tr M = n_clusters,  0 <= M <= I
             with eta = beta / alpha and c = alpha * eta * (1 + eta)""",
