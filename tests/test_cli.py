@@ -164,10 +164,16 @@ def test_chosen_strengths_of_a_pipeline_and_sklearn_cv():
     from sklearn.linear_model import RidgeCV
     from sklearn.pipeline import make_pipeline
 
+    """The value reported for a pipeline ending in RidgeCV is the one RidgeCV chose
+    (its alpha_), not just some value of the grid: on these data RidgeCV picks the
+    middle strength, so returning the grid's first (or last) value would fail."""
     X, y, _, _ = make_joint_sparse(n_tasks=2, n_features=5, random_state=0)
-    model = make_pipeline(RidgeCV(alphas=[0.1, 1.0, 10.0])).fit(X, y)
+    alphas = [0.1, 1.0, 10.0]
+    model = make_pipeline(RidgeCV(alphas=alphas)).fit(X, y)
+    assert model[-1].alpha_ not in (alphas[0], alphas[-1])  # the data make the check bite
     (name, (value, grid)) = next(iter(chosen_strengths(model).items()))
-    assert name == "alpha" and value in grid and len(grid) == 3
+    assert name == "alpha" and value == model[-1].alpha_
+    np.testing.assert_array_equal(grid, alphas)
 
 
 def test_gap_ratio_matches_the_solver_threshold():

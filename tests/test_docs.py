@@ -84,6 +84,14 @@ HTML = _html_dir()
 needs_html = pytest.mark.skipif(
     HTML is None, reason="docs not built (docs/_build/html or SKMTL_DOCS_HTML)"
 )
+
+
+def test_ci_runs_the_tests_of_the_built_html():
+    """CI (``CI`` set, as by .ci/run's callers) builds the HTML first: the tests of the
+    rendered pages must then run, not skip."""
+    if not os.environ.get("CI"):
+        pytest.skip("not on CI")
+    assert HTML is not None, "CI is set but the HTML docs are not built (docs/_build/html)"
 # the task-API estimators (iMSF wraps one: its tasks are its missing-data patterns)
 ESTIMATORS = [
     n

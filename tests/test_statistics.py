@@ -54,18 +54,25 @@ def test_sparse_statistics_equal_the_dense_ones():
 
 
 def test_sum_of_chunks_is_their_merge():
+    """sum() of chunk statistics (via __add__) equals the statistics of all the rows:
+    every field, including the counts, means and the targets' sum of squares."""
     X, y, tasks = _shuffled()
     parts = [
         TaskStatistics.from_data(X[rows], y[rows], tasks[rows])
         for rows in np.array_split(np.arange(len(y)), 3)
     ]
     total, whole = sum(parts), TaskStatistics.from_data(X, y, tasks)
-    np.testing.assert_allclose(total.xx, whole.xx, rtol=1e-12)
-    np.testing.assert_allclose(total.xy, whole.xy, rtol=1e-12)
+    np.testing.assert_array_equal(total.tasks, whole.tasks)
+    np.testing.assert_array_equal(total.counts, whole.counts)
+    for name in ("x_mean", "y_mean", "xx", "xy", "yy"):
+        np.testing.assert_allclose(getattr(total, name), getattr(whole, name), rtol=1e-12)
 
 
 @pytest.mark.parametrize("Est", REGRESSORS, ids=lambda e: e.__name__)
 def test_partial_fit_equals_fit(Est):
+    """partial_fit over uneven chunks (tasks split across them) gives fit's model on
+    all the rows: coefficients, intercepts, and the objective and gap threshold it
+    reports (which also need the merged targets' sum of squares to be right)."""
     X, y, tasks = _shuffled(71)
     X, y = X / 100.0, y - 1e3
     # tol=0: both solves run until the iterates stall, so only the data can differ
@@ -75,6 +82,10 @@ def test_partial_fit_equals_fit(Est):
         chunked.partial_fit(X[rows], y[rows], tasks=tasks[rows])
     np.testing.assert_allclose(chunked.coef_, full.coef_, rtol=1e-8, atol=1e-8)
     np.testing.assert_allclose(chunked.intercept_, full.intercept_, rtol=1e-8, atol=1e-8)
+    # the reported objective and gap threshold are fit's too: both depend on the merged
+    # targets' sum of squares (yy), which the coefficients do not see
+    assert chunked.objective_ == pytest.approx(full.objective_, rel=1e-10)
+    assert chunked.gap_threshold_ == pytest.approx(full.gap_threshold_, rel=1e-10)
 
 
 def test_partial_fit_meets_new_tasks():
