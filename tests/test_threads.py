@@ -78,3 +78,37 @@ def test_solves_in_threads_leave_blas_as_it_was():
             delayed(GroupLassoRegressor(alpha=a).fit)(X, y, tasks=tasks) for a in (0.1, 0.01) * 8
         )
         assert _blas_threads() == outer
+
+
+def test_small_task_clusterings_run_k_means_on_one_openmp_thread(monkeypatch):
+    """scikit-learn's k-means on a few dozen task vectors ran 30x slower on two OpenMP
+    threads next to a busy process than on one: the clustered models' labels
+    (``task_clusters_``) take one thread, the same labels, and the setting is
+    restored."""
+    from sklearn.cluster import KMeans
+
+    from skmtl.estimators import task_relations
+
+    def openmp_threads():
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp"}
+
+    seen = []
+
+    class Recording(KMeans):
+        def fit_predict(self, X, y=None, sample_weight=None):
+            seen.append(openmp_threads())
+            return super().fit_predict(X)
+
+    rng = np.random.default_rng(0)
+    centres = rng.standard_normal((3, 4)) * 5
+    vectors = np.repeat(centres, 19, axis=0) + rng.standard_normal((57, 4))
+    similarity = vectors @ vectors.T
+    expected = task_relations._cluster_labels(similarity, 3, 4)
+    with threadpool_limits(2, user_api="openmp"):
+        outer = openmp_threads()
+        monkeypatch.setattr(task_relations, "KMeans", Recording)
+        labels = task_relations._cluster_labels(similarity, 3, 4)
+        assert openmp_threads() == outer  # restored
+    assert seen and seen[0] <= {1}
+    np.testing.assert_array_equal(labels, expected)
+    assert len(np.unique(labels)) == 3

@@ -47,9 +47,6 @@ def solve_threads(datafit):
     only. BLAS's thread count is one setting for the whole process, which each limit
     saves and restores: two solves in threads (a threading backend of joblib) that
     overlap would restore each other's limit, and leave BLAS at one thread."""
-    global _controller
-    if threading.current_thread() is not threading.main_thread():
-        return contextlib.nullcontext()
     data = getattr(datafit, "data", None)
     X = getattr(data, "X", None)
     if X is not None:
@@ -67,8 +64,15 @@ def solve_threads(datafit):
     else:  # statistics only
         grams = getattr(datafit, "grams", None)
         entries = SMALL + 1 if grams is None else grams.size
-    if entries > SMALL:
+    return one_thread("blas") if entries <= SMALL else contextlib.nullcontext()
+
+
+def one_thread(user_api):
+    """A context with one thread for ``user_api`` (``"blas"`` or ``"openmp"``), on the
+    main thread only (see :func:`solve_threads`)."""
+    global _controller
+    if threading.current_thread() is not threading.main_thread():
         return contextlib.nullcontext()
     if _controller is None:
         _controller = ThreadpoolController()
-    return _controller.limit(limits=1, user_api="blas")
+    return _controller.limit(limits=1, user_api=user_api)
