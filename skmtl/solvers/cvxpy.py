@@ -14,8 +14,12 @@ _INSTALL_HINT = (
 )
 
 
-#: CLARABEL's tolerances for the reference solutions
-_TIGHT = dict(tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10)
+#: CLARABEL's tolerances for the reference solutions, tried in turn: it can stall
+#: ("insufficient progress") short of the tight ones, and its defaults (1e-8) then
+#: still give a reference. (Given explicitly: cvxpy keeps a solver's settings
+#: between solves of a problem, and the defaults' fallback ran at 1e-10 again and
+#: raised SolverError on squared-hinge group lassos.)
+_TOLERANCES = tuple(dict(tol_gap_abs=t, tol_gap_rel=t, tol_feas=t) for t in (1e-10, 1e-8))
 
 
 def import_cvxpy():
@@ -80,12 +84,16 @@ def solve_cvxpy(loss, penalty, data: TaskData, fit_intercept=True, verbose=False
             scale = np.sqrt(pooling * tau / data.sample_totals)
             penalty_term = penalty_term + 0.5 * cp.sum_squares(cp.multiply(scale, b - shared))
     problem = cp.Problem(cp.Minimize(datafit + penalty_term), constraints)
-    try:
-        problem.solve(solver=cp.CLARABEL, verbose=verbose, max_iter=500, **_TIGHT)
-    except cp.error.SolverError:
-        # CLARABEL can stall ("insufficient progress") short of the tight
-        # tolerances; its defaults (1e-8) then still give a reference
-        problem.solve(solver=cp.CLARABEL, verbose=verbose, max_iter=500)
+    for tolerances in _TOLERANCES:
+        try:
+            problem.solve(solver=cp.CLARABEL, verbose=verbose, max_iter=500, **tolerances)
+            break
+        except cp.error.SolverError as error:
+            failure = error
+    else:
+        raise RuntimeError(
+            f"cvxpy (CLARABEL) could not solve the problem at tolerances 1e-10 or 1e-8: {failure}"
+        ) from failure
     if problem.status not in ("optimal", "optimal_inaccurate"):
         raise RuntimeError(f"cvxpy could not solve the problem: status {problem.status}.")
     intercept = np.asarray(b.value) if fit_intercept else np.zeros(T)
