@@ -792,7 +792,7 @@ def _check_degenerate_tasks(data, labels, loss, one_class_tasks):
     if loss.target == "multiclass":
         _check_all_classes(data, labels, one_class_tasks)
     elif loss.target == "binary":
-        _check_both_classes(data, labels, one_class_tasks)
+        _check_both_classes(data, labels, one_class_tasks, loss)
     elif loss.target == "counts":
         _check_some_counts(data, labels, one_class_tasks)
 
@@ -819,9 +819,9 @@ def _check_some_counts(data, labels, one_class_tasks):
         )
 
 
-def _check_both_classes(data, labels, one_class_tasks):
+def _check_both_classes(data, labels, one_class_tasks, loss):
     """Both classes in every task, or at least in one task when ``one_class_tasks``
-    (pooled intercepts keep a one-class task's intercept finite)."""
+    (pooled intercepts keep a one-class task's intercept finite, and unique)."""
     positive = data.task_sum(data.weights * (data.y > 0))
     negative = data.task_sum(data.weights * (data.y < 0))
     one_class = (positive <= 0) | (negative <= 0)
@@ -831,7 +831,7 @@ def _check_both_classes(data, labels, one_class_tasks):
     if len(bad):
         raise ValueError(
             f"Task(s) {format_labels(bad)} have samples of only one class; each task is a "
-            "binary problem whose free intercept then has no finite optimum. Set "
+            f"binary problem whose free intercept then has {_NO_OPTIMUM[loss.likelihood]}. Set "
             "intercept_pooling > 0 to shrink such tasks' intercepts towards the shared "
             "one, or, in cross-validation, split with TaskStratifiedKFold(..., "
             "by_class=True) (skmtl.model_selection) to keep both classes of every task "
@@ -839,6 +839,14 @@ def _check_both_classes(data, labels, one_class_tasks):
         )
 
 
+#: why a one-class task's free intercept is refused: a likelihood's (the logistic
+#: loss) tends to infinity; a margin loss's (the squared hinge) is any value beyond
+#: the margin
+_NO_OPTIMUM = {
+    True: "no finite optimum",
+    False: "no finite or no unique optimum (the squared hinge's: any value that puts "
+    "all its samples beyond the margin)",
+}
 #: the one-class tasks' errors: where splitting by class cannot serve
 _SUBSAMPLED = (
     " (learning_curve and HalvingGridSearchCV subsample the training folds, which can "

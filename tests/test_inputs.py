@@ -81,6 +81,12 @@ def test_classification_task_with_one_class(data):
     y[tasks == 1] = 1
     with pytest.raises(ValueError, match=r"Task\(s\) \[1\] have samples of only one class"):
         GroupLassoClassifier().fit(X, y, tasks=tasks)
+    # a likelihood's free intercept tends to infinity; the squared hinge's is any value
+    # that puts the task's samples beyond the margin
+    with pytest.raises(ValueError, match="only one class.*has no finite optimum. Set"):
+        GroupLassoClassifier().fit(X, y, tasks=tasks)
+    with pytest.raises(ValueError, match="only one class.*no unique optimum.*margin"):
+        GroupLassoClassifier(loss="squared_hinge").fit(X, y, tasks=tasks)
     with pytest.raises(ValueError, match="at least 2 classes.*one class"):
         GroupLassoClassifier().fit(X, np.ones(len(y)))
     # three classes: multinomial, which needs every class in every task (or pooling)
