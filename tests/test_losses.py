@@ -197,13 +197,20 @@ def test_every_model_with_every_loss_matches_cvxpy(model, loss_name):
 )
 @pytest.mark.parametrize("pooling", [4.0, np.inf])
 def test_pooled_intercepts_with_new_losses_match_cvxpy(loss, pooling):
+    """Pooled intercepts with the Huber, Poisson, squared hinge and pinball losses:
+    cvxpy's objective on both sides (an objective that left out the pooling term
+    was 0.04-0.65% below cvxpy's optimum, with a gap of zero), and its coefficients
+    and intercepts (observed within 5.4e-6 and 7e-7 of cvxpy's, checked at 1e-4;
+    without the pooling term they moved by 1e-4 to 8e-3)."""
     X, y, tasks = _make_data(loss, seed=3)
     kind = "squared_hinge" if loss.target == "binary" else None
     est = MultiTaskEstimator(loss=loss, penalty=L21(0.05), intercept_pooling=pooling)
     ours = est.set_params(tol=1e-11, max_iter=20000).fit(X, y, tasks)
     ref = MultiTaskEstimator(loss=loss, penalty=L21(0.05), intercept_pooling=pooling)
     ref.set_params(solver="cvxpy").fit(X, y, tasks)
-    assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6, kind
+    assert abs(ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6, kind
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-4)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-4)
 
 
 def _unscaled_with_outliers(seed=0):
@@ -239,7 +246,7 @@ def test_huber_converges_on_unscaled_features(cls, params):
         warnings.simplefilter("error", ConvergenceWarning)
         ours = cls(**params, loss=HuberLoss(1.0), tol=1e-5, max_iter=10000).fit(X, y, tasks)
     ref = cls(**params, loss=HuberLoss(1.0), solver="cvxpy").fit(X, y, tasks)
-    assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
+    assert abs(ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6  # both sides
     assert ours.n_iter_ < 10000 and ours.dual_gap_ <= 1e-4 * ours.objective_
 
 
@@ -255,7 +262,7 @@ def test_squared_hinge_newton_on_unscaled_features():
         warnings.simplefilter("error", ConvergenceWarning)
         ours = MeanRegularizedClassifier(**kw, tol=1e-8, max_iter=200).fit(X, labels, tasks)
     ref = MeanRegularizedClassifier(**kw, solver="cvxpy").fit(X, labels, tasks)
-    assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
+    assert abs(ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6  # both sides
     assert ours.n_iter_ < 50
 
 

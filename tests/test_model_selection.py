@@ -80,18 +80,25 @@ def test_default_grid_is_sklearns_for_wide_y_and_shorter_with_poolings():
     "Est, loss", [(GroupLassoRegressor, "squared"), (GroupLassoClassifier, "logistic")]
 )
 def test_path_equals_cold_fits(Est, loss):
+    """Each point of the warm-started path is the cold fit at that alpha: the same
+    penalty value, coefficients and intercepts (the intercepts move along the path as
+    features enter, so a path that kept alpha_max's intercepts would fail)."""
     X, y, tasks = make_tasks(loss=loss, seed=40, offset=0.5)
     alphas, coefs, intercepts, gaps = regularization_path(
         Est(tol=1e-10, max_iter=50_000), X, y, tasks, alphas=6, eps=1e-2
     )
     assert np.all(np.diff(alphas) < 0) and not np.any(coefs[0])
-    for alpha, coef in zip(alphas[1:], coefs[1:], strict=True):
+    # at alpha_max (no coefficient) the intercepts are each task's own null model
+    first = Est(alpha=alphas[0], tol=1e-10, max_iter=50_000).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(intercepts[0], first.intercept_, rtol=1e-6, atol=1e-8)
+    for alpha, coef, intercept in zip(alphas[1:], coefs[1:], intercepts[1:], strict=True):
         cold = Est(alpha=alpha, tol=1e-10, max_iter=50_000).fit(X, y, tasks=tasks)
         penalty = cold._make_penalty(3, X.shape[1])
         assert penalty.value(coef.T) == pytest.approx(
             penalty.value(cold.coef_.T), rel=1e-5, abs=1e-9
         )
         np.testing.assert_allclose(coef, cold.coef_, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(intercept, cold.intercept_, rtol=1e-5, atol=1e-7)
     assert np.all(gaps >= 0)
 
 

@@ -7,6 +7,7 @@ import pytest
 from scipy.optimize import minimize
 from scipy.special import softmax
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 import skmtl
@@ -231,13 +232,32 @@ def _against_cvxpy(model, X, y, tasks=None):
 # three classes on raw scales: the shift of a task's class models that the loss
 # does not see is best neither at their mean nor at their median for these norms
 # (an L1 part beside a group or spectral one); proximal Newton's diagonal models
-# then crawl along it and no certificate comes (nor did one by FISTA)
-_LIMIT = "known limitation: multinomial, raw scales, {} (no certificate in 20000 steps)"
+# then crawl along it and no certificate comes in 20000 steps (nor did one by FISTA;
+# gaps 6e-5 to 9e-2 where tol=1e-10 asks for 3e-10). The objective still comes near
+# cvxpy's (relatively, within 1.5e-5 after 20000 steps, 1.4e-4 after 5000), and the
+# reported gap still bounds the excess: that weaker check is run instead, on 5000
+# steps (2-3 s a fit; 20000 took up to 13 s).
 _UNCERTIFIED_RAW = {
-    "DirtyClassifier": _LIMIT.format("L1/Linf + L1"),
-    "SparseLowRankClassifier": _LIMIT.format("trace norm + L1"),
-    "FusedSparseGroupLassoClassifier": _LIMIT.format("fused + L1 + L2,1"),
+    "DirtyClassifier",  # L1/Linf + L1
+    "SparseLowRankClassifier",  # trace norm + L1
+    "FusedSparseGroupLassoClassifier",  # fused + L1 + L2,1
 }
+
+
+def _near_cvxpy(model, X, y, tasks):
+    """The uncertified fits: within 1e-3 of cvxpy's objective (relatively, both
+    sides; observed at most 1.4e-4) and an honest gap (at least the excess over
+    cvxpy's optimum). A model without the intercept pooling term was 3% off."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Solution may be inaccurate")
+        reference = clone(model).set_params(solver="cvxpy").fit(X, y, tasks=tasks)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # the known limitation
+        fitted = model.set_params(tol=1e-10, max_iter=5000).fit(X, y, tasks=tasks)
+    excess = fitted.objective_ - reference.objective_
+    assert abs(excess) <= 1e-3 * abs(reference.objective_)
+    assert 0 <= fitted.dual_gap_ and excess <= fitted.dual_gap_ + 1e-8 * abs(reference.objective_)
+    return fitted
 
 
 @pytest.mark.parametrize("name", CLASSIFIERS)
@@ -245,18 +265,19 @@ _UNCERTIFIED_RAW = {
 @pytest.mark.parametrize("scales", [1.0, [1.0, 30.0, 1000.0, 0.01]], ids=["scaled", "raw"])
 def test_every_classifier_against_cvxpy(name, pooled, scales):
     """Also on features of very different scales, which proximal Newton solves
-    (FISTA on the standardized ones)."""
+    (FISTA on the standardized ones): cvxpy's objective and a certificate, but for
+    the three models of ``_UNCERTIFIED_RAW`` on raw scales, held to the weaker
+    ``_near_cvxpy``."""
     X, y, tasks = _classes_data()
     X = X * np.asarray(scales)
-    if scales != 1.0 and name in _UNCERTIFIED_RAW:
-        pytest.xfail(_UNCERTIFIED_RAW[name])
     if pooled:  # task 0 has no class 2, task 1 only classes 0 and 1 in half its rows
         y = y.copy()
         y[(tasks == 0) & (y == 2)] = 1
     model = getattr(skmtl, name)(
         **_STRENGTHS.get(name, {}), intercept_pooling=2.0 if pooled else 0.0
     )
-    fitted = _against_cvxpy(model, X, y, tasks)
+    check = _near_cvxpy if scales != 1.0 and name in _UNCERTIFIED_RAW else _against_cvxpy
+    fitted = check(model, X, y, tasks)
     assert fitted.coef_.shape == (3, K, X.shape[1])
     assert fitted.intercept_.shape == (3, K)
     assert np.all(np.isfinite(fitted.intercept_))

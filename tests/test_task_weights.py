@@ -7,6 +7,7 @@ import pytest
 from conftest import make_tasks, objective
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import KFold
 
 import skmtl
 from skmtl import (
@@ -59,15 +60,26 @@ class _Zero:
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: type(m).__name__)
 def test_weighted_objective_matches_cvxpy(model):
+    """Given task weights: cvxpy's objective (both sides), and objective_ is the
+    weighted data term, recomputed task by task from coef_ and intercept_ with the
+    given weights (not the default ones), plus the penalty (the model's penalty
+    valued at coef_, or at the two parts of a split model), to 1e-9."""
     loss = "logistic" if model._is_classifier else "squared"
     X, y, tasks = make_tasks(loss=loss, seed=60, offset=0.5)
     params = dict(task_weights=WEIGHTS, tol=1e-11, max_iter=100_000)
     ours = model.set_params(**params).fit(X, y, tasks=tasks)
     ref = type(model)(**{**model.get_params(deep=False), "solver": "cvxpy"}).fit(X, y, tasks=tasks)
-    assert (ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6
+    assert abs(ours.objective_ - ref.objective_) / abs(ref.objective_) < 1e-6  # both sides
     np.testing.assert_array_equal(ours.task_weights_, WEIGHTS)
     data_term = _weighted_objective(ours, X, y, tasks, WEIGHTS)
-    assert data_term <= ours.objective_ * (1 + 1e-12)  # the penalty is the rest
+    if hasattr(ours, "shared_coef_"):  # split models: the penalty is valued at the parts
+        W = np.vstack([ours.shared_coef_.T, ours.specific_coef_.T])
+    elif hasattr(ours, "lowrank_coef_"):
+        W = np.vstack([ours.lowrank_coef_.T, ours.outlier_coef_.T])
+    else:
+        W = ours.coef_.T
+    penalty = ours._make_penalty(3, X.shape[1]).value(W)
+    assert ours.objective_ == pytest.approx(data_term + penalty, rel=1e-9)
     assert 0 <= ours.dual_gap_ <= 1e-9 * abs(ours.objective_)  # still certified
 
 
@@ -288,6 +300,11 @@ def test_learned_weights_are_refused_where_weights_are_fixed():
 
 
 def test_main_task_scores_and_selects_on_that_task_only():
+    """main_task: score is that of the main task's rows (all tasks are still fitted),
+    and the *CV's held-out errors are the mean squared errors on the main task's test
+    rows only, recomputed here from cold fits on the same folds at the same alphas
+    (errors pooled over all the tasks differ by far more than the solver's tolerance);
+    alpha_ is the alpha of the lowest mean of these errors."""
     X, y, tasks = make_tasks(seed=65, sizes=(40, 50, 60))
     model = GroupLassoRegressor(alpha=0.05, main_task=1).fit(X, y, tasks=tasks)
     rows = tasks == 1
@@ -301,6 +318,21 @@ def test_main_task_scores_and_selects_on_that_task_only():
     assert by_column.score(Xt, y) == pytest.approx(model.score(X, y, tasks=tasks))
     cv = GroupLassoRegressorCV(alphas=6, main_task=1).fit(X, y, tasks=tasks)
     assert cv.mse_path_.shape == (6, 5)  # one estimated intercept pooling
+    folds = list(KFold(5, shuffle=True, random_state=0).split(X))
+    cv = GroupLassoRegressorCV(
+        alphas=6, intercept_poolings=[0.0], main_task=1, cv=folds, tol=1e-10, max_iter=100_000
+    ).fit(X, y, tasks=tasks)
+    expected = np.empty((6, len(folds)))
+    for i, alpha in enumerate(cv.alphas_):
+        for k, (train, test) in enumerate(folds):
+            cold = GroupLassoRegressor(
+                alpha=alpha, intercept_pooling=0.0, tol=1e-10, max_iter=100_000
+            ).fit(X[train], y[train], tasks=tasks[train])
+            main = test[tasks[test] == 1]
+            residual = y[main] - cold.predict(X[main], tasks=tasks[main])
+            expected[i, k] = np.mean(residual**2)
+    np.testing.assert_allclose(cv.mse_path_, expected, rtol=1e-6)
+    assert cv.alpha_ == cv.alphas_[np.argmin(expected.mean(axis=1))]
 
 
 def test_main_task_score_of_a_wide_classifier_leaves_its_missing_labels_out():
