@@ -89,13 +89,9 @@ class HuberLoss(Loss):
         self.epsilon = float(epsilon)
 
     def pointwise(self, y, z):
-        # ``c (|r| - c / 2)`` with ``c = min(|r|, epsilon)``: both pieces at once, in
-        # place (15,000 rows: 17 against 320 us for the two pieces and np.where)
         a = np.abs(y - z)
-        c = np.minimum(a, self.epsilon)
-        a -= 0.5 * c
-        a *= c
-        return a
+        e = self.epsilon
+        return np.where(a <= e, 0.5 * a * a, e * a - 0.5 * e * e)
 
     def derivative(self, y, w, z):
         return -w * np.clip(y - z, -self.epsilon, self.epsilon)
