@@ -831,7 +831,7 @@ def _check_both_classes(data, labels, one_class_tasks, loss):
     if len(bad):
         raise ValueError(
             f"Task(s) {format_labels(bad)} have samples of only one class; each task is a "
-            f"binary problem whose free intercept then has {_NO_OPTIMUM[loss.likelihood]}. Set "
+            f"binary problem whose free intercept then has {_no_optimum(loss)}. Set "
             "intercept_pooling > 0 to shrink such tasks' intercepts towards the shared "
             "one, or, in cross-validation, split with TaskStratifiedKFold(..., "
             "by_class=True) (skmtl.model_selection) to keep both classes of every task "
@@ -839,14 +839,17 @@ def _check_both_classes(data, labels, one_class_tasks, loss):
         )
 
 
-#: why a one-class task's free intercept is refused: a likelihood's (the logistic
-#: loss) tends to infinity; a margin loss's (the squared hinge) is any value beyond
-#: the margin
-_NO_OPTIMUM = {
-    True: "no finite optimum",
-    False: "no finite or no unique optimum (the squared hinge's: any value that puts "
-    "all its samples beyond the margin)",
-}
+def _no_optimum(loss):
+    """Why a one-class task's free intercept is refused: a loss that approaches its
+    infimum only at infinity (``asymptotic``: the logistic loss) has none finite;
+    the squared hinge's is not unique."""
+    if loss.asymptotic:
+        return "no finite optimum"
+    if loss.name == "squared_hinge":
+        return "no unique optimum (any value that puts all its samples beyond the margin)"
+    return "an optimum that one class alone decides"
+
+
 #: the one-class tasks' errors: where splitting by class cannot serve
 _SUBSAMPLED = (
     " (learning_curve and HalvingGridSearchCV subsample the training folds, which can "

@@ -7,7 +7,15 @@ import pytest
 import scipy.sparse as sp
 from conftest import make_tasks
 
-from skmtl import GroupLassoClassifier, GroupLassoRegressor, UnknownTaskWarning, from_task_list
+from skmtl import (
+    GroupLassoClassifier,
+    GroupLassoRegressor,
+    MultiTaskEstimator,
+    UnknownTaskWarning,
+    from_task_list,
+)
+from skmtl.losses import LogisticLoss
+from skmtl.penalties import L21
 
 
 @pytest.fixture
@@ -87,6 +95,16 @@ def test_classification_task_with_one_class(data):
         GroupLassoClassifier().fit(X, y, tasks=tasks)
     with pytest.raises(ValueError, match="only one class.*no unique optimum.*margin"):
         GroupLassoClassifier(loss="squared_hinge").fit(X, y, tasks=tasks)
+
+    class Exponential(LogisticLoss):  # a user's loss that, too, tends to 0 at infinity
+        name = "exponential"
+        likelihood = probabilistic = False
+
+        def pointwise(self, y, z):
+            return np.exp(-y * z)
+
+    with pytest.raises(ValueError, match="only one class.*has no finite optimum. Set"):
+        MultiTaskEstimator(loss=Exponential(), penalty=L21(0.1)).fit(X, y, tasks=tasks)
     with pytest.raises(ValueError, match="at least 2 classes.*one class"):
         GroupLassoClassifier().fit(X, np.ones(len(y)))
     # three classes: multinomial, which needs every class in every task (or pooling)
