@@ -92,6 +92,8 @@ def test_ci_runs_the_tests_of_the_built_html():
     if not os.environ.get("CI"):
         pytest.skip("not on CI")
     assert HTML is not None, "CI is set but the HTML docs are not built (docs/_build/html)"
+
+
 # the task-API estimators (iMSF wraps one: its tasks are its missing-data patterns)
 ESTIMATORS = [
     n

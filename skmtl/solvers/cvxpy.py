@@ -91,8 +91,9 @@ def solve_cvxpy(loss, penalty, data: TaskData, fit_intercept=True, verbose=False
         except cp.error.SolverError as error:
             failure = error
     else:
+        tried = " or ".join(f"{t['tol_feas']:g}" for t in _TOLERANCES)
         raise RuntimeError(
-            f"cvxpy (CLARABEL) could not solve the problem at tolerances 1e-10 or 1e-8: {failure}"
+            f"cvxpy (CLARABEL) could not solve the problem at tolerances {tried}: {failure}"
         ) from failure
     if problem.status not in ("optimal", "optimal_inaccurate"):
         raise RuntimeError(f"cvxpy could not solve the problem: status {problem.status}.")

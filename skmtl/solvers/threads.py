@@ -1,4 +1,5 @@
-"""One BLAS thread for the solves of small problems.
+"""One BLAS thread for the solves of small problems (and one OpenMP thread for the
+k-means of small task clusterings: :func:`one_thread`).
 
 Their BLAS calls (Gram products, the SVDs of the spectral penalties' proxes) are
 too small for threads to pay off, and threads that wait for a busy core make them
