@@ -261,6 +261,12 @@ def encode_task_labels(labels, n_samples):
     if isinstance(labels, (list, tuple)) and any(map(is_missing_label, labels)):
         # (before NumPy turns None and NaN among strings into the labels "None", "nan")
         raise ValueError(_MISSING_TASKS)
+    if isinstance(labels, (list, tuple)) and labels and all(type(v) is tuple for v in labels):
+        # tuple labels, e.g. ("school", 3): one label each (np.asarray would make
+        # their entries columns of a 2-D array)
+        tuples = labels
+        labels = np.empty(len(tuples), dtype=object)
+        labels[:] = tuples
     labels = np.asarray(labels)
     if labels.ndim != 1:
         labels = labels.ravel() if labels.ndim == 2 and 1 in labels.shape else labels
@@ -271,7 +277,11 @@ def encode_task_labels(labels, n_samples):
             f"(task_column={labels.item()!r}) instead of passing tasks."
         )
     if labels.ndim != 1:
-        raise ValueError(f"tasks must be 1-D, one label per sample; got shape {labels.shape}.")
+        raise ValueError(
+            f"tasks must be 1-D, one label per sample; got shape {labels.shape}. (A "
+            "sequence of lists is read as rows of a 2-D array: give compound labels as "
+            "tuples, or join them into strings.)"
+        )
     if labels.shape[0] != n_samples:
         raise ValueError(
             f"tasks has {labels.shape[0]} labels but X has {n_samples} samples; "

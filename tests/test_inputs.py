@@ -574,3 +574,22 @@ def test_a_date_column_in_x_is_named():
         GroupLassoRegressor(task_column="store").fit(frame, y)
     with pytest.raises(ValueError, match=r"\['date'\] hold dates"):
         GroupLassoRegressor().fit(frame.drop(columns="store"), y, tasks=frame["store"])
+
+
+def test_tuple_task_labels_are_one_label_each():
+    """A list of tuples, e.g. (district, year), is one compound label per sample, as
+    the same tuples in an object array (np.asarray made their entries columns, and
+    fit refused a 2-D array); a list of lists is refused with a message that says
+    why."""
+    X, y, tasks = make_tasks()
+    pairs = [("g", int(t), int(t) % 2) for t in tasks]  # (sorted as the tasks)
+    as_objects = np.empty(len(pairs), dtype=object)
+    as_objects[:] = pairs
+    ours = GroupLassoRegressor(alpha=0.1).fit(X, y, tasks=pairs)
+    ref = GroupLassoRegressor(alpha=0.1).fit(X, y, tasks=tasks)
+    np.testing.assert_array_equal(ours.coef_, ref.coef_)
+    assert list(ours.tasks_) == sorted(set(pairs))
+    np.testing.assert_array_equal(ours.predict(X, tasks=pairs), ref.predict(X, tasks=tasks))
+    np.testing.assert_array_equal(ours.predict(X, tasks=as_objects), ref.predict(X, tasks=tasks))
+    with pytest.raises(ValueError, match=r"got shape \(\d+, 3\).*as tuples"):
+        GroupLassoRegressor().fit(X, y, tasks=[list(p) for p in pairs])
