@@ -886,9 +886,11 @@ class IncrementalRegressorMixin(RegressorMixin):
         The squared loss depends on the data only through per-task sufficient
         statistics (:class:`~skmtl.statistics.TaskStatistics`), which are merged
         chunk by chunk; each call then solves on them, warm-started from the last
-        solution. Chunks may bring new tasks. The result equals ``fit`` on all the
-        rows given to ``partial_fit`` since the last ``fit`` (which starts over: its
-        rows are not counted).
+        solution. Chunks may bring new tasks. The result solves the objective of
+        ``fit`` on all the rows given to ``partial_fit`` since the last ``fit`` (which
+        starts over: its rows are not counted), to the same ``tol``: the two solutions
+        agree as closely as ``tol`` makes them (warm-started, ``partial_fit`` stops at
+        another point within it).
 
         Parameters
         ----------
