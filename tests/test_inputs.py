@@ -593,3 +593,29 @@ def test_tuple_task_labels_are_one_label_each():
     np.testing.assert_array_equal(ours.predict(X, tasks=as_objects), ref.predict(X, tasks=tasks))
     with pytest.raises(ValueError, match=r"got shape \(\d+, 3\).*as tuples"):
         GroupLassoRegressor().fit(X, y, tasks=[list(p) for p in pairs])
+
+
+def test_the_same_numbers_fit_the_same_model_whatever_their_memory_layout():
+    """A DataFrame's array is Fortran-ordered: its sums ran in another order than a C
+    array's, and a quantile fit near its budget went from certified (921
+    iterations) to a ConvergenceWarning at 1000. X and a wide y are now taken in C
+    order: the fits are equal to the last bit."""
+    import pandas as pd
+
+    from skmtl import TraceNormRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(90, 5) * [1, 10, 100, 0.1, 1]
+    Y = X @ rng.randn(5, 3) + rng.standard_t(2, (90, 3))
+    fits = [
+        TraceNormRegressor(loss="huber").fit(X_, Y_)
+        for X_, Y_ in (
+            (X, Y),
+            (np.asfortranarray(X), np.asfortranarray(Y)),
+            (pd.DataFrame(X), pd.DataFrame(Y)),
+        )
+    ]
+    for fitted in fits[1:]:
+        np.testing.assert_array_equal(fitted.coef_, fits[0].coef_)
+        np.testing.assert_array_equal(fitted.intercept_, fits[0].intercept_)
+        assert fitted.n_iter_ == fits[0].n_iter_
