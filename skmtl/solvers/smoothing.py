@@ -37,10 +37,15 @@ _INNER = 0.01
 #: envelopes make the multipliers converge faster, wider ones the solves easier
 #: (Gaussian group lasso, 300 rows, tol 1e-11: 3e-3 0.12 s, 3e-4 0.17 s, 1e-2 as 3e-3)
 _SHRINK, _MIN_WIDTH = 0.1, 3e-3
+#: no round's solve is asked for less than this fraction of the threshold (until
+#: rounds stall, see _STALLED)
+_FLOOR = 0.1
 #: a round whose solve took no step and left the gap above _STALLED times the last
-#: one's makes the next rounds' solves _TIGHTEN times more accurate (down to
-#: _MIN_FRACTION of the gap) and their envelope _SHRINK times narrower (down to
-#: _STALLED_WIDTH times the first width). Near a tight tol the rounds' solves, asked
+#: one's makes the next rounds' solves _TIGHTEN times more accurate (their fraction
+#: of the gap and their floor, down to _MIN_FRACTION); a second such round in a row
+#: makes the envelope _SHRINK times narrower (down to _STALLED_WIDTH times the first
+#: width). (Only solvers that can return at their start, proximal Newton and working
+#: sets, report rounds of no step.) Near a tight tol the rounds' solves, asked
 #: for 0.01 of the gap, started below it and took no step, while the multipliers
 #: drifted by the unchanged residuals: the gap cycled (MeanRegularizedRegressor,
 #: median, 3 tasks of 20-40 rows, 5 features, tol 1e-10: 50000 iterations, 75 s, no
@@ -76,7 +81,7 @@ def augmented_lagrangian(
     start = first_width(full)
     width, slopes = start, None  # the loss's first multipliers
     C, used, gap = np.array(C0, dtype=float), 0, full.gap_scale()
-    fraction, last_gap, stalls = _INNER, np.inf, 0  # (see _STALLED)
+    fraction, floor, last_gap, stalls = _INNER, _FLOOR, np.inf, 0  # (see _STALLED)
     # the round of the lowest objective, kept for a fit that runs out of iterations:
     # its last round, cut short, can end far above an earlier one (a split model,
     # tasks of 2, 500 and 20 rows, quantile loss, tol 1e-7: +30% after 3000
@@ -85,7 +90,7 @@ def augmented_lagrangian(
     while True:
         stage = full.with_loss(full.loss.smoothed(width, slopes))
         slopes = stage.loss.slopes
-        level = max(fraction * gap, 0.1 * threshold)
+        level = max(fraction * gap, floor * threshold)
         scale = stage.gap_scale()  # zero: intercepts alone fit the targets exactly
         with warnings.catch_warnings():  # (the rounds' gaps are not the problem's)
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -117,8 +122,9 @@ def augmented_lagrangian(
         stalls = stalls + 1 if result.n_iter == 0 and gap > _STALLED * last_gap else 0
         if stalls:  # (see _STALLED)
             fraction = max(fraction * _TIGHTEN, _MIN_FRACTION)
+            floor = max(floor * _TIGHTEN, _MIN_FRACTION)
         if stalls > 1:
-            width = max(width * _SHRINK, _STALLED_WIDTH * start)
+            width, stalls = max(width * _SHRINK, _STALLED_WIDTH * start), 0
         elif width > _MIN_WIDTH * start:
             width = max(width * _SHRINK, _MIN_WIDTH * start)
         last_gap = gap
