@@ -27,6 +27,8 @@ from ._inputs import (
     check_score_weights,
     encode_task_labels,
     format_labels,
+    label_array,
+    label_is,
     missing_labels,
     split_task_column,
     target_array,
@@ -508,7 +510,7 @@ class _MultiTaskModel(BaseEstimator):
             return y[:, self._main_index], y_pred[:, self._main_index], sample_weight
         if tasks is None:
             tasks = split_task_column(X, self.task_column)[1]
-        rows = np.asarray(tasks) == self.main_task
+        rows = label_is(label_array(tasks), self.main_task)
         if not rows.any():
             raise ValueError(f"No sample of the main task {self.main_task!r} to score.")
         sw = None if sample_weight is None else np.asarray(sample_weight)[rows]

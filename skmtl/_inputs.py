@@ -237,13 +237,13 @@ def warn_if_near_duplicates(labels, new=None):
     """Warn when text task labels differ only in case or white space ("Store 01",
     " store 01 "): separate tasks, which a table's typing often made of one. With
     ``new``, only of the groups that hold one of these labels."""
-    text = [label for label in np.asarray(labels).tolist() if isinstance(label, str)]
+    text = [label for label in label_array(labels).tolist() if isinstance(label, str)]
     groups = {}
     for label in text:
         groups.setdefault(" ".join(label.split()).casefold(), []).append(label)
     alike = [group for group in groups.values() if len(group) > 1]
     if new is not None:
-        new = set(np.asarray(new).tolist())
+        new = set(label_array(new).tolist())
         alike = [group for group in alike if new.intersection(group)]
     if alike:
         warnings.warn(
@@ -256,18 +256,31 @@ def warn_if_near_duplicates(labels, new=None):
         )
 
 
+def label_array(labels):
+    """``labels`` as a NumPy array; a sequence of tuples (compound labels, e.g.
+    ``("district", year)``) as a 1-D object array of them, one label each
+    (``np.asarray`` would make their entries columns of a 2-D array)."""
+    if isinstance(labels, (list, tuple)) and labels and all(isinstance(v, tuple) for v in labels):
+        array = np.empty(len(labels), dtype=object)
+        array[:] = labels
+        return array
+    return np.asarray(labels)
+
+
+def label_is(labels, label):
+    """Whether each of ``labels`` (an array) is ``label``; a tuple label compared as
+    one label, not entry by entry."""
+    if isinstance(label, tuple):
+        return np.fromiter((value == label for value in labels), bool, len(labels))
+    return labels == label
+
+
 def encode_task_labels(labels, n_samples):
     """``(unique labels, index of each row)``, with clear errors."""
     if isinstance(labels, (list, tuple)) and any(map(is_missing_label, labels)):
         # (before NumPy turns None and NaN among strings into the labels "None", "nan")
         raise ValueError(_MISSING_TASKS)
-    if isinstance(labels, (list, tuple)) and labels and all(type(v) is tuple for v in labels):
-        # tuple labels, e.g. ("school", 3): one label each (np.asarray would make
-        # their entries columns of a 2-D array)
-        tuples = labels
-        labels = np.empty(len(tuples), dtype=object)
-        labels[:] = tuples
-    labels = np.asarray(labels)
+    labels = label_array(labels)
     if labels.ndim != 1:
         labels = labels.ravel() if labels.ndim == 2 and 1 in labels.shape else labels
     if labels.ndim == 0:  # (a column's name, as tasks="school")

@@ -99,7 +99,8 @@ def check_main_task(main_task, labels, unseen_ok=False):
     with ``unseen_ok`` (``partial_fit``) for one not among them yet."""
     if main_task is None:
         return None
-    if isinstance(main_task, (bool, np.bool_)) or np.ndim(main_task) != 0:
+    compound = isinstance(main_task, tuple)  # (a tuple label, as ("district", 3))
+    if isinstance(main_task, (bool, np.bool_)) or (np.ndim(main_task) != 0 and not compound):
         raise ValueError(f"main_task must be one task label (of tasks_); got {main_task!r}.")
     position = (
         np.flatnonzero(labels == main_task)

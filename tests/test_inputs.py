@@ -619,3 +619,33 @@ def test_the_same_numbers_fit_the_same_model_whatever_their_memory_layout():
         np.testing.assert_array_equal(fitted.coef_, fits[0].coef_)
         np.testing.assert_array_equal(fitted.intercept_, fits[0].intercept_)
         assert fitted.n_iter_ == fits[0].n_iter_
+
+
+def test_tuple_task_labels_in_model_selection_partial_fit_and_main_task():
+    """Tuple labels as ints everywhere labels are read: TaskStratifiedKFold's groups,
+    a *CV fit, partial_fit and main_task (each turned them into a 2-D array, or
+    compared a tuple main_task entry by entry)."""
+    from skmtl.model_selection import GroupLassoRegressorCV, TaskStratifiedKFold
+
+    X, y, tasks = make_tasks()
+    pairs = [("g", int(t)) for t in tasks]
+    split = TaskStratifiedKFold(3, shuffle=True, random_state=0)
+    for (a, b), (c, d) in zip(split.split(X, y, pairs), split.split(X, y, tasks), strict=True):
+        np.testing.assert_array_equal(a, c)
+        np.testing.assert_array_equal(b, d)
+    ours = GroupLassoRegressorCV(alphas=4).fit(X, y, tasks=pairs)
+    ref = GroupLassoRegressorCV(alphas=4).fit(X, y, tasks=tasks)
+    assert ours.alpha_ == ref.alpha_
+    np.testing.assert_array_equal(ours.coef_, ref.coef_)
+    half = len(y) // 2
+    chunked = GroupLassoRegressor(alpha=0.1, tol=1e-12)
+    chunked.partial_fit(X[:half], y[:half], tasks=pairs[:half])
+    chunked.partial_fit(X[half:], y[half:], tasks=pairs[half:])
+    whole = GroupLassoRegressor(alpha=0.1, tol=1e-12).partial_fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(chunked.coef_, whole.coef_, rtol=1e-6, atol=1e-9)
+    main = GroupLassoRegressor(alpha=0.1, main_task=("g", 1)).fit(X, y, tasks=pairs)
+    by_int = GroupLassoRegressor(alpha=0.1, main_task=1).fit(X, y, tasks=tasks)
+    assert main.score(X, y, tasks=pairs) == by_int.score(X, y, tasks=tasks)
+    cv = GroupLassoRegressorCV(alphas=4, main_task=("g", 1)).fit(X, y, tasks=pairs)
+    cv_int = GroupLassoRegressorCV(alphas=4, main_task=1).fit(X, y, tasks=tasks)
+    np.testing.assert_array_equal(cv.mse_path_, cv_int.mse_path_)

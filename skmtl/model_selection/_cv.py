@@ -24,6 +24,7 @@ from .._inputs import (
     TASK_ORDER_WARNINGS,
     check_eps,
     infinite_free_intercepts,
+    label_array,
     split_task_column,
     user_stacklevel,
 )
@@ -210,7 +211,7 @@ class _PathCV(_MultiTaskModel):
         own_groups = groups is not None
         by_task = False  # a classifier's default folds by task only
         if own_groups:
-            groups = np.asarray(groups)
+            groups = label_array(groups)
             if groups.shape[:1] != (y.shape[0],):
                 raise ValueError(
                     f"groups has shape {groups.shape}; give one group label per sample "
@@ -229,7 +230,7 @@ class _PathCV(_MultiTaskModel):
                 X = X.iloc[keep] if hasattr(X, "iloc") else X[keep]
                 y, sample_weight = y[keep], sample_weight[keep]
                 if task_labels is not None:
-                    task_labels = np.asarray(task_labels)[keep]
+                    task_labels = label_array(task_labels)[keep]
                     tasks = None if tasks is None else task_labels
                 groups = groups[keep] if own_groups else task_labels
             if task_labels is None:

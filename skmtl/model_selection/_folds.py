@@ -16,6 +16,8 @@ from .._base import UnknownTaskWarning, class_labels
 from .._datafit import DesignDatafit
 from .._inputs import (
     infinite_free_intercepts,
+    label_array,
+    label_is,
     missing_labels,
     user_stacklevel,
     validate_features,
@@ -59,10 +61,10 @@ def _check_main_task_folds(task_labels, folds, main_task):
     it (a splitter that holds tasks out, as GroupKFold)."""
     if main_task is None or task_labels is None:
         return
-    labels = np.asarray(task_labels)
+    labels = label_array(task_labels)
     for k, (train, test) in enumerate(folds):
         fold = f"Fold {k + 1} of {len(folds)}"
-        if not np.any(labels[train] == main_task):
+        if not np.any(label_is(labels[train], main_task)):
             raise ValueError(
                 f"{fold} holds main_task={main_task!r} out of its training rows: the "
                 "held-out errors of main_task need a model of it. Use a splitter that "
@@ -70,7 +72,7 @@ def _check_main_task_folds(task_labels, folds, main_task):
                 "skmtl.model_selection.TaskStratifiedKFold), not one that holds tasks "
                 "out (GroupKFold)."
             )
-        if not np.any(labels[test] == main_task):
+        if not np.any(label_is(labels[test], main_task)):
             raise ValueError(
                 f"{fold} has no test row of main_task={main_task!r}, whose held-out "
                 "errors choose the strengths. Use a splitter that puts rows of every "
@@ -85,7 +87,7 @@ def _warn_unseen_tasks(task_labels, folds, policy="warn"):
     ``unknown_task="error"`` (``policy``), which could not score them."""
     if task_labels is None:
         return
-    labels = np.asarray(task_labels)
+    labels = label_array(task_labels)
     unseen = sum(not np.isin(labels[test], labels[train]).all() for train, test in folds)
     if unseen and policy == "error":
         raise ValueError(
@@ -218,7 +220,7 @@ def _fold_errors(base, X, y, tasks, sample_weight, train, test, settings, k, n_f
     those of all folds in one warning; its other warnings pass through)."""
     start = time.perf_counter()
     est = clone(base)
-    tasks = None if tasks is None else np.asarray(tasks)
+    tasks = None if tasks is None else label_array(tasks)
     sample_weight = None if sample_weight is None else np.asarray(sample_weight)
     pooling = est.intercept_pooling
     try:

@@ -16,7 +16,14 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import UNCHANGED, MetadataRequest
 
-from .._inputs import check_score_weights, missing_labels, split_task_column, target_array
+from .._inputs import (
+    check_score_weights,
+    label_array,
+    label_is,
+    missing_labels,
+    split_task_column,
+    target_array,
+)
 
 
 class TaskScorer:
@@ -144,10 +151,10 @@ class TaskScorer:
                 column = [list(model.tasks_).index(main)]
                 y, pred, sw = y[:, column], pred[:, column], sw[:, column]
             else:
-                rows = np.asarray(tasks) == main
+                rows = label_is(label_array(tasks), main)
                 if not rows.any():
                     raise ValueError(f"No sample of the main task {main!r} to score.")
-                y, pred, sw, tasks = y[rows], pred[rows], sw[rows], np.asarray(tasks)[rows]
+                y, pred, sw, tasks = y[rows], pred[rows], sw[rows], label_array(tasks)[rows]
         if y.ndim == 2:  # wide y: a task per column, NaN unlabelled
             columns = np.broadcast_to(np.arange(y.shape[1]), y.shape)
             seen = ~missing_labels(y)
@@ -168,7 +175,7 @@ class TaskScorer:
             )
         if tasks is None or self.average == "samples":
             return self._score(metric, y, pred, sw, classes)
-        tasks = np.asarray(tasks)
+        tasks = label_array(tasks)
         scores = [  # scoring, not a hot path
             self._score(metric, y[tasks == t], pred[tasks == t], sw[tasks == t], classes)
             for t in np.unique(tasks)

@@ -8,7 +8,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 
 from .._base import check_number
-from .._inputs import is_missing_label, split_task_column
+from .._inputs import is_missing_label, label_array, split_task_column
 
 
 def task_class_groups(tasks, y):
@@ -128,7 +128,7 @@ class TaskStratifiedKFold(BaseCrossValidator):
                     "continuous (every distinct value would be a class): use "
                     "by_class=False for a regression target."
                 )
-        _, index = np.unique(np.asarray(groups), return_inverse=True)
+        _, index = np.unique(label_array(groups), return_inverse=True)
         n = len(index)
         order = np.arange(n)
         if self.shuffle:
