@@ -890,9 +890,10 @@ class IncrementalRegressorMixin(RegressorMixin):
         chunk by chunk; each call then solves on them, warm-started from the last
         solution. Chunks may bring new tasks. The result solves the objective of
         ``fit`` on all the rows given to ``partial_fit`` since the last ``fit`` (which
-        starts over: its rows are not counted), to the same ``tol``: the two solutions
-        agree as closely as ``tol`` makes them (warm-started, ``partial_fit`` stops at
-        another point within it).
+        starts over: its rows are not counted), to the same ``tol``, which bounds
+        the objective's distance to the optimum (the duality gap), not the
+        coefficients': warm-started, ``partial_fit`` stops at another point within
+        it, whose coefficients can differ more at a loose ``tol``.
 
         Parameters
         ----------
