@@ -270,8 +270,9 @@ def label_array(labels):
 def label_is(labels, label):
     """Whether each of ``labels`` (an array) is ``label``; a tuple label compared as
     one label, not entry by entry."""
-    if isinstance(label, tuple):
-        return np.fromiter((value == label for value in labels), bool, len(labels))
+    if isinstance(label, tuple):  # (only a tuple label can be it)
+        same = (isinstance(value, tuple) and value == label for value in labels)
+        return np.fromiter(same, bool, len(labels))
     return labels == label
 
 

@@ -104,8 +104,10 @@ def check_main_task(main_task, labels, unseen_ok=False):
         raise ValueError(f"main_task must be one task label (of tasks_); got {main_task!r}.")
     position = (
         np.flatnonzero(labels == main_task)
-        if labels.dtype.kind != "O"
-        else np.flatnonzero([label == main_task for label in labels])
+        if labels.dtype.kind != "O" and not compound
+        else np.flatnonzero(
+            [isinstance(label, tuple) == compound and label == main_task for label in labels]
+        )
     )
     if not len(position):
         if unseen_ok and _could_be_a_label(main_task, labels):
@@ -117,8 +119,12 @@ def check_main_task(main_task, labels, unseen_ok=False):
 
 
 def _could_be_a_label(key, labels):
-    """Whether ``key`` is of the kind of the task ``labels``: text or not."""
-    return isinstance(key, str) == any(isinstance(label, str) for label in labels.tolist())
+    """Whether ``key`` is of the kind of the task ``labels``: text or not, a tuple
+    or not."""
+    values = labels.tolist()
+    return isinstance(key, str) == any(isinstance(label, str) for label in values) and (
+        isinstance(key, tuple) == any(isinstance(label, tuple) for label in values)
+    )
 
 
 def is_uncertainty(spec):

@@ -625,7 +625,7 @@ def test_tuple_task_labels_in_model_selection_partial_fit_and_main_task():
     """Tuple labels as ints everywhere labels are read: TaskStratifiedKFold's groups,
     a *CV fit, partial_fit and main_task (each turned them into a 2-D array, or
     compared a tuple main_task entry by entry)."""
-    from skmtl.model_selection import GroupLassoRegressorCV, TaskStratifiedKFold
+    from skmtl.model_selection import GroupLassoRegressorCV, TaskScorer, TaskStratifiedKFold
 
     X, y, tasks = make_tasks()
     pairs = [("g", int(t)) for t in tasks]
@@ -649,3 +649,17 @@ def test_tuple_task_labels_in_model_selection_partial_fit_and_main_task():
     cv = GroupLassoRegressorCV(alphas=4, main_task=("g", 1)).fit(X, y, tasks=pairs)
     cv_int = GroupLassoRegressorCV(alphas=4, main_task=1).fit(X, y, tasks=tasks)
     np.testing.assert_array_equal(cv.mse_path_, cv_int.mse_path_)
+    scorer = TaskScorer("r2", average="tasks")
+    assert scorer(ref, X, y, tasks=tasks) == scorer(
+        GroupLassoRegressorCV(alphas=4).fit(X, y, tasks=pairs), X, y, tasks=pairs
+    )
+    by_class = TaskStratifiedKFold(3, by_class=True, shuffle=True, random_state=0)
+    labels = (y > np.median(y)).astype(int)
+    for (a, _), (c, _) in zip(
+        by_class.split(X, labels, pairs), by_class.split(X, labels, tasks), strict=True
+    ):
+        np.testing.assert_array_equal(a, c)
+    # a tuple main_task among labels that are not tuples is no label (not entry by entry)
+    for wrong in [(0, 5), (1,)]:
+        with pytest.raises(ValueError, match="is not one of the tasks"):
+            GroupLassoRegressor(main_task=wrong).fit(X, y, tasks=tasks)

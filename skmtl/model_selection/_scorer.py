@@ -176,10 +176,11 @@ class TaskScorer:
         if tasks is None or self.average == "samples":
             return self._score(metric, y, pred, sw, classes)
         tasks = label_array(tasks)
-        scores = [  # scoring, not a hot path
-            self._score(metric, y[tasks == t], pred[tasks == t], sw[tasks == t], classes)
-            for t in np.unique(tasks)
-            if self._defined(metric, y[(tasks == t) & (sw > 0)])
+        rows = [label_is(tasks, t) for t in np.unique(tasks)]  # scoring, not a hot path
+        scores = [
+            self._score(metric, y[r], pred[r], sw[r], classes)
+            for r in rows
+            if self._defined(metric, y[r & (sw > 0)])
         ]
         return float(np.mean(scores))
 

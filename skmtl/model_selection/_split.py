@@ -44,7 +44,7 @@ def task_class_groups(tasks, y):
         )
     pairs = np.column_stack(
         [
-            np.unique(tasks, return_inverse=True)[1].ravel(),
+            np.unique(label_array(tasks), return_inverse=True)[1].ravel(),
             np.unique(y, return_inverse=True)[1].ravel(),
         ]
     )
