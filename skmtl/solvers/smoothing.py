@@ -103,7 +103,7 @@ def augmented_lagrangian(
                 verbose=verbose,
                 **kw,
             )
-        used += result.n_iter
+        used += max(result.n_iter, 1)  # (a round counts: rounds of no step end too)
         C = result.coef
         # the non-smooth problem's gap, bounded through the solve's best dual point
         # (see the module docstring)
