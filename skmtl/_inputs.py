@@ -260,11 +260,21 @@ def label_array(labels):
     """``labels`` as a NumPy array; a sequence of tuples (compound labels, e.g.
     ``("district", year)``) as a 1-D object array of them, one label each
     (``np.asarray`` would make their entries columns of a 2-D array)."""
-    if isinstance(labels, (list, tuple)) and labels and all(isinstance(v, tuple) for v in labels):
+    sequence = isinstance(labels, (list, tuple)) and len(labels) > 0
+    if sequence and isinstance(labels[0], tuple) and all(isinstance(v, tuple) for v in labels):
         array = np.empty(len(labels), dtype=object)
         array[:] = labels
         return array
-    return np.asarray(labels)
+    try:
+        return np.asarray(labels)
+    except ValueError:  # ("inhomogeneous shape")
+        if sequence and any(isinstance(v, tuple) for v in labels):
+            other = next(v for v in labels if not isinstance(v, tuple))
+            raise ValueError(
+                f"The task labels mix tuples with other labels (e.g. {other!r}): give "
+                "every label as a tuple, or none."
+            ) from None
+        raise
 
 
 def label_is(labels, label):

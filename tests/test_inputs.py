@@ -593,6 +593,9 @@ def test_tuple_task_labels_are_one_label_each():
     np.testing.assert_array_equal(ours.predict(X, tasks=as_objects), ref.predict(X, tasks=tasks))
     with pytest.raises(ValueError, match=r"got shape \(\d+, 3\).*as tuples"):
         GroupLassoRegressor().fit(X, y, tasks=[list(p) for p in pairs])
+    mixed = pairs[:-1] + ["other"]
+    with pytest.raises(ValueError, match="mix tuples with other labels.*'other'"):
+        GroupLassoRegressor().fit(X, y, tasks=mixed)
 
 
 def test_the_same_numbers_fit_the_same_model_whatever_their_memory_layout():
