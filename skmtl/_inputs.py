@@ -878,11 +878,12 @@ def _check_both_classes(data, labels, one_class_tasks, loss):
 
 def _no_optimum(loss):
     """Why a one-class task's free intercept is refused: a loss that approaches its
-    infimum only at infinity (``asymptotic``: the logistic loss) has none finite;
-    the squared hinge's is not unique."""
+    infimum only at infinity (``asymptotic``: the logistic loss) has none finite; one
+    that is zero beyond a margin (the squared hinge; read off the loss far beyond
+    it) has one that is not unique."""
     if loss.asymptotic:
         return "no finite optimum"
-    if loss.name == "squared_hinge":
+    if not np.any(loss.pointwise(np.ones(2), np.array([1e3, 1e6]))):
         return "no unique optimum (any value that puts all its samples beyond the margin)"
     return "an optimum that one class alone decides"
 

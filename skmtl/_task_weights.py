@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._inputs import check_number, format_labels
+from ._inputs import check_number, format_labels, label_is
 from ._params import Params
 from ._tasks import TaskData
 
@@ -102,13 +102,12 @@ def check_main_task(main_task, labels, unseen_ok=False):
     compound = isinstance(main_task, tuple)  # (a tuple label, as ("district", 3))
     if isinstance(main_task, (bool, np.bool_)) or (np.ndim(main_task) != 0 and not compound):
         raise ValueError(f"main_task must be one task label (of tasks_); got {main_task!r}.")
-    position = (
-        np.flatnonzero(labels == main_task)
-        if labels.dtype.kind != "O" and not compound
-        else np.flatnonzero(
-            [isinstance(label, tuple) == compound and label == main_task for label in labels]
-        )
-    )
+    if compound:
+        position = np.flatnonzero(label_is(labels, main_task))
+    elif labels.dtype.kind != "O":
+        position = np.flatnonzero(labels == main_task)
+    else:
+        position = np.flatnonzero([label == main_task for label in labels])
     if not len(position):
         if unseen_ok and _could_be_a_label(main_task, labels):
             return None

@@ -151,10 +151,11 @@ class TaskScorer:
                 column = [list(model.tasks_).index(main)]
                 y, pred, sw = y[:, column], pred[:, column], sw[:, column]
             else:
-                rows = label_is(label_array(tasks), main)
+                tasks = label_array(tasks)
+                rows = label_is(tasks, main)
                 if not rows.any():
                     raise ValueError(f"No sample of the main task {main!r} to score.")
-                y, pred, sw, tasks = y[rows], pred[rows], sw[rows], label_array(tasks)[rows]
+                y, pred, sw, tasks = y[rows], pred[rows], sw[rows], tasks[rows]
         if y.ndim == 2:  # wide y: a task per column, NaN unlabelled
             columns = np.broadcast_to(np.arange(y.shape[1]), y.shape)
             seen = ~missing_labels(y)

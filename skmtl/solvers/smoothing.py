@@ -49,8 +49,8 @@ _FLOOR = 0.1
 #: for 0.01 of the gap, started below it and took no step, while the multipliers
 #: drifted by the unchanged residuals: the gap cycled (MeanRegularizedRegressor,
 #: median, 3 tasks of 20-40 rows, 5 features, tol 1e-10: 50000 iterations, 75 s, no
-#: certificate; with it 35; GraphRegularizedRegressor at tol 1e-9: 50000 against
-#: 20). Rounds that merely converge slowly (gap ratios of 0.5-0.7) are left alone:
+#: certificate; with it 41; GraphRegularizedRegressor at tol 1e-9: 50000 against
+#: 23). Rounds that merely converge slowly (gap ratios of 0.5-0.7) are left alone:
 #: narrowed, their solves grew harder (Exam, median, tol 1e-10: the mean model 321
 #: -> 1000+ iterations, the dirty model 3867 -> 20000+)
 _STALLED, _TIGHTEN, _MIN_FRACTION, _STALLED_WIDTH = 0.5, 0.1, 1e-6, 1e-8
