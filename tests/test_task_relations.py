@@ -245,6 +245,7 @@ def test_chain_graph_beats_independent_ridge_on_chain_tasks():
         (GraphRegularizedRegressor(np.triu(np.ones((3, 3)), 1)), "graph must be symmetric"),
         (GraphRegularizedRegressor(-np.ones((3, 3))), "non-negative"),
         (MeanRegularizedRegressor(beta=0.0), "beta must be > 0"),
+        (GraphRegularizedRegressor(beta=0.0), "beta must be > 0 when alpha_l1 and alpha_l21"),
         (MeanRegularizedRegressor(alpha=0.0), "alpha must be > 0"),
         (TaskRelationRegressor(alpha=0.0, beta=0.0), "cannot both be 0"),
         (ClusteredRegressor(alpha=-1.0), "alpha must be > 0"),

@@ -119,10 +119,16 @@ class _GraphRegularized(_TaskRelationModel):
         check_number(self.alpha_l1, "alpha_l1", low=0)
         check_number(self.alpha_l21, "alpha_l21", low=0)
         l1, l21 = self.alpha_l1, self.alpha_l21
-        if l1 == 0 and l21 == 0:
-            check_number(self.beta, "beta", low=0, low_open=True)
-            return self._graph_penalty(n_tasks)
         check_number(self.beta, "beta", low=0)
+        if l1 == 0 and l21 == 0:
+            if self.beta == 0:
+                raise ValueError(
+                    "beta must be > 0 when alpha_l1 and alpha_l21 are 0; got 0. The graph "
+                    "term alone leaves the tasks' common model unpenalized, and no duality "
+                    "gap certifies that; a tiny beta (such as 1e-10) fits nearly the same "
+                    "model (RMTL's Graph and MALSAR's Least_SRMTL without their other terms)."
+                )
+            return self._graph_penalty(n_tasks)
         graph = self._graph_penalty(n_tasks, allow_singular=True)
         if l21 == 0:
             norm = L1(l1)
