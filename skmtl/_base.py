@@ -809,7 +809,8 @@ class _MultiTaskModel(BaseEstimator):
                 "with the population model (population_coef_, population_intercept_). "
                 "If this comes from cross-validation on data sorted by task, use "
                 "skmtl.model_selection.TaskStratifiedKFold to keep every task in every "
-                "training fold, or GroupKFold to score new tasks on purpose; set "
+                "training fold (learning_curve also needs shuffle=True: it trains on the "
+                "first rows of each fold), or GroupKFold to score new tasks on purpose; set "
                 "unknown_task='mean' to silence this or 'error' to raise.",
                 UnknownTaskWarning,
                 stacklevel=user_stacklevel(),
