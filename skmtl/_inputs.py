@@ -313,11 +313,12 @@ def encode_task_labels(labels, n_samples):
         )
     if labels.dtype.kind == "f" and np.isnan(labels).any():
         raise ValueError("tasks contains NaN; every sample needs a task label.")
+    # (NaN among objects sorts nowhere: np.unique would split a task in two)
+    if labels.dtype.kind == "O" and any(map(is_missing_label, labels.tolist())):
+        raise ValueError(_MISSING_TASKS)
     try:
         return np.unique(labels, return_inverse=True)
     except TypeError:
-        if any(map(is_missing_label, labels.tolist())):  # (the error path only: a loop)
-            raise ValueError(_MISSING_TASKS) from None
         raise ValueError(
             "tasks mixes labels of types that cannot be compared (e.g. str and int); "
             "use labels of one type."

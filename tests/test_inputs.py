@@ -463,6 +463,21 @@ def test_missing_task_labels_are_named(data):
             GroupLassoRegressor().fit(X, y, tasks=labels)
 
 
+def test_missing_task_labels_among_numbers_are_refused(data):
+    """NaN among integer labels of object dtype (a pandas column with a gap) sorts
+    nowhere: np.unique would split a task in two. Refused at fit, partial_fit and
+    predict, as a float NaN is."""
+    X, y, tasks = data
+    labels = tasks.astype(object)
+    labels[4] = np.nan
+    model = GroupLassoRegressor().fit(X, y, tasks=tasks)
+    for call in (GroupLassoRegressor().fit, GroupLassoRegressor().partial_fit):
+        with pytest.raises(ValueError, match="tasks contains missing labels"):
+            call(X, y, tasks=labels)
+    with pytest.raises(ValueError, match="tasks contains missing labels"):
+        model.predict(X, tasks=labels)
+
+
 def test_nullable_pandas_targets(data):
     """A wide y of pandas' nullable Float64 marks missing labels with pd.NA: the same
     fit as NaN in a float frame (it failed inside NumPy, 'float() argument must
