@@ -788,6 +788,9 @@ def missing_labels(Y):
 def _check_label_values(y, name):
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise ValueError(f"{name} contains NaN or infinity; every sample needs a label.")
+    # (NaN among objects, e.g. pandas.NA of a nullable column, would be a class)
+    if y.dtype.kind == "O" and any(map(is_missing_label, y.tolist())):
+        raise ValueError(_MISSING_LABELS)
 
 
 def _check_nonempty(totals, labels, wide=False):

@@ -463,6 +463,21 @@ def test_missing_task_labels_are_named(data):
             GroupLassoRegressor().fit(X, y, tasks=labels)
 
 
+def test_missing_class_labels_are_refused(data):
+    """A stacked classifier target with a missing label (pandas.NA of a nullable
+    integer column, NaN among objects) is refused, not fitted as a class "nan"."""
+    pd = pytest.importorskip("pandas")
+    X, _, tasks = data
+    labels = (np.arange(len(tasks)) // (len(tasks) // 2)).clip(0, 1)
+    nullable = pd.Series(labels, dtype="Int64")
+    nullable[0] = pd.NA
+    as_object = labels.astype(object)
+    as_object[0] = np.nan
+    for y in (nullable, as_object):
+        with pytest.raises(ValueError, match="y contains missing labels"):
+            GroupLassoClassifier(intercept_pooling=1.0).fit(X, y, tasks=tasks)
+
+
 def test_missing_task_labels_among_numbers_are_refused(data):
     """NaN among integer labels of object dtype (a pandas column with a gap) sorts
     nowhere: np.unique would split a task in two. Refused at fit, partial_fit and
