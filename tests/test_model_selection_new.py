@@ -179,6 +179,14 @@ def test_fused_grid_starts_at_zero_for_every_fusion():
     np.testing.assert_allclose(model.alpha_l21s_, np.geomspace(top, 1e-3 * top, 3))
 
 
+@pytest.mark.parametrize("alpha_l1", ["abc", None, np.nan, -1.0])
+def test_fused_cv_checks_its_fixed_alpha_l1(alpha_l1):
+    """alpha_l1 enters the grid's alpha_max: checked before it, by name."""
+    X, y, tasks = make_tasks(seed=8)
+    with pytest.raises(ValueError, match="alpha_l1 must be"):
+        skmtl.FusedSparseGroupLassoRegressorCV(alpha_l1, cv=2).fit(X, y, tasks=tasks)
+
+
 def test_graph_cv_takes_the_sparse_terms_and_a_chain():
     X, y, tasks = make_tasks(seed=9)
     fixed = dict(graph="chain", alpha_l1=0.01, alpha_l21=0.02)

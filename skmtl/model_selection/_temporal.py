@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._base import ClassifierMixin, RegressorMixin, store_parameters
+from .._base import ClassifierMixin, RegressorMixin, check_number, store_parameters
 from ..estimators import FusedSparseGroupLassoClassifier, FusedSparseGroupLassoRegressor
 from ._cv import _PathCV
 from ._docs import cv_docstring
@@ -35,6 +35,7 @@ class _FusedCV(_PathCV):
         ``G0_j`` is in ``alpha_l1 B_inf + alpha_l21 B_2``, with ``alpha_fused = 0``).
         With ``K`` classes a row is one feature for one class, over the tasks (the
         ``(d K, T)`` view of ``skmtl.penalties.TaskBlocks``)."""
+        check_number(base.alpha_l1, "alpha_l1", low=0)  # (used before the penalty's checks)
         G = base._null_gradient(data, info, loss)
         G = G.reshape(-1, G.shape[1] // data.n_classes)
         excess = np.maximum(np.abs(G) - base.alpha_l1, 0.0)
