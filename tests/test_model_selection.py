@@ -1145,6 +1145,29 @@ def test_task_stratified_kfold_checks_its_flags_and_class_labels():
     assert len(list(TaskStratifiedKFold(3, by_class=True).split(X, labels, groups=tasks))) == 3
 
 
+def test_task_stratified_kfold_checks_its_task_labels():
+    """The splitter reads task labels as the estimators do: a column vector of them
+    (a DataFrame's double-bracket column) is one label per sample, and a missing or
+    mixed-type label, or a 2-D array, is a clear error, not numpy's."""
+    X, y, tasks = make_tasks(seed=5, sizes=(30, 30, 30))
+    as_column = list(TaskStratifiedKFold(3).split(X, groups=tasks[:, None]))
+    for (train, test), (train1, test1) in zip(
+        as_column, TaskStratifiedKFold(3).split(X, groups=tasks)
+    ):
+        assert np.array_equal(train, train1) and np.array_equal(test, test1)
+    missing, mixed = tasks.astype(object), tasks.astype(object)
+    missing[0], mixed[0] = None, "a"
+    for groups, message in (
+        (missing, "missing labels"),
+        (mixed, "mixes labels of types"),
+        (np.column_stack([tasks, tasks]), "must be 1-D"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            list(TaskStratifiedKFold(3).split(X, groups=groups))
+    model = GroupLassoRegressorCV(alphas=3, cv=3).fit(X, y, tasks=tasks[:, None])
+    assert list(model.tasks_) == list(np.unique(tasks))
+
+
 def test_cv_splitters_take_groups_and_classifiers_split_by_class():
     """groups= reaches the splitter, as precomputed folds do: task and class groups
     for a classifier's TaskStratifiedKFold, as cv=int makes (a task with two rows

@@ -8,7 +8,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 
 from .._base import check_number
-from .._inputs import is_missing_label, label_array, split_task_column
+from .._inputs import encode_task_labels, is_missing_label, split_task_column
 
 
 def task_class_groups(tasks, y):
@@ -44,7 +44,7 @@ def task_class_groups(tasks, y):
         )
     pairs = np.column_stack(
         [
-            np.unique(label_array(tasks), return_inverse=True)[1].ravel(),
+            encode_task_labels(tasks, len(labels))[1],
             np.unique(y, return_inverse=True)[1].ravel(),
         ]
     )
@@ -128,7 +128,7 @@ class TaskStratifiedKFold(BaseCrossValidator):
                     "continuous (every distinct value would be a class): use "
                     "by_class=False for a regression target."
                 )
-        _, index = np.unique(label_array(groups), return_inverse=True)
+        _, index = encode_task_labels(groups, len(groups))
         n = len(index)
         order = np.arange(n)
         if self.shuffle:
