@@ -497,6 +497,28 @@ def check_eps(eps):
         )
 
 
+#: the largest magnitude of X, y or sample_weight that a fit takes: beyond it the
+#: squares and their sums over rows overflow double precision (1e154 and below),
+#: and the solvers failed deep inside (LinAlgError, a diverged objective)
+_MAX_MAGNITUDE = 1e100
+
+
+_RESCALE_X = "rescale X (e.g. with sklearn's StandardScaler)"
+_RESCALE_Y = "rescale y (e.g. divide it by its standard deviation)"
+
+
+def check_magnitude(values, name, fix):
+    """Refuse entries of ``values`` (an array; a sparse matrix's stored ones) beyond
+    ``_MAX_MAGNITUDE`` in magnitude, with an error that says ``fix``."""
+    values = values.data if sp.issparse(values) else values
+    if np.any(np.abs(values) > _MAX_MAGNITUDE):  # (NaN, a missing label, passes)
+        top = float(np.nanmax(np.abs(values)))
+        raise ValueError(
+            f"{name} has entries up to {top:.3g} in magnitude, whose squares overflow "
+            f"double precision; {fix}."
+        )
+
+
 def check_sample_weight(sample_weight, n_samples):
     if sample_weight is None:
         return np.ones(n_samples)
@@ -510,6 +532,9 @@ def check_sample_weight(sample_weight, n_samples):
         )
     if (sw < 0).any():
         raise ValueError("sample_weight has negative values; weights must be >= 0.")
+    check_magnitude(
+        sw, "sample_weight", "divide the weights by a common factor (only their ratios matter)"
+    )
     return sw
 
 
@@ -635,6 +660,7 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
     n = X.shape[0]
     if y is None:
         raise ValueError("This estimator requires y to be passed, but the target y is None.")
+    check_magnitude(X, "X", _RESCALE_X)
     sw = check_sample_weight(sample_weight, n)
     y = target_array(y, classifier)
     if y.shape[0] != n:
@@ -672,6 +698,7 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
         info["classes_"], y, info["loss"] = encode_class_labels(y, loss)
     else:
         y = _numeric_targets(y)
+        check_magnitude(y, "y", _RESCALE_Y)
         loss.check_target(y[sw > 0])
     _check_nonempty(totals, labels)
     keep = sw > 0
@@ -748,6 +775,7 @@ def _wide_data(X, Y, sw, loss, one_class_tasks):
                 "y contains infinity; targets must be finite (NaN marks a "
                 "missing label in the wide form)."
             )
+        check_magnitude(Y, "y", _RESCALE_Y)
         observed = ~np.isnan(Y)
         loss.check_target(Y[observed & (sw[:, None] > 0)])
         Y = np.where(observed, Y, 0.0)

@@ -16,7 +16,15 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_array
 
 from ._datafit import GramDatafit
-from ._inputs import check_sample_weight, encode_task_labels, format_labels, label_kind
+from ._inputs import (
+    _RESCALE_X,
+    _RESCALE_Y,
+    check_magnitude,
+    check_sample_weight,
+    encode_task_labels,
+    format_labels,
+    label_kind,
+)
 
 __all__ = ["TaskStatistics"]
 
@@ -83,6 +91,8 @@ class TaskStatistics:
         y = check_array(y, ensure_2d=False, input_name="y", **options).ravel()
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} samples but y has {y.shape[0]}.")
+        check_magnitude(X, "X", _RESCALE_X)
+        check_magnitude(y, "y", _RESCALE_Y)
         if X.shape[0] == 0:
             d, empty = X.shape[1], np.zeros(0)
             rows, products = np.zeros((0, d)), np.zeros((0, d, d))

@@ -11,6 +11,7 @@ from skmtl import (
     GroupLassoClassifier,
     GroupLassoRegressor,
     MultiTaskEstimator,
+    TraceNormRegressor,
     UnknownTaskWarning,
     from_task_list,
 )
@@ -478,6 +479,28 @@ def test_missing_class_labels_are_refused(data):
             GroupLassoClassifier(intercept_pooling=1.0).fit(X, y, tasks=tasks)
 
 
+@pytest.mark.parametrize("scaled", ["X", "y", "sample_weight"])
+@pytest.mark.parametrize(
+    "make", [GroupLassoRegressor, lambda: GroupLassoRegressor(loss="poisson"), TraceNormRegressor]
+)
+def test_entries_whose_squares_overflow_are_refused(data, make, scaled):
+    """Finite entries beyond 1e100 overflow the squares the solvers form: a clear
+    error naming the input, not a LinAlgError or a diverged objective (fit and
+    partial_fit; the weights' common factor is free, and refused above it too)."""
+    X, y, tasks = data
+    y = np.abs(np.round(y))  # (counts, for the Poisson loss)
+    inputs = dict(X=X, y=y, sample_weight=np.ones(len(y)))
+    inputs[scaled] = inputs[scaled] * 1e200
+    model = make()
+    with pytest.raises(ValueError, match=f"^{scaled} has entries up to .* overflow"):
+        model.fit(inputs["X"], inputs["y"], tasks=tasks, sample_weight=inputs["sample_weight"])
+    if hasattr(model, "partial_fit"):
+        with pytest.raises(ValueError, match=f"^{scaled} has entries up to"):
+            model.partial_fit(
+                inputs["X"], inputs["y"], tasks=tasks, sample_weight=inputs["sample_weight"]
+            )
+
+
 def test_missing_task_labels_among_numbers_are_refused(data):
     """NaN among integer labels of object dtype (a pandas column with a gap) sorts
     nowhere: np.unique would split a task in two. Refused at fit, partial_fit and
@@ -634,8 +657,6 @@ def test_the_same_numbers_fit_the_same_model_whatever_their_memory_layout():
     iterations) to a ConvergenceWarning at 1000. X and a wide y are now taken in C
     order: the fits are equal to the last bit."""
     import pandas as pd
-
-    from skmtl import TraceNormRegressor
 
     rng = np.random.RandomState(0)
     X = rng.randn(90, 5) * [1, 10, 100, 0.1, 1]
