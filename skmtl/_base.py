@@ -30,6 +30,7 @@ from ._inputs import (
     label_array,
     label_is,
     missing_labels,
+    numeric_targets,
     split_task_column,
     target_array,
     user_stacklevel,
@@ -869,7 +870,8 @@ class RegressorMixin:
         TaskScorer()`` to a search to select by this score.
         """
         y_pred = self.predict(X, tasks=tasks)
-        y = check_score_targets(np.asarray(target_array(y, False), dtype=float), y_pred)
+        y = numeric_targets(target_array(y, False), ensure_all_finite="allow-nan")
+        y = check_score_targets(y, y_pred.shape)
         sample_weight = check_score_weights(sample_weight, len(y))
         y, y_pred, sample_weight = self._restrict_to_main_task(X, y, tasks, sample_weight, y_pred)
         return pooled_r2(y, y_pred, sample_weight)
@@ -951,15 +953,16 @@ class IncrementalRegressorMixin(RegressorMixin):
         return self
 
 
-def check_score_targets(y, y_pred):
-    """``y`` for ``score``: as many targets as predictions (one per sample, and per
-    task for a wide ``y``), none missing but in a wide ``y``, else a clear error."""
-    if y.size != y_pred.size:
+def check_score_targets(y, shape):
+    """``y`` for ``score``: as many targets as predictions (of ``shape``: one per
+    sample, and per task for a wide ``y``), none missing but in a wide ``y``, else a
+    clear error."""
+    if y.size != np.prod(shape):
         raise ValueError(
-            f"y has shape {y.shape} but the predictions for X have shape {y_pred.shape}: "
+            f"y has shape {y.shape} but the predictions for X have shape {tuple(shape)}: "
             "give one target per sample of X (one column per task for a wide y)."
         )
-    missing = int(np.sum(missing_labels(y))) if y_pred.ndim == 1 else 0
+    missing = int(np.sum(missing_labels(y))) if len(shape) == 1 else 0
     if missing:  # (fit refuses them too; they were dropped or counted as errors)
         raise ValueError(
             f"y has {missing} missing target(s) (NaN or None): every sample of a 1-D y "
@@ -1032,7 +1035,7 @@ class ClassifierMixin:
         """Mean accuracy over all labelled (sample, task) pairs (on ``main_task``
         only when it is set)."""
         y_pred = self.predict(X, tasks=tasks)
-        y = check_score_targets(target_array(y, True), y_pred)
+        y = check_score_targets(target_array(y, True), y_pred.shape)
         sample_weight = check_score_weights(sample_weight, len(y))
         wide = y_pred.ndim == 2  # (before main_task takes its column)
         y, y_pred, sample_weight = self._restrict_to_main_task(X, y, tasks, sample_weight, y_pred)

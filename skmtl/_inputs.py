@@ -524,7 +524,14 @@ def check_sample_weight(sample_weight, n_samples):
         return np.ones(n_samples)
     if isinstance(sample_weight, numbers.Number):
         sample_weight = np.full(n_samples, float(sample_weight))
-    sw = check_array(sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight")
+    try:
+        sw = check_array(
+            sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight"
+        )
+    except ValueError as error:
+        if "convert" not in str(error):
+            raise
+        raise ValueError(f"sample_weight must hold numbers; {error}.") from error
     if sw.ndim != 1 or sw.shape[0] != n_samples:
         raise ValueError(
             f"sample_weight must have shape ({n_samples},), one weight per sample; "
@@ -697,7 +704,7 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
         _check_label_values(y, "y")
         info["classes_"], y, info["loss"] = encode_class_labels(y, loss)
     else:
-        y = _numeric_targets(y)
+        y = numeric_targets(y)
         check_magnitude(y, "y", _RESCALE_Y)
         loss.check_target(y[sw > 0])
     _check_nonempty(totals, labels)
@@ -741,7 +748,7 @@ def target_array(y, classifier):
     return y
 
 
-def _numeric_targets(y, **options):
+def numeric_targets(y, **options):
     """A regressor's ``y`` as floats, with an error that names ``y`` and the fix."""
     try:
         return check_array(y, ensure_2d=False, dtype=np.float64, input_name="y", **options)
@@ -769,7 +776,7 @@ def _wide_data(X, Y, sw, loss, one_class_tasks):
         Y = np.zeros((n, T), dtype=encoded.dtype)
         Y[observed] = encoded
     else:
-        Y = _numeric_targets(Y, ensure_all_finite="allow-nan", order="C")
+        Y = numeric_targets(Y, ensure_all_finite="allow-nan", order="C")
         if np.isinf(Y).any():
             raise ValueError(
                 "y contains infinity; targets must be finite (NaN marks a "

@@ -24,6 +24,7 @@ from ._inputs import (
     encode_task_labels,
     format_labels,
     label_kind,
+    numeric_targets,
 )
 
 __all__ = ["TaskStatistics"]
@@ -88,7 +89,7 @@ class TaskStatistics:
         changes nothing."""
         options = dict(dtype=np.float64, ensure_min_samples=0)
         X = check_array(X, accept_sparse="csr", input_name="X", **options)
-        y = check_array(y, ensure_2d=False, input_name="y", **options).ravel()
+        y = numeric_targets(y, ensure_min_samples=0).ravel()
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} samples but y has {y.shape[0]}.")
         check_magnitude(X, "X", _RESCALE_X)

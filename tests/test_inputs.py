@@ -501,6 +501,38 @@ def test_entries_whose_squares_overflow_are_refused(data, make, scaled):
             )
 
 
+def test_non_numbers_and_scores_are_named(data):
+    """Strings where numbers belong, and a scorer's y that does not match, name the
+    argument: fit's and partial_fit's sample_weight, partial_fit's and score's y,
+    TaskScorer's y (one short, or with a missing target); an average over tasks
+    that no task defines raises instead of returning NaN."""
+    from skmtl import IncompleteMultiSourceRegressor
+    from skmtl.model_selection import TaskScorer
+
+    X, y, tasks = data
+    words = np.array(["a"] * len(y))
+    for call in (GroupLassoRegressor().fit, GroupLassoRegressor().partial_fit):
+        with pytest.raises(ValueError, match="^sample_weight must hold numbers"):
+            call(X, y, tasks=tasks, sample_weight=words)
+        with pytest.raises(ValueError, match="^y must hold numbers"):
+            call(X, words, tasks=tasks)
+    model = GroupLassoRegressor().fit(X, y, tasks=tasks)
+    with pytest.raises(ValueError, match="^y must hold numbers"):
+        model.score(X, words, tasks=tasks)
+    with pytest.raises(ValueError, match=r"^y has shape \(\d+,\) but the predictions"):
+        TaskScorer()(model, X, y[:-1], tasks=tasks)
+    with pytest.raises(ValueError, match="^y has 1 missing target"):
+        TaskScorer()(model, X, np.r_[np.nan, y[1:]], tasks=tasks)
+    first = np.unique(tasks, return_index=True)[1]  # one row per task
+    with pytest.raises(ValueError, match="defined on no task of these 3 rows"):
+        TaskScorer(average="tasks")(model, X[first], y[first], tasks=tasks[first])
+    negative = np.ones(len(y))
+    negative[0] = -1.0
+    imsf = IncompleteMultiSourceRegressor().fit(X, y)
+    with pytest.raises(ValueError, match="sample_weight has negative values"):
+        imsf.score(X, y, sample_weight=negative)
+
+
 def test_missing_task_labels_among_numbers_are_refused(data):
     """NaN among integer labels of object dtype (a pandas column with a gap) sorts
     nowhere: np.unique would split a task in two. Refused at fit, partial_fit and

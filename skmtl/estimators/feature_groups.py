@@ -18,6 +18,7 @@ from .._base import (
     check_number,
     store_parameters,
 )
+from .._inputs import check_score_weights
 from ..penalties import FeatureGroupNorm
 from ..penalties.feature_groups import check_groups
 from ._docs import model_docstring
@@ -261,7 +262,16 @@ def _unique_rows(available):
     return patterns.astype(bool), inverse
 
 
-class _IncompleteMultiSourceRegressor(RegressorMixin, _IncompleteMultiSource):
+class _CheckedScoreWeights:
+    """scikit-learn's ``score`` (R^2, accuracy) with its ``sample_weight`` checked as
+    ``fit``'s (scikit-learn's metrics take negative weights)."""
+
+    def score(self, X, y, sample_weight=None):
+        sample_weight = check_score_weights(sample_weight, len(y))
+        return super().score(X, y, sample_weight=sample_weight)
+
+
+class _IncompleteMultiSourceRegressor(_CheckedScoreWeights, RegressorMixin, _IncompleteMultiSource):
     _inner = FeatureGroupLassoRegressor
 
     def __sklearn_tags__(self):
@@ -273,7 +283,9 @@ class _IncompleteMultiSourceRegressor(RegressorMixin, _IncompleteMultiSource):
         return tags
 
 
-class _IncompleteMultiSourceClassifier(SklearnClassifierMixin, _IncompleteMultiSource):
+class _IncompleteMultiSourceClassifier(
+    _CheckedScoreWeights, SklearnClassifierMixin, _IncompleteMultiSource
+):
     _inner = FeatureGroupLassoClassifier
 
     def __init__(

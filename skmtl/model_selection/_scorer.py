@@ -16,11 +16,13 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import UNCHANGED, MetadataRequest
 
+from .._base import check_score_targets
 from .._inputs import (
     check_score_weights,
     label_array,
     label_is,
     missing_labels,
+    numeric_targets,
     split_task_column,
     target_array,
 )
@@ -137,8 +139,11 @@ class TaskScorer:
         else:
             pred = np.asarray(estimator.predict(X, **_tasks_argument(tasks)))
             shape = pred.shape
-        y = target_array(y, metric not in ("r2", "neg_mean_squared_error"))
-        y = y.reshape(shape)
+        regression = metric in ("r2", "neg_mean_squared_error")
+        y = target_array(y, not regression)
+        if regression:
+            y = numeric_targets(y, ensure_all_finite="allow-nan")
+        y = check_score_targets(y, shape).reshape(shape)
         if tasks is None and getattr(model, "task_column", None) is not None:
             tasks = split_task_column(_inner_model(estimator, X)[1], model.task_column)[1]
         sw = check_score_weights(sample_weight, len(y))
@@ -183,6 +188,14 @@ class TaskScorer:
             for r in rows
             if self._defined(metric, y[r & (sw > 0)])
         ]
+        if not scores:
+            need = {"r2": "two samples", "roc_auc": "samples of two classes"}
+            raise ValueError(
+                f"TaskScorer(metric={metric!r}, average='tasks') is defined on no task of "
+                f"these {len(y)} rows: each task needs "
+                f"{need.get(metric, 'a sample')} of positive weight. Score more rows per "
+                "task, or use average='samples'."
+            )
         return float(np.mean(scores))
 
     def _probabilities(self, estimator, X, tasks, metric):
