@@ -511,10 +511,13 @@ def check_magnitude(values, name, fix):
     """Refuse entries of ``values`` (an array; a sparse matrix's stored ones) beyond
     ``_MAX_MAGNITUDE`` in magnitude, with an error that says ``fix``."""
     values = values.data if sp.issparse(values) else values
-    if np.any(np.abs(values) > _MAX_MAGNITUDE):  # (NaN, a missing label, passes)
-        top = float(np.nanmax(np.abs(values)))
+    if not values.size:
+        return
+    # (no temporary the size of X; NaN, a missing label, is skipped)
+    largest = max(np.fmax.reduce(values, axis=None), -np.fmin.reduce(values, axis=None))
+    if largest > _MAX_MAGNITUDE:
         raise ValueError(
-            f"{name} has entries up to {top:.3g} in magnitude, whose squares overflow "
+            f"{name} has entries up to {largest:.3g} in magnitude, whose squares overflow "
             f"double precision; {fix}."
         )
 
