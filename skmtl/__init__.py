@@ -1,6 +1,6 @@
 """skmtl: classical multi-task learning for scikit-learn."""
 
-from ._base import MultiTaskEstimator, UnknownTaskWarning
+from ._base import UnknownTaskWarning
 from ._task_weights import UncertaintyWeights
 from ._tasks import from_task_list
 from .estimators import (
@@ -41,6 +41,7 @@ from .estimators import (
     TraceNormClassifier,
     TraceNormRegressor,
 )
+from .estimators.custom import MultiTaskEstimator
 from .model_selection import (
     BlockMCPClassifierCV,
     BlockMCPRegressorCV,

@@ -694,7 +694,8 @@ def test_bad_grids_are_named(params, match):
 def test_a_new_estimator_parameter_needs_only_the_cv_signature():
     """The forwarding rule: every parameter of a *CV that its estimator also has is
     passed to it (the folds and the refit), with nothing else to change."""
-    from skmtl._base import RegressorMixin, store_parameters
+    from skmtl._base import store_parameters
+    from skmtl._mixins import RegressorMixin
     from skmtl.model_selection._cv import _PathCV
 
     class Marked(GroupLassoRegressor):
@@ -1150,10 +1151,9 @@ def test_task_stratified_kfold_checks_its_task_labels():
     (a DataFrame's double-bracket column) is one label per sample, and a missing or
     mixed-type label, or a 2-D array, is a clear error, not numpy's."""
     X, y, tasks = make_tasks(seed=5, sizes=(30, 30, 30))
-    as_column = list(TaskStratifiedKFold(3).split(X, groups=tasks[:, None]))
-    for (train, test), (train1, test1) in zip(
-        as_column, TaskStratifiedKFold(3).split(X, groups=tasks)
-    ):
+    as_column = TaskStratifiedKFold(3).split(X, groups=tasks[:, None])
+    as_vector = TaskStratifiedKFold(3).split(X, groups=tasks)
+    for (train, test), (train1, test1) in zip(as_column, as_vector, strict=True):
         assert np.array_equal(train, train1) and np.array_equal(test, test1)
     missing, mixed = tasks.astype(object), tasks.astype(object)
     missing[0], mixed[0] = None, "a"

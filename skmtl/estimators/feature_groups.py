@@ -10,15 +10,9 @@ from sklearn.base import ClassifierMixin as SklearnClassifierMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._base import (
-    ClassifierMixin,
-    IncrementalRegressorMixin,
-    _MultiTaskModel,
-    atomic,
-    check_number,
-    store_parameters,
-)
+from .._base import _MultiTaskModel, atomic, check_number, store_parameters
 from .._inputs import check_score_weights
+from .._mixins import ClassifierMixin, IncrementalRegressorMixin
 from ..penalties import FeatureGroupNorm
 from ..penalties.feature_groups import check_groups
 from ._docs import model_docstring

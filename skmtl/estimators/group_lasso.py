@@ -6,13 +6,8 @@ import numbers
 
 import numpy as np
 
-from .._base import (
-    ClassifierMixin,
-    IncrementalRegressorMixin,
-    _MultiTaskModel,
-    check_number,
-    store_parameters,
-)
+from .._base import _MultiTaskModel, check_number, store_parameters
+from .._mixins import ClassifierMixin, IncrementalRegressorMixin
 from ..penalties import L1, L21, L1Linf, L1Lq, SparseGroupNorm
 from ._docs import docstring
 

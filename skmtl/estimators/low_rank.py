@@ -8,14 +8,9 @@ import warnings
 
 import numpy as np
 
-from .._base import (
-    ClassifierMixin,
-    IncrementalRegressorMixin,
-    _MultiTaskModel,
-    check_number,
-    store_parameters,
-)
+from .._base import _MultiTaskModel, check_number, store_parameters
 from .._inputs import user_stacklevel
+from .._mixins import ClassifierMixin, IncrementalRegressorMixin
 from ..penalties import (
     L1,
     L21,

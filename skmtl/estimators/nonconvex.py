@@ -16,15 +16,10 @@ import numpy as np
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 
-from .._base import (
-    ClassifierMixin,
-    IncrementalRegressorMixin,
-    _MultiTaskModel,
-    check_number,
-    store_parameters,
-)
+from .._base import _MultiTaskModel, check_number, store_parameters
 from .._datafit import DesignDatafit
 from .._inputs import format_labels, user_stacklevel
+from .._mixins import ClassifierMixin, IncrementalRegressorMixin
 from ..penalties import BlockMCP, BlockSCAD, RowCappedL1
 from ._docs import docstring
 

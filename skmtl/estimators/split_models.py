@@ -7,13 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._base import (
-    ClassifierMixin,
-    IncrementalRegressorMixin,
-    _MultiTaskModel,
-    check_number,
-    store_parameters,
-)
+from .._base import _MultiTaskModel, check_number, store_parameters
+from .._mixins import ClassifierMixin, IncrementalRegressorMixin
 from ..penalties import L1, L21, ColumnL21, SplitPenalty, TraceNorm
 from ._docs import model_docstring
 from .low_rank import middle_of_range, warn_unused_part

@@ -10,13 +10,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.cluster import KMeans
 
-from .._base import (
-    ClassifierMixin,
-    IncrementalRegressorMixin,
-    _MultiTaskModel,
-    check_number,
-    store_parameters,
-)
+from .._base import _MultiTaskModel, check_number, store_parameters
+from .._mixins import ClassifierMixin, IncrementalRegressorMixin
 from ..penalties import (
     L1,
     L21,

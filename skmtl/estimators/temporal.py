@@ -6,13 +6,8 @@
 
 from __future__ import annotations
 
-from .._base import (
-    ClassifierMixin,
-    IncrementalRegressorMixin,
-    _MultiTaskModel,
-    check_number,
-    store_parameters,
-)
+from .._base import _MultiTaskModel, check_number, store_parameters
+from .._mixins import ClassifierMixin, IncrementalRegressorMixin
 from ..penalties import FusedSparseGroupNorm
 from ._docs import model_docstring
 

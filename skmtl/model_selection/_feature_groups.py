@@ -8,7 +8,8 @@ multi-task estimator a path can be solved for; tune its ``alpha`` with
 
 from __future__ import annotations
 
-from .._base import ClassifierMixin, RegressorMixin, store_parameters
+from .._base import store_parameters
+from .._mixins import ClassifierMixin, RegressorMixin
 from ..estimators import FeatureGroupLassoClassifier, FeatureGroupLassoRegressor
 from ._cv import _PathCV
 from ._docs import cv_docstring

@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
-from .._base import UnknownTaskWarning, class_labels
+from .._base import UnknownTaskWarning
 from .._datafit import DesignDatafit
 from .._inputs import (
     infinite_free_intercepts,
@@ -23,6 +23,7 @@ from .._inputs import (
     validate_features,
 )
 from .._linalg import inner
+from .._mixins import class_labels
 from .._task_weights import check_main_task
 from .._tasks import rowwise_dot
 from ._path import _DEGENERATE, _path

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .._base import ClassifierMixin, RegressorMixin, store_parameters
+from .._base import store_parameters
+from .._mixins import ClassifierMixin, RegressorMixin
 from ..estimators import (
     DirtyClassifier,
     DirtyRegressor,

@@ -8,7 +8,8 @@ the same stationary points as separate fits; ``theta`` and ``gamma`` stay fixed.
 
 from __future__ import annotations
 
-from .._base import ClassifierMixin, RegressorMixin, store_parameters
+from .._base import store_parameters
+from .._mixins import ClassifierMixin, RegressorMixin
 from ..estimators import (
     BlockMCPClassifier,
     BlockMCPRegressor,

@@ -16,7 +16,6 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import UNCHANGED, MetadataRequest
 
-from .._base import check_score_targets
 from .._inputs import (
     check_score_weights,
     label_array,
@@ -26,6 +25,7 @@ from .._inputs import (
     split_task_column,
     target_array,
 )
+from .._mixins import check_score_targets
 
 
 class TaskScorer:

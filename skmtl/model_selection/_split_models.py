@@ -4,7 +4,8 @@ plus low rank, and robust multi-task feature learning (two strengths each, as
 
 from __future__ import annotations
 
-from .._base import ClassifierMixin, RegressorMixin, store_parameters
+from .._base import store_parameters
+from .._mixins import ClassifierMixin, RegressorMixin
 from ..estimators import (
     RobustFeatureLearningClassifier,
     RobustFeatureLearningRegressor,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .._base import ClassifierMixin, RegressorMixin, check_number, store_parameters
+from .._base import check_number, store_parameters
+from .._mixins import ClassifierMixin, RegressorMixin
 from ..estimators import (
     ClusteredClassifier,
     ClusteredRegressor,

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._base import ClassifierMixin, RegressorMixin, check_number, store_parameters
+from .._base import check_number, store_parameters
+from .._mixins import ClassifierMixin, RegressorMixin
 from ..estimators import FusedSparseGroupLassoClassifier, FusedSparseGroupLassoRegressor
 from ._cv import _PathCV
 from ._docs import cv_docstring
