@@ -505,6 +505,7 @@ _MAX_MAGNITUDE = 1e100
 
 _RESCALE_X = "rescale X (e.g. with sklearn's StandardScaler)"
 _RESCALE_Y = "rescale y (e.g. divide it by its standard deviation)"
+_RESCALE_WEIGHTS = "divide the weights by a common factor (only their ratios matter)"
 
 
 def check_magnitude(values, name, fix):
@@ -517,8 +518,9 @@ def check_magnitude(values, name, fix):
     largest = max(np.fmax.reduce(values, axis=None), -np.fmin.reduce(values, axis=None))
     if largest > _MAX_MAGNITUDE:
         raise ValueError(
-            f"{name} has entries up to {largest:.3g} in magnitude, whose squares overflow "
-            f"double precision; {fix}."
+            f"{name} has entries up to {largest:.3g} in magnitude, beyond the "
+            f"{_MAX_MAGNITUDE:.0e} the solvers take (their squares and sums of squares "
+            f"would overflow double precision); {fix}."
         )
 
 
@@ -542,9 +544,6 @@ def check_sample_weight(sample_weight, n_samples):
         )
     if (sw < 0).any():
         raise ValueError("sample_weight has negative values; weights must be >= 0.")
-    check_magnitude(
-        sw, "sample_weight", "divide the weights by a common factor (only their ratios matter)"
-    )
     return sw
 
 
@@ -672,6 +671,7 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
         raise ValueError("This estimator requires y to be passed, but the target y is None.")
     check_magnitude(X, "X", _RESCALE_X)
     sw = check_sample_weight(sample_weight, n)
+    check_magnitude(sw, "sample_weight", _RESCALE_WEIGHTS)
     y = target_array(y, classifier)
     if y.shape[0] != n:
         raise ValueError(f"X has {n} samples but y has {y.shape[0]}; they must match.")

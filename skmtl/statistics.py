@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_array
 
 from ._datafit import GramDatafit
 from ._inputs import (
+    _RESCALE_WEIGHTS,
     _RESCALE_X,
     _RESCALE_Y,
     check_magnitude,
@@ -102,6 +103,7 @@ class TaskStatistics:
             np.zeros(len(y), dtype=int) if tasks is None else tasks, len(y)
         )
         sw = check_sample_weight(sample_weight, len(y))
+        check_magnitude(sw, "sample_weight", _RESCALE_WEIGHTS)
         T, d = len(labels), X.shape[1]
         counts = np.bincount(index, weights=sw, minlength=T)
         stats = cls(

@@ -261,6 +261,22 @@ class _CheckedScoreWeights:
     ``fit``'s (scikit-learn's metrics take negative weights)."""
 
     def score(self, X, y, sample_weight=None):
+        """The coefficient of determination R^2 (regressor) or the accuracy
+        (classifier) of the predictions for ``X``, as scikit-learn's ``score``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples, NaN where a source is missing.
+        y : array-like of shape (n_samples,)
+            True targets or labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights, with a positive total.
+
+        Returns
+        -------
+        score : float
+        """
         sample_weight = check_score_weights(sample_weight, len(y))
         return super().score(X, y, sample_weight=sample_weight)
 

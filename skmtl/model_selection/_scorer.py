@@ -194,7 +194,7 @@ class TaskScorer:
                 f"TaskScorer(metric={metric!r}, average='tasks') is defined on no task of "
                 f"these {len(y)} rows: each task needs "
                 f"{need.get(metric, 'a sample')} of positive weight. Score more rows per "
-                "task, or use average='samples'."
+                "task, or use average='samples' (the metric over all rows together)."
             )
         return float(np.mean(scores))
 

@@ -42,6 +42,11 @@ def task_class_groups(tasks, y):
             "task_class_groups needs a class label for every sample; y contains "
             "missing labels (None, NaN or pandas.NA)."
         )
+    if np.shape(tasks)[0] != labels.shape[0]:
+        raise ValueError(
+            f"task_class_groups needs one task label per class label; got "
+            f"{np.shape(tasks)[0]} task labels and {labels.shape[0]} class labels."
+        )
     pairs = np.column_stack(
         [
             encode_task_labels(tasks, len(labels))[1],
