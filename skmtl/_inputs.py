@@ -313,9 +313,15 @@ def encode_task_labels(labels, n_samples):
         )
     if labels.dtype.kind == "f" and np.isnan(labels).any():
         raise ValueError("tasks contains NaN; every sample needs a task label.")
-    # (NaN among objects sorts nowhere: np.unique would split a task in two)
-    if labels.dtype.kind == "O" and any(map(is_missing_label, labels.tolist())):
-        raise ValueError(_MISSING_TASKS)
+    if labels.dtype.kind == "O":
+        values = labels.tolist()
+        # (NaN among objects sorts nowhere: np.unique would split a task in two)
+        if any(map(is_missing_label, values)):
+            raise ValueError(_MISSING_TASKS)
+        if all(type(value) is str for value in values):
+            coded = _factorize_strings(labels)
+            if coded is not None:
+                return coded
     try:
         return np.unique(labels, return_inverse=True)
     except TypeError:
@@ -323,6 +329,19 @@ def encode_task_labels(labels, n_samples):
             "tasks mixes labels of types that cannot be compared (e.g. str and int); "
             "use labels of one type."
         ) from None
+
+
+def _factorize_strings(labels):
+    """``np.unique(labels, return_inverse=True)`` for an object array of strings, by
+    pandas' hash table where pandas is installed (None otherwise): np.unique sorts
+    the million strings of a DataFrame's task column by Python comparisons, 0.6 s
+    against 0.04 s, and a ``*CV`` fit encodes them once per fold and more."""
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover (an optional dependency)
+        return None
+    codes, uniques = pd.factorize(labels, sort=True)
+    return np.asarray(uniques, dtype=object), codes.astype(np.intp)
 
 
 def label_kind(labels):

@@ -749,3 +749,18 @@ def test_tuple_task_labels_in_model_selection_partial_fit_and_main_task():
     for wrong in [(0, 5), (1,)]:
         with pytest.raises(ValueError, match="is not one of the tasks"):
             GroupLassoRegressor(main_task=wrong).fit(X, y, tasks=tasks)
+
+
+def test_string_task_labels_encode_as_numpy_sorts_them():
+    """Object arrays of strings are encoded by a hash table (pandas), ints and
+    mixed kinds by np.unique: the same sorted labels and codes as np.unique."""
+    from skmtl._inputs import encode_task_labels
+
+    rng = np.random.RandomState(0)
+    names = np.array(["b", "a", "ä", "B", "a ", "école", "Z9", "z10", ""], dtype=object)
+    labels = names[rng.randint(0, len(names), 500)]
+    unique, codes = encode_task_labels(labels, len(labels))
+    expected_unique, expected_codes = np.unique(labels, return_inverse=True)
+    assert unique.dtype == object and all(type(v) is str for v in unique)
+    np.testing.assert_array_equal(unique, expected_unique)
+    np.testing.assert_array_equal(codes, expected_codes)
