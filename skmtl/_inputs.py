@@ -184,8 +184,10 @@ def warn_if_text_order_differs(labels):
     array = np.asarray(labels)
     if array.dtype.kind not in "UO":
         return
+    strings = array.dtype.kind == "O" and all(type(v) is str for v in array.tolist())
+    coded = _factorize_strings(array) if strings else None  # (as encode_task_labels)
     try:
-        values = np.unique(array)
+        values = np.unique(array) if coded is None else coded[0]
     except TypeError:  # (None, mixed types: refused with their own message later)
         return
     if not all(isinstance(v, str) for v in values):
