@@ -29,6 +29,7 @@ from ._inputs import (
     format_labels,
     label_array,
     label_is,
+    label_kind,
     split_task_column,
     user_stacklevel,
     validate_features,
@@ -401,10 +402,13 @@ class _MultiTaskModel(BaseEstimator):
             gram.precision = precision(self.intercept_pooling, weights, statistics.counts)
         C0 = np.zeros((d, T))
         if hasattr(self, "coef_") and self._coef_matrix().shape[1] == d:
-            # (both sorted: np.isin on 5000 string labels took 0.18 s a call)
-            position = np.minimum(np.searchsorted(self.tasks_, tasks), len(self.tasks_) - 1)
-            known = self.tasks_[position] == tasks
-            C0[:, known] = self._coef_matrix()[position[known]].T
+            # (both sorted: np.isin on 5000 string labels took 0.18 s a call); the
+            # last fit's labels of another kind (none, ints for strings) know no task
+            if label_kind(self.tasks_) == label_kind(tasks):
+                last = len(self.tasks_) - 1
+                position = np.minimum(np.searchsorted(self.tasks_, tasks), last)
+                known = self.tasks_[position] == tasks
+                C0[:, known] = self._coef_matrix()[position[known]].T
         result = self._solve_statistics(gram, penalty, C0)
         self._record_solve(result, gram)
         self.task_weights_ = np.ones(T) if weights is None else weights

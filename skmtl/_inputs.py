@@ -340,7 +340,7 @@ def _factorize_strings(labels):
     against 0.04 s, and a ``*CV`` fit encodes them once per fold and more."""
     try:
         import pandas as pd
-    except ImportError:  # pragma: no cover (an optional dependency)
+    except ImportError:  # (an optional dependency)
         return None
     codes, uniques = pd.factorize(labels, sort=True)
     return np.asarray(uniques, dtype=object), codes.astype(np.intp)

@@ -764,3 +764,18 @@ def test_string_task_labels_encode_as_numpy_sorts_them():
     assert unique.dtype == object and all(type(v) is str for v in unique)
     np.testing.assert_array_equal(unique, expected_unique)
     np.testing.assert_array_equal(codes, expected_codes)
+
+
+def test_string_task_labels_encode_without_pandas(monkeypatch):
+    """Without pandas (an optional dependency) strings go to np.unique."""
+    import sys
+
+    from skmtl._inputs import _factorize_strings, encode_task_labels
+
+    labels = np.array(["b", "a", "c", "a"], dtype=object)
+    assert _factorize_strings(labels) is not None
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas fails
+    assert _factorize_strings(labels) is None
+    unique, codes = encode_task_labels(labels, len(labels))
+    np.testing.assert_array_equal(unique, ["a", "b", "c"])
+    np.testing.assert_array_equal(codes, [1, 0, 2, 0])

@@ -179,7 +179,7 @@ def test_fused_grid_starts_at_zero_for_every_fusion():
     np.testing.assert_allclose(model.alpha_l21s_, np.geomspace(top, 1e-3 * top, 3))
 
 
-@pytest.mark.parametrize("alpha_l1", ["abc", None, np.nan])
+@pytest.mark.parametrize("alpha_l1", ["abc", None, np.nan, -1.0])
 def test_fused_cv_checks_its_fixed_alpha_l1(alpha_l1):
     """alpha_l1 enters the grid's alpha_max: checked before it, by name."""
     X, y, tasks = make_tasks(seed=8)

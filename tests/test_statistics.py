@@ -132,6 +132,30 @@ def test_fit_starts_partial_fit_over():
     np.testing.assert_allclose(model.coef_, alone.coef_, rtol=1e-7, atol=1e-9)
 
 
+def test_partial_fit_after_fit_starts_at_fit_s_coefficients_of_the_same_tasks():
+    """partial_fit after fit solves from fit's coefficients of the tasks it knows: on
+    fit's own rows it certifies at once, where a cold start iterates. Labels of
+    another kind than fit's (none, ints then strings) know no task: a cold start,
+    not a comparison error between the kinds."""
+    X, y, tasks = make_tasks(seed=75, sizes=(40, 50, 60))
+    params = dict(alpha=0.05, tol=1e-8, solver="cd")
+    cold = skmtl.GroupLassoRegressor(**params).partial_fit(X, y, tasks=tasks)
+    model = skmtl.GroupLassoRegressor(**params).fit(X, y, tasks=tasks)
+    with pytest.warns(UserWarning, match="partial_fit after fit starts over"):
+        model.partial_fit(X, y, tasks=tasks)
+    assert model.n_iter_ < cold.n_iter_
+    np.testing.assert_allclose(model.coef_, cold.coef_, rtol=1e-5, atol=1e-7)
+    names = np.array(["a", "b", "c"], dtype=object)[tasks]
+    for fitted in (
+        skmtl.GroupLassoRegressor(**params).fit(X, y),
+        skmtl.GroupLassoRegressor(**params).fit(X, y, tasks=tasks),
+    ):
+        with pytest.warns(UserWarning, match="partial_fit after fit starts over"):
+            fitted.partial_fit(X, y, tasks=names)
+        assert fitted.n_iter_ == cold.n_iter_
+        np.testing.assert_array_equal(fitted.tasks_, ["a", "b", "c"])
+
+
 def test_dask_fit_on_a_local_cluster_equals_the_in_memory_fit():
     distributed = pytest.importorskip("dask.distributed")
     da = pytest.importorskip("dask.array")
