@@ -30,6 +30,7 @@ from ._inputs import (
     label_array,
     label_is,
     label_kind,
+    locate_labels,
     split_task_column,
     user_stacklevel,
     validate_features,
@@ -405,9 +406,7 @@ class _MultiTaskModel(BaseEstimator):
             # (both sorted: np.isin on 5000 string labels took 0.18 s a call); the
             # last fit's labels of another kind (none, ints for strings) know no task
             if label_kind(self.tasks_) == label_kind(tasks):
-                last = len(self.tasks_) - 1
-                position = np.minimum(np.searchsorted(self.tasks_, tasks), last)
-                known = self.tasks_[position] == tasks
+                position, known = locate_labels(self.tasks_, tasks)
                 C0[:, known] = self._coef_matrix()[position[known]].T
         result = self._solve_statistics(gram, penalty, C0)
         self._record_solve(result, gram)
@@ -786,9 +785,8 @@ class _MultiTaskModel(BaseEstimator):
         ``unknown_task="mean"``."""
         labels, inverse = encode_task_labels(tasks, n_samples)
         check_label_kind(labels, self.tasks_)
-        position = np.searchsorted(self.tasks_, labels)
-        position = np.minimum(position, len(self.tasks_) - 1)
-        is_unknown = self.tasks_[position] != labels
+        position, known = locate_labels(self.tasks_, labels)
+        is_unknown = ~known
         unknown = labels[is_unknown]
         policy = getattr(self, "unknown_task", "error")
         if policy not in _UNKNOWN_TASK:  # (set after fit: a typo of "error" is no "mean")

@@ -184,10 +184,8 @@ def warn_if_text_order_differs(labels):
     array = np.asarray(labels)
     if array.dtype.kind not in "UO":
         return
-    strings = array.dtype.kind == "O" and all(type(v) is str for v in array.tolist())
-    coded = _factorize_strings(array) if strings else None  # (as encode_task_labels)
     try:
-        values = np.unique(array) if coded is None else coded[0]
+        values = _unique_labels(array)[0]
     except TypeError:  # (None, mixed types: refused with their own message later)
         return
     if not all(isinstance(v, str) for v in values):
@@ -320,17 +318,22 @@ def encode_task_labels(labels, n_samples):
         # (NaN among objects sorts nowhere: np.unique would split a task in two)
         if any(map(is_missing_label, values)):
             raise ValueError(_MISSING_TASKS)
-        if all(type(value) is str for value in values):
-            coded = _factorize_strings(labels)
-            if coded is not None:
-                return coded
     try:
-        return np.unique(labels, return_inverse=True)
+        return _unique_labels(labels)
     except TypeError:
         raise ValueError(
             "tasks mixes labels of types that cannot be compared (e.g. str and int); "
             "use labels of one type."
         ) from None
+
+
+def _unique_labels(labels):
+    """``np.unique(labels, return_inverse=True)`` (a TypeError for labels that do not
+    sort); an object array of strings by pandas' hash table where pandas is
+    installed (:func:`_factorize_strings`)."""
+    strings = labels.dtype.kind == "O" and all(type(v) is str for v in labels.tolist())
+    coded = _factorize_strings(labels) if strings else None
+    return np.unique(labels, return_inverse=True) if coded is None else coded
 
 
 def _factorize_strings(labels):
@@ -344,6 +347,14 @@ def _factorize_strings(labels):
         return None
     codes, uniques = pd.factorize(labels, sort=True)
     return np.asarray(uniques, dtype=object), codes.astype(np.intp)
+
+
+def locate_labels(sorted_labels, labels):
+    """``(position, found)``: where each of ``labels`` stands in the sorted unique
+    ``sorted_labels`` (a fitted ``tasks_``), and whether it is there (labels of one
+    kind: sorting compares them)."""
+    position = np.minimum(np.searchsorted(sorted_labels, labels), len(sorted_labels) - 1)
+    return position, sorted_labels[position] == labels
 
 
 def label_kind(labels):
@@ -524,14 +535,17 @@ def check_eps(eps):
 _MAX_MAGNITUDE = 1e100
 
 
-_RESCALE_X = "rescale X (e.g. with sklearn's StandardScaler)"
-_RESCALE_Y = "rescale y (e.g. divide it by its standard deviation)"
-_RESCALE_WEIGHTS = "divide the weights by a common factor (only their ratios matter)"
+#: what to do about entries beyond it, by input
+_RESCALE = {
+    "X": "rescale X (e.g. with sklearn's StandardScaler)",
+    "y": "rescale y (e.g. divide it by its standard deviation)",
+    "sample_weight": "divide the weights by a common factor (only their ratios matter)",
+}
 
 
-def check_magnitude(values, name, fix):
-    """Refuse entries of ``values`` (an array; a sparse matrix's stored ones) beyond
-    ``_MAX_MAGNITUDE`` in magnitude, with an error that says ``fix``."""
+def check_magnitude(values, name):
+    """Refuse entries of ``values`` (an array; a sparse matrix's stored ones), the
+    input ``name`` (a key of ``_RESCALE``), beyond ``_MAX_MAGNITUDE`` in magnitude."""
     values = values.data if sp.issparse(values) else values
     if not values.size:
         return
@@ -541,7 +555,7 @@ def check_magnitude(values, name, fix):
         raise ValueError(
             f"{name} has entries up to {largest:.3g} in magnitude, beyond the "
             f"{_MAX_MAGNITUDE:.0e} the solvers take (their squares and sums of squares "
-            f"would overflow double precision); {fix}."
+            f"would overflow double precision); {_RESCALE[name]}."
         )
 
 
@@ -690,9 +704,9 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
     n = X.shape[0]
     if y is None:
         raise ValueError("This estimator requires y to be passed, but the target y is None.")
-    check_magnitude(X, "X", _RESCALE_X)
+    check_magnitude(X, "X")
     sw = check_sample_weight(sample_weight, n)
-    check_magnitude(sw, "sample_weight", _RESCALE_WEIGHTS)
+    check_magnitude(sw, "sample_weight")
     y = target_array(y, classifier)
     if y.shape[0] != n:
         raise ValueError(f"X has {n} samples but y has {y.shape[0]}; they must match.")
@@ -729,7 +743,7 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
         info["classes_"], y, info["loss"] = encode_class_labels(y, loss)
     else:
         y = numeric_targets(y)
-        check_magnitude(y, "y", _RESCALE_Y)
+        check_magnitude(y, "y")
         loss.check_target(y[sw > 0])
     _check_nonempty(totals, labels)
     keep = sw > 0
@@ -806,7 +820,7 @@ def _wide_data(X, Y, sw, loss, one_class_tasks):
                 "y contains infinity; targets must be finite (NaN marks a "
                 "missing label in the wide form)."
             )
-        check_magnitude(Y, "y", _RESCALE_Y)
+        check_magnitude(Y, "y")
         observed = ~np.isnan(Y)
         loss.check_target(Y[observed & (sw[:, None] > 0)])
         Y = np.where(observed, Y, 0.0)

@@ -17,9 +17,6 @@ from sklearn.utils.validation import check_array
 
 from ._datafit import GramDatafit
 from ._inputs import (
-    _RESCALE_WEIGHTS,
-    _RESCALE_X,
-    _RESCALE_Y,
     check_magnitude,
     check_sample_weight,
     encode_task_labels,
@@ -93,8 +90,8 @@ class TaskStatistics:
         y = numeric_targets(y, ensure_min_samples=0).ravel()
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} samples but y has {y.shape[0]}.")
-        check_magnitude(X, "X", _RESCALE_X)
-        check_magnitude(y, "y", _RESCALE_Y)
+        check_magnitude(X, "X")
+        check_magnitude(y, "y")
         if X.shape[0] == 0:
             d, empty = X.shape[1], np.zeros(0)
             rows, products = np.zeros((0, d)), np.zeros((0, d, d))
@@ -103,7 +100,7 @@ class TaskStatistics:
             np.zeros(len(y), dtype=int) if tasks is None else tasks, len(y)
         )
         sw = check_sample_weight(sample_weight, len(y))
-        check_magnitude(sw, "sample_weight", _RESCALE_WEIGHTS)
+        check_magnitude(sw, "sample_weight")
         T, d = len(labels), X.shape[1]
         counts = np.bincount(index, weights=sw, minlength=T)
         stats = cls(

@@ -91,7 +91,7 @@ def _warn_unseen_tasks(task_labels, folds, policy="warn"):
         return
     # integer codes: np.isin on object labels (strings) compares every test label
     # with every training one (200,000 rows: most of a *CV fit's time)
-    labels, codes = encode_task_labels(task_labels, len(label_array(task_labels)))
+    labels, codes = encode_task_labels(task_labels, len(task_labels))
     unseen = 0
     for train, test in folds:
         trained = np.zeros(len(labels), dtype=bool)
