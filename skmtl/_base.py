@@ -570,7 +570,7 @@ class _MultiTaskModel(BaseEstimator):
         (and, for split models ``W = P + Q``, from its ``parts``)."""
 
     def _prepare(self, X, y, tasks, sample_weight, reset):
-        X, tasks = validate_features(self, X, tasks, reset=reset)
+        X, tasks = validate_features(self, X, tasks, reset=reset, order=None)
         loss = self._loss()
         data, info = build_task_data(
             X,
