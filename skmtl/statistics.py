@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.utils.validation import check_array
 
 from ._datafit import GramDatafit
@@ -24,6 +23,7 @@ from ._inputs import (
     label_kind,
     numeric_targets,
 )
+from ._tasks import TaskData
 
 __all__ = ["TaskStatistics"]
 
@@ -101,41 +101,23 @@ class TaskStatistics:
         )
         sw = check_sample_weight(sample_weight, len(y))
         check_magnitude(sw, "sample_weight")
-        T, d = len(labels), X.shape[1]
+        T = len(labels)
         counts = np.bincount(index, weights=sw, minlength=T)
-        stats = cls(
+        # the rows of positive weight, task by task: the centred Grams of the fits'
+        # Gram statistics (by segments, or one BLAS product per task), times counts
+        kept = np.flatnonzero(sw > 0)
+        rows = kept[np.argsort(index[kept], kind="stable")]
+        shares = sw[rows] / counts[index[rows]]
+        gram = GramDatafit.from_data(TaskData(X[rows], y[rows], shares, index[rows], T))
+        return cls(
             labels,
             counts,
-            np.zeros((T, d)),
-            np.zeros(T),
-            np.zeros((T, d, d)),
-            np.zeros((T, d)),
-            np.zeros(T),
+            gram.x_mean.T.copy(),
+            gram.y_mean,
+            counts[:, None, None] * gram.grams,
+            (gram.b * counts).T.copy(),
+            counts * gram.q,
         )
-        order = np.argsort(index, kind="stable")
-        bounds = np.searchsorted(index[order], np.arange(T + 1))
-        for t in range(T):  # one pass over the chunk, a BLAS product per task
-            rows = order[bounds[t] : bounds[t + 1]]
-            w = sw[rows]
-            if counts[t] <= 0:
-                continue
-            stats.y_mean[t] = w @ y[rows] / counts[t]
-            yc = y[rows] - stats.y_mean[t]
-            stats.yy[t] = w @ yc**2
-            if sp.issparse(X):  # sparse products, then the rank-one mean correction
-                Xt = X[rows]
-                mean = np.asarray(Xt.T @ w).ravel() / counts[t]
-                weighted = Xt.multiply(w[:, None]).tocsr()
-                stats.x_mean[t] = mean
-                stats.xx[t] = (Xt.T @ weighted).toarray() - counts[t] * np.outer(mean, mean)
-                stats.xy[t] = np.asarray(Xt.T @ (w * yc)).ravel()  # (sum_i w_i yc_i = 0)
-                continue
-            Xt = X[rows]
-            stats.x_mean[t] = w @ Xt / counts[t]
-            Xc = Xt - stats.x_mean[t]
-            stats.xx[t] = Xc.T @ (Xc * w[:, None])
-            stats.xy[t] = Xc.T @ (w * yc)
-        return stats
 
     @classmethod
     def from_dask(cls, X, y, tasks=None, sample_weight=None):
