@@ -107,6 +107,7 @@ def fista(
     gap_freq=10,
     threshold=None,
     lipschitz=None,
+    metric=None,
     verbose=0,
 ):
     """Minimise ``datafit(C) + penalty(C[:d])`` from ``C0``.
@@ -117,14 +118,28 @@ def fista(
     :class:`~sklearn.exceptions.ConvergenceWarning` that reports the gap), or when
     the iterates stop moving (the only stop with ``tol=0``). ``lipschitz`` is a
     first guess of the step's curvature (default: the datafit's Lipschitz
-    constant); backtracking corrects a guess that is too small.
+    constant, or 1 with a ``metric``); backtracking corrects a guess that is too
+    small.
+
+    ``metric``: a weight ``m_j > 0`` per row of ``C`` (no intercept row), for a
+    norm on each row (:class:`~skmtl.penalties.RowNormPenalty`): the steps are
+    taken in the norm ``||x||_M^2 = sum_j m_j ||x_j||^2``, i.e. FISTA on the rows
+    rescaled by ``sqrt(m_j)``, where the prox stays exact (row ``j``'s prox of a
+    norm with step ``s / m_j`` is ``prox_s(m_j v) / m_j``). With each feature's own
+    curvature as ``m_j``, badly scaled features no longer set the step of all
+    (:func:`fista_in_metric`).
     """
     d = datafit.n_features
-    L = max(datafit.lipschitz() if lipschitz is None else lipschitz, np.finfo(float).tiny)
+    m = 1.0 if metric is None else np.asarray(metric, dtype=float)[:, None]
+    if lipschitz is None:
+        lipschitz = datafit.lipschitz() if metric is None else 1.0
+    L = max(lipschitz, np.finfo(float).tiny)
     if threshold is None:
         threshold = tol * datafit.gap_scale()
 
     def prox_step(V, step):
+        if metric is not None:  # (rows of W only: no intercept row)
+            return penalty.prox(V * m, step) / m
         if V.shape[0] == d:
             return penalty.prox(V, step)
         out = np.empty_like(V)  # the intercept row has a prox of its own
@@ -148,11 +163,11 @@ def fista(
         slack = 0.0 if exact else 16 * np.finfo(float).eps * abs(value_Y)
         grad = datafit.gradient(zY)
         while True:
-            C_new = prox_step(Y - grad / L, 1.0 / L)
+            C_new = prox_step(Y - grad / (L * m), 1.0 / L)
             z_new = datafit.linear(C_new)
             step = C_new - Y
             excess = datafit.bregman(z_new, zY, value_Y, grad, step)
-            bound = 0.5 * L * inner(step, step)
+            bound = 0.5 * L * inner(step, m * step)
             if excess <= bound + slack:
                 break
             # NaN (a NaN gradient or strength, overflowed targets, L doubled past
@@ -168,7 +183,7 @@ def fista(
         # the step's quadratic term below round-off, the test tells nothing
         grow = excess <= bound and bound > slack
         move = C_new - C
-        if inner(step, move) < 0:  # gradient restart (O'Donoghue & Candes)
+        if inner(m * step, move) < 0:  # gradient restart (O'Donoghue & Candes)
             t = 1.0
         t_new = 0.5 * (1 + np.sqrt(1 + 4 * t * t))
         beta = (t - 1) / t_new

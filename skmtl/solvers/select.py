@@ -13,6 +13,7 @@ from ..penalties import DirtyRowNorm, L1Linf, SparseGroupNorm
 from . import admm as _admm
 from . import cd as _cd
 from .closed_form import closed_form, has_closed_form
+from .composite import QuadraticSmoothing
 from .fista import SolverResult, duality_gap, fista, warn_not_converged
 from .support_newton import cd_then_polished, support_weights
 
@@ -69,6 +70,8 @@ def iterative_solver(method, datafit, penalty):
         return _admm.admm
     if method != "auto":
         return _fista_for(penalty)
+    if smoothing_metric(datafit, penalty) is not None:
+        return fista_in_metric
     if _use_closed_form(datafit, penalty):
         return _closed_form_then(_cd.cd if _cd.serves(datafit, penalty) else _admm.admm)
     if type(penalty) is DirtyRowNorm and datafit.n_features <= _cd.FEW_FEATURES:
@@ -141,6 +144,36 @@ def admm_then_cd(datafit, penalty, W0, *, max_iter=1000, tol=1e-4, threshold=Non
             warnings.warn(shown.message, shown.category, stacklevel=4)
     result.lipschitz = first.lipschitz  # ADMM's rho, for the next solve's start
     return result
+
+
+def smoothing_metric(datafit, penalty):
+    """The metric of :func:`fista_in_metric` for a row norm beside a quadratic
+    penalty in the smooth part (:class:`~skmtl.solvers.composite.QuadraticSmoothing`:
+    the graph and temporal models' L1 and L2,1 terms) on Gram statistics whose
+    features' curvatures are spread (at least ``MIN_SPREAD``, as for CD and ADMM,
+    which serve neither a quadratic coupling of the tasks nor the sum's prox): each
+    feature's own curvature (:func:`~skmtl.solvers.admm.row_metric`) plus the
+    quadratic's, which every row shares; None elsewhere."""
+    if not isinstance(datafit, QuadraticSmoothing) or not hasattr(datafit.inner, "grams"):
+        return None
+    metric = _admm.row_metric(datafit.inner, penalty)
+    if metric is None or datafit.inner.n_rows != datafit.n_features:
+        return None
+    metric = metric + datafit.quadratic.lipschitz()
+    return metric if datafit.lipschitz() >= _cd.MIN_SPREAD * metric.min() else None
+
+
+def fista_in_metric(datafit, penalty, C0, **kw):
+    """FISTA in each feature's own curvature (``metric`` of
+    :func:`~skmtl.solvers.fista.fista`, from :func:`smoothing_metric`): on unscaled
+    features beside one-hot ones FISTA's one step for all rows is that of the most
+    curved one. The graph model with an L1 term on two features, one of scale 800:
+    the squared loss certified at tol 1e-8 in 14250 iterations, Huber's proximal
+    Newton stopped 0.7% above the optimum after 20000. Signature of ``fista``."""
+    metric = smoothing_metric(datafit, penalty)
+    if metric is None:  # (a caller's choice where the rule above would not make it)
+        return fista(datafit, penalty, C0, **kw)
+    return fista(datafit, penalty, C0, metric=metric, **kw)
 
 
 def _fista_for(penalty):
