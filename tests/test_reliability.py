@@ -86,6 +86,27 @@ def test_warm_refit_generic_logistic_l21():
     assert warm <= cold + 1e-3 * abs(cold)
 
 
+@pytest.mark.parametrize("name", ["GroupLassoClassifier", "CappedL1Classifier"])
+def test_warm_refit_from_zero_coefficients_to_one_common_intercept(name):
+    """A warm start of all-zero coefficients beside the last fit's unequal task
+    intercepts was taken for the cold start, unchecked: refitted at
+    intercept_pooling=inf (a *CV's warm refit that chose it) those intercepts are
+    infeasible, and the fit raised 'The solver diverged'. It now equals the cold
+    fit."""
+    rng = np.random.default_rng(0)
+    tasks = np.repeat(np.arange(4), 40)
+    X = rng.normal(size=(160, 3))
+    z = X @ [1.0, -1.0, 0.5] + rng.normal(0, 1, 4)[tasks]
+    y = (rng.random(160) < 1 / (1 + np.exp(-z))).astype(int)
+    model = getattr(skmtl, name)(alpha=100.0, intercept_pooling=4.0, warm_start=True)
+    model.fit(X, y, tasks=tasks)
+    assert not np.any(model.coef_) and np.ptp(model.intercept_) > 0.5
+    model.set_params(intercept_pooling=np.inf).fit(X, y, tasks=tasks)
+    cold = getattr(skmtl, name)(alpha=100.0, intercept_pooling=np.inf).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(model.intercept_, cold.intercept_, rtol=1e-8)
+    assert model.objective_ == pytest.approx(cold.objective_, rel=1e-10)
+
+
 def test_solver_warnings_meet_the_callers_filters_as_raised():
     """The guard around each solve holds its warnings until it keeps the solve; they
     then reach the caller as raised, so that a filter by module matches them (it

@@ -231,9 +231,11 @@ def guarded(run, datafit, penalty, C0, parts=None):
     replaced by the cold start, and a solve that ends above its start's objective or
     at a non-finite one is rerun cold. A cold solve that still does raises
     (non-finite) or warns (above its start)."""
-    d = datafit.n_features
     cold = np.zeros_like(np.asarray(C0, dtype=float))
-    warm = bool(np.any(np.asarray(C0)[:d]))
+    # (the intercept row counts: W = 0 beside a last fit's unequal intercepts is no
+    # cold start, and no feasible one for intercepts pooled into one, which a
+    # warm-started refit at intercept_pooling=inf met: 'The solver diverged')
+    warm = bool(np.any(np.asarray(C0)))
     # every penalty is zero at W = 0, so the cold start's objective is the datafit's
     # alone: computed once per datafit (a path asks for it at every strength)
     cold_value = getattr(datafit, "_cold_objective", None)
