@@ -262,12 +262,16 @@ def _near_cvxpy(model, X, y, tasks):
 
 @pytest.mark.parametrize("name", CLASSIFIERS)
 @pytest.mark.parametrize("pooled", [False, True], ids=["free", "pooled-unequal-classes"])
-@pytest.mark.parametrize("scales", [1.0, [1.0, 30.0, 1000.0, 0.01]], ids=["scaled", "raw"])
+@pytest.mark.parametrize(
+    "scales", [1.0, [1.0, 30.0, 1000.0, 0.01], 500.0], ids=["scaled", "raw", "one-large-scale"]
+)
 def test_every_classifier_against_cvxpy(name, pooled, scales):
     """Also on features of very different scales, which proximal Newton solves
     (FISTA on the standardized ones): cvxpy's objective and a certificate, but for
     the three models of ``_UNCERTIFIED_RAW`` on raw scales, held to the weaker
-    ``_near_cvxpy``."""
+    ``_near_cvxpy``. And on features all of one large scale: FISTA's step, set by
+    them, barely moved the intercepts (GroupLassoClassifier: 18840 iterations at
+    tol 1e-8, 0.2-4% above the optimum at the defaults); proximal Newton there."""
     X, y, tasks = _classes_data()
     X = X * np.asarray(scales)
     if pooled:  # task 0 has no class 2, task 1 only classes 0 and 1 in half its rows

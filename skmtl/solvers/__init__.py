@@ -10,7 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 from .._datafit import GRAM_MAX_ENTRIES, SplitDatafit, use_gram
 from ..losses import SquaredLoss
 from ..penalties._base import ROW_NEEDS, ROW_SOLVERS, check_provides, check_restrict
-from .cd import spread_reaches
+from .cd import intercepts_outscaled, spread_reaches
 from .closed_form import closed_form, closed_form_path, has_closed_form
 from .composite import QuadraticSmoothing
 from .fista import SolverResult, duality_gap, fista, nonsmooth_value
@@ -106,7 +106,9 @@ def solve_unguarded(
     4. a ``row_separable`` penalty on more than 100 features: working sets;
     5. a loss with ``newton`` and at most 100 features: proximal Newton (a loss
        ``newton_bound`` only where the features' curvature spread,
-       :func:`~skmtl.solvers.cd.curvature_spread`, is at least 100);
+       :func:`~skmtl.solvers.cd.curvature_spread`, or with intercepts their
+       curvature over the features', :func:`~skmtl.solvers.cd.intercepts_outscaled`,
+       is at least 100);
     6. otherwise, on Gram statistics when the loss is quadratic and they are cheaper
        than the rows, the method of :func:`~skmtl.solvers.select.iterative_solver`
        (on badly scaled features, :func:`~skmtl.solvers.cd.use_cd`: FISTA's
@@ -135,7 +137,10 @@ def solve_unguarded(
         and data.n_tasks * data.n_features**2 <= GRAM_MAX_ENTRIES
     )
     if newton and loss.newton_bound:
-        newton = spread_reaches(full.gram(), tasks=False)
+        gram = full.gram()
+        newton = spread_reaches(gram, tasks=False) or (
+            full.intercept_row and intercepts_outscaled(gram)
+        )
     if penalty.composite:
         if method in ("cd", "admm"):  # (its quadratic is in the smooth part)
             raise ValueError(

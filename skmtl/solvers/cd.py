@@ -122,6 +122,16 @@ def curvature_spread(datafit):
     return _over_smallest(float(datafit.lipschitz()), feature_curvatures(datafit))
 
 
+def intercepts_outscaled(gram, bound=None):
+    """Whether a feature's uncentred curvature ``C_t[j, j] + xbar_tj^2`` is at least
+    ``bound`` (default ``MIN_SPREAD``) times its task's intercept's (1: a task's
+    weights sum to one): where FISTA's step, set by such features, barely moves the
+    intercepts, whatever the spread among the features (all on one large scale)."""
+    bound = MIN_SPREAD if bound is None else bound
+    uncentred = _held_diagonals(gram) + gram.x_mean.T**2
+    return bool(uncentred.max(initial=0.0) >= bound)
+
+
 def spread_reaches(datafit, bound=None, tasks=True):
     """Whether the curvature spread is at least ``bound`` (default ``MIN_SPREAD``):
     :func:`curvature_spread`, or with ``tasks`` the larger of it and ``L / min_t
