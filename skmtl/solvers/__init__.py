@@ -106,9 +106,9 @@ def solve_unguarded(
     4. a ``row_separable`` penalty on more than 100 features: working sets;
     5. a loss with ``newton`` and at most 100 features: proximal Newton (a loss
        ``newton_bound`` only where the features' curvature spread,
-       :func:`~skmtl.solvers.cd.curvature_spread`, or with intercepts their
-       curvature over the features', :func:`~skmtl.solvers.cd.intercepts_outscaled`,
-       is at least 100);
+       :func:`~skmtl.solvers.cd.curvature_spread`, is at least 100, or with
+       intercepts the features' curvature over theirs,
+       :func:`~skmtl.solvers.cd.intercepts_outscaled`, at least 10^4);
     6. otherwise, on Gram statistics when the loss is quadratic and they are cheaper
        than the rows, the method of :func:`~skmtl.solvers.select.iterative_solver`
        (on badly scaled features, :func:`~skmtl.solvers.cd.use_cd`: FISTA's
