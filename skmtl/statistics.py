@@ -105,16 +105,21 @@ class TaskStatistics:
         counts = np.bincount(index, weights=sw, minlength=T)
         # the rows of positive weight, task by task: the centred Grams of the fits'
         # Gram statistics (by segments, or one BLAS product per task), times counts
-        kept = np.flatnonzero(sw > 0)
-        rows = kept[np.argsort(index[kept], kind="stable")]
+        # (no copy of the chunk where its rows already come so)
+        if np.all(sw > 0) and np.all(np.diff(index) >= 0):
+            rows = slice(None)
+        else:
+            kept = np.flatnonzero(sw > 0)
+            rows = kept[np.argsort(index[kept], kind="stable")]
         shares = sw[rows] / counts[index[rows]]
         gram = GramDatafit.from_data(TaskData(X[rows], y[rows], shares, index[rows], T))
+        gram.grams *= counts[:, None, None]  # (in place: no second T x d x d array)
         return cls(
             labels,
             counts,
             gram.x_mean.T.copy(),
             gram.y_mean,
-            counts[:, None, None] * gram.grams,
+            gram.grams,
             (gram.b * counts).T.copy(),
             counts * gram.q,
         )

@@ -94,8 +94,10 @@ def solve_unguarded(
        (:func:`~skmtl.solvers.kernel_form.kernel_form_path`), else where the per-task
        Gram matrices fit in memory;
     2. a ``composite`` penalty (a quadratic plus a norm): FISTA with the quadratic
-       in the smooth part, or proximal Newton steps (each inner problem so
-       solved) for a loss with ``newton`` and at most 100 features;
+       in the smooth part (on badly scaled features, in each feature's curvature:
+       :func:`~skmtl.solvers.select.fista_in_metric`), or proximal Newton steps
+       (each inner problem so solved) for a loss with ``newton`` and at most 100
+       features;
     3. a ``split`` penalty (``W = P + Q``): the dirty model (a group norm plus L1) as
        one row-separable norm on ``W`` (:class:`~skmtl.penalties.DirtyRowNorm`),
        by the rules below (FISTA, where rule 6 picks it, on the stacked parts,

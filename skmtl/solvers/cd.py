@@ -131,14 +131,16 @@ INTERCEPT_SPREAD = 1e4
 
 
 def intercepts_outscaled(gram, bound=None):
-    """Whether a feature's uncentred curvature ``C_t[j, j] + xbar_tj^2`` is at least
-    ``bound`` (default ``INTERCEPT_SPREAD``) times its task's intercept's (1: a
-    task's weights sum to one): where FISTA's step, set by such features, barely
-    moves the intercepts, whatever the spread among the features (all on one large
-    scale)."""
+    """Whether a feature's uncentred curvature ``C_t[j, j] + tau_t xbar_tj^2`` is at
+    least ``bound`` (default ``INTERCEPT_SPREAD``) times its task's intercept's,
+    ``tau_t`` (the task's total weight in the data term, ``gram.totals``: its
+    weights sum to one before the task weights): where FISTA's step, set by such
+    features, barely moves the intercepts, whatever the spread among the features
+    (all on one large scale)."""
     bound = INTERCEPT_SPREAD if bound is None else bound
-    uncentred = _held_diagonals(gram) + gram.x_mean.T**2
-    return bool(uncentred.max(initial=0.0) >= bound)
+    tau = gram.totals[:, None]
+    ratio = (_held_diagonals(gram) + tau * gram.x_mean.T**2) / np.where(tau > 0, tau, np.inf)
+    return bool(ratio.max(initial=0.0) >= bound)
 
 
 def spread_reaches(datafit, bound=None, tasks=True):

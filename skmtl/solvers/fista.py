@@ -130,6 +130,11 @@ def fista(
     (:func:`fista_in_metric`).
     """
     d = datafit.n_features
+    if metric is not None and np.shape(C0)[0] != d:
+        raise ValueError(
+            f"fista's metric weighs the {d} rows of W; this block has an intercept row "
+            f"({np.shape(C0)[0]} rows), whose prox has no metric here."
+        )
     m = 1.0 if metric is None else np.asarray(metric, dtype=float)[:, None]
     if lipschitz is None:
         lipschitz = datafit.lipschitz() if metric is None else 1.0

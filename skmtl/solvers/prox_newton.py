@@ -36,7 +36,7 @@ from . import cd as _cd
 from .closed_form import has_closed_form
 from .composite import QuadraticSmoothing
 from .fista import STATIONARY, certified_loop, duality_gap, fista, nonsmooth_value
-from .select import admm_then_cd, fista_on_parts, iterative_solver
+from .select import admm_then_cd, fista_in_metric, fista_on_parts, iterative_solver
 from .support_newton import cd_polished, cd_then_polished, support_weights
 
 #: inner solves stop at this fraction of the smaller of the outer gap and the
@@ -330,7 +330,7 @@ def prox_newton(
                 **options,
             )
         curvature, admm_dual = inner.lipschitz, inner.dual
-        first_order = run in (fista, fista_on_parts)
+        first_order = run in (fista, fista_on_parts, fista_in_metric)
         patience = _FISTA_PATIENCE if first_order else _CD_PATIENCE
         crawls = first_order or (run is _cd.cd and not full.loss.newton_bound)
         if crawls and inner.n_iter > patience and method == "auto":

@@ -34,7 +34,10 @@ def iterative_solver(method, datafit, penalty):
     """The iterative method for ``datafit + penalty``: a function with the
     signature of :func:`~skmtl.solvers.fista.fista`.
 
-    ``"auto"``, on Gram statistics: the closed form for a quadratic penalty where
+    ``"auto"``: for a row norm beside a quadratic penalty in the smooth part, on
+    badly scaled features, FISTA in each feature's curvature
+    (:func:`fista_in_metric`); on Gram statistics: the closed form for a quadratic
+    penalty where
     it applies (:func:`~skmtl.solvers.closed_form.has_closed_form`; the inner
     solves of proximal Newton), then with up to 100 features whose curvatures are
     spread (badly scaled features: a :func:`~skmtl.solvers.cd.curvature_spread` of
@@ -171,7 +174,8 @@ def fista_in_metric(datafit, penalty, C0, **kw):
     the squared loss certified at tol 1e-8 in 14250 iterations, Huber's proximal
     Newton stopped 0.7% above the optimum after 20000. Signature of ``fista``."""
     metric = smoothing_metric(datafit, penalty)
-    if metric is None:  # (a caller's choice where the rule above would not make it)
+    if metric is None:  # (a later model of proximal Newton, no longer spread: its
+        kw.pop("lipschitz", None)  # step in the metric's units is no guess here)
         return fista(datafit, penalty, C0, **kw)
     return fista(datafit, penalty, C0, metric=metric, **kw)
 
