@@ -110,7 +110,8 @@ def solve_unguarded(
        ``newton_bound`` only where the features' curvature spread,
        :func:`~skmtl.solvers.cd.curvature_spread`, is at least 100, or with
        intercepts the features' curvature over theirs,
-       :func:`~skmtl.solvers.cd.intercepts_outscaled`, at least 10^4);
+       :func:`~skmtl.solvers.cd.intercepts_outscaled`, at least 10^4, or 100 for
+       pooled ones beside uncentred features);
     6. otherwise, on Gram statistics when the loss is quadratic and they are cheaper
        than the rows, the method of :func:`~skmtl.solvers.select.iterative_solver`
        (on badly scaled features, :func:`~skmtl.solvers.cd.use_cd`: FISTA's
@@ -141,7 +142,7 @@ def solve_unguarded(
     if newton and loss.newton_bound:
         gram = full.gram()
         newton = spread_reaches(gram, tasks=False) or (
-            full.intercept_row and intercepts_outscaled(gram)
+            full.intercept_row and intercepts_outscaled(gram, full.precision is not None)
         )
     if penalty.composite:
         if method in ("cd", "admm"):  # (its quadratic is in the smooth part)

@@ -122,25 +122,36 @@ def curvature_spread(datafit):
     return _over_smallest(float(datafit.lipschitz()), feature_curvatures(datafit))
 
 
-#: :func:`intercepts_outscaled`'s default bound: features on a scale 100 times the
-#: intercepts' (x500: FISTA took 18840 iterations where proximal Newton took 7).
-#: Not 100 (a scale of 10): the trace norm's multinomial models, 50 centred
+#: :func:`intercepts_outscaled`'s bounds: free intercepts (fitted beside centred
+#: features) against the features' centred curvatures, a scale 100 times the
+#: intercepts' (x500: FISTA took 18840 iterations where proximal Newton took 7;
+#: not 100, a scale of 10: the trace norm's multinomial models, 50 centred
 #: features of sd 11, then went to proximal Newton, which stopped above FISTA's
-#: optimum after 6000 iterations where FISTA certified in 4640 (review, session 43)
-INTERCEPT_SPREAD = 1e4
+#: optimum after 6000 iterations where FISTA certified in 4640); pooled
+#: intercepts (a row beside uncentred features) against the uncentred ones, 100
+#: (features of sd 1 and mean 10 to 80: FISTA stopped 2-12% above the optimum
+#: after 1000 iterations; proximal Newton certified in 8 to 311)
+INTERCEPT_SPREAD, POOLED_INTERCEPT_SPREAD = 1e4, 100.0
 
 
-def intercepts_outscaled(gram, bound=None):
-    """Whether a feature's uncentred curvature ``C_t[j, j] + tau_t xbar_tj^2`` is at
-    least ``bound`` (default ``INTERCEPT_SPREAD``) times its task's intercept's,
-    ``tau_t`` (the task's total weight in the data term, ``gram.totals``: its
-    weights sum to one before the task weights): where FISTA's step, set by such
-    features, barely moves the intercepts, whatever the spread among the features
-    (all on one large scale)."""
-    bound = INTERCEPT_SPREAD if bound is None else bound
-    tau = gram.totals[:, None]
-    ratio = (_held_diagonals(gram) + tau * gram.x_mean.T**2) / np.where(tau > 0, tau, np.inf)
-    return bool(ratio.max(initial=0.0) >= bound)
+def intercepts_outscaled(gram, pooled):
+    """Whether the features' curvatures dwarf the intercepts': FISTA's one step, set
+    by the most curved feature of any task, then barely moves the least curved
+    intercept, whatever the spread among the features (all on one large scale).
+    The features' largest curvature against the smallest task weight ``tau_t``
+    (``gram.totals``: each task's intercept curvature, its weights summing to one
+    before the task weights), times ``INTERCEPT_SPREAD``; with ``pooled``
+    intercepts, beside uncentred features, their uncentred curvatures ``C_t[j, j] +
+    tau_t xbar_tj^2``, times ``POOLED_INTERCEPT_SPREAD``."""
+    tau = gram.totals
+    if not np.any(tau > 0):
+        return False
+    curvatures = np.diagonal(gram.grams, axis1=1, axis2=2)
+    bound = INTERCEPT_SPREAD
+    if pooled:
+        curvatures = curvatures + tau[:, None] * gram.x_mean.T**2
+        bound = POOLED_INTERCEPT_SPREAD
+    return bool(curvatures.max(initial=0.0) >= bound * tau[tau > 0].min())
 
 
 def spread_reaches(datafit, bound=None, tasks=True):
