@@ -746,11 +746,7 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
         check_magnitude(y, "y")
         loss.check_target(y[sw > 0])
     _check_nonempty(totals, labels)
-    rows = None if np.all(sw > 0) else np.flatnonzero(sw > 0)
-    kept = index if rows is None else index[rows]
-    if np.any(np.diff(kept) < 0):  # rows task by task: sums over a task are segments
-        order = np.argsort(kept, kind="stable")
-        rows = order if rows is None else rows[order]
+    rows = task_ordered_rows(index, sw)
     if rows is not None:  # (a gather from X's own layout: C order without a 2nd copy)
         X, y, sw, index = X[rows], y[rows], sw[rows], index[rows]
     X = _c_ordered(X)
@@ -763,6 +759,19 @@ def build_task_data(X, y, tasks, sample_weight, *, loss, one_class_tasks=False):
         data = _expand_stacked(X, y, sw / totals[index], index, totals, loss.n_classes)
     _check_degenerate_tasks(data, labels, loss, one_class_tasks)
     return data, info
+
+
+def task_ordered_rows(index, sample_weight):
+    """The rows of positive weight, task by task (stable: in their order within a
+    task), as indices; None when that is every row as it comes. Sums over a task
+    are then segments of the rows (:meth:`~skmtl._tasks.TaskData.task_segments`)."""
+    positive = sample_weight > 0
+    rows = None if positive.all() else np.flatnonzero(positive)
+    kept = index if rows is None else index[rows]
+    if np.any(np.diff(kept) < 0):
+        order = np.argsort(kept, kind="stable")
+        rows = order if rows is None else rows[order]
+    return rows
 
 
 def _c_ordered(X):

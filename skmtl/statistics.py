@@ -22,6 +22,7 @@ from ._inputs import (
     format_labels,
     label_kind,
     numeric_targets,
+    task_ordered_rows,
 )
 from ._tasks import TaskData
 
@@ -106,11 +107,8 @@ class TaskStatistics:
         # the rows of positive weight, task by task: the centred Grams of the fits'
         # Gram statistics (by segments, or one BLAS product per task), times counts
         # (no copy of the chunk where its rows already come so)
-        if np.all(sw > 0) and np.all(np.diff(index) >= 0):
-            rows = slice(None)
-        else:
-            kept = np.flatnonzero(sw > 0)
-            rows = kept[np.argsort(index[kept], kind="stable")]
+        rows = task_ordered_rows(index, sw)
+        rows = slice(None) if rows is None else rows
         shares = sw[rows] / counts[index[rows]]
         gram = GramDatafit.from_data(TaskData(X[rows], y[rows], shares, index[rows], T))
         gram.grams *= counts[:, None, None]  # (in place: no second T x d x d array)

@@ -16,7 +16,7 @@ from .composite import QuadraticSmoothing
 from .fista import SolverResult, duality_gap, fista, nonsmooth_value
 from .kernel_form import kernel_form_path, use_kernel_form
 from .prox_newton import prox_newton
-from .select import fista_in_metric, iterative_solver, smoothing_metric
+from .select import fista_in_metric, iterative_solver
 from .smoothing import augmented_lagrangian
 from .threads import solve_threads
 from .working_set import use_working_sets, working_sets
@@ -382,8 +382,7 @@ def _quadratic_plus_norm(inner, penalty, C0, kw):
     """FISTA with the quadratic part of the penalty in the smooth term."""
     _check_proximal(penalty.norm_part, (inner.n_features, C0.shape[1]))
     smooth = QuadraticSmoothing(inner, penalty.quadratic_part)
-    run = fista_in_metric if smoothing_metric(smooth, penalty.norm_part) is not None else fista
-    return run(smooth, penalty.norm_part, C0[: inner.n_rows], **kw)
+    return fista_in_metric(smooth, penalty.norm_part, C0[: inner.n_rows], **kw)
 
 
 def _stack(C0, d, parts=None):

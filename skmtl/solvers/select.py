@@ -172,10 +172,12 @@ def fista_in_metric(datafit, penalty, C0, **kw):
     features beside one-hot ones FISTA's one step for all rows is that of the most
     curved one. The graph model with an L1 term on two features, one of scale 800:
     the squared loss certified at tol 1e-8 in 14250 iterations, Huber's proximal
-    Newton stopped 0.7% above the optimum after 20000. Signature of ``fista``."""
+    Newton stopped 0.7% above the optimum after 20000. Signature of ``fista``;
+    plain FISTA where :func:`smoothing_metric` gives no metric (well-scaled
+    features, or a later model of proximal Newton no longer spread)."""
     metric = smoothing_metric(datafit, penalty)
-    if metric is None:  # (a later model of proximal Newton, no longer spread: its
-        kw.pop("lipschitz", None)  # step in the metric's units is no guess here)
+    if metric is None:  # (a last step in the metric's units is no guess here)
+        kw.pop("lipschitz", None)
         return fista(datafit, penalty, C0, **kw)
     return fista(datafit, penalty, C0, metric=metric, **kw)
 
