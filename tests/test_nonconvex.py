@@ -386,3 +386,59 @@ def test_a_task_with_fewer_rows_than_unshrunk_features_warns():
     y[tasks == "b"] = [0.0, 3.0, 1.0, 0.0]
     with pytest.warns(ConvergenceWarning, match=r"task\(s\) \[b\]"):
         BlockMCPRegressor(alpha=0.05, loss="poisson", max_iter=5000).fit(X, y, tasks=tasks)
+
+
+def _small_task_data():
+    """Task 0 has 6 rows for 8 features: once the stages stop shrinking the rows of
+    its large coefficients, its loss is flat along the null space of those columns."""
+    rng = np.random.RandomState(0)
+    sizes = (6, 25, 50, 90)
+    tasks = np.repeat(np.arange(4), sizes)
+    X = rng.randn(len(tasks), 8)
+    W = np.zeros((8, 4))
+    W[:6] = rng.normal(1.0, 0.3, (6, 4))
+    y = np.einsum("nd,dn->n", X, W[:, tasks]) + rng.randn(len(tasks))
+    return X, y, tasks
+
+
+def _assert_least_norm(model, X, tasks, pooling):
+    """Task 0's entries on the unpenalized rows are orthogonal to the null space of
+    its design there (centred for free intercepts)."""
+    free = BlockMCP(model.alpha, model.gamma).stage_weights(model.coef_.T) == 0
+    assert free.sum() > 6  # more unshrunk columns than task 0 has rows
+    rows = X[tasks == 0][:, free]
+    if pooling == 0.0:
+        rows = rows - rows.mean(axis=0)
+    null = np.linalg.svd(rows)[2][len(rows) - (pooling == 0.0) :]  # (flat directions, f)
+    assert len(null) >= free.sum() - 6
+    np.testing.assert_allclose(null @ model.coef_[0, free], 0.0, atol=1e-8)
+
+
+@pytest.mark.parametrize("pooling", [0.0, 4.0, np.inf])
+@pytest.mark.parametrize("loss", ["squared", "huber"])
+def test_unpenalized_rows_of_a_small_task_do_not_depend_on_the_start(loss, pooling):
+    """A stage's unpenalized rows are not identified for a task with fewer rows than
+    them: the fit takes the least-norm point (each task's entries on those rows in
+    the row space of its design there, centred for free intercepts), so a warm
+    start from another strength gives the cold fit. Before, the warm refit kept
+    its start's entries: path and cold held-out errors 50% apart."""
+    X, y, tasks = _small_task_data()
+    params = dict(alpha=0.05, gamma=3.0, loss=loss, intercept_pooling=pooling, tol=1e-10)
+    cold = BlockMCPRegressor(**params, max_iter=20000).fit(X, y, tasks=tasks)
+    warm = BlockMCPRegressor(**params, max_iter=20000, warm_start=True)
+    warm.set_params(alpha=0.005).fit(X, y, tasks=tasks)
+    warm.set_params(alpha=0.05).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(warm.coef_, cold.coef_, atol=1e-7)
+    np.testing.assert_allclose(warm.intercept_, cold.intercept_, atol=1e-7)
+    _assert_least_norm(cold, X, tasks, pooling)
+
+
+def test_unpenalized_rows_from_statistics_are_least_norm():
+    """partial_fit (Gram statistics, warm-started from its last call) takes the same
+    least-norm point as fit."""
+    X, y, tasks = _small_task_data()
+    fit = BlockMCPRegressor(alpha=0.05, tol=1e-10, max_iter=20000).fit(X, y, tasks=tasks)
+    part = BlockMCPRegressor(alpha=0.05, tol=1e-10, max_iter=20000)
+    part.partial_fit(X[::2], y[::2], tasks=tasks[::2]).partial_fit(X[1::2], y[1::2], tasks[1::2])
+    np.testing.assert_allclose(part.coef_, fit.coef_, atol=1e-6)
+    _assert_least_norm(part, X, tasks, 0.0)
