@@ -442,3 +442,28 @@ def test_unpenalized_rows_from_statistics_are_least_norm():
     part.partial_fit(X[::2], y[::2], tasks=tasks[::2]).partial_fit(X[1::2], y[1::2], tasks[1::2])
     np.testing.assert_allclose(part.coef_, fit.coef_, atol=1e-6)
     _assert_least_norm(part, X, tasks, 0.0)
+
+
+@pytest.mark.parametrize("pooling", [4.0, np.inf])
+def test_pooled_intercepts_take_the_least_norm_one_hot_shift(pooling):
+    """With pooled intercepts, shifting every task's complete one-hot rows by -c and
+    every intercept (and the shared one) by +c changes nothing once the stages leave
+    those rows unpenalized: the fit takes the least-norm point along that direction,
+    ``sum_t e_t^T w_t = 0`` for the least-norm ``e_t`` of ``X_t e_t = 1`` (before,
+    the one-hot coefficients kept the offset of the start: their sum was -2.75)."""
+    rng = np.random.RandomState(1)
+    tasks = np.repeat(np.arange(4), 60)
+    onehot = np.eye(3)[rng.randint(0, 3, len(tasks))]
+    X = np.column_stack([onehot, rng.randn(len(tasks), 3)])
+    y = X @ [1.0, -1.0, 0.5, 1.0, -0.8, 0.0] + 0.5 * rng.randn(len(tasks))
+    model = BlockMCPRegressor(alpha=0.01, intercept_pooling=pooling, tol=1e-10, max_iter=20000)
+    model.fit(X, y, tasks=tasks)
+    free = BlockMCP(model.alpha, model.gamma).stage_weights(model.coef_.T) == 0
+    assert free[:3].all()
+    along = 0.0
+    for t in range(4):
+        rows = X[tasks == t][:, free]
+        e = np.linalg.lstsq(rows, np.ones(len(rows)), rcond=None)[0]
+        np.testing.assert_allclose(rows @ e, 1.0)
+        along += e @ model.coef_[t, free]
+    assert abs(along) < 1e-8

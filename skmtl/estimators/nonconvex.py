@@ -37,37 +37,65 @@ _RADIUS_FACTOR, _WIDENINGS = 10.0, 2
 _NULL_RCOND = 1e-10
 
 
-def least_norm_rows(W, free, held):
-    """``W`` with each task's entries on the unpenalized rows ``free`` moved to the
-    least-norm point of the set that gives the same objective: their components in
-    the null space of the task's Gram on those rows (``held``, ``(T or 1, f, f)``,
-    with the intercepts' part, see :meth:`~skmtl._datafit.GramDatafit.held_grams`)
-    removed. A stage leaves those rows unpenalized, so where a task has fewer
-    independent rows than such columns (and a free intercept), or one of them is
-    constant on its rows, its loss and the stage's penalty are flat along those
-    directions: the solver's answer there depended on its start (a path's warm
-    start or a cold fit: held-out errors 50% apart), and so did every later
-    stage's weights. The predictions do not change (free intercepts, whose Gram is
-    centred, take up the shift of the task's mean prediction). Returns ``W``
-    itself when no direction is flat (first tried by a Cholesky factorization of
-    the Grams less that fraction of their traces: 0.3 ms for 139 Grams of 23
-    columns, where their eigendecomposition takes 7 ms)."""
-    traces = np.trace(held, axis1=-2, axis2=-1)[:, None, None]
+def least_norm_rows(W, free, gram, weighted, shared_intercept=False):
+    """``W`` moved, on its unpenalized rows ``free``, to the least-norm point of the
+    set of coefficients that give the same objective, and the shift ``s`` of every
+    task's intercept that this asks for (``b - s``; 0 but with ``shared_intercept``).
+
+    A stage leaves those rows unpenalized, so where a task has fewer independent
+    rows than such columns, or one of them is constant on its rows, or a complete
+    set of one-hot columns stands beside a free intercept, its loss and the stage's
+    penalty are flat along the null space of those columns: the solver's answer
+    there depended on its start (a path's warm start or a cold fit: held-out errors
+    50% apart), and so did every later stage's weights. Each task's entries lose
+    their components in the null space of its Gram on those rows (``gram``,
+    restricted to them; centred for free intercepts, which take up the shift of the
+    task's mean prediction; a task of zero weight, ``~weighted``, keeps none).
+
+    With intercepts pooled towards a shared one (``shared_intercept``: one class),
+    moving every task's intercept and the shared one by ``s`` is flat too where every
+    task's columns can shift its predictions by ``-s`` (``X_t e_t = 1``: a complete
+    one-hot set, unpenalized in every task): the least-norm point along the
+    direction ``(e_t)`` of least-norm ``e_t`` is taken as well. Two classes or
+    more keep each task's null space only (its Gram with the shared intercept
+    held, :meth:`~skmtl._datafit.GramDatafit.held_grams`).
+
+    Returns ``(W, 0.0)`` itself when no direction is flat: first tried by a
+    Cholesky factorization of the Grams less ``_NULL_RCOND`` of their traces (0.3
+    ms for 139 Grams of 23 columns, where their eigendecomposition takes 7 ms)."""
+    pooled = gram.precision is not None
+    grams = gram.held_grams() if pooled and not shared_intercept else gram.grams
+    traces = np.trace(grams, axis1=-2, axis2=-1)[:, None, None]
     try:
-        np.linalg.cholesky(held - _NULL_RCOND * traces * np.eye(held.shape[-1]))
-        return W  # every eigenvalue above the fraction of the trace, so of the largest
+        np.linalg.cholesky(grams - _NULL_RCOND * traces * np.eye(grams.shape[-1]))
+        return W, 0.0  # every eigenvalue above the fraction of the trace, so of the largest
     except np.linalg.LinAlgError:
         pass
-    values, vectors = np.linalg.eigh(held)
+    values, vectors = np.linalg.eigh(grams)
     flat = values <= _NULL_RCOND * values[..., -1:]
     if not flat.any():
-        return W
-    null = np.broadcast_to(vectors * flat[..., None, :], (W.shape[1],) + held.shape[1:])
-    block = W[free]  # (f, T)
-    along = np.einsum("tij,it->tj", null, block)  # (T, flat directions)
+        return W, 0.0
+    T = W.shape[1]
+    null = np.broadcast_to(vectors * flat[..., None, :], (T,) + grams.shape[1:])
+    block = W[free].T  # (T, f)
+    kept = block - np.einsum("tij,tj->ti", null, np.einsum("tij,ti->tj", null, block))
+    shift = 0.0
+    if pooled and shared_intercept:
+        # the part of each task's mean row in its (centred) null space: X_t e = 1 for
+        # e = that part / its squared norm, in the task's row space
+        xbar = gram.x_mean.T  # (T, f)
+        part = np.einsum("tij,tj->ti", null, np.einsum("tij,ti->tj", null, xbar))
+        norms = np.linalg.norm(part, axis=1)
+        shifts = weighted & (norms > 1e-8 * np.linalg.norm(xbar, axis=1))
+        unit = np.where(shifts[:, None], part, 0.0) / np.where(shifts, norms, 1.0)[:, None]
+        kept += unit * np.einsum("ti,ti->t", unit, block)[:, None]  # (not a task's null)
+        if np.all(shifts | ~weighted) and np.any(shifts):  # (every task's: flat)
+            e = unit / np.where(shifts, norms, 1.0)[:, None]
+            shift = -float(np.sum(e * kept) / np.sum(e * e))
+            kept += shift * e
     out = W.copy()
-    out[free] = block - np.einsum("tij,tj->it", null, along)
-    return out
+    out[free] = kept.T
+    return out, shift
 
 
 def _unpenalized_rows(stage_penalty):
@@ -186,16 +214,19 @@ class _NonConvexModel(_MultiTaskModel):
             free = _unpenalized_rows(stage_penalty)
             if len(free):  # (see least_norm_rows)
                 gram = full.restricted_gram(free, data.restrict(free))
-                moved = least_norm_rows(W, free, gram.held_grams())
+                weighted = data.task_sum(data.loss_weights) > 0
+                moved, shift = least_norm_rows(W, free, gram, weighted, data.n_classes == 1)
                 if moved is not W:
                     if full.center:  # the centred model's intercepts hold the predictions
                         intercept = intercept - np.einsum(
                             "jt,jt->t", full.x_mean[free], moved[free] - W[free]
                         )
-                        intercept = self._own_intercepts(loss, data, moved, intercept)
+                    intercept = self._own_intercepts(loss, data, moved, intercept - shift)
                     if C is not None:
                         C = C.copy()
                         C[:d] = moved
+                        if full.intercept_row and not full.center:  # (b itself)
+                            C[d] -= shift
                     W = moved
             return (W, intercept, C), self.objective_, self.dual_gap_, self.n_iter_
 
@@ -238,7 +269,9 @@ class _NonConvexModel(_MultiTaskModel):
             result = parent(gram, stage_penalty, C)
             free = _unpenalized_rows(stage_penalty)
             if len(free):  # (see least_norm_rows)
-                result.coef = least_norm_rows(result.coef, free, gram.restrict(free).held_grams())
+                # (the squared loss's intercepts follow W: gram.intercept)
+                sub, weighted = gram.restrict(free), gram.totals > 0
+                result.coef = least_norm_rows(result.coef, free, sub, weighted, True)[0]
             result_of["last"] = result
             return result.coef, result.primal, result.dual_gap, result.n_iter
 
