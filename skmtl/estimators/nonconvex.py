@@ -56,9 +56,10 @@ def least_norm_rows(W, free, gram, weighted, shared_intercept=False):
     moving every task's intercept and the shared one by ``s`` is flat too where every
     task's columns can shift its predictions by ``-s`` (``X_t e_t = 1``: a complete
     one-hot set, unpenalized in every task): the least-norm point along the
-    direction ``(e_t)`` of least-norm ``e_t`` is taken as well. Two classes or
-    more keep each task's null space only (its Gram with the shared intercept
-    held, :meth:`~skmtl._datafit.GramDatafit.held_grams`).
+    direction ``(e_t)`` of least-norm ``e_t`` is taken as well. A multinomial
+    model keeps each task's null space only (its Gram with the shared intercepts
+    held, :meth:`~skmtl._datafit.GramDatafit.held_grams`). The fitted values, on
+    the rows of positive weight, do not change.
 
     Returns ``(W, 0.0)`` itself when no direction is flat: first tried by a
     Cholesky factorization of the Grams less ``_NULL_RCOND`` of their traces (0.3
