@@ -13,7 +13,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 
@@ -195,71 +194,51 @@ def _open_sides(loss, y):
 
 def _separated_tasks(datafit, C, free, free_intercepts):
     """The tasks that the unpenalized columns (and a free intercept) separate: a
-    direction ``v_t`` along which no row's loss rises and some row's falls towards
-    the infimum at infinity (``s_i x_i^T v_t >= 0`` on the rows whose loss falls
-    that way, ``x_i^T v_t = 0`` on those with a finite minimum, their sum
-    positive). One linear program over the tasks where a row of the fit already
-    sits near that infimum (``_SATURATED``): maximise the number of tasks whose sum
-    reaches 1, each task's block independent of the others'. Doubling the fitted
-    coefficients missed this where the separating direction is a small part of
-    them: a level of a category whose counts in one task are all zero (Poisson,
-    MCP: its coefficient -6.8 at tol 1e-4, -15.9 at 1e-8, no warning); a fuzz case
-    of 10 rows and 6 features with held-out means of 1e57. Stacked rows of a binary
-    or real target only."""
+    direction ``v`` along which no row's loss rises and some row's falls towards
+    the infimum at infinity (``s_i x_i^T v >= 0`` on the rows whose loss falls that
+    way, ``x_i^T v = 0`` on those with a finite minimum, their sum 1), found by a
+    linear program on each task where a row of the fit already sits near that
+    infimum (``_SATURATED``), its columns scaled to a largest entry of 1 (HiGHS's
+    absolute tolerances took a column of scale 1e-10 for a separating one). Once a
+    fit: one program over all the tasks took 8-11x longer where hundreds of columns
+    were unpenalized. Doubling the fitted coefficients missed this where the
+    separating direction is a small part of them: a level of a category whose
+    counts in one task are all zero (Poisson, MCP: its coefficient -6.8 at tol
+    1e-4, -15.9 at 1e-8, no warning); a fuzz case of 10 rows and 6 features with
+    held-out means of 1e57. Stacked rows of a binary or real target only."""
     data = datafit.data
     if data.shared or data.n_classes > 1 or not np.any(free):
         return np.array([], dtype=int)
+    from scipy.optimize import linprog
+
     sides = _open_sides(datafit.loss, datafit.y)
     used = datafit.w > 0
     slope = np.abs(datafit.loss.derivative(datafit.y, datafit.w, datafit.linear(C)))
     saturated = used & (sides != 0) & (slope <= _SATURATED * datafit.w)
-    candidates = np.unique(data.task_index[saturated])
-    if not len(candidates):
-        return candidates
-    from scipy.optimize import linprog
-
-    rows = np.flatnonzero(used & np.isin(data.task_index, candidates))
-    block = data.X[rows][:, free]
-    block = block.toarray() if hasattr(block, "toarray") else np.asarray(block)
-    if free_intercepts:
-        block = np.column_stack([block, np.ones(len(rows))])
-    n, k, m = len(rows), block.shape[1], len(candidates)
-    position = np.searchsorted(candidates, data.task_index[rows])  # the row's task block
-    side = sides[rows]
-    signed = side[:, None] * block
-    # variables: v_t (k each, task by task), then u_t in [0, 1]
-    columns = (position[:, None] * k + np.arange(k)).ravel()
-
-    def by_task(values, selected):  # rows' entries on their task's block of v
-        picked = np.flatnonzero(selected)
-        return sp.csr_matrix(
-            (
-                values[picked].ravel(),
-                (np.repeat(np.arange(len(picked)), k), columns.reshape(n, k)[picked].ravel()),
-            ),
-            shape=(len(picked), m * k + m),
+    found = []
+    for t in np.unique(data.task_index[saturated]):  # (once a fit, few tasks)
+        rows = (data.task_index == t) & used
+        block = data.X[rows][:, free]
+        block = block.toarray() if hasattr(block, "toarray") else np.asarray(block)
+        if free_intercepts:
+            block = np.column_stack([block, np.ones(len(block))])
+        scale = np.abs(block).max(axis=0)
+        block = block / np.where(scale > 0, scale, 1.0)
+        side = sides[rows]
+        opened = side != 0
+        signed = side[opened, None] * block[opened]
+        result = linprog(
+            np.zeros(block.shape[1]),
+            A_ub=-signed,
+            b_ub=np.zeros(len(signed)),
+            A_eq=np.vstack([block[~opened], signed.sum(axis=0)]),
+            b_eq=np.r_[np.zeros(np.sum(~opened)), 1.0],
+            bounds=(None, None),
+            method="highs",
         )
-
-    opened = side != 0
-    sums = sp.csr_matrix(
-        (
-            signed[opened].ravel(),
-            (np.repeat(position[opened], k), columns.reshape(n, k)[opened].ravel()),
-        ),
-        shape=(m, m * k + m),
-    ) - sp.csr_matrix((np.ones(m), (np.arange(m), m * k + np.arange(m))), shape=(m, m * k + m))
-    result = linprog(
-        np.r_[np.zeros(m * k), -np.ones(m)],
-        A_ub=-by_task(signed, opened),
-        b_ub=np.zeros(int(opened.sum())),
-        A_eq=sp.vstack([by_task(block, ~opened), sums]),
-        b_eq=np.zeros(int((~opened).sum()) + m),
-        bounds=[(None, None)] * (m * k) + [(0.0, 1.0)] * m,
-        method="highs",
-    )
-    if result.status != 0:
-        return np.array([], dtype=int)
-    return candidates[result.x[m * k :] > 0.5]
+        if result.status == 0:
+            found.append(t)
+    return np.array(found, dtype=int)
 
 
 class _NonConvexModel(_MultiTaskModel):
@@ -288,8 +267,9 @@ class _NonConvexModel(_MultiTaskModel):
         3.3 Newton steps a first stage and 5.8 a second one when both started from
         the last stages, where unshrunk rows have grown; 1.6 and 2.3 thus.)"""
         # a path's solves share one datafit; their separation is tested cheaply only
-        # (the linear programs of _separated_tasks took 2.4x a strong-signal
-        # logistic CV's time, 40 tasks of 80 rows; the refit is tested exactly)
+        # (the linear programs of _separated_tasks in every fit took 2.4x a
+        # strong-signal logistic CV's time, 40 tasks of 80 rows; the refit is
+        # tested exactly)
         exact = full is None
         if full is None:
             full = DesignDatafit(loss, data, self.fit_intercept, self.intercept_pooling)
