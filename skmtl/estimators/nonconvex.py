@@ -137,10 +137,11 @@ def _warn_if_unbounded(datafit, C, free, free_intercepts, task_labels, convex_mo
         falling = np.union1d(falling, _separated_tasks(datafit, C, free, free_intercepts))
     if len(falling):
         tasks = np.unique(falling % len(task_labels))  # (class copies: their task)
+        count = f" ({len(tasks)} in all)" if len(tasks) > 5 else ""
         warnings.warn(
             "The features that the penalty no longer shrinks separate the classes (or "
             "the zero counts, or fit every row exactly) of task(s) "
-            f"{format_labels(task_labels[tasks], 5)}: the loss keeps falling as their "
+            f"{format_labels(task_labels[tasks], 5)}{count}: the loss keeps falling as their "
             "coefficients grow, so the model has no finite optimum and its coefficients (largest "
             f"{np.abs(C[:d]).max():.3g}) are set by tol, not by the data. Raise theta "
             "(capped L1) or gamma (MCP, SCAD), so that fewer features pass the point "
@@ -205,9 +206,9 @@ def _separated_tasks(datafit, C, free, free_intercepts):
     separating direction is a small part of them: a level of a category whose
     counts in one task are all zero (Poisson, MCP: its coefficient -6.8 at tol
     1e-4, -15.9 at 1e-8, no warning); a fuzz case of 10 rows and 6 features with
-    held-out means of 1e57. Stacked rows of a binary or real target only."""
+    held-out means of 1e57. Binary or real targets (not the multinomial loss)."""
     data = datafit.data
-    if data.shared or data.n_classes > 1 or not np.any(free):
+    if data.n_classes > 1 or not np.any(free):
         return np.array([], dtype=int)
     from scipy.optimize import linprog
 
@@ -215,16 +216,23 @@ def _separated_tasks(datafit, C, free, free_intercepts):
     used = datafit.w > 0
     slope = np.abs(datafit.loss.derivative(datafit.y, datafit.w, datafit.linear(C)))
     saturated = used & (sides != 0) & (slope <= _SATURATED * datafit.w)
+    if data.shared:  # every task's column of y over the rows of X
+        candidates = np.flatnonzero(saturated.any(axis=0))
+    else:
+        candidates = np.unique(data.task_index[saturated])
     found = []
-    for t in np.unique(data.task_index[saturated]):  # (once a fit, few tasks)
-        rows = (data.task_index == t) & used
+    for t in candidates:  # (once a fit, few tasks)
+        if data.shared:
+            rows, side = used[:, t], sides[used[:, t], t]
+        else:
+            rows = (data.task_index == t) & used
+            side = sides[rows]
         block = data.X[rows][:, free]
         block = block.toarray() if hasattr(block, "toarray") else np.asarray(block)
         if free_intercepts:
             block = np.column_stack([block, np.ones(len(block))])
         scale = np.abs(block).max(axis=0)
         block = block / np.where(scale > 0, scale, 1.0)
-        side = sides[rows]
         opened = side != 0
         signed = side[opened, None] * block[opened]
         result = linprog(
