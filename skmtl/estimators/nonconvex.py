@@ -152,6 +152,14 @@ def _warn_if_unbounded(datafit, C, free, free_intercepts, task_labels, convex_mo
         )
 
 
+def _task_design(X, rows, free, free_intercepts):
+    """A task's ``rows`` of ``X`` on the unpenalized columns ``free``, dense, and a
+    column of ones for a free intercept."""
+    block = X[rows][:, free]
+    block = block.toarray() if hasattr(block, "toarray") else np.asarray(block)
+    return np.column_stack([block, np.ones(len(block))]) if free_intercepts else block
+
+
 def _interpolating_tasks(data, free, free_intercepts):
     """The tasks whose rows the unpenalized columns (and a free intercept) fit
     exactly: their design on those columns has full row rank (no more rows than
@@ -166,11 +174,9 @@ def _interpolating_tasks(data, free, free_intercepts):
     counts = np.bincount(data.task_index[data.weights > 0], minlength=data.n_tasks)
     found = []
     for t in np.flatnonzero((counts > 0) & (counts <= columns)):  # (few tasks, once)
-        rows = (data.task_index == t) & (data.weights > 0)
-        block = data.X[rows][:, free]
-        block = block.toarray() if hasattr(block, "toarray") else np.asarray(block)
-        if free_intercepts:
-            block = np.column_stack([block, np.ones(len(block))])
+        block = _task_design(
+            data.X, (data.task_index == t) & (data.weights > 0), free, free_intercepts
+        )
         if np.linalg.matrix_rank(block) == len(block):
             found.append(t)
     return np.array(found, dtype=int)
@@ -227,10 +233,7 @@ def _separated_tasks(datafit, C, free, free_intercepts):
         else:
             rows = (data.task_index == t) & used
             side = sides[rows]
-        block = data.X[rows][:, free]
-        block = block.toarray() if hasattr(block, "toarray") else np.asarray(block)
-        if free_intercepts:
-            block = np.column_stack([block, np.ones(len(block))])
+        block = _task_design(data.X, rows, free, free_intercepts)
         scale = np.abs(block).max(axis=0)
         block = block / np.where(scale > 0, scale, 1.0)
         opened = side != 0
