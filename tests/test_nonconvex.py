@@ -469,6 +469,38 @@ def test_pooled_intercepts_take_the_least_norm_one_hot_shift(pooling):
     assert abs(along) < 1e-8
 
 
+@pytest.mark.parametrize("pooling", [4.0, np.inf])
+def test_multinomial_pooled_intercepts_take_each_class_least_norm_one_hot_shift(pooling):
+    """Three classes: class k's one-hot rows of every task can move by -c while its
+    intercepts (and its shared one) move by +c, and the stages leave those rows
+    unpenalized. The fit takes the least-norm point along each class's direction
+    (``sum_t e_t^T w_kt = 0``) and centres each task's class models on those rows,
+    so a warm start from another strength gives the cold fit (before, the sums kept
+    the start's offsets, up to 1.1, and the two fits differed by 3e-7)."""
+    rng = np.random.RandomState(1)
+    tasks = np.repeat(np.arange(4), 150)
+    X = np.column_stack([np.eye(3)[rng.randint(0, 3, len(tasks))], rng.randn(len(tasks), 3)])
+    B = [[1.0, -1.0, 0.5, 1.0, -0.8, 0.0], [-0.5, 0.5, 0.0, -1.0, 0.0, 0.7], [0.0] * 6]
+    y = (X @ np.transpose(B) + rng.gumbel(size=(len(tasks), 3))).argmax(axis=1)
+    params = dict(alpha=0.01, intercept_pooling=pooling, tol=1e-8, max_iter=20000)
+    cold = BlockMCPClassifier(**params).fit(X, y, tasks=tasks)
+    warm = BlockMCPClassifier(**params, warm_start=True)
+    warm.set_params(alpha=0.001).fit(X, y, tasks=tasks)
+    warm.set_params(alpha=0.01).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(warm.coef_, cold.coef_, atol=1e-9)
+    np.testing.assert_allclose(warm.intercept_, cold.intercept_, atol=1e-9)
+    rows_by_column = np.moveaxis(cold.coef_, 2, 0).reshape(6, -1)  # (features, tasks x classes)
+    free = BlockMCP(cold.alpha, cold.gamma).stage_weights(rows_by_column) == 0
+    assert free[:3].all()
+    along = np.zeros(3)
+    for t in range(4):
+        rows = X[tasks == t][:, free]
+        e = np.linalg.lstsq(rows, np.ones(len(rows)), rcond=None)[0]
+        along += cold.coef_[t][:, free] @ e
+    np.testing.assert_allclose(along, 0.0, atol=1e-8)
+    np.testing.assert_allclose(cold.coef_.mean(axis=1), 0.0, atol=1e-12)
+
+
 @pytest.mark.parametrize("cls", [BlockMCPRegressor, CappedL1Regressor])
 def test_a_level_of_zero_counts_warns_that_it_has_no_finite_optimum(cls):
     """A category level whose counts in one task are all zero: once unshrunk, its

@@ -37,10 +37,11 @@ _RADIUS_FACTOR, _WIDENINGS = 10.0, 2
 _NULL_RCOND = 1e-10
 
 
-def least_norm_rows(W, free, gram, weighted, shared_intercept=False):
+def least_norm_rows(W, free, gram, weighted, n_classes=1):
     """``W`` moved, on its unpenalized rows ``free``, to the least-norm point of the
-    set of coefficients that give the same objective, and the shift ``s`` of every
-    task's intercept that this asks for (``b - s``; 0 but with ``shared_intercept``).
+    set of coefficients that give the same objective, and the shift ``s`` of the
+    task intercepts that this asks for (``b - s``: 0, a float, or with ``n_classes
+    = K > 1`` one per virtual task; nonzero for pooled intercepts only).
 
     A stage leaves those rows unpenalized, so where a task has fewer independent
     rows than such columns, or one of them is constant on its rows, or a complete
@@ -50,50 +51,62 @@ def least_norm_rows(W, free, gram, weighted, shared_intercept=False):
     50% apart), and so did every later stage's weights. Each task's entries lose
     their components in the null space of its Gram on those rows (``gram``,
     restricted to them; centred for free intercepts, which take up the shift of the
-    task's mean prediction; a task of zero weight, ``~weighted``, keeps none).
+    task's mean prediction; with the shared intercept held for pooled ones; a task
+    of zero weight, ``~weighted``, keeps none).
 
-    With intercepts pooled towards a shared one (``shared_intercept``: one class),
-    moving every task's intercept and the shared one by ``s`` is flat too where every
-    task's columns can shift its predictions by ``-s`` (``X_t e_t = 1``: a complete
-    one-hot set, unpenalized in every task): the least-norm point along the
-    direction ``(e_t)`` of least-norm ``e_t`` is taken as well. A multinomial
-    model keeps each task's null space only (its Gram with the shared intercepts
-    held, :meth:`~skmtl._datafit.GramDatafit.held_grams`). The fitted values, on
+    A multinomial model (``K`` classes: the virtual task ``k T + t`` is class ``k``
+    of task ``t``) is also flat along a common shift of a task's class models on
+    those rows (the softmax does not see it): they are centred over the classes.
+
+    With intercepts pooled towards a shared one, moving every task's intercept and
+    the shared one (of one class) by ``s`` is flat too where every task's columns
+    can shift its predictions by ``-s`` (``X_t e_t = 1``: a complete one-hot set,
+    unpenalized in every task): the least-norm point along the direction ``(e_t)``
+    of least-norm ``e_t`` is taken as well, for each class. The fitted values, on
     the rows of positive weight, do not change.
 
     Returns ``(W, 0.0)`` itself when no direction is flat: first tried by a
     Cholesky factorization of the Grams less ``_NULL_RCOND`` of their traces (0.3
     ms for 139 Grams of 23 columns, where their eigendecomposition takes 7 ms)."""
+    K = n_classes
     pooled = gram.precision is not None
-    grams = gram.held_grams() if pooled and not shared_intercept else gram.grams
+    grams = gram.grams  # centred: the one-hot directions of pooled ones are added back
     traces = np.trace(grams, axis1=-2, axis2=-1)[:, None, None]
-    try:
-        np.linalg.cholesky(grams - _NULL_RCOND * traces * np.eye(grams.shape[-1]))
-        return W, 0.0  # every eigenvalue above the fraction of the trace, so of the largest
-    except np.linalg.LinAlgError:
-        pass
+    if K == 1:  # (the class shift is flat whatever the Grams)
+        try:
+            np.linalg.cholesky(grams - _NULL_RCOND * traces * np.eye(grams.shape[-1]))
+            return W, 0.0  # every eigenvalue above the fraction of the trace, so of the largest
+        except np.linalg.LinAlgError:
+            pass
     values, vectors = np.linalg.eigh(grams)
     flat = values <= _NULL_RCOND * values[..., -1:]
-    if not flat.any():
+    if K == 1 and not flat.any():
         return W, 0.0
-    T = W.shape[1]
-    null = np.broadcast_to(vectors * flat[..., None, :], (T,) + grams.shape[1:])
-    block = W[free].T  # (T, f)
+    n_virtual = W.shape[1]
+    T = n_virtual // K
+    null = np.broadcast_to(vectors * flat[..., None, :], (n_virtual,) + grams.shape[1:])
+    block = W[free].T  # (K T, f)
+    if K > 1:  # each task's class models centred: the same probabilities
+        by_class = block.reshape(K, T, -1)
+        block = (by_class - by_class.mean(axis=0)).reshape(block.shape)
     kept = block - np.einsum("tij,tj->ti", null, np.einsum("tij,ti->tj", null, block))
     shift = 0.0
-    if pooled and shared_intercept:
+    if pooled:
         # the part of each task's mean row in its (centred) null space: X_t e = 1 for
-        # e = that part / its squared norm, in the task's row space
-        xbar = gram.x_mean.T  # (T, f)
+        # e = that part / its squared norm, in the task's row space; with the shared
+        # intercept held, moving along it alone is not flat
+        xbar = np.broadcast_to(gram.x_mean.T, block.shape)  # (K T, f)
         part = np.einsum("tij,tj->ti", null, np.einsum("tij,ti->tj", null, xbar))
         norms = np.linalg.norm(part, axis=1)
         shifts = weighted & (norms > 1e-8 * np.linalg.norm(xbar, axis=1))
         unit = np.where(shifts[:, None], part, 0.0) / np.where(shifts, norms, 1.0)[:, None]
-        kept += unit * np.einsum("ti,ti->t", unit, block)[:, None]  # (not a task's null)
+        kept += unit * np.einsum("ti,ti->t", unit, block)[:, None]
         if np.all(shifts | ~weighted) and np.any(shifts):  # (every task's: flat)
-            e = unit / np.where(shifts, norms, 1.0)[:, None]
-            shift = -float(np.sum(e * kept) / np.sum(e * e))
-            kept += shift * e
+            e = (unit / np.where(shifts, norms, 1.0)[:, None]).reshape(K, T, -1)
+            along = np.einsum("kti,kti->k", e, kept.reshape(K, T, -1))
+            step = -along / np.einsum("kti,kti->k", e, e)  # one per class
+            kept += (step[:, None, None] * e).reshape(kept.shape)
+            shift = float(step[0]) if K == 1 else np.repeat(step, T)
     out = W.copy()
     out[free] = kept.T
     return out, shift
@@ -302,7 +315,7 @@ class _NonConvexModel(_MultiTaskModel):
             if len(free):  # (see least_norm_rows)
                 gram = full.restricted_gram(free, data.restrict(free))
                 weighted = data.task_sum(data.loss_weights) > 0
-                moved, shift = least_norm_rows(W, free, gram, weighted, data.n_classes == 1)
+                moved, shift = least_norm_rows(W, free, gram, weighted, data.n_classes)
                 if moved is not W:
                     if full.center:  # the centred model's intercepts hold the predictions
                         intercept = intercept - np.einsum(
@@ -360,7 +373,7 @@ class _NonConvexModel(_MultiTaskModel):
             if len(free):  # (see least_norm_rows)
                 # (the squared loss's intercepts follow W: gram.intercept)
                 sub, weighted = gram.restrict(free), gram.totals > 0
-                result.coef = least_norm_rows(result.coef, free, sub, weighted, True)[0]
+                result.coef = least_norm_rows(result.coef, free, sub, weighted)[0]
             result_of["last"] = result
             return result.coef, result.primal, result.dual_gap, result.n_iter
 
