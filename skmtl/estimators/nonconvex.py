@@ -40,8 +40,9 @@ _NULL_RCOND = 1e-10
 def least_norm_rows(W, free, gram, weighted, n_classes=1):
     """``W`` moved, on its unpenalized rows ``free``, to the least-norm point of the
     set of coefficients that give the same objective, and the shift ``s`` of the
-    task intercepts that this asks for (``b - s``: 0, a float, or with ``n_classes
-    = K > 1`` one per virtual task; nonzero for pooled intercepts only).
+    task intercepts that this asks for (``b - s``): ``0.0`` but for pooled
+    intercepts along a one-hot shift, then a float, or with ``n_classes = K > 1``
+    an array of one per virtual task.
 
     A stage leaves those rows unpenalized, so where a task has fewer independent
     rows than such columns, or one of them is constant on its rows, or a complete
@@ -51,8 +52,10 @@ def least_norm_rows(W, free, gram, weighted, n_classes=1):
     50% apart), and so did every later stage's weights. Each task's entries lose
     their components in the null space of its Gram on those rows (``gram``,
     restricted to them; centred for free intercepts, which take up the shift of the
-    task's mean prediction; with the shared intercept held for pooled ones; a task
-    of zero weight, ``~weighted``, keeps none).
+    task's mean prediction; with the shared intercept held for pooled ones, that is
+    centred with each task's one-hot direction below added back; a task of zero
+    weight, ``~weighted``, keeps none). The ``K`` class copies of a task share its
+    rows and weights, so their Grams are equal.
 
     A multinomial model (``K`` classes: the virtual task ``k T + t`` is class ``k``
     of task ``t``) is also flat along a common shift of a task's class models on
@@ -63,16 +66,19 @@ def least_norm_rows(W, free, gram, weighted, n_classes=1):
     can shift its predictions by ``-s`` (``X_t e_t = 1``: a complete one-hot set,
     unpenalized in every task): the least-norm point along the direction ``(e_t)``
     of least-norm ``e_t`` is taken as well, for each class. The fitted values, on
-    the rows of positive weight, do not change.
+    the rows of positive weight, do not change (a task of zero weight, predicted by
+    the shared intercept there, follows its shift; a task with fewer rows than those
+    columns changes off its rows only).
 
-    Returns ``(W, 0.0)`` itself when no direction is flat: first tried by a
-    Cholesky factorization of the Grams less ``_NULL_RCOND`` of their traces (0.3
-    ms for 139 Grams of 23 columns, where their eigendecomposition takes 7 ms)."""
+    With one class, returns ``(W, 0.0)`` itself when no direction is flat: first
+    tried by a Cholesky factorization of the Grams less ``_NULL_RCOND`` of their
+    traces (0.3 ms for 139 Grams of 23 columns, where their eigendecomposition
+    takes 7 ms)."""
     K = n_classes
     pooled = gram.precision is not None
-    grams = gram.grams  # centred: the one-hot directions of pooled ones are added back
+    grams = gram.grams  # (centred with intercepts; pooled ones add the one-hot part back)
     traces = np.trace(grams, axis1=-2, axis2=-1)[:, None, None]
-    if K == 1:  # (the class shift is flat whatever the Grams)
+    if K == 1:  # (several classes: their common shift is flat whatever the Grams)
         try:
             np.linalg.cholesky(grams - _NULL_RCOND * traces * np.eye(grams.shape[-1]))
             return W, 0.0  # every eigenvalue above the fraction of the trace, so of the largest
