@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.linalg
 from conftest import check_fista_against_cvxpy, make_tasks
 from sklearn.exceptions import ConvergenceWarning
 
@@ -19,6 +20,11 @@ from skmtl import (
     GroupLassoRegressor,
     MultiTaskEstimator,
 )
+from skmtl._datafit import GramDatafit
+from skmtl._inputs import build_task_data
+from skmtl._pooling import precision
+from skmtl.estimators.nonconvex import least_norm_rows
+from skmtl.losses import LogisticLoss
 from skmtl.penalties import BlockMCP, BlockSCAD, RowCappedL1, WeightedL1, WeightedL21
 
 MODELS = {
@@ -499,6 +505,57 @@ def test_multinomial_pooled_intercepts_take_each_class_least_norm_one_hot_shift(
         along += cold.coef_[t][:, free] @ e
     np.testing.assert_allclose(along, 0.0, atol=1e-8)
     np.testing.assert_allclose(cold.coef_.mean(axis=1), 0.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("pooling", [0.0, 4.0, np.inf])
+def test_least_norm_rows_is_the_projection_off_the_flat_directions(n_classes, pooling):
+    """least_norm_rows against the flat set built from its definition: the changes
+    ``(dW, db, db_0)`` (and, for several classes, a shift ``r_i`` common to a row's
+    class copies) that leave every row's predictions and the intercept pooling as
+    they were, found by an SVD. Its result is the start less its projection on the
+    ``dW`` part of that set: tasks of 12 rows and one of 4 (fewer than its 5
+    columns), a complete one-hot block and a task of zero weight."""
+    rng = np.random.RandomState(n_classes)
+    T, sizes = 4, [12, 12, 12, 4]
+    tasks = np.repeat(np.arange(T), sizes)
+    n = len(tasks)
+    levels = np.concatenate([np.arange(size) % 3 for size in sizes])
+    X = np.column_stack([np.eye(3)[levels], rng.randn(n, 2)])
+    y = np.concatenate([np.arange(size) % n_classes for size in sizes])
+    data, _ = build_task_data(X, y, tasks, None, loss=LogisticLoss(), one_class_tasks=True)
+    K = data.n_classes  # (one for two classes: the logistic loss's single model)
+    data.task_weights = np.tile([2.0, 0.0, 1.0, 1.0], K)
+    p = precision(pooling, data.task_weights, data.sample_totals, K)
+    gram = GramDatafit.from_data(data, True, p)
+    weighted = data.task_sum(data.loss_weights) > 0
+    d, V = X.shape[1], K * T
+    W0 = rng.randn(d, V)
+    W, shift = least_norm_rows(W0, np.arange(d), gram, weighted, K)
+
+    # unknowns: dW (virtual task by virtual task), db, db_0 (one per class), r
+    n_w, n_shifts = d * V, n if K > 1 else 0
+    constraints = []
+    for i in range(K * n):  # row i % n of virtual task v
+        v = data.task_index[i]
+        if data.loss_weights[i] > 0:
+            row = np.zeros(n_w + V + K + n_shifts)
+            row[v * d : (v + 1) * d] = data.X[i]
+            row[n_w + v] = 1.0
+            if K > 1:
+                row[n_w + V + K + i % n] = -1.0
+            constraints.append(row)
+    if p is not None:  # each weighted task's intercept moves with its class's shared one
+        for v in np.flatnonzero(weighted):
+            row = np.zeros(n_w + V + K + n_shifts)
+            row[n_w + v], row[n_w + V + v // T] = 1.0, -1.0
+            constraints.append(row)
+    flat = scipy.linalg.null_space(np.array(constraints))[:n_w]
+    U, S, _ = np.linalg.svd(flat, full_matrices=False)
+    U = U[:, S > 1e-8 * S.max()]
+    expected = (W0.T.ravel() - U @ (U.T @ W0.T.ravel())).reshape(V, d).T
+    np.testing.assert_allclose(W, expected, atol=1e-10)
+    assert np.all(shift == 0.0) if p is None else np.ndim(shift) == (K > 1)
 
 
 @pytest.mark.parametrize("cls", [BlockMCPRegressor, CappedL1Regressor])
