@@ -118,13 +118,19 @@ def least_norm_rows(W, free, gram, weighted, n_classes=1):
     return out, shift
 
 
+def _shape_parameter(nonconvex):
+    """The estimator's parameter that sets where the shrinkage of ``nonconvex``
+    stops (named in its warnings)."""
+    return "theta" if isinstance(nonconvex, RowCappedL1) else "gamma"
+
+
 def _unpenalized_rows(stage_penalty):
     """The rows that a reweighted stage leaves unpenalized (none in the first)."""
     weights = getattr(stage_penalty, "weights", None)
     return np.array([], dtype=int) if weights is None else np.flatnonzero(weights == 0)
 
 
-def _warn_if_unbounded(datafit, C, free, free_intercepts, task_labels, convex_model, exact=True):
+def _warn_if_unbounded(datafit, C, free, free_intercepts, task_labels, advice, exact=True):
     """Warn when the loss keeps falling along the unpenalized rows of the last stage
     (``free``): doubling them (and free intercepts) lowers some task's loss. For a
     loss whose infimum lies at infinity (``asymptotic``: the logistic one, the
@@ -136,7 +142,8 @@ def _warn_if_unbounded(datafit, C, free, free_intercepts, task_labels, convex_mo
     sees separation along the fitted direction, and can miss a task whose
     separating direction is only part of it (quasi-complete separation). With
     ``exact`` (a fit of its own, not one of a path's) a linear program finds the
-    others (:func:`_separated_tasks`)."""
+    others (:func:`_separated_tasks`). ``advice``: the estimator's parameter that
+    sets where the shrinkage stops, and its convex model, which the warning names."""
     d = len(free)
     if not np.any(C[:d][free]):
         return
@@ -162,10 +169,9 @@ def _warn_if_unbounded(datafit, C, free, free_intercepts, task_labels, convex_mo
             "the zero counts, or fit every row exactly) of task(s) "
             f"{format_labels(task_labels[tasks], 5)}{count}: the loss keeps falling as their "
             "coefficients grow, so the model has no finite optimum and its coefficients (largest "
-            f"{np.abs(C[:d]).max():.3g}) are set by tol, not by the data. Raise theta "
-            "(capped L1) or gamma (MCP, SCAD), so that fewer features pass the point "
-            f"where the shrinkage stops, raise alpha, or use the convex model "
-            f"({convex_model}).",
+            f"{np.abs(C[:d]).max():.3g}) are set by tol, not by the data. Raise "
+            f"{advice[0]}, so that fewer features pass the point where the shrinkage "
+            f"stops, raise alpha, or use the convex model ({advice[1]}).",
             ConvergenceWarning,
             stacklevel=user_stacklevel(),
         )
@@ -350,9 +356,11 @@ class _NonConvexModel(_MultiTaskModel):
             if state[2] is not None:  # (not cvxpy's)
                 free_intercepts = self.fit_intercept and not self.intercept_pooling
                 kind = "Classifier" if is_classifier(self) else "Regressor"
-                convex = f"GroupLasso{kind}"
+                capped = isinstance(nonconvex, RowCappedL1)
+                convex = f"GroupLasso{kind}(l1_ratio=1)" if capped else f"GroupLasso{kind}"
+                advice = (_shape_parameter(nonconvex), convex)
                 _warn_if_unbounded(
-                    full, state[2], free, free_intercepts, info["tasks_"], convex, exact
+                    full, state[2], free, free_intercepts, info["tasks_"], advice, exact
                 )
 
         start = C0 if parts is None else parts
@@ -435,9 +443,9 @@ class _NonConvexModel(_MultiTaskModel):
                     "within that bound, which the solution left, so dual_gap_ "
                     "certifies nothing (it can even be negative). With "
                     "the logistic loss this means separable data, where an unshrunk "
-                    "feature has no finite optimum; raise theta (capped L1) or gamma "
-                    "(MCP, SCAD), so that fewer features pass the point where the "
-                    "shrinkage stops, or scale the features.",
+                    f"feature has no finite optimum; raise {_shape_parameter(nonconvex)}, "
+                    "so that fewer features pass the point where the shrinkage stops, "
+                    "or scale the features.",
                     ConvergenceWarning,
                     stacklevel=user_stacklevel(),
                 )
