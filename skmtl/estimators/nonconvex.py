@@ -77,8 +77,8 @@ def least_norm_rows(W, free, gram, weighted, n_classes=1):
     K = n_classes
     pooled = gram.precision is not None
     grams = gram.grams  # (centred with intercepts; pooled ones add the one-hot part back)
-    traces = np.trace(grams, axis1=-2, axis2=-1)[:, None, None]
     if K == 1:  # (several classes: their common shift is flat whatever the Grams)
+        traces = np.trace(grams, axis1=-2, axis2=-1)[:, None, None]
         try:
             np.linalg.cholesky(grams - _NULL_RCOND * traces * np.eye(grams.shape[-1]))
             return W, 0.0  # every eigenvalue above the fraction of the trace, so of the largest
@@ -356,9 +356,9 @@ class _NonConvexModel(_MultiTaskModel):
             if state[2] is not None:  # (not cvxpy's)
                 free_intercepts = self.fit_intercept and not self.intercept_pooling
                 kind = "Classifier" if is_classifier(self) else "Regressor"
-                capped = isinstance(nonconvex, RowCappedL1)
-                convex = f"GroupLasso{kind}(l1_ratio=1)" if capped else f"GroupLasso{kind}"
-                advice = (_shape_parameter(nonconvex), convex)
+                parameter = _shape_parameter(nonconvex)  # (capped L1: its lasso)
+                lasso = "(l1_ratio=1)" if parameter == "theta" else ""
+                advice = (parameter, f"GroupLasso{kind}{lasso}")
                 _warn_if_unbounded(
                     full, state[2], free, free_intercepts, info["tasks_"], advice, exact
                 )
