@@ -56,8 +56,12 @@ def _common_parameters(loss):
     tol = _wrap(f"Stop when the duality gap is below ``tol`` times {_TOL_UNIT[loss]}.")
     text = f"""{_LOSS_PARAMETER[loss]}    fit_intercept : bool, default=True
         Fit one intercept per task.
-{_INTERCEPT_POOLING}    max_iter : int, default=1000
-        Maximum number of iterations (FISTA or ADMM iterations, CD epochs).
+{_INTERCEPT_POOLING}    max_iter : int, default=10000
+        Maximum number of iterations (FISTA or ADMM iterations, CD epochs). Proximal
+        Newton steps (losses other than the squared one) and the rounds of the
+        quantile loss count the iterations of their inner solves together, which
+        is why the default is higher than scikit-learn's 1000 epochs: a fit that
+        certifies sooner stops sooner.
     tol : float, default=1e-4
 {tol}
     warm_start : bool, default=False

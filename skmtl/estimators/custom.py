@@ -53,8 +53,12 @@ class MultiTaskEstimator(_MultiTaskModel):
         Shrink the task intercepts towards a shared one: the objective gains
         ``intercept_pooling / 2 * sum_t tau_t / n_t (b_t - b_0)^2`` over ``b_0`` too
         (see :class:`~skmtl.GroupLassoRegressor`); 0: free, ``np.inf``: one intercept.
-    max_iter : int, default=1000
-        Maximum number of iterations (FISTA or ADMM iterations, CD epochs).
+    max_iter : int, default=10000
+        Maximum number of iterations (FISTA or ADMM iterations, CD epochs). Proximal
+        Newton steps (losses other than the squared one) and the rounds of the
+        quantile loss count the iterations of their inner solves together, which
+        is why the default is higher than scikit-learn's 1000 epochs: a fit that
+        certifies sooner stops sooner.
     tol : float, default=1e-4
         Stop when the duality gap is below ``tol`` times ``sum_t tau_t/n_t ||y_t -
         mean(y_t)||^2`` (squared loss; sklearn's convention), ``T log 2`` (logistic
@@ -144,7 +148,7 @@ class MultiTaskEstimator(_MultiTaskModel):
         *,
         fit_intercept=True,
         intercept_pooling=0.0,
-        max_iter=1000,
+        max_iter=10000,
         tol=1e-4,
         warm_start=False,
         solver="auto",

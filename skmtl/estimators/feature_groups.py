@@ -29,7 +29,7 @@ class _FeatureGroupLasso(_MultiTaskModel):
         loss=None,
         fit_intercept=True,
         intercept_pooling=0.0,
-        max_iter=1000,
+        max_iter=10000,
         tol=1e-4,
         warm_start=False,
         solver="auto",
@@ -130,7 +130,7 @@ class _IncompleteMultiSource(BaseEstimator):
         fit_intercept=True,
         intercept_pooling=0.0,
         task_weights=None,
-        max_iter=1000,
+        max_iter=10000,
         tol=1e-4,
         solver="auto",
         verbose=0,
@@ -307,7 +307,7 @@ class _IncompleteMultiSourceClassifier(
         fit_intercept=True,
         intercept_pooling=1.0,
         task_weights=None,
-        max_iter=1000,
+        max_iter=10000,
         tol=1e-4,
         solver="auto",
         verbose=0,
@@ -376,7 +376,7 @@ _IMSF_PARAMETERS = """    sources : list of array-like of int or array-like of s
         of :class:`~skmtl.FeatureGroupLasso{name}` with the patterns as tasks (a
         dict or an array by position in ``patterns_``); ``"samples"`` gives
         MALSAR's sum-of-squares objective.
-    max_iter : int, default=1000
+    max_iter : int, default=10000
         Maximum number of FISTA iterations.
     tol : float, default=1e-4
         Stop when the duality gap is below ``tol`` times the loss of the zero model.

@@ -22,7 +22,7 @@ class _FusedSparseGroup(_MultiTaskModel):
         loss=None,
         fit_intercept=True,
         intercept_pooling=0.0,
-        max_iter=1000,
+        max_iter=10000,
         tol=1e-4,
         warm_start=False,
         solver="auto",
