@@ -380,7 +380,7 @@ def report(args, head, per_task, shared, info, profiles, elapsed):
         f"`make_shared` of `bench_group_lasso.py` (Gaussian X, 20 informative rows, unit "
         f"noise); both with `alphas={args.sizes.n_alphas}, cv={N_FOLDS}` (their default "
         f"grid `geomspace(alpha_max, {EPS:g} alpha_max)`, unshuffled `KFold`), tol=1e-4, "
-        f"sklearn's default max_iter=1000. mse_path_ diffs are over all (alpha, fold) "
+        f"each library's default max_iter. mse_path_ diffs are over all (alpha, fold) "
         f"entries. The first {args.tight_check} problem(s) are also run once by both at "
         f"tol={TIGHT_TOL:g} (max_iter=100000): where the differences at tol=1e-4 shrink "
         f"there, they come from the stopping tolerance, not from a different model.\n\n"
