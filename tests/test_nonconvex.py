@@ -382,6 +382,27 @@ def test_separated_task_without_shrinkage_warns_and_names_the_task(cls):
     assert np.all(np.isfinite(hinge.coef_))
 
 
+@pytest.mark.parametrize("cls", [CappedL1Classifier, BlockMCPClassifier])
+def test_stages_of_a_model_without_finite_optimum_warn_its_cause_only(cls):
+    """Stages cut by max_stages on a separated task keep lowering the objective
+    because its coefficients grow without bound: more stages would not help. The
+    fit warns that the unshrunk features separate the task (with its fix), not
+    also "raise max_stages", which it said first (and which a *CV's summary of its
+    folds' warnings quoted)."""
+    rng = np.random.RandomState(0)
+    n, d = 30, 5
+    X, tasks = rng.randn(3 * n, d), np.repeat(["a", "b", "c"], n)
+    y = (X[:, 0] + 0.3 * X[:, 1] > 0).astype(int)
+    y[tasks != "b"] ^= rng.rand(2 * n) < 0.2  # noisy labels but in task b
+    params = dict(alpha=0.05, theta=0.5) if cls is CappedL1Classifier else dict(alpha=0.1)
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter("always")
+        model = cls(**params, max_stages=2).fit(X, y, tasks=tasks)
+    assert model.n_stages_ == 2
+    messages = [str(w.message) for w in got if issubclass(w.category, ConvergenceWarning)]
+    assert len(messages) == 1 and "separate the classes" in messages[0]
+
+
 def test_a_task_with_fewer_rows_than_unshrunk_features_warns():
     """Poisson counts, a task of 4 rows and 8 features: once the large rows are
     unshrunk they fit its rows exactly and a zero count's prediction falls without

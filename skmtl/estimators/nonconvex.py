@@ -143,10 +143,11 @@ def _warn_if_unbounded(datafit, C, free, free_intercepts, task_labels, advice, e
     separating direction is only part of it (quasi-complete separation). With
     ``exact`` (a fit of its own, not one of a path's) a linear program finds the
     others (:func:`_separated_tasks`). ``advice``: the estimator's parameter that
-    sets where the shrinkage stops, and its convex model, which the warning names."""
+    sets where the shrinkage stops, and its convex model, which the warning names.
+    Returns whether it warned."""
     d = len(free)
     if not np.any(C[:d][free]):
-        return
+        return False
     doubled = np.array(C, dtype=float)
     doubled[:d][free] *= 2.0
     if free_intercepts:
@@ -175,6 +176,7 @@ def _warn_if_unbounded(datafit, C, free, free_intercepts, task_labels, advice, e
             ConvergenceWarning,
             stacklevel=user_stacklevel(),
         )
+    return bool(len(falling))
 
 
 def _task_design(X, rows, free, free_intercepts):
@@ -352,16 +354,19 @@ class _NonConvexModel(_MultiTaskModel):
             C, z = full.polish(np.array(C, dtype=float), full.linear(C))
             return -full.gradient(z)[:d]
 
-        def check_last_stage(state, free):  # (its unpenalized rows: free)
+        def check_last_stage(state, free, unsettled):  # (its unpenalized rows: free)
             if state[2] is not None:  # (not cvxpy's)
                 free_intercepts = self.fit_intercept and not self.intercept_pooling
                 kind = "Classifier" if is_classifier(self) else "Regressor"
                 parameter = _shape_parameter(nonconvex)  # (capped L1: its lasso)
                 lasso = "(l1_ratio=1)" if parameter == "theta" else ""
                 advice = (parameter, f"GroupLasso{kind}{lasso}")
-                _warn_if_unbounded(
-                    full, state[2], free, free_intercepts, info["tasks_"], advice, exact
+                # (a path's fit whose stages did not settle is tested exactly too)
+                thorough = exact or unsettled
+                return _warn_if_unbounded(
+                    full, state[2], free, free_intercepts, info["tasks_"], advice, thorough
                 )
+            return False
 
         start = C0 if parts is None else parts
         state = self._run_stages(
@@ -411,8 +416,10 @@ class _NonConvexModel(_MultiTaskModel):
 
         ``solve_stage(penalty, start) -> (state, objective, gap, n_iter)``; the
         objective includes ``penalty``. Sets the stage attributes and returns the
-        last state; ``check(state, free)``, if given, sees the last state of a
-        reweighted stage and the rows its penalty left unpenalized."""
+        last state; ``check(state, free, unsettled)``, if given, sees the last state
+        of a reweighted stage, the rows its penalty left unpenalized and whether
+        ``max_stages`` cut the stages, and returns whether it warned that the model
+        has no finite optimum (then the stages do not warn too)."""
         nonconvex = self._nonconvex()
         state, objective, gap, n_iter = solve_stage(first, C0)
         W = coef_of(state)
@@ -454,19 +461,24 @@ class _NonConvexModel(_MultiTaskModel):
             gaps.append(gap)
             if values[-2] - values[-1] <= threshold:
                 break
-        else:
-            if len(values) > 1 and values[-2] - values[-1] > threshold:
-                warnings.warn(
-                    f"The stages did not settle in max_stages={self.max_stages}: the "
-                    f"last one lowered the objective by {values[-2] - values[-1]:.3e}, "
-                    f"above the tolerance {threshold:.3e} (tol={self.tol}), so the "
-                    "model is not yet a stationary point (see stationarity_). Raise "
-                    "max_stages.",
-                    ConvergenceWarning,
-                    stacklevel=user_stacklevel(),
-                )
-        if check is not None and len(values) > 1:
-            check(state, penalty.weights == 0)
+        unsettled = len(values) == self.max_stages > 1 and values[-2] - values[-1] > threshold
+        # a model without a finite optimum keeps lowering its objective stage after
+        # stage: its own warning names the cause and the fix, where more stages
+        # would not help (a separated task, max_stages=2: the fit said "raise
+        # max_stages" first, and a *CV quotes its folds' first warning)
+        unbounded = (
+            check is not None and len(values) > 1 and check(state, penalty.weights == 0, unsettled)
+        )
+        if unsettled and not unbounded:
+            warnings.warn(
+                f"The stages did not settle in max_stages={self.max_stages}: the "
+                f"last one lowered the objective by {values[-2] - values[-1]:.3e}, "
+                f"above the tolerance {threshold:.3e} (tol={self.tol}), so the "
+                "model is not yet a stationary point (see stationarity_). Raise "
+                "max_stages.",
+                ConvergenceWarning,
+                stacklevel=user_stacklevel(),
+            )
         self.n_stages_ = len(values)
         self.stage_objectives_ = np.array(values)
         self.stage_gaps_ = np.array(gaps)
