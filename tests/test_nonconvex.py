@@ -351,18 +351,25 @@ def test_a_freed_feature_beyond_its_stage_bound_is_solved_again(monkeypatch):
     np.testing.assert_allclose(model.coef_, wide.coef_, atol=1e-3)
 
 
+def _separated_task_b(cls):
+    """Three tasks whose classes two features set, with noisy labels but in task
+    ``b``, which they separate; and strengths of ``cls`` that leave them unshrunk."""
+    rng = np.random.RandomState(0)
+    n, d = 30, 5
+    X, tasks = rng.randn(3 * n, d), np.repeat(["a", "b", "c"], n)
+    y = (X[:, 0] + 0.3 * X[:, 1] > 0).astype(int)
+    y[tasks != "b"] ^= rng.rand(2 * n) < 0.2
+    params = dict(alpha=0.05, theta=0.5) if cls is CappedL1Classifier else dict(alpha=0.1)
+    return X, y, tasks, params
+
+
 @pytest.mark.parametrize("cls", [CappedL1Classifier, BlockMCPClassifier, BlockSCADClassifier])
 def test_separated_task_without_shrinkage_warns_and_names_the_task(cls):
     """A task whose classes the unshrunk features separate has no finite optimum:
     its coefficients grow as tol shrinks (they did with no warning); the fit warns
     and names that task only. A task that is not separated is left alone."""
-    rng = np.random.RandomState(0)
-    n, d = 30, 5
-    X, tasks = rng.randn(3 * n, d), np.repeat(["a", "b", "c"], n)
-    y = (X[:, 0] + 0.3 * X[:, 1] > 0).astype(int)
-    y[tasks != "b"] ^= rng.rand(2 * n) < 0.2  # noisy labels but in task b
+    X, y, tasks, params = _separated_task_b(cls)
     capped = cls is CappedL1Classifier
-    params = dict(alpha=0.05, theta=0.5) if capped else dict(alpha=0.1)
     # the advice names the estimator's own parameter and convex model
     advice = r"Raise theta, .* \(GroupLassoClassifier\(l1_ratio=1\)\)" if capped else "Raise gamma"
     fits = []
@@ -387,14 +394,9 @@ def test_stages_of_a_model_without_finite_optimum_warn_its_cause_only(cls):
     """Stages cut by max_stages on a separated task keep lowering the objective
     because its coefficients grow without bound: more stages would not help. The
     fit warns that the unshrunk features separate the task (with its fix), not
-    also "raise max_stages", which it said first (and which a *CV's summary of its
-    folds' warnings quoted)."""
-    rng = np.random.RandomState(0)
-    n, d = 30, 5
-    X, tasks = rng.randn(3 * n, d), np.repeat(["a", "b", "c"], n)
-    y = (X[:, 0] + 0.3 * X[:, 1] > 0).astype(int)
-    y[tasks != "b"] ^= rng.rand(2 * n) < 0.2  # noisy labels but in task b
-    params = dict(alpha=0.05, theta=0.5) if cls is CappedL1Classifier else dict(alpha=0.1)
+    also "raise max_stages", which it said first (and a *CV quotes its folds'
+    first warning)."""
+    X, y, tasks, params = _separated_task_b(cls)
     with warnings.catch_warnings(record=True) as got:
         warnings.simplefilter("always")
         model = cls(**params, max_stages=2).fit(X, y, tasks=tasks)
