@@ -921,6 +921,41 @@ def test_m_estimate_pooling_of_the_huber_and_pinball_losses():
         assert estimate(loss, X, spoiled, tasks) == pytest.approx(clean, rel=0.15)
 
 
+def test_margin_pooling_of_the_squared_hinge():
+    """With the squared hinge (``margin``: ``(y - z)^2`` where the margin is
+    violated) and task labels, ``intercept_poolings=None`` estimates the pooling as
+    its curvature, 2, times the squared loss's moment estimate on the -1/+1 labels
+    (closed form from explicit dummy designs) instead of searching a grid; scaling
+    every sample weight scales it alike; a task whose training rows are all of one
+    class (free intercepts infinite) leaves it as it is; a loss declared without a
+    ``margin`` gets the grid."""
+    from skmtl.losses import SquaredHingeLoss
+
+    X, z, tasks = _random_intercepts(6, 15)
+    labels = (z > np.median(z)).astype(int)
+    w = np.random.RandomState(7).uniform(0.5, 2.0, len(z))
+    signs = 2.0 * labels - 1.0
+    expected = 2 * _anova_pooling(X, signs, tasks, w)
+    search = GroupLassoClassifierCV(loss="squared_hinge", alphas=[0.01], cv=2)
+    search.fit(X, labels, tasks=tasks, sample_weight=w)
+    assert "intercept_pooling" not in search.searched_strengths_
+    assert search.intercept_pooling_ == pytest.approx(expected, rel=1e-9)
+    search.fit(X, labels, tasks=tasks, sample_weight=3 * w)
+    assert search.intercept_pooling_ == pytest.approx(3 * expected, rel=1e-9)
+    one_class = labels.copy()
+    one_class[tasks == 0] = 1
+    search.fit(X, one_class, tasks=tasks)
+    expected = 2 * _anova_pooling(X, 2.0 * one_class - 1.0, tasks, np.ones(len(z)))
+    assert search.intercept_pooling_ == pytest.approx(expected, rel=1e-9)
+
+    class NoMargin(SquaredHingeLoss):
+        margin = False
+
+    search = GroupLassoClassifierCV(loss=NoMargin(), alphas=[0.01], cv=2)
+    search.fit(X, labels, tasks=tasks)  # (0 left out: some tasks are of one class)
+    np.testing.assert_array_equal(search.intercept_poolings_, POOLING_GRID[1:])
+
+
 def _multinomial_tasks(seed, n_tasks, tau2, K=3):
     """``K`` classes, task intercepts ``N(0, tau2 I)`` (one per class)."""
     rng = np.random.RandomState(seed)

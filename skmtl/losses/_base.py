@@ -55,6 +55,13 @@ class Loss(Params):
         ``*CV`` estimators of such a loss (but the squared one, which has its own
         estimate) then estimate the intercept pooling of grouped data from the
         loss's derivative at the residuals, instead of searching a grid.
+    margin : bool
+        Whether ``loss(y, z)`` is ``curvature / 2 * (y - z)^2`` where the margin is
+        violated (``y z < 1``, labels ``y`` in {-1, +1}) and zero beyond it: the
+        squared hinge, least squares on the labels of the samples that count. The
+        ``*CV`` estimators then estimate the intercept pooling of grouped data as
+        ``curvature`` times the squared loss's estimate on the labels (a linear
+        probability model), instead of searching a grid.
     newton : bool
         Whether proximal Newton steps suit it: ``newton_curvature`` is positive
         everywhere (the second derivative, floored where it vanishes, or the
@@ -97,6 +104,7 @@ class Loss(Params):
     probabilistic = False
     likelihood = False
     location = False
+    margin = False
     newton = False
     newton_bound = False
     majorizer = False

@@ -101,6 +101,7 @@ class SquaredHingeLoss(Loss):
     target = "binary"
     curvature = 2.0
     newton = True
+    margin = True
 
     def pointwise(self, y, z):
         return np.maximum(0.0, 1.0 - y * z) ** 2

@@ -45,6 +45,7 @@ from ._grids import (
     laplace_pooling,
     log_grid,
     m_estimate_pooling,
+    margin_pooling,
     moment_pooling,
 )
 from ._path import _default_alphas
@@ -373,6 +374,8 @@ class _PathCV(_MultiTaskModel):
                     estimate = laplace_pooling(data, loss)
                 elif loss.location:
                     estimate = m_estimate_pooling(data, loss)
+                elif loss.margin:
+                    estimate = margin_pooling(data, loss)
                 pooling = POOLING_GRID if estimate is None else (estimate,)
         infinite = base.fit_intercept and infinite_free_intercepts(data, info, loss)
         if infinite and self.intercept_poolings is None:

@@ -69,9 +69,11 @@ _CV_PARAMETERS = {
         tau^2)`` of the same random-intercept model for that M-estimator (``psi``
         the loss's derivative in the residual, over the residuals and with the
         ``tau^2`` of the method of moments above, sample weights read as precision
-        weights again); the estimates leave
-        ``task_weights`` out (the multilevel model weighs every row alike); with
-        another loss (the squared hinge), too few samples or over 1000 features
+        weights again); with the squared hinge (a loss's ``margin``), twice the
+        squared loss's estimate on the -1/+1 labels (its curvature inside the
+        margin times that of a random-intercept linear probability model); the
+        estimates leave ``task_weights`` out (the multilevel model weighs every
+        row alike); with another loss, too few samples or over 1000 features
         (1000 / ``K`` with ``K`` classes) for these estimates, ``POOLING_GRID`` (0,
         1, 4, 16, 64 and inf pseudo-samples per task, in units of the sample
         weights), without 0 when a task's free intercept would be infinite (its
