@@ -67,6 +67,22 @@ def test_derivatives_match_finite_differences(name):
     assert loss.value(y, w, z) == pytest.approx(np.sum(w * loss.pointwise(y, z)))
 
 
+@pytest.mark.parametrize("name", LOSSES)
+def test_a_margin_loss_is_least_squares_inside_the_margin(name):
+    """A loss that declares ``margin`` (its ``*CV`` pool intercepts by the linear
+    probability model) is ``curvature / 2 * (y - z)^2`` where ``y z < 1`` and zero
+    beyond, for labels -1/+1; the others do not declare it."""
+    loss, rng = LOSSES[name], np.random.RandomState(3)
+    assert loss.margin == (name == "squared_hinge")
+    if not loss.margin:
+        return
+    y, z = rng.choice([-1.0, 1.0], 200), 3 * rng.randn(200)
+    inside = y * z < 1
+    assert 0 < inside.mean() < 1
+    expected = np.where(inside, loss.curvature / 2 * (y - z) ** 2, 0.0)
+    np.testing.assert_allclose(loss.pointwise(y, z), expected, rtol=1e-14, atol=0)
+
+
 def test_logistic_pieces_match_numpy_and_scipy_to_the_ulp():
     # the logistic loss's own log(1 + exp(m)) and sigmoid (faster than
     # np.logaddexp and scipy's expit) agree with them to a few ulps everywhere
