@@ -27,7 +27,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import RESULTS, environment_header, git_revision, write_report  # noqa: E402
+from _common import (  # noqa: E402
+    RESULTS,
+    markdown_table,
+    script_header,
+    write_report,
+)
 from bench_real_data import FAMILIES, load_data, split  # noqa: E402
 
 from skmtl import model_selection as ms  # noqa: E402
@@ -105,45 +110,48 @@ def run(datasets, families, splits):
 
 def report(rows, header, splits, seconds):
     estimated, grid = VARIANTS
-    lines = [
-        "# Squared-hinge `*CV`: estimated intercept pooling against the grid search",
-        "",
-        header,
-        f"- data: Contraception, and Exam, radon and MathAchieve with the target cut at "
-        f"its median; {splits} task-stratified split(s), a quarter of each task held out "
-        "(`bench_real_data.split`); each `*CV` with `loss='squared_hinge'` and its "
-        "default grid of strengths",
-        f"- run time {seconds:.0f} s",
-        "",
-        "| data | model | intercept pooling | fit time (s) | held-out squared hinge "
-        "| held-out accuracy | pooling chosen |",
-        "|---|---|---|---:|---:|---:|---|",
+    fits = [
+        (name, model, variant, f"{np.mean(times):.2f}", f"{np.mean(losses):.4f}")
+        + (f"{np.mean(accuracies):.4f}", ", ".join(f"{p:.3g}" for p in chosen))
+        for name, model, results in rows
+        for variant, (times, losses, accuracies, chosen) in results.items()
     ]
-    for name, model, results in rows:
-        for variant, (times, losses, accuracies, chosen) in results.items():
-            pools = ", ".join(f"{p:.3g}" for p in chosen)
-            lines.append(
-                f"| {name} | {model} | {variant} | {np.mean(times):.2f} | "
-                f"{np.mean(losses):.4f} | {np.mean(accuracies):.4f} | {pools} |"
-            )
-    lines += [
-        "",
-        "Paired by split, estimated minus grid: the held-out squared hinge (mean; the "
-        "splits where the estimate's is lower) and accuracy, and the fit-time ratio.",
-        "",
-        "| data | model | squared hinge | estimate lower | accuracy | time grid / estimated |",
-        "|---|---|---:|---:|---:|---:|",
-    ]
+    paired = []
     for name, model, results in rows:
         loss_diff = np.subtract(results[estimated][1], results[grid][1])
         accuracy_diff = np.subtract(results[estimated][2], results[grid][2])
         ratio = np.sum(results[grid][0]) / np.sum(results[estimated][0])
-        lines.append(
-            f"| {name} | {model} | {loss_diff.mean():+.4f} | "
-            f"{int(np.sum(loss_diff < 0))} of {len(loss_diff)} | "
-            f"{accuracy_diff.mean():+.4f} | {ratio:.1f}x |"
+        lower = f"{int(np.sum(loss_diff < 0))} of {len(loss_diff)}"
+        paired.append(
+            (name, model, f"{loss_diff.mean():+.4f}", lower, f"{accuracy_diff.mean():+.4f}")
+            + (f"{ratio:.1f}x",)
         )
-    return "\n".join(lines) + "\n"
+    columns = ("data", "model", "intercept pooling", "fit time (s)", "held-out squared hinge")
+    columns += ("held-out accuracy", "pooling chosen")
+    paired_columns = ("data", "model", "squared hinge", "estimate lower", "accuracy")
+    paired_columns += ("time grid / estimated",)
+    return (
+        "\n".join(
+            [
+                "# Squared-hinge `*CV`: estimated intercept pooling against the grid search",
+                "",
+                header,
+                "- data: Contraception, and Exam, radon and MathAchieve with the target cut at "
+                f"its median; {splits} task-stratified split(s), a quarter of each task held "
+                "out (`bench_real_data.split`); each `*CV` with `loss='squared_hinge'` and its "
+                "default grid of strengths",
+                f"- run time {seconds:.0f} s",
+                "",
+                markdown_table(columns, fits),
+                "",
+                "Paired by split, estimated minus grid: the held-out squared hinge (mean; the "
+                "splits where the estimate's is lower) and accuracy, and the fit-time ratio.",
+                "",
+                markdown_table(paired_columns, paired),
+            ]
+        )
+        + "\n"
+    )
 
 
 def main(argv=None):
@@ -156,9 +164,7 @@ def main(argv=None):
     )
     parser.add_argument("--output", type=Path, default=None, help=f"default {OUTPUT.name}")
     args = parser.parse_args(argv)
-    header = environment_header(sys.argv[1:], git_revision()).replace(
-        "bench_group_lasso.py", "bench_margin_pooling.py"
-    )
+    header = script_header("benchmarks/bench_margin_pooling.py", sys.argv[1:])
     started = time.perf_counter()
     splits = 1 if args.quick else args.splits
     datasets = DATASETS[:1] if args.quick else args.datasets
