@@ -9,7 +9,7 @@ Each model's fit time (one fit), held-out squared hinge loss (the mean over the
 test rows of ``max(0, 1 - y f(x))^2``, labels -1/+1) and accuracy and the pooling
 chosen, per variant; and, per data set and model, the paired differences.
 
-    python benchmarks/bench_margin_pooling.py            # 5 splits, ~10 min
+    python benchmarks/bench_margin_pooling.py            # 5 splits, ~5 min
     python benchmarks/bench_margin_pooling.py --quick    # Contraception, 1 split
     python benchmarks/bench_margin_pooling.py --all-models --datasets Contraception \\
         --splits 10 --output benchmarks/results/margin_pooling_all.md
@@ -108,7 +108,7 @@ def run(datasets, families, splits):
     return rows
 
 
-def report(rows, header, splits, seconds):
+def report(rows, header, datasets, splits, seconds):
     estimated, grid = VARIANTS
     fits = [
         (name, model, variant, f"{np.mean(times):.2f}", f"{np.mean(losses):.4f}")
@@ -136,10 +136,10 @@ def report(rows, header, splits, seconds):
                 "# Squared-hinge `*CV`: estimated intercept pooling against the grid search",
                 "",
                 header,
-                "- data: Contraception, and Exam, radon and MathAchieve with the target cut at "
-                f"its median; {splits} task-stratified split(s), a quarter of each task held "
-                "out (`bench_real_data.split`); each `*CV` with `loss='squared_hinge'` and its "
-                "default grid of strengths",
+                f"- data: {', '.join(datasets)} (the regression sets' targets cut at their "
+                f"median); {splits} task-stratified split(s), a quarter of each task held "
+                "out (`bench_real_data.split`); each `*CV` with `loss='squared_hinge'` and "
+                "its default grid of strengths",
                 f"- run time {seconds:.0f} s",
                 "",
                 markdown_table(columns, fits),
@@ -169,7 +169,7 @@ def main(argv=None):
     splits = 1 if args.quick else args.splits
     datasets = DATASETS[:1] if args.quick else args.datasets
     rows = run(datasets, FAMILIES if args.all_models else MODELS, splits)
-    text = report(rows, header, splits, time.perf_counter() - started)
+    text = report(rows, header, datasets, splits, time.perf_counter() - started)
     write_report(text, args.output or (None if args.quick else OUTPUT))
 
 

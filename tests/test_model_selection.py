@@ -928,7 +928,8 @@ def test_margin_pooling_of_the_squared_hinge():
     (closed form from explicit dummy designs) instead of searching a grid; scaling
     every sample weight scales it alike; a task whose training rows are all of one
     class (free intercepts infinite) leaves it as it is; a loss declared without a
-    ``margin`` gets the grid."""
+    ``margin``, or labels without noise within the tasks (every task of one class),
+    get the grid; a margin loss without a curvature is refused by name."""
     from skmtl.losses import SquaredHingeLoss
 
     X, z, tasks = _random_intercepts(6, 15)
@@ -954,6 +955,17 @@ def test_margin_pooling_of_the_squared_hinge():
     search = GroupLassoClassifierCV(loss=NoMargin(), alphas=[0.01], cv=2)
     search.fit(X, labels, tasks=tasks)  # (0 left out: some tasks are of one class)
     np.testing.assert_array_equal(search.intercept_poolings_, POOLING_GRID[1:])
+    # every task of one class: no noise within the tasks to estimate (the ratio
+    # would be round-off, in effect free intercepts): the grid, without 0
+    search = GroupLassoClassifierCV(loss="squared_hinge", alphas=[0.01], cv=2)
+    search.fit(X, tasks % 2, tasks=tasks)
+    np.testing.assert_array_equal(search.intercept_poolings_, POOLING_GRID[1:])
+
+    class NoCurvature(SquaredHingeLoss):
+        curvature = None
+
+    with pytest.raises(TypeError, match="declares margin but no curvature"):
+        GroupLassoClassifierCV(loss=NoCurvature(), cv=2).fit(X, labels, tasks=tasks)
 
 
 def _multinomial_tasks(seed, n_tasks, tau2, K=3):

@@ -144,7 +144,8 @@ _INTERCEPT_POOLING = """    intercept_pooling : float, default=0.0
         the inverse variance of random task intercepts, estimated from the data,
         with the Huber and quantile losses to the same random-intercept model's
         pooling for an M-estimator (in the targets' units), and with the squared
-        hinge by cross-validation over a grid.
+        hinge to twice that variance ratio of the -1/+1 labels (a linear
+        probability model).
 """
 _UNKNOWN_TASK = """    unknown_task : {"warn", "error", "mean"}, default="warn"
         A task label not seen in fit (a new task: the cold start) is predicted with

@@ -73,10 +73,11 @@ _CV_PARAMETERS = {
         squared loss's estimate on the -1/+1 labels (its curvature inside the
         margin times that of a random-intercept linear probability model); the
         estimates leave ``task_weights`` out (the multilevel model weighs every
-        row alike); with another loss, too few samples or over 1000 features
-        (1000 / ``K`` with ``K`` classes) for these estimates, ``POOLING_GRID`` (0,
-        1, 4, 16, 64 and inf pseudo-samples per task, in units of the sample
-        weights), without 0 when a task's free intercept would be infinite (its
+        row alike); with another loss, too few samples, labels without noise
+        within the tasks (the squared hinge, every task of one class) or over 1000
+        features (1000 / ``K`` with ``K`` classes) for these estimates,
+        ``POOLING_GRID`` (0, 1, 4, 16, 64 and inf pseudo-samples per task, in units
+        of the sample weights), without 0 when a task's free intercept would be infinite (its
         samples of one class, or its counts all zero; a grid given must then leave 0
         out). Otherwise 0 (free intercepts, as sklearn's ``MultiTaskLassoCV`` for wide
         ``y``), or that grid without 0 where free intercepts would be infinite.

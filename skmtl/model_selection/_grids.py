@@ -288,6 +288,11 @@ def m_estimate_pooling(data, loss):
     return psi2 / (curvature * tau2)
 
 
+#: :func:`margin_pooling` estimates nothing when the noise variance of the labels
+#: (-1/+1) within the tasks is below this (relative to the mean sample weight)
+_NO_NOISE = 1e-12
+
+
 def margin_pooling(data, loss):
     """The intercept pooling for a margin loss (``loss.margin``: the squared hinge,
     ``c/2 (y - z)^2`` where ``y z < 1``, zero beyond): ``c`` times the squared
@@ -299,16 +304,34 @@ def margin_pooling(data, loss):
     loss's curvature ``c`` in the intercept, which every sample inside the margin
     contributes (all of them at the first proximal Newton model, from zero), at
     ``c k``. The squared hinge has no likelihood and no location to estimate ``k``
-    from. Against the search of ``POOLING_GRID`` (``benchmarks/bench_margin_pooling.py``):
-    on Contraception, and Exam, radon and MathAchieve cut at their median target
-    (5 splits; group lasso, mean-regularized, trace norm), 3.6-5.1x faster, the
-    held-out squared hinge lower on average for all 12 pairs; on Contraception
-    with every model (10 splits), 4.6-5.7x faster, lower for 9 of 12 (higher by
-    0.003-0.007 for the others). None where :func:`moment_pooling` is. ``data``: a stacked-layout
+    from. Against the search of ``POOLING_GRID``
+    (``benchmarks/bench_margin_pooling.py``): on Contraception, and Exam, radon and
+    MathAchieve cut at their median target (5 splits; group lasso,
+    mean-regularized, trace norm), 3.6-5.1x faster, the held-out squared hinge
+    lower on average for all 12 pairs; on Contraception with every model (10
+    splits), 4.6-5.7x faster, lower for 9 of 12 (higher by 0.003-0.007 for the
+    others). None where :func:`moment_pooling` is, and where the labels leave no
+    noise within the tasks (the tasks and features fit them exactly: every task of
+    one class, say), whose ratio would be round-off: in effect the free intercepts
+    that such tasks do not allow. ``data``: a stacked-layout
     :class:`~skmtl._tasks.TaskData` of -1/+1 labels.
     """
-    estimate = moment_pooling(data)
-    return None if estimate is None else loss.curvature * estimate
+    if loss.curvature is None:
+        raise TypeError(
+            f"The {loss.name} loss declares margin but no curvature: a margin loss is "
+            "curvature / 2 * (y - z)^2 inside the margin, and its intercept pooling "
+            "is that curvature times the squared loss's estimate. Set curvature, or "
+            "margin = False."
+        )
+    if data.n_tasks < 2:
+        return 0.0
+    moments = _moments(data)
+    if moments is None:
+        return None
+    _, w, sigma2, tau2 = moments
+    if not sigma2 > _NO_NOISE * float(np.mean(w[w > 0])):  # (in the weights' units)
+        return None
+    return loss.curvature * (sigma2 / tau2 if tau2 > 0 else np.inf)
 
 
 #: the range of the pooling that :func:`laplace_pooling` searches (``1 / tau^2``, the
