@@ -105,7 +105,7 @@ def _dense(M):
     return np.asarray(M.todense()) if sp.issparse(M) else np.asarray(M)
 
 
-def moment_pooling(data):
+def moment_pooling(data, min_noise=0.0):
     """The intercept pooling of a random-intercept model fitted by the method of
     moments: ``sigma^2 / tau^2``, the noise variance over the variance of the task
     intercepts (the unit of ``intercept_pooling``, pseudo-samples per task).
@@ -119,15 +119,19 @@ def moment_pooling(data):
     unbalanced one-way ANOVA estimator; ``n_t`` the tasks' sums of sample weights).
     ``inf`` when the estimate of ``tau^2`` is not positive; None when the data
     leave no degree of freedom for ``sigma^2`` or have more than
-    ``MOMENT_FEATURES`` features (its least squares solve a ``d x d`` system).
-    ``data``: a stacked-layout :class:`~skmtl._tasks.TaskData`.
+    ``MOMENT_FEATURES`` features (its least squares solve a ``d x d`` system), and
+    with ``min_noise`` > 0 when ``sigma^2`` is not above ``min_noise`` times the mean
+    sample weight (targets that the tasks and features fit exactly, whose ratio
+    would be round-off). ``data``: a stacked-layout :class:`~skmtl._tasks.TaskData`.
     """
     if data.n_tasks < 2:
         return 0.0  # one task: its intercept is the shared one, pooling acts on nothing
     moments = _moments(data)
     if moments is None:
         return None
-    _, _, sigma2, tau2 = moments
+    _, w, sigma2, tau2 = moments
+    if min_noise and not sigma2 > min_noise * float(np.mean(w[w > 0])):
+        return None
     return sigma2 / tau2 if tau2 > 0 else np.inf
 
 
@@ -323,15 +327,8 @@ def margin_pooling(data, loss):
             "is that curvature times the squared loss's estimate. Set curvature, or "
             "margin = False."
         )
-    if data.n_tasks < 2:
-        return 0.0
-    moments = _moments(data)
-    if moments is None:
-        return None
-    _, w, sigma2, tau2 = moments
-    if not sigma2 > _NO_NOISE * float(np.mean(w[w > 0])):  # (in the weights' units)
-        return None
-    return loss.curvature * (sigma2 / tau2 if tau2 > 0 else np.inf)
+    estimate = moment_pooling(data, min_noise=_NO_NOISE)
+    return None if estimate is None else loss.curvature * estimate
 
 
 #: the range of the pooling that :func:`laplace_pooling` searches (``1 / tau^2``, the
